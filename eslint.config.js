@@ -1,0 +1,40 @@
+// Lint: typescript-eslint's recommended rules, no `any`, and the layer import direction of
+// DESIGN.md (each layer imports only the layers below it).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (files, forbidden) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden.map((name) => ({
+          group: [`**/${name}/*`, `**/${name}/**`],
+          message: `This layer must not import src/${name} (see DESIGN.md, layers).`,
+        })),
+      },
+    ],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', '.switchboard/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', structuredClone: 'readonly', setImmediate: 'readonly', performance: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  layer(['src/db/**/*.ts'], ['crypto', 'credentials', 'providers', 'registry', 'service', 'server', 'cli']),
+  layer(['src/crypto/**/*.ts'], ['db', 'credentials', 'providers', 'registry', 'service', 'server', 'cli']),
+  layer(['src/credentials/**/*.ts'], ['providers', 'registry', 'service', 'server', 'cli']),
+  layer(['src/providers/**/*.ts'], ['db', 'crypto', 'credentials', 'registry', 'service', 'server', 'cli']),
+  layer(['src/registry/**/*.ts'], ['service', 'server', 'cli']),
+  layer(['src/service/**/*.ts'], ['server', 'cli']),
+  layer(['src/server/**/*.ts'], ['db', 'cli']),
+);

@@ -1,0 +1,73 @@
+import { ProviderError, type ErrorCode } from '../../errors.js';
+
+/** What a vendor's error mapper extracted from an error response, by field. */
+export interface UpstreamErrorFields {
+  /** The vendor's message (will be redacted of the credential before use). */
+  message?: string;
+  /** The vendor's error type or code, e.g. `rate_limit_error`. */
+  upstreamCode?: string;
+  /** Set when the vendor's fields say the prompt exceeded the context window. */
+  contextLengthExceeded?: boolean;
+  retryAfter?: number;
+}
+
+/** Our error code for an upstream HTTP status. */
+export function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'authentication_failed';
+  if (status === 403) return 'permission_denied';
+  if (status === 404) return 'not_found';
+  if (status === 408 || status === 504) return 'provider_timeout';
+  if (status === 413) return 'request_too_large';
+  if (status === 429) return 'rate_limited';
+  if (status === 503 || status === 529) return 'provider_unavailable';
+  if (status >= 500) return 'provider_error';
+  return 'invalid_request';
+}
+
+/** The status we answer with: the upstream's, except non-standard ones (Anthropic's 529). */
+function clientStatus(status: number): number {
+  if (status === 529) return 503;
+  if (status >= 400 && status <= 599) return status;
+  return 502;
+}
+
+/**
+ * Builds the ProviderError for an upstream error response. The message names the provider and
+ * never carries the credential: auth failures get a fixed message (vendors echo key fragments
+ * there), and any other vendor message has `secrets` removed.
+ */
+export function upstreamError(
+  provider: string,
+  status: number,
+  fields: UpstreamErrorFields,
+  secrets: readonly (string | undefined)[] = [],
+): ProviderError {
+  const code = fields.contextLengthExceeded ? 'context_length_exceeded' : codeForStatus(status);
+  let detail: string;
+  if (status === 401 || status === 403) {
+    detail = `rejected the credentials (HTTP ${status}); check this project's API key for '${provider}'`;
+  } else {
+    const vendorMessage = fields.message ? redact(fields.message, secrets) : undefined;
+    detail = vendorMessage ? `HTTP ${status}: ${truncate(vendorMessage, 500)}` : `HTTP ${status}`;
+  }
+  return new ProviderError(code, `Provider '${provider}' failed: ${detail}`, {
+    provider,
+    status: clientStatus(status),
+    upstreamStatus: status,
+    ...(fields.upstreamCode === undefined ? {} : { upstreamCode: fields.upstreamCode }),
+    ...(fields.retryAfter === undefined ? {} : { retryAfter: fields.retryAfter }),
+  });
+}
+
+/** Removes every occurrence of each secret (and of anything that looks like a bearer key). */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) result = result.split(secret).join('[redacted]');
+  }
+  return result.replace(/\b(sk|pk|key|gsk|xai)-[A-Za-z0-9_*-]{8,}/g, '[redacted]');
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

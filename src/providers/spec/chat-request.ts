@@ -1,0 +1,121 @@
+/**
+ * The normalized chat request: OpenAI chat-completions semantics, in camelCase, with no HTTP or
+ * database types. Every provider class converts this to its vendor's wire format.
+ *
+ * @module
+ */
+
+/** A piece of text. */
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+/**
+ * An image, by URL. `url` is either `http(s)://…` or a `data:<mime>;base64,<data>` URL, exactly as
+ * OpenAI's `image_url.url`. Providers that need inline bytes (Anthropic, Gemini) decode data URLs.
+ */
+export interface ImagePart {
+  type: 'image';
+  url: string;
+  /** OpenAI's fidelity hint; ignored by providers that have none. */
+  detail?: 'auto' | 'low' | 'high';
+}
+
+/** A part of a user message. */
+export type ContentPart = TextPart | ImagePart;
+
+/** A call the model asked for (in a response) or made earlier (in the history). */
+export interface ToolCall {
+  /** The call id; providers without ids (Gemini) get a synthesized one. */
+  id: string;
+  /** The function name. */
+  name: string;
+  /** The arguments as JSON text, exactly as OpenAI's `function.arguments`. */
+  arguments: string;
+  /**
+   * Opaque vendor data that must travel with the call to later turns, e.g. Gemini 3's
+   * `thoughtSignature`. Keys are vendor-defined.
+   */
+  providerMetadata?: Record<string, string>;
+}
+
+/** Instructions: `system`, or `developer` (OpenAI's newer name for it). */
+export interface SystemMessage {
+  role: 'system' | 'developer';
+  content: string;
+}
+
+/** A user turn: always a list of parts (a plain string arrives as one text part). */
+export interface UserMessage {
+  role: 'user';
+  content: ContentPart[];
+  /** OpenAI's optional participant name. */
+  name?: string;
+}
+
+/** An earlier model turn: text, tool calls, or both. */
+export interface AssistantMessage {
+  role: 'assistant';
+  content: string | null;
+  toolCalls?: ToolCall[];
+}
+
+/** The result of one tool call, answering `toolCallId`. */
+export interface ToolMessage {
+  role: 'tool';
+  toolCallId: string;
+  content: string;
+}
+
+/** One message of the conversation. */
+export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+/** A function the model may call. `parameters` is a JSON Schema object. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+  /** OpenAI structured-outputs strictness; dropped by providers without it. */
+  strict?: boolean;
+}
+
+/** Which tool the model may or must call. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/** The shape the answer must take. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      name: string;
+      schema: Record<string, unknown>;
+      description?: string;
+      strict?: boolean;
+    };
+
+/** A normalized chat request. */
+export interface ChatRequest {
+  /** The provider's own model identifier (`ai_models.model_id`), not the public model name. */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  /** `false` asks for at most one tool call per turn. */
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  temperature?: number;
+  topP?: number;
+  /** Output token limit: OpenAI's `max_completion_tokens`, or its older `max_tokens`. */
+  maxTokens?: number;
+  /** Stop sequences (OpenAI allows up to 4). */
+  stop?: string[];
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Number of choices; only honoured by providers that support it, never when streaming. */
+  n?: number;
+  /** End-user identifier for abuse monitoring; providers without one drop it. */
+  user?: string;
+}

@@ -1,0 +1,54 @@
+/**
+ * A streamed answer is an `AsyncIterable<StreamPart>`. Parts are named `<noun>-<verb>`.
+ *
+ * Order: one `stream-start`, then any number of `text-delta` and `tool-call-delta`, then one
+ * `finish` (which carries the usage). An `error` part reports a failure the vendor sent inside the
+ * stream; nothing follows it. Failures before the first part (an HTTP error status) are thrown
+ * from the iterator's first `next()` instead, so a caller can still answer with a proper status.
+ * Calling `return()` on the iterator (e.g. `break` in `for await`) aborts the upstream request.
+ *
+ * @module
+ */
+import type { SwitchboardError } from '../../errors.js';
+import type { FinishReason, Usage } from './chat-response.js';
+
+export interface StreamStartPart {
+  type: 'stream-start';
+  /** The vendor's response id, or a generated one. */
+  id: string;
+  model: string;
+  /** Unix seconds. */
+  created: number;
+}
+
+export interface TextDeltaPart {
+  type: 'text-delta';
+  text: string;
+}
+
+/**
+ * A piece of a tool call. The first delta of a call carries `id` and `name`; later ones add to
+ * `argumentsDelta`. `toolCallIndex` tells calls of the same turn apart, as in OpenAI's stream.
+ */
+export interface ToolCallDeltaPart {
+  type: 'tool-call-delta';
+  toolCallIndex: number;
+  id?: string;
+  name?: string;
+  argumentsDelta: string;
+  providerMetadata?: Record<string, string>;
+}
+
+export interface FinishPart {
+  type: 'finish';
+  finishReason: FinishReason;
+  /** Usage of the whole call; zeros when the vendor reported none. */
+  usage: Usage;
+}
+
+export interface ErrorPart {
+  type: 'error';
+  error: SwitchboardError;
+}
+
+export type StreamPart = StreamStartPart | TextDeltaPart | ToolCallDeltaPart | FinishPart | ErrorPart;

@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request as the mock saw it. */
+export interface RecordedRequest {
+  method: string;
+  /** Path and query, e.g. `/v1/chat/completions?x=1`. */
+  url: string;
+  headers: IncomingMessage['headers'];
+  /** Parsed JSON body, or the raw text when it is not JSON, or undefined when empty. */
+  body: unknown;
+  /** Set when the client went away before the mock finished answering. */
+  aborted: boolean;
+}
+
+export type MockHandler = (
+  request: RecordedRequest,
+  response: ServerResponse,
+) => void | Promise<void>;
+
+/** A vendor fake on 127.0.0.1 with a random port. */
+export interface MockServer {
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts a loopback HTTP server that records every request and hands it to `handler`. */
+export async function startMockServer(handler: MockHandler): Promise<MockServer> {
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((incoming, response) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = undefined;
+      if (text !== '') {
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch {
+          body = text;
+        }
+      }
+      const recorded: RecordedRequest = {
+        method: incoming.method ?? 'GET',
+        url: incoming.url ?? '/',
+        headers: incoming.headers,
+        body,
+        aborted: false,
+      };
+      requests.push(recorded);
+      response.on('close', () => {
+        if (!response.writableFinished) recorded.aborted = true;
+      });
+      Promise.resolve(handler(recorded, response)).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ mock_error: String(error) }));
+      });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Writes a JSON answer. */
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/** Writes SSE frames one `write()` at a time, then ends; stops early if the client left. */
+export async function sendSse(
+  response: ServerResponse,
+  frames: string[],
+  options: { delayMs?: number; headers?: Record<string, string> } = {},
+): Promise<void> {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...options.headers });
+  for (const frame of frames) {
+    if (response.destroyed) return;
+    response.write(frame);
+    if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+  }
+  response.end();
+}
