@@ -1,0 +1,64 @@
+/**
+ * The process configuration, read once from the environment (the only module that reads
+ * `process.env`). CLI flags override these values.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { SwitchboardError } from './errors.js';
+
+export interface Config {
+  /** Postgres connection string; when unset the embedded database is used. */
+  databaseUrl: string | undefined;
+  /** Embedded database directory (PGlite). */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** Folder of user provider classes ("Method 2: with code"). */
+  providersDir: string | undefined;
+  /** Token required by /admin routes. */
+  adminToken: string | undefined;
+  /** Largest accepted request body, bytes. */
+  bodyLimitBytes: number;
+  /** Version poll interval of the config watcher, ms. */
+  configPollMs: number;
+  /** LISTEN for config changes (disable for poolers without LISTEN). */
+  configListen: boolean;
+  /** How long in-flight requests may take to finish on shutdown, ms. */
+  shutdownTimeoutMs: number;
+  /** Log prompt and answer text (off by default). */
+  logBodies: boolean;
+  /** The whole environment, for the credential env-var fallback and the master keyring. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return Object.freeze({
+    databaseUrl: nonEmpty(env['DATABASE_URL']),
+    dataDir: path.resolve(nonEmpty(env['SWITCHBOARD_DATA_DIR']) ?? '.switchboard/db'),
+    host: nonEmpty(env['HOST']) ?? '127.0.0.1',
+    port: integer(env, 'PORT', 4141, 0, 65535),
+    providersDir: nonEmpty(env['SWITCHBOARD_PROVIDERS_DIR']),
+    adminToken: nonEmpty(env['SWITCHBOARD_ADMIN_TOKEN']),
+    bodyLimitBytes: integer(env, 'SWITCHBOARD_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    configPollMs: integer(env, 'SWITCHBOARD_CONFIG_POLL_MS', 5000, 100, 3_600_000),
+    configListen: env['SWITCHBOARD_CONFIG_LISTEN'] !== '0' && env['SWITCHBOARD_CONFIG_LISTEN'] !== 'false',
+    shutdownTimeoutMs: integer(env, 'SWITCHBOARD_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    logBodies: env['SWITCHBOARD_LOG_BODIES'] === '1' || env['SWITCHBOARD_LOG_BODIES'] === 'true',
+    env: Object.freeze({ ...env }),
+  });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SwitchboardError('invalid_request', `${name} must be an integer between ${min} and ${max}, got '${raw}'`);
+  }
+  return value;
+}

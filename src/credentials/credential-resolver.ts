@@ -1,0 +1,20 @@
+import type { Credential } from '../providers/spec/index.js';
+
+/** The provider facts credential resolution needs. */
+export interface CredentialTarget {
+  /** `ai_providers.id`. */
+  id: string;
+  /** `ai_providers.name`, for messages. */
+  name: string;
+  /** Env vars holding the key when the project has no stored credential. */
+  requiredEnvVars: readonly string[];
+}
+
+/**
+ * Finds the credential for one call: the project's stored credential for that provider, else the
+ * env vars named by the provider row, else a clear `credential_missing` error. Implementations
+ * serve from memory in steady state (no query per request).
+ */
+export interface CredentialResolver {
+  resolve(projectId: string | undefined, provider: CredentialTarget): Credential | Promise<Credential>;
+}

@@ -1,0 +1,35 @@
+import { SwitchboardError } from '../errors.js';
+import type { Credential } from '../providers/spec/index.js';
+import type { CredentialResolver, CredentialTarget } from './credential-resolver.js';
+
+/**
+ * The env-var fallback: the first variable in `required_env_vars` holds the API key, and every
+ * listed variable must be set. A provider that lists none needs no key (e.g. a local Ollama).
+ */
+export function envCredential(env: Readonly<Record<string, string | undefined>>, provider: CredentialTarget): Credential | undefined {
+  if (provider.requiredEnvVars.length === 0) return {};
+  const missing = provider.requiredEnvVars.filter((name) => !env[name]);
+  if (missing.length > 0) return undefined;
+  const keyVariable = provider.requiredEnvVars[0] as string;
+  return { apiKey: env[keyVariable] as string };
+}
+
+/** The error when neither a stored credential nor the env vars are there. */
+export function missingCredentialError(provider: CredentialTarget, storedCredentialsEnabled: boolean): SwitchboardError {
+  const variables = provider.requiredEnvVars.join(', ');
+  const stored = storedCredentialsEnabled
+    ? ` or store one for the project with \`switchboard credentials set --project <name> --provider ${provider.name} --api-key-stdin\``
+    : '';
+  return new SwitchboardError('credential_missing', `No credentials for provider '${provider.name}': set ${variables}${stored}.`);
+}
+
+/** A resolver that only reads env vars (the library's default before stored credentials exist). */
+export function createEnvCredentialResolver(env: Readonly<Record<string, string | undefined>>): CredentialResolver {
+  return {
+    resolve(_projectId, provider) {
+      const credential = envCredential(env, provider);
+      if (!credential) throw missingCredentialError(provider, false);
+      return credential;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Gateway API keys, `sb-<prefix>-<secret>`. The 12-char prefix is the database lookup key and may be
+ * shown; only the sha256 of the whole key is stored.
+ *
+ * @module
+ */
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+
+const PREFIX_LENGTH = 12;
+const SECRET_BYTES = 32;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const API_KEY = /^sb-([0-9A-Za-z]{12})-[A-Za-z0-9_-]{43,256}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export interface GeneratedApiKey {
+  /** The full key, shown to the user once. */
+  key: string;
+  /** The lookup prefix stored next to the hash. */
+  prefix: string;
+  /** sha256 hex of `key`, the only form stored. */
+  hash: string;
+}
+
+/** A new key with a base62 prefix and 32 random bytes of secret. */
+export function generateApiKey(): GeneratedApiKey {
+  let prefix = '';
+  for (let index = 0; index < PREFIX_LENGTH; index += 1) prefix += BASE62.charAt(randomInt(BASE62.length));
+  const key = `sb-${prefix}-${randomBytes(SECRET_BYTES).toString('base64url')}`;
+  return { key, prefix, hash: hashApiKey(key) };
+}
+
+/** The lookup prefix of a well-formed key, or undefined. */
+export function parseApiKey(key: string): { prefix: string } | undefined {
+  const match = API_KEY.exec(key);
+  return match?.[1] === undefined ? undefined : { prefix: match[1] };
+}
+
+/**
+ * sha256 hex of the whole key. A plain fast hash is right here: the secret carries 256 random bits,
+ * so there is nothing to brute-force and a slow password hash (scrypt, argon2) would only cost latency.
+ */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** True when `key` hashes to `hash`, compared in constant time. */
+export function verifyApiKeyHash(key: string, hash: string): boolean {
+  const expected = hash.toLowerCase();
+  if (!SHA256_HEX.test(expected)) return false;
+  return timingSafeEqual(Buffer.from(hashApiKey(key), 'hex'), Buffer.from(expected, 'hex'));
+}
+
+/**
+ * Constant-time string equality (admin tokens). Both sides are hashed first so the compared buffers
+ * have equal length and neither the length nor the content of the secret leaks through timing.
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const digestA = createHash('sha256').update(a, 'utf8').digest();
+  const digestB = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(digestA, digestB);
+}

@@ -1,0 +1,50 @@
+import type { Queryable } from '../db/db.js';
+import { selectActiveApiKeys } from '../db/sql/access-rows.js';
+import { selectConfigVersion } from '../db/sql/config-version.js';
+import { ApiKeyIndex } from './api-key-index.js';
+import { loadRegistry, type LoaderOptions } from './provider-loader.js';
+import type { ProviderRegistry } from './provider-registry.js';
+
+/** Everything a request needs, in memory and immutable: swapped whole on reload. */
+export interface ConfigSnapshot {
+  version: number;
+  registry: ProviderRegistry;
+  apiKeys: ApiKeyIndex;
+}
+
+/** Which parts of the snapshot a change touches, by table name. */
+export type SnapshotPart = 'registry' | 'apiKeys' | 'credentials';
+
+export function partsForTable(table: string): SnapshotPart[] {
+  switch (table) {
+    case 'ai_providers':
+    case 'ai_models':
+      return ['registry'];
+    case 'api_keys':
+    case 'projects':
+      return ['apiKeys', 'credentials'];
+    case 'ai_provider_credentials':
+      return ['credentials'];
+    default:
+      return ['registry', 'apiKeys', 'credentials'];
+  }
+}
+
+/**
+ * Loads a snapshot. The version is read first, so a change that commits during the load is
+ * seen again by the next version check rather than lost. Parts not listed in `parts` are taken
+ * from `previous`.
+ */
+export async function loadConfigSnapshot(
+  db: Queryable,
+  options: LoaderOptions,
+  previous?: ConfigSnapshot,
+  parts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials']),
+): Promise<ConfigSnapshot> {
+  const version = await selectConfigVersion(db);
+  const [registry, apiKeys] = await Promise.all([
+    parts.has('registry') || !previous ? loadRegistry(db, version, options) : Promise.resolve(previous.registry),
+    parts.has('apiKeys') || !previous ? selectActiveApiKeys(db).then((rows) => new ApiKeyIndex(rows)) : Promise.resolve(previous.apiKeys),
+  ]);
+  return { version, registry, apiKeys };
+}

@@ -1,0 +1,153 @@
+/**
+ * The provider loader: database rows → registry snapshot. A row that cannot load is reported with
+ * its reason and skipped; nothing about any provider is hard-coded here.
+ *
+ * @module
+ */
+import type { Queryable } from '../db/db.js';
+import { selectModelRows, selectProviderRows, type ModelRow, type ProviderRow } from '../db/sql/registry-rows.js';
+import { errorMessage } from '../errors.js';
+import type { ProviderClass } from '../providers/provider-class.js';
+import type { ProviderDeps } from '../providers/shared/provider-deps.js';
+import { ProviderRegistry, type ModelEntry, type ProviderEntry } from './provider-registry.js';
+import { configSchema, featuresSchema, parseColumn, pricingSchema, requiredEnvVarsSchema, type Features } from './row-schemas.js';
+
+export interface LoaderOptions {
+  /** provider_class name → class: the built-in set plus the providers directory. */
+  classes: ReadonlyMap<string, ProviderClass>;
+  deps: ProviderDeps;
+  /** Receives one line per row that could not load. */
+  warn?: (message: string) => void;
+  /** Reuses provider instances across reloads when their row did not change. */
+  cache?: ProviderInstanceCache;
+}
+
+/** Provider instances by row id + updated_at, so an unchanged row keeps its instance. */
+export type ProviderInstanceCache = Map<string, ProviderEntry>;
+
+/** Reads every provider and model row and builds a registry snapshot. */
+export async function loadRegistry(db: Queryable, version: number, options: LoaderOptions): Promise<ProviderRegistry> {
+  const [providerRows, modelRows] = await Promise.all([selectProviderRows(db), selectModelRows(db)]);
+  return buildRegistry(providerRows, modelRows, version, options);
+}
+
+/** Builds a snapshot from rows already read (pure apart from provider construction). */
+export function buildRegistry(
+  providerRows: readonly ProviderRow[],
+  modelRows: readonly ModelRow[],
+  version: number,
+  options: LoaderOptions,
+): ProviderRegistry {
+  const nextCache: ProviderInstanceCache = new Map();
+  const providers = providerRows.map((row) => {
+    const cacheKey = `${row.id}@${row.updatedAt.getTime()}`;
+    const entry = options.cache?.get(cacheKey) ?? buildProvider(row, options);
+    nextCache.set(cacheKey, entry);
+    if (entry.status === 'unavailable') options.warn?.(`provider '${row.name}' is unavailable: ${entry.reason}`);
+    return entry;
+  });
+  if (options.cache) {
+    options.cache.clear();
+    for (const [key, value] of nextCache) options.cache.set(key, value);
+  }
+  const byId = new Map(providers.map((entry) => [entry.id, entry]));
+  const models = modelRows.map((row) => {
+    const entry = buildModel(row, byId.get(row.providerId));
+    if (entry.status === 'unavailable' && entry.isActive) options.warn?.(`model '${row.name}' is unavailable: ${entry.reason}`);
+    return entry;
+  });
+  return new ProviderRegistry(providers, models, version);
+}
+
+function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry {
+  const providerClass = options.classes.get(row.providerClass);
+  const defaults = providerClass?.defaults ?? {};
+  const base: ProviderEntry = {
+    id: row.id,
+    name: row.name,
+    displayName: row.displayName,
+    className: row.providerClass,
+    isActive: row.isActive,
+    isBuiltin: row.isBuiltin,
+    status: 'unavailable',
+    reason: undefined,
+    provider: undefined,
+    requiredEnvVars: [],
+    features: {},
+    pricing: {},
+    baseUrl: row.apiBaseUrl ?? defaults.baseUrl,
+  };
+  const unavailable = (reason: string): ProviderEntry => ({ ...base, status: 'unavailable', reason });
+
+  if (!providerClass) {
+    const known = [...options.classes.keys()].sort().join(', ');
+    return unavailable(`unknown provider_class '${row.providerClass}' (known: ${known})`);
+  }
+  const envVars = parseColumn('required_env_vars', requiredEnvVarsSchema, row.requiredEnvVars);
+  if (!envVars.ok) return unavailable(envVars.reason);
+  const features = parseColumn('features', featuresSchema, row.features);
+  if (!features.ok) return unavailable(features.reason);
+  const pricing = parseColumn('pricing', pricingSchema, row.pricing);
+  if (!pricing.ok) return unavailable(pricing.reason);
+  const config = parseColumn('config', configSchema, row.config);
+  if (!config.ok) return unavailable(config.reason);
+
+  const entry: ProviderEntry = {
+    ...base,
+    // An empty list takes the class's env vars: the seed's Cohere row names only its class.
+    requiredEnvVars: envVars.value.length > 0 ? envVars.value : (defaults.requiredEnvVars ?? []),
+    features: { ...defaults.features, ...features.value },
+    pricing: pricing.value,
+  };
+  if (!row.isActive) return { ...entry, status: 'inactive', reason: 'is_active is false' };
+  if (!entry.baseUrl) return { ...entry, status: 'unavailable', reason: 'api_base_url is not set and the class has no default' };
+  try {
+    const provider = providerClass.create(
+      {
+        name: row.name,
+        baseUrl: entry.baseUrl.replace(/\/+$/, ''),
+        authHeaderName: row.authHeaderName ?? defaults.authHeaderName ?? 'Authorization',
+        authHeaderPrefix: row.authHeaderPrefix ?? defaults.authHeaderPrefix ?? 'Bearer',
+        config: config.value,
+        requestTemplate: row.requestTemplate,
+      },
+      options.deps,
+    );
+    return { ...entry, status: 'available', provider };
+  } catch (error) {
+    return { ...entry, status: 'unavailable', reason: errorMessage(error) };
+  }
+}
+
+function buildModel(row: ModelRow, provider: ProviderEntry | undefined): ModelEntry {
+  const features = parseColumn('features', featuresSchema, row.features);
+  const pricing = parseColumn('pricing', pricingSchema, row.pricing);
+  const entry: ModelEntry = {
+    id: row.id,
+    name: row.name,
+    displayName: row.displayName,
+    modelId: row.modelId,
+    providerName: provider?.name ?? '(missing)',
+    providerId: row.providerId,
+    contextWindow: row.contextWindow ?? undefined,
+    maxTokens: row.maxTokens ?? undefined,
+    features: mergeFeatures(provider?.features, features.ok ? features.value : {}),
+    pricing: { ...provider?.pricing, ...(pricing.ok ? pricing.value : {}) },
+    isActive: row.isActive,
+    status: 'available',
+    reason: undefined,
+  };
+  if (!row.isActive) return { ...entry, status: 'inactive', reason: 'is_active is false' };
+  if (!features.ok) return { ...entry, status: 'unavailable', reason: features.reason };
+  if (!pricing.ok) return { ...entry, status: 'unavailable', reason: pricing.reason };
+  if (!provider) return { ...entry, status: 'unavailable', reason: 'its provider row does not exist' };
+  if (provider.status === 'inactive') return { ...entry, status: 'inactive', reason: `provider '${provider.name}' is inactive` };
+  if (provider.status === 'unavailable') {
+    return { ...entry, status: 'unavailable', reason: `provider '${provider.name}' is unavailable: ${provider.reason}` };
+  }
+  return entry;
+}
+
+function mergeFeatures(provider: Features | undefined, model: Features): Features {
+  return { ...provider, ...model };
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/** `features` jsonb: which request features a provider or model supports. Only `false` forbids. */
+export const featuresSchema = z
+  .object({
+    streaming: z.boolean().optional(),
+    tools: z.boolean().optional(),
+    vision: z.boolean().optional(),
+    json_mode: z.boolean().optional(),
+    embeddings: z.boolean().optional(),
+  })
+  .catchall(z.unknown());
+
+/** `pricing` jsonb, USD per million tokens. */
+export const pricingSchema = z
+  .object({
+    input_per_mtok: z.number().nonnegative().optional(),
+    output_per_mtok: z.number().nonnegative().optional(),
+    cached_input_per_mtok: z.number().nonnegative().optional(),
+  })
+  .catchall(z.unknown());
+
+export const requiredEnvVarsSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env var name'));
+
+export const configSchema = z.record(z.string(), z.unknown());
+
+export type Features = z.infer<typeof featuresSchema>;
+export type Pricing = z.infer<typeof pricingSchema>;
+
+/** Parses a jsonb column; on failure returns a one-line reason naming the column. */
+export function parseColumn<T>(
+  column: string,
+  schema: z.ZodType<T>,
+  value: unknown,
+): { ok: true; value: T } | { ok: false; reason: string } {
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+  return { ok: false, reason: `invalid ${column}${where}: ${issue?.message ?? 'invalid value'}` };
+}

@@ -1,0 +1,143 @@
+/**
+ * The AI service: public model name → registry → credential → provider call. Everything it needs
+ * per request comes from in-memory snapshots; it never queries the database.
+ *
+ * @module
+ */
+import type { CredentialResolver } from '../credentials/credential-resolver.js';
+import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, StreamPart } from '../providers/spec/index.js';
+import { SwitchboardError } from '../errors.js';
+import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
+import { validateChatRequest, validateEmbedModel } from './validate-request.js';
+
+/** A chat request addressed by public model name (`ai_models.name`). */
+export type PublicChatRequest = Omit<ChatRequest, 'model'> & { model: string };
+/** An embeddings request addressed by public model name. */
+export type PublicEmbedRequest = Omit<EmbedRequest, 'model'> & { model: string };
+
+/** Per-call context. */
+export interface CallContext {
+  /** The calling project (credentials are per project). */
+  projectId?: string;
+  signal?: AbortSignal;
+}
+
+/** Which model and provider served a call, and how long the upstream took. */
+export interface Route {
+  model: ModelEntry;
+  provider: ProviderEntry;
+  /** Milliseconds from the upstream call to its answer (to the first stream part when streaming). */
+  upstreamMs: number;
+}
+
+export interface StreamOutcome {
+  route: Route;
+  /** The parts, starting with the first one (already received from the upstream). */
+  parts: AsyncIterable<StreamPart>;
+}
+
+export interface AIServiceOptions {
+  /** The current registry snapshot (swapped by the config watcher). */
+  registry: () => ProviderRegistry;
+  credentials: CredentialResolver;
+}
+
+export class AIService {
+  readonly #registry: () => ProviderRegistry;
+  readonly #credentials: CredentialResolver;
+
+  constructor(options: AIServiceOptions) {
+    this.#registry = options.registry;
+    this.#credentials = options.credentials;
+  }
+
+  /** The models a client may call now. */
+  models(): ModelEntry[] {
+    return this.#registry().availableModels();
+  }
+
+  /** Resolves a public model name (throws `no_such_model`). */
+  resolve(model: string): ResolvedModel {
+    return this.#registry().resolve(model);
+  }
+
+  async chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
+    const { model, provider } = this.resolve(request.model);
+    validateChatRequest({ ...request, model: model.modelId }, model, false);
+    const credential = await this.#credentials.resolve(context.projectId, provider);
+    const started = performance.now();
+    const response = await provider.provider.chat(
+      { ...request, model: model.modelId },
+      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+    );
+    return { response, route: { model, provider, upstreamMs: performance.now() - started } };
+  }
+
+  /**
+   * Starts a stream and waits for its first part, so failures before streaming (bad key, rate
+   * limit) reject here and an HTTP caller can still answer with a proper status.
+   */
+  async stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
+    const { model, provider } = this.resolve(request.model);
+    validateChatRequest({ ...request, model: model.modelId }, model, true);
+    const credential = await this.#credentials.resolve(context.projectId, provider);
+    const started = performance.now();
+    const iterator = provider.provider
+      .stream(
+        { ...request, model: model.modelId },
+        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+      )
+      [Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const route: Route = { model, provider, upstreamMs: performance.now() - started };
+    return { route, parts: replayFirst(first, iterator) };
+  }
+
+  async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
+    const { model, provider } = this.resolve(request.model);
+    validateEmbedModel(model);
+    if (!provider.provider.embed) {
+      throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' has no embeddings.`, {
+        param: 'model',
+      });
+    }
+    const credential = await this.#credentials.resolve(context.projectId, provider);
+    const started = performance.now();
+    const response = await provider.provider.embed(
+      { ...request, model: model.modelId },
+      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+    );
+    return { response, route: { model, provider, upstreamMs: performance.now() - started } };
+  }
+}
+
+function limitsOf(model: ModelEntry): { maxOutputTokens?: number; contextWindow?: number } {
+  return {
+    ...(model.maxTokens === undefined ? {} : { maxOutputTokens: model.maxTokens }),
+    ...(model.contextWindow === undefined ? {} : { contextWindow: model.contextWindow }),
+  };
+}
+
+/** An iterable that yields an already-received first result, then the rest of the iterator. */
+function replayFirst(first: IteratorResult<StreamPart>, rest: AsyncIterator<StreamPart>): AsyncIterable<StreamPart> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+      let pending: IteratorResult<StreamPart> | undefined = first;
+      return {
+        next: () => {
+          if (pending) {
+            const result = pending;
+            pending = undefined;
+            return Promise.resolve(result);
+          }
+          return rest.next();
+        },
+        return: async (value?: unknown) => {
+          pending = undefined;
+          await rest.return?.(value);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
