@@ -1,0 +1,108 @@
+/**
+ * Anthropic Messages API wire format (`POST /v1/messages`): the request we build, as types, and
+ * zod schemas for what comes back, with only the fields we use (vendors add fields freely).
+ * Reference: https://platform.claude.com/docs/en/api/messages
+ *
+ * @module
+ */
+import { z } from 'zod';
+
+/** The two `anthropic-version` values the API accepts. */
+export const anthropicVersions = ['2023-06-01', '2026-10-21'] as const;
+export type AnthropicVersion = (typeof anthropicVersions)[number];
+
+export interface AnthropicTextBlock {
+  type: 'text';
+  text: string;
+}
+
+export interface AnthropicImageBlock {
+  type: 'image';
+  source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+}
+
+export interface AnthropicToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+
+export interface AnthropicToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content: string;
+}
+
+export type AnthropicContentBlock =
+  | AnthropicTextBlock
+  | AnthropicImageBlock
+  | AnthropicToolUseBlock
+  | AnthropicToolResultBlock;
+
+export interface AnthropicMessage {
+  role: 'user' | 'assistant';
+  content: AnthropicContentBlock[];
+}
+
+export interface AnthropicTool {
+  name: string;
+  description?: string;
+  input_schema: Record<string, unknown>;
+}
+
+export type AnthropicToolChoice =
+  | { type: 'auto' | 'any'; disable_parallel_tool_use?: boolean }
+  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
+  | { type: 'none' };
+
+/** The request body. Every key here is one the API accepts; it rejects any other key. */
+export interface AnthropicRequestBody {
+  model: string;
+  max_tokens: number;
+  messages: AnthropicMessage[];
+  system?: string;
+  tools?: AnthropicTool[];
+  tool_choice?: AnthropicToolChoice;
+  stop_sequences?: string[];
+  /** Only under `2023-06-01`; `2026-10-21` rejects it. */
+  temperature?: number;
+  /** Only under `2023-06-01`; `2026-10-21` rejects it. */
+  top_p?: number;
+  metadata?: { user_id: string };
+  stream?: boolean;
+}
+
+/** Token counts. `input_tokens` excludes cache reads and cache writes, which are counted apart. */
+export const anthropicUsageSchema = z.looseObject({
+  input_tokens: z.number().optional(),
+  output_tokens: z.number().optional(),
+  cache_creation_input_tokens: z.number().nullish(),
+  cache_read_input_tokens: z.number().nullish(),
+});
+export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;
+
+/** A content block of the answer; thinking, server-tool and other blocks are kept loose and skipped. */
+const responseBlockSchema = z.union([
+  z.looseObject({ type: z.literal('text'), text: z.string() }),
+  z.looseObject({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
+  z.looseObject({ type: z.string() }),
+]);
+
+/** A complete (non-streamed) Message. */
+export const anthropicMessageResponseSchema = z.looseObject({
+  id: z.string(),
+  model: z.string(),
+  content: z.array(responseBlockSchema),
+  stop_reason: z.string().nullish(),
+  usage: anthropicUsageSchema,
+});
+export type AnthropicMessageResponse = z.infer<typeof anthropicMessageResponseSchema>;
+
+/** `{"type":"error","error":{"type","message"},"request_id"}`, for HTTP errors and `event: error`. */
+export const anthropicErrorBodySchema = z.looseObject({
+  error: z.looseObject({
+    type: z.string(),
+    message: z.string().optional(),
+  }),
+});

@@ -1,0 +1,108 @@
+import type { ProviderClass, ProviderSettings } from '../provider-class.js';
+import { authHeaders, joinUrl } from '../shared/auth-headers.js';
+import { readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import type { ProviderDeps } from '../shared/provider-deps.js';
+import { parseSse } from '../shared/sse.js';
+import type { CallOptions, ChatRequest, ChatResponse, Provider, StreamPart } from '../spec/index.js';
+import type { AnthropicRequestBody } from './anthropic-api.js';
+import { convertAnthropicStream } from './anthropic-stream.js';
+import { convertAnthropicResponse } from './convert-anthropic-response.js';
+import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
+import { mapAnthropicError } from './map-anthropic-error.js';
+import { parseAnthropicConfig, type AnthropicConfig } from './parse-anthropic-config.js';
+
+/**
+ * The Anthropic Messages API (`POST {baseUrl}/messages`). Row config: `anthropic_version`
+ * (`2023-06-01` by default, or `2026-10-21`), `anthropic_beta` (flags for the `anthropic-beta`
+ * header) and `timeouts`. No embeddings: Anthropic has no embeddings endpoint.
+ */
+export const AnthropicProviderClass: ProviderClass = {
+  className: 'AnthropicProvider',
+  defaults: {
+    baseUrl: 'https://api.anthropic.com/v1',
+    requiredEnvVars: ['ANTHROPIC_API_KEY'],
+    authHeaderName: 'x-api-key',
+    authHeaderPrefix: '',
+    features: { streaming: true, tools: true, vision: true, json_mode: false, embeddings: false },
+  },
+  create(settings: ProviderSettings, deps: ProviderDeps): Provider {
+    return new AnthropicProvider(settings, parseAnthropicConfig(settings.name, settings.config), deps);
+  },
+};
+
+class AnthropicProvider implements Provider {
+  readonly specVersion = 'v1' as const;
+  readonly name: string;
+
+  constructor(
+    private readonly settings: ProviderSettings,
+    private readonly config: AnthropicConfig,
+    private readonly deps: ProviderDeps,
+  ) {
+    this.name = settings.name;
+  }
+
+  async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
+    const response = await this.send(this.body(request, options), options);
+    if (response.status >= 400) throw await this.upstreamError(response, options);
+    const json = await readJson(this.name, response, options.signal);
+    return convertAnthropicResponse(this.name, json, this.nowSeconds());
+  }
+
+  async *stream(request: ChatRequest, options: CallOptions): AsyncGenerator<StreamPart> {
+    // Built before the call so conversion errors throw from the first next(), like HTTP errors.
+    const body: AnthropicRequestBody = { ...this.body(request, options), stream: true };
+    const response = await this.send(body, options);
+    try {
+      if (response.status >= 400) throw await this.upstreamError(response, options);
+      yield* convertAnthropicStream(parseSse(response.body), {
+        provider: this.name,
+        secrets: [options.credential.apiKey],
+        created: this.nowSeconds(),
+        fallbackId: this.deps.randomId,
+        fallbackModel: request.model,
+      });
+    } finally {
+      // Early return(), an abort or an error: stop the upstream request (a no-op once fully read).
+      response.body.destroy();
+    }
+  }
+
+  private body(request: ChatRequest, options: CallOptions): AnthropicRequestBody {
+    return convertToAnthropicRequest(request, {
+      version: this.config.version,
+      modelMaxTokens: options.model?.maxOutputTokens,
+    });
+  }
+
+  private send(body: AnthropicRequestBody, options: CallOptions): Promise<UpstreamResponse> {
+    const { credential } = options;
+    const headers: Record<string, string> = {
+      ...options.headers,
+      ...authHeaders(this.name, this.settings, credential, { keyRequired: true }),
+      'anthropic-version': this.config.version,
+    };
+    if (this.config.beta !== undefined) {
+      const existing = headers['anthropic-beta'];
+      headers['anthropic-beta'] = existing ? `${existing},${this.config.beta}` : this.config.beta;
+    }
+    return sendUpstream({
+      provider: this.name,
+      url: joinUrl(credential.baseUrl ?? this.settings.baseUrl, 'messages'),
+      headers,
+      body,
+      signal: options.signal,
+      timeouts: this.config.timeouts,
+      dispatcher: this.deps.dispatcher,
+    });
+  }
+
+  private async upstreamError(response: UpstreamResponse, options: CallOptions): Promise<Error> {
+    const body = await readErrorBody(response);
+    return mapAnthropicError(this.name, response.status, response.headers, body, [options.credential.apiKey], this.deps.now());
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.deps.now() / 1000);
+  }
+}

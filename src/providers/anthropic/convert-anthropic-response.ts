@@ -1,0 +1,39 @@
+import { ProviderError } from '../../errors.js';
+import type { ChatResponse, ToolCall } from '../spec/index.js';
+import { anthropicMessageResponseSchema } from './anthropic-api.js';
+import { convertAnthropicUsage } from './convert-anthropic-usage.js';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
+
+/**
+ * A Message body → our ChatResponse: text blocks joined, `tool_use` blocks as tool calls (input
+ * re-serialized as JSON text), thinking and server-tool blocks skipped. A body that is not a
+ * Message is a 502 naming the provider.
+ */
+export function convertAnthropicResponse(provider: string, json: unknown, createdSeconds: number): ChatResponse {
+  const parsed = anthropicMessageResponseSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ProviderError('provider_error', `Provider '${provider}' returned a response that is not an Anthropic Message`, {
+      provider,
+      status: 502,
+      upstreamStatus: 200,
+      cause: parsed.error,
+    });
+  }
+  const message = parsed.data;
+  let text: string | null = null;
+  const toolCalls: ToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === 'text' && typeof block['text'] === 'string') {
+      text = (text ?? '') + block['text'];
+    } else if (block.type === 'tool_use' && typeof block['id'] === 'string' && typeof block['name'] === 'string') {
+      toolCalls.push({ id: block['id'], name: block['name'], arguments: JSON.stringify(block['input'] ?? {}) });
+    }
+  }
+  return {
+    id: message.id,
+    model: message.model,
+    created: createdSeconds,
+    choices: [{ index: 0, content: text, toolCalls, finishReason: mapAnthropicFinishReason(message.stop_reason) }],
+    usage: convertAnthropicUsage(message.usage),
+  };
+}

@@ -1,0 +1,157 @@
+import { SwitchboardError } from '../../errors.js';
+import { parseDataUrl } from '../shared/data-url.js';
+import { parseJsonArguments } from '../shared/json-arguments.js';
+import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../spec/index.js';
+import type {
+  AnthropicContentBlock,
+  AnthropicMessage,
+  AnthropicRequestBody,
+  AnthropicTool,
+  AnthropicToolChoice,
+  AnthropicVersion,
+} from './anthropic-api.js';
+
+/** Used when neither the request nor the model row sets an output limit (the API requires one). */
+export const defaultAnthropicMaxTokens = 4096;
+
+export interface AnthropicRequestContext {
+  version: AnthropicVersion;
+  /** `ai_models.max_tokens`, the default output limit for this model. */
+  modelMaxTokens: number | undefined;
+}
+
+/**
+ * Converts a normalized chat request to an Anthropic Messages body.
+ *
+ * - `system`/`developer` messages, wherever they are, are joined (blank line between) into the
+ *   top-level `system`; Anthropic has no system role in `messages`.
+ * - Consecutive turns with the same role are merged into one message, so the tool results of one
+ *   turn become one user message of `tool_result` blocks (tool results always first, as the API
+ *   requires).
+ * - `max_tokens` is always sent: the request's, else the model row's, else 4096.
+ * - `temperature` and `top_p` are sent under `2023-06-01` only: API version `2026-10-21` rejects
+ *   them (even at default values), so they are dropped there.
+ * - Dropped because Anthropic has no equivalent and ignoring them changes no answer's shape:
+ *   `seed`, `presencePenalty`, `frequencyPenalty`, a user's `name`, a tool's `strict`, image `detail`.
+ * - Refused (`unsupported_feature`) because the client relies on them for the answer's shape:
+ *   `n > 1` and `responseFormat` `json_object`/`json_schema`.
+ */
+export function convertToAnthropicRequest(request: ChatRequest, context: AnthropicRequestContext): AnthropicRequestBody {
+  if (request.n !== undefined && request.n > 1) {
+    throw new SwitchboardError('unsupported_feature', 'Anthropic returns one choice per request; n > 1 is not supported', {
+      param: 'n',
+    });
+  }
+  if (request.responseFormat !== undefined && request.responseFormat.type !== 'text') {
+    throw new SwitchboardError(
+      'unsupported_feature',
+      `response_format '${request.responseFormat.type}' is not supported by the Anthropic provider`,
+      { param: 'response_format' },
+    );
+  }
+
+  const { system, messages } = convertMessages(request.messages);
+  const body: AnthropicRequestBody = {
+    model: request.model,
+    max_tokens: request.maxTokens ?? context.modelMaxTokens ?? defaultAnthropicMaxTokens,
+    messages,
+  };
+  if (system !== undefined) body.system = system;
+
+  if (request.tools !== undefined && request.tools.length > 0) {
+    body.tools = request.tools.map(convertTool);
+    const toolChoice = convertToolChoice(request.toolChoice, request.parallelToolCalls);
+    if (toolChoice !== undefined) body.tool_choice = toolChoice;
+  }
+
+  const stopSequences = request.stop?.filter((sequence) => sequence.trim() !== '');
+  if (stopSequences !== undefined && stopSequences.length > 0) body.stop_sequences = stopSequences;
+
+  if (context.version === '2023-06-01') {
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.topP !== undefined) body.top_p = request.topP;
+  }
+  if (request.user !== undefined && request.user !== '') body.metadata = { user_id: request.user };
+  return body;
+}
+
+function convertMessages(input: readonly ChatMessage[]): { system: string | undefined; messages: AnthropicMessage[] } {
+  const systemParts: string[] = [];
+  const messages: AnthropicMessage[] = [];
+
+  const append = (role: 'user' | 'assistant', blocks: AnthropicContentBlock[]): void => {
+    const last = messages[messages.length - 1];
+    if (last === undefined || last.role !== role) {
+      messages.push({ role, content: blocks });
+      return;
+    }
+    for (const block of blocks) {
+      if (block.type === 'tool_result') {
+        // tool_result blocks must precede any other block of their user message.
+        let position = 0;
+        while (position < last.content.length && last.content[position]?.type === 'tool_result') position++;
+        last.content.splice(position, 0, block);
+      } else {
+        last.content.push(block);
+      }
+    }
+  };
+
+  for (const message of input) {
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        if (message.content !== '') systemParts.push(message.content);
+        break;
+      case 'user':
+        append('user', message.content.map(convertUserPart).filter((block) => block !== undefined));
+        break;
+      case 'assistant': {
+        const blocks: AnthropicContentBlock[] = [];
+        if (message.content) blocks.push({ type: 'text', text: message.content });
+        for (const call of message.toolCalls ?? []) {
+          blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseJsonArguments(call.arguments) });
+        }
+        // An empty assistant turn would be rejected ("text content blocks must be non-empty").
+        if (blocks.length > 0) append('assistant', blocks);
+        break;
+      }
+      case 'tool':
+        append('user', [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content }]);
+        break;
+    }
+  }
+  return { system: systemParts.length > 0 ? systemParts.join('\n\n') : undefined, messages };
+}
+
+function convertUserPart(part: ContentPart): AnthropicContentBlock | undefined {
+  if (part.type === 'text') return part.text === '' ? undefined : { type: 'text', text: part.text };
+  const inline = parseDataUrl(part.url);
+  if (inline !== undefined) {
+    return { type: 'image', source: { type: 'base64', media_type: inline.mimeType, data: inline.data } };
+  }
+  if (/^https?:\/\//i.test(part.url)) return { type: 'image', source: { type: 'url', url: part.url } };
+  throw new SwitchboardError('invalid_request', 'Image URLs must be http(s) URLs or base64 data URLs', {
+    param: 'messages',
+  });
+}
+
+function convertTool(tool: ToolDefinition): AnthropicTool {
+  // Anthropic requires an object schema; OpenAI allows omitting `parameters` entirely.
+  const schema = tool.parameters ?? {};
+  const converted: AnthropicTool = {
+    name: tool.name,
+    input_schema: schema['type'] === undefined ? { type: 'object', properties: {}, ...schema } : schema,
+  };
+  if (tool.description !== undefined) converted.description = tool.description;
+  return converted;
+}
+
+function convertToolChoice(choice: ToolChoice | undefined, parallelToolCalls: boolean | undefined): AnthropicToolChoice | undefined {
+  if (choice === 'none') return { type: 'none' };
+  const disableParallel = parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === undefined) return parallelToolCalls === false ? { type: 'auto', ...disableParallel } : undefined;
+  if (choice === 'auto') return { type: 'auto', ...disableParallel };
+  if (choice === 'required') return { type: 'any', ...disableParallel };
+  return { type: 'tool', name: choice.name, ...disableParallel };
+}

@@ -1,0 +1,1 @@
+export { AnthropicProviderClass } from './anthropic-provider.js';

@@ -1,0 +1,506 @@
+/**
+ * A strict fake of the Anthropic Messages API on 127.0.0.1, following the common mock contract
+ * (README.md beside this file). Routes: `POST /v1/messages`, `GET /v1/models`; anything else is
+ * Anthropic's 404 `not_found_error`.
+ *
+ * Checked like the real API: `anthropic-version` (`2023-06-01` or `2026-10-21`), auth (`x-api-key`,
+ * else `Authorization: Bearer`), required `model`/`max_tokens`/`messages`, no extra keys (and no
+ * `temperature`/`top_p`/`top_k` under 2026-10-21), roles, first message from the user, tool_use ↔
+ * tool_result pairing, tool names and `input_schema.type`. Consecutive same-role messages are merged,
+ * as the API does.
+ *
+ * Answers follow the contract. Anthropic specifics: usage reports `input_tokens` without cached
+ * tokens; a system prompt containing `cache` reads 3 tokens from the cache and one containing
+ * `cache-write` also writes 2. Input words are counted in text blocks, tool results and the system.
+ *
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import { sendJson, sendSse, startMockServer, type RecordedRequest } from '../helpers/mock-server.js';
+
+export interface AnthropicMockOptions {
+  /** Accepted API keys (default `['test-key']`). */
+  apiKeys?: string[];
+}
+
+export interface AnthropicMockFailure {
+  status: number;
+  /** The error body; default: Anthropic's error JSON for the status. A string is sent as is. */
+  body?: unknown;
+  /** Default for 429: `retry-after: 7`. */
+  headers?: Record<string, string>;
+}
+
+/** A recorded payload to answer the next `/v1/messages` call with (after its checks pass). */
+export type AnthropicMockReplay = { json: unknown } | { sse: string } | { text: string };
+
+export interface AnthropicMock {
+  origin: string;
+  /** `origin + '/v1'`: what goes into `ai_providers.api_base_url`. */
+  baseUrl: string;
+  requests: RecordedRequest[];
+  failNext(failure: AnthropicMockFailure): void;
+  /** The next stream sends `afterChunks` content deltas, then `event: error` (overloaded_error). */
+  failNextStream(options?: { afterChunks?: number }): void;
+  /** The next stream sends `afterChunks` content deltas, then never ends. */
+  hangNextStream(options?: { afterChunks?: number }): void;
+  replayNext(replay: AnthropicMockReplay): void;
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+type Block = Json & { type: string };
+interface Message {
+  role: 'user' | 'assistant';
+  content: Block[];
+}
+
+const versions = ['2023-06-01', '2026-10-21'];
+const topLevelKeys = new Set([
+  'model', 'max_tokens', 'messages', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p',
+  'top_k', 'tools', 'tool_choice', 'thinking', 'service_tier', 'output_config', 'container', 'mcp_servers',
+  'context_management',
+]);
+const samplingKeys = ['temperature', 'top_p', 'top_k'];
+const blockKeys: Record<string, string[]> = {
+  text: ['type', 'text', 'cache_control', 'citations'],
+  image: ['type', 'source', 'cache_control'],
+  tool_use: ['type', 'id', 'name', 'input', 'cache_control'],
+  tool_result: ['type', 'tool_use_id', 'content', 'is_error', 'cache_control'],
+};
+const toolKeys = new Set(['name', 'description', 'input_schema', 'cache_control', 'strict', 'type']);
+const errorTypeForStatus: Record<number, [string, string]> = {
+  400: ['invalid_request_error', 'Invalid request'],
+  401: ['authentication_error', 'invalid x-api-key'],
+  402: ['billing_error', 'Your credit balance is too low to access the Anthropic API.'],
+  403: ['permission_error', 'Your API key does not have permission to use the specified resource.'],
+  404: ['not_found_error', 'Not Found'],
+  413: ['request_too_large', 'Request exceeds the maximum allowed number of bytes.'],
+  429: ['rate_limit_error', 'This request would exceed the rate limit for your organization.'],
+  500: ['api_error', 'Internal server error'],
+  504: ['timeout_error', 'Request timed out'],
+  529: ['overloaded_error', 'Overloaded'],
+};
+
+class RequestError extends Error {}
+
+export async function startAnthropicMock(options: AnthropicMockOptions = {}): Promise<AnthropicMock> {
+  const apiKeys = options.apiKeys ?? ['test-key'];
+  let failure: AnthropicMockFailure | undefined;
+  let streamFault: { kind: 'fail' | 'hang'; afterChunks: number } | undefined;
+  let replay: AnthropicMockReplay | undefined;
+  let counter = 0;
+
+  const server = await startMockServer(async (request, response) => {
+    const path = request.url.split('?')[0];
+    const route = `${request.method} ${path}`;
+    if (route !== 'POST /v1/messages' && route !== 'GET /v1/models') {
+      return sendError(response, 404, 'not_found_error', 'Not Found');
+    }
+    const authFailure = checkAuth(request, apiKeys);
+    if (authFailure !== undefined) return sendError(response, 401, 'authentication_error', authFailure);
+    const version = header(request, 'anthropic-version');
+    if (version === undefined) return sendError(response, 400, 'invalid_request_error', 'anthropic-version: header is required');
+    if (!versions.includes(version)) {
+      return sendError(response, 400, 'invalid_request_error', `anthropic-version: "${version}" is not a valid version`);
+    }
+    if (failure !== undefined) {
+      const { status, body, headers } = failure;
+      failure = undefined;
+      const [type, message] = errorTypeForStatus[status] ?? ['api_error', 'Internal server error'];
+      const extra = headers ?? (status === 429 ? { 'retry-after': '7' } : {});
+      if (typeof body === 'string') {
+        response.writeHead(status, { 'content-type': 'text/html', ...extra });
+        response.end(body);
+        return;
+      }
+      return sendJson(response, status, body ?? errorBody(type, message), { 'request-id': requestId(), ...extra });
+    }
+    if (route === 'GET /v1/models') {
+      return sendJson(response, 200, {
+        data: [{ type: 'model', id: 'claude-test-1', display_name: 'Claude Test', created_at: '2026-01-01T00:00:00Z' }],
+        has_more: false,
+        first_id: 'claude-test-1',
+        last_id: 'claude-test-1',
+      });
+    }
+
+    let checked: { body: Json; messages: Message[] };
+    try {
+      checked = checkMessagesRequest(request.body, version);
+    } catch (error) {
+      if (error instanceof RequestError) return sendError(response, 400, 'invalid_request_error', error.message);
+      throw error;
+    }
+    const { body, messages } = checked;
+    const stream = body['stream'] === true;
+    if (replay !== undefined) {
+      const next = replay;
+      replay = undefined;
+      if ('json' in next) return sendJson(response, 200, next.json, { 'request-id': requestId() });
+      if ('text' in next) {
+        response.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId() });
+        response.end(next.text);
+        return;
+      }
+      return sendSse(response, next.sse.split(/\n\n/).filter((frame) => frame.trim() !== '').map((frame) => `${frame}\n\n`));
+    }
+
+    counter += 1;
+    const message = answer(body, messages, `msg_mock_${counter}`, `toolu_mock_${counter}`);
+    if (!stream) return sendJson(response, 200, message, { 'request-id': requestId() });
+    const fault = streamFault;
+    streamFault = undefined;
+    await sendStream(response, message, fault);
+  });
+
+  return {
+    origin: server.origin,
+    baseUrl: `${server.origin}/v1`,
+    requests: server.requests,
+    failNext: (next) => {
+      failure = next;
+    },
+    failNextStream: (next = {}) => {
+      streamFault = { kind: 'fail', afterChunks: next.afterChunks ?? 2 };
+    },
+    hangNextStream: (next = {}) => {
+      streamFault = { kind: 'hang', afterChunks: next.afterChunks ?? 1 };
+    },
+    replayNext: (next) => {
+      replay = next;
+    },
+    close: () => server.close(),
+  };
+}
+
+function checkAuth(request: RecordedRequest, apiKeys: string[]): string | undefined {
+  const apiKey = header(request, 'x-api-key');
+  if (apiKey !== undefined) return apiKeys.includes(apiKey) ? undefined : 'invalid x-api-key';
+  const authorization = header(request, 'authorization');
+  if (authorization === undefined) return 'x-api-key header is required';
+  const match = /^Bearer (.+)$/.exec(authorization);
+  return match?.[1] !== undefined && apiKeys.includes(match[1]) ? undefined : 'Invalid bearer token';
+}
+
+function checkMessagesRequest(raw: unknown, version: string): { body: Json; messages: Message[] } {
+  if (!isRecord(raw)) throw new RequestError('body: Input should be a valid dictionary');
+  for (const key of Object.keys(raw)) {
+    if (!topLevelKeys.has(key) || (version === '2026-10-21' && samplingKeys.includes(key))) {
+      throw new RequestError(`${key}: Extra inputs are not permitted`);
+    }
+  }
+  if (typeof raw['model'] !== 'string') throw new RequestError('model: Field required');
+  if (raw['max_tokens'] === undefined) throw new RequestError('max_tokens: Field required');
+  if (!Number.isInteger(raw['max_tokens']) || (raw['max_tokens'] as number) < 1) {
+    throw new RequestError('max_tokens: Input should be a valid integer greater than or equal to 1');
+  }
+  if (raw['temperature'] !== undefined && !(typeof raw['temperature'] === 'number' && raw['temperature'] >= 0 && raw['temperature'] <= 1)) {
+    throw new RequestError('temperature: Input should be less than or equal to 1');
+  }
+  if (raw['metadata'] !== undefined) {
+    if (!isRecord(raw['metadata'])) throw new RequestError('metadata: Input should be a valid dictionary');
+    for (const key of Object.keys(raw['metadata'])) {
+      if (key !== 'user_id') throw new RequestError(`metadata.${key}: Extra inputs are not permitted`);
+    }
+  }
+  const stops = raw['stop_sequences'];
+  if (stops !== undefined && (!Array.isArray(stops) || stops.some((stop) => typeof stop !== 'string' || stop.trim() === ''))) {
+    throw new RequestError('stop_sequences: each stop sequence must be a string containing non-whitespace characters');
+  }
+  checkTools(raw);
+  if (!Array.isArray(raw['messages'])) throw new RequestError('messages: Field required');
+  if (raw['messages'].length === 0) throw new RequestError('messages: at least one message is required');
+  const messages = mergeMessages(raw['messages']);
+  checkToolPairing(messages);
+  return { body: raw, messages };
+}
+
+function checkTools(raw: Json): void {
+  const tools = raw['tools'];
+  const names: string[] = [];
+  if (tools !== undefined) {
+    if (!Array.isArray(tools)) throw new RequestError('tools: Input should be a valid list');
+    tools.forEach((tool: unknown, index) => {
+      if (!isRecord(tool)) throw new RequestError(`tools.${index}: Input should be a valid dictionary`);
+      for (const key of Object.keys(tool)) {
+        if (!toolKeys.has(key)) throw new RequestError(`tools.${index}.custom.${key}: Extra inputs are not permitted`);
+      }
+      const name = tool['name'];
+      if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(name)) {
+        throw new RequestError(`tools.${index}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`);
+      }
+      const schema = tool['input_schema'];
+      if (!isRecord(schema)) throw new RequestError(`tools.${index}.custom.input_schema: Field required`);
+      if (schema['type'] !== 'object') throw new RequestError(`tools.${index}.custom.input_schema.type: Input should be 'object'`);
+      names.push(name);
+    });
+  }
+  const choice = raw['tool_choice'];
+  if (choice === undefined) return;
+  if (!isRecord(choice) || !['auto', 'any', 'tool', 'none'].includes(String(choice['type']))) {
+    throw new RequestError("tool_choice: Input tag does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
+  }
+  const allowed = choice['type'] === 'none' ? ['type'] : choice['type'] === 'tool' ? ['type', 'name', 'disable_parallel_tool_use'] : ['type', 'disable_parallel_tool_use'];
+  for (const key of Object.keys(choice)) {
+    if (!allowed.includes(key)) throw new RequestError(`tool_choice.${String(choice['type'])}.${key}: Extra inputs are not permitted`);
+  }
+  if (choice['type'] === 'tool' && !names.includes(String(choice['name']))) {
+    throw new RequestError(`tool_choice: Tool '${String(choice['name'])}' not found in provided tools`);
+  }
+}
+
+/** Checks each message and merges consecutive same-role ones, as the API does. */
+function mergeMessages(input: unknown[]): Message[] {
+  const merged: Message[] = [];
+  input.forEach((raw, index) => {
+    if (!isRecord(raw)) throw new RequestError(`messages.${index}: Input should be a valid dictionary`);
+    const role = raw['role'];
+    if (role === 'system') {
+      throw new RequestError(
+        'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, not "system" as an input message role.',
+      );
+    }
+    if (role !== 'user' && role !== 'assistant') throw new RequestError(`messages.${index}.role: Input should be 'user' or 'assistant'`);
+    if (index === 0 && role !== 'user') throw new RequestError('messages: first message must use the "user" role');
+    const content = typeof raw['content'] === 'string' ? [{ type: 'text', text: raw['content'] }] : raw['content'];
+    if (!Array.isArray(content)) throw new RequestError(`messages.${index}.content: Field required`);
+    const blocks = content.map((block: unknown, blockIndex) => checkBlock(block, role, `messages.${index}.content.${blockIndex}`));
+    const last = merged[merged.length - 1];
+    if (last !== undefined && last.role === role) last.content.push(...blocks);
+    else merged.push({ role, content: blocks });
+  });
+  return merged;
+}
+
+function checkBlock(block: unknown, role: 'user' | 'assistant', path: string): Block {
+  if (!isRecord(block) || typeof block['type'] !== 'string') throw new RequestError(`${path}: Input should be a valid dictionary`);
+  const type = block['type'];
+  const keys = blockKeys[type];
+  if (keys === undefined) throw new RequestError(`${path}.type: Input tag '${type}' found using 'type' does not match any of the expected tags`);
+  for (const key of Object.keys(block)) {
+    if (!keys.includes(key)) throw new RequestError(`${path}.${type}.${key}: Extra inputs are not permitted`);
+  }
+  if (type === 'text' && (typeof block['text'] !== 'string' || block['text'] === '')) {
+    throw new RequestError('messages: text content blocks must be non-empty');
+  }
+  if (type === 'image') {
+    const source = block['source'];
+    const valid =
+      isRecord(source) &&
+      ((source['type'] === 'base64' && typeof source['media_type'] === 'string' && typeof source['data'] === 'string') ||
+        (source['type'] === 'url' && typeof source['url'] === 'string'));
+    if (!valid) throw new RequestError(`${path}.image.source: Input should be a valid base64 or url image source`);
+  }
+  if (type === 'tool_use') {
+    if (role !== 'assistant') throw new RequestError(`${path}: tool_use blocks are only allowed in assistant messages`);
+    if (typeof block['id'] !== 'string' || typeof block['name'] !== 'string' || !isRecord(block['input'])) {
+      throw new RequestError(`${path}.tool_use.input: Input should be a valid dictionary`);
+    }
+  }
+  if (type === 'tool_result') {
+    if (role !== 'user') throw new RequestError(`${path}: tool_result blocks are only allowed in user messages`);
+    if (typeof block['tool_use_id'] !== 'string') throw new RequestError(`${path}.tool_result.tool_use_id: Field required`);
+  }
+  return block as Block;
+}
+
+function checkToolPairing(messages: Message[]): void {
+  messages.forEach((message, index) => {
+    if (message.role === 'user') {
+      const previous = messages[index - 1];
+      const offered = new Set(previous?.content.filter((block) => block.type === 'tool_use').map((block) => String(block['id'])));
+      message.content.forEach((block, blockIndex) => {
+        if (block.type === 'tool_result' && !offered.has(String(block['tool_use_id']))) {
+          throw new RequestError(
+            `messages.${index}.content.${blockIndex}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block['tool_use_id'])}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+          );
+        }
+      });
+      return;
+    }
+    const ids = message.content.filter((block) => block.type === 'tool_use').map((block) => String(block['id']));
+    const answered = new Set(messages[index + 1]?.content.filter((block) => block.type === 'tool_result').map((block) => String(block['tool_use_id'])));
+    const missing = ids.filter((id) => !answered.has(id));
+    if (missing.length > 0) {
+      throw new RequestError(
+        `messages.${index + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+      );
+    }
+  });
+}
+
+/** The deterministic Message of the contract. */
+function answer(body: Json, messages: Message[], id: string, toolUseId: string): Json {
+  const system = systemText(body['system']);
+  const lastUser = [...messages].reverse().find((message) => message.role === 'user');
+  const toolResults = lastUser?.content.filter((block) => block.type === 'tool_result') ?? [];
+  const userText = (lastUser?.content ?? []).filter((block) => block.type === 'text').map((block) => String(block['text'])).join(' ');
+  const tools = Array.isArray(body['tools']) ? (body['tools'] as Json[]) : [];
+  const choice = isRecord(body['tool_choice']) ? body['tool_choice'] : undefined;
+  const lastIsUser = messages[messages.length - 1]?.role === 'user';
+  let inputWords = words(system);
+  for (const message of messages) {
+    for (const block of message.content) {
+      if (block.type === 'text') inputWords += words(String(block['text']));
+      if (block.type === 'tool_result') inputWords += words(resultText(block['content']));
+    }
+  }
+  const cacheRead = system.includes('cache') ? 3 : 0;
+  const cacheWrite = system.includes('cache-write') ? 2 : 0;
+  const usage = (outputTokens: number): Json => ({
+    input_tokens: Math.max(0, inputWords - cacheRead - cacheWrite),
+    output_tokens: outputTokens,
+    cache_creation_input_tokens: cacheWrite,
+    cache_read_input_tokens: cacheRead,
+    cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
+    service_tier: 'standard',
+  });
+  const base = { id, type: 'message', role: 'assistant', model: body['model'], stop_details: null, container: null };
+
+  if (tools.length > 0 && lastIsUser && toolResults.length === 0 && choice?.['type'] !== 'none') {
+    const tool = choice?.['type'] === 'tool' ? tools.find((candidate) => candidate['name'] === choice['name']) : tools[0];
+    const input = { query: userText };
+    return {
+      ...base,
+      content: [{ type: 'tool_use', id: toolUseId, name: tool?.['name'], input, caller: { type: 'direct' } }],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: usage(words(JSON.stringify(input))),
+    };
+  }
+
+  const lastResult = toolResults[toolResults.length - 1];
+  let text = `Echo: ${lastResult !== undefined ? resultText(lastResult['content']) : userText}`;
+  for (const block of lastUser?.content ?? []) {
+    if (block.type !== 'image' || !isRecord(block['source'])) continue;
+    const source = block['source'];
+    text += ` [image:${String(source['type'] === 'base64' ? source['media_type'] : source['url'])}]`;
+  }
+  let stopReason = 'end_turn';
+  let stopSequence: string | null = null;
+  const stops = Array.isArray(body['stop_sequences']) ? (body['stop_sequences'] as string[]) : [];
+  const hit = stops
+    .map((stop) => ({ stop, at: text.indexOf(stop) }))
+    .filter((candidate) => candidate.at !== -1)
+    .sort((a, b) => a.at - b.at)[0];
+  if (hit !== undefined) {
+    text = text.slice(0, hit.at);
+    stopReason = 'stop_sequence';
+    stopSequence = hit.stop;
+  }
+  const maxTokens = body['max_tokens'] as number;
+  if (words(text) > maxTokens) {
+    text = text.split(/\s+/).filter((word) => word !== '').slice(0, maxTokens).join(' ');
+    stopReason = 'max_tokens';
+    stopSequence = null;
+  }
+  return {
+    ...base,
+    content: [{ type: 'text', text, citations: null }],
+    stop_reason: stopReason,
+    stop_sequence: stopSequence,
+    usage: usage(words(text)),
+  };
+}
+
+/** Streams a Message as the API does: one text delta per word, tool input in 2+ JSON fragments. */
+async function sendStream(response: ServerResponse, message: Json, fault: { kind: 'fail' | 'hang'; afterChunks: number } | undefined): Promise<void> {
+  const usage = message['usage'] as Json;
+  const frames: { text: string; delta?: boolean }[] = [
+    frame('message_start', {
+      type: 'message_start',
+      message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
+    }),
+  ];
+  const delta = (index: number, body: Json): { text: string; delta: boolean } => ({
+    ...frame('content_block_delta', { type: 'content_block_delta', index, delta: body }),
+    delta: true,
+  });
+  (message['content'] as Block[]).forEach((block, index) => {
+    if (block.type === 'text') {
+      frames.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } }));
+      if (index === 0) frames.push(frame('ping', { type: 'ping' }));
+      for (const piece of String(block['text']).split(/(?=\s)/)) frames.push(delta(index, { type: 'text_delta', text: piece }));
+    } else {
+      frames.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { ...block, input: {} } }));
+      if (index === 0) frames.push(frame('ping', { type: 'ping' }));
+      const json = JSON.stringify(block['input']);
+      const cut = Math.ceil(json.length / 2);
+      for (const piece of ['', json.slice(0, cut), json.slice(cut)]) frames.push(delta(index, { type: 'input_json_delta', partial_json: piece }));
+    }
+    frames.push(frame('content_block_stop', { type: 'content_block_stop', index }));
+  });
+  frames.push(
+    frame('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: message['stop_reason'], stop_sequence: message['stop_sequence'], stop_details: null },
+      usage,
+    }),
+    frame('message_stop', { type: 'message_stop' }),
+  );
+  let texts = frames.map((item) => item.text);
+  if (fault !== undefined) {
+    // Cut just before the delta after the first `afterChunks` ones (or before message_delta).
+    let seen = 0;
+    let cut = frames.length - 2;
+    for (let index = 0; index < frames.length; index++) {
+      if (!frames[index]?.delta) continue;
+      if (seen === fault.afterChunks) {
+        cut = index;
+        break;
+      }
+      seen++;
+    }
+    texts = texts.slice(0, cut);
+    if (fault.kind === 'fail') {
+      texts.push(frame('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: requestId() }).text);
+    } else {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': requestId() });
+      for (const text of texts) response.write(text);
+      return; // never ends; close() or the client's abort tears the connection down
+    }
+  }
+  await sendSse(response, texts, { headers: { 'request-id': requestId() } });
+}
+
+function frame(event: string, data: unknown): { text: string } {
+  return { text: `event: ${event}\ndata: ${JSON.stringify(data)}\n\n` };
+}
+
+function sendError(response: ServerResponse, status: number, type: string, message: string): void {
+  sendJson(response, status, errorBody(type, message), { 'request-id': requestId() });
+}
+
+function errorBody(type: string, message: string): Json {
+  return { type: 'error', error: { type, message }, request_id: requestId() };
+}
+
+function requestId(): string {
+  return `req_mock_${Math.random().toString(36).slice(2, 14)}`;
+}
+
+function header(request: RecordedRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function systemText(system: unknown): string {
+  if (typeof system === 'string') return system;
+  if (Array.isArray(system)) return system.map((block: unknown) => (isRecord(block) ? String(block['text'] ?? '') : '')).join(' ');
+  return '';
+}
+
+function resultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((block: unknown) => (isRecord(block) && block['type'] === 'text' ? String(block['text']) : '')).join(' ');
+  return '';
+}
+
+function words(text: string): number {
+  return text.split(/\s+/).filter((word) => word !== '').length;
+}
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
