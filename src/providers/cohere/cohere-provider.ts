@@ -1,0 +1,132 @@
+import { ProviderError, SwitchboardError } from '../../errors.js';
+import type { ProviderClass, ProviderClassDefaults, ProviderSettings } from '../provider-class.js';
+import { authHeaders, joinUrl } from '../shared/auth-headers.js';
+import { readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import type { ProviderDeps } from '../shared/provider-deps.js';
+import { parseSse } from '../shared/sse.js';
+import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
+import type { CallOptions, ChatRequest, EmbedRequest, EmbedResponse, Provider, StreamPart } from '../spec/index.js';
+import { cohereChatResponseSchema, cohereEmbedResponseSchema, type CohereEmbedRequest } from './cohere-api.js';
+import { convertCohereStream } from './cohere-stream.js';
+import { convertCohereResponse } from './convert-cohere-response.js';
+import { convertToCohereRequest } from './convert-to-cohere-request.js';
+import { mapCohereError } from './map-cohere-error.js';
+
+/** Cohere's `/v2/embed` accepts at most 96 texts per call; larger inputs are sent in batches. */
+const embedBatchSize = 96;
+
+/** Everything the seed's Cohere row leaves null (it names only `provider_class`). */
+export const cohereDefaults: ProviderClassDefaults = {
+  baseUrl: 'https://api.cohere.com/v2',
+  requiredEnvVars: ['COHERE_API_KEY'],
+  authHeaderName: 'Authorization',
+  authHeaderPrefix: 'Bearer',
+  features: { streaming: true, tools: true, json_mode: true, embeddings: true, vision: false },
+};
+
+/** Cohere API v2: `/chat` (plain and streamed) and `/embed`. */
+export const CohereProviderClass: ProviderClass = {
+  className: 'CohereProvider',
+  defaults: cohereDefaults,
+  create: (settings, deps) => new CohereProvider(settings, deps),
+};
+
+class CohereProvider implements Provider {
+  readonly specVersion = 'v1';
+  readonly name: string;
+  readonly #settings: ProviderSettings;
+  readonly #deps: ProviderDeps;
+  readonly #timeouts: Timeouts;
+
+  constructor(settings: ProviderSettings, deps: ProviderDeps) {
+    this.name = settings.name;
+    this.#settings = settings;
+    this.#deps = deps;
+    try {
+      this.#timeouts = parseTimeouts(settings.config);
+    } catch (error) {
+      throw new SwitchboardError('config_row_invalid', `Provider '${settings.name}': config.timeouts is invalid`, { cause: error });
+    }
+  }
+
+  async chat(request: ChatRequest, options: CallOptions) {
+    const body = convertToCohereRequest(request, { stream: false });
+    const response = await this.#post('chat', body, options);
+    const parsed = cohereChatResponseSchema.safeParse(await readJson(this.name, response, options.signal));
+    if (!parsed.success) throw this.#unexpectedShape(response.status);
+    return convertCohereResponse(parsed.data, request.model, this.#created());
+  }
+
+  async *stream(request: ChatRequest, options: CallOptions): AsyncGenerator<StreamPart> {
+    const body = convertToCohereRequest(request, { stream: true });
+    const response = await this.#post('chat', body, options);
+    try {
+      yield* convertCohereStream(parseSse(response.body), {
+        provider: this.name,
+        model: request.model,
+        created: this.#created(),
+        randomId: this.#deps.randomId,
+        secrets: [options.credential.apiKey],
+        signal: options.signal,
+      });
+    } finally {
+      // Stops the upstream generation when the consumer leaves early; a no-op on a finished body.
+      response.body.destroy();
+    }
+  }
+
+  async embed(request: EmbedRequest, options: CallOptions): Promise<EmbedResponse> {
+    if (request.input.length === 0) {
+      throw new SwitchboardError('invalid_request', 'input must contain at least one text', { param: 'input' });
+    }
+    const embeddings: number[][] = [];
+    let inputTokens = 0;
+    for (let offset = 0; offset < request.input.length; offset += embedBatchSize) {
+      const texts = request.input.slice(offset, offset + embedBatchSize);
+      const body: CohereEmbedRequest = {
+        model: request.model,
+        texts,
+        input_type: request.inputType ?? 'search_document',
+        embedding_types: ['float'],
+        ...(request.dimensions === undefined ? {} : { output_dimension: request.dimensions }),
+      };
+      const response = await this.#post('embed', body, options);
+      const parsed = cohereEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
+      if (!parsed.success || parsed.data.embeddings.float.length !== texts.length) throw this.#unexpectedShape(response.status);
+      for (const vector of parsed.data.embeddings.float) embeddings.push(vector);
+      inputTokens += parsed.data.meta?.billed_units?.input_tokens ?? 0;
+    }
+    return { model: request.model, embeddings, usage: { inputTokens } };
+  }
+
+  /** POSTs to `<baseUrl>/<path>`; any non-2xx answer is read and thrown as the mapped ProviderError. */
+  async #post(path: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
+    const { credential } = options;
+    const headers = { ...options.headers, ...authHeaders(this.name, this.#settings, credential, { keyRequired: true }) };
+    const response = await sendUpstream({
+      provider: this.name,
+      url: joinUrl(credential.baseUrl ?? this.#settings.baseUrl, path),
+      headers,
+      body,
+      signal: options.signal,
+      timeouts: this.#timeouts,
+      dispatcher: this.#deps.dispatcher,
+    });
+    if (response.status >= 200 && response.status < 300) return response;
+    const errorBody = await readErrorBody(response);
+    if (options.signal.aborted) throw options.signal.reason;
+    throw mapCohereError(this.name, response.status, response.headers, errorBody, [credential.apiKey], this.#deps.now());
+  }
+
+  #created(): number {
+    return Math.floor(this.#deps.now() / 1000);
+  }
+
+  #unexpectedShape(status: number): ProviderError {
+    return new ProviderError('provider_error', `Provider '${this.name}' returned a response Switchboard cannot read (HTTP ${status})`, {
+      provider: this.name,
+      status: 502,
+      upstreamStatus: status,
+    });
+  }
+}

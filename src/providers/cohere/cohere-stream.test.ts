@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { ProviderError } from '../../errors.js';
+import { parseSse } from '../shared/sse.js';
+import type { StreamPart } from '../spec/index.js';
+import { cohereChatResponseSchema } from './cohere-api.js';
+import { convertCohereStream } from './cohere-stream.js';
+import { convertCohereResponse } from './convert-cohere-response.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`../../../test/fixtures/cohere/${name}`, import.meta.url), 'utf8');
+
+/** Feeds text in small uneven pieces, as a network would. */
+async function* pieces(text: string, size = 17): AsyncGenerator<string> {
+  for (let offset = 0; offset < text.length; offset += size) yield text.slice(offset, offset + size);
+}
+
+async function replay(text: string): Promise<StreamPart[]> {
+  const parts: StreamPart[] = [];
+  const context = { provider: 'cohere', model: 'command-a-03-2025', created: 1, randomId: () => 'generated', secrets: ['secret-key-1'] };
+  for await (const part of convertCohereStream(parseSse(pieces(text)), context)) parts.push(part);
+  return parts;
+}
+
+describe('convertCohereStream (recorded-format fixtures)', () => {
+  test('text stream', async () => {
+    assert.deepEqual(await replay(fixture('stream-text.chunks.txt')), [
+      { type: 'stream-start', id: '29f14a5a-11de-4cae-9800-25e4747408ea', model: 'command-a-03-2025', created: 1 },
+      { type: 'text-delta', text: 'Hello' },
+      { type: 'text-delta', text: ' there' },
+      { type: 'text-delta', text: '!' },
+      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 69, outputTokens: 3, totalTokens: 72 } },
+    ]);
+  });
+
+  test('two tool calls: single-object tool_calls deltas keep their own indexes', async () => {
+    const parts = await replay(fixture('stream-tool-calls.chunks.txt'));
+    assert.deepEqual(parts.slice(1), [
+      { type: 'tool-call-delta', toolCallIndex: 0, id: 'get_weather_7tq4k6r1x2mz', name: 'get_weather', argumentsDelta: '' },
+      { type: 'tool-call-delta', toolCallIndex: 0, argumentsDelta: '{"location":' },
+      { type: 'tool-call-delta', toolCallIndex: 0, argumentsDelta: '"Toronto"}' },
+      { type: 'tool-call-delta', toolCallIndex: 1, id: 'get_weather_p0c9e3vd8h5w', name: 'get_weather', argumentsDelta: '' },
+      { type: 'tool-call-delta', toolCallIndex: 1, argumentsDelta: '{"location":"Paris"}' },
+      { type: 'finish', finishReason: 'tool_calls', usage: { inputTokens: 920, outputTokens: 76, totalTokens: 996 } },
+    ]);
+  });
+
+  test('message-end with ERROR is an error part, and nothing follows it', async () => {
+    const parts = await replay(fixture('stream-error.chunks.txt'));
+    assert.deepEqual(
+      parts.map((part) => part.type),
+      ['stream-start', 'text-delta', 'error'],
+    );
+    const last = parts.at(-1);
+    assert.ok(last?.type === 'error' && last.error instanceof ProviderError);
+    assert.equal(last.error.status, 502);
+  });
+
+  test('TIMEOUT is a provider_timeout and the vendor text is redacted', async () => {
+    const text = [
+      'event: message-start\ndata: {"id":"m1","type":"message-start","delta":{"message":{"role":"assistant"}}}\n\n',
+      'event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"TIMEOUT","error":"took too long for secret-key-1"}}\n\n',
+      'data: [DONE]\n\n',
+    ].join('');
+    const last = (await replay(text)).at(-1);
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error.code, 'provider_timeout');
+    assert.equal(last.error.message, "Provider 'cohere' ended the stream with TIMEOUT: took too long for [redacted]");
+  });
+
+  test('a body that ends before message-end, or sends non-JSON, ends with an error part', async () => {
+    const cut = fixture('stream-text.chunks.txt').split('event: message-end')[0] ?? '';
+    const truncated = await replay(cut);
+    assert.deepEqual(
+      truncated.map((part) => part.type),
+      ['stream-start', 'text-delta', 'text-delta', 'text-delta', 'error'],
+    );
+    const garbage = await replay('data: {not json\n\n');
+    assert.deepEqual(
+      garbage.map((part) => part.type),
+      ['stream-start', 'error'],
+    );
+    assert.equal(garbage[0]?.type === 'stream-start' && garbage[0].id, 'generated');
+  });
+});
+
+describe('convertCohereResponse (recorded-format fixtures)', () => {
+  test('joins text parts; usage from tokens with cached tokens', () => {
+    const parsed = cohereChatResponseSchema.parse(JSON.parse(fixture('chat-text.json')));
+    assert.deepEqual(convertCohereResponse(parsed, 'command-a-03-2025', 5), {
+      id: 'c14c80c3-18eb-4519-9460-6c92edd8cfb4',
+      model: 'command-a-03-2025',
+      created: 5,
+      choices: [{ index: 0, content: 'LLMs are neural networks trained on large amounts of text.', toolCalls: [], finishReason: 'stop' }],
+      usage: { inputTokens: 215, outputTokens: 12, totalTokens: 227, cachedInputTokens: 192 },
+    });
+  });
+
+  test('tool calls; usage falls back to billed_units', () => {
+    const parsed = cohereChatResponseSchema.parse(JSON.parse(fixture('chat-tool-call.json')));
+    const response = convertCohereResponse(parsed, 'command-a-03-2025', 5);
+    assert.deepEqual(response.choices, [
+      {
+        index: 0,
+        content: null,
+        toolCalls: [{ id: 'get_weather_1byjy32y4hvq', name: 'get_weather', arguments: '{"location":"Toronto"}' }],
+        finishReason: 'tool_calls',
+      },
+    ]);
+    assert.deepEqual(response.usage, { inputTokens: 37, outputTokens: 28, totalTokens: 65 });
+  });
+});

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { convertToCohereRequest } from './convert-to-cohere-request.js';
+
+describe('convertToCohereRequest', () => {
+  test('several text parts stay parts; an empty assistant turn carries no content; mixed strictness is dropped', () => {
+    const body = convertToCohereRequest(
+      {
+        model: 'command-r7b-12-2024',
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }], name: 'alice' },
+          { role: 'assistant', content: null },
+          { role: 'user', content: [{ type: 'text', text: 'c' }] },
+        ],
+        tools: [{ name: 'one', strict: true }, { name: 'two' }],
+        toolChoice: 'auto',
+        responseFormat: { type: 'text' },
+        stop: [],
+      },
+      { stream: false },
+    );
+    assert.deepEqual(body, {
+      model: 'command-r7b-12-2024',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+        { role: 'assistant' },
+        { role: 'user', content: 'c' },
+      ],
+      tools: [
+        { type: 'function', function: { name: 'one', parameters: { type: 'object', properties: {} } } },
+        { type: 'function', function: { name: 'two', parameters: { type: 'object', properties: {} } } },
+      ],
+    });
+  });
+
+  test('json_object format, empty tool-call arguments, top_p 1 clamped to 0.99', () => {
+    const body = convertToCohereRequest(
+      {
+        model: 'm',
+        messages: [{ role: 'assistant', content: null, toolCalls: [{ id: 'f_1', name: 'f', arguments: '' }] }],
+        responseFormat: { type: 'json_object' },
+        topP: 1,
+      },
+      { stream: true },
+    );
+    assert.equal(body.stream, true);
+    assert.equal(body.p, 0.99);
+    assert.deepEqual(body.response_format, { type: 'json_object' });
+    assert.deepEqual(body.messages, [{ role: 'assistant', tool_calls: [{ id: 'f_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }]);
+  });
+});

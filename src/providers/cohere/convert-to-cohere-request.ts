@@ -1,0 +1,102 @@
+import { SwitchboardError } from '../../errors.js';
+import type { ChatMessage, ChatRequest, ToolChoice, UserMessage } from '../spec/index.js';
+import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-api.js';
+
+/**
+ * Builds a `POST /v2/chat` body. Cohere answers 422 to any field it does not know (even inside a
+ * tool definition), so OpenAI-only fields (`user`, tool `strict`, `parallel_tool_calls`) are
+ * translated or dropped here, never forwarded.
+ */
+export function convertToCohereRequest(request: ChatRequest, options: { stream: boolean }): CohereChatRequest {
+  if (request.n !== undefined && request.n > 1) {
+    throw new SwitchboardError('unsupported_feature', 'Cohere returns one choice per request; n > 1 is not supported', {
+      param: 'n',
+    });
+  }
+  const body: CohereChatRequest = { model: request.model, messages: request.messages.map(convertMessage) };
+  if (options.stream) body.stream = true;
+
+  if (request.tools && request.tools.length > 0) {
+    body.tools = request.tools.map(
+      (tool): CohereTool => ({
+        type: 'function',
+        function: {
+          name: tool.name,
+          ...(tool.description === undefined ? {} : { description: tool.description }),
+          parameters: tool.parameters ?? { type: 'object', properties: {} },
+        },
+      }),
+    );
+    // Cohere's strictness is one switch for all tools; turn it on only when every tool asked for it.
+    if (request.tools.every((tool) => tool.strict === true)) body.strict_tools = true;
+    const toolChoice = convertToolChoice(request.toolChoice);
+    if (toolChoice) body.tool_choice = toolChoice;
+  } else if (typeof request.toolChoice === 'object') {
+    convertToolChoice(request.toolChoice);
+  }
+
+  if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+  if (request.stop && request.stop.length > 0) body.stop_sequences = request.stop;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  // Cohere's `p` must lie in [0.01, 0.99]; OpenAI clients often send top_p 1 ("no cut-off").
+  if (request.topP !== undefined) body.p = Math.min(0.99, Math.max(0.01, request.topP));
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+  if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
+
+  const format = request.responseFormat;
+  if (format?.type === 'json_object') body.response_format = { type: 'json_object' };
+  else if (format?.type === 'json_schema') body.response_format = { type: 'json_object', json_schema: format.schema };
+  return body;
+}
+
+function convertMessage(message: ChatMessage): CohereMessage {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return { role: 'system', content: message.content };
+    case 'user':
+      return { role: 'user', content: convertUserContent(message) };
+    case 'assistant': {
+      const toolCalls = message.toolCalls ?? [];
+      if (toolCalls.length === 0) return message.content === null ? { role: 'assistant' } : { role: 'assistant', content: message.content };
+      // With tool calls, Cohere carries the accompanying text as `tool_plan`, not `content`.
+      return {
+        role: 'assistant',
+        ...(message.content ? { tool_plan: message.content } : {}),
+        tool_calls: toolCalls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.arguments === '' ? '{}' : call.arguments },
+        })),
+      };
+    }
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+  }
+}
+
+function convertUserContent(message: UserMessage): string | CohereContentPart[] {
+  const parts = message.content;
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only?.type === 'text') return only.text;
+  return parts.map(
+    (part): CohereContentPart =>
+      part.type === 'text'
+        ? { type: 'text', text: part.text }
+        : {
+            type: 'image_url',
+            image_url: { url: part.url, ...(part.detail === undefined ? {} : { detail: part.detail }) },
+          },
+  );
+}
+
+/** `auto` is Cohere's default (omitted); it has no way to force one named tool. */
+function convertToolChoice(choice: ToolChoice | undefined): 'REQUIRED' | 'NONE' | undefined {
+  if (choice === undefined || choice === 'auto') return undefined;
+  if (choice === 'none') return 'NONE';
+  if (choice === 'required') return 'REQUIRED';
+  throw new SwitchboardError('unsupported_feature', 'Cohere cannot force a specific tool; tool_choice must be auto, none or required', {
+    param: 'tool_choice',
+  });
+}

@@ -1,0 +1,1 @@
+export { CohereProviderClass, cohereDefaults } from './cohere-provider.js';

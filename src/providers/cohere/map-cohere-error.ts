@@ -1,0 +1,74 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ProviderError } from '../../errors.js';
+import { redact, upstreamError } from '../shared/provider-error.js';
+import { parseRetryAfter } from '../shared/retry-after.js';
+import { cohereErrorSchema } from './cohere-api.js';
+
+/**
+ * Cohere's error body is only `{"id", "message"}`: there is no type or code field. Its messages
+ * follow a `<category>: <detail>` convention ("too many tokens: …", "invalid request: …",
+ * "unknown field: …"), so the category is parsed as the vendor code (snake_cased), and the
+ * `too many tokens` category marks a context-length error.
+ * https://docs.cohere.com/reference/errors
+ */
+export function mapCohereError(
+  provider: string,
+  status: number,
+  headers: IncomingHttpHeaders,
+  body: unknown,
+  secrets: readonly (string | undefined)[],
+  now: number = Date.now(),
+): ProviderError {
+  const parsed = cohereErrorSchema.safeParse(body);
+  const message = parsed.success ? (parsed.data.message ?? parsed.data.data) : undefined;
+  const category = message === undefined ? undefined : messageCategory(message);
+  const retryAfter = parseRetryAfter(headers, now);
+  const error = upstreamError(
+    provider,
+    status,
+    {
+      ...(message === undefined ? {} : { message }),
+      ...(category === undefined ? {} : { upstreamCode: category }),
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+      contextLengthExceeded: status === 400 && category === 'too_many_tokens',
+    },
+    secrets,
+  );
+  // Cohere's non-standard statuses: 498 = the input or output hit a deny-listed token (a content
+  // refusal; repeating it fails again), 499 = Cohere cancelled the request on its side (retryable).
+  if (status === 498) return restatus(error, 'invalid_request', 400, false);
+  if (status === 499) return restatus(error, 'provider_error', 502, true);
+  return error;
+}
+
+/** The error for a stream that Cohere ended with `finish_reason` ERROR or TIMEOUT (or an `error`). */
+export function cohereStreamError(
+  provider: string,
+  finishReason: string | null | undefined,
+  message: string | null | undefined,
+  secrets: readonly (string | undefined)[],
+): ProviderError {
+  const timeout = finishReason === 'TIMEOUT';
+  const detail = message ? `: ${redact(message, secrets).slice(0, 500)}` : '';
+  return new ProviderError(
+    timeout ? 'provider_timeout' : 'provider_error',
+    `Provider '${provider}' ended the stream with ${finishReason ?? 'an error'}${detail}`,
+    { provider, status: timeout ? 504 : 502, upstreamCode: finishReason ?? 'ERROR', isRetryable: true },
+  );
+}
+
+function messageCategory(message: string): string | undefined {
+  const match = /^([a-z][a-z ]{0,40}):\s/.exec(message);
+  return match?.[1]?.replaceAll(' ', '_');
+}
+
+function restatus(error: ProviderError, code: 'invalid_request' | 'provider_error', status: number, isRetryable: boolean): ProviderError {
+  return new ProviderError(code, error.message, {
+    provider: error.provider,
+    status,
+    isRetryable,
+    ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
+    ...(error.upstreamCode === undefined ? {} : { upstreamCode: error.upstreamCode }),
+    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+  });
+}
