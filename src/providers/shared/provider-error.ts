@@ -9,6 +9,8 @@ export interface UpstreamErrorFields {
   /** Set when the vendor's fields say the prompt exceeded the context window. */
   contextLengthExceeded?: boolean;
   retryAfter?: number;
+  /** The request field the vendor blamed (OpenAI's `error.param`). */
+  param?: string;
 }
 
 /** Our error code for an upstream HTTP status. */
@@ -56,6 +58,7 @@ export function upstreamError(
     upstreamStatus: status,
     ...(fields.upstreamCode === undefined ? {} : { upstreamCode: fields.upstreamCode }),
     ...(fields.retryAfter === undefined ? {} : { retryAfter: fields.retryAfter }),
+    ...(fields.param === undefined ? {} : { param: fields.param }),
   });
 }
 

@@ -1,0 +1,79 @@
+import { ProviderError } from '../../errors.js';
+import type { ProviderDeps } from '../shared/provider-deps.js';
+import type { ChatChoice, ChatResponse, ToolCall } from '../spec/index.js';
+import { googleGenerateContentResponseSchema, type GoogleGenerateContentResponse } from './google-api.js';
+import { convertGoogleUsage } from './convert-google-usage.js';
+import { mapGoogleFinishReason } from './map-google-finish-reason.js';
+
+type Candidate = NonNullable<GoogleGenerateContentResponse['candidates']>[number];
+
+/**
+ * A `generateContent` answer as a ChatResponse: one choice per candidate, text parts joined
+ * (thought summaries skipped), function calls as tool calls with synthesized ids.
+ *
+ * A prompt Gemini blocks (`promptFeedback.blockReason`, no candidates) becomes one choice with null
+ * content and finish `content_filter`, as OpenAI reports filtered output, not an error.
+ */
+export function convertGoogleResponse(
+  body: unknown,
+  context: { provider: string; model: string; status: number; deps: Pick<ProviderDeps, 'now' | 'randomId'> },
+): ChatResponse {
+  const parsed = googleGenerateContentResponseSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new ProviderError('provider_error', `Provider '${context.provider}' returned an unexpected response body`, {
+      provider: context.provider,
+      status: 502,
+      upstreamStatus: context.status,
+      cause: parsed.error,
+    });
+  }
+  const response = parsed.data;
+  const candidates = response.candidates ?? [];
+  const choices: ChatChoice[] =
+    candidates.length > 0
+      ? candidates.map((candidate, index) => convertCandidate(candidate, index, context.deps.randomId))
+      : [
+          {
+            index: 0,
+            content: null,
+            toolCalls: [],
+            finishReason: response.promptFeedback?.blockReason ? 'content_filter' : 'stop',
+          },
+        ];
+  return {
+    id: response.responseId ?? context.deps.randomId(),
+    model: response.modelVersion ?? context.model,
+    created: Math.floor(context.deps.now() / 1000),
+    choices,
+    usage: convertGoogleUsage(response.usageMetadata),
+  };
+}
+
+function convertCandidate(candidate: Candidate, position: number, randomId: () => string): ChatChoice {
+  let text: string | undefined;
+  const toolCalls: ToolCall[] = [];
+  for (const part of candidate.content?.parts ?? []) {
+    if (part.functionCall) toolCalls.push(convertFunctionCall(part.functionCall, part.thoughtSignature, randomId));
+    else if (part.text !== undefined && part.thought !== true) text = text === undefined ? part.text : text + part.text;
+  }
+  return {
+    index: candidate.index ?? position,
+    content: text ?? null,
+    toolCalls,
+    finishReason: mapGoogleFinishReason(candidate.finishReason, toolCalls.length > 0),
+  };
+}
+
+/**
+ * A Gemini function call as a ToolCall. Gemini sends no usable call id, so one is made up; the
+ * `thoughtSignature` rides in providerMetadata so the next request can echo it (Gemini 3 needs it).
+ */
+export function convertFunctionCall(
+  call: { name: string; args?: Record<string, unknown> | undefined },
+  thoughtSignature: string | undefined,
+  randomId: () => string,
+): ToolCall {
+  const toolCall: ToolCall = { id: `call_${randomId()}`, name: call.name, arguments: JSON.stringify(call.args ?? {}) };
+  if (thoughtSignature) toolCall.providerMetadata = { thoughtSignature };
+  return toolCall;
+}

@@ -1,0 +1,122 @@
+import { SwitchboardError } from '../../errors.js';
+import { parseDataUrl } from '../shared/data-url.js';
+import { parseJsonArguments } from '../shared/json-arguments.js';
+import type { ChatMessage, ContentPart } from '../spec/index.js';
+import type { GoogleContent, GooglePart } from './google-api.js';
+import { guessImageMimeType } from './guess-image-mime-type.js';
+
+/**
+ * Google's documented stand-in signature for function calls Gemini did not produce itself (history
+ * from another model or vendor, e.g. after a fallback). Gemini 3 answers 400 without any signature.
+ * https://ai.google.dev/gemini-api/docs/thought-signatures (FAQ)
+ */
+export const foreignThoughtSignature = 'skip_thought_signature_validator';
+
+export interface GoogleContents {
+  contents: GoogleContent[];
+  systemInstruction?: { parts: { text: string }[] };
+}
+
+/**
+ * Converts the conversation: system/developer messages become `systemInstruction`, assistant turns
+ * `model` turns, tool results `functionResponse` parts of a user turn, and consecutive turns of
+ * one role are merged (so all results of one tool turn share a user turn).
+ */
+export function convertToGoogleContents(
+  messages: readonly ChatMessage[],
+  options: { signaturesRequired: boolean },
+): GoogleContents {
+  const system: { text: string }[] = [];
+  const contents: GoogleContent[] = [];
+  // Gemini answers a call by function name, not by id.
+  const toolNames = new Map<string, string>();
+
+  const append = (role: GoogleContent['role'], parts: GooglePart[]): void => {
+    if (parts.length === 0) return;
+    const last = contents[contents.length - 1];
+    if (last?.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+
+  for (const [index, message] of messages.entries()) {
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        if (message.content !== '') system.push({ text: message.content });
+        break;
+      case 'user': {
+        const parts: GooglePart[] = [];
+        for (const [partIndex, part] of message.content.entries()) {
+          const converted = convertUserPart(part, `messages[${index}].content[${partIndex}]`);
+          if (converted) parts.push(converted);
+        }
+        append('user', parts);
+        break;
+      }
+      case 'assistant': {
+        const parts: GooglePart[] = [];
+        if (message.content) parts.push({ text: message.content });
+        for (const call of message.toolCalls ?? []) {
+          toolNames.set(call.id, call.name);
+          const functionCall = { name: call.name, args: parseJsonArguments(call.arguments) };
+          const signature = call.providerMetadata?.['thoughtSignature'];
+          parts.push(signature ? { functionCall, thoughtSignature: signature } : { functionCall });
+        }
+        append('model', parts);
+        break;
+      }
+      case 'tool': {
+        const name = toolNames.get(message.toolCallId);
+        if (name === undefined) {
+          throw new SwitchboardError(
+            'invalid_request',
+            `messages[${index}].tool_call_id does not match a tool call of an earlier assistant message`,
+            { param: `messages[${index}].tool_call_id` },
+          );
+        }
+        append('user', [{ functionResponse: { name, response: toolResponse(message.content) } }]);
+        break;
+      }
+    }
+  }
+  if (options.signaturesRequired) signFirstCalls(contents);
+  return system.length > 0 ? { contents, systemInstruction: { parts: system } } : { contents };
+}
+
+function convertUserPart(part: ContentPart, param: string): GooglePart | undefined {
+  if (part.type === 'text') return part.text === '' ? undefined : { text: part.text };
+  const inline = parseDataUrl(part.url);
+  if (inline) return { inlineData: inline };
+  if (part.url.startsWith('data:')) {
+    throw new SwitchboardError('unsupported_feature', `${param}: only base64 data URLs are supported for images`, {
+      param,
+    });
+  }
+  const mimeType = guessImageMimeType(part.url);
+  return { fileData: mimeType ? { fileUri: part.url, mimeType } : { fileUri: part.url } };
+}
+
+/** A JSON object result is sent as is; anything else is wrapped as `{content: <text>}`. */
+function toolResponse(content: string): Record<string, unknown> {
+  if (content.trimStart().startsWith('{')) {
+    try {
+      const value: unknown = JSON.parse(content);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // not JSON after all: fall through
+    }
+  }
+  return { content };
+}
+
+/** Gemini 3 checks the first function call of each model turn; only that one carries a signature. */
+function signFirstCalls(contents: GoogleContent[]): void {
+  for (const content of contents) {
+    if (content.role !== 'model') continue;
+    const index = content.parts.findIndex((part) => 'functionCall' in part);
+    const part = content.parts[index];
+    if (part && 'functionCall' in part && !part.thoughtSignature) {
+      content.parts[index] = { ...part, thoughtSignature: foreignThoughtSignature };
+    }
+  }
+}

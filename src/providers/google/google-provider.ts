@@ -1,0 +1,152 @@
+import { ProviderError, SwitchboardError } from '../../errors.js';
+import type { ProviderClass, ProviderSettings } from '../provider-class.js';
+import { authHeaders, joinUrl } from '../shared/auth-headers.js';
+import { readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import type { ProviderDeps } from '../shared/provider-deps.js';
+import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
+import type {
+  CallOptions,
+  ChatRequest,
+  ChatResponse,
+  EmbedRequest,
+  EmbedResponse,
+  Provider,
+  StreamPart,
+} from '../spec/index.js';
+import { convertGoogleResponse } from './convert-google-response.js';
+import { convertToGoogleEmbedRequests } from './convert-to-google-embed-requests.js';
+import { convertToGoogleRequest } from './convert-to-google-request.js';
+import { googleBatchEmbedResponseSchema } from './google-api.js';
+import { googleModelName, googleModelPath } from './google-model-path.js';
+import { readGoogleStream } from './google-stream.js';
+import { mapGoogleError } from './map-google-error.js';
+
+/** The Gemini API (Google AI Studio keys), `generateContent` family. */
+class GoogleProvider implements Provider {
+  readonly specVersion = 'v1';
+  readonly name: string;
+  readonly #settings: ProviderSettings;
+  readonly #deps: ProviderDeps;
+  readonly #timeouts: Timeouts;
+
+  constructor(settings: ProviderSettings, deps: ProviderDeps) {
+    this.name = settings.name;
+    this.#settings = settings;
+    this.#deps = deps;
+    try {
+      this.#timeouts = parseTimeouts(settings.config);
+    } catch (error) {
+      throw new SwitchboardError('config_row_invalid', `Provider '${settings.name}': invalid config.timeouts`, {
+        cause: error,
+      });
+    }
+  }
+
+  async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
+    const body = convertToGoogleRequest(request, { stream: false });
+    const response = await this.#send(`${googleModelPath(request.model)}:generateContent`, body, options);
+    if (response.status >= 400) throw await this.#error(response, options);
+    const json = await readJson(this.name, response, options.signal);
+    return convertGoogleResponse(json, {
+      provider: this.name,
+      model: request.model,
+      status: response.status,
+      deps: this.#deps,
+    });
+  }
+
+  async *stream(request: ChatRequest, options: CallOptions): AsyncGenerator<StreamPart> {
+    const body = convertToGoogleRequest(request, { stream: true });
+    const response = await this.#send(`${googleModelPath(request.model)}:streamGenerateContent?alt=sse`, body, options);
+    try {
+      if (response.status >= 400) throw await this.#error(response, options);
+      if (!String(response.headers['content-type']).startsWith('text/event-stream')) {
+        throw new ProviderError('provider_error', `Provider '${this.name}' did not answer with an event stream`, {
+          provider: this.name,
+          status: 502,
+          upstreamStatus: response.status,
+        });
+      }
+      yield* readGoogleStream(response.body, {
+        provider: this.name,
+        model: request.model,
+        deps: this.#deps,
+        signal: options.signal,
+        secrets: [options.credential.apiKey],
+      });
+    } finally {
+      abandonBody(response);
+    }
+  }
+
+  async embed(request: EmbedRequest, options: CallOptions): Promise<EmbedResponse> {
+    if (request.input.length === 0) {
+      throw new SwitchboardError('invalid_request', 'input must contain at least one text', { param: 'input' });
+    }
+    const path = googleModelPath(request.model);
+    const batches = convertToGoogleEmbedRequests(request, googleModelName(request.model));
+    const results = await Promise.all(
+      batches.map(async (batch) => {
+        const response = await this.#send(`${path}:batchEmbedContents`, batch, options);
+        if (response.status >= 400) throw await this.#error(response, options);
+        const parsed = googleBatchEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
+        if (!parsed.success || parsed.data.embeddings.length !== batch.requests.length) {
+          throw new ProviderError('provider_error', `Provider '${this.name}' returned an unexpected embeddings body`, {
+            provider: this.name,
+            status: 502,
+            upstreamStatus: response.status,
+          });
+        }
+        return parsed.data.embeddings.map((embedding) => embedding.values);
+      }),
+    );
+    // Gemini reports no token usage for embeddings.
+    return { model: request.model, embeddings: results.flat(), usage: { inputTokens: 0 } };
+  }
+
+  #send(path: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
+    const { credential } = options;
+    return sendUpstream({
+      provider: this.name,
+      url: joinUrl(credential.baseUrl ?? this.#settings.baseUrl, path),
+      headers: { ...options.headers, ...authHeaders(this.name, this.#settings, credential, { keyRequired: true }) },
+      body,
+      signal: options.signal,
+      timeouts: this.#timeouts,
+      dispatcher: this.#deps.dispatcher,
+    });
+  }
+
+  async #error(response: UpstreamResponse, options: CallOptions): Promise<ProviderError> {
+    return mapGoogleError({
+      provider: this.name,
+      status: response.status,
+      body: await readErrorBody(response),
+      headers: response.headers,
+      secrets: [options.credential.apiKey],
+    });
+  }
+}
+
+/**
+ * Stops reading an upstream body so an early return() or a thrown error does not leave Google
+ * generating. undici reports the destroy as an 'error' event; with nobody listening (a body never
+ * read) that event would be an uncaught exception.
+ */
+function abandonBody(response: UpstreamResponse): void {
+  if (response.body.readableEnded || response.body.destroyed) return;
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+}
+
+export const GoogleProviderClass: ProviderClass = {
+  className: 'GoogleProvider',
+  defaults: {
+    baseUrl: 'https://generativelanguage.googleapis.com/v1beta',
+    requiredEnvVars: ['GEMINI_API_KEY'],
+    authHeaderName: 'x-goog-api-key',
+    authHeaderPrefix: '',
+    features: { streaming: true, tools: true, vision: true, json_mode: true, embeddings: true },
+  },
+  create: (settings, deps) => new GoogleProvider(settings, deps),
+};

@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { startGoogleMock, type GoogleMock } from '../../../test/mock-vendors/google.js';
+import { ProviderError } from '../../errors.js';
+import { createUpstreamAgent, type ProviderDeps } from '../shared/provider-deps.js';
+import type { CallOptions, ChatRequest, Provider, StreamPart } from '../spec/index.js';
+import { readGoogleStream } from './google-stream.js';
+import { GoogleProviderClass } from './index.js';
+
+let mock: GoogleMock;
+let deps: ProviderDeps;
+let provider: Provider;
+
+beforeEach(async () => {
+  mock = await startGoogleMock();
+  let ids = 0;
+  deps = { dispatcher: createUpstreamAgent(), now: () => 1_700_000_000_000, randomId: () => `id${++ids}` };
+  provider = GoogleProviderClass.create(
+    { name: 'google', baseUrl: mock.baseUrl, authHeaderName: 'x-goog-api-key', authHeaderPrefix: '', config: {}, requestTemplate: null },
+    deps,
+  );
+});
+
+afterEach(async () => {
+  await mock.close();
+  await deps.dispatcher.close();
+});
+
+function callOptions(overrides: Partial<CallOptions> = {}): CallOptions {
+  return { signal: new AbortController().signal, credential: { apiKey: 'test-key' }, ...overrides };
+}
+
+function user(text: string): ChatRequest['messages'][number] {
+  return { role: 'user', content: [{ type: 'text', text }] };
+}
+
+async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
+  const result: StreamPart[] = [];
+  for await (const part of parts) result.push(part);
+  return result;
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 200 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(condition(), 'condition not reached in time');
+}
+
+const weatherTool = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, additionalProperties: false } };
+
+describe('GoogleProvider stream', () => {
+  test('text: stream-start, one delta per fragment, finish with the last cumulative usage', async () => {
+    const parts = await collect(
+      provider.stream({ model: 'gemini-2.5-flash', messages: [{ role: 'system', content: 'cache this' }, user('hello big world')], n: 3 }, callOptions()),
+    );
+    assert.equal(mock.requests[0]?.url, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    assert.equal((mock.requests[0]?.body as Record<string, unknown>)['generationConfig'], undefined, 'n is not sent when streaming');
+    assert.deepEqual(parts, [
+      { type: 'stream-start', id: 'mock-response-1', model: 'gemini-2.5-flash', created: 1_700_000_000 },
+      { type: 'text-delta', text: 'Echo:' },
+      { type: 'text-delta', text: ' hello' },
+      { type: 'text-delta', text: ' big' },
+      { type: 'text-delta', text: ' world' },
+      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 4, totalTokens: 9, cachedInputTokens: 3 } },
+    ]);
+  });
+
+  test('tool call arrives whole and round-trips with its gemini-3 thoughtSignature', async () => {
+    const request: ChatRequest = { model: 'gemini-3-pro-preview', messages: [user('weather in Lima')], tools: [weatherTool] };
+    const parts = await collect(provider.stream(request, callOptions()));
+    const signature = Buffer.from('signature-1').toString('base64');
+    assert.deepEqual(parts.slice(1), [
+      {
+        type: 'tool-call-delta',
+        toolCallIndex: 0,
+        id: 'call_id1',
+        name: 'get_weather',
+        argumentsDelta: '{"query":"weather in Lima"}',
+        providerMetadata: { thoughtSignature: signature },
+      },
+      { type: 'finish', finishReason: 'tool_calls', usage: { inputTokens: 3, outputTokens: 3, totalTokens: 6 } },
+    ]);
+
+    const answer = await collect(
+      provider.stream(
+        {
+          ...request,
+          messages: [
+            ...request.messages,
+            {
+              role: 'assistant',
+              content: null,
+              toolCalls: [{ id: 'call_id1', name: 'get_weather', arguments: '{"query":"weather in Lima"}', providerMetadata: { thoughtSignature: signature } }],
+            },
+            { role: 'tool', toolCallId: 'call_id1', content: 'mild' },
+          ],
+        },
+        callOptions(),
+      ),
+    );
+    const contents = (mock.requests[1]?.body as { contents: { parts: Record<string, unknown>[] }[] }).contents;
+    assert.equal(contents[1]?.parts[0]?.['thoughtSignature'], signature);
+    assert.deepEqual(
+      answer.filter((part) => part.type === 'text-delta').map((part) => part.text),
+      ['Echo:', ' mild'],
+    );
+  });
+
+  test('an HTTP error is thrown from the first next(), mapped', async () => {
+    mock.failNext({ status: 429 });
+    const iterator = provider.stream({ model: 'gemini-2.5-flash', messages: [user('hi')] }, callOptions())[Symbol.asyncIterator]();
+    await assert.rejects(iterator.next(), (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.equal(error.code, 'rate_limited');
+      assert.equal(error.retryAfter, 7);
+      assert.equal(error.upstreamCode, 'RESOURCE_EXHAUSTED');
+      return true;
+    });
+  });
+
+  test('a 200 that is not an event stream is thrown as a 502', async () => {
+    mock.failNext({ status: 200, body: '<html>captive portal</html>' });
+    const iterator = provider.stream({ model: 'gemini-2.5-flash', messages: [user('hi')] }, callOptions())[Symbol.asyncIterator]();
+    await assert.rejects(
+      iterator.next(),
+      (error: unknown) => error instanceof ProviderError && error.code === 'provider_error' && error.status === 502,
+    );
+  });
+
+  test('a mid-stream error frame yields an error part and ends the stream', async () => {
+    mock.failNextStream({ afterChunks: 2 });
+    const parts = await collect(provider.stream({ model: 'gemini-2.5-flash', messages: [user('one two three')] }, callOptions()));
+    assert.deepEqual(
+      parts.slice(0, 3).map((part) => part.type),
+      ['stream-start', 'text-delta', 'text-delta'],
+    );
+    assert.equal(parts.length, 4);
+    const last = parts[3];
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error.code, 'provider_unavailable');
+    assert.equal(last.error.status, 503);
+    assert.ok(last.error instanceof ProviderError);
+    assert.equal(last.error.upstreamCode, 'UNAVAILABLE');
+    assert.match(last.error.message, /The model is overloaded/);
+  });
+
+  test('a blocked prompt finishes with content_filter', async () => {
+    const parts = await collect(provider.stream({ model: 'gemini-2.5-flash', messages: [user('BLOCKME')] }, callOptions()));
+    assert.deepEqual(parts.slice(1), [
+      { type: 'finish', finishReason: 'content_filter', usage: { inputTokens: 1, outputTokens: 0, totalTokens: 1 } },
+    ]);
+  });
+
+  test('stopping early (break) aborts the upstream request', async () => {
+    mock.hangNextStream({ afterChunks: 1 });
+    const seen: StreamPart[] = [];
+    for await (const part of provider.stream({ model: 'gemini-2.5-flash', messages: [user('a b c')] }, callOptions())) {
+      seen.push(part);
+      if (part.type === 'text-delta') break;
+    }
+    assert.deepEqual(seen.at(-1), { type: 'text-delta', text: 'Echo:' });
+    await waitFor(() => mock.requests[0]?.aborted === true);
+  });
+
+  test('aborting the signal aborts the upstream request and rethrows the abort', async () => {
+    mock.hangNextStream({ afterChunks: 1 });
+    const controller = new AbortController();
+    const parts = provider.stream({ model: 'gemini-2.5-flash', messages: [user('a b c')] }, callOptions({ signal: controller.signal }));
+    const iterator = parts[Symbol.asyncIterator]();
+    assert.equal((await iterator.next()).value?.type, 'stream-start');
+    assert.equal((await iterator.next()).value?.type, 'text-delta');
+    const pending = iterator.next();
+    controller.abort(new Error('client went away'));
+    await assert.rejects(pending, /client went away/);
+    await waitFor(() => mock.requests[0]?.aborted === true);
+  });
+});
+
+describe('readGoogleStream on a recorded Gemini stream', () => {
+  async function* split(text: string, size: number): AsyncGenerator<Uint8Array> {
+    const bytes = Buffer.from(text);
+    for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size);
+  }
+
+  test('CRLF frames split anywhere, thought parts skipped, parallel calls indexed', async () => {
+    const text = await readFile(new URL('../../../test/fixtures/google/stream-thinking-tool-calls.chunks.txt', import.meta.url), 'utf8');
+    for (const size of [1, 7, 4096]) {
+      let ids = 0;
+      const parts = await collect(
+        readGoogleStream(split(text, size), {
+          provider: 'google',
+          model: 'gemini-3-flash-preview',
+          deps: { now: () => 1_700_000_000_000, randomId: () => `r${++ids}` },
+          signal: new AbortController().signal,
+          secrets: [],
+        }),
+      );
+      assert.deepEqual(parts, [
+        { type: 'stream-start', id: 'Fn4taPbxHoy', model: 'gemini-3-flash-preview', created: 1_700_000_000 },
+        { type: 'text-delta', text: 'Let me check both ' },
+        { type: 'text-delta', text: 'cities.' },
+        {
+          type: 'tool-call-delta',
+          toolCallIndex: 0,
+          id: 'call_r1',
+          name: 'get_weather',
+          argumentsDelta: '{"city":"Paris"}',
+          providerMetadata: { thoughtSignature: 'CiQBcsjafE2yJQ==' },
+        },
+        { type: 'tool-call-delta', toolCallIndex: 1, id: 'call_r2', name: 'get_weather', argumentsDelta: '{"city":"London"}' },
+        {
+          type: 'finish',
+          finishReason: 'tool_calls',
+          usage: { inputTokens: 70, outputTokens: 117, totalTokens: 187, reasoningTokens: 87 },
+        },
+      ]);
+    }
+  });
+
+  test('a frame that is not JSON is an error part', async () => {
+    const parts = await collect(
+      readGoogleStream(split('data: {"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}\r\n\r\ndata: <html>\r\n\r\n', 64), {
+        provider: 'google',
+        model: 'gemini-2.5-flash',
+        deps: { now: () => 0, randomId: () => 'x' },
+        signal: new AbortController().signal,
+        secrets: [],
+      }),
+    );
+    assert.deepEqual(
+      parts.map((part) => part.type),
+      ['stream-start', 'text-delta', 'error'],
+    );
+    const last = parts[2];
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error.status, 502);
+  });
+});

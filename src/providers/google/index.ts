@@ -1,0 +1,1 @@
+export { GoogleProviderClass } from './google-provider.js';
