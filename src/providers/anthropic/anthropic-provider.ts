@@ -1,6 +1,6 @@
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import { discardBody, readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { parseSse } from '../shared/sse.js';
 import type { CallOptions, ChatRequest, ChatResponse, Provider, StreamPart } from '../spec/index.js';
@@ -64,7 +64,7 @@ class AnthropicProvider implements Provider {
       });
     } finally {
       // Early return(), an abort or an error: stop the upstream request (a no-op once fully read).
-      response.body.destroy();
+      discardBody(response.body);
     }
   }
 

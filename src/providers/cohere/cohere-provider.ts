@@ -1,7 +1,7 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderClass, ProviderClassDefaults, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import { discardBody, readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { parseSse } from '../shared/sse.js';
 import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
@@ -71,7 +71,7 @@ class CohereProvider implements Provider {
       });
     } finally {
       // Stops the upstream generation when the consumer leaves early; a no-op on a finished body.
-      response.body.destroy();
+      discardBody(response.body);
     }
   }
 

@@ -1,7 +1,7 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import { discardBody, readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
 import type {
@@ -75,7 +75,7 @@ class GoogleProvider implements Provider {
         secrets: [options.credential.apiKey],
       });
     } finally {
-      abandonBody(response);
+      discardBody(response.body);
     }
   }
 
@@ -126,17 +126,6 @@ class GoogleProvider implements Provider {
       secrets: [options.credential.apiKey],
     });
   }
-}
-
-/**
- * Stops reading an upstream body so an early return() or a thrown error does not leave Google
- * generating. undici reports the destroy as an 'error' event; with nobody listening (a body never
- * read) that event would be an uncaught exception.
- */
-function abandonBody(response: UpstreamResponse): void {
-  if (response.body.readableEnded || response.body.destroyed) return;
-  response.body.on('error', () => undefined);
-  response.body.destroy();
 }
 
 export const GoogleProviderClass: ProviderClass = {

@@ -96,3 +96,13 @@ export function networkError(provider: string, error: unknown, signal?: AbortSig
     cause: error,
   });
 }
+
+/**
+ * Stops reading a body and releases its connection. Destroying an unread undici body emits
+ * 'error', which would be an uncaught exception without a listener: this adds one first.
+ */
+export function discardBody(body: UpstreamResponse['body']): void {
+  if (body.destroyed || body.readableEnded) return;
+  body.on('error', () => {});
+  body.destroy();
+}

@@ -1,0 +1,1 @@
+export { CustomProviderClass } from './custom-provider.js';

@@ -1,0 +1,75 @@
+import { SwitchboardError } from '../../errors.js';
+import type { ProviderSettings } from '../provider-class.js';
+import { authHeaders, joinUrl } from '../shared/auth-headers.js';
+import { readErrorBody, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import type { ProviderDeps } from '../shared/provider-deps.js';
+import type { CallOptions } from '../spec/index.js';
+import { mapOpenAIError, type OpenAIErrorContext } from './map-openai-error.js';
+import type { OpenAICompatibleConfig } from './openai-compatible-config.js';
+
+/** Where and how to reach one OpenAI-compatible (or templated JSON) API. */
+export interface CompatibleEndpoint {
+  readonly provider: string;
+  readonly config: OpenAICompatibleConfig;
+  /**
+   * POSTs `body` to `path` under the base URL. An error status is read and thrown as the mapped
+   * ProviderError; a success returns the response with its body unread.
+   */
+  post(path: string, body: unknown, options: CallOptions): Promise<UpstreamResponse>;
+  errorContext(options: CallOptions): OpenAIErrorContext;
+}
+
+export interface EndpointOptions {
+  /** False for servers that take no key (a local Ollama): no key, no auth header. */
+  keyRequired: boolean;
+}
+
+/** Builds the endpoint of one provider row; rejects a base URL that is not http(s). */
+export function createCompatibleEndpoint(
+  settings: ProviderSettings,
+  deps: ProviderDeps,
+  config: OpenAICompatibleConfig,
+  options: EndpointOptions,
+): CompatibleEndpoint {
+  const provider = settings.name;
+  if (typeof settings.baseUrl !== 'string' || !/^https?:\/\/[^/?#]+/i.test(settings.baseUrl)) {
+    throw new SwitchboardError('config_row_invalid', `Provider '${provider}' needs an http(s) api_base_url`, {
+      param: 'api_base_url',
+    });
+  }
+  const errorContext = (callOptions: CallOptions): OpenAIErrorContext => ({
+    provider,
+    secrets: [callOptions.credential.apiKey],
+    now: deps.now(),
+  });
+  return {
+    provider,
+    config,
+    errorContext,
+    async post(path, body, callOptions) {
+      const { credential } = callOptions;
+      const headers = {
+        ...config.headers,
+        ...callOptions.headers,
+        ...authHeaders(provider, settings, credential, { keyRequired: options.keyRequired }),
+      };
+      if (credential.organization) headers['openai-organization'] = credential.organization;
+      const response = await sendUpstream({
+        provider,
+        url: joinUrl(credential.baseUrl ?? settings.baseUrl, path) + config.querySuffix,
+        headers,
+        body,
+        signal: callOptions.signal,
+        timeouts: config.timeouts,
+        dispatcher: deps.dispatcher,
+      });
+      // undici does not follow redirects, so a 3xx is as unusable as an error.
+      if (response.status >= 300) {
+        const errorBody = await readErrorBody(response);
+        if (callOptions.signal.aborted) throw callOptions.signal.reason;
+        throw mapOpenAIError(response.status, response.headers, errorBody, errorContext(callOptions));
+      }
+      return response;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { ChatResponse, ToolCall, Usage } from '../spec/index.js';
+import type { OpenAIChatResponse, OpenAIUsage } from './openai-api.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+
+/** Fallbacks for fields some compatible servers leave out. */
+export interface ResponseDefaults {
+  model: string;
+  /** Unix seconds. */
+  created: number;
+  randomId: () => string;
+}
+
+/** A parsed chat-completions response in normalized form. */
+export function convertOpenAIResponse(response: OpenAIChatResponse, defaults: ResponseDefaults): ChatResponse {
+  return {
+    id: response.id || `chatcmpl-${defaults.randomId()}`,
+    model: response.model || defaults.model,
+    created: response.created ?? defaults.created,
+    choices: response.choices.map((choice, position) => {
+      const toolCalls = (choice.message.tool_calls ?? []).map(
+        (call): ToolCall => ({
+          id: call.id || `call_${defaults.randomId()}`,
+          name: call.function.name,
+          arguments:
+            typeof call.function.arguments === 'string' ? call.function.arguments : JSON.stringify(call.function.arguments ?? {}),
+        }),
+      );
+      return {
+        index: choice.index ?? position,
+        content: choice.message.content ?? null,
+        toolCalls,
+        finishReason: mapOpenAIFinishReason(choice.finish_reason, toolCalls.length > 0),
+        ...(choice.message.refusal ? { refusal: choice.message.refusal } : {}),
+      };
+    }),
+    usage: convertOpenAIUsage(response.usage),
+  };
+}
+
+/** OpenAI usage in normalized form; zeros when the server reported none. */
+export function convertOpenAIUsage(usage: OpenAIUsage | null | undefined): Usage {
+  const inputTokens = usage?.prompt_tokens ?? 0;
+  const outputTokens = usage?.completion_tokens ?? 0;
+  const cached = usage?.prompt_tokens_details?.cached_tokens;
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
+  return {
+    inputTokens,
+    outputTokens,
+    totalTokens: usage?.total_tokens ?? inputTokens + outputTokens,
+    ...(cached == null ? {} : { cachedInputTokens: cached }),
+    ...(reasoning == null ? {} : { reasoningTokens: reasoning }),
+  };
+}

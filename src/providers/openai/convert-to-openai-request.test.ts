@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ChatRequest } from '../spec/index.js';
+import { convertToOpenAIRequest } from './convert-to-openai-request.js';
+
+/** What actually goes on the wire (undefined fields vanish in JSON). */
+const wire = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+describe('convertToOpenAIRequest', () => {
+  const request: ChatRequest = {
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'Be brief' },
+      { role: 'user', content: [{ type: 'text', text: 'hi' }], name: 'ann' },
+      { role: 'assistant', content: null },
+      { role: 'user', content: [{ type: 'image', url: 'https://example.com/a.png' }] },
+    ],
+    toolChoice: 'required',
+    tools: [{ name: 'f', strict: true }],
+    responseFormat: { type: 'json_object' },
+    maxTokens: 10,
+    n: 2,
+  };
+
+  test('maps messages, tools and limits; an empty assistant turn gets empty content', () => {
+    assert.deepEqual(wire(convertToOpenAIRequest(request, { stream: false, maxTokensField: 'max_completion_tokens' })), {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'Be brief' },
+        { role: 'user', content: 'hi', name: 'ann' },
+        { role: 'assistant', content: '' },
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+      ],
+      tools: [{ type: 'function', function: { name: 'f', strict: true } }],
+      tool_choice: 'required',
+      response_format: { type: 'json_object' },
+      max_completion_tokens: 10,
+      n: 2,
+    });
+  });
+
+  test('streams ask for usage, drop n, and honour max_tokens_field', () => {
+    const body = wire(convertToOpenAIRequest(request, { stream: true, maxTokensField: 'max_tokens' })) as Record<string, unknown>;
+    assert.equal(body['stream'], true);
+    assert.deepEqual(body['stream_options'], { include_usage: true });
+    assert.equal(body['n'], undefined);
+    assert.equal(body['max_tokens'], 10);
+    assert.equal(body['max_completion_tokens'], undefined);
+  });
+});

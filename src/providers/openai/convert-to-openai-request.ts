@@ -1,0 +1,96 @@
+import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice } from '../spec/index.js';
+import type { OpenAIChatRequestBody, OpenAIWireMessage, OpenAIWireUserPart } from './openai-api.js';
+
+/** Which field carries the output limit: `max_tokens` for servers that only know the old name. */
+export type MaxTokensField = 'max_completion_tokens' | 'max_tokens';
+
+export interface OpenAIRequestOptions {
+  stream: boolean;
+  maxTokensField: MaxTokensField;
+}
+
+/**
+ * The normalized request as an OpenAI chat-completions body. Undefined fields are left for
+ * JSON.stringify to drop. Streams always ask for usage (`stream_options.include_usage`) and never
+ * send `n`, since the stream carries one choice.
+ */
+export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequestOptions): OpenAIChatRequestBody {
+  const body: OpenAIChatRequestBody = {
+    model: request.model,
+    messages: convertToOpenAIMessages(request.messages),
+    tools: request.tools?.map((tool) => ({
+      type: 'function' as const,
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters, strict: tool.strict },
+    })),
+    tool_choice: convertToolChoice(request.toolChoice),
+    parallel_tool_calls: request.parallelToolCalls,
+    response_format: convertResponseFormat(request.responseFormat),
+    temperature: request.temperature,
+    top_p: request.topP,
+    stop: request.stop,
+    seed: request.seed,
+    presence_penalty: request.presencePenalty,
+    frequency_penalty: request.frequencyPenalty,
+    user: request.user,
+  };
+  if (request.maxTokens !== undefined) body[options.maxTokensField] = request.maxTokens;
+  if (options.stream) {
+    body.stream = true;
+    body.stream_options = { include_usage: true };
+  } else {
+    body.n = request.n;
+  }
+  return body;
+}
+
+/** The conversation as OpenAI wire messages; a user turn of one text part becomes a plain string. */
+export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenAIWireMessage[] {
+  return messages.map((message): OpenAIWireMessage => {
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        return { role: message.role, content: message.content };
+      case 'user': {
+        const [first] = message.content;
+        const content =
+          message.content.length === 1 && first?.type === 'text'
+            ? first.text
+            : message.content.map(
+                (part): OpenAIWireUserPart =>
+                  part.type === 'text'
+                    ? { type: 'text', text: part.text }
+                    : { type: 'image_url', image_url: { url: part.url, detail: part.detail } },
+              );
+        return { role: 'user', content, name: message.name };
+      }
+      case 'assistant':
+        return {
+          role: 'assistant',
+          // OpenAI accepts a null content only beside tool calls.
+          content: message.content ?? (message.toolCalls?.length ? null : ''),
+          tool_calls: message.toolCalls?.length
+            ? message.toolCalls.map((call) => ({
+                id: call.id,
+                type: 'function' as const,
+                function: { name: call.name, arguments: call.arguments },
+              }))
+            : undefined,
+        };
+      case 'tool':
+        return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+    }
+  });
+}
+
+function convertToolChoice(choice: ToolChoice | undefined): OpenAIChatRequestBody['tool_choice'] {
+  if (choice === undefined || typeof choice === 'string') return choice;
+  return { type: 'function', function: { name: choice.name } };
+}
+
+function convertResponseFormat(format: ResponseFormat | undefined): OpenAIChatRequestBody['response_format'] {
+  if (format?.type !== 'json_schema') return format;
+  return {
+    type: 'json_schema',
+    json_schema: { name: format.name, schema: format.schema, description: format.description, strict: format.strict },
+  };
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { ProviderSettings } from '../provider-class.js';
+import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
+import type { MaxTokensField } from './convert-to-openai-request.js';
+import { rowConfigZodError } from './row-config-error.js';
+
+// RFC 9110 token characters; undici would otherwise reject a bad name on every call instead of once.
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid HTTP header name');
+const headerValue = z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+
+const configSchema = z.looseObject({
+  headers: z.record(headerName, headerValue).optional(),
+  query: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  max_tokens_field: z.enum(['max_completion_tokens', 'max_tokens']).optional(),
+});
+
+/** The row config an OpenAI-compatible provider understands (`ai_providers.config`). */
+export interface OpenAICompatibleConfig {
+  /** Static extra headers for every call, names lowercased. */
+  headers: Record<string, string>;
+  /** `?a=b&…` appended to every URL, or ''. */
+  querySuffix: string;
+  maxTokensField: MaxTokensField;
+  timeouts: Timeouts;
+}
+
+/**
+ * Validates the row's `config`: `headers`, `query` (e.g. `{"api-version": "2024-10-21"}`),
+ * `max_tokens_field` (else `defaultMaxTokensField`) and `timeouts`. Other keys are left to other layers. Throws
+ * `config_row_invalid` naming the field.
+ */
+export function parseOpenAICompatibleConfig(
+  settings: ProviderSettings,
+  defaultMaxTokensField: MaxTokensField = 'max_completion_tokens',
+): OpenAICompatibleConfig {
+  const parsed = configSchema.safeParse(settings.config);
+  if (!parsed.success) throw rowConfigZodError(settings.name, 'config', parsed.error);
+  let timeouts: Timeouts;
+  try {
+    timeouts = parseTimeouts(settings.config);
+  } catch (error) {
+    if (error instanceof z.ZodError) throw rowConfigZodError(settings.name, 'config.timeouts', error);
+    throw error;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parsed.data.headers ?? {})) headers[name.toLowerCase()] = value;
+  const query = Object.entries(parsed.data.query ?? {}).map(([name, value]): [string, string] => [name, String(value)]);
+  return {
+    headers,
+    querySuffix: query.length > 0 ? `?${new URLSearchParams(query).toString()}` : '',
+    maxTokensField: parsed.data.max_tokens_field ?? defaultMaxTokensField,
+    timeouts,
+  };
+}

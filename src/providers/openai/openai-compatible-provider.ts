@@ -1,0 +1,75 @@
+import { ProviderError } from '../../errors.js';
+import type { ProviderSettings } from '../provider-class.js';
+import { readJson } from '../shared/http.js';
+import type { ProviderDeps } from '../shared/provider-deps.js';
+import type { CallOptions, ChatRequest, Provider } from '../spec/index.js';
+import { createCompatibleEndpoint, type CompatibleEndpoint } from './compatible-endpoint.js';
+import { convertOpenAIEmbeddingsResponse, convertToOpenAIEmbeddingsRequest } from './convert-openai-embeddings.js';
+import { convertOpenAIResponse, type ResponseDefaults } from './convert-openai-response.js';
+import { convertToOpenAIRequest, type MaxTokensField } from './convert-to-openai-request.js';
+import { openAIChatResponseSchema, openAIEmbeddingsResponseSchema } from './openai-api.js';
+import { parseOpenAICompatibleConfig } from './openai-compatible-config.js';
+import { streamOpenAIChat } from './openai-stream.js';
+
+export interface OpenAICompatibleOptions {
+  /** False for servers that take no key (a local Ollama): no key, no auth header. */
+  keyRequired: boolean;
+  /** The output-limit field when the row's config names none. */
+  defaultMaxTokensField: MaxTokensField;
+}
+
+/**
+ * A provider for any API that speaks OpenAI chat completions and embeddings: OpenAI itself, and
+ * every CustomProvider row without a request template. The row's `config` is validated here
+ * (see parseOpenAICompatibleConfig), so a bad row fails at create() with `config_row_invalid`.
+ */
+export function createOpenAICompatibleProvider(
+  settings: ProviderSettings,
+  deps: ProviderDeps,
+  options: OpenAICompatibleOptions,
+): Provider {
+  const config = parseOpenAICompatibleConfig(settings, options.defaultMaxTokensField);
+  const endpoint = createCompatibleEndpoint(settings, deps, config, options);
+  const defaultsFor = (request: { model: string }): ResponseDefaults => ({
+    model: request.model,
+    created: Math.floor(deps.now() / 1000),
+    randomId: deps.randomId,
+  });
+
+  return {
+    specVersion: 'v1',
+    name: settings.name,
+
+    async chat(request: ChatRequest, callOptions: CallOptions) {
+      const body = convertToOpenAIRequest(request, { stream: false, maxTokensField: config.maxTokensField });
+      const json = await postForJson(endpoint, '/chat/completions', body, callOptions);
+      const parsed = openAIChatResponseSchema.safeParse(json);
+      if (!parsed.success) throw malformedResponse(endpoint.provider, 'chat completion');
+      return convertOpenAIResponse(parsed.data, defaultsFor(request));
+    },
+
+    stream(request: ChatRequest, callOptions: CallOptions) {
+      const body = convertToOpenAIRequest(request, { stream: true, maxTokensField: config.maxTokensField });
+      return streamOpenAIChat(endpoint, body, callOptions, defaultsFor(request));
+    },
+
+    async embed(request, callOptions) {
+      const json = await postForJson(endpoint, '/embeddings', convertToOpenAIEmbeddingsRequest(request), callOptions);
+      const parsed = openAIEmbeddingsResponseSchema.safeParse(json);
+      if (!parsed.success) throw malformedResponse(endpoint.provider, 'embeddings');
+      return convertOpenAIEmbeddingsResponse(parsed.data, request.model);
+    },
+  };
+}
+
+async function postForJson(endpoint: CompatibleEndpoint, path: string, body: unknown, options: CallOptions): Promise<unknown> {
+  const response = await endpoint.post(path, body, options);
+  return readJson(endpoint.provider, response, options.signal);
+}
+
+function malformedResponse(provider: string, what: string): ProviderError {
+  return new ProviderError('provider_error', `Provider '${provider}' returned a malformed ${what} response`, {
+    provider,
+    status: 502,
+  });
+}

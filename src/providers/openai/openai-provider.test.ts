@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { Agent } from 'undici';
+import { ProviderError, SwitchboardError } from '../../errors.js';
+import { startOpenAIMock, type OpenAIMock } from '../../../test/mock-vendors/openai.js';
+import type { ProviderDeps } from '../shared/provider-deps.js';
+import type { CallOptions, ChatRequest, Credential, Provider } from '../spec/index.js';
+import { OpenAIProviderClass } from './index.js';
+
+const deps: ProviderDeps = { dispatcher: new Agent(), now: () => 1_767_225_600_000, randomId: () => 'rnd1' };
+let mock: OpenAIMock;
+let provider: Provider;
+
+function createProvider(config: Record<string, unknown> = {}, baseUrl = mock.baseUrl): Provider {
+  return OpenAIProviderClass.create(
+    { name: 'openai', baseUrl, authHeaderName: 'Authorization', authHeaderPrefix: 'Bearer', config, requestTemplate: null },
+    deps,
+  );
+}
+
+function call(credential: Credential = { apiKey: 'test-key' }, extra: Partial<CallOptions> = {}): CallOptions {
+  return { signal: new AbortController().signal, credential, ...extra };
+}
+
+const user = (text: string): ChatRequest['messages'][number] => ({ role: 'user', content: [{ type: 'text', text }] });
+const lastBody = () => mock.requests.at(-1)?.body as Record<string, unknown>;
+
+before(async () => {
+  mock = await startOpenAIMock({ apiKeys: ['test-key'] });
+  provider = createProvider();
+});
+afterEach(() => void mock.requests.splice(0));
+after(async () => {
+  await mock.close();
+  await deps.dispatcher.close();
+});
+
+describe('OpenAIProvider chat', () => {
+  test('plain text: sends the OpenAI body with Bearer auth and returns text and usage', async () => {
+    const response = await provider.chat({ model: 'gpt-4o-mini', messages: [user('hello world')] }, call());
+    const [recorded] = mock.requests;
+    assert.equal(recorded?.method, 'POST');
+    assert.equal(recorded?.url, '/v1/chat/completions');
+    assert.equal(recorded?.headers.authorization, 'Bearer test-key');
+    assert.deepEqual(recorded?.body, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello world' }] });
+    assert.deepEqual(response, {
+      id: 'chatcmpl-mock1',
+      model: 'gpt-4o-mini',
+      created: 1_767_225_600,
+      choices: [{ index: 0, content: 'Echo: hello world', toolCalls: [], finishReason: 'stop' }],
+      usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5, cachedInputTokens: 0, reasoningTokens: 0 },
+    });
+  });
+
+  test('system prompt and multi-turn history; cached tokens are reported', async () => {
+    const response = await provider.chat(
+      {
+        model: 'gpt-4o-mini',
+        messages: [
+          { role: 'system', content: 'You may cache this prompt' },
+          user('first question'),
+          { role: 'assistant', content: 'first answer' },
+          user('second question'),
+        ],
+      },
+      call(),
+    );
+    assert.deepEqual(lastBody()['messages'], [
+      { role: 'system', content: 'You may cache this prompt' },
+      { role: 'user', content: 'first question' },
+      { role: 'assistant', content: 'first answer' },
+      { role: 'user', content: 'second question' },
+    ]);
+    assert.equal(response.choices[0]?.content, 'Echo: second question');
+    assert.equal(response.usage.cachedInputTokens, 3);
+    assert.equal(response.usage.inputTokens, 11);
+  });
+
+  test('tool call and tool result round trip', async () => {
+    const tools = [{ name: 'lookup', description: 'Search', parameters: { type: 'object', properties: { query: { type: 'string' } } } }];
+    const first = await provider.chat(
+      { model: 'gpt-4o-mini', messages: [user('weather in Paris')], tools, toolChoice: { name: 'lookup' }, parallelToolCalls: false },
+      call(),
+    );
+    assert.deepEqual(lastBody()['tools'], [{ type: 'function', function: tools[0] }]);
+    assert.deepEqual(lastBody()['tool_choice'], { type: 'function', function: { name: 'lookup' } });
+    assert.equal(lastBody()['parallel_tool_calls'], false);
+    const choice = first.choices[0];
+    assert.equal(choice?.finishReason, 'tool_calls');
+    assert.equal(choice?.content, null);
+    const callId = choice?.toolCalls[0]?.id ?? '';
+    assert.match(callId, /^call_mock\d+$/);
+    assert.deepEqual(choice?.toolCalls, [{ id: callId, name: 'lookup', arguments: '{"query":"weather in Paris"}' }]);
+
+    const second = await provider.chat(
+      {
+        model: 'gpt-4o-mini',
+        messages: [
+          user('weather in Paris'),
+          { role: 'assistant', content: null, toolCalls: choice?.toolCalls ?? [] },
+          { role: 'tool', toolCallId: callId, content: 'sunny and warm' },
+        ],
+        tools,
+      },
+      call(),
+    );
+    assert.deepEqual((lastBody()['messages'] as unknown[]).slice(1), [
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: callId, type: 'function', function: { name: 'lookup', arguments: '{"query":"weather in Paris"}' } }],
+      },
+      { role: 'tool', tool_call_id: callId, content: 'sunny and warm' },
+    ]);
+    assert.equal(second.choices[0]?.content, 'Echo: sunny and warm');
+    assert.equal(second.choices[0]?.finishReason, 'stop');
+  });
+
+  test('image input is sent as image_url parts', async () => {
+    const image = 'data:image/png;base64,iVBORw0KGgo=';
+    const response = await provider.chat(
+      {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, { type: 'image', url: image, detail: 'low' }] }],
+      },
+      call(),
+    );
+    assert.deepEqual(lastBody()['messages'], [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is this' },
+          { type: 'image_url', image_url: { url: image, detail: 'low' } },
+        ],
+      },
+    ]);
+    assert.equal(response.choices[0]?.content, 'Echo: what is this [image:image/png]');
+  });
+
+  test('stop sequences and the output limit (max_completion_tokens by default)', async () => {
+    const stopped = await provider.chat({ model: 'gpt-4o-mini', messages: [user('hello big world')], stop: ['world'] }, call());
+    assert.deepEqual(lastBody()['stop'], ['world']);
+    assert.equal(stopped.choices[0]?.content, 'Echo: hello big ');
+    assert.equal(stopped.choices[0]?.finishReason, 'stop');
+
+    const cut = await provider.chat({ model: 'gpt-4o-mini', messages: [user('one two three')], maxTokens: 2 }, call());
+    assert.equal(lastBody()['max_completion_tokens'], 2);
+    assert.equal(lastBody()['max_tokens'], undefined);
+    assert.equal(cut.choices[0]?.content, 'Echo: one');
+    assert.equal(cut.choices[0]?.finishReason, 'length');
+  });
+
+  test('config max_tokens_field "max_tokens" sends the old field name', async () => {
+    await createProvider({ max_tokens_field: 'max_tokens' }).chat({ model: 'm', messages: [user('a b c')], maxTokens: 9 }, call());
+    assert.equal(lastBody()['max_tokens'], 9);
+    assert.equal(lastBody()['max_completion_tokens'], undefined);
+  });
+
+  test('sampling, format and identity fields reach the wire; n gives n choices', async () => {
+    const response = await provider.chat(
+      {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'developer', content: 'Answer in json' }, user('hi')],
+        temperature: 0.5,
+        topP: 0.9,
+        seed: 42,
+        user: 'end-user-1',
+        n: 2,
+        presencePenalty: 0.1,
+        frequencyPenalty: 0.2,
+        responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true },
+      },
+      call(),
+    );
+    const body = lastBody();
+    assert.deepEqual(
+      { ...body, messages: undefined },
+      {
+        model: 'gpt-4o-mini',
+        messages: undefined,
+        temperature: 0.5,
+        top_p: 0.9,
+        seed: 42,
+        user: 'end-user-1',
+        n: 2,
+        presence_penalty: 0.1,
+        frequency_penalty: 0.2,
+        response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+      },
+    );
+    assert.deepEqual((body['messages'] as unknown[])[0], { role: 'developer', content: 'Answer in json' });
+    assert.deepEqual(
+      response.choices.map((choice) => choice.index),
+      [0, 1],
+    );
+  });
+
+  test('organization, credential headers, forwarded headers and a per-credential base URL', async () => {
+    const unreachable = createProvider({}, 'http://127.0.0.1:9/v1');
+    await unreachable.chat(
+      { model: 'gpt-4o-mini', messages: [user('hi')] },
+      call(
+        { apiKey: 'test-key', organization: 'org-42', baseUrl: mock.baseUrl, headers: { 'OpenAI-Project': 'proj_1' } },
+        { headers: { 'x-request-id': 'req-7' } },
+      ),
+    );
+    const headers = mock.requests[0]?.headers;
+    assert.equal(headers?.['openai-organization'], 'org-42');
+    assert.equal(headers?.['openai-project'], 'proj_1');
+    assert.equal(headers?.['x-request-id'], 'req-7');
+    assert.equal(headers?.authorization, 'Bearer test-key');
+  });
+
+  test('a call without a key fails before reaching the vendor', async () => {
+    await assert.rejects(provider.chat({ model: 'm', messages: [user('hi')] }, call({})), (error: unknown) => {
+      assert.ok(error instanceof SwitchboardError);
+      assert.equal(error.code, 'credential_missing');
+      return true;
+    });
+    assert.equal(mock.requests.length, 0);
+  });
+});
+
+describe('OpenAIProvider errors', () => {
+  const request: ChatRequest = { model: 'gpt-4o-mini', messages: [user('hi')] };
+
+  test('401 with the key echoed: authentication_failed, and no part of the key in the message', async () => {
+    const key = 'sk-wrong-secret-key-123';
+    await assert.rejects(provider.chat(request, call({ apiKey: key })), (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.equal(error.code, 'authentication_failed');
+      assert.equal(error.status, 401);
+      assert.equal(error.upstreamCode, 'invalid_api_key');
+      assert.equal(error.provider, 'openai');
+      assert.ok(!error.message.includes(key) && !error.message.includes('sk-wr'), error.message);
+      return true;
+    });
+  });
+
+  test('429 with retry-after: rate_limited, retryAfter set, retryable', async () => {
+    mock.failNext({ status: 429, headers: { 'retry-after': '7' } });
+    await assert.rejects(provider.chat(request, call()), (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.equal(error.code, 'rate_limited');
+      assert.equal(error.retryAfter, 7);
+      assert.equal(error.upstreamCode, 'rate_limit_exceeded');
+      assert.equal(error.isRetryable, true);
+      return true;
+    });
+    mock.failNext({ status: 429, headers: { 'retry-after-ms': '1500' } });
+    await assert.rejects(provider.chat(request, call()), { retryAfter: 1.5 });
+  });
+
+  test('500: provider_error, retryable, vendor message kept', async () => {
+    mock.failNext({ status: 500 });
+    await assert.rejects(provider.chat(request, call()), (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.equal(error.code, 'provider_error');
+      assert.equal(error.status, 500);
+      assert.equal(error.upstreamCode, 'server_error');
+      assert.equal(error.isRetryable, true);
+      assert.match(error.message, /Provider 'openai' failed: HTTP 500: The server had an error/);
+      return true;
+    });
+  });
+
+  test('context_length_exceeded is classified from error.code, with error.param', async () => {
+    mock.failNext({
+      status: 400,
+      body: {
+        error: {
+          message: "This model's maximum context length is 128000 tokens.",
+          type: 'invalid_request_error',
+          param: 'messages',
+          code: 'context_length_exceeded',
+        },
+      },
+    });
+    await assert.rejects(provider.chat(request, call()), { code: 'context_length_exceeded', param: 'messages', status: 400 });
+  });
+
+  test('a request the vendor rejects keeps its status, code and param', async () => {
+    await assert.rejects(provider.chat({ model: 'gpt-4o-mini', messages: [] }, call()), (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.equal(error.code, 'invalid_request');
+      assert.equal(error.status, 400);
+      assert.equal(error.param, 'messages');
+      assert.equal(error.upstreamCode, 'empty_array');
+      return true;
+    });
+  });
+
+  test('a success body that is not JSON, or not a completion, is a 502', async () => {
+    mock.failNext({ status: 200, body: '<html>gateway hiccup</html>' });
+    await assert.rejects(provider.chat(request, call()), { name: 'ProviderError', code: 'provider_error', status: 502 });
+    mock.failNext({ status: 200, body: { hello: 'world' } });
+    await assert.rejects(provider.chat(request, call()), { name: 'ProviderError', status: 502, message: /malformed chat completion/ });
+  });
+
+  test('an unreachable server is provider_unavailable', async () => {
+    await assert.rejects(createProvider({}, 'http://127.0.0.1:9/v1').chat(request, call()), { code: 'provider_unavailable' });
+  });
+
+  test('invalid row config is rejected at create()', () => {
+    assert.throws(() => createProvider({ max_tokens_field: 'tokens' }), {
+      code: 'config_row_invalid',
+      param: 'config.max_tokens_field',
+    });
+    assert.throws(() => createProvider({ timeouts: { idle_ms: -5 } }), { code: 'config_row_invalid', param: 'config.timeouts.idle_ms' });
+  });
+});
+
+describe('OpenAIProvider embeddings', () => {
+  test('asks for floats and returns vectors in input order with usage', async () => {
+    const response = await provider.embed!({ model: 'text-embedding-3-small', input: ['ab', 'c d'], dimensions: 3 }, call());
+    assert.equal(mock.requests[0]?.url, '/v1/embeddings');
+    assert.deepEqual(mock.requests[0]?.body, {
+      model: 'text-embedding-3-small',
+      input: ['ab', 'c d'],
+      encoding_format: 'float',
+      dimensions: 3,
+    });
+    // 'ab' = 97 + 98 = 195; 'c d' = 99 + 32 + 100 = 231
+    assert.deepEqual(response, {
+      model: 'text-embedding-3-small',
+      embeddings: [
+        [0.95, 0.96, 0.97],
+        [0.31, 0.32, 0.33],
+      ],
+      usage: { inputTokens: 3 },
+    });
+  });
+
+  test('a malformed embeddings body is a 502', async () => {
+    mock.failNext({ status: 200, body: { data: 'nope' } });
+    await assert.rejects(provider.embed!({ model: 'e', input: ['x'] }, call()), { status: 502, message: /malformed embeddings/ });
+  });
+});

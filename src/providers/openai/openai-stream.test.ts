@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { Agent } from 'undici';
+import { ProviderError } from '../../errors.js';
+import { sendSse, startMockServer, type MockServer } from '../../../test/helpers/mock-server.js';
+import { startOpenAIMock, type OpenAIMock } from '../../../test/mock-vendors/openai.js';
+import type { ProviderDeps } from '../shared/provider-deps.js';
+import type { CallOptions, ChatRequest, Provider, StreamPart } from '../spec/index.js';
+import { OpenAIProviderClass } from './index.js';
+
+const deps: ProviderDeps = { dispatcher: new Agent(), now: () => 1_767_225_600_000, randomId: () => 'rnd1' };
+let mock: OpenAIMock;
+let provider: Provider;
+
+function createProvider(baseUrl: string, config: Record<string, unknown> = {}): Provider {
+  return OpenAIProviderClass.create(
+    { name: 'openai', baseUrl, authHeaderName: 'Authorization', authHeaderPrefix: 'Bearer', config, requestTemplate: null },
+    deps,
+  );
+}
+
+const call = (signal = new AbortController().signal): CallOptions => ({ signal, credential: { apiKey: 'test-key' } });
+const user = (text: string): ChatRequest['messages'][number] => ({ role: 'user', content: [{ type: 'text', text }] });
+
+async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
+  const result: StreamPart[] = [];
+  for await (const part of parts) result.push(part);
+  return result;
+}
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+/** A raw server replaying a recorded stream from test/fixtures/openai. */
+async function replay(fixture: string): Promise<MockServer> {
+  const text = await readFile(new URL(`../../../test/fixtures/openai/${fixture}`, import.meta.url), 'utf8');
+  const frames = text.split(/(?<=\n\n)/);
+  return startMockServer((_request, response) => sendSse(response, frames));
+}
+
+before(async () => {
+  mock = await startOpenAIMock({ apiKeys: ['test-key'] });
+  provider = createProvider(mock.baseUrl);
+});
+afterEach(() => void mock.requests.splice(0));
+after(async () => {
+  await mock.close();
+  await deps.dispatcher.close();
+});
+
+describe('OpenAIProvider stream', () => {
+  test('text: stream-start, one delta per word, then finish with usage; always asks for usage', async () => {
+    const parts = await collect(provider.stream({ model: 'gpt-4o-mini', messages: [user('hello world')], n: 3, maxTokens: 50 }, call()));
+    const body = mock.requests[0]?.body as Record<string, unknown>;
+    assert.equal(body['stream'], true);
+    assert.deepEqual(body['stream_options'], { include_usage: true });
+    assert.equal(body['n'], undefined);
+    assert.equal(body['max_completion_tokens'], 50);
+    assert.deepEqual(parts, [
+      { type: 'stream-start', id: parts[0]?.type === 'stream-start' ? parts[0].id : '', model: 'gpt-4o-mini', created: 1_767_225_600 },
+      { type: 'text-delta', text: 'Echo:' },
+      { type: 'text-delta', text: ' hello' },
+      { type: 'text-delta', text: ' world' },
+      {
+        type: 'finish',
+        finishReason: 'stop',
+        usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5, cachedInputTokens: 0, reasoningTokens: 0 },
+      },
+    ]);
+    assert.match(parts[0]?.type === 'stream-start' ? parts[0].id : '', /^chatcmpl-mock\d+$/);
+  });
+
+  test('tool call deltas, then the tool result in a second streamed turn', async () => {
+    const tools = [{ name: 'lookup', parameters: { type: 'object' } }];
+    const parts = await collect(provider.stream({ model: 'gpt-4o-mini', messages: [user('find cats')], tools }, call()));
+    const deltas = parts.filter((part) => part.type === 'tool-call-delta');
+    assert.ok(deltas.length > 1);
+    const [first] = deltas;
+    assert.equal(first?.toolCallIndex, 0);
+    assert.equal(first?.name, 'lookup');
+    assert.match(first?.id ?? '', /^call_mock\d+$/);
+    assert.ok(deltas.slice(1).every((delta) => delta.id === undefined && delta.name === undefined && delta.toolCallIndex === 0));
+    assert.equal(deltas.map((delta) => delta.argumentsDelta).join(''), '{"query":"find cats"}');
+    assert.deepEqual(parts.at(-1), {
+      type: 'finish',
+      finishReason: 'tool_calls',
+      usage: { inputTokens: 2, outputTokens: 2, totalTokens: 4, cachedInputTokens: 0, reasoningTokens: 0 },
+    });
+
+    const id = first?.id ?? '';
+    const answer = await collect(
+      provider.stream(
+        {
+          model: 'gpt-4o-mini',
+          tools,
+          messages: [
+            user('find cats'),
+            { role: 'assistant', content: null, toolCalls: [{ id, name: 'lookup', arguments: '{"query":"find cats"}' }] },
+            { role: 'tool', toolCallId: id, content: 'three cats' },
+          ],
+        },
+        call(),
+      ),
+    );
+    const text = answer.flatMap((part) => (part.type === 'text-delta' ? [part.text] : [])).join('');
+    assert.equal(text, 'Echo: three cats');
+    assert.deepEqual(answer.at(-1), {
+      type: 'finish',
+      finishReason: 'stop',
+      usage: { inputTokens: 4, outputTokens: 3, totalTokens: 7, cachedInputTokens: 0, reasoningTokens: 0 },
+    });
+  });
+
+  test('an HTTP error before streaming is thrown from the first next()', async () => {
+    mock.failNext({ status: 429, headers: { 'retry-after': '3' } });
+    const iterator = provider.stream({ model: 'gpt-4o-mini', messages: [user('hi')] }, call())[Symbol.asyncIterator]();
+    await assert.rejects(iterator.next(), (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.equal(error.code, 'rate_limited');
+      assert.equal(error.retryAfter, 3);
+      return true;
+    });
+  });
+
+  test('an in-stream error becomes an error part and ends the stream', async () => {
+    mock.failNextStream({ afterChunks: 1 });
+    const parts = await collect(provider.stream({ model: 'gpt-4o-mini', messages: [user('one two three')] }, call()));
+    assert.deepEqual(
+      parts.map((part) => part.type),
+      ['stream-start', 'text-delta', 'error'],
+    );
+    const last = parts.at(-1);
+    assert.ok(last?.type === 'error' && last.error instanceof ProviderError);
+    assert.equal(last.error.code, 'provider_error');
+    assert.equal(last.error.upstreamCode, 'server_error');
+    assert.match(last.error.message, /The server had an error/);
+  });
+
+  test('stopping early (break) aborts the upstream request', async () => {
+    mock.hangNextStream({ afterChunks: 1 });
+    for await (const part of provider.stream({ model: 'gpt-4o-mini', messages: [user('one two three')] }, call())) {
+      if (part.type === 'text-delta') break;
+    }
+    await waitFor(() => mock.requests[0]?.aborted === true, 'the mock to see the abort');
+  });
+
+  test('aborting the signal mid-stream rejects with the abort reason and aborts upstream', async () => {
+    mock.hangNextStream({ afterChunks: 1 });
+    const controller = new AbortController();
+    const seen: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const part of provider.stream({ model: 'gpt-4o-mini', messages: [user('one two')] }, call(controller.signal))) {
+          seen.push(part.type);
+          if (part.type === 'text-delta') controller.abort(new Error('client went away'));
+        }
+      })(),
+      { message: 'client went away' },
+    );
+    assert.deepEqual(seen, ['stream-start', 'text-delta']);
+    await waitFor(() => mock.requests[0]?.aborted === true, 'the mock to see the abort');
+  });
+
+  test('a stalled stream hits the idle timeout and yields a provider_timeout error part', async () => {
+    mock.hangNextStream({ afterChunks: 1 });
+    const slow = createProvider(mock.baseUrl, { timeouts: { idle_ms: 150 } });
+    const parts = await collect(slow.stream({ model: 'gpt-4o-mini', messages: [user('one two')] }, call()));
+    const last = parts.at(-1);
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error.code, 'provider_timeout');
+    await waitFor(() => mock.requests[0]?.aborted === true, 'the mock to see the abort');
+  });
+});
+
+describe('OpenAI stream fixtures', () => {
+  test('recorded parallel tool calls with a usage chunk', async () => {
+    const server = await replay('stream-tool-calls.chunks.txt');
+    try {
+      const parts = await collect(createProvider(server.origin).stream({ model: 'gpt-4.1-mini', messages: [user('weather')] }, call()));
+      assert.deepEqual(parts[0], { type: 'stream-start', id: 'chatcmpl-BZt1aF3kQ8', model: 'gpt-4.1-mini-2025-04-14', created: 1748012400 });
+      const calls = new Map<number, string>();
+      for (const part of parts) {
+        if (part.type === 'tool-call-delta') calls.set(part.toolCallIndex, (calls.get(part.toolCallIndex) ?? '') + part.argumentsDelta);
+      }
+      assert.deepEqual([...calls], [
+        [0, '{"location": "Paris"}'],
+        [1, '{"location": "Tokyo"}'],
+      ]);
+      assert.deepEqual(parts.filter((part) => part.type === 'tool-call-delta' && part.id).map((part) => part.type === 'tool-call-delta' && part.id), [
+        'call_Jx7pD0Q2nB5yVwE8kR1tZs3A',
+        'call_M4cF9uL6hT2qXo0aN8vYe5Wd',
+      ]);
+      assert.deepEqual(parts.at(-1), {
+        type: 'finish',
+        finishReason: 'tool_calls',
+        usage: { inputTokens: 82, outputTokens: 37, totalTokens: 119, cachedInputTokens: 64, reasoningTokens: 0 },
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('recorded Azure stream: the id-less filter chunk is skipped, content_filter finish', async () => {
+    const server = await replay('stream-azure-content-filter.chunks.txt');
+    try {
+      const parts = await collect(createProvider(server.origin).stream({ model: 'gpt-4o', messages: [user('story')] }, call()));
+      assert.deepEqual(parts, [
+        { type: 'stream-start', id: 'chatcmpl-AzR9sKd2', model: 'gpt-4o-2024-11-20', created: 1748012500 },
+        { type: 'text-delta', text: 'Once upon' },
+        { type: 'finish', finishReason: 'content_filter', usage: { inputTokens: 12, outputTokens: 3, totalTokens: 15 } },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a stream cut off before any finish reason, or a chunk that is not JSON, is an error part', async () => {
+    const cut = await startMockServer((_request, response) =>
+      sendSse(response, ['data: {"id":"c1","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n']),
+    );
+    const garbled = await startMockServer((_request, response) => sendSse(response, ['data: {"id":"c1","choices":[]}\n\n', 'data: <html>\n\n']));
+    try {
+      const cutParts = await collect(createProvider(cut.origin).stream({ model: 'm', messages: [user('x')] }, call()));
+      assert.deepEqual(
+        cutParts.map((part) => part.type),
+        ['stream-start', 'text-delta', 'error'],
+      );
+      const garbledParts = await collect(createProvider(garbled.origin).stream({ model: 'm', messages: [user('x')] }, call()));
+      const last = garbledParts.at(-1);
+      assert.ok(last?.type === 'error');
+      assert.equal(last.error.status, 502);
+      assert.match(last.error.message, /not a JSON object/);
+    } finally {
+      await cut.close();
+      await garbled.close();
+    }
+  });
+});
