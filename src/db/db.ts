@@ -2,10 +2,30 @@
  * The database seam: one small interface with two adapters (embedded PGlite and real Postgres).
  * Everything above `src/db` talks to a `Db`, never to a driver.
  *
+ * Both adapters return the same JS values for the same query, because both parse with node-postgres'
+ * text parsers (`type-parsers.ts`; tested in test/db/value-parity.test.ts):
+ * - `int8`/`bigint` (and `count(*)`) → string (no silent precision loss); `int2`/`int4`,
+ *   `float4`/`float8`, `oid` → number; `numeric` and `numeric[]` → strings; `money` → string;
+ * - `timestamptz` → `Date`; `timestamp` → `Date` read in the process time zone; `date` → the
+ *   string `'YYYY-MM-DD'` (never shifted by time zones); `interval` → node-postgres' interval object;
+ * - `uuid`, `text` → string; `bool` → boolean; `json`/`jsonb` → the parsed value; `bytea` → `Buffer`;
+ * - arrays → JS arrays of the above (types node-postgres does not parse, e.g. `name[]`, stay strings).
+ *
+ * Parameters: a JS array becomes a Postgres array literal (`$1::text[]`, `= any($1::uuid[])`); a plain
+ * object becomes JSON text (write `$1::jsonb`; to send a JSON *array*, pass `JSON.stringify(array)`);
+ * a `Date` is sent as an ISO-8601 UTC string; a `Buffer` as `bytea`.
+ *
+ * `query` runs exactly one statement (PGlite uses the extended protocol); use `exec` for scripts.
+ * Inside `transaction`, use only the `tx` it passes: on the embedded database a query on the outer
+ * `Db` waits until the transaction ends.
+ *
  * @module
  */
 
-/** A value that may be passed as a `$n` parameter. Objects and arrays are sent as JSON. */
+/**
+ * A value that may be passed as a `$n` parameter: arrays are sent as Postgres arrays, plain objects
+ * as JSON text (see the module notes).
+ */
 export type SqlParam = string | number | boolean | null | Date | Buffer | readonly unknown[] | Record<string, unknown>;
 
 /** The result of one statement. */
@@ -36,7 +56,8 @@ export interface Db extends Queryable {
   readonly kind: 'embedded' | 'postgres';
   /**
    * Runs `work` in a transaction on one connection: commits when it resolves, rolls back when it
-   * throws (and rethrows).
+   * throws (and rethrows the work's own error unchanged). If a statement failed inside, even one
+   * `work` caught, the commit throws `DatabaseError` with `sqlState` `25P02` on both adapters.
    */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

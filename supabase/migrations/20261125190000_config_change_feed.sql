@@ -13,7 +13,7 @@ insert into public.switchboard_config_version (id, version) values (true, 1) on 
 alter table public.switchboard_config_version enable row level security;
 
 create or replace function public.switchboard_notify_config() returns trigger
-language plpgsql
+language plpgsql security definer
 set search_path = ''
 as $$
 declare

@@ -11,13 +11,15 @@ export interface ApiKeyRow {
   expiresAt: Date | null;
 }
 
-/** Every API key that is not revoked (revoked ones are simply absent from the index). */
+/**
+ * Every API key that is not revoked, through the definer function that lets the least-privileged
+ * runtime role build its key index despite row-level security.
+ */
 export async function selectActiveApiKeys(db: Queryable): Promise<ApiKeyRow[]> {
   const result = await db.query<ApiKeyRow>(
-    `select k.id, k.project_id as "projectId", p.name as "projectName", k.prefix, k.key_hash as "keyHash",
-            k.revoked_at as "revokedAt", k.expires_at as "expiresAt"
-       from public.api_keys k join public.projects p on p.id = k.project_id
-      where k.revoked_at is null`,
+    `select id, project_id as "projectId", project_name as "projectName", prefix, key_hash as "keyHash",
+            revoked_at as "revokedAt", expires_at as "expiresAt"
+       from public.switchboard_active_api_keys()`,
   );
   return result.rows;
 }

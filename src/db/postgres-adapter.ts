@@ -1,0 +1,185 @@
+import pg from 'pg';
+import { DatabaseError, errorMessage } from '../errors.js';
+import type { Db, NotificationHandler, QueryResult, Queryable, SqlParam } from './db.js';
+import { abortedTransaction, checkChannelName, mapDatabaseError } from './map-database-error.js';
+import { toDriverParams } from './sql-params.js';
+import { pgCustomTypes } from './type-parsers.js';
+
+export interface PostgresDbOptions {
+  /** `postgres://user:password@host:port/database` (or `postgresql://`). */
+  url: string;
+  /** Pool size (default 10). */
+  max?: number;
+  /** Called when the dedicated LISTEN connection fails; the next `listen` opens a new one. */
+  onListenError?: (error: Error) => void;
+}
+
+interface PgRunner {
+  query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+}
+
+/**
+ * Connects a pool to Postgres and checks the server answers. A malformed URL or an unreachable
+ * server throws `database_unavailable` with a one-line message that never contains the password.
+ */
+export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
+  const where = describeUrl(options.url);
+  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: 10_000, types: pgCustomTypes });
+  // An idle client losing its connection emits 'error' on the pool; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw unavailable(where, error);
+  }
+
+  const listeners = new Map<string, Set<NotificationHandler>>();
+  let listenClient: Promise<pg.Client> | undefined;
+
+  const connectListener = (): Promise<pg.Client> => {
+    listenClient ??= (async () => {
+      const client = new pg.Client({ connectionString: options.url, types: pgCustomTypes });
+      client.on('notification', (message) => {
+        for (const handler of listeners.get(message.channel) ?? []) handler(message.payload ?? '');
+      });
+      client.on('error', (error) => {
+        listenClient = undefined;
+        client.end().catch(() => undefined);
+        options.onListenError?.(error);
+      });
+      try {
+        await client.connect();
+      } catch (error) {
+        listenClient = undefined;
+        throw unavailable(where, error);
+      }
+      return client;
+    })();
+    return listenClient;
+  };
+
+  const root = wrap(pool);
+  return {
+    kind: 'postgres',
+    query: root.query,
+    exec: root.exec,
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw mapDatabaseError(error);
+      }
+      let broken = false;
+      const tx = wrap(client);
+      try {
+        await tx.query('begin');
+        const result = await work(tx);
+        let committed: pg.QueryResult;
+        try {
+          committed = await client.query('commit');
+        } catch (error) {
+          throw mapDatabaseError(error);
+        }
+        // COMMIT of a transaction aborted by a failed statement the work caught answers ROLLBACK;
+        // fail like PGlite does instead of pretending the writes were kept.
+        if (committed.command === 'ROLLBACK') throw abortedTransaction();
+        return result;
+      } catch (error) {
+        // The work's own error is rethrown as is (driver errors are already mapped by `tx`).
+        try {
+          await client.query('rollback');
+        } catch {
+          broken = true;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async listen(channel: string, handler: NotificationHandler) {
+      checkChannelName(channel);
+      const client = await connectListener();
+      let handlers = listeners.get(channel);
+      if (handlers === undefined) {
+        handlers = new Set();
+        listeners.set(channel, handlers);
+        try {
+          await client.query(`listen ${quoteIdentifier(channel)}`);
+        } catch (error) {
+          listeners.delete(channel);
+          throw mapDatabaseError(error);
+        }
+      }
+      handlers.add(handler);
+      const subscribed = handlers;
+      return async () => {
+        subscribed.delete(handler);
+        if (subscribed.size > 0 || listeners.get(channel) !== subscribed) return;
+        listeners.delete(channel);
+        const current = listenClient === undefined ? undefined : await listenClient.catch(() => undefined);
+        await current?.query(`unlisten ${quoteIdentifier(channel)}`).catch(() => undefined);
+      };
+    },
+    async close() {
+      const client = listenClient === undefined ? undefined : await listenClient.catch(() => undefined);
+      listenClient = undefined;
+      listeners.clear();
+      await client?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}
+
+function wrap(runner: PgRunner): Queryable {
+  return {
+    async query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> {
+      try {
+        const result = await runner.query(sql, toDriverParams(params));
+        return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+      } catch (error) {
+        throw mapDatabaseError(error);
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      try {
+        await runner.query(sql);
+      } catch (error) {
+        throw mapDatabaseError(error);
+      }
+    },
+  };
+}
+
+/** `host:port/database` of a connection URL (never the user's password), or throws for a bad URL. */
+export function describeUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DatabaseError('database_unavailable', 'malformed database URL: expected postgres://user:password@host:port/database', {
+      isRetryable: false,
+    });
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new DatabaseError('database_unavailable', `malformed database URL: the scheme must be postgres:// or postgresql://, not ${parsed.protocol}//`, {
+      isRetryable: false,
+    });
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default)';
+  return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}/${database}`;
+}
+
+function unavailable(where: string, error: unknown): DatabaseError {
+  const mapped = mapDatabaseError(error);
+  const reason = errorMessage(error).split('\n')[0] || 'connection failed';
+  return new DatabaseError('database_unavailable', `cannot connect to Postgres at ${where}: ${reason}`, {
+    sqlState: mapped instanceof DatabaseError ? mapped.sqlState : undefined,
+    cause: error,
+  });
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,61 @@
+/**
+ * How result values become JavaScript, shared by both adapters so they agree (see the value rules
+ * in `db.ts`): node-postgres' text parsers are the base for both drivers, with a few overrides.
+ *
+ * @module
+ */
+import pg from 'pg';
+
+/** Turns one text-format column value into its JavaScript value. */
+export type TypeParser = (value: string) => unknown;
+
+const DATE = 1082;
+const DATE_ARRAY = 1182;
+const NUMERIC_ARRAY = 1231;
+const TEXT_ARRAY = 1009;
+
+function pgParser(oid: number): TypeParser {
+  const parser = pg.types.getTypeParser(oid, 'text') as TypeParser;
+  return (value) => parser(value);
+}
+
+const identity: TypeParser = (value) => value;
+const stringArray = pgParser(TEXT_ARRAY);
+
+/**
+ * Overrides of node-postgres' defaults: `date` stays a `'YYYY-MM-DD'` string (node-postgres makes
+ * a local-midnight Date, which shifts with the process time zone) and `date[]`/`numeric[]` follow
+ * their element types (node-postgres turns `numeric[]` into numbers).
+ */
+const overrides: Readonly<Record<number, TypeParser>> = {
+  [DATE]: identity,
+  [DATE_ARRAY]: stringArray,
+  [NUMERIC_ARRAY]: stringArray,
+};
+
+/** The parser for a type OID (text format). Types node-postgres does not parse stay strings. */
+export function typeParser(oid: number): TypeParser {
+  return overrides[oid] ?? pgParser(oid);
+}
+
+/** The `types` option for node-postgres pools and clients. */
+export const pgCustomTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : typeParser(oid)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * Parsers for PGlite covering `oids` (PGlite's own parser table) and every type node-postgres
+ * parses, so each OID is parsed exactly as on Postgres.
+ */
+export function pgliteParsers(oids: Iterable<number | string> = []): Record<number, TypeParser> {
+  const noSuchType: number = 0;
+  const unparsed = pg.types.getTypeParser(noSuchType, 'text');
+  const all = new Set<number>(Array.from(oids, Number).filter(Number.isInteger));
+  for (let oid = 1; oid < 5000; oid += 1) {
+    if (pg.types.getTypeParser(oid, 'text') !== unparsed || overrides[oid] !== undefined) all.add(oid);
+  }
+  const parsers: Record<number, TypeParser> = {};
+  for (const oid of all) parsers[oid] = typeParser(oid);
+  return parsers;
+}

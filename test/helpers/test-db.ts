@@ -1,0 +1,170 @@
+/**
+ * Fresh migrated databases for tests, fast: migrate once per process, then clone per call.
+ * With DATABASE_URL set, each call creates a Postgres database from a template named after the
+ * checksum of the migration files; otherwise each call loads a new in-memory PGlite from a dump.
+ *
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Db } from '../../src/db/db.js';
+import { migrate, readMigrations } from '../../src/db/migrate.js';
+import { openEmbeddedDb } from '../../src/db/pglite-adapter.js';
+import { openPostgresDb } from '../../src/db/postgres-adapter.js';
+
+/** A fresh database: drop it with `dispose()`. `url` is set on Postgres. */
+export type TestDb = Db & { url?: string; dispose(): Promise<void> };
+
+/** The Postgres server tests may use (from DATABASE_URL), or undefined. */
+export function postgresUrl(): string | undefined {
+  const url = process.env.DATABASE_URL;
+  return url === undefined || url === '' ? undefined : url;
+}
+
+/**
+ * For tests that need a real Postgres: `test('…', { skip: skipWithoutPostgres() }, …)` skips
+ * with a message saying DATABASE_URL is unset.
+ */
+export function skipWithoutPostgres(): string | false {
+  return postgresUrl() === undefined ? 'needs a real Postgres: DATABASE_URL is unset' : false;
+}
+
+/** `url` with its database name replaced. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+let embeddedDump: Promise<Blob> | undefined;
+let postgresTemplate: Promise<string> | undefined;
+
+/** A fresh migrated database (Postgres when DATABASE_URL is set, else embedded). */
+export async function createTestDb(): Promise<TestDb> {
+  const url = postgresUrl();
+  return url === undefined ? createEmbeddedTestDb() : createPostgresTestDb(url);
+}
+
+/** A fresh migrated in-memory PGlite, whatever DATABASE_URL says (for adapter parity tests). */
+export async function createEmbeddedTestDb(): Promise<TestDb> {
+  embeddedDump ??= loadOrBuildEmbeddedDump();
+  const db = await openEmbeddedDb({ loadDataDir: await embeddedDump });
+  return Object.assign(db, { dispose: () => db.close() });
+}
+
+/**
+ * The migrated PGlite dump, cached on disk (node_modules/.cache) per migration set and PGlite
+ * version, so each test process skips initdb and migrations.
+ */
+async function loadOrBuildEmbeddedDump(): Promise<Blob> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const pglite = JSON.parse(await readFile(path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
+  const cacheFile = path.join(root, 'node_modules', '.cache', 'switchboard', `pglite-${pglite.version}-${await migrationSetHash()}.tar`);
+  try {
+    return new Blob([await readFile(cacheFile)]);
+  } catch {
+    // Not cached yet: build it below.
+  }
+  const db = await openEmbeddedDb();
+  let dump: Blob;
+  try {
+    await migrate(db);
+    dump = await db.dumpDataDir();
+  } finally {
+    await db.close();
+  }
+  const cacheDir = path.dirname(cacheFile);
+  await mkdir(cacheDir, { recursive: true });
+  const partial = `${cacheFile}.${process.pid}.tmp`;
+  await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+  await rename(partial, cacheFile);
+  // Dumps of older migration sets are 40 MB each: keep only the current one.
+  for (const name of await readdir(cacheDir)) {
+    if (name.startsWith('pglite-') && name.endsWith('.tar') && path.join(cacheDir, name) !== cacheFile) {
+      await rm(path.join(cacheDir, name), { force: true });
+    }
+  }
+  return dump;
+}
+
+/** A short hash of every migration file's name and checksum. */
+async function migrationSetHash(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of await readMigrations()) hash.update(`${file.name}\n${file.checksum}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function createPostgresTestDb(url: string): Promise<TestDb> {
+  postgresTemplate ??= prepareTemplate(url);
+  const template = await postgresTemplate;
+  const name = `sb_t_${randomBytes(6).toString('hex')}`;
+  await withAdmin(url, async (admin) => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await admin.query(`create database ${name} template ${template}`);
+        return;
+      } catch (error) {
+        // 55006: another session is still connected to the template; it goes away quickly.
+        if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  });
+  const dbUrl = withDatabase(url, name);
+  const db = await openPostgresDb({ url: dbUrl, max: 4 });
+  let disposed = false;
+  return Object.assign(db, {
+    url: dbUrl,
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await db.close();
+      await withAdmin(url, (admin) => admin.query(`drop database if exists ${name} with (force)`));
+    },
+  });
+}
+
+/** Creates (once per checksum, under an advisory lock) a migrated template database. */
+async function prepareTemplate(url: string): Promise<string> {
+  const template = `sb_tpl_${await migrationSetHash()}`;
+  await withAdmin(url, async (admin) => {
+    await admin.query('select pg_advisory_lock(7206531188202612)');
+    try {
+      const exists = await admin.query('select 1 from pg_database where datname = $1', [template]);
+      if (exists.rowCount !== 0) return;
+      const building = `${template}_build`;
+      await admin.query(`drop database if exists ${building} with (force)`);
+      await admin.query(`create database ${building}`);
+      const db = await openPostgresDb({ url: withDatabase(url, building), max: 1 });
+      try {
+        await migrate(db);
+      } finally {
+        await db.close();
+      }
+      await admin.query(`alter database ${building} rename to ${template}`);
+      // Templates of older migration sets are dead weight; drop those nobody is using.
+      const stale = await admin.query<{ datname: string }>(
+        `select datname from pg_database where datname like 'sb\\_tpl\\_%' and datname <> $1 and datname not like '%\\_build'`,
+        [template],
+      );
+      for (const row of stale.rows) await admin.query(`drop database if exists ${row.datname}`).catch(() => undefined);
+    } finally {
+      await admin.query('select pg_advisory_unlock(7206531188202612)');
+    }
+  });
+  return template;
+}
+
+async function withAdmin<T>(url: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: url });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
