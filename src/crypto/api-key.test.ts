@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { constantTimeEqual, generateApiKey, hashApiKey, parseApiKey, verifyApiKeyHash } from './api-key.js';
+import { constantTimeEqual, generateApiKey, hashApiKey, importedKeyPrefix, lookupPrefix, parseApiKey, verifyApiKeyHash } from './api-key.js';
 
 describe('generateApiKey', () => {
   it('makes sb-<12 base62>-<43 base64url> keys with their prefix and sha256 hash', () => {
@@ -56,5 +56,17 @@ describe('constantTimeEqual', () => {
     assert.equal(constantTimeEqual('', ''), true);
     assert.equal(constantTimeEqual('', 'x'), false);
     assert.equal(constantTimeEqual('ключ', 'ключ'), true);
+  });
+});
+
+describe('imported keys', () => {
+  it('derive a stable lookup prefix that differs per key, and verify against their hash', () => {
+    const prefix = importedKeyPrefix('sk-bench-key');
+    assert.match(prefix, /^x[0-9a-f]{11}$/);
+    assert.equal(lookupPrefix('sk-bench-key'), prefix);
+    assert.notEqual(importedKeyPrefix('sk-bench-kez'), prefix);
+    assert.equal(lookupPrefix('short'), undefined);
+    assert.ok(verifyApiKeyHash('sk-bench-key', hashApiKey('sk-bench-key')));
+    assert.ok(!verifyApiKeyHash('sk-bench-kez', hashApiKey('sk-bench-key')));
   });
 });

@@ -59,3 +59,21 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const digestB = createHash('sha256').update(b, 'utf8').digest();
   return timingSafeEqual(digestA, digestB);
 }
+
+/**
+ * The lookup prefix of an imported key (one Switchboard did not generate, e.g. carried over from
+ * another gateway): `x` + 11 hex chars of its sha256. Such keys must be long enough to be secrets.
+ */
+export function importedKeyPrefix(key: string): string {
+  return `x${hashApiKey(key).slice(0, PREFIX_LENGTH - 1)}`;
+}
+
+/** Minimum length of an imported key. */
+export const IMPORTED_KEY_MIN_LENGTH = 8;
+
+/** The lookup prefix of any presented key: generated keys carry it, imported ones derive it. */
+export function lookupPrefix(key: string): string | undefined {
+  const parsed = parseApiKey(key);
+  if (parsed) return parsed.prefix;
+  return key.length >= IMPORTED_KEY_MIN_LENGTH && key.length <= 512 ? importedKeyPrefix(key) : undefined;
+}

@@ -1,4 +1,4 @@
-import { parseApiKey, verifyApiKeyHash } from '../crypto/api-key.js';
+import { lookupPrefix, verifyApiKeyHash } from '../crypto/api-key.js';
 import type { ApiKeyRow } from '../db/sql/access-rows.js';
 
 /** The project a valid key belongs to. */
@@ -25,9 +25,9 @@ export class ApiKeyIndex {
 
   /** The owner of `key`, or undefined when it is unknown, revoked, expired or malformed. */
   authenticate(key: string, now: number = Date.now()): KeyOwner | undefined {
-    const parsed = parseApiKey(key);
-    if (!parsed) return undefined;
-    const row = this.#byPrefix.get(parsed.prefix);
+    const prefix = lookupPrefix(key);
+    if (!prefix) return undefined;
+    const row = this.#byPrefix.get(prefix);
     if (!row || row.revokedAt) return undefined;
     if (row.expiresAt && row.expiresAt.getTime() <= now) return undefined;
     if (!verifyApiKeyHash(key, row.keyHash)) return undefined;

@@ -82,12 +82,11 @@ export class AIService {
     validateChatRequest({ ...request, model: model.modelId }, model, true);
     const credential = await this.#credentials.resolve(context.projectId, provider);
     const started = performance.now();
-    const iterator = provider.provider
-      .stream(
-        { ...request, model: model.modelId },
-        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
-      )
-      [Symbol.asyncIterator]();
+    const parts = provider.provider.stream(
+      { ...request, model: model.modelId },
+      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+    );
+    const iterator = parts[Symbol.asyncIterator]();
     const first = await iterator.next();
     const route: Route = { model, provider, upstreamMs: performance.now() - started };
     return { route, parts: replayFirst(first, iterator) };

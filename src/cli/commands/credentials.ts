@@ -1,0 +1,86 @@
+import { text } from 'node:stream/consumers';
+import { CredentialStore } from '../../credentials/credential-store.js';
+import { listCredentials, selectCredentialTarget } from '../../db/sql/credentials.js';
+import type { Db } from '../../db/db.js';
+import { SwitchboardError } from '../../errors.js';
+import { print, printJson, type CliContext, type Command } from '../cli-context.js';
+import { formatTable } from '../format-table.js';
+import { parseOptions, requireOption } from '../parse-options.js';
+import { keyringFor } from './keyring-for.js';
+import { withDb } from './with-db.js';
+
+export const credentialsCommand: Command = {
+  name: 'credentials',
+  summary: 'store, list and delete per-project provider credentials (encrypted)',
+  usage: [
+    'Usage:',
+    '  switchboard credentials set --project <p> --provider <name> (--api-key-stdin | --api-key <k> | --json-stdin)',
+    '  switchboard credentials list [--project <p>] [--json]      shows the last four characters only',
+    '  switchboard credentials delete --project <p> --provider <name>',
+    '',
+    '--json-stdin reads {"api_key": "...", "organization"?, "base_url"?, "headers"?} from stdin.',
+  ].join('\n'),
+  async run(args, context) {
+    const [action, ...rest] = args;
+    if (action === 'set') return setCredential(rest, context);
+    if (action === 'list') {
+      const { values } = parseOptions(rest, { project: { type: 'string' } });
+      const rows = await withDb(context, (db) => listCredentials(db, values.project));
+      if (context.json) printJson(context, rows);
+      else print(context, formatTable(rows, ['projectName', 'providerName', 'keyHint', 'updatedAt']));
+      return 0;
+    }
+    if (action === 'delete') {
+      const { values } = parseOptions(rest, { project: { type: 'string' }, provider: { type: 'string' } });
+      const deleted = await withDb(context, async (db) => {
+        const target = await resolveTarget(db, requireOption(values.project, '--project'), requireOption(values.provider, '--provider'));
+        return new CredentialStore(db, undefined, {}).delete(target.projectId, target.providerId);
+      });
+      if (!deleted) throw new SwitchboardError('not_found', `no stored credential for project '${values.project}' and provider '${values.provider}'`);
+      if (context.json) printJson(context, { deleted: true });
+      else print(context, `Deleted the credential of project '${values.project}' for provider '${values.provider}'.`);
+      return 0;
+    }
+    throw new SwitchboardError('invalid_request', `credentials needs 'set', 'list' or 'delete' (got '${action ?? ''}')`);
+  },
+};
+
+async function setCredential(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseOptions(args, {
+    project: { type: 'string' },
+    provider: { type: 'string' },
+    'api-key': { type: 'string' },
+    'api-key-stdin': { type: 'boolean' },
+    'json-stdin': { type: 'boolean' },
+  });
+  const project = requireOption(values.project, '--project');
+  const provider = requireOption(values.provider, '--provider');
+  const sources = [values['api-key'] !== undefined, values['api-key-stdin'] === true, values['json-stdin'] === true].filter(Boolean).length;
+  if (sources !== 1) throw new SwitchboardError('invalid_request', 'give exactly one of --api-key-stdin, --api-key <key> or --json-stdin');
+  let payload: unknown;
+  if (values['json-stdin']) {
+    try {
+      payload = JSON.parse(await text(context.stdin));
+    } catch {
+      throw new SwitchboardError('invalid_request', '--json-stdin: stdin is not a JSON object');
+    }
+  } else {
+    const key = values['api-key'] ?? (await text(context.stdin)).trim();
+    payload = { api_key: key };
+  }
+  const keyring = keyringFor(context);
+  const { keyHint } = await withDb(context, async (db) => {
+    const target = await resolveTarget(db, project, provider);
+    return new CredentialStore(db, keyring, {}).set(target.projectId, target.providerId, payload);
+  });
+  if (context.json) printJson(context, { project, provider, keyHint });
+  else print(context, `Stored the credential of project '${project}' for provider '${provider}' (key ${keyHint}).`);
+  return 0;
+}
+
+async function resolveTarget(db: Db, project: string, provider: string): Promise<{ projectId: string; providerId: string }> {
+  const target = await selectCredentialTarget(db, project, provider);
+  if (!target.projectId) throw new SwitchboardError('not_found', `no project named '${project}'`);
+  if (!target.providerId) throw new SwitchboardError('not_found', `no provider named '${provider}' (see switchboard providers list)`);
+  return { projectId: target.projectId, providerId: target.providerId };
+}

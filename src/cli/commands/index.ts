@@ -1,0 +1,23 @@
+import type { Command } from '../cli-context.js';
+import { benchServeCommand } from './bench-serve.js';
+import { modelsCommand, providersCommand } from './catalog.js';
+import { credentialsCommand } from './credentials.js';
+import { keysCommand } from './keys.js';
+import { masterKeyCommand } from './master-key.js';
+import { migrateCommand } from './migrate.js';
+import { projectsCommand } from './projects.js';
+import { serveCommand } from './serve.js';
+import { sqlCommand } from './sql.js';
+
+export const commands: readonly Command[] = [
+  serveCommand,
+  migrateCommand,
+  sqlCommand,
+  providersCommand,
+  modelsCommand,
+  projectsCommand,
+  keysCommand,
+  credentialsCommand,
+  masterKeyCommand,
+  benchServeCommand,
+];

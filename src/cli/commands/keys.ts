@@ -1,0 +1,53 @@
+import { generateApiKey } from '../../crypto/api-key.js';
+import { insertApiKey, listApiKeys, revokeApiKey } from '../../db/sql/api-keys.js';
+import { SwitchboardError } from '../../errors.js';
+import { print, printJson, type Command } from '../cli-context.js';
+import { formatTable } from '../format-table.js';
+import { parseOptions, requireOption } from '../parse-options.js';
+import { withDb } from './with-db.js';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const keysCommand: Command = {
+  name: 'keys',
+  summary: 'create, list and revoke gateway API keys',
+  usage: [
+    'Usage:',
+    '  switchboard keys create --project <name> [--name <label>] [--json]   prints the key once',
+    '  switchboard keys list [--project <name>] [--json]                    never shows secrets',
+    '  switchboard keys revoke <id>',
+  ].join('\n'),
+  async run(args, context) {
+    const [action, ...rest] = args;
+    if (action === 'create') {
+      const { values } = parseOptions(rest, { project: { type: 'string' }, name: { type: 'string' } });
+      const projectName = requireOption(values.project, '--project');
+      const generated = generateApiKey();
+      const row = await withDb(context, (db) =>
+        insertApiKey(db, { projectName, name: values.name ?? null, prefix: generated.prefix, keyHash: generated.hash }),
+      );
+      if (!row) throw new SwitchboardError('not_found', `no project named '${projectName}' (create it with: switchboard projects create ${projectName})`);
+      if (context.json) printJson(context, { id: row.id, key: generated.key, project: projectName });
+      else print(context, `Created API key ${row.id} for project '${projectName}'. It is shown only once:\n\n  ${generated.key}\n`);
+      return 0;
+    }
+    if (action === 'list') {
+      const { values } = parseOptions(rest, { project: { type: 'string' } });
+      const keys = await withDb(context, (db) => listApiKeys(db, values.project));
+      if (context.json) printJson(context, keys);
+      else print(context, formatTable(keys, ['id', 'projectName', 'name', 'prefix', 'createdAt', 'revokedAt']));
+      return 0;
+    }
+    if (action === 'revoke') {
+      const { positionals } = parseOptions(rest, {}, true);
+      const id = positionals[0];
+      if (!id || !uuidPattern.test(id)) throw new SwitchboardError('invalid_request', 'keys revoke needs a key id (see switchboard keys list)');
+      const revoked = await withDb(context, (db) => revokeApiKey(db, id));
+      if (!revoked) throw new SwitchboardError('not_found', `no active API key with id ${id}`);
+      if (context.json) printJson(context, { id, revoked: true });
+      else print(context, `Revoked API key ${id}.`);
+      return 0;
+    }
+    throw new SwitchboardError('invalid_request', `keys needs 'create', 'list' or 'revoke' (got '${action ?? ''}')`);
+  },
+};

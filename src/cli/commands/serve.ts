@@ -1,0 +1,102 @@
+import { once } from 'node:events';
+import { createGateway } from '../../server/app.js';
+import { createSwitchboard } from '../../service/switchboard.js';
+import { SwitchboardError } from '../../errors.js';
+import { print, type CliContext, type Command } from '../cli-context.js';
+import { parseOptions } from '../parse-options.js';
+import { bootstrapFirstStart } from './bootstrap.js';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the OpenAI-compatible gateway',
+  usage: [
+    'Usage: switchboard serve [--host 127.0.0.1] [--port 4141] [--no-migrate]',
+    '',
+    'Serves /v1/chat/completions, /v1/embeddings, /v1/models, /healthz, /readyz and /metrics.',
+    'HOST and PORT env vars are honoured; flags win. Stops gracefully on SIGTERM/SIGINT.',
+  ].join('\n'),
+  async run(args, context) {
+    const { values } = parseOptions(args, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'no-migrate': { type: 'boolean' },
+    });
+    const host = values.host ?? context.config.host;
+    const port = values.port === undefined ? context.config.port : parsePort(values.port);
+    return serve(context, { host, port, migrate: !values['no-migrate'] });
+  },
+};
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchboardError('invalid_request', `--port must be 0-65535, got '${value}'`);
+  return port;
+}
+
+/** Starts the gateway and resolves with the exit code once it has stopped on a signal. */
+export async function serve(context: CliContext, options: { host: string; port: number; migrate: boolean }): Promise<number> {
+  const { config } = context;
+  const logLine = (line: Record<string, unknown>): void => {
+    context.stdout.write(`${JSON.stringify(line)}\n`);
+  };
+  const switchboard = await createSwitchboard({
+    ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
+    dataDir: config.dataDir,
+    env: config.env,
+    ...(config.providersDir === undefined ? {} : { providersDir: config.providersDir }),
+    migrate: options.migrate,
+    pollMs: config.configPollMs,
+    listen: config.configListen,
+    log: (level, message, fields) => logLine({ time: new Date().toISOString(), level, msg: message, ...fields }),
+  });
+  const bootstrap = await bootstrapFirstStart(switchboard.db);
+  if (bootstrap) await switchboard.reload();
+
+  const gateway = createGateway({
+    service: switchboard.service,
+    snapshot: () => switchboard.watcher.snapshot,
+    config,
+    log: logLine,
+    ready: async () => {
+      await switchboard.db.query('select 1');
+      return true;
+    },
+  });
+  let address;
+  try {
+    address = await gateway.listen(options.port, options.host);
+  } catch (error) {
+    await switchboard.close();
+    throw new SwitchboardError('invalid_request', `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`);
+  }
+  const baseUrl = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  const where = config.databaseUrl ? 'Postgres' : `embedded database ${config.dataDir}`;
+  print(context, `Switchboard listening on ${baseUrl} (${where})`);
+  if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
+
+  const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);
+  print(context, `Received ${signal}: shutting down (waiting up to ${config.shutdownTimeoutMs} ms for requests in flight)…`);
+  await gateway.close();
+  await switchboard.close();
+  print(context, 'Stopped.');
+  return 0;
+}
+
+function printFirstStart(context: CliContext, baseUrl: string, key: string): void {
+  print(
+    context,
+    [
+      '',
+      "First start: created project 'default' and this API key (shown only once, keep it):",
+      `  ${key}`,
+      '',
+      'Call me:',
+      `  curl ${baseUrl}/v1/chat/completions -H "Authorization: Bearer ${key}" -H "content-type: application/json" -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`,
+      `  new OpenAI({ baseURL: '${baseUrl}/v1', apiKey: '${key}' })   // the official openai SDK`,
+      '',
+      'Provider keys: set OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY in the environment, or store one per project:',
+      '  switchboard credentials set --project default --provider openai --api-key-stdin',
+      '',
+    ].join('\n'),
+  );
+}

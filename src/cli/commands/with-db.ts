@@ -1,0 +1,18 @@
+import type { Db } from '../../db/db.js';
+import { migrate } from '../../db/migrate.js';
+import { openDb } from '../../db/open-db.js';
+import type { CliContext } from '../cli-context.js';
+
+/**
+ * Opens the configured database (migrated, so a fresh data dir works for any command), runs
+ * `work`, and always closes it.
+ */
+export async function withDb<T>(context: CliContext, work: (db: Db) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+  const db = await openDb({ databaseUrl: context.config.databaseUrl, dataDir: context.config.dataDir });
+  try {
+    if (options.migrate ?? true) await migrate(db);
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { SwitchboardError } from '../errors.js';
+import type { Credential } from '../providers/spec/index.js';
+
+/** The JSON object stored (encrypted) per project and provider. */
+export const credentialPayloadSchema = z
+  .object({
+    api_key: z.string().min(1, 'must not be empty').max(4096),
+    organization: z.string().min(1).max(256).optional(),
+    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string().max(4096)).optional(),
+  })
+  .strict();
+
+export type CredentialPayload = z.infer<typeof credentialPayloadSchema>;
+
+/** Validates a payload; the error names the field but never echoes a value. */
+export function parseCredentialPayload(value: unknown): CredentialPayload {
+  const result = credentialPayloadSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || '(root)';
+  const message = issue?.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid');
+  throw new SwitchboardError('invalid_request', `Invalid credentials payload at ${field}: ${message}. Allowed fields: api_key, organization, base_url, headers.`, {
+    param: field,
+  });
+}
+
+/** The payload as the provider layer's Credential. */
+export function toCredential(payload: CredentialPayload): Credential {
+  return {
+    apiKey: payload.api_key,
+    ...(payload.organization === undefined ? {} : { organization: payload.organization }),
+    ...(payload.base_url === undefined ? {} : { baseUrl: payload.base_url }),
+    ...(payload.headers === undefined ? {} : { headers: payload.headers }),
+  };
+}
+
+/** The last four characters of a key, for listings. */
+export function keyHint(apiKey: string): string {
+  return apiKey.length <= 8 ? '…' : `…${apiKey.slice(-4)}`;
+}

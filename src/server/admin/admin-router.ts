@@ -1,0 +1,126 @@
+/**
+ * `/admin/v1/*`: the admin REST API over the AdminService. Every route but the OpenAPI document
+ * needs `Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>` (compared in constant time). Errors use
+ * the same `{"error": {...}}` shape as /v1.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constantTimeEqual } from '../../crypto/api-key.js';
+import { SwitchboardError } from '../../errors.js';
+import type { AdminService } from '../../service/admin/admin-service.js';
+import type { Exchange } from '../exchange.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { readJsonBody } from '../read-body.js';
+import { sendJson } from '../send.js';
+import { adminOpenApiDocument } from './admin-openapi.js';
+
+export const ADMIN_PREFIX = '/admin/v1/';
+
+type Handler = (admin: AdminService, params: string[], body: () => Promise<unknown>, query: URLSearchParams) => Promise<unknown>;
+
+interface RouteDefinition {
+  method: string;
+  /** Path segments after /admin/v1/; `:x` captures one segment. */
+  pattern: string[];
+  status?: number;
+  handler: Handler;
+}
+
+const route = (method: string, path: string, handler: Handler, status?: number): RouteDefinition => ({
+  method,
+  pattern: path.split('/'),
+  handler,
+  ...(status === undefined ? {} : { status }),
+});
+
+const routes: RouteDefinition[] = [
+  route('GET', 'providers', (admin) => admin.listProviders()),
+  route('POST', 'providers', async (admin, _p, body) => admin.createProvider(await body()), 201),
+  route('GET', 'providers/:name', (admin, [name]) => admin.getProvider(name as string)),
+  route('PATCH', 'providers/:name', async (admin, [name], body) => admin.updateProvider(name as string, await body())),
+  route('POST', 'providers/:name/activate', (admin, [name]) => admin.updateProvider(name as string, { is_active: true })),
+  route('POST', 'providers/:name/deactivate', (admin, [name]) => admin.updateProvider(name as string, { is_active: false })),
+  route('DELETE', 'providers/:name', (admin, [name], _b, query) => admin.deleteProvider(name as string, query.get('cascade') === 'true')),
+  route('GET', 'models', (admin) => admin.listModels()),
+  route('POST', 'models', async (admin, _p, body) => admin.createModel(await body()), 201),
+  route('GET', 'models/:name', (admin, [name]) => admin.getModel(name as string)),
+  route('PATCH', 'models/:name', async (admin, [name], body) => admin.updateModel(name as string, await body())),
+  route('POST', 'models/:name/activate', (admin, [name]) => admin.updateModel(name as string, { is_active: true })),
+  route('POST', 'models/:name/deactivate', (admin, [name]) => admin.updateModel(name as string, { is_active: false })),
+  route('DELETE', 'models/:name', (admin, [name]) => admin.deleteModel(name as string)),
+  route('GET', 'projects', (admin) => admin.listProjects()),
+  route('POST', 'projects', async (admin, _p, body) => admin.createProject(await body()), 201),
+  route('GET', 'projects/:name', (admin, [name]) => admin.getProject(name as string)),
+  route('DELETE', 'projects/:name', (admin, [name]) => admin.deleteProject(name as string)),
+  route('GET', 'projects/:name/credentials', (admin, [name]) => admin.listCredentials(name as string)),
+  route('PUT', 'projects/:name/credentials/:provider', async (admin, [name, provider], body) =>
+    admin.setCredential(name as string, provider as string, await body()),
+  ),
+  route('DELETE', 'projects/:name/credentials/:provider', (admin, [name, provider]) => admin.deleteCredential(name as string, provider as string)),
+  route('GET', 'api-keys', (admin, _p, _b, query) => admin.listApiKeys(query.get('project') ?? undefined)),
+  route('POST', 'api-keys', async (admin, _p, body) => admin.createApiKey(await body()), 201),
+  route('DELETE', 'api-keys/:id', (admin, [id]) => admin.revokeApiKey(id as string)),
+];
+
+/** Handles one /admin/v1 request (`path` without the query string). */
+export async function adminRoute(
+  gateway: GatewayContext,
+  admin: AdminService | undefined,
+  exchange: Exchange,
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  search: string,
+): Promise<void> {
+  const segments = path.slice(ADMIN_PREFIX.length).split('/').filter((segment) => segment !== '').map(decodeSegment);
+  if (segments.length === 1 && segments[0] === 'openapi.json' && exchange.method === 'GET') {
+    exchange.route = '/admin/v1/openapi.json';
+    sendJson(gateway, exchange, response, 200, adminOpenApiDocument);
+    return;
+  }
+  exchange.route = '/admin/v1';
+  checkAdminToken(gateway.config.adminToken, request);
+  if (!admin) throw new SwitchboardError('not_found', 'The admin API is not enabled on this server.');
+  let pathMatched = false;
+  for (const definition of routes) {
+    const params = match(definition.pattern, segments);
+    if (!params) continue;
+    pathMatched = true;
+    if (definition.method !== exchange.method) continue;
+    exchange.route = `/admin/v1/${definition.pattern.join('/')}`;
+    const result = await definition.handler(admin, params, () => readJsonBody(request, gateway.config.bodyLimitBytes), new URLSearchParams(search));
+    sendJson(gateway, exchange, response, definition.status ?? 200, result);
+    return;
+  }
+  if (pathMatched) throw new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${path}`, { status: 405 });
+  throw new SwitchboardError('not_found', `Unknown admin route: ${exchange.method} ${path.slice(0, 200)}`);
+}
+
+function checkAdminToken(token: string | undefined, request: IncomingMessage): void {
+  if (!token) throw new SwitchboardError('permission_denied', 'The admin API is disabled: set SWITCHBOARD_ADMIN_TOKEN.');
+  const header = request.headers.authorization;
+  const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  if (!presented) throw new SwitchboardError('authentication_failed', 'Missing admin token: send Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>.');
+  if (!constantTimeEqual(presented, token)) throw new SwitchboardError('authentication_failed', 'Invalid admin token.');
+}
+
+function match(pattern: readonly string[], segments: readonly string[]): string[] | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: string[] = [];
+  for (let index = 0; index < pattern.length; index++) {
+    const expected = pattern[index] as string;
+    const actual = segments[index] as string;
+    if (expected.startsWith(':')) params.push(actual);
+    else if (expected !== actual) return undefined;
+  }
+  return params;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new SwitchboardError('invalid_request', 'Malformed URL path');
+  }
+}

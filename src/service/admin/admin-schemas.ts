@@ -1,0 +1,64 @@
+/**
+ * Request bodies of the admin API (and the CLI flags that map onto them), snake_case like the
+ * columns they write.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { featuresSchema, pricingSchema, requiredEnvVarsSchema } from '../../registry/row-schemas.js';
+
+const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
+const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'must start with a letter or digit and use only A-Z a-z 0-9 . _ : / @ -').max(200);
+const projectName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const providerCreateSchema = z
+  .object({
+    name: providerName,
+    display_name: z.string().max(200).nullable().optional(),
+    provider_class: z.string().min(1).max(100),
+    api_base_url: httpUrl.nullable().optional(),
+    required_env_vars: requiredEnvVarsSchema.optional(),
+    features: featuresSchema.optional(),
+    pricing: pricingSchema.optional(),
+    auth_header_name: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').nullable().optional(),
+    auth_header_prefix: z.string().max(50).nullable().optional(),
+    request_template: jsonObject.nullable().optional(),
+    config: jsonObject.optional(),
+    is_active: z.boolean().optional(),
+  })
+  .strict();
+
+export const providerUpdateSchema = providerCreateSchema.partial().strict();
+
+export const modelCreateSchema = z
+  .object({
+    name: modelName,
+    display_name: z.string().max(200).nullable().optional(),
+    provider: providerName,
+    model_id: z.string().min(1).max(300),
+    context_window: z.number().int().positive().nullable().optional(),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    pricing: pricingSchema.optional(),
+    features: featuresSchema.optional(),
+    is_active: z.boolean().optional(),
+  })
+  .strict();
+
+export const modelUpdateSchema = modelCreateSchema.partial().strict();
+
+export const projectCreateSchema = z.object({ name: projectName }).strict();
+
+export const apiKeyCreateSchema = z
+  .object({
+    project: projectName,
+    name: z.string().max(200).nullable().optional(),
+    expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+  })
+  .strict();
+
+export type ProviderCreate = z.infer<typeof providerCreateSchema>;
+export type ProviderUpdate = z.infer<typeof providerUpdateSchema>;
+export type ModelCreate = z.infer<typeof modelCreateSchema>;
+export type ModelUpdate = z.infer<typeof modelUpdateSchema>;

@@ -1,0 +1,126 @@
+/**
+ * `createSwitchboard()`: the library entry point. Opens the database (embedded by default),
+ * migrates it, loads the provider registry from its rows, keeps it current, and exposes chat,
+ * stream, embed and models.
+ *
+ * @module
+ */
+import path from 'node:path';
+import type { Db } from '../db/db.js';
+import { migrate } from '../db/migrate.js';
+import { openDb } from '../db/open-db.js';
+import type { CredentialResolver } from '../credentials/credential-resolver.js';
+import { CredentialStore } from '../credentials/credential-store.js';
+import { loadKeyring, type Keyring } from '../crypto/keyring.js';
+import type { ChatResponse, EmbedResponse, StreamPart } from '../providers/spec/index.js';
+import { defaultProviderDeps, type ProviderDeps } from '../providers/shared/provider-deps.js';
+import { ConfigWatcher } from '../registry/config-watcher.js';
+import { loadProviderClasses } from '../registry/load-provider-classes.js';
+import type { ModelEntry } from '../registry/provider-registry.js';
+import { AIService, type CallContext, type PublicChatRequest, type PublicEmbedRequest } from './ai-service.js';
+
+export interface SwitchboardOptions {
+  /** Postgres URL; default `process.env.DATABASE_URL`; unset = embedded database. */
+  databaseUrl?: string;
+  /** Embedded database directory; default `SWITCHBOARD_DATA_DIR` or `./.switchboard/db`. */
+  dataDir?: string;
+  /** An already-open database (the caller keeps ownership). */
+  db?: Db;
+  /** Env map for the credential fallback; default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Folder of user provider classes; default `SWITCHBOARD_PROVIDERS_DIR`. */
+  providersDir?: string;
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+  /** Config version poll interval, ms (default 5000; 0 = off). */
+  pollMs?: number;
+  /** LISTEN for config changes (default true). */
+  listen?: boolean;
+  /**
+   * The master keyring for stored credentials. Default: from SWITCHBOARD_MASTER_KEY(_FILE); in
+   * embedded mode a key generated next to the data dir (`<dataDir>/../master.key`).
+   */
+  keyring?: Keyring;
+  /** Replaces the per-project credential store (stored rows, then env vars). */
+  credentials?: CredentialResolver;
+  deps?: ProviderDeps;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A running Switchboard: call models configured in the database. */
+export interface Switchboard {
+  chat(request: PublicChatRequest, context?: CallContext): Promise<ChatResponse>;
+  /** Streams parts; breaking out of the loop aborts the upstream request. */
+  stream(request: PublicChatRequest, context?: CallContext): AsyncIterable<StreamPart>;
+  embed(request: PublicEmbedRequest, context?: CallContext): Promise<EmbedResponse>;
+  /** The models that can be called now. */
+  models(): ModelEntry[];
+  /** Reloads the configuration from the database now. */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+  readonly db: Db;
+  readonly service: AIService;
+  readonly watcher: ConfigWatcher;
+}
+
+export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
+  const env = options.env ?? process.env;
+  const ownsDb = !options.db;
+  const databaseUrl = options.databaseUrl ?? nonEmpty(env['DATABASE_URL']);
+  const dataDir = path.resolve(options.dataDir ?? nonEmpty(env['SWITCHBOARD_DATA_DIR']) ?? '.switchboard/db');
+  const log = options.log ?? (() => {});
+  const keyring =
+    options.keyring ??
+    loadKeyring({ ...env }, {
+      mode: options.db || databaseUrl ? 'postgres' : 'embedded',
+      dataDir: path.dirname(dataDir),
+      warn: (message) => log('warn', message),
+    });
+  const db = options.db ?? (await openDb({ databaseUrl, dataDir }));
+  const ownsDeps = !options.deps;
+  const deps = options.deps ?? defaultProviderDeps();
+  try {
+    if (options.migrate ?? true) await migrate(db);
+    const classes = await loadProviderClasses(options.providersDir ?? nonEmpty(env['SWITCHBOARD_PROVIDERS_DIR']), (message) => log('warn', message));
+    const watcher = new ConfigWatcher(db, {
+      loader: { classes, deps, warn: (message) => log('warn', message), cache: new Map() },
+      pollMs: options.pollMs ?? 5000,
+      listen: options.listen ?? true,
+      log,
+    });
+    await watcher.start();
+    const store = new CredentialStore(db, keyring, env);
+    watcher.onChange((_snapshot, parts) => {
+      if (parts.has('credentials')) store.invalidate();
+    });
+    const service = new AIService({ registry: () => watcher.snapshot.registry, credentials: options.credentials ?? store });
+    return {
+      db,
+      service,
+      watcher,
+      chat: async (request, context) => (await service.chat(request, context)).response,
+      stream: (request, context) => lazyStream(service, request, context),
+      embed: async (request, context) => (await service.embed(request, context)).response,
+      models: () => service.models(),
+      reload: () => watcher.refresh(),
+      close: async () => {
+        await watcher.stop();
+        if (ownsDeps) await deps.dispatcher.close();
+        if (ownsDb) await db.close();
+      },
+    };
+  } catch (error) {
+    if (ownsDeps) await deps.dispatcher.close().catch(() => {});
+    if (ownsDb) await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function* lazyStream(service: AIService, request: PublicChatRequest, context?: CallContext): AsyncGenerator<StreamPart> {
+  const outcome = await service.stream(request, context);
+  yield* outcome.parts;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
