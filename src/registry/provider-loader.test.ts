@@ -35,7 +35,7 @@ function resolveError(registry: ProviderRegistry, name: string): SwitchboardErro
   assert.fail(`resolve('${name}') did not throw`);
 }
 
-describe('loader: the seeded rows', () => {
+describe("loader: the seeded rows, and the seed document's Cohere row", () => {
   let db: TestDb;
   before(async () => {
     db = await createTestDb();
@@ -76,9 +76,48 @@ describe('loader: the seeded rows', () => {
     const seeded = row.rows[0];
     assert.ok(seeded, 'the seed has a model whose embeddings flag differs from its provider');
     const model = (await load(db)).models.get(seeded.name);
-    assert.equal(model?.features.embeddings, seeded.features['embeddings']);
+    assert.ok(model);
+    assert.equal(model.features.embeddings, seeded.features['embeddings']);
     assert.notEqual(model.features.embeddings, seeded.provider_features['embeddings']);
     assert.deepEqual(model.pricing, seeded.pricing);
+  });
+
+  test("the seed document's Cohere row (provider_class only) loads with the class defaults; its model resolves and takes its key from COHERE_API_KEY", async () => {
+    // The seed document's "Method 2" statements, verbatim apart from the model row.
+    await db.exec(`INSERT INTO ai_providers (
+  name,
+  display_name,
+  provider_class,
+  is_builtin
+) VALUES (
+  'cohere',
+  'Cohere',
+  'CohereProvider',
+  true
+);
+INSERT INTO ai_models (name, display_name, provider_id, model_id, is_active)
+VALUES ('command-a', 'Command A', (SELECT id FROM ai_providers WHERE name = 'cohere'), 'command-a-03-2025', true);`);
+    const registry = await load(db);
+    const cohere = registry.providers.get('cohere');
+    const defaults = CohereProviderClass.defaults;
+    assert.equal(cohere?.status, 'available', cohere?.reason);
+    assert.equal(cohere.className, 'CohereProvider');
+    assert.equal(cohere.displayName, 'Cohere');
+    assert.equal(cohere.baseUrl, defaults.baseUrl);
+    assert.deepEqual(cohere.requiredEnvVars, defaults.requiredEnvVars);
+    assert.deepEqual(cohere.features, defaults.features);
+    const resolved = registry.resolve('command-a');
+    assert.equal(resolved.provider.name, 'cohere');
+    assert.equal(resolved.model.modelId, 'command-a-03-2025');
+    assert.deepEqual(resolved.model.features, defaults.features);
+
+    const envVar = defaults.requiredEnvVars?.[0];
+    assert.ok(envVar);
+    assert.throws(
+      () => createEnvCredentialResolver({}).resolve(undefined, resolved.provider),
+      (error: unknown) => SwitchboardError.isInstance(error) && error.code === 'credential_missing' && error.message.includes(envVar),
+    );
+    assert.deepEqual(await createEnvCredentialResolver({ [envVar]: 'co-key' }).resolve(undefined, resolved.provider), { apiKey: 'co-key' });
   });
 });
 
@@ -218,51 +257,5 @@ describe('loader: nothing is hard-coded', () => {
     assert.equal(registry.providers.has('openai'), false);
     assertOpenAIGone(registry);
     assert.equal(resolveError(registry, 'never-heard-of-it').code, 'no_such_model');
-  });
-});
-
-describe("loader: the seed's Cohere row (provider_class only)", () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(() => db.dispose());
-
-  test('loads with the class defaults and serves a model once COHERE_API_KEY is set', async () => {
-    // The seed document's "Method 2" statements, verbatim apart from the model row.
-    await db.exec(`INSERT INTO ai_providers (
-  name,
-  display_name,
-  provider_class,
-  is_builtin
-) VALUES (
-  'cohere',
-  'Cohere',
-  'CohereProvider',
-  true
-);
-INSERT INTO ai_models (name, display_name, provider_id, model_id, is_active)
-VALUES ('command-a', 'Command A', (SELECT id FROM ai_providers WHERE name = 'cohere'), 'command-a-03-2025', true);`);
-    const registry = await load(db);
-    const cohere = registry.providers.get('cohere');
-    const defaults = CohereProviderClass.defaults;
-    assert.equal(cohere?.status, 'available', cohere?.reason);
-    assert.equal(cohere.className, 'CohereProvider');
-    assert.equal(cohere.displayName, 'Cohere');
-    assert.equal(cohere.baseUrl, defaults.baseUrl);
-    assert.deepEqual(cohere.requiredEnvVars, defaults.requiredEnvVars);
-    assert.deepEqual(cohere.features, defaults.features);
-    const resolved = registry.resolve('command-a');
-    assert.equal(resolved.provider.name, 'cohere');
-    assert.equal(resolved.model.modelId, 'command-a-03-2025');
-    assert.deepEqual(resolved.model.features, defaults.features);
-
-    const envVar = defaults.requiredEnvVars?.[0];
-    assert.ok(envVar);
-    assert.throws(
-      () => createEnvCredentialResolver({}).resolve(undefined, resolved.provider),
-      (error: unknown) => SwitchboardError.isInstance(error) && error.code === 'credential_missing' && error.message.includes(envVar),
-    );
-    assert.deepEqual(await createEnvCredentialResolver({ [envVar]: 'co-key' }).resolve(undefined, resolved.provider), { apiKey: 'co-key' });
   });
 });

@@ -61,6 +61,10 @@ export interface Switchboard {
   readonly db: Db;
   readonly service: AIService;
   readonly watcher: ConfigWatcher;
+  /** The per-project credential store (stored rows, then env vars). */
+  readonly credentials: CredentialStore;
+  /** The provider_class names this instance can load. */
+  readonly providerClasses: readonly string[];
 }
 
 export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -94,20 +98,25 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       if (parts.has('credentials')) store.invalidate();
     });
     const service = new AIService({ registry: () => watcher.snapshot.registry, credentials: options.credentials ?? store });
+    let closing: Promise<void> | undefined;
     return {
       db,
       service,
       watcher,
+      credentials: store,
+      providerClasses: [...classes.keys()],
       chat: async (request, context) => (await service.chat(request, context)).response,
       stream: (request, context) => lazyStream(service, request, context),
       embed: async (request, context) => (await service.embed(request, context)).response,
       models: () => service.models(),
       reload: () => watcher.refresh(),
-      close: async () => {
-        await watcher.stop();
-        if (ownsDeps) await deps.dispatcher.close();
-        if (ownsDb) await db.close();
-      },
+      // Idempotent: a second close() (e.g. from a finally and a signal handler) waits for the first.
+      close: () =>
+        (closing ??= (async () => {
+          await watcher.stop();
+          if (ownsDeps) await deps.dispatcher.close();
+          if (ownsDb) await db.close();
+        })()),
     };
   } catch (error) {
     if (ownsDeps) await deps.dispatcher.close().catch(() => {});

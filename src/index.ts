@@ -1,0 +1,15 @@
+/**
+ * The public surface of the `switchboard` package: the library entry point, the normalized types,
+ * the errors, and what a user provider class (SWITCHBOARD_PROVIDERS_DIR) needs.
+ *
+ * @module
+ */
+export { createSwitchboard, type Switchboard, type SwitchboardOptions } from './service/switchboard.js';
+export type { CallContext, PublicChatRequest, PublicEmbedRequest, Route } from './service/ai-service.js';
+export type { ModelEntry, ProviderEntry } from './registry/provider-registry.js';
+export type * from './providers/spec/index.js';
+export type { ProviderClass, ProviderClassDefaults, ProviderSettings } from './providers/provider-class.js';
+export type { ProviderDeps } from './providers/shared/provider-deps.js';
+export { DatabaseError, ProviderError, SwitchboardError, type ErrorCode } from './errors.js';
+export { openDb } from './db/open-db.js';
+export type { Db, Queryable } from './db/db.js';
