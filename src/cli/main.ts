@@ -35,11 +35,15 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const stderr = io.stderr ?? process.stderr;
   try {
     const { globals, rest } = extractGlobals(argv);
+    if (globals.databaseUrl !== undefined && globals.dataDir !== undefined) {
+      throw new SwitchboardError('invalid_request', 'give either --database-url or --data-dir, not both');
+    }
     const base = loadConfig(io.env ?? process.env);
     const config: Config = Object.freeze({
       ...base,
       ...(globals.databaseUrl === undefined ? {} : { databaseUrl: globals.databaseUrl }),
-      ...(globals.dataDir === undefined ? {} : { dataDir: path.resolve(globals.dataDir) }),
+      // An explicit --data-dir selects the embedded database even when DATABASE_URL is set.
+      ...(globals.dataDir === undefined ? {} : { databaseUrl: undefined, dataDir: path.resolve(globals.dataDir) }),
     });
     const context: CliContext = {
       config,
@@ -50,8 +54,10 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     };
     const [name, ...args] = rest;
     if (name === undefined || name === 'help') {
-      context.stdout.write(`${globalHelp(commands)}\n`);
-      return name === undefined && !globals.help ? 1 : 0;
+      // Asked for: help on stdout, exit 0. No command at all is a usage error: help on stderr, exit 1.
+      const asked = name === 'help' || globals.help;
+      (asked ? context.stdout : stderr).write(`${globalHelp(commands)}\n`);
+      return asked ? 0 : 1;
     }
     const command = commands.find((candidate) => candidate.name === name);
     if (!command) throw new SwitchboardError('invalid_request', `unknown command '${name}' (run switchboard --help)`);

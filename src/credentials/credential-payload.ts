@@ -20,7 +20,12 @@ export function parseCredentialPayload(value: unknown): CredentialPayload {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join('.') || '(root)';
-  const message = issue?.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid');
+  const message =
+    issue?.code === 'unrecognized_keys'
+      ? `unknown field(s): ${issue.keys.join(', ')}`
+      : issue?.code === 'invalid_key'
+        ? (issue.issues[0]?.message ?? issue.message) // a bad header name: the key schema's own message
+        : (issue?.message ?? 'invalid');
   throw new SwitchboardError('invalid_request', `Invalid credentials payload at ${field}: ${message}. Allowed fields: api_key, organization, base_url, headers.`, {
     param: field,
   });

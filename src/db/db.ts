@@ -62,9 +62,10 @@ export interface Db extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
    * Subscribes to `pg_notify` messages on `channel`. Resolves once listening; the returned function
-   * unsubscribes. On Postgres this holds one dedicated connection per Db.
+   * unsubscribes. On Postgres this holds one dedicated connection per Db; when that connection
+   * drops, the subscription is gone and `onLost` is called once (the subscriber listens again).
    */
-  listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
+  listen(channel: string, handler: NotificationHandler, onLost?: (error: Error) => void): Promise<() => Promise<void>>;
   /** Closes every connection (and releases the embedded data dir lock). */
   close(): Promise<void>;
 }

@@ -35,7 +35,20 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
   }
 
   const listeners = new Map<string, Set<NotificationHandler>>();
+  const lostHandlers = new Set<(error: Error) => void>();
   let listenClient: Promise<pg.Client> | undefined;
+
+  // The connection and every subscription on it are gone: tell the subscribers, who re-listen.
+  const listenerLost = (client: pg.Client, error: Error): void => {
+    if (listenClient === undefined) return;
+    listenClient = undefined;
+    listeners.clear();
+    client.end().catch(() => undefined);
+    options.onListenError?.(error);
+    const handlers = [...lostHandlers];
+    lostHandlers.clear();
+    for (const handler of handlers) handler(error);
+  };
 
   const connectListener = (): Promise<pg.Client> => {
     listenClient ??= (async () => {
@@ -43,11 +56,8 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
       client.on('notification', (message) => {
         for (const handler of listeners.get(message.channel) ?? []) handler(message.payload ?? '');
       });
-      client.on('error', (error) => {
-        listenClient = undefined;
-        client.end().catch(() => undefined);
-        options.onListenError?.(error);
-      });
+      client.on('error', (error) => listenerLost(client, error));
+      client.on('end', () => listenerLost(client, new Error('the LISTEN connection was closed')));
       try {
         await client.connect();
       } catch (error) {
@@ -98,9 +108,10 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
         client.release(broken);
       }
     },
-    async listen(channel: string, handler: NotificationHandler) {
+    async listen(channel: string, handler: NotificationHandler, onLost?: (error: Error) => void) {
       checkChannelName(channel);
       const client = await connectListener();
+      if (onLost) lostHandlers.add(onLost);
       let handlers = listeners.get(channel);
       if (handlers === undefined) {
         handlers = new Set();
@@ -115,6 +126,7 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
       handlers.add(handler);
       const subscribed = handlers;
       return async () => {
+        if (onLost) lostHandlers.delete(onLost);
         subscribed.delete(handler);
         if (subscribed.size > 0 || listeners.get(channel) !== subscribed) return;
         listeners.delete(channel);
@@ -126,6 +138,7 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
       const client = listenClient === undefined ? undefined : await listenClient.catch(() => undefined);
       listenClient = undefined;
       listeners.clear();
+      lostHandlers.clear();
       await client?.end().catch(() => undefined);
       await pool.end();
     },

@@ -37,6 +37,8 @@ export class ConfigWatcher {
   #poll: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  #reconnect: NodeJS.Timeout | undefined;
+  #reconnectDelayMs = 0;
   #stopped = false;
 
   constructor(db: Db, options: ConfigWatcherOptions) {
@@ -53,13 +55,7 @@ export class ConfigWatcher {
   /** Loads the first snapshot, then starts listening and polling. */
   async start(): Promise<ConfigSnapshot> {
     this.#snapshot = await loadConfigSnapshot(this.#db, this.#options.loader);
-    if (this.#options.listen) {
-      try {
-        this.#unlisten = await this.#db.listen(configChannel, (payload) => this.#onNotification(payload));
-      } catch (error) {
-        this.#log('warn', `LISTEN ${configChannel} failed; relying on the version poll: ${errorMessage(error)}`);
-      }
-    }
+    if (this.#options.listen && !(await this.#subscribe())) this.#scheduleReconnect();
     if (this.#options.pollMs > 0) {
       this.#poll = setInterval(() => void this.#checkVersion(), this.#options.pollMs);
       this.#poll.unref();
@@ -80,10 +76,46 @@ export class ConfigWatcher {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#reconnect);
     clearTimeout(this.#debounce);
     clearInterval(this.#poll);
     await this.#unlisten?.().catch(() => {});
     await this.#running?.catch(() => {});
+  }
+
+  /** LISTENs; true on success. A lost connection schedules a reconnect. */
+  async #subscribe(): Promise<boolean> {
+    try {
+      this.#unlisten = await this.#db.listen(
+        configChannel,
+        (payload) => this.#onNotification(payload),
+        (error) => {
+          this.#unlisten = undefined;
+          this.#log('warn', `lost the LISTEN connection (${errorMessage(error)}); reconnecting`);
+          this.#scheduleReconnect();
+        },
+      );
+      return true;
+    } catch (error) {
+      this.#log('warn', `LISTEN ${configChannel} failed (${errorMessage(error)}); retrying, the version poll covers the gap`);
+      return false;
+    }
+  }
+
+  /** Re-LISTENs with exponential backoff (100 ms … 5 s), then reloads everything it may have missed. */
+  #scheduleReconnect(): void {
+    if (this.#stopped || this.#reconnect) return;
+    this.#reconnectDelayMs = Math.min(5000, this.#reconnectDelayMs === 0 ? 100 : this.#reconnectDelayMs * 2);
+    this.#reconnect = setTimeout(() => {
+      this.#reconnect = undefined;
+      void this.#subscribe().then(async (ok) => {
+        if (!ok) return this.#scheduleReconnect();
+        this.#reconnectDelayMs = 0;
+        this.#log('info', 'LISTEN connection restored; reloading the configuration');
+        await this.refresh();
+      });
+    }, this.#reconnectDelayMs);
+    this.#reconnect.unref();
   }
 
   #onNotification(payload: string): void {

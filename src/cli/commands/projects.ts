@@ -1,5 +1,5 @@
 import { createProject, listProjects } from '../../db/sql/projects.js';
-import { SwitchboardError } from '../../errors.js';
+import { DatabaseError, SwitchboardError } from '../../errors.js';
 import { print, printJson, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
@@ -15,7 +15,9 @@ export const projectsCommand: Command = {
     if (action === 'create') {
       const name = positionals[0];
       if (!name) throw new SwitchboardError('invalid_request', 'projects create needs a name');
-      const project = await withDb(context, (db) => createProject(db, name));
+      const project = await withDb(context, (db) => createProject(db, name)).catch((error: unknown) => {
+        throw explainCreateError(error, name);
+      });
       if (context.json) printJson(context, project);
       else print(context, `Created project '${project.name}' (${project.id}).`);
       return 0;
@@ -29,3 +31,17 @@ export const projectsCommand: Command = {
     throw new SwitchboardError('invalid_request', `projects needs 'create' or 'list' (got '${action ?? ''}')`);
   },
 };
+
+/** The database's conflict and check errors of `projects create`, said in the user's terms. */
+function explainCreateError(error: unknown, name: string): unknown {
+  if (!(error instanceof DatabaseError)) return error;
+  if (error.code === 'conflict') return new SwitchboardError('conflict', `a project named '${name}' already exists`, { cause: error });
+  if (error.constraint === 'projects_name_check') {
+    return new SwitchboardError(
+      'invalid_request',
+      `invalid project name '${name}': use at most 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      { cause: error },
+    );
+  }
+  return error;
+}

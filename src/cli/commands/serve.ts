@@ -4,7 +4,10 @@ import { createSwitchboard } from '../../service/switchboard.js';
 import { SwitchboardError } from '../../errors.js';
 import { print, type CliContext, type Command } from '../cli-context.js';
 import { parseOptions } from '../parse-options.js';
+import { AdminService } from '../../service/admin/admin-service.js';
+import { resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart } from './bootstrap.js';
+import { writeEndpoint } from './endpoint-file.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -51,11 +54,24 @@ export async function serve(context: CliContext, options: { host: string; port: 
   });
   const bootstrap = await bootstrapFirstStart(switchboard.db);
   if (bootstrap) await switchboard.reload();
+  const adminToken = resolveAdminToken(config, { generate: !config.databaseUrl });
+  const admin = new AdminService({
+    db: switchboard.db,
+    credentials: switchboard.credentials,
+    knownClasses: () => switchboard.providerClasses,
+    status: (kind, name) => {
+      const registry = switchboard.watcher.snapshot.registry;
+      const entry = kind === 'provider' ? registry.providers.get(name) : registry.models.get(name);
+      return entry && { status: entry.status, reason: entry.reason };
+    },
+    onChange: () => switchboard.reload(),
+  });
 
   const gateway = createGateway({
     service: switchboard.service,
     snapshot: () => switchboard.watcher.snapshot,
-    config,
+    config: Object.freeze({ ...config, adminToken: adminToken.token }),
+    admin,
     log: logLine,
     ready: async () => {
       await switchboard.db.query('select 1');
@@ -73,10 +89,15 @@ export async function serve(context: CliContext, options: { host: string; port: 
   const where = config.databaseUrl ? 'Postgres' : `embedded database ${config.dataDir}`;
   print(context, `Switchboard listening on ${baseUrl} (${where})`);
   if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
+  if (adminToken.generated) {
+    print(context, `Admin API token (generated, shown once; stored 0600 next to the data dir): ${adminToken.token}\n`);
+  }
+  const removeEndpoint = config.databaseUrl ? () => {} : writeEndpoint(config.dataDir, baseUrl);
 
   const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);
   print(context, `Received ${signal}: shutting down (waiting up to ${config.shutdownTimeoutMs} ms for requests in flight)…`);
   await gateway.close();
+  removeEndpoint();
   await switchboard.close();
   print(context, 'Stopped.');
   return 0;
