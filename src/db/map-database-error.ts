@@ -37,6 +37,10 @@ export function mapDatabaseError(error: unknown): SwitchboardError {
   if ((code !== undefined && unavailableSocketCodes.has(code)) || (sqlState !== undefined && (sqlState.startsWith('08') || unavailableStates.has(sqlState)))) {
     return new DatabaseError('database_unavailable', `database unavailable: ${base}`, { ...options, isRetryable: true });
   }
+  // 42501: insufficient privilege, which includes a row-level security policy refusing a write.
+  if (sqlState === '42501') {
+    return new DatabaseError('permission_denied', base, { ...options, isRetryable: false });
+  }
   if (sqlState === '40001' || sqlState === '40P01') {
     return new DatabaseError('database_error', base, { ...options, isRetryable: true });
   }

@@ -15,7 +15,7 @@ export interface PostgresDbOptions {
 }
 
 interface PgRunner {
-  query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+  query(sql: string | pg.QueryConfig, params?: unknown[]): Promise<pg.QueryResult>;
 }
 
 /**
@@ -149,7 +149,11 @@ function wrap(runner: PgRunner): Queryable {
   return {
     async query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> {
       try {
-        const result = await runner.query(sql, toDriverParams(params));
+        // Always the extended protocol, as PGlite: one statement per query (without parameters pg would
+        // use the simple protocol, run every statement of "a; b" and answer an array of results).
+        // `queryMode` is pg >= 8.11; @types/pg does not declare it yet.
+        const config: pg.QueryConfig & { queryMode: 'extended' } = { text: sql, values: toDriverParams(params), queryMode: 'extended' };
+        const result = await runner.query(config);
         return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
       } catch (error) {
         throw mapDatabaseError(error);

@@ -66,7 +66,18 @@ export async function listCredentials(db: Queryable, projectName?: string): Prom
   return result.rows;
 }
 
-/** Every stored credential (for master-key rotation; run as the owner role). */
+/**
+ * True when row-level security filters `ai_provider_credentials` for the current role (anyone but a
+ * superuser or a BYPASSRLS role, the table being forced): such a role cannot see every project's rows.
+ */
+export async function credentialsFilteredByRls(tx: Queryable): Promise<{ filtered: boolean; role: string }> {
+  const result = await tx.query<{ filtered: boolean; role: string }>(
+    `select row_security_active('public.ai_provider_credentials'::regclass) as filtered, current_user::text as role`,
+  );
+  return result.rows[0] ?? { filtered: true, role: 'unknown' };
+}
+
+/** Every stored credential (for master-key rotation; run as a role that RLS does not filter). */
 export async function selectAllCredentials(tx: Queryable): Promise<CredentialRow[]> {
   const result = await tx.query<CredentialRow>(
     `select id, project_id as "projectId", provider_id as "providerId", credentials, key_hint as "keyHint", updated_at as "updatedAt"
