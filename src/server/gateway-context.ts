@@ -1,0 +1,15 @@
+import type { Config } from '../config.js';
+import type { ConfigSnapshot } from '../registry/config-snapshot.js';
+import type { AIService } from '../service/ai-service.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** What route handlers share: the service, the live config snapshot and the gateway's own state. */
+export interface GatewayContext {
+  readonly service: AIService;
+  readonly snapshot: () => ConfigSnapshot;
+  readonly config: Config;
+  readonly metrics: GatewayMetrics;
+  readonly ready: () => Promise<boolean>;
+  /** Set by `close()`: answers say `connection: close` so clients stop reusing sockets. */
+  closing: boolean;
+}

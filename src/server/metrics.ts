@@ -1,0 +1,173 @@
+/**
+ * Prometheus metrics, hand-written (no dependency): request counts, latency histograms that
+ * separate gateway overhead from upstream time, tokens and errors. Labels carry route, public model
+ * name, provider name, status and error code only: never keys, projects' secrets or prompt text.
+ * A model label is only set for names that resolved in the registry, so clients cannot create
+ * unbounded series by sending random model names.
+ *
+ * @module
+ */
+
+/** What one finished request contributes. */
+export interface RequestSample {
+  route: string;
+  /** Public model name ('' when none or unknown). */
+  model: string;
+  provider: string;
+  status: number;
+  durationMs: number;
+  /** Time spent waiting on the upstream, when one was called. */
+  upstreamMs: number | undefined;
+  inputTokens: number;
+  outputTokens: number;
+  /** Our error code, when the request failed. */
+  errorCode: string | undefined;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+function escapeLabel(value: string): string {
+  return value.replace(/[\\"\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`));
+}
+
+/** `name="value",…` for the given names and values. */
+function labelText(names: readonly string[], values: readonly string[]): string {
+  let text = '';
+  for (let index = 0; index < names.length; index++) {
+    text += `${index === 0 ? '' : ','}${names[index]}="${escapeLabel(values[index] ?? '')}"`;
+  }
+  return text;
+}
+
+class Counter {
+  readonly #series = new Map<string, { labels: string; value: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+  ) {}
+
+  add(values: readonly string[], amount: number): void {
+    const key = values.join('\u0000');
+    const series = this.#series.get(key);
+    if (series) series.value += amount;
+    else this.#series.set(key, { labels: labelText(this.labelNames, values), value: amount });
+  }
+
+  render(lines: string[]): void {
+    lines.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`);
+    for (const series of this.#series.values()) lines.push(`${this.name}{${series.labels}} ${series.value}`);
+  }
+}
+
+interface HistogramSeries {
+  labels: string;
+  counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+class Histogram {
+  readonly #series = new Map<string, HistogramSeries>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    readonly buckets: readonly number[],
+  ) {}
+
+  observe(values: readonly string[], seconds: number): void {
+    const key = values.join('\u0000');
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { labels: labelText(this.labelNames, values), counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
+      this.#series.set(key, series);
+    }
+    // Per-bucket counts; cumulated when rendered.
+    let index = 0;
+    while (index < this.buckets.length && seconds > (this.buckets[index] as number)) index++;
+    if (index < this.buckets.length) series.counts[index] = (series.counts[index] ?? 0) + 1;
+    series.sum += seconds;
+    series.count += 1;
+  }
+
+  render(lines: string[]): void {
+    lines.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`);
+    for (const series of this.#series.values()) {
+      const separator = series.labels === '' ? '' : ',';
+      let cumulative = 0;
+      for (let index = 0; index < this.buckets.length; index++) {
+        cumulative += series.counts[index] ?? 0;
+        lines.push(`${this.name}_bucket{${series.labels}${separator}le="${this.buckets[index]}"} ${cumulative}`);
+      }
+      lines.push(`${this.name}_bucket{${series.labels}${separator}le="+Inf"} ${series.count}`);
+      lines.push(`${this.name}_sum{${series.labels}} ${series.sum}`);
+      lines.push(`${this.name}_count{${series.labels}} ${series.count}`);
+    }
+  }
+}
+
+/** The gateway's metrics registry (one per gateway instance; no module state). */
+export class GatewayMetrics {
+  readonly #requests = new Counter('switchboard_requests_total', 'HTTP requests by route, model, provider and status.', [
+    'route',
+    'model',
+    'provider',
+    'status',
+  ]);
+  readonly #duration = new Histogram('switchboard_request_duration_seconds', 'Total request latency, seconds.', ['route'], LATENCY_BUCKETS);
+  readonly #upstream = new Histogram(
+    'switchboard_upstream_duration_seconds',
+    'Time spent waiting on the upstream provider, seconds.',
+    ['route', 'provider'],
+    LATENCY_BUCKETS,
+  );
+  readonly #overhead = new Histogram(
+    'switchboard_gateway_overhead_seconds',
+    'Gateway overhead (total minus upstream time) of proxied requests, seconds.',
+    ['route'],
+    OVERHEAD_BUCKETS,
+  );
+  readonly #tokens = new Counter('switchboard_tokens_total', 'Tokens by model and direction (input, output).', ['model', 'direction']);
+  readonly #errors = new Counter('switchboard_errors_total', 'Failed requests by error code.', ['code']);
+  #inFlight = 0;
+
+  /** Requests currently being answered. */
+  setInFlight(count: number): void {
+    this.#inFlight = count;
+  }
+
+  record(sample: RequestSample): void {
+    this.#requests.add([sample.route, sample.model, sample.provider, String(sample.status)], 1);
+    const routeOnly = [sample.route];
+    this.#duration.observe(routeOnly, sample.durationMs / 1000);
+    if (sample.upstreamMs !== undefined) {
+      this.#upstream.observe([sample.route, sample.provider], sample.upstreamMs / 1000);
+      this.#overhead.observe(routeOnly, Math.max(0, sample.durationMs - sample.upstreamMs) / 1000);
+    }
+    if (sample.inputTokens > 0) this.#tokens.add([sample.model, 'input'], sample.inputTokens);
+    if (sample.outputTokens > 0) this.#tokens.add([sample.model, 'output'], sample.outputTokens);
+    if (sample.errorCode !== undefined) this.#errors.add([sample.errorCode], 1);
+  }
+
+  /** The Prometheus text exposition (format 0.0.4). */
+  render(configVersion: number | undefined): string {
+    const lines: string[] = [];
+    this.#requests.render(lines);
+    this.#duration.render(lines);
+    this.#upstream.render(lines);
+    this.#overhead.render(lines);
+    this.#tokens.render(lines);
+    this.#errors.render(lines);
+    lines.push('# HELP switchboard_requests_in_flight Requests being answered now.', '# TYPE switchboard_requests_in_flight gauge');
+    lines.push(`switchboard_requests_in_flight ${this.#inFlight}`);
+    if (configVersion !== undefined) {
+      lines.push('# HELP switchboard_config_version Version of the configuration snapshot being served.', '# TYPE switchboard_config_version gauge');
+      lines.push(`switchboard_config_version ${configVersion}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}

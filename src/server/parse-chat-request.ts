@@ -1,0 +1,184 @@
+/**
+ * OpenAI chat-completions wire body → `PublicChatRequest`, validated by hand (no zod on the hot
+ * path). A bad field answers 400 `invalid_request` naming it, with `param` set.
+ *
+ * Unknown top-level fields: fields we cannot honour and whose absence would change what the
+ * answer means (`logprobs`, `top_logprobs`, `functions`, `function_call`, `audio`, non-text
+ * `modalities`, `prediction`, `logit_bias`, `web_search_options`) are refused with 400
+ * `unsupported_feature` naming the field, rather than silently dropped. Every other unknown field
+ * (`store`, `metadata`, `service_tier`, `reasoning_effort`, `prompt_cache_key`, vendor extensions…)
+ * is ignored, as most OpenAI-compatible gateways do, so newer SDKs keep working.
+ *
+ * @module
+ */
+import type { ResponseFormat, ToolChoice, ToolDefinition } from '../providers/spec/index.js';
+import type { PublicChatRequest } from '../service/ai-service.js';
+import {
+  invalid,
+  isObject,
+  optionalBoolean,
+  optionalInteger,
+  optionalNumber,
+  optionalString,
+  requiredString,
+  unsupported,
+  type JsonObject,
+} from './field-checks.js';
+import { parseChatMessages } from './parse-chat-messages.js';
+
+export interface ParsedChatRequest {
+  request: PublicChatRequest;
+  stream: boolean;
+  /** `stream_options.include_usage`: send a final `choices: []` chunk with the usage. */
+  includeUsage: boolean;
+}
+
+const MAX_TOKENS_LIMIT = 100_000_000;
+
+export function parseChatRequest(body: JsonObject): ParsedChatRequest {
+  const model = requiredString(body, 'model');
+  refuseUnsupported(body);
+  const request: PublicChatRequest = { model, messages: parseChatMessages(body['messages']) };
+
+  const tools = parseTools(body['tools']);
+  if (tools !== undefined) request.tools = tools;
+  const toolChoice = parseToolChoice(body['tool_choice']);
+  if (toolChoice !== undefined) request.toolChoice = toolChoice;
+  const parallelToolCalls = optionalBoolean(body, 'parallel_tool_calls');
+  if (parallelToolCalls !== undefined) request.parallelToolCalls = parallelToolCalls;
+  const responseFormat = parseResponseFormat(body['response_format']);
+  if (responseFormat !== undefined) request.responseFormat = responseFormat;
+
+  const temperature = optionalNumber(body, 'temperature', 0, 2);
+  if (temperature !== undefined) request.temperature = temperature;
+  const topP = optionalNumber(body, 'top_p', 0, 1);
+  if (topP !== undefined) request.topP = topP;
+  const maxTokens =
+    optionalInteger(body, 'max_completion_tokens', 1, MAX_TOKENS_LIMIT) ?? optionalInteger(body, 'max_tokens', 1, MAX_TOKENS_LIMIT);
+  if (maxTokens !== undefined) request.maxTokens = maxTokens;
+  const stop = parseStop(body['stop']);
+  if (stop !== undefined) request.stop = stop;
+  const seed = optionalInteger(body, 'seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  if (seed !== undefined) request.seed = seed;
+  const presencePenalty = optionalNumber(body, 'presence_penalty', -2, 2);
+  if (presencePenalty !== undefined) request.presencePenalty = presencePenalty;
+  const frequencyPenalty = optionalNumber(body, 'frequency_penalty', -2, 2);
+  if (frequencyPenalty !== undefined) request.frequencyPenalty = frequencyPenalty;
+  const n = optionalInteger(body, 'n', 1, 128);
+  if (n !== undefined) request.n = n;
+  const user = optionalString(body, 'user');
+  if (user !== undefined) request.user = user;
+
+  const stream = optionalBoolean(body, 'stream') ?? false;
+  let includeUsage = false;
+  const streamOptions = body['stream_options'];
+  if (streamOptions !== undefined && streamOptions !== null) {
+    if (!isObject(streamOptions)) throw invalid('stream_options', 'must be an object');
+    includeUsage = optionalBoolean(streamOptions, 'include_usage', 'stream_options.include_usage') ?? false;
+  }
+  return { request, stream, includeUsage };
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function refuseUnsupported(body: JsonObject): void {
+  if (body['logprobs'] === true) throw unsupported('logprobs', 'is not supported by this gateway');
+  if (present(body['top_logprobs'])) throw unsupported('top_logprobs', 'is not supported by this gateway');
+  if (Array.isArray(body['functions']) && body['functions'].length > 0) {
+    throw unsupported('functions', 'is not supported (legacy function calling); use tools');
+  }
+  if (present(body['function_call'])) throw unsupported('function_call', 'is not supported (legacy function calling); use tool_choice');
+  if (present(body['audio'])) throw unsupported('audio', 'output is not supported by this gateway');
+  const modalities = body['modalities'];
+  if (Array.isArray(modalities) && modalities.some((modality) => modality !== 'text')) {
+    throw unsupported('modalities', "other than ['text'] are not supported by this gateway");
+  }
+  if (present(body['prediction'])) throw unsupported('prediction', '(predicted outputs) is not supported by this gateway');
+  const logitBias = body['logit_bias'];
+  if (isObject(logitBias) && Object.keys(logitBias).length > 0) throw unsupported('logit_bias', 'is not supported by this gateway');
+  if (present(body['web_search_options'])) throw unsupported('web_search_options', 'is not supported by this gateway');
+}
+
+function parseTools(value: unknown): ToolDefinition[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw invalid('tools', 'must be an array of tools');
+  if (value.length === 0) return undefined;
+  const tools = new Array<ToolDefinition>(value.length);
+  for (let index = 0; index < value.length; index++) {
+    const path = `tools[${index}]`;
+    const tool: unknown = value[index];
+    if (!isObject(tool)) throw invalid(path, "must be an object {type: 'function', function: {...}}");
+    if (tool['type'] !== 'function') {
+      if (typeof tool['type'] === 'string') throw unsupported(`${path}.type`, `'${tool['type']}' tools are not supported; use 'function'`);
+      throw invalid(`${path}.type`, "must be 'function'");
+    }
+    const fn = tool['function'];
+    if (!isObject(fn)) throw invalid(`${path}.function`, 'must be an object with a name');
+    const definition: ToolDefinition = { name: requiredString(fn, 'name', `${path}.function.name`) };
+    const description = optionalString(fn, 'description', `${path}.function.description`);
+    if (description !== undefined) definition.description = description;
+    const parameters = fn['parameters'];
+    if (parameters !== undefined && parameters !== null) {
+      if (!isObject(parameters)) throw invalid(`${path}.function.parameters`, 'must be a JSON Schema object');
+      definition.parameters = parameters;
+    }
+    const strict = optionalBoolean(fn, 'strict', `${path}.function.strict`);
+    if (strict !== undefined) definition.strict = strict;
+    tools[index] = definition;
+  }
+  return tools;
+}
+
+function parseToolChoice(value: unknown): ToolChoice | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === 'auto' || value === 'none' || value === 'required') return value;
+  if (isObject(value)) {
+    if (value['type'] === 'function') {
+      const fn = value['function'];
+      if (!isObject(fn)) throw invalid('tool_choice.function', 'must be an object with a name');
+      return { name: requiredString(fn, 'name', 'tool_choice.function.name') };
+    }
+    if (typeof value['type'] === 'string') throw unsupported('tool_choice.type', `'${value['type']}' is not supported; use 'function'`);
+  }
+  throw invalid('tool_choice', "must be 'auto', 'none', 'required' or {type: 'function', function: {name}}");
+}
+
+function parseResponseFormat(value: unknown): ResponseFormat | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw invalid('response_format', 'must be an object with a type');
+  switch (value['type']) {
+    case 'text':
+      return { type: 'text' };
+    case 'json_object':
+      return { type: 'json_object' };
+    case 'json_schema': {
+      const spec = value['json_schema'];
+      if (!isObject(spec)) throw invalid('response_format.json_schema', 'must be an object with a name and a schema');
+      const name = requiredString(spec, 'name', 'response_format.json_schema.name');
+      const schema = spec['schema'];
+      if (!isObject(schema)) throw invalid('response_format.json_schema.schema', 'must be a JSON Schema object');
+      const format: ResponseFormat = { type: 'json_schema', name, schema };
+      const description = optionalString(spec, 'description', 'response_format.json_schema.description');
+      if (description !== undefined) format.description = description;
+      const strict = optionalBoolean(spec, 'strict', 'response_format.json_schema.strict');
+      if (strict !== undefined) format.strict = strict;
+      return format;
+    }
+    default:
+      throw invalid('response_format.type', "must be one of 'text', 'json_object', 'json_schema'");
+  }
+}
+
+function parseStop(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value === '' ? undefined : [value];
+  if (!Array.isArray(value)) throw invalid('stop', 'must be a string or an array of strings');
+  if (value.length === 0) return undefined;
+  if (value.length > 4) throw invalid('stop', `may hold at most 4 sequences, got ${value.length}`);
+  for (let index = 0; index < value.length; index++) {
+    if (typeof value[index] !== 'string') throw invalid(`stop[${index}]`, 'must be a string');
+  }
+  return value as string[];
+}

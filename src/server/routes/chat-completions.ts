@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeChatCompletion } from '../encode-chat-completion.js';
+import type { Exchange } from '../exchange.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { parseChatRequest } from '../parse-chat-request.js';
+import { readJsonBody } from '../read-body.js';
+import { sendBody } from '../send.js';
+import { beginV1Request, resolveModel } from './v1-request.js';
+import { streamChatCompletion } from './stream-chat-completion.js';
+
+/** `POST /v1/chat/completions`, non-streaming or (`stream: true`) as Server-Sent Events. */
+export async function chatCompletions(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const owner = beginV1Request(gateway, exchange, request);
+  const body = await readJsonBody(request, gateway.config.bodyLimitBytes);
+  if (gateway.config.logBodies) exchange.requestBody = body;
+  const parsed = parseChatRequest(body);
+  const model = parsed.request.model;
+  resolveModel(gateway, exchange, model);
+  if (parsed.stream) {
+    await streamChatCompletion(gateway, exchange, response, parsed, owner.projectId);
+    return;
+  }
+  const result = await gateway.service.chat(parsed.request, { projectId: owner.projectId, signal: exchange.signal });
+  const usage = result.response.usage;
+  exchange.upstreamMs = result.route.upstreamMs;
+  exchange.inputTokens = usage.inputTokens;
+  exchange.outputTokens = usage.outputTokens;
+  if (gateway.config.logBodies) exchange.responseText = result.response.choices[0]?.content ?? undefined;
+  sendBody(gateway, exchange, response, 200, JSON.stringify(encodeChatCompletion(result.response, model)));
+}

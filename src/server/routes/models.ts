@@ -1,0 +1,37 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SwitchboardError } from '../../errors.js';
+import { encodeModel, encodeModelList } from '../encode-models.js';
+import type { Exchange } from '../exchange.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { sendJson } from '../send.js';
+import { beginV1Request, resolveModel } from './v1-request.js';
+
+function loadedAt(gateway: GatewayContext): number {
+  return Math.floor(gateway.snapshot().registry.loadedAt.getTime() / 1000);
+}
+
+/** `GET /v1/models`: every model a client may call now. */
+export function listModels(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): void {
+  beginV1Request(gateway, exchange, request);
+  sendJson(gateway, exchange, response, 200, encodeModelList(gateway.service.models(), loadedAt(gateway)));
+}
+
+/** `GET /v1/models/{model}`: `name` is the rest of the path, percent-decoded (names may hold `/`). */
+export function retrieveModel(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  request: IncomingMessage,
+  response: ServerResponse,
+  encodedName: string,
+): void {
+  beginV1Request(gateway, exchange, request);
+  let name: string;
+  try {
+    name = decodeURIComponent(encodedName);
+  } catch {
+    throw new SwitchboardError('invalid_request', 'The model name in the path is not valid percent-encoding.', { param: 'model' });
+  }
+  resolveModel(gateway, exchange, name);
+  const model = gateway.service.resolve(name).model;
+  sendJson(gateway, exchange, response, 200, encodeModel(model, loadedAt(gateway)));
+}

@@ -1,0 +1,34 @@
+import type { ServerResponse } from 'node:http';
+import type { Exchange } from '../exchange.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { sendBody, sendJson } from '../send.js';
+
+/** `GET /healthz`: the process is alive. */
+export function healthz(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): void {
+  sendJson(gateway, exchange, response, 200, { status: 'ok' });
+}
+
+/** `GET /readyz`: 200 when `ready()` says so (database reachable, registry loaded), else 503. */
+export async function readyz(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): Promise<void> {
+  let ready = false;
+  let version: number | undefined;
+  try {
+    ready = !gateway.closing && (await gateway.ready());
+    version = gateway.snapshot().version;
+  } catch {
+    ready = false;
+  }
+  if (ready) sendJson(gateway, exchange, response, 200, { status: 'ready', config_version: version });
+  else sendJson(gateway, exchange, response, 503, { status: gateway.closing ? 'shutting_down' : 'not_ready' });
+}
+
+/** `GET /metrics`: Prometheus text. */
+export function metrics(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): void {
+  let version: number | undefined;
+  try {
+    version = gateway.snapshot().version;
+  } catch {
+    version = undefined;
+  }
+  sendBody(gateway, exchange, response, 200, gateway.metrics.render(version), 'text/plain; version=0.0.4; charset=utf-8');
+}

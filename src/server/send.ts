@@ -1,0 +1,81 @@
+/**
+ * Writing answers: JSON, OpenAI errors and the SSE head, each with the common headers
+ * (`x-request-id`, and `x-switchboard-config-version` on /v1 routes).
+ *
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import { CLIENT_CLOSED_STATUS, type Exchange } from './exchange.js';
+import type { GatewayContext } from './gateway-context.js';
+import { toHttpError } from './openai-error.js';
+import { errorFrame } from './sse.js';
+
+function commonHeaders(gateway: GatewayContext, exchange: Exchange, contentType: string): string[] {
+  const headers = ['content-type', contentType, 'x-request-id', exchange.requestId];
+  if (exchange.configVersion !== undefined) headers.push('x-switchboard-config-version', String(exchange.configVersion));
+  if (gateway.closing) headers.push('connection', 'close');
+  return headers;
+}
+
+/** Sends a complete answer with its content-length. */
+export function sendBody(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  response: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'application/json',
+  extraHeaders?: readonly string[],
+): void {
+  const headers = commonHeaders(gateway, exchange, contentType);
+  headers.push('content-length', String(Buffer.byteLength(body)));
+  if (extraHeaders) for (const header of extraHeaders) headers.push(header);
+  exchange.status = status;
+  response.writeHead(status, headers);
+  response.end(body);
+}
+
+export function sendJson(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, status: number, value: unknown): void {
+  sendBody(gateway, exchange, response, status, JSON.stringify(value));
+}
+
+/** Starts a Server-Sent Events answer. */
+export function writeSseHead(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): void {
+  const headers = commonHeaders(gateway, exchange, 'text/event-stream; charset=utf-8');
+  headers.push('cache-control', 'no-cache', 'x-accel-buffering', 'no');
+  exchange.status = 200;
+  exchange.sse = true;
+  response.writeHead(200, headers);
+}
+
+/**
+ * Answers `error` in OpenAI's shape. When the head is already sent, an SSE answer gets an error
+ * event (which the openai SDK raises as APIError) and any answer is ended; a client that is gone
+ * gets nothing.
+ */
+export function sendError(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  response: ServerResponse,
+  error: unknown,
+  extraHeaders?: readonly string[],
+): void {
+  const http = toHttpError(error, exchange.requestId);
+  exchange.errorCode = http.code;
+  if (exchange.clientGone || response.destroyed) {
+    exchange.status = CLIENT_CLOSED_STATUS;
+    return;
+  }
+  if (response.headersSent) {
+    if (!response.writableEnded) {
+      if (exchange.sse) response.write(errorFrame(http.body));
+      response.end();
+    }
+    return;
+  }
+  const headers: string[] = http.retryAfter === undefined ? [] : ['retry-after', String(http.retryAfter)];
+  // A refused oversized body is not read; closing the connection stops the upload.
+  if (http.status === 413 && !gateway.closing) headers.push('connection', 'close');
+  if (extraHeaders) for (const header of extraHeaders) headers.push(header);
+  sendBody(gateway, exchange, response, http.status, JSON.stringify(http.body), 'application/json', headers);
+}

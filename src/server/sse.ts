@@ -1,0 +1,79 @@
+/**
+ * Stream parts → OpenAI `chat.completion.chunk` Server-Sent Events. The only place chunks are
+ * encoded. Each frame is built by string concatenation around a prefix computed once per stream.
+ *
+ * @module
+ */
+import type { StreamPart } from '../providers/spec/index.js';
+import { encodeUsage } from './encode-chat-completion.js';
+import type { OpenAIErrorBody } from './openai-error.js';
+
+export const SSE_DONE = 'data: [DONE]\n\n';
+
+/** One SSE frame carrying an error; the openai SDK raises `APIError` on it. */
+export function errorFrame(body: OpenAIErrorBody): string {
+  return `data: ${JSON.stringify(body)}\n\n`;
+}
+
+/**
+ * Encodes one stream's parts in order. `encode()` returns the frame(s) to write for a part, or
+ * `''` for parts that produce none (`error` parts are handled by the caller with `errorFrame`).
+ */
+export class ChatChunkEncoder {
+  readonly #publicModel: string;
+  readonly #includeUsage: boolean;
+  #prefix = '';
+  readonly #suffix: string;
+
+  /** Text streamed so far, kept only when asked (request logs with bodies). */
+  text: string | undefined;
+
+  constructor(publicModel: string, includeUsage: boolean, keepText = false) {
+    this.#publicModel = publicModel;
+    this.#includeUsage = includeUsage;
+    this.#suffix = includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
+    if (keepText) this.text = '';
+  }
+
+  encode(part: StreamPart): string {
+    switch (part.type) {
+      case 'stream-start':
+        this.#start(part.id, part.created);
+        return this.#choice('{"role":"assistant","content":"","refusal":null}', 'null');
+      case 'text-delta':
+        if (this.text !== undefined) this.text += part.text;
+        return this.#choice(`{"content":${JSON.stringify(part.text)}}`, 'null');
+      case 'tool-call-delta':
+        return this.#choice(`{"tool_calls":[${this.#toolCall(part)}]}`, 'null');
+      case 'finish': {
+        const finish = this.#choice('{}', JSON.stringify(part.finishReason));
+        if (!this.#includeUsage) return finish;
+        return `${finish}${this.#prefix}],"usage":${JSON.stringify(encodeUsage(part.usage))}}\n\n`;
+      }
+      case 'error':
+        return '';
+    }
+  }
+
+  #start(id: string, created: number): void {
+    this.#prefix =
+      `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},` +
+      `"model":${JSON.stringify(this.#publicModel)},"system_fingerprint":null,"choices":[`;
+  }
+
+  #choice(delta: string, finishReason: string): string {
+    // Providers always start with stream-start; this only guards against one that does not.
+    if (this.#prefix === '') this.#start(`chatcmpl-${globalThis.crypto.randomUUID()}`, Math.floor(Date.now() / 1000));
+    return `${this.#prefix}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finishReason}}${this.#suffix}`;
+  }
+
+  #toolCall(part: Extract<StreamPart, { type: 'tool-call-delta' }>): string {
+    // The first delta of a call carries id, type and name; OpenAI clients accumulate the rest.
+    let call = `{"index":${part.toolCallIndex}`;
+    if (part.id !== undefined) call += `,"id":${JSON.stringify(part.id)}`;
+    if (part.id !== undefined || part.name !== undefined) call += ',"type":"function"';
+    call += ',"function":{';
+    if (part.name !== undefined) call += `"name":${JSON.stringify(part.name)},`;
+    return `${call}"arguments":${JSON.stringify(part.argumentsDelta)}}}`;
+  }
+}
