@@ -34,6 +34,7 @@ const clientVisible: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'authentication_failed',
   'permission_denied',
   'not_found',
+  'conflict',
   'request_too_large',
   'context_length_exceeded',
   'rate_limited',

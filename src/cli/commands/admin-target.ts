@@ -37,7 +37,7 @@ export async function withAdmin<T>(context: CliContext, work: (admin: AdminApi) 
     return work(serverAdmin(context));
   }
   try {
-    await migrate(db);
+    if (db.kind === 'embedded') await migrate(db);
     const classes = await loadProviderClasses(context.config.providersDir);
     const service = new AdminService({
       db,

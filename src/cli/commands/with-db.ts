@@ -4,13 +4,14 @@ import { openDb } from '../../db/open-db.js';
 import type { CliContext } from '../cli-context.js';
 
 /**
- * Opens the configured database (migrated, so a fresh data dir works for any command), runs
- * `work`, and always closes it.
+ * Opens the configured database, runs `work`, and always closes it. An embedded database is
+ * migrated first (so a fresh data dir works for any command); a Postgres database is left as it
+ * is unless `migrate: true` (schema changes there are `switchboard migrate`'s or `serve`'s job).
  */
 export async function withDb<T>(context: CliContext, work: (db: Db) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const db = await openDb({ databaseUrl: context.config.databaseUrl, dataDir: context.config.dataDir });
   try {
-    if (options.migrate ?? true) await migrate(db);
+    if (options.migrate ?? db.kind === 'embedded') await migrate(db);
     return await work(db);
   } finally {
     await db.close();

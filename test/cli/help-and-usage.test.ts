@@ -1,0 +1,84 @@
+/**
+ * `--help` everywhere and usage errors, in-process. None of these may touch a database: the env
+ * points at a data dir that must still not exist afterwards.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { commands } from '../../src/cli/commands/index.js';
+import { lines, runCli, type CliResult } from './cli-harness.js';
+
+describe('switchboard --help and usage errors', () => {
+  let root: string;
+  let env: Record<string, string>;
+  before(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'switchboard-cli-help-'));
+    env = { SWITCHBOARD_DATA_DIR: path.join(root, 'db') };
+  });
+  after(async () => {
+    assert.equal(existsSync(path.join(root, 'db')), false, 'a help or usage error opened the database');
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const assertUsageError = (result: CliResult, pattern: RegExp): void => {
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.stdout, '');
+    assert.equal(lines(result.stderr).length, 1, result.stderr);
+    assert.match(result.stderr, /^switchboard: /);
+    assert.match(result.stderr, pattern);
+  };
+
+  test('--help, -h and help print the command list on stdout and exit 0', async () => {
+    for (const args of [['--help'], ['-h'], ['help']]) {
+      const result = await runCli(args, { env });
+      assert.equal(result.code, 0, args.join(' '));
+      assert.equal(result.stderr, '');
+      assert.match(result.stdout, /^Usage: switchboard /);
+      for (const command of commands) {
+        assert.match(result.stdout, new RegExp(`^ {2}${command.name} +${command.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      }
+      for (const flag of ['--database-url', '--data-dir', '--json']) assert.ok(result.stdout.includes(flag), `${flag} missing from help`);
+    }
+  });
+
+  test('no command at all is a usage error: help on stderr, exit 1', async () => {
+    const result = await runCli([], { env });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^Usage: switchboard /);
+  });
+
+  test('every command answers --help (before or after its arguments) with its usage', async () => {
+    for (const command of commands) {
+      for (const args of [[command.name, '--help'], ['--help', command.name], [command.name, 'list', '-h']]) {
+        const result = await runCli(args, { env });
+        assert.equal(result.code, 0, args.join(' '));
+        assert.equal(result.stderr, '');
+        assert.equal(result.stdout, `${command.usage}\n`);
+        assert.match(result.stdout, /Usage/);
+      }
+    }
+  });
+
+  test('unknown commands, actions and options are one-line errors with exit 1', async () => {
+    assertUsageError(await runCli(['frobnicate'], { env }), /unknown command 'frobnicate' \(run switchboard --help\)/);
+    assertUsageError(await runCli(['providers'], { env }), /providers needs .*list.* \(got ''\)/);
+    assertUsageError(await runCli(['models', 'show'], { env }), /models needs .*list.* \(got 'show'\)/);
+    assertUsageError(await runCli(['projects', 'delete', 'x'], { env }), /projects needs .*create.*list.* \(got 'delete'\)/);
+    assertUsageError(await runCli(['keys', 'rotate'], { env }), /keys needs .*create.*list.*revoke.* \(got 'rotate'\)/);
+    assertUsageError(await runCli(['projects', 'list', '--bogus'], { env }), /--bogus/);
+    assertUsageError(await runCli(['migrate', 'now'], { env }), /now/);
+    assertUsageError(await runCli(['keys', 'create', '--project'], { env }), /--project/);
+  });
+
+  test('a malformed --database-url is a one-line error without the password, and no fallback to the embedded database', async () => {
+    for (const url of ['mysql://root:hunter2-secret@db/app', 'not a url', 'postgres://root:hunter2-secret@[db/app']) {
+      const result = await runCli(['--database-url', url, 'projects', 'list'], { env });
+      assertUsageError(result, /malformed database URL/);
+      assert.equal(result.stderr.includes('hunter2'), false, 'password in the error');
+    }
+  });
+});
