@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { migrationsDirectory } from '../../src/db/migrate.js';
 import { listModels } from '../../src/db/sql/models.js';
 import { createProject, findProjectByName, listProjects } from '../../src/db/sql/projects.js';
-import { listProviders } from '../../src/db/sql/providers.js';
+import { selectProviderRows } from '../../src/db/sql/registry-rows.js';
 import { DatabaseError } from '../../src/errors.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 
@@ -71,7 +71,7 @@ describe('schema and seeded rows', () => {
   after(() => db.dispose());
 
   test('the built-in providers are seeded (no cohere, no local-llm)', async () => {
-    const providers = await listProviders(db);
+    const providers = await selectProviderRows(db);
     assert.deepEqual(providers.map((provider) => provider.name), builtinProviders);
     assert.ok(providers.every((provider) => provider.isBuiltin && provider.isActive));
     const byName = new Map(providers.map((provider) => [provider.name, provider]));

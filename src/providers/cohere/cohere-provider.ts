@@ -4,7 +4,7 @@ import { authHeaders, joinUrl } from '../shared/auth-headers.js';
 import { discardBody, readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { parseSse } from '../shared/sse.js';
-import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
+import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
 import type { CallOptions, ChatRequest, EmbedRequest, EmbedResponse, Provider, StreamPart } from '../spec/index.js';
 import { cohereChatResponseSchema, cohereEmbedResponseSchema, type CohereEmbedRequest } from './cohere-api.js';
 import { convertCohereStream } from './cohere-stream.js';
@@ -42,11 +42,7 @@ class CohereProvider implements Provider {
     this.name = settings.name;
     this.#settings = settings;
     this.#deps = deps;
-    try {
-      this.#timeouts = parseTimeouts(settings.config);
-    } catch (error) {
-      throw new SwitchboardError('config_row_invalid', `Provider '${settings.name}': config.timeouts is invalid`, { cause: error });
-    }
+    this.#timeouts = rowTimeouts(settings);
   }
 
   async chat(request: ChatRequest, options: CallOptions) {

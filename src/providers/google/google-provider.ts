@@ -3,7 +3,7 @@ import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
 import { discardBody, readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
-import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
+import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
 import type {
   CallOptions,
   ChatRequest,
@@ -33,13 +33,7 @@ class GoogleProvider implements Provider {
     this.name = settings.name;
     this.#settings = settings;
     this.#deps = deps;
-    try {
-      this.#timeouts = parseTimeouts(settings.config);
-    } catch (error) {
-      throw new SwitchboardError('config_row_invalid', `Provider '${settings.name}': invalid config.timeouts`, {
-        cause: error,
-      });
-    }
+    this.#timeouts = rowTimeouts(settings);
   }
 
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SwitchboardError } from '../../errors.js';
 
 /** Upstream time limits, from a provider row's `config.timeouts` (milliseconds). */
 export interface Timeouts {
@@ -24,4 +25,13 @@ export function parseTimeouts(config: Record<string, unknown>): Timeouts {
     firstByteMs: parsed?.first_byte_ms ?? defaultTimeouts.firstByteMs,
     idleMs: parsed?.idle_ms ?? defaultTimeouts.idleMs,
   };
+}
+
+/** The row's timeouts, or a `config_row_invalid` error naming the provider (the row is disabled). */
+export function rowTimeouts(settings: { name: string; config: Record<string, unknown> }): Timeouts {
+  try {
+    return parseTimeouts(settings.config);
+  } catch (error) {
+    throw new SwitchboardError('config_row_invalid', `Provider '${settings.name}': config.timeouts is invalid`, { cause: error });
+  }
 }
