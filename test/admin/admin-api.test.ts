@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createKeyring, createMasterKey } from '../../src/crypto/keyring.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
-import { AdminService } from '../../src/service/admin/admin-service.js';
+import { adminServiceFor } from '../../src/service/admin/admin-for-switchboard.js';
 import { createSwitchboard, type Switchboard } from '../../src/service/switchboard.js';
 import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -45,17 +45,7 @@ describe('admin API /admin/v1', () => {
       pollMs: 0,
       listen: false,
     });
-    const admin = new AdminService({
-      db: switchboard.db,
-      credentials: switchboard.credentials,
-      knownClasses: () => switchboard.providerClasses,
-      status: (kind, name) => {
-        const registry = switchboard.watcher.snapshot.registry;
-        const entry = kind === 'provider' ? registry.providers.get(name) : registry.models.get(name);
-        return entry && { status: entry.status, reason: entry.reason };
-      },
-      onChange: () => switchboard.reload(),
-    });
+    const admin = adminServiceFor(switchboard);
     const config: Config = Object.freeze({ ...loadConfig({}), env: Object.freeze({ ...ENV }), adminToken: ADMIN_TOKEN });
     gateway = createGateway({ service: switchboard.service, snapshot: () => switchboard.watcher.snapshot, config, admin });
     const address: AddressInfo = await gateway.listen(0, '127.0.0.1');

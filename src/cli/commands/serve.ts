@@ -4,7 +4,7 @@ import { createSwitchboard } from '../../service/switchboard.js';
 import { SwitchboardError } from '../../errors.js';
 import { print, type CliContext, type Command } from '../cli-context.js';
 import { parseOptions } from '../parse-options.js';
-import { AdminService } from '../../service/admin/admin-service.js';
+import { adminServiceFor } from '../../service/admin/admin-for-switchboard.js';
 import { resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
@@ -55,17 +55,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
   const bootstrap = await bootstrapFirstStart(switchboard.db);
   if (bootstrap) await switchboard.reload();
   const adminToken = resolveAdminToken(config, { generate: !config.databaseUrl });
-  const admin = new AdminService({
-    db: switchboard.db,
-    credentials: switchboard.credentials,
-    knownClasses: () => switchboard.providerClasses,
-    status: (kind, name) => {
-      const registry = switchboard.watcher.snapshot.registry;
-      const entry = kind === 'provider' ? registry.providers.get(name) : registry.models.get(name);
-      return entry && { status: entry.status, reason: entry.reason };
-    },
-    onChange: () => switchboard.reload(),
-  });
+  const admin = adminServiceFor(switchboard);
 
   const gateway = createGateway({
     service: switchboard.service,
