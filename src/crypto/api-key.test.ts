@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { constantTimeEqual, generateApiKey, hashApiKey, importedKeyPrefix, lookupPrefix, parseApiKey, verifyApiKeyHash } from './api-key.js';
+import {
+  constantTimeEqual,
+  generateApiKey,
+  hashApiKey,
+  importedKeyPrefix,
+  lookupPrefix,
+  parseApiKey,
+  PresentedApiKey,
+  storedApiKeyHash,
+  verifyApiKeyHash,
+} from './api-key.js';
 
 describe('generateApiKey', () => {
   it('makes sb-<12 base62>-<43 base64url> keys with their prefix and sha256 hash', () => {
@@ -68,5 +78,19 @@ describe('imported keys', () => {
     assert.equal(lookupPrefix('short'), undefined);
     assert.ok(verifyApiKeyHash('sk-bench-key', hashApiKey('sk-bench-key')));
     assert.ok(!verifyApiKeyHash('sk-bench-kez', hashApiKey('sk-bench-key')));
+  });
+});
+
+describe('PresentedApiKey', () => {
+  it('finds the same prefix as lookupPrefix and matches exactly as verifyApiKeyHash', () => {
+    const generated = generateApiKey();
+    const imported = 'sk-imported-from-elsewhere';
+    const hashes = [generated.hash, generated.hash.toUpperCase(), hashApiKey(imported), generateApiKey().hash, '', 'z'.repeat(64), `${generated.hash}00`];
+    for (const key of [generated.key, imported, 'short', 'x'.repeat(513), '', `${generated.key} `]) {
+      const presented = new PresentedApiKey(key);
+      assert.equal(presented.prefix, lookupPrefix(key), key);
+      for (const hash of hashes) assert.equal(presented.matches(storedApiKeyHash(hash)), verifyApiKeyHash(key, hash), `${key} / ${hash}`);
+    }
+    assert.equal(new PresentedApiKey(imported).prefix, importedKeyPrefix(imported));
   });
 });

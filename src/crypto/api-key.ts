@@ -77,3 +77,45 @@ export function lookupPrefix(key: string): string | undefined {
   if (parsed) return parsed.prefix;
   return key.length >= IMPORTED_KEY_MIN_LENGTH && key.length <= 512 ? importedKeyPrefix(key) : undefined;
 }
+
+/**
+ * A presented key prepared for lookup with at most one sha256 (the per-request form of
+ * lookupPrefix + verifyApiKeyHash): `prefix` as lookupPrefix gives it, and the key's digest,
+ * computed for imported keys anyway (their prefix derives from it) and otherwise when first needed.
+ */
+export class PresentedApiKey {
+  readonly key: string;
+  /** The lookup prefix, or undefined for a key that cannot be valid. */
+  readonly prefix: string | undefined;
+  #digest: Buffer | undefined;
+
+  constructor(key: string) {
+    this.key = key;
+    const parsed = parseApiKey(key);
+    if (parsed) {
+      this.prefix = parsed.prefix;
+    } else if (key.length >= IMPORTED_KEY_MIN_LENGTH && key.length <= 512) {
+      this.#digest = apiKeyDigest(key);
+      // importedKeyPrefix: 'x' + the first 11 hex digits of the sha256.
+      this.prefix = `x${this.#digest.toString('hex', 0, 6).slice(0, PREFIX_LENGTH - 1)}`;
+    }
+  }
+
+  /** True when the key hashes to `stored` (from storedApiKeyHash), compared in constant time. */
+  matches(stored: Buffer | undefined): boolean {
+    if (stored === undefined) return false;
+    this.#digest ??= apiKeyDigest(this.key);
+    return timingSafeEqual(this.#digest, stored);
+  }
+}
+
+/** The sha256 of the whole key as bytes (hashApiKey is its hex form). */
+function apiKeyDigest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/** A stored key hash as bytes, or undefined when it is not sha256 hex (such a row matches no key, as with verifyApiKeyHash). */
+export function storedApiKeyHash(hash: string): Buffer | undefined {
+  const expected = hash.toLowerCase();
+  return SHA256_HEX.test(expected) ? Buffer.from(expected, 'hex') : undefined;
+}

@@ -1,4 +1,4 @@
-import { lookupPrefix, verifyApiKeyHash } from '../crypto/api-key.js';
+import { PresentedApiKey, storedApiKeyHash } from '../crypto/api-key.js';
 import type { ApiKeyRow } from '../db/sql/access-rows.js';
 
 /** The project a valid key belongs to. */
@@ -13,10 +13,11 @@ export interface KeyOwner {
  * checked against the stored hash in constant time; the plaintext key is never stored.
  */
 export class ApiKeyIndex {
-  readonly #byPrefix: ReadonlyMap<string, ApiKeyRow>;
+  readonly #byPrefix: ReadonlyMap<string, { row: ApiKeyRow; hash: Buffer | undefined }>;
 
   constructor(rows: readonly ApiKeyRow[]) {
-    this.#byPrefix = new Map(rows.map((row) => [row.prefix, row]));
+    // The stored hashes are decoded once here, not on every request.
+    this.#byPrefix = new Map(rows.map((row) => [row.prefix, { row, hash: storedApiKeyHash(row.keyHash) }]));
   }
 
   get size(): number {
@@ -25,12 +26,14 @@ export class ApiKeyIndex {
 
   /** The owner of `key`, or undefined when it is unknown, revoked, expired or malformed. */
   authenticate(key: string, now: number = Date.now()): KeyOwner | undefined {
-    const prefix = lookupPrefix(key);
-    if (!prefix) return undefined;
-    const row = this.#byPrefix.get(prefix);
-    if (!row || row.revokedAt) return undefined;
+    const presented = new PresentedApiKey(key);
+    if (!presented.prefix) return undefined;
+    const entry = this.#byPrefix.get(presented.prefix);
+    if (!entry) return undefined;
+    const { row } = entry;
+    if (row.revokedAt) return undefined;
     if (row.expiresAt && row.expiresAt.getTime() <= now) return undefined;
-    if (!verifyApiKeyHash(key, row.keyHash)) return undefined;
+    if (!presented.matches(entry.hash)) return undefined;
     return { keyId: row.id, projectId: row.projectId, projectName: row.projectName };
   }
 }

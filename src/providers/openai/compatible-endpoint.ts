@@ -1,7 +1,9 @@
 import { SwitchboardError } from '../../errors.js';
 import type { ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { readErrorBody, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import { parseErrorBody, parseJsonBody, readErrorBody, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
+import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
+import { sendUpstreamForText } from '../shared/upstream-text.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import type { CallOptions } from '../spec/index.js';
 import { mapOpenAIError, type OpenAIErrorContext } from './map-openai-error.js';
@@ -16,6 +18,10 @@ export interface CompatibleEndpoint {
    * ProviderError; a success returns the response with its body unread.
    */
   post(path: string, body: unknown, options: CallOptions): Promise<UpstreamResponse>;
+  /** POSTs `body` to `path` and reads the answer as JSON; an error status throws the mapped ProviderError. */
+  postForJson(path: string, body: unknown, options: CallOptions): Promise<unknown>;
+  /** POSTs `body` to `path` for an answer read as it arrives (SSE); an error status throws the mapped ProviderError. */
+  postForStream(path: string, body: unknown, options: CallOptions): Promise<UpstreamStream>;
   errorContext(options: CallOptions): OpenAIErrorContext;
 }
 
@@ -42,27 +48,30 @@ export function createCompatibleEndpoint(
     secrets: [callOptions.credential.apiKey],
     now: deps.now(),
   });
+  const upstreamRequest = (path: string, body: unknown, callOptions: CallOptions): UpstreamRequest => {
+    const { credential } = callOptions;
+    const headers = {
+      ...config.headers,
+      ...callOptions.headers,
+      ...authHeaders(provider, settings, credential, { keyRequired: options.keyRequired }),
+    };
+    if (credential.organization) headers['openai-organization'] = credential.organization;
+    return {
+      provider,
+      url: joinUrl(credential.baseUrl ?? settings.baseUrl, path) + config.querySuffix,
+      headers,
+      body,
+      signal: callOptions.signal,
+      timeouts: config.timeouts,
+      dispatcher: deps.dispatcher,
+    };
+  };
   return {
     provider,
     config,
     errorContext,
     async post(path, body, callOptions) {
-      const { credential } = callOptions;
-      const headers = {
-        ...config.headers,
-        ...callOptions.headers,
-        ...authHeaders(provider, settings, credential, { keyRequired: options.keyRequired }),
-      };
-      if (credential.organization) headers['openai-organization'] = credential.organization;
-      const response = await sendUpstream({
-        provider,
-        url: joinUrl(credential.baseUrl ?? settings.baseUrl, path) + config.querySuffix,
-        headers,
-        body,
-        signal: callOptions.signal,
-        timeouts: config.timeouts,
-        dispatcher: deps.dispatcher,
-      });
+      const response = await sendUpstream(upstreamRequest(path, body, callOptions));
       // undici does not follow redirects, so a 3xx is as unusable as an error.
       if (response.status >= 300) {
         const errorBody = await readErrorBody(response);
@@ -70,6 +79,23 @@ export function createCompatibleEndpoint(
         throw mapOpenAIError(response.status, response.headers, errorBody, errorContext(callOptions));
       }
       return response;
+    },
+    async postForJson(path, body, callOptions) {
+      const answer = await sendUpstreamForText(upstreamRequest(path, body, callOptions));
+      if (answer.status >= 300) {
+        if (callOptions.signal.aborted) throw callOptions.signal.reason;
+        throw mapOpenAIError(answer.status, answer.headers, parseErrorBody(answer.text), errorContext(callOptions));
+      }
+      return parseJsonBody(provider, answer.status, answer.text ?? '');
+    },
+    async postForStream(path, body, callOptions) {
+      const stream = await sendUpstreamForStream(upstreamRequest(path, body, callOptions));
+      if (stream.status >= 300) {
+        const errorBody = parseErrorBody(await stream.text());
+        if (callOptions.signal.aborted) throw callOptions.signal.reason;
+        throw mapOpenAIError(stream.status, stream.headers, errorBody, errorContext(callOptions));
+      }
+      return stream;
     },
   };
 }

@@ -1,9 +1,8 @@
 import { ProviderError } from '../../errors.js';
 import type { ProviderSettings } from '../provider-class.js';
-import { readJson } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import type { CallOptions, ChatRequest, Provider } from '../spec/index.js';
-import { createCompatibleEndpoint, type CompatibleEndpoint } from './compatible-endpoint.js';
+import { createCompatibleEndpoint } from './compatible-endpoint.js';
 import { convertOpenAIEmbeddingsResponse, convertToOpenAIEmbeddingsRequest } from './convert-openai-embeddings.js';
 import { convertOpenAIResponse, type ResponseDefaults } from './convert-openai-response.js';
 import { convertToOpenAIRequest, type MaxTokensField } from './convert-to-openai-request.js';
@@ -42,7 +41,7 @@ export function createOpenAICompatibleProvider(
 
     async chat(request: ChatRequest, callOptions: CallOptions) {
       const body = convertToOpenAIRequest(request, { stream: false, maxTokensField: config.maxTokensField });
-      const json = await postForJson(endpoint, '/chat/completions', body, callOptions);
+      const json = await endpoint.postForJson('/chat/completions', body, callOptions);
       const parsed = openAIChatResponseSchema.safeParse(json);
       if (!parsed.success) throw malformedResponse(endpoint.provider, 'chat completion');
       return convertOpenAIResponse(parsed.data, defaultsFor(request));
@@ -54,7 +53,7 @@ export function createOpenAICompatibleProvider(
     },
 
     async embed(request, callOptions) {
-      const json = await postForJson(endpoint, '/embeddings', convertToOpenAIEmbeddingsRequest(request), callOptions);
+      const json = await endpoint.postForJson('/embeddings', convertToOpenAIEmbeddingsRequest(request), callOptions);
       const parsed = openAIEmbeddingsResponseSchema.safeParse(json);
       if (!parsed.success) throw malformedResponse(endpoint.provider, 'embeddings');
       return convertOpenAIEmbeddingsResponse(parsed.data, request.model);
@@ -62,10 +61,6 @@ export function createOpenAICompatibleProvider(
   };
 }
 
-async function postForJson(endpoint: CompatibleEndpoint, path: string, body: unknown, options: CallOptions): Promise<unknown> {
-  const response = await endpoint.post(path, body, options);
-  return readJson(endpoint.provider, response, options.signal);
-}
 
 function malformedResponse(provider: string, what: string): ProviderError {
   return new ProviderError('provider_error', `Provider '${provider}' returned a malformed ${what} response`, {

@@ -1,5 +1,5 @@
 import { ProviderError } from '../../errors.js';
-import { discardBody, networkError } from '../shared/http.js';
+import { networkError } from '../shared/http.js';
 import { parseSse, type SseEvent } from '../shared/sse.js';
 import type { CallOptions, StreamPart } from '../spec/index.js';
 import type { CompatibleEndpoint } from './compatible-endpoint.js';
@@ -19,15 +19,19 @@ export async function* streamOpenAIChat(
   options: CallOptions,
   defaults: ResponseDefaults,
 ): AsyncGenerator<StreamPart> {
-  const response = await endpoint.post('/chat/completions', body, options);
+  const response = await endpoint.postForStream('/chat/completions', body, options);
+  let complete = false;
   try {
-    yield* convertOpenAIStream(parseSse(response.body), endpoint.errorContext(options), defaults);
+    yield* convertOpenAIStream(parseSse(response.chunks), endpoint.errorContext(options), defaults);
+    complete = true;
   } catch (error) {
     const mapped = networkError(endpoint.provider, error, options.signal);
     if (!(mapped instanceof ProviderError)) throw mapped;
     yield { type: 'error', error: mapped };
   } finally {
-    discardBody(response.body);
+    // A stream read to its end (`[DONE]`) keeps its connection; one stopped early is aborted.
+    if (complete) response.release();
+    else response.discard();
   }
 }
 

@@ -30,19 +30,53 @@ export interface UpstreamResponse {
  */
 export async function sendUpstream(call: UpstreamRequest): Promise<UpstreamResponse> {
   try {
-    const response = await request(call.url, {
+    const options = {
       method: call.method ?? 'POST',
       headers: call.body === undefined ? call.headers : { 'content-type': 'application/json', ...call.headers },
       body: call.body === undefined ? null : JSON.stringify(call.body),
       signal: call.signal,
-      dispatcher: call.dispatcher,
       headersTimeout: call.timeouts.firstByteMs,
       bodyTimeout: call.timeouts.idleMs,
-    });
+    };
+    const target = parseTarget(call.url);
+    const response = target
+      ? await call.dispatcher.request({ ...options, origin: target.origin, path: target.path })
+      : await request(call.url, { ...options, dispatcher: call.dispatcher });
     return { status: response.statusCode, headers: response.headers, body: response.body };
   } catch (error) {
     throw networkError(call.provider, error, call.signal);
   }
+}
+
+interface Target {
+  origin: string;
+  path: string;
+}
+
+/** Upstream URLs already split into origin and path (a provider calls the same few URLs again and again). */
+const targets = new Map<string, Target>();
+
+/**
+ * `url` split into the origin and path undici's dispatcher takes, exactly as undici's top-level
+ * `request(url)` splits it (WHATWG URL: origin, pathname + search), but parsed once per distinct
+ * URL. Undefined for what is not a plain http(s) URL: undici's own parsing then reports it.
+ */
+export function parseTarget(url: string): Target | undefined {
+  let target = targets.get(url);
+  if (target === undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return undefined;
+    }
+    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username || parsed.password) return undefined;
+    target = { origin: parsed.origin, path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname };
+    // Bounded: the URLs come from provider rows, but a row may put per-call values into a path.
+    if (targets.size >= 1000) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
 }
 
 /** Reads a whole body as JSON; an unreadable body is a provider error naming the provider. */
@@ -53,13 +87,18 @@ export async function readJson(provider: string, response: UpstreamResponse, sig
   } catch (error) {
     throw networkError(provider, error, signal);
   }
+  return parseJsonBody(provider, response.status, text);
+}
+
+/** A successful answer's body text as JSON; otherwise a provider error naming the provider. */
+export function parseJsonBody(provider: string, status: number, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ProviderError('provider_error', `Provider '${provider}' returned a body that is not JSON (HTTP ${response.status})`, {
+    throw new ProviderError('provider_error', `Provider '${provider}' returned a body that is not JSON (HTTP ${status})`, {
       provider,
       status: 502,
-      upstreamStatus: response.status,
+      upstreamStatus: status,
     });
   }
 }
@@ -68,6 +107,16 @@ export async function readJson(provider: string, response: UpstreamResponse, sig
 export async function readErrorBody(response: UpstreamResponse): Promise<unknown> {
   try {
     const text = await response.body.text();
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An error answer's body text as JSON if it is JSON, else undefined (as readErrorBody). */
+export function parseErrorBody(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
@@ -106,3 +155,29 @@ export function discardBody(body: UpstreamResponse['body']): void {
   body.on('error', () => {});
   body.destroy();
 }
+
+/**
+ * The body's chunks, for an SSE parser that may stop early (at `data: [DONE]`): stopping does not
+ * destroy the body (which would build an abort error for every stream); release it afterwards
+ * with releaseBody (complete answer) or discardBody.
+ */
+export function bodyChunks(body: UpstreamResponse['body']): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: (): AsyncIterator<Uint8Array> => body.iterator({ destroyOnReturn: false }) };
+}
+
+/**
+ * Releases a body after its answer was read to the end of its content (e.g. the `[DONE]` event):
+ * what is left (usually just the end of the body) is read, so the body ends normally and its
+ * connection goes back to the pool. A body that has not ended one event-loop turn later is still
+ * receiving data and is discarded (which aborts the upstream request).
+ */
+export function releaseBody(body: UpstreamResponse['body']): void {
+  if (body.destroyed || body.readableEnded) return;
+  body.on('error', ignoreError);
+  body.resume();
+  setImmediate(() => {
+    if (!body.readableEnded) discardBody(body);
+  });
+}
+
+function ignoreError(): void {}

@@ -1,0 +1,424 @@
+#!/usr/bin/env node
+// `npm run bench`: the gateway's overhead over a local mock upstream, on 127.0.0.1 only.
+//
+// Builds if dist/ is stale, starts bench/mock-upstream.mjs and `switchboard bench-serve --quiet`
+// (the gateway pinned to CPU 1, this load generator and the mock to CPU 0, when taskset exists),
+// checks the answers, then drives the same loads directly against the mock and through the
+// gateway: closed loop c=1/10/50 and open loop 200 req/s, non-streaming and streaming. Prints a
+// markdown table and writes bench/results/<time>.json. Exit status 1 when the gateway answered
+// wrongly or with errors, 2 when the bench itself could not run.
+//
+// Settings (env): BENCH_DURATION (s per run, default 5), BENCH_WARMUP (s per mode and target,
+// default 2), BENCH_CONNECTIONS (1,10,50), BENCH_RATES (200), BENCH_MODES (chat,stream),
+// BENCH_MAX_REQUESTS (per run, 200000), BENCH_TIMEOUT_MS (per request, 10000), BENCH_PIN (1),
+// BENCH_BUILD=0 (use dist/ as it is), BENCH_CPU_PROF=<dir> (runs the gateway under `node --cpu-prof`, profile written into <dir> on exit).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { runLoad, summarize } from './loadgen.mjs';
+import { cpuMicros, memoryMB } from './procstat.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const KEY = 'sk-bench';
+
+// ------------------------------------------------------------------------------------ settings
+const numberEnv = (name, fallback, min, max) => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number in ${min}..${max}`);
+  return value;
+};
+const listEnv = (name, fallback) => (process.env[name] ?? fallback).split(',').map((item) => item.trim()).filter(Boolean);
+
+const settings = {
+  durationMs: numberEnv('BENCH_DURATION', 5, 1, 60) * 1000,
+  warmupMs: numberEnv('BENCH_WARMUP', 2, 0, 30) * 1000,
+  connections: listEnv('BENCH_CONNECTIONS', '1,10,50').map(Number),
+  rates: listEnv('BENCH_RATES', '200').map(Number),
+  modes: listEnv('BENCH_MODES', 'chat,stream'),
+  maxRequests: numberEnv('BENCH_MAX_REQUESTS', 200_000, 1, 5_000_000),
+  timeoutMs: numberEnv('BENCH_TIMEOUT_MS', 10_000, 100, 60_000),
+  readyTimeoutMs: numberEnv('BENCH_READY_TIMEOUT_MS', 90_000, 1000, 300_000),
+  pin: process.env.BENCH_PIN !== '0',
+  cpuProfDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
+};
+for (const n of [...settings.connections, ...settings.rates]) {
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error('BENCH_CONNECTIONS and BENCH_RATES take integers in 1..1000');
+}
+for (const mode of settings.modes) if (mode !== 'chat' && mode !== 'stream') throw new Error(`unknown mode ${mode}`);
+
+const CHAT = {
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'You are a helpful assistant.' },
+    { role: 'user', content: 'In one sentence, what does an LLM gateway do?' },
+  ],
+  max_tokens: 64,
+  temperature: 0.2,
+};
+const BODIES = {
+  chat: JSON.stringify(CHAT),
+  stream: JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } }),
+  embed: JSON.stringify({ model: 'text-embedding-3-small', input: 'The quick brown fox jumps over the lazy dog.' }),
+};
+
+// ------------------------------------------------------------------------------------ processes
+const children = new Set();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (line) => process.stderr.write(`${line}\n`);
+
+function hasTaskset() {
+  return spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+const pinned = settings.pin && os.cpus().length >= 2 && hasTaskset();
+if (pinned) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+
+/** Spawns `node …args` (pinned to `cpu` when pinning) and resolves once `pattern` shows on stdout. */
+function start(name, args, cpu, pattern, timeoutMs) {
+  const command = pinned ? 'taskset' : process.execPath;
+  const argv = pinned ? ['-c', String(cpu), process.execPath, ...args] : args;
+  const child = spawn(command, argv, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${error.message}\n${output.slice(-2000)}`));
+    };
+    const onData = (chunk) => {
+      output += chunk;
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve({ child, match });
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (output += chunk));
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      fail(new Error(`${name} exited (${signal ?? code})`));
+    });
+  });
+}
+
+async function stopAll() {
+  const exits = [...children].map(
+    (child) =>
+      new Promise((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  );
+  await Promise.all(exits);
+}
+
+/** Builds dist/ when any src/ file is newer than the CLI entry point. */
+function buildIfNeeded() {
+  if (process.env.BENCH_BUILD === '0') return;
+  const entry = path.join(ROOT, 'dist/cli/main.js');
+  let built = 0;
+  try {
+    built = statSync(entry).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  const newest = (dir) => {
+    let latest = 0;
+    for (const entryName of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entryName.name);
+      latest = Math.max(latest, entryName.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+    }
+    return latest;
+  };
+  if (built > newest(path.join(ROOT, 'src'))) return;
+  log('building (npm run build) ...');
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error('npm run build failed');
+}
+
+// ------------------------------------------------------------------------------------ checks
+async function post(origin, pathName, body, headers) {
+  const response = await request(`${origin}${pathName}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    headersTimeout: settings.timeoutMs,
+    bodyTimeout: settings.timeoutMs,
+  });
+  return { status: response.statusCode, text: await response.body.text() };
+}
+
+/** Checks one target's answers; returns { content, problems[] } (content: the chat answer text). */
+async function checkTarget(target, reference) {
+  const problems = [];
+  const headers = target.headers;
+  const chat = await post(target.origin, '/v1/chat/completions', BODIES.chat, headers);
+  let content;
+  try {
+    const json = JSON.parse(chat.text);
+    content = json.choices?.[0]?.message?.content;
+    if (chat.status !== 200) problems.push(`chat: HTTP ${chat.status}`);
+    if (json.object !== 'chat.completion') problems.push('chat: object is not chat.completion');
+    if (typeof content !== 'string' || content === '') problems.push('chat: no content');
+    if (reference && content !== reference) problems.push('chat: content differs from the upstream answer');
+    if (!(json.usage?.total_tokens > 0)) problems.push('chat: no usage');
+    if (json.choices?.[0]?.finish_reason !== 'stop') problems.push('chat: finish_reason is not stop');
+  } catch {
+    problems.push(`chat: not JSON (HTTP ${chat.status}): ${chat.text.slice(0, 200)}`);
+  }
+
+  const stream = await post(target.origin, '/v1/chat/completions', BODIES.stream, headers);
+  const events = stream.text.split('\n\n').filter(Boolean);
+  if (stream.status !== 200) problems.push(`stream: HTTP ${stream.status}`);
+  if (events.at(-1) !== 'data: [DONE]') problems.push('stream: does not end with data: [DONE]');
+  let text = '';
+  let finish = false;
+  let usage = false;
+  for (const event of events.slice(0, -1)) {
+    if (!event.startsWith('data: ')) {
+      problems.push(`stream: not a data event: ${event.slice(0, 80)}`);
+      break;
+    }
+    try {
+      const chunk = JSON.parse(event.slice(6));
+      if (chunk.object !== 'chat.completion.chunk') problems.push('stream: chunk object is not chat.completion.chunk');
+      text += chunk.choices?.[0]?.delta?.content ?? '';
+      if (chunk.choices?.[0]?.finish_reason) finish = true;
+      if (chunk.usage?.total_tokens > 0 && chunk.choices?.length === 0) usage = true;
+    } catch {
+      problems.push(`stream: chunk is not JSON: ${event.slice(0, 80)}`);
+      break;
+    }
+  }
+  if (text !== content) problems.push('stream: streamed text differs from the non-streamed answer');
+  if (!finish) problems.push('stream: no finish_reason');
+  if (!usage) problems.push('stream: no usage chunk (stream_options.include_usage)');
+
+  const embed = await post(target.origin, '/v1/embeddings', BODIES.embed, headers);
+  try {
+    const json = JSON.parse(embed.text);
+    if (embed.status !== 200) problems.push(`embeddings: HTTP ${embed.status}`);
+    if (json.data?.[0]?.embedding?.length !== 1536) problems.push('embeddings: vector is not 1536 numbers');
+  } catch {
+    problems.push(`embeddings: not JSON (HTTP ${embed.status})`);
+  }
+  return { content, problems, chatBytes: Buffer.byteLength(chat.text), streamEvents: events.length };
+}
+
+// ------------------------------------------------------------------------------------ report
+const fmt = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const fmtInt = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–');
+const signed = (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : '–');
+
+function renderTable(rows) {
+  const lines = [
+    '| mode | load | target | req/s | p50 ms | p99 ms | +p50 | +p99 | TTFB p50 | TTFB p99 | +TTFB p50 | +TTFB p99 | gw CPU µs/req | gw CPU | peak RSS MB | errors |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    const direct = rows.find((other) => other.mode === row.mode && other.load === row.load && other.target === 'direct');
+    const gw = row.target === 'gateway';
+    const added = (key, field) => (gw && direct ? signed(row[key][field] - direct[key][field]) : '–');
+    lines.push(
+      [
+        '',
+        row.mode,
+        row.load,
+        row.target,
+        fmtInt(row.rps),
+        fmt(row.total.p50),
+        fmt(row.total.p99),
+        added('total', 'p50'),
+        added('total', 'p99'),
+        row.mode === 'stream' ? fmt(row.ttfb.p50) : '–',
+        row.mode === 'stream' ? fmt(row.ttfb.p99) : '–',
+        row.mode === 'stream' ? added('ttfb', 'p50') : '–',
+        row.mode === 'stream' ? added('ttfb', 'p99') : '–',
+        gw ? fmtInt(row.cpuPerRequestUs) : '–',
+        gw ? `${fmtInt(row.cpuShare * 100)}%` : '–',
+        gw ? fmtInt(row.hwmMB) : '–',
+        String(row.errors),
+        '',
+      ]
+        .join(' | ')
+        .trim(),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The goals of issue 4 item 9, checked against this run (informative; they do not set the exit status). */
+function goals(rows, peakMB) {
+  const find = (mode, load, target = 'gateway') => rows.find((row) => row.mode === mode && row.load === load && row.target === target);
+  const delta = (mode, load, key, field) => {
+    const gw = find(mode, load);
+    const direct = find(mode, load, 'direct');
+    return gw && direct ? gw[key][field] - direct[key][field] : Number.NaN;
+  };
+  const chatClosed = rows.filter((row) => row.mode === 'chat' && row.target === 'gateway' && row.load.startsWith('c='));
+  const saturated = chatClosed.at(-1);
+  const list = [
+    ['non-streaming req/s (best closed loop)', Math.max(...chatClosed.map((row) => row.rps)), '≥ 5,400', (v) => v >= 5400, fmtInt],
+    [`CPU per request (chat ${saturated?.load ?? '?'})`, saturated?.cpuPerRequestUs ?? Number.NaN, '≤ 180 µs', (v) => v <= 180, fmtInt],
+    ['added p50, chat c=1', delta('chat', 'c=1', 'total', 'p50'), '≤ 0.2 ms', (v) => v <= 0.2, signed],
+    ['added p99, chat 200/s', delta('chat', '200/s', 'total', 'p99'), '≤ 1 ms', (v) => v <= 1, signed],
+    ['added stream TTFB p50, c=1', delta('stream', 'c=1', 'ttfb', 'p50'), '≤ 0.5 ms', (v) => v <= 0.5, signed],
+    ['peak RSS (VmHWM)', peakMB, '≤ 120 MB', (v) => v <= 120, (v) => `${fmtInt(v)} MB`],
+  ];
+  return list.map(([name, value, goal, ok, show]) => ({ name, value, goal, met: Number.isFinite(value) ? ok(value) : null, shown: show(value) }));
+}
+
+// ------------------------------------------------------------------------------------ main
+async function main() {
+  const startedAt = new Date();
+  const watchdogMs = 60_000 + settings.readyTimeoutMs + (settings.modes.length * 2 * (settings.connections.length + settings.rates.length)) * (settings.durationMs + 2000) * 1.5;
+  setTimeout(() => {
+    log(`bench watchdog: still running after ${Math.round(watchdogMs / 1000)} s, stopping`);
+    void stopAll().finally(() => process.exit(2));
+  }, watchdogMs).unref();
+
+  buildIfNeeded();
+  log(`pinning: ${pinned ? 'load generator + mock on CPU 0, gateway on CPU 1 (taskset)' : 'off'}`);
+
+  const mock = await start('mock upstream', ['bench/mock-upstream.mjs', '--port=0', '--exit-with-stdin'], 0, /"port":(\d+)/, 10_000);
+  const mockOrigin = `http://127.0.0.1:${mock.match[1]}`;
+  const gatewayStarted = performance.now();
+  const gateway = await start(
+    'gateway',
+    [
+      ...(settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`] : []),
+      'bin/switchboard.js',
+      'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
+    ],
+    1,
+    /on http:\/\/127\.0\.0\.1:(\d+)/,
+    settings.readyTimeoutMs,
+  );
+  const gatewayPid = gateway.child.pid;
+  const startupMs = performance.now() - gatewayStarted;
+  const idle = memoryMB(gatewayPid);
+  log(`mock ${mockOrigin}; gateway http://127.0.0.1:${gateway.match[1]} (pid ${gatewayPid}) up in ${Math.round(startupMs)} ms, RSS ${fmtInt(idle?.rss)} MB`);
+
+  const targets = [
+    { name: 'direct', origin: mockOrigin, headers: { authorization: `Bearer ${KEY}` } },
+    { name: 'gateway', origin: `http://127.0.0.1:${gateway.match[1]}`, headers: { authorization: `Bearer ${KEY}` } },
+  ];
+
+  const direct = await checkTarget(targets[0]);
+  const through = await checkTarget(targets[1], direct.content);
+  const failures = [...direct.problems.map((p) => `direct ${p}`), ...through.problems.map((p) => `gateway ${p}`)];
+  log(`checks: direct ${direct.problems.length ? direct.problems.join('; ') : 'ok'} (${direct.chatBytes} B); gateway ${through.problems.length ? through.problems.join('; ') : 'ok'} (${through.chatBytes} B, ${through.streamEvents} SSE events)`);
+  if (failures.length > 0 || typeof direct.content !== 'string') {
+    await stopAll();
+    log('wrong answers, not measuring');
+    return { exitCode: 1 };
+  }
+
+  const loads = [...settings.connections.map((c) => ({ load: `c=${c}`, connections: c })), ...settings.rates.map((r) => ({ load: `${r}/s`, rate: r }))];
+  const rows = [];
+  const base = { path: '/v1/chat/completions', expect: JSON.stringify(direct.content), maxRequests: settings.maxRequests, timeoutMs: settings.timeoutMs };
+  for (const mode of settings.modes) {
+    const body = BODIES[mode];
+    const stream = mode === 'stream';
+    if (settings.warmupMs > 0) {
+      for (const target of targets) {
+        await runLoad({ ...base, origin: target.origin, headers: target.headers, body, stream, connections: 10, durationMs: settings.warmupMs });
+      }
+    }
+    for (const { load, connections, rate } of loads) {
+      for (const target of targets) {
+        await sleep(300);
+        const cpuBefore = cpuMicros(gatewayPid);
+        const result = await runLoad({ ...base, origin: target.origin, headers: target.headers, body, stream, connections, rate, durationMs: settings.durationMs });
+        const cpuUs = (cpuMicros(gatewayPid) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
+        const memory = memoryMB(gatewayPid);
+        const row = {
+          mode,
+          load,
+          target: target.name,
+          requests: result.good,
+          rps: (result.good * 1000) / result.elapsedMs,
+          errors: result.errors,
+          errorSamples: result.errorSamples,
+          total: summarize(result.total),
+          ttfb: summarize(result.ttfb),
+          schedLagP99Ms: result.schedLagMs.length ? summarize(Float64Array.from(result.schedLagMs)).p99 : undefined,
+          cpuPerRequestUs: result.good > 0 ? cpuUs / result.good : Number.NaN,
+          cpuShare: cpuUs / 1000 / result.elapsedMs,
+          rssMB: memory?.rss ?? Number.NaN,
+          hwmMB: memory?.hwm ?? Number.NaN,
+        };
+        rows.push(row);
+        const ttfbText = stream ? ` ttfb p50 ${fmt(row.ttfb.p50)}` : '';
+        const cpuText = target.name === 'gateway' ? ` | gw ${fmtInt(row.cpuPerRequestUs)} µs/req, ${fmtInt(row.cpuShare * 100)}% CPU, RSS ${fmtInt(row.rssMB)} MB` : '';
+        log(`${mode} ${load} ${target.name}: ${fmtInt(row.rps)} req/s p50 ${fmt(row.total.p50)} p99 ${fmt(row.total.p99)}${ttfbText} err ${row.errors}${cpuText}`);
+        for (const sample of result.errorSamples) log(`  error: ${sample}`);
+        if (target.name === 'gateway' && result.errors > 0) failures.push(`gateway ${mode} ${load}: ${result.errors} errors (${result.errorSamples[0]})`);
+        if (target.name === 'direct' && result.errors > 0) failures.push(`direct ${mode} ${load}: ${result.errors} errors (${result.errorSamples[0]})`);
+      }
+    }
+  }
+  const finalMemory = memoryMB(gatewayPid);
+  await stopAll();
+
+  const peakMB = finalMemory?.hwm ?? Math.max(...rows.map((row) => row.hwmMB));
+  const goalList = goals(rows, peakMB);
+  const table = renderTable(rows);
+  const lines = [
+    `# Switchboard gateway bench ${startedAt.toISOString()}`,
+    '',
+    `${settings.durationMs / 1000} s per run after ${settings.warmupMs / 1000} s warm-up per mode (c=10); mock with 20 tokens per answer; ${pinned ? 'gateway pinned to CPU 1, load generator + mock on CPU 0' : 'no CPU pinning'}; Node ${process.version}, ${os.cpus().length} CPUs (load average ${os.loadavg()[0].toFixed(1)}).`,
+    'Latency ms = full response time seen by the client (streaming: to the last byte); TTFB = first body byte; + = gateway minus direct.',
+    `Gateway: started in ${fmtInt(startupMs)} ms, idle RSS ${fmtInt(idle?.rss)} MB, peak RSS (VmHWM) ${fmtInt(peakMB)} MB.`,
+    '',
+    table,
+    '',
+    '| goal (issue 4 item 9) | measured | target | |',
+    '| --- | ---: | ---: | --- |',
+    ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const outDir = path.join(ROOT, 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const serializable = rows.map((row) => ({ ...row }));
+  writeFileSync(
+    file,
+    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs, idleRssMB: idle?.rss, peakRssMB: peakMB, rows: serializable, goals: goalList, failures }, null, 2)}\n`,
+  );
+  log(`results: ${path.relative(ROOT, file)}`);
+  if (failures.length > 0) {
+    log(`FAILED: ${failures.join('; ')}`);
+    return { exitCode: 1 };
+  }
+  return { exitCode: 0 };
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  ({ exitCode }) => {
+    process.exitCode = exitCode;
+  },
+  async (error) => {
+    log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll();
+    process.exitCode = 2;
+  },
+);

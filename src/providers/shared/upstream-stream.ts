@@ -1,0 +1,217 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import { decodeText } from './upstream-text.js';
+import { bodyChunks, discardBody, networkError, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
+
+/** An upstream answer whose body is read as it arrives (Server-Sent Events). */
+export interface UpstreamStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body's chunks in order (read once); throws the error that broke the body off. */
+  chunks: AsyncIterable<Uint8Array>;
+  /** The whole body as text, for an error status; undefined when it could not be read (as readErrorBody). */
+  text(): Promise<string | undefined>;
+  /** After the content was read to its end (the last event): as releaseBody. */
+  release(): void;
+  /** Stops reading; aborts the upstream request if its answer is not complete (as discardBody). */
+  discard(): void;
+}
+
+/** Bytes buffered before the upstream socket is paused (undici's response stream default). */
+const STREAM_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * sendUpstream for an answer read as it arrives: the same request, timeouts, abort signal and
+ * errors, but on undici's dispatcher with a small handler that queues the body's chunks, instead
+ * of a response stream and its async iterator per call (which cost more than the parsing of the
+ * events for a short SSE answer). Backpressure: the socket is paused while 64 KiB wait unread.
+ */
+export async function sendUpstreamForStream(call: UpstreamRequest): Promise<UpstreamStream> {
+  const target = parseTarget(call.url);
+  if (!target) {
+    const response = await sendUpstream(call);
+    const { body } = response;
+    return {
+      status: response.status,
+      headers: response.headers,
+      chunks: bodyChunks(body),
+      text: () => body.text().catch(() => undefined),
+      release: () => releaseBody(body),
+      discard: () => discardBody(body),
+    };
+  }
+  try {
+    return await new Promise<UpstreamStream>((resolve, reject) => {
+      call.dispatcher.dispatch(
+        {
+          origin: target.origin,
+          path: target.path,
+          method: call.method ?? 'POST',
+          headers: call.body === undefined ? call.headers : { 'content-type': 'application/json', ...call.headers },
+          body: call.body === undefined ? null : JSON.stringify(call.body),
+          headersTimeout: call.timeouts.firstByteMs,
+          bodyTimeout: call.timeouts.idleMs,
+        },
+        new StreamHandler(call.signal, resolve, reject),
+      );
+    });
+  } catch (error) {
+    throw networkError(call.provider, error, call.signal);
+  }
+}
+
+/** Queues one answer's body for its reader (see sendUpstreamForStream). */
+class StreamHandler implements Dispatcher.DispatchHandler {
+  readonly #signal: AbortSignal;
+  #resolve: ((stream: UpstreamStream) => void) | undefined;
+  readonly #reject: (error: unknown) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  readonly #queue: Buffer[] = [];
+  #queued = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #dropped = false;
+  /** The reader waiting for the next chunk, end or error. */
+  #wake: (() => void) | undefined;
+  #listening = false;
+  readonly #onAbort = (): void => {
+    this.#abort(this.#signal.reason ?? new undiciErrors.RequestAbortedError());
+  };
+
+  constructor(signal: AbortSignal, resolve: (stream: UpstreamStream) => void, reject: (error: unknown) => void) {
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (!signal.aborted) {
+      signal.addEventListener('abort', this.#onAbort);
+      this.#listening = true;
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#signal.aborted) this.#onAbort();
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200 || !this.#resolve) return; // 1xx: informational, the answer follows
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve({
+      status: statusCode,
+      headers,
+      chunks: { [Symbol.asyncIterator]: () => this.#iterator() },
+      text: () => this.#text(),
+      release: () => this.#release(),
+      discard: () => this.#discard(),
+    });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#dropped) return;
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued >= STREAM_HIGH_WATER_MARK) controller.pause();
+    this.#wakeReader();
+  }
+
+  onResponseEnd(): void {
+    this.#ended = true;
+    this.#stopListening();
+    this.#wakeReader();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#stopListening();
+    if (this.#resolve) {
+      this.#resolve = undefined;
+      this.#reject(error);
+      return;
+    }
+    this.#error = error;
+    this.#wakeReader();
+  }
+
+  #iterator(): AsyncIterator<Uint8Array> {
+    return {
+      next: async (): Promise<IteratorResult<Uint8Array>> => {
+        for (;;) {
+          const chunk = this.#queue.shift();
+          if (chunk !== undefined) {
+            this.#queued -= chunk.length;
+            if (this.#queued < STREAM_HIGH_WATER_MARK && this.#controller?.paused) this.#controller.resume();
+            return { done: false, value: chunk };
+          }
+          if (this.#error) throw this.#error;
+          if (this.#ended || this.#dropped) return { done: true, value: undefined };
+          await new Promise<void>((resolve) => {
+            this.#wake = resolve;
+          });
+        }
+      },
+      // Stopping early leaves the answer as it is: release() or discard() decides.
+      return: (): Promise<IteratorResult<Uint8Array>> => Promise.resolve({ done: true, value: undefined }),
+    };
+  }
+
+  async #text(): Promise<string | undefined> {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    try {
+      for await (const chunk of { [Symbol.asyncIterator]: () => this.#iterator() }) {
+        chunks.push(chunk as Buffer);
+        length += chunk.length;
+      }
+    } catch {
+      return undefined;
+    }
+    return decodeText(chunks, length);
+  }
+
+  #release(): void {
+    if (this.#finished()) return this.#drop();
+    // The rest (usually just the end of the body) may still be on its way: let it come, unread.
+    this.#drop();
+    setImmediate(() => {
+      if (!this.#finished()) this.#abort(new undiciErrors.RequestAbortedError());
+    });
+  }
+
+  #discard(): void {
+    if (!this.#finished()) this.#abort(new undiciErrors.RequestAbortedError());
+    this.#drop();
+  }
+
+  #finished(): boolean {
+    return this.#ended || this.#error !== undefined;
+  }
+
+  /** Forgets what is queued and what still arrives; the socket is not held paused for it. */
+  #drop(): void {
+    this.#dropped = true;
+    this.#queue.length = 0;
+    this.#queued = 0;
+    if (this.#controller?.paused) this.#controller.resume();
+    this.#wakeReader();
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#finished()) return;
+    this.#controller?.abort(reason instanceof Error ? reason : new undiciErrors.RequestAbortedError());
+  }
+
+  #wakeReader(): void {
+    const wake = this.#wake;
+    if (wake) {
+      this.#wake = undefined;
+      wake();
+    }
+  }
+
+  #stopListening(): void {
+    if (this.#listening) {
+      this.#listening = false;
+      this.#signal.removeEventListener('abort', this.#onAbort);
+    }
+  }
+}
