@@ -1,12 +1,16 @@
 import { once } from 'node:events';
-import { hashApiKey, importedKeyPrefix } from '../../crypto/api-key.js';
-import { migrate } from '../../db/migrate.js';
-import { openEmbeddedDb } from '../../db/pglite-adapter.js';
+import { createEnvCredentialResolver } from '../../credentials/env-credentials.js';
 import { SwitchboardError } from '../../errors.js';
+import { defaultProviderDeps } from '../../providers/shared/provider-deps.js';
+import { ApiKeyIndex } from '../../registry/api-key-index.js';
+import type { ConfigSnapshot } from '../../registry/config-snapshot.js';
+import { loadProviderClasses } from '../../registry/load-provider-classes.js';
+import { buildRegistry } from '../../registry/provider-loader.js';
 import { createGateway } from '../../server/app.js';
-import { createSwitchboard } from '../../service/switchboard.js';
-import { print, type Command } from '../cli-context.js';
+import { AIService } from '../../service/ai-service.js';
+import { print, printJson, type Command } from '../cli-context.js';
 import { parseOptions, requireOption } from '../parse-options.js';
+import { benchConfigFromChild, materializeBenchConfig } from './bench-config.js';
 
 export const benchServeCommand: Command = {
   name: 'bench-serve',
@@ -14,9 +18,10 @@ export const benchServeCommand: Command = {
   usage: [
     'Usage: switchboard bench-serve --port <P> --upstream <URL ending in /v1> --key <K> [--host 127.0.0.1] [--quiet]',
     '',
-    'Starts the gateway on a fresh in-memory embedded database where the seeded openai provider',
-    '(models gpt-4o-mini, text-embedding-3-small, …) points at --upstream, and --key is accepted as',
-    "the API key of a project 'bench'. Nothing is written to disk. --quiet turns off the request log.",
+    'Builds a fresh in-memory embedded database (in a short-lived child process) where the seeded',
+    'openai provider (models gpt-4o-mini, text-embedding-3-small, …) points at --upstream and --key is',
+    "accepted as the API key of a project 'bench', loads it into the registry, and serves it: no live",
+    'changes, nothing written to disk, upstream key from env. --quiet turns off the request log.',
   ].join('\n'),
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -25,35 +30,41 @@ export const benchServeCommand: Command = {
       key: { type: 'string' },
       host: { type: 'string' },
       quiet: { type: 'boolean' },
+      materialize: { type: 'boolean' },
     });
-    const port = Number(requireOption(values.port, '--port'));
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchboardError('invalid_request', '--port must be 0-65535');
     const upstream = requireOption(values.upstream, '--upstream');
     if (!/^https?:\/\//.test(upstream)) throw new SwitchboardError('invalid_request', '--upstream must be an http(s) URL');
     const key = requireOption(values.key, '--key');
-    const host = values.host ?? '127.0.0.1';
+    if (values.materialize) {
+      printJson(context, await materializeBenchConfig(upstream, key));
+      return 0;
+    }
+    const port = Number(requireOption(values.port, '--port'));
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchboardError('invalid_request', '--port must be 0-65535');
 
-    const db = await openEmbeddedDb();
-    await migrate(db);
-    await db.query(`update public.ai_providers set api_base_url = $1 where name = 'openai'`, [upstream]);
-    await db.query(`insert into public.projects (name) values ('bench')`);
-    await db.query(
-      `insert into public.api_keys (project_id, name, prefix, key_hash) select id, 'bench', $1, $2 from public.projects where name = 'bench'`,
-      [importedKeyPrefix(key), hashApiKey(key)],
-    );
-    const switchboard = await createSwitchboard({ db, migrate: false, env: { OPENAI_API_KEY: 'sk-bench-upstream' }, pollMs: 0 });
+    const rows = await benchConfigFromChild(upstream, key);
+    const deps = defaultProviderDeps();
+    const classes = await loadProviderClasses(context.config.providersDir);
+    const snapshot: ConfigSnapshot = {
+      version: rows.version,
+      registry: buildRegistry(rows.providers, rows.models, rows.version, { classes, deps }),
+      apiKeys: new ApiKeyIndex(rows.apiKeys),
+    };
+    const service = new AIService({
+      registry: () => snapshot.registry,
+      credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
+    });
     const gateway = createGateway({
-      service: switchboard.service,
-      snapshot: () => switchboard.watcher.snapshot,
+      service,
+      snapshot: () => snapshot,
       config: context.config,
       ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
     });
-    const address = await gateway.listen(port, host);
+    const address = await gateway.listen(port, values.host ?? '127.0.0.1');
     print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}`);
     await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
     await gateway.close();
-    await switchboard.close();
-    await db.close();
+    await deps.dispatcher.close();
     return 0;
   },
 };
