@@ -48,7 +48,7 @@ export async function sendUpstream(call: UpstreamRequest): Promise<UpstreamRespo
   }
 }
 
-interface Target {
+export interface Target {
   origin: string;
   path: string;
 }
@@ -181,3 +181,33 @@ export function releaseBody(body: UpstreamResponse['body']): void {
 }
 
 function ignoreError(): void {}
+
+/**
+ * Sends `call` to an already-parsed `target` through the dispatcher with a custom handler (no
+ * response stream per call), resolving with what the handler produces. Failures map like
+ * sendUpstream's.
+ */
+export async function dispatchUpstream<T>(
+  call: UpstreamRequest,
+  target: Target,
+  handler: (resolve: (value: T) => void, reject: (error: unknown) => void) => Dispatcher.DispatchHandler,
+): Promise<T> {
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      call.dispatcher.dispatch(
+        {
+          origin: target.origin,
+          path: target.path,
+          method: call.method ?? 'POST',
+          headers: call.body === undefined ? call.headers : { 'content-type': 'application/json', ...call.headers },
+          body: call.body === undefined ? null : JSON.stringify(call.body),
+          headersTimeout: call.timeouts.firstByteMs,
+          bodyTimeout: call.timeouts.idleMs,
+        },
+        handler(resolve, reject),
+      );
+    });
+  } catch (error) {
+    throw networkError(call.provider, error, call.signal);
+  }
+}

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { decodeText } from './upstream-text.js';
-import { bodyChunks, discardBody, networkError, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
+import { bodyChunks, discardBody, dispatchUpstream, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
 
 /** An upstream answer whose body is read as it arrives (Server-Sent Events). */
 export interface UpstreamStream {
@@ -40,24 +40,7 @@ export async function sendUpstreamForStream(call: UpstreamRequest): Promise<Upst
       discard: () => discardBody(body),
     };
   }
-  try {
-    return await new Promise<UpstreamStream>((resolve, reject) => {
-      call.dispatcher.dispatch(
-        {
-          origin: target.origin,
-          path: target.path,
-          method: call.method ?? 'POST',
-          headers: call.body === undefined ? call.headers : { 'content-type': 'application/json', ...call.headers },
-          body: call.body === undefined ? null : JSON.stringify(call.body),
-          headersTimeout: call.timeouts.firstByteMs,
-          bodyTimeout: call.timeouts.idleMs,
-        },
-        new StreamHandler(call.signal, resolve, reject),
-      );
-    });
-  } catch (error) {
-    throw networkError(call.provider, error, call.signal);
-  }
+  return dispatchUpstream<UpstreamStream>(call, target, (resolve, reject) => new StreamHandler(call.signal, resolve, reject));
 }
 
 /** Queues one answer's body for its reader (see sendUpstreamForStream). */

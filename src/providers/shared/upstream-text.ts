@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
-import { networkError, parseTarget, sendUpstream, type UpstreamRequest } from './http.js';
+import { dispatchUpstream, networkError, parseTarget, sendUpstream, type UpstreamRequest } from './http.js';
 
 /** A whole upstream answer. */
 export interface UpstreamText {
@@ -34,24 +34,7 @@ export async function sendUpstreamForText(call: UpstreamRequest): Promise<Upstre
       throw networkError(call.provider, error, call.signal);
     }
   }
-  try {
-    return await new Promise<UpstreamText>((resolve, reject) => {
-      call.dispatcher.dispatch(
-        {
-          origin: target.origin,
-          path: target.path,
-          method: call.method ?? 'POST',
-          headers: call.body === undefined ? call.headers : { 'content-type': 'application/json', ...call.headers },
-          body: call.body === undefined ? null : JSON.stringify(call.body),
-          headersTimeout: call.timeouts.firstByteMs,
-          bodyTimeout: call.timeouts.idleMs,
-        },
-        new TextHandler(call.signal, resolve, reject),
-      );
-    });
-  } catch (error) {
-    throw networkError(call.provider, error, call.signal);
-  }
+  return dispatchUpstream<UpstreamText>(call, target, (resolve, reject) => new TextHandler(call.signal, resolve, reject));
 }
 
 /** Collects one answer (see sendUpstreamForText); aborts the request when `signal` does. */
