@@ -11,12 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import pg from 'pg';
 import { main } from '../../src/cli/main.js';
 import type { Db } from '../../src/db/db.js';
 import { openEmbeddedDb, type EmbeddedDb } from '../../src/db/pglite-adapter.js';
 import { openPostgresDb } from '../../src/db/postgres-adapter.js';
-import { createEmbeddedTestDb, createTestDb, postgresUrl, withDatabase } from '../helpers/test-db.js';
+import { createEmbeddedTestDb, createTestDb, postgresUrl, withAdmin, withDatabase } from '../helpers/test-db.js';
 
 export interface CliResult {
   code: number;
@@ -117,16 +116,5 @@ export async function withTargetDb<T>(target: CliTarget, work: (db: Db) => Promi
     return await work(db);
   } finally {
     await db.close();
-  }
-}
-
-async function withAdmin<T>(url: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: url });
-  admin.on('error', () => undefined);
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
   }
 }

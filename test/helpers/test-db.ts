@@ -158,7 +158,8 @@ async function prepareTemplate(url: string): Promise<string> {
   return template;
 }
 
-async function withAdmin<T>(url: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a short-lived admin connection to `url` (create/drop database and the like). */
+export async function withAdmin<T>(url: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: url });
   admin.on('error', () => undefined);
   await admin.connect();
