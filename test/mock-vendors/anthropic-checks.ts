@@ -1,0 +1,188 @@
+/** Request checks of the Anthropic mock (anthropic.ts), as the real Messages API applies them. */
+
+export type Json = Record<string, unknown>;
+export type Block = Json & { type: string };
+export interface Message {
+  role: 'user' | 'assistant';
+  content: Block[];
+}
+
+export const versions = ['2023-06-01', '2026-10-21'];
+export const topLevelKeys = new Set([
+  'model', 'max_tokens', 'messages', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p',
+  'top_k', 'tools', 'tool_choice', 'thinking', 'service_tier', 'output_config', 'container', 'mcp_servers',
+  'context_management',
+]);
+export const samplingKeys = ['temperature', 'top_p', 'top_k'];
+export const blockKeys: Record<string, string[]> = {
+  text: ['type', 'text', 'cache_control', 'citations'],
+  image: ['type', 'source', 'cache_control'],
+  tool_use: ['type', 'id', 'name', 'input', 'cache_control'],
+  tool_result: ['type', 'tool_use_id', 'content', 'is_error', 'cache_control'],
+};
+export const toolKeys = new Set(['name', 'description', 'input_schema', 'cache_control', 'strict', 'type']);
+export const errorTypeForStatus: Record<number, [string, string]> = {
+  400: ['invalid_request_error', 'Invalid request'],
+  401: ['authentication_error', 'invalid x-api-key'],
+  402: ['billing_error', 'Your credit balance is too low to access the Anthropic API.'],
+  403: ['permission_error', 'Your API key does not have permission to use the specified resource.'],
+  404: ['not_found_error', 'Not Found'],
+  413: ['request_too_large', 'Request exceeds the maximum allowed number of bytes.'],
+  429: ['rate_limit_error', 'This request would exceed the rate limit for your organization.'],
+  500: ['api_error', 'Internal server error'],
+  504: ['timeout_error', 'Request timed out'],
+  529: ['overloaded_error', 'Overloaded'],
+};
+
+export class RequestError extends Error {}
+
+export function checkMessagesRequest(raw: unknown, version: string): { body: Json; messages: Message[] } {
+  if (!isRecord(raw)) throw new RequestError('body: Input should be a valid dictionary');
+  for (const key of Object.keys(raw)) {
+    if (!topLevelKeys.has(key) || (version === '2026-10-21' && samplingKeys.includes(key))) {
+      throw new RequestError(`${key}: Extra inputs are not permitted`);
+    }
+  }
+  if (typeof raw['model'] !== 'string') throw new RequestError('model: Field required');
+  if (raw['max_tokens'] === undefined) throw new RequestError('max_tokens: Field required');
+  if (!Number.isInteger(raw['max_tokens']) || (raw['max_tokens'] as number) < 1) {
+    throw new RequestError('max_tokens: Input should be a valid integer greater than or equal to 1');
+  }
+  if (raw['temperature'] !== undefined && !(typeof raw['temperature'] === 'number' && raw['temperature'] >= 0 && raw['temperature'] <= 1)) {
+    throw new RequestError('temperature: Input should be less than or equal to 1');
+  }
+  if (raw['metadata'] !== undefined) {
+    if (!isRecord(raw['metadata'])) throw new RequestError('metadata: Input should be a valid dictionary');
+    for (const key of Object.keys(raw['metadata'])) {
+      if (key !== 'user_id') throw new RequestError(`metadata.${key}: Extra inputs are not permitted`);
+    }
+  }
+  const stops = raw['stop_sequences'];
+  if (stops !== undefined && (!Array.isArray(stops) || stops.some((stop) => typeof stop !== 'string' || stop.trim() === ''))) {
+    throw new RequestError('stop_sequences: each stop sequence must be a string containing non-whitespace characters');
+  }
+  checkTools(raw);
+  if (!Array.isArray(raw['messages'])) throw new RequestError('messages: Field required');
+  if (raw['messages'].length === 0) throw new RequestError('messages: at least one message is required');
+  const messages = mergeMessages(raw['messages']);
+  checkToolPairing(messages);
+  return { body: raw, messages };
+}
+
+export function checkTools(raw: Json): void {
+  const tools = raw['tools'];
+  const names: string[] = [];
+  if (tools !== undefined) {
+    if (!Array.isArray(tools)) throw new RequestError('tools: Input should be a valid list');
+    tools.forEach((tool: unknown, index) => {
+      if (!isRecord(tool)) throw new RequestError(`tools.${index}: Input should be a valid dictionary`);
+      for (const key of Object.keys(tool)) {
+        if (!toolKeys.has(key)) throw new RequestError(`tools.${index}.custom.${key}: Extra inputs are not permitted`);
+      }
+      const name = tool['name'];
+      if (typeof name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(name)) {
+        throw new RequestError(`tools.${index}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`);
+      }
+      const schema = tool['input_schema'];
+      if (!isRecord(schema)) throw new RequestError(`tools.${index}.custom.input_schema: Field required`);
+      if (schema['type'] !== 'object') throw new RequestError(`tools.${index}.custom.input_schema.type: Input should be 'object'`);
+      names.push(name);
+    });
+  }
+  const choice = raw['tool_choice'];
+  if (choice === undefined) return;
+  if (!isRecord(choice) || !['auto', 'any', 'tool', 'none'].includes(String(choice['type']))) {
+    throw new RequestError("tool_choice: Input tag does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
+  }
+  const allowed = choice['type'] === 'none' ? ['type'] : choice['type'] === 'tool' ? ['type', 'name', 'disable_parallel_tool_use'] : ['type', 'disable_parallel_tool_use'];
+  for (const key of Object.keys(choice)) {
+    if (!allowed.includes(key)) throw new RequestError(`tool_choice.${String(choice['type'])}.${key}: Extra inputs are not permitted`);
+  }
+  if (choice['type'] === 'tool' && !names.includes(String(choice['name']))) {
+    throw new RequestError(`tool_choice: Tool '${String(choice['name'])}' not found in provided tools`);
+  }
+}
+
+/** Checks each message and merges consecutive same-role ones, as the API does. */
+export function mergeMessages(input: unknown[]): Message[] {
+  const merged: Message[] = [];
+  input.forEach((raw, index) => {
+    if (!isRecord(raw)) throw new RequestError(`messages.${index}: Input should be a valid dictionary`);
+    const role = raw['role'];
+    if (role === 'system') {
+      throw new RequestError(
+        'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, not "system" as an input message role.',
+      );
+    }
+    if (role !== 'user' && role !== 'assistant') throw new RequestError(`messages.${index}.role: Input should be 'user' or 'assistant'`);
+    if (index === 0 && role !== 'user') throw new RequestError('messages: first message must use the "user" role');
+    const content = typeof raw['content'] === 'string' ? [{ type: 'text', text: raw['content'] }] : raw['content'];
+    if (!Array.isArray(content)) throw new RequestError(`messages.${index}.content: Field required`);
+    const blocks = content.map((block: unknown, blockIndex) => checkBlock(block, role, `messages.${index}.content.${blockIndex}`));
+    const last = merged[merged.length - 1];
+    if (last !== undefined && last.role === role) last.content.push(...blocks);
+    else merged.push({ role, content: blocks });
+  });
+  return merged;
+}
+
+export function checkBlock(block: unknown, role: 'user' | 'assistant', path: string): Block {
+  if (!isRecord(block) || typeof block['type'] !== 'string') throw new RequestError(`${path}: Input should be a valid dictionary`);
+  const type = block['type'];
+  const keys = blockKeys[type];
+  if (keys === undefined) throw new RequestError(`${path}.type: Input tag '${type}' found using 'type' does not match any of the expected tags`);
+  for (const key of Object.keys(block)) {
+    if (!keys.includes(key)) throw new RequestError(`${path}.${type}.${key}: Extra inputs are not permitted`);
+  }
+  if (type === 'text' && (typeof block['text'] !== 'string' || block['text'] === '')) {
+    throw new RequestError('messages: text content blocks must be non-empty');
+  }
+  if (type === 'image') {
+    const source = block['source'];
+    const valid =
+      isRecord(source) &&
+      ((source['type'] === 'base64' && typeof source['media_type'] === 'string' && typeof source['data'] === 'string') ||
+        (source['type'] === 'url' && typeof source['url'] === 'string'));
+    if (!valid) throw new RequestError(`${path}.image.source: Input should be a valid base64 or url image source`);
+  }
+  if (type === 'tool_use') {
+    if (role !== 'assistant') throw new RequestError(`${path}: tool_use blocks are only allowed in assistant messages`);
+    if (typeof block['id'] !== 'string' || typeof block['name'] !== 'string' || !isRecord(block['input'])) {
+      throw new RequestError(`${path}.tool_use.input: Input should be a valid dictionary`);
+    }
+  }
+  if (type === 'tool_result') {
+    if (role !== 'user') throw new RequestError(`${path}: tool_result blocks are only allowed in user messages`);
+    if (typeof block['tool_use_id'] !== 'string') throw new RequestError(`${path}.tool_result.tool_use_id: Field required`);
+  }
+  return block as Block;
+}
+
+export function checkToolPairing(messages: Message[]): void {
+  messages.forEach((message, index) => {
+    if (message.role === 'user') {
+      const previous = messages[index - 1];
+      const offered = new Set(previous?.content.filter((block) => block.type === 'tool_use').map((block) => String(block['id'])));
+      message.content.forEach((block, blockIndex) => {
+        if (block.type === 'tool_result' && !offered.has(String(block['tool_use_id']))) {
+          throw new RequestError(
+            `messages.${index}.content.${blockIndex}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block['tool_use_id'])}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+          );
+        }
+      });
+      return;
+    }
+    const ids = message.content.filter((block) => block.type === 'tool_use').map((block) => String(block['id']));
+    const answered = new Set(messages[index + 1]?.content.filter((block) => block.type === 'tool_result').map((block) => String(block['tool_use_id'])));
+    const missing = ids.filter((id) => !answered.has(id));
+    if (missing.length > 0) {
+      throw new RequestError(
+        `messages.${index + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+      );
+    }
+  });
+}
+
+export function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
