@@ -53,6 +53,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       stdin: io.stdin ?? process.stdin,
     };
     const [name, ...args] = rest;
+    const helpTopic = name === 'help' ? commands.find((candidate) => candidate.name === args[0]) : undefined;
+    if (helpTopic) {
+      context.stdout.write(`${helpTopic.usage}\n`);
+      return 0;
+    }
     if (name === undefined || name === 'help') {
       // Asked for: help on stdout, exit 0. No command at all is a usage error: help on stderr, exit 1.
       const asked = name === 'help' || globals.help;

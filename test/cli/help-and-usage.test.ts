@@ -53,7 +53,7 @@ describe('switchboard --help and usage errors', () => {
 
   test('every command answers --help (before or after its arguments) with its usage', async () => {
     for (const command of commands) {
-      for (const args of [[command.name, '--help'], ['--help', command.name], [command.name, 'list', '-h']]) {
+      for (const args of [[command.name, '--help'], ['--help', command.name], [command.name, 'list', '-h'], ['help', command.name]]) {
         const result = await runCli(args, { env });
         assert.equal(result.code, 0, args.join(' '));
         assert.equal(result.stderr, '');
