@@ -25,7 +25,15 @@ export const lockFileName = 'switchboard.lock';
  * `database_locked`; a stale one (its pid is gone) or an unreadable one is taken over.
  */
 export function acquireDataDirLock(dataDir: string, extra: Record<string, unknown> = {}): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new DatabaseError('database_unavailable', `cannot use ${dataDir} as the embedded database directory (${code}); set SWITCHBOARD_DATA_DIR or --data-dir to a writable directory`, {
+      cause: error,
+      isRetryable: false,
+    });
+  }
   const file = path.join(dataDir, lockFileName);
   const info: DataDirLockInfo = { ...extra, pid: process.pid, startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt += 1) {

@@ -73,3 +73,23 @@ describe('embedded data dir lock', () => {
   });
 });
 
+
+describe('an unusable data dir', () => {
+  test('is a clear database_unavailable error naming the directory, before PGlite starts', async () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'sb-notdir-'));
+    try {
+      const file = path.join(scratch, 'a-file');
+      writeFileSync(file, 'not a directory');
+      const dataDir = path.join(file, 'db');
+      await assert.rejects(openEmbeddedDb({ dataDir }), (error: unknown) => {
+        assert.ok(error instanceof DatabaseError);
+        assert.equal(error.code, 'database_unavailable');
+        assert.ok(error.message.includes(dataDir), error.message);
+        assert.match(error.message, /ENOTDIR/);
+        return true;
+      });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
