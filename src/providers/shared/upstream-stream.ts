@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
+import { SignalBoundHandler } from './signal-bound-handler.js';
 import { decodeText } from './upstream-text.js';
 import { bodyChunks, discardBody, dispatchUpstream, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
 
@@ -44,11 +45,9 @@ export async function sendUpstreamForStream(call: UpstreamRequest): Promise<Upst
 }
 
 /** Queues one answer's body for its reader (see sendUpstreamForStream). */
-class StreamHandler implements Dispatcher.DispatchHandler {
-  readonly #signal: AbortSignal;
+class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHandler {
   #resolve: ((stream: UpstreamStream) => void) | undefined;
   readonly #reject: (error: unknown) => void;
-  #controller: Dispatcher.DispatchController | undefined;
   readonly #queue: Buffer[] = [];
   #queued = 0;
   #ended = false;
@@ -56,24 +55,11 @@ class StreamHandler implements Dispatcher.DispatchHandler {
   #dropped = false;
   /** The reader waiting for the next chunk, end or error. */
   #wake: (() => void) | undefined;
-  #listening = false;
-  readonly #onAbort = (): void => {
-    this.#abort(this.#signal.reason ?? new undiciErrors.RequestAbortedError());
-  };
 
   constructor(signal: AbortSignal, resolve: (stream: UpstreamStream) => void, reject: (error: unknown) => void) {
-    this.#signal = signal;
+    super(signal);
     this.#resolve = resolve;
     this.#reject = reject;
-    if (!signal.aborted) {
-      signal.addEventListener('abort', this.#onAbort);
-      this.#listening = true;
-    }
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#signal.aborted) this.#onAbort();
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -100,12 +86,12 @@ class StreamHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#ended = true;
-    this.#stopListening();
+    this.stopListening();
     this.#wakeReader();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#stopListening();
+    this.stopListening();
     if (this.#resolve) {
       this.#resolve = undefined;
       this.#reject(error);
@@ -122,7 +108,7 @@ class StreamHandler implements Dispatcher.DispatchHandler {
           const chunk = this.#queue.shift();
           if (chunk !== undefined) {
             this.#queued -= chunk.length;
-            if (this.#queued < STREAM_HIGH_WATER_MARK && this.#controller?.paused) this.#controller.resume();
+            if (this.#queued < STREAM_HIGH_WATER_MARK && this.controller?.paused) this.controller.resume();
             return { done: false, value: chunk };
           }
           if (this.#error) throw this.#error;
@@ -156,12 +142,12 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     // The rest (usually just the end of the body) may still be on its way: let it come, unread.
     this.#drop();
     setImmediate(() => {
-      if (!this.#finished()) this.#abort(new undiciErrors.RequestAbortedError());
+      if (!this.#finished()) this.abortRequest(new undiciErrors.RequestAbortedError());
     });
   }
 
   #discard(): void {
-    if (!this.#finished()) this.#abort(new undiciErrors.RequestAbortedError());
+    if (!this.#finished()) this.abortRequest(new undiciErrors.RequestAbortedError());
     this.#drop();
   }
 
@@ -174,13 +160,13 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     this.#dropped = true;
     this.#queue.length = 0;
     this.#queued = 0;
-    if (this.#controller?.paused) this.#controller.resume();
+    if (this.controller?.paused) this.controller.resume();
     this.#wakeReader();
   }
 
-  #abort(reason: unknown): void {
-    if (this.#finished()) return;
-    this.#controller?.abort(reason instanceof Error ? reason : new undiciErrors.RequestAbortedError());
+  /** A complete answer is not aborted (its connection stays reusable). */
+  protected override abortRequest(reason: unknown): void {
+    if (!this.#finished()) super.abortRequest(reason);
   }
 
   #wakeReader(): void {
@@ -188,13 +174,6 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     if (wake) {
       this.#wake = undefined;
       wake();
-    }
-  }
-
-  #stopListening(): void {
-    if (this.#listening) {
-      this.#listening = false;
-      this.#signal.removeEventListener('abort', this.#onAbort);
     }
   }
 }

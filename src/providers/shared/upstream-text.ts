@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { SignalBoundHandler } from './signal-bound-handler.js';
 import { dispatchUpstream, networkError, parseTarget, sendUpstream, type UpstreamRequest } from './http.js';
 
 /** A whole upstream answer. */
@@ -38,34 +39,18 @@ export async function sendUpstreamForText(call: UpstreamRequest): Promise<Upstre
 }
 
 /** Collects one answer (see sendUpstreamForText); aborts the request when `signal` does. */
-class TextHandler implements Dispatcher.DispatchHandler {
-  readonly #signal: AbortSignal;
+class TextHandler extends SignalBoundHandler implements Dispatcher.DispatchHandler {
   readonly #resolve: (answer: UpstreamText) => void;
   readonly #reject: (error: unknown) => void;
-  #controller: Dispatcher.DispatchController | undefined;
   #status = 0;
   #headers: IncomingHttpHeaders = {};
   #chunks: Buffer[] = [];
   #length = 0;
-  #listening = false;
-  readonly #onAbort = (): void => {
-    this.#controller?.abort(this.#signal.reason ?? new undiciErrors.RequestAbortedError());
-  };
 
   constructor(signal: AbortSignal, resolve: (answer: UpstreamText) => void, reject: (error: unknown) => void) {
-    this.#signal = signal;
+    super(signal);
     this.#resolve = resolve;
     this.#reject = reject;
-    if (!signal.aborted) {
-      signal.addEventListener('abort', this.#onAbort);
-      this.#listening = true;
-    }
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    // Aborted while queued: nothing has been written yet, and nothing will be.
-    if (this.#signal.aborted) this.#onAbort();
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -80,22 +65,15 @@ class TextHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.#stopListening();
+    this.stopListening();
     this.#resolve({ status: this.#status, headers: this.#headers, text: decodeText(this.#chunks, this.#length) });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#stopListening();
+    this.stopListening();
     // An error status whose body broke off: the status still counts (readErrorBody gives undefined).
     if (this.#status >= 300) this.#resolve({ status: this.#status, headers: this.#headers, text: undefined });
     else this.#reject(error);
-  }
-
-  #stopListening(): void {
-    if (this.#listening) {
-      this.#listening = false;
-      this.#signal.removeEventListener('abort', this.#onAbort);
-    }
   }
 }
 
