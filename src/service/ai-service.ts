@@ -63,11 +63,12 @@ export class AIService {
 
   async chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
     const { model, provider } = this.resolve(request.model);
-    validateChatRequest({ ...request, model: model.modelId }, model, false);
+    const providerRequest: ChatRequest = { ...request, model: model.modelId };
+    validateChatRequest(providerRequest, model, false);
     const credential = await this.#credentials.resolve(context.projectId, provider);
     const started = performance.now();
     const response = await provider.provider.chat(
-      { ...request, model: model.modelId },
+      providerRequest,
       { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
     );
     return { response, route: { model, provider, upstreamMs: performance.now() - started } };
@@ -79,11 +80,12 @@ export class AIService {
    */
   async stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
     const { model, provider } = this.resolve(request.model);
-    validateChatRequest({ ...request, model: model.modelId }, model, true);
+    const providerRequest: ChatRequest = { ...request, model: model.modelId };
+    validateChatRequest(providerRequest, model, true);
     const credential = await this.#credentials.resolve(context.projectId, provider);
     const started = performance.now();
     const parts = provider.provider.stream(
-      { ...request, model: model.modelId },
+      providerRequest,
       { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
     );
     const iterator = parts[Symbol.asyncIterator]();
