@@ -31,6 +31,8 @@ function encodeToolCalls(calls: readonly ToolCall[]): { id: string; type: 'funct
 /**
  * The `chat.completion` object. `model` is the public model name the client asked for, not the
  * vendor's identifier. `tool_calls` appears only when there are calls, as in OpenAI's answers.
+ * `system_fingerprint` is the vendor's own when it sent one and absent otherwise: OpenAI's schema
+ * types it as an optional string, so `null` would break strict clients and an invented value would lie.
  */
 export function encodeChatCompletion(response: ChatResponse, publicModel: string): Record<string, unknown> {
   return {
@@ -50,6 +52,6 @@ export function encodeChatCompletion(response: ChatResponse, publicModel: string
       finish_reason: choice.finishReason,
     })),
     usage: encodeUsage(response.usage),
-    system_fingerprint: null,
+    ...(response.systemFingerprint === undefined ? {} : { system_fingerprint: response.systemFingerprint }),
   };
 }

@@ -44,8 +44,13 @@ describe('encodeChatCompletion', () => {
         prompt_tokens_details: { cached_tokens: 0 },
         completion_tokens_details: { reasoning_tokens: 2 },
       },
-      system_fingerprint: null,
     });
+  });
+
+  it("sends the vendor's system_fingerprint as a string, and no key when there is none", () => {
+    const response = { id: 'x', model: 'v', created: 1, choices: [], usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 } };
+    assert.equal(encodeChatCompletion({ ...response, systemFingerprint: 'fp_1' }, 'm')['system_fingerprint'], 'fp_1');
+    assert.equal('system_fingerprint' in encodeChatCompletion(response, 'm'), false);
   });
 
   it('leaves tool_calls out when there are none', () => {

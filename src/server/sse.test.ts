@@ -24,7 +24,8 @@ describe('ChatChunkEncoder', () => {
       { type: 'finish', finishReason: 'stop', usage },
     ];
     const chunks = decode(parts.map((part) => encoder.encode(part)).join(''));
-    const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 100, model: 'public-model', system_fingerprint: null };
+    // No system_fingerprint key: the vendor sent none (never null, which OpenAI's schema forbids).
+    const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 100, model: 'public-model' };
     assert.deepEqual(chunks, [
       { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }], usage: null },
       { ...base, choices: [{ index: 0, delta: { content: 'He said "hi"\n' }, logprobs: null, finish_reason: null }], usage: null },
@@ -41,6 +42,17 @@ describe('ChatChunkEncoder', () => {
         },
       },
     ]);
+  });
+
+  it("passes the vendor's system_fingerprint through as a string on every chunk", () => {
+    const encoder = new ChatChunkEncoder('m', true);
+    const frames =
+      encoder.encode({ type: 'stream-start', id: 'x', model: 'v', created: 1, systemFingerprint: 'fp_abc' }) +
+      encoder.encode({ type: 'text-delta', text: 'hi' }) +
+      encoder.encode({ type: 'finish', finishReason: 'stop', usage });
+    const chunks = decode(frames) as Record<string, unknown>[];
+    assert.equal(chunks.length, 4);
+    for (const chunk of chunks) assert.equal(chunk['system_fingerprint'], 'fp_abc');
   });
 
   it('leaves usage out when not asked for', () => {

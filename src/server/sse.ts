@@ -38,7 +38,7 @@ export class ChatChunkEncoder {
   encode(part: StreamPart): string {
     switch (part.type) {
       case 'stream-start':
-        this.#start(part.id, part.created);
+        this.#start(part.id, part.created, part.systemFingerprint);
         return this.#choice('{"role":"assistant","content":"","refusal":null}', 'null');
       case 'text-delta':
         if (this.text !== undefined) this.text += part.text;
@@ -55,10 +55,12 @@ export class ChatChunkEncoder {
     }
   }
 
-  #start(id: string, created: number): void {
+  #start(id: string, created: number, systemFingerprint?: string): void {
+    // system_fingerprint: the vendor's, or absent (never null; see encodeChatCompletion).
+    const fingerprint = systemFingerprint === undefined ? '' : `"system_fingerprint":${JSON.stringify(systemFingerprint)},`;
     this.#prefix =
       `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},` +
-      `"model":${JSON.stringify(this.#publicModel)},"system_fingerprint":null,"choices":[`;
+      `"model":${JSON.stringify(this.#publicModel)},${fingerprint}"choices":[`;
   }
 
   #choice(delta: string, finishReason: string): string {

@@ -34,6 +34,7 @@ export function convertOpenAIResponse(response: OpenAIChatResponse, defaults: Re
       };
     }),
     usage: convertOpenAIUsage(response.usage),
+    ...(response.system_fingerprint ? { systemFingerprint: response.system_fingerprint } : {}),
   };
 }
 

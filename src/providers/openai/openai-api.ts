@@ -84,6 +84,7 @@ export const openAIChatResponseSchema = z.object({
     }),
   ),
   usage: openAIUsageSchema.nullish(),
+  system_fingerprint: z.string().nullish(),
 });
 export type OpenAIChatResponse = z.infer<typeof openAIChatResponseSchema>;
 
@@ -95,6 +96,7 @@ export interface OpenAIChunk {
   id?: string;
   created?: number;
   model?: string;
+  system_fingerprint?: unknown;
   choices?: {
     index?: number;
     delta?: {

@@ -49,6 +49,7 @@ describe('OpenAIProvider chat', () => {
       created: 1_767_225_600,
       choices: [{ index: 0, content: 'Echo: hello world', toolCalls: [], finishReason: 'stop' }],
       usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5, cachedInputTokens: 0, reasoningTokens: 0 },
+      systemFingerprint: 'fp_mock',
     });
   });
 

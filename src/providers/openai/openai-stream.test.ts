@@ -63,7 +63,7 @@ describe('OpenAIProvider stream', () => {
     assert.equal(body['n'], undefined);
     assert.equal(body['max_completion_tokens'], 50);
     assert.deepEqual(parts, [
-      { type: 'stream-start', id: parts[0]?.type === 'stream-start' ? parts[0].id : '', model: 'gpt-4o-mini', created: 1_767_225_600 },
+      { type: 'stream-start', id: parts[0]?.type === 'stream-start' ? parts[0].id : '', model: 'gpt-4o-mini', created: 1_767_225_600, systemFingerprint: 'fp_mock' },
       { type: 'text-delta', text: 'Echo:' },
       { type: 'text-delta', text: ' hello' },
       { type: 'text-delta', text: ' world' },
@@ -183,7 +183,7 @@ describe('OpenAI stream fixtures', () => {
     const server = await replay('stream-tool-calls.chunks.txt');
     try {
       const parts = await collect(createProvider(server.origin).stream({ model: 'gpt-4.1-mini', messages: [user('weather')] }, call()));
-      assert.deepEqual(parts[0], { type: 'stream-start', id: 'chatcmpl-BZt1aF3kQ8', model: 'gpt-4.1-mini-2025-04-14', created: 1748012400 });
+      assert.deepEqual(parts[0], { type: 'stream-start', id: 'chatcmpl-BZt1aF3kQ8', model: 'gpt-4.1-mini-2025-04-14', created: 1748012400, systemFingerprint: 'fp_6f2eabb9a5' });
       const calls = new Map<number, string>();
       for (const part of parts) {
         if (part.type === 'tool-call-delta') calls.set(part.toolCallIndex, (calls.get(part.toolCallIndex) ?? '') + part.argumentsDelta);
@@ -211,7 +211,7 @@ describe('OpenAI stream fixtures', () => {
     try {
       const parts = await collect(createProvider(server.origin).stream({ model: 'gpt-4o', messages: [user('story')] }, call()));
       assert.deepEqual(parts, [
-        { type: 'stream-start', id: 'chatcmpl-AzR9sKd2', model: 'gpt-4o-2024-11-20', created: 1748012500 },
+        { type: 'stream-start', id: 'chatcmpl-AzR9sKd2', model: 'gpt-4o-2024-11-20', created: 1748012500, systemFingerprint: 'fp_ee1d74bde0' },
         { type: 'text-delta', text: 'Once upon' },
         { type: 'finish', finishReason: 'content_filter', usage: { inputTokens: 12, outputTokens: 3, totalTokens: 15 } },
       ]);

@@ -126,6 +126,7 @@ function startPart(chunk: OpenAIChunk, defaults: ResponseDefaults): StreamPart {
     id: typeof chunk.id === 'string' && chunk.id !== '' ? chunk.id : `chatcmpl-${defaults.randomId()}`,
     model: typeof chunk.model === 'string' && chunk.model !== '' ? chunk.model : defaults.model,
     created: typeof chunk.created === 'number' && chunk.created > 0 ? chunk.created : defaults.created,
+    ...(typeof chunk.system_fingerprint === 'string' && chunk.system_fingerprint !== '' ? { systemFingerprint: chunk.system_fingerprint } : {}),
   };
 }
 

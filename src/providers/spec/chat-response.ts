@@ -52,4 +52,9 @@ export interface ChatResponse {
   created: number;
   choices: ChatChoice[];
   usage: Usage;
+  /**
+   * The vendor's backend configuration fingerprint (OpenAI's `system_fingerprint`), only when the
+   * vendor sent one as a non-empty string; never invented.
+   */
+  systemFingerprint?: string;
 }

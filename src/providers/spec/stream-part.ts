@@ -19,6 +19,8 @@ export interface StreamStartPart {
   model: string;
   /** Unix seconds. */
   created: number;
+  /** As `ChatResponse.systemFingerprint`: only when the vendor sent one. */
+  systemFingerprint?: string;
 }
 
 export interface TextDeltaPart {
