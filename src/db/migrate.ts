@@ -23,6 +23,35 @@ export const migrationLockKey = 7_206_531_188_202_611;
 
 const fileNamePattern = /^\d{14}_[a-z0-9_]+\.sql$/;
 
+/**
+ * The runner's bookkeeping table, created locked down: RLS on with no policy, and no grant to
+ * public or Supabase's API roles (which default privileges would otherwise hand it to), so nobody
+ * but its owner can record a fake migration. Installs that predate this get the same from the
+ * `harden_roles` migration.
+ */
+const createMigrationsTable = `
+  do $$
+  declare
+    grantee text;
+  begin
+    if to_regclass('public.switchboard_migrations') is not null then
+      return;
+    end if;
+    create table public.switchboard_migrations (
+      name text primary key,
+      checksum text not null,
+      applied_at timestamptz not null default now()
+    );
+    comment on table public.switchboard_migrations is 'Migration files applied by Switchboard (name and sha256 of each).';
+    alter table public.switchboard_migrations enable row level security;
+    revoke all on public.switchboard_migrations from public;
+    for grantee in select rolname from pg_catalog.pg_roles where rolname in ('anon', 'authenticated') loop
+      execute format('revoke all on public.switchboard_migrations from %I', grantee);
+    end loop;
+  end;
+  $$;
+`;
+
 /** `<package root>/supabase/migrations`: this file is `src/db/migrate.ts` or `dist/db/migrate.js`. */
 export function migrationsDirectory(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'supabase', 'migrations');
@@ -51,14 +80,7 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<{ a
   const files = await readMigrations(options.directory);
   await db.transaction(async (tx) => {
     await lock(tx);
-    await tx.exec(`
-      create table if not exists public.switchboard_migrations (
-        name text primary key,
-        checksum text not null,
-        applied_at timestamptz not null default now()
-      );
-      comment on table public.switchboard_migrations is 'Migration files applied by Switchboard (name and sha256 of each).';
-    `);
+    await tx.exec(createMigrationsTable);
   });
 
   const known = new Map(files.map((file) => [file.name, file]));

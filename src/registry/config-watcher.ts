@@ -55,6 +55,7 @@ export class ConfigWatcher {
   /** Loads the first snapshot, then starts listening and polling. */
   async start(): Promise<ConfigSnapshot> {
     this.#snapshot = await loadConfigSnapshot(this.#db, this.#options.loader);
+    this.#warnIfVersionUnreadable(undefined, this.#snapshot);
     if (this.#options.listen && !(await this.#subscribe())) this.#scheduleReconnect();
     if (this.#options.pollMs > 0) {
       this.#poll = setInterval(() => void this.#checkVersion(), this.#options.pollMs);
@@ -158,12 +159,23 @@ export class ConfigWatcher {
   async #reload(parts: ReadonlySet<SnapshotPart>): Promise<void> {
     try {
       const next = await loadConfigSnapshot(this.#db, this.#options.loader, this.#snapshot, parts);
+      this.#warnIfVersionUnreadable(this.#snapshot, next);
       this.#snapshot = next;
       for (const listener of this.#listeners) listener(next, parts);
       this.#log('info', 'configuration reloaded', { version: next.version, parts: [...parts] });
     } catch (error) {
       this.#log('error', `configuration reload failed; still serving version ${this.#snapshot?.version}: ${errorMessage(error)}`);
     }
+  }
+
+  /** Version 0 means the row is invisible to this role: say so once, when it starts. */
+  #warnIfVersionUnreadable(previous: ConfigSnapshot | undefined, next: ConfigSnapshot): void {
+    if (next.version !== 0 || previous?.version === 0) return;
+    this.#log(
+      'warn',
+      'the config version reads 0: this database role cannot read public.switchboard_config_version (row-level security or a missing grant); ' +
+        'the version poll will not see configuration changes and /readyz answers 503',
+    );
   }
 
   #log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {

@@ -38,6 +38,7 @@ const provider = new ScriptedProvider();
 const key = generateApiKey();
 const logs: Record<string, unknown>[] = [];
 let snapshotBroken = false;
+let versionZero = false;
 let logThrows = false;
 let gateway: Gateway;
 let origin: string;
@@ -87,7 +88,7 @@ before(async () => {
     service,
     snapshot: () => {
       if (snapshotBroken) throw new Error('no snapshot yet');
-      return fixed;
+      return versionZero ? { ...fixed, version: 0 } : fixed;
     },
     config: { ...loadConfig({}), shutdownTimeoutMs: 1000 },
     log: (line) => {
@@ -248,5 +249,20 @@ describe('gateway with a scripted provider', () => {
       snapshotBroken = false;
     }
     assert.equal((await fetch(`${origin}/readyz`)).status, 200);
+  });
+
+  it('a snapshot at config version 0 (version row unreadable): /readyz 503 with the reason, /v1 still served', async () => {
+    versionZero = true;
+    try {
+      const ready = await fetch(`${origin}/readyz`);
+      assert.equal(ready.status, 503);
+      const body = (await ready.json()) as Record<string, unknown>;
+      assert.equal(body['status'], 'not_ready');
+      assert.match(String(body['reason']), /config version reads 0/);
+      assert.equal((await chat({})).status, 200);
+    } finally {
+      versionZero = false;
+    }
+    assert.deepEqual(await (await fetch(`${origin}/readyz`)).json(), { status: 'ready', config_version: 3 });
   });
 });

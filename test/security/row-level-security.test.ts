@@ -1,6 +1,6 @@
 // Row-level security as the least-privilege runtime role `switchboard_runtime`: each transaction
-// sees and writes only the rows of the project it declares (`set_config('switchboard.project_id',
-// …, true)`), nothing without one, no DDL, and the whole gateway works under that role. Same tests on
+// sees only the rows of the project it declares (`set_config('switchboard.project_id', …, true)`),
+// nothing without one, writes nothing, no DDL, and the whole gateway works under that role. Same tests on
 // PGlite (roles exist there too) and Postgres.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -116,47 +116,26 @@ describe('row-level security for the runtime role', () => {
     assert.equal((await select(db)).rowCount, 2);
   });
 
-  it("credentials: writing another project's row is refused or matches nothing", async () => {
+  it("credentials: the runtime role writes no row, not another project's and not its own", async () => {
     const envelope = (await db.query<{ credentials: string }>(`select credentials from public.ai_provider_credentials where project_id = $1`, [a.id]))
       .rows[0]?.credentials;
     assert.ok(envelope);
-    // Insert for B while A is set: an RLS violation.
-    await refused(
-      asRuntime(db, a.id, (tx) =>
-        tx.query(`insert into public.ai_provider_credentials (project_id, provider_id, credentials) values ($1, $2, $3)`, [b.id, seeded.unsetProviderId, envelope]),
-      ),
-      /row-level security/,
-    );
-    // Moving A's own row to B: refused by the update policy's check.
-    await refused(
-      asRuntime(db, a.id, (tx) => tx.query(`update public.ai_provider_credentials set project_id = $1 where project_id = $2`, [b.id, a.id])),
-      /row-level security/,
-    );
-    // Updating or deleting B's row while A is set touches nothing.
-    const touched = await asRuntime(db, a.id, async (tx) => {
-      const update = await tx.query(`update public.ai_provider_credentials set key_hint = 'pwned' where project_id = $1`, [b.id]);
-      const remove = await tx.query(`delete from public.ai_provider_credentials where project_id = $1`, [b.id]);
-      return update.rowCount + remove.rowCount;
-    });
-    assert.equal(touched, 0);
-    // Without a project nothing can be written at all.
-    await refused(
-      asRuntime(db, undefined, (tx) =>
-        tx.query(`insert into public.ai_provider_credentials (project_id, provider_id, credentials) values ($1, $2, $3)`, [a.id, seeded.unsetProviderId, envelope]),
-      ),
-      /row-level security/,
-    );
-    // Its own project's rows it may write (rolled back here).
-    const own = await asRuntime(db, a.id, async (tx) => {
-      const result = await tx.query(`update public.ai_provider_credentials set key_hint = key_hint where project_id = $1`, [a.id]);
-      return result.rowCount;
-    });
-    assert.equal(own, 1);
-    const rows = await db.query(`select project_id as "projectId", key_hint as "keyHint" from public.ai_provider_credentials order by key_hint`);
-    assert.deepEqual(
-      rows.rows.map((row) => row['projectId']).sort(),
-      [a.id, b.id].sort(),
-    );
+    const writes = [
+      [`insert into public.ai_provider_credentials (project_id, provider_id, credentials) values ($1, $2, '${envelope}')`, [b.id, seeded.unsetProviderId]],
+      [`insert into public.ai_provider_credentials (project_id, provider_id, credentials) values ($1, $2, '${envelope}')`, [a.id, seeded.unsetProviderId]],
+      [`update public.ai_provider_credentials set project_id = $1 where project_id = $2`, [b.id, a.id]],
+      [`update public.ai_provider_credentials set key_hint = 'pwned' where project_id = $1`, [b.id]],
+      [`update public.ai_provider_credentials set key_hint = key_hint where project_id = $1`, [a.id]],
+      [`delete from public.ai_provider_credentials where project_id = $1`, [b.id]],
+      [`delete from public.ai_provider_credentials where project_id = $1`, [a.id]],
+    ] as const;
+    for (const project of [a.id, undefined]) {
+      for (const [statement, params] of writes) {
+        await refused(asRuntime(db, project, (tx) => tx.query(statement, params)), /permission denied for table ai_provider_credentials/);
+      }
+    }
+    const rows = await db.query(`select project_id as "projectId", key_hint as "keyHint" from public.ai_provider_credentials`);
+    assert.deepEqual(rows.rows.map((row) => row['projectId']).sort(), [a.id, b.id].sort());
     assert.ok(rows.rows.every((row) => row['keyHint'] !== 'pwned'));
   });
 
@@ -222,21 +201,18 @@ describe('row-level security for the runtime role', () => {
     assert.deepEqual(leaked.rows, [{ keys: false, credentials: false }]);
   });
 
-  it('the CredentialStore works under the runtime role: each project reads and writes only its own row', async () => {
+  it('the CredentialStore under the runtime role reads each project its own row, and storing is refused', async () => {
     const runtimeDb = runtimeTransactions(db);
     const target = { id: seeded.providerId, name: 'sec-openai', requiredEnvVars: [ENV_VAR] };
     // The env var holds another key: a read that RLS hid would silently fall back to it.
     const store = new CredentialStore(runtimeDb, keyringOf(master.key), { [ENV_VAR]: keys.env });
     assert.deepEqual(await store.resolve(a.id, target), { apiKey: keys.a });
     assert.deepEqual(await store.resolve(b.id, target), { apiKey: keys.b });
-    const unset = { id: seeded.unsetProviderId, name: 'sec-unset', requiredEnvVars: ['SEC_UNSET_KEY'] };
-    const rotated = upstreamKey('proj-a-2');
-    await store.set(a.id, unset.id, { api_key: rotated });
-    assert.deepEqual(await store.resolve(a.id, unset), { apiKey: rotated });
-    assert.equal(await store.delete(b.id, unset.id), false, "B has no row for that provider, and A's is out of reach");
-    assert.equal(await store.delete(a.id, unset.id), true);
-    const left = await db.query(`select count(*)::int as n from public.ai_provider_credentials where provider_id = $1`, [unset.id]);
-    assert.deepEqual(left.rows, [{ n: 0 }]);
+    // Credentials are written by the admin side (owner, superuser or BYPASSRLS), never by the gateway's role.
+    await refused(store.set(a.id, seeded.unsetProviderId, { api_key: upstreamKey('proj-a-2') }), /permission denied/);
+    await refused(store.delete(a.id, seeded.providerId), /permission denied/);
+    const left = await db.query(`select count(*)::int as n from public.ai_provider_credentials`);
+    assert.deepEqual(left.rows, [{ n: 2 }]);
   });
 });
 

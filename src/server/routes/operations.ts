@@ -8,7 +8,12 @@ export function healthz(gateway: GatewayContext, exchange: Exchange, response: S
   sendJson(gateway, exchange, response, 200, { status: 'ok' });
 }
 
-/** `GET /readyz`: 200 when `ready()` says so (database reachable, registry loaded), else 503. */
+/**
+ * `GET /readyz`: 200 when `ready()` says so (database reachable, registry loaded), else 503. Also
+ * 503 while the served config version is 0: the database role cannot read the version row
+ * (row-level security, a missing grant), so the version poll would never see a change and a revoked
+ * key would keep working.
+ */
 export async function readyz(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): Promise<void> {
   let ready = false;
   let version: number | undefined;
@@ -18,9 +23,14 @@ export async function readyz(gateway: GatewayContext, exchange: Exchange, respon
   } catch {
     ready = false;
   }
-  if (ready) sendJson(gateway, exchange, response, 200, { status: 'ready', config_version: version });
+  if (ready && version === 0) {
+    sendJson(gateway, exchange, response, 503, { status: 'not_ready', reason: UNREADABLE_VERSION, config_version: 0 });
+  } else if (ready) sendJson(gateway, exchange, response, 200, { status: 'ready', config_version: version });
   else sendJson(gateway, exchange, response, 503, { status: gateway.closing ? 'shutting_down' : 'not_ready' });
 }
+
+const UNREADABLE_VERSION =
+  'the config version reads 0: this database role cannot read public.switchboard_config_version, so configuration changes are never picked up';
 
 /** `GET /metrics`: Prometheus text. */
 export function metrics(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): void {
