@@ -32,6 +32,9 @@ export interface Config {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/** The shortest `SWITCHBOARD_ADMIN_TOKEN` accepted: a guessable admin token hands out every credential. */
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   return Object.freeze({
     databaseUrl: nonEmpty(env['DATABASE_URL']),
@@ -39,7 +42,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: nonEmpty(env['HOST']) ?? '127.0.0.1',
     port: integer(env, 'PORT', 4141, 0, 65535),
     providersDir: nonEmpty(env['SWITCHBOARD_PROVIDERS_DIR']),
-    adminToken: nonEmpty(env['SWITCHBOARD_ADMIN_TOKEN']),
+    adminToken: adminToken(env['SWITCHBOARD_ADMIN_TOKEN']),
     bodyLimitBytes: integer(env, 'SWITCHBOARD_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     configPollMs: integer(env, 'SWITCHBOARD_CONFIG_POLL_MS', 5000, 100, 3_600_000),
     configListen: env['SWITCHBOARD_CONFIG_LISTEN'] !== '0' && env['SWITCHBOARD_CONFIG_LISTEN'] !== 'false',
@@ -51,6 +54,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function adminToken(raw: string | undefined): string | undefined {
+  const token = nonEmpty(raw);
+  if (token !== undefined && token.length < ADMIN_TOKEN_MIN_LENGTH) {
+    throw new SwitchboardError(
+      'invalid_request',
+      `SWITCHBOARD_ADMIN_TOKEN is too short (${token.length} characters): use at least ${ADMIN_TOKEN_MIN_LENGTH} random characters (generate one with: openssl rand -base64 32)`,
+    );
+  }
+  return token;
 }
 
 function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {

@@ -8,7 +8,13 @@ export const credentialPayloadSchema = z
     api_key: z.string().min(1, 'must not be empty').max(4096),
     organization: z.string().min(1).max(256).optional(),
     base_url: z.url({ protocol: /^https?$/ }).optional(),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string().max(4096)).optional(),
+    // Values as providers/shared/header-fields.ts (this layer cannot import it): no CR, LF or other control character.
+    headers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'),
+        z.string().max(4096).regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain line breaks or other control characters'),
+      )
+      .optional(),
   })
   .strict();
 

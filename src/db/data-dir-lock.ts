@@ -26,7 +26,8 @@ export const lockFileName = 'switchboard.lock';
  */
 export function acquireDataDirLock(dataDir: string, extra: Record<string, unknown> = {}): DataDirLock {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    // Owner-only from the start: every folder this creates (the data dir and its missing parents).
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new DatabaseError('database_unavailable', `cannot use ${dataDir} as the embedded database directory (${code}); set SWITCHBOARD_DATA_DIR or --data-dir to a writable directory`, {

@@ -1,6 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, NotificationHandler, QueryResult, Queryable, SqlParam } from './db.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { emitDataDirWarning, secureDataDir, tightenDataDir, warnFailures } from './data-dir-permissions.js';
 import { checkChannelName, mapDatabaseError } from './map-database-error.js';
 import { toDriverParams } from './sql-params.js';
 import { pgliteParsers } from './type-parsers.js';
@@ -10,6 +11,11 @@ export interface EmbeddedDbOptions {
   dataDir?: string;
   /** Starts from a `dumpDataDir()` tarball instead of an empty cluster (fast test clones). */
   loadDataDir?: Blob;
+  /**
+   * Told when the data dir was group or world accessible before this open, or cannot be made
+   * owner-only (default: `process.emitWarning` with code `SWITCHBOARD_DATA_DIR`).
+   */
+  warn?: (message: string) => void;
 }
 
 /** An embedded database; it can also dump itself for cloning. */
@@ -24,13 +30,24 @@ interface PGliteQueryable {
   exec(sql: string): Promise<unknown>;
 }
 
-/** Opens PGlite in-process. With a data dir, holds `<dataDir>/switchboard.lock` until `close()`. */
+/**
+ * Opens PGlite in-process. With a data dir, holds `<dataDir>/switchboard.lock` until `close()`, and
+ * keeps the dir owner-only: it warns about (and removes) group or world access found before the
+ * open, and removes it again from what PGlite wrote once the open and the close are done.
+ */
 export async function openEmbeddedDb(options: EmbeddedDbOptions = {}): Promise<EmbeddedDb> {
-  const lock: DataDirLock | undefined = options.dataDir === undefined ? undefined : acquireDataDirLock(options.dataDir);
+  const { dataDir } = options;
+  const lock: DataDirLock | undefined = dataDir === undefined ? undefined : acquireDataDirLock(dataDir);
+  const warn = options.warn ?? emitDataDirWarning;
+  // PGlite writes files 0666 and folders 0755 whatever the umask: tighten after it wrote.
+  const tightenWritten = (): void => {
+    if (dataDir !== undefined) warnFailures(dataDir, tightenDataDir(dataDir), warn);
+  };
   let pglite: PGlite;
   try {
+    if (dataDir !== undefined) secureDataDir(dataDir, warn);
     pglite = new PGlite({
-      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(dataDir === undefined ? {} : { dataDir }),
       ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
       parsers: pgliteParsers(),
     });
@@ -38,6 +55,7 @@ export async function openEmbeddedDb(options: EmbeddedDbOptions = {}): Promise<E
     // PGlite (re)builds its array parsers during start-up: replace its whole table afterwards so
     // every type is parsed exactly as node-postgres parses it.
     Object.assign(pglite.parsers, pgliteParsers(Object.keys(pglite.parsers)));
+    tightenWritten();
   } catch (error) {
     lock?.release();
     throw mapDatabaseError(error);
@@ -81,6 +99,7 @@ export async function openEmbeddedDb(options: EmbeddedDbOptions = {}): Promise<E
     async close() {
       try {
         if (!pglite.closed) await pglite.close();
+        tightenWritten();
       } finally {
         lock?.release();
       }

@@ -10,7 +10,9 @@ import { errorMessage } from '../errors.js';
 import type { ProviderClass } from '../providers/provider-class.js';
 import type { ProviderDeps } from '../providers/shared/provider-deps.js';
 import { ProviderRegistry, type ModelEntry, type ProviderEntry } from './provider-registry.js';
-import { configSchema, featuresSchema, parseColumn, pricingSchema, requiredEnvVarsSchema, type Features } from './row-schemas.js';
+import {
+  authHeaderNameSchema, authHeaderPrefixSchema, configSchema, featuresSchema, parseColumn, pricingSchema, requiredEnvVarsSchema, type Features,
+} from './row-schemas.js';
 
 export interface LoaderOptions {
   /** provider_class name → class: the built-in set plus the providers directory. */
@@ -91,6 +93,11 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
   if (!pricing.ok) return unavailable(pricing.reason);
   const config = parseColumn('config', configSchema, row.config);
   if (!config.ok) return unavailable(config.reason);
+  // A row written with SQL is not checked on the way in: never let it put CR/LF into a header.
+  const authName = parseColumn('auth_header_name', authHeaderNameSchema, row.authHeaderName);
+  if (!authName.ok) return unavailable(authName.reason);
+  const authPrefix = parseColumn('auth_header_prefix', authHeaderPrefixSchema, row.authHeaderPrefix);
+  if (!authPrefix.ok) return unavailable(authPrefix.reason);
 
   const entry: ProviderEntry = {
     ...base,
@@ -106,8 +113,8 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
       {
         name: row.name,
         baseUrl: entry.baseUrl.replace(/\/+$/, ''),
-        authHeaderName: row.authHeaderName ?? defaults.authHeaderName ?? 'Authorization',
-        authHeaderPrefix: row.authHeaderPrefix ?? defaults.authHeaderPrefix ?? 'Bearer',
+        authHeaderName: authName.value ?? defaults.authHeaderName ?? 'Authorization',
+        authHeaderPrefix: authPrefix.value ?? defaults.authHeaderPrefix ?? 'Bearer',
         config: config.value,
         requestTemplate: row.requestTemplate,
       },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { headerNameSchema, headerValueSchema } from '../providers/shared/header-fields.js';
 
 /** `features` jsonb: which request features a provider or model supports. Only `false` forbids. */
 export const featuresSchema = z
@@ -23,6 +24,10 @@ export const pricingSchema = z
 export const requiredEnvVarsSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env var name'));
 
 export const configSchema = z.record(z.string(), z.unknown());
+
+/** `auth_header_name` / `auth_header_prefix`: sent on every call, so a header name and a header value. */
+export const authHeaderNameSchema = headerNameSchema.max(100).nullable();
+export const authHeaderPrefixSchema = headerValueSchema.max(50).nullable();
 
 export type Features = z.infer<typeof featuresSchema>;
 export type Pricing = z.infer<typeof pricingSchema>;

@@ -14,11 +14,13 @@ export const credentialsCommand: Command = {
   summary: 'store, list and delete per-project provider credentials (encrypted)',
   usage: [
     'Usage:',
-    '  switchboard credentials set --project <p> --provider <name> (--api-key-stdin | --api-key <k> | --json-stdin)',
+    '  switchboard credentials set --project <p> --provider <name> (--api-key-stdin | --json-stdin | --api-key <k>)',
     '  switchboard credentials list [--project <p>] [--json]      shows the last four characters only',
     '  switchboard credentials delete --project <p> --provider <name>',
     '',
+    '--api-key-stdin (or --api-key -) reads the key from stdin, e.g.: printf %s "$OPENAI_API_KEY" | switchboard credentials set ... --api-key-stdin',
     '--json-stdin reads {"api_key": "...", "organization"?, "base_url"?, "headers"?} from stdin.',
+    '--api-key <k> works but leaks the key into shell history and the process list (a warning says so).',
   ].join('\n'),
   async run(args, context) {
     const [action, ...rest] = args;
@@ -57,6 +59,8 @@ async function setCredential(args: string[], context: CliContext): Promise<numbe
   const provider = requireOption(values.provider, '--provider');
   const sources = [values['api-key'] !== undefined, values['api-key-stdin'] === true, values['json-stdin'] === true].filter(Boolean).length;
   if (sources !== 1) throw new SwitchboardError('invalid_request', 'give exactly one of --api-key-stdin, --api-key <key> or --json-stdin');
+  // `--api-key -` reads stdin like --api-key-stdin; any other value is the key itself.
+  const keyInArgv = values['api-key'] !== undefined && values['api-key'] !== '-' ? values['api-key'] : undefined;
   let payload: unknown;
   if (values['json-stdin']) {
     try {
@@ -65,8 +69,7 @@ async function setCredential(args: string[], context: CliContext): Promise<numbe
       throw new SwitchboardError('invalid_request', '--json-stdin: stdin is not a JSON object');
     }
   } else {
-    const key = values['api-key'] ?? (await text(context.stdin)).trim();
-    payload = { api_key: key };
+    payload = { api_key: keyInArgv ?? (await text(context.stdin)).trim() };
   }
   const keyring = keyringFor(context);
   const { keyHint } = await withDb(context, async (db) => {
@@ -75,8 +78,15 @@ async function setCredential(args: string[], context: CliContext): Promise<numbe
   });
   if (context.json) printJson(context, { project, provider, keyHint });
   else print(context, `Stored the credential of project '${project}' for provider '${provider}' (key ${keyHint}).`);
+  // After the store, so a failure stays one line; the key is in the shell history either way.
+  if (keyInArgv !== undefined) context.stderr.write(`${apiKeyArgumentWarning}\n`);
   return 0;
 }
+
+/** Printed on stderr when a key is given as `--api-key <key>`. */
+export const apiKeyArgumentWarning =
+  'switchboard: warning: --api-key put the key in your shell history and in the process list (ps) that every local user can read; ' +
+  'next time use --api-key-stdin: printf %s "$KEY" | switchboard credentials set --project <p> --provider <name> --api-key-stdin';
 
 async function resolveTarget(db: Db, project: string, provider: string): Promise<{ projectId: string; providerId: string }> {
   const target = await selectCredentialTarget(db, project, provider);

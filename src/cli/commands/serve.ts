@@ -5,7 +5,7 @@ import { SwitchboardError } from '../../errors.js';
 import { print, type CliContext, type Command } from '../cli-context.js';
 import { parseOptions } from '../parse-options.js';
 import { adminServiceFor } from '../../service/admin/admin-for-switchboard.js';
-import { resolveAdminToken } from './admin-token.js';
+import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
 
@@ -79,9 +79,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
   const where = config.databaseUrl ? 'Postgres' : `embedded database ${config.dataDir}`;
   print(context, `Switchboard listening on ${baseUrl} (${where})`);
   if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
-  if (adminToken.generated) {
-    print(context, `Admin API token (generated, shown once; stored 0600 next to the data dir): ${adminToken.token}\n`);
-  }
+  if (adminToken.generated) announceGeneratedAdminToken(context, adminToken.file, adminToken.token);
   const removeEndpoint = config.databaseUrl ? () => {} : writeEndpoint(config.dataDir, baseUrl);
 
   const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);

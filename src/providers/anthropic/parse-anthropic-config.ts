@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SwitchboardError } from '../../errors.js';
+import { headerValueSchema } from '../shared/header-fields.js';
 import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
 import { anthropicVersions, type AnthropicVersion } from './anthropic-api.js';
 
@@ -14,8 +15,8 @@ export interface AnthropicConfig {
 
 const configSchema = z.looseObject({
   anthropic_version: z.enum(anthropicVersions).optional(),
-  // A list is the documented form; one comma-separated string is accepted too.
-  anthropic_beta: z.union([z.array(z.string().min(1)), z.string()]).optional(),
+  // A list is the documented form; one comma-separated string is accepted too. Sent as a header.
+  anthropic_beta: z.union([z.array(headerValueSchema.min(1)), headerValueSchema]).optional(),
 });
 
 /** Validates the row's config; any problem is a `config_row_invalid` error naming the row. */

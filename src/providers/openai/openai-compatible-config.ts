@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import type { ProviderSettings } from '../provider-class.js';
+import { headerMapSchema } from '../shared/header-fields.js';
 import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
 import type { MaxTokensField } from './convert-to-openai-request.js';
 import { rowConfigZodError } from './row-config-error.js';
 
-// RFC 9110 token characters; undici would otherwise reject a bad name on every call instead of once.
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid HTTP header name');
-const headerValue = z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
-
 const configSchema = z.looseObject({
-  headers: z.record(headerName, headerValue).optional(),
+  // Checked once here: undici would otherwise reject a bad header on every call.
+  headers: headerMapSchema.optional(),
   query: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
   max_tokens_field: z.enum(['max_completion_tokens', 'max_tokens']).optional(),
 });

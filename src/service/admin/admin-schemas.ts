@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod';
+import { headerMapSchema, headerValueSchema } from '../../providers/shared/header-fields.js';
 import { featuresSchema, pricingSchema, requiredEnvVarsSchema } from '../../registry/row-schemas.js';
 
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
@@ -12,6 +13,8 @@ const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'must star
 const projectName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const jsonObject = z.record(z.string(), z.unknown());
+// Every class that reads `config.headers` sends them as headers: refuse CR/LF there at write time.
+const providerConfig = z.looseObject({ headers: headerMapSchema.optional() });
 
 export const providerCreateSchema = z
   .object({
@@ -23,9 +26,9 @@ export const providerCreateSchema = z
     features: featuresSchema.optional(),
     pricing: pricingSchema.optional(),
     auth_header_name: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').nullable().optional(),
-    auth_header_prefix: z.string().max(50).nullable().optional(),
+    auth_header_prefix: headerValueSchema.max(50).nullable().optional(),
     request_template: jsonObject.nullable().optional(),
-    config: jsonObject.optional(),
+    config: providerConfig.optional(),
     is_active: z.boolean().optional(),
   })
   .strict();
