@@ -6,8 +6,10 @@
  */
 import path from 'node:path';
 import { SwitchboardError } from './errors.js';
+import { loadInboundConfig, type InboundConfig } from './inbound-config.js';
 
-export interface Config {
+/** Inbound limits (body structure, socket timeouts, connection cap, lingering close): see inbound-config.ts. */
+export interface Config extends InboundConfig {
   /** Postgres connection string; when unset the embedded database is used. */
   databaseUrl: string | undefined;
   /** Embedded database directory (PGlite). */
@@ -48,6 +50,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     configListen: env['SWITCHBOARD_CONFIG_LISTEN'] !== '0' && env['SWITCHBOARD_CONFIG_LISTEN'] !== 'false',
     shutdownTimeoutMs: integer(env, 'SWITCHBOARD_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     logBodies: env['SWITCHBOARD_LOG_BODIES'] === '1' || env['SWITCHBOARD_LOG_BODIES'] === 'true',
+    ...loadInboundConfig((name, fallback, min, max) => integer(env, name, fallback, min, max)),
     env: Object.freeze({ ...env }),
   });
 }

@@ -13,6 +13,7 @@ import type { ConfigSnapshot } from '../registry/config-snapshot.js';
 import type { AIService } from '../service/ai-service.js';
 import { CLIENT_CLOSED_STATUS, Exchange } from './exchange.js';
 import type { GatewayContext } from './gateway-context.js';
+import { KeyConcurrency } from './key-concurrency.js';
 import { GatewayMetrics } from './metrics.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { embeddings } from './routes/embeddings.js';
@@ -59,6 +60,7 @@ class GatewayState implements GatewayContext {
   readonly ready: () => Promise<boolean>;
   readonly log: ((line: Record<string, unknown>) => void) | undefined;
   readonly admin: AdminService | undefined;
+  readonly keyConcurrency: KeyConcurrency;
   closing = false;
   inFlight = 0;
   #idle: (() => void) | undefined;
@@ -69,6 +71,7 @@ class GatewayState implements GatewayContext {
     this.config = options.config;
     this.log = options.log;
     this.admin = options.admin;
+    this.keyConcurrency = new KeyConcurrency(options.config.maxConcurrentPerKey);
     this.ready =
       options.ready ??
       (() => {
@@ -107,15 +110,28 @@ class GatewayState implements GatewayContext {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const state = new GatewayState(options);
+  const { config } = options;
+  // requestTimeout bounds receiving the request (head and body) only, never the answer (streams).
+  const requestTimeout = config.requestTimeoutMs;
+  const headersTimeout = Math.min(config.headersTimeoutMs, requestTimeout);
   const server: Server = createServer(
-    { ServerResponse: GatewayResponse, keepAlive: true, noDelay: true },
+    {
+      ServerResponse: GatewayResponse,
+      keepAlive: true,
+      noDelay: true,
+      requestTimeout,
+      headersTimeout,
+      // How often Node checks those two timeouts (its default, 30 s, would stretch them).
+      connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersTimeout / 4))),
+    },
     (request, response) => {
       void handleRequest(state, request, response);
     },
   );
   // Longer than the usual load balancer idle timeout (60 s), so the gateway never closes first.
+  // (headersTimeout counts from a request's first byte, so idle keep-alive sockets are not cut by it.)
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
 
   let closing: Promise<void> | undefined;
   return {
@@ -167,6 +183,8 @@ async function handleRequest(state: GatewayState, request: IncomingMessage, resp
 
 function onResponseClose(this: GatewayResponse): void {
   if (!this.writableFinished) this.exchange?.markClientGone();
+  const slotKey = this.exchange?.slotKey;
+  if (slotKey !== undefined) this.state?.keyConcurrency.release(slotKey);
   this.state?.requestClosed();
 }
 

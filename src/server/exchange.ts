@@ -19,6 +19,8 @@ export class Exchange {
   /** Route template, e.g. `/v1/models/{model}`, or `unmatched`. */
   route = 'unmatched';
   owner: KeyOwner | undefined;
+  /** The key id holding a per-key concurrency slot, released when the answer closes. */
+  slotKey: string | undefined;
   /** The model name the client asked for. */
   model: string | undefined;
   /** True once `model` resolved in the registry (only then is it a metrics label). */

@@ -16,6 +16,12 @@ export function unsupported(path: string, message: string): SwitchboardError {
   return new SwitchboardError('unsupported_feature', `${path} ${message}`, { param: path });
 }
 
+/** Client text cut to `max` characters (with an ellipsis), for echoing in a message or a log line. */
+export function clip(value: unknown, max = 64): string {
+  const text = String(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { ConfigSnapshot } from '../registry/config-snapshot.js';
 import type { AIService } from '../service/ai-service.js';
+import type { KeyConcurrency } from './key-concurrency.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What route handlers share: the service, the live config snapshot and the gateway's own state. */
@@ -10,6 +11,8 @@ export interface GatewayContext {
   readonly config: Config;
   readonly metrics: GatewayMetrics;
   readonly ready: () => Promise<boolean>;
+  /** Requests in flight per API key (`config.maxConcurrentPerKey`). */
+  readonly keyConcurrency: KeyConcurrency;
   /** Set by `close()`: answers say `connection: close` so clients stop reusing sockets. */
   closing: boolean;
 }

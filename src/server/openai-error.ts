@@ -10,6 +10,10 @@
  * @module
  */
 import { ProviderError, SwitchboardError, type ErrorCode } from '../errors.js';
+import { clip } from './field-checks.js';
+
+/** Longest error message sent: a last guard against echoing a large client string. */
+const MAX_MESSAGE_CHARS = 2048;
 
 /** The body OpenAI clients parse. */
 export interface OpenAIErrorBody {
@@ -97,7 +101,7 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
   return {
     status,
     code: error.code,
-    body: { error: { message: error.message, type: openAIType(error.code, status), param: error.param, code: openAICode(error) } },
+    body: { error: { message: clip(error.message, MAX_MESSAGE_CHARS), type: openAIType(error.code, status), param: error.param, code: openAICode(error) } },
     retryAfter,
   };
 }

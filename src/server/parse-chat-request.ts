@@ -11,9 +11,11 @@
  *
  * @module
  */
+import { INBOUND_DEFAULTS } from '../inbound-config.js';
 import type { ResponseFormat, ToolChoice, ToolDefinition } from '../providers/spec/index.js';
 import type { PublicChatRequest } from '../service/ai-service.js';
 import {
+  clip,
   invalid,
   isObject,
   optionalBoolean,
@@ -24,7 +26,12 @@ import {
   unsupported,
   type JsonObject,
 } from './field-checks.js';
-import { parseChatMessages } from './parse-chat-messages.js';
+import { parseChatMessages, type MessageLimits } from './parse-chat-messages.js';
+
+/** Element caps of a chat body (the gateway passes its config). */
+export interface ChatRequestLimits extends MessageLimits {
+  maxTools: number;
+}
 
 export interface ParsedChatRequest {
   request: PublicChatRequest;
@@ -35,12 +42,12 @@ export interface ParsedChatRequest {
 
 const MAX_TOKENS_LIMIT = 100_000_000;
 
-export function parseChatRequest(body: JsonObject): ParsedChatRequest {
+export function parseChatRequest(body: JsonObject, limits: ChatRequestLimits = INBOUND_DEFAULTS): ParsedChatRequest {
   const model = requiredString(body, 'model');
   refuseUnsupported(body);
-  const request: PublicChatRequest = { model, messages: parseChatMessages(body['messages']) };
+  const request: PublicChatRequest = { model, messages: parseChatMessages(body['messages'], limits) };
 
-  const tools = parseTools(body['tools']);
+  const tools = parseTools(body['tools'], limits.maxTools);
   if (tools !== undefined) request.tools = tools;
   const toolChoice = parseToolChoice(body['tool_choice']);
   if (toolChoice !== undefined) request.toolChoice = toolChoice;
@@ -101,17 +108,18 @@ function refuseUnsupported(body: JsonObject): void {
   if (present(body['web_search_options'])) throw unsupported('web_search_options', 'is not supported by this gateway');
 }
 
-function parseTools(value: unknown): ToolDefinition[] | undefined {
+function parseTools(value: unknown, maxTools: number): ToolDefinition[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw invalid('tools', 'must be an array of tools');
   if (value.length === 0) return undefined;
+  if (value.length > maxTools) throw invalid('tools', `may hold at most ${maxTools} tools (SWITCHBOARD_MAX_TOOLS), got ${value.length}`);
   const tools = new Array<ToolDefinition>(value.length);
   for (let index = 0; index < value.length; index++) {
     const path = `tools[${index}]`;
     const tool: unknown = value[index];
     if (!isObject(tool)) throw invalid(path, "must be an object {type: 'function', function: {...}}");
     if (tool['type'] !== 'function') {
-      if (typeof tool['type'] === 'string') throw unsupported(`${path}.type`, `'${tool['type']}' tools are not supported; use 'function'`);
+      if (typeof tool['type'] === 'string') throw unsupported(`${path}.type`, `'${clip(tool['type'])}' tools are not supported; use 'function'`);
       throw invalid(`${path}.type`, "must be 'function'");
     }
     const fn = tool['function'];
@@ -140,7 +148,7 @@ function parseToolChoice(value: unknown): ToolChoice | undefined {
       if (!isObject(fn)) throw invalid('tool_choice.function', 'must be an object with a name');
       return { name: requiredString(fn, 'name', 'tool_choice.function.name') };
     }
-    if (typeof value['type'] === 'string') throw unsupported('tool_choice.type', `'${value['type']}' is not supported; use 'function'`);
+    if (typeof value['type'] === 'string') throw unsupported('tool_choice.type', `'${clip(value['type'])}' is not supported; use 'function'`);
   }
   throw invalid('tool_choice', "must be 'auto', 'none', 'required' or {type: 'function', function: {name}}");
 }

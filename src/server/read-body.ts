@@ -1,30 +1,53 @@
 /**
- * Reads a JSON request body under a size limit.
+ * Reads a JSON request body under a size limit, checks its shape on the raw bytes (depth and
+ * element count, before `JSON.parse`), then parses it.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http';
 import { SwitchboardError } from '../errors.js';
+import { checkJsonStructure, type JsonStructureLimits } from './json-structure.js';
 
 function tooLarge(limit: number): SwitchboardError {
   return new SwitchboardError('request_too_large', `Request body is larger than the limit of ${limit} bytes.`);
 }
 
 /**
- * Reads the whole body and parses it as one JSON object. Over `limit` bytes → 413, refused from
- * `content-length` before reading anything when the client announces it, else as soon as the
- * running total passes the limit. Empty, invalid or non-object JSON → 400 naming the problem.
+ * Content types that are not JSON and that no client sends a JSON body as. Missing, `application/json`,
+ * `text/plain` (fetch's default for a string) and `application/x-www-form-urlencoded` (curl's `-d`
+ * default) are all read as JSON.
  */
-export async function readJsonBody(request: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+function refusedContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const type = header.trimStart().toLowerCase();
+  return type.startsWith('multipart/') || type.startsWith('image/') || type.startsWith('audio/') || type.startsWith('video/') ||
+    type.startsWith('application/octet-stream') || type.startsWith('application/xml') || type.startsWith('text/xml');
+}
+
+/**
+ * Reads the whole body and parses it as one JSON object. A content type that cannot be JSON → 415
+ * before reading. Over `limit` bytes → 413, refused from `content-length` before reading anything
+ * when the client announces it, else as soon as the running total passes the limit. Nesting or
+ * element count over `structure` → 400 naming the limit, before parsing. Empty, invalid or
+ * non-object JSON → 400 naming the problem.
+ */
+export async function readJsonBody(request: IncomingMessage, limit: number, structure: JsonStructureLimits): Promise<Record<string, unknown>> {
+  const contentType = request.headers['content-type'];
+  if (refusedContentType(contentType)) {
+    throw new SwitchboardError('invalid_request', `Content-Type '${(contentType ?? '').slice(0, 60)}' is not accepted; send the body as application/json.`, {
+      status: 415,
+    });
+  }
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
-  const text = await readText(request, limit);
-  if (text.length === 0) {
+  const bytes = await readBytes(request, limit);
+  if (bytes.length === 0) {
     throw new SwitchboardError('invalid_request', 'Request body is empty; expected a JSON object.');
   }
+  checkJsonStructure(bytes, structure);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     const reason = error instanceof SyntaxError ? error.message : 'parse error';
     throw new SwitchboardError('invalid_request', `Request body is not valid JSON: ${reason}`);
@@ -35,8 +58,8 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
   return value as Record<string, unknown>;
 }
 
-function readText(request: IncomingMessage, limit: number): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+function readBytes(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
     let first: Buffer | undefined;
     let chunks: Buffer[] | undefined;
     let total = 0;
@@ -53,8 +76,7 @@ function readText(request: IncomingMessage, limit: number): Promise<string> {
     };
     const onEnd = (): void => {
       cleanup();
-      const buffer = chunks ? Buffer.concat(chunks, total) : first;
-      resolve(buffer === undefined ? '' : buffer.toString('utf8'));
+      resolve(chunks ? Buffer.concat(chunks, total) : (first ?? Buffer.alloc(0)));
     };
     const onError = (error: Error): void => {
       cleanup();

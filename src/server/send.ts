@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { CLIENT_CLOSED_STATUS, type Exchange } from './exchange.js';
 import type { GatewayContext } from './gateway-context.js';
+import { bodyPending, lingerOnClose } from './linger.js';
 import { toHttpError } from './openai-error.js';
 import { errorFrame } from './sse.js';
 
@@ -17,7 +18,11 @@ function commonHeaders(gateway: GatewayContext, exchange: Exchange, contentType:
   return headers;
 }
 
-/** Sends a complete answer with its content-length. */
+/**
+ * Sends a complete answer with its content-length. An answer sent before the request body was read
+ * says `connection: close` and drains the rest of the body before closing (see linger.ts), so the
+ * client reads it instead of a connection reset.
+ */
 export function sendBody(
   gateway: GatewayContext,
   exchange: Exchange,
@@ -30,8 +35,11 @@ export function sendBody(
   const headers = commonHeaders(gateway, exchange, contentType);
   headers.push('content-length', String(Buffer.byteLength(body)));
   if (extraHeaders) for (const header of extraHeaders) headers.push(header);
+  const linger = bodyPending(response.req);
+  if (linger && !gateway.closing) headers.push('connection', 'close');
   exchange.status = status;
   response.writeHead(status, headers);
+  if (linger) lingerOnClose(response.req, gateway.config);
   response.end(body);
 }
 
@@ -74,8 +82,6 @@ export function sendError(
     return;
   }
   const headers: string[] = http.retryAfter === undefined ? [] : ['retry-after', String(http.retryAfter)];
-  // A refused oversized body is not read; closing the connection stops the upload.
-  if (http.status === 413 && !gateway.closing) headers.push('connection', 'close');
   if (extraHeaders) for (const header of extraHeaders) headers.push(header);
   sendBody(gateway, exchange, response, http.status, JSON.stringify(http.body), 'application/json', headers);
 }

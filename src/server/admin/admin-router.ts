@@ -11,6 +11,7 @@ import { SwitchboardError } from '../../errors.js';
 import type { AdminService } from '../../service/admin/admin-service.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { clip } from '../field-checks.js';
 import { readJsonBody } from '../read-body.js';
 import { sendJson } from '../send.js';
 import { adminOpenApiDocument } from './admin-openapi.js';
@@ -89,11 +90,11 @@ export async function adminRoute(
     pathMatched = true;
     if (definition.method !== exchange.method) continue;
     exchange.route = `/admin/v1/${definition.pattern.join('/')}`;
-    const result = await definition.handler(admin, params, () => readJsonBody(request, gateway.config.bodyLimitBytes), new URLSearchParams(search));
+    const result = await definition.handler(admin, params, () => readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config), new URLSearchParams(search));
     sendJson(gateway, exchange, response, definition.status ?? 200, result);
     return;
   }
-  if (pathMatched) throw new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${path}`, { status: 405 });
+  if (pathMatched) throw new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${clip(path, 200)}`, { status: 405 });
   throw new SwitchboardError('not_found', `Unknown admin route: ${exchange.method} ${path.slice(0, 200)}`);
 }
 

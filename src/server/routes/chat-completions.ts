@@ -5,7 +5,7 @@ import type { GatewayContext } from '../gateway-context.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { readJsonBody } from '../read-body.js';
 import { sendBody } from '../send.js';
-import { beginV1Request, resolveModel } from './v1-request.js';
+import { beginV1Request, resolveModel, takeKeySlot } from './v1-request.js';
 import { streamChatCompletion } from './stream-chat-completion.js';
 
 /** `POST /v1/chat/completions`, non-streaming or (`stream: true`) as Server-Sent Events. */
@@ -16,9 +16,10 @@ export async function chatCompletions(
   response: ServerResponse,
 ): Promise<void> {
   const owner = beginV1Request(gateway, exchange, request);
-  const body = await readJsonBody(request, gateway.config.bodyLimitBytes);
+  takeKeySlot(gateway, exchange, owner);
+  const body = await readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config);
   if (gateway.config.logBodies) exchange.requestBody = body;
-  const parsed = parseChatRequest(body);
+  const parsed = parseChatRequest(body, gateway.config);
   const model = parsed.request.model;
   resolveModel(gateway, exchange, model);
   if (parsed.stream) {

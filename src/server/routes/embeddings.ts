@@ -5,12 +5,14 @@ import type { GatewayContext } from '../gateway-context.js';
 import { parseEmbedRequest } from '../parse-embed-request.js';
 import { readJsonBody } from '../read-body.js';
 import { sendBody } from '../send.js';
-import { beginV1Request, resolveModel } from './v1-request.js';
+import { beginV1Request, resolveModel, takeKeySlot } from './v1-request.js';
 
-/** `POST /v1/embeddings`. */
+/** `POST /v1/embeddings`. Its body limit is the lower `embeddingsBodyLimitBytes`: no images travel here. */
 export async function embeddings(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const owner = beginV1Request(gateway, exchange, request);
-  const body = await readJsonBody(request, gateway.config.bodyLimitBytes);
+  takeKeySlot(gateway, exchange, owner);
+  const { config } = gateway;
+  const body = await readJsonBody(request, Math.min(config.bodyLimitBytes, config.embeddingsBodyLimitBytes), config);
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseEmbedRequest(body);
   const model = parsed.request.model;

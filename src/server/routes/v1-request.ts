@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import { SwitchboardError } from '../../errors.js';
 import type { KeyOwner } from '../../registry/api-key-index.js';
 import { authenticate } from '../auth.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { clip } from '../field-checks.js';
 
 /**
  * The start of every /v1 request: takes the current config snapshot (its version goes into the
@@ -16,8 +18,29 @@ export function beginV1Request(gateway: GatewayContext, exchange: Exchange, requ
   return owner;
 }
 
+/**
+ * Takes one of the key's concurrency slots (`config.maxConcurrentPerKey`, off when 0), given back
+ * when the answer closes; 429 `rate_limit_exceeded` when the key has that many requests in flight.
+ */
+export function takeKeySlot(gateway: GatewayContext, exchange: Exchange, owner: KeyOwner): void {
+  if (!gateway.keyConcurrency.tryAcquire(owner.keyId)) {
+    throw new SwitchboardError(
+      'rate_limited',
+      `Too many concurrent requests for this API key: at most ${gateway.keyConcurrency.limit} at a time (SWITCHBOARD_MAX_CONCURRENT_PER_KEY). Retry when one has finished.`,
+    );
+  }
+  exchange.slotKey = owner.keyId;
+}
+
+/** Longest model name accepted; longer names are refused without being echoed or logged. */
+export const MAX_MODEL_NAME_CHARS = 256;
+
 /** Records which model and provider a request addresses (throws `no_such_model` for unknown names). */
 export function resolveModel(gateway: GatewayContext, exchange: Exchange, model: string): void {
+  if (model.length > MAX_MODEL_NAME_CHARS) {
+    exchange.model = clip(model, 64);
+    throw new SwitchboardError('invalid_request', `model is longer than the limit of ${MAX_MODEL_NAME_CHARS} characters.`, { param: 'model' });
+  }
   exchange.model = model;
   const resolved = gateway.service.resolve(model);
   exchange.modelKnown = true;
