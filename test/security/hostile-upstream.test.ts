@@ -168,6 +168,8 @@ describe('a hostile upstream', () => {
 
   it('an SSE line over the cap ends the stream with a provider_error quickly', async () => {
     const answer = await call('long-line', true);
+    // Before the first token: an ordinary error answer with its status.
+    assert.equal(answer.status, 502);
     assert.match(answer.text, /"code":"provider_error"/);
     assert.match(answer.text, /sent a stream event longer than 65536 characters \(SWITCHBOARD_UPSTREAM_MAX_EVENT_BYTES\)/);
     assert.ok(answer.ms < 5000, `took ${Math.round(answer.ms)} ms`);
