@@ -2,6 +2,7 @@
 // A small, fast mock of the OpenAI API for `npm run bench` (loopback only, node:http, no deps).
 //
 //   node bench/mock-upstream.mjs [--port=18080] [--chunks=20] [--embed-dims=1536] [--exit-with-stdin]
+//                                [--slow-model=NAME --slow-chunk-delay-ms=500]
 //
 //   POST /v1/chat/completions  JSON `chat.completion` (~450 B, `chunks` tokens of text), or with
 //                              `"stream": true` Server-Sent Events: a role chunk, one chunk per
@@ -10,6 +11,11 @@
 //   POST /v1/embeddings        one fixed vector per input.
 //   GET  /v1/models, GET /health (`connections`: TCP connections accepted so far, which shows
 //                              whether a gateway reuses its upstream connections)
+//   GET  /stats[?reset=1]      {"openStreams":N,"peakOpenStreams":P}: streams in progress and their
+//                              peak (reset=1: the peak restarts from the streams open now)
+//
+// Streams whose `model` is --slow-model send one event every --slow-chunk-delay-ms (the held-streams
+// runs of the bench: many long, slow streams at once); every other answer is sent at once.
 //
 // Prints `{"event":"listening","port":N}` once it listens. With --exit-with-stdin it exits when its
 // stdin closes, so it cannot outlive the bench that started it.
@@ -32,6 +38,10 @@ const intArg = (name, fallback) => {
 const port = intArg('port', 18080);
 const tokenCount = intArg('chunks', 20);
 const embedDims = intArg('embed-dims', 1536);
+const slowModel = args.get('slow-model') ?? '';
+const slowDelayMs = intArg('slow-chunk-delay-ms', 0);
+let openStreams = 0;
+let peakOpenStreams = 0;
 
 /** The answer, one token per stream chunk. */
 const SENTENCE =
@@ -102,9 +112,12 @@ function chat(request, response) {
 
   response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': id });
   let gone = false;
+  if (++openStreams > peakOpenStreams) peakOpenStreams = openStreams;
   response.once('close', () => {
     gone = true;
+    openStreams -= 1;
   });
+  if (slowModel !== '' && model === slowModel) return void paced(response, event, head, withUsage, usage, () => gone);
   // One write per event, back to back, like an upstream that has the tokens ready.
   response.write(event('{"role":"assistant","content":"","refusal":null}', 'null'));
   for (const token of tokens) {
@@ -112,6 +125,21 @@ function chat(request, response) {
     response.write(event(`{"content":${JSON.stringify(token)}}`, 'null'));
   }
   if (gone) return;
+  response.write(event('{}', '"stop"'));
+  if (withUsage) response.write(`${head}],"usage":${JSON.stringify(usage)}}\n\n`);
+  response.end('data: [DONE]\n\n');
+}
+
+/** The same stream, one event every slowDelayMs (the role chunk at once). */
+async function paced(response, event, head, withUsage, usage, gone) {
+  const pause = () => new Promise((resolve) => setTimeout(resolve, slowDelayMs));
+  response.write(event('{"role":"assistant","content":"","refusal":null}', 'null'));
+  for (const token of tokens) {
+    await pause();
+    if (gone()) return;
+    response.write(event(`{"content":${JSON.stringify(token)}}`, 'null'));
+  }
+  if (gone()) return;
   response.write(event('{}', '"stop"'));
   if (withUsage) response.write(`${head}],"usage":${JSON.stringify(usage)}}\n\n`);
   response.end('data: [DONE]\n\n');
@@ -144,6 +172,11 @@ const server = createServer((request, response) => {
   if (request.method === 'GET') {
     request.resume();
     if (path === '/health') return json(response, 200, `{"status":"ok","connections":${connections}}`);
+    if (path === '/stats') {
+      json(response, 200, JSON.stringify({ openStreams, peakOpenStreams }));
+      if ((request.url ?? '').includes('reset=1')) peakOpenStreams = openStreams;
+      return;
+    }
     if (path === '/v1/models' || path === '/models') {
       return json(response, 200, '{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1721172741,"owned_by":"bench"}]}');
     }

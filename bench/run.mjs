@@ -12,12 +12,19 @@
 // default 2), BENCH_CONNECTIONS (1,10,50), BENCH_RATES (200), BENCH_MODES (chat,stream),
 // BENCH_MAX_REQUESTS (per run, 200000), BENCH_TIMEOUT_MS (per request, 10000), BENCH_PIN (1),
 // BENCH_BUILD=0 (use dist/ as it is), BENCH_CPU_PROF=<dir> (runs the gateway under `node --cpu-prof`, profile written into <dir> on exit).
+//
+// Held streams (off by default): BENCH_HELD=1000,5000 adds, after the modes above, one run per N
+// against direct and the gateway: N streams at once (one connection each, started evenly over
+// BENCH_HELD_RAMP_MS, default 2000), each 20 content chunks BENCH_HELD_CHUNK_MS (500) apart; it
+// reports errors, TTFB p50/p99, the most streams the mock had open at once, and the gateway's RSS
+// per extra stream. `BENCH_HELD=1000 BENCH_MODES= npm run bench` runs only that.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { runHeld } from './held.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { cpuMicros, memoryMB } from './procstat.mjs';
 
@@ -44,7 +51,15 @@ const settings = {
   readyTimeoutMs: numberEnv('BENCH_READY_TIMEOUT_MS', 90_000, 1000, 300_000),
   pin: process.env.BENCH_PIN !== '0',
   cpuProfDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
+  held: listEnv('BENCH_HELD', '').map(Number),
+  heldChunkMs: numberEnv('BENCH_HELD_CHUNK_MS', 500, 1, 10_000),
+  heldRampMs: numberEnv('BENCH_HELD_RAMP_MS', 2000, 0, 60_000),
 };
+for (const n of settings.held) if (!Number.isInteger(n) || n < 1 || n > 20_000) throw new Error('BENCH_HELD takes integers in 1..20000');
+/** The model the mock paces (a seeded OpenAI model bench-serve sends upstream under the same name). */
+const HELD_MODEL = 'gpt-4.1-mini';
+const HELD_CHUNKS = 20;
+const heldLimitMs = () => settings.heldRampMs + (HELD_CHUNKS + 1) * settings.heldChunkMs + settings.timeoutMs;
 for (const n of [...settings.connections, ...settings.rates]) {
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error('BENCH_CONNECTIONS and BENCH_RATES take integers in 1..1000');
 }
@@ -63,6 +78,7 @@ const BODIES = {
   chat: JSON.stringify(CHAT),
   stream: JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } }),
   embed: JSON.stringify({ model: 'text-embedding-3-small', input: 'The quick brown fox jumps over the lazy dog.' }),
+  held: JSON.stringify({ ...CHAT, model: HELD_MODEL, stream: true }),
 };
 
 // ------------------------------------------------------------------------------------ processes
@@ -279,10 +295,73 @@ function goals(rows, peakMB) {
   return list.map(([name, value, goal, ok, show]) => ({ name, value, goal, met: Number.isFinite(value) ? ok(value) : null, shown: show(value) }));
 }
 
+// ------------------------------------------------------------------------------------ held streams
+async function mockStats(mockOrigin, reset) {
+  const response = await request(`${mockOrigin}/stats${reset ? '?reset=1' : ''}`);
+  return JSON.parse(await response.body.text());
+}
+
+/** One held-streams run of `streams` against `target`, with the gateway's memory and CPU around it. */
+async function heldRun(target, streams, mockOrigin, gatewayPid) {
+  await mockStats(mockOrigin, true);
+  const before = memoryMB(gatewayPid);
+  const cpuBefore = cpuMicros(gatewayPid);
+  let peak = before?.rss ?? Number.NaN;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, memoryMB(gatewayPid)?.rss ?? Number.NaN);
+  }, 100);
+  const result = await runHeld({
+    origin: target.origin,
+    headers: target.headers,
+    body: BODIES.held,
+    streams,
+    rampMs: settings.heldRampMs,
+    limitMs: heldLimitMs(),
+    timeoutMs: settings.timeoutMs,
+    expectChunks: HELD_CHUNKS,
+  });
+  clearInterval(sampler);
+  const cpuUs = (cpuMicros(gatewayPid) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
+  const { peakOpenStreams } = await mockStats(mockOrigin, false);
+  const gateway = target.name === 'gateway';
+  return {
+    mode: 'held',
+    load: `N=${streams}`,
+    target: target.name,
+    ...result,
+    upstreamPeak: peakOpenStreams,
+    rssBeforeMB: gateway ? (before?.rss ?? Number.NaN) : Number.NaN,
+    rssPeakMB: gateway ? peak : Number.NaN,
+    kbPerStream: gateway ? ((peak - (before?.rss ?? Number.NaN)) * 1024) / streams : Number.NaN,
+    cpuPerStreamUs: gateway && result.ok > 0 ? cpuUs / result.ok : Number.NaN,
+  };
+}
+
+function renderHeld(rows) {
+  const ideal = HELD_CHUNKS * settings.heldChunkMs;
+  const lines = [
+    `Held streams: N at once, ${HELD_CHUNKS} chunks ${settings.heldChunkMs} ms apart (ideal stream ${ideal} ms), started over ${settings.heldRampMs} ms; RSS and CPU are the gateway's.`,
+    '',
+    '| N | target | ok | errors | upstream at once | TTFB p50 ms | TTFB p99 ms | stream p50 ms | stream max ms | RSS before MB | RSS peak MB | KB/stream | gw CPU µs/stream |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    lines.push(
+      `| ${row.load.slice(2)} | ${row.target} | ${row.ok} | ${row.errors} | ${row.upstreamPeak} | ${fmt(row.ttfb.p50)} | ${fmt(row.ttfb.p99)} | ${fmtInt(row.latency.p50)} | ${fmtInt(row.latency.max)} | ${fmtInt(row.rssBeforeMB)} | ${fmtInt(row.rssPeakMB)} | ${fmtInt(row.kbPerStream)} | ${fmtInt(row.cpuPerStreamUs)} |`,
+    );
+  }
+  for (const row of rows) if (row.errors > 0) lines.push('', `${row.target} N=${row.load.slice(2)} errors: ${JSON.stringify(row.errorDetail)}; first: ${row.firstError}`);
+  return lines.join('\n');
+}
+
 // ------------------------------------------------------------------------------------ main
 async function main() {
   const startedAt = new Date();
-  const watchdogMs = 60_000 + settings.readyTimeoutMs + (settings.modes.length * 2 * (settings.connections.length + settings.rates.length)) * (settings.durationMs + 2000) * 1.5;
+  const watchdogMs =
+    60_000 +
+    settings.readyTimeoutMs +
+    settings.modes.length * 2 * (settings.connections.length + settings.rates.length) * (settings.durationMs + 2000) * 1.5 +
+    settings.held.length * 2 * (heldLimitMs() + 5000);
   setTimeout(() => {
     log(`bench watchdog: still running after ${Math.round(watchdogMs / 1000)} s, stopping`);
     void stopAll().finally(() => process.exit(2));
@@ -291,7 +370,13 @@ async function main() {
   buildIfNeeded();
   log(`pinning: ${pinned ? 'load generator + mock on CPU 0, gateway on CPU 1 (taskset)' : 'off'}`);
 
-  const mock = await start('mock upstream', ['bench/mock-upstream.mjs', '--port=0', '--exit-with-stdin'], 0, /"port":(\d+)/, 10_000);
+  const mock = await start(
+    'mock upstream',
+    ['bench/mock-upstream.mjs', '--port=0', '--exit-with-stdin', `--chunks=${HELD_CHUNKS}`, `--slow-model=${HELD_MODEL}`, `--slow-chunk-delay-ms=${settings.heldChunkMs}`],
+    0,
+    /"port":(\d+)/,
+    10_000,
+  );
   const mockOrigin = `http://127.0.0.1:${mock.match[1]}`;
   const gatewayStarted = performance.now();
   const gateway = await start(
@@ -369,6 +454,16 @@ async function main() {
       }
     }
   }
+  const heldRows = [];
+  for (const streams of settings.held) {
+    for (const target of targets) {
+      await sleep(500);
+      heldRows.push(await heldRun(target, streams, mockOrigin, gatewayPid));
+      const row = heldRows.at(-1);
+      log(`held N=${streams} ${target.name}: ok ${row.ok}, errors ${row.errors}${row.firstError ? ` (${row.firstError})` : ''}, upstream at once ${row.upstreamPeak}, TTFB p50 ${fmt(row.ttfb.p50)} p99 ${fmt(row.ttfb.p99)} ms, RSS ${fmtInt(row.rssBeforeMB)} → ${fmtInt(row.rssPeakMB)} MB`);
+      if (row.errors > 0) failures.push(`${target.name} held N=${streams}: ${row.errors} errors (${row.firstError})`);
+    }
+  }
   const finalMemory = memoryMB(gatewayPid);
   await stopAll();
 
@@ -381,12 +476,17 @@ async function main() {
     `${settings.durationMs / 1000} s per run after ${settings.warmupMs / 1000} s warm-up per mode (c=10); mock with 20 tokens per answer; ${pinned ? 'gateway pinned to CPU 1, load generator + mock on CPU 0' : 'no CPU pinning'}; Node ${process.version}, ${os.cpus().length} CPUs (load average ${os.loadavg()[0].toFixed(1)}).`,
     'Latency ms = full response time seen by the client (streaming: to the last byte); TTFB = first body byte; + = gateway minus direct.',
     `Gateway: started in ${fmtInt(startupMs)} ms, idle RSS ${fmtInt(idle?.rss)} MB, peak RSS (VmHWM) ${fmtInt(peakMB)} MB.`,
-    '',
-    table,
-    '',
-    '| goal (issue 4 item 9) | measured | target | |',
-    '| --- | ---: | ---: | --- |',
-    ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
+    ...(rows.length === 0
+      ? []
+      : [
+          '',
+          table,
+          '',
+          '| goal (issue 4 item 9) | measured | target | |',
+          '| --- | ---: | ---: | --- |',
+          ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
+        ]),
+    ...(heldRows.length ? ['', renderHeld(heldRows)] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -396,7 +496,7 @@ async function main() {
   const serializable = rows.map((row) => ({ ...row }));
   writeFileSync(
     file,
-    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs, idleRssMB: idle?.rss, peakRssMB: peakMB, rows: serializable, goals: goalList, failures }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs, idleRssMB: idle?.rss, peakRssMB: peakMB, rows: serializable, held: heldRows, goals: goalList, failures }, null, 2)}\n`,
   );
   log(`results: ${path.relative(ROOT, file)}`);
   if (failures.length > 0) {

@@ -30,6 +30,12 @@ export interface Config extends InboundConfig {
   shutdownTimeoutMs: number;
   /** Log prompt and answer text (off by default). */
   logBodies: boolean;
+  /** Requests in flight to one upstream origin; one more fails at once with 503 (SWITCHBOARD_UPSTREAM_MAX_CONNECTIONS). */
+  upstreamMaxConnections: number;
+  /** Largest upstream answer read whole, bytes (SWITCHBOARD_UPSTREAM_MAX_RESPONSE_BYTES). */
+  upstreamMaxResponseBytes: number;
+  /** Longest upstream stream line or event, characters (SWITCHBOARD_UPSTREAM_MAX_EVENT_BYTES). */
+  upstreamMaxEventBytes: number;
   /** The whole environment, for the credential env-var fallback and the master keyring. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -51,6 +57,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: integer(env, 'SWITCHBOARD_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     logBodies: env['SWITCHBOARD_LOG_BODIES'] === '1' || env['SWITCHBOARD_LOG_BODIES'] === 'true',
     ...loadInboundConfig((name, fallback, min, max) => integer(env, name, fallback, min, max)),
+    upstreamMaxConnections: integer(env, 'SWITCHBOARD_UPSTREAM_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    upstreamMaxResponseBytes: integer(env, 'SWITCHBOARD_UPSTREAM_MAX_RESPONSE_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    upstreamMaxEventBytes: integer(env, 'SWITCHBOARD_UPSTREAM_MAX_EVENT_BYTES', 1024 * 1024, 1024, 256 * 1024 * 1024),
     env: Object.freeze({ ...env }),
   });
 }

@@ -13,7 +13,7 @@ import type { CredentialResolver } from '../credentials/credential-resolver.js';
 import { CredentialStore } from '../credentials/credential-store.js';
 import { loadKeyring, type Keyring } from '../crypto/keyring.js';
 import type { ChatResponse, EmbedResponse, StreamPart } from '../providers/spec/index.js';
-import { defaultProviderDeps, type ProviderDeps } from '../providers/shared/provider-deps.js';
+import { defaultProviderDeps, type ProviderDeps, type ProviderDepsOptions } from '../providers/shared/provider-deps.js';
 import { ConfigWatcher } from '../registry/config-watcher.js';
 import { loadProviderClasses } from '../registry/load-provider-classes.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
@@ -44,6 +44,8 @@ export interface SwitchboardOptions {
   /** Replaces the per-project credential store (stored rows, then env vars). */
   credentials?: CredentialResolver;
   deps?: ProviderDeps;
+  /** Connection limit and answer caps of the default deps (ignored with `deps`). */
+  upstream?: ProviderDepsOptions;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -82,7 +84,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     });
   const db = options.db ?? (await openDb({ databaseUrl, dataDir }));
   const ownsDeps = !options.deps;
-  const deps = options.deps ?? defaultProviderDeps();
+  const deps = options.deps ?? defaultProviderDeps(options.upstream);
   try {
     if (options.migrate ?? true) await migrate(db);
     const classes = await loadProviderClasses(options.providersDir ?? nonEmpty(env['SWITCHBOARD_PROVIDERS_DIR']), (message) => log('warn', message));

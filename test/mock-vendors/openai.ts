@@ -25,6 +25,8 @@ export interface OpenAIMockOptions {
   pathPrefix?: string;
   /** Query params every call must carry (Azure's `api-version`); a call without them gets 404. */
   requireQuery?: Record<string, string>;
+  /** Pause after each stream frame (slow streams). Default 0. */
+  chunkDelayMs?: number;
 }
 
 export interface MockFailure {
@@ -81,7 +83,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       if (body['stream'] !== true) return sendJson(response, 200, completion(body, counter));
       const stream = nextStream;
       nextStream = undefined;
-      return await streamCompletion(response, body, counter, stream);
+      return await streamCompletion(response, body, counter, stream, options.chunkDelayMs ?? 0);
     } catch (error) {
       if (!(error instanceof OpenAIError)) throw error;
       return sendJson(response, error.status, error.body());
@@ -231,6 +233,7 @@ async function streamCompletion(
   body: Json,
   counter: number,
   mode: { mode: 'fail' | 'hang'; afterChunks: number } | undefined,
+  delayMs: number,
 ): Promise<void> {
   const result = answer(body);
   const includeUsage = isObject(body['stream_options']) && body['stream_options']['include_usage'] === true;
@@ -259,7 +262,7 @@ async function streamCompletion(
   }
   const tail = [frame({}, result.finishReason)];
   if (includeUsage) tail.push(`data: ${JSON.stringify({ ...base, choices: [], usage: result.usage })}\n\n`);
-  return sendSse(response, [first, ...content, ...tail, 'data: [DONE]\n\n']);
+  return sendSse(response, [first, ...content, ...tail, 'data: [DONE]\n\n'], { delayMs });
 }
 
 // ---- embeddings and models ----------------------------------------------------------------------

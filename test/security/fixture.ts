@@ -19,6 +19,7 @@ import { generateApiKey } from '../../src/crypto/api-key.js';
 import { createKeyring, createMasterKey, type Keyring, type MasterKey } from '../../src/crypto/keyring.js';
 import type { Db, Queryable } from '../../src/db/db.js';
 import { openEmbeddedDb } from '../../src/db/pglite-adapter.js';
+import type { ProviderDepsOptions } from '../../src/providers/shared/provider-deps.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { createSwitchboard, type Switchboard } from '../../src/service/switchboard.js';
 import { createEmbeddedTestDb, createTestDb } from '../helpers/test-db.js';
@@ -118,11 +119,15 @@ export interface Stack {
 
 /** createSwitchboard over `db` (the caller keeps the db) + the gateway on 127.0.0.1:0. */
 /** Without `keyring`, createSwitchboard loads it from `env` (none in Postgres mode without SWITCHBOARD_MASTER_KEY). */
-export async function startStack(db: Db, options: { keyring: Keyring | undefined; env: Record<string, string> }): Promise<Stack> {
+export async function startStack(
+  db: Db,
+  options: { keyring: Keyring | undefined; env: Record<string, string>; upstream?: ProviderDepsOptions },
+): Promise<Stack> {
   const logs: LogEntry[] = [];
   const sb = await createSwitchboard({
     db,
     env: options.env,
+    ...(options.upstream === undefined ? {} : { upstream: options.upstream }),
     ...(options.keyring === undefined ? {} : { keyring: options.keyring }),
     migrate: false,
     pollMs: 0,

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createEnvCredentialResolver } from '../../credentials/env-credentials.js';
 import { SwitchboardError } from '../../errors.js';
 import { defaultProviderDeps } from '../../providers/shared/provider-deps.js';
+import { upstreamOptions } from '../../service/upstream-options.js';
 import { ApiKeyIndex } from '../../registry/api-key-index.js';
 import type { ConfigSnapshot } from '../../registry/config-snapshot.js';
 import { loadProviderClasses } from '../../registry/load-provider-classes.js';
@@ -43,7 +44,7 @@ export const benchServeCommand: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchboardError('invalid_request', '--port must be 0-65535');
 
     const rows = await benchConfigFromChild(upstream, key);
-    const deps = defaultProviderDeps();
+    const deps = defaultProviderDeps(upstreamOptions(context.config));
     const classes = await loadProviderClasses(context.config.providersDir);
     const snapshot: ConfigSnapshot = {
       version: rows.version,

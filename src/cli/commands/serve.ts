@@ -8,6 +8,8 @@ import { adminServiceFor } from '../../service/admin/admin-for-switchboard.js';
 import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
+import { openFilesNotice, readOpenFilesLimit } from './open-files.js';
+import { upstreamOptions } from '../../service/upstream-options.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -50,6 +52,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
     migrate: options.migrate,
     pollMs: config.configPollMs,
     listen: config.configListen,
+    upstream: upstreamOptions(config),
     log: (level, message, fields) => logLine({ time: new Date().toISOString(), level, msg: message, ...fields }),
   });
   const bootstrap = await bootstrapFirstStart(switchboard.db);
@@ -78,6 +81,8 @@ export async function serve(context: CliContext, options: { host: string; port: 
   const baseUrl = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   const where = config.databaseUrl ? 'Postgres' : `embedded database ${config.dataDir}`;
   print(context, `Switchboard listening on ${baseUrl} (${where})`);
+  const openFiles = openFilesNotice(readOpenFilesLimit(), config.upstreamMaxConnections);
+  logLine({ time: new Date().toISOString(), level: openFiles.level, msg: openFiles.message });
   if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
   if (adminToken.generated) announceGeneratedAdminToken(context, adminToken.file, adminToken.token);
   const removeEndpoint = config.databaseUrl ? () => {} : writeEndpoint(config.dataDir, baseUrl);

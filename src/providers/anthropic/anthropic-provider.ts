@@ -55,7 +55,7 @@ class AnthropicProvider implements Provider {
     const response = await this.send(body, options);
     try {
       if (response.status >= 400) throw await this.upstreamError(response, options);
-      yield* convertAnthropicStream(parseSse(response.body), {
+      yield* convertAnthropicStream(parseSse(response.body, { provider: this.name, maxEventBytes: response.limits.maxEventBytes }), {
         provider: this.name,
         secrets: [options.credential.apiKey],
         created: this.nowSeconds(),
@@ -94,6 +94,7 @@ class AnthropicProvider implements Provider {
       signal: options.signal,
       timeouts: this.config.timeouts,
       dispatcher: this.deps.dispatcher,
+      limits: this.deps.limits,
     });
   }
 

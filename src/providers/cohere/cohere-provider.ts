@@ -57,7 +57,7 @@ class CohereProvider implements Provider {
     const body = convertToCohereRequest(request, { stream: true });
     const response = await this.#post('chat', body, options);
     try {
-      yield* convertCohereStream(parseSse(response.body), {
+      yield* convertCohereStream(parseSse(response.body, { provider: this.name, maxEventBytes: response.limits.maxEventBytes }), {
         provider: this.name,
         model: request.model,
         created: this.#created(),
@@ -107,6 +107,7 @@ class CohereProvider implements Provider {
       signal: options.signal,
       timeouts: this.#timeouts,
       dispatcher: this.#deps.dispatcher,
+      limits: this.#deps.limits,
     });
     if (response.status >= 200 && response.status < 300) return response;
     const errorBody = await readErrorBody(response);

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProviderError } from '../../errors.js';
 import { redact, upstreamError } from '../shared/provider-error.js';
+import { safeUpstreamCode } from '../shared/redact.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
 import { cohereErrorSchema } from './cohere-api.js';
 
@@ -53,7 +54,7 @@ export function cohereStreamError(
   return new ProviderError(
     timeout ? 'provider_timeout' : 'provider_error',
     `Provider '${provider}' ended the stream with ${finishReason ?? 'an error'}${detail}`,
-    { provider, status: timeout ? 504 : 502, upstreamCode: finishReason ?? 'ERROR', isRetryable: true },
+    { provider, status: timeout ? 504 : 502, upstreamCode: safeUpstreamCode(finishReason ?? 'ERROR', secrets) ?? 'ERROR', isRetryable: true },
   );
 }
 

@@ -67,6 +67,7 @@ class GoogleProvider implements Provider {
         deps: this.#deps,
         signal: options.signal,
         secrets: [options.credential.apiKey],
+        maxEventBytes: response.limits.maxEventBytes,
       });
     } finally {
       discardBody(response.body);
@@ -108,6 +109,7 @@ class GoogleProvider implements Provider {
       signal: options.signal,
       timeouts: this.#timeouts,
       dispatcher: this.#deps.dispatcher,
+      limits: this.#deps.limits,
     });
   }
 

@@ -16,6 +16,8 @@ export interface GoogleStreamContext {
   deps: Pick<ProviderDeps, 'now' | 'randomId'>;
   signal: AbortSignal;
   secrets: readonly (string | undefined)[];
+  /** Longest SSE line or event (ProviderDeps.limits); the parser's default when absent. */
+  maxEventBytes?: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -50,7 +52,7 @@ export async function* readGoogleStream(
   };
 
   try {
-    for await (const event of parseSse(body)) {
+    for await (const event of parseSse(body, { provider: context.provider, ...(context.maxEventBytes === undefined ? {} : { maxEventBytes: context.maxEventBytes }) })) {
       const chunk = parseChunk(event.data);
       if (!started) yield start(chunk);
       if (chunk === undefined) {

@@ -64,6 +64,7 @@ export function createCompatibleEndpoint(
       signal: callOptions.signal,
       timeouts: config.timeouts,
       dispatcher: deps.dispatcher,
+      limits: deps.limits,
     };
   };
   return {

@@ -22,7 +22,7 @@ export async function* streamOpenAIChat(
   const response = await endpoint.postForStream('/chat/completions', body, options);
   let complete = false;
   try {
-    yield* convertOpenAIStream(parseSse(response.chunks), endpoint.errorContext(options), defaults);
+    yield* convertOpenAIStream(parseSse(response.chunks, { provider: endpoint.provider, maxEventBytes: response.limits.maxEventBytes }), endpoint.errorContext(options), defaults);
     complete = true;
   } catch (error) {
     const mapped = networkError(endpoint.provider, error, options.signal);

@@ -1,7 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { ProviderError } from '../../errors.js';
+import { readBodyText } from './body-text.js';
 import type { Timeouts } from './timeouts.js';
+import { UpstreamConnectionLimitError } from './upstream-agent.js';
+import { defaultUpstreamLimits, MAX_ERROR_BODY_BYTES, responseTooLarge, type UpstreamLimits } from './upstream-limits.js';
 
 /** One upstream call. */
 export interface UpstreamRequest {
@@ -15,6 +18,8 @@ export interface UpstreamRequest {
   signal: AbortSignal;
   timeouts: Timeouts;
   dispatcher: Dispatcher;
+  /** Caps on the answer (ProviderDeps.limits); defaultUpstreamLimits when absent. */
+  limits?: UpstreamLimits | undefined;
 }
 
 /** The upstream's answer, body not yet read. */
@@ -22,6 +27,8 @@ export interface UpstreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: Dispatcher.ResponseData['body'];
+  /** The call's caps, for whoever reads the body. */
+  limits: UpstreamLimits;
 }
 
 /**
@@ -42,7 +49,7 @@ export async function sendUpstream(call: UpstreamRequest): Promise<UpstreamRespo
     const response = target
       ? await call.dispatcher.request({ ...options, origin: target.origin, path: target.path })
       : await request(call.url, { ...options, dispatcher: call.dispatcher });
-    return { status: response.statusCode, headers: response.headers, body: response.body };
+    return { status: response.statusCode, headers: response.headers, body: response.body, limits: call.limits ?? defaultUpstreamLimits };
   } catch (error) {
     throw networkError(call.provider, error, call.signal);
   }
@@ -79,15 +86,19 @@ export function parseTarget(url: string): Target | undefined {
   return target;
 }
 
-/** Reads a whole body as JSON; an unreadable body is a provider error naming the provider. */
+/**
+ * Reads a whole body as JSON; an unreadable body, or one over `limits.maxResponseBytes`, is a
+ * provider error naming the provider.
+ */
 export async function readJson(provider: string, response: UpstreamResponse, signal?: AbortSignal): Promise<unknown> {
-  let text: string;
+  let read;
   try {
-    text = await response.body.text();
+    read = await readBodyText(response.body, response.limits.maxResponseBytes);
   } catch (error) {
     throw networkError(provider, error, signal);
   }
-  return parseJsonBody(provider, response.status, text);
+  if (read.tooLarge) throw responseTooLarge(provider, response.limits.maxResponseBytes, response.status);
+  return parseJsonBody(provider, response.status, read.text);
 }
 
 /** A successful answer's body text as JSON; otherwise a provider error naming the provider. */
@@ -103,14 +114,21 @@ export function parseJsonBody(provider: string, status: number, text: string): u
   }
 }
 
-/** Reads an error body as JSON if it is JSON, else undefined (some vendors answer HTML or text). */
+/**
+ * Reads an error body as JSON if it is JSON, else undefined (some vendors answer HTML or text,
+ * and a body over errorBodyLimit is not read to its end).
+ */
 export async function readErrorBody(response: UpstreamResponse): Promise<unknown> {
   try {
-    const text = await response.body.text();
-    return JSON.parse(text) as unknown;
+    return parseErrorBody((await readBodyText(response.body, errorBodyLimit(response.limits))).text);
   } catch {
     return undefined;
   }
+}
+
+/** How much of an error body is read: MAX_ERROR_BODY_BYTES, or less when the answer cap is lower. */
+export function errorBodyLimit(limits: UpstreamLimits): number {
+  return Math.min(limits.maxResponseBytes, MAX_ERROR_BODY_BYTES);
 }
 
 /** An error answer's body text as JSON if it is JSON, else undefined (as readErrorBody). */
@@ -127,6 +145,14 @@ export function parseErrorBody(text: string | undefined): unknown {
 export function networkError(provider: string, error: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted) return signal.reason ?? error;
   if (error instanceof ProviderError) return error;
+  if (error instanceof UpstreamConnectionLimitError) {
+    return new ProviderError('provider_unavailable', `Provider '${provider}' is busy: ${error.message}; retry shortly`, {
+      provider,
+      status: 503,
+      retryAfter: 1,
+      cause: error,
+    });
+  }
   if (
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError ||

@@ -1,4 +1,7 @@
 import { ProviderError, type ErrorCode } from '../../errors.js';
+import { redact, safeParam, safeUpstreamCode } from './redact.js';
+
+export { redact } from './redact.js';
 
 /** What a vendor's error mapper extracted from an error response, by field. */
 export interface UpstreamErrorFields {
@@ -9,7 +12,7 @@ export interface UpstreamErrorFields {
   /** Set when the vendor's fields say the prompt exceeded the context window. */
   contextLengthExceeded?: boolean;
   retryAfter?: number;
-  /** The request field the vendor blamed (OpenAI's `error.param`). */
+  /** The request field the vendor blamed (OpenAI's `error.param`); dropped unless it is a clean field path. */
   param?: string;
 }
 
@@ -34,9 +37,10 @@ function clientStatus(status: number): number {
 }
 
 /**
- * Builds the ProviderError for an upstream error response. The message names the provider and
- * never carries the credential: auth failures get a fixed message (vendors echo key fragments
- * there), and any other vendor message has `secrets` removed.
+ * Builds the ProviderError for an upstream error response. Nothing in it carries the credential:
+ * auth failures get a fixed message (vendors echo key fragments there), any other vendor message
+ * is redacted (see redact), and the vendor's `param` and code are kept only when they are a field
+ * path and a code with nothing to redact.
  */
 export function upstreamError(
   provider: string,
@@ -52,23 +56,16 @@ export function upstreamError(
     const vendorMessage = fields.message ? redact(fields.message, secrets) : undefined;
     detail = vendorMessage ? `HTTP ${status}: ${truncate(vendorMessage, 500)}` : `HTTP ${status}`;
   }
+  const upstreamCode = safeUpstreamCode(fields.upstreamCode, secrets);
+  const param = safeParam(fields.param, secrets);
   return new ProviderError(code, `Provider '${provider}' failed: ${detail}`, {
     provider,
     status: clientStatus(status),
     upstreamStatus: status,
-    ...(fields.upstreamCode === undefined ? {} : { upstreamCode: fields.upstreamCode }),
+    ...(upstreamCode === undefined ? {} : { upstreamCode }),
     ...(fields.retryAfter === undefined ? {} : { retryAfter: fields.retryAfter }),
-    ...(fields.param === undefined ? {} : { param: fields.param }),
+    ...(param === undefined ? {} : { param }),
   });
-}
-
-/** Removes every occurrence of each secret (and of anything that looks like a bearer key). */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) result = result.split(secret).join('[redacted]');
-  }
-  return result.replace(/\b(sk|pk|key|gsk|xai)-[A-Za-z0-9_*-]{8,}/g, '[redacted]');
 }
 
 function truncate(text: string, max: number): string {

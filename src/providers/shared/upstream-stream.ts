@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { SignalBoundHandler } from './signal-bound-handler.js';
-import { decodeText } from './upstream-text.js';
-import { bodyChunks, discardBody, dispatchUpstream, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
+import { decodeText, readBodyText } from './body-text.js';
+import { bodyChunks, discardBody, dispatchUpstream, errorBodyLimit, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
+import { defaultUpstreamLimits, type UpstreamLimits } from './upstream-limits.js';
 
 /** An upstream answer whose body is read as it arrives (Server-Sent Events). */
 export interface UpstreamStream {
@@ -10,7 +11,12 @@ export interface UpstreamStream {
   headers: IncomingHttpHeaders;
   /** The body's chunks in order (read once); throws the error that broke the body off. */
   chunks: AsyncIterable<Uint8Array>;
-  /** The whole body as text, for an error status; undefined when it could not be read (as readErrorBody). */
+  /** The call's caps (the SSE parser takes `maxEventBytes`). */
+  limits: UpstreamLimits;
+  /**
+   * The whole body as text, for an error status; undefined when it could not be read or passed
+   * errorBodyLimit (as readErrorBody).
+   */
   text(): Promise<string | undefined>;
   /** After the content was read to its end (the last event): as releaseBody. */
   release(): void;
@@ -31,17 +37,19 @@ export async function sendUpstreamForStream(call: UpstreamRequest): Promise<Upst
   const target = parseTarget(call.url);
   if (!target) {
     const response = await sendUpstream(call);
-    const { body } = response;
+    const { body, limits } = response;
     return {
       status: response.status,
       headers: response.headers,
       chunks: bodyChunks(body),
-      text: () => body.text().catch(() => undefined),
+      limits,
+      text: async () => (await readBodyText(body, errorBodyLimit(limits)).catch(() => undefined))?.text,
       release: () => releaseBody(body),
       discard: () => discardBody(body),
     };
   }
-  return dispatchUpstream<UpstreamStream>(call, target, (resolve, reject) => new StreamHandler(call.signal, resolve, reject));
+  const limits = call.limits ?? defaultUpstreamLimits;
+  return dispatchUpstream<UpstreamStream>(call, target, (resolve, reject) => new StreamHandler(call.signal, limits, resolve, reject));
 }
 
 /** Queues one answer's body for its reader (see sendUpstreamForStream). */
@@ -56,8 +64,11 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
   /** The reader waiting for the next chunk, end or error. */
   #wake: (() => void) | undefined;
 
-  constructor(signal: AbortSignal, resolve: (stream: UpstreamStream) => void, reject: (error: unknown) => void) {
+  readonly #limits: UpstreamLimits;
+
+  constructor(signal: AbortSignal, limits: UpstreamLimits, resolve: (stream: UpstreamStream) => void, reject: (error: unknown) => void) {
     super(signal);
+    this.#limits = limits;
     this.#resolve = resolve;
     this.#reject = reject;
   }
@@ -70,6 +81,7 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
       status: statusCode,
       headers,
       chunks: { [Symbol.asyncIterator]: () => this.#iterator() },
+      limits: this.#limits,
       text: () => this.#text(),
       release: () => this.#release(),
       discard: () => this.#discard(),
@@ -126,10 +138,15 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
   async #text(): Promise<string | undefined> {
     const chunks: Buffer[] = [];
     let length = 0;
+    const cap = errorBodyLimit(this.#limits);
     try {
       for await (const chunk of { [Symbol.asyncIterator]: () => this.#iterator() }) {
-        chunks.push(chunk as Buffer);
         length += chunk.length;
+        if (length > cap) {
+          this.#discard();
+          return undefined;
+        }
+        chunks.push(chunk as Buffer);
       }
     } catch {
       return undefined;

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { decodeText, readBodyText } from './body-text.js';
 import { SignalBoundHandler } from './signal-bound-handler.js';
-import { dispatchUpstream, networkError, parseTarget, sendUpstream, type UpstreamRequest } from './http.js';
+import { dispatchUpstream, errorBodyLimit, networkError, parseTarget, sendUpstream, type UpstreamRequest } from './http.js';
+import { defaultUpstreamLimits, MAX_ERROR_BODY_BYTES, responseTooLarge } from './upstream-limits.js';
 
 /** A whole upstream answer. */
 export interface UpstreamText {
@@ -19,23 +21,34 @@ export interface UpstreamText {
  * their status. It drives undici's dispatcher with a small handler that collects the body,
  * instead of building a response stream per call as `request()` does (a good part of the
  * per-call CPU cost for small answers). Timeouts, the abort signal and error mapping are those of
- * sendUpstream + readJson / readErrorBody.
+ * sendUpstream + readJson / readErrorBody, and so are the caps: a successful answer over
+ * `limits.maxResponseBytes` is a provider_error (the request is aborted as soon as it passes the
+ * cap), an error body over errorBodyLimit gives `text: undefined`.
  */
 export async function sendUpstreamForText(call: UpstreamRequest): Promise<UpstreamText> {
   const target = parseTarget(call.url);
   if (!target) {
     const response = await sendUpstream(call);
+    const { limits } = response;
     if (response.status >= 300) {
-      const text = await response.body.text().catch(() => undefined);
-      return { status: response.status, headers: response.headers, text };
+      const read = await readBodyText(response.body, errorBodyLimit(limits)).catch(() => undefined);
+      return { status: response.status, headers: response.headers, text: read?.text };
     }
+    let read;
     try {
-      return { status: response.status, headers: response.headers, text: await response.body.text() };
+      read = await readBodyText(response.body, limits.maxResponseBytes);
     } catch (error) {
       throw networkError(call.provider, error, call.signal);
     }
+    if (read.tooLarge) throw responseTooLarge(call.provider, limits.maxResponseBytes, response.status);
+    return { status: response.status, headers: response.headers, text: read.text };
   }
-  return dispatchUpstream<UpstreamText>(call, target, (resolve, reject) => new TextHandler(call.signal, resolve, reject));
+  const maxResponseBytes = call.limits?.maxResponseBytes ?? defaultUpstreamLimits.maxResponseBytes;
+  return dispatchUpstream<UpstreamText>(
+    call,
+    target,
+    (resolve, reject) => new TextHandler(call.signal, { provider: call.provider, maxResponseBytes }, resolve, reject),
+  );
 }
 
 /** Collects one answer (see sendUpstreamForText); aborts the request when `signal` does. */
@@ -46,9 +59,22 @@ class TextHandler extends SignalBoundHandler implements Dispatcher.DispatchHandl
   #headers: IncomingHttpHeaders = {};
   #chunks: Buffer[] = [];
   #length = 0;
+  readonly #provider: string;
+  readonly #maxResponseBytes: number;
+  /** Bytes kept for the current status: the answer cap, or less for an error body. */
+  #cap: number;
+  #tooLarge = false;
 
-  constructor(signal: AbortSignal, resolve: (answer: UpstreamText) => void, reject: (error: unknown) => void) {
+  constructor(
+    signal: AbortSignal,
+    limits: { provider: string; maxResponseBytes: number },
+    resolve: (answer: UpstreamText) => void,
+    reject: (error: unknown) => void,
+  ) {
     super(signal);
+    this.#provider = limits.provider;
+    this.#maxResponseBytes = limits.maxResponseBytes;
+    this.#cap = limits.maxResponseBytes;
     this.#resolve = resolve;
     this.#reject = reject;
   }
@@ -57,11 +83,20 @@ class TextHandler extends SignalBoundHandler implements Dispatcher.DispatchHandl
     if (statusCode < 200) return; // 1xx: informational, the answer follows
     this.#status = statusCode;
     this.#headers = headers;
+    if (statusCode >= 300) this.#cap = Math.min(this.#maxResponseBytes, MAX_ERROR_BODY_BYTES);
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#chunks.push(chunk);
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#tooLarge) return;
     this.#length += chunk.length;
+    if (this.#length > this.#cap) {
+      // Over the cap: stop receiving now (the request is aborted) and keep nothing.
+      this.#tooLarge = true;
+      this.#chunks = [];
+      controller.abort(responseTooLarge(this.#provider, this.#maxResponseBytes, this.#status));
+      return;
+    }
+    this.#chunks.push(chunk);
   }
 
   onResponseEnd(): void {
@@ -75,12 +110,4 @@ class TextHandler extends SignalBoundHandler implements Dispatcher.DispatchHandl
     if (this.#status >= 300) this.#resolve({ status: this.#status, headers: this.#headers, text: undefined });
     else this.#reject(error);
   }
-}
-
-/** UTF-8 text of the chunks without a leading BOM, as undici's `body.text()` decodes it. */
-export function decodeText(chunks: readonly Buffer[], length: number): string {
-  if (length === 0) return '';
-  const buffer = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-  const start = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  return buffer.toString('utf8', start);
 }

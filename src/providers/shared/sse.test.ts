@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ProviderError } from '../../errors.js';
+import { parseSse, type SseEvent } from './sse.js';
+
+async function collect(chunks: Iterable<string | Uint8Array>, maxEventBytes?: number): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  async function* source(): AsyncGenerator<string | Uint8Array> {
+    yield* chunks;
+  }
+  for await (const event of parseSse(source(), { provider: 'p', ...(maxEventBytes === undefined ? {} : { maxEventBytes }) })) events.push(event);
+  return events;
+}
+
+/** `text` cut into pieces of `size` characters. */
+function cut(text: string, size: number): string[] {
+  const pieces: string[] = [];
+  for (let offset = 0; offset < text.length; offset += size) pieces.push(text.slice(offset, offset + size));
+  return pieces;
+}
+
+/** A generator of `total` characters without any newline, in `size`-character chunks (the attack). */
+function* noNewline(total: number, size: number): Generator<string> {
+  const piece = 'x'.repeat(size);
+  yield 'data: ';
+  for (let sent = 0; sent < total; sent += size) yield piece;
+}
+
+describe('parseSse', () => {
+  const body = 'event: a\ndata: one\n\n: comment\ndata: two\ndata:  three\nid: 7\n\ndata: {"x":1}\r\n\r\ndata: cr\r\rdata: last';
+  const expected: SseEvent[] = [
+    { event: 'a', data: 'one' },
+    { event: undefined, data: 'two\n three' },
+    { event: undefined, data: '{"x":1}' },
+    { event: undefined, data: 'cr' },
+    { event: undefined, data: 'last' },
+  ];
+
+  test('the same events whatever the chunking (CRLF split across chunks included)', async () => {
+    for (const size of [1, 2, 3, 5, 7, 16, body.length]) {
+      assert.deepEqual(await collect(cut(body, size)), expected, `chunks of ${size}`);
+    }
+    // Bytes, with a multi-byte character split between chunks.
+    const bytes = Buffer.from('data: héllo ✓\n\n', 'utf8');
+    assert.deepEqual(await collect([...bytes].map((byte) => Uint8Array.of(byte))), [{ event: undefined, data: 'héllo ✓' }]);
+  });
+
+  test('a line over maxEventBytes is a provider_error, also without a newline', async () => {
+    for (const chunks of [[`data: ${'y'.repeat(2000)}\n\n`], cut(`data: ${'y'.repeat(2000)}`, 100)]) {
+      await assert.rejects(collect(chunks, 1024), (error: unknown) => {
+        assert.ok(error instanceof ProviderError);
+        assert.equal(error.code, 'provider_error');
+        assert.equal(error.status, 502);
+        assert.match(error.message, /Provider 'p' sent a stream event longer than 1024 characters \(SWITCHBOARD_UPSTREAM_MAX_EVENT_BYTES\)/);
+        return true;
+      });
+    }
+  });
+
+  test('an event of many short data lines over maxEventBytes is a provider_error', async () => {
+    const lines = Array.from({ length: 300 }, () => 'data: 0123456789\n').join('');
+    await assert.rejects(collect([lines, '\n'], 1024), /longer than 1024 characters/);
+    assert.equal((await collect([lines, '\n'], 8192))[0]?.data.length, 300 * 11 - 1);
+  });
+
+  test('the default cap (1 MiB) stops a 20 MB line without a newline at once', async () => {
+    const started = performance.now();
+    await assert.rejects(collect(noNewline(20_000_000, 16 * 1024)), /longer than 1048576 characters/);
+    assert.ok(performance.now() - started < 1000);
+  });
+
+  test('linear: a 20 MB line arriving in 16 KiB chunks parses in well under 2 s', async () => {
+    // The old parser searched the whole pending buffer again for every chunk: quadratic, far over 2 s.
+    const started = performance.now();
+    const events = await collect([...noNewline(20_000_000, 16 * 1024), '\n\n'], 64 * 1024 * 1024);
+    const elapsed = performance.now() - started;
+    assert.equal(events.length, 1);
+    assert.ok((events[0]?.data.length ?? 0) >= 20_000_000);
+    assert.ok(elapsed < 2000, `took ${Math.round(elapsed)} ms`);
+  });
+});
