@@ -229,7 +229,7 @@ describe('row-level security for the runtime role', () => {
     const store = new CredentialStore(runtimeDb, keyringOf(master.key), { [ENV_VAR]: keys.env });
     assert.deepEqual(await store.resolve(a.id, target), { apiKey: keys.a });
     assert.deepEqual(await store.resolve(b.id, target), { apiKey: keys.b });
-    const unset = { id: seeded.unsetProviderId, name: 'sec-unset', requiredEnvVars: ['SEC_UNSET_KEY'] };
+    const unset = { id: seeded.unsetProviderId, name: 'sec-unset', requiredEnvVars: ['SEC_UNSET_API_KEY'] };
     const rotated = upstreamKey('proj-a-2');
     await store.set(a.id, unset.id, { api_key: rotated });
     assert.deepEqual(await store.resolve(a.id, unset), { apiKey: rotated });
