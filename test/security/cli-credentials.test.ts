@@ -80,7 +80,11 @@ describe('credentials and master-key CLI', () => {
       ],
     );
     const opened = stored.map((row) => JSON.parse(openSecret(row.credentials, keyringOf(masterA.key), credentialAssociatedData(row.projectId, row.providerId))) as unknown);
-    assert.deepEqual(opened, [{ api_key: keys.a }, { api_key: keys.b }]);
+    // Bound at write time to the origin of the provider's URL.
+    assert.deepEqual(opened, [
+      { api_key: keys.a, bound_origin: mock.origin },
+      { api_key: keys.b, bound_origin: mock.origin },
+    ]);
     assert.deepEqual(leakedSecrets(stored.map((row) => row.credentials).join('\n'), keys), []);
   });
 

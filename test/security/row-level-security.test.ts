@@ -224,12 +224,12 @@ describe('row-level security for the runtime role', () => {
 
   it('the CredentialStore works under the runtime role: each project reads and writes only its own row', async () => {
     const runtimeDb = runtimeTransactions(db);
-    const target = { id: seeded.providerId, name: 'sec-openai', requiredEnvVars: [ENV_VAR] };
+    const target = { id: seeded.providerId, name: 'sec-openai', requiredEnvVars: [ENV_VAR], baseUrl: 'http://127.0.0.1:9/v1' };
     // The env var holds another key: a read that RLS hid would silently fall back to it.
     const store = new CredentialStore(runtimeDb, keyringOf(master.key), { [ENV_VAR]: keys.env });
     assert.deepEqual(await store.resolve(a.id, target), { apiKey: keys.a });
     assert.deepEqual(await store.resolve(b.id, target), { apiKey: keys.b });
-    const unset = { id: seeded.unsetProviderId, name: 'sec-unset', requiredEnvVars: ['SEC_UNSET_API_KEY'] };
+    const unset = { id: seeded.unsetProviderId, name: 'sec-unset', requiredEnvVars: ['SEC_UNSET_API_KEY'], baseUrl: 'http://127.0.0.1:9/v1' };
     const rotated = upstreamKey('proj-a-2');
     await store.set(a.id, unset.id, { api_key: rotated });
     assert.deepEqual(await store.resolve(a.id, unset), { apiKey: rotated });
