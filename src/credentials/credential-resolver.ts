@@ -8,6 +8,11 @@ export interface CredentialTarget {
   name: string;
   /** Env vars holding the key when the project has no stored credential. */
   requiredEnvVars: readonly string[];
+  /**
+   * The provider's current base URL (`api_base_url`, else its class's default): a stored credential
+   * is sent only when this URL's origin is the one it was stored for.
+   */
+  baseUrl?: string | undefined;
 }
 
 /**

@@ -64,7 +64,7 @@ describe('CredentialStore', () => {
       );
       return (result.rows[0] as { id: string }).id;
     };
-    provider = { id: await insertProvider('store-openai', ['STORE_OPENAI_KEY', 'STORE_OPENAI_REGION']), name: 'store-openai', requiredEnvVars: ['STORE_OPENAI_KEY', 'STORE_OPENAI_REGION'] };
+    provider = { id: await insertProvider('store-openai', ['STORE_OPENAI_KEY', 'STORE_OPENAI_REGION']), name: 'store-openai', requiredEnvVars: ['STORE_OPENAI_KEY', 'STORE_OPENAI_REGION'], baseUrl: 'http://127.0.0.1:9/v1' };
     keylessProvider = { id: await insertProvider('store-local', []), name: 'store-local', requiredEnvVars: [] };
     const projects = await db.query<{ id: string }>(`insert into public.projects (name) values ('store-a'), ('store-b') returning id`);
     projectId = (projects.rows[0] as { id: string }).id;
@@ -77,7 +77,8 @@ describe('CredentialStore', () => {
     await db.query(`delete from public.ai_provider_credentials`);
   });
 
-  const env = () => ({ STORE_OPENAI_KEY: envKey, STORE_OPENAI_REGION: 'eu' });
+  const allowed = { SWITCHBOARD_ALLOWED_ENV_VARS: 'STORE_OPENAI_*' };
+  const env = () => ({ ...allowed, STORE_OPENAI_KEY: envKey, STORE_OPENAI_REGION: 'eu' });
 
   it('resolves a stored payload into the provider credential, per project', async () => {
     const store = new CredentialStore(db, keyring, env());
@@ -100,7 +101,7 @@ describe('CredentialStore', () => {
   });
 
   it('no row and no (complete) env vars: credential_missing naming the env vars and the CLI command', async () => {
-    const store = new CredentialStore(db, keyring, { STORE_OPENAI_KEY: envKey, STORE_OPENAI_REGION: '' });
+    const store = new CredentialStore(db, keyring, { ...allowed, STORE_OPENAI_KEY: envKey, STORE_OPENAI_REGION: '' });
     await assert.rejects(
       Promise.resolve().then(() => store.resolve(projectId, provider)),
       expectError('credential_missing', /^No credentials for provider 'store-openai': set STORE_OPENAI_KEY, STORE_OPENAI_REGION or store one for the project with `switchboard credentials set --project <name> --provider store-openai --api-key-stdin`\.$/),

@@ -1,35 +1,52 @@
 /**
  * Per-project credentials: encrypted rows in `ai_provider_credentials`, read inside a transaction
  * scoped to the project (row-level security), decrypted once and cached in memory until the config
- * watcher says credentials changed. No row → the provider's env vars → a clear error. A row that
- * cannot be opened fails the call closed; it never falls back to the env vars.
+ * watcher says credentials changed. No row → the provider's env vars (only those the env-var
+ * policy allows) → a clear error. A row that cannot be opened fails the call closed; it never
+ * falls back to the env vars. A stored credential is bound to the origin it was entered for and
+ * is never sent to another one.
  *
  * @module
  */
-import { credentialAssociatedData, openSecret, sealSecret } from '../crypto/envelope.js';
 import { requireKeyring, type Keyring } from '../crypto/keyring.js';
-import type { Db } from '../db/db.js';
-import { deleteCredential, selectCredential, setProjectScope, upsertCredential } from '../db/sql/credentials.js';
+import type { Db, Queryable } from '../db/db.js';
+import { deleteCredential, selectCredential, selectProviderUrl, setProjectScope, upsertCredential } from '../db/sql/credentials.js';
 import { SwitchboardError } from '../errors.js';
 import type { Credential } from '../providers/spec/index.js';
 import type { CredentialResolver, CredentialTarget } from './credential-resolver.js';
+import { originChangedError, unboundCredentialError, urlOrigin } from './credential-origin.js';
 import { keyHint, parseCredentialPayload, toCredential } from './credential-payload.js';
 import { envCredential, missingCredentialError } from './env-credentials.js';
+import { envVarPolicyOf, type EnvVarPolicy } from './env-var-policy.js';
+import { openCredential, sealCredential } from './sealed-credential.js';
 
-type CacheEntry = { credential: Credential } | { error: SwitchboardError };
+type CacheEntry =
+  | { kind: 'env'; credential: Credential }
+  | { kind: 'stored'; credential: Credential; boundOrigin: string | undefined }
+  | { kind: 'error'; error: SwitchboardError };
+
+export interface CredentialStoreOptions {
+  /** A provider class's default base URL, for rows whose `api_base_url` is null (binding at write time). */
+  classBaseUrl?: (className: string) => string | undefined;
+}
 
 export class CredentialStore implements CredentialResolver {
   readonly #db: Db;
   readonly #keyring: Keyring | undefined;
   readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #policy: EnvVarPolicy;
+  readonly #classBaseUrl: (className: string) => string | undefined;
   #cache = new Map<string, CacheEntry>();
   #loading = new Map<string, Promise<CacheEntry>>();
   #generation = 0;
 
-  constructor(db: Db, keyring: Keyring | undefined, env: Readonly<Record<string, string | undefined>>) {
+  /** `env` is the env-var fallback; its `SWITCHBOARD_ALLOWED_ENV_VARS` says which variables rows may name. */
+  constructor(db: Db, keyring: Keyring | undefined, env: Readonly<Record<string, string | undefined>>, options: CredentialStoreOptions = {}) {
     this.#db = db;
     this.#keyring = keyring;
     this.#env = env;
+    this.#policy = envVarPolicyOf(env);
+    this.#classBaseUrl = options.classBaseUrl ?? (() => undefined);
   }
 
   /** Cached in steady state: a database read happens once per project and provider after a change. */
@@ -37,7 +54,7 @@ export class CredentialStore implements CredentialResolver {
     if (projectId === undefined) return this.#fromEnv(provider);
     const cacheKey = `${projectId}:${provider.id}`;
     const cached = this.#cache.get(cacheKey);
-    if (cached) return unwrap(cached);
+    if (cached) return unwrap(cached, provider);
     let loading = this.#loading.get(cacheKey);
     if (!loading) {
       const generation = this.#generation;
@@ -48,7 +65,7 @@ export class CredentialStore implements CredentialResolver {
       });
       this.#loading.set(cacheKey, loading);
     }
-    return loading.then(unwrap);
+    return loading.then((entry) => unwrap(entry, provider));
   }
 
   /** Forgets every cached credential (called when the credentials or projects change). */
@@ -58,13 +75,18 @@ export class CredentialStore implements CredentialResolver {
     this.#loading = new Map();
   }
 
-  /** Encrypts and stores a project's credential for a provider; returns the key hint. */
+  /**
+   * Encrypts and stores a project's credential for a provider, bound to the origin of the
+   * payload's `base_url`, else of the provider's URL now; returns the key hint.
+   */
   async set(projectId: string, providerId: string, payload: unknown): Promise<{ keyHint: string }> {
     const parsed = parseCredentialPayload(payload);
     const keyring = requireKeyring(this.#keyring);
-    const envelope = sealSecret(JSON.stringify(parsed), keyring.current, credentialAssociatedData(projectId, providerId));
     const hint = keyHint(parsed.api_key);
     await this.#db.transaction(async (tx) => {
+      const origin = parsed.base_url === undefined ? await this.#providerOrigin(tx, providerId) : urlOrigin(parsed.base_url);
+      if (origin === undefined) throw new SwitchboardError('invalid_request', 'Invalid credentials payload at base_url: not an http(s) URL', { param: 'base_url' });
+      const envelope = sealCredential(parsed, origin, keyring, projectId, providerId);
       await setProjectScope(tx, projectId);
       await upsertCredential(tx, { projectId, providerId, credentials: envelope, keyHint: hint });
     });
@@ -81,6 +103,19 @@ export class CredentialStore implements CredentialResolver {
     return deleted;
   }
 
+  async #providerOrigin(tx: Queryable, providerId: string): Promise<string> {
+    const row = await selectProviderUrl(tx, providerId);
+    if (!row) throw new SwitchboardError('not_found', `No provider with id '${providerId}'`);
+    const origin = urlOrigin(row.apiBaseUrl ?? this.#classBaseUrl(row.providerClass));
+    if (origin === undefined) {
+      throw new SwitchboardError(
+        'invalid_request',
+        `Provider '${row.name}' has no http(s) api_base_url, so there is no origin to bind its credential to: set the provider's api_base_url first`,
+      );
+    }
+    return origin;
+  }
+
   async #load(projectId: string, provider: CredentialTarget): Promise<CacheEntry> {
     const row = await this.#db.transaction(async (tx) => {
       await setProjectScope(tx, projectId);
@@ -88,18 +123,18 @@ export class CredentialStore implements CredentialResolver {
     });
     if (!row) {
       try {
-        return { credential: this.#fromEnv(provider) };
+        return { kind: 'env', credential: this.#fromEnv(provider) };
       } catch (error) {
-        return { error: error as SwitchboardError };
+        return { kind: 'error', error: error as SwitchboardError };
       }
     }
     try {
-      const keyring = requireKeyring(this.#keyring);
-      const plaintext = openSecret(row.credentials, keyring, credentialAssociatedData(projectId, provider.id));
-      return { credential: toCredential(parseCredentialPayload(JSON.parse(plaintext))) };
+      const opened = openCredential(row.credentials, requireKeyring(this.#keyring), projectId, provider.id);
+      return { kind: 'stored', credential: toCredential(opened.payload), boundOrigin: opened.boundOrigin };
     } catch (error) {
       const reason = SwitchboardError.isInstance(error) ? error.message : 'the decrypted payload is not valid';
       return {
+        kind: 'error',
         error: new SwitchboardError(
           'credential_invalid',
           `The stored credentials of this project for provider '${provider.name}' cannot be used: ${reason}`,
@@ -110,13 +145,18 @@ export class CredentialStore implements CredentialResolver {
   }
 
   #fromEnv(provider: CredentialTarget): Credential {
-    const credential = envCredential(this.#env, provider);
+    const credential = envCredential(this.#env, provider, this.#policy);
     if (!credential) throw missingCredentialError(provider, true);
     return credential;
   }
 }
 
-function unwrap(entry: CacheEntry): Credential {
-  if ('error' in entry) throw entry.error;
+/** The entry's credential, once a stored one is checked against where the provider sends it now. */
+function unwrap(entry: CacheEntry, provider: CredentialTarget): Credential {
+  if (entry.kind === 'error') throw entry.error;
+  if (entry.kind === 'env') return entry.credential;
+  if (entry.boundOrigin === undefined) throw unboundCredentialError(provider.name);
+  // Checked per call (a string compare): the provider row may have moved since the entry was cached.
+  if (urlOrigin(entry.credential.baseUrl ?? provider.baseUrl) !== entry.boundOrigin) throw originChangedError(provider.name);
   return entry.credential;
 }

@@ -1,13 +1,28 @@
 import { SwitchboardError } from '../errors.js';
 import type { Credential } from '../providers/spec/index.js';
 import type { CredentialResolver, CredentialTarget } from './credential-resolver.js';
+import { envVarPolicyOf, firstRefusal, type EnvVarPolicy } from './env-var-policy.js';
 
 /**
  * The env-var fallback: the first variable in `required_env_vars` holds the API key, and every
  * listed variable must be set. A provider that lists none needs no key (e.g. a local Ollama).
+ * A variable the policy refuses is never read: the call fails with `credential_missing` naming
+ * the variable (never its value).
  */
-export function envCredential(env: Readonly<Record<string, string | undefined>>, provider: CredentialTarget): Credential | undefined {
+export function envCredential(
+  env: Readonly<Record<string, string | undefined>>,
+  provider: CredentialTarget,
+  policy: EnvVarPolicy = envVarPolicyOf(env),
+): Credential | undefined {
   if (provider.requiredEnvVars.length === 0) return {};
+  const refusal = firstRefusal(policy, provider.requiredEnvVars);
+  if (refusal !== undefined) {
+    throw new SwitchboardError(
+      'credential_missing',
+      `No credentials for provider '${provider.name}': its required_env_vars names ${refusal}. ` +
+        'Store a credential for the project instead, or fix the provider row.',
+    );
+  }
   const missing = provider.requiredEnvVars.filter((name) => !env[name]);
   if (missing.length > 0) return undefined;
   const keyVariable = provider.requiredEnvVars[0] as string;
@@ -25,9 +40,10 @@ export function missingCredentialError(provider: CredentialTarget, storedCredent
 
 /** A resolver that only reads env vars (the library's default before stored credentials exist). */
 export function createEnvCredentialResolver(env: Readonly<Record<string, string | undefined>>): CredentialResolver {
+  const policy = envVarPolicyOf(env);
   return {
     resolve(_projectId, provider) {
-      const credential = envCredential(env, provider);
+      const credential = envCredential(env, provider, policy);
       if (!credential) throw missingCredentialError(provider, false);
       return credential;
     },

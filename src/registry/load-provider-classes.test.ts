@@ -26,7 +26,7 @@ const wire = (messages) => messages.map((message) => ({
 export const EchoLabProvider = {
   className: 'EchoLabProvider',
   defaults: {
-    requiredEnvVars: ['ECHO_LAB_KEY'],
+    requiredEnvVars: ['ECHO_LAB_API_KEY'],
     authHeaderName: 'x-lab-key',
     authHeaderPrefix: '',
     features: { streaming: true, tools: false, vision: false, json_mode: false, embeddings: false },
@@ -156,9 +156,9 @@ describe('provider classes from the providers directory', () => {
 
     const { model, provider } = registry.resolve('lab-model');
     assert.equal(provider.className, 'EchoLabProvider');
-    assert.deepEqual(provider.requiredEnvVars, ['ECHO_LAB_KEY']);
+    assert.deepEqual(provider.requiredEnvVars, ['ECHO_LAB_API_KEY']);
     assert.deepEqual(model.features, classes.get('EchoLabProvider')?.defaults.features);
-    const credential = await createEnvCredentialResolver({ ECHO_LAB_KEY: 'lab-key' }).resolve(undefined, provider);
+    const credential = await createEnvCredentialResolver({ ECHO_LAB_API_KEY: 'lab-key' }).resolve(undefined, provider);
     const request = { model: model.modelId, messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'ping lab' }] }] };
     const options = { signal: new AbortController().signal, credential };
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { firstRefusal, type EnvVarPolicy } from '../credentials/env-var-policy.js';
 import type { Queryable } from '../db/db.js';
 import { selectModelRows, selectProviderRows, type ModelRow, type ProviderRow } from '../db/sql/registry-rows.js';
 import { errorMessage } from '../errors.js';
@@ -22,6 +23,8 @@ export interface LoaderOptions {
   warn?: (message: string) => void;
   /** Reuses provider instances across reloads when their row did not change. */
   cache?: ProviderInstanceCache;
+  /** When given, a row naming an env var it refuses is logged (once per row version) through `warn`. */
+  envVarPolicy?: EnvVarPolicy;
 }
 
 /** Provider instances by row id + updated_at, so an unchanged row keeps its instance. */
@@ -43,8 +46,10 @@ export function buildRegistry(
   const nextCache: ProviderInstanceCache = new Map();
   const providers = providerRows.map((row) => {
     const cacheKey = `${row.id}@${row.updatedAt.getTime()}`;
-    const entry = options.cache?.get(cacheKey) ?? buildProvider(row, options);
+    const cached = options.cache?.get(cacheKey);
+    const entry = cached ?? buildProvider(row, options);
     nextCache.set(cacheKey, entry);
+    if (!cached) warnRefusedEnvVars(entry, options);
     if (entry.status === 'unavailable') options.warn?.(`provider '${row.name}' is unavailable: ${entry.reason}`);
     return entry;
   });
@@ -123,6 +128,14 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
     return { ...entry, status: 'available', provider };
   } catch (error) {
     return { ...entry, status: 'unavailable', reason: errorMessage(error) };
+  }
+}
+
+/** The env-var fallback of such a row fails with credential_missing; stored credentials still work. */
+function warnRefusedEnvVars(entry: ProviderEntry, options: LoaderOptions): void {
+  const refusal = options.envVarPolicy && firstRefusal(options.envVarPolicy, entry.requiredEnvVars);
+  if (refusal) {
+    options.warn?.(`provider '${entry.name}': required_env_vars names ${refusal}; it is never read, calls without a stored credential fail with credential_missing`);
   }
 }
 

@@ -10,8 +10,11 @@ import type { Db } from '../db/db.js';
 import { migrate } from '../db/migrate.js';
 import { openDb } from '../db/open-db.js';
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
+import { bindLegacyCredentials, describeBinding } from '../credentials/bind-legacy-credentials.js';
 import { CredentialStore } from '../credentials/credential-store.js';
+import { envVarPolicyOf } from '../credentials/env-var-policy.js';
 import { loadKeyring, type Keyring } from '../crypto/keyring.js';
+import { errorMessage } from '../errors.js';
 import type { ChatResponse, EmbedResponse, StreamPart } from '../providers/spec/index.js';
 import { defaultProviderDeps, type ProviderDeps, type ProviderDepsOptions } from '../providers/shared/provider-deps.js';
 import { ConfigWatcher } from '../registry/config-watcher.js';
@@ -88,14 +91,17 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
   try {
     if (options.migrate ?? true) await migrate(db);
     const classes = await loadProviderClasses(options.providersDir ?? nonEmpty(env['SWITCHBOARD_PROVIDERS_DIR']), (message) => log('warn', message));
+    const classBaseUrl = (className: string): string | undefined => classes.get(className)?.defaults.baseUrl;
+    const envVarPolicy = envVarPolicyOf(env);
+    if (keyring) await bindLegacy(db, keyring, classBaseUrl, log);
     const watcher = new ConfigWatcher(db, {
-      loader: { classes, deps, warn: (message) => log('warn', message), cache: new Map() },
+      loader: { classes, deps, warn: (message) => log('warn', message), cache: new Map(), envVarPolicy },
       pollMs: options.pollMs ?? 5000,
       listen: options.listen ?? true,
       log,
     });
     await watcher.start();
-    const store = new CredentialStore(db, keyring, env);
+    const store = new CredentialStore(db, keyring, env, { classBaseUrl });
     watcher.onChange((_snapshot, parts) => {
       if (parts.has('credentials')) store.invalidate();
     });
@@ -130,6 +136,21 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
 async function* lazyStream(service: AIService, request: PublicChatRequest, context?: CallContext): AsyncGenerator<StreamPart> {
   const outcome = await service.stream(request, context);
   yield* outcome.parts;
+}
+
+/** Binds envelopes sealed before origin binding (logged once when it did something); never fails the start. */
+async function bindLegacy(
+  db: Db,
+  keyring: Keyring,
+  classBaseUrl: (className: string) => string | undefined,
+  log: NonNullable<SwitchboardOptions['log']>,
+): Promise<void> {
+  try {
+    const message = describeBinding(await bindLegacyCredentials(db, keyring, classBaseUrl));
+    if (message) log('info', message);
+  } catch (error) {
+    log('warn', `stored credentials sealed before origin binding were not bound: ${errorMessage(error)}`);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

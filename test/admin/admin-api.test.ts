@@ -19,7 +19,7 @@ import { createTestDb, type TestDb } from '../helpers/test-db.js';
 const ADMIN_TOKEN = `sba-test-${randomBytes(16).toString('hex')}`;
 const ENV_KEY = 'sk-admin-env-0123456789abcdef';
 const STORED_KEY = 'sk-admin-stored-abcdef0123456789';
-const ENV = { ADMIN_OPENAI_KEY: ENV_KEY };
+const ENV = { ADMIN_OPENAI_API_KEY: ENV_KEY };
 
 type Json = Record<string, unknown>;
 interface Answer<T = Json> {
@@ -104,7 +104,7 @@ describe('admin API /admin/v1', () => {
     name,
     provider_class: 'OpenAIProvider',
     api_base_url: openai.baseUrl,
-    required_env_vars: ['ADMIN_OPENAI_KEY'],
+    required_env_vars: ['ADMIN_OPENAI_API_KEY'],
     ...extra,
   });
 
@@ -164,7 +164,7 @@ describe('admin API /admin/v1', () => {
       assert.equal(created.body['name'], 'adm-openai');
       assert.equal(created.body['provider_class'], 'OpenAIProvider');
       assert.equal(created.body['api_base_url'], openai.baseUrl);
-      assert.deepEqual(created.body['required_env_vars'], ['ADMIN_OPENAI_KEY']);
+      assert.deepEqual(created.body['required_env_vars'], ['ADMIN_OPENAI_API_KEY']);
       assert.deepEqual(created.body['pricing'], { input_per_mtok: 1, output_per_mtok: 2 });
       assert.equal(created.body['is_active'], true);
       assert.equal(created.body['status'], 'available');

@@ -176,7 +176,7 @@ describe('request errors', () => {
   it('missing provider credentials → 400 naming the env var', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: MODELS.noCredential, messages: [{ role: 'user', content: 'x' }] }),
-      apiError({ status: 400, code: 'credential_missing', message: /E2E_UNSET_KEY/ }),
+      apiError({ status: 400, code: 'credential_missing', message: /E2E_UNSET_API_KEY/ }),
     );
   });
 

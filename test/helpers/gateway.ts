@@ -131,18 +131,18 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const counter = { count: 0 };
   const db = countingDb(testDb, counter);
 
-  await insertProvider(testDb, { name: 'e2e-openai', className: 'OpenAIProvider', baseUrl: openai.baseUrl, envVar: 'E2E_OPENAI_KEY' });
-  await insertProvider(testDb, { name: 'e2e-anthropic', className: 'AnthropicProvider', baseUrl: anthropic.baseUrl, envVar: 'E2E_ANTHROPIC_KEY' });
-  await insertProvider(testDb, { name: 'e2e-google', className: 'GoogleProvider', baseUrl: google.baseUrl, envVar: 'E2E_GOOGLE_KEY' });
-  await insertProvider(testDb, { name: 'e2e-cohere', className: 'CohereProvider', baseUrl: cohere.baseUrl, envVar: 'E2E_COHERE_KEY' });
+  await insertProvider(testDb, { name: 'e2e-openai', className: 'OpenAIProvider', baseUrl: openai.baseUrl, envVar: 'E2E_OPENAI_API_KEY' });
+  await insertProvider(testDb, { name: 'e2e-anthropic', className: 'AnthropicProvider', baseUrl: anthropic.baseUrl, envVar: 'E2E_ANTHROPIC_API_KEY' });
+  await insertProvider(testDb, { name: 'e2e-google', className: 'GoogleProvider', baseUrl: google.baseUrl, envVar: 'E2E_GOOGLE_API_KEY' });
+  await insertProvider(testDb, { name: 'e2e-cohere', className: 'CohereProvider', baseUrl: cohere.baseUrl, envVar: 'E2E_COHERE_API_KEY' });
   await insertProvider(testDb, {
     name: 'e2e-slow',
     className: 'OpenAIProvider',
     baseUrl: `${hanging.origin}/v1`,
-    envVar: 'E2E_OPENAI_KEY',
+    envVar: 'E2E_OPENAI_API_KEY',
     config: { timeouts: { first_byte_ms: 200 } },
   });
-  await insertProvider(testDb, { name: 'e2e-unset', className: 'OpenAIProvider', baseUrl: openai.baseUrl, envVar: 'E2E_UNSET_KEY' });
+  await insertProvider(testDb, { name: 'e2e-unset', className: 'OpenAIProvider', baseUrl: openai.baseUrl, envVar: 'E2E_UNSET_API_KEY' });
   await insertModel(testDb, { name: MODELS.openai, provider: 'e2e-openai', modelId: 'gpt-4o-mini' });
   await insertModel(testDb, { name: MODELS.openaiEmbed, provider: 'e2e-openai', modelId: 'text-embedding-3-small' });
   await insertModel(testDb, { name: MODELS.anthropic, provider: 'e2e-anthropic', modelId: 'claude-test-1', maxTokens: 1024 });
@@ -162,10 +162,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   );
 
   const env = {
-    E2E_OPENAI_KEY: UPSTREAM_KEYS.openai,
-    E2E_ANTHROPIC_KEY: UPSTREAM_KEYS.anthropic,
-    E2E_GOOGLE_KEY: UPSTREAM_KEYS.google,
-    E2E_COHERE_KEY: UPSTREAM_KEYS.cohere,
+    E2E_OPENAI_API_KEY: UPSTREAM_KEYS.openai,
+    E2E_ANTHROPIC_API_KEY: UPSTREAM_KEYS.anthropic,
+    E2E_GOOGLE_API_KEY: UPSTREAM_KEYS.google,
+    E2E_COHERE_API_KEY: UPSTREAM_KEYS.cohere,
   };
   const deps = defaultProviderDeps();
   const classes = await loadProviderClasses(undefined);

@@ -28,11 +28,11 @@ export const KEYS = {
 
 /** The `env` option given to createSwitchboard (no DATABASE_URL, no master key). */
 export const LIBRARY_ENV: Readonly<Record<string, string>> = {
-  LIB_OPENAI_KEY: KEYS.openai,
-  LIB_ANTHROPIC_KEY: KEYS.anthropic,
-  LIB_GEMINI_KEY: KEYS.google,
-  LIB_COHERE_KEY: KEYS.cohere,
-  LIB_AZURE_KEY: KEYS.azure,
+  LIB_OPENAI_API_KEY: KEYS.openai,
+  LIB_ANTHROPIC_API_KEY: KEYS.anthropic,
+  LIB_GEMINI_API_KEY: KEYS.google,
+  LIB_COHERE_API_KEY: KEYS.cohere,
+  LIB_AZURE_API_KEY: KEYS.azure,
 };
 
 export interface VendorMocks {
@@ -81,21 +81,21 @@ const sqlText = (value: string) => `'${value.replaceAll("'", "''")}'`;
 export async function insertLibraryRows(db: Queryable, mocks: VendorMocks): Promise<void> {
   await db.exec(`
 INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-VALUES ('lib-openai', 'Library OpenAI', 'OpenAIProvider', ${sqlText(mocks.openai.baseUrl)}, '["LIB_OPENAI_KEY"]'::jsonb);
+VALUES ('lib-openai', 'Library OpenAI', 'OpenAIProvider', ${sqlText(mocks.openai.baseUrl)}, '["LIB_OPENAI_API_KEY"]'::jsonb);
 
 INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-VALUES ('lib-anthropic', 'Library Anthropic', 'AnthropicProvider', ${sqlText(mocks.anthropic.baseUrl)}, '["LIB_ANTHROPIC_KEY"]'::jsonb);
+VALUES ('lib-anthropic', 'Library Anthropic', 'AnthropicProvider', ${sqlText(mocks.anthropic.baseUrl)}, '["LIB_ANTHROPIC_API_KEY"]'::jsonb);
 
 INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-VALUES ('lib-google', 'Library Gemini', 'GoogleProvider', ${sqlText(mocks.google.baseUrl)}, '["LIB_GEMINI_KEY"]'::jsonb);
+VALUES ('lib-google', 'Library Gemini', 'GoogleProvider', ${sqlText(mocks.google.baseUrl)}, '["LIB_GEMINI_API_KEY"]'::jsonb);
 
 INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-VALUES ('lib-cohere', 'Library Cohere', 'CohereProvider', ${sqlText(mocks.cohere.baseUrl)}, '["LIB_COHERE_KEY"]'::jsonb);
+VALUES ('lib-cohere', 'Library Cohere', 'CohereProvider', ${sqlText(mocks.cohere.baseUrl)}, '["LIB_COHERE_API_KEY"]'::jsonb);
 
 INSERT INTO ai_providers (
   name, display_name, provider_class, api_base_url, required_env_vars, auth_header_name, auth_header_prefix, config
 ) VALUES (
-  'lib-azure', 'Library Azure-style', 'CustomProvider', ${sqlText(mocks.azure.baseUrl)}, '["LIB_AZURE_KEY"]'::jsonb,
+  'lib-azure', 'Library Azure-style', 'CustomProvider', ${sqlText(mocks.azure.baseUrl)}, '["LIB_AZURE_API_KEY"]'::jsonb,
   'api-key', '', '{"query": {"api-version": "2024-10-21"}}'::jsonb
 );
 

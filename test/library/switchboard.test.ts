@@ -18,7 +18,7 @@ describe('createSwitchboard on an open database (db option)', () => {
     await insertLibraryRows(switchboard.db, mocks);
     await db.exec(`
 INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-VALUES ('lib-unset', 'Provider without its key', 'OpenAIProvider', '${mocks.openai.baseUrl}', '["LIB_UNSET_KEY"]'::jsonb);
+VALUES ('lib-unset', 'Provider without its key', 'OpenAIProvider', '${mocks.openai.baseUrl}', '["LIB_UNSET_API_KEY"]'::jsonb);
 
 INSERT INTO ai_models (name, display_name, provider_id, model_id, is_active, max_tokens, features) VALUES
   ('lib-inactive', 'Inactive', (SELECT id FROM ai_providers WHERE name = 'lib-openai'), 'gpt-4o-mini', false, null, '{}'),
@@ -27,7 +27,7 @@ INSERT INTO ai_models (name, display_name, provider_id, model_id, is_active, max
   ('lib-no-vision', 'No vision', (SELECT id FROM ai_providers WHERE name = 'lib-openai'), 'gpt-4o-mini', true, null, '{"vision": false}'),
   ('lib-no-json', 'No JSON mode', (SELECT id FROM ai_providers WHERE name = 'lib-openai'), 'gpt-4o-mini', true, null, '{"json_mode": false}'),
   ('lib-no-stream', 'No streaming', (SELECT id FROM ai_providers WHERE name = 'lib-openai'), 'gpt-4o-mini', true, null, '{"streaming": false}'),
-  ('lib-unset-model', 'Needs LIB_UNSET_KEY', (SELECT id FROM ai_providers WHERE name = 'lib-unset'), 'gpt-4o-mini', true, null, '{}');
+  ('lib-unset-model', 'Needs LIB_UNSET_API_KEY', (SELECT id FROM ai_providers WHERE name = 'lib-unset'), 'gpt-4o-mini', true, null, '{}');
 `);
     await switchboard.reload();
   });
@@ -53,7 +53,7 @@ INSERT INTO ai_models (name, display_name, provider_id, model_id, is_active, max
   test('a row that cannot load is logged and isolated; the other rows keep serving', async () => {
     await db.exec(`
 INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-VALUES ('lib-broken', 'Broken', 'NoSuchProviderClass', '${mocks.openai.baseUrl}', '["LIB_OPENAI_KEY"]'::jsonb);
+VALUES ('lib-broken', 'Broken', 'NoSuchProviderClass', '${mocks.openai.baseUrl}', '["LIB_OPENAI_API_KEY"]'::jsonb);
 INSERT INTO ai_models (name, display_name, provider_id, model_id, is_active)
 VALUES ('lib-broken-model', 'Broken model', (SELECT id FROM ai_providers WHERE name = 'lib-broken'), 'gpt-4o-mini', true);`);
     await switchboard.reload();
@@ -162,7 +162,7 @@ VALUES ('lib-broken-model', 'Broken model', (SELECT id FROM ai_providers WHERE n
       ]) {
         const error = await rejectsLocally(call);
         assert.equal(error.code, 'credential_missing');
-        assert.match(error.message, /LIB_UNSET_KEY/);
+        assert.match(error.message, /LIB_UNSET_API_KEY/);
         assert.match(error.message, /'lib-unset'/);
       }
     });

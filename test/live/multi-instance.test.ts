@@ -21,7 +21,7 @@ const ENV_KEY = 'sk-live-env-0123456789abcdef';
 const STORED_KEY_1 = 'sk-live-stored-one-0123456789';
 const STORED_KEY_2 = 'sk-live-stored-two-9876543210';
 const GEMINI_KEY = 'AIza-live-0123456789abcdef';
-const VENDOR_ENV = { LIVE_OPENAI_KEY: ENV_KEY, LIVE_GEMINI_KEY: GEMINI_KEY };
+const VENDOR_ENV = { LIVE_OPENAI_API_KEY: ENV_KEY, LIVE_GEMINI_API_KEY: GEMINI_KEY };
 /** The bound every change must meet on every LISTENing instance. */
 const BOUND_MS = 1000;
 const POLL_ONLY_INTERVAL_MS = 300;
@@ -126,11 +126,11 @@ describe('several switchboard serve processes on one Postgres behave as one syst
     assert.ok(db.url, 'createTestDb() on Postgres gives a url');
     await db.exec(`
       INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-      VALUES (${sql(OPENAI_PROVIDER)}, 'Live OpenAI mock', 'OpenAIProvider', ${sql(openai.baseUrl)}, '["LIVE_OPENAI_KEY"]'::jsonb);
+      VALUES (${sql(OPENAI_PROVIDER)}, 'Live OpenAI mock', 'OpenAIProvider', ${sql(openai.baseUrl)}, '["LIVE_OPENAI_API_KEY"]'::jsonb);
       INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-      VALUES ('live-off', 'Deactivated later', 'OpenAIProvider', ${sql(openai.baseUrl)}, '["LIVE_OPENAI_KEY"]'::jsonb);
+      VALUES ('live-off', 'Deactivated later', 'OpenAIProvider', ${sql(openai.baseUrl)}, '["LIVE_OPENAI_API_KEY"]'::jsonb);
       INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-      VALUES (${sql(GEMINI_PROVIDER)}, 'Live Gemini mock', 'GoogleProvider', ${sql(google.baseUrl)}, '["LIVE_GEMINI_KEY"]'::jsonb);
+      VALUES (${sql(GEMINI_PROVIDER)}, 'Live Gemini mock', 'GoogleProvider', ${sql(google.baseUrl)}, '["LIVE_GEMINI_API_KEY"]'::jsonb);
     `);
     await insertModelSql(MODEL);
     await insertModelSql('live-off-gpt', 'live-off');
@@ -315,9 +315,9 @@ describe('several switchboard serve processes on one Postgres behave as one syst
     const start = performance.now();
     await db.exec(`
       INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars)
-      VALUES ('live-unknown-class', 'No such class', 'NoSuchProvider', ${sql(openai.baseUrl)}, '["LIVE_OPENAI_KEY"]'::jsonb);
+      VALUES ('live-unknown-class', 'No such class', 'NoSuchProvider', ${sql(openai.baseUrl)}, '["LIVE_OPENAI_API_KEY"]'::jsonb);
       INSERT INTO ai_providers (name, display_name, provider_class, api_base_url, required_env_vars, features)
-      VALUES ('live-bad-features', 'Bad features', 'OpenAIProvider', ${sql(openai.baseUrl)}, '["LIVE_OPENAI_KEY"]'::jsonb, '{"streaming": "yes"}'::jsonb);
+      VALUES ('live-bad-features', 'Bad features', 'OpenAIProvider', ${sql(openai.baseUrl)}, '["LIVE_OPENAI_API_KEY"]'::jsonb, '{"streaming": "yes"}'::jsonb);
     `);
     await insertModelSql('live-bad-model', 'live-bad-features');
     // The status comes from the instance's serving snapshot (the row itself is read from the database).

@@ -51,7 +51,7 @@ describe('credentials and master-key CLI', () => {
     target = await createCliTarget();
     await target.withDb(async (db) => {
       await db.query(
-        `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ($1, 'OpenAIProvider', $2, '["CLI_OPENAI_KEY"]'::jsonb)`,
+        `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ($1, 'OpenAIProvider', $2, '["CLI_OPENAI_API_KEY"]'::jsonb)`,
         [PROVIDER, mock.baseUrl],
       );
       await db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, 'gpt-4o-mini' from public.ai_providers where name = $2`, [MODEL, PROVIDER]);
@@ -80,7 +80,11 @@ describe('credentials and master-key CLI', () => {
       ],
     );
     const opened = stored.map((row) => JSON.parse(openSecret(row.credentials, keyringOf(masterA.key), credentialAssociatedData(row.projectId, row.providerId))) as unknown);
-    assert.deepEqual(opened, [{ api_key: keys.a }, { api_key: keys.b }]);
+    // Bound at write time to the origin of the provider's URL.
+    assert.deepEqual(opened, [
+      { api_key: keys.a, bound_origin: mock.origin },
+      { api_key: keys.b, bound_origin: mock.origin },
+    ]);
     assert.deepEqual(leakedSecrets(stored.map((row) => row.credentials).join('\n'), keys), []);
   });
 

@@ -26,12 +26,12 @@ import { createEmbeddedTestDb, createTestDb } from '../helpers/test-db.js';
 
 /** The OpenAI-class provider whose env var fallback is set in the stack's env. */
 export const PROVIDER = 'sec-openai';
-export const ENV_VAR = 'SEC_OPENAI_KEY';
+export const ENV_VAR = 'SEC_OPENAI_API_KEY';
 export const MODEL = 'sec-gpt';
 export const EMBED_MODEL = 'sec-embed';
 /** A provider whose env var is never set: no row and no env var → credential_missing. */
 export const UNSET_PROVIDER = 'sec-unset';
-export const UNSET_ENV_VAR = 'SEC_UNSET_KEY';
+export const UNSET_ENV_VAR = 'SEC_UNSET_API_KEY';
 export const UNSET_MODEL = 'sec-unset-gpt';
 
 /** A random upstream key in the shape vendors use (`sk-<label>-<hex>`). */

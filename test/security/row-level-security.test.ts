@@ -203,7 +203,7 @@ describe('row-level security for the runtime role', () => {
 
   it('the CredentialStore under the runtime role reads each project its own row, and storing is refused', async () => {
     const runtimeDb = runtimeTransactions(db);
-    const target = { id: seeded.providerId, name: 'sec-openai', requiredEnvVars: [ENV_VAR] };
+    const target = { id: seeded.providerId, name: 'sec-openai', requiredEnvVars: [ENV_VAR], baseUrl: 'http://127.0.0.1:9/v1' };
     // The env var holds another key: a read that RLS hid would silently fall back to it.
     const store = new CredentialStore(runtimeDb, keyringOf(master.key), { [ENV_VAR]: keys.env });
     assert.deepEqual(await store.resolve(a.id, target), { apiKey: keys.a });

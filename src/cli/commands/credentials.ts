@@ -1,5 +1,6 @@
 import { text } from 'node:stream/consumers';
 import { CredentialStore } from '../../credentials/credential-store.js';
+import { loadProviderClasses } from '../../registry/load-provider-classes.js';
 import { listCredentials, selectCredentialTarget } from '../../db/sql/credentials.js';
 import type { Db } from '../../db/db.js';
 import { SwitchboardError } from '../../errors.js';
@@ -72,9 +73,12 @@ async function setCredential(args: string[], context: CliContext): Promise<numbe
     payload = { api_key: keyInArgv ?? (await text(context.stdin)).trim() };
   }
   const keyring = keyringFor(context);
+  // The credential is bound to the provider's origin now: a row without api_base_url takes its class's default.
+  const classes = await loadProviderClasses(context.config.providersDir, (message) => context.stderr.write(`warning: ${message}\n`));
+  const classBaseUrl = (className: string): string | undefined => classes.get(className)?.defaults.baseUrl;
   const { keyHint } = await withDb(context, async (db) => {
     const target = await resolveTarget(db, project, provider);
-    return new CredentialStore(db, keyring, {}).set(target.projectId, target.providerId, payload);
+    return new CredentialStore(db, keyring, {}, { classBaseUrl }).set(target.projectId, target.providerId, payload);
   });
   if (context.json) printJson(context, { project, provider, keyHint });
   else print(context, `Stored the credential of project '${project}' for provider '${provider}' (key ${keyHint}).`);

@@ -103,3 +103,30 @@ export async function selectCredentialTarget(
   );
   return { projectId: result.rows[0]?.projectId ?? undefined, providerId: result.rows[0]?.providerId ?? undefined };
 }
+
+/** What a provider row says about where its credentials go: its URL, name and class. */
+export interface ProviderUrlRow {
+  name: string;
+  apiBaseUrl: string | null;
+  providerClass: string;
+}
+
+/** The URL facts of one provider row (undefined when it does not exist). */
+export async function selectProviderUrl(db: Queryable, providerId: string): Promise<ProviderUrlRow | undefined> {
+  const result = await db.query<ProviderUrlRow>(
+    `select name, api_base_url as "apiBaseUrl", provider_class as "providerClass" from public.ai_providers where id = $1`,
+    [providerId],
+  );
+  return result.rows[0];
+}
+
+/** Every stored credential with its provider's URL facts, locked (run as a role that RLS does not filter). */
+export async function selectCredentialsWithProviderUrl(tx: Queryable): Promise<Array<CredentialRow & ProviderUrlRow>> {
+  const result = await tx.query<CredentialRow & ProviderUrlRow>(
+    `select c.id, c.project_id as "projectId", c.provider_id as "providerId", c.credentials, c.key_hint as "keyHint", c.updated_at as "updatedAt",
+            p.name, p.api_base_url as "apiBaseUrl", p.provider_class as "providerClass"
+       from public.ai_provider_credentials c join public.ai_providers p on p.id = c.provider_id
+      order by c.id for update of c`,
+  );
+  return result.rows;
+}
