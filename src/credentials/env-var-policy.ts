@@ -32,11 +32,10 @@ export interface EnvVarPolicy {
 export function createEnvVarPolicy(setting: string | undefined): EnvVarPolicy {
   const entries = setting === undefined || setting.trim() === '' ? DEFAULT_ALLOWED_ENV_VARS : splitSetting(setting);
   const allowed = entries.map((pattern) => globToRegExp(pattern));
-  const denied = HARD_DENIED_ENV_VARS.map((pattern) => globToRegExp(pattern, 'i'));
   return Object.freeze({
     allowed: Object.freeze([...entries]),
     refusal(name: string): string | undefined {
-      if (denied.some((pattern) => pattern.test(name))) {
+      if (isHardDeniedEnvVar(name)) {
         return `is reserved for the gateway itself (${HARD_DENIED_ENV_VARS.join(', ')} are never read through a provider row)`;
       }
       if (!allowed.some((pattern) => pattern.test(name))) {
@@ -45,6 +44,13 @@ export function createEnvVarPolicy(setting: string | undefined): EnvVarPolicy {
       return undefined;
     },
   });
+}
+
+const hardDenied = HARD_DENIED_ENV_VARS.map((pattern) => globToRegExp(pattern, 'i'));
+
+/** True when `name` is never read through a provider row, whatever the setting says. */
+export function isHardDeniedEnvVar(name: string): boolean {
+  return hardDenied.some((pattern) => pattern.test(name));
 }
 
 /** The policy configured in an env map (the same map the env-var fallback reads). */

@@ -196,6 +196,11 @@ describe('admin API /admin/v1', () => {
       assertError(await call('POST', '/providers', provider('adm-x', { features: { streaming: 'yes' } })), 400, 'invalid_request', 'features.streaming');
       assertError(await call('POST', '/providers', provider('adm-x', { required_env_vars: ['not a var'] })), 400, 'invalid_request', 'required_env_vars.0');
       assertError(await call('POST', '/providers', provider('adm-x', { colour: 'blue' })), 400, 'invalid_request', 'colour');
+      // The gateway's own configuration is never a provider's key (issue 17 item 3): refused at write time too.
+      for (const name of ['SWITCHBOARD_MASTER_KEY', 'DATABASE_URL', 'PGPASSWORD', 'pg_api_key']) {
+        assertError(await call('POST', '/providers', provider('adm-x', { required_env_vars: ['ADM_OK_API_KEY', name] })), 400, 'invalid_request', 'required_env_vars');
+        assertError(await call('PATCH', '/providers/adm-openai', { required_env_vars: [name] }), 400, 'invalid_request', 'required_env_vars');
+      }
       assertError(await call('POST', '/providers', { provider_class: 'OpenAIProvider' }), 400, 'invalid_request', 'name');
       assert.equal((await call('POST', '/providers', '{not json')).status, 400);
       const unknown = assertError(await call('POST', '/providers', provider('adm-x', { provider_class: 'NoSuchProvider' })), 400, 'invalid_request', 'provider_class');

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod';
+import { HARD_DENIED_ENV_VARS, isHardDeniedEnvVar } from '../../credentials/env-var-policy.js';
 import { headerMapSchema, headerValueSchema } from '../../providers/shared/header-fields.js';
 import { featuresSchema, pricingSchema, requiredEnvVarsSchema } from '../../registry/row-schemas.js';
 
@@ -13,6 +14,10 @@ const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'must star
 const projectName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const jsonObject = z.record(z.string(), z.unknown());
+// The gateway never reads its own configuration through a row: refuse those names when the row is written.
+const requiredEnvVars = requiredEnvVarsSchema.refine((names) => !names.some(isHardDeniedEnvVar), {
+  error: `must not name ${HARD_DENIED_ENV_VARS.join(', ')}: the gateway never reads its own configuration through a provider row`,
+});
 // Every class that reads `config.headers` sends them as headers: refuse CR/LF there at write time.
 const providerConfig = z.looseObject({ headers: headerMapSchema.optional() });
 
@@ -22,7 +27,7 @@ export const providerCreateSchema = z
     display_name: z.string().max(200).nullable().optional(),
     provider_class: z.string().min(1).max(100),
     api_base_url: httpUrl.nullable().optional(),
-    required_env_vars: requiredEnvVarsSchema.optional(),
+    required_env_vars: requiredEnvVars.optional(),
     features: featuresSchema.optional(),
     pricing: pricingSchema.optional(),
     auth_header_name: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').nullable().optional(),
