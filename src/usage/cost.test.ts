@@ -1,0 +1,61 @@
+// Exact money: prices parsed from their decimal text, defaults per key, rounding, and an unknown price.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { UsageBuckets } from '../providers/spec/index.js';
+import { parsePricing, scaledInteger } from '../registry/parse-prices.js';
+import { costOfBuckets } from './cost.js';
+import { picoToDecimal } from './money.js';
+
+const buckets = (partial: Partial<UsageBuckets>): UsageBuckets => ({
+  input: 0,
+  cachedInput: 0,
+  cacheWrite5m: 0,
+  cacheWrite1h: 0,
+  output: 0,
+  reasoning: 0,
+  ...partial,
+});
+
+describe('money', () => {
+  test('prices come from the decimal text, never from float multiplication', () => {
+    assert.equal(scaledInteger(0.15, 6), 150_000n);
+    // 0.29 * 1e6 is 290000.00000000006 in floats.
+    assert.equal(scaledInteger(0.29, 6), 290_000n);
+    assert.equal(scaledInteger(1e-6, 6), 1n);
+    assert.equal(scaledInteger(2.5e3, 6), 2_500_000_000n);
+    assert.equal(scaledInteger(0.0000001, 6), undefined, 'more than 6 decimals');
+    assert.equal(scaledInteger(-1, 6), undefined);
+    assert.deepEqual(parsePricing({ input_per_mtok: 3, per_request: 0.000000000001, note: 'x' }).prices, { input_per_mtok: 3_000_000n, per_request: 1n });
+    assert.match(parsePricing({ output_per_mtok: '1' }).invalid ?? '', /output_per_mtok/);
+    assert.match(parsePricing([1]).invalid ?? '', /not an object/);
+  });
+
+  test('pico-USD print with 12 decimals', () => {
+    assert.equal(picoToDecimal(1_500_000n), '0.000001500000');
+    assert.equal(picoToDecimal(12_345_000_000_000_000n), '12345.000000000000');
+  });
+
+  test('each bucket at its own rate; missing keys take their defaults', () => {
+    const prices = parsePricing({ input_per_mtok: 3, output_per_mtok: 15 }).prices;
+    const usage = buckets({ input: 1_000, cachedInput: 1_000, cacheWrite5m: 1_000, cacheWrite1h: 1_000, output: 1_000, reasoning: 1_000 });
+    // Generic: cached and cache writes at the input price, reasoning at the output price.
+    assert.equal(costOfBuckets(prices, usage, false), 1_000n * (4n * 3_000_000n + 2n * 15_000_000n));
+    // Anthropic: cache reads 0.1×, 5-minute writes 1.25×, 1-hour writes 2× the input price.
+    assert.equal(costOfBuckets(prices, usage, true), 1_000n * (3_000_000n + 300_000n + 3_750_000n + 6_000_000n + 2n * 15_000_000n));
+    const explicit = parsePricing({ input_per_mtok: 1, cached_input_per_mtok: 0.5, reasoning_per_mtok: 7, output_per_mtok: 2, per_request: 0.01 }).prices;
+    assert.equal(costOfBuckets(explicit, buckets({ cachedInput: 10, reasoning: 10 }), true), 10n * 500_000n + 10n * 7_000_000n + 10_000_000_000n);
+  });
+
+  test('a fraction of a pico-dollar from a default multiplier rounds half up', () => {
+    const prices = { input_per_mtok: 1n };
+    // 1 token × 0.1 × 1 micro-USD/Mtok = 0.1 pico-USD → 0; 5 tokens → 0.5 → 1.
+    assert.equal(costOfBuckets(prices, buckets({ cachedInput: 1 }), true), 0n);
+    assert.equal(costOfBuckets(prices, buckets({ cachedInput: 5 }), true), 1n);
+  });
+
+  test('no input, output or per-request price: the cost is unknown, not 0', () => {
+    assert.equal(costOfBuckets({}, buckets({ input: 10 }), false), null);
+    assert.equal(costOfBuckets({ cached_input_per_mtok: 1n }, buckets({ input: 10 }), false), null);
+    assert.equal(costOfBuckets({ per_request: 5n }, buckets({ input: 10 }), false), 5n);
+  });
+});
