@@ -57,6 +57,7 @@ function snapshot(): ConfigSnapshot {
     features: {},
     pricing: {},
     baseUrl: 'http://fake',
+    nativeFields: {},
   };
   const model: ModelEntry = {
     id: 'm1',
@@ -69,6 +70,7 @@ function snapshot(): ConfigSnapshot {
     maxTokens: undefined,
     features: {},
     pricing: {},
+    nativeFields: {},
     isActive: true,
     status: 'available',
     reason: undefined,
