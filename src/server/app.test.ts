@@ -59,6 +59,7 @@ function snapshot(): ConfigSnapshot {
     features: {},
     pricing: {},
     baseUrl: 'http://fake',
+    nativeFields: {},
   };
   const model: ModelEntry = {
     id: 'm1',
@@ -71,6 +72,7 @@ function snapshot(): ConfigSnapshot {
     maxTokens: undefined,
     features: {},
     pricing: {},
+    nativeFields: {},
     isActive: true,
     status: 'available',
     reason: undefined,

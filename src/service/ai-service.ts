@@ -6,14 +6,25 @@
  */
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
 import { randomUUID } from 'node:crypto';
-import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import type {
+  ChatRequest,
+  ChatResponse,
+  EmbedRequest,
+  EmbedResponse,
+  NativeAnswer,
+  NativeApi,
+  StreamPart,
+  Usage,
+  UsageBuckets,
+} from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { estimateChat, observeStream } from '../usage/observe-stream.js';
 import { estimateTextTokens } from '../usage/estimate-tokens.js';
-import type { UsageAttempt } from '../usage/usage-attempt.js';
+import type { UsageAttempt, UsageEndpoint } from '../usage/usage-attempt.js';
+import { observeNative } from '../usage/observe-native.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
-import { validateChatRequest, validateEmbedModel } from './validate-request.js';
+import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 
 /** A chat request addressed by public model name (`ai_models.name`). */
 export type PublicChatRequest = Omit<ChatRequest, 'model'> & { model: string };
@@ -79,7 +90,7 @@ export class AIService {
 
   async chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
     const { model, provider } = this.resolve(request.model);
-    const providerRequest: ChatRequest = { ...request, model: model.modelId };
+    const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, false);
     const credential = await this.#credentials.resolve(context.projectId, provider);
     const attempt = this.#begin(context, request.model, 'chat', false, model, provider);
@@ -111,7 +122,7 @@ export class AIService {
    */
   async stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
     const { model, provider } = this.resolve(request.model);
-    const providerRequest: ChatRequest = { ...request, model: model.modelId };
+    const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, true);
     const credential = await this.#credentials.resolve(context.projectId, provider);
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider);
@@ -125,6 +136,60 @@ export class AIService {
     const first = await iterator.next();
     const route: Route = { model, provider, upstreamMs: performance.now() - started };
     return { route, parts: replayFirst(first, iterator) };
+  }
+
+  /**
+   * Whether `model` can be served on the vendor's own `api` (an Anthropic model for
+   * `anthropic-messages`, an OpenAI model for `openai-responses`). Throws `no_such_model` like chat.
+   */
+  supportsNative(model: string, api: NativeApi): boolean {
+    const { provider } = this.resolve(model);
+    return provider.provider.native !== undefined && (provider.provider.nativeApis ?? []).includes(api);
+  }
+
+  /**
+   * Calls the vendor's own API with the client's body unchanged apart from `model` (replaced by the
+   * row's model id) and `stream`, resolving model → provider → credential exactly like `chat`.
+   * Throws `unsupported_feature` when the serving provider has no such API (check `supportsNative`).
+   */
+  async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
+    const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
+    const { model, provider } = this.resolve(modelName);
+    const native = provider.provider.native;
+    if (!native || !(provider.provider.nativeApis ?? []).includes(call.api)) {
+      throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' does not serve ${call.api}.`, {
+        param: 'model',
+      });
+    }
+    if (call.stream && model.features.streaming === false) {
+      throw new SwitchboardError('unsupported_feature', `The model '${model.name}' does not support streaming.`, { param: 'stream' });
+    }
+    const credential = await this.#credentials.resolve(context.projectId, provider);
+    const endpoint = call.api === 'anthropic-messages' ? 'messages' : 'responses';
+    const attempt = this.#begin(context, modelName, endpoint, call.stream, model, provider);
+    const started = performance.now();
+    let answer: NativeAnswer;
+    try {
+      answer = await native.call(provider.provider, call.api, { ...call.body, model: model.modelId }, {
+        signal: context.signal ?? new AbortController().signal,
+        credential,
+        model: limitsOf(model),
+        stream: call.stream,
+        ...(call.headers === undefined ? {} : { headers: call.headers }),
+      });
+    } catch (error) {
+      if (attempt) {
+        attempt.upstreamMs = performance.now() - started;
+        attempt.fail(error, undefined);
+      }
+      throw error;
+    }
+    const upstreamMs = performance.now() - started;
+    if (attempt) {
+      attempt.upstreamMs = upstreamMs;
+      answer = observeNative(answer, attempt);
+    }
+    return { answer, route: { model, provider, upstreamMs } };
   }
 
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
@@ -164,7 +229,7 @@ export class AIService {
   #begin(
     context: CallContext,
     requestedModel: string,
-    endpoint: 'chat' | 'embeddings',
+    endpoint: UsageEndpoint,
     streamed: boolean,
     model: ModelEntry,
     provider: ProviderEntry,
@@ -209,6 +274,16 @@ function embedUsage(inputTokens: number): Usage {
 async function estimateEmbedding(input: EmbedRequest['input']): Promise<UsageBuckets> {
   const tokens = await estimateTextTokens(input);
   return { input: tokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
+}
+
+/** A native call: the vendor API's own body, addressed by public model name in `body.model`. */
+export interface NativeCall {
+  api: NativeApi;
+  /** The client's body; `model` is the public model name (replaced by the row's model id). */
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** Extra headers to forward upstream (already filtered by the surface, e.g. `anthropic-beta`). */
+  headers?: Record<string, string>;
 }
 
 function limitsOf(model: ModelEntry): { maxOutputTokens?: number; contextWindow?: number } {

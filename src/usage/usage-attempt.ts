@@ -21,6 +21,9 @@ export interface AttemptCaller {
   signal: AbortSignal | undefined;
 }
 
+/** The client-facing API an attempt served (the ledger's `endpoint` column). */
+export type UsageEndpoint = 'chat' | 'embeddings' | 'messages' | 'responses';
+
 /** How an attempt ended, as the recorder needs it. */
 export interface AttemptOutcome {
   status: number;
@@ -50,7 +53,7 @@ export class UsageAttempt {
   constructor(
     readonly caller: AttemptCaller,
     readonly requestedModel: string,
-    readonly endpoint: 'chat' | 'embeddings',
+    readonly endpoint: UsageEndpoint,
     readonly streamed: boolean,
     readonly model: ModelEntry,
     readonly provider: ProviderEntry,

@@ -12,7 +12,7 @@ import type { UsageBuckets } from '../providers/spec/index.js';
 import type { PriceBook } from '../registry/price-book.js';
 import { quoteCost } from './cost.js';
 import { picoToDecimal } from './money.js';
-import { UsageAttempt, type AttemptCaller, type AttemptOutcome } from './usage-attempt.js';
+import { UsageAttempt, type AttemptCaller, type AttemptOutcome, type UsageEndpoint } from './usage-attempt.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { UsageLog, UsageWriter, UsageWriterStats } from './usage-writer.js';
 
@@ -46,7 +46,7 @@ export class UsageRecorder {
   }
 
   /** Starts timing one upstream attempt of a resolved model. */
-  begin(caller: AttemptCaller, requestedModel: string, endpoint: 'chat' | 'embeddings', streamed: boolean, model: ModelEntry, provider: ProviderEntry): UsageAttempt {
+  begin(caller: AttemptCaller, requestedModel: string, endpoint: UsageEndpoint, streamed: boolean, model: ModelEntry, provider: ProviderEntry): UsageAttempt {
     return new UsageAttempt(caller, requestedModel, endpoint, streamed, model, provider, (attempt, outcome) => this.#settle(attempt, outcome));
   }
 

@@ -51,7 +51,9 @@ interface Answer {
   promptTokens: number;
   outputTokens: number;
   cached: boolean;
-  thinking: boolean;
+  /** The thought summary when `thinkingConfig.includeThoughts` is on (thinking not turned off). */
+  thought?: string;
+  thoughtTokens: number;
 }
 
 const wordCount = (text: string): number => text.split(/\s+/).filter(Boolean).length;
@@ -72,14 +74,16 @@ function answer(request: Json): Answer {
     promptTokens += wordCount(textsOf(content).join(' '));
     for (const part of resultsOf(content)) promptTokens += wordCount(resultText(part));
   }
-  const base = {
-    promptTokens,
-    cached: systemTexts.some((text) => text.includes('cache')),
-    thinking: systemTexts.some((text) => text.includes('think')),
-  };
   const last = [...contents].reverse().find((content) => field(content, 'role') !== 'model') ?? {};
   const texts = textsOf(last);
   const userText = texts.join(' ');
+  // Thinking: on unless thinkingBudget is 0; 11 thought tokens; a summary part when includeThoughts.
+  const thinking = child(child(request, 'generationConfig'), 'thinkingConfig');
+  const thinks = field(thinking, 'thinkingBudget') !== 0 && isObject(field(child(request, 'generationConfig'), 'thinkingConfig'));
+  const thought = thinks && field(thinking, 'includeThoughts') === true ? { thought: `Thinking about: ${userText}` } : {};
+  // A system text with 'think' also spends 7 thought tokens (the ledger's bucket tests), without a summary.
+  const thoughtTokens = (thinks ? 11 : 0) + (systemTexts.some((text) => text.includes('think')) ? 7 : 0);
+  const base = { promptTokens, cached: systemTexts.some((text) => text.includes('cache')), thoughtTokens, ...thought };
   if (userText.includes('BLOCKME')) return { ...base, blocked: true, finishReason: 'SAFETY', outputTokens: 0 };
 
   const declarations = objects(request, 'tools').flatMap((tool) => objects(tool, 'functionDeclarations'));
@@ -124,10 +128,9 @@ function usage(answer: Answer, outputTokens: number): Json {
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: answer.promptTokens }],
   };
   if (answer.cached) metadata['cachedContentTokenCount'] = 3;
-  // A system text with 'think' spends 7 thinking tokens: outside candidatesTokenCount, inside the total.
-  if (answer.thinking) {
-    metadata['thoughtsTokenCount'] = 7;
-    metadata['totalTokenCount'] = answer.promptTokens + outputTokens + 7;
+  if (answer.thoughtTokens > 0) {
+    metadata['thoughtsTokenCount'] = answer.thoughtTokens;
+    metadata['totalTokenCount'] = answer.promptTokens + outputTokens + answer.thoughtTokens;
   }
   return metadata;
 }
@@ -135,6 +138,11 @@ function usage(answer: Answer, outputTokens: number): Json {
 /** The response chunks of a stream: one per word, or one whole function call. */
 function streamChunks(result: Answer, envelope: Json, signature: Json): Json[] {
   if (result.blocked) return [{ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: usage(result, 0), ...envelope }];
+  const thought = result.thought === undefined ? [] : [{ candidates: [{ content: { parts: [{ text: result.thought, thought: true }], role: 'model' }, index: 0 }], usageMetadata: usage(result, 0), ...envelope }];
+  return [...thought, ...answerChunks(result, envelope, signature)];
+}
+
+function answerChunks(result: Answer, envelope: Json, signature: Json): Json[] {
   if (result.call) {
     const content = { parts: [{ functionCall: result.call, ...signature }], role: 'model' };
     return [{ candidates: [{ content, finishReason: 'STOP', index: 0 }], usageMetadata: usage(result, result.outputTokens), ...envelope }];
@@ -283,8 +291,9 @@ export async function startGoogleMock(options: GoogleMockOptions = {}): Promise<
     const part = result.call ? { functionCall: result.call, ...signature } : { text: result.text };
     const count = field(child(body, 'generationConfig'), 'candidateCount');
     const candidateCount = typeof count === 'number' ? count : 1;
+    const thought = result.thought === undefined ? [] : [{ text: result.thought, thought: true }];
     const candidates = Array.from({ length: candidateCount }, (_unused, index) => ({
-      content: { parts: [part], role: 'model' },
+      content: { parts: [...thought, part], role: 'model' },
       finishReason: result.finishReason,
       index,
     }));

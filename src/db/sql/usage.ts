@@ -14,7 +14,7 @@ export interface UsageRowInsert {
   providerId: string | null;
   providerName: string | null;
   vendorModelId: string | null;
-  endpoint: 'chat' | 'embeddings';
+  endpoint: 'chat' | 'embeddings' | 'messages' | 'responses';
   streamed: boolean;
   status: number;
   errorCode: string | null;

@@ -51,6 +51,7 @@ describe('OpenAIProvider chat', () => {
       choices: [{ index: 0, content: 'Echo: hello world', toolCalls: [], finishReason: 'stop' }],
       usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5 },
       systemFingerprint: 'fp_mock',
+      native: { service_tier: 'default' },
     });
   });
 

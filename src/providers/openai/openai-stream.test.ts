@@ -72,6 +72,7 @@ describe('OpenAIProvider stream', () => {
         type: 'finish',
         finishReason: 'stop',
         usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5 },
+        native: { service_tier: 'default' },
       },
     ]);
     assert.match(parts[0]?.type === 'stream-start' ? parts[0].id : '', /^chatcmpl-mock\d+$/);
@@ -92,6 +93,7 @@ describe('OpenAIProvider stream', () => {
       type: 'finish',
       finishReason: 'tool_calls',
       usage: { inputTokens: 2, outputTokens: 2, totalTokens: 4 },
+      native: { service_tier: 'default' },
     });
 
     const id = first?.id ?? '';
@@ -115,6 +117,7 @@ describe('OpenAIProvider stream', () => {
       type: 'finish',
       finishReason: 'stop',
       usage: { inputTokens: 4, outputTokens: 3, totalTokens: 7 },
+      native: { service_tier: 'default' },
     });
   });
 
@@ -201,6 +204,7 @@ describe('OpenAI stream fixtures', () => {
         type: 'finish',
         finishReason: 'tool_calls',
         usage: { inputTokens: 82, outputTokens: 37, totalTokens: 119, cachedInputTokens: 64 },
+        native: { service_tier: 'default' },
       });
     } finally {
       await server.close();

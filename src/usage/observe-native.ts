@@ -1,0 +1,58 @@
+/**
+ * Watches a native answer (the vendor's own API passed through, see `Provider.native`) for the
+ * ledger, like `observeStream` does for normalized streams: the first content event, the usage the
+ * vendor reported, and how the stream ended. Events pass through unchanged and unbuffered.
+ *
+ * @module
+ */
+import type { NativeAnswer, NativeEvent, NativeStreamAnswer } from '../providers/spec/index.js';
+import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
+
+/** Ends `attempt` for a whole answer, or wraps a streamed one so the attempt ends with the stream. */
+export function observeNative(answer: NativeAnswer, attempt: UsageAttempt): NativeAnswer {
+  if (answer.type === 'json') {
+    attempt.firstTokenAt ??= performance.now();
+    attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage, estimate: undefined });
+    return answer;
+  }
+  return { ...answer, events: observedEvents(answer, attempt) };
+}
+
+/** A content event of either native API: Anthropic's `content_block_delta`, Responses' `response.*.delta`. */
+function isContent(event: NativeEvent): boolean {
+  return event.event !== undefined && event.event.endsWith('delta');
+}
+
+function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt): AsyncIterable<NativeEvent> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const inner = answer.events[Symbol.asyncIterator]();
+      return {
+        next: async () => {
+          const waitStarted = performance.now();
+          let result: IteratorResult<NativeEvent>;
+          try {
+            result = await inner.next();
+          } catch (error) {
+            attempt.upstreamMs += performance.now() - waitStarted;
+            attempt.fail(error, undefined);
+            throw error;
+          }
+          const now = performance.now();
+          attempt.upstreamMs += now - waitStarted;
+          if (result.done) {
+            attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage(), estimate: undefined });
+          } else if (isContent(result.value)) {
+            attempt.firstTokenAt ??= now;
+          }
+          return result;
+        },
+        return: async (value?: unknown) => {
+          attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: answer.usage(), estimate: undefined });
+          await inner.return?.(value);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
