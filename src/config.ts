@@ -28,6 +28,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Log prompt and answer text (off by default). */
   logBodies: boolean;
+  /** Days of usage ledger detail rows `serve` keeps (rollups are kept); 0 = forever. */
+  usageRetentionDays: number;
   /** The whole environment, for the credential env-var fallback and the master keyring. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -45,6 +47,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     configListen: env['SWITCHBOARD_CONFIG_LISTEN'] !== '0' && env['SWITCHBOARD_CONFIG_LISTEN'] !== 'false',
     shutdownTimeoutMs: integer(env, 'SWITCHBOARD_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     logBodies: env['SWITCHBOARD_LOG_BODIES'] === '1' || env['SWITCHBOARD_LOG_BODIES'] === 'true',
+    usageRetentionDays: integer(env, 'SWITCHBOARD_USAGE_RETENTION_DAYS', 90, 0, 36_500),
     env: Object.freeze({ ...env }),
   });
 }

@@ -8,6 +8,7 @@ import { adminServiceFor } from '../../service/admin/admin-for-switchboard.js';
 import { resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
+import { startUsageRetention } from '../../usage/reports/usage-retention.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -83,9 +84,14 @@ export async function serve(context: CliContext, options: { host: string; port: 
     print(context, `Admin API token (generated, shown once; stored 0600 next to the data dir): ${adminToken.token}\n`);
   }
   const removeEndpoint = config.databaseUrl ? () => {} : writeEndpoint(config.dataDir, baseUrl);
+  const retention = startUsageRetention(switchboard.db, {
+    retentionDays: config.usageRetentionDays,
+    log: (level, message, fields) => logLine({ time: new Date().toISOString(), level, msg: message, ...fields }),
+  });
 
   const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);
   print(context, `Received ${signal}: shutting down (waiting up to ${config.shutdownTimeoutMs} ms for requests in flight)…`);
+  await retention.stop();
   await gateway.close();
   removeEndpoint();
   await switchboard.close();
