@@ -30,5 +30,5 @@ export function metrics(gateway: GatewayContext, exchange: Exchange, response: S
   } catch {
     version = undefined;
   }
-  sendBody(gateway, exchange, response, 200, gateway.metrics.render(version), 'text/plain; version=0.0.4; charset=utf-8');
+  sendBody(gateway, exchange, response, 200, gateway.metrics.render(version, gateway.usageCounters?.series()), 'text/plain; version=0.0.4; charset=utf-8');
 }

@@ -15,15 +15,6 @@ export interface BucketPrice {
   from: string;
 }
 
-/** Formats pico-USD as a USD decimal string with 12 decimals. */
-export function formatPicoUsd(pico: bigint): string {
-  const negative = pico < 0n;
-  const value = negative ? -pico : pico;
-  const whole = value / 10n ** 12n;
-  const fraction = (value % 10n ** 12n).toString().padStart(12, '0');
-  return `${negative ? '-' : ''}${whole}.${fraction}`;
-}
-
 export function bucketPricesOf(_model: unknown, _provider: unknown, _providerName: string | null): BucketPrice[] | undefined {
   return undefined;
 }

@@ -8,7 +8,8 @@
 import type { Queryable } from '../../db/db.js';
 import { selectPriceRows, selectUsageRequest, type PriceHistoryRow, type UsageRequestRow } from '../../db/sql/usage-requests.js';
 import { SwitchboardError } from '../../errors.js';
-import { bucketPricesOf, formatPicoUsd, type BucketName } from './explain-prices.js';
+import { bucketPricesOf, type BucketName } from './explain-prices.js';
+import { formatPicoUsd, picoUsd } from './pico-usd.js';
 
 /** One priced bucket: `tokens × price_per_mtok / 10^6 = cost_usd` (per_request: 1 × price). */
 export interface ExplainedBucket {
@@ -65,7 +66,7 @@ export async function explainUsage(db: Queryable, requestId: string): Promise<Us
   const prices = new Map((await selectPriceRows(db, [...new Set(ids)])).map((price) => [price.id, price]));
   const attempts = rows.map((row) => explainAttempt(row, prices));
   const known = attempts.every((attempt) => attempt.cost_usd !== null);
-  const total = attempts.reduce((sum, attempt) => sum + (attempt.cost_usd === null ? 0n : picoOf(attempt.cost_usd)), 0n);
+  const total = attempts.reduce((sum, attempt) => sum + (attempt.cost_usd === null ? 0n : picoUsd(attempt.cost_usd)), 0n);
   return { request_id: requestId, attempts, total_cost_usd: known ? formatPicoUsd(total) : null };
 }
 
@@ -119,7 +120,7 @@ function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceH
     buckets,
     computed_cost_usd: computed,
     cost_usd: row.costUsd,
-    matches: computed === null ? row.costUsd === null : row.costUsd !== null && picoOf(row.costUsd) === sum,
+    matches: computed === null ? row.costUsd === null : row.costUsd !== null && picoUsd(row.costUsd) === sum,
   };
 }
 
@@ -127,8 +128,3 @@ function priceEntry(price: PriceHistoryRow, of: 'model' | 'provider') {
   return { id: price.id, of, effective_from: price.effectiveFrom.toISOString(), source: price.source, pricing: price.pricing };
 }
 
-/** A stored numeric(30,12) cost as pico-USD. */
-function picoOf(decimal: string): bigint {
-  const [whole, fraction = ''] = decimal.split('.') as [string, string | undefined];
-  return BigInt(whole) * 10n ** 12n + BigInt(fraction.padEnd(12, '0').slice(0, 12) || '0');
-}
