@@ -3,6 +3,7 @@ import type { SseEvent } from '../shared/sse.js';
 import type { FinishReason, StreamPart } from '../spec/index.js';
 import type { AnthropicUsage } from './anthropic-api.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
+import { unreportedUsage } from '../shared/usage-buckets.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 import { mapAnthropicStreamError } from './map-anthropic-error.js';
 
@@ -124,7 +125,8 @@ export async function* convertAnthropicStream(
       }
       case 'message_stop':
         finished = true;
-        yield { type: 'finish', finishReason, usage: convertAnthropicUsage(usage) };
+        // A stream without any usage field reported nothing (the ledger estimates it).
+        yield { type: 'finish', finishReason, usage: Object.keys(usage).length > 0 ? convertAnthropicUsage(usage) : unreportedUsage() };
         break;
       default:
         break;
@@ -146,12 +148,11 @@ function startPart(context: AnthropicStreamContext, message: JsonRecord | undefi
   };
 }
 
-/** Usage fields are cumulative: each one present replaces the earlier value. */
+/** Usage fields are cumulative: each one present replaces the earlier value (never added). */
 function mergeUsage(target: AnthropicUsage, source: JsonRecord | undefined): void {
   if (source === undefined) return;
-  for (const key of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
-    const value = source[key];
-    if (typeof value === 'number') target[key] = value;
+  for (const [key, value] of Object.entries(source)) {
+    if (value !== null && value !== undefined) target[key] = value;
   }
 }
 

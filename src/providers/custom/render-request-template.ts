@@ -1,8 +1,9 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import { convertToOpenAIMessages } from '../openai/convert-to-openai-request.js';
 import type { ResponseDefaults } from '../openai/convert-openai-response.js';
-import type { CallOptions, ChatMessage, ChatRequest, ChatResponse, FinishReason } from '../spec/index.js';
-import { getJsonPath } from './json-path.js';
+import { tokenCount, unreportedUsage, usageFromBuckets } from '../shared/usage-buckets.js';
+import type { CallOptions, ChatMessage, ChatRequest, ChatResponse, FinishReason, Usage } from '../spec/index.js';
+import { getJsonPath, type JsonPath } from './json-path.js';
 import type { PlaceholderName, RequestTemplate, TemplateNode } from './request-template.js';
 
 /** Throws `unsupported_feature` for what a template cannot express (tools, images, JSON formats). */
@@ -122,19 +123,35 @@ export function convertTemplateResponse(
   const reasonKey = rawReason === undefined || rawReason === null ? undefined : String(rawReason);
   const mapped = reasonKey === undefined ? undefined : (paths.finishReasonMap[reasonKey] ?? reasonKey);
   const finishReason: FinishReason = mapped !== undefined && normalizedReasons.has(mapped) ? (mapped as FinishReason) : 'stop';
-  const inputTokens = count(json, paths.inputTokens);
-  const outputTokens = count(json, paths.outputTokens);
   const id = paths.id ? getJsonPath(json, paths.id) : undefined;
   return {
     id: typeof id === 'string' || typeof id === 'number' ? String(id) : `chatcmpl-${defaults.randomId()}`,
     model: defaults.model,
     created: defaults.created,
     choices: [{ index: 0, content: text, toolCalls: [], finishReason }],
-    usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+    usage: templateUsage(json, paths),
   };
 }
 
-function count(json: unknown, path: readonly (string | number)[] | undefined): number {
-  const value = path ? getJsonPath(json, path) : undefined;
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+/**
+ * Usage read through the template's paths, as OpenAI counts it (cached ⊂ input, reasoning ⊂
+ * output). Neither input nor output count found = nothing reported.
+ */
+function templateUsage(json: unknown, paths: RequestTemplate['response']): Usage {
+  const read = (path: JsonPath | undefined): unknown => (path ? getJsonPath(json, path) : undefined);
+  const raw = {
+    input_tokens: read(paths.inputTokens),
+    output_tokens: read(paths.outputTokens),
+    cached_input_tokens: read(paths.cachedInputTokens),
+    reasoning_tokens: read(paths.reasoningTokens),
+  };
+  if (typeof raw.input_tokens !== 'number' && typeof raw.output_tokens !== 'number') return unreportedUsage();
+  const input = tokenCount(raw.input_tokens);
+  const output = tokenCount(raw.output_tokens);
+  const cachedInput = Math.min(tokenCount(raw.cached_input_tokens), input);
+  const reasoning = Math.min(tokenCount(raw.reasoning_tokens), output);
+  return usageFromBuckets(
+    { input: input - cachedInput, cachedInput, cacheWrite5m: 0, cacheWrite1h: 0, output: output - reasoning, reasoning },
+    raw,
+  );
 }

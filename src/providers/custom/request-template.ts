@@ -29,7 +29,9 @@
  *   the map to `stop | length | tool_calls | content_filter`; values already in that vocabulary pass
  *   through; anything else is `stop`.
  * - `response.input_tokens`, `response.output_tokens`, `response.id` (optional): dot paths; missing
- *   counts are 0 and a missing id is generated.
+ *   counts are 0 and a missing id is generated. `response.cached_input_tokens` (part of the input
+ *   read from a prompt cache) and `response.reasoning_tokens` (part of the output) refine the
+ *   ledger's buckets. A response with neither count has no reported usage (the ledger estimates).
  *
  * Placeholders: `model` (the model's `model_id`), `messages` (OpenAI wire messages), `prompt`
  * (`System: …\nUser: …\nAssistant: …\nAssistant:`), `system` (system/developer text), `last_user_message`,
@@ -84,6 +86,10 @@ export interface RequestTemplate {
     finishReasonMap: Record<string, Exclude<FinishReason, 'error'>>;
     inputTokens?: JsonPath;
     outputTokens?: JsonPath;
+    /** Part of `inputTokens` read from a prompt cache (like OpenAI's `cached_tokens`). */
+    cachedInputTokens?: JsonPath;
+    /** Part of `outputTokens` spent on reasoning (like OpenAI's `reasoning_tokens`). */
+    reasoningTokens?: JsonPath;
     id?: JsonPath;
   };
 }
@@ -101,6 +107,8 @@ const templateSchema = z.strictObject({
     finish_reason_map: z.record(z.string(), z.enum(['stop', 'length', 'tool_calls', 'content_filter'])).optional(),
     input_tokens: pathSchema.optional(),
     output_tokens: pathSchema.optional(),
+    cached_input_tokens: pathSchema.optional(),
+    reasoning_tokens: pathSchema.optional(),
     id: pathSchema.optional(),
   }),
 });
@@ -128,6 +136,8 @@ export function compileRequestTemplate(provider: string, raw: unknown): RequestT
       finishReasonMap: response.finish_reason_map ?? {},
       inputTokens: optionalPath(response.input_tokens),
       outputTokens: optionalPath(response.output_tokens),
+      cachedInputTokens: optionalPath(response.cached_input_tokens),
+      reasoningTokens: optionalPath(response.reasoning_tokens),
       id: optionalPath(response.id),
     },
   };

@@ -1,16 +1,25 @@
+import { tokenCount, unreportedUsage, usageFromBuckets } from '../shared/usage-buckets.js';
 import type { Usage } from '../spec/index.js';
 import type { GoogleUsageMetadata } from './google-api.js';
 
 /**
- * `usageMetadata` as Usage. Output includes the thinking tokens, which Gemini bills as output but
- * counts apart from `candidatesTokenCount`; cached tokens are part of `promptTokenCount`.
+ * `usageMetadata` as Usage. `promptTokenCount` includes `cachedContentTokenCount`;
+ * `thoughtsTokenCount` is billed as output but counted apart from `candidatesTokenCount`, so it is
+ * its own bucket; `toolUsePromptTokenCount` (tool results fed back by Google) is input.
  */
 export function convertGoogleUsage(metadata: GoogleUsageMetadata | undefined): Usage {
-  const inputTokens = metadata?.promptTokenCount ?? 0;
-  const reasoningTokens = metadata?.thoughtsTokenCount;
-  const outputTokens = (metadata?.candidatesTokenCount ?? 0) + (reasoningTokens ?? 0);
-  const usage: Usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
-  if (metadata?.cachedContentTokenCount !== undefined) usage.cachedInputTokens = metadata.cachedContentTokenCount;
-  if (reasoningTokens !== undefined) usage.reasoningTokens = reasoningTokens;
-  return usage;
+  if (metadata === undefined) return unreportedUsage();
+  const prompt = tokenCount(metadata.promptTokenCount);
+  const cachedInput = Math.min(tokenCount(metadata.cachedContentTokenCount), prompt);
+  return usageFromBuckets(
+    {
+      input: prompt - cachedInput + tokenCount(metadata.toolUsePromptTokenCount),
+      cachedInput,
+      cacheWrite5m: 0,
+      cacheWrite1h: 0,
+      output: tokenCount(metadata.candidatesTokenCount),
+      reasoning: tokenCount(metadata.thoughtsTokenCount),
+    },
+    metadata,
+  );
 }

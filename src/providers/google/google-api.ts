@@ -72,6 +72,7 @@ export const googleUsageMetadataSchema = z.looseObject({
   totalTokenCount: count,
   thoughtsTokenCount: count,
   cachedContentTokenCount: count,
+  toolUsePromptTokenCount: count,
 });
 
 const responsePartSchema = z.looseObject({

@@ -137,19 +137,12 @@ function partsOf(candidate: JsonObject): JsonObject[] {
   return Array.isArray(parts) ? parts.filter(isObject) : [];
 }
 
+/**
+ * The chunk's usageMetadata as is (the ledger keeps it raw): it is cumulative, so the last one
+ * replaces the earlier ones. Unchecked here; convertGoogleUsage reads every count defensively.
+ */
 function readUsage(value: JsonObject): GoogleUsageMetadata {
-  const usage: GoogleUsageMetadata = {};
-  for (const key of [
-    'promptTokenCount',
-    'candidatesTokenCount',
-    'totalTokenCount',
-    'thoughtsTokenCount',
-    'cachedContentTokenCount',
-  ] as const) {
-    const count = value[key];
-    if (typeof count === 'number') usage[key] = count;
-  }
-  return usage;
+  return value;
 }
 
 function isObject(value: unknown): value is JsonObject {

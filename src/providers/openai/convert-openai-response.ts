@@ -1,6 +1,7 @@
 import type { ChatResponse, ToolCall, Usage } from '../spec/index.js';
 import type { OpenAIChatResponse, OpenAIUsage } from './openai-api.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import { tokenCount, unreportedUsage, usageFromBuckets } from '../shared/usage-buckets.js';
 
 /** Fallbacks for fields some compatible servers leave out. */
 export interface ResponseDefaults {
@@ -37,17 +38,22 @@ export function convertOpenAIResponse(response: OpenAIChatResponse, defaults: Re
   };
 }
 
-/** OpenAI usage in normalized form; zeros when the server reported none. */
+/**
+ * OpenAI usage in normalized form; no buckets when the server reported none. `prompt_tokens`
+ * includes the cached and cache-write tokens, `completion_tokens` the reasoning tokens; audio
+ * tokens stay in input and output (no bucket of their own).
+ */
 export function convertOpenAIUsage(usage: OpenAIUsage | null | undefined): Usage {
-  const inputTokens = usage?.prompt_tokens ?? 0;
-  const outputTokens = usage?.completion_tokens ?? 0;
-  const cached = usage?.prompt_tokens_details?.cached_tokens;
-  const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
-  return {
-    inputTokens,
-    outputTokens,
-    totalTokens: usage?.total_tokens ?? inputTokens + outputTokens,
-    ...(cached == null ? {} : { cachedInputTokens: cached }),
-    ...(reasoning == null ? {} : { reasoningTokens: reasoning }),
-  };
+  if (usage == null) return unreportedUsage();
+  const prompt = tokenCount(usage.prompt_tokens);
+  const completion = tokenCount(usage.completion_tokens);
+  const cachedInput = Math.min(tokenCount(usage.prompt_tokens_details?.cached_tokens), prompt);
+  const cacheWrite5m = Math.min(tokenCount(usage.prompt_tokens_details?.cache_write_tokens), prompt - cachedInput);
+  const reasoning = Math.min(tokenCount(usage.completion_tokens_details?.reasoning_tokens), completion);
+  const result = usageFromBuckets(
+    { input: prompt - cachedInput - cacheWrite5m, cachedInput, cacheWrite5m, cacheWrite1h: 0, output: completion - reasoning, reasoning },
+    usage,
+  );
+  if (typeof usage.total_tokens === 'number') result.totalTokens = usage.total_tokens;
+  return result;
 }

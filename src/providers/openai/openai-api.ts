@@ -50,12 +50,13 @@ export interface OpenAIChatRequestBody {
   stream_options?: { include_usage: true };
 }
 
-export const openAIUsageSchema = z.object({
+/** Loose: the ledger keeps the whole usage object as the vendor sent it. */
+export const openAIUsageSchema = z.looseObject({
   prompt_tokens: z.number().nullish(),
   completion_tokens: z.number().nullish(),
   total_tokens: z.number().nullish(),
-  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
-  completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
+  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
+  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 export type OpenAIUsage = z.infer<typeof openAIUsageSchema>;
 

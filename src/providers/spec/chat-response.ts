@@ -15,9 +15,28 @@ import type { ToolCall } from './chat-request.js';
  */
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';
 
+/**
+ * Usage in disjoint billing buckets: every token the vendor counted is in exactly one bucket, so
+ * each is priced once at its own rate. How each vendor's usage maps here is in docs/usage.md.
+ */
+export interface UsageBuckets {
+  /** Input tokens billed at the input rate (neither read from nor written to a prompt cache). */
+  input: number;
+  /** Input tokens read from the vendor's prompt cache. */
+  cachedInput: number;
+  /** Input tokens written to the prompt cache with the default (Anthropic: 5-minute) lifetime. */
+  cacheWrite5m: number;
+  /** Input tokens written to the prompt cache with a 1-hour lifetime (Anthropic). */
+  cacheWrite1h: number;
+  /** Visible output tokens (text and tool calls), reasoning excluded. */
+  output: number;
+  /** Output tokens spent on hidden reasoning (OpenAI reasoning, Gemini thoughts). */
+  reasoning: number;
+}
+
 /** Token counts of one call. */
 export interface Usage {
-  /** All input tokens, cached ones included. */
+  /** All input tokens, cached ones and cache writes included. */
   inputTokens: number;
   /** Output tokens, reasoning tokens included. */
   outputTokens: number;
@@ -29,6 +48,13 @@ export interface Usage {
   cacheCreationInputTokens?: number;
   /** Output tokens spent on hidden reasoning. */
   reasoningTokens?: number;
+  /**
+   * The billing buckets, present when the vendor reported usage. Absent = the vendor said nothing
+   * (the ledger then estimates with a tokenizer).
+   */
+  buckets?: UsageBuckets;
+  /** The vendor's own usage object as received (the last one of a stream), for the ledger. */
+  raw?: unknown;
 }
 
 /** One generated answer. */
