@@ -95,7 +95,7 @@ export function makeRows(projects: readonly SeedProject[], count: number, end: D
       status,
       tokens: [0, 0, 0, 0, 0, 0].map(() => Math.floor(next() * 5000)) as LedgerRow['tokens'],
       // Up to 0.5 USD with all 12 decimals used.
-      costPico: priced ? BigInt(Math.floor(next() * 5e11)) * 1000n + BigInt(Math.floor(next() * 1000)) : null,
+      costPico: priced ? BigInt(Math.floor(next() * 5e8)) * 1000n + BigInt(Math.floor(next() * 1000)) : null,
     });
   }
   return rows;
