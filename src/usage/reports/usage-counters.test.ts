@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GatewayMetrics } from '../../server/metrics.js';
 import { formatPicoUsd, picoUsd } from './pico-usd.js';
-import { UsageCounters, type UsageCounterSample } from './usage-counters.js';
+import { countUsageRow, UsageCounters, type UsageCounterSample } from './usage-counters.js';
 
 const tokens = (input: number, output: number) => ({ input, cached_input: 1, cache_write_5m: 0, cache_write_1h: 0, output, reasoning: 2 });
 const sample = (project: string, model: string, costUsd: string | null, input = 10, output = 5): UsageCounterSample => ({
@@ -62,4 +62,24 @@ test('/metrics text: spend and tokens as counters labelled by project and model,
   assert.match(text, /^switchboard_usage_tokens_total\{project="alpha",model="gpt \\"4\\"",bucket="input"\} 10$/m);
   assert.match(text, /^switchboard_usage_tokens_total\{project="alpha",model="gpt \\"4\\"",bucket="reasoning"\} 2$/m);
   assert.doesNotMatch(new GatewayMetrics().render(undefined), /switchboard_usage_/);
+});
+
+test('countUsageRow labels a ledger row by project name (else id, else empty) and served model', () => {
+  const counters = new UsageCounters();
+  const row = {
+    projectId: 'p-1', modelName: 'gpt', inputTokens: 3, cachedInputTokens: 4, cacheWrite5mTokens: 5, cacheWrite1hTokens: 6,
+    outputTokens: 7, reasoningTokens: 8, costUsd: '0.000000000010',
+  };
+  const names = (id: string) => (id === 'p-1' ? 'alpha' : undefined);
+  countUsageRow(counters, row, names);
+  countUsageRow(counters, { ...row, projectId: 'p-2', modelName: null, costUsd: null }, names);
+  countUsageRow(counters, { ...row, projectId: null }, names);
+  assert.deepEqual(
+    counters.series().map((entry) => [entry.project, entry.model, entry.costPico, Object.values(entry.tokens)]),
+    [
+      ['alpha', 'gpt', 10n, [3, 4, 5, 6, 7, 8]],
+      ['p-2', '', 0n, [3, 4, 5, 6, 7, 8]],
+      ['', 'gpt', 10n, [3, 4, 5, 6, 7, 8]],
+    ],
+  );
 });

@@ -24,6 +24,39 @@ export interface UsageCounterSample {
   costUsd: string | null;
 }
 
+/** The fields of a ledger row the counters read (the recorder's row object has them). */
+export interface CountedRow {
+  projectId: string | null;
+  modelName: string | null;
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costUsd: string | null;
+}
+
+/**
+ * Counts one recorded ledger row: the hook the usage recorder's writer path calls.
+ * `projectName` maps a project id to its name (falls back to the id; '' without a project).
+ */
+export function countUsageRow(counters: UsageCounters, row: CountedRow, projectName: (projectId: string) => string | undefined): void {
+  counters.record({
+    project: row.projectId === null ? '' : (projectName(row.projectId) ?? row.projectId),
+    model: row.modelName ?? '',
+    tokens: {
+      input: row.inputTokens,
+      cached_input: row.cachedInputTokens,
+      cache_write_5m: row.cacheWrite5mTokens,
+      cache_write_1h: row.cacheWrite1hTokens,
+      output: row.outputTokens,
+      reasoning: row.reasoningTokens,
+    },
+    costUsd: row.costUsd,
+  });
+}
+
 /** One exported series: spend (pico-USD) and tokens of a project and model. */
 export interface UsageSeries {
   project: string;
