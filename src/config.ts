@@ -52,11 +52,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   });
 }
 
+/** The usage ledger's settings (see docs/usage.md). */
+export interface UsageSettings {
+  /** Record one ledger row per upstream attempt (SWITCHBOARD_USAGE, default on). */
+  enabled: boolean;
+  flushIntervalMs: number;
+  flushRows: number;
+  maxBufferedRows: number;
+  closeTimeoutMs: number;
+}
+
+/** The usage ledger's settings from the environment. */
+export function loadUsageSettings(env: Readonly<Record<string, string | undefined>>): UsageSettings {
+  const flag = env['SWITCHBOARD_USAGE'];
+  return {
+    enabled: flag !== '0' && flag !== 'false',
+    flushIntervalMs: integer(env, 'SWITCHBOARD_USAGE_FLUSH_MS', 1_000, 10, 3_600_000),
+    flushRows: integer(env, 'SWITCHBOARD_USAGE_FLUSH_ROWS', 500, 1, 1_000_000),
+    maxBufferedRows: integer(env, 'SWITCHBOARD_USAGE_BUFFER_ROWS', 100_000, 1, 100_000_000),
+    closeTimeoutMs: integer(env, 'SWITCHBOARD_USAGE_CLOSE_TIMEOUT_MS', 10_000, 0, 3_600_000),
+  };
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
   const value = Number(raw);

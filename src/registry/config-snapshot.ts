@@ -1,15 +1,19 @@
 import type { Queryable } from '../db/db.js';
 import { selectActiveApiKeys } from '../db/sql/access-rows.js';
 import { selectConfigVersion } from '../db/sql/config-version.js';
+import { selectPriceHistory } from '../db/sql/price-history.js';
 import { ApiKeyIndex } from './api-key-index.js';
 import { loadRegistry, type LoaderOptions } from './provider-loader.js';
 import type { ProviderRegistry } from './provider-registry.js';
+import { PriceBook } from './price-book.js';
 
 /** Everything a request needs, in memory and immutable: swapped whole on reload. */
 export interface ConfigSnapshot {
   version: number;
   registry: ProviderRegistry;
   apiKeys: ApiKeyIndex;
+  /** The price history (reloaded with the registry). */
+  prices: PriceBook;
 }
 
 /** Which parts of the snapshot a change touches, by table name. */
@@ -19,6 +23,7 @@ export function partsForTable(table: string): SnapshotPart[] {
   switch (table) {
     case 'ai_providers':
     case 'ai_models':
+    case 'ai_price_history':
       return ['registry'];
     case 'api_keys':
     case 'projects':
@@ -42,9 +47,11 @@ export async function loadConfigSnapshot(
   parts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials']),
 ): Promise<ConfigSnapshot> {
   const version = await selectConfigVersion(db);
-  const [registry, apiKeys] = await Promise.all([
-    parts.has('registry') || !previous ? loadRegistry(db, version, options) : Promise.resolve(previous.registry),
+  const reloadRegistry = parts.has('registry') || !previous;
+  const [registry, apiKeys, prices] = await Promise.all([
+    reloadRegistry ? loadRegistry(db, version, options) : Promise.resolve(previous.registry),
     parts.has('apiKeys') || !previous ? selectActiveApiKeys(db).then((rows) => new ApiKeyIndex(rows)) : Promise.resolve(previous.apiKeys),
+    reloadRegistry ? selectPriceHistory(db).then((rows) => new PriceBook(rows, options.warn)) : Promise.resolve(previous.prices),
   ]);
-  return { version, registry, apiKeys };
+  return { version, registry, apiKeys, prices };
 }

@@ -9,6 +9,7 @@ import { createEnvCredentialResolver } from '../credentials/env-credentials.js';
 import { generateApiKey } from '../crypto/api-key.js';
 import { ProviderError } from '../errors.js';
 import type { CallOptions, ChatRequest, ChatResponse, Provider, StreamPart } from '../providers/spec/index.js';
+import { PriceBook } from '../registry/price-book.js';
 import { ApiKeyIndex } from '../registry/api-key-index.js';
 import type { ConfigSnapshot } from '../registry/config-snapshot.js';
 import { ProviderRegistry, type ModelEntry, type ProviderEntry } from '../registry/provider-registry.js';
@@ -76,7 +77,7 @@ function snapshot(): ConfigSnapshot {
   const apiKeys = new ApiKeyIndex([
     { id: 'k1', projectId: 'proj1', projectName: 'unit', prefix: key.prefix, keyHash: key.hash, revokedAt: null, expiresAt: null },
   ]);
-  return { version: 3, registry: new ProviderRegistry([providerEntry], [model], 3), apiKeys };
+  return { version: 3, registry: new ProviderRegistry([providerEntry], [model], 3), apiKeys, prices: new PriceBook([]) };
 }
 
 const fixed = snapshot();

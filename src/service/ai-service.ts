@@ -5,9 +5,14 @@
  * @module
  */
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
-import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, StreamPart } from '../providers/spec/index.js';
+import { randomUUID } from 'node:crypto';
+import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
+import { estimateChat, observeStream } from '../usage/observe-stream.js';
+import { estimateTextTokens } from '../usage/estimate-tokens.js';
+import type { UsageAttempt } from '../usage/usage-attempt.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { validateChatRequest, validateEmbedModel } from './validate-request.js';
 
 /** A chat request addressed by public model name (`ai_models.name`). */
@@ -17,9 +22,15 @@ export type PublicEmbedRequest = Omit<EmbedRequest, 'model'> & { model: string }
 
 /** Per-call context. */
 export interface CallContext {
-  /** The calling project (credentials are per project). */
+  /** The calling project (credentials are per project; ledger rows belong to it). */
   projectId?: string;
   signal?: AbortSignal;
+  /** The request's id in the usage ledger (default: a new UUID). */
+  requestId?: string;
+  /** The gateway API key that made the call, for the ledger. */
+  apiKeyId?: string;
+  /** performance.now() when the request arrived, so the ledger's overhead includes the gateway's time before the call. */
+  receivedAt?: number;
 }
 
 /** Which model and provider served a call, and how long the upstream took. */
@@ -40,15 +51,20 @@ export interface AIServiceOptions {
   /** The current registry snapshot (swapped by the config watcher). */
   registry: () => ProviderRegistry;
   credentials: CredentialResolver;
+  /** Records one ledger row per upstream attempt (off by default). */
+  usage?: UsageRecorder;
 }
 
 export class AIService {
   readonly #registry: () => ProviderRegistry;
   readonly #credentials: CredentialResolver;
+  /** The usage recorder, when the ledger is on. */
+  readonly usage: UsageRecorder | undefined;
 
   constructor(options: AIServiceOptions) {
     this.#registry = options.registry;
     this.#credentials = options.credentials;
+    this.usage = options.usage;
   }
 
   /** The models a client may call now. */
@@ -66,12 +82,27 @@ export class AIService {
     const providerRequest: ChatRequest = { ...request, model: model.modelId };
     validateChatRequest(providerRequest, model, false);
     const credential = await this.#credentials.resolve(context.projectId, provider);
+    const attempt = this.#begin(context, request.model, 'chat', false, model, provider);
     const started = performance.now();
-    const response = await provider.provider.chat(
-      providerRequest,
-      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
-    );
-    return { response, route: { model, provider, upstreamMs: performance.now() - started } };
+    let response: ChatResponse;
+    try {
+      response = await provider.provider.chat(
+        providerRequest,
+        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+      );
+    } catch (error) {
+      if (attempt) {
+        attempt.upstreamMs = performance.now() - started;
+        attempt.fail(error, () => estimateChat(request.messages, []));
+      }
+      throw error;
+    }
+    const upstreamMs = performance.now() - started;
+    if (attempt) {
+      attempt.upstreamMs = upstreamMs;
+      attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request.messages, outputTexts(response)) });
+    }
+    return { response, route: { model, provider, upstreamMs } };
   }
 
   /**
@@ -83,12 +114,14 @@ export class AIService {
     const providerRequest: ChatRequest = { ...request, model: model.modelId };
     validateChatRequest(providerRequest, model, true);
     const credential = await this.#credentials.resolve(context.projectId, provider);
+    const attempt = this.#begin(context, request.model, 'chat', true, model, provider);
     const started = performance.now();
     const parts = provider.provider.stream(
       providerRequest,
       { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
     );
-    const iterator = parts[Symbol.asyncIterator]();
+    const upstream = parts[Symbol.asyncIterator]();
+    const iterator = attempt ? observeStream(upstream, attempt, request.messages) : upstream;
     const first = await iterator.next();
     const route: Route = { model, provider, upstreamMs: performance.now() - started };
     return { route, parts: replayFirst(first, iterator) };
@@ -103,13 +136,79 @@ export class AIService {
       });
     }
     const credential = await this.#credentials.resolve(context.projectId, provider);
+    const attempt = this.#begin(context, request.model, 'embeddings', false, model, provider);
     const started = performance.now();
-    const response = await provider.provider.embed(
-      { ...request, model: model.modelId },
-      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
-    );
-    return { response, route: { model, provider, upstreamMs: performance.now() - started } };
+    let response: EmbedResponse;
+    try {
+      response = await provider.provider.embed(
+        { ...request, model: model.modelId },
+        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+      );
+    } catch (error) {
+      if (attempt) {
+        attempt.upstreamMs = performance.now() - started;
+        attempt.fail(error, undefined);
+      }
+      throw error;
+    }
+    const upstreamMs = performance.now() - started;
+    if (attempt) {
+      attempt.upstreamMs = upstreamMs;
+      const inputTokens = response.usage.inputTokens;
+      const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
+      attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate: () => estimateEmbedding(request.input) });
+    }
+    return { response, route: { model, provider, upstreamMs } };
   }
+
+  #begin(
+    context: CallContext,
+    requestedModel: string,
+    endpoint: 'chat' | 'embeddings',
+    streamed: boolean,
+    model: ModelEntry,
+    provider: ProviderEntry,
+  ): UsageAttempt | undefined {
+    return this.usage?.begin(
+      {
+        requestId: context.requestId ?? randomUUID(),
+        projectId: context.projectId ?? null,
+        apiKeyId: context.apiKeyId ?? null,
+        receivedAt: context.receivedAt,
+        signal: context.signal,
+      },
+      requestedModel,
+      endpoint,
+      streamed,
+      model,
+      provider,
+    );
+  }
+}
+
+/** The generated text of a whole answer (for an estimate when the vendor reported no usage). */
+function outputTexts(response: ChatResponse): string[] {
+  const texts: string[] = [];
+  for (const choice of response.choices) {
+    texts.push(choice.content ?? '');
+    for (const call of choice.toolCalls) texts.push(call.name, call.arguments);
+  }
+  return texts;
+}
+
+/** An embeddings call's reported input tokens as usage (embeddings report no other bucket). */
+function embedUsage(inputTokens: number): Usage {
+  return {
+    inputTokens,
+    outputTokens: 0,
+    totalTokens: inputTokens,
+    buckets: { input: inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
+  };
+}
+
+async function estimateEmbedding(input: EmbedRequest['input']): Promise<UsageBuckets> {
+  const tokens = await estimateTextTokens(input);
+  return { input: tokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
 }
 
 function limitsOf(model: ModelEntry): { maxOutputTokens?: number; contextWindow?: number } {

@@ -17,6 +17,9 @@ import { defaultProviderDeps, type ProviderDeps } from '../providers/shared/prov
 import { ConfigWatcher } from '../registry/config-watcher.js';
 import { loadProviderClasses } from '../registry/load-provider-classes.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
+import { loadUsageSettings } from '../config.js';
+import { UsageRecorder } from '../usage/usage-recorder.js';
+import { UsageWriter, type UsageWriterSettings } from '../usage/usage-writer.js';
 import { AIService, type CallContext, type PublicChatRequest, type PublicEmbedRequest } from './ai-service.js';
 
 export interface SwitchboardOptions {
@@ -44,6 +47,11 @@ export interface SwitchboardOptions {
   /** Replaces the per-project credential store (stored rows, then env vars). */
   credentials?: CredentialResolver;
   deps?: ProviderDeps;
+  /**
+   * The usage ledger: one row per upstream attempt, batched. Default: on, with the settings of the
+   * SWITCHBOARD_USAGE* env vars; `false` turns it off; an object overrides settings.
+   */
+  usage?: false | Partial<UsageWriterSettings>;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -97,7 +105,20 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     watcher.onChange((_snapshot, parts) => {
       if (parts.has('credentials')) store.invalidate();
     });
-    const service = new AIService({ registry: () => watcher.snapshot.registry, credentials: options.credentials ?? store });
+    const usageSettings = loadUsageSettings(env);
+    const usage =
+      options.usage === false || (options.usage === undefined && !usageSettings.enabled)
+        ? undefined
+        : new UsageRecorder({
+            writer: new UsageWriter(db, { ...usageSettings, ...options.usage }, log),
+            prices: () => watcher.snapshot.prices,
+            log,
+          });
+    const service = new AIService({
+      registry: () => watcher.snapshot.registry,
+      credentials: options.credentials ?? store,
+      ...(usage ? { usage } : {}),
+    });
     let closing: Promise<void> | undefined;
     return {
       db,
@@ -113,6 +134,8 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       // Idempotent: a second close() (e.g. from a finally and a signal handler) waits for the first.
       close: () =>
         (closing ??= (async () => {
+          // Ledger rows first, while the database is still open.
+          await usage?.close();
           await watcher.stop();
           if (ownsDeps) await deps.dispatcher.close();
           if (ownsDb) await db.close();

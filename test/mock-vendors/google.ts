@@ -51,6 +51,7 @@ interface Answer {
   promptTokens: number;
   outputTokens: number;
   cached: boolean;
+  thinking: boolean;
 }
 
 const wordCount = (text: string): number => text.split(/\s+/).filter(Boolean).length;
@@ -71,7 +72,11 @@ function answer(request: Json): Answer {
     promptTokens += wordCount(textsOf(content).join(' '));
     for (const part of resultsOf(content)) promptTokens += wordCount(resultText(part));
   }
-  const base = { promptTokens, cached: systemTexts.some((text) => text.includes('cache')) };
+  const base = {
+    promptTokens,
+    cached: systemTexts.some((text) => text.includes('cache')),
+    thinking: systemTexts.some((text) => text.includes('think')),
+  };
   const last = [...contents].reverse().find((content) => field(content, 'role') !== 'model') ?? {};
   const texts = textsOf(last);
   const userText = texts.join(' ');
@@ -119,6 +124,11 @@ function usage(answer: Answer, outputTokens: number): Json {
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: answer.promptTokens }],
   };
   if (answer.cached) metadata['cachedContentTokenCount'] = 3;
+  // A system text with 'think' spends 7 thinking tokens: outside candidatesTokenCount, inside the total.
+  if (answer.thinking) {
+    metadata['thoughtsTokenCount'] = 7;
+    metadata['totalTokenCount'] = answer.promptTokens + outputTokens + 7;
+  }
   return metadata;
 }
 

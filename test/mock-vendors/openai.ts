@@ -195,12 +195,14 @@ function answer(body: Json): Answer {
   const inputTokens = messages.reduce((sum, message) => sum + words(textOf(message['content'])).length, 0);
   const outputTokens = words(content ?? toolCall?.arguments ?? '').length;
   const system = messages.filter((message) => message['role'] === 'system' || message['role'] === 'developer').map((message) => textOf(message['content']));
+  // A system text with 'think' spends 5 reasoning tokens (counted inside completion_tokens).
+  const reasoning = system.some((text) => text.includes('think')) ? 5 : 0;
   const usage = {
     prompt_tokens: inputTokens,
-    completion_tokens: outputTokens,
-    total_tokens: inputTokens + outputTokens,
+    completion_tokens: outputTokens + reasoning,
+    total_tokens: inputTokens + outputTokens + reasoning,
     prompt_tokens_details: { cached_tokens: system.some((text) => text.includes('cache')) ? 3 : 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
   return { content, ...(toolCall ? { toolCall } : {}), finishReason, usage };
 }

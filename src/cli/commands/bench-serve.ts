@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createEnvCredentialResolver } from '../../credentials/env-credentials.js';
 import { SwitchboardError } from '../../errors.js';
 import { defaultProviderDeps } from '../../providers/shared/provider-deps.js';
+import { PriceBook } from '../../registry/price-book.js';
 import { ApiKeyIndex } from '../../registry/api-key-index.js';
 import type { ConfigSnapshot } from '../../registry/config-snapshot.js';
 import { loadProviderClasses } from '../../registry/load-provider-classes.js';
@@ -49,6 +50,7 @@ export const benchServeCommand: Command = {
       version: rows.version,
       registry: buildRegistry(rows.providers, rows.models, rows.version, { classes, deps }),
       apiKeys: new ApiKeyIndex(rows.apiKeys),
+      prices: new PriceBook([]),
     };
     const service = new AIService({
       registry: () => snapshot.registry,

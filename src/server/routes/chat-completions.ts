@@ -5,7 +5,7 @@ import type { GatewayContext } from '../gateway-context.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { readJsonBody } from '../read-body.js';
 import { sendBody } from '../send.js';
-import { beginV1Request, resolveModel } from './v1-request.js';
+import { beginV1Request, callContext, resolveModel } from './v1-request.js';
 import { streamChatCompletion } from './stream-chat-completion.js';
 
 /** `POST /v1/chat/completions`, non-streaming or (`stream: true`) as Server-Sent Events. */
@@ -22,10 +22,10 @@ export async function chatCompletions(
   const model = parsed.request.model;
   resolveModel(gateway, exchange, model);
   if (parsed.stream) {
-    await streamChatCompletion(gateway, exchange, response, parsed, owner.projectId);
+    await streamChatCompletion(gateway, exchange, response, parsed, owner);
     return;
   }
-  const result = await gateway.service.chat(parsed.request, { projectId: owner.projectId, signal: exchange.signal });
+  const result = await gateway.service.chat(parsed.request, callContext(exchange, owner));
   const usage = result.response.usage;
   exchange.upstreamMs = result.route.upstreamMs;
   exchange.inputTokens = usage.inputTokens;

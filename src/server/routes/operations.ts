@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { renderUsageMetrics } from '../../usage/usage-metrics.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { sendBody, sendJson } from '../send.js';
@@ -30,5 +31,7 @@ export function metrics(gateway: GatewayContext, exchange: Exchange, response: S
   } catch {
     version = undefined;
   }
-  sendBody(gateway, exchange, response, 200, gateway.metrics.render(version, gateway.usageCounters?.series()), 'text/plain; version=0.0.4; charset=utf-8');
+  const usage = gateway.service.usage;
+  const text = gateway.metrics.render(version, gateway.usageCounters?.series()) + (usage ? renderUsageMetrics(usage.stats()) : '');
+  sendBody(gateway, exchange, response, 200, text, 'text/plain; version=0.0.4; charset=utf-8');
 }

@@ -1,11 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { StreamPart } from '../../providers/spec/index.js';
+import type { KeyOwner } from '../../registry/api-key-index.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { toHttpError } from '../openai-error.js';
 import type { ParsedChatRequest } from '../parse-chat-request.js';
 import { writeSseHead } from '../send.js';
 import { ChatChunkEncoder, errorFrame, SSE_DONE } from '../sse.js';
+import { callContext } from './v1-request.js';
 
 /**
  * Streams a chat completion as SSE. Errors before the first part reject (the caller answers with
@@ -19,9 +21,9 @@ export async function streamChatCompletion(
   exchange: Exchange,
   response: ServerResponse,
   parsed: ParsedChatRequest,
-  projectId: string,
+  owner: KeyOwner,
 ): Promise<void> {
-  const outcome = await gateway.service.stream(parsed.request, { projectId, signal: exchange.signal });
+  const outcome = await gateway.service.stream(parsed.request, callContext(exchange, owner));
   const iterator = outcome.parts[Symbol.asyncIterator]();
   let upstreamMs = outcome.route.upstreamMs;
   let exhausted = false;

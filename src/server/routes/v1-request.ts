@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { KeyOwner } from '../../registry/api-key-index.js';
+import type { CallContext } from '../../service/ai-service.js';
 import { authenticate } from '../auth.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -22,4 +23,9 @@ export function resolveModel(gateway: GatewayContext, exchange: Exchange, model:
   const resolved = gateway.service.resolve(model);
   exchange.modelKnown = true;
   exchange.provider = resolved.provider.name;
+}
+
+/** The service call context of a /v1 request: its project, key, id and arrival time (for the ledger). */
+export function callContext(exchange: Exchange, owner: KeyOwner): CallContext {
+  return { projectId: owner.projectId, apiKeyId: owner.keyId, requestId: exchange.requestId, receivedAt: exchange.started, signal: exchange.signal };
 }

@@ -1,0 +1,49 @@
+/**
+ * Token estimates with a real tokenizer (gpt-tokenizer, o200k_base) for calls whose vendor
+ * reported no usage (a stream cut by the client, a provider that sends none). The tokenizer is
+ * large, so it is imported on first use only, never by a call that reports its usage.
+ *
+ * @module
+ */
+import type { ChatMessage } from '../providers/spec/index.js';
+
+type CountTokens = (text: string) => number;
+let tokenizer: Promise<CountTokens> | undefined;
+
+function loadTokenizer(): Promise<CountTokens> {
+  tokenizer ??= import('gpt-tokenizer/encoding/o200k_base').then((module) => (text: string) => module.countTokens(text));
+  return tokenizer;
+}
+
+/** Tokens OpenAI's chat format adds per message (role and separators), and to prime the answer. */
+const perMessageTokens = 3;
+const replyPrimingTokens = 3;
+
+/** Estimated input tokens of chat messages (text parts, tool calls and tool results). */
+export async function estimateChatInputTokens(messages: readonly ChatMessage[]): Promise<number> {
+  const count = await loadTokenizer();
+  let total = replyPrimingTokens;
+  for (const message of messages) total += perMessageTokens + count(messageText(message));
+  return total;
+}
+
+/** Estimated tokens of texts (generated output, embedding inputs); 0 for no text at all. */
+export async function estimateTextTokens(texts: readonly string[]): Promise<number> {
+  if (texts.every((text) => text === '')) return 0;
+  const count = await loadTokenizer();
+  let total = 0;
+  for (const text of texts) if (text !== '') total += count(text);
+  // Text was exchanged: never 0 tokens.
+  return Math.max(total, 1);
+}
+
+function messageText(message: ChatMessage): string {
+  switch (message.role) {
+    case 'user':
+      return message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    case 'assistant':
+      return (message.content ?? '') + (message.toolCalls ?? []).map((call) => call.name + call.arguments).join('');
+    default:
+      return message.content;
+  }
+}

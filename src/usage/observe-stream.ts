@@ -1,0 +1,81 @@
+/**
+ * Watches a provider's stream parts for the ledger without buffering them: the time spent waiting
+ * on the upstream, the first token, the final (cumulative) usage, and the generated text in case
+ * the usage must be estimated. The attempt ends when the stream does, fails, or is cut (`return()`).
+ *
+ * @module
+ */
+import type { ChatMessage, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
+import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
+
+/** The parts of `inner`, observed for `attempt`. */
+export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAttempt, messages: readonly ChatMessage[]): AsyncIterator<StreamPart> {
+  const pieces: string[] = [];
+  let usage: Usage | undefined;
+  let errorPart: { status: number; code: string } | undefined;
+  const estimate = (): Promise<UsageBuckets> => estimateChat(messages, pieces);
+
+  return {
+    next: async () => {
+      const waitStarted = performance.now();
+      let result: IteratorResult<StreamPart>;
+      try {
+        result = await inner.next();
+      } catch (error) {
+        attempt.upstreamMs += performance.now() - waitStarted;
+        attempt.fail(error, estimate);
+        throw error;
+      }
+      const now = performance.now();
+      attempt.upstreamMs += now - waitStarted;
+      if (result.done) {
+        attempt.end({
+          status: errorPart?.status ?? 200,
+          errorCode: errorPart?.code ?? null,
+          incomplete: errorPart !== undefined,
+          usage,
+          estimate: errorPart && pieces.length === 0 ? undefined : estimate,
+        });
+        return result;
+      }
+      const part = result.value;
+      switch (part.type) {
+        case 'text-delta':
+          attempt.firstTokenAt ??= now;
+          pieces.push(part.text);
+          break;
+        case 'tool-call-delta':
+          attempt.firstTokenAt ??= now;
+          pieces.push(part.name ?? '', part.argumentsDelta);
+          break;
+        case 'finish':
+          usage = part.usage;
+          break;
+        case 'error':
+          errorPart = { status: part.error.status, code: part.error.code };
+          break;
+        default:
+          break;
+      }
+      return result;
+    },
+    return: async (value?: unknown) => {
+      if (usage) {
+        attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
+      } else if (errorPart) {
+        attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: true, usage: undefined, estimate: pieces.length > 0 ? estimate : undefined });
+      } else {
+        attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
+      }
+      await inner.return?.(value);
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/** Estimated buckets of a chat call: its messages as input, the generated pieces as output. */
+export async function estimateChat(messages: readonly ChatMessage[], output: readonly string[]): Promise<UsageBuckets> {
+  const [input, generated] = await Promise.all([estimateChatInputTokens(messages), estimateTextTokens(output)]);
+  return { input, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: generated, reasoning: 0 };
+}

@@ -1,0 +1,128 @@
+/**
+ * One upstream attempt being timed and measured, turned into one ledger row when it ends.
+ *
+ * @module
+ */
+import type { UsageRowInsert } from '../db/sql/usage.js';
+import { SwitchboardError } from '../errors.js';
+import type { Usage, UsageBuckets } from '../providers/spec/index.js';
+import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
+
+/** Status recorded for an attempt the client cut (nginx's "client closed request"). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/** Who made the call, from the caller's context. */
+export interface AttemptCaller {
+  requestId: string;
+  projectId: string | null;
+  apiKeyId: string | null;
+  /** performance.now() when the request arrived (default: when the attempt began). */
+  receivedAt: number | undefined;
+  signal: AbortSignal | undefined;
+}
+
+/** How an attempt ended, as the recorder needs it. */
+export interface AttemptOutcome {
+  status: number;
+  errorCode: string | null;
+  incomplete: boolean;
+  /** The vendor's usage; without buckets (or all zero while text was exchanged) it is estimated. */
+  usage: Usage | undefined;
+  /** Estimates the usage with a tokenizer, when needed. Undefined = nothing to estimate from. */
+  estimate: (() => Promise<UsageBuckets>) | undefined;
+}
+
+/** Finishes attempts: builds the row and hands it on (see UsageRecorder). */
+export type AttemptSink = (attempt: UsageAttempt, outcome: AttemptOutcome) => void;
+
+const zeroBuckets: UsageBuckets = { input: 0, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
+
+export class UsageAttempt {
+  readonly startedAt = Date.now();
+  readonly began = performance.now();
+  /** Time spent waiting on the upstream so far, ms. */
+  upstreamMs = 0;
+  /** performance.now() of the first generated token (streams). */
+  firstTokenAt: number | undefined;
+  #ended = false;
+  #endedAt = 0;
+
+  constructor(
+    readonly caller: AttemptCaller,
+    readonly requestedModel: string,
+    readonly endpoint: 'chat' | 'embeddings',
+    readonly streamed: boolean,
+    readonly model: ModelEntry,
+    readonly provider: ProviderEntry,
+    readonly sink: AttemptSink,
+  ) {}
+
+  /** True once the row was handed on. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Ends the attempt (once; later calls are ignored). */
+  end(outcome: AttemptOutcome): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#endedAt = performance.now();
+    this.sink(this, outcome);
+  }
+
+  /** Ends the attempt with a failure: a cut (499) when the caller's signal aborted. */
+  fail(error: unknown, estimate: AttemptOutcome['estimate']): void {
+    if (this.caller.signal?.aborted) {
+      this.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
+      return;
+    }
+    const known = error instanceof SwitchboardError;
+    this.end({
+      status: known ? error.status : 500,
+      errorCode: known ? error.code : 'internal_error',
+      incomplete: this.streamed,
+      usage: undefined,
+      estimate: undefined,
+    });
+  }
+
+  /** The ledger row once ended, with the usage settled (timings are those of the end). */
+  row(buckets: UsageBuckets | undefined, source: UsageRowInsert['usageSource'], raw: unknown, outcome: AttemptOutcome): UsageRowInsert {
+    const ended = this.#endedAt;
+    const b = buckets ?? zeroBuckets;
+    const totalMs = ended - (this.caller.receivedAt ?? this.began);
+    return {
+      requestId: this.caller.requestId,
+      attempt: 1,
+      startedAt: new Date(this.startedAt),
+      endedAt: new Date(this.startedAt + (ended - this.began)),
+      projectId: this.caller.projectId,
+      apiKeyId: this.caller.apiKeyId,
+      requestedModel: this.requestedModel,
+      modelId: this.model.id,
+      modelName: this.model.name,
+      providerId: this.provider.id,
+      providerName: this.provider.name,
+      vendorModelId: this.model.modelId,
+      endpoint: this.endpoint,
+      streamed: this.streamed,
+      status: outcome.status,
+      errorCode: outcome.errorCode,
+      incomplete: outcome.incomplete,
+      overheadMs: Math.max(0, totalMs - this.upstreamMs),
+      upstreamMs: this.upstreamMs,
+      ttftMs: this.firstTokenAt === undefined ? null : this.firstTokenAt - (this.caller.receivedAt ?? this.began),
+      inputTokens: b.input,
+      cachedInputTokens: b.cachedInput,
+      cacheWrite5mTokens: b.cacheWrite5m,
+      cacheWrite1hTokens: b.cacheWrite1h,
+      outputTokens: b.output,
+      reasoningTokens: b.reasoning,
+      usageSource: source,
+      rawUsage: typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null,
+      priceId: null,
+      providerPriceId: null,
+      costUsd: null,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The usage recorder: turns each ended upstream attempt into a ledger row (buckets, where they
+ * came from, the price rows in force at its start and the exact cost) and queues it on the
+ * batched writer. Per attempt it does a little arithmetic and pushes one plain object; estimates
+ * (tokenizer) run off the request path.
+ *
+ * @module
+ */
+import type { UsageRowInsert } from '../db/sql/usage.js';
+import { errorMessage } from '../errors.js';
+import type { UsageBuckets } from '../providers/spec/index.js';
+import type { PriceBook } from '../registry/price-book.js';
+import { quoteCost } from './cost.js';
+import { picoToDecimal } from './money.js';
+import { UsageAttempt, type AttemptCaller, type AttemptOutcome } from './usage-attempt.js';
+import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
+import type { UsageLog, UsageWriter, UsageWriterStats } from './usage-writer.js';
+
+export interface UsageRecorderOptions {
+  writer: UsageWriter;
+  /** The price history of the current config snapshot. */
+  prices: () => PriceBook;
+  log?: UsageLog;
+}
+
+/** The recorder's counters: the writer's, plus requests recorded with an unknown cost. */
+export interface UsageStats extends UsageWriterStats {
+  /** Rows recorded with cost null (no price), by public model name. */
+  unpriced: ReadonlyMap<string, number>;
+  /** Rows whose usage was estimated with the tokenizer. */
+  estimated: number;
+}
+
+export class UsageRecorder {
+  readonly #writer: UsageWriter;
+  readonly #prices: () => PriceBook;
+  readonly #log: UsageLog;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #unpriced = new Map<string, number>();
+  #estimated = 0;
+
+  constructor(options: UsageRecorderOptions) {
+    this.#writer = options.writer;
+    this.#prices = options.prices;
+    this.#log = options.log ?? (() => {});
+  }
+
+  /** Starts timing one upstream attempt of a resolved model. */
+  begin(caller: AttemptCaller, requestedModel: string, endpoint: 'chat' | 'embeddings', streamed: boolean, model: ModelEntry, provider: ProviderEntry): UsageAttempt {
+    return new UsageAttempt(caller, requestedModel, endpoint, streamed, model, provider, (attempt, outcome) => this.#settle(attempt, outcome));
+  }
+
+  stats(): UsageStats {
+    return { ...this.#writer.stats(), unpriced: new Map(this.#unpriced), estimated: this.#estimated };
+  }
+
+  /** Writes everything recorded so far (estimates included). */
+  async flush(): Promise<void> {
+    await Promise.all(this.#pending);
+    await this.#writer.flush();
+  }
+
+  /** Waits for estimates in progress, then flushes and stops the writer. */
+  async close(): Promise<void> {
+    await Promise.all(this.#pending);
+    await this.#writer.close();
+  }
+
+  #settle(attempt: UsageAttempt, outcome: AttemptOutcome): void {
+    const usage = outcome.usage;
+    const buckets = usage?.buckets;
+    if (buckets && (usage.totalTokens > 0 || !outcome.estimate)) {
+      this.#push(attempt, attempt.row(buckets, 'provider', usage.raw, outcome));
+      return;
+    }
+    if (!outcome.estimate) {
+      this.#push(attempt, attempt.row(undefined, 'none', null, outcome));
+      return;
+    }
+    const estimating = outcome
+      .estimate()
+      .then((estimated) => {
+        this.#estimated += 1;
+        this.#push(attempt, attempt.row(estimated, 'estimated', usage?.raw ?? null, outcome));
+      })
+      .catch((error: unknown) => {
+        this.#log('error', `usage ledger: estimating tokens failed; recorded without usage: ${errorMessage(error)}`);
+        this.#push(attempt, attempt.row(undefined, 'none', null, outcome));
+      })
+      .finally(() => this.#pending.delete(estimating));
+    this.#pending.add(estimating);
+  }
+
+  #push(attempt: UsageAttempt, row: UsageRowInsert): void {
+    const quote = quoteCost(
+      this.#prices(),
+      { modelId: attempt.model.id, providerId: attempt.provider.id, anthropic: attempt.provider.className === 'AnthropicProvider' },
+      bucketsOf(row),
+      attempt.startedAt,
+    );
+    row.priceId = quote.priceId;
+    row.providerPriceId = quote.providerPriceId;
+    if (quote.costPico === null) {
+      this.#unpriced.set(attempt.model.name, (this.#unpriced.get(attempt.model.name) ?? 0) + 1);
+    } else {
+      row.costUsd = picoToDecimal(quote.costPico);
+    }
+    this.#writer.push(row);
+  }
+}
+
+function bucketsOf(row: UsageRowInsert): UsageBuckets {
+  return {
+    input: row.inputTokens,
+    cachedInput: row.cachedInputTokens,
+    cacheWrite5m: row.cacheWrite5mTokens,
+    cacheWrite1h: row.cacheWrite1hTokens,
+    output: row.outputTokens,
+    reasoning: row.reasoningTokens,
+  };
+}

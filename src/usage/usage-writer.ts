@@ -1,0 +1,200 @@
+/**
+ * The batched ledger writer: rows wait in a bounded in-memory buffer and are written with one
+ * multi-row insert when `flushRows` are waiting or every `flushIntervalMs`. The request path only
+ * pushes a plain object; it never waits on the database. While the database is unavailable the
+ * rows stay buffered and the writer retries with backoff; beyond `maxBufferedRows` new rows are
+ * dropped, counted and logged (never silently).
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/db.js';
+import { insertUsageRows, maxRowsPerInsert, type UsageRowInsert } from '../db/sql/usage.js';
+import { DatabaseError, errorMessage } from '../errors.js';
+
+/** Writer settings (see docs/usage.md). */
+export interface UsageWriterSettings {
+  /** Flush at least this often, ms (default 1000). */
+  flushIntervalMs: number;
+  /** Flush as soon as this many rows wait (default 500). */
+  flushRows: number;
+  /** Rows the buffer holds at most while the database is unavailable (default 100000). */
+  maxBufferedRows: number;
+  /** On close, keep retrying an unavailable database this long before giving up, ms (default 10000). */
+  closeTimeoutMs: number;
+}
+
+export const defaultUsageWriterSettings: UsageWriterSettings = {
+  flushIntervalMs: 1_000,
+  flushRows: 500,
+  maxBufferedRows: 100_000,
+  closeTimeoutMs: 10_000,
+};
+
+export type UsageLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+/** Counters of the writer, for /metrics. */
+export interface UsageWriterStats {
+  /** Rows waiting in the buffer now. */
+  buffered: number;
+  /** Rows written since start. */
+  written: number;
+  /** Rows lost since start: `buffer_full` (the bound was hit) or `shutdown` (closed while the database was down). */
+  dropped: { buffer_full: number; shutdown: number };
+  /** Failed insert attempts (each retried). */
+  failedFlushes: number;
+}
+
+const maxBackoffMs = 5_000;
+const warnEveryMs = 5_000;
+
+export class UsageWriter {
+  readonly #db: Queryable;
+  readonly #settings: UsageWriterSettings;
+  readonly #log: UsageLog;
+  #buffer: UsageRowInsert[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #scheduled = false;
+  #backoffMs = 0;
+  #retryAt = 0;
+  #closed = false;
+  #lastDropWarning = 0;
+  #lastFailureWarning = 0;
+  readonly #stats = { written: 0, failedFlushes: 0, dropped: { buffer_full: 0, shutdown: 0 } };
+
+  constructor(db: Queryable, settings: Partial<UsageWriterSettings> = {}, log: UsageLog = () => {}) {
+    this.#db = db;
+    this.#settings = { ...defaultUsageWriterSettings, ...settings };
+    this.#log = log;
+    this.#timer = setInterval(() => this.#kick(), this.#settings.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Queues one row (never blocks, never throws). */
+  push(row: UsageRowInsert): void {
+    if (this.#buffer.length >= this.#settings.maxBufferedRows) {
+      this.#stats.dropped.buffer_full += 1;
+      this.#warnDrop();
+      return;
+    }
+    this.#buffer.push(row);
+    if (this.#buffer.length >= this.#settings.flushRows && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#kick();
+      });
+    }
+  }
+
+  stats(): UsageWriterStats {
+    return { buffered: this.#buffer.length, written: this.#stats.written, dropped: { ...this.#stats.dropped }, failedFlushes: this.#stats.failedFlushes };
+  }
+
+  /**
+   * Writes everything buffered (and what arrives meanwhile) in batches; rejects if the database
+   * refuses (the rows stay buffered). One drain runs at a time: concurrent callers share it.
+   */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#drain().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#buffer.length > 0) await this.#writeBatch();
+  }
+
+  /**
+   * Stops the timer and writes what is buffered, retrying an unavailable database for up to
+   * `closeTimeoutMs`; rows still unwritten then are counted as dropped (`shutdown`) and logged.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    const deadline = Date.now() + this.#settings.closeTimeoutMs;
+    let delay = 50;
+    for (;;) {
+      try {
+        await this.flush();
+        return;
+      } catch (error) {
+        if (Date.now() + delay > deadline) {
+          const lost = this.#buffer.length;
+          this.#stats.dropped.shutdown += lost;
+          this.#buffer = [];
+          this.#log('error', `usage ledger: ${lost} rows could not be written before shutdown and are lost: ${errorMessage(error)}`, {
+            dropped: lost,
+          });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 1_000);
+      }
+    }
+  }
+
+  /** Starts a background flush unless one runs or the database is in backoff. */
+  #kick(): void {
+    if (this.#flushing || this.#buffer.length === 0 || Date.now() < this.#retryAt) return;
+    this.flush().catch(() => undefined);
+  }
+
+  async #writeBatch(): Promise<void> {
+    const batch = this.#buffer.slice(0, Math.min(this.#buffer.length, maxRowsPerInsert));
+    try {
+      await this.#insert(batch);
+    } catch (error) {
+      this.#stats.failedFlushes += 1;
+      this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, 100), maxBackoffMs);
+      this.#retryAt = Date.now() + this.#backoffMs;
+      if (Date.now() - this.#lastFailureWarning >= warnEveryMs) {
+        this.#lastFailureWarning = Date.now();
+        this.#log('warn', `usage ledger: writing ${batch.length} rows failed; ${this.#buffer.length} rows wait for the database: ${errorMessage(error)}`, {
+          buffered: this.#buffer.length,
+        });
+      }
+      throw error;
+    }
+    // Rows pushed meanwhile were appended after the batch: drop exactly the batch from the front.
+    this.#buffer.splice(0, batch.length);
+    this.#stats.written += batch.length;
+    this.#backoffMs = 0;
+    this.#retryAt = 0;
+  }
+
+  /**
+   * One insert for the batch. A duplicate (request_id, attempt) (a client reusing its x-request-id)
+   * must not lose the batch nor let a request go unrecorded: the rows are then written one by one
+   * and a duplicate gets a suffixed request id.
+   */
+  async #insert(batch: UsageRowInsert[]): Promise<void> {
+    try {
+      await insertUsageRows(this.#db, batch);
+    } catch (error) {
+      if (!(error instanceof DatabaseError && error.code === 'conflict')) throw error;
+      for (const row of batch) {
+        try {
+          await insertUsageRows(this.#db, [row]);
+        } catch (rowError) {
+          if (!(rowError instanceof DatabaseError && rowError.code === 'conflict')) throw rowError;
+          const requestId = `${row.requestId.slice(0, 100)}~${randomUUID().slice(0, 8)}`;
+          this.#log('warn', `usage ledger: request id '${row.requestId}' was used before; recorded as '${requestId}'`);
+          await insertUsageRows(this.#db, [{ ...row, requestId }]);
+        }
+      }
+    }
+  }
+
+  #warnDrop(): void {
+    const now = Date.now();
+    if (now - this.#lastDropWarning < warnEveryMs) return;
+    this.#lastDropWarning = now;
+    this.#log('error', `usage ledger: buffer full (${this.#settings.maxBufferedRows} rows); ${this.#stats.dropped.buffer_full} rows dropped so far`, {
+      dropped: this.#stats.dropped.buffer_full,
+    });
+  }
+}
