@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { formatPicoUsd } from '../usage/reports/pico-usd.js';
+import { picoToDecimal } from '../usage/money.js';
 import { TOKEN_BUCKETS, type UsageSeries } from '../usage/reports/usage-counters.js';
 
 /** What one finished request contributes. */
@@ -185,7 +185,7 @@ function renderUsage(lines: string[], usage: readonly UsageSeries[]): void {
     '# TYPE switchboard_usage_cost_usd_total counter',
   );
   for (const series of usage) {
-    lines.push(`switchboard_usage_cost_usd_total{${labelText(['project', 'model'], [series.project, series.model])}} ${formatPicoUsd(series.costPico)}`);
+    lines.push(`switchboard_usage_cost_usd_total{${labelText(['project', 'model'], [series.project, series.model])}} ${picoToDecimal(series.costPico)}`);
   }
   lines.push(
     '# HELP switchboard_usage_tokens_total Tokens of the recorded ledger rows by project, model and bucket.',

@@ -5,16 +5,11 @@
 // so no project reads another's usage here). PGlite, and Postgres when DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, type Config } from '../../src/config.js';
 import { generateApiKey } from '../../src/crypto/api-key.js';
-import { createKeyring, createMasterKey } from '../../src/crypto/keyring.js';
-import { createGateway, type Gateway } from '../../src/server/app.js';
-import { adminServiceFor } from '../../src/service/admin/admin-for-switchboard.js';
-import { createSwitchboard, type Switchboard } from '../../src/service/switchboard.js';
 import type { UsageReport } from '../../src/usage/reports/usage-report.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
+import { serveSwitchboard, type Served } from '../usage/serve-switchboard.js';
 import { expect, hourOf, insertRows, makeRows, seedProjects, type LedgerRow, type SeedProject } from '../usage/usage-fixture.js';
 
 const ADMIN_TOKEN = `sba-test-${randomBytes(16).toString('hex')}`;
@@ -24,8 +19,7 @@ type Json = Record<string, unknown>;
 
 describe('admin API: usage', () => {
   let db: TestDb;
-  let switchboard: Switchboard;
-  let gateway: Gateway;
+  let served: Served;
   let origin: string;
   let projects: SeedProject[];
   let rows: LedgerRow[];
@@ -43,15 +37,11 @@ describe('admin API: usage', () => {
       generated.hash,
     ]);
     projectKey = generated.key;
-    switchboard = await createSwitchboard({ db, env: {}, keyring: createKeyring(createMasterKey(randomBytes(32))), migrate: false, pollMs: 0, listen: false });
-    const config: Config = Object.freeze({ ...loadConfig({}), adminToken: ADMIN_TOKEN });
-    gateway = createGateway({ service: switchboard.service, snapshot: () => switchboard.watcher.snapshot, config, admin: adminServiceFor(switchboard) });
-    const address: AddressInfo = await gateway.listen(0, '127.0.0.1');
-    origin = `http://127.0.0.1:${address.port}`;
+    served = await serveSwitchboard(db, { adminToken: ADMIN_TOKEN });
+    origin = served.origin;
   });
   after(async () => {
-    await gateway?.close();
-    await switchboard?.close();
+    await served?.close();
     await db?.dispose();
   });
 

@@ -63,6 +63,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
     snapshot: () => switchboard.watcher.snapshot,
     config: Object.freeze({ ...config, adminToken: adminToken.token }),
     admin,
+    usageCounters: switchboard.usageCounters,
     log: logLine,
     ready: async () => {
       await switchboard.db.query('select 1');

@@ -34,18 +34,18 @@ function attemptLines(attempt: ExplainedAttempt): string[] {
     lines.push(`  price row #${price.id} (${price.of}, effective ${price.effective_from}, ${price.source}): ${JSON.stringify(price.pricing)}`);
   }
   if (attempt.computed_cost_usd === null) {
-    lines.push(`  no price: cost unknown (${attempt.cost_usd === null ? 'recorded as null' : `but the row says ${attempt.cost_usd}`})`);
+    lines.push(`  cost unknown: ${attempt.unpriced_reason ?? 'no price'} (${attempt.cost_usd === null ? 'recorded as null' : `but the row says ${attempt.cost_usd}`})`);
     return lines;
   }
   const rows = attempt.buckets.map((bucket) => ({
     bucket: bucket.bucket,
     tokens: bucket.bucket === 'per_request' ? '1 call' : bucket.tokens,
-    'usd/mtok': bucket.price,
+    'usd/mtok': bucket.bucket === 'per_request' ? `${bucket.price_per_mtok}/call` : bucket.price_per_mtok,
     from: bucket.price_from,
     cost_usd: bucket.cost_usd,
   }));
   lines.push(...formatTable(rows).split('\n').slice(0, -1).map((line) => `  ${line}`));
   const verdict = attempt.matches ? '= cost_usd in the ledger' : `!= cost_usd in the ledger (${attempt.cost_usd ?? 'null'})`;
-  lines.push(`  sum ${attempt.computed_cost_usd} ${verdict}`);
+  lines.push(`  sum, rounded half up to 12 decimals: ${attempt.computed_cost_usd} ${verdict}`);
   return lines;
 }

@@ -19,6 +19,8 @@ export interface UsageRequestRow {
   requestedModel: string;
   modelName: string | null;
   providerName: string | null;
+  /** The provider row is of the Anthropic class (its default cache multipliers apply). */
+  anthropic: boolean;
   vendorModelId: string | null;
   endpoint: string;
   streamed: boolean;
@@ -58,6 +60,7 @@ export async function selectUsageRequest(db: Queryable, requestId: string): Prom
     `select u.id::text as id, u.request_id as "requestId", u.attempt, u.started_at as "startedAt", u.ended_at as "endedAt",
             u.project_id as "projectId", p.name as "projectName", u.api_key_id as "apiKeyId",
             u.requested_model as "requestedModel", u.model_name as "modelName", u.provider_name as "providerName",
+            coalesce(pv.provider_class = 'AnthropicProvider', false) as anthropic,
             u.vendor_model_id as "vendorModelId", u.endpoint, u.streamed, u.status, u.error_code as "errorCode",
             u.incomplete, u.usage_source as "usageSource", u.overhead_ms as "overheadMs", u.upstream_ms as "upstreamMs",
             u.ttft_ms as "ttftMs", u.input_tokens as "inputTokens", u.cached_input_tokens as "cachedInputTokens",
@@ -65,6 +68,7 @@ export async function selectUsageRequest(db: Queryable, requestId: string): Prom
             u.output_tokens as "outputTokens", u.reasoning_tokens as "reasoningTokens", u.raw_usage as "rawUsage",
             u.price_id::text as "priceId", u.provider_price_id::text as "providerPriceId", u.cost_usd::text as "costUsd"
        from public.ai_usage u left join public.projects p on p.id = u.project_id
+            left join public.ai_providers pv on pv.id = u.provider_id
       where u.request_id = $1
       order by u.attempt`,
     [requestId],

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GatewayMetrics } from '../../server/metrics.js';
-import { formatPicoUsd, picoUsd } from './pico-usd.js';
+import { picoToDecimal } from '../money.js';
+import { picoUsd } from './pico-usd.js';
 import { countUsageRow, UsageCounters, type UsageCounterSample } from './usage-counters.js';
 
 const tokens = (input: number, output: number) => ({ input, cached_input: 1, cache_write_5m: 0, cache_write_1h: 0, output, reasoning: 2 });
@@ -16,8 +17,8 @@ test('pico-USD: exact parse and format at 12 decimals; malformed amounts are ref
   assert.equal(picoUsd('0.000000000001'), 1n);
   assert.equal(picoUsd('12.5'), 12_500_000_000_000n);
   assert.equal(picoUsd('3'), 3_000_000_000_000n);
-  assert.equal(formatPicoUsd(1n), '0.000000000001');
-  assert.equal(formatPicoUsd(123_456_789_000_000_123n), '123456.789000000123');
+  assert.equal(picoToDecimal(1n), '0.000000000001');
+  assert.equal(picoToDecimal(123_456_789_000_000_123n), '123456.789000000123');
   for (const bad of ['', '-1', '1e-3', '0.0000000000001', 'abc']) assert.throws(() => picoUsd(bad), RangeError, bad);
 });
 
@@ -28,7 +29,7 @@ test('spend is summed exactly per project and model: 0.1 ten times is 1, not 0.9
   counters.record(sample('beta', 'gpt', '0.000000000001'));
   const series = counters.series();
   assert.deepEqual(
-    series.map((entry) => [entry.project, entry.model, formatPicoUsd(entry.costPico), entry.tokens.input, entry.tokens.output, entry.tokens.reasoning]),
+    series.map((entry) => [entry.project, entry.model, picoToDecimal(entry.costPico), entry.tokens.input, entry.tokens.output, entry.tokens.reasoning]),
     [
       ['alpha', 'gpt', '1.000000000000', 107, 53, 22],
       ['beta', 'gpt', '0.000000000001', 10, 5, 2],
@@ -43,7 +44,7 @@ test('series are capped: past the cap every new pair folds into _other', () => {
   for (let index = 0; index < 50; index++) counters.record(sample(`p${index}`, `m${index}`, '0.5'));
   counters.record(sample('a', 'm1', '1'));
   assert.deepEqual(
-    counters.series().map((entry) => [entry.project, entry.model, formatPicoUsd(entry.costPico)]),
+    counters.series().map((entry) => [entry.project, entry.model, picoToDecimal(entry.costPico)]),
     [
       ['a', 'm1', '2.000000000000'],
       ['a', 'm2', '1.000000000000'],

@@ -8,17 +8,20 @@
 import type { Queryable } from '../../db/db.js';
 import { selectPriceRows, selectUsageRequest, type PriceHistoryRow, type UsageRequestRow } from '../../db/sql/usage-requests.js';
 import { SwitchboardError } from '../../errors.js';
-import { bucketPricesOf, type BucketName } from './explain-prices.js';
-import { formatPicoUsd, picoUsd } from './pico-usd.js';
+import { exactDecimal, rowPrices, type BucketName, type RowPrices } from './explain-prices.js';
+import { picoToDecimal } from '../money.js';
+import { picoUsd } from './pico-usd.js';
 
-/** One priced bucket: `tokens × price_per_mtok / 10^6 = cost_usd` (per_request: 1 × price). */
+/** One priced bucket: `tokens × price_per_mtok / 10^6 = cost_usd`, exactly. */
 export interface ExplainedBucket {
-  bucket: BucketName;
+  /** input, cached_input, cache_write_5m, cache_write_1h, output, reasoning, or per_request. */
+  bucket: string;
   tokens: number;
-  /** USD per million tokens (per call for `per_request`), as written in the price row. */
-  price: string;
-  /** Which price row key it came from, or the default rule used. */
+  /** USD per million tokens (per call for per_request), exact. */
+  price_per_mtok: string;
+  /** 'model' or 'provider' (the price row whose key it is), or the default rule used. */
   price_from: string;
+  /** Exact (may have more than 12 decimals when a default multiplier leaves a fraction). */
   cost_usd: string;
 }
 
@@ -44,7 +47,9 @@ export interface ExplainedAttempt {
   /** The model's and the provider's price rows used (the model's keys win). */
   prices: { id: string; of: 'model' | 'provider'; effective_from: string; source: string; pricing: unknown }[];
   buckets: ExplainedBucket[];
-  /** The recomputed sum of `buckets` (null when the row has no price). */
+  /** Why there is no price, when there is none. */
+  unpriced_reason: string | null;
+  /** The sum of `buckets`, rounded half up to 12 decimals as the ledger does (null: no price). */
   computed_cost_usd: string | null;
   /** The cost stored in the ledger row (null = price unknown). */
   cost_usd: string | null;
@@ -67,33 +72,23 @@ export async function explainUsage(db: Queryable, requestId: string): Promise<Us
   const attempts = rows.map((row) => explainAttempt(row, prices));
   const known = attempts.every((attempt) => attempt.cost_usd !== null);
   const total = attempts.reduce((sum, attempt) => sum + (attempt.cost_usd === null ? 0n : picoUsd(attempt.cost_usd)), 0n);
-  return { request_id: requestId, attempts, total_cost_usd: known ? formatPicoUsd(total) : null };
+  return { request_id: requestId, attempts, total_cost_usd: known ? picoToDecimal(total) : null };
 }
 
 function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceHistoryRow>): ExplainedAttempt {
   const modelPrice = row.priceId === null ? undefined : prices.get(row.priceId);
   const providerPrice = row.providerPriceId === null ? undefined : prices.get(row.providerPriceId);
-  const resolved = bucketPricesOf(modelPrice?.pricing, providerPrice?.pricing, row.providerName);
-  const tokens: Record<Exclude<BucketName, 'per_request'>, string> = {
+  const resolved = modelPrice || providerPrice ? rowPrices(modelPrice?.pricing, providerPrice?.pricing, row.anthropic) : { priced: false as const, reason: 'no price row' };
+  const counts: Record<BucketName, string> = {
     input: row.inputTokens,
-    cached_input: row.cachedInputTokens,
-    cache_write_5m: row.cacheWrite5mTokens,
-    cache_write_1h: row.cacheWrite1hTokens,
+    cachedInput: row.cachedInputTokens,
+    cacheWrite5m: row.cacheWrite5mTokens,
+    cacheWrite1h: row.cacheWrite1hTokens,
     output: row.outputTokens,
     reasoning: row.reasoningTokens,
   };
-  const buckets: ExplainedBucket[] = [];
-  let sum = 0n;
-  if (resolved) {
-    for (const price of resolved) {
-      const count = price.bucket === 'per_request' ? 1n : BigInt(tokens[price.bucket]);
-      if (count === 0n) continue;
-      const cost = count * price.picoPerUnit;
-      sum += cost;
-      buckets.push({ bucket: price.bucket, tokens: Number(count), price: price.text, price_from: price.from, cost_usd: formatPicoUsd(cost) });
-    }
-  }
-  const computed = resolved ? formatPicoUsd(sum) : null;
+  const priced = resolved.priced ? priceBuckets(counts, resolved, perRequestFrom(modelPrice, providerPrice)) : undefined;
+  const computed = priced ? picoToDecimal(priced.sumPico) : null;
   return {
     attempt: row.attempt,
     started_at: row.startedAt.toISOString(),
@@ -117,14 +112,55 @@ function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceH
       ...(modelPrice ? [priceEntry(modelPrice, 'model' as const)] : []),
       ...(providerPrice ? [priceEntry(providerPrice, 'provider' as const)] : []),
     ],
-    buckets,
+    buckets: priced?.buckets ?? [],
+    unpriced_reason: resolved.priced ? null : resolved.reason,
     computed_cost_usd: computed,
     cost_usd: row.costUsd,
-    matches: computed === null ? row.costUsd === null : row.costUsd !== null && picoUsd(row.costUsd) === sum,
+    matches: computed === null ? row.costUsd === null : row.costUsd !== null && picoUsd(row.costUsd) === priced?.sumPico,
   };
+}
+
+/** tokens × rate per bucket (+ the per-request price), summed in 1/40 pico-USD and rounded half up like the ledger. */
+function priceBuckets(
+  counts: Record<BucketName, string>,
+  prices: Extract<RowPrices, { priced: true }>,
+  perRequestFrom: string,
+): { buckets: ExplainedBucket[]; sumPico: bigint } {
+  const buckets: ExplainedBucket[] = [];
+  let total40 = prices.perRequestPico * 40n;
+  for (const rate of prices.rates) {
+    const tokens = BigInt(counts[rate.bucket]);
+    if (tokens === 0n) continue;
+    total40 += tokens * rate.rate40;
+    buckets.push({
+      bucket: bucketLabels[rate.bucket],
+      tokens: Number(tokens),
+      price_per_mtok: exactDecimal(rate.rate40 * 25n, 9),
+      price_from: rate.from,
+      cost_usd: exactDecimal(tokens * rate.rate40 * 25n, 15),
+    });
+  }
+  if (prices.perRequestPico > 0n) {
+    const perRequest = exactDecimal(prices.perRequestPico, 12);
+    buckets.push({ bucket: 'per_request', tokens: 1, price_per_mtok: perRequest, price_from: perRequestFrom, cost_usd: perRequest });
+  }
+  return { buckets, sumPico: (total40 + 20n) / 40n };
 }
 
 function priceEntry(price: PriceHistoryRow, of: 'model' | 'provider') {
   return { id: price.id, of, effective_from: price.effectiveFrom.toISOString(), source: price.source, pricing: price.pricing };
 }
 
+const bucketLabels: Record<BucketName, string> = {
+  input: 'input',
+  cachedInput: 'cached_input',
+  cacheWrite5m: 'cache_write_5m',
+  cacheWrite1h: 'cache_write_1h',
+  output: 'output',
+  reasoning: 'reasoning',
+};
+
+function perRequestFrom(model: PriceHistoryRow | undefined, provider: PriceHistoryRow | undefined): string {
+  const has = (row: PriceHistoryRow | undefined): boolean => typeof row?.pricing === 'object' && row.pricing !== null && 'per_request' in row.pricing;
+  return has(model) ? 'model' : has(provider) ? 'provider' : 'default';
+}
