@@ -2,11 +2,12 @@
 // through the gateway (createSwitchboard + createGateway as `serve` wires them) to the strict
 // OpenAI mock; after the ledger is flushed, every exported spend equals the exact SQL sum of that
 // project's and model's cost_usd, and every token counter the sum of its bucket column.
-// The labels are project names and model names only. PGlite, and Postgres when DATABASE_URL is set.
+// Each recorded row's `usage explain` sums to its cost_usd. The labels are project and model names only. PGlite, and Postgres when DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import type { Switchboard } from '../../src/service/switchboard.js';
+import { explainUsage } from '../../src/usage/reports/usage-explain.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
 import { serveSwitchboard, type Served } from './serve-switchboard.js';
@@ -60,6 +61,13 @@ describe('/metrics usage counters', () => {
       assert.ok(text.includes(`\nswitchboard_usage_cost_usd_total{${labels}} ${row.cost}\n`), `spend of ${row.project}: ${row.cost}`);
       assert.ok(text.includes(`\nswitchboard_usage_tokens_total{${labels},bucket="input"} ${row.input}\n`), `input of ${row.project}`);
       assert.ok(text.includes(`\nswitchboard_usage_tokens_total{${labels},bucket="output"} ${row.output}\n`), `output of ${row.project}`);
+    }
+    // Every recorded row is explained with the same arithmetic that priced it.
+    const ids = await db.query<{ requestId: string; cost: string }>(`select request_id as "requestId", cost_usd::text as cost from public.ai_usage`);
+    assert.equal(ids.rowCount, 5);
+    for (const row of ids.rows) {
+      const attempt = (await explainUsage(db, row.requestId)).attempts[0];
+      assert.deepEqual([attempt?.matches, attempt?.computed_cost_usd, attempt?.buckets.at(-1)?.bucket], [true, row.cost, 'per_request']);
     }
     // Only project and model names label the series: no ids, no keys.
     const series = text.split('\n').filter((line) => line.startsWith('switchboard_usage_cost_usd_total{'));
