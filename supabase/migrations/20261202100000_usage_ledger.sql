@@ -41,9 +41,27 @@ create trigger _100_append_only before update or delete on public.ai_price_histo
 create trigger _100_append_only_truncate before truncate on public.ai_price_history
   for each statement execute function public.switchboard_refuse_price_history_change();
 
--- Every instance keeps the price history in its in-memory snapshot.
+-- Every instance keeps the price history in its in-memory snapshot: a row inserted directly (a
+-- scheduled change) notifies the config feed. Rows appended by the ai_providers/ai_models triggers
+-- below (trigger depth > 1) do not: the write to those tables notifies already, once per statement.
+create or replace function public.switchboard_notify_price_history() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  new_version bigint;
+begin
+  if pg_trigger_depth() > 1 then
+    return null;
+  end if;
+  update public.switchboard_config_version set version = version + 1 where id returning version into new_version;
+  perform pg_notify('switchboard_config', json_build_object('version', new_version, 'table', tg_table_name)::text);
+  return null;
+end;
+$$;
+
 create trigger _900_notify_config after insert on public.ai_price_history
-  for each statement execute function public.switchboard_notify_config();
+  for each statement execute function public.switchboard_notify_price_history();
 
 -- Editing ai_providers.pricing / ai_models.pricing (the editable current price) appends a history
 -- row effective at once; inserting a provider or model records its first price.
