@@ -36,6 +36,8 @@ export interface Config extends InboundConfig {
   upstreamMaxResponseBytes: number;
   /** Longest upstream stream line or event, characters (SWITCHBOARD_UPSTREAM_MAX_EVENT_BYTES). */
   upstreamMaxEventBytes: number;
+  /** Days of usage ledger detail rows `serve` keeps (rollups are kept); 0 = forever. */
+  usageRetentionDays: number;
   /** The whole environment, for the credential env-var fallback and the master keyring. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -60,6 +62,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamMaxConnections: integer(env, 'SWITCHBOARD_UPSTREAM_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     upstreamMaxResponseBytes: integer(env, 'SWITCHBOARD_UPSTREAM_MAX_RESPONSE_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     upstreamMaxEventBytes: integer(env, 'SWITCHBOARD_UPSTREAM_MAX_EVENT_BYTES', 1024 * 1024, 1024, 256 * 1024 * 1024),
+    usageRetentionDays: integer(env, 'SWITCHBOARD_USAGE_RETENTION_DAYS', 90, 0, 36_500),
     env: Object.freeze({ ...env }),
   });
 }

@@ -14,10 +14,17 @@ export interface KeyOwner {
  */
 export class ApiKeyIndex {
   readonly #byPrefix: ReadonlyMap<string, { row: ApiKeyRow; hash: Buffer | undefined }>;
+  readonly #projectNames: ReadonlyMap<string, string>;
 
   constructor(rows: readonly ApiKeyRow[]) {
     // The stored hashes are decoded once here, not on every request.
     this.#byPrefix = new Map(rows.map((row) => [row.prefix, { row, hash: storedApiKeyHash(row.keyHash) }]));
+    this.#projectNames = new Map(rows.map((row) => [row.projectId, row.projectName]));
+  }
+
+  /** The name of a project that has an active key (for metric labels), or undefined. */
+  projectName(projectId: string): string | undefined {
+    return this.#projectNames.get(projectId);
   }
 
   get size(): number {

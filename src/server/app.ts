@@ -22,6 +22,7 @@ import { healthz, metrics, readyz } from './routes/operations.js';
 import { sendError } from './send.js';
 import { ADMIN_PREFIX, adminRoute } from './admin/admin-router.js';
 import type { AdminService } from '../service/admin/admin-service.js';
+import type { UsageCounters } from '../usage/reports/usage-counters.js';
 
 export interface GatewayOptions {
   service: AIService;
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   ready?: () => Promise<boolean>;
   /** Serves `/admin/v1/*` (token: `config.adminToken`); without it those routes answer 404. */
   admin?: AdminService;
+  /** Spend and token counters of the recorded ledger rows, exported on /metrics. */
+  usageCounters?: UsageCounters;
 }
 
 export interface Gateway {
@@ -61,6 +64,7 @@ class GatewayState implements GatewayContext {
   readonly log: ((line: Record<string, unknown>) => void) | undefined;
   readonly admin: AdminService | undefined;
   readonly keyConcurrency: KeyConcurrency;
+  readonly usageCounters: UsageCounters | undefined;
   closing = false;
   inFlight = 0;
   #idle: (() => void) | undefined;
@@ -72,6 +76,7 @@ class GatewayState implements GatewayContext {
     this.log = options.log;
     this.admin = options.admin;
     this.keyConcurrency = new KeyConcurrency(options.config.maxConcurrentPerKey);
+    this.usageCounters = options.usageCounters;
     this.ready =
       options.ready ??
       (() => {

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { ConfigSnapshot } from '../registry/config-snapshot.js';
 import type { AIService } from '../service/ai-service.js';
 import type { KeyConcurrency } from './key-concurrency.js';
+import type { UsageCounters } from '../usage/reports/usage-counters.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What route handlers share: the service, the live config snapshot and the gateway's own state. */
@@ -10,6 +11,8 @@ export interface GatewayContext {
   readonly snapshot: () => ConfigSnapshot;
   readonly config: Config;
   readonly metrics: GatewayMetrics;
+  /** Spend and token counters per project and model (when the ledger records usage). */
+  readonly usageCounters?: UsageCounters | undefined;
   readonly ready: () => Promise<boolean>;
   /** Requests in flight per API key (`config.maxConcurrentPerKey`). */
   readonly keyConcurrency: KeyConcurrency;

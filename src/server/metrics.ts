@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { picoToDecimal } from '../usage/money.js';
+import { TOKEN_BUCKETS, type UsageSeries } from '../usage/reports/usage-counters.js';
 
 /** What one finished request contributes. */
 export interface RequestSample {
@@ -153,8 +155,11 @@ export class GatewayMetrics {
     if (sample.errorCode !== undefined) this.#errors.add([sample.errorCode], 1);
   }
 
-  /** The Prometheus text exposition (format 0.0.4). */
-  render(configVersion: number | undefined): string {
+  /**
+   * The Prometheus text exposition (format 0.0.4). `usage`: the spend and token counters of the
+   * recorded ledger rows, per project and model.
+   */
+  render(configVersion: number | undefined, usage?: readonly UsageSeries[]): string {
     const lines: string[] = [];
     this.#requests.render(lines);
     this.#duration.render(lines);
@@ -168,6 +173,27 @@ export class GatewayMetrics {
       lines.push('# HELP switchboard_config_version Version of the configuration snapshot being served.', '# TYPE switchboard_config_version gauge');
       lines.push(`switchboard_config_version ${configVersion}`);
     }
+    if (usage !== undefined) renderUsage(lines, usage);
     return `${lines.join('\n')}\n`;
+  }
+}
+
+/** `switchboard_usage_cost_usd_total` and `switchboard_usage_tokens_total` per project and model. */
+function renderUsage(lines: string[], usage: readonly UsageSeries[]): void {
+  lines.push(
+    '# HELP switchboard_usage_cost_usd_total Spend in USD of the recorded ledger rows (known prices only), by project and model.',
+    '# TYPE switchboard_usage_cost_usd_total counter',
+  );
+  for (const series of usage) {
+    lines.push(`switchboard_usage_cost_usd_total{${labelText(['project', 'model'], [series.project, series.model])}} ${picoToDecimal(series.costPico)}`);
+  }
+  lines.push(
+    '# HELP switchboard_usage_tokens_total Tokens of the recorded ledger rows by project, model and bucket.',
+    '# TYPE switchboard_usage_tokens_total counter',
+  );
+  for (const series of usage) {
+    for (const bucket of TOKEN_BUCKETS) {
+      lines.push(`switchboard_usage_tokens_total{${labelText(['project', 'model', 'bucket'], [series.project, series.model, bucket])}} ${series.tokens[bucket]}`);
+    }
   }
 }

@@ -22,7 +22,9 @@ import { loadProviderClasses } from '../registry/load-provider-classes.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { loadUsageSettings } from '../config.js';
 import { UsageRecorder } from '../usage/usage-recorder.js';
-import { UsageWriter, type UsageWriterSettings } from '../usage/usage-writer.js';
+import type { UsageWriterSettings } from '../usage/usage-writer.js';
+import { CountingUsageWriter } from '../usage/reports/counting-usage-writer.js';
+import { UsageCounters } from '../usage/reports/usage-counters.js';
 import { AIService, type CallContext, type PublicChatRequest, type PublicEmbedRequest } from './ai-service.js';
 
 export interface SwitchboardOptions {
@@ -78,6 +80,8 @@ export interface Switchboard {
   readonly credentials: CredentialStore;
   /** The provider_class names this instance can load. */
   readonly providerClasses: readonly string[];
+  /** Spend and tokens per project and model of the rows recorded by this instance (/metrics). */
+  readonly usageCounters: UsageCounters;
 }
 
 export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -114,11 +118,12 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       if (parts.has('credentials')) store.invalidate();
     });
     const usageSettings = loadUsageSettings(env);
+    const usageCounters = new UsageCounters();
     const usage =
       options.usage === false || (options.usage === undefined && !usageSettings.enabled)
         ? undefined
         : new UsageRecorder({
-            writer: new UsageWriter(db, { ...usageSettings, ...options.usage }, log),
+            writer: new CountingUsageWriter(db, { ...usageSettings, ...options.usage }, log, usageCounters, (id) => watcher.snapshot.apiKeys.projectName(id)),
             prices: () => watcher.snapshot.prices,
             log,
           });
@@ -134,6 +139,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       watcher,
       credentials: store,
       providerClasses: [...classes.keys()],
+      usageCounters,
       chat: async (request, context) => (await service.chat(request, context)).response,
       stream: (request, context) => lazyStream(service, request, context),
       embed: async (request, context) => (await service.embed(request, context)).response,

@@ -8,6 +8,7 @@ import { migrateCommand } from './migrate.js';
 import { projectsCommand } from './projects.js';
 import { serveCommand } from './serve.js';
 import { sqlCommand } from './sql.js';
+import { usageCommand } from './usage.js';
 
 export const commands: readonly Command[] = [
   serveCommand,
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   projectsCommand,
   keysCommand,
   credentialsCommand,
+  usageCommand,
   masterKeyCommand,
   benchServeCommand,
 ];

@@ -10,6 +10,7 @@ import { bootstrapFirstStart } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
 import { openFilesNotice, readOpenFilesLimit } from './open-files.js';
 import { upstreamOptions } from '../../service/upstream-options.js';
+import { startUsageRetention } from '../../usage/reports/usage-retention.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -65,6 +66,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
     snapshot: () => switchboard.watcher.snapshot,
     config: Object.freeze({ ...config, adminToken: adminToken.token }),
     admin,
+    usageCounters: switchboard.usageCounters,
     log: logLine,
     ready: async () => {
       await switchboard.db.query('select 1');
@@ -86,9 +88,14 @@ export async function serve(context: CliContext, options: { host: string; port: 
   if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
   if (adminToken.generated) announceGeneratedAdminToken(context, adminToken.file, adminToken.token);
   const removeEndpoint = config.databaseUrl ? () => {} : writeEndpoint(config.dataDir, baseUrl);
+  const retention = startUsageRetention(switchboard.db, {
+    retentionDays: config.usageRetentionDays,
+    log: (level, message, fields) => logLine({ time: new Date().toISOString(), level, msg: message, ...fields }),
+  });
 
   const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);
   print(context, `Received ${signal}: shutting down (waiting up to ${config.shutdownTimeoutMs} ms for requests in flight)…`);
+  await retention.stop();
   await gateway.close();
   removeEndpoint();
   await switchboard.close();

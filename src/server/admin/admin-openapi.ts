@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { apiKeyCreateSchema, modelCreateSchema, modelUpdateSchema, projectCreateSchema, providerCreateSchema, providerUpdateSchema } from '../../service/admin/admin-schemas.js';
 import { credentialPayloadSchema } from '../../credentials/credential-payload.js';
+import { USAGE_GROUPS } from '../../usage/reports/usage-query.js';
 
 const schema = (value: z.ZodType): unknown => z.toJSONSchema(value, { unrepresentable: 'any' });
 const json = (value: unknown) => ({ required: true, content: { 'application/json': { schema: value } } });
@@ -18,6 +19,23 @@ const errors = {
   '409': { description: 'Conflict (duplicate name, or rows still reference it)' },
 };
 const name = (parameter: string) => ({ name: parameter, in: 'path', required: true, schema: { type: 'string' } });
+const filter = (parameter: string, description: string, extra: Record<string, unknown> = {}) => ({
+  name: parameter,
+  in: 'query',
+  description,
+  schema: { type: 'string', ...extra },
+});
+const time = 'ISO-8601 time (UTC unless it has an offset) or a duration back from now: 30m, 24h, 7d, 2w';
+const usageFilters = [
+  filter('project', 'Project name or id'),
+  filter('key', 'API key id or its 12-character prefix'),
+  filter('model', 'Model name (as served)'),
+  filter('provider', 'Provider name'),
+  filter('route', 'Route name'),
+  filter('since', `Start (${time}); the hour containing it is counted whole`),
+  filter('until', `End, exclusive (${time})`),
+  filter('by', 'Group rows by', { enum: [...USAGE_GROUPS] }),
+];
 
 export const adminOpenApiDocument = {
   openapi: '3.1.0',
@@ -80,5 +98,19 @@ export const adminOpenApiDocument = {
       post: { summary: 'Create a key (shown once in the response)', requestBody: json(schema(apiKeyCreateSchema)), responses: { '201': ok('Created'), ...errors } },
     },
     '/admin/v1/api-keys/{id}': { parameters: [name('id')], delete: { summary: 'Revoke a key', responses: { '200': ok('Revoked'), ...errors } } },
+    '/admin/v1/usage': {
+      get: {
+        summary: 'Usage report from the hourly rollups: requests, errors, tokens per bucket, exact cost (USD string), latency p50/p95',
+        parameters: usageFilters,
+        responses: { '200': ok('Report: by, filters, rows, total'), ...errors },
+      },
+    },
+    '/admin/v1/usage/requests/{request_id}': {
+      parameters: [name('request_id')],
+      get: {
+        summary: "Explain a request: its ledger rows, the price rows used and the buckets x prices arithmetic",
+        responses: { '200': ok('Explanation'), ...errors },
+      },
+    },
   },
 } as const;

@@ -62,6 +62,8 @@ const routes: RouteDefinition[] = [
   route('GET', 'api-keys', (admin, _p, _b, query) => admin.listApiKeys(query.get('project') ?? undefined)),
   route('POST', 'api-keys', async (admin, _p, body) => admin.createApiKey(await body()), 201),
   route('DELETE', 'api-keys/:id', (admin, [id]) => admin.revokeApiKey(id as string)),
+  route('GET', 'usage', (admin, _p, _b, query) => admin.usageReport(query)),
+  route('GET', 'usage/requests/:id', (admin, [id]) => admin.explainUsage(id as string)),
 ];
 
 /** Handles one /admin/v1 request (`path` without the query string). */

@@ -15,6 +15,9 @@ import {
 import { insertApiKey, listApiKeys, revokeApiKey } from '../../db/sql/api-keys.js';
 import { listCredentials } from '../../db/sql/credentials.js';
 import { SwitchboardError } from '../../errors.js';
+import { explainUsage, type UsageExplanation } from '../../usage/reports/usage-explain.js';
+import { parseUsageQuery } from '../../usage/reports/usage-query.js';
+import { usageReport, type UsageReport } from '../../usage/reports/usage-report.js';
 import {
   apiKeyCreateSchema, modelCreateSchema, modelUpdateSchema, projectCreateSchema, providerCreateSchema, providerUpdateSchema,
 } from './admin-schemas.js';
@@ -198,6 +201,18 @@ export class AdminService {
     }
     await this.#options.onChange();
     return { deleted: true };
+  }
+
+  // Usage (reports read the hourly rollups; explain reads one request's ledger rows) -----------
+
+  /** A usage report; `params` are the filters (`project`, `key`, `since`, `by`, …). */
+  usageReport(params: Iterable<[string, string]>): Promise<UsageReport> {
+    return usageReport(this.#db, parseUsageQuery(params));
+  }
+
+  /** One request's ledger rows, price rows and cost arithmetic. */
+  explainUsage(requestId: string): Promise<UsageExplanation> {
+    return explainUsage(this.#db, requestId);
   }
 
   // Helpers -----------------------------------------------------------------------------------

@@ -1,0 +1,80 @@
+import { parseUsageQuery } from '../../usage/reports/usage-query.js';
+import { usageReport, type UsageReport, type UsageReportRow } from '../../usage/reports/usage-report.js';
+import { print, printJson, type Command } from '../cli-context.js';
+import { formatTable } from '../format-table.js';
+import { parseOptions } from '../parse-options.js';
+import { runUsageExplain } from './usage-explain.js';
+import { withDb } from './with-db.js';
+
+const filterOptions = {
+  project: { type: 'string' },
+  key: { type: 'string' },
+  model: { type: 'string' },
+  provider: { type: 'string' },
+  route: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  by: { type: 'string' },
+} as const;
+
+export const usageCommand: Command = {
+  name: 'usage',
+  summary: 'usage and cost reports from the ledger rollups; explain one request',
+  usage: [
+    'Usage:',
+    '  switchboard usage [--project P] [--key K] [--model M] [--provider P] [--route R]',
+    '                    [--since T] [--until T] [--by model|provider|project|key|day|hour|arm|route] [--json]',
+    '  switchboard usage explain <request-id> [--json]',
+    '',
+    'Reports requests, errors, tokens per bucket, exact cost (USD) and latency p50/p95 from the hourly',
+    'rollups. --project takes a name or id, --key an API key id or its prefix. Times are ISO',
+    '(2026-12-01, 2026-12-01T10:00:00Z) or back from now (30m, 24h, 7d, 2w); whole hours are counted.',
+    'explain shows a request\'s ledger rows, the price rows used and the buckets x prices arithmetic.',
+  ].join('\n'),
+  async run(args, context) {
+    if (args[0] === 'explain') return runUsageExplain(args.slice(1), context);
+    const { values } = parseOptions(args, filterOptions);
+    const entries = Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+    const query = parseUsageQuery(entries);
+    const report = await withDb(context, (db) => usageReport(db, query));
+    if (context.json) printJson(context, report);
+    else print(context, renderReport(report));
+    return 0;
+  },
+};
+
+/** The report as a text table: one line per group, then the total. */
+export function renderReport(report: UsageReport): string {
+  const lines = report.by === null ? [tableRow('total', report.total)] : [...report.rows.map((row) => tableRow(row.group ?? '(none)', row)), tableRow('(total)', report.total)];
+  const window = [report.filters.since && `since ${report.filters.since}`, report.filters.until && `until ${report.filters.until}`].filter(Boolean).join(', ');
+  const header = `Usage${report.by === null ? '' : ` by ${report.by}`}${window ? ` (${window}; whole hours)` : ''}`;
+  return `${header}\n${formatTable(lines)}`;
+}
+
+function tableRow(group: string, row: UsageReportRow): Record<string, string | number> {
+  return {
+    group,
+    requests: row.requests,
+    errors: row.errors,
+    'error%': (row.error_rate * 100).toFixed(2),
+    input: row.tokens.input,
+    cached: row.tokens.cached_input,
+    'write5m': row.tokens.cache_write_5m,
+    'write1h': row.tokens.cache_write_1h,
+    output: row.tokens.output,
+    reasoning: row.tokens.reasoning,
+    cost_usd: trimDecimal(row.cost_usd),
+    unpriced: row.unpriced_requests,
+    p50_ms: row.latency_p50_ms ?? '',
+    p95_ms: row.latency_p95_ms ?? '',
+  };
+}
+
+/** `12.340000000000` → `12.34`: trailing zeros dropped (the value stays exact), at least 2 decimals. */
+export function trimDecimal(value: string): string {
+  if (!/^-?\d+\.\d+$/.test(value)) return value;
+  const [whole, fraction = ''] = value.split('.') as [string, string];
+  const kept = fraction.replace(/0+$/, '');
+  return `${whole}.${kept.padEnd(2, '0')}`;
+}
+

@@ -1,0 +1,68 @@
+/**
+ * The per-bucket rates behind a ledger row's cost, for `usage explain`. The rates come from the
+ * ledger's own cost function (`costOfBuckets`), probed one bucket at a time, so explain can never
+ * disagree with how the cost was computed; only the label saying where a rate came from is here.
+ *
+ * Rates are in "pico-USD per 40 tokens" (= 1/40 micro-USD per million tokens): the ledger scales
+ * prices by 40 so its default multipliers (0.1×, 1.25×, 2×) stay integers.
+ *
+ * @module
+ */
+import type { UsageBuckets } from '../../providers/spec/index.js';
+import { parsePricing, type IntegerPrices, type PriceKey } from '../../registry/parse-prices.js';
+import { costOfBuckets } from '../cost.js';
+
+export type BucketName = keyof UsageBuckets;
+
+/** A bucket's rate and where it came from. */
+export interface BucketRate {
+  bucket: BucketName;
+  priceKey: PriceKey;
+  /** pico-USD per 40 tokens. */
+  rate40: bigint;
+  /** 'model', 'provider', or the default rule applied. */
+  from: string;
+}
+
+/** A row's priced buckets: their rates, the per-request price (pico-USD), or why there is none. */
+export type RowPrices = { priced: true; rates: BucketRate[]; perRequestPico: bigint } | { priced: false; reason: string };
+
+const bucketKeys: [BucketName, PriceKey, string, string][] = [
+  ['input', 'input_per_mtok', 'default: 0 (only output is priced)', 'default: 0 (only output is priced)'],
+  ['cachedInput', 'cached_input_per_mtok', 'default: input price', 'default: 0.1 x input (Anthropic)'],
+  ['cacheWrite5m', 'cache_write_per_mtok', 'default: input price', 'default: 1.25 x input (Anthropic)'],
+  ['cacheWrite1h', 'cache_write_1h_per_mtok', 'default: input price', 'default: 2 x input (Anthropic)'],
+  ['output', 'output_per_mtok', 'default: 0 (only input is priced)', 'default: 0 (only input is priced)'],
+  ['reasoning', 'reasoning_per_mtok', 'default: output price', 'default: output price'],
+];
+
+const none: UsageBuckets = { input: 0, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
+
+/**
+ * The rates of a row priced from `modelPricing` over `providerPricing` (the model's keys win),
+ * `anthropic` for the Anthropic default multipliers.
+ */
+export function rowPrices(modelPricing: unknown, providerPricing: unknown, anthropic: boolean): RowPrices {
+  const model = modelPricing === undefined ? { prices: {} } : parsePricing(modelPricing);
+  const provider = providerPricing === undefined ? { prices: {} } : parsePricing(providerPricing);
+  const invalid = model.invalid ?? provider.invalid;
+  if (invalid !== undefined) return { priced: false, reason: `a price row is unusable: ${invalid}` };
+  const merged: IntegerPrices = { ...provider.prices, ...model.prices };
+  const base = costOfBuckets(merged, none, anthropic);
+  if (base === null) return { priced: false, reason: 'no input, output or per-request price' };
+  const rates = bucketKeys.map(([bucket, priceKey, fallback, anthropicFallback]): BucketRate => {
+    // 40 tokens of one bucket: the ledger's sum is exact (no rounding) and is 40 × the rate.
+    const rate40 = (costOfBuckets(merged, { ...none, [bucket]: 40 }, anthropic) as bigint) - base;
+    const from = priceKey in model.prices ? 'model' : priceKey in provider.prices ? 'provider' : anthropic ? anthropicFallback : fallback;
+    return { bucket, priceKey, rate40, from };
+  });
+  return { priced: true, rates, perRequestPico: base };
+}
+
+/** `value / 10^scale` as an exact decimal string, trailing zeros (and a bare point) dropped. */
+export function exactDecimal(value: bigint, scale: number): string {
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
+  const fraction = digits.slice(digits.length - scale).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}${fraction ? `.${fraction}` : ''}`;
+}
