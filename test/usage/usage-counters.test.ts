@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GatewayMetrics } from '../../server/metrics.js';
-import { picoToDecimal } from '../money.js';
-import { picoUsd } from './pico-usd.js';
-import { countUsageRow, UsageCounters, type UsageCounterSample } from './usage-counters.js';
+import { GatewayMetrics } from '../../src/server/metrics.js';
+import { picoToDecimal } from '../../src/usage/money.js';
+import { picoUsd } from '../../src/usage/reports/pico-usd.js';
+import { countUsageRow, UsageCounters, type UsageCounterSample } from '../../src/usage/reports/usage-counters.js';
 
 const tokens = (input: number, output: number) => ({ input, cached_input: 1, cache_write_5m: 0, cache_write_1h: 0, output, reasoning: 2 });
 const sample = (project: string, model: string, costUsd: string | null, input = 10, output = 5): UsageCounterSample => ({
