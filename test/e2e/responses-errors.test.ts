@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { generateApiKey } from '../../src/crypto/api-key.js';
 import { MODELS, UPSTREAM_KEYS, type TestGateway } from '../helpers/gateway.js';
-import { startResponsesGateway } from './responses-helpers.js';
+import { GPT_SMALL_MODEL, startResponsesGateway } from './responses-helpers.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -165,11 +165,19 @@ describe('request errors on /v1/responses', () => {
     );
   });
 
-  it('the service\'s checks name the Responses fields (max_output_tokens over the row\'s limit)', async () => {
+  it('the row\'s output limit holds on both paths and names max_output_tokens', async () => {
     await assert.rejects(
       client.responses.create({ model: MODELS.anthropic, input: 'x', max_output_tokens: 5000 }),
       apiError({ status: 400, param: 'max_output_tokens', message: /max_output_tokens is too large/ }),
     );
+    const before = t.openai.requests.length;
+    await assert.rejects(
+      client.responses.create({ model: GPT_SMALL_MODEL, input: 'x', max_output_tokens: 500 }),
+      apiError({ status: 400, param: 'max_output_tokens', message: /max_output_tokens is too large: 500.*at most 100/ }),
+    );
+    assert.equal(t.openai.requests.length, before, 'refused before OpenAI (native path)');
+    const within = await client.responses.create({ model: GPT_SMALL_MODEL, input: 'small enough', max_output_tokens: 100 });
+    assert.equal(within.output_text, 'Echo: small enough');
   });
 
   it('a body over the limit → 413, from content-length and while streaming in', async () => {

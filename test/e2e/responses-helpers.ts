@@ -10,6 +10,8 @@ import { MODELS, startTestGateway, type TestGateway, type TestGatewayOptions } f
 
 /** The Custom row's public model name (CustomProvider → the OpenAI mock's chat completions). */
 export const CUSTOM_MODEL = 'e2e-custom-chat';
+/** An OpenAI model (native path) whose row caps output at 100 tokens. */
+export const GPT_SMALL_MODEL = 'e2e-gpt-small';
 /** An Anthropic model whose row allows room for a thinking budget (e2e-claude's 1024 does not). */
 export const CLAUDE_THINKING_MODEL = 'e2e-claude-thinking';
 
@@ -30,6 +32,11 @@ export async function startResponsesGateway(options: TestGatewayOptions = {}): P
     `insert into public.ai_models (name, provider_id, model_id, max_tokens)
      select $1, id, 'claude-test-1', 32000 from public.ai_providers where name = 'e2e-anthropic'`,
     [CLAUDE_THINKING_MODEL],
+  );
+  await t.db.query(
+    `insert into public.ai_models (name, provider_id, model_id, max_tokens)
+     select $1, id, 'gpt-4o-mini', 100 from public.ai_providers where name = 'e2e-openai'`,
+    [GPT_SMALL_MODEL],
   );
   await t.watcher.refresh();
   return t;

@@ -8,7 +8,9 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
+import { SwitchboardError } from '../../errors.js';
 import type { NativeEvent } from '../../providers/spec/index.js';
+import type { ModelEntry } from '../../registry/provider-registry.js';
 import type { Exchange } from '../exchange.js';
 import type { JsonObject } from '../field-checks.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -24,6 +26,21 @@ const lifecycle: ReadonlySet<string> = new Set([
   'response.incomplete',
   'response.failed',
 ]);
+
+/**
+ * The model row's output limit holds on the native path too (the body is otherwise the vendor's to
+ * judge): `max_output_tokens` above the row's `max_tokens` is the same 400 as on the normalized path.
+ */
+export function checkNativeLimits(body: JsonObject, model: ModelEntry): void {
+  const max = body['max_output_tokens'];
+  if (typeof max === 'number' && model.maxTokens !== undefined && max > model.maxTokens) {
+    throw new SwitchboardError(
+      'invalid_request',
+      `max_output_tokens is too large: ${max}. The model '${model.name}' allows at most ${model.maxTokens} output tokens.`,
+      { param: 'max_output_tokens' },
+    );
+  }
+}
 
 /** Serves the request on the vendor's Responses API. */
 export async function nativeResponses(

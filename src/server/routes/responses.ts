@@ -17,7 +17,7 @@ import { checkResponsesBasics, parseResponsesRequest, type ParsedResponsesReques
 import { ResponsesEventEncoder } from '../responses/responses-stream.js';
 import { sendBody } from '../send.js';
 import { pumpSse } from './pump-sse.js';
-import { nativeResponses } from './responses-native.js';
+import { checkNativeLimits, nativeResponses } from './responses-native.js';
 import { beginV1Request, resolveModel } from './v1-request.js';
 
 /** `POST /v1/responses`, as JSON or (`stream: true`) as typed Server-Sent Events. */
@@ -28,6 +28,7 @@ export async function responses(gateway: GatewayContext, exchange: Exchange, req
   const basics = checkResponsesBasics(body);
   resolveModel(gateway, exchange, basics.model);
   if (gateway.service.supportsNative(basics.model, 'openai-responses')) {
+    checkNativeLimits(body, gateway.service.resolve(basics.model).model);
     await nativeResponses(gateway, exchange, response, body, { ...basics, projectId: owner.projectId });
     return;
   }
