@@ -174,3 +174,15 @@ for (const served of SERVED_BY) {
     });
   });
 }
+
+describe('/v1/responses hot path', () => {
+  it('runs no database query per request, on either path, streaming or not', async () => {
+    const before = t.queryCount();
+    for (const served of SERVED_BY) {
+      await client.responses.create({ model: served.model, input: 'no queries', tools: [lookup] });
+      const stream = await client.responses.create({ model: served.model, input: 'no queries', stream: true });
+      for await (const event of stream) assert.ok(event.sequence_number >= 0);
+    }
+    assert.equal(t.queryCount(), before);
+  });
+});
