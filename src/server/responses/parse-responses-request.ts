@@ -70,7 +70,7 @@ export function checkResponsesBasics(body: JsonObject): ResponsesBasics {
   return { model, stream: optionalBoolean(body, 'stream') ?? false };
 }
 
-/** Everything the normalized path needs (call `checkResponsesBasics` semantics included). */
+/** Everything the normalized path needs; runs `checkResponsesBasics` first. */
 export function parseResponsesRequest(body: JsonObject): ParsedResponsesRequest {
   const basics = checkResponsesBasics(body);
   refuseUnsupported(body);
