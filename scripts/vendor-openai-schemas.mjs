@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 const OUTPUT = path.join('test', 'conformance', 'openai-openapi-components.json');
 const REPOSITORY = 'https://github.com/openai/openai-openapi';
 const SPEC_PATH = 'openapi.json';
-/** The answers Switchboard sends on /v1/chat/completions, /v1/embeddings, /v1/models and errors. */
+/** The answers Switchboard sends on /v1/chat/completions, /v1/embeddings, /v1/models, /v1/responses and errors. */
 const ROOTS = [
   'CreateChatCompletionResponse',
   'CreateChatCompletionStreamResponse',
@@ -23,12 +23,15 @@ const ROOTS = [
   'ListModelsResponse',
   'Model',
   'ErrorResponse',
+  'Response',
+  'ResponseStreamEvent',
 ];
 const TRANSFORMATIONS = [
   "'$ref: #/components/schemas/X' becomes '$ref: #/$defs/X' (the components sit under $defs).",
   "'nullable: true' (an OpenAPI 3.0 keyword JSON Schema ignores) becomes 'anyOf: [<the schema without nullable>, {type: null}]'; 'nullable: false' is dropped.",
   "'discriminator' is dropped: an OpenAPI hint for code generators; the 'oneOf' beside it alone decides what is valid.",
   "'example' and every 'x-*' extension keyword are dropped: OpenAPI annotations, not JSON Schema keywords.",
+  "'$recursiveAnchor: true' (draft 2019-09, unknown to 2020-12) is dropped and '$recursiveRef: #' becomes '$ref: #/$defs/<the component it sits in>' (CompoundFilter's filters nest CompoundFilters).",
   "Nothing else changes: types, enums, required lists, formats ('unixtime', 'float', 'uri', 'date') and descriptions are kept as published.",
 ];
 
@@ -47,23 +50,30 @@ function componentName(ref) {
   return ref.slice(prefix.length);
 }
 
-/** One schema in JSON Schema 2020-12 form; `refs` collects the component names it references. */
-function convert(schema, refs) {
+/**
+ * One schema in JSON Schema 2020-12 form; `refs` collects the component names it references and
+ * `self` is the component it belongs to (the target of a draft 2019-09 `$recursiveRef: '#'`).
+ */
+function convert(schema, refs, self) {
   if (typeof schema === 'boolean') return schema;
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new Error(`not a schema: ${JSON.stringify(schema)}`);
   const out = {};
   for (const [keyword, value] of Object.entries(schema)) {
     if (keyword === 'nullable' || keyword === 'discriminator' || keyword === 'example' || keyword.startsWith('x-')) continue;
-    if (keyword === '$ref') {
+    if (keyword === '$recursiveAnchor') continue;
+    if (keyword === '$recursiveRef') {
+      if (value !== '#') throw new Error(`unsupported $recursiveRef ${JSON.stringify(value)}`);
+      out.$ref = `#/$defs/${self}`;
+    } else if (keyword === '$ref') {
       const name = componentName(value);
       refs.add(name);
       out.$ref = `#/$defs/${name}`;
     } else if (SCHEMA_MAPS.has(keyword)) {
-      out[keyword] = Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, convert(inner, refs)]));
+      out[keyword] = Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, convert(inner, refs, self)]));
     } else if (SCHEMA_LISTS.has(keyword)) {
-      out[keyword] = value.map((inner) => convert(inner, refs));
+      out[keyword] = value.map((inner) => convert(inner, refs, self));
     } else if (SCHEMA_ONE.has(keyword)) {
-      out[keyword] = convert(value, refs);
+      out[keyword] = convert(value, refs, self);
     } else {
       out[keyword] = value;
     }
@@ -82,7 +92,7 @@ function extract(document) {
     if (name in defs) continue;
     if (!(name in all)) throw new Error(`component ${name} is not in the document`);
     const refs = new Set();
-    defs[name] = convert(all[name], refs);
+    defs[name] = convert(all[name], refs, name);
     pending.push(...refs);
   }
   return Object.fromEntries(Object.keys(defs).sort().map((name) => [name, defs[name]]));

@@ -19,6 +19,7 @@ import { chatCompletions } from './routes/chat-completions.js';
 import { embeddings } from './routes/embeddings.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import { healthz, metrics, readyz } from './routes/operations.js';
+import { responses } from './routes/responses.js';
 import { sendError } from './send.js';
 import { ADMIN_PREFIX, adminRoute } from './admin/admin-router.js';
 import type { AdminService } from '../service/admin/admin-service.js';
@@ -203,6 +204,10 @@ async function dispatch(state: GatewayState, exchange: Exchange, request: Incomi
       exchange.route = path;
       if (method !== 'POST') return methodNotAllowed(state, exchange, response, 'POST');
       return chatCompletions(state, exchange, request, response);
+    case '/v1/responses':
+      exchange.route = path;
+      if (method !== 'POST') return methodNotAllowed(state, exchange, response, 'POST');
+      return responses(state, exchange, request, response);
     case '/v1/embeddings':
       exchange.route = path;
       if (method !== 'POST') return methodNotAllowed(state, exchange, response, 'POST');

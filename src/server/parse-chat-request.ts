@@ -27,6 +27,7 @@ import {
   type JsonObject,
 } from './field-checks.js';
 import { parseChatMessages, type MessageLimits } from './parse-chat-messages.js';
+import { parseFormatObject } from './parse-format-object.js';
 
 /** Element caps of a chat body (the gateway passes its config). */
 export interface ChatRequestLimits extends MessageLimits {
@@ -143,27 +144,7 @@ function parseToolChoice(value: unknown): ToolChoice | undefined {
 function parseResponseFormat(value: unknown): ResponseFormat | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw invalid('response_format', 'must be an object with a type');
-  switch (value['type']) {
-    case 'text':
-      return { type: 'text' };
-    case 'json_object':
-      return { type: 'json_object' };
-    case 'json_schema': {
-      const spec = value['json_schema'];
-      if (!isObject(spec)) throw invalid('response_format.json_schema', 'must be an object with a name and a schema');
-      const name = requiredString(spec, 'name', 'response_format.json_schema.name');
-      const schema = spec['schema'];
-      if (!isObject(schema)) throw invalid('response_format.json_schema.schema', 'must be a JSON Schema object');
-      const format: ResponseFormat = { type: 'json_schema', name, schema };
-      const description = optionalString(spec, 'description', 'response_format.json_schema.description');
-      if (description !== undefined) format.description = description;
-      const strict = optionalBoolean(spec, 'strict', 'response_format.json_schema.strict');
-      if (strict !== undefined) format.strict = strict;
-      return format;
-    }
-    default:
-      throw invalid('response_format.type', "must be one of 'text', 'json_object', 'json_schema'");
-  }
+  return parseFormatObject(value, 'response_format', 'json_schema');
 }
 
 function parseStop(value: unknown): string[] | undefined {

@@ -57,19 +57,51 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A copy of `schema` with `additionalProperties: false` on every object schema that lists properties. */
-function closeObjects(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(closeObjects);
+/**
+ * A copy of `schema` with `additionalProperties: false` on every object schema that lists
+ * properties. An `allOf` composition (OpenAI's `Response` = `ModelResponseProperties` +
+ * `ResponseProperties` + its own) is closed as a whole with `unevaluatedProperties: false`, and its
+ * members stay open at their top level (`open`), else each member would reject the others' fields.
+ */
+function closeObjects(schema: unknown, open = false): unknown {
+  if (Array.isArray(schema)) return schema.map((member) => closeObjects(member));
   if (!isObject(schema)) return schema;
   const out: Record<string, unknown> = {};
   for (const [keyword, value] of Object.entries(schema)) {
     // enum/const/default hold data, not schemas.
-    out[keyword] = keyword === 'enum' || keyword === 'const' || keyword === 'default' ? value : closeObjects(value);
+    if (keyword === 'enum' || keyword === 'const' || keyword === 'default') out[keyword] = value;
+    else if (keyword === 'allOf' && Array.isArray(value)) out[keyword] = value.map((member) => closeObjects(member, true));
+    else out[keyword] = closeObjects(value);
   }
-  if (isObject(schema['properties']) && !('additionalProperties' in schema) && !('unevaluatedProperties' in schema)) {
-    out['additionalProperties'] = false;
-  }
+  if ('additionalProperties' in schema || 'unevaluatedProperties' in schema || open) return out;
+  if (Array.isArray(schema['allOf'])) out['unevaluatedProperties'] = false;
+  else if (isObject(schema['properties'])) out['additionalProperties'] = false;
   return out;
+}
+
+/** The components that are members of an `allOf` somewhere (left open at their top level). */
+function allOfMembers(defs: Record<string, Schema>): Set<string> {
+  const members = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (!isObject(value)) return;
+    const allOf = value['allOf'];
+    if (Array.isArray(allOf)) {
+      for (const member of allOf) {
+        const ref = isObject(member) ? member['$ref'] : undefined;
+        if (typeof ref === 'string' && ref.startsWith('#/$defs/')) members.add(decodeURIComponent(ref.slice('#/$defs/'.length)));
+      }
+    }
+    Object.values(value).forEach(walk);
+  };
+  walk(defs);
+  return members;
+}
+
+/** Every component closed (see `closeObjects`); `allOf` members stay open at their top level. */
+function closeComponents(defs: Record<string, Schema>): Record<string, Schema> {
+  const members = allOfMembers(defs);
+  return Object.fromEntries(Object.entries(defs).map(([name, schema]) => [name, closeObjects(schema, members.has(name)) as Schema]));
 }
 
 /** `schema` with the sub-schema at each JSON Pointer replaced. */
@@ -107,11 +139,13 @@ export async function loadSchemaValidator(file: URL, options: ValidatorOptions =
     assert.ok(!(exception.name in defs), `exception ${exception.name} would shadow a vendored component`);
     defs[exception.name] = replaceAt(base, exception.replace);
   }
-  const root = { ...vendored.schema, $defs: options.closed ? (closeObjects(defs) as Record<string, Schema>) : defs };
+  const root = { ...vendored.schema, $defs: options.closed ? closeComponents(defs) : defs };
   // Strict: an unknown keyword or format in the vendored file is an error, not silently ignored.
   // strictTypes is off because vendors publish schemas it rejects that are still valid JSON Schema
   // (OpenAI's `Model` has `required` without `type: object`); the schemas are used as published.
-  const ajv = new Ajv2020({ strict: true, strictTypes: false, allErrors: true });
+  // strictRequired is off for the same reason: `Response` is an allOf whose last member requires
+  // fields (`model`, `tools`…) that the other members define.
+  const ajv = new Ajv2020({ strict: true, strictTypes: false, strictRequired: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema(root);
   const compiled = new Map<string, ValidateFunction>();

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SwitchboardError } from '../../errors.js';
+import { parseResponsesInput } from './parse-responses-input.js';
+import { openReasoning, sealReasoning } from './reasoning-envelope.js';
+
+describe('parseResponsesInput', () => {
+  it('puts instructions first and turns a string into one user message', () => {
+    assert.deepEqual(parseResponsesInput('hi', 'Be brief.'), [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+    ]);
+  });
+
+  it('merges a turn\'s text, reasoning and consecutive function calls into one assistant message', () => {
+    const sealed = sealReasoning({ text: 'hmm', signature: 'sig-1', origin: 'anthropic' });
+    const messages = parseResponsesInput(
+      [
+        { role: 'user', content: [{ type: 'input_text', text: 'two lookups' }, { type: 'input_image', image_url: 'https://x/y.png', detail: 'low' }] },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'hmm' }], encrypted_content: sealed },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Looking.' }] },
+        { type: 'function_call', call_id: 'c1', name: 'lookup', arguments: '{"q":1}' },
+        { type: 'function_call', call_id: 'c2', name: 'lookup', arguments: '{"q":2}' },
+        { type: 'function_call_output', call_id: 'c1', output: 'one' },
+        { type: 'function_call_output', call_id: 'c2', output: [{ type: 'input_text', text: 'two' }] },
+      ],
+      undefined,
+    );
+    assert.deepEqual(messages, [
+      { role: 'user', content: [{ type: 'text', text: 'two lookups' }, { type: 'image', url: 'https://x/y.png', detail: 'low' }] },
+      {
+        role: 'assistant',
+        content: 'Looking.',
+        reasoning: [{ text: 'hmm', signature: 'sig-1', origin: 'anthropic' }],
+        toolCalls: [
+          { id: 'c1', name: 'lookup', arguments: '{"q":1}' },
+          { id: 'c2', name: 'lookup', arguments: '{"q":2}' },
+        ],
+      },
+      { role: 'tool', toolCallId: 'c1', content: 'one' },
+      { role: 'tool', toolCallId: 'c2', content: 'two' },
+    ]);
+  });
+
+  it('names the bad field', () => {
+    const cases: [unknown, string][] = [
+      [[], 'input'],
+      [[{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }], 'input[0].content[0].type'],
+      [[{ type: 'function_call', call_id: 'c', name: 'f' }], 'input[0].arguments'],
+      [[{ type: 'web_search_call', id: 'w' }], 'input[0].type'],
+      [[{ type: 'reasoning', summary: [{ type: 'summary_text' }] }, { role: 'user', content: 'x' }], 'input[0].summary[0].text'],
+    ];
+    for (const [input, param] of cases) {
+      assert.throws(() => parseResponsesInput(input, undefined), (error: unknown) => {
+        assert.ok(error instanceof SwitchboardError);
+        assert.equal(error.param, param);
+        return true;
+      });
+    }
+  });
+});
+
+describe('reasoning envelope', () => {
+  it('seals only what must round-trip, and ignores content that is not its own', () => {
+    assert.equal(sealReasoning({ text: 'plain' }), undefined);
+    const sealed = sealReasoning({ text: 't', redactedData: 'opaque', origin: 'anthropic' }) ?? '';
+    assert.deepEqual(openReasoning(sealed), { origin: 'anthropic', redactedData: 'opaque' });
+    assert.deepEqual(openReasoning('gAAAAABopenai-encrypted'), {});
+    assert.deepEqual(openReasoning('swb1.!!!not-base64-json'), {});
+    assert.deepEqual(openReasoning(`swb1.${Buffer.from('{"o":"evil","s":5}').toString('base64url')}`), {});
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * Stream parts → the Responses API's typed Server-Sent Events (`event: <type>` + `data:` with the
+ * same `type` and an increasing `sequence_number`), in OpenAI's order:
+ * `response.created`, `response.in_progress`, then per output item `response.output_item.added`,
+ * its content events (`response.reasoning_summary_*`, `response.content_part.added` +
+ * `response.output_text.delta`… + `response.output_text.done` + `response.content_part.done`, or
+ * `response.function_call_arguments.delta`… + `.done`) and `response.output_item.done`, and last
+ * `response.completed` (or `response.incomplete` / `response.failed`). A failure after the start
+ * sends `error` and then `response.failed`.
+ *
+ * @module
+ */
+import type { ProviderFamily, ReasoningBlock, StreamPart, Usage } from '../../providers/spec/index.js';
+import type { ResponseEcho } from './parse-responses-request.js';
+import {
+  endOf,
+  functionCallItem,
+  messageItem,
+  outputText,
+  reasoningItem,
+  responseObject,
+  ResponseIds,
+  type JsonObject,
+  type ResponseEnd,
+} from './response-object.js';
+
+interface OpenReasoning {
+  kind: 'reasoning';
+  outputIndex: number;
+  id: string;
+  blockIndex: number;
+  text: string;
+  summaryOpen: boolean;
+  signature?: string;
+  redactedData?: string;
+}
+
+interface OpenMessage {
+  kind: 'message';
+  outputIndex: number;
+  id: string;
+  text: string;
+}
+
+interface OpenCall {
+  outputIndex: number;
+  id: string;
+  callId: string;
+  name: string;
+  arguments: string;
+}
+
+/** Encodes one stream's parts in order; each method returns the frames to write. */
+export class ResponsesEventEncoder {
+  readonly #echo: ResponseEcho;
+  readonly #family: ProviderFamily | undefined;
+  readonly #ids = new ResponseIds();
+  readonly #output: JsonObject[] = [];
+  readonly #calls = new Map<number, OpenCall>();
+  #sequence = 0;
+  #createdAt = Math.floor(Date.now() / 1000);
+  #current: OpenReasoning | OpenMessage | undefined;
+  #frames = '';
+
+  /** Text streamed so far, kept only when asked (request logs with bodies). */
+  text: string | undefined;
+
+  /** `family`: the serving provider's, recorded with reasoning signatures so they go back only there. */
+  constructor(echo: ResponseEcho, family: ProviderFamily | undefined, keepText = false) {
+    this.#echo = echo;
+    this.#family = family;
+    if (keepText) this.text = '';
+  }
+
+  /** The frames for one part (`error` parts go to `fail`). */
+  encode(part: StreamPart): string {
+    // Providers always start with stream-start; this only guards against one that does not.
+    if (this.#sequence === 0 && part.type !== 'stream-start') this.#start();
+    switch (part.type) {
+      case 'stream-start':
+        this.#createdAt = part.created;
+        this.#start();
+        break;
+      case 'reasoning-delta':
+        this.#reasoning(part);
+        break;
+      case 'text-delta':
+        this.#text(part.text);
+        break;
+      case 'tool-call-delta':
+        this.#toolCall(part);
+        break;
+      case 'finish':
+        this.#finish(endOf(part.finishReason), part.usage);
+        break;
+      case 'error':
+        break;
+    }
+    return this.#flush();
+  }
+
+  /** The frames for a failure after the start: an `error` event, then `response.failed`. */
+  fail(error: { code: string | null; message: string; param: string | null }): string {
+    this.#emit('error', { code: error.code, message: error.message, param: error.param });
+    const code = error.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
+    const end: ResponseEnd = { status: 'failed', incompleteDetails: null, error: { code, message: error.message } };
+    this.#emit('response.failed', { response: this.#response(end.status, end, null) });
+    return this.#flush();
+  }
+
+  #flush(): string {
+    const frames = this.#frames;
+    this.#frames = '';
+    return frames;
+  }
+
+  #emit(type: string, data: JsonObject): void {
+    this.#frames += `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: this.#sequence++, ...data })}\n\n`;
+  }
+
+  #response(status: ResponseEnd['status'] | 'in_progress', end: ResponseEnd | undefined, usage: Usage | null): JsonObject {
+    const state = end === undefined ? { status, output: this.#output, usage } : { status, end, output: this.#output, usage };
+    return responseObject(this.#echo, { id: this.#ids.id, createdAt: this.#createdAt }, state);
+  }
+
+  #start(): void {
+    const response = this.#response('in_progress', undefined, null);
+    this.#emit('response.created', { response });
+    this.#emit('response.in_progress', { response });
+  }
+
+  #add(item: JsonObject): number {
+    const outputIndex = this.#output.length;
+    this.#output.push(item);
+    this.#emit('response.output_item.added', { output_index: outputIndex, item });
+    return outputIndex;
+  }
+
+  #done(outputIndex: number, item: JsonObject): void {
+    this.#output[outputIndex] = item;
+    this.#emit('response.output_item.done', { output_index: outputIndex, item });
+  }
+
+  #reasoning(part: Extract<StreamPart, { type: 'reasoning-delta' }>): void {
+    let open = this.#current;
+    if (open?.kind !== 'reasoning' || open.blockIndex !== part.index) {
+      this.#closeAll();
+      const id = this.#ids.item('rs');
+      open = { kind: 'reasoning', id, blockIndex: part.index, text: '', summaryOpen: false, outputIndex: this.#add(reasoningItem(id, { text: '' }, 'in_progress')) };
+      this.#current = open;
+    }
+    const at = { item_id: open.id, output_index: open.outputIndex, summary_index: 0 };
+    if (part.text !== undefined && part.text !== '') {
+      if (!open.summaryOpen) {
+        open.summaryOpen = true;
+        this.#emit('response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } });
+      }
+      open.text += part.text;
+      this.#emit('response.reasoning_summary_text.delta', { ...at, delta: part.text });
+    }
+    if (part.signature !== undefined) open.signature = part.signature;
+    if (part.redactedData !== undefined) open.redactedData = part.redactedData;
+  }
+
+  #text(text: string): void {
+    let open = this.#current;
+    if (open?.kind !== 'message') {
+      this.#closeAll();
+      const id = this.#ids.item('msg');
+      open = { kind: 'message', id, text: '', outputIndex: this.#add(messageItem(id, [], 'in_progress')) };
+      this.#current = open;
+      this.#emit('response.content_part.added', { item_id: id, output_index: open.outputIndex, content_index: 0, part: outputText('') });
+    }
+    open.text += text;
+    if (this.text !== undefined) this.text += text;
+    this.#emit('response.output_text.delta', { item_id: open.id, output_index: open.outputIndex, content_index: 0, delta: text, logprobs: [] });
+  }
+
+  #toolCall(part: Extract<StreamPart, { type: 'tool-call-delta' }>): void {
+    let call = this.#calls.get(part.toolCallIndex);
+    if (call === undefined) {
+      this.#closeCurrent();
+      const id = this.#ids.item('fc');
+      const callId = part.id ?? `call_${id.slice(3)}`;
+      const name = part.name ?? '';
+      call = { id, callId, name, arguments: '', outputIndex: this.#add(functionCallItem(id, { id: callId, name, arguments: '' }, 'in_progress')) };
+      this.#calls.set(part.toolCallIndex, call);
+    }
+    if (part.argumentsDelta === '') return;
+    call.arguments += part.argumentsDelta;
+    this.#emit('response.function_call_arguments.delta', { item_id: call.id, output_index: call.outputIndex, delta: part.argumentsDelta });
+  }
+
+  #closeCurrent(): void {
+    const open = this.#current;
+    this.#current = undefined;
+    if (open === undefined) return;
+    if (open.kind === 'message') {
+      const at = { item_id: open.id, output_index: open.outputIndex, content_index: 0 };
+      this.#emit('response.output_text.done', { ...at, text: open.text, logprobs: [] });
+      this.#emit('response.content_part.done', { ...at, part: outputText(open.text) });
+      this.#done(open.outputIndex, messageItem(open.id, [outputText(open.text)], 'completed'));
+      return;
+    }
+    if (open.summaryOpen) {
+      const at = { item_id: open.id, output_index: open.outputIndex, summary_index: 0 };
+      this.#emit('response.reasoning_summary_text.done', { ...at, text: open.text });
+      this.#emit('response.reasoning_summary_part.done', { ...at, part: { type: 'summary_text', text: open.text } });
+    }
+    const block: ReasoningBlock = { text: open.text };
+    if (open.signature !== undefined) block.signature = open.signature;
+    if (open.redactedData !== undefined) block.redactedData = open.redactedData;
+    if (this.#family !== undefined) block.origin = this.#family;
+    this.#done(open.outputIndex, reasoningItem(open.id, block));
+  }
+
+  #closeAll(): void {
+    this.#closeCurrent();
+    for (const call of this.#calls.values()) {
+      this.#emit('response.function_call_arguments.done', { item_id: call.id, output_index: call.outputIndex, name: call.name, arguments: call.arguments });
+      this.#done(call.outputIndex, functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.arguments }, 'completed'));
+    }
+    this.#calls.clear();
+  }
+
+  #finish(end: ResponseEnd, usage: Usage): void {
+    this.#closeAll();
+    const type = end.status === 'completed' ? 'response.completed' : end.status === 'incomplete' ? 'response.incomplete' : 'response.failed';
+    this.#emit(type, { response: this.#response(end.status, end, usage) });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * `/v1/responses` for a model whose provider speaks OpenAI's Responses API itself (OpenAI rows,
+ * and Custom rows with `native_apis: ["openai-responses"]`): the client's body goes to the vendor's
+ * own `/responses` unchanged (apart from `model`, and `store: false`, since Switchboard is
+ * stateless), and its answer comes back unchanged apart from `model`, which names the public model
+ * as on every other answer.
+ *
+ * @module
+ */
+import type { CallContext } from '../../service/ai-service.js';
+import type { ServerResponse } from 'node:http';
+import { SwitchboardError } from '../../errors.js';
+import type { NativeEvent } from '../../providers/spec/index.js';
+import type { ModelEntry } from '../../registry/provider-registry.js';
+import type { Exchange } from '../exchange.js';
+import type { JsonObject } from '../field-checks.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { sendBody } from '../send.js';
+import { pumpSse } from './pump-sse.js';
+
+/** Lifecycle events whose `response.model` is rewritten to the public name. */
+const lifecycle: ReadonlySet<string> = new Set([
+  'response.created',
+  'response.in_progress',
+  'response.queued',
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+]);
+
+/**
+ * The model row's output limit holds on the native path too (the body is otherwise the vendor's to
+ * judge): `max_output_tokens` above the row's `max_tokens` is the same 400 as on the normalized path.
+ */
+export function checkNativeLimits(body: JsonObject, model: ModelEntry): void {
+  const max = body['max_output_tokens'];
+  if (typeof max === 'number' && model.maxTokens !== undefined && max > model.maxTokens) {
+    throw new SwitchboardError(
+      'invalid_request',
+      `max_output_tokens is too large: ${max}. The model '${model.name}' allows at most ${model.maxTokens} output tokens.`,
+      { param: 'max_output_tokens' },
+    );
+  }
+}
+
+/** Serves the request on the vendor's Responses API. */
+export async function nativeResponses(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  response: ServerResponse,
+  body: JsonObject,
+  call: { model: string; stream: boolean; context: CallContext },
+): Promise<void> {
+  const { answer, route } = await gateway.service.native(
+    { api: 'openai-responses', body: { ...body, store: false }, stream: call.stream },
+    call.context,
+  );
+  exchange.upstreamMs = route.upstreamMs;
+  if (answer.type === 'json') {
+    exchange.inputTokens = answer.usage.inputTokens;
+    exchange.outputTokens = answer.usage.outputTokens;
+    sendBody(gateway, exchange, response, 200, JSON.stringify({ ...answer.body, model: call.model }));
+    return;
+  }
+  let lastSequence = -1;
+  const waitedMs = await pumpSse(gateway, exchange, response, answer.events, {
+    encode: (event: NativeEvent) => {
+      const data = event.event !== undefined && lifecycle.has(event.event) ? withModel(event.data, call.model) : event.data;
+      lastSequence = sequenceOf(data, lastSequence);
+      return event.event === undefined ? `data: ${data}\n\n` : `event: ${event.event}\ndata: ${data}\n\n`;
+    },
+    fail: (error) => {
+      const data = JSON.stringify({ type: 'error', code: error.code, message: error.message, param: error.param, sequence_number: lastSequence + 1 });
+      return `event: error\ndata: ${data}\n\n`;
+    },
+  });
+  exchange.upstreamMs += waitedMs;
+  const usage = answer.usage();
+  exchange.inputTokens = usage.inputTokens;
+  exchange.outputTokens = usage.outputTokens;
+}
+
+/** The event's data with `response.model` set to `model` (unchanged when it is not such JSON). */
+function withModel(data: string, model: string): string {
+  try {
+    const value: unknown = JSON.parse(data);
+    if (typeof value !== 'object' || value === null) return data;
+    const inner = (value as JsonObject)['response'];
+    if (typeof inner !== 'object' || inner === null) return data;
+    (inner as JsonObject)['model'] = model;
+    return JSON.stringify(value);
+  } catch {
+    return data;
+  }
+}
+
+/** The event's `sequence_number`, read without parsing the whole event (else `previous`). */
+function sequenceOf(data: string, previous: number): number {
+  const at = data.lastIndexOf('"sequence_number":');
+  if (at === -1) return previous;
+  const value = Number.parseInt(data.slice(at + 18, at + 34), 10);
+  return Number.isFinite(value) ? value : previous;
+}

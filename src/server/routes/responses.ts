@@ -1,0 +1,103 @@
+/**
+ * `POST /v1/responses`, OpenAI's Responses API, stateless. A model whose provider speaks the
+ * Responses API itself is served on it unchanged (`responses-native.ts`); any other model through
+ * the normalized service (`AIService.chat` / `stream`), decoded and encoded here.
+ *
+ * @module
+ */
+import type { CallContext } from '../../service/ai-service.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SwitchboardError } from '../../errors.js';
+import type { StreamPart } from '../../providers/spec/index.js';
+import { routeNativeFields } from '../../service/native-fields.js';
+import type { Exchange } from '../exchange.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { readJsonBody } from '../read-body.js';
+import { encodeResponse } from '../responses/encode-response.js';
+import { checkResponsesBasics, parseResponsesRequest, type ParsedResponsesRequest } from '../responses/parse-responses-request.js';
+import { ResponsesEventEncoder } from '../responses/responses-stream.js';
+import { sendBody } from '../send.js';
+import { pumpSse } from './pump-sse.js';
+import { checkNativeLimits, nativeResponses } from './responses-native.js';
+import { beginV1Request, callContext, resolveModel, takeKeySlot } from './v1-request.js';
+
+/** `POST /v1/responses`, as JSON or (`stream: true`) as typed Server-Sent Events. */
+export async function responses(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const owner = beginV1Request(gateway, exchange, request);
+  takeKeySlot(gateway, exchange, owner);
+  const body = await readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config);
+  if (gateway.config.logBodies) exchange.requestBody = body;
+  const basics = checkResponsesBasics(body);
+  resolveModel(gateway, exchange, basics.model);
+  if (gateway.service.supportsNative(basics.model, 'openai-responses')) {
+    checkNativeLimits(body, gateway.service.resolve(basics.model).model);
+    await nativeResponses(gateway, exchange, response, body, { ...basics, context: callContext(exchange, owner) });
+    return;
+  }
+  const parsed = parseResponsesRequest(body);
+  const { model, provider } = gateway.service.resolve(parsed.model);
+  const native = routeNativeFields(parsed.nativeFields, { from: 'openai', servingFamily: provider.provider.family, model, changesAnswer: () => false });
+  if (native !== undefined) parsed.request.native = native;
+  try {
+    if (parsed.stream) await streamResponse(gateway, exchange, response, parsed, callContext(exchange, owner));
+    else await completeResponse(gateway, exchange, response, parsed, callContext(exchange, owner));
+  } catch (error) {
+    throw inResponsesTerms(error);
+  }
+}
+
+async function completeResponse(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  response: ServerResponse,
+  parsed: ParsedResponsesRequest,
+  context: CallContext,
+): Promise<void> {
+  const result = await gateway.service.chat(parsed.request, context);
+  const usage = result.response.usage;
+  exchange.upstreamMs = result.route.upstreamMs;
+  exchange.inputTokens = usage.inputTokens;
+  exchange.outputTokens = usage.outputTokens;
+  if (gateway.config.logBodies) exchange.responseText = result.response.choices[0]?.content ?? undefined;
+  sendBody(gateway, exchange, response, 200, JSON.stringify(encodeResponse(result.response, parsed.echo)));
+}
+
+async function streamResponse(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  response: ServerResponse,
+  parsed: ParsedResponsesRequest,
+  context: CallContext,
+): Promise<void> {
+  const outcome = await gateway.service.stream(parsed.request, context);
+  const encoder = new ResponsesEventEncoder(parsed.echo, outcome.route.provider.provider?.family, gateway.config.logBodies);
+  exchange.upstreamMs = outcome.route.upstreamMs;
+  const waitedMs = await pumpSse(gateway, exchange, response, outcome.parts, {
+    encode: (part: StreamPart) => {
+      if (part.type === 'error') throw part.error;
+      if (part.type === 'finish') {
+        exchange.inputTokens = part.usage.inputTokens;
+        exchange.outputTokens = part.usage.outputTokens;
+      }
+      return encoder.encode(part);
+    },
+    fail: (error) => encoder.fail(error),
+  });
+  exchange.upstreamMs += waitedMs;
+  if (encoder.text !== undefined) exchange.responseText = encoder.text;
+}
+
+/** Chat-completions field names in the service's checks → their Responses names. */
+const responsesNames: Readonly<Record<string, string>> = {
+  max_tokens: 'max_output_tokens',
+  response_format: 'text.format',
+  messages: 'input',
+};
+
+/** The service's request errors name chat-completions fields; this names the Responses ones. */
+function inResponsesTerms(error: unknown): unknown {
+  if (!(error instanceof SwitchboardError) || error.param === null) return error;
+  const name = responsesNames[error.param];
+  if (name === undefined || error.constructor !== SwitchboardError) return error;
+  return new SwitchboardError(error.code, error.message.replace(error.param, name), { param: name, status: error.status, cause: error });
+}

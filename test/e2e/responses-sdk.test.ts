@@ -1,0 +1,188 @@
+// /v1/responses through the official openai SDK (`responses.create` and `responses.stream`),
+// served by each provider class through the strict mocks: OpenAI natively on its own
+// /v1/responses, Anthropic, Gemini, Cohere and a Custom row through the normalized service.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type OpenAI from 'openai';
+import { APIError } from 'openai';
+import type { TestGateway } from '../helpers/gateway.js';
+import { lastUpstream, SERVED_BY, startResponsesGateway } from './responses-helpers.js';
+
+type FunctionTool = OpenAI.Responses.FunctionTool;
+
+const lookup: FunctionTool = {
+  type: 'function',
+  name: 'lookup',
+  description: 'Looks things up',
+  parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'], additionalProperties: false },
+  strict: true,
+};
+
+let t: TestGateway;
+let client: OpenAI;
+
+before(async () => {
+  t = await startResponsesGateway();
+  client = t.client();
+});
+after(async () => {
+  await t.close();
+});
+
+for (const served of SERVED_BY) {
+  const { vendor, model } = served;
+  describe(`/v1/responses via ${vendor} (${model})`, () => {
+    it('answers text as a response object with usage', async () => {
+      const response = await client.responses.create({ model, input: 'hello there' });
+      assert.match(response.id, /^resp_/);
+      assert.equal(response.object, 'response');
+      assert.equal(response.status, 'completed');
+      assert.equal(response.model, model);
+      assert.equal(response.output_text, 'Echo: hello there');
+      const message = response.output.find((item) => item.type === 'message');
+      assert.equal(message?.type === 'message' ? message.role : undefined, 'assistant');
+      assert.match(lastUpstream(t, served).url, served.path);
+      assert.ok((response.usage?.input_tokens ?? 0) > 0);
+      assert.equal(response.usage?.output_tokens, 3);
+      assert.equal(response.usage?.total_tokens, (response.usage?.input_tokens ?? 0) + 3);
+      assert.equal(response.usage?.input_tokens_details.cached_tokens, 0);
+      assert.equal(response.usage?.output_tokens_details.reasoning_tokens, 0);
+    });
+
+    it('sends instructions to the vendor as its system prompt', async () => {
+      const response = await client.responses.create({
+        model,
+        instructions: 'Answer like a pirate-xyzzy.',
+        input: [{ role: 'user', content: [{ type: 'input_text', text: 'ahoy' }] }],
+      });
+      assert.equal(response.output_text, 'Echo: ahoy');
+      assert.equal(response.instructions, 'Answer like a pirate-xyzzy.');
+      assert.match(lastUpstream(t, served).text, /pirate-xyzzy/);
+    });
+
+    it('calls a function tool, then answers from its output on the second turn', async () => {
+      const first = await client.responses.create({ model, input: 'weather in Paris', tools: [lookup] });
+      const call = first.output.find((item) => item.type === 'function_call');
+      assert.ok(call?.type === 'function_call', JSON.stringify(first.output));
+      assert.equal(call.name, 'lookup');
+      assert.deepEqual(JSON.parse(call.arguments), { query: 'weather in Paris' });
+      assert.ok(call.call_id.length > 0);
+      assert.equal(first.output_text, '');
+
+      const second = await client.responses.create({
+        model,
+        tools: [lookup],
+        input: [
+          { role: 'user', content: 'weather in Paris' },
+          ...first.output.filter((item) => item.type === 'function_call' || item.type === 'reasoning'),
+          { type: 'function_call_output', call_id: call.call_id, output: 'sunny 21C' },
+        ],
+      });
+      assert.equal(second.output_text, 'Echo: sunny 21C');
+      assert.ok(lastUpstream(t, served).text.includes(call.call_id) || served.vendor === 'Gemini', 'the call id reached the vendor');
+    });
+
+    it('sends a json_schema text format to the vendor (or names text.format when the row has no JSON mode)', async () => {
+      const body: OpenAI.Responses.ResponseCreateParamsNonStreaming = {
+        model,
+        input: 'give me json',
+        text: {
+          format: {
+            type: 'json_schema',
+            name: 'answer_shape',
+            schema: { type: 'object', properties: { answer_field_xyzzy: { type: 'string' } }, required: ['answer_field_xyzzy'], additionalProperties: false },
+            strict: true,
+          },
+        },
+      };
+      if (served.vendor === 'Anthropic') {
+        // The built-in Anthropic row says json_mode: false; the service's check names the Responses field.
+        await assert.rejects(client.responses.create(body), (error: unknown) => {
+          assert.ok(error instanceof APIError, String(error));
+          assert.equal(error.status, 400);
+          assert.equal(error.param, 'text.format');
+          assert.equal(error.code, 'unsupported_feature');
+          return true;
+        });
+        return;
+      }
+      const response = await client.responses.create(body);
+      assert.equal(response.status, 'completed');
+      assert.match(lastUpstream(t, served).text, /answer_field_xyzzy/);
+      assert.deepEqual(response.text?.format?.type, 'json_schema');
+    });
+
+    it('maps reasoning.effort to the vendor\'s control; reasoning comes back as an item and in usage', async () => {
+      const reasoningModel = served.reasoningModel ?? model;
+      const response = await client.responses.create({ model: reasoningModel, input: 'think about it', reasoning: { effort: 'low' } });
+      assert.equal(response.status, 'completed');
+      assert.equal(response.output_text, 'Echo: think about it');
+      assert.equal(response.reasoning?.effort, 'low');
+      assert.match(lastUpstream(t, served).text, served.effortLow);
+      const reasoningTokens = response.usage?.output_tokens_details.reasoning_tokens ?? 0;
+      const reasoning = response.output.filter((item) => item.type === 'reasoning');
+      if (!served.showsReasoning) {
+        assert.equal(reasoning.length, 0);
+        return;
+      }
+      assert.equal(reasoning.length, 1);
+      assert.equal(reasoning[0]?.summary[0]?.text, 'Thinking about: think about it');
+      assert.ok(reasoningTokens > 0, 'reasoning tokens counted');
+      assert.deepEqual(
+        response.output.map((item) => item.type),
+        ['reasoning', 'message'],
+      );
+    });
+
+    it('streams typed events in order with increasing sequence numbers', async () => {
+      const stream = client.responses.stream({ model, input: 'stream me please' });
+      const types: string[] = [];
+      let last = -1;
+      let text = '';
+      for await (const event of stream) {
+        types.push(event.type);
+        assert.ok(event.sequence_number > last, `sequence ${event.sequence_number} after ${last}`);
+        last = event.sequence_number;
+        if (event.type === 'response.output_text.delta') text += event.delta;
+      }
+      const final = await stream.finalResponse();
+      assert.equal(text, 'Echo: stream me please');
+      assert.equal(final.output_text, 'Echo: stream me please');
+      assert.equal(final.model, model);
+      assert.equal(final.usage?.output_tokens, 4);
+      assert.deepEqual(types.slice(0, 4), ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+      assert.deepEqual(types.slice(-4), ['response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+      assert.ok(types.filter((type) => type === 'response.output_text.delta').length >= 2);
+    });
+
+    it('streams a function call: arguments deltas assembled by the SDK', async () => {
+      const stream = await client.responses.create({ model, input: 'find cats', tools: [lookup], stream: true });
+      const types: string[] = [];
+      let args = '';
+      let done: OpenAI.Responses.Response | undefined;
+      for await (const event of stream) {
+        types.push(event.type);
+        if (event.type === 'response.function_call_arguments.delta') args += event.delta;
+        if (event.type === 'response.completed') done = event.response;
+      }
+      assert.deepEqual(JSON.parse(args), { query: 'find cats' });
+      assert.ok(types.includes('response.function_call_arguments.done'));
+      const call = done?.output.find((item) => item.type === 'function_call');
+      assert.ok(call?.type === 'function_call');
+      assert.equal(call.arguments, args);
+      assert.equal(call.name, 'lookup');
+    });
+  });
+}
+
+describe('/v1/responses hot path', () => {
+  it('runs no database query per request, on either path, streaming or not', async () => {
+    const before = t.queryCount();
+    for (const served of SERVED_BY) {
+      await client.responses.create({ model: served.model, input: 'no queries', tools: [lookup] });
+      const stream = await client.responses.create({ model: served.model, input: 'no queries', stream: true });
+      for await (const event of stream) assert.ok(event.sequence_number >= 0);
+    }
+    assert.equal(t.queryCount(), before);
+  });
+});
