@@ -76,6 +76,7 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
     features: {},
     pricing: {},
     baseUrl: row.apiBaseUrl ?? defaults.baseUrl,
+    nativeFields: {},
   };
   const unavailable = (reason: string): ProviderEntry => ({ ...base, status: 'unavailable', reason });
 
@@ -98,6 +99,7 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
     requiredEnvVars: envVars.value.length > 0 ? envVars.value : (defaults.requiredEnvVars ?? []),
     features: { ...defaults.features, ...features.value },
     pricing: pricing.value,
+    nativeFields: config.value.native_fields ?? {},
   };
   if (!row.isActive) return { ...entry, status: 'inactive', reason: 'is_active is false' };
   if (!entry.baseUrl) return { ...entry, status: 'unavailable', reason: 'api_base_url is not set and the class has no default' };
@@ -133,6 +135,7 @@ function buildModel(row: ModelRow, provider: ProviderEntry | undefined): ModelEn
     maxTokens: row.maxTokens ?? undefined,
     features: mergeFeatures(provider?.features, features.ok ? features.value : {}),
     pricing: { ...provider?.pricing, ...(pricing.ok ? pricing.value : {}) },
+    nativeFields: { ...provider?.nativeFields, ...(features.ok ? features.value.native_fields : {}) },
     isActive: row.isActive,
     status: 'available',
     reason: undefined,

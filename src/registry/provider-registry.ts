@@ -7,7 +7,7 @@
  */
 import { SwitchboardError } from '../errors.js';
 import type { Provider } from '../providers/spec/index.js';
-import type { Features, Pricing } from './row-schemas.js';
+import type { Features, NativeFieldRule, Pricing } from './row-schemas.js';
 
 /** A provider row and what became of it. */
 export interface ProviderEntry {
@@ -28,6 +28,8 @@ export interface ProviderEntry {
   features: Features;
   pricing: Pricing;
   baseUrl: string | undefined;
+  /** `config.native_fields`: per-field overrides of the native-fields rule for every model of this row. */
+  nativeFields: Readonly<Record<string, NativeFieldRule>>;
 }
 
 /** A model row resolved against its provider. */
@@ -46,6 +48,11 @@ export interface ModelEntry {
   features: Features;
   /** Provider pricing overridden by the model's own. */
   pricing: Pricing;
+  /**
+   * Per-field overrides of the native-fields rule: the provider row's `config.native_fields`,
+   * overridden field by field by the model row's `features.native_fields`.
+   */
+  nativeFields: Readonly<Record<string, NativeFieldRule>>;
   isActive: boolean;
   status: 'available' | 'inactive' | 'unavailable';
   reason: string | undefined;

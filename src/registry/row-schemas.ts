@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** `native_fields` (provider `config`, model `features`): native field name → rule. */
+const nativeFieldRulesSchema = z.record(z.string(), z.enum(['pass', 'drop', 'refuse']));
+
 /** `features` jsonb: which request features a provider or model supports. Only `false` forbids. */
 export const featuresSchema = z
   .object({
@@ -8,6 +11,8 @@ export const featuresSchema = z
     vision: z.boolean().optional(),
     json_mode: z.boolean().optional(),
     embeddings: z.boolean().optional(),
+    reasoning: z.boolean().optional(),
+    native_fields: nativeFieldRulesSchema.optional(),
   })
   .catchall(z.unknown());
 
@@ -22,9 +27,14 @@ export const pricingSchema = z
 
 export const requiredEnvVarsSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env var name'));
 
-export const configSchema = z.record(z.string(), z.unknown());
+export const configSchema = z.record(z.string(), z.unknown()).and(z.object({ native_fields: nativeFieldRulesSchema.optional() }));
 
 export type Features = z.infer<typeof featuresSchema>;
+/**
+ * What to do with a vendor-native field the serving provider's family does not share:
+ * `pass` sends it to the vendor anyway, `drop` ignores it, `refuse` answers 400 naming it.
+ */
+export type NativeFieldRule = 'pass' | 'drop' | 'refuse';
 export type Pricing = z.infer<typeof pricingSchema>;
 
 /** Parses a jsonb column; on failure returns a one-line reason naming the column. */

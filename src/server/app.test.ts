@@ -58,6 +58,7 @@ function snapshot(): ConfigSnapshot {
     features: {},
     pricing: {},
     baseUrl: 'http://fake',
+    nativeFields: {},
   };
   const model: ModelEntry = {
     id: 'm1',
@@ -70,6 +71,7 @@ function snapshot(): ConfigSnapshot {
     maxTokens: undefined,
     features: {},
     pricing: {},
+    nativeFields: {},
     isActive: true,
     status: 'available',
     reason: undefined,

@@ -50,6 +50,7 @@ export class ChatChunkEncoder {
         if (!this.#includeUsage) return finish;
         return `${finish}${this.#prefix}],"usage":${JSON.stringify(encodeUsage(part.usage))}}\n\n`;
       }
+      case 'reasoning-delta':
       case 'error':
         return '';
     }

@@ -5,7 +5,15 @@
  * @module
  */
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
-import type { ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, StreamPart } from '../providers/spec/index.js';
+import type {
+  ChatRequest,
+  ChatResponse,
+  EmbedRequest,
+  EmbedResponse,
+  NativeAnswer,
+  NativeApi,
+  StreamPart,
+} from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { validateChatRequest, validateEmbedModel } from './validate-request.js';
@@ -94,6 +102,44 @@ export class AIService {
     return { route, parts: replayFirst(first, iterator) };
   }
 
+  /**
+   * Whether `model` can be served on the vendor's own `api` (an Anthropic model for
+   * `anthropic-messages`, an OpenAI model for `openai-responses`). Throws `no_such_model` like chat.
+   */
+  supportsNative(model: string, api: NativeApi): boolean {
+    const { provider } = this.resolve(model);
+    return provider.provider.native !== undefined && (provider.provider.nativeApis ?? []).includes(api);
+  }
+
+  /**
+   * Calls the vendor's own API with the client's body unchanged apart from `model` (replaced by the
+   * row's model id) and `stream`, resolving model → provider → credential exactly like `chat`.
+   * Throws `unsupported_feature` when the serving provider has no such API (check `supportsNative`).
+   */
+  async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
+    const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
+    const { model, provider } = this.resolve(modelName);
+    const native = provider.provider.native;
+    if (!native || !(provider.provider.nativeApis ?? []).includes(call.api)) {
+      throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' does not serve ${call.api}.`, {
+        param: 'model',
+      });
+    }
+    if (call.stream && model.features.streaming === false) {
+      throw new SwitchboardError('unsupported_feature', `The model '${model.name}' does not support streaming.`, { param: 'stream' });
+    }
+    const credential = await this.#credentials.resolve(context.projectId, provider);
+    const started = performance.now();
+    const answer = await native.call(provider.provider, call.api, { ...call.body, model: model.modelId }, {
+      signal: context.signal ?? new AbortController().signal,
+      credential,
+      model: limitsOf(model),
+      stream: call.stream,
+      ...(call.headers === undefined ? {} : { headers: call.headers }),
+    });
+    return { answer, route: { model, provider, upstreamMs: performance.now() - started } };
+  }
+
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
     const { model, provider } = this.resolve(request.model);
     validateEmbedModel(model);
@@ -110,6 +156,16 @@ export class AIService {
     );
     return { response, route: { model, provider, upstreamMs: performance.now() - started } };
   }
+}
+
+/** A native call: the vendor API's own body, addressed by public model name in `body.model`. */
+export interface NativeCall {
+  api: NativeApi;
+  /** The client's body; `model` is the public model name (replaced by the row's model id). */
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** Extra headers to forward upstream (already filtered by the surface, e.g. `anthropic-beta`). */
+  headers?: Record<string, string>;
 }
 
 function limitsOf(model: ModelEntry): { maxOutputTokens?: number; contextWindow?: number } {

@@ -32,6 +32,7 @@ export const AnthropicProviderClass: ProviderClass = {
 
 class AnthropicProvider implements Provider {
   readonly specVersion = 'v1' as const;
+  readonly family = 'anthropic' as const;
   readonly name: string;
 
   constructor(

@@ -33,6 +33,7 @@ export const CohereProviderClass: ProviderClass = {
 
 class CohereProvider implements Provider {
   readonly specVersion = 'v1';
+  readonly family = 'cohere' as const;
   readonly name: string;
   readonly #settings: ProviderSettings;
   readonly #deps: ProviderDeps;

@@ -24,6 +24,7 @@ import { mapGoogleError } from './map-google-error.js';
 /** The Gemini API (Google AI Studio keys), `generateContent` family. */
 class GoogleProvider implements Provider {
   readonly specVersion = 'v1';
+  readonly family = 'google' as const;
   readonly name: string;
   readonly #settings: ProviderSettings;
   readonly #deps: ProviderDeps;

@@ -38,6 +38,7 @@ export function createOpenAICompatibleProvider(
   return {
     specVersion: 'v1',
     name: settings.name,
+    family: 'openai',
 
     async chat(request: ChatRequest, callOptions: CallOptions) {
       const body = convertToOpenAIRequest(request, { stream: false, maxTokensField: config.maxTokensField });

@@ -9,6 +9,8 @@
 export interface TextPart {
   type: 'text';
   text: string;
+  /** Anthropic's `cache_control` marker, passed to Anthropic unchanged; other vendors ignore it. */
+  cacheControl?: Record<string, unknown>;
 }
 
 /**
@@ -20,6 +22,8 @@ export interface ImagePart {
   url: string;
   /** OpenAI's fidelity hint; ignored by providers that have none. */
   detail?: 'auto' | 'low' | 'high';
+  /** Anthropic's `cache_control` marker, passed to Anthropic unchanged; other vendors ignore it. */
+  cacheControl?: Record<string, unknown>;
 }
 
 /** A part of a user message. */
@@ -40,10 +44,33 @@ export interface ToolCall {
   providerMetadata?: Record<string, string>;
 }
 
+/**
+ * Reasoning the model produced (Anthropic thinking, Gemini thoughts, DeepSeek-style
+ * `reasoning_content`). In a history it travels back to the vendor that produced it.
+ */
+export interface ReasoningBlock {
+  /** The reasoning text (a summary for vendors that only show one); may be empty when redacted. */
+  text: string;
+  /** Anthropic's thinking `signature`, or Gemini's `thoughtSignature`: opaque, sent back unchanged. */
+  signature?: string;
+  /** Anthropic's `redacted_thinking.data`: encrypted reasoning, sent back unchanged. */
+  redactedData?: string;
+  /**
+   * The provider family that produced the block (`anthropic`, `google`, `openai`, `cohere`).
+   * Signed or redacted blocks are only sent back to that family; other families drop them.
+   */
+  origin?: ProviderFamily;
+}
+
+/** The wire family a provider class speaks; native fields and signatures are family-bound. */
+export type ProviderFamily = 'openai' | 'anthropic' | 'google' | 'cohere';
+
 /** Instructions: `system`, or `developer` (OpenAI's newer name for it). */
 export interface SystemMessage {
   role: 'system' | 'developer';
   content: string;
+  /** Anthropic's `cache_control` on the system text, passed to Anthropic unchanged. */
+  cacheControl?: Record<string, unknown>;
 }
 
 /** A user turn: always a list of parts (a plain string arrives as one text part). */
@@ -59,6 +86,8 @@ export interface AssistantMessage {
   role: 'assistant';
   content: string | null;
   toolCalls?: ToolCall[];
+  /** Reasoning of that turn, before its text, to round-trip (signed thinking blocks, thoughts). */
+  reasoning?: ReasoningBlock[];
 }
 
 /** The result of one tool call, answering `toolCallId`. */
@@ -78,6 +107,8 @@ export interface ToolDefinition {
   parameters?: Record<string, unknown>;
   /** OpenAI structured-outputs strictness; dropped by providers without it. */
   strict?: boolean;
+  /** Anthropic's `cache_control` on the tool definition, passed to Anthropic unchanged. */
+  cacheControl?: Record<string, unknown>;
 }
 
 /** Which tool the model may or must call. */
@@ -94,6 +125,29 @@ export type ResponseFormat =
       description?: string;
       strict?: boolean;
     };
+
+/** OpenAI's reasoning effort levels (the union of every model's subset). */
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+
+/**
+ * How much the model should reason. `effort` is OpenAI's scale; `budgetTokens` is Anthropic's
+ * explicit thinking budget. A provider maps whichever is set to its own control (see the
+ * reasoning mapping in the docs); when both are set, the family's native one wins.
+ */
+export interface ReasoningOptions {
+  effort?: ReasoningEffort;
+  budgetTokens?: number;
+}
+
+/**
+ * Vendor-native fields the client sent that Switchboard does not interpret, bound to one provider
+ * family. The provider whose family matches merges `fields` into its wire body unchanged (they
+ * never override a field Switchboard set); a provider of another family never sees them.
+ */
+export interface NativeFields {
+  family: ProviderFamily;
+  fields: Record<string, unknown>;
+}
 
 /** A normalized chat request. */
 export interface ChatRequest {
@@ -118,4 +172,10 @@ export interface ChatRequest {
   n?: number;
   /** End-user identifier for abuse monitoring; providers without one drop it. */
   user?: string;
+  /** Reasoning controls; providers map them to their own (OpenAI effort, Anthropic thinking, Gemini thinkingConfig). */
+  reasoning?: ReasoningOptions;
+  /** Top-k sampling (Anthropic `top_k`, Gemini `topK`, Cohere `k`); dropped by OpenAI-family providers. */
+  topK?: number;
+  /** Vendor-native fields for the provider of one family, merged into its wire body unchanged. */
+  native?: NativeFields;
 }

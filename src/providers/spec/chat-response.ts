@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ToolCall } from './chat-request.js';
+import type { ReasoningBlock, ToolCall } from './chat-request.js';
 
 /**
  * Why generation ended, in OpenAI's vocabulary:
@@ -40,6 +40,10 @@ export interface ChatChoice {
   finishReason: FinishReason;
   /** A refusal message, when the vendor reports one separately. */
   refusal?: string | null;
+  /** Reasoning the model showed before its answer, in order (text, signatures, redacted data). */
+  reasoning?: ReasoningBlock[];
+  /** The vendor's `logprobs` object of this choice, unchanged (OpenAI family, when asked for). */
+  logprobs?: Record<string, unknown>;
 }
 
 /** A complete (non-streamed) chat answer. */
@@ -57,4 +61,9 @@ export interface ChatResponse {
    * vendor sent one as a non-empty string; never invented.
    */
   systemFingerprint?: string;
+  /**
+   * Top-level fields of the vendor's answer that have no normalized place but belong to the
+   * client's native API (e.g. OpenAI's `service_tier`), keyed by their wire name.
+   */
+  native?: Record<string, unknown>;
 }

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { ChatRequest } from './chat-request.js';
-import type { ChatResponse } from './chat-response.js';
+import type { ChatRequest, ProviderFamily } from './chat-request.js';
+import type { ChatResponse, Usage } from './chat-response.js';
 import type { EmbedRequest, EmbedResponse } from './embed.js';
 import type { StreamPart } from './stream-part.js';
 
@@ -48,17 +48,78 @@ export interface ProviderFeatures {
   vision?: boolean;
   json_mode?: boolean;
   embeddings?: boolean;
+  /** Whether the model reasons (accepts reasoning controls, may return reasoning text). */
+  reasoning?: boolean;
 }
+
+/**
+ * A vendor API a same-vendor surface can be served on without translation:
+ * `anthropic-messages` is Anthropic's `POST /v1/messages`, `openai-responses` is OpenAI's
+ * `POST /v1/responses`.
+ */
+export type NativeApi = 'anthropic-messages' | 'openai-responses';
+
+/** Options of a native call. */
+export interface NativeCallOptions extends CallOptions {
+  /** Whether to ask the vendor for a stream (the body's own `stream` is set to match). */
+  stream: boolean;
+}
+
+/** One raw Server-Sent Event of the vendor, exactly as received. */
+export interface NativeEvent {
+  /** The `event:` name, or undefined when the vendor sent none. */
+  event: string | undefined;
+  /** The `data:` text, unparsed. */
+  data: string;
+}
+
+/** A complete native answer: the vendor's JSON body, unchanged, and its normalized usage. */
+export interface NativeJsonAnswer {
+  type: 'json';
+  /** The vendor's HTTP status (2xx). */
+  status: number;
+  body: Record<string, unknown>;
+  usage: Usage;
+}
+
+/**
+ * A streamed native answer. `events` yields the vendor's events one by one, unchanged; calling
+ * `return()` on its iterator aborts the upstream request. `usage()` is the normalized usage read
+ * from the events, complete once `events` has ended (zeros for what the vendor never reported).
+ */
+export interface NativeStreamAnswer {
+  type: 'stream';
+  status: number;
+  events: AsyncIterable<NativeEvent>;
+  usage(): Usage;
+}
+
+/** What a native call returns. */
+export type NativeAnswer = NativeJsonAnswer | NativeStreamAnswer;
 
 /** A configured provider, ready to call. */
 export interface Provider {
   readonly specVersion: 'v1';
   /** The `ai_providers.name` this instance was built from. */
   readonly name: string;
+  /**
+   * The wire family this provider speaks. `ChatRequest.native` fields of this family are merged
+   * into its body; signed reasoning of this family is sent back. Absent: no family (templated rows).
+   */
+  readonly family?: ProviderFamily;
   /** Non-streaming chat. Throws `ProviderError` (or `SwitchboardError`) on failure. */
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse>;
   /** Streaming chat; see `StreamPart` for the order and error rules. */
   stream(request: ChatRequest, options: CallOptions): AsyncIterable<StreamPart>;
   /** Embeddings, for providers that have them. */
   embed?(request: EmbedRequest, options: CallOptions): Promise<EmbedResponse>;
+  /**
+   * The vendor's own API, for a surface that speaks it (so nothing is lost in translation).
+   * `body` is the client's body with `model` already replaced by the row's model id; it is sent
+   * unchanged apart from `stream`. Error statuses throw the mapped `ProviderError`, like `chat`.
+   * Only providers whose vendor has `api` implement it; `nativeApis` says which.
+   */
+  native?(api: NativeApi, body: Record<string, unknown>, options: NativeCallOptions): Promise<NativeAnswer>;
+  /** The native APIs `native()` serves. */
+  readonly nativeApis?: readonly NativeApi[];
 }

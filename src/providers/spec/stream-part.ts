@@ -1,7 +1,8 @@
 /**
  * A streamed answer is an `AsyncIterable<StreamPart>`. Parts are named `<noun>-<verb>`.
  *
- * Order: one `stream-start`, then any number of `text-delta` and `tool-call-delta`, then one
+ * Order: one `stream-start`, then any number of `reasoning-delta`, `text-delta` and
+ * `tool-call-delta` (reasoning of a turn comes before its text, as vendors send it), then one
  * `finish` (which carries the usage). An `error` part reports a failure the vendor sent inside the
  * stream; nothing follows it. Failures before the first part (an HTTP error status) are thrown
  * from the iterator's first `next()` instead, so a caller can still answer with a proper status.
@@ -23,9 +24,24 @@ export interface StreamStartPart {
   systemFingerprint?: string;
 }
 
+/**
+ * A piece of reasoning. `index` tells reasoning blocks of the same turn apart (a new index starts a
+ * new block). `text` adds to the block's text, `signature` is the block's whole signature (sent
+ * once, usually last), and `redactedData` is a whole redacted block.
+ */
+export interface ReasoningDeltaPart {
+  type: 'reasoning-delta';
+  index: number;
+  text?: string;
+  signature?: string;
+  redactedData?: string;
+}
+
 export interface TextDeltaPart {
   type: 'text-delta';
   text: string;
+  /** The vendor's `logprobs` of this piece, unchanged (OpenAI family, when asked for). */
+  logprobs?: Record<string, unknown>;
 }
 
 /**
@@ -46,6 +62,8 @@ export interface FinishPart {
   finishReason: FinishReason;
   /** Usage of the whole call; zeros when the vendor reported none. */
   usage: Usage;
+  /** As `ChatResponse.native`: top-level vendor fields with no normalized place (e.g. `service_tier`). */
+  native?: Record<string, unknown>;
 }
 
 export interface ErrorPart {
@@ -53,4 +71,4 @@ export interface ErrorPart {
   error: SwitchboardError;
 }
 
-export type StreamPart = StreamStartPart | TextDeltaPart | ToolCallDeltaPart | FinishPart | ErrorPart;
+export type StreamPart = StreamStartPart | ReasoningDeltaPart | TextDeltaPart | ToolCallDeltaPart | FinishPart | ErrorPart;
