@@ -13,6 +13,7 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson, sendSse, startMockServer, type RecordedRequest } from '../helpers/mock-server.js';
 import { invalid, isObject, type Json, OpenAIError, range, validateChat } from './openai-checks.js';
+import { answerResponses, validateResponses } from './openai-responses.js';
 
 export interface OpenAIMockOptions {
   /** Accepted keys; default `['test-key']`; an empty list accepts calls without any key. */
@@ -65,7 +66,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       }
     }
     const route = `${request.method} ${url.pathname}`;
-    const routes = [`POST ${prefix}/chat/completions`, `POST ${prefix}/embeddings`, `GET ${prefix}/models`];
+    const routes = [`POST ${prefix}/chat/completions`, `POST ${prefix}/embeddings`, `GET ${prefix}/models`, `POST ${prefix}/responses`];
     try {
       if (!routes.includes(route)) throw new OpenAIError(404, `Invalid URL (${request.method} ${url.pathname})`);
       if (apiKeys.length > 0) checkAuth(request.headers[authHeader]);
@@ -77,6 +78,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       counter += 1;
       if (route.endsWith('/models')) return sendJson(response, 200, modelList());
       if (route.endsWith('/embeddings')) return sendJson(response, 200, embeddings(request.body));
+      if (route.endsWith('/responses')) return await answerResponses(response, validateResponses(request.body), counter);
       const body = validateChat(request.body);
       if (body['stream'] !== true) return sendJson(response, 200, completion(body, counter));
       const stream = nextStream;

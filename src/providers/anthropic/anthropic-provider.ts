@@ -1,9 +1,11 @@
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { discardBody, readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import { bodyChunks, discardBody, readErrorBody, readJson, releaseBody, sendUpstream, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { parseSse } from '../shared/sse.js';
-import type { CallOptions, ChatRequest, ChatResponse, Provider, StreamPart } from '../spec/index.js';
+import { nativeStreamAnswer } from '../shared/native-stream.js';
+import type { CallOptions, ChatRequest, ChatResponse, NativeAnswer, NativeApi, NativeCallOptions, Provider, StreamPart } from '../spec/index.js';
+import { anthropicBodyUsage, anthropicUsageObserver } from './anthropic-native-usage.js';
 import type { AnthropicRequestBody } from './anthropic-api.js';
 import { convertAnthropicStream } from './anthropic-stream.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
@@ -33,6 +35,7 @@ export const AnthropicProviderClass: ProviderClass = {
 class AnthropicProvider implements Provider {
   readonly specVersion = 'v1' as const;
   readonly family = 'anthropic' as const;
+  readonly nativeApis: readonly NativeApi[] = ['anthropic-messages'];
   readonly name: string;
 
   constructor(
@@ -69,6 +72,31 @@ class AnthropicProvider implements Provider {
     }
   }
 
+  /**
+   * `anthropic-messages`: the client's Messages body sent to `POST /messages` unchanged (apart from
+   * `stream`), with the row's auth, version and `anthropic-beta` headers; the answer comes back unchanged.
+   */
+  async native(api: NativeApi, body: Record<string, unknown>, options: NativeCallOptions): Promise<NativeAnswer> {
+    if (api !== 'anthropic-messages') throw new Error(`AnthropicProvider does not serve ${api}`);
+    const { stream: streaming, ...callOptions } = options;
+    const wireBody: Record<string, unknown> = { ...body };
+    if (streaming) wireBody['stream'] = true;
+    else delete wireBody['stream'];
+    const response = await this.send(wireBody, callOptions);
+    if (response.status >= 400) throw await this.upstreamError(response, callOptions);
+    if (!streaming) {
+      const json = await readJson(this.name, response, options.signal);
+      const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+      return { type: 'json', status: response.status, body: answer, usage: anthropicBodyUsage(answer) };
+    }
+    const { body: upstream } = response;
+    return nativeStreamAnswer(
+      response.status,
+      { chunks: bodyChunks(upstream), release: () => releaseBody(upstream), discard: () => discardBody(upstream) },
+      anthropicUsageObserver(),
+    );
+  }
+
   private body(request: ChatRequest, options: CallOptions): AnthropicRequestBody {
     return convertToAnthropicRequest(request, {
       version: this.config.version,
@@ -76,7 +104,7 @@ class AnthropicProvider implements Provider {
     });
   }
 
-  private send(body: AnthropicRequestBody, options: CallOptions): Promise<UpstreamResponse> {
+  private send(body: AnthropicRequestBody | Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
     const { credential } = options;
     const headers: Record<string, string> = {
       ...options.headers,

@@ -13,7 +13,8 @@ import { createTemplateProvider } from './template-provider.js';
  *
  * The row must set `api_base_url`. A key is optional: with none, no auth header is sent (a local
  * Ollama). Row config: `headers` (static extra headers), `query` (params added to every URL, e.g.
- * `{"api-version": "2024-10-21"}`), `max_tokens_field` and `timeouts`.
+ * `{"api-version": "2024-10-21"}`), `max_tokens_field`, `timeouts`, and `native_apis:
+ * ["openai-responses"]` when the server also has OpenAI's Responses API (served natively then).
  *
  * The output limit goes out as `max_tokens` unless `max_tokens_field` says otherwise: most
  * compatible servers (Mistral, DeepSeek, Together, Ollama…) know only that name, and some reject
@@ -33,7 +34,9 @@ export const CustomProviderClass: ProviderClass = {
       });
     }
     if (settings.requestTemplate === null || settings.requestTemplate === undefined) {
-      return createOpenAICompatibleProvider(settings, deps, { keyRequired: false, defaultMaxTokensField: 'max_tokens' });
+      const nativeApis = settings.config['native_apis'];
+      const responsesApi = Array.isArray(nativeApis) && nativeApis.includes('openai-responses');
+      return createOpenAICompatibleProvider(settings, deps, { keyRequired: false, defaultMaxTokensField: 'max_tokens', responsesApi });
     }
     const config = parseOpenAICompatibleConfig(settings);
     const template = compileRequestTemplate(settings.name, settings.requestTemplate);

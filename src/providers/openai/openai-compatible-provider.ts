@@ -1,7 +1,7 @@
 import { ProviderError } from '../../errors.js';
 import type { ProviderSettings } from '../provider-class.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
-import type { CallOptions, ChatRequest, Provider } from '../spec/index.js';
+import type { CallOptions, ChatRequest, NativeApi, Provider } from '../spec/index.js';
 import { createCompatibleEndpoint } from './compatible-endpoint.js';
 import { convertOpenAIEmbeddingsResponse, convertToOpenAIEmbeddingsRequest } from './convert-openai-embeddings.js';
 import { convertOpenAIResponse, type ResponseDefaults } from './convert-openai-response.js';
@@ -9,12 +9,15 @@ import { convertToOpenAIRequest, type MaxTokensField } from './convert-to-openai
 import { openAIChatResponseSchema, openAIEmbeddingsResponseSchema } from './openai-api.js';
 import { parseOpenAICompatibleConfig } from './openai-compatible-config.js';
 import { streamOpenAIChat } from './openai-stream.js';
+import { callOpenAIResponses } from './openai-responses-native.js';
 
 export interface OpenAICompatibleOptions {
   /** False for servers that take no key (a local Ollama): no key, no auth header. */
   keyRequired: boolean;
   /** The output-limit field when the row's config names none. */
   defaultMaxTokensField: MaxTokensField;
+  /** Whether the server has OpenAI's Responses API (`POST /responses`), served by `native()`. */
+  responsesApi: boolean;
 }
 
 /**
@@ -39,6 +42,7 @@ export function createOpenAICompatibleProvider(
     specVersion: 'v1',
     name: settings.name,
     family: 'openai',
+    nativeApis: options.responsesApi ? (['openai-responses'] satisfies NativeApi[]) : [],
 
     async chat(request: ChatRequest, callOptions: CallOptions) {
       const body = convertToOpenAIRequest(request, { stream: false, maxTokensField: config.maxTokensField });
@@ -51,6 +55,12 @@ export function createOpenAICompatibleProvider(
     stream(request: ChatRequest, callOptions: CallOptions) {
       const body = convertToOpenAIRequest(request, { stream: true, maxTokensField: config.maxTokensField });
       return streamOpenAIChat(endpoint, body, callOptions, defaultsFor(request));
+    },
+
+    /** `openai-responses`: the client's Responses body to `POST /responses`, answered unchanged. */
+    async native(api, body, callOptions) {
+      if (api !== 'openai-responses') throw new Error(`${settings.name} does not serve ${api}`);
+      return callOpenAIResponses(endpoint, body, callOptions);
     },
 
     async embed(request, callOptions) {

@@ -4,7 +4,8 @@ import { createOpenAICompatibleProvider } from './openai-compatible-provider.js'
 /**
  * `provider_class = 'OpenAIProvider'`: OpenAI chat completions and embeddings. Row config:
  * `max_tokens_field` (`"max_tokens"` for servers that only know the old name), `headers`, `query`
- * and `timeouts`. A call's `credential.organization` is sent as `OpenAI-Organization`.
+ * and `timeouts`. A call's `credential.organization` is sent as `OpenAI-Organization`. The
+ * Responses API (`POST /responses`) is served natively for the `/v1/responses` surface.
  */
 export const OpenAIProviderClass: ProviderClass = {
   className: 'OpenAIProvider',
@@ -16,5 +17,5 @@ export const OpenAIProviderClass: ProviderClass = {
     features: { streaming: true, tools: true, vision: true, json_mode: true, embeddings: true },
   },
   create: (settings, deps) =>
-    createOpenAICompatibleProvider(settings, deps, { keyRequired: true, defaultMaxTokensField: 'max_completion_tokens' }),
+    createOpenAICompatibleProvider(settings, deps, { keyRequired: true, defaultMaxTokensField: 'max_completion_tokens', responsesApi: true }),
 };

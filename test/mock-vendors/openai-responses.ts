@@ -1,0 +1,164 @@
+/**
+ * The OpenAI mock's Responses API (`POST /v1/responses`), strict like the real one: a JSON object
+ * with a string `model` and an `input` (string or item list), no unknown fields; it answers a real
+ * `response` object, or typed SSE events (`event:` + `data:` with `type` and an increasing
+ * `sequence_number`, no `[DONE]`).
+ *
+ * Deterministic answers (the mock contract): `Echo: ` + the last user text, or one call of the first
+ * function tool with `{"query": "<last user text>"}` when tools are offered and the last item is a
+ * user message; a `reasoning.effort` other than `none` adds a reasoning item (summary
+ * `Thinking about: <text>`) and 7 reasoning tokens.
+ *
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import { sendJson, sendSse } from '../helpers/mock-server.js';
+import { expect, invalid, isObject, type Json, range } from './openai-checks.js';
+
+const responsesFields = new Set(
+  'model input instructions tools tool_choice text max_output_tokens reasoning temperature top_p parallel_tool_calls metadata stream stream_options store previous_response_id include truncation user safety_identifier prompt_cache_key service_tier background max_tool_calls prompt top_logprobs conversation'.split(' '),
+);
+const efforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+const created = 1_767_225_600;
+const reasoningTokens = 7;
+
+/** Validates a Responses body as the real API does (throws OpenAIError). */
+export function validateResponses(body: unknown): Json {
+  if (!isObject(body)) return invalid('We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.');
+  for (const key of Object.keys(body)) if (!responsesFields.has(key)) invalid(`Unknown parameter: '${key}'.`, key, 'unknown_parameter');
+  for (const name of ['model', 'input']) {
+    if (body[name] === undefined) invalid(`Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
+  }
+  expect(typeof body['model'] === 'string', 'model', 'a string', body['model']);
+  const input = body['input'];
+  expect(typeof input === 'string' || Array.isArray(input), 'input', 'a string or an array', input);
+  if (Array.isArray(input)) {
+    input.forEach((item, index) => {
+      if (!isObject(item)) invalid(`Invalid type for 'input[${index}]': expected an object.`, `input[${index}]`, 'invalid_type');
+      const type = item['type'] ?? 'message';
+      if (!['message', 'function_call', 'function_call_output', 'reasoning'].includes(String(type))) {
+        invalid(`Invalid value: '${String(type)}'.`, `input[${index}].type`, 'invalid_value');
+      }
+    });
+  }
+  const reasoning = body['reasoning'];
+  if (reasoning !== undefined && reasoning !== null) {
+    expect(isObject(reasoning), 'reasoning', 'an object', reasoning);
+    const effort = (reasoning as Json)['effort'];
+    if (effort !== undefined && effort !== null && !efforts.includes(String(effort))) {
+      invalid(`Invalid value: '${String(effort)}'. Supported values are: ${efforts.map((name) => `'${name}'`).join(', ')}.`, 'reasoning.effort', 'invalid_value');
+    }
+  }
+  range(body, 'max_output_tokens', 16, 1_000_000, true);
+  range(body, 'temperature', 0, 2);
+  range(body, 'top_p', 0, 1);
+  return body;
+}
+
+function textOfContent(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .filter((part): part is Json => isObject(part) && (part['type'] === 'input_text' || part['type'] === 'output_text'))
+    .map((part) => String(part['text']))
+    .join(' ');
+}
+
+const words = (text: string): number => text.split(/\s+/).filter(Boolean).length;
+
+/** The `response` object for a validated body. */
+export function responseObject(body: Json, counter: number): Json {
+  const input = typeof body['input'] === 'string' ? [{ role: 'user', content: body['input'] }] : (body['input'] as Json[]);
+  const last = input[input.length - 1] ?? {};
+  const lastUser = [...input].reverse().find((item) => (item['type'] ?? 'message') === 'message' && item['role'] === 'user');
+  const userText = textOfContent(lastUser?.['content']);
+  const tools = Array.isArray(body['tools']) ? (body['tools'] as Json[]) : [];
+  const effort = isObject(body['reasoning']) ? body['reasoning']['effort'] : undefined;
+  const thinks = typeof effort === 'string' && effort !== 'none';
+  const output: Json[] = [];
+  if (thinks) {
+    output.push({ id: `rs_mock${counter}`, type: 'reasoning', summary: [{ type: 'summary_text', text: `Thinking about: ${userText}` }] });
+  }
+  let outputText = '';
+  if (tools.length > 0 && (last['type'] ?? 'message') === 'message' && last['role'] === 'user' && body['tool_choice'] !== 'none') {
+    const args = JSON.stringify({ query: userText });
+    output.push({ id: `fc_mock${counter}`, type: 'function_call', status: 'completed', call_id: `call_mock${counter}`, name: tools[0]?.['name'], arguments: args });
+    outputText = args;
+  } else {
+    const text = `Echo: ${last['type'] === 'function_call_output' ? String(last['output']) : userText}`;
+    output.push({
+      id: `msg_mock${counter}`,
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+    });
+    outputText = text;
+  }
+  const inputTokens = input.reduce((sum, item) => sum + words(textOfContent(item['content'])), words(String(body['instructions'] ?? '')));
+  const outputTokens = words(outputText) + (thinks ? reasoningTokens : 0);
+  return {
+    id: `resp_mock${counter}`,
+    object: 'response',
+    created_at: created,
+    status: 'completed',
+    error: null,
+    incomplete_details: null,
+    instructions: body['instructions'] ?? null,
+    model: body['model'],
+    output,
+    parallel_tool_calls: body['parallel_tool_calls'] ?? true,
+    reasoning: { effort: effort ?? null, summary: null },
+    store: body['store'] ?? true,
+    temperature: body['temperature'] ?? 1,
+    text: body['text'] ?? { format: { type: 'text' } },
+    tool_choice: body['tool_choice'] ?? 'auto',
+    tools,
+    top_p: body['top_p'] ?? 1,
+    metadata: body['metadata'] ?? {},
+    usage: {
+      input_tokens: inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: outputTokens,
+      output_tokens_details: { reasoning_tokens: thinks ? reasoningTokens : 0 },
+      total_tokens: inputTokens + outputTokens,
+    },
+  };
+}
+
+/** Answers a validated Responses body, as JSON or as the typed event stream. */
+export async function answerResponses(response: ServerResponse, body: Json, counter: number): Promise<void> {
+  const done = responseObject(body, counter);
+  if (body['stream'] !== true) return sendJson(response, 200, done);
+  let sequence = 0;
+  const frames: string[] = [];
+  const emit = (type: string, data: Json): void => {
+    frames.push(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`);
+  };
+  const pending = { ...done, status: 'in_progress', output: [], usage: null };
+  emit('response.created', { response: pending });
+  emit('response.in_progress', { response: pending });
+  (done['output'] as Json[]).forEach((item, outputIndex) => {
+    const itemId = String(item['id']);
+    if (item['type'] === 'message') {
+      emit('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', content: [] } });
+      const text = String(((item['content'] as Json[])[0] as Json)['text']);
+      const emptyPart = { type: 'output_text', text: '', annotations: [], logprobs: [] };
+      emit('response.content_part.added', { item_id: itemId, output_index: outputIndex, content_index: 0, part: emptyPart });
+      text.split(/(?=\s)/).forEach((delta) => emit('response.output_text.delta', { item_id: itemId, output_index: outputIndex, content_index: 0, delta, logprobs: [] }));
+      emit('response.output_text.done', { item_id: itemId, output_index: outputIndex, content_index: 0, text, logprobs: [] });
+      emit('response.content_part.done', { item_id: itemId, output_index: outputIndex, content_index: 0, part: { ...emptyPart, text } });
+    } else if (item['type'] === 'function_call') {
+      emit('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', arguments: '' } });
+      const args = String(item['arguments']);
+      const cut = Math.ceil(args.length / 2);
+      for (const delta of [args.slice(0, cut), args.slice(cut)]) emit('response.function_call_arguments.delta', { item_id: itemId, output_index: outputIndex, delta });
+      emit('response.function_call_arguments.done', { item_id: itemId, output_index: outputIndex, name: item['name'], arguments: args });
+    } else {
+      emit('response.output_item.added', { output_index: outputIndex, item: { ...item, summary: [] } });
+    }
+    emit('response.output_item.done', { output_index: outputIndex, item });
+  });
+  emit('response.completed', { response: done });
+  return sendSse(response, frames);
+}
