@@ -16,6 +16,7 @@ import type { GatewayContext } from './gateway-context.js';
 import { GatewayMetrics } from './metrics.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { embeddings } from './routes/embeddings.js';
+import { COUNT_TOKENS_PATH, MESSAGES_PATH, messagesRoute } from './routes/messages.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import { healthz, metrics, readyz } from './routes/operations.js';
 import { sendError } from './send.js';
@@ -180,6 +181,9 @@ async function dispatch(state: GatewayState, exchange: Exchange, request: Incomi
       exchange.route = path;
       if (method !== 'POST') return methodNotAllowed(state, exchange, response, 'POST');
       return chatCompletions(state, exchange, request, response);
+    case MESSAGES_PATH:
+    case COUNT_TOKENS_PATH:
+      return messagesRoute(state, exchange, request, response, path);
     case '/v1/embeddings':
       exchange.route = path;
       if (method !== 'POST') return methodNotAllowed(state, exchange, response, 'POST');

@@ -14,11 +14,15 @@ export const topLevelKeys = new Set([
   'context_management',
 ]);
 export const samplingKeys = ['temperature', 'top_p', 'top_k'];
+/** `POST /v1/messages/count_tokens` takes the Messages body without these. */
+export const notForCounting = ['max_tokens', 'stream', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'metadata', 'service_tier'];
 export const blockKeys: Record<string, string[]> = {
   text: ['type', 'text', 'cache_control', 'citations'],
   image: ['type', 'source', 'cache_control'],
-  tool_use: ['type', 'id', 'name', 'input', 'cache_control'],
+  tool_use: ['type', 'id', 'name', 'input', 'cache_control', 'caller'],
   tool_result: ['type', 'tool_use_id', 'content', 'is_error', 'cache_control'],
+  thinking: ['type', 'thinking', 'signature'],
+  redacted_thinking: ['type', 'data'],
 };
 export const toolKeys = new Set(['name', 'description', 'input_schema', 'cache_control', 'strict', 'type']);
 export const errorTypeForStatus: Record<number, [string, string]> = {
@@ -36,16 +40,20 @@ export const errorTypeForStatus: Record<number, [string, string]> = {
 
 export class RequestError extends Error {}
 
-export function checkMessagesRequest(raw: unknown, version: string): { body: Json; messages: Message[] } {
+/** Checks a Messages body (`counting`: a count_tokens body, which has no `max_tokens` or `stream`). */
+export function checkMessagesRequest(raw: unknown, version: string, counting = false): { body: Json; messages: Message[] } {
   if (!isRecord(raw)) throw new RequestError('body: Input should be a valid dictionary');
   for (const key of Object.keys(raw)) {
-    if (!topLevelKeys.has(key) || (version === '2026-10-21' && samplingKeys.includes(key))) {
+    if (!topLevelKeys.has(key) || (version === '2026-10-21' && samplingKeys.includes(key)) || (counting && notForCounting.includes(key))) {
       throw new RequestError(`${key}: Extra inputs are not permitted`);
     }
   }
   if (typeof raw['model'] !== 'string') throw new RequestError('model: Field required');
-  if (raw['max_tokens'] === undefined) throw new RequestError('max_tokens: Field required');
-  if (!Number.isInteger(raw['max_tokens']) || (raw['max_tokens'] as number) < 1) {
+  if (counting) {
+    // No output settings to check.
+  } else if (raw['max_tokens'] === undefined) {
+    throw new RequestError('max_tokens: Field required');
+  } else if (!Number.isInteger(raw['max_tokens']) || (raw['max_tokens'] as number) < 1) {
     throw new RequestError('max_tokens: Input should be a valid integer greater than or equal to 1');
   }
   if (raw['temperature'] !== undefined && !(typeof raw['temperature'] === 'number' && raw['temperature'] >= 0 && raw['temperature'] <= 1)) {
@@ -144,6 +152,13 @@ export function checkBlock(block: unknown, role: 'user' | 'assistant', path: str
       ((source['type'] === 'base64' && typeof source['media_type'] === 'string' && typeof source['data'] === 'string') ||
         (source['type'] === 'url' && typeof source['url'] === 'string'));
     if (!valid) throw new RequestError(`${path}.image.source: Input should be a valid base64 or url image source`);
+  }
+  if (type === 'thinking' || type === 'redacted_thinking') {
+    if (role !== 'assistant') throw new RequestError(`${path}: ${type} blocks are only allowed in assistant messages`);
+    const fields = type === 'thinking' ? ['thinking', 'signature'] : ['data'];
+    for (const field of fields) {
+      if (typeof block[field] !== 'string') throw new RequestError(`${path}.${type}.${field}: Field required`);
+    }
   }
   if (type === 'tool_use') {
     if (role !== 'assistant') throw new RequestError(`${path}: tool_use blocks are only allowed in assistant messages`);

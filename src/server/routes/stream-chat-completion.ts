@@ -67,7 +67,7 @@ export async function streamChatCompletion(
  * decoded from one upstream read leave in one write syscall instead of one each, with no added
  * latency (the uncork runs before the event loop goes back to I/O).
  */
-function writeBatched(exchange: Exchange, response: ServerResponse, frame: string): boolean {
+export function writeBatched(exchange: Exchange, response: ServerResponse, frame: string): boolean {
   if (!exchange.corked) {
     exchange.corked = true;
     response.cork();
@@ -90,7 +90,7 @@ function endWithError(exchange: Exchange, response: ServerResponse, error: unkno
 }
 
 /** Resolves on `drain`, or on `close` when the client went away instead. */
-function drained(response: ServerResponse): Promise<void> {
+export function drained(response: ServerResponse): Promise<void> {
   // 'close' may have fired already; it does not fire twice.
   if (response.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
