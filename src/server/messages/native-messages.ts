@@ -12,7 +12,7 @@ import type { NativeEvent, NativeStreamAnswer } from '../../providers/spec/index
 import type { CallContext } from '../../service/ai-service.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { drained, writeBatched } from '../routes/stream-chat-completion.js';
+import { drained, writeBatched } from '../stream-parts.js';
 import { sendBody, writeSseHead } from '../send.js';
 import { sendAnthropicError } from './send-anthropic-error.js';
 
