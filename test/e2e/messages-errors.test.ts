@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { generateApiKey } from '../../src/crypto/api-key.js';
 import { MODELS, startTestGateway, UPSTREAM_KEYS, type TestGateway } from '../helpers/gateway.js';
+import { postChunked } from '../helpers/chunked-post.js';
 import { addMessagesModels, anthropicClient, messagesSchema } from '../helpers/messages-gateway.js';
 import type { SchemaValidator } from '../helpers/schema-validator.js';
 
@@ -148,29 +149,10 @@ describe('request errors', () => {
   });
 
   it('a chunked body over the limit → 413 while streaming in', async () => {
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const request = httpRequest(
-        `${t.origin}/v1/messages`,
-        { method: 'POST', headers: { 'x-api-key': t.apiKey, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
-        (response) => {
-          let answer = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (answer += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: answer }));
-        },
-      );
-      request.on('error', reject);
-      request.write(`{"model":"${MODELS.openai}","max_tokens":5,"messages":[{"role":"user","content":"`);
-      const chunk = 'y'.repeat(16 * 1024);
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < BODY_LIMIT * 2) {
-          sent += chunk.length;
-          if (!request.write(chunk)) return void request.once('drain', pump);
-        }
-        request.end('"}]}');
-      };
-      pump();
+    const { status, body } = await postChunked(`${t.origin}/v1/messages`, { 'x-api-key': t.apiKey }, {
+      prefix: `{"model":"${MODELS.openai}","max_tokens":5,"messages":[{"role":"user","content":"`,
+      total: BODY_LIMIT * 2,
+      suffix: '"}]}',
     });
     assert.equal(status, 413);
     assertAnthropicShape(JSON.parse(body) as ErrorBody, 413, 'request_too_large');
