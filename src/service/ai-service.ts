@@ -16,7 +16,7 @@ import type {
 } from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
-import { validateChatRequest, validateEmbedModel } from './validate-request.js';
+import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 
 /** A chat request addressed by public model name (`ai_models.name`). */
 export type PublicChatRequest = Omit<ChatRequest, 'model'> & { model: string };
@@ -71,7 +71,7 @@ export class AIService {
 
   async chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
     const { model, provider } = this.resolve(request.model);
-    const providerRequest: ChatRequest = { ...request, model: model.modelId };
+    const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, false);
     const credential = await this.#credentials.resolve(context.projectId, provider);
     const started = performance.now();
@@ -88,7 +88,7 @@ export class AIService {
    */
   async stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
     const { model, provider } = this.resolve(request.model);
-    const providerRequest: ChatRequest = { ...request, model: model.modelId };
+    const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, true);
     const credential = await this.#credentials.resolve(context.projectId, provider);
     const started = performance.now();

@@ -26,6 +26,17 @@ export function validateChatRequest(request: ChatRequest, model: ModelEntry, str
   }
 }
 
+/**
+ * The request as the model row allows it: reasoning controls for a model whose features say
+ * `reasoning: false` are dropped (a documented no-op, so clients that always send an effort keep
+ * working); without that flag they reach the provider, which maps them to its vendor's control.
+ */
+export function applyModelFeatures(request: ChatRequest, model: ModelEntry): ChatRequest {
+  if (request.reasoning === undefined || model.features.reasoning !== false) return request;
+  const { reasoning: _dropped, ...rest } = request;
+  return rest;
+}
+
 /** Embeddings need a model whose features do not say `embeddings: false`. */
 export function validateEmbedModel(model: ModelEntry): void {
   if (model.features.embeddings === false) throw unsupported(model, 'embeddings', 'model');

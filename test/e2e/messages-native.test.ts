@@ -38,6 +38,11 @@ after(async () => {
   await t.close();
 });
 
+/** The `thinking` field of the last request Anthropic received. */
+function sent(): unknown {
+  return lastAnthropicRequest().body['thinking'];
+}
+
 function lastAnthropicRequest(): { url: string; body: Record<string, unknown>; headers: Record<string, string | string[] | undefined> } {
   const request = t.anthropic.requests.at(-1);
   assert.ok(request);
@@ -45,7 +50,7 @@ function lastAnthropicRequest(): { url: string; body: Record<string, unknown>; h
 }
 
 describe('thinking, cache_control and every field reach Anthropic unchanged', () => {
-  it('round-trips thinking blocks with their signatures over two turns', async () => {
+  it('sends cache_control, top_k, metadata and betas unchanged and answers the vendor body unchanged', async () => {
     t.anthropic.replayNext({ json: recorded });
     const first = await client.messages.create(
       {
@@ -53,10 +58,10 @@ describe('thinking, cache_control and every field reach Anthropic unchanged', ()
         max_tokens: 4096,
         system,
         tools,
-        thinking: { type: 'enabled', budget_tokens: 2048 },
+        top_k: 5,
         metadata: { user_id: 'user-7' },
         messages: [{ role: 'user', content: [{ type: 'text', text: 'weather in Paris?', cache_control: { type: 'ephemeral' } }] }],
-      },
+      } as Anthropic.MessageCreateParamsNonStreaming,
       { headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } },
     );
     schema.validateAgainst('Message', first);
@@ -67,30 +72,46 @@ describe('thinking, cache_control and every field reach Anthropic unchanged', ()
     assert.equal(sent.body['model'], 'claude-test-1', "the row's model id");
     assert.deepEqual(sent.body['system'], system);
     assert.deepEqual(sent.body['tools'], tools);
-    assert.deepEqual(sent.body['thinking'], { type: 'enabled', budget_tokens: 2048 });
+    assert.equal(sent.body['top_k'], 5);
     assert.deepEqual(sent.body['metadata'], { user_id: 'user-7' });
     assert.deepEqual((sent.body['messages'] as { content: unknown }[])[0]?.content, [
       { type: 'text', text: 'weather in Paris?', cache_control: { type: 'ephemeral' } },
     ]);
     assert.match(String(sent.headers['anthropic-beta']), /interleaved-thinking-2025-05-14/);
     assert.equal(sent.headers['anthropic-version'], '2023-06-01', "the row's version, not the SDK's");
+  });
 
-    const call = first.content.find((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
-    assert.ok(call);
-    const second = await client.messages.create({
+  it('round-trips thinking blocks with their signatures over two turns', async () => {
+    const thinking = { type: 'enabled', budget_tokens: 2048 } as const;
+    const first = await client.messages.create({ model, max_tokens: 4096, tools, thinking, messages: [{ role: 'user', content: 'weather in Paris?' }] });
+    schema.validateAgainst('Message', first);
+    assert.deepEqual(sent(), { type: 'enabled', budget_tokens: 2048 });
+    const [block, call] = first.content;
+    assert.equal(block?.type, 'thinking');
+    assert.match(block?.type === 'thinking' ? block.signature : '', /^sig_mock_/);
+    assert.ok(call?.type === 'tool_use');
+
+    const turn = (assistant: Anthropic.ContentBlockParam[]): Anthropic.MessageCreateParamsNonStreaming => ({
       model,
       max_tokens: 4096,
       tools,
-      thinking: { type: 'enabled', budget_tokens: 2048 },
+      thinking,
       messages: [
         { role: 'user', content: 'weather in Paris?' },
-        { role: 'assistant', content: first.content },
+        { role: 'assistant', content: assistant },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '18 degrees' }] },
       ],
     });
-    assert.deepEqual(second.content, [{ type: 'text', text: 'Echo: 18 degrees', citations: null }]);
+    // The strict mock checks the signature, so an altered one is refused (Anthropic's 400, passed on).
+    const altered = { ...block, signature: `${block.type === 'thinking' ? block.signature : ''}x` } as Anthropic.ThinkingBlockParam;
+    await assert.rejects(
+      client.messages.create(turn([altered, call])),
+      (error: unknown) => error instanceof Anthropic.BadRequestError && /Invalid `signature`/.test(error.message),
+    );
+    const second = await client.messages.create(turn(first.content));
+    assert.deepEqual(second.content.at(-1), { type: 'text', text: 'Echo: 18 degrees', citations: null });
     const history = lastAnthropicRequest().body['messages'] as { content: unknown }[];
-    assert.deepEqual(history[1]?.content, recorded.content, 'thinking signature and tool_use sent back unchanged');
+    assert.deepEqual(history[1]?.content, first.content, 'thinking signature and tool_use sent back unchanged');
   });
 
   it('streams a recorded thinking + tool_use answer event for event, and the SDK assembles it', async () => {

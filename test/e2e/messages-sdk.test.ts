@@ -195,6 +195,27 @@ describe('/v1/messages field mapping for other vendors', () => {
     assert.equal(sent['temperature'], 0.5);
   });
 
+  it('asks Gemini for thoughts from a thinking budget and answers them as a thinking block', async () => {
+    const before = t.google.requests.length;
+    const message = await client.messages.create({
+      model: MODELS.google,
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      messages: [{ role: 'user', content: 'ponder this' }],
+    });
+    schema.validateAgainst('Message', message);
+    const config = (t.google.requests[before]?.body as { generationConfig: { thinkingConfig?: Record<string, unknown> } }).generationConfig;
+    assert.equal(config.thinkingConfig?.['includeThoughts'], true);
+    assert.deepEqual(message.content[0], { type: 'thinking', thinking: 'Thinking about: ponder this', signature: '' });
+    assert.deepEqual(message.content[1], { type: 'text', text: 'Echo: ponder this', citations: null });
+    assert.equal(message.usage.output_tokens, 3 + 11, 'thought tokens are output tokens');
+
+    const stream = await postSse(t, '/v1/messages', { model: MODELS.google, max_tokens: 4096, stream: true, thinking: { type: 'enabled', budget_tokens: 2048 }, messages: [{ role: 'user', content: 'ponder this' }] });
+    for (const event of stream.events) schema.validateAgainst('StreamEvent', event.data);
+    const starts = stream.events.filter((event) => event.event === 'content_block_start').map((event) => (event.data['content_block'] as { type: string }).type);
+    assert.deepEqual(starts, ['thinking', 'text']);
+  });
+
   it('reports max_tokens when the vendor cut the answer', async () => {
     const message = await client.messages.create({ model: MODELS.google, max_tokens: 2, messages: [{ role: 'user', content: 'one two three four' }] });
     assert.equal(message.stop_reason, 'max_tokens');

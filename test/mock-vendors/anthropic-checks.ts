@@ -24,6 +24,11 @@ export const blockKeys: Record<string, string[]> = {
   thinking: ['type', 'thinking', 'signature'],
   redacted_thinking: ['type', 'data'],
 };
+
+/** The mock's thinking signature: deterministic, so a block sent back altered is caught. */
+export function signThinking(thinking: string): string {
+  return `sig_mock_${Buffer.from(thinking).toString('base64')}`;
+}
 export const toolKeys = new Set(['name', 'description', 'input_schema', 'cache_control', 'strict', 'type']);
 export const errorTypeForStatus: Record<number, [string, string]> = {
   400: ['invalid_request_error', 'Invalid request'],
@@ -70,11 +75,45 @@ export function checkMessagesRequest(raw: unknown, version: string, counting = f
     throw new RequestError('stop_sequences: each stop sequence must be a string containing non-whitespace characters');
   }
   checkTools(raw);
+  const thinking = checkThinking(raw);
   if (!Array.isArray(raw['messages'])) throw new RequestError('messages: Field required');
   if (raw['messages'].length === 0) throw new RequestError('messages: at least one message is required');
   const messages = mergeMessages(raw['messages']);
   checkToolPairing(messages);
+  if (thinking) checkThinkingTurn(messages);
   return { body: raw, messages };
+}
+
+/** `thinking` and what it forbids; true when thinking is enabled. */
+function checkThinking(raw: Json): boolean {
+  const thinking = raw['thinking'];
+  if (thinking === undefined) return false;
+  if (!isRecord(thinking) || !['enabled', 'disabled', 'adaptive'].includes(String(thinking['type']))) {
+    throw new RequestError("thinking: Input tag does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'");
+  }
+  if (thinking['type'] !== 'enabled') return false;
+  const budget = thinking['budget_tokens'];
+  if (!Number.isInteger(budget) || (budget as number) < 1024) throw new RequestError('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
+  if ((budget as number) >= (raw['max_tokens'] as number)) throw new RequestError('`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size');
+  if (raw['temperature'] !== undefined && raw['temperature'] !== 1) throw new RequestError('`temperature` may only be set to 1 when thinking is enabled or in adaptive mode. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility');
+  if (raw['top_k'] !== undefined) throw new RequestError('`top_k` is not supported when thinking is enabled');
+  const choice = raw['tool_choice'];
+  if (isRecord(choice) && (choice['type'] === 'any' || choice['type'] === 'tool')) throw new RequestError('Thinking may not be enabled when tool_choice forces tool use.');
+  return true;
+}
+
+/** With thinking on, an assistant turn whose tool calls are being answered must open with its thinking. */
+function checkThinkingTurn(messages: Message[]): void {
+  const last = messages[messages.length - 1];
+  const previous = messages[messages.length - 2];
+  if (last?.role !== 'user' || previous?.role !== 'assistant') return;
+  if (!last.content.some((block) => block.type === 'tool_result')) return;
+  const first = previous.content[0];
+  if (first !== undefined && first.type !== 'thinking' && first.type !== 'redacted_thinking') {
+    throw new RequestError(
+      `messages.${messages.length - 2}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks).`,
+    );
+  }
 }
 
 export function checkTools(raw: Json): void {
@@ -153,18 +192,18 @@ export function checkBlock(block: unknown, role: 'user' | 'assistant', path: str
         (source['type'] === 'url' && typeof source['url'] === 'string'));
     if (!valid) throw new RequestError(`${path}.image.source: Input should be a valid base64 or url image source`);
   }
-  if (type === 'thinking' || type === 'redacted_thinking') {
-    if (role !== 'assistant') throw new RequestError(`${path}: ${type} blocks are only allowed in assistant messages`);
-    const fields = type === 'thinking' ? ['thinking', 'signature'] : ['data'];
-    for (const field of fields) {
-      if (typeof block[field] !== 'string') throw new RequestError(`${path}.${type}.${field}: Field required`);
-    }
-  }
   if (type === 'tool_use') {
     if (role !== 'assistant') throw new RequestError(`${path}: tool_use blocks are only allowed in assistant messages`);
     if (typeof block['id'] !== 'string' || typeof block['name'] !== 'string' || !isRecord(block['input'])) {
       throw new RequestError(`${path}.tool_use.input: Input should be a valid dictionary`);
     }
+  }
+  if (type === 'thinking' || type === 'redacted_thinking') {
+    if (role !== 'assistant') throw new RequestError(`${path}: ${type} blocks are only allowed in assistant messages`);
+    if (type === 'thinking' && (typeof block['thinking'] !== 'string' || block['signature'] !== signThinking(String(block['thinking'])))) {
+      throw new RequestError(`${path}: Invalid \`signature\` in \`thinking\` block`);
+    }
+    if (type === 'redacted_thinking' && typeof block['data'] !== 'string') throw new RequestError(`${path}.redacted_thinking.data: Field required`);
   }
   if (type === 'tool_result') {
     if (role !== 'user') throw new RequestError(`${path}: tool_result blocks are only allowed in user messages`);

@@ -18,7 +18,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { sendJson, sendSse, startMockServer, type RecordedRequest } from '../helpers/mock-server.js';
-import { type Block, checkMessagesRequest, errorTypeForStatus, isRecord, type Json, type Message, RequestError, versions } from './anthropic-checks.js';
+import { type Block, checkMessagesRequest, errorTypeForStatus, isRecord, type Json, type Message, RequestError, signThinking, versions } from './anthropic-checks.js';
 
 export interface AnthropicMockOptions {
   /** Accepted API keys (default `['test-key']`). */
@@ -163,9 +163,15 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
   const inputCount = inputWords(body, messages);
   const cacheRead = system.includes('cache') ? 3 : 0;
   const cacheWrite = system.includes('cache-write') ? 2 : 0;
+  // With thinking enabled the answer opens with a signed thinking block (counted in output_tokens).
+  const thinks = isRecord(body['thinking']) && body['thinking']['type'] === 'enabled';
+  const thinkingText = `Thinking about: ${userText}`;
+  const thinkingBlocks = thinks ? [{ type: 'thinking', thinking: thinkingText, signature: signThinking(thinkingText) }] : [];
+  const thinkingTokens = thinks ? words(thinkingText) : 0;
   const usage = (outputTokens: number): Json => ({
     input_tokens: Math.max(0, inputCount - cacheRead - cacheWrite),
-    output_tokens: outputTokens,
+    output_tokens: outputTokens + thinkingTokens,
+    ...(thinks ? { output_tokens_details: { thinking_tokens: thinkingTokens } } : {}),
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
     cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
@@ -178,7 +184,7 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
     const input = { query: userText };
     return {
       ...base,
-      content: [{ type: 'tool_use', id: toolUseId, name: tool?.['name'], input, caller: { type: 'direct' } }],
+      content: [...thinkingBlocks, { type: 'tool_use', id: toolUseId, name: tool?.['name'], input, caller: { type: 'direct' } }],
       stop_reason: 'tool_use',
       stop_sequence: null,
       usage: usage(words(JSON.stringify(input))),
@@ -212,7 +218,7 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
   }
   return {
     ...base,
-    content: [{ type: 'text', text, citations: null }],
+    content: [...thinkingBlocks, { type: 'text', text, citations: null }],
     stop_reason: stopReason,
     stop_sequence: stopSequence,
     usage: usage(words(text)),
@@ -249,6 +255,11 @@ async function sendStream(response: ServerResponse, message: Json, fault: { kind
       frames.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } }));
       if (index === 0) frames.push(frame('ping', { type: 'ping' }));
       for (const piece of String(block['text']).split(/(?=\s)/)) frames.push(delta(index, { type: 'text_delta', text: piece }));
+    } else if (block.type === 'thinking') {
+      frames.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+      if (index === 0) frames.push(frame('ping', { type: 'ping' }));
+      for (const piece of String(block['thinking']).split(/(?=\s)/)) frames.push(delta(index, { type: 'thinking_delta', thinking: piece }));
+      frames.push(delta(index, { type: 'signature_delta', signature: block['signature'] }));
     } else {
       frames.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { ...block, input: {} } }));
       if (index === 0) frames.push(frame('ping', { type: 'ping' }));

@@ -258,10 +258,29 @@ export function checkGenerationConfig(request: Json): void {
   if (field(config, 'responseSchema') !== undefined) {
     checkSchema(field(config, 'responseSchema'), 'generation_config.response_schema');
   }
+  checkThinkingConfig(config);
   const hasSchema = field(config, 'responseSchema') !== undefined || field(config, 'responseJsonSchema') !== undefined;
   const mimeType = field(config, 'responseMimeType');
   if (hasSchema && mimeType !== 'application/json' && mimeType !== 'text/x.enum') {
     throw invalid('* GenerateContentRequest.generation_config.response_mime_type: must be application/json with a schema.\n');
+  }
+}
+
+/** `thinkingConfig`: known fields only, a budget in [-1, 32768] or a level, never both. */
+function checkThinkingConfig(config: Json): void {
+  const value = field(config, 'thinkingConfig');
+  if (value === undefined) return;
+  const thinking = checkFields(value, names('thinkingBudget thinkingLevel includeThoughts'), 'generation_config.thinking_config');
+  const budget = field(thinking, 'thinkingBudget');
+  const level = field(thinking, 'thinkingLevel');
+  if (budget !== undefined && (!Number.isInteger(budget) || (budget as number) < -1 || (budget as number) > 32768)) {
+    throw invalid('* GenerateContentRequest.generation_config.thinking_config.thinking_budget: must be in the range [-1, 32768].\n');
+  }
+  if (level !== undefined && !['MINIMAL', 'LOW', 'MEDIUM', 'HIGH'].includes(String(level))) {
+    throw invalid(`Invalid value at 'generation_config.thinking_config.thinking_level' (type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), "${String(level)}"`);
+  }
+  if (budget !== undefined && level !== undefined) {
+    throw invalid('You can only set only one of thinking budget and thinking level.');
   }
 }
 

@@ -51,6 +51,9 @@ interface Answer {
   promptTokens: number;
   outputTokens: number;
   cached: boolean;
+  /** The thought summary when `thinkingConfig.includeThoughts` is on (thinking not turned off). */
+  thought?: string;
+  thoughtTokens: number;
 }
 
 const wordCount = (text: string): number => text.split(/\s+/).filter(Boolean).length;
@@ -71,10 +74,14 @@ function answer(request: Json): Answer {
     promptTokens += wordCount(textsOf(content).join(' '));
     for (const part of resultsOf(content)) promptTokens += wordCount(resultText(part));
   }
-  const base = { promptTokens, cached: systemTexts.some((text) => text.includes('cache')) };
   const last = [...contents].reverse().find((content) => field(content, 'role') !== 'model') ?? {};
   const texts = textsOf(last);
   const userText = texts.join(' ');
+  // Thinking: on unless thinkingBudget is 0; 11 thought tokens; a summary part when includeThoughts.
+  const thinking = child(child(request, 'generationConfig'), 'thinkingConfig');
+  const thinks = field(thinking, 'thinkingBudget') !== 0 && isObject(field(child(request, 'generationConfig'), 'thinkingConfig'));
+  const thought = thinks && field(thinking, 'includeThoughts') === true ? { thought: `Thinking about: ${userText}` } : {};
+  const base = { promptTokens, cached: systemTexts.some((text) => text.includes('cache')), thoughtTokens: thinks ? 11 : 0, ...thought };
   if (userText.includes('BLOCKME')) return { ...base, blocked: true, finishReason: 'SAFETY', outputTokens: 0 };
 
   const declarations = objects(request, 'tools').flatMap((tool) => objects(tool, 'functionDeclarations'));
@@ -119,12 +126,21 @@ function usage(answer: Answer, outputTokens: number): Json {
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: answer.promptTokens }],
   };
   if (answer.cached) metadata['cachedContentTokenCount'] = 3;
+  if (answer.thoughtTokens > 0) {
+    metadata['thoughtsTokenCount'] = answer.thoughtTokens;
+    metadata['totalTokenCount'] = answer.promptTokens + outputTokens + answer.thoughtTokens;
+  }
   return metadata;
 }
 
 /** The response chunks of a stream: one per word, or one whole function call. */
 function streamChunks(result: Answer, envelope: Json, signature: Json): Json[] {
   if (result.blocked) return [{ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: usage(result, 0), ...envelope }];
+  const thought = result.thought === undefined ? [] : [{ candidates: [{ content: { parts: [{ text: result.thought, thought: true }], role: 'model' }, index: 0 }], usageMetadata: usage(result, 0), ...envelope }];
+  return [...thought, ...answerChunks(result, envelope, signature)];
+}
+
+function answerChunks(result: Answer, envelope: Json, signature: Json): Json[] {
   if (result.call) {
     const content = { parts: [{ functionCall: result.call, ...signature }], role: 'model' };
     return [{ candidates: [{ content, finishReason: 'STOP', index: 0 }], usageMetadata: usage(result, result.outputTokens), ...envelope }];
@@ -273,8 +289,9 @@ export async function startGoogleMock(options: GoogleMockOptions = {}): Promise<
     const part = result.call ? { functionCall: result.call, ...signature } : { text: result.text };
     const count = field(child(body, 'generationConfig'), 'candidateCount');
     const candidateCount = typeof count === 'number' ? count : 1;
+    const thought = result.thought === undefined ? [] : [{ text: result.thought, thought: true }];
     const candidates = Array.from({ length: candidateCount }, (_unused, index) => ({
-      content: { parts: [part], role: 'model' },
+      content: { parts: [...thought, part], role: 'model' },
       finishReason: result.finishReason,
       index,
     }));

@@ -11,14 +11,32 @@ import { z } from 'zod';
 export const anthropicVersions = ['2023-06-01', '2026-10-21'] as const;
 export type AnthropicVersion = (typeof anthropicVersions)[number];
 
+/** Anthropic's prompt-caching marker, passed through as the client sent it. */
+export type AnthropicCacheControl = Record<string, unknown>;
+
 export interface AnthropicTextBlock {
   type: 'text';
   text: string;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicImageBlock {
   type: 'image';
   source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+  cache_control?: AnthropicCacheControl;
+}
+
+/** A signed thinking block of an earlier assistant turn, sent back unchanged. */
+export interface AnthropicThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature: string;
+}
+
+/** Encrypted thinking of an earlier assistant turn, sent back unchanged. */
+export interface AnthropicRedactedThinkingBlock {
+  type: 'redacted_thinking';
+  data: string;
 }
 
 export interface AnthropicToolUseBlock {
@@ -35,6 +53,8 @@ export interface AnthropicToolResultBlock {
 }
 
 export type AnthropicContentBlock =
+  | AnthropicThinkingBlock
+  | AnthropicRedactedThinkingBlock
   | AnthropicTextBlock
   | AnthropicImageBlock
   | AnthropicToolUseBlock
@@ -49,6 +69,7 @@ export interface AnthropicTool {
   name: string;
   description?: string;
   input_schema: Record<string, unknown>;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicToolChoice =
@@ -61,7 +82,7 @@ export interface AnthropicRequestBody {
   model: string;
   max_tokens: number;
   messages: AnthropicMessage[];
-  system?: string;
+  system?: string | AnthropicTextBlock[];
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   stop_sequences?: string[];
@@ -69,6 +90,9 @@ export interface AnthropicRequestBody {
   temperature?: number;
   /** Only under `2023-06-01`; `2026-10-21` rejects it. */
   top_p?: number;
+  /** Only under `2023-06-01`; `2026-10-21` rejects it; never while thinking. */
+  top_k?: number;
+  thinking?: { type: 'enabled'; budget_tokens: number };
   metadata?: { user_id: string };
   stream?: boolean;
 }
@@ -79,10 +103,11 @@ export const anthropicUsageSchema = z.looseObject({
   output_tokens: z.number().optional(),
   cache_creation_input_tokens: z.number().nullish(),
   cache_read_input_tokens: z.number().nullish(),
+  output_tokens_details: z.looseObject({ thinking_tokens: z.number().nullish() }).nullish(),
 });
 export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;
 
-/** A content block of the answer; thinking, server-tool and other blocks are kept loose and skipped. */
+/** A content block of the answer; thinking blocks are read loosely, server-tool and other blocks are skipped. */
 const responseBlockSchema = z.union([
   z.looseObject({ type: z.literal('text'), text: z.string() }),
   z.looseObject({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),

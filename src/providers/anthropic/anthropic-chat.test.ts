@@ -229,7 +229,7 @@ describe('AnthropicProvider chat', () => {
     assert.deepEqual(sentBody()['metadata'], { user_id: 'user-42' });
   });
 
-  test('a recorded Message with thinking and tool_use blocks maps text, calls and cache usage', async () => {
+  test('a recorded Message with thinking and tool_use blocks maps reasoning (with its signature), text, calls and cache usage', async () => {
     const fixture: unknown = JSON.parse(await readFile(new URL('../../../test/fixtures/anthropic/message-thinking-tool-use.json', import.meta.url), 'utf8'));
     mock.replayNext({ json: fixture });
     const response = await createProvider().chat(
@@ -241,7 +241,9 @@ describe('AnthropicProvider chat', () => {
       index: 0,
       content: 'Let me check the weather.',
       toolCalls: [{ id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', arguments: '{"location":"Paris, France","unit":"celsius"}' }],
-      finishReason: 'tool_calls',
+      finishReason: 'tool_calls',      reasoning: [
+        { text: 'The user wants the weather in Paris; I should call the tool.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds', origin: 'anthropic' },
+      ],
     });
     assert.deepEqual(response.usage, {
       inputTokens: 412 + 1024 + 2048,

@@ -28,8 +28,10 @@ interface ToolBlock {
  * Anthropic's named SSE events → stream parts:
  * `message_start` → `stream-start`; text `content_block_delta` → `text-delta`; a `tool_use`
  * `content_block_start` → `tool-call-delta` with id and name, then its `input_json_delta` pieces as
- * `argumentsDelta`; `message_delta` carries the stop reason and the (cumulative) usage; `message_stop`
- * → `finish`. `ping`, thinking/signature/citation deltas and unknown events are skipped. `event:
+ * `argumentsDelta`; a `thinking` block's `thinking_delta` / `signature_delta` → `reasoning-delta`
+ * (text, then signature) and a `redacted_thinking` block → one `reasoning-delta` with its data;
+ * `message_delta` carries the stop reason and the (cumulative) usage; `message_stop` → `finish`.
+ * `ping`, citation deltas and unknown events are skipped. `event:
  * error` → one `error` part, then nothing. Events after `message_stop` are read (so the pooled
  * connection stays reusable) but ignored; a body that ends before `message_stop` is an error part.
  *
@@ -45,6 +47,8 @@ export async function* convertAnthropicStream(
   const usage: AnthropicUsage = {};
   const toolBlocks = new Map<number, ToolBlock>();
   let toolCallCount = 0;
+  /** Content block index → reasoning index, for thinking blocks. */
+  const reasoningBlocks = new Map<number, number>();
 
   for await (const event of events) {
     if (finished || event.event === 'ping') continue;
@@ -86,6 +90,11 @@ export async function* convertAnthropicStream(
             name: stringField(block, 'name') ?? '',
             argumentsDelta: '',
           };
+        } else if ((block?.['type'] === 'thinking' || block?.['type'] === 'redacted_thinking') && typeof index === 'number') {
+          const reasoningIndex = reasoningBlocks.size;
+          reasoningBlocks.set(index, reasoningIndex);
+          const data = block['data'];
+          if (typeof data === 'string') yield { type: 'reasoning-delta', index: reasoningIndex, redactedData: data };
         } else if (block?.['type'] === 'text' && typeof block['text'] === 'string' && block['text'] !== '') {
           yield { type: 'text-delta', text: block['text'] };
         }
@@ -96,6 +105,12 @@ export async function* convertAnthropicStream(
         if (delta?.['type'] === 'text_delta') {
           const text = delta['text'];
           if (typeof text === 'string' && text !== '') yield { type: 'text-delta', text };
+        } else if (delta?.['type'] === 'thinking_delta' || delta?.['type'] === 'signature_delta') {
+          const reasoningIndex = typeof data['index'] === 'number' ? reasoningBlocks.get(data['index']) : undefined;
+          const text = delta['thinking'];
+          const signature = delta['signature'];
+          if (reasoningIndex !== undefined && typeof text === 'string' && text !== '') yield { type: 'reasoning-delta', index: reasoningIndex, text };
+          if (reasoningIndex !== undefined && typeof signature === 'string') yield { type: 'reasoning-delta', index: reasoningIndex, signature };
         } else if (delta?.['type'] === 'input_json_delta') {
           const tool = typeof data['index'] === 'number' ? toolBlocks.get(data['index']) : undefined;
           const piece = delta['partial_json'];
@@ -153,6 +168,8 @@ function mergeUsage(target: AnthropicUsage, source: JsonRecord | undefined): voi
     const value = source[key];
     if (typeof value === 'number') target[key] = value;
   }
+  const details = asRecord(source['output_tokens_details']);
+  if (typeof details?.['thinking_tokens'] === 'number') target.output_tokens_details = { thinking_tokens: details['thinking_tokens'] };
 }
 
 function parseEventData(text: string): JsonRecord | undefined {

@@ -169,6 +169,8 @@ describe('AnthropicProvider tools', () => {
     );
     assert.deepEqual(parts, [
       { type: 'stream-start', id: 'msg_014p7gG3wDgGV9EUtLvnow3U', model: 'claude-sonnet-4-6', created: parts[0]?.type === 'stream-start' ? parts[0].created : 0 },
+      { type: 'reasoning-delta', index: 0, text: 'I need the weather tool.' },
+      { type: 'reasoning-delta', index: 0, signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
       { type: 'text-delta', text: 'Checking' },
       { type: 'text-delta', text: ' now.' },
       { type: 'tool-call-delta', toolCallIndex: 0, id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', name: 'get_weather', argumentsDelta: '' },

@@ -1,12 +1,13 @@
 import { ProviderError } from '../../errors.js';
-import type { ChatResponse, ToolCall } from '../spec/index.js';
+import type { ChatChoice, ChatResponse, ReasoningBlock, ToolCall } from '../spec/index.js';
 import { anthropicMessageResponseSchema } from './anthropic-api.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 
 /**
  * A Message body → our ChatResponse: text blocks joined, `tool_use` blocks as tool calls (input
- * re-serialized as JSON text), thinking and server-tool blocks skipped. A body that is not a
+ * re-serialized as JSON text), `thinking` / `redacted_thinking` blocks as reasoning (with their
+ * signature or data, origin `anthropic`), server-tool blocks skipped. A body that is not a
  * Message is a 502 naming the provider.
  */
 export function convertAnthropicResponse(provider: string, json: unknown, createdSeconds: number): ChatResponse {
@@ -22,18 +23,30 @@ export function convertAnthropicResponse(provider: string, json: unknown, create
   const message = parsed.data;
   let text: string | null = null;
   const toolCalls: ToolCall[] = [];
+  const reasoning: ReasoningBlock[] = [];
   for (const block of message.content) {
+    if (block.type === 'thinking' && typeof block['thinking'] === 'string') {
+      const signature = block['signature'];
+      reasoning.push({ text: block['thinking'], ...(typeof signature === 'string' ? { signature } : {}), origin: 'anthropic' });
+      continue;
+    }
+    if (block.type === 'redacted_thinking' && typeof block['data'] === 'string') {
+      reasoning.push({ text: '', redactedData: block['data'], origin: 'anthropic' });
+      continue;
+    }
     if (block.type === 'text' && typeof block['text'] === 'string') {
       text = (text ?? '') + block['text'];
     } else if (block.type === 'tool_use' && typeof block['id'] === 'string' && typeof block['name'] === 'string') {
       toolCalls.push({ id: block['id'], name: block['name'], arguments: JSON.stringify(block['input'] ?? {}) });
     }
   }
+  const choice: ChatChoice = { index: 0, content: text, toolCalls, finishReason: mapAnthropicFinishReason(message.stop_reason) };
+  if (reasoning.length > 0) choice.reasoning = reasoning;
   return {
     id: message.id,
     model: message.model,
     created: createdSeconds,
-    choices: [{ index: 0, content: text, toolCalls, finishReason: mapAnthropicFinishReason(message.stop_reason) }],
+    choices: [choice],
     usage: convertAnthropicUsage(message.usage),
   };
 }

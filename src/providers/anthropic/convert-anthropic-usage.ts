@@ -13,5 +13,8 @@ export function convertAnthropicUsage(usage: AnthropicUsage): Usage {
   const result: Usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
   if (cacheRead !== undefined) result.cachedInputTokens = cacheRead;
   if (cacheCreation !== undefined) result.cacheCreationInputTokens = cacheCreation;
+  // Thinking is part of output_tokens; the API reports its share only in newer versions.
+  const thinking = usage.output_tokens_details?.thinking_tokens;
+  if (typeof thinking === 'number') result.reasoningTokens = thinking;
   return result;
 }

@@ -1,11 +1,14 @@
 import { SwitchboardError } from '../../errors.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
+import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../spec/index.js';
+import { applyAnthropicThinking, convertReasoningToAnthropic } from './convert-anthropic-thinking.js';
 import type {
   AnthropicContentBlock,
   AnthropicMessage,
   AnthropicRequestBody,
+  AnthropicTextBlock,
   AnthropicTool,
   AnthropicToolChoice,
   AnthropicVersion,
@@ -29,8 +32,12 @@ export interface AnthropicRequestContext {
  *   turn become one user message of `tool_result` blocks (tool results always first, as the API
  *   requires).
  * - `max_tokens` is always sent: the request's, else the model row's, else 4096.
- * - `temperature` and `top_p` are sent under `2023-06-01` only: API version `2026-10-21` rejects
- *   them (even at default values), so they are dropped there.
+ * - `temperature`, `top_p` and `top_k` are sent under `2023-06-01` only: API version `2026-10-21`
+ *   rejects them (even at default values), so they are dropped there.
+ * - Reasoning controls become `thinking` (see applyAnthropicThinking); signed thinking blocks of
+ *   earlier Anthropic turns open their assistant message again, unchanged.
+ * - `cacheControl` on text, images, tools and system text becomes `cache_control` (the system is
+ *   then sent as text blocks); native fields of the `anthropic` family are merged in unchanged.
  * - Dropped because Anthropic has no equivalent and ignoring them changes no answer's shape:
  *   `seed`, `presencePenalty`, `frequencyPenalty`, a user's `name`, a tool's `strict`, image `detail`.
  * - Refused (`unsupported_feature`) because the client relies on them for the answer's shape:
@@ -72,11 +79,13 @@ export function convertToAnthropicRequest(request: ChatRequest, context: Anthrop
     if (request.topP !== undefined) body.top_p = request.topP;
   }
   if (request.user !== undefined && request.user !== '') body.metadata = { user_id: request.user };
-  return body;
+  if (context.version === '2023-06-01' && request.topK !== undefined) body.top_k = request.topK;
+  applyAnthropicThinking(body, request, context.modelMaxTokens, defaultAnthropicMaxTokens);
+  return mergeNativeFields(body, request.native, 'anthropic');
 }
 
-function convertMessages(input: readonly ChatMessage[]): { system: string | undefined; messages: AnthropicMessage[] } {
-  const systemParts: string[] = [];
+function convertMessages(input: readonly ChatMessage[]): { system: string | AnthropicTextBlock[] | undefined; messages: AnthropicMessage[] } {
+  const systemParts: AnthropicTextBlock[] = [];
   const messages: AnthropicMessage[] = [];
 
   const append = (role: 'user' | 'assistant', blocks: AnthropicContentBlock[]): void => {
@@ -101,13 +110,15 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | unde
     switch (message.role) {
       case 'system':
       case 'developer':
-        if (message.content !== '') systemParts.push(message.content);
+        if (message.content !== '') {
+          systemParts.push({ type: 'text', text: message.content, ...(message.cacheControl ? { cache_control: message.cacheControl } : {}) });
+        }
         break;
       case 'user':
         append('user', message.content.map(convertUserPart).filter((block) => block !== undefined));
         break;
       case 'assistant': {
-        const blocks: AnthropicContentBlock[] = [];
+        const blocks: AnthropicContentBlock[] = convertReasoningToAnthropic(message.reasoning);
         if (message.content) blocks.push({ type: 'text', text: message.content });
         for (const call of message.toolCalls ?? []) {
           blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseJsonArguments(call.arguments) });
@@ -121,16 +132,24 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | unde
         break;
     }
   }
-  return { system: systemParts.length > 0 ? systemParts.join('\n\n') : undefined, messages };
+  return { system: convertSystem(systemParts), messages };
+}
+
+/** One string (blank lines between parts), or text blocks when a part carries `cache_control`. */
+function convertSystem(parts: AnthropicTextBlock[]): string | AnthropicTextBlock[] | undefined {
+  if (parts.length === 0) return undefined;
+  if (parts.some((part) => part.cache_control !== undefined)) return parts;
+  return parts.map((part) => part.text).join('\n\n');
 }
 
 function convertUserPart(part: ContentPart): AnthropicContentBlock | undefined {
-  if (part.type === 'text') return part.text === '' ? undefined : { type: 'text', text: part.text };
+  const cache = part.cacheControl ? { cache_control: part.cacheControl } : {};
+  if (part.type === 'text') return part.text === '' ? undefined : { type: 'text', text: part.text, ...cache };
   const inline = parseDataUrl(part.url);
   if (inline !== undefined) {
-    return { type: 'image', source: { type: 'base64', media_type: inline.mimeType, data: inline.data } };
+    return { type: 'image', source: { type: 'base64', media_type: inline.mimeType, data: inline.data }, ...cache };
   }
-  if (/^https?:\/\//i.test(part.url)) return { type: 'image', source: { type: 'url', url: part.url } };
+  if (/^https?:\/\//i.test(part.url)) return { type: 'image', source: { type: 'url', url: part.url }, ...cache };
   throw new SwitchboardError('invalid_request', 'Image URLs must be http(s) URLs or base64 data URLs', {
     param: 'messages',
   });
@@ -144,6 +163,7 @@ function convertTool(tool: ToolDefinition): AnthropicTool {
     input_schema: schema['type'] === undefined ? { type: 'object', properties: {}, ...schema } : schema,
   };
   if (tool.description !== undefined) converted.description = tool.description;
+  if (tool.cacheControl !== undefined) converted.cache_control = tool.cacheControl;
   return converted;
 }
 

@@ -44,6 +44,8 @@ export interface CohereChatRequest {
   frequency_penalty?: number;
   presence_penalty?: number;
   response_format?: { type: 'json_object'; json_schema?: Record<string, unknown> };
+  k?: number;
+  thinking?: { type: 'enabled'; token_budget?: number } | { type: 'disabled' };
 }
 
 /** `POST /v2/embed` body. */
@@ -76,7 +78,7 @@ export const cohereChatResponseSchema = z.looseObject({
   id: z.string(),
   finish_reason: z.string(),
   message: z.looseObject({
-    content: z.array(z.looseObject({ type: z.string(), text: z.string().nullish() })).nullish(),
+    content: z.array(z.looseObject({ type: z.string(), text: z.string().nullish(), thinking: z.string().nullish() })).nullish(),
     tool_calls: z.array(toolCallSchema).nullish(),
   }),
   usage: cohereUsageSchema.nullish(),

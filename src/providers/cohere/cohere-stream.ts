@@ -64,7 +64,10 @@ export async function* convertCohereStream(
 
       switch (type) {
         case 'content-delta': {
-          const text = field(field(message, 'content'), 'text');
+          const content = field(message, 'content');
+          const text = field(content, 'text');
+          const thinking = field(content, 'thinking');
+          if (typeof thinking === 'string' && thinking !== '') yield { type: 'reasoning-delta', index: 0, text: thinking };
           if (typeof text === 'string' && text !== '') yield { type: 'text-delta', text };
           break;
         }

@@ -1,11 +1,14 @@
 import { SwitchboardError } from '../../errors.js';
+import { mergeNativeFields } from '../shared/merge-native-fields.js';
+import { requestedBudget } from '../shared/reasoning.js';
 import type { ChatMessage, ChatRequest, ToolChoice, UserMessage } from '../spec/index.js';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-api.js';
 
 /**
  * Builds a `POST /v2/chat` body. Cohere answers 422 to any field it does not know (even inside a
  * tool definition), so OpenAI-only fields (`user`, tool `strict`, `parallel_tool_calls`) are
- * translated or dropped here, never forwarded.
+ * translated or dropped here, never forwarded. Reasoning controls become `thinking` (`none` →
+ * disabled, else enabled with the shared budget as `token_budget`); native `cohere` fields are merged.
  */
 export function convertToCohereRequest(request: ChatRequest, options: { stream: boolean }): CohereChatRequest {
   if (request.n !== undefined && request.n > 1) {
@@ -44,10 +47,14 @@ export function convertToCohereRequest(request: ChatRequest, options: { stream: 
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
 
+  if (request.topK !== undefined) body.k = request.topK;
+  const budget = requestedBudget(request.reasoning);
+  if (budget !== undefined) body.thinking = budget > 0 ? { type: 'enabled', token_budget: budget } : { type: 'disabled' };
+
   const format = request.responseFormat;
   if (format?.type === 'json_object') body.response_format = { type: 'json_object' };
   else if (format?.type === 'json_schema') body.response_format = { type: 'json_object', json_schema: format.schema };
-  return body;
+  return mergeNativeFields(body, request.native, 'cohere');
 }
 
 function convertMessage(message: ChatMessage): CohereMessage {

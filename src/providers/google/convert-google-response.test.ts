@@ -14,7 +14,7 @@ function context(): Parameters<typeof convertGoogleResponse>[1] {
 }
 
 describe('convertGoogleResponse', () => {
-  test('thought parts are skipped, text joined, parallel calls get ids and the first its signature', async () => {
+  test('thought parts become reasoning, text joined, parallel calls get ids and the first its signature', async () => {
     const response = convertGoogleResponse(await fixture('generate-content-thinking-tool-calls.json'), context());
     assert.deepEqual(response, {
       id: 'Fn4taPbxHoyQz7IP-9WMsQ4',
@@ -29,6 +29,7 @@ describe('convertGoogleResponse', () => {
             { id: 'call_r2', name: 'get_weather', arguments: '{"city":"London"}' },
           ],
           finishReason: 'tool_calls',
+          reasoning: [{ text: '**Checking the tools**\n\nTwo lookups are needed.', origin: 'google' }],
         },
       ],
       usage: { inputTokens: 1070, outputTokens: 117, totalTokens: 1187, cachedInputTokens: 1024, reasoningTokens: 87 },

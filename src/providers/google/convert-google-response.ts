@@ -1,6 +1,6 @@
 import { ProviderError } from '../../errors.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
-import type { ChatChoice, ChatResponse, ToolCall } from '../spec/index.js';
+import type { ChatChoice, ChatResponse, ReasoningBlock, ToolCall } from '../spec/index.js';
 import { googleGenerateContentResponseSchema, type GoogleGenerateContentResponse } from './google-api.js';
 import { convertGoogleUsage } from './convert-google-usage.js';
 import { mapGoogleFinishReason } from './map-google-finish-reason.js';
@@ -9,7 +9,7 @@ type Candidate = NonNullable<GoogleGenerateContentResponse['candidates']>[number
 
 /**
  * A `generateContent` answer as a ChatResponse: one choice per candidate, text parts joined
- * (thought summaries skipped), function calls as tool calls with synthesized ids.
+ * (thought summaries as reasoning, with their `thoughtSignature`), function calls as tool calls with synthesized ids.
  *
  * A prompt Gemini blocks (`promptFeedback.blockReason`, no candidates) becomes one choice with null
  * content and finish `content_filter`, as OpenAI reports filtered output, not an error.
@@ -52,16 +52,21 @@ export function convertGoogleResponse(
 function convertCandidate(candidate: Candidate, position: number, randomId: () => string): ChatChoice {
   let text: string | undefined;
   const toolCalls: ToolCall[] = [];
+  const reasoning: ReasoningBlock[] = [];
   for (const part of candidate.content?.parts ?? []) {
     if (part.functionCall) toolCalls.push(convertFunctionCall(part.functionCall, part.thoughtSignature, randomId));
-    else if (part.text !== undefined && part.thought !== true) text = text === undefined ? part.text : text + part.text;
+    else if (part.text !== undefined && part.thought === true) {
+      reasoning.push({ text: part.text, ...(part.thoughtSignature ? { signature: part.thoughtSignature } : {}), origin: 'google' });
+    } else if (part.text !== undefined) text = text === undefined ? part.text : text + part.text;
   }
-  return {
+  const choice: ChatChoice = {
     index: candidate.index ?? position,
     content: text ?? null,
     toolCalls,
     finishReason: mapGoogleFinishReason(candidate.finishReason, toolCalls.length > 0),
   };
+  if (reasoning.length > 0) choice.reasoning = reasoning;
+  return choice;
 }
 
 /**

@@ -2,11 +2,14 @@ import type { ChatRequest, ToolChoice } from '../spec/index.js';
 import type { GoogleGenerateContentRequest, GoogleGenerationConfig } from './google-api.js';
 import { convertToGoogleContents } from './convert-to-google-contents.js';
 import { requiresThoughtSignature } from './google-model-path.js';
+import { convertGoogleThinking } from './convert-google-thinking.js';
+import { mergeNativeFields } from '../shared/merge-native-fields.js';
 
 /**
  * Builds a `generateContent` body. Dropped because Gemini has no equivalent: `user`, `strict` on
  * tools, image `detail`, and `parallelToolCalls: false` (Gemini cannot be told to call at most one
- * function). `n` becomes `candidateCount`, except when streaming.
+ * function). `n` becomes `candidateCount`, except when streaming. Reasoning controls become
+ * `thinkingConfig` (see convertGoogleThinking); native fields of the `google` family are merged in.
  */
 export function convertToGoogleRequest(
   request: ChatRequest,
@@ -35,6 +38,9 @@ export function convertToGoogleRequest(
   const config: GoogleGenerationConfig = {};
   if (request.temperature !== undefined) config.temperature = request.temperature;
   if (request.topP !== undefined) config.topP = request.topP;
+  if (request.topK !== undefined) config.topK = request.topK;
+  const thinking = convertGoogleThinking(request.model, request.reasoning);
+  if (thinking !== undefined) config.thinkingConfig = thinking;
   if (request.maxTokens !== undefined) config.maxOutputTokens = request.maxTokens;
   if (request.stop !== undefined && request.stop.length > 0) config.stopSequences = request.stop;
   if (request.seed !== undefined) config.seed = request.seed;
@@ -48,7 +54,7 @@ export function convertToGoogleRequest(
     config.responseJsonSchema = format.schema;
   }
   if (Object.keys(config).length > 0) body.generationConfig = config;
-  return body;
+  return mergeNativeFields(body, request.native, 'google');
 }
 
 function functionCallingConfig(

@@ -27,9 +27,18 @@ export interface GoogleFunctionDeclaration {
   parametersJsonSchema?: Record<string, unknown>;
 }
 
+/** Gemini's thinking controls: a budget (2.5) or a level (3), and whether thought summaries come back. */
+export interface GoogleThinkingConfig {
+  thinkingBudget?: number;
+  thinkingLevel?: 'MINIMAL' | 'LOW' | 'MEDIUM' | 'HIGH';
+  includeThoughts?: boolean;
+}
+
 export interface GoogleGenerationConfig {
   temperature?: number;
   topP?: number;
+  topK?: number;
+  thinkingConfig?: GoogleThinkingConfig;
   maxOutputTokens?: number;
   stopSequences?: string[];
   seed?: number;

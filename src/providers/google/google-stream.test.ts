@@ -182,7 +182,7 @@ describe('readGoogleStream on a recorded Gemini stream', () => {
     for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size);
   }
 
-  test('CRLF frames split anywhere, thought parts skipped, parallel calls indexed', async () => {
+  test('CRLF frames split anywhere, thought parts as reasoning deltas, parallel calls indexed', async () => {
     const text = await readFile(new URL('../../../test/fixtures/google/stream-thinking-tool-calls.chunks.txt', import.meta.url), 'utf8');
     for (const size of [1, 7, 4096]) {
       let ids = 0;
@@ -197,6 +197,11 @@ describe('readGoogleStream on a recorded Gemini stream', () => {
       );
       assert.deepEqual(parts, [
         { type: 'stream-start', id: 'Fn4taPbxHoy', model: 'gemini-3-flash-preview', created: 1_700_000_000 },
+        {
+          type: 'reasoning-delta',
+          index: 0,
+          text: '**Planning the lookup**\n\nThe user wants the weather in two cities, so I will call the tool twice.',
+        },
         { type: 'text-delta', text: 'Let me check both ' },
         { type: 'text-delta', text: 'cities.' },
         {

@@ -84,7 +84,12 @@ export async function* readGoogleStream(
               argumentsDelta: toolCall.arguments,
               ...(toolCall.providerMetadata ? { providerMetadata: toolCall.providerMetadata } : {}),
             };
-          } else if (typeof part['text'] === 'string' && part['text'] !== '' && part['thought'] !== true) {
+          } else if (part['thought'] === true) {
+            const text = part['text'];
+            const signature = part['thoughtSignature'];
+            if (typeof text === 'string' && text !== '') yield { type: 'reasoning-delta', index: 0, text };
+            if (typeof signature === 'string') yield { type: 'reasoning-delta', index: 0, signature };
+          } else if (typeof part['text'] === 'string' && part['text'] !== '') {
             yield { type: 'text-delta', text: part['text'] };
           }
         }

@@ -31,6 +31,7 @@ describe('convertOpenAIResponse', () => {
       ],
       usage: { inputTokens: 2006, outputTokens: 300, totalTokens: 2306, cachedInputTokens: 1920, reasoningTokens: 192 },
       systemFingerprint: 'fp_6f2eabb9a5',
+      native: { service_tier: 'default' },
     });
   });
 

@@ -1,4 +1,4 @@
-import type { ChatResponse, ToolCall, Usage } from '../spec/index.js';
+import type { ChatChoice, ChatResponse, ToolCall, Usage } from '../spec/index.js';
 import type { OpenAIChatResponse, OpenAIUsage } from './openai-api.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 
@@ -25,16 +25,21 @@ export function convertOpenAIResponse(response: OpenAIChatResponse, defaults: Re
             typeof call.function.arguments === 'string' ? call.function.arguments : JSON.stringify(call.function.arguments ?? {}),
         }),
       );
-      return {
+      const converted: ChatChoice = {
         index: choice.index ?? position,
         content: choice.message.content ?? null,
         toolCalls,
         finishReason: mapOpenAIFinishReason(choice.finish_reason, toolCalls.length > 0),
         ...(choice.message.refusal ? { refusal: choice.message.refusal } : {}),
       };
+      const reasoning = choice.message.reasoning_content ?? choice.message.reasoning;
+      if (reasoning) converted.reasoning = [{ text: reasoning, origin: 'openai' }];
+      if (choice.logprobs) converted.logprobs = choice.logprobs;
+      return converted;
     }),
     usage: convertOpenAIUsage(response.usage),
     ...(response.system_fingerprint ? { systemFingerprint: response.system_fingerprint } : {}),
+    ...(response.service_tier ? { native: { service_tier: response.service_tier } } : {}),
   };
 }
 

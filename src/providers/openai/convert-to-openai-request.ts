@@ -1,3 +1,5 @@
+import { mergeNativeFields } from '../shared/merge-native-fields.js';
+import { requestedEffort } from '../shared/reasoning.js';
 import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice } from '../spec/index.js';
 import type { OpenAIChatRequestBody, OpenAIWireMessage, OpenAIWireUserPart } from './openai-api.js';
 
@@ -12,7 +14,9 @@ export interface OpenAIRequestOptions {
 /**
  * The normalized request as an OpenAI chat-completions body. Undefined fields are left for
  * JSON.stringify to drop. Streams always ask for usage (`stream_options.include_usage`) and never
- * send `n`, since the stream carries one choice.
+ * send `n`, since the stream carries one choice. Reasoning goes out as `reasoning_effort` (an
+ * explicit budget as the nearest effort); reasoning of earlier turns is not sent back (DeepSeek
+ * refuses `reasoning_content` in input). Native fields of the `openai` family are merged in unchanged.
  */
 export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequestOptions): OpenAIChatRequestBody {
   const body: OpenAIChatRequestBody = {
@@ -32,6 +36,7 @@ export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequ
     presence_penalty: request.presencePenalty,
     frequency_penalty: request.frequencyPenalty,
     user: request.user,
+    reasoning_effort: requestedEffort(request.reasoning),
   };
   if (request.maxTokens !== undefined) body[options.maxTokensField] = request.maxTokens;
   if (options.stream) {
@@ -40,7 +45,7 @@ export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequ
   } else {
     body.n = request.n;
   }
-  return body;
+  return mergeNativeFields(body, request.native, 'openai');
 }
 
 /** The conversation as OpenAI wire messages; a user turn of one text part becomes a plain string. */

@@ -46,6 +46,7 @@ export interface OpenAIChatRequestBody {
   frequency_penalty?: number;
   n?: number;
   user?: string;
+  reasoning_effort?: string;
   stream?: true;
   stream_options?: { include_usage: true };
 }
@@ -79,12 +80,17 @@ export const openAIChatResponseSchema = z.object({
         content: z.string().nullish(),
         refusal: z.string().nullish(),
         tool_calls: z.array(toolCallSchema).nullish(),
+        // Reasoning text of DeepSeek / vLLM (`reasoning_content`) and OpenRouter (`reasoning`).
+        reasoning_content: z.string().nullish(),
+        reasoning: z.string().nullish(),
       }),
       finish_reason: z.string().nullish(),
+      logprobs: z.record(z.string(), z.unknown()).nullish(),
     }),
   ),
   usage: openAIUsageSchema.nullish(),
   system_fingerprint: z.string().nullish(),
+  service_tier: z.string().nullish(),
 });
 export type OpenAIChatResponse = z.infer<typeof openAIChatResponseSchema>;
 
@@ -97,10 +103,14 @@ export interface OpenAIChunk {
   created?: number;
   model?: string;
   system_fingerprint?: unknown;
+  service_tier?: unknown;
   choices?: {
     index?: number;
+    logprobs?: unknown;
     delta?: {
       content?: string | null;
+      reasoning_content?: unknown;
+      reasoning?: unknown;
       tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] | null;
     };
     finish_reason?: string | null;

@@ -50,6 +50,7 @@ describe('OpenAIProvider chat', () => {
       choices: [{ index: 0, content: 'Echo: hello world', toolCalls: [], finishReason: 'stop' }],
       usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5, cachedInputTokens: 0, reasoningTokens: 0 },
       systemFingerprint: 'fp_mock',
+      native: { service_tier: 'default' },
     });
   });
 

@@ -71,6 +71,7 @@ describe('OpenAIProvider stream', () => {
         type: 'finish',
         finishReason: 'stop',
         usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5, cachedInputTokens: 0, reasoningTokens: 0 },
+        native: { service_tier: 'default' },
       },
     ]);
     assert.match(parts[0]?.type === 'stream-start' ? parts[0].id : '', /^chatcmpl-mock\d+$/);
@@ -91,6 +92,7 @@ describe('OpenAIProvider stream', () => {
       type: 'finish',
       finishReason: 'tool_calls',
       usage: { inputTokens: 2, outputTokens: 2, totalTokens: 4, cachedInputTokens: 0, reasoningTokens: 0 },
+      native: { service_tier: 'default' },
     });
 
     const id = first?.id ?? '';
@@ -114,6 +116,7 @@ describe('OpenAIProvider stream', () => {
       type: 'finish',
       finishReason: 'stop',
       usage: { inputTokens: 4, outputTokens: 3, totalTokens: 7, cachedInputTokens: 0, reasoningTokens: 0 },
+      native: { service_tier: 'default' },
     });
   });
 
@@ -200,6 +203,7 @@ describe('OpenAI stream fixtures', () => {
         type: 'finish',
         finishReason: 'tool_calls',
         usage: { inputTokens: 82, outputTokens: 37, totalTokens: 119, cachedInputTokens: 64, reasoningTokens: 0 },
+        native: { service_tier: 'default' },
       });
     } finally {
       await server.close();

@@ -51,6 +51,7 @@ export async function* convertOpenAIStream(
   let finishReason: string | undefined;
   let usage: OpenAIUsage | undefined;
   let sawToolCalls = false;
+  let serviceTier: string | undefined;
 
   for await (const event of events) {
     if (event.data === '[DONE]') {
@@ -77,7 +78,9 @@ export async function* convertOpenAIStream(
     if (choice && (choice.index ?? 0) === 0) {
       const delta = choice.delta;
       if (delta) {
-        if (typeof delta.content === 'string' && delta.content !== '') yield { type: 'text-delta', text: delta.content };
+        const reasoning = delta.reasoning_content ?? delta.reasoning;
+        if (typeof reasoning === 'string' && reasoning !== '') yield { type: 'reasoning-delta', index: 0, text: reasoning };
+        if (typeof delta.content === 'string' && delta.content !== '') yield textPart(delta.content, choice.logprobs);
         if (Array.isArray(delta.tool_calls)) {
           for (const call of delta.tool_calls) {
             if (typeof call !== 'object' || call === null) continue;
@@ -96,6 +99,7 @@ export async function* convertOpenAIStream(
       }
       if (typeof choice.finish_reason === 'string') finishReason = choice.finish_reason;
     }
+    if (typeof chunk.service_tier === 'string') serviceTier = chunk.service_tier;
     if (chunk.usage != null) {
       const parsed = openAIUsageSchema.safeParse(chunk.usage);
       if (parsed.success) usage = parsed.data;
@@ -108,7 +112,17 @@ export async function* convertOpenAIStream(
     yield { type: 'error', error: streamProtocolError(provider, 'ended the stream before it finished') };
     return;
   }
-  yield { type: 'finish', finishReason: mapOpenAIFinishReason(finishReason, sawToolCalls), usage: convertOpenAIUsage(usage) };
+  yield {
+    type: 'finish',
+    finishReason: mapOpenAIFinishReason(finishReason, sawToolCalls),
+    usage: convertOpenAIUsage(usage),
+    ...(serviceTier === undefined ? {} : { native: { service_tier: serviceTier } }),
+  };
+}
+
+function textPart(text: string, logprobs: unknown): StreamPart {
+  if (typeof logprobs !== 'object' || logprobs === null || Array.isArray(logprobs)) return { type: 'text-delta', text };
+  return { type: 'text-delta', text, logprobs: logprobs as Record<string, unknown> };
 }
 
 function parseChunk(data: string): OpenAIChunk | undefined {

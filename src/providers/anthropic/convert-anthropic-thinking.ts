@@ -1,0 +1,49 @@
+import { SwitchboardError } from '../../errors.js';
+import { MIN_THINKING_BUDGET, requestedBudget } from '../shared/reasoning.js';
+import type { ChatRequest, ReasoningBlock } from '../spec/index.js';
+import type { AnthropicContentBlock, AnthropicRequestBody } from './anthropic-api.js';
+
+/**
+ * Turns the request's reasoning control into Anthropic's `thinking: {type: 'enabled',
+ * budget_tokens}` (effort → budget by the shared table; an explicit budget as is; `none` → no
+ * thinking). The budget must be ≥ 1024 and below `max_tokens`, which counts thinking too, so
+ * `max_tokens` becomes budget + the visible limit (the request's, else 4096), capped at the model
+ * row's `max_tokens`; a budget that still does not fit is lowered to `max_tokens - 1`, and thinking
+ * is left off when that is under 1024. While thinking Anthropic accepts only `temperature` 1 and
+ * `top_p` ≥ 0.95 and refuses `top_k`: other values are dropped. A forced tool choice cannot be
+ * combined with thinking: 400 naming `tool_choice`.
+ */
+export function applyAnthropicThinking(body: AnthropicRequestBody, request: ChatRequest, modelMaxTokens: number | undefined, defaultVisible: number): void {
+  const wanted = requestedBudget(request.reasoning);
+  if (wanted === undefined || wanted <= 0) return;
+  const visible = request.maxTokens ?? defaultVisible;
+  const maxTokens = Math.min(Math.max(wanted, MIN_THINKING_BUDGET) + visible, modelMaxTokens ?? Number.MAX_SAFE_INTEGER);
+  const budget = Math.min(Math.max(wanted, MIN_THINKING_BUDGET), maxTokens - 1);
+  if (budget < MIN_THINKING_BUDGET) return;
+  const choice = body.tool_choice?.type;
+  if (choice === 'any' || choice === 'tool') {
+    throw new SwitchboardError('unsupported_feature', 'tool_choice cannot force a tool while Anthropic thinking is on; use auto or none, or drop the reasoning control', {
+      param: 'tool_choice',
+    });
+  }
+  body.max_tokens = maxTokens;
+  body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (body.temperature !== undefined && body.temperature !== 1) delete body.temperature;
+  if (body.top_p !== undefined && body.top_p < 0.95) delete body.top_p;
+  delete body.top_k;
+}
+
+/**
+ * Reasoning of an earlier assistant turn → the blocks that open its content: Anthropic's own
+ * signed `thinking` and `redacted_thinking` blocks, unchanged. Blocks from other vendors (or
+ * unsigned ones) are dropped: Anthropic verifies signatures and would refuse them.
+ */
+export function convertReasoningToAnthropic(reasoning: readonly ReasoningBlock[] | undefined): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = [];
+  for (const block of reasoning ?? []) {
+    if (block.origin !== 'anthropic') continue;
+    if (block.redactedData !== undefined) blocks.push({ type: 'redacted_thinking', data: block.redactedData });
+    else if (block.signature !== undefined) blocks.push({ type: 'thinking', thinking: block.text, signature: block.signature });
+  }
+  return blocks;
+}
