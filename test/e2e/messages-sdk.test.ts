@@ -216,6 +216,31 @@ describe('/v1/messages field mapping for other vendors', () => {
     assert.deepEqual(starts, ['thinking', 'text']);
   });
 
+  it("drops Anthropic-signed thinking from the history of another vendor's model", async () => {
+    for (const model of [MODELS.openai, MODELS.google, MODELS.cohere]) {
+      const message = await client.messages.create({
+        model,
+        max_tokens: 256,
+        tools,
+        messages: [
+          { role: 'user', content: 'go' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'I should look it up.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+              { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+              { type: 'tool_use', id: 'toolu_9', name: 'lookup', input: { query: 'go' } },
+            ],
+          },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: 'done' }] },
+        ],
+      });
+      assert.deepEqual(message.content.map((block) => block.type === 'text' && block.text), ['Echo: done'], model);
+    }
+    const sent = JSON.stringify(t.cohere.requests.at(-1)?.body);
+    assert.doesNotMatch(sent, /EqQBCgIY|EmwKAhgB/, 'no Anthropic signature reaches another vendor');
+  });
+
   it('reports max_tokens when the vendor cut the answer', async () => {
     const message = await client.messages.create({ model: MODELS.google, max_tokens: 2, messages: [{ role: 'user', content: 'one two three four' }] });
     assert.equal(message.stop_reason, 'max_tokens');
