@@ -144,7 +144,7 @@ describe('request errors', () => {
   it('a body over the limit → 413 request_too_large, from content-length', async () => {
     await assert.rejects(
       client.messages.create({ model: MODELS.openai, max_tokens: 16, messages: text('x'.repeat(BODY_LIMIT + 10)) }),
-      sdkError(Anthropic.APIError, { status: 413, type: 'request_too_large', message: /larger than the limit of 65536 bytes/ }),
+      sdkError(Anthropic.ContentTooLargeError, { status: 413, type: 'request_too_large', message: /larger than the limit of 65536 bytes/ }),
     );
   });
 
@@ -233,7 +233,7 @@ describe('upstream errors', () => {
     const started = performance.now();
     await assert.rejects(
       client.messages.create({ model: MODELS.slow, max_tokens: 5, messages: text('x') }),
-      sdkError(Anthropic.InternalServerError, { status: 504, type: 'timeout_error', message: /e2e-slow/ }),
+      sdkError(Anthropic.GatewayTimeoutError, { status: 504, type: 'timeout_error', message: /e2e-slow/ }),
     );
     await assert.rejects(
       client.messages.create({ model: MODELS.slow, max_tokens: 5, messages: text('x'), stream: true }),

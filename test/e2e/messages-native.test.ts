@@ -198,7 +198,7 @@ describe('failures', () => {
     });
     t.anthropic.failNext({ status: 529 });
     await assert.rejects(client.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: 'x' }] }), (error: unknown) => {
-      assert.ok(error instanceof Anthropic.InternalServerError, String(error));
+      assert.ok(error instanceof Anthropic.OverloadedError, String(error));
       assert.equal(error.status, 529);
       assert.equal((error.error as { error: { type: string } }).error.type, 'overloaded_error');
       return true;
