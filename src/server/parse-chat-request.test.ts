@@ -26,6 +26,7 @@ describe('parseChatRequest', () => {
       request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] },
       stream: false,
       includeUsage: false,
+      nativeFields: {},
     });
   });
 
@@ -145,15 +146,19 @@ describe('parseChatRequest', () => {
     fails({ model: 'm', messages: [user], n: 0 }, 'invalid_request', 'n');
   });
 
-  it('refuses unsupported features that change the answer, naming them', () => {
-    fails({ model: 'm', messages: [user], logprobs: true }, 'unsupported_feature', 'logprobs');
-    fails({ model: 'm', messages: [user], top_logprobs: 2 }, 'unsupported_feature', 'top_logprobs');
+  it('keeps the fields it does not interpret as native fields, reasoning_effort as the reasoning control', () => {
+    const native = { logprobs: true, top_logprobs: 2, prediction: { type: 'content', content: 'x' }, logit_bias: { '50256': -100 }, service_tier: 'flex', store: true, future_field: 1 };
+    const parsed = parseChatRequest({ model: 'm', messages: [user], reasoning_effort: 'high', metadata: null, ...native });
+    assert.deepEqual(parsed.nativeFields, native);
+    assert.deepEqual(parsed.request.reasoning, { effort: 'high' });
+    fails({ model: 'm', messages: [user], reasoning_effort: 'extreme' }, 'invalid_request', 'reasoning_effort');
+  });
+
+  it('refuses what no vendor can answer through the gateway, naming it', () => {
     fails({ model: 'm', messages: [user], functions: [{ name: 'f' }] }, 'unsupported_feature', 'functions');
     fails({ model: 'm', messages: [user], function_call: 'auto' }, 'unsupported_feature', 'function_call');
     fails({ model: 'm', messages: [user], audio: { voice: 'alloy', format: 'wav' } }, 'unsupported_feature', 'audio');
     fails({ model: 'm', messages: [user], modalities: ['text', 'audio'] }, 'unsupported_feature', 'modalities');
-    fails({ model: 'm', messages: [user], prediction: { type: 'content', content: 'x' } }, 'unsupported_feature', 'prediction');
-    fails({ model: 'm', messages: [user], logit_bias: { '50256': -100 } }, 'unsupported_feature', 'logit_bias');
     fails({ model: 'm', messages: [{ role: 'function', name: 'f', content: 'x' }] }, 'unsupported_feature', 'messages[0].role');
     fails({ model: 'm', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }, 'unsupported_feature', 'messages[0].content[0].type');
     fails({ model: 'm', messages: [user], tools: [{ type: 'custom', custom: { name: 'x' } }] }, 'unsupported_feature', 'tools[0].type');

@@ -2,16 +2,16 @@
  * OpenAI chat-completions wire body → `PublicChatRequest`, validated by hand (no zod on the hot
  * path). A bad field answers 400 `invalid_request` naming it, with `param` set.
  *
- * Unknown top-level fields: fields we cannot honour and whose absence would change what the
- * answer means (`logprobs`, `top_logprobs`, `functions`, `function_call`, `audio`, non-text
- * `modalities`, `prediction`, `logit_bias`, `web_search_options`) are refused with 400
- * `unsupported_feature` naming the field, rather than silently dropped. Every other unknown field
- * (`store`, `metadata`, `service_tier`, `reasoning_effort`, `prompt_cache_key`, vendor extensions…)
- * is ignored, as most OpenAI-compatible gateways do, so newer SDKs keep working.
+ * Fields no vendor can give back through the gateway (`functions`, `function_call`, `audio`,
+ * non-text `modalities`) are refused with 400 `unsupported_feature` naming the field. Every other
+ * field the gateway does not interpret is vendor-native (`nativeFields`): the route passes it to an
+ * OpenAI-family row unchanged, or applies the refuse/drop rule for other families (see
+ * chat-native-fields.ts). `reasoning_effort` becomes the normalized reasoning control.
  *
  * @module
  */
-import type { ResponseFormat, ToolChoice, ToolDefinition } from '../providers/spec/index.js';
+import type { ReasoningEffort, ResponseFormat, ToolChoice, ToolDefinition } from '../providers/spec/index.js';
+import { collectNativeFields, refuseUnrepresentable } from './chat-native-fields.js';
 import type { PublicChatRequest } from '../service/ai-service.js';
 import {
   invalid,
@@ -31,13 +31,17 @@ export interface ParsedChatRequest {
   stream: boolean;
   /** `stream_options.include_usage`: send a final `choices: []` chunk with the usage. */
   includeUsage: boolean;
+  /** Top-level fields the gateway does not interpret, for the native-fields rule (see chat-native-fields.ts). */
+  nativeFields: Record<string, unknown>;
 }
+
+const reasoningEfforts: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
 const MAX_TOKENS_LIMIT = 100_000_000;
 
 export function parseChatRequest(body: JsonObject): ParsedChatRequest {
   const model = requiredString(body, 'model');
-  refuseUnsupported(body);
+  refuseUnrepresentable(body);
   const request: PublicChatRequest = { model, messages: parseChatMessages(body['messages']) };
 
   const tools = parseTools(body['tools']);
@@ -68,6 +72,11 @@ export function parseChatRequest(body: JsonObject): ParsedChatRequest {
   if (n !== undefined) request.n = n;
   const user = optionalString(body, 'user');
   if (user !== undefined) request.user = user;
+  const effort = optionalString(body, 'reasoning_effort');
+  if (effort !== undefined) {
+    if (!(reasoningEfforts as readonly string[]).includes(effort)) throw invalid('reasoning_effort', `must be one of ${reasoningEfforts.join(', ')}`);
+    request.reasoning = { effort: effort as ReasoningEffort };
+  }
 
   const stream = optionalBoolean(body, 'stream') ?? false;
   let includeUsage = false;
@@ -76,29 +85,7 @@ export function parseChatRequest(body: JsonObject): ParsedChatRequest {
     if (!isObject(streamOptions)) throw invalid('stream_options', 'must be an object');
     includeUsage = optionalBoolean(streamOptions, 'include_usage', 'stream_options.include_usage') ?? false;
   }
-  return { request, stream, includeUsage };
-}
-
-function present(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
-function refuseUnsupported(body: JsonObject): void {
-  if (body['logprobs'] === true) throw unsupported('logprobs', 'is not supported by this gateway');
-  if (present(body['top_logprobs'])) throw unsupported('top_logprobs', 'is not supported by this gateway');
-  if (Array.isArray(body['functions']) && body['functions'].length > 0) {
-    throw unsupported('functions', 'is not supported (legacy function calling); use tools');
-  }
-  if (present(body['function_call'])) throw unsupported('function_call', 'is not supported (legacy function calling); use tool_choice');
-  if (present(body['audio'])) throw unsupported('audio', 'output is not supported by this gateway');
-  const modalities = body['modalities'];
-  if (Array.isArray(modalities) && modalities.some((modality) => modality !== 'text')) {
-    throw unsupported('modalities', "other than ['text'] are not supported by this gateway");
-  }
-  if (present(body['prediction'])) throw unsupported('prediction', '(predicted outputs) is not supported by this gateway');
-  const logitBias = body['logit_bias'];
-  if (isObject(logitBias) && Object.keys(logitBias).length > 0) throw unsupported('logit_bias', 'is not supported by this gateway');
-  if (present(body['web_search_options'])) throw unsupported('web_search_options', 'is not supported by this gateway');
+  return { request, stream, includeUsage, nativeFields: collectNativeFields(body) };
 }
 
 function parseTools(value: unknown): ToolDefinition[] | undefined {

@@ -42,7 +42,10 @@ export class ChatChunkEncoder {
         return this.#choice('{"role":"assistant","content":"","refusal":null}', 'null');
       case 'text-delta':
         if (this.text !== undefined) this.text += part.text;
-        return this.#choice(`{"content":${JSON.stringify(part.text)}}`, 'null');
+        return this.#choice(`{"content":${JSON.stringify(part.text)}}`, 'null', part.logprobs);
+      case 'reasoning-delta':
+        // Reasoning text streams as `delta.reasoning_content`; signatures have no place in chat chunks.
+        return part.text === undefined ? '' : this.#choice(`{"reasoning_content":${JSON.stringify(part.text)}}`, 'null');
       case 'tool-call-delta':
         return this.#choice(`{"tool_calls":[${this.#toolCall(part)}]}`, 'null');
       case 'finish': {
@@ -50,7 +53,6 @@ export class ChatChunkEncoder {
         if (!this.#includeUsage) return finish;
         return `${finish}${this.#prefix}],"usage":${JSON.stringify(encodeUsage(part.usage))}}\n\n`;
       }
-      case 'reasoning-delta':
       case 'error':
         return '';
     }
@@ -64,10 +66,11 @@ export class ChatChunkEncoder {
       `"model":${JSON.stringify(this.#publicModel)},${fingerprint}"choices":[`;
   }
 
-  #choice(delta: string, finishReason: string): string {
+  #choice(delta: string, finishReason: string, logprobs?: Record<string, unknown>): string {
     // Providers always start with stream-start; this only guards against one that does not.
     if (this.#prefix === '') this.#start(`chatcmpl-${globalThis.crypto.randomUUID()}`, Math.floor(Date.now() / 1000));
-    return `${this.#prefix}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finishReason}}${this.#suffix}`;
+    const encodedLogprobs = logprobs === undefined ? 'null' : JSON.stringify(logprobs);
+    return `${this.#prefix}{"index":0,"delta":${delta},"logprobs":${encodedLogprobs},"finish_reason":${finishReason}}${this.#suffix}`;
   }
 
   #toolCall(part: Extract<StreamPart, { type: 'tool-call-delta' }>): string {

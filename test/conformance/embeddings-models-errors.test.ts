@@ -73,7 +73,7 @@ describe('error bodies conform to ErrorResponse', () => {
   it('400: invalid JSON, a missing field, an unsupported feature', async () => {
     check(await post('/chat/completions', '{"model":'), 400);
     check(await post('/chat/completions', { model: MODELS.openai }), 400);
-    check(await post('/chat/completions', { ...chat, logprobs: true }), 400);
+    check(await post('/chat/completions', { ...chat, model: MODELS.anthropic, logprobs: true }), 400);
     check(await post('/embeddings', { model: MODELS.openaiEmbed, input: [] }), 400);
   });
 

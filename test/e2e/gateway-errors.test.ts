@@ -92,9 +92,9 @@ describe('request errors', () => {
     );
   });
 
-  it('an unsupported feature → 400 unsupported_feature naming it', async () => {
+  it('an unsupported feature → 400 unsupported_feature naming it (logprobs to an Anthropic model)', async () => {
     await assert.rejects(
-      client.chat.completions.create({ model: MODELS.openai, messages: [{ role: 'user', content: 'x' }], logprobs: true }),
+      client.chat.completions.create({ model: MODELS.anthropic, messages: [{ role: 'user', content: 'x' }], logprobs: true }),
       apiError({ status: 400, code: 'unsupported_feature', param: 'logprobs', message: /logprobs/ }),
     );
   });

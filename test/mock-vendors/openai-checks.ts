@@ -92,7 +92,28 @@ export function validateChat(body: unknown): Json {
   }
   validateTools(body);
   validateResponseFormat(body, messages as Json[]);
+  validateNativeFields(body);
   return body;
+}
+
+const reasoningEfforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+const serviceTiers = ['auto', 'default', 'flex', 'scale', 'priority'];
+
+/** reasoning_effort, logprobs/top_logprobs and service_tier as the real API checks them. */
+function validateNativeFields(body: Json): void {
+  const effort = body['reasoning_effort'];
+  if (effort !== undefined && effort !== null && !reasoningEfforts.includes(String(effort))) {
+    invalid(`Invalid value: '${String(effort)}'. Supported values are: ${reasoningEfforts.map((name) => `'${name}'`).join(', ')}.`, 'reasoning_effort', 'invalid_value');
+  }
+  if (body['logprobs'] !== undefined) expect(typeof body['logprobs'] === 'boolean', 'logprobs', 'a boolean', body['logprobs']);
+  range(body, 'top_logprobs', 0, 20, true);
+  if (body['top_logprobs'] !== undefined && body['logprobs'] !== true) {
+    invalid("Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is specified.", 'top_logprobs');
+  }
+  const tier = body['service_tier'];
+  if (tier !== undefined && tier !== null && !serviceTiers.includes(String(tier))) {
+    invalid(`Invalid value: '${String(tier)}'. Supported values are: ${serviceTiers.map((name) => `'${name}'`).join(', ')}.`, 'service_tier', 'invalid_value');
+  }
 }
 
 export function validateMessage(message: unknown, index: number): void {

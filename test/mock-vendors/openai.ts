@@ -26,6 +26,11 @@ export interface OpenAIMockOptions {
   pathPrefix?: string;
   /** Query params every call must carry (Azure's `api-version`); a call without them gets 404. */
   requireQuery?: Record<string, string>;
+  /**
+   * A DeepSeek-like server: answers carry `reasoning_content` (`Thinking about: <text>`, also as
+   * stream deltas before the content); like every OpenAI row, it refuses `reasoning_content` in history.
+   */
+  reasoningContent?: boolean;
 }
 
 export interface MockFailure {
@@ -80,10 +85,11 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       if (route.endsWith('/embeddings')) return sendJson(response, 200, embeddings(request.body));
       if (route.endsWith('/responses')) return await answerResponses(response, validateResponses(request.body), counter);
       const body = validateChat(request.body);
-      if (body['stream'] !== true) return sendJson(response, 200, completion(body, counter));
+      const flavour = { reasoningContent: options.reasoningContent === true };
+      if (body['stream'] !== true) return sendJson(response, 200, completion(body, counter, flavour));
       const stream = nextStream;
       nextStream = undefined;
-      return await streamCompletion(response, body, counter, stream);
+      return await streamCompletion(response, body, counter, stream, flavour);
     } catch (error) {
       if (!(error instanceof OpenAIError)) throw error;
       return sendJson(response, error.status, error.body());
@@ -159,7 +165,16 @@ interface Answer {
   toolCall?: { name: string; arguments: string };
   finishReason: string;
   usage: Json;
+  /** `Thinking about: <user text>`, for the DeepSeek-like flavour. */
+  reasoning: string;
 }
+
+interface Flavour {
+  reasoningContent: boolean;
+}
+
+/** Reasoning tokens reported when `reasoning_effort` asks for reasoning (not `none`). */
+const REASONING_TOKENS = 7;
 
 function answer(body: Json): Answer {
   const messages = body['messages'] as Json[];
@@ -197,23 +212,38 @@ function answer(body: Json): Answer {
   const inputTokens = messages.reduce((sum, message) => sum + words(textOf(message['content'])).length, 0);
   const outputTokens = words(content ?? toolCall?.arguments ?? '').length;
   const system = messages.filter((message) => message['role'] === 'system' || message['role'] === 'developer').map((message) => textOf(message['content']));
+  const effort = body['reasoning_effort'];
+  const reasoningTokens = typeof effort === 'string' && effort !== 'none' ? REASONING_TOKENS : 0;
   const usage = {
     prompt_tokens: inputTokens,
-    completion_tokens: outputTokens,
-    total_tokens: inputTokens + outputTokens,
+    completion_tokens: outputTokens + reasoningTokens,
+    total_tokens: inputTokens + outputTokens + reasoningTokens,
     prompt_tokens_details: { cached_tokens: system.some((text) => text.includes('cache')) ? 3 : 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
-  return { content, ...(toolCall ? { toolCall } : {}), finishReason, usage };
+  return { content, ...(toolCall ? { toolCall } : {}), finishReason, usage, reasoning: `Thinking about: ${userText}` };
 }
 
-function completion(body: Json, counter: number): Json {
+/** OpenAI's `logprobs` object for a text: one entry per word, with `top_logprobs` alternatives. */
+function logprobsOf(text: string, body: Json): Json {
+  const top = (body['top_logprobs'] as number | undefined) ?? 0;
+  const content = (text.match(/\s*\S+/g) ?? []).map((token, index) => ({
+    token,
+    logprob: -0.01 * (index + 1),
+    bytes: [...Buffer.from(token)],
+    top_logprobs: Array.from({ length: top }, (_unused, rank) => ({ token: rank === 0 ? token : `${token}~${rank}`, logprob: -0.01 * (index + 1) - rank, bytes: null })),
+  }));
+  return { content, refusal: null };
+}
+
+function completion(body: Json, counter: number, flavour: Flavour): Json {
   const result = answer(body);
+  const reasoning = flavour.reasoningContent ? { reasoning_content: result.reasoning } : {};
   const toolCalls = result.toolCall ? [{ id: `call_mock${counter}`, type: 'function', function: result.toolCall }] : undefined;
   const choices = Array.from({ length: (body['n'] as number | undefined) ?? 1 }, (_, index) => ({
     index,
-    message: { role: 'assistant', content: result.content, refusal: null, annotations: [], ...(toolCalls ? { tool_calls: toolCalls } : {}) },
-    logprobs: null,
+    message: { role: 'assistant', content: result.content, ...reasoning, refusal: null, annotations: [], ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+    logprobs: body['logprobs'] === true && result.content !== null ? logprobsOf(result.content, body) : null,
     finish_reason: result.finishReason,
   }));
   return {
@@ -223,7 +253,7 @@ function completion(body: Json, counter: number): Json {
     model: body['model'],
     choices,
     usage: result.usage,
-    service_tier: 'default',
+    service_tier: body['service_tier'] ?? 'default',
     system_fingerprint: 'fp_mock',
   };
 }
@@ -233,12 +263,16 @@ async function streamCompletion(
   body: Json,
   counter: number,
   mode: { mode: 'fail' | 'hang'; afterChunks: number } | undefined,
+  flavour: Flavour,
 ): Promise<void> {
   const result = answer(body);
   const includeUsage = isObject(body['stream_options']) && body['stream_options']['include_usage'] === true;
-  const base = { id: `chatcmpl-mock${counter}`, object: 'chat.completion.chunk', created, model: body['model'], service_tier: 'default', system_fingerprint: 'fp_mock' };
-  const frame = (delta: Json, finishReason: string | null = null) =>
-    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
+  const base = { id: `chatcmpl-mock${counter}`, object: 'chat.completion.chunk', created, model: body['model'], service_tier: body['service_tier'] ?? 'default', system_fingerprint: 'fp_mock' };
+  const frame = (delta: Json, finishReason: string | null = null) => {
+    const text = typeof delta['content'] === 'string' && delta['content'] !== '' ? delta['content'] : undefined;
+    const logprobs = body['logprobs'] === true && text !== undefined ? logprobsOf(text, body) : null;
+    return `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
+  };
 
   let first: string;
   const content: string[] = [];
@@ -248,6 +282,7 @@ async function streamCompletion(
     for (const piece of result.toolCall.arguments.match(/.{1,8}/gs) ?? []) content.push(frame({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
   } else {
     first = frame({ role: 'assistant', content: '', refusal: null });
+    if (flavour.reasoningContent) result.reasoning.split(/(?= )/).forEach((piece) => content.push(frame({ content: null, reasoning_content: piece })));
     (result.content ?? '').split(' ').forEach((word, index) => content.push(frame({ content: index === 0 ? word : ` ${word}` })));
   }
   if (mode?.mode === 'fail') {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeChatCompletion } from '../encode-chat-completion.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { chatNativeFields } from '../chat-native-fields.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { readJsonBody } from '../read-body.js';
 import { sendBody } from '../send.js';
@@ -21,6 +22,9 @@ export async function chatCompletions(
   const parsed = parseChatRequest(body);
   const model = parsed.request.model;
   resolveModel(gateway, exchange, model);
+  const resolved = gateway.service.resolve(model);
+  const native = chatNativeFields(parsed.nativeFields, resolved.model, resolved.provider.provider.family);
+  if (native !== undefined) parsed.request.native = native;
   if (parsed.stream) {
     await streamChatCompletion(gateway, exchange, response, parsed, owner.projectId);
     return;
