@@ -129,6 +129,10 @@ describe('thinking, cache_control and every field reach Anthropic unchanged', ()
       expected,
     );
     for (const event of events) schema.validateAgainst('StreamEvent', event.data);
+    const line = t.logs.at(-1);
+    assert.equal(line?.['route'], '/v1/messages');
+    assert.equal(line?.['input_tokens'], 472 + 1500, 'usage read from the passed-through events, cache reads included');
+    assert.equal(line?.['output_tokens'], 89);
 
     t.anthropic.replayNext({ sse: chunks });
     const final = await client.messages.stream({ model, max_tokens: 4096, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();

@@ -47,15 +47,19 @@ export async function serveNativeMessage(
 async function passThrough(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, answer: NativeStreamAnswer, model: string): Promise<void> {
   const iterator = answer.events[Symbol.asyncIterator]();
   let exhausted = false;
-  const started = performance.now();
+  let upstreamMs = exchange.upstreamMs ?? 0;
   try {
+    let waitStarted = performance.now();
     let next = await iterator.next();
+    upstreamMs += performance.now() - waitStarted;
     if (exchange.clientGone) return;
     writeSseHead(gateway, exchange, response);
     while (!next.done) {
       if (!writeBatched(exchange, response, encodeEvent(next.value, model))) await drained(response);
       if (exchange.clientGone) return;
+      waitStarted = performance.now();
       next = await iterator.next();
+      upstreamMs += performance.now() - waitStarted;
     }
     exhausted = true;
     response.end();
@@ -63,7 +67,7 @@ async function passThrough(gateway: GatewayContext, exchange: Exchange, response
     if (!response.headersSent) throw error;
     sendAnthropicError(gateway, exchange, response, error);
   } finally {
-    exchange.upstreamMs = (exchange.upstreamMs ?? 0) + performance.now() - started;
+    exchange.upstreamMs = upstreamMs;
     if (!exhausted) await iterator.return?.().catch(() => undefined);
     const usage = answer.usage();
     exchange.inputTokens = usage.inputTokens;
