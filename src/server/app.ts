@@ -208,6 +208,8 @@ async function dispatch(state: GatewayState, exchange: Exchange, request: Incomi
       if (path.startsWith(ADMIN_PREFIX)) {
         return adminRoute(state, state.admin, exchange, request, response, path, query === -1 ? '' : url.slice(query + 1));
       }
+      // Other Messages API paths (batches, …) answer 404 in Anthropic's shape.
+      if (path.startsWith(`${MESSAGES_PATH}/`)) return messagesRoute(state, exchange, request, response, path);
       if (path.startsWith(MODEL_PATH) && path.length > MODEL_PATH.length) {
         exchange.route = '/v1/models/{model}';
         if (method !== 'GET') return methodNotAllowed(state, exchange, response, 'GET');

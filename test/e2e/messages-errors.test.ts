@@ -200,6 +200,13 @@ describe('request errors', () => {
     );
   });
 
+  it('an unknown path under /v1/messages → 404 in Anthropic shape', async () => {
+    const missing = await fetch(`${t.origin}/v1/messages/batches`, { method: 'POST', headers: { 'x-api-key': t.apiKey }, body: '{}' });
+    assert.equal(missing.status, 404);
+    assertAnthropicShape((await missing.json()) as ErrorBody, 404, 'not_found_error');
+    assert.equal(t.logs.at(-1)?.['route'], 'unmatched');
+  });
+
   it('a wrong method → 405 in Anthropic shape', async () => {
     const wrong = await fetch(`${t.origin}/v1/messages`, { headers: { 'x-api-key': t.apiKey } });
     assert.equal(wrong.status, 405);

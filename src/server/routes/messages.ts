@@ -34,7 +34,7 @@ const NOT_COUNTED = new Set(['max_tokens', 'stream', 'stop_sequences', 'temperat
  */
 const DROPPABLE = new Set(['service_tier', 'inference_geo', 'cache_control', 'speed', 'diagnostics', 'workspace_id', 'user_profile_id']);
 
-/** Dispatches a Messages route; never throws (errors answer in Anthropic's shape). */
+/** Dispatches a Messages route (or any path under it); never throws (errors answer in Anthropic's shape). */
 export async function messagesRoute(
   gateway: GatewayContext,
   exchange: Exchange,
@@ -42,8 +42,11 @@ export async function messagesRoute(
   response: ServerResponse,
   path: string,
 ): Promise<void> {
-  exchange.route = path;
+  const known = path === MESSAGES_PATH || path === COUNT_TOKENS_PATH;
+  // Unknown paths stay `unmatched` (a bounded metrics label).
+  if (known) exchange.route = path;
   try {
+    if (!known) throw new SwitchboardError('not_found', `Unknown route: ${exchange.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
     if (exchange.method !== 'POST') {
       const error = new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${path}; use POST.`, { status: 405 });
       sendAnthropicError(gateway, exchange, response, error, ['allow', 'POST']);
