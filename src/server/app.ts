@@ -17,6 +17,7 @@ import { KeyConcurrency } from './key-concurrency.js';
 import { GatewayMetrics } from './metrics.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { embeddings } from './routes/embeddings.js';
+import { COUNT_TOKENS_PATH, MESSAGES_PATH, messagesRoute } from './routes/messages.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import { healthz, metrics, readyz } from './routes/operations.js';
 import { responses } from './routes/responses.js';
@@ -208,6 +209,9 @@ async function dispatch(state: GatewayState, exchange: Exchange, request: Incomi
       exchange.route = path;
       if (method !== 'POST') return methodNotAllowed(state, exchange, response, 'POST');
       return responses(state, exchange, request, response);
+    case MESSAGES_PATH:
+    case COUNT_TOKENS_PATH:
+      return messagesRoute(state, exchange, request, response, path);
     case '/v1/embeddings':
       exchange.route = path;
       if (method !== 'POST') return methodNotAllowed(state, exchange, response, 'POST');
@@ -232,6 +236,8 @@ async function dispatch(state: GatewayState, exchange: Exchange, request: Incomi
       if (path.startsWith(ADMIN_PREFIX)) {
         return adminRoute(state, state.admin, exchange, request, response, path, query === -1 ? '' : url.slice(query + 1));
       }
+      // Other Messages API paths (batches, …) answer 404 in Anthropic's shape.
+      if (path.startsWith(`${MESSAGES_PATH}/`)) return messagesRoute(state, exchange, request, response, path);
       if (path.startsWith(MODEL_PATH) && path.length > MODEL_PATH.length) {
         exchange.route = '/v1/models/{model}';
         if (method !== 'GET') return methodNotAllowed(state, exchange, response, 'GET');

@@ -7,9 +7,19 @@
 import type { ServerResponse } from 'node:http';
 import { CLIENT_CLOSED_STATUS, type Exchange } from './exchange.js';
 import type { GatewayContext } from './gateway-context.js';
+import type { ErrorCode } from '../errors.js';
 import { bodyPending, lingerOnClose } from './linger.js';
-import { toHttpError } from './openai-error.js';
+import { toHttpError, type OpenAIErrorBody } from './openai-error.js';
 import { errorFrame } from './sse.js';
+
+/** How a surface words errors: the answer (status, body) and the SSE frame once the head is sent. */
+export interface ErrorFormat<Body> {
+  toHttp(error: unknown, requestId: string): { status: number; code: ErrorCode; body: Body; retryAfter: number | undefined };
+  frame(body: Body): string;
+}
+
+/** OpenAI's error shape, the default of every /v1 route. */
+export const openAIErrorFormat: ErrorFormat<OpenAIErrorBody> = { toHttp: toHttpError, frame: errorFrame };
 
 function commonHeaders(gateway: GatewayContext, exchange: Exchange, contentType: string): string[] {
   const headers = ['content-type', contentType, 'x-request-id', exchange.requestId];
@@ -57,18 +67,19 @@ export function writeSseHead(gateway: GatewayContext, exchange: Exchange, respon
 }
 
 /**
- * Answers `error` in OpenAI's shape. When the head is already sent, an SSE answer gets an error
- * event (which the openai SDK raises as APIError) and any answer is ended; a client that is gone
- * gets nothing.
+ * Answers `error` in OpenAI's shape (or `format`'s). When the head is already sent, an SSE answer
+ * gets an error event (which the SDKs raise as APIError) and any answer is ended; a client that is
+ * gone gets nothing.
  */
-export function sendError(
+export function sendError<Body = OpenAIErrorBody>(
   gateway: GatewayContext,
   exchange: Exchange,
   response: ServerResponse,
   error: unknown,
   extraHeaders?: readonly string[],
+  format: ErrorFormat<Body> = openAIErrorFormat as unknown as ErrorFormat<Body>,
 ): void {
-  const http = toHttpError(error, exchange.requestId);
+  const http = format.toHttp(error, exchange.requestId);
   exchange.errorCode = http.code;
   if (exchange.clientGone || response.destroyed) {
     exchange.status = CLIENT_CLOSED_STATUS;
@@ -76,7 +87,7 @@ export function sendError(
   }
   if (response.headersSent) {
     if (!response.writableEnded) {
-      if (exchange.sse) response.write(errorFrame(http.body));
+      if (exchange.sse) response.write(format.frame(http.body));
       response.end();
     }
     return;

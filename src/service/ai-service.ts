@@ -165,8 +165,9 @@ export class AIService {
       throw new SwitchboardError('unsupported_feature', `The model '${model.name}' does not support streaming.`, { param: 'stream' });
     }
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const endpoint = call.api === 'anthropic-messages' ? 'messages' : 'responses';
-    const attempt = this.#begin(context, modelName, endpoint, call.stream, model, provider);
+    // Counting tokens generates nothing and is free: only generation calls are ledger rows.
+    const endpoint = nativeEndpoints[call.api];
+    const attempt = endpoint === undefined ? undefined : this.#begin(context, modelName, endpoint, call.stream, model, provider);
     const started = performance.now();
     let answer: NativeAnswer;
     try {
@@ -275,6 +276,9 @@ async function estimateEmbedding(input: EmbedRequest['input']): Promise<UsageBuc
   const tokens = await estimateTextTokens(input);
   return { input: tokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
 }
+
+/** The ledger endpoint of each native API that generates (absent: not recorded). */
+const nativeEndpoints: Partial<Record<NativeApi, UsageEndpoint>> = { 'anthropic-messages': 'messages', 'openai-responses': 'responses' };
 
 /** A native call: the vendor API's own body, addressed by public model name in `body.model`. */
 export interface NativeCall {

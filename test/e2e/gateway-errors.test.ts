@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { generateApiKey } from '../../src/crypto/api-key.js';
+import { postChunked } from '../helpers/chunked-post.js';
 import { MODELS, startTestGateway, UPSTREAM_KEYS, type TestGateway } from '../helpers/gateway.js';
 
 const BODY_LIMIT = 64 * 1024;
@@ -107,29 +108,10 @@ describe('request errors', () => {
   });
 
   it('a chunked body over the limit → 413 while streaming in', async () => {
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const request = httpRequest(
-        `${t.origin}/v1/chat/completions`,
-        { method: 'POST', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-        },
-      );
-      request.on('error', reject);
-      request.write(`{"model":"${MODELS.openai}","messages":[{"role":"user","content":"`);
-      const chunk = 'y'.repeat(16 * 1024);
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < BODY_LIMIT * 2) {
-          sent += chunk.length;
-          if (!request.write(chunk)) return void request.once('drain', pump);
-        }
-        request.end('"}]}');
-      };
-      pump();
+    const { status, body } = await postChunked(`${t.origin}/v1/chat/completions`, { authorization: `Bearer ${t.apiKey}` }, {
+      prefix: `{"model":"${MODELS.openai}","messages":[{"role":"user","content":"`,
+      total: BODY_LIMIT * 2,
+      suffix: '"}]}',
     });
     assert.equal(status, 413);
     assert.equal((JSON.parse(body) as ErrorBody).error.code, 'request_too_large');

@@ -14,10 +14,12 @@ export const topLevelKeys = new Set([
   'context_management',
 ]);
 export const samplingKeys = ['temperature', 'top_p', 'top_k'];
+/** `POST /v1/messages/count_tokens` takes the Messages body without these. */
+export const notForCounting = ['max_tokens', 'stream', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'metadata', 'service_tier'];
 export const blockKeys: Record<string, string[]> = {
   text: ['type', 'text', 'cache_control', 'citations'],
   image: ['type', 'source', 'cache_control'],
-  tool_use: ['type', 'id', 'name', 'input', 'cache_control'],
+  tool_use: ['type', 'id', 'name', 'input', 'cache_control', 'caller'],
   tool_result: ['type', 'tool_use_id', 'content', 'is_error', 'cache_control'],
   thinking: ['type', 'thinking', 'signature'],
   redacted_thinking: ['type', 'data'],
@@ -43,16 +45,20 @@ export const errorTypeForStatus: Record<number, [string, string]> = {
 
 export class RequestError extends Error {}
 
-export function checkMessagesRequest(raw: unknown, version: string): { body: Json; messages: Message[] } {
+/** Checks a Messages body (`counting`: a count_tokens body, which has no `max_tokens` or `stream`). */
+export function checkMessagesRequest(raw: unknown, version: string, counting = false): { body: Json; messages: Message[] } {
   if (!isRecord(raw)) throw new RequestError('body: Input should be a valid dictionary');
   for (const key of Object.keys(raw)) {
-    if (!topLevelKeys.has(key) || (version === '2026-10-21' && samplingKeys.includes(key))) {
+    if (!topLevelKeys.has(key) || (version === '2026-10-21' && samplingKeys.includes(key)) || (counting && notForCounting.includes(key))) {
       throw new RequestError(`${key}: Extra inputs are not permitted`);
     }
   }
   if (typeof raw['model'] !== 'string') throw new RequestError('model: Field required');
-  if (raw['max_tokens'] === undefined) throw new RequestError('max_tokens: Field required');
-  if (!Number.isInteger(raw['max_tokens']) || (raw['max_tokens'] as number) < 1) {
+  if (counting) {
+    // No output settings to check.
+  } else if (raw['max_tokens'] === undefined) {
+    throw new RequestError('max_tokens: Field required');
+  } else if (!Number.isInteger(raw['max_tokens']) || (raw['max_tokens'] as number) < 1) {
     throw new RequestError('max_tokens: Input should be a valid integer greater than or equal to 1');
   }
   if (raw['temperature'] !== undefined && !(typeof raw['temperature'] === 'number' && raw['temperature'] >= 0 && raw['temperature'] <= 1)) {

@@ -1,7 +1,8 @@
 /**
  * A strict fake of the Anthropic Messages API on 127.0.0.1, following the common mock contract
- * (README.md beside this file). Routes: `POST /v1/messages`, `GET /v1/models`; anything else is
- * Anthropic's 404 `not_found_error`.
+ * (README.md beside this file). Routes: `POST /v1/messages`, `POST /v1/messages/count_tokens`
+ * (`{input_tokens}`: the input words as the Messages usage counts them, cache included),
+ * `GET /v1/models`; anything else is Anthropic's 404 `not_found_error`.
  *
  * Checked like the real API: `anthropic-version` (`2023-06-01` or `2026-10-21`), auth (`x-api-key`,
  * else `Authorization: Bearer`), required `model`/`max_tokens`/`messages`, no extra keys (and no
@@ -59,7 +60,7 @@ export async function startAnthropicMock(options: AnthropicMockOptions = {}): Pr
   const server = await startMockServer(async (request, response) => {
     const path = request.url.split('?')[0];
     const route = `${request.method} ${path}`;
-    if (route !== 'POST /v1/messages' && route !== 'GET /v1/models') {
+    if (route !== 'POST /v1/messages' && route !== 'POST /v1/messages/count_tokens' && route !== 'GET /v1/models') {
       return sendError(response, 404, 'not_found_error', 'Not Found');
     }
     const authFailure = checkAuth(request, apiKeys);
@@ -91,13 +92,15 @@ export async function startAnthropicMock(options: AnthropicMockOptions = {}): Pr
     }
 
     let checked: { body: Json; messages: Message[] };
+    const counting = route === 'POST /v1/messages/count_tokens';
     try {
-      checked = checkMessagesRequest(request.body, version);
+      checked = checkMessagesRequest(request.body, version, counting);
     } catch (error) {
       if (error instanceof RequestError) return sendError(response, 400, 'invalid_request_error', error.message);
       throw error;
     }
     const { body, messages } = checked;
+    if (counting) return sendJson(response, 200, { input_tokens: inputWords(body, messages) }, { 'request-id': requestId() });
     const stream = body['stream'] === true;
     if (replay !== undefined) {
       const next = replay;
@@ -157,13 +160,7 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
   const tools = Array.isArray(body['tools']) ? (body['tools'] as Json[]) : [];
   const choice = isRecord(body['tool_choice']) ? body['tool_choice'] : undefined;
   const lastIsUser = messages[messages.length - 1]?.role === 'user';
-  let inputWords = words(system);
-  for (const message of messages) {
-    for (const block of message.content) {
-      if (block.type === 'text') inputWords += words(String(block['text']));
-      if (block.type === 'tool_result') inputWords += words(resultText(block['content']));
-    }
-  }
+  const inputCount = inputWords(body, messages);
   const cacheRead = system.includes('cache') ? 3 : 0;
   const cacheWrite = system.includes('cache-write') ? 2 : 0;
   // With thinking enabled the answer opens with a signed thinking block (counted in output_tokens).
@@ -172,7 +169,7 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
   const thinkingBlocks = thinks ? [{ type: 'thinking', thinking: thinkingText, signature: signThinking(thinkingText) }] : [];
   const thinkingTokens = thinks ? words(thinkingText) : 0;
   const usage = (outputTokens: number): Json => ({
-    input_tokens: Math.max(0, inputWords - cacheRead - cacheWrite),
+    input_tokens: Math.max(0, inputCount - cacheRead - cacheWrite),
     output_tokens: outputTokens + thinkingTokens,
     ...(thinks ? { output_tokens_details: { thinking_tokens: thinkingTokens } } : {}),
     cache_creation_input_tokens: cacheWrite,
@@ -226,6 +223,18 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
     stop_sequence: stopSequence,
     usage: usage(words(text)),
   };
+}
+
+/** Input words: text blocks, tool results and the system prompt. */
+function inputWords(body: Json, messages: Message[]): number {
+  let count = words(systemText(body['system']));
+  for (const message of messages) {
+    for (const block of message.content) {
+      if (block.type === 'text') count += words(String(block['text']));
+      if (block.type === 'tool_result') count += words(resultText(block['content']));
+    }
+  }
+  return count;
 }
 
 /** Streams a Message as the API does: one text delta per word, tool input in 2+ JSON fragments. */

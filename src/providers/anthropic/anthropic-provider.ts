@@ -35,7 +35,7 @@ export const AnthropicProviderClass: ProviderClass = {
 class AnthropicProvider implements Provider {
   readonly specVersion = 'v1' as const;
   readonly family = 'anthropic' as const;
-  readonly nativeApis: readonly NativeApi[] = ['anthropic-messages'];
+  readonly nativeApis: readonly NativeApi[] = ['anthropic-messages', 'anthropic-count-tokens'];
   readonly name: string;
 
   constructor(
@@ -77,6 +77,7 @@ class AnthropicProvider implements Provider {
    * `stream`), with the row's auth, version and `anthropic-beta` headers; the answer comes back unchanged.
    */
   async native(api: NativeApi, body: Record<string, unknown>, options: NativeCallOptions): Promise<NativeAnswer> {
+    if (api === 'anthropic-count-tokens') return this.countTokens(body, options);
     if (api !== 'anthropic-messages') throw new Error(`AnthropicProvider does not serve ${api}`);
     const { stream: streaming, ...callOptions } = options;
     const wireBody: Record<string, unknown> = { ...body };
@@ -97,6 +98,16 @@ class AnthropicProvider implements Provider {
     );
   }
 
+  /** `anthropic-count-tokens`: `POST /messages/count_tokens` with the body unchanged; answers `{input_tokens}`. */
+  private async countTokens(body: Record<string, unknown>, options: NativeCallOptions): Promise<NativeAnswer> {
+    const { stream: _stream, ...callOptions } = options;
+    const response = await this.send(body, callOptions, 'messages/count_tokens');
+    if (response.status >= 400) throw await this.upstreamError(response, callOptions);
+    const json = await readJson(this.name, response, options.signal);
+    const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+    return { type: 'json', status: response.status, body: answer, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
+  }
+
   private body(request: ChatRequest, options: CallOptions): AnthropicRequestBody {
     return convertToAnthropicRequest(request, {
       version: this.config.version,
@@ -104,7 +115,7 @@ class AnthropicProvider implements Provider {
     });
   }
 
-  private send(body: AnthropicRequestBody | Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
+  private send(body: AnthropicRequestBody | Record<string, unknown>, options: CallOptions, path = 'messages'): Promise<UpstreamResponse> {
     const { credential } = options;
     const headers: Record<string, string> = {
       ...options.headers,
@@ -117,7 +128,7 @@ class AnthropicProvider implements Provider {
     }
     return sendUpstream({
       provider: this.name,
-      url: joinUrl(credential.baseUrl ?? this.settings.baseUrl, 'messages'),
+      url: joinUrl(credential.baseUrl ?? this.settings.baseUrl, path),
       headers,
       body,
       signal: options.signal,

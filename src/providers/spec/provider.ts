@@ -55,9 +55,10 @@ export interface ProviderFeatures {
 /**
  * A vendor API a same-vendor surface can be served on without translation:
  * `anthropic-messages` is Anthropic's `POST /v1/messages`, `openai-responses` is OpenAI's
- * `POST /v1/responses`.
+ * `POST /v1/responses`, `anthropic-count-tokens` is Anthropic's `POST /v1/messages/count_tokens`
+ * (a JSON answer `{input_tokens}`, never streamed).
  */
-export type NativeApi = 'anthropic-messages' | 'openai-responses';
+export type NativeApi = 'anthropic-messages' | 'anthropic-count-tokens' | 'openai-responses';
 
 /** Options of a native call. */
 export interface NativeCallOptions extends CallOptions {

@@ -12,7 +12,7 @@ import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { toHttpError, type OpenAIErrorBody } from '../openai-error.js';
 import { writeSseHead } from '../send.js';
-import { drained, writeBatched } from './stream-chat-completion.js';
+import { drained, writeBatched } from '../stream-parts.js';
 
 /** How to turn the source's items into frames. */
 export interface SseEncoding<Item> {

@@ -1,0 +1,97 @@
+/**
+ * `/v1/messages` served by an Anthropic model: the client's body goes to Anthropic unchanged
+ * (through `AIService.native`, apart from `model`, replaced by the row's model id), so
+ * `cache_control`, thinking blocks and their signatures, server tools, betas and every other field
+ * arrive as sent; the answer comes back unchanged apart from `model`, which says the public name
+ * the client asked for (as on every Switchboard surface).
+ *
+ * @module
+ */
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { NativeEvent, NativeStreamAnswer } from '../../providers/spec/index.js';
+import type { CallContext } from '../../service/ai-service.js';
+import type { Exchange } from '../exchange.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { drained, writeBatched } from '../stream-parts.js';
+import { sendBody, writeSseHead } from '../send.js';
+import { sendAnthropicError } from './send-anthropic-error.js';
+
+/** The client headers forwarded to Anthropic: `anthropic-beta` only (the row sets the version and key). */
+export function forwardedHeaders(headers: IncomingHttpHeaders): Record<string, string> | undefined {
+  const beta = headers['anthropic-beta'];
+  const value = Array.isArray(beta) ? beta.join(',') : beta;
+  return value === undefined || value.trim() === '' ? undefined : { 'anthropic-beta': value };
+}
+
+/** Serves the body natively: a JSON answer, or the vendor's event stream passed through. */
+export async function serveNativeMessage(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  response: ServerResponse,
+  body: Record<string, unknown>,
+  options: { model: string; stream: boolean; headers: Record<string, string> | undefined; context: CallContext },
+): Promise<void> {
+  const call = { api: 'anthropic-messages' as const, body, stream: options.stream, ...(options.headers ? { headers: options.headers } : {}) };
+  const { answer, route } = await gateway.service.native(call, options.context);
+  exchange.upstreamMs = route.upstreamMs;
+  if (answer.type === 'json') {
+    exchange.inputTokens = answer.usage.inputTokens;
+    exchange.outputTokens = answer.usage.outputTokens;
+    const message = { ...answer.body, model: options.model };
+    sendBody(gateway, exchange, response, answer.status, JSON.stringify(message), 'application/json', ['request-id', exchange.requestId]);
+    return;
+  }
+  await passThrough(gateway, exchange, response, answer, options.model);
+}
+
+async function passThrough(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, answer: NativeStreamAnswer, model: string): Promise<void> {
+  const iterator = answer.events[Symbol.asyncIterator]();
+  let exhausted = false;
+  let upstreamMs = exchange.upstreamMs ?? 0;
+  try {
+    let waitStarted = performance.now();
+    let next = await iterator.next();
+    upstreamMs += performance.now() - waitStarted;
+    if (exchange.clientGone) return;
+    writeSseHead(gateway, exchange, response);
+    while (!next.done) {
+      if (!writeBatched(exchange, response, encodeEvent(next.value, model))) await drained(response);
+      if (exchange.clientGone) return;
+      waitStarted = performance.now();
+      next = await iterator.next();
+      upstreamMs += performance.now() - waitStarted;
+    }
+    exhausted = true;
+    response.end();
+  } catch (error) {
+    if (!response.headersSent) throw error;
+    sendAnthropicError(gateway, exchange, response, error);
+  } finally {
+    exchange.upstreamMs = upstreamMs;
+    if (!exhausted) await iterator.return?.().catch(() => undefined);
+    const usage = answer.usage();
+    exchange.inputTokens = usage.inputTokens;
+    exchange.outputTokens = usage.outputTokens;
+  }
+}
+
+/** One vendor event as an SSE frame; `message_start` says the public model name. */
+function encodeEvent(event: NativeEvent, model: string): string {
+  let data = event.data;
+  if (event.event === 'message_start') data = withPublicModel(data, model);
+  const lines = data.includes('\n') ? data.split('\n').map((line) => `data: ${line}`).join('\n') : `data: ${data}`;
+  return event.event === undefined ? `${lines}\n\n` : `event: ${event.event}\n${lines}\n\n`;
+}
+
+function withPublicModel(data: string, model: string): string {
+  try {
+    const value: unknown = JSON.parse(data);
+    if (typeof value !== 'object' || value === null) return data;
+    const message = (value as Record<string, unknown>)['message'];
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) return data;
+    (message as Record<string, unknown>)['model'] = model;
+    return JSON.stringify(value);
+  } catch {
+    return data;
+  }
+}

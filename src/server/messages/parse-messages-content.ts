@@ -1,0 +1,212 @@
+/**
+ * Anthropic `messages` → normalized `ChatMessage[]`, checked by hand. Errors name the field in
+ * Anthropic's path style (`messages.1.content.0.text must be a string`).
+ *
+ * A block of a known type with a wrong shape is a 400 whoever serves the model. A block the
+ * normalized request cannot carry (`document`, `search_result`, server-tool blocks, a `file` image
+ * source, images inside a tool result) is not an error yet: it is recorded in `Deferred` and
+ * refused only when a model of another vendor serves the request, since an Anthropic model gets
+ * the body unchanged.
+ *
+ * Conversion: a user turn's `tool_result` blocks become `tool` messages (first, in order, as OpenAI
+ * requires them right after the calls), the rest of the turn one user message; `is_error: true`
+ * prefixes the result with `Error: ` (other vendors have no flag for it). An assistant turn's
+ * `thinking`/`redacted_thinking` blocks become its reasoning, `tool_use` blocks its tool calls.
+ *
+ * @module
+ */
+import { SwitchboardError } from '../../errors.js';
+import type { AssistantMessage, ChatMessage, ContentPart, ReasoningBlock, ToolCall } from '../../providers/spec/index.js';
+import { invalid, isObject, type JsonObject } from '../field-checks.js';
+import { decodeSignature } from './reasoning-signature.js';
+
+/** The first thing the request holds that only an Anthropic model can serve. */
+export interface Deferred {
+  error: SwitchboardError | undefined;
+}
+
+/** Records `path … only an Anthropic model can serve` unless something was recorded already. */
+export function defer(deferred: Deferred, path: string, what: string): void {
+  deferred.error ??= new SwitchboardError(
+    'unsupported_feature',
+    `${path}: ${what} is only supported when an Anthropic model serves the request`,
+    { param: path },
+  );
+}
+
+/** `messages`, checked and converted. */
+export function parseMessagesContent(value: unknown, deferred: Deferred): ChatMessage[] {
+  if (value === undefined || value === null) throw invalid('messages', 'is required');
+  if (!Array.isArray(value)) throw invalid('messages', 'must be an array of messages');
+  if (value.length === 0) throw invalid('messages', 'must contain at least one message');
+  const messages: ChatMessage[] = [];
+  for (let index = 0; index < value.length; index++) {
+    const path = `messages.${index}`;
+    const message: unknown = value[index];
+    if (!isObject(message)) throw invalid(path, 'must be an object with a role and content');
+    const role = message['role'];
+    if (role === 'system') {
+      throw invalid(`${path}.role`, "must be 'user' or 'assistant'; the system prompt goes in the top-level `system` field");
+    }
+    if (role !== 'user' && role !== 'assistant') throw invalid(`${path}.role`, "must be 'user' or 'assistant'");
+    const blocks = contentBlocks(message['content'], `${path}.content`);
+    if (role === 'user') parseUserTurn(blocks, `${path}.content`, messages, deferred);
+    else messages.push(parseAssistantTurn(blocks, `${path}.content`, deferred));
+  }
+  return messages;
+}
+
+/** A content string becomes one text block; otherwise an array of typed blocks. */
+function contentBlocks(value: unknown, path: string): JsonObject[] {
+  if (typeof value === 'string') return [{ type: 'text', text: value }];
+  if (value === undefined || value === null) throw invalid(path, 'is required');
+  if (!Array.isArray(value)) throw invalid(path, 'must be a string or an array of content blocks');
+  for (let index = 0; index < value.length; index++) {
+    const block: unknown = value[index];
+    if (!isObject(block) || typeof block['type'] !== 'string') throw invalid(`${path}.${index}`, 'must be an object with a type');
+  }
+  return value as JsonObject[];
+}
+
+function parseUserTurn(blocks: JsonObject[], path: string, into: ChatMessage[], deferred: Deferred): void {
+  const parts: ContentPart[] = [];
+  for (let index = 0; index < blocks.length; index++) {
+    const block = blocks[index] as JsonObject;
+    const blockPath = `${path}.${index}`;
+    switch (block['type']) {
+      case 'text':
+        parts.push(textPart(block, blockPath));
+        break;
+      case 'image': {
+        const image = imagePart(block, blockPath, deferred);
+        if (image !== undefined) parts.push(image);
+        break;
+      }
+      case 'tool_result':
+        into.push(toolResult(block, blockPath, deferred));
+        break;
+      case 'tool_use':
+      case 'thinking':
+      case 'redacted_thinking':
+        throw invalid(`${blockPath}.type`, `'${String(block['type'])}' blocks are only allowed in assistant messages`);
+      default:
+        defer(deferred, `${blockPath}.type`, `a '${String(block['type'])}' block`);
+    }
+  }
+  if (parts.length > 0) into.push({ role: 'user', content: parts });
+}
+
+function parseAssistantTurn(blocks: JsonObject[], path: string, deferred: Deferred): AssistantMessage {
+  let text: string | null = null;
+  const toolCalls: ToolCall[] = [];
+  const reasoning: ReasoningBlock[] = [];
+  for (let index = 0; index < blocks.length; index++) {
+    const block = blocks[index] as JsonObject;
+    const blockPath = `${path}.${index}`;
+    switch (block['type']) {
+      case 'text':
+        text = (text ?? '') + textPart(block, blockPath).text;
+        break;
+      case 'tool_use':
+        toolCalls.push(toolUse(block, blockPath));
+        break;
+      case 'thinking': {
+        const thinking = block['thinking'];
+        const signature = block['signature'];
+        if (typeof thinking !== 'string') throw invalid(`${blockPath}.thinking`, 'must be a string');
+        if (typeof signature !== 'string') throw invalid(`${blockPath}.signature`, 'must be a string');
+        reasoning.push(signature === '' ? { text: thinking } : { text: thinking, ...decodeSignature(signature) });
+        break;
+      }
+      case 'redacted_thinking': {
+        const data = block['data'];
+        if (typeof data !== 'string') throw invalid(`${blockPath}.data`, 'must be a string');
+        reasoning.push({ text: '', redactedData: data, origin: 'anthropic' });
+        break;
+      }
+      case 'image':
+      case 'tool_result':
+        throw invalid(`${blockPath}.type`, `'${String(block['type'])}' blocks are only allowed in user messages`);
+      default:
+        defer(deferred, `${blockPath}.type`, `a '${String(block['type'])}' block`);
+    }
+  }
+  const message: AssistantMessage = { role: 'assistant', content: text };
+  if (toolCalls.length > 0) message.toolCalls = toolCalls;
+  if (reasoning.length > 0) message.reasoning = reasoning;
+  return message;
+}
+
+/** An optional `cache_control` object (carried for Anthropic; other vendors ignore it). */
+export function cacheControl(block: JsonObject, path: string): Record<string, unknown> | undefined {
+  const value = block['cache_control'];
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw invalid(`${path}.cache_control`, 'must be an object');
+  return value;
+}
+
+function textPart(block: JsonObject, path: string): { type: 'text'; text: string; cacheControl?: Record<string, unknown> } {
+  const text = block['text'];
+  if (typeof text !== 'string') throw invalid(`${path}.text`, 'must be a string');
+  const cache = cacheControl(block, path);
+  return cache === undefined ? { type: 'text', text } : { type: 'text', text, cacheControl: cache };
+}
+
+function imagePart(block: JsonObject, path: string, deferred: Deferred): ContentPart | undefined {
+  const source = block['source'];
+  if (!isObject(source)) throw invalid(`${path}.source`, "must be an object {type: 'base64' | 'url', ...}");
+  let url: string;
+  if (source['type'] === 'base64') {
+    const mediaType = source['media_type'];
+    const data = source['data'];
+    if (typeof mediaType !== 'string' || mediaType === '') throw invalid(`${path}.source.media_type`, 'must be a non-empty string');
+    if (typeof data !== 'string' || data === '') throw invalid(`${path}.source.data`, 'must be a non-empty base64 string');
+    url = `data:${mediaType};base64,${data}`;
+  } else if (source['type'] === 'url') {
+    const link = source['url'];
+    if (typeof link !== 'string' || link === '') throw invalid(`${path}.source.url`, 'must be a non-empty string');
+    url = link;
+  } else if (typeof source['type'] === 'string') {
+    defer(deferred, `${path}.source.type`, `an image source of type '${source['type']}'`);
+    return undefined;
+  } else {
+    throw invalid(`${path}.source.type`, "must be 'base64' or 'url'");
+  }
+  const cache = cacheControl(block, path);
+  return cache === undefined ? { type: 'image', url } : { type: 'image', url, cacheControl: cache };
+}
+
+function toolResult(block: JsonObject, path: string, deferred: Deferred): ChatMessage {
+  const toolCallId = block['tool_use_id'];
+  if (typeof toolCallId !== 'string' || toolCallId === '') throw invalid(`${path}.tool_use_id`, 'must be a non-empty string');
+  const isError = block['is_error'];
+  if (isError !== undefined && isError !== null && typeof isError !== 'boolean') throw invalid(`${path}.is_error`, 'must be a boolean');
+  const content = block['content'];
+  let text = '';
+  if (typeof content === 'string') {
+    text = content;
+  } else if (Array.isArray(content)) {
+    const pieces: string[] = [];
+    for (let index = 0; index < content.length; index++) {
+      const part: unknown = content[index];
+      const partPath = `${path}.content.${index}`;
+      if (!isObject(part) || typeof part['type'] !== 'string') throw invalid(partPath, 'must be an object with a type');
+      if (part['type'] === 'text') pieces.push(textPart(part, partPath).text);
+      else defer(deferred, `${partPath}.type`, `a '${part['type']}' block inside a tool_result`);
+    }
+    text = pieces.join('\n');
+  } else if (content !== undefined && content !== null) {
+    throw invalid(`${path}.content`, 'must be a string or an array of content blocks');
+  }
+  return { role: 'tool', toolCallId, content: isError === true ? `Error: ${text}` : text };
+}
+
+function toolUse(block: JsonObject, path: string): ToolCall {
+  const id = block['id'];
+  const name = block['name'];
+  const input = block['input'];
+  if (typeof id !== 'string' || id === '') throw invalid(`${path}.id`, 'must be a non-empty string');
+  if (typeof name !== 'string' || name === '') throw invalid(`${path}.name`, 'must be a non-empty string');
+  if (!isObject(input)) throw invalid(`${path}.input`, 'must be an object');
+  return { id, name, arguments: JSON.stringify(input) };
+}

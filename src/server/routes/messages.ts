@@ -1,0 +1,151 @@
+/**
+ * `POST /v1/messages` and `POST /v1/messages/count_tokens`: Anthropic's Messages API, served by
+ * any model of the registry. An Anthropic model gets the client's body unchanged (the native
+ * call); any other model gets the normalized request, and its answer is encoded back. Every error
+ * answers in Anthropic's shape.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SwitchboardError } from '../../errors.js';
+import type { CallContext } from '../../service/ai-service.js';
+import { routeNativeFields } from '../../service/native-fields.js';
+import type { Exchange } from '../exchange.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { encodeMessage } from '../messages/encode-message.js';
+import { estimateInputTokens } from '../messages/estimate-input-tokens.js';
+import { forwardedHeaders, serveNativeMessage } from '../messages/native-messages.js';
+import { parseMessagesRequest, type ParsedMessagesRequest } from '../messages/parse-messages-request.js';
+import { sendAnthropicError } from '../messages/send-anthropic-error.js';
+import { streamMessage } from '../messages/stream-message.js';
+import { readJsonBody } from '../read-body.js';
+import { sendBody } from '../send.js';
+import { beginV1Request, callContext, resolveModel, takeKeySlot } from './v1-request.js';
+
+export const MESSAGES_PATH = '/v1/messages';
+export const COUNT_TOKENS_PATH = '/v1/messages/count_tokens';
+
+/** Messages fields that Anthropic's count endpoint refuses and that do not change the input count. */
+const NOT_COUNTED = new Set(['max_tokens', 'stream', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'metadata', 'service_tier']);
+
+/**
+ * Top-level Messages fields whose loss does not change what the answer says (dropped for other
+ * vendors): service and placement choices, prompt caching, speed, diagnostics.
+ */
+const DROPPABLE = new Set(['service_tier', 'inference_geo', 'cache_control', 'speed', 'diagnostics', 'workspace_id', 'user_profile_id']);
+
+/** Dispatches a Messages route (or any path under it); never throws (errors answer in Anthropic's shape). */
+export async function messagesRoute(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+): Promise<void> {
+  const known = path === MESSAGES_PATH || path === COUNT_TOKENS_PATH;
+  // Unknown paths stay `unmatched` (a bounded metrics label).
+  if (known) exchange.route = path;
+  try {
+    if (!known) throw new SwitchboardError('not_found', `Unknown route: ${exchange.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
+    if (exchange.method !== 'POST') {
+      const error = new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${path}; use POST.`, { status: 405 });
+      sendAnthropicError(gateway, exchange, response, error, ['allow', 'POST']);
+      return;
+    }
+    if (path === COUNT_TOKENS_PATH) await countTokens(gateway, exchange, request, response);
+    else await createMessage(gateway, exchange, request, response);
+  } catch (error) {
+    sendAnthropicError(gateway, exchange, response, error);
+  }
+}
+
+async function readRequest(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, countTokens: boolean) {
+  const owner = beginV1Request(gateway, exchange, request);
+  if (!countTokens) takeKeySlot(gateway, exchange, owner);
+  const body = await readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config);
+  if (gateway.config.logBodies) exchange.requestBody = body;
+  const parsed = parseMessagesRequest(body, countTokens);
+  resolveModel(gateway, exchange, parsed.model);
+  const context: CallContext = callContext(exchange, owner);
+  return { body, parsed, context };
+}
+
+async function createMessage(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { body, parsed, context } = await readRequest(gateway, exchange, request, false);
+  if (gateway.service.supportsNative(parsed.model, 'anthropic-messages')) {
+    checkMaxTokens(gateway, parsed);
+    const options = { model: parsed.model, stream: parsed.stream, headers: forwardedHeaders(request.headers), context };
+    await serveNativeMessage(gateway, exchange, response, body, options);
+    return;
+  }
+  servedRequest(gateway, parsed);
+  if (parsed.stream) {
+    await streamMessage(gateway, exchange, response, parsed.chat, context);
+    return;
+  }
+  const result = await gateway.service.chat(parsed.chat, context);
+  const usage = result.response.usage;
+  exchange.upstreamMs = result.route.upstreamMs;
+  exchange.inputTokens = usage.inputTokens;
+  exchange.outputTokens = usage.outputTokens;
+  if (gateway.config.logBodies) exchange.responseText = result.response.choices[0]?.content ?? undefined;
+  const { provider } = result.route;
+  const message = encodeMessage(result.response, parsed.model, provider.name, provider.provider?.family);
+  sendBody(gateway, exchange, response, 200, JSON.stringify(message), 'application/json', ['request-id', exchange.requestId]);
+}
+
+/**
+ * `{input_tokens}`: Anthropic's own count when an Anthropic model serves the body (sent unchanged
+ * but for the output settings in `NOT_COUNTED`, which the count endpoint refuses), else the
+ * documented estimate.
+ */
+async function countTokens(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { body, parsed, context } = await readRequest(gateway, exchange, request, true);
+  let inputTokens: number;
+  if (gateway.service.supportsNative(parsed.model, 'anthropic-count-tokens')) {
+    const countBody = Object.fromEntries(Object.entries(body).filter(([field]) => !NOT_COUNTED.has(field)));
+    const headers = forwardedHeaders(request.headers);
+    const call = { api: 'anthropic-count-tokens' as const, body: countBody, stream: false, ...(headers ? { headers } : {}) };
+    const { answer, route } = await gateway.service.native(call, context);
+    exchange.upstreamMs = route.upstreamMs;
+    const counted = answer.type === 'json' ? answer.body['input_tokens'] : undefined;
+    if (typeof counted !== 'number') {
+      throw new SwitchboardError('provider_error', `The provider '${route.provider.name}' answered count_tokens without input_tokens.`);
+    }
+    inputTokens = counted;
+  } else {
+    inputTokens = estimateInputTokens(body);
+  }
+  exchange.inputTokens = inputTokens;
+  sendBody(gateway, exchange, response, 200, JSON.stringify({ input_tokens: inputTokens }), 'application/json', ['request-id', exchange.requestId]);
+}
+
+/** The model row's output limit applies to native calls too (the normalized path checks it in the service). */
+function checkMaxTokens(gateway: GatewayContext, parsed: ParsedMessagesRequest): void {
+  const { model } = gateway.service.resolve(parsed.model);
+  const maxTokens = parsed.chat.maxTokens;
+  if (maxTokens !== undefined && model.maxTokens !== undefined && maxTokens > model.maxTokens) {
+    throw new SwitchboardError(
+      'invalid_request',
+      `max_tokens is too large: ${maxTokens}. The model '${model.name}' allows at most ${model.maxTokens} output tokens.`,
+      { param: 'max_tokens' },
+    );
+  }
+}
+
+/**
+ * Readies the normalized request for a model of another vendor: what only Anthropic can serve is
+ * refused (400 naming it), and unknown top-level fields follow the native-fields rule (dropped when
+ * harmless, like `service_tier`; refused otherwise; a model row may override per field).
+ */
+function servedRequest(gateway: GatewayContext, parsed: ParsedMessagesRequest): void {
+  if (parsed.deferred.error !== undefined) throw parsed.deferred.error;
+  const { model, provider } = gateway.service.resolve(parsed.model);
+  const native = routeNativeFields(parsed.extras, {
+    from: 'anthropic',
+    servingFamily: provider.provider.family,
+    model,
+    changesAnswer: (field) => !DROPPABLE.has(field),
+  });
+  if (native !== undefined) parsed.chat.native = native;
+}

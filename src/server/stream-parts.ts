@@ -1,0 +1,103 @@
+/**
+ * Writing a service stream as Server-Sent Events, shared by every streaming surface: the head
+ * once the first part is here, each part's frames as they arrive (batched per burst, waiting for
+ * `drain` when the client is slow, so backpressure reaches the upstream), and the upstream aborted
+ * when the client goes away or the stream fails.
+ *
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import type { StreamPart } from '../providers/spec/index.js';
+import type { StreamOutcome } from '../service/ai-service.js';
+import type { Exchange } from './exchange.js';
+import type { GatewayContext } from './gateway-context.js';
+import { writeSseHead } from './send.js';
+
+/** A surface's encoding of parts into SSE frames. */
+export interface PartEncoder {
+  /** The frames for one part (`''` for none). */
+  encode(part: StreamPart): string;
+  /** Text streamed so far, when kept (request logs with bodies). */
+  readonly text: string | undefined;
+}
+
+/**
+ * Writes `outcome`'s parts through the encoder made once the head is sent, then `end`. Throws an
+ * `error` part's error, or the iterator's: before the head the caller answers with a status, after
+ * it with its surface's error frame (`response.headersSent` tells which).
+ */
+export async function pumpParts(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  response: ServerResponse,
+  outcome: StreamOutcome,
+  makeEncoder: () => PartEncoder,
+  end: string,
+): Promise<void> {
+  const iterator = outcome.parts[Symbol.asyncIterator]();
+  let upstreamMs = outcome.route.upstreamMs;
+  let exhausted = false;
+  try {
+    // The first part is already here (the service waited for it); an error part in first place
+    // still gets a proper HTTP status.
+    let next = await iterator.next();
+    if (!next.done && next.value.type === 'error') throw next.value.error;
+    if (exchange.clientGone) return;
+    writeSseHead(gateway, exchange, response);
+    const encoder = makeEncoder();
+    while (!next.done) {
+      const part: StreamPart = next.value;
+      if (part.type === 'error') throw part.error;
+      if (part.type === 'finish') {
+        exchange.inputTokens = part.usage.inputTokens;
+        exchange.outputTokens = part.usage.outputTokens;
+      }
+      if (exchange.clientGone) return;
+      if (!writeBatched(exchange, response, encoder.encode(part))) await drained(response);
+      if (exchange.clientGone) return;
+      const waitStarted = performance.now();
+      next = await iterator.next();
+      upstreamMs += performance.now() - waitStarted;
+    }
+    exhausted = true;
+    if (encoder.text !== undefined) exchange.responseText = encoder.text;
+    response.end(end);
+  } finally {
+    exchange.upstreamMs = upstreamMs;
+    if (!exhausted) await iterator.return?.().catch(() => undefined);
+  }
+}
+
+/**
+ * Writes a frame, corking the socket until the current burst of microtasks is over: the parts
+ * decoded from one upstream read leave in one write syscall instead of one each, with no added
+ * latency (the uncork runs before the event loop goes back to I/O).
+ */
+export function writeBatched(exchange: Exchange, response: ServerResponse, frame: string): boolean {
+  if (!exchange.corked) {
+    exchange.corked = true;
+    response.cork();
+    process.nextTick(uncork, exchange, response);
+  }
+  return response.write(frame);
+}
+
+function uncork(exchange: Exchange, response: ServerResponse): void {
+  exchange.corked = false;
+  response.uncork();
+}
+
+/** Resolves on `drain`, or on `close` when the client went away instead. */
+export function drained(response: ServerResponse): Promise<void> {
+  // 'close' may have fired already; it does not fire twice.
+  if (response.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
