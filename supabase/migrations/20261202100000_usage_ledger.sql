@@ -319,15 +319,9 @@ create policy price_history_runtime_select on public.ai_price_history
   for select to switchboard_runtime
   using (true);
 
--- Supabase: the API roles get nothing on the ledger. Skipped where the roles don't exist.
-do $$
-declare
-  api_role text;
-begin
-  foreach api_role in array array['anon', 'authenticated'] loop
-    if exists (select 1 from pg_roles where rolname = api_role) then
-      execute format('revoke all on public.ai_usage, public.ai_usage_hourly, public.ai_price_history from %I', api_role);
-    end if;
-  end loop;
-end;
-$$;
+-- Supabase: the API roles get nothing on the ledger (tables, their identity sequences, functions);
+-- see 20261202090000_harden_roles.sql.
+select public.switchboard_lock_down('public.ai_usage', true);
+select public.switchboard_lock_down('public.ai_usage_hourly', true);
+select public.switchboard_lock_down('public.ai_price_history');
+select public.switchboard_lock_down_functions();

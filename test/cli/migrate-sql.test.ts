@@ -85,7 +85,8 @@ describe('switchboard migrate, sql and global options', () => {
     );
     try {
       const failed = await runCli(['migrate'], { env: target.env });
-      assertOneLineError(failed, new RegExp(`migration ${last.replace(/\./g, '\\.')} failed: refused by the cli test$`, 'm'));
+      // The file fails on the event trigger, or earlier on a table it creates that is already there.
+      assertOneLineError(failed, new RegExp(`migration ${last.replace(/\./g, '\\.')} failed: (refused by the cli test|relation "\\w+" already exists)$`, 'm'));
       assert.equal(await checksum(), undefined, 'the failed file was recorded as applied');
     } finally {
       await withTargetDb(target, (db) =>

@@ -32,7 +32,7 @@ before(async () => {
   // The shared helper has no CustomProvider row: one pointing at the OpenAI mock.
   await t.db.query(
     `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars)
-     values ('conform-custom', 'CustomProvider', $1, '["E2E_OPENAI_KEY"]'::jsonb)`,
+     values ('conform-custom', 'CustomProvider', $1, '["E2E_OPENAI_API_KEY"]'::jsonb)`,
     [t.openai.baseUrl],
   );
   await t.db.query(

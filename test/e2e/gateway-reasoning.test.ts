@@ -25,7 +25,7 @@ before(async () => {
   deepseek = await startOpenAIMock({ apiKeys: [UPSTREAM_KEYS.openai], reasoningContent: true });
   await t.db.exec(`
 insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars)
-  values ('e2e-deepseek', 'CustomProvider', '${deepseek.baseUrl}', '["E2E_OPENAI_KEY"]');
+  values ('e2e-deepseek', 'CustomProvider', '${deepseek.baseUrl}', '["E2E_OPENAI_API_KEY"]');
 insert into public.ai_models (name, provider_id, model_id, max_tokens, features)
   select 'e2e-claude-think', id, 'claude-test-1', 64000, '{"reasoning": true}' from public.ai_providers where name = 'e2e-anthropic';
 insert into public.ai_models (name, provider_id, model_id, features)

@@ -20,7 +20,7 @@ export async function startResponsesGateway(options: TestGatewayOptions = {}): P
   const t = await startTestGateway(options);
   await t.db.query(
     `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars)
-     values ('e2e-custom', 'CustomProvider', $1, '["E2E_OPENAI_KEY"]'::jsonb)`,
+     values ('e2e-custom', 'CustomProvider', $1, '["E2E_OPENAI_API_KEY"]'::jsonb)`,
     [t.openai.baseUrl],
   );
   await t.db.query(

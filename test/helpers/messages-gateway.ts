@@ -30,7 +30,7 @@ export const SERVING_MODELS = [
 export async function addMessagesModels(t: TestGateway): Promise<void> {
   await t.db.query(
     `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars)
-     values ('e2e-custom', 'CustomProvider', $1, '["E2E_OPENAI_KEY"]'::jsonb)`,
+     values ('e2e-custom', 'CustomProvider', $1, '["E2E_OPENAI_API_KEY"]'::jsonb)`,
     [t.openai.baseUrl],
   );
   await t.db.query(

@@ -115,7 +115,7 @@ for (const install of ['fresh', 'upgraded'] as const) {
       );
       assert.deepEqual(
         tables.rows.filter((table) => table.forced).map((table) => table.relname),
-        ['ai_provider_credentials', 'api_keys'],
+        ['ai_provider_credentials', 'ai_usage', 'ai_usage_hourly', 'api_keys'],
       );
       assert.ok(tables.rows.some((table) => table.relname === 'switchboard_migrations'));
     });

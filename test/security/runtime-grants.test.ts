@@ -15,8 +15,13 @@ const RUNTIME = 'switchboard_runtime';
 /** What the runtime role may do, as "object: privilege". */
 const EXPECTED_GRANTS = [
   'ai_models: SELECT',
+  'ai_price_history: SELECT',
   'ai_provider_credentials: SELECT',
   'ai_providers: SELECT',
+  // The usage ledger: the gateway's batched writer inserts rows (every project's); reads are per project.
+  'ai_usage: INSERT',
+  'ai_usage: SELECT',
+  'ai_usage_hourly: SELECT',
   'api_keys: SELECT',
   'projects: SELECT',
   'switchboard_active_api_keys(): EXECUTE',
