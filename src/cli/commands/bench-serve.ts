@@ -64,23 +64,26 @@ export const benchServeCommand: Command = {
           context.stderr.write(`${JSON.stringify({ level, message, ...fields })}\n`),
         )
       : undefined;
-    const service = new AIService({
-      registry: () => snapshot.registry,
-      credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
-      ...(ledger ? { usage: ledger.usage } : {}),
-    });
-    const gateway = createGateway({
-      service,
-      snapshot: () => snapshot,
-      config: context.config,
-      ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
-    });
-    const address = await gateway.listen(port, values.host ?? '127.0.0.1');
-    print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}${ledger ? ' (usage ledger on)' : ''}`);
-    await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-    await gateway.close();
-    await ledger?.close();
-    await deps.dispatcher.close();
+    try {
+      const service = new AIService({
+        registry: () => snapshot.registry,
+        credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
+        ...(ledger ? { usage: ledger.usage } : {}),
+      });
+      const gateway = createGateway({
+        service,
+        snapshot: () => snapshot,
+        config: context.config,
+        ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
+      });
+      const address = await gateway.listen(port, values.host ?? '127.0.0.1');
+      print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}${ledger ? ' (usage ledger on)' : ''}`);
+      await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+      await gateway.close();
+      await deps.dispatcher.close();
+    } finally {
+      await ledger?.close();
+    }
     return 0;
   },
 };
