@@ -18,6 +18,11 @@
 // BENCH_HELD_RAMP_MS, default 2000), each 20 content chunks BENCH_HELD_CHUNK_MS (500) apart; it
 // reports errors, TTFB p50/p99, the most streams the mock had open at once, and the gateway's RSS
 // per extra stream. `BENCH_HELD=1000 BENCH_MODES= npm run bench` runs only that.
+//
+// Usage ledger: BENCH_LEDGER=1 runs the gateway with the ledger on, in a fresh Postgres database
+// sb_bench_<time> created through DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+// and dropped after; the run fails unless the ledger holds one row per request the gateway answered.
+// BENCH_LEDGER=both runs the gateway twice (off, then on) and prints an off-vs-on table.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +32,7 @@ import { request } from 'undici';
 import { runHeld } from './held.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { cpuMicros, memoryMB } from './procstat.mjs';
+import { createLedgerDatabase, DEFAULT_ADMIN_URL, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -54,6 +60,8 @@ const settings = {
   held: listEnv('BENCH_HELD', '').map(Number),
   heldChunkMs: numberEnv('BENCH_HELD_CHUNK_MS', 500, 1, 10_000),
   heldRampMs: numberEnv('BENCH_HELD_RAMP_MS', 2000, 0, 60_000),
+  ledger: ledgerPhases(process.env.BENCH_LEDGER),
+  adminUrl: process.env.DATABASE_URL || DEFAULT_ADMIN_URL,
 };
 for (const n of settings.held) if (!Number.isInteger(n) || n < 1 || n > 20_000) throw new Error('BENCH_HELD takes integers in 1..20000');
 /** The model the mock paces (a seeded OpenAI model bench-serve sends upstream under the same name). */
@@ -354,6 +362,132 @@ function renderHeld(rows) {
   return lines.join('\n');
 }
 
+// ------------------------------------------------------------------------------------ phases
+const directTarget = (mockOrigin) => ({ name: 'direct', origin: mockOrigin, headers: { authorization: `Bearer ${KEY}` } });
+
+/** Stops one child (SIGTERM, SIGKILL after `graceMs`) and waits for its exit. */
+function stopChild(child, graceMs = 30_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * One gateway run with the ledger `off` or `on` (a fresh Postgres database, checked and dropped
+ * after): starts bench-serve, checks its answers, runs the loads (against direct too when `first`)
+ * and the held streams (when `first`), stops it. Returns its rows and failures.
+ */
+async function gatewayPhase(ledger, mockOrigin, first, reference) {
+  const failures = [];
+  const database = ledger === 'on' ? await createLedgerDatabase(settings.adminUrl) : undefined;
+  try {
+    const gatewayStarted = performance.now();
+    const gateway = await start(
+      `gateway (ledger ${ledger})`,
+      [
+        ...(settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`] : []),
+        'bin/switchboard.js',
+        'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
+        ...(database ? ['--usage-database-url', database.url] : []),
+      ],
+      1,
+      /on http:\/\/127\.0\.0\.1:(\d+)/,
+      settings.readyTimeoutMs,
+    );
+    const gatewayPid = gateway.child.pid;
+    const startupMs = performance.now() - gatewayStarted;
+    const idle = memoryMB(gatewayPid);
+    log(`ledger ${ledger}: gateway http://127.0.0.1:${gateway.match[1]} (pid ${gatewayPid}) up in ${Math.round(startupMs)} ms, RSS ${fmtInt(idle?.rss)} MB${database ? `, ledger database ${database.name}` : ''}`);
+    const gatewayTarget = { name: 'gateway', origin: `http://127.0.0.1:${gateway.match[1]}`, headers: { authorization: `Bearer ${KEY}` } };
+    const targets = first ? [directTarget(mockOrigin), gatewayTarget] : [gatewayTarget];
+
+    const through = await checkTarget(gatewayTarget, reference);
+    let answered = 3; // the chat, stream and embeddings checks
+    log(`checks: gateway ${through.problems.length ? through.problems.join('; ') : 'ok'} (${through.chatBytes} B, ${through.streamEvents} SSE events)`);
+    if (through.problems.length > 0) {
+      await stopChild(gateway.child);
+      return { wrong: true, failures: through.problems.map((p) => `gateway ${p}`) };
+    }
+
+    const loads = [...settings.connections.map((c) => ({ load: `c=${c}`, connections: c })), ...settings.rates.map((r) => ({ load: `${r}/s`, rate: r }))];
+    const rows = [];
+    const base = { path: '/v1/chat/completions', expect: JSON.stringify(reference), maxRequests: settings.maxRequests, timeoutMs: settings.timeoutMs };
+    for (const mode of settings.modes) {
+      const body = BODIES[mode];
+      const stream = mode === 'stream';
+      if (settings.warmupMs > 0) {
+        for (const target of targets) {
+          const warm = await runLoad({ ...base, origin: target.origin, headers: target.headers, body, stream, connections: 10, durationMs: settings.warmupMs });
+          if (target === gatewayTarget) answered += warm.good + warm.errors;
+        }
+      }
+      for (const { load, connections, rate } of loads) {
+        for (const target of targets) {
+          await sleep(300);
+          const cpuBefore = cpuMicros(gatewayPid);
+          const result = await runLoad({ ...base, origin: target.origin, headers: target.headers, body, stream, connections, rate, durationMs: settings.durationMs });
+          const cpuUs = (cpuMicros(gatewayPid) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
+          const memory = memoryMB(gatewayPid);
+          if (target === gatewayTarget) answered += result.good + result.errors;
+          const row = {
+            mode,
+            load,
+            target: target.name,
+            ledger,
+            requests: result.good,
+            rps: (result.good * 1000) / result.elapsedMs,
+            errors: result.errors,
+            errorSamples: result.errorSamples,
+            total: summarize(result.total),
+            ttfb: summarize(result.ttfb),
+            schedLagP99Ms: result.schedLagMs.length ? summarize(Float64Array.from(result.schedLagMs)).p99 : undefined,
+            cpuPerRequestUs: result.good > 0 ? cpuUs / result.good : Number.NaN,
+            cpuShare: cpuUs / 1000 / result.elapsedMs,
+            rssMB: memory?.rss ?? Number.NaN,
+            hwmMB: memory?.hwm ?? Number.NaN,
+          };
+          rows.push(row);
+          const ttfbText = stream ? ` ttfb p50 ${fmt(row.ttfb.p50)}` : '';
+          const cpuText = target.name === 'gateway' ? ` | gw ${fmtInt(row.cpuPerRequestUs)} µs/req, ${fmtInt(row.cpuShare * 100)}% CPU, RSS ${fmtInt(row.rssMB)} MB` : '';
+          log(`${mode} ${load} ${target.name}${target === gatewayTarget ? ` (ledger ${ledger})` : ''}: ${fmtInt(row.rps)} req/s p50 ${fmt(row.total.p50)} p99 ${fmt(row.total.p99)}${ttfbText} err ${row.errors}${cpuText}`);
+          for (const sample of result.errorSamples) log(`  error: ${sample}`);
+          if (result.errors > 0) failures.push(`${target.name} ${mode} ${load}${target === gatewayTarget ? ` (ledger ${ledger})` : ''}: ${result.errors} errors (${result.errorSamples[0]})`);
+        }
+      }
+    }
+    const heldRows = [];
+    for (const streams of first ? settings.held : []) {
+      for (const target of targets) {
+        await sleep(500);
+        heldRows.push(await heldRun(target, streams, mockOrigin, gatewayPid));
+        const row = heldRows.at(-1);
+        if (target === gatewayTarget) answered += row.ok + row.errors;
+        log(`held N=${streams} ${target.name}: ok ${row.ok}, errors ${row.errors}${row.firstError ? ` (${row.firstError})` : ''}, upstream at once ${row.upstreamPeak}, TTFB p50 ${fmt(row.ttfb.p50)} p99 ${fmt(row.ttfb.p99)} ms, RSS ${fmtInt(row.rssBeforeMB)} → ${fmtInt(row.rssPeakMB)} MB`);
+        if (row.errors > 0) failures.push(`${target.name} held N=${streams}: ${row.errors} errors (${row.firstError})`);
+      }
+    }
+    const finalMemory = memoryMB(gatewayPid);
+    // SIGTERM: the gateway flushes the ledger before it exits.
+    await stopChild(gateway.child);
+    let ledgerLine = 'ledger: off';
+    if (database) {
+      const recorded = await database.rows();
+      ledgerLine = `ledger: on (Postgres): ${fmtInt(recorded)} ledger rows for ${fmtInt(answered)} requests the gateway answered${recorded === answered ? '' : ' (MISMATCH)'}`;
+      if (recorded !== answered) failures.push(`ledger holds ${recorded} rows for ${answered} requests the gateway answered`);
+    }
+    log(ledgerLine);
+    return { ledger, rows, heldRows, startupMs, idle, finalMemory, ledgerLine, failures };
+  } finally {
+    await database?.drop().catch((error) => log(`could not drop ${database.name}: ${error.message}`));
+  }
+}
+
 // ------------------------------------------------------------------------------------ main
 async function main() {
   const startedAt = new Date();
@@ -362,10 +496,11 @@ async function main() {
     settings.readyTimeoutMs +
     settings.modes.length * 2 * (settings.connections.length + settings.rates.length) * (settings.durationMs + 2000) * 1.5 +
     settings.held.length * 2 * (heldLimitMs() + 5000);
+  const watchdogAllMs = watchdogMs * settings.ledger.length;
   setTimeout(() => {
-    log(`bench watchdog: still running after ${Math.round(watchdogMs / 1000)} s, stopping`);
+    log(`bench watchdog: still running after ${Math.round(watchdogAllMs / 1000)} s, stopping`);
     void stopAll().finally(() => process.exit(2));
-  }, watchdogMs).unref();
+  }, watchdogAllMs).unref();
 
   buildIfNeeded();
   log(`pinning: ${pinned ? 'load generator + mock on CPU 0, gateway on CPU 1 (taskset)' : 'off'}`);
@@ -378,95 +513,28 @@ async function main() {
     10_000,
   );
   const mockOrigin = `http://127.0.0.1:${mock.match[1]}`;
-  const gatewayStarted = performance.now();
-  const gateway = await start(
-    'gateway',
-    [
-      ...(settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`] : []),
-      'bin/switchboard.js',
-      'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
-    ],
-    1,
-    /on http:\/\/127\.0\.0\.1:(\d+)/,
-    settings.readyTimeoutMs,
-  );
-  const gatewayPid = gateway.child.pid;
-  const startupMs = performance.now() - gatewayStarted;
-  const idle = memoryMB(gatewayPid);
-  log(`mock ${mockOrigin}; gateway http://127.0.0.1:${gateway.match[1]} (pid ${gatewayPid}) up in ${Math.round(startupMs)} ms, RSS ${fmtInt(idle?.rss)} MB`);
-
-  const targets = [
-    { name: 'direct', origin: mockOrigin, headers: { authorization: `Bearer ${KEY}` } },
-    { name: 'gateway', origin: `http://127.0.0.1:${gateway.match[1]}`, headers: { authorization: `Bearer ${KEY}` } },
-  ];
-
-  const direct = await checkTarget(targets[0]);
-  const through = await checkTarget(targets[1], direct.content);
-  const failures = [...direct.problems.map((p) => `direct ${p}`), ...through.problems.map((p) => `gateway ${p}`)];
-  log(`checks: direct ${direct.problems.length ? direct.problems.join('; ') : 'ok'} (${direct.chatBytes} B); gateway ${through.problems.length ? through.problems.join('; ') : 'ok'} (${through.chatBytes} B, ${through.streamEvents} SSE events)`);
+  const direct = await checkTarget(directTarget(mockOrigin));
+  const failures = direct.problems.map((p) => `direct ${p}`);
+  log(`checks: direct ${direct.problems.length ? direct.problems.join('; ') : 'ok'} (${direct.chatBytes} B)`);
   if (failures.length > 0 || typeof direct.content !== 'string') {
     await stopAll();
     log('wrong answers, not measuring');
     return { exitCode: 1 };
   }
-
-  const loads = [...settings.connections.map((c) => ({ load: `c=${c}`, connections: c })), ...settings.rates.map((r) => ({ load: `${r}/s`, rate: r }))];
-  const rows = [];
-  const base = { path: '/v1/chat/completions', expect: JSON.stringify(direct.content), maxRequests: settings.maxRequests, timeoutMs: settings.timeoutMs };
-  for (const mode of settings.modes) {
-    const body = BODIES[mode];
-    const stream = mode === 'stream';
-    if (settings.warmupMs > 0) {
-      for (const target of targets) {
-        await runLoad({ ...base, origin: target.origin, headers: target.headers, body, stream, connections: 10, durationMs: settings.warmupMs });
-      }
-    }
-    for (const { load, connections, rate } of loads) {
-      for (const target of targets) {
-        await sleep(300);
-        const cpuBefore = cpuMicros(gatewayPid);
-        const result = await runLoad({ ...base, origin: target.origin, headers: target.headers, body, stream, connections, rate, durationMs: settings.durationMs });
-        const cpuUs = (cpuMicros(gatewayPid) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
-        const memory = memoryMB(gatewayPid);
-        const row = {
-          mode,
-          load,
-          target: target.name,
-          requests: result.good,
-          rps: (result.good * 1000) / result.elapsedMs,
-          errors: result.errors,
-          errorSamples: result.errorSamples,
-          total: summarize(result.total),
-          ttfb: summarize(result.ttfb),
-          schedLagP99Ms: result.schedLagMs.length ? summarize(Float64Array.from(result.schedLagMs)).p99 : undefined,
-          cpuPerRequestUs: result.good > 0 ? cpuUs / result.good : Number.NaN,
-          cpuShare: cpuUs / 1000 / result.elapsedMs,
-          rssMB: memory?.rss ?? Number.NaN,
-          hwmMB: memory?.hwm ?? Number.NaN,
-        };
-        rows.push(row);
-        const ttfbText = stream ? ` ttfb p50 ${fmt(row.ttfb.p50)}` : '';
-        const cpuText = target.name === 'gateway' ? ` | gw ${fmtInt(row.cpuPerRequestUs)} µs/req, ${fmtInt(row.cpuShare * 100)}% CPU, RSS ${fmtInt(row.rssMB)} MB` : '';
-        log(`${mode} ${load} ${target.name}: ${fmtInt(row.rps)} req/s p50 ${fmt(row.total.p50)} p99 ${fmt(row.total.p99)}${ttfbText} err ${row.errors}${cpuText}`);
-        for (const sample of result.errorSamples) log(`  error: ${sample}`);
-        if (target.name === 'gateway' && result.errors > 0) failures.push(`gateway ${mode} ${load}: ${result.errors} errors (${result.errorSamples[0]})`);
-        if (target.name === 'direct' && result.errors > 0) failures.push(`direct ${mode} ${load}: ${result.errors} errors (${result.errorSamples[0]})`);
-      }
-    }
+  const phases = [];
+  for (const ledger of settings.ledger) {
+    const phase = await gatewayPhase(ledger, mockOrigin, phases.length === 0, direct.content);
+    phases.push(phase);
+    failures.push(...phase.failures);
+    if (phase.wrong) break;
   }
-  const heldRows = [];
-  for (const streams of settings.held) {
-    for (const target of targets) {
-      await sleep(500);
-      heldRows.push(await heldRun(target, streams, mockOrigin, gatewayPid));
-      const row = heldRows.at(-1);
-      log(`held N=${streams} ${target.name}: ok ${row.ok}, errors ${row.errors}${row.firstError ? ` (${row.firstError})` : ''}, upstream at once ${row.upstreamPeak}, TTFB p50 ${fmt(row.ttfb.p50)} p99 ${fmt(row.ttfb.p99)} ms, RSS ${fmtInt(row.rssBeforeMB)} → ${fmtInt(row.rssPeakMB)} MB`);
-      if (row.errors > 0) failures.push(`${target.name} held N=${streams}: ${row.errors} errors (${row.firstError})`);
-    }
-  }
-  const finalMemory = memoryMB(gatewayPid);
   await stopAll();
-
+  if (phases.some((phase) => phase.wrong)) {
+    log('wrong answers, not measuring');
+    return { exitCode: 1 };
+  }
+  const { rows, heldRows, startupMs, idle, finalMemory } = phases[0];
+  const ledgerLines = phases.map((phase) => phase.ledgerLine);
   const peakMB = finalMemory?.hwm ?? Math.max(...rows.map((row) => row.hwmMB));
   const goalList = goals(rows, peakMB);
   const table = renderTable(rows);
@@ -476,6 +544,8 @@ async function main() {
     `${settings.durationMs / 1000} s per run after ${settings.warmupMs / 1000} s warm-up per mode (c=10); mock with 20 tokens per answer; ${pinned ? 'gateway pinned to CPU 1, load generator + mock on CPU 0' : 'no CPU pinning'}; Node ${process.version}, ${os.cpus().length} CPUs (load average ${os.loadavg()[0].toFixed(1)}).`,
     'Latency ms = full response time seen by the client (streaming: to the last byte); TTFB = first body byte; + = gateway minus direct.',
     `Gateway: started in ${fmtInt(startupMs)} ms, idle RSS ${fmtInt(idle?.rss)} MB, peak RSS (VmHWM) ${fmtInt(peakMB)} MB.`,
+    ...(phases.length > 1 ? ['Table and goals: the first gateway run (ledger off); the ledger-on run is compared below.'] : []),
+    ...ledgerLines,
     ...(rows.length === 0
       ? []
       : [
@@ -487,6 +557,7 @@ async function main() {
           ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
         ]),
     ...(heldRows.length ? ['', renderHeld(heldRows)] : []),
+    ...(phases.length > 1 ? ['', renderLedgerComparison(phases[0].rows, phases[1].rows)] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -496,7 +567,7 @@ async function main() {
   const serializable = rows.map((row) => ({ ...row }));
   writeFileSync(
     file,
-    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs, idleRssMB: idle?.rss, peakRssMB: peakMB, rows: serializable, held: heldRows, goals: goalList, failures }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs, idleRssMB: idle?.rss, peakRssMB: peakMB, rows: serializable, ledgerOnRows: phases[1]?.rows ?? [], ledger: ledgerLines, held: heldRows, goals: goalList, failures }, null, 2)}\n`,
   );
   log(`results: ${path.relative(ROOT, file)}`);
   if (failures.length > 0) {

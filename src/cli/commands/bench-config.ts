@@ -5,6 +5,7 @@ import { migrate } from '../../db/migrate.js';
 import { openEmbeddedDb } from '../../db/pglite-adapter.js';
 import { selectActiveApiKeys, type ApiKeyRow } from '../../db/sql/access-rows.js';
 import { selectConfigVersion } from '../../db/sql/config-version.js';
+import { selectPriceHistory, type PriceHistoryRow } from '../../db/sql/price-history.js';
 import { selectModelRows, selectProviderRows, type ModelRow, type ProviderRow } from '../../db/sql/registry-rows.js';
 import { SwitchboardError } from '../../errors.js';
 
@@ -14,6 +15,8 @@ export interface BenchConfigRows {
   providers: ProviderRow[];
   models: ModelRow[];
   apiKeys: ApiKeyRow[];
+  /** The price history (the seeded prices), so the bench computes costs. */
+  prices: PriceHistoryRow[];
 }
 
 /**
@@ -30,8 +33,14 @@ export async function materializeBenchConfig(upstream: string, key: string): Pro
       `insert into public.api_keys (project_id, name, prefix, key_hash) select id, 'bench', $1, $2 from public.projects where name = 'bench'`,
       [importedKeyPrefix(key), hashApiKey(key)],
     );
-    const [version, providers, models, apiKeys] = await Promise.all([selectConfigVersion(db), selectProviderRows(db), selectModelRows(db), selectActiveApiKeys(db)]);
-    return { version, providers, models, apiKeys };
+    const [version, providers, models, apiKeys, prices] = await Promise.all([
+      selectConfigVersion(db),
+      selectProviderRows(db),
+      selectModelRows(db),
+      selectActiveApiKeys(db),
+      selectPriceHistory(db),
+    ]);
+    return { version, providers, models, apiKeys, prices };
   } finally {
     await db.close();
   }
@@ -50,6 +59,7 @@ export async function benchConfigFromChild(upstream: string, key: string): Promi
   const rows = JSON.parse(stdout) as BenchConfigRows;
   // JSON turned the dates into strings; the loader compares them as Dates.
   for (const row of rows.providers) row.updatedAt = new Date(row.updatedAt);
+  for (const row of rows.prices) row.effectiveFrom = new Date(row.effectiveFrom);
   for (const row of rows.apiKeys) {
     row.revokedAt = row.revokedAt === null ? null : new Date(row.revokedAt);
     row.expiresAt = row.expiresAt === null ? null : new Date(row.expiresAt);

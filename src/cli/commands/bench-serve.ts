@@ -13,17 +13,21 @@ import { AIService } from '../../service/ai-service.js';
 import { print, printJson, type Command } from '../cli-context.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { benchConfigFromChild, materializeBenchConfig } from './bench-config.js';
+import { openBenchLedger } from './bench-ledger.js';
 
 export const benchServeCommand: Command = {
   name: 'bench-serve',
   summary: 'run the gateway on a throwaway in-memory database against one upstream (benchmarks)',
   usage: [
     'Usage: switchboard bench-serve --port <P> --upstream <URL ending in /v1> --key <K> [--host 127.0.0.1] [--quiet]',
+    '                               [--usage-database-url <postgres URL>]',
     '',
     'Builds a fresh in-memory embedded database (in a short-lived child process) where the seeded',
     'openai provider (models gpt-4o-mini, text-embedding-3-small, …) points at --upstream and --key is',
     "accepted as the API key of a project 'bench', loads it into the registry, and serves it: no live",
     'changes, nothing written to disk, upstream key from env. --quiet turns off the request log.',
+    '--usage-database-url turns the usage ledger on: that Postgres database is migrated and every',
+    'attempt is recorded there (SWITCHBOARD_USAGE_* settings as for serve), flushed on SIGTERM.',
   ].join('\n'),
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -33,6 +37,7 @@ export const benchServeCommand: Command = {
       host: { type: 'string' },
       quiet: { type: 'boolean' },
       materialize: { type: 'boolean' },
+      'usage-database-url': { type: 'string' },
     });
     const upstream = requireOption(values.upstream, '--upstream');
     if (!/^https?:\/\//.test(upstream)) throw new SwitchboardError('invalid_request', '--upstream must be an http(s) URL');
@@ -51,23 +56,34 @@ export const benchServeCommand: Command = {
       version: rows.version,
       registry: buildRegistry(rows.providers, rows.models, rows.version, { classes, deps }),
       apiKeys: new ApiKeyIndex(rows.apiKeys),
-      prices: new PriceBook([]),
+      prices: new PriceBook(rows.prices),
     };
-    const service = new AIService({
-      registry: () => snapshot.registry,
-      credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
-    });
-    const gateway = createGateway({
-      service,
-      snapshot: () => snapshot,
-      config: context.config,
-      ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
-    });
-    const address = await gateway.listen(port, values.host ?? '127.0.0.1');
-    print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}`);
-    await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-    await gateway.close();
-    await deps.dispatcher.close();
+    const usageUrl = values['usage-database-url'];
+    const ledger = usageUrl
+      ? await openBenchLedger(usageUrl, () => snapshot.prices, rows.prices, (level, message, fields) =>
+          context.stderr.write(`${JSON.stringify({ level, message, ...fields })}\n`),
+        )
+      : undefined;
+    try {
+      const service = new AIService({
+        registry: () => snapshot.registry,
+        credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
+        ...(ledger ? { usage: ledger.usage } : {}),
+      });
+      const gateway = createGateway({
+        service,
+        snapshot: () => snapshot,
+        config: context.config,
+        ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
+      });
+      const address = await gateway.listen(port, values.host ?? '127.0.0.1');
+      print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}${ledger ? ' (usage ledger on)' : ''}`);
+      await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+      await gateway.close();
+      await deps.dispatcher.close();
+    } finally {
+      await ledger?.close();
+    }
     return 0;
   },
 };
