@@ -196,7 +196,7 @@ describe('request errors', () => {
   it('missing provider credentials → 400 naming the env var', async () => {
     await assert.rejects(
       client.messages.create({ model: MODELS.noCredential, max_tokens: 5, messages: text('x') }),
-      sdkError(Anthropic.BadRequestError, { status: 400, type: 'invalid_request_error', message: /E2E_UNSET_KEY/ }),
+      sdkError(Anthropic.BadRequestError, { status: 400, type: 'invalid_request_error', message: /E2E_UNSET_API_KEY/ }),
     );
   });
 

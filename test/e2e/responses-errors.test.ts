@@ -230,7 +230,7 @@ describe('request errors on /v1/responses', () => {
     );
     await assert.rejects(
       client.responses.create({ model: MODELS.noCredential, input: 'x' }),
-      apiError({ status: 400, code: 'credential_missing', message: /E2E_UNSET_KEY/ }),
+      apiError({ status: 400, code: 'credential_missing', message: /E2E_UNSET_API_KEY/ }),
     );
     const wrong = await fetch(`${t.baseURL}/responses`, { headers: { authorization: `Bearer ${t.apiKey}` } });
     assert.equal(wrong.status, 405);

@@ -51,7 +51,7 @@ describe('the version poll under the runtime role (LISTEN off)', { skip: skipWit
     db = await createTestDb();
     assert.ok(db.url);
     await db.query(
-      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ('poll-openai', 'OpenAIProvider', $1, '["POLL_OPENAI_KEY"]')`,
+      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ('poll-openai', 'OpenAIProvider', $1, '["POLL_OPENAI_API_KEY"]')`,
       [openai.baseUrl],
     );
     await db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, 'gpt-4o-mini' from public.ai_providers where name = 'poll-openai'`, [MODEL]);
@@ -64,7 +64,7 @@ describe('the version poll under the runtime role (LISTEN off)', { skip: skipWit
     url.username = login;
     gateway = await startServeProcess({
       databaseUrl: url.toString(),
-      env: { POLL_OPENAI_KEY: VENDOR_KEY, SWITCHBOARD_CONFIG_LISTEN: '0', SWITCHBOARD_CONFIG_POLL_MS: String(POLL_MS) },
+      env: { POLL_OPENAI_API_KEY: VENDOR_KEY, SWITCHBOARD_CONFIG_LISTEN: '0', SWITCHBOARD_CONFIG_POLL_MS: String(POLL_MS) },
     });
   });
   after(async () => {

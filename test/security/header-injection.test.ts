@@ -78,7 +78,7 @@ describe('header values written with SQL are caught at load time', () => {
       db.query(
         `with p as (
            insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars, auth_header_name, auth_header_prefix)
-           values ($1, 'OpenAIProvider', $2, '["HDR_KEY"]'::jsonb, $3, $4) returning id)
+           values ($1, 'OpenAIProvider', $2, '["HDR_API_KEY"]'::jsonb, $3, $4) returning id)
          insert into public.ai_models (name, provider_id, model_id) select $1 || '-gpt', id, 'gpt-4o-mini' from p`,
         [name, mock.baseUrl, headerName, prefix],
       );
@@ -86,7 +86,7 @@ describe('header values written with SQL are caught at load time', () => {
     await insert('hdr-name', 'Authorization\r\nX-Injected', null);
     await insert('hdr-good', null, null);
     tenant = await insertTenant(db, 'hdr-tenant');
-    stack = await startStack(db, { keyring: keyringOf(master.key), env: { HDR_KEY: vendorKey } });
+    stack = await startStack(db, { keyring: keyringOf(master.key), env: { HDR_API_KEY: vendorKey } });
   });
   after(async () => {
     await stack?.close();

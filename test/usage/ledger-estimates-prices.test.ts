@@ -41,7 +41,7 @@ describe('estimated usage and price changes', () => {
     const template = { path: '/chat/completions', body: { model: '{{model}}', messages: '{{messages}}' }, response: { text: 'choices.0.message.content' } };
     await db.query(
       `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars, request_template)
-       values ('lib-template', 'CustomProvider', $1, '["LIB_OPENAI_KEY"]', $2)`,
+       values ('lib-template', 'CustomProvider', $1, '["LIB_OPENAI_API_KEY"]', $2)`,
       [mocks.openai.baseUrl, template],
     );
     await db.query(

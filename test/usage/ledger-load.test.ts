@@ -26,7 +26,7 @@ describe('the ledger under load', { skip: skipWithoutPostgres() }, () => {
     db = await createTestDb();
     openai = await startOpenAIMock({ apiKeys: [VENDOR_KEY] });
     await db.query(
-      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ('load-openai', 'OpenAIProvider', $1, '["LOAD_KEY"]')`,
+      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ('load-openai', 'OpenAIProvider', $1, '["LOAD_API_KEY"]')`,
       [openai.baseUrl],
     );
     await db.query(
@@ -44,7 +44,7 @@ describe('the ledger under load', { skip: skipWithoutPostgres() }, () => {
   });
 
   async function serve(databaseUrl: string, env: Record<string, string>): Promise<ServeProcess> {
-    const instance = await startServeProcess({ databaseUrl, env: { LOAD_KEY: VENDOR_KEY, SWITCHBOARD_CONFIG_POLL_MS: '60000', ...env } });
+    const instance = await startServeProcess({ databaseUrl, env: { LOAD_API_KEY: VENDOR_KEY, SWITCHBOARD_CONFIG_POLL_MS: '60000', ...env } });
     processes.push(instance);
     return instance;
   }
