@@ -1,4 +1,4 @@
-import type { Queryable } from '../db.js';
+import type { Queryable, SqlParam } from '../db.js';
 
 /** One `ai_usage` row to insert (see the usage ledger migration for the columns' meaning). */
 export interface UsageRowInsert {
@@ -44,32 +44,27 @@ const columns = [
   'reasoning_tokens', 'usage_source', 'raw_usage', 'price_id', 'provider_price_id', 'cost_usd',
 ] as const;
 
-/** At most this many rows per statement (they travel as one JSON parameter). */
+/** At most this many rows per statement (31 parameters each, well under Postgres' 65,535). */
 export const maxRowsPerInsert = 1_000;
 
-/** The row as a JSON object keyed by column (Postgres fills the record from it). */
-function record(row: UsageRowInsert): Record<(typeof columns)[number], unknown> {
-  return {
-    request_id: row.requestId, attempt: row.attempt, started_at: row.startedAt, ended_at: row.endedAt, project_id: row.projectId,
-    api_key_id: row.apiKeyId, requested_model: row.requestedModel, model_id: row.modelId, model_name: row.modelName,
-    provider_id: row.providerId, provider_name: row.providerName, vendor_model_id: row.vendorModelId, endpoint: row.endpoint,
-    streamed: row.streamed, status: row.status, error_code: row.errorCode, incomplete: row.incomplete, overhead_ms: row.overheadMs,
-    upstream_ms: row.upstreamMs, ttft_ms: row.ttftMs, input_tokens: row.inputTokens, cached_input_tokens: row.cachedInputTokens,
-    cache_write_5m_tokens: row.cacheWrite5mTokens, cache_write_1h_tokens: row.cacheWrite1hTokens, output_tokens: row.outputTokens,
-    reasoning_tokens: row.reasoningTokens, usage_source: row.usageSource, raw_usage: row.rawUsage, price_id: row.priceId,
-    provider_price_id: row.providerPriceId, cost_usd: row.costUsd,
-  };
+function values(row: UsageRowInsert): SqlParam[] {
+  return [
+    row.requestId, row.attempt, row.startedAt, row.endedAt, row.projectId, row.apiKeyId, row.requestedModel, row.modelId, row.modelName,
+    row.providerId, row.providerName, row.vendorModelId, row.endpoint, row.streamed, row.status, row.errorCode, row.incomplete,
+    row.overheadMs, row.upstreamMs, row.ttftMs, row.inputTokens, row.cachedInputTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens,
+    row.outputTokens, row.reasoningTokens, row.usageSource, row.rawUsage, row.priceId, row.providerPriceId, row.costUsd,
+  ];
 }
 
-const insertSql = `insert into public.ai_usage (${columns.join(',')})
-  select ${columns.join(',')} from json_populate_recordset(null::public.ai_usage, $1::json)`;
-
-/**
- * Inserts up to `maxRowsPerInsert` ledger rows in one statement (the rollup trigger runs once).
- * The rows travel as one JSON array: one `JSON.stringify` in the gateway instead of 31 encoded
- * parameters per row, and Postgres builds the records.
- */
+/** Inserts up to `maxRowsPerInsert` ledger rows in one statement (the rollup trigger runs once). */
 export async function insertUsageRows(db: Queryable, rows: readonly UsageRowInsert[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.query(insertSql, [JSON.stringify(rows.map(record))]);
+  const params: SqlParam[] = [];
+  const tuples: string[] = [];
+  for (const row of rows) {
+    const base = params.length;
+    params.push(...values(row));
+    tuples.push(`(${columns.map((_, index) => `$${base + index + 1}`).join(',')})`);
+  }
+  await db.query(`insert into public.ai_usage (${columns.join(',')}) values ${tuples.join(',')}`, params);
 }
