@@ -6,6 +6,8 @@ import { ApiKeyIndex } from './api-key-index.js';
 import { loadRegistry, type LoaderOptions } from './provider-loader.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import { PriceBook } from './price-book.js';
+import { loadRouteTable } from '../routing/load-route-table.js';
+import type { RouteTable } from '../routing/route-table.js';
 
 /** Everything a request needs, in memory and immutable: swapped whole on reload. */
 export interface ConfigSnapshot {
@@ -14,10 +16,12 @@ export interface ConfigSnapshot {
   apiKeys: ApiKeyIndex;
   /** The price history (reloaded with the registry). */
   prices: PriceBook;
+  /** Routes bound to this registry, with the shared breaker rows (reloaded with the registry too). */
+  routes: RouteTable;
 }
 
 /** Which parts of the snapshot a change touches, by table name. */
-export type SnapshotPart = 'registry' | 'apiKeys' | 'credentials';
+export type SnapshotPart = 'registry' | 'apiKeys' | 'credentials' | 'routes';
 
 export function partsForTable(table: string): SnapshotPart[] {
   switch (table) {
@@ -25,13 +29,17 @@ export function partsForTable(table: string): SnapshotPart[] {
     case 'ai_models':
     case 'ai_price_history':
       return ['registry'];
+    case 'ai_routes':
+    case 'ai_route_targets':
+    case 'ai_route_health':
+      return ['routes'];
     case 'api_keys':
     case 'projects':
       return ['apiKeys', 'credentials'];
     case 'ai_provider_credentials':
       return ['credentials'];
     default:
-      return ['registry', 'apiKeys', 'credentials'];
+      return ['registry', 'apiKeys', 'credentials', 'routes'];
   }
 }
 
@@ -44,7 +52,7 @@ export async function loadConfigSnapshot(
   db: Queryable,
   options: LoaderOptions,
   previous?: ConfigSnapshot,
-  parts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials']),
+  parts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials', 'routes']),
 ): Promise<ConfigSnapshot> {
   const version = await selectConfigVersion(db);
   const reloadRegistry = parts.has('registry') || !previous;
@@ -53,5 +61,7 @@ export async function loadConfigSnapshot(
     parts.has('apiKeys') || !previous ? selectActiveApiKeys(db).then((rows) => new ApiKeyIndex(rows)) : Promise.resolve(previous.apiKeys),
     reloadRegistry ? selectPriceHistory(db).then((rows) => new PriceBook(rows, options.warn)) : Promise.resolve(previous.prices),
   ]);
-  return { version, registry, apiKeys, prices };
+  const routes =
+    reloadRegistry || parts.has('routes') || !previous ? await loadRouteTable(db, registry, options.warn) : previous.routes;
+  return { version, registry, apiKeys, prices, routes };
 }

@@ -25,7 +25,7 @@ export interface ConfigWatcherOptions {
 
 export type ChangeListener = (snapshot: ConfigSnapshot, parts: ReadonlySet<SnapshotPart>) => void;
 
-const allParts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials']);
+const allParts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials', 'routes']);
 
 export class ConfigWatcher {
   readonly #db: Db;

@@ -14,6 +14,7 @@ import { ApiKeyIndex } from '../registry/api-key-index.js';
 import type { ConfigSnapshot } from '../registry/config-snapshot.js';
 import { ProviderRegistry, type ModelEntry, type ProviderEntry } from '../registry/provider-registry.js';
 import { AIService } from '../service/ai-service.js';
+import { RouteTable } from '../routing/route-table.js';
 import { createGateway, type Gateway } from './app.js';
 
 type Script = (request: ChatRequest, options: CallOptions) => AsyncGenerator<StreamPart>;
@@ -80,7 +81,7 @@ function snapshot(): ConfigSnapshot {
   const apiKeys = new ApiKeyIndex([
     { id: 'k1', projectId: 'proj1', projectName: 'unit', prefix: key.prefix, keyHash: key.hash, revokedAt: null, expiresAt: null },
   ]);
-  return { version: 3, registry: new ProviderRegistry([providerEntry], [model], 3), apiKeys, prices: new PriceBook([]) };
+  return { version: 3, registry: new ProviderRegistry([providerEntry], [model], 3), apiKeys, prices: new PriceBook([]), routes: RouteTable.empty };
 }
 
 const fixed = snapshot();

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { KeyOwner } from '../registry/api-key-index.js';
+import type { RoutingInfo } from '../routing/route-runner.js';
 
 /** Status logged for a request whose client went away before the answer was complete (nginx's). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -31,6 +32,10 @@ export class Exchange {
   inputTokens = 0;
   outputTokens = 0;
   errorCode: string | undefined;
+  /** The request's `x-switchboard-sticky-key` (routes). */
+  stickyKey: string | undefined;
+  /** How a routed request was served: sent as the `x-switchboard-route*` headers. */
+  routing: RoutingInfo | undefined;
   /** Set on /v1 routes: sent as `x-switchboard-config-version`. */
   configVersion: number | undefined;
   /** The response is Server-Sent Events (errors after the head become error events). */

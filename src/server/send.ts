@@ -11,6 +11,7 @@ import type { ErrorCode } from '../errors.js';
 import { bodyPending, lingerOnClose } from './linger.js';
 import { toHttpError, type OpenAIErrorBody } from './openai-error.js';
 import { errorFrame } from './sse.js';
+import { pushRouteHeaders } from './route-headers.js';
 
 /** How a surface words errors: the answer (status, body) and the SSE frame once the head is sent. */
 export interface ErrorFormat<Body> {
@@ -24,6 +25,7 @@ export const openAIErrorFormat: ErrorFormat<OpenAIErrorBody> = { toHttp: toHttpE
 function commonHeaders(gateway: GatewayContext, exchange: Exchange, contentType: string): string[] {
   const headers = ['content-type', contentType, 'x-request-id', exchange.requestId];
   if (exchange.configVersion !== undefined) headers.push('x-switchboard-config-version', String(exchange.configVersion));
+  if (exchange.routing !== undefined) pushRouteHeaders(headers, exchange.routing);
   if (gateway.closing) headers.push('connection', 'close');
   return headers;
 }

@@ -21,10 +21,14 @@ import { SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { estimateChat, observeStream } from '../usage/observe-stream.js';
 import { estimateTextTokens } from '../usage/estimate-tokens.js';
-import type { UsageAttempt, UsageEndpoint } from '../usage/usage-attempt.js';
+import type { AttemptRouting, UsageAttempt, UsageEndpoint } from '../usage/usage-attempt.js';
+import type { RoutingInfo } from '../routing/route-runner.js';
+import type { Router } from '../routing/router.js';
+import { routeChat, routeStream, routedModel } from './routed-call.js';
 import { observeNative } from '../usage/observe-native.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
+import { commitStream } from './stream-commit.js';
 
 /** A chat request addressed by public model name (`ai_models.name`). */
 export type PublicChatRequest = Omit<ChatRequest, 'model'> & { model: string };
@@ -42,6 +46,10 @@ export interface CallContext {
   apiKeyId?: string;
   /** performance.now() when the request arrived, so the ledger's overhead includes the gateway's time before the call. */
   receivedAt?: number;
+  /** The request's `x-switchboard-sticky-key` header (routes with a sticky key; the `user` field is the other source). */
+  stickyKey?: string;
+  /** Told how a routed request was served (response headers); not called for a plain model. */
+  onRouted?: (info: RoutingInfo) => void;
 }
 
 /** Which model and provider served a call, and how long the upstream took. */
@@ -64,6 +72,8 @@ export interface AIServiceOptions {
   credentials: CredentialResolver;
   /** Records one ledger row per upstream attempt (off by default). */
   usage?: UsageRecorder;
+  /** Routes (absent: model names only). */
+  router?: Router;
 }
 
 export class AIService {
@@ -71,11 +81,14 @@ export class AIService {
   readonly #credentials: CredentialResolver;
   /** The usage recorder, when the ledger is on. */
   readonly usage: UsageRecorder | undefined;
+  /** The routing engine, when routes are served. */
+  readonly router: Router | undefined;
 
   constructor(options: AIServiceOptions) {
     this.#registry = options.registry;
     this.#credentials = options.credentials;
     this.usage = options.usage;
+    this.router = options.router;
   }
 
   /** The models a client may call now. */
@@ -83,17 +96,27 @@ export class AIService {
     return this.#registry().availableModels();
   }
 
-  /** Resolves a public model name (throws `no_such_model`). */
-  resolve(model: string): ResolvedModel {
-    return this.#registry().resolve(model);
+  /**
+   * Resolves a public name (throws `no_such_model`). A route (the project's own, else a global one)
+   * shadows a model of the same name and resolves to the target it would try first when healthy.
+   */
+  resolve(model: string, projectId?: string | null): ResolvedModel {
+    const route = this.router?.find(model, projectId);
+    return route ? routedModel(route) : this.#registry().resolve(model);
   }
 
   async chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
-    const { model, provider } = this.resolve(request.model);
+    const route = this.router?.find(request.model, context.projectId);
+    if (route && this.router) return routeChat(this.router, route, request, context, (resolved, routing) => this.#chat(resolved, request, context, routing));
+    return this.#chat(this.resolve(request.model), request, context, undefined);
+  }
+
+  async #chat(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, routing: AttemptRouting | undefined): Promise<{ response: ChatResponse; route: Route }> {
+    const { model, provider } = resolved;
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, false);
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const attempt = this.#begin(context, request.model, 'chat', false, model, provider);
+    const attempt = this.#begin(context, request.model, 'chat', false, model, provider, routing);
     const started = performance.now();
     let response: ChatResponse;
     try {
@@ -121,11 +144,18 @@ export class AIService {
    * limit) reject here and an HTTP caller can still answer with a proper status.
    */
   async stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
-    const { model, provider } = this.resolve(request.model);
+    const route = this.router?.find(request.model, context.projectId);
+    if (route && this.router) return routeStream(this.router, route, request, context, (resolved, routing) => this.#stream(resolved, request, context, routing));
+    return this.#stream(this.resolve(request.model), request, context, undefined);
+  }
+
+  /** One streamed attempt: waits for the first part, or with `routing` for the commit point (see routed-call.ts). */
+  async #stream(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, routing: AttemptRouting | undefined): Promise<StreamOutcome> {
+    const { model, provider } = resolved;
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, true);
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const attempt = this.#begin(context, request.model, 'chat', true, model, provider);
+    const attempt = this.#begin(context, request.model, 'chat', true, model, provider, routing);
     const started = performance.now();
     const parts = provider.provider.stream(
       providerRequest,
@@ -133,6 +163,7 @@ export class AIService {
     );
     const upstream = parts[Symbol.asyncIterator]();
     const iterator = attempt ? observeStream(upstream, attempt, request.messages) : upstream;
+    if (routing) return commitStream(iterator, attempt, { model, provider, upstreamMs: 0 }, started);
     const first = await iterator.next();
     const route: Route = { model, provider, upstreamMs: performance.now() - started };
     return { route, parts: replayFirst(first, iterator) };
@@ -142,7 +173,9 @@ export class AIService {
    * Whether `model` can be served on the vendor's own `api` (an Anthropic model for
    * `anthropic-messages`, an OpenAI model for `openai-responses`). Throws `no_such_model` like chat.
    */
-  supportsNative(model: string, api: NativeApi): boolean {
+  supportsNative(model: string, api: NativeApi, projectId?: string | null): boolean {
+    // A route is served through the normalized path (its targets may be any vendor's).
+    if (this.router?.find(model, projectId)) return false;
     const { provider } = this.resolve(model);
     return provider.provider.native !== undefined && (provider.provider.nativeApis ?? []).includes(api);
   }
@@ -234,8 +267,9 @@ export class AIService {
     streamed: boolean,
     model: ModelEntry,
     provider: ProviderEntry,
+    routing?: AttemptRouting,
   ): UsageAttempt | undefined {
-    return this.usage?.begin(
+    const attempt = this.usage?.begin(
       {
         requestId: context.requestId ?? randomUUID(),
         projectId: context.projectId ?? null,
@@ -249,6 +283,11 @@ export class AIService {
       model,
       provider,
     );
+    if (attempt && routing) {
+      attempt.routing = routing;
+      attempt.precommit = streamed;
+    }
+    return attempt;
   }
 }
 

@@ -25,6 +25,7 @@ import { UsageRecorder } from '../usage/usage-recorder.js';
 import type { UsageWriterSettings } from '../usage/usage-writer.js';
 import { CountingUsageWriter } from '../usage/reports/counting-usage-writer.js';
 import { UsageCounters } from '../usage/reports/usage-counters.js';
+import { Router } from '../routing/router.js';
 import { AIService, type CallContext, type PublicChatRequest, type PublicEmbedRequest } from './ai-service.js';
 
 export interface SwitchboardOptions {
@@ -114,8 +115,12 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     });
     await watcher.start();
     const store = new CredentialStore(db, keyring, env, { classBaseUrl });
+    const router = new Router({ table: () => watcher.snapshot.routes, db, log: (level, message) => log(level, message) });
     watcher.onChange((_snapshot, parts) => {
-      if (parts.has('credentials')) store.invalidate();
+      if (parts.has('credentials')) {
+        store.invalidate();
+        router.credentials.clear();
+      }
     });
     const usageSettings = loadUsageSettings(env);
     const usageCounters = new UsageCounters();
@@ -131,6 +136,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       registry: () => watcher.snapshot.registry,
       credentials: options.credentials ?? store,
       ...(usage ? { usage } : {}),
+      router,
     });
     let closing: Promise<void> | undefined;
     return {
@@ -150,6 +156,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
         (closing ??= (async () => {
           // Ledger rows first, while the database is still open.
           await usage?.close();
+          await router.flush();
           await watcher.stop();
           if (ownsDeps) await deps.dispatcher.close();
           if (ownsDb) await db.close();

@@ -33,7 +33,7 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
         attempt.end({
           status: errorPart?.status ?? 200,
           errorCode: errorPart?.code ?? null,
-          incomplete: errorPart !== undefined,
+          incomplete: errorPart !== undefined && !attempt.precommit,
           usage,
           estimate: errorPart && pieces.length === 0 ? undefined : estimate,
         });
@@ -64,7 +64,7 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
       if (usage) {
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
       } else if (errorPart) {
-        attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: true, usage: undefined, estimate: pieces.length > 0 ? estimate : undefined });
+        attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: !attempt.precommit, usage: undefined, estimate: pieces.length > 0 ? estimate : undefined });
       } else {
         attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
       }

@@ -35,6 +35,20 @@ export interface AttemptOutcome {
   estimate: (() => Promise<UsageBuckets>) | undefined;
 }
 
+/** The routing facts of an attempt made on a route (its ledger columns). */
+export interface AttemptRouting {
+  routeName: string;
+  routeVersion: number;
+  /** The arm assigned (the first attempt's target). */
+  arm: string;
+  /** The arm of this attempt's target. */
+  servedArm: string;
+  /** 1-based attempt number within the request. */
+  attempt: number;
+  /** This attempt called another target than the first. */
+  fallback: boolean;
+}
+
 /** Finishes attempts: builds the row and hands it on (see UsageRecorder). */
 export type AttemptSink = (attempt: UsageAttempt, outcome: AttemptOutcome) => void;
 
@@ -47,6 +61,10 @@ export class UsageAttempt {
   upstreamMs = 0;
   /** performance.now() of the first generated token (streams). */
   firstTokenAt: number | undefined;
+  /** Set when the attempt was made on a route. */
+  routing: AttemptRouting | undefined;
+  /** A routed stream before its commit point: a failure now reached no client, so it is not `incomplete`. */
+  precommit = false;
   #ended = false;
   #endedAt = 0;
 
@@ -83,7 +101,7 @@ export class UsageAttempt {
     this.end({
       status: known ? error.status : 500,
       errorCode: known ? error.code : 'internal_error',
-      incomplete: this.streamed,
+      incomplete: this.streamed && !this.precommit,
       usage: undefined,
       estimate: undefined,
     });
@@ -96,7 +114,7 @@ export class UsageAttempt {
     const totalMs = ended - (this.caller.receivedAt ?? this.began);
     return {
       requestId: this.caller.requestId,
-      attempt: 1,
+      attempt: this.routing?.attempt ?? 1,
       startedAt: new Date(this.startedAt),
       endedAt: new Date(this.startedAt + (ended - this.began)),
       projectId: this.caller.projectId,
@@ -126,6 +144,11 @@ export class UsageAttempt {
       priceId: null,
       providerPriceId: null,
       costUsd: null,
+      routeName: this.routing?.routeName ?? null,
+      routeVersion: this.routing?.routeVersion ?? null,
+      arm: this.routing?.arm ?? null,
+      servedArm: this.routing?.servedArm ?? null,
+      fallback: this.routing?.fallback ?? false,
     };
   }
 }

@@ -9,6 +9,7 @@ import type { ConfigSnapshot } from '../../registry/config-snapshot.js';
 import { loadProviderClasses } from '../../registry/load-provider-classes.js';
 import { buildRegistry } from '../../registry/provider-loader.js';
 import { createGateway } from '../../server/app.js';
+import { RouteTable } from '../../routing/route-table.js';
 import { AIService } from '../../service/ai-service.js';
 import { print, printJson, type Command } from '../cli-context.js';
 import { parseOptions, requireOption } from '../parse-options.js';
@@ -57,6 +58,7 @@ export const benchServeCommand: Command = {
       registry: buildRegistry(rows.providers, rows.models, rows.version, { classes, deps }),
       apiKeys: new ApiKeyIndex(rows.apiKeys),
       prices: new PriceBook(rows.prices),
+      routes: RouteTable.empty,
     };
     const usageUrl = values['usage-database-url'];
     const ledger = usageUrl

@@ -35,6 +35,12 @@ export interface UsageRowInsert {
   providerPriceId: string | null;
   /** Decimal text with 12 places, or null for an unknown price. */
   costUsd: string | null;
+  /** Routed requests: the route, its version, the arm assigned, the arm served and whether this attempt was a fallback. */
+  routeName: string | null;
+  routeVersion: number | null;
+  arm: string | null;
+  servedArm: string | null;
+  fallback: boolean;
 }
 
 const columns = [
@@ -42,9 +48,10 @@ const columns = [
   'provider_id', 'provider_name', 'vendor_model_id', 'endpoint', 'streamed', 'status', 'error_code', 'incomplete', 'overhead_ms',
   'upstream_ms', 'ttft_ms', 'input_tokens', 'cached_input_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens',
   'reasoning_tokens', 'usage_source', 'raw_usage', 'price_id', 'provider_price_id', 'cost_usd',
+  'route_name', 'route_version', 'arm', 'served_arm', 'fallback',
 ] as const;
 
-/** At most this many rows per statement (31 parameters each, well under Postgres' 65,535). */
+/** At most this many rows per statement (36 parameters each, well under Postgres' 65,535). */
 export const maxRowsPerInsert = 1_000;
 
 function values(row: UsageRowInsert): SqlParam[] {
@@ -53,6 +60,7 @@ function values(row: UsageRowInsert): SqlParam[] {
     row.providerId, row.providerName, row.vendorModelId, row.endpoint, row.streamed, row.status, row.errorCode, row.incomplete,
     row.overheadMs, row.upstreamMs, row.ttftMs, row.inputTokens, row.cachedInputTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens,
     row.outputTokens, row.reasoningTokens, row.usageSource, row.rawUsage, row.priceId, row.providerPriceId, row.costUsd,
+    row.routeName, row.routeVersion, row.arm, row.servedArm, row.fallback,
   ];
 }
 

@@ -23,7 +23,7 @@ export async function chatCompletions(
   const parsed = parseChatRequest(body, gateway.config);
   const model = parsed.request.model;
   resolveModel(gateway, exchange, model);
-  const resolved = gateway.service.resolve(model);
+  const resolved = gateway.service.resolve(model, owner.projectId);
   const native = chatNativeFields(parsed.nativeFields, resolved.model, resolved.provider.provider.family);
   if (native !== undefined) parsed.request.native = native;
   if (parsed.stream) {

@@ -72,13 +72,13 @@ async function readRequest(gateway: GatewayContext, exchange: Exchange, request:
 
 async function createMessage(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { body, parsed, context } = await readRequest(gateway, exchange, request, false);
-  if (gateway.service.supportsNative(parsed.model, 'anthropic-messages')) {
+  if (gateway.service.supportsNative(parsed.model, 'anthropic-messages', exchange.owner?.projectId)) {
     checkMaxTokens(gateway, parsed);
     const options = { model: parsed.model, stream: parsed.stream, headers: forwardedHeaders(request.headers), context };
     await serveNativeMessage(gateway, exchange, response, body, options);
     return;
   }
-  servedRequest(gateway, parsed);
+  servedRequest(gateway, parsed, exchange.owner?.projectId);
   if (parsed.stream) {
     await streamMessage(gateway, exchange, response, parsed.chat, context);
     return;
@@ -102,7 +102,7 @@ async function createMessage(gateway: GatewayContext, exchange: Exchange, reques
 async function countTokens(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { body, parsed, context } = await readRequest(gateway, exchange, request, true);
   let inputTokens: number;
-  if (gateway.service.supportsNative(parsed.model, 'anthropic-count-tokens')) {
+  if (gateway.service.supportsNative(parsed.model, 'anthropic-count-tokens', exchange.owner?.projectId)) {
     const countBody = Object.fromEntries(Object.entries(body).filter(([field]) => !NOT_COUNTED.has(field)));
     const headers = forwardedHeaders(request.headers);
     const call = { api: 'anthropic-count-tokens' as const, body: countBody, stream: false, ...(headers ? { headers } : {}) };
@@ -138,9 +138,9 @@ function checkMaxTokens(gateway: GatewayContext, parsed: ParsedMessagesRequest):
  * refused (400 naming it), and unknown top-level fields follow the native-fields rule (dropped when
  * harmless, like `service_tier`; refused otherwise; a model row may override per field).
  */
-function servedRequest(gateway: GatewayContext, parsed: ParsedMessagesRequest): void {
+function servedRequest(gateway: GatewayContext, parsed: ParsedMessagesRequest, projectId: string | undefined): void {
   if (parsed.deferred.error !== undefined) throw parsed.deferred.error;
-  const { model, provider } = gateway.service.resolve(parsed.model);
+  const { model, provider } = gateway.service.resolve(parsed.model, projectId);
   const native = routeNativeFields(parsed.extras, {
     from: 'anthropic',
     servingFamily: provider.provider.family,

@@ -29,13 +29,13 @@ export async function responses(gateway: GatewayContext, exchange: Exchange, req
   if (gateway.config.logBodies) exchange.requestBody = body;
   const basics = checkResponsesBasics(body);
   resolveModel(gateway, exchange, basics.model);
-  if (gateway.service.supportsNative(basics.model, 'openai-responses')) {
+  if (gateway.service.supportsNative(basics.model, 'openai-responses', owner.projectId)) {
     checkNativeLimits(body, gateway.service.resolve(basics.model).model);
     await nativeResponses(gateway, exchange, response, body, { ...basics, context: callContext(exchange, owner) });
     return;
   }
   const parsed = parseResponsesRequest(body);
-  const { model, provider } = gateway.service.resolve(parsed.model);
+  const { model, provider } = gateway.service.resolve(parsed.model, owner.projectId);
   const native = routeNativeFields(parsed.nativeFields, { from: 'openai', servingFamily: provider.provider.family, model, changesAnswer: () => false });
   if (native !== undefined) parsed.request.native = native;
   try {

@@ -16,6 +16,7 @@ export function beginV1Request(gateway: GatewayContext, exchange: Exchange, requ
   exchange.configVersion = snapshot.version;
   const owner = authenticate(request.headers, snapshot.apiKeys);
   exchange.owner = owner;
+  exchange.stickyKey = stickyHeader(request.headers['x-switchboard-sticky-key']);
   return owner;
 }
 
@@ -43,12 +44,28 @@ export function resolveModel(gateway: GatewayContext, exchange: Exchange, model:
     throw new SwitchboardError('invalid_request', `model is longer than the limit of ${MAX_MODEL_NAME_CHARS} characters.`, { param: 'model' });
   }
   exchange.model = model;
-  const resolved = gateway.service.resolve(model);
+  const resolved = gateway.service.resolve(model, exchange.owner?.projectId);
   exchange.modelKnown = true;
   exchange.provider = resolved.provider.name;
 }
 
 /** The service call context of a /v1 request: its project, key, id and arrival time (for the ledger). */
 export function callContext(exchange: Exchange, owner: KeyOwner): CallContext {
-  return { projectId: owner.projectId, apiKeyId: owner.keyId, requestId: exchange.requestId, receivedAt: exchange.started, signal: exchange.signal };
+  return {
+    projectId: owner.projectId,
+    apiKeyId: owner.keyId,
+    requestId: exchange.requestId,
+    receivedAt: exchange.started,
+    signal: exchange.signal,
+    ...(exchange.stickyKey === undefined ? {} : { stickyKey: exchange.stickyKey }),
+    onRouted: (info) => {
+      exchange.routing = info;
+      exchange.provider = info.target;
+    },
+  };
+}
+
+/** A sticky key header when it is one sane value (≤ 256 visible ASCII characters). */
+function stickyHeader(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= 256 && /^[\x21-\x7e]+$/.test(value) ? value : undefined;
 }

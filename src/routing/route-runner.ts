@@ -1,0 +1,155 @@
+/**
+ * Runs one request on a route: orders the candidates, then makes attempts until one succeeds or the
+ * retry table says stop, bounded by the route's max attempts and deadline. `attempt` is the single
+ * place an upstream call happens (one per attempt: per-attempt admission hooks in there).
+ *
+ * @module
+ */
+import { SwitchboardError } from '../errors.js';
+import type { ResolvedModel } from '../registry/provider-registry.js';
+import { classifyFailure, fullJitterMs, type ErrorClass } from './retry-policy.js';
+import type { RouteEntry, RouteTarget } from './route-table.js';
+import type { Router } from './router.js';
+import { orderCandidates, type Candidate } from './select-targets.js';
+
+/** How a routed request was served: the response headers and the ledger's routing columns. */
+export interface RoutingInfo {
+  route: string;
+  version: number;
+  /** The arm of the first attempt's target (the assignment). */
+  arm: string;
+  /** The public model name of the target that served (or failed last). */
+  target: string;
+  attempts: number;
+}
+
+/** One attempt's routing facts, for its ledger row. */
+export interface RoutedAttempt {
+  routeName: string;
+  routeVersion: number;
+  arm: string;
+  servedArm: string;
+  /** 1-based. */
+  attempt: number;
+  fallback: boolean;
+  target: RouteTarget;
+  resolved: ResolvedModel;
+}
+
+export interface RunOptions<T> {
+  projectId: string | null;
+  stickyKey: string | undefined;
+  signal: AbortSignal | undefined;
+  /** Told how the request was routed, on success and on the final failure (response headers). */
+  onRouted?: ((info: RoutingInfo) => void) | undefined;
+  /** The one upstream call of an attempt. */
+  attempt: (attempt: RoutedAttempt) => Promise<T>;
+  /** An answer with nothing in it (falls back like an error when another candidate accepts `empty`). */
+  isEmpty?: (result: T) => boolean;
+  /** Releases a result that is not used (an empty stream that falls back). */
+  discard?: (result: T) => Promise<void>;
+}
+
+export async function runRoute<T>(router: Router, route: RouteEntry, options: RunOptions<T>): Promise<T> {
+  const started = router.now();
+  const deadline = started + route.deadlineMs;
+  let queue = orderCandidates(route, options.stickyKey, router, options.projectId, started, router.random);
+  if (queue.length === 0) throw noTarget(route);
+  const first = queue[0] as Candidate;
+  let attempts = 0;
+  let pass = 0;
+  let lastError: unknown;
+  let required: ErrorClass | undefined;
+  let last: RouteTarget = first.target;
+  const info = (): RoutingInfo => ({ route: route.name, version: route.version, arm: first.target.arm, target: last.modelName, attempts });
+
+  while (attempts < route.maxAttempts) {
+    let candidate = queue.shift();
+    if (candidate === undefined) {
+      if (pass >= route.retriesPerTarget) break;
+      pass += 1;
+      const wait = fullJitterMs(pass - 1, router.random);
+      if (router.now() + wait >= deadline || !(await sleep(wait, options.signal))) break;
+      queue = orderCandidates(route, options.stickyKey, router, options.projectId, router.now(), router.random);
+      continue;
+    }
+    if (required !== undefined && !candidate.target.accepts.has(required)) continue;
+    const target = candidate.target;
+    const resolved = target.resolved as ResolvedModel;
+    attempts += 1;
+    last = target;
+    router.breakers.begin(target.breakerKey, router.now());
+    let result: T;
+    try {
+      result = await options.attempt({
+        routeName: route.name,
+        routeVersion: route.version,
+        arm: first.target.arm,
+        servedArm: target.arm,
+        attempt: attempts,
+        fallback: target !== first.target,
+        target,
+        resolved,
+      });
+    } catch (error) {
+      lastError = error;
+      const classified = classifyFailure(error, options.signal?.aborted === true);
+      if (classified.breakerFailure) record(router, route, target, false);
+      if (classified.action === 'return' || classified.errorClass === undefined) break;
+      required = classified.errorClass;
+      if (classified.action === 'block_credential') {
+        router.credentials.block(options.projectId, resolved.provider.id, router.now());
+        queue = queue.filter((next) => next.target.resolved?.provider.id !== resolved.provider.id);
+      } else if (classified.action === 'wait_or_next' && classified.retryAfter !== undefined) {
+        const waitMs = classified.retryAfter * 1000;
+        if (waitMs <= route.maxRetryWaitMs && router.now() + waitMs < deadline && attempts < route.maxAttempts) {
+          if (!(await sleep(waitMs, options.signal))) break;
+          queue.unshift(candidate);
+          candidate = undefined;
+        }
+      }
+      if (router.now() >= deadline) break;
+      continue;
+    }
+    const empty = options.isEmpty?.(result) === true;
+    record(router, route, target, !empty);
+    if (empty && attempts < route.maxAttempts && queue.some((next) => next.target.accepts.has('empty'))) {
+      required = 'empty';
+      await options.discard?.(result);
+      continue;
+    }
+    options.onRouted?.(info());
+    return result;
+  }
+  options.onRouted?.(info());
+  throw lastError ?? noTarget(route);
+}
+
+function record(router: Router, route: RouteEntry, target: RouteTarget, success: boolean): void {
+  const resolved = target.resolved;
+  if (resolved === undefined) return;
+  router.breakers.record(target.breakerKey, resolved.provider.id, resolved.model.modelId, success, route.breaker, router.now());
+}
+
+function noTarget(route: RouteEntry): SwitchboardError {
+  return new SwitchboardError('provider_unavailable', `The route '${route.name}' has no target that can serve now (see \`switchboard routes status\`).`, {
+    status: 503,
+    param: 'model',
+  });
+}
+
+/** Waits `ms`; false when the signal aborted first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The routing engine of one instance: the current route table (from the config snapshot), the
+ * local circuit breakers (with the shared transitions applied), the blocked credentials, and the
+ * writer of this instance's breaker transitions (queued, off the request path).
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/db.js';
+import { reportRouteHealth } from '../db/sql/routes.js';
+import { errorMessage } from '../errors.js';
+import { CircuitBreakers, type BreakerTransition } from './circuit-breakers.js';
+import { CredentialBlocks } from './credential-blocks.js';
+import type { RouteEntry, RouteTable } from './route-table.js';
+import type { HealthView } from './select-targets.js';
+
+export interface RouterOptions {
+  /** The current route table (swapped with the config snapshot). */
+  table: () => RouteTable;
+  /** Where breaker transitions are shared (absent: local only). */
+  db?: Queryable;
+  /** This instance's name in the health rows (default: a random id). */
+  instance?: string;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  now?: () => number;
+  random?: () => number;
+}
+
+export class Router implements HealthView {
+  readonly breakers: CircuitBreakers;
+  readonly credentials = new CredentialBlocks();
+  readonly instance: string;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly #table: () => RouteTable;
+  readonly #db: Queryable | undefined;
+  readonly #log: NonNullable<RouterOptions['log']>;
+  #writing: Promise<void> = Promise.resolve();
+  #appliedHealth: RouteTable['health'] | undefined;
+
+  constructor(options: RouterOptions) {
+    this.#table = options.table;
+    this.#db = options.db;
+    this.#log = options.log ?? (() => {});
+    this.instance = options.instance ?? `gw-${randomUUID().slice(0, 8)}`;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.breakers = new CircuitBreakers((transition) => this.#share(transition), this.random);
+  }
+
+  /** The route a project sees under `name`, if any (a route shadows a model of the same name). */
+  find(name: string, projectId: string | null | undefined): RouteEntry | undefined {
+    const table = this.#table();
+    if (table.health !== this.#appliedHealth) {
+      this.#appliedHealth = table.health;
+      this.breakers.applyShared(table.health, this.now(), this.instance);
+    }
+    return table.routes.length === 0 ? undefined : table.find(name, projectId);
+  }
+
+  table(): RouteTable {
+    return this.#table();
+  }
+
+  openUntil(key: string, now: number): number | undefined {
+    return this.breakers.openUntil(key, now);
+  }
+
+  credentialBlocked(projectId: string | null, providerId: string, now: number): boolean {
+    return this.credentials.isBlocked(projectId, providerId, now);
+  }
+
+  /** Resolves once every transition queued so far is written (tests, shutdown). */
+  flush(): Promise<void> {
+    return this.#writing;
+  }
+
+  #share(transition: BreakerTransition): void {
+    this.#log(transition.state === 'open' ? 'warn' : 'info', `circuit breaker ${transition.state}: ${transition.vendorModelId} (${transition.reason})`);
+    const db = this.#db;
+    if (db === undefined) return;
+    this.#writing = this.#writing
+      .then(() => reportRouteHealth(db, { ...transition, instance: this.instance }))
+      .catch((error: unknown) => this.#log('warn', `circuit breaker: sharing the transition failed: ${errorMessage(error)}`));
+  }
+}

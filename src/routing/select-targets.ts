@@ -1,0 +1,50 @@
+/**
+ * Orders a route's targets for one request: healthy targets of the best tier first (by rendezvous
+ * score: the first is the pick), then the healthy targets of the next tiers, then targets whose
+ * breaker is open, the one whose cool-down ends first first. Weight 0 and targets that cannot be
+ * called are left out.
+ *
+ * @module
+ */
+import { rendezvousScore, stickyUnit } from './rendezvous.js';
+import type { RouteEntry, RouteTarget } from './route-table.js';
+
+/** What selection needs to know about a target's health now. */
+export interface HealthView {
+  /** undefined: closed or half-open (may be tried); else when its cool-down ends (ms epoch). */
+  openUntil(key: string, now: number): number | undefined;
+  /** The credential of (project, provider) is blocked (a 401/403 or quota answer). */
+  credentialBlocked(projectId: string | null, providerId: string, now: number): boolean;
+}
+
+export interface Candidate {
+  target: RouteTarget;
+  score: number;
+  /** The breaker was open when ordered (tried only after every healthy candidate). */
+  open: boolean;
+  openUntil: number | undefined;
+}
+
+/** The candidates in the order the runner tries them. */
+export function orderCandidates(
+  route: RouteEntry,
+  stickyKey: string | undefined,
+  health: HealthView,
+  projectId: string | null,
+  now: number,
+  random: () => number = Math.random,
+): Candidate[] {
+  const healthy: Candidate[] = [];
+  const open: Candidate[] = [];
+  for (const target of route.targets) {
+    if (target.weight <= 0 || target.resolved === undefined) continue;
+    if (health.credentialBlocked(projectId, target.resolved.provider.id, now)) continue;
+    const u = stickyKey === undefined ? 1 - random() : stickyUnit(route.salt, stickyKey, target.id);
+    const score = rendezvousScore(u, target.weight);
+    const openUntil = health.openUntil(target.breakerKey, now);
+    (openUntil === undefined ? healthy : open).push({ target, score, open: openUntil !== undefined, openUntil });
+  }
+  healthy.sort((a, b) => a.target.tier - b.target.tier || a.score - b.score);
+  open.sort((a, b) => (a.openUntil ?? 0) - (b.openUntil ?? 0));
+  return healthy.concat(open);
+}

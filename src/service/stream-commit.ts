@@ -1,0 +1,65 @@
+/**
+ * The commit point of a routed stream: parts are held until the first content delta (text, a tool
+ * call or reasoning) arrives. Before it, an error part or a thrown error rejects, so the route can
+ * fall back without the client seeing anything; from it on, the stream belongs to the client.
+ *
+ * @module
+ */
+import type { StreamPart } from '../providers/spec/index.js';
+import type { UsageAttempt } from '../usage/usage-attempt.js';
+import type { Route, StreamOutcome } from './ai-service.js';
+
+/** A stream outcome that may have ended before any content (an empty answer). */
+export interface CommittedStream extends StreamOutcome {
+  /** The stream finished without a content delta. */
+  empty: boolean;
+}
+
+export async function commitStream(
+  iterator: AsyncIterator<StreamPart>,
+  attempt: UsageAttempt | undefined,
+  route: Route,
+  started: number,
+): Promise<CommittedStream> {
+  const held: StreamPart[] = [];
+  let done = false;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    const part = next.value;
+    if (part.type === 'error') {
+      await iterator.return?.().catch(() => undefined);
+      throw part.error;
+    }
+    held.push(part);
+    if (part.type === 'text-delta' || part.type === 'tool-call-delta' || part.type === 'reasoning-delta' || part.type === 'finish') break;
+  }
+  if (attempt) attempt.precommit = false;
+  const last = held[held.length - 1];
+  const empty = last === undefined || last.type === 'finish';
+  return { route: { ...route, upstreamMs: performance.now() - started }, parts: replayHeld(held, iterator, done), empty };
+}
+
+/** An iterable that yields the held parts, then the rest of the iterator. */
+function replayHeld(held: StreamPart[], rest: AsyncIterator<StreamPart>, done: boolean): AsyncIterable<StreamPart> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+      let index = 0;
+      return {
+        next: () => {
+          if (index < held.length) return Promise.resolve({ done: false, value: held[index++] as StreamPart });
+          if (done) return Promise.resolve({ done: true, value: undefined });
+          return rest.next();
+        },
+        return: async (value?: unknown) => {
+          index = held.length;
+          await rest.return?.(value);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
