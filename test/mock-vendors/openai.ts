@@ -48,6 +48,8 @@ export interface OpenAIMock {
   origin: string;
   requests: RecordedRequest[];
   failNext(failure: MockFailure): void;
+  /** Every call fails with `failure` until called with undefined (an upstream that is down). */
+  failAlways(failure: MockFailure | undefined): void;
   failNextStream(options: { afterChunks: number }): void;
   hangNextStream(options: { afterChunks: number }): void;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
   const authHeader = (options.authHeaderName ?? 'Authorization').toLowerCase();
   const authPrefix = options.authHeaderPrefix ?? 'Bearer';
   let nextFailure: MockFailure | undefined;
+  let alwaysFailure: MockFailure | undefined;
   let nextStream: { mode: 'fail' | 'hang'; afterChunks: number } | undefined;
   let counter = 0;
 
@@ -82,6 +85,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
         nextFailure = undefined;
         return sendFailure(response, failure);
       }
+      if (alwaysFailure) return sendFailure(response, alwaysFailure);
       counter += 1;
       if (route.endsWith('/models')) return sendJson(response, 200, modelList());
       if (route.endsWith('/embeddings')) return sendJson(response, 200, embeddings(request.body));
@@ -123,6 +127,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     origin: server.origin,
     requests: server.requests,
     failNext: (failure) => void (nextFailure = failure),
+    failAlways: (failure) => void (alwaysFailure = failure),
     failNextStream: ({ afterChunks }) => void (nextStream = { mode: 'fail', afterChunks }),
     hangNextStream: ({ afterChunks }) => void (nextStream = { mode: 'hang', afterChunks }),
     close: () => server.close(),
