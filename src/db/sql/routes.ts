@@ -4,6 +4,8 @@ import type { Queryable } from '../db.js';
 export interface RouteTargetRow {
   id: string;
   modelId: string;
+  /** The model's public name (null when the row is gone). */
+  modelName: string | null;
   weight: number;
   tier: number;
   arm: string | null;
@@ -47,7 +49,8 @@ const routeColumns = `r.id, r.name, r.project_id as "projectId", r.strategy, r.s
   r.max_retry_wait_ms as "maxRetryWaitMs", r.breaker_failures as "breakerFailures",
   r.breaker_failure_rate::float8 as "breakerFailureRate", r.breaker_window as "breakerWindow",
   r.breaker_cooldown_ms as "breakerCooldownMs", r.version::float8 as version, r.is_active as "isActive", r.description,
-  coalesce((select json_agg(json_build_object('id', t.id, 'modelId', t.model_id, 'weight', t.weight::float8, 'tier', t.tier,
+  coalesce((select json_agg(json_build_object('id', t.id, 'modelId', t.model_id,
+            'modelName', (select m.name from public.ai_models m where m.id = t.model_id), 'weight', t.weight::float8, 'tier', t.tier,
             'arm', t.arm, 'accepts', t.accepts) order by t.tier, t.weight desc, t.id)
        from public.ai_route_targets t where t.route_id = r.id), '[]'::json) as targets`;
 

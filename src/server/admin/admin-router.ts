@@ -15,6 +15,7 @@ import { clip } from '../field-checks.js';
 import { readJsonBody } from '../read-body.js';
 import { sendJson } from '../send.js';
 import { adminOpenApiDocument } from './admin-openapi.js';
+import { routeAdminRoutes } from './route-admin-routes.js';
 
 export const ADMIN_PREFIX = '/admin/v1/';
 
@@ -64,6 +65,7 @@ const routes: RouteDefinition[] = [
   route('DELETE', 'api-keys/:id', (admin, [id]) => admin.revokeApiKey(id as string)),
   route('GET', 'usage', (admin, _p, _b, query) => admin.usageReport(query)),
   route('GET', 'usage/requests/:id', (admin, [id]) => admin.explainUsage(id as string)),
+  ...routeAdminRoutes.map((definition) => route(definition.method, definition.path, definition.handler, definition.status)),
 ];
 
 /** Handles one /admin/v1 request (`path` without the query string). */

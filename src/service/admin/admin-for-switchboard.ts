@@ -16,5 +16,6 @@ export function adminServiceFor(switchboard: Switchboard): AdminService {
       return entry && { status: entry.status, reason: entry.reason };
     },
     onChange: () => switchboard.reload(),
+    router: () => switchboard.service.router,
   });
 }

@@ -23,6 +23,8 @@ import {
 } from './admin-schemas.js';
 import { modelsTable, projectsTable, providersTable } from './admin-tables.js';
 import { parseBody } from './parse-body.js';
+import { RouteAdmin } from './route-admin.js';
+import type { Router } from '../../routing/router.js';
 
 type Row = Record<string, unknown>;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,13 +38,18 @@ export interface AdminServiceOptions {
   status?: (kind: 'provider' | 'model', name: string) => { status: string; reason: string | undefined } | undefined;
   /** Called after every write (the server reloads its snapshot before answering). */
   onChange: () => Promise<void>;
+  /** The serving instance's router (route status and explain). */
+  router?: () => Router | undefined;
 }
 
 export class AdminService {
   readonly #options: AdminServiceOptions;
+  /** Routes and their targets, breaker status, explain and the per-arm comparison. */
+  readonly routes: RouteAdmin;
 
   constructor(options: AdminServiceOptions) {
     this.#options = options;
+    this.routes = new RouteAdmin({ db: options.db, onChange: options.onChange, ...(options.router ? { router: options.router } : {}) });
   }
 
   get #db(): Db {
