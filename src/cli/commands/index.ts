@@ -6,6 +6,7 @@ import { keysCommand } from './keys.js';
 import { masterKeyCommand } from './master-key.js';
 import { migrateCommand } from './migrate.js';
 import { projectsCommand } from './projects.js';
+import { routesCommand } from './routes.js';
 import { serveCommand } from './serve.js';
 import { sqlCommand } from './sql.js';
 import { usageCommand } from './usage.js';
@@ -20,6 +21,7 @@ export const commands: readonly Command[] = [
   keysCommand,
   credentialsCommand,
   usageCommand,
+  routesCommand,
   masterKeyCommand,
   benchServeCommand,
 ];

@@ -5,6 +5,7 @@ import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
 import { runUsageExplain } from './usage-explain.js';
 import { withDb } from './with-db.js';
+import { runArmComparison } from './usage-arms.js';
 
 const filterOptions = {
   project: { type: 'string' },
@@ -30,10 +31,13 @@ export const usageCommand: Command = {
     'rollups. --project takes a name or id, --key an API key id or its prefix. Times are ISO',
     '(2026-12-01, 2026-12-01T10:00:00Z) or back from now (30m, 24h, 7d, 2w); whole hours are counted.',
     'explain shows a request\'s ledger rows, the price rows used and the buckets x prices arithmetic.',
+    '--route R --by arm compares the arms of a route (by arm assigned and by arm served, with a',
+    'sample-ratio check against the weights); see docs/routing.md.',
   ].join('\n'),
   async run(args, context) {
     if (args[0] === 'explain') return runUsageExplain(args.slice(1), context);
     const { values } = parseOptions(args, filterOptions);
+    if (values.route !== undefined && values.by === 'arm') return runArmComparison(values, context);
     const entries = Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
     const query = parseUsageQuery(entries);
     const report = await withDb(context, (db) => usageReport(db, query));
