@@ -25,6 +25,8 @@ import { UsageRecorder } from '../usage/usage-recorder.js';
 import type { UsageWriterSettings } from '../usage/usage-writer.js';
 import { CountingUsageWriter } from '../usage/reports/counting-usage-writer.js';
 import { UsageCounters } from '../usage/reports/usage-counters.js';
+import { Governor } from '../governance/governor.js';
+import { loadGovernanceSettings, type GovernanceSettings } from '../governance/governance-settings.js';
 import { AIService, type CallContext, type PublicChatRequest, type PublicEmbedRequest } from './ai-service.js';
 
 export interface SwitchboardOptions {
@@ -59,6 +61,8 @@ export interface SwitchboardOptions {
    * SWITCHBOARD_USAGE* env vars; `false` turns it off; an object overrides settings.
    */
   usage?: false | Partial<UsageWriterSettings>;
+  /** Budgets, rate limits and model access (default on, SWITCHBOARD_GOVERNANCE_* settings); `false` turns them off. */
+  governance?: false | Partial<GovernanceSettings>;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -82,6 +86,8 @@ export interface Switchboard {
   readonly providerClasses: readonly string[];
   /** Spend and tokens per project and model of the rows recorded by this instance (/metrics). */
   readonly usageCounters: UsageCounters;
+  /** Budgets, rate limits and model access, unless turned off. */
+  readonly governor: Governor | undefined;
 }
 
 export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -127,7 +133,16 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
             prices: () => watcher.snapshot.prices,
             log,
           });
+    const governor =
+      options.governance === false
+        ? undefined
+        : new Governor({ db, prices: () => watcher.snapshot.prices, settings: { ...loadGovernanceSettings(env), ...options.governance }, log });
+    if (governor) {
+      await governor.start();
+      watcher.onChange(() => void governor.reload());
+    }
     const service = new AIService({
+      ...(governor ? { governor } : {}),
       registry: () => watcher.snapshot.registry,
       credentials: options.credentials ?? store,
       ...(usage ? { usage } : {}),
@@ -140,6 +155,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       credentials: store,
       providerClasses: [...classes.keys()],
       usageCounters,
+      governor,
       chat: async (request, context) => (await service.chat(request, context)).response,
       stream: (request, context) => lazyStream(service, request, context),
       embed: async (request, context) => (await service.embed(request, context)).response,
@@ -150,6 +166,8 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
         (closing ??= (async () => {
           // Ledger rows first, while the database is still open.
           await usage?.close();
+          // Then the leases: what the ledger settled is reported, the rest returned.
+          await governor?.close();
           await watcher.stop();
           if (ownsDeps) await deps.dispatcher.close();
           if (ownsDb) await db.close();

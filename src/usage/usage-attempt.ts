@@ -49,6 +49,8 @@ export class UsageAttempt {
   firstTokenAt: number | undefined;
   #ended = false;
   #endedAt = 0;
+  /** Receives the row's cost (pico-USD, null = unpriced) and total tokens once known (governance settles with it). */
+  onCost: ((costPico: bigint | null, tokens: number) => void) | undefined;
 
   constructor(
     readonly caller: AttemptCaller,
