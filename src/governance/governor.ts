@@ -215,6 +215,11 @@ export class Governor {
       this.#sync.prefetch(counter);
       return;
     }
+    // The last exchange (less than a sync interval ago) left no room for this much: refuse
+    // without asking again, so a burst past the limit costs no statement per refusal.
+    if (counter.limit !== null && counter.leaseId !== null && Date.now() - counter.renewedAt < this.settings.syncMs && counter.unleased() + counter.free < amount) {
+      throw this.#refuse(this.#overLimit(counter, amount));
+    }
     for (let attempt = 0; attempt < 2; attempt += 1) {
       try {
         await this.#sync.refill(counter, amount);

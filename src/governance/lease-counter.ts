@@ -66,6 +66,13 @@ export class LeaseCounter {
     this.dirty = true;
   }
 
+  /** Room nobody had leased at the last exchange. */
+  unleased(): bigint {
+    if (this.limit === null) return 0n;
+    const room = this.limit - this.spent - this.leased;
+    return room > 0n ? room : 0n;
+  }
+
   /** This instance's view of what is left in the period (for headers). */
   remaining(): bigint {
     if (this.limit === null) return 0n;
