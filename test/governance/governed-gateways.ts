@@ -37,7 +37,7 @@ export interface World {
   openai: OpenAIMock;
   key: { id: string; key: string };
   projectId: string;
-  start(options?: { governance?: Partial<GovernanceSettings>; usage?: false }): Promise<Instance>;
+  start(options?: { governance?: Partial<GovernanceSettings>; usage?: false; pollMs?: number }): Promise<Instance>;
   close(): Promise<void>;
 }
 
@@ -100,7 +100,7 @@ export async function createWorld(): Promise<World> {
         db: counting(base, statements),
         migrate: false,
         env: { GOV_OPENAI_API_KEY: UPSTREAM_KEY },
-        pollMs: 250,
+        pollMs: options.pollMs ?? 250,
         listen: true,
         ...(options.usage === false ? { usage: false as const } : { usage: { flushIntervalMs: 20 } }),
         governance: { syncMs: 50, ...options.governance },
