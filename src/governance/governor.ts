@@ -154,6 +154,14 @@ export class Governor {
     await this.#sync.close();
   }
 
+  /**
+   * Stops the background exchanges WITHOUT returning leases or reporting anything: what a crash
+   * does (the leases expire and are charged whole). For tests and drills.
+   */
+  halt(): void {
+    this.#sync.halt();
+  }
+
   /** Prometheus lines: this instance's view of each counter it holds, and refusals. */
   metricsText(): string {
     const lines: string[] = [];

@@ -79,7 +79,16 @@ export class LeaseSync {
     return this.#round;
   }
 
+  /** Stops without returning anything (see Governor.halt). */
+  halt(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.counters.clear();
+    this.#retired.clear();
+  }
+
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#round?.catch(() => {});
