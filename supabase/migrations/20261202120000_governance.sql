@@ -295,8 +295,8 @@ $$;
 -- Row-level security and grants -------------------------------------------------------------------
 select public.switchboard_lock_down('public.ai_budgets');
 select public.switchboard_lock_down('public.ai_rate_limits');
-select public.switchboard_lock_down('public.ai_governance_counters', true);
-select public.switchboard_lock_down('public.ai_governance_leases', true);
+select public.switchboard_lock_down('public.ai_governance_counters');
+select public.switchboard_lock_down('public.ai_governance_leases');
 
 -- The gateway reads the limits into its snapshot; it writes counters and leases only through
 -- switchboard_governance_sync(), which checks every amount against the configuration rows.
