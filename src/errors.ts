@@ -21,6 +21,9 @@ export type ErrorCode =
   | 'request_too_large'
   | 'context_length_exceeded'
   | 'rate_limited'
+  | 'insufficient_quota'
+  | 'model_not_allowed'
+  | 'governance_unavailable'
   | 'provider_error'
   | 'provider_timeout'
   | 'provider_unavailable'
@@ -54,6 +57,9 @@ const defaultStatus: Record<ErrorCode, number> = {
   request_too_large: 413,
   context_length_exceeded: 400,
   rate_limited: 429,
+  insufficient_quota: 429,
+  model_not_allowed: 403,
+  governance_unavailable: 503,
   provider_error: 502,
   provider_timeout: 504,
   provider_unavailable: 503,

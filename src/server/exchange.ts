@@ -38,6 +38,8 @@ export class Exchange {
   routing: RoutingInfo | undefined;
   /** Set on /v1 routes: sent as `x-switchboard-config-version`. */
   configVersion: number | undefined;
+  /** `x-ratelimit-*` and budget warning headers from governance (flat name/value pairs). */
+  governanceHeaders: readonly string[] | undefined;
   /** The response is Server-Sent Events (errors after the head become error events). */
   sse = false;
   /** SSE frames are being batched until the next tick (see `writeBatched`). */

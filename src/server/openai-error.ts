@@ -10,6 +10,7 @@
  * @module
  */
 import { ProviderError, SwitchboardError, type ErrorCode } from '../errors.js';
+import { GovernanceError } from '../governance/governance-error.js';
 import { clip } from './field-checks.js';
 
 /** Longest error message sent: a last guard against echoing a large client string. */
@@ -42,6 +43,9 @@ const clientVisible: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'request_too_large',
   'context_length_exceeded',
   'rate_limited',
+  'insufficient_quota',
+  'model_not_allowed',
+  'governance_unavailable',
   'provider_error',
   'provider_timeout',
   'provider_unavailable',
@@ -58,6 +62,8 @@ function openAIType(code: ErrorCode, status: number): string {
       return 'permission_error';
     case 'rate_limited':
       return 'rate_limit_error';
+    case 'insufficient_quota':
+      return 'insufficient_quota';
     default:
       return status >= 500 ? 'server_error' : 'invalid_request_error';
   }
@@ -97,7 +103,8 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
     };
   }
   const status = error.code === 'provider_timeout' ? 504 : validStatus(error.status);
-  const retryAfter = error instanceof ProviderError && error.retryAfter !== undefined ? Math.max(0, Math.ceil(error.retryAfter)) : undefined;
+  const wait = error instanceof ProviderError || error instanceof GovernanceError ? error.retryAfter : undefined;
+  const retryAfter = wait === undefined ? undefined : Math.max(0, Math.ceil(wait));
   return {
     status,
     code: error.code,

@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { CLIENT_CLOSED_STATUS, type Exchange } from './exchange.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { ErrorCode } from '../errors.js';
+import { GovernanceError } from '../governance/governance-error.js';
 import { bodyPending, lingerOnClose } from './linger.js';
 import { toHttpError, type OpenAIErrorBody } from './openai-error.js';
 import { errorFrame } from './sse.js';
@@ -26,6 +27,7 @@ function commonHeaders(gateway: GatewayContext, exchange: Exchange, contentType:
   const headers = ['content-type', contentType, 'x-request-id', exchange.requestId];
   if (exchange.configVersion !== undefined) headers.push('x-switchboard-config-version', String(exchange.configVersion));
   if (exchange.routing !== undefined) pushRouteHeaders(headers, exchange.routing);
+  if (exchange.governanceHeaders) for (const header of exchange.governanceHeaders) headers.push(header);
   if (gateway.closing) headers.push('connection', 'close');
   return headers;
 }
@@ -95,6 +97,7 @@ export function sendError<Body = OpenAIErrorBody>(
     return;
   }
   const headers: string[] = http.retryAfter === undefined ? [] : ['retry-after', String(http.retryAfter)];
+  if (error instanceof GovernanceError) exchange.governanceHeaders = error.headers;
   if (extraHeaders) for (const header of extraHeaders) headers.push(header);
   sendBody(gateway, exchange, response, http.status, JSON.stringify(http.body), 'application/json', headers);
 }

@@ -18,6 +18,7 @@ import type {
   UsageBuckets,
 } from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
+import { GovernanceError } from '../governance/governance-error.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { estimateChat, observeStream } from '../usage/observe-stream.js';
 import { estimateTextTokens } from '../usage/estimate-tokens.js';
@@ -27,6 +28,9 @@ import type { Router } from '../routing/router.js';
 import { routeChat, routeStream, routedModel } from './routed-call.js';
 import { observeNative } from '../usage/observe-native.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
+import { openTicket, type Ticket } from '../governance/admission-ticket.js';
+import { estimateChatCall, estimateEmbedCall, estimateNativeCall } from '../governance/estimate-call.js';
+import type { Governor, TokenEstimate } from '../governance/governor.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 import { commitStream } from './stream-commit.js';
 
@@ -50,6 +54,8 @@ export interface CallContext {
   stickyKey?: string;
   /** Told how a routed request was served (response headers); not called for a plain model. */
   onRouted?: (info: RoutingInfo) => void;
+  /** Receives the governance headers (`x-ratelimit-*`, budget warning) of an admitted call. */
+  onGovernanceHeaders?: (headers: readonly string[]) => void;
 }
 
 /** Which model and provider served a call, and how long the upstream took. */
@@ -74,6 +80,8 @@ export interface AIServiceOptions {
   usage?: UsageRecorder;
   /** Routes (absent: model names only). */
   router?: Router;
+  /** Budgets, rate limits and model access (off when absent). */
+  governor?: Governor;
 }
 
 export class AIService {
@@ -83,8 +91,10 @@ export class AIService {
   readonly usage: UsageRecorder | undefined;
   /** The routing engine, when routes are served. */
   readonly router: Router | undefined;
+  readonly governor: Governor | undefined;
 
   constructor(options: AIServiceOptions) {
+    this.governor = options.governor;
     this.#registry = options.registry;
     this.#credentials = options.credentials;
     this.usage = options.usage;
@@ -94,6 +104,14 @@ export class AIService {
   /** The models a client may call now. */
   models(): ModelEntry[] {
     return this.#registry().availableModels();
+  }
+
+  /** The models a key may call now (its project's and its own allow-lists). */
+  modelsFor(projectId: string | undefined, apiKeyId: string | undefined): ModelEntry[] {
+    const models = this.models();
+    const governor = this.governor;
+    if (!governor?.rules.restricts(projectId, apiKeyId)) return models;
+    return models.filter((model) => governor.allows(projectId, apiKeyId, model.name));
   }
 
   /**
@@ -113,10 +131,12 @@ export class AIService {
 
   async #chat(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, routing: AttemptRouting | undefined): Promise<{ response: ChatResponse; route: Route }> {
     const { model, provider } = resolved;
+    this.#checkAccess(context, request.model, 'chat', false, model, provider, routing);
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, false);
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const attempt = this.#begin(context, request.model, 'chat', false, model, provider, routing);
+    const ticket = await this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), routing);
+    const attempt = this.#begin(context, request.model, 'chat', false, model, provider, ticket, routing);
     const started = performance.now();
     let response: ChatResponse;
     try {
@@ -152,10 +172,12 @@ export class AIService {
   /** One streamed attempt: waits for the first part, or with `routing` for the commit point (see routed-call.ts). */
   async #stream(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, routing: AttemptRouting | undefined): Promise<StreamOutcome> {
     const { model, provider } = resolved;
+    this.#checkAccess(context, request.model, 'chat', true, model, provider, routing);
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, true);
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const attempt = this.#begin(context, request.model, 'chat', true, model, provider, routing);
+    const ticket = await this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), routing);
+    const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
     const started = performance.now();
     const parts = provider.provider.stream(
       providerRequest,
@@ -188,6 +210,8 @@ export class AIService {
   async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
     const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
     const { model, provider } = this.resolve(modelName);
+    const endpoint = nativeEndpoints[call.api];
+    if (endpoint !== undefined) this.#checkAccess(context, modelName, endpoint, call.stream, model, provider);
     const native = provider.provider.native;
     if (!native || !(provider.provider.nativeApis ?? []).includes(call.api)) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' does not serve ${call.api}.`, {
@@ -198,9 +222,9 @@ export class AIService {
       throw new SwitchboardError('unsupported_feature', `The model '${model.name}' does not support streaming.`, { param: 'stream' });
     }
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    // Counting tokens generates nothing and is free: only generation calls are ledger rows.
-    const endpoint = nativeEndpoints[call.api];
-    const attempt = endpoint === undefined ? undefined : this.#begin(context, modelName, endpoint, call.stream, model, provider);
+    // Counting tokens generates nothing and is free: only generation calls are ledger rows (and governed).
+    const ticket = endpoint === undefined ? openTicket : await this.#admit(context, modelName, endpoint, call.stream, model, provider, () => estimateNativeCall(call.body, model));
+    const attempt = endpoint === undefined ? undefined : this.#begin(context, modelName, endpoint, call.stream, model, provider, ticket);
     const started = performance.now();
     let answer: NativeAnswer;
     try {
@@ -228,6 +252,7 @@ export class AIService {
 
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
     const { model, provider } = this.resolve(request.model);
+    this.#checkAccess(context, request.model, 'embeddings', false, model, provider);
     validateEmbedModel(model);
     if (!provider.provider.embed) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' has no embeddings.`, {
@@ -235,7 +260,8 @@ export class AIService {
       });
     }
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const attempt = this.#begin(context, request.model, 'embeddings', false, model, provider);
+    const ticket = await this.#admit(context, request.model, 'embeddings', false, model, provider, () => estimateEmbedCall(request.input));
+    const attempt = this.#begin(context, request.model, 'embeddings', false, model, provider, ticket);
     const started = performance.now();
     let response: EmbedResponse;
     try {
@@ -260,6 +286,46 @@ export class AIService {
     return { response, route: { model, provider, upstreamMs } };
   }
 
+  /** 403 `model_not_allowed` (one ledger row) when the key may not call `requestedModel`: before anything else. */
+  #checkAccess(
+    context: CallContext,
+    requestedModel: string,
+    endpoint: UsageEndpoint,
+    streamed: boolean,
+    model: ModelEntry,
+    provider: ProviderEntry,
+    routing?: AttemptRouting,
+  ): void {
+    if (!this.governor || this.governor.allows(context.projectId, context.apiKeyId, requestedModel)) return;
+    const error = new GovernanceError('model_not_allowed', `This API key is not allowed to call '${requestedModel}'.`, { param: 'model' });
+    this.governor.refusals.set(error.code, (this.governor.refusals.get(error.code) ?? 0) + 1);
+    this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, routing)?.fail(error, undefined);
+    throw error;
+  }
+
+  /** Reserves the call's worst case against its budgets and rate limits; a refusal is one ledger row. */
+  async #admit(
+    context: CallContext,
+    requestedModel: string,
+    endpoint: UsageEndpoint,
+    streamed: boolean,
+    model: ModelEntry,
+    provider: ProviderEntry,
+    estimate: () => Promise<TokenEstimate>,
+    routing?: AttemptRouting,
+  ): Promise<Ticket> {
+    if (!this.governor) return openTicket;
+    let ticket: Ticket;
+    try {
+      ticket = await this.governor.admit({ projectId: context.projectId, apiKeyId: context.apiKeyId, publicName: requestedModel, model, provider, estimate });
+    } catch (error) {
+      this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, routing)?.fail(error, undefined);
+      throw error;
+    }
+    if (ticket !== openTicket) context.onGovernanceHeaders?.(ticket.headers());
+    return ticket;
+  }
+
   #begin(
     context: CallContext,
     requestedModel: string,
@@ -267,6 +333,7 @@ export class AIService {
     streamed: boolean,
     model: ModelEntry,
     provider: ProviderEntry,
+    ticket: Ticket,
     routing?: AttemptRouting,
   ): UsageAttempt | undefined {
     const attempt = this.usage?.begin(
@@ -286,6 +353,11 @@ export class AIService {
     if (attempt && routing) {
       attempt.routing = routing;
       attempt.precommit = streamed;
+    }
+    // The ledger row's cost settles the reservation; without a ledger it is charged as reserved.
+    if (ticket !== openTicket) {
+      if (attempt) attempt.onCost = (costPico, tokens) => ticket.settle(costPico, tokens);
+      else ticket.settleAsReserved();
     }
     return attempt;
   }

@@ -26,6 +26,8 @@ import type { UsageWriterSettings } from '../usage/usage-writer.js';
 import { CountingUsageWriter } from '../usage/reports/counting-usage-writer.js';
 import { UsageCounters } from '../usage/reports/usage-counters.js';
 import { Router } from '../routing/router.js';
+import { Governor } from '../governance/governor.js';
+import { loadGovernanceSettings, type GovernanceSettings } from '../governance/governance-settings.js';
 import { AIService, type CallContext, type PublicChatRequest, type PublicEmbedRequest } from './ai-service.js';
 
 export interface SwitchboardOptions {
@@ -60,6 +62,8 @@ export interface SwitchboardOptions {
    * SWITCHBOARD_USAGE* env vars; `false` turns it off; an object overrides settings.
    */
   usage?: false | Partial<UsageWriterSettings>;
+  /** Budgets, rate limits and model access (default on, SWITCHBOARD_GOVERNANCE_* settings); `false` turns them off. */
+  governance?: false | Partial<GovernanceSettings>;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -83,6 +87,8 @@ export interface Switchboard {
   readonly providerClasses: readonly string[];
   /** Spend and tokens per project and model of the rows recorded by this instance (/metrics). */
   readonly usageCounters: UsageCounters;
+  /** Budgets, rate limits and model access, unless turned off. */
+  readonly governor: Governor | undefined;
 }
 
 export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -132,7 +138,16 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
             prices: () => watcher.snapshot.prices,
             log,
           });
+    const governor =
+      options.governance === false
+        ? undefined
+        : new Governor({ db, prices: () => watcher.snapshot.prices, settings: { ...loadGovernanceSettings(env), ...options.governance }, log });
+    if (governor) {
+      await governor.start();
+      watcher.onChange(() => void governor.reload());
+    }
     const service = new AIService({
+      ...(governor ? { governor } : {}),
       registry: () => watcher.snapshot.registry,
       credentials: options.credentials ?? store,
       ...(usage ? { usage } : {}),
@@ -146,6 +161,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       credentials: store,
       providerClasses: [...classes.keys()],
       usageCounters,
+      governor,
       chat: async (request, context) => (await service.chat(request, context)).response,
       stream: (request, context) => lazyStream(service, request, context),
       embed: async (request, context) => (await service.embed(request, context)).response,
@@ -157,6 +173,8 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
           // Ledger rows first, while the database is still open.
           await usage?.close();
           await router.flush();
+          // Then the leases: what the ledger settled is reported, the rest returned.
+          await governor?.close();
           await watcher.stop();
           if (ownsDeps) await deps.dispatcher.close();
           if (ownsDb) await db.close();

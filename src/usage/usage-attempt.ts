@@ -67,6 +67,8 @@ export class UsageAttempt {
   precommit = false;
   #ended = false;
   #endedAt = 0;
+  /** Receives the row's cost (pico-USD, null = unpriced) and total tokens once known (governance settles with it). */
+  onCost: ((costPico: bigint | null, tokens: number) => void) | undefined;
 
   constructor(
     readonly caller: AttemptCaller,

@@ -105,6 +105,7 @@ export class UsageRecorder {
     } else {
       row.costUsd = picoToDecimal(quote.costPico);
     }
+    attempt.onCost?.(quote.costPico, row.inputTokens + row.cachedInputTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens + row.outputTokens + row.reasoningTokens);
     this.#writer.push(row);
   }
 }

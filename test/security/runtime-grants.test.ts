@@ -14,10 +14,13 @@ const RUNTIME = 'switchboard_runtime';
 
 /** What the runtime role may do, as "object: privilege". */
 const EXPECTED_GRANTS = [
+  // Governance: the limits are configuration; counters and leases only through the sync function.
+  'ai_budgets: SELECT',
   'ai_models: SELECT',
   'ai_price_history: SELECT',
   'ai_provider_credentials: SELECT',
   'ai_providers: SELECT',
+  'ai_rate_limits: SELECT',
   // The usage ledger: the gateway's batched writer inserts rows (every project's); reads are per project.
   'ai_usage: INSERT',
   'ai_usage: SELECT',
@@ -27,6 +30,8 @@ const EXPECTED_GRANTS = [
   'switchboard_active_api_keys(): EXECUTE',
   'switchboard_config_version: SELECT',
   'switchboard_current_project(): EXECUTE',
+  'switchboard_governance_sync(): EXECUTE',
+  'switchboard_model_access(): EXECUTE',
 ];
 
 function asRuntime<T>(db: TestDb, work: (tx: Queryable) => Promise<T>): Promise<T> {

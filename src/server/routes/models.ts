@@ -12,8 +12,8 @@ function loadedAt(gateway: GatewayContext): number {
 
 /** `GET /v1/models`: every model a client may call now. */
 export function listModels(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): void {
-  beginV1Request(gateway, exchange, request);
-  sendJson(gateway, exchange, response, 200, encodeModelList(gateway.service.models(), loadedAt(gateway)));
+  const owner = beginV1Request(gateway, exchange, request);
+  sendJson(gateway, exchange, response, 200, encodeModelList(gateway.service.modelsFor(owner.projectId, owner.keyId), loadedAt(gateway)));
 }
 
 /** `GET /v1/models/{model}`: `name` is the rest of the path, percent-decoded (names may hold `/`). */

@@ -62,6 +62,9 @@ export function callContext(exchange: Exchange, owner: KeyOwner): CallContext {
       exchange.routing = info;
       exchange.provider = info.target;
     },
+    onGovernanceHeaders: (headers) => {
+      exchange.governanceHeaders = headers;
+    },
   };
 }
 

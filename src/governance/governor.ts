@@ -1,0 +1,322 @@
+/**
+ * The governor: one admission per call. Model access first (403 `model_not_allowed`), then a
+ * reservation of the call's worst case against every budget and rate limit that applies, taken
+ * from this instance's leases (no database round trip while a lease has room); `LeaseSync` refills,
+ * reports and returns leases in small transactions off the request path.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/db.js';
+import { selectBudgets, selectModelAccess, selectRateLimits, type CounterMetric } from '../db/sql/governance.js';
+import { errorMessage } from '../errors.js';
+import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
+import type { PriceBook } from '../registry/price-book.js';
+import { quoteCost } from '../usage/cost.js';
+import { AdmissionTicket, budgetWarning, holdHeaders, openTicket, type Hold, type Ticket } from './admission-ticket.js';
+import { picoToUsd } from './decimal-to-pico.js';
+import { describeReset } from './format-reset.js';
+import { GovernanceError } from './governance-error.js';
+import { GovernanceRules, type BudgetRule, type RateLimitRule } from './governance-rules.js';
+import { defaultGovernanceSettings, type GovernanceSettings } from './governance-settings.js';
+import { LeaseCounter } from './lease-counter.js';
+import { LeaseSync } from './lease-sync.js';
+
+/** A call's worst case in tokens: its input (tokenizer) and the most it may generate. */
+export interface TokenEstimate {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface AdmitRequest {
+  projectId: string | undefined;
+  apiKeyId: string | undefined;
+  /** The public name the client sent (a model, or later a route). */
+  publicName: string;
+  model: ModelEntry;
+  provider: ProviderEntry;
+  /** The worst case; only called when a budget or a token limit applies. */
+  estimate: () => Promise<TokenEstimate>;
+}
+
+export type GovernorLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+export interface GovernorOptions {
+  db: Db;
+  prices: () => PriceBook;
+  settings?: Partial<GovernanceSettings>;
+  log?: GovernorLog;
+  /** This instance's id in lease rows (default: a random UUID). */
+  instanceId?: string;
+}
+
+export class Governor {
+  readonly instanceId: string;
+  readonly settings: GovernanceSettings;
+  readonly #db: Db;
+  readonly #prices: () => PriceBook;
+  readonly #log: GovernorLog;
+  readonly #counters = new Map<string, LeaseCounter>();
+  readonly #sync: LeaseSync;
+  readonly #warned = new Set<string>();
+  #rules = GovernanceRules.empty();
+  #reloading: Promise<void> | undefined;
+  #reloadAgain = false;
+  /** Refusals by code, for /metrics. */
+  readonly refusals = new Map<string, number>();
+
+  constructor(options: GovernorOptions) {
+    this.#db = options.db;
+    this.#prices = options.prices;
+    this.#log = options.log ?? (() => {});
+    this.settings = { ...defaultGovernanceSettings, ...options.settings };
+    this.instanceId = options.instanceId ?? randomUUID();
+    this.#sync = new LeaseSync(options.db, this.instanceId, this.settings, this.#counters, this.#log);
+  }
+
+  get rules(): GovernanceRules {
+    return this.#rules;
+  }
+
+  /** Loads the rules and starts the background exchanges. */
+  async start(): Promise<void> {
+    await this.reload();
+    this.#sync.start();
+  }
+
+  /** Reloads the rules from the database (after a config change); coalesces concurrent calls. */
+  reload(): Promise<void> {
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    this.#reloading = (async () => {
+      do {
+        this.#reloadAgain = false;
+        try {
+          const [budgets, rateLimits, access] = await Promise.all([selectBudgets(this.#db), selectRateLimits(this.#db), selectModelAccess(this.#db)]);
+          this.#swap(new GovernanceRules(budgets, rateLimits, access, (message) => this.#log('warn', message)));
+        } catch (error) {
+          this.#log('error', `governance: reloading budgets, rate limits and model access failed; keeping the last rules: ${errorMessage(error)}`);
+        }
+      } while (this.#reloadAgain);
+    })().finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  /** Whether the key may call `publicName` (its project's and its own allow-lists). */
+  allows(projectId: string | undefined, apiKeyId: string | undefined, publicName: string): boolean {
+    return this.#rules.allows(projectId, apiKeyId, publicName);
+  }
+
+  /**
+   * Admits one call or throws its refusal (`GovernanceError`): access first, then the worst case
+   * reserved from every budget and rate limit that applies. Settle the ticket with the actual cost.
+   */
+  async admit(request: AdmitRequest): Promise<Ticket> {
+    const rules = this.#rules;
+    if (!rules.allows(request.projectId, request.apiKeyId, request.publicName)) {
+      throw this.#refuse(new GovernanceError('model_not_allowed', `This API key is not allowed to call '${request.publicName}'.`, { param: 'model' }));
+    }
+    const now = Date.now();
+    const applicable = rules.applicable(request.projectId, request.apiKeyId, request.publicName, now);
+    if (applicable.budgets.length === 0 && applicable.rateLimits.length === 0) return openTicket;
+    const needsTokens = applicable.budgets.length > 0 || applicable.rateLimits.some((rule) => rule.tokensPerMinute !== undefined);
+    const estimate = needsTokens ? await request.estimate() : { inputTokens: 0, outputTokens: 0 };
+    const wanted: Hold[] = [];
+    for (const rule of applicable.rateLimits) {
+      if (rule.requestsPerMinute !== undefined) wanted.push({ counter: this.#counter(rule, 'requests', now), amount: 1n });
+      if (rule.tokensPerMinute !== undefined) {
+        wanted.push({ counter: this.#counter(rule, 'tokens', now), amount: BigInt(estimate.inputTokens + estimate.outputTokens) });
+      }
+    }
+    if (applicable.budgets.length > 0) {
+      const cost = this.#worstCost(request, estimate, now);
+      for (const rule of applicable.budgets) wanted.push({ counter: this.#counter(rule, 'usd_pico', now), amount: cost });
+    }
+    const held: Hold[] = [];
+    try {
+      for (const hold of wanted) {
+        await this.#reserve(hold.counter, hold.amount);
+        held.push(hold);
+      }
+    } catch (error) {
+      for (const hold of held) hold.counter.settle(hold.amount, 0n);
+      throw error;
+    }
+    return new AdmissionTicket(held, (counter) => this.#warnOnce(counter));
+  }
+
+  /** Returns every lease (reporting what was consumed) and stops the background exchanges. */
+  async close(): Promise<void> {
+    await this.#sync.close();
+  }
+
+  /**
+   * Stops the background exchanges WITHOUT returning leases or reporting anything: what a crash
+   * does (the leases expire and are charged whole). For tests and drills.
+   */
+  halt(): void {
+    this.#sync.halt();
+  }
+
+  /** Prometheus lines: this instance's view of each counter it holds, and refusals. */
+  metricsText(): string {
+    const lines: string[] = [];
+    const counters = [...this.#counters.values()];
+    if (counters.length > 0) {
+      lines.push('# HELP switchboard_governance_limit Limit of a budget (USD) or rate limit (requests or tokens per minute) in its current period.');
+      lines.push('# TYPE switchboard_governance_limit gauge');
+      for (const name of ['limit', 'spent', 'reserved', 'leased'] as const) {
+        if (name !== 'limit') lines.push(`# TYPE switchboard_governance_${name} gauge`);
+        for (const counter of counters) {
+          const value = name === 'limit' ? (counter.limit ?? 0n) : name === 'spent' ? counter.spent + counter.consumed : name === 'reserved' ? counter.reserved : counter.leased;
+          lines.push(`switchboard_governance_${name}{kind="${counter.rule.kind}",name="${counter.rule.name}",metric="${unitOf(counter.metric)}"} ${format(value, counter.metric)}`);
+        }
+      }
+    }
+    lines.push('# TYPE switchboard_governance_refusals_total counter');
+    for (const [code, count] of this.refusals) lines.push(`switchboard_governance_refusals_total{code="${code}"} ${count}`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  #swap(rules: GovernanceRules): void {
+    // Counters whose rule changed or disappeared return their lease and start afresh, so a lowered
+    // limit applies at once instead of after the leases held under the old one run out.
+    this.#rules = rules;
+    const current = new Map<string, string>();
+    for (const rule of rulesOf(rules)) current.set(rule.id, rule.fingerprint);
+    for (const [key, counter] of this.#counters) {
+      if (current.get(counter.rule.id) !== counter.rule.fingerprint) {
+        this.#counters.delete(key);
+        this.#sync.retire(counter);
+      }
+    }
+  }
+
+  #counter(rule: BudgetRule | RateLimitRule, metric: CounterMetric, now: number): LeaseCounter {
+    const key = `${rule.id}:${metric}`;
+    let counter = this.#counters.get(key);
+    if (counter && counter.rule !== rule && counter.rule.fingerprint === rule.fingerprint) {
+      // Same limit in a reloaded snapshot: keep the lease.
+    } else if (counter && counter.rule.fingerprint !== rule.fingerprint) {
+      this.#counters.delete(key);
+      this.#sync.retire(counter);
+      counter = undefined;
+    }
+    if (counter?.expired(now)) {
+      this.#counters.delete(key);
+      this.#sync.retire(counter);
+      counter = undefined;
+    }
+    if (!counter) {
+      counter = new LeaseCounter(key, rule, metric, chunkOf(rule, metric, this.settings.leaseFraction));
+      this.#counters.set(key, counter);
+    }
+    return counter;
+  }
+
+  async #reserve(counter: LeaseCounter, amount: bigint): Promise<void> {
+    if (counter.tryReserve(amount)) {
+      this.#sync.prefetch(counter);
+      return;
+    }
+    // The last exchange (less than a sync interval ago) left no room for this much: refuse
+    // without asking again, so a burst past the limit costs no statement per refusal.
+    if (counter.limit !== null && counter.leaseId !== null && Date.now() - counter.renewedAt < this.settings.syncMs && counter.unleased() + counter.free < amount) {
+      throw this.#refuse(this.#overLimit(counter, amount));
+    }
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await this.#sync.refill(counter, amount);
+      } catch (error) {
+        if (this.settings.fail === 'open') {
+          // Unmetered: counted locally, reported when the store answers again.
+          counter.reserved += amount;
+          return;
+        }
+        throw this.#refuse(
+          new GovernanceError('governance_unavailable', 'Budgets and rate limits cannot be checked right now (the governance store is unreachable); retry shortly.', {
+            retryAfter: 1,
+          }),
+          error,
+        );
+      }
+      if (counter.tryReserve(amount)) return;
+      // The limit is no longer in force (removed meanwhile): nothing to enforce.
+      if (counter.limit === null && counter.leaseId === null) {
+        counter.reserved += amount;
+        return;
+      }
+    }
+    throw this.#refuse(this.#overLimit(counter, amount));
+  }
+
+  #overLimit(counter: LeaseCounter, amount: bigint): GovernanceError {
+    const now = Date.now();
+    const rule = counter.rule;
+    const resetMs = Math.max(0, counter.periodEnd - now);
+    const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
+    const headers = holdHeaders([{ counter, amount }], now);
+    if (rule.kind === 'budget') {
+      const left = counter.remaining();
+      return new GovernanceError(
+        'insufficient_quota',
+        `Budget '${rule.name}' is exhausted for this ${rule.period === 'fixed' ? 'window' : rule.period}: this request may cost up to ${picoToUsd(amount)} and ${picoToUsd(left)} of ${picoToUsd(counter.limit ?? 0n)} is left. It resets at ${describeReset(counter.periodEnd, now)}.`,
+        { retryAfter, headers },
+      );
+    }
+    const unit = counter.metric === 'requests' ? 'requests' : 'tokens';
+    return new GovernanceError(
+      'rate_limited',
+      `Rate limit '${rule.name}' reached: ${String(counter.limit ?? 0n)} ${unit} per minute (this request needs ${amount} ${unit}). Retry after ${retryAfter} s.`,
+      { retryAfter, headers },
+    );
+  }
+
+  #refuse(error: GovernanceError, cause?: unknown): GovernanceError {
+    this.refusals.set(error.code, (this.refusals.get(error.code) ?? 0) + 1);
+    if (cause !== undefined) this.#log('warn', `governance: ${error.message}: ${errorMessage(cause)}`);
+    return error;
+  }
+
+  #worstCost(request: AdmitRequest, estimate: TokenEstimate, now: number): bigint {
+    const quote = quoteCost(
+      this.#prices(),
+      { modelId: request.model.id, providerId: request.provider.id, anthropic: request.provider.className === 'AnthropicProvider' },
+      { input: estimate.inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: estimate.outputTokens, reasoning: 0 },
+      now,
+    );
+    return quote.costPico ?? 0n;
+  }
+
+  #warnOnce(counter: LeaseCounter): void {
+    const key = `${counter.key}@${counter.periodEnd}`;
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#log('warn', `governance: ${budgetWarning(counter) ?? `budget '${counter.rule.name}' passed its soft threshold`}`, {
+      budget: counter.rule.name,
+    });
+  }
+}
+
+function rulesOf(rules: GovernanceRules): (BudgetRule | RateLimitRule)[] {
+  return rules.all();
+}
+
+function chunkOf(rule: BudgetRule | RateLimitRule, metric: CounterMetric, fraction: number): bigint {
+  const limit = rule.kind === 'budget' ? rule.limitPico : metric === 'requests' ? (rule.requestsPerMinute ?? 0n) : (rule.tokensPerMinute ?? 0n);
+  const scaled = (limit * BigInt(Math.round(fraction * 1_000_000))) / 1_000_000n;
+  return scaled > 0n ? scaled : 1n;
+}
+
+function unitOf(metric: CounterMetric): string {
+  return metric === 'usd_pico' ? 'usd' : metric;
+}
+
+function format(value: bigint, metric: CounterMetric): string {
+  if (metric !== 'usd_pico') return value.toString();
+  return picoToUsd(value).replace('$', '');
+}

@@ -1,0 +1,111 @@
+/**
+ * One shared counter (a budget's pico-USD, or a rate limit's requests or tokens, in one period) as
+ * this instance sees it: the lease it holds, what it reserved from it, and what it consumed since
+ * its last report. Reserving and settling are plain arithmetic; only `LeaseSync` talks to Postgres.
+ *
+ * Invariant: lease (held per the database) = reserved + consumed + free; a reservation succeeds
+ * only when it fits in free, so this instance never uses more than it leased, apart from actual
+ * costs above their reservation (the documented overrun).
+ *
+ * @module
+ */
+import type { CounterMetric, LeaseSyncItem, LeaseSyncResult } from '../db/sql/governance.js';
+import type { BudgetRule, RateLimitRule } from './governance-rules.js';
+
+export class LeaseCounter {
+  leaseId: string | null = null;
+  /** The lease amount per the database after the last exchange. */
+  lease = 0n;
+  reserved = 0n;
+  /** Settled since the last report. */
+  consumed = 0n;
+  /** The counter as of the last exchange. */
+  spent = 0n;
+  leased = 0n;
+  limit: bigint | null = null;
+  /** Local epoch ms; 0 until the first exchange. */
+  periodEnd = 0;
+  /** When the lease was last renewed (local ms). */
+  renewedAt = 0;
+  /** An exchange in flight. */
+  syncing: Promise<void> | undefined;
+  /** The rule changed or was removed: return the lease once nothing is reserved. */
+  retired = false;
+  /** The last exchange failed (store unreachable). */
+  failed = false;
+  /** Reported state changed since the last exchange. */
+  dirty = false;
+
+  constructor(
+    readonly key: string,
+    readonly rule: BudgetRule | RateLimitRule,
+    readonly metric: CounterMetric,
+    /** Lease chunk: what one exchange asks for. */
+    readonly chunk: bigint,
+  ) {}
+
+  get free(): bigint {
+    return this.lease - this.reserved - this.consumed;
+  }
+
+  /** True when the lease's period is over (local clock corrected by the database's). */
+  expired(now: number): boolean {
+    return this.periodEnd !== 0 && now >= this.periodEnd;
+  }
+
+  tryReserve(amount: bigint): boolean {
+    if (amount > this.free) return false;
+    this.reserved += amount;
+    this.dirty = true;
+    return true;
+  }
+
+  settle(reserved: bigint, actual: bigint): void {
+    this.reserved -= reserved;
+    this.consumed += actual;
+    this.dirty = true;
+  }
+
+  /** Room nobody had leased at the last exchange. */
+  unleased(): bigint {
+    if (this.limit === null) return 0n;
+    const room = this.limit - this.spent - this.leased;
+    return room > 0n ? room : 0n;
+  }
+
+  /** This instance's view of what is left in the period (for headers). */
+  remaining(): bigint {
+    if (this.limit === null) return 0n;
+    const others = this.leased - this.lease;
+    const left = this.limit - this.spent - others - this.reserved - this.consumed;
+    return left > 0n ? left : 0n;
+  }
+
+  /** What to send in an exchange. `need`: room a waiting request needs on top of the reservations. */
+  item(need: bigint, release: boolean): LeaseSyncItem {
+    return {
+      limitId: this.rule.id,
+      metric: this.metric,
+      leaseId: this.leaseId,
+      consumed: this.consumed,
+      reserved: this.reserved,
+      want: release ? 0n : this.reserved + this.chunk,
+      need: release || need === 0n ? 0n : this.reserved + need,
+      release,
+    };
+  }
+
+  /** Applies an exchange's answer; `sent` is the item it answered. */
+  apply(sent: LeaseSyncItem, result: LeaseSyncResult, skewMs: number, now: number): void {
+    this.consumed -= sent.consumed;
+    this.leaseId = result.leaseId;
+    this.lease = result.amount;
+    this.spent = result.spent;
+    this.leased = result.leased;
+    this.limit = result.limit;
+    this.periodEnd = result.periodEnd ? result.periodEnd.getTime() - skewMs : now + 60_000;
+    this.renewedAt = now;
+    this.failed = false;
+    this.dirty = this.consumed !== 0n;
+  }
+}
