@@ -51,6 +51,8 @@ describe('two instances share breaker transitions and route changes', () => {
     }
     assert.equal(await breakerState(one), 'open');
     await eventually(async () => (await breakerState(two)) === 'open', 'instance two to see the open breaker', 2000);
+    const metrics = await (await fetch(`${two.origin}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    assert.match(metrics, /switchboard_circuit_breaker_state\{provider_id="[0-9a-f-]+",model="gpt-4o-mini"\} 2/);
 
     world.a.requests.length = 0;
     for (const instance of [one, two, one, two]) {
