@@ -433,7 +433,6 @@ async function gatewayPhase(ledger, mockOrigin, first, reference, route = 'off')
     const rows = [];
     const base = { path: '/v1/chat/completions', expect: JSON.stringify(reference), maxRequests: settings.maxRequests, timeoutMs: settings.timeoutMs };
     for (const mode of settings.modes) {
-      const body = BODIES[mode];
       const bodyFor = (target) => (target.bodies ?? BODIES)[mode];
       const stream = mode === 'stream';
       if (settings.warmupMs > 0) {
