@@ -187,7 +187,7 @@ export class AIService {
    */
   async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
     const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
-    const { model, provider } = this.resolve(modelName);
+    const { model, provider } = this.resolve(modelName, context.projectId);
     const native = provider.provider.native;
     if (!native || !(provider.provider.nativeApis ?? []).includes(call.api)) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' does not serve ${call.api}.`, {
@@ -227,7 +227,7 @@ export class AIService {
   }
 
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
-    const { model, provider } = this.resolve(request.model);
+    const { model, provider } = this.resolve(request.model, context.projectId);
     validateEmbedModel(model);
     if (!provider.provider.embed) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' has no embeddings.`, {
