@@ -23,6 +23,10 @@
 // sb_bench_<time> created through DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
 // and dropped after; the run fails unless the ledger holds one row per request the gateway answered.
 // BENCH_LEDGER=both runs the gateway twice (off, then on) and prints an off-vs-on table.
+//
+// Routes: BENCH_ROUTE=1 sends the gateway's chat loads to a two-target route (bench-serve --route);
+// BENCH_ROUTE=both runs the gateway twice (direct model, then the route) and prints the CPU per
+// request of both (issue 11: the route may cost at most 20 µs more).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +37,7 @@ import { runHeld } from './held.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { cpuMicros, memoryMB } from './procstat.mjs';
 import { createLedgerDatabase, DEFAULT_ADMIN_URL, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
+import { renderRouteComparison, ROUTE_NAME, routedBody, routePhases } from './route.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -61,6 +66,7 @@ const settings = {
   heldChunkMs: numberEnv('BENCH_HELD_CHUNK_MS', 500, 1, 10_000),
   heldRampMs: numberEnv('BENCH_HELD_RAMP_MS', 2000, 0, 60_000),
   ledger: ledgerPhases(process.env.BENCH_LEDGER),
+  route: routePhases(process.env.BENCH_ROUTE),
   adminUrl: process.env.DATABASE_URL || DEFAULT_ADMIN_URL,
 };
 for (const n of settings.held) if (!Number.isInteger(n) || n < 1 || n > 20_000) throw new Error('BENCH_HELD takes integers in 1..20000');
@@ -187,7 +193,8 @@ async function post(origin, pathName, body, headers) {
 async function checkTarget(target, reference) {
   const problems = [];
   const headers = target.headers;
-  const chat = await post(target.origin, '/v1/chat/completions', BODIES.chat, headers);
+  const bodies = target.bodies ?? BODIES;
+  const chat = await post(target.origin, '/v1/chat/completions', bodies.chat, headers);
   let content;
   try {
     const json = JSON.parse(chat.text);
@@ -202,7 +209,7 @@ async function checkTarget(target, reference) {
     problems.push(`chat: not JSON (HTTP ${chat.status}): ${chat.text.slice(0, 200)}`);
   }
 
-  const stream = await post(target.origin, '/v1/chat/completions', BODIES.stream, headers);
+  const stream = await post(target.origin, '/v1/chat/completions', bodies.stream, headers);
   const events = stream.text.split('\n\n').filter(Boolean);
   if (stream.status !== 200) problems.push(`stream: HTTP ${stream.status}`);
   if (events.at(-1) !== 'data: [DONE]') problems.push('stream: does not end with data: [DONE]');
@@ -383,7 +390,7 @@ function stopChild(child, graceMs = 30_000) {
  * after): starts bench-serve, checks its answers, runs the loads (against direct too when `first`)
  * and the held streams (when `first`), stops it. Returns its rows and failures.
  */
-async function gatewayPhase(ledger, mockOrigin, first, reference) {
+async function gatewayPhase(ledger, mockOrigin, first, reference, route = 'off') {
   const failures = [];
   const database = ledger === 'on' ? await createLedgerDatabase(settings.adminUrl) : undefined;
   try {
@@ -395,6 +402,7 @@ async function gatewayPhase(ledger, mockOrigin, first, reference) {
         'bin/switchboard.js',
         'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
         ...(database ? ['--usage-database-url', database.url] : []),
+        ...(route === 'on' ? ['--route', ROUTE_NAME] : []),
       ],
       1,
       /on http:\/\/127\.0\.0\.1:(\d+)/,
@@ -404,7 +412,13 @@ async function gatewayPhase(ledger, mockOrigin, first, reference) {
     const startupMs = performance.now() - gatewayStarted;
     const idle = memoryMB(gatewayPid);
     log(`ledger ${ledger}: gateway http://127.0.0.1:${gateway.match[1]} (pid ${gatewayPid}) up in ${Math.round(startupMs)} ms, RSS ${fmtInt(idle?.rss)} MB${database ? `, ledger database ${database.name}` : ''}`);
-    const gatewayTarget = { name: 'gateway', origin: `http://127.0.0.1:${gateway.match[1]}`, headers: { authorization: `Bearer ${KEY}` } };
+    const gatewayTarget = {
+      name: 'gateway',
+      origin: `http://127.0.0.1:${gateway.match[1]}`,
+      headers: { authorization: `Bearer ${KEY}` },
+      ...(route === 'on' ? { bodies: Object.fromEntries(Object.entries(BODIES).map(([mode, body]) => [mode, routedBody(body)])) } : {}),
+    };
+    if (route === 'on') log(`route on: the gateway's chat loads name the two-target route ${ROUTE_NAME}`);
     const targets = first ? [directTarget(mockOrigin), gatewayTarget] : [gatewayTarget];
 
     const through = await checkTarget(gatewayTarget, reference);
@@ -419,11 +433,11 @@ async function gatewayPhase(ledger, mockOrigin, first, reference) {
     const rows = [];
     const base = { path: '/v1/chat/completions', expect: JSON.stringify(reference), maxRequests: settings.maxRequests, timeoutMs: settings.timeoutMs };
     for (const mode of settings.modes) {
-      const body = BODIES[mode];
+      const bodyFor = (target) => (target.bodies ?? BODIES)[mode];
       const stream = mode === 'stream';
       if (settings.warmupMs > 0) {
         for (const target of targets) {
-          const warm = await runLoad({ ...base, origin: target.origin, headers: target.headers, body, stream, connections: 10, durationMs: settings.warmupMs });
+          const warm = await runLoad({ ...base, origin: target.origin, headers: target.headers, body: bodyFor(target), stream, connections: 10, durationMs: settings.warmupMs });
           if (target === gatewayTarget) answered += warm.good + warm.errors;
         }
       }
@@ -431,7 +445,7 @@ async function gatewayPhase(ledger, mockOrigin, first, reference) {
         for (const target of targets) {
           await sleep(300);
           const cpuBefore = cpuMicros(gatewayPid);
-          const result = await runLoad({ ...base, origin: target.origin, headers: target.headers, body, stream, connections, rate, durationMs: settings.durationMs });
+          const result = await runLoad({ ...base, origin: target.origin, headers: target.headers, body: bodyFor(target), stream, connections, rate, durationMs: settings.durationMs });
           const cpuUs = (cpuMicros(gatewayPid) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
           const memory = memoryMB(gatewayPid);
           if (target === gatewayTarget) answered += result.good + result.errors;
@@ -496,7 +510,7 @@ async function main() {
     settings.readyTimeoutMs +
     settings.modes.length * 2 * (settings.connections.length + settings.rates.length) * (settings.durationMs + 2000) * 1.5 +
     settings.held.length * 2 * (heldLimitMs() + 5000);
-  const watchdogAllMs = watchdogMs * settings.ledger.length;
+  const watchdogAllMs = watchdogMs * settings.ledger.length * settings.route.length;
   setTimeout(() => {
     log(`bench watchdog: still running after ${Math.round(watchdogAllMs / 1000)} s, stopping`);
     void stopAll().finally(() => process.exit(2));
@@ -523,10 +537,14 @@ async function main() {
   }
   const phases = [];
   for (const ledger of settings.ledger) {
-    const phase = await gatewayPhase(ledger, mockOrigin, phases.length === 0, direct.content);
-    phases.push(phase);
-    failures.push(...phase.failures);
-    if (phase.wrong) break;
+    for (const route of settings.route) {
+      const phase = await gatewayPhase(ledger, mockOrigin, phases.length === 0, direct.content, route);
+      phase.route = route;
+      phases.push(phase);
+      failures.push(...phase.failures);
+      if (phase.wrong) break;
+    }
+    if (phases.some((phase) => phase.wrong)) break;
   }
   await stopAll();
   if (phases.some((phase) => phase.wrong)) {
@@ -557,7 +575,8 @@ async function main() {
           ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
         ]),
     ...(heldRows.length ? ['', renderHeld(heldRows)] : []),
-    ...(phases.length > 1 ? ['', renderLedgerComparison(phases[0].rows, phases[1].rows)] : []),
+    ...(phases.length > 1 && settings.route.length === 1 ? ['', renderLedgerComparison(phases[0].rows, phases[1].rows)] : []),
+    ...(settings.route.length > 1 ? ['', renderRouteComparison(phases[0].rows, phases[1].rows)] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -76,6 +76,12 @@ export class CircuitBreakers {
     if (breaker.state === 'half_open') breaker.probeInFlight = true;
   }
 
+  /** Gives back a probe claimed by `begin` whose attempt ended without an outcome (client gone). */
+  release(key: string): void {
+    const breaker = this.#breakers.get(key);
+    if (breaker) breaker.probeInFlight = false;
+  }
+
   /** Records an attempt's outcome (only failures that say something about the target count). */
   record(key: string, providerId: string, vendorModelId: string, success: boolean, settings: BreakerSettings, now: number): void {
     const breaker = this.#get(key, providerId, vendorModelId, settings.window);

@@ -20,6 +20,8 @@ export interface RoutingInfo {
   arm: string;
   /** The public model name of the target that served (or failed last). */
   target: string;
+  /** Its provider row's name. */
+  provider: string;
   attempts: number;
 }
 
@@ -61,7 +63,14 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
   let lastError: unknown;
   let required: ErrorClass | undefined;
   let last: RouteTarget = first.target;
-  const info = (): RoutingInfo => ({ route: route.name, version: route.version, arm: first.target.arm, target: last.modelName, attempts });
+  const info = (): RoutingInfo => ({
+    route: route.name,
+    version: route.version,
+    arm: first.target.arm,
+    target: last.modelName,
+    provider: last.resolved?.provider.name ?? '',
+    attempts,
+  });
 
   while (attempts < route.maxAttempts) {
     let candidate = queue.shift();
@@ -94,7 +103,10 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
     } catch (error) {
       lastError = error;
       const classified = classifyFailure(error, options.signal?.aborted === true);
-      if (classified.breakerFailure) record(router, route, target, false);
+      // A failure that says nothing about the target's health (a 4xx: it answered) counts as alive,
+      // so a half-open probe ends either way; a client that went away releases the probe.
+      if (options.signal?.aborted) router.breakers.release(target.breakerKey);
+      else record(router, route, target, !classified.breakerFailure);
       if (classified.action === 'return' || classified.errorClass === undefined) break;
       required = classified.errorClass;
       if (classified.action === 'block_credential') {

@@ -50,12 +50,18 @@ export class Router implements HealthView {
 
   /** The route a project sees under `name`, if any (a route shadows a model of the same name). */
   find(name: string, projectId: string | null | undefined): RouteEntry | undefined {
+    const table = this.syncHealth();
+    return table.routes.length === 0 ? undefined : table.find(name, projectId);
+  }
+
+  /** Applies the shared breaker rows of the current table (once per snapshot); returns the table. */
+  syncHealth(): RouteTable {
     const table = this.#table();
     if (table.health !== this.#appliedHealth) {
       this.#appliedHealth = table.health;
       this.breakers.applyShared(table.health, this.now(), this.instance);
     }
-    return table.routes.length === 0 ? undefined : table.find(name, projectId);
+    return table;
   }
 
   table(): RouteTable {

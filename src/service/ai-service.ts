@@ -209,7 +209,7 @@ export class AIService {
    */
   async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
     const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
-    const { model, provider } = this.resolve(modelName);
+    const { model, provider } = this.resolve(modelName, context.projectId);
     const endpoint = nativeEndpoints[call.api];
     if (endpoint !== undefined) this.#checkAccess(context, modelName, endpoint, call.stream, model, provider);
     const native = provider.provider.native;
@@ -251,7 +251,7 @@ export class AIService {
   }
 
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
-    const { model, provider } = this.resolve(request.model);
+    const { model, provider } = this.resolve(request.model, context.projectId);
     this.#checkAccess(context, request.model, 'embeddings', false, model, provider);
     validateEmbedModel(model);
     if (!provider.provider.embed) {

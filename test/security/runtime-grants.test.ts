@@ -21,6 +21,10 @@ const EXPECTED_GRANTS = [
   'ai_provider_credentials: SELECT',
   'ai_providers: SELECT',
   'ai_rate_limits: SELECT',
+  // Routes (issue 11): the gateway loads every route, target and shared breaker row into its snapshot.
+  'ai_route_health: SELECT',
+  'ai_route_targets: SELECT',
+  'ai_routes: SELECT',
   // The usage ledger: the gateway's batched writer inserts rows (every project's); reads are per project.
   'ai_usage: INSERT',
   'ai_usage: SELECT',
@@ -32,6 +36,8 @@ const EXPECTED_GRANTS = [
   'switchboard_current_project(): EXECUTE',
   'switchboard_governance_sync(): EXECUTE',
   'switchboard_model_access(): EXECUTE',
+  // Its one write outside the ledger: a circuit-breaker transition (cool-down capped at an hour).
+  'switchboard_report_route_health(): EXECUTE',
 ];
 
 function asRuntime<T>(db: TestDb, work: (tx: Queryable) => Promise<T>): Promise<T> {

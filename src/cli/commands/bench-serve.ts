@@ -9,7 +9,8 @@ import type { ConfigSnapshot } from '../../registry/config-snapshot.js';
 import { loadProviderClasses } from '../../registry/load-provider-classes.js';
 import { buildRegistry } from '../../registry/provider-loader.js';
 import { createGateway } from '../../server/app.js';
-import { RouteTable } from '../../routing/route-table.js';
+import { Router } from '../../routing/router.js';
+import { benchRouteTable } from './bench-route.js';
 import { AIService } from '../../service/ai-service.js';
 import { print, printJson, type Command } from '../cli-context.js';
 import { parseOptions, requireOption } from '../parse-options.js';
@@ -21,7 +22,7 @@ export const benchServeCommand: Command = {
   summary: 'run the gateway on a throwaway in-memory database against one upstream (benchmarks)',
   usage: [
     'Usage: switchboard bench-serve --port <P> --upstream <URL ending in /v1> --key <K> [--host 127.0.0.1] [--quiet]',
-    '                               [--usage-database-url <postgres URL>]',
+    '                               [--usage-database-url <postgres URL>] [--route <name>]',
     '',
     'Builds a fresh in-memory embedded database (in a short-lived child process) where the seeded',
     'openai provider (models gpt-4o-mini, text-embedding-3-small, …) points at --upstream and --key is',
@@ -29,6 +30,7 @@ export const benchServeCommand: Command = {
     'changes, nothing written to disk, upstream key from env. --quiet turns off the request log.',
     '--usage-database-url turns the usage ledger on: that Postgres database is migrated and every',
     'attempt is recorded there (SWITCHBOARD_USAGE_* settings as for serve), flushed on SIGTERM.',
+    '--route <name> also serves a two-target route of that name (gpt-4o-mini 50 / gpt-4o 50).',
   ].join('\n'),
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -39,6 +41,7 @@ export const benchServeCommand: Command = {
       quiet: { type: 'boolean' },
       materialize: { type: 'boolean' },
       'usage-database-url': { type: 'string' },
+      route: { type: 'string' },
     });
     const upstream = requireOption(values.upstream, '--upstream');
     if (!/^https?:\/\//.test(upstream)) throw new SwitchboardError('invalid_request', '--upstream must be an http(s) URL');
@@ -53,12 +56,13 @@ export const benchServeCommand: Command = {
     const rows = await benchConfigFromChild(upstream, key);
     const deps = defaultProviderDeps(upstreamOptions(context.config));
     const classes = await loadProviderClasses(context.config.providersDir);
+    const registry = buildRegistry(rows.providers, rows.models, rows.version, { classes, deps });
     const snapshot: ConfigSnapshot = {
       version: rows.version,
-      registry: buildRegistry(rows.providers, rows.models, rows.version, { classes, deps }),
+      registry,
       apiKeys: new ApiKeyIndex(rows.apiKeys),
       prices: new PriceBook(rows.prices),
-      routes: RouteTable.empty,
+      routes: benchRouteTable(registry, values.route),
     };
     const usageUrl = values['usage-database-url'];
     const ledger = usageUrl
@@ -71,6 +75,7 @@ export const benchServeCommand: Command = {
         registry: () => snapshot.registry,
         credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
         ...(ledger ? { usage: ledger.usage } : {}),
+        router: new Router({ table: () => snapshot.routes }),
       });
       const gateway = createGateway({
         service,

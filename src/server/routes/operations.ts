@@ -3,6 +3,7 @@ import { renderUsageMetrics } from '../../usage/usage-metrics.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { sendBody, sendJson } from '../send.js';
+import { renderRouteMetrics } from '../route-metrics.js';
 
 /** `GET /healthz`: the process is alive. */
 export function healthz(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): void {
@@ -42,6 +43,10 @@ export function metrics(gateway: GatewayContext, exchange: Exchange, response: S
     version = undefined;
   }
   const usage = gateway.service.usage;
-  const text = gateway.metrics.render(version, gateway.usageCounters?.series()) + (usage ? renderUsageMetrics(usage.stats()) : '') + (gateway.service.governor?.metricsText() ?? '');
+  const text =
+    gateway.metrics.render(version, gateway.usageCounters?.series()) +
+    (usage ? renderUsageMetrics(usage.stats()) : '') +
+    (gateway.service.governor?.metricsText() ?? '') +
+    renderRouteMetrics(gateway.service.router);
   sendBody(gateway, exchange, response, 200, text, 'text/plain; version=0.0.4; charset=utf-8');
 }

@@ -60,7 +60,7 @@ export function callContext(exchange: Exchange, owner: KeyOwner): CallContext {
     ...(exchange.stickyKey === undefined ? {} : { stickyKey: exchange.stickyKey }),
     onRouted: (info) => {
       exchange.routing = info;
-      exchange.provider = info.target;
+      exchange.provider = info.provider;
     },
     onGovernanceHeaders: (headers) => {
       exchange.governanceHeaders = headers;

@@ -94,6 +94,7 @@ export class RouteAdmin {
   /** This instance's breakers, blocked credentials and the routes it serves. */
   status(): Row {
     const router = this.#router();
+    router.syncHealth();
     const now = router.now();
     return {
       instance: router.instance,

@@ -1,0 +1,117 @@
+// Issue 11, two gateway instances on one database: the circuit breaker opens after the configured
+// failures, both instances skip the target (the transition travels through the health row and the
+// config feed), and a successful probe closes it on both; a weight change made with SQL applies on
+// both within 1 s, and the explain endpoint agrees with what is then served.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ADMIN_TOKEN, chat, createRoute, eventually, startInstance, startWorld, type Instance, type RoutingWorld } from './routing-harness.js';
+
+describe('two instances share breaker transitions and route changes', () => {
+  let world: RoutingWorld;
+  let one: Instance;
+  let two: Instance;
+
+  before(async () => {
+    world = await startWorld();
+    await createRoute(world.db, 'guarded', { 'model-a': [1, 0], 'model-b': [1, 1] }, { breaker_failures: 3, breaker_cooldown_ms: 3000, sticky_key: 'none' });
+    await createRoute(world.db, 'live', { 'model-a': 100, 'model-b': 0 }, { sticky_key: 'header' });
+    one = await startInstance(world, { listen: true });
+    two = await startInstance(world, { listen: true });
+  });
+  after(async () => {
+    world?.a.failAlways(undefined);
+    await one?.close();
+    await two?.close();
+    await world?.close();
+  });
+
+  async function admin(instance: Instance, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const response = await fetch(`${instance.origin}/admin/v1/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    assert.equal(response.status, 200, JSON.stringify(json));
+    return json;
+  }
+
+  async function breakerState(instance: Instance): Promise<string> {
+    const status = await admin(instance, 'GET', 'routing/status');
+    const breakers = status['breakers'] as { model: string; state: string }[];
+    return breakers.find((breaker) => breaker.model === 'gpt-4o-mini')?.state ?? 'closed';
+  }
+
+  it('the breaker opens after 3 failures, both instances skip the target, and a probe closes it on both', async () => {
+    world.a.failAlways({ status: 500 });
+    for (let index = 0; index < 3; index++) {
+      const answer = await chat(one.origin, world.apiKey, { model: 'guarded' });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers.get('x-switchboard-target'), 'model-b');
+    }
+    assert.equal(await breakerState(one), 'open');
+    await eventually(async () => (await breakerState(two)) === 'open', 'instance two to see the open breaker', 2000);
+    const metrics = await (await fetch(`${two.origin}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    assert.match(metrics, /switchboard_circuit_breaker_state\{provider_id="[0-9a-f-]+",model="gpt-4o-mini"\} 2/);
+
+    world.a.requests.length = 0;
+    for (const instance of [one, two, one, two]) {
+      const answer = await chat(instance.origin, world.apiKey, { model: 'guarded' });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers.get('x-switchboard-target'), 'model-b');
+      assert.equal(answer.headers.get('x-switchboard-attempts'), '1', 'the open target is skipped, not tried');
+    }
+    assert.equal(world.a.requests.length, 0, 'no instance calls the open target');
+
+    world.a.failAlways(undefined);
+    await new Promise((resolve) => setTimeout(resolve, 3700));
+    const probe = await chat(one.origin, world.apiKey, { model: 'guarded' });
+    assert.equal(probe.headers.get('x-switchboard-target'), 'model-a', 'the half-open probe goes to the recovered target');
+    assert.equal(await breakerState(one), 'closed');
+    await eventually(async () => (await breakerState(two)) === 'closed', 'instance two to see the closed breaker', 2000);
+    const served = await chat(two.origin, world.apiKey, { model: 'guarded' });
+    assert.equal(served.headers.get('x-switchboard-target'), 'model-a');
+    const health = await world.db.query<{ state: string; changed_by: string }>(`select state, changed_by from ai_route_health`);
+    assert.equal(health.rows[0]?.state, 'closed');
+    assert.equal(health.rows[0]?.changed_by, one.switchboard.service.router?.instance);
+  });
+
+  it('a weight change made with SQL applies on both instances within 1 s, and explain agrees with what is served', async () => {
+    for (const instance of [one, two]) {
+      const answer = await chat(instance.origin, world.apiKey, { model: 'live' }, { 'x-switchboard-sticky-key': 'k-1' });
+      assert.equal(answer.headers.get('x-switchboard-target'), 'model-a');
+    }
+    const changed = Date.now();
+    await world.db.query(
+      `update ai_route_targets set weight = case when model_id = (select id from ai_models where name = 'model-a') then 0 else 100 end
+        where route_id = (select id from ai_routes where name = 'live')`,
+    );
+    await Promise.all(
+      [one, two].map((instance) =>
+        eventually(
+          async () => (await chat(instance.origin, world.apiKey, { model: 'live' }, { 'x-switchboard-sticky-key': 'k-1' })).headers.get('x-switchboard-target') === 'model-b',
+          'the new weights',
+          1000,
+        ),
+      ),
+    );
+    assert.ok(Date.now() - changed < 1000, `applied in ${Date.now() - changed} ms`);
+
+    await world.db.query(`update ai_route_targets set weight = 50 where route_id = (select id from ai_routes where name = 'live')`);
+    const version = (await world.db.query<{ version: string }>(`select version::text from ai_routes where name = 'live'`)).rows[0]?.version;
+    for (const instance of [one, two]) {
+      await eventually(
+        async () => (await chat(instance.origin, world.apiKey, { model: 'live' }, { 'x-switchboard-sticky-key': 'k-0' })).headers.get('x-switchboard-route-version') === version,
+        'the 50/50 version',
+        1000,
+      );
+      for (const key of ['k-1', 'k-2', 'k-3', 'k-4', 'k-5', 'k-6']) {
+        const explained = await admin(instance, 'POST', 'routes/live/explain', { key });
+        const pick = explained['pick'] as { model: string };
+        const answer = await chat(instance.origin, world.apiKey, { model: 'live' }, { 'x-switchboard-sticky-key': key });
+        assert.equal(answer.headers.get('x-switchboard-target'), pick.model, `explain and serving agree for ${key}`);
+        assert.equal(String(explained['version']), answer.headers.get('x-switchboard-route-version'));
+      }
+    }
+  });
+});
