@@ -23,6 +23,7 @@ import { estimateChat, observeStream } from '../usage/observe-stream.js';
 import { estimateTextTokens } from '../usage/estimate-tokens.js';
 import type { UsageAttempt, UsageEndpoint } from '../usage/usage-attempt.js';
 import { observeNative } from '../usage/observe-native.js';
+import type { TraceParent } from '../usage/usage-observer.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 
@@ -42,6 +43,8 @@ export interface CallContext {
   apiKeyId?: string;
   /** performance.now() when the request arrived, so the ledger's overhead includes the gateway's time before the call. */
   receivedAt?: number;
+  /** The caller's W3C trace context: with tracing on, each upstream attempt is a child span of it. */
+  trace?: TraceParent;
 }
 
 /** Which model and provider served a call, and how long the upstream took. */
@@ -99,7 +102,7 @@ export class AIService {
     try {
       response = await provider.provider.chat(
         providerRequest,
-        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
       );
     } catch (error) {
       if (attempt) {
@@ -111,6 +114,7 @@ export class AIService {
     const upstreamMs = performance.now() - started;
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
+      attempt.responseModel = response.model;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request.messages, outputTexts(response)) });
     }
     return { response, route: { model, provider, upstreamMs } };
@@ -129,7 +133,7 @@ export class AIService {
     const started = performance.now();
     const parts = provider.provider.stream(
       providerRequest,
-      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
     );
     const upstream = parts[Symbol.asyncIterator]();
     const iterator = attempt ? observeStream(upstream, attempt, request.messages) : upstream;
@@ -176,7 +180,7 @@ export class AIService {
         credential,
         model: limitsOf(model),
         stream: call.stream,
-        ...(call.headers === undefined ? {} : { headers: call.headers }),
+        ...(call.headers === undefined && attempt?.upstreamHeaders === undefined ? {} : { headers: { ...call.headers, ...attempt?.upstreamHeaders } }),
       });
     } catch (error) {
       if (attempt) {
@@ -208,7 +212,7 @@ export class AIService {
     try {
       response = await provider.provider.embed(
         { ...request, model: model.modelId },
-        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
       );
     } catch (error) {
       if (attempt) {
@@ -222,6 +226,7 @@ export class AIService {
       attempt.upstreamMs = upstreamMs;
       const inputTokens = response.usage.inputTokens;
       const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
+      attempt.responseModel = response.model;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate: () => estimateEmbedding(request.input) });
     }
     return { response, route: { model, provider, upstreamMs } };
@@ -242,6 +247,7 @@ export class AIService {
         apiKeyId: context.apiKeyId ?? null,
         receivedAt: context.receivedAt,
         signal: context.signal,
+        trace: context.trace,
       },
       requestedModel,
       endpoint,

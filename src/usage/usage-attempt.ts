@@ -7,6 +7,7 @@ import type { UsageRowInsert } from '../db/sql/usage.js';
 import { SwitchboardError } from '../errors.js';
 import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
+import type { AttemptObservation, TraceParent } from './usage-observer.js';
 
 /** Status recorded for an attempt the client cut (nginx's "client closed request"). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -19,6 +20,8 @@ export interface AttemptCaller {
   /** performance.now() when the request arrived (default: when the attempt began). */
   receivedAt: number | undefined;
   signal: AbortSignal | undefined;
+  /** The caller's trace context, when it is traced (the parent of the attempt's span). */
+  trace?: TraceParent | undefined;
 }
 
 /** The client-facing API an attempt served (the ledger's `endpoint` column). */
@@ -47,6 +50,12 @@ export class UsageAttempt {
   upstreamMs = 0;
   /** performance.now() of the first generated token (streams). */
   firstTokenAt: number | undefined;
+  /** The model the vendor says answered, when known. */
+  responseModel: string | undefined;
+  /** What usage observers watch (set by the recorder when it has observers). */
+  observations: AttemptObservation[] | undefined;
+  /** Headers the observers add to the upstream call (e.g. `traceparent`); undefined = none. */
+  upstreamHeaders: Record<string, string> | undefined;
   #ended = false;
   #endedAt = 0;
 
@@ -59,6 +68,11 @@ export class UsageAttempt {
     readonly provider: ProviderEntry,
     readonly sink: AttemptSink,
   ) {}
+
+  /** performance.now() when the attempt ended (0 before). */
+  get endedAt(): number {
+    return this.#endedAt;
+  }
 
   /** True once the row was handed on. */
   get ended(): boolean {

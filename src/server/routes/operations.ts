@@ -42,6 +42,6 @@ export function metrics(gateway: GatewayContext, exchange: Exchange, response: S
     version = undefined;
   }
   const usage = gateway.service.usage;
-  const text = gateway.metrics.render(version, gateway.usageCounters?.series()) + (usage ? renderUsageMetrics(usage.stats()) : '');
+  const text = gateway.metrics.render(version, gateway.usageCounters?.series()) + (usage?.writes ? renderUsageMetrics(usage.stats()) : '');
   sendBody(gateway, exchange, response, 200, text, 'text/plain; version=0.0.4; charset=utf-8');
 }

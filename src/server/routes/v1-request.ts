@@ -50,5 +50,5 @@ export function resolveModel(gateway: GatewayContext, exchange: Exchange, model:
 
 /** The service call context of a /v1 request: its project, key, id and arrival time (for the ledger). */
 export function callContext(exchange: Exchange, owner: KeyOwner): CallContext {
-  return { projectId: owner.projectId, apiKeyId: owner.keyId, requestId: exchange.requestId, receivedAt: exchange.started, signal: exchange.signal };
+  return { projectId: owner.projectId, apiKeyId: owner.keyId, requestId: exchange.requestId, receivedAt: exchange.started, signal: exchange.signal, trace: exchange.span };
 }
