@@ -15,7 +15,7 @@ import { insertProjectKey, startServeProcess, type ServeProcess } from '../helpe
 import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
 import { pricingJson, PRICES } from '../usage/ledger-harness.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
-import { createServeDatabase, type ServeDatabase } from './serve-database.js';
+import { createServeDatabase, type ServeDatabase } from '../helpers/serve-database.js';
 
 const VENDOR_KEY = 'sk-otel-0123456789abcdef';
 const MODEL = 'otel-gpt';

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Queryable } from '../../src/db/db.js';
-import { createEmbeddedTestDbAt, createTestDb, postgresUrl } from '../helpers/test-db.js';
+import { createEmbeddedTestDbAt, createTestDb, postgresUrl } from './test-db.js';
 
 export interface ServeDatabase {
   /** What startServeProcess needs to open it. */
