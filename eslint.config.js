@@ -37,7 +37,7 @@ export default tseslint.config(
   layer(['src/providers/**/*.ts'], ['db', 'crypto', 'credentials', 'registry', 'service', 'server', 'cli']),
   layer(['src/registry/**/*.ts'], ['service', 'server', 'cli']),
   layer(['src/usage/**/*.ts'], ['service', 'server', 'cli']),
-  layer(['src/tracing/**/*.ts'], ['crypto', 'credentials', 'providers', 'registry', 'service', 'server', 'cli']),
+  layer(['src/tracing/**/*.ts'], ['crypto', 'credentials', 'providers', 'service', 'server', 'cli']),
   layer(['src/service/**/*.ts'], ['server', 'cli']),
   layer(['src/server/**/*.ts'], ['db', 'cli']),
 );
