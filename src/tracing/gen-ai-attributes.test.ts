@@ -60,10 +60,13 @@ describe('GenAI span attributes', () => {
 
   it('reads the route and arm of a routed row, and marks failures', () => {
     const { attempt, row } = settled({ status: 502, errorCode: 'provider_error', incomplete: true, usage: undefined, estimate: undefined });
-    const routed = Object.assign(row, { routeName: 'support-ab', arm: 'b' });
+    const routed = Object.assign(row, { routeName: 'support-ab', routeVersion: 3, arm: 'b', servedArm: 'a', fallback: true });
     const end = attemptEndAttributes(attempt, routed);
     assert.equal(end['switchboard.route'], 'support-ab');
     assert.equal(end['switchboard.arm'], 'b');
+    assert.equal(end['switchboard.route_version'], 3);
+    assert.equal(end['switchboard.served_arm'], 'a');
+    assert.equal(end['switchboard.fallback'], true);
     assert.equal(end['error.type'], 'provider_error');
     assert.equal(end['switchboard.cost_usd'], undefined, 'no price, no cost attribute');
     assert.equal(end['gen_ai.response.model'], undefined, 'unknown, not guessed');

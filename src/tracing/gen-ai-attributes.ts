@@ -74,7 +74,10 @@ export function attemptStartAttributes(attempt: UsageAttempt): SpanAttributes {
 /** Route fields a ledger row may carry (set by routing when a route served the call). */
 interface RouteFields {
   routeName?: string | null;
+  routeVersion?: number | null;
   arm?: string | null;
+  servedArm?: string | null;
+  fallback?: boolean | null;
 }
 
 /** The attributes known when the attempt's row is settled: usage, cost, outcome. */
@@ -100,6 +103,9 @@ export function attemptEndAttributes(attempt: UsageAttempt, row: UsageRowInsert)
   const route = row as UsageRowInsert & RouteFields;
   if (typeof route.routeName === 'string') attributes['switchboard.route'] = route.routeName;
   if (typeof route.arm === 'string') attributes['switchboard.arm'] = route.arm;
+  if (typeof route.routeVersion === 'number') attributes['switchboard.route_version'] = route.routeVersion;
+  if (typeof route.servedArm === 'string') attributes['switchboard.served_arm'] = route.servedArm;
+  if (typeof route.fallback === 'boolean') attributes['switchboard.fallback'] = route.fallback;
   return attributes;
 }
 
