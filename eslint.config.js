@@ -38,6 +38,7 @@ export default tseslint.config(
   layer(['src/registry/**/*.ts'], ['service', 'server', 'cli']),
   layer(['src/usage/**/*.ts'], ['service', 'server', 'cli']),
   layer(['src/routing/**/*.ts'], ['service', 'server', 'cli']),
+  layer(['src/tracing/**/*.ts'], ['crypto', 'credentials', 'providers', 'service', 'server', 'cli']),
   layer(['src/service/**/*.ts'], ['server', 'cli']),
   layer(['src/server/**/*.ts'], ['db', 'cli']),
 );

@@ -27,6 +27,9 @@
 // Routes: BENCH_ROUTE=1 sends the gateway's chat loads to a two-target route (bench-serve --route);
 // BENCH_ROUTE=both runs the gateway twice (direct model, then the route) and prints the CPU per
 // request of both (issue 11: the route may cost at most 20 µs more).
+// Tracing: BENCH_TRACE=1 runs the gateway with OpenTelemetry tracing on, exporting to a throwaway
+// local OTLP sink (bench/trace.mjs) that counts the spans; BENCH_TRACE=both runs it off, then on,
+// and prints an off-vs-on table (with BENCH_LEDGER=1 both runs have the ledger on).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -38,6 +41,7 @@ import { runLoad, summarize } from './loadgen.mjs';
 import { cpuMicros, memoryMB } from './procstat.mjs';
 import { createLedgerDatabase, DEFAULT_ADMIN_URL, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
 import { renderRouteComparison, ROUTE_NAME, routedBody, routePhases } from './route.mjs';
+import { renderTraceComparison, startOtlpSink, traceEnv, traceLine, tracePhases } from './trace.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -67,6 +71,7 @@ const settings = {
   heldRampMs: numberEnv('BENCH_HELD_RAMP_MS', 2000, 0, 60_000),
   ledger: ledgerPhases(process.env.BENCH_LEDGER),
   route: routePhases(process.env.BENCH_ROUTE),
+  trace: tracePhases(process.env.BENCH_TRACE),
   adminUrl: process.env.DATABASE_URL || DEFAULT_ADMIN_URL,
 };
 for (const n of settings.held) if (!Number.isInteger(n) || n < 1 || n > 20_000) throw new Error('BENCH_HELD takes integers in 1..20000');
@@ -78,6 +83,12 @@ for (const n of [...settings.connections, ...settings.rates]) {
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error('BENCH_CONNECTIONS and BENCH_RATES take integers in 1..1000');
 }
 for (const mode of settings.modes) if (mode !== 'chat' && mode !== 'stream') throw new Error(`unknown mode ${mode}`);
+/** Which setting the gateway runs compare (at most one of BENCH_LEDGER, BENCH_TRACE, BENCH_ROUTE may be `both`). */
+const varied = ['ledger', 'trace', 'route'].filter((name) => settings[name].length > 1);
+if (varied.length > 1) throw new Error('BENCH_LEDGER, BENCH_TRACE and BENCH_ROUTE: only one may be "both" (compare one at a time)');
+const compared = varied[0] ?? 'ledger';
+/** The gateway runs: one per value of the compared setting. */
+const runs = settings.ledger.flatMap((ledger) => settings.trace.flatMap((trace) => settings.route.map((route) => ({ ledger, trace, route }))));
 
 const CHAT = {
   model: 'gpt-4o-mini',
@@ -107,10 +118,10 @@ const pinned = settings.pin && os.cpus().length >= 2 && hasTaskset();
 if (pinned) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
 /** Spawns `node …args` (pinned to `cpu` when pinning) and resolves once `pattern` shows on stdout. */
-function start(name, args, cpu, pattern, timeoutMs) {
+function start(name, args, cpu, pattern, timeoutMs, env = {}) {
   const command = pinned ? 'taskset' : process.execPath;
   const argv = pinned ? ['-c', String(cpu), process.execPath, ...args] : args;
-  const child = spawn(command, argv, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, argv, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.add(child);
   let output = '';
   return new Promise((resolve, reject) => {
@@ -390,9 +401,10 @@ function stopChild(child, graceMs = 30_000) {
  * after): starts bench-serve, checks its answers, runs the loads (against direct too when `first`)
  * and the held streams (when `first`), stops it. Returns its rows and failures.
  */
-async function gatewayPhase(ledger, mockOrigin, first, reference, route = 'off') {
+async function gatewayPhase({ ledger, trace, route }, mockOrigin, first, reference) {
   const failures = [];
   const database = ledger === 'on' ? await createLedgerDatabase(settings.adminUrl) : undefined;
+  const sink = trace === 'on' ? await startOtlpSink() : undefined;
   try {
     const gatewayStarted = performance.now();
     const gateway = await start(
@@ -407,11 +419,12 @@ async function gatewayPhase(ledger, mockOrigin, first, reference, route = 'off')
       1,
       /on http:\/\/127\.0\.0\.1:(\d+)/,
       settings.readyTimeoutMs,
+      sink ? traceEnv(sink) : {},
     );
     const gatewayPid = gateway.child.pid;
     const startupMs = performance.now() - gatewayStarted;
     const idle = memoryMB(gatewayPid);
-    log(`ledger ${ledger}: gateway http://127.0.0.1:${gateway.match[1]} (pid ${gatewayPid}) up in ${Math.round(startupMs)} ms, RSS ${fmtInt(idle?.rss)} MB${database ? `, ledger database ${database.name}` : ''}`);
+    log(`ledger ${ledger}, tracing ${trace}, route ${route}: gateway http://127.0.0.1:${gateway.match[1]} (pid ${gatewayPid}) up in ${Math.round(startupMs)} ms, RSS ${fmtInt(idle?.rss)} MB${database ? `, ledger database ${database.name}` : ''}`);
     const gatewayTarget = {
       name: 'gateway',
       origin: `http://127.0.0.1:${gateway.match[1]}`,
@@ -496,9 +509,12 @@ async function gatewayPhase(ledger, mockOrigin, first, reference, route = 'off')
       if (recorded !== answered) failures.push(`ledger holds ${recorded} rows for ${answered} requests the gateway answered`);
     }
     log(ledgerLine);
-    return { ledger, rows, heldRows, startupMs, idle, finalMemory, ledgerLine, failures };
+    const tracingLine = traceLine(sink, answered);
+    log(tracingLine);
+    return { ledger, trace, rows, heldRows, startupMs, idle, finalMemory, ledgerLine, tracingLine, failures };
   } finally {
     await database?.drop().catch((error) => log(`could not drop ${database.name}: ${error.message}`));
+    await sink?.close();
   }
 }
 
@@ -510,7 +526,7 @@ async function main() {
     settings.readyTimeoutMs +
     settings.modes.length * 2 * (settings.connections.length + settings.rates.length) * (settings.durationMs + 2000) * 1.5 +
     settings.held.length * 2 * (heldLimitMs() + 5000);
-  const watchdogAllMs = watchdogMs * settings.ledger.length * settings.route.length;
+  const watchdogAllMs = watchdogMs * runs.length;
   setTimeout(() => {
     log(`bench watchdog: still running after ${Math.round(watchdogAllMs / 1000)} s, stopping`);
     void stopAll().finally(() => process.exit(2));
@@ -536,15 +552,12 @@ async function main() {
     return { exitCode: 1 };
   }
   const phases = [];
-  for (const ledger of settings.ledger) {
-    for (const route of settings.route) {
-      const phase = await gatewayPhase(ledger, mockOrigin, phases.length === 0, direct.content, route);
-      phase.route = route;
-      phases.push(phase);
-      failures.push(...phase.failures);
-      if (phase.wrong) break;
-    }
-    if (phases.some((phase) => phase.wrong)) break;
+  for (const run of runs) {
+    const phase = await gatewayPhase(run, mockOrigin, phases.length === 0, direct.content);
+    phase.route = run.route;
+    phases.push(phase);
+    failures.push(...phase.failures);
+    if (phase.wrong) break;
   }
   await stopAll();
   if (phases.some((phase) => phase.wrong)) {
@@ -552,7 +565,9 @@ async function main() {
     return { exitCode: 1 };
   }
   const { rows, heldRows, startupMs, idle, finalMemory } = phases[0];
-  const ledgerLines = phases.map((phase) => phase.ledgerLine);
+  const ledgerLines = phases.flatMap((phase) => [phase.ledgerLine, ...(settings.trace.includes('on') ? [phase.tracingLine] : [])]);
+  const traced = compared === 'trace';
+  const comparedName = { ledger: 'ledger', trace: 'tracing', route: 'route' }[compared];
   const peakMB = finalMemory?.hwm ?? Math.max(...rows.map((row) => row.hwmMB));
   const goalList = goals(rows, peakMB);
   const table = renderTable(rows);
@@ -562,7 +577,7 @@ async function main() {
     `${settings.durationMs / 1000} s per run after ${settings.warmupMs / 1000} s warm-up per mode (c=10); mock with 20 tokens per answer; ${pinned ? 'gateway pinned to CPU 1, load generator + mock on CPU 0' : 'no CPU pinning'}; Node ${process.version}, ${os.cpus().length} CPUs (load average ${os.loadavg()[0].toFixed(1)}).`,
     'Latency ms = full response time seen by the client (streaming: to the last byte); TTFB = first body byte; + = gateway minus direct.',
     `Gateway: started in ${fmtInt(startupMs)} ms, idle RSS ${fmtInt(idle?.rss)} MB, peak RSS (VmHWM) ${fmtInt(peakMB)} MB.`,
-    ...(phases.length > 1 ? ['Table and goals: the first gateway run (ledger off); the ledger-on run is compared below.'] : []),
+    ...(phases.length > 1 ? [`Table and goals: the first gateway run (${comparedName} off); the ${comparedName}-on run is compared below.`] : []),
     ...ledgerLines,
     ...(rows.length === 0
       ? []
@@ -575,8 +590,7 @@ async function main() {
           ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
         ]),
     ...(heldRows.length ? ['', renderHeld(heldRows)] : []),
-    ...(phases.length > 1 && settings.route.length === 1 ? ['', renderLedgerComparison(phases[0].rows, phases[1].rows)] : []),
-    ...(settings.route.length > 1 ? ['', renderRouteComparison(phases[0].rows, phases[1].rows)] : []),
+    ...(phases.length > 1 ? ['', compared === 'route' ? renderRouteComparison(phases[0].rows, phases[1].rows) : compared === 'trace' ? renderTraceComparison(phases[0].rows, phases[1].rows) : renderLedgerComparison(phases[0].rows, phases[1].rows)] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -586,7 +600,7 @@ async function main() {
   const serializable = rows.map((row) => ({ ...row }));
   writeFileSync(
     file,
-    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs, idleRssMB: idle?.rss, peakRssMB: peakMB, rows: serializable, ledgerOnRows: phases[1]?.rows ?? [], ledger: ledgerLines, held: heldRows, goals: goalList, failures }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs, idleRssMB: idle?.rss, peakRssMB: peakMB, rows: serializable, ledgerOnRows: compared === 'ledger' ? phases[1]?.rows ?? [] : [], routeOnRows: compared === 'route' ? phases[1]?.rows ?? [] : [], traceOnRows: traced ? phases[1]?.rows ?? [] : [], ledger: ledgerLines, held: heldRows, goals: goalList, failures }, null, 2)}\n`,
   );
   log(`results: ${path.relative(ROOT, file)}`);
   if (failures.length > 0) {

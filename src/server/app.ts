@@ -25,6 +25,7 @@ import { sendError } from './send.js';
 import { ADMIN_PREFIX, adminRoute } from './admin/admin-router.js';
 import type { AdminService } from '../service/admin/admin-service.js';
 import type { UsageCounters } from '../usage/reports/usage-counters.js';
+import type { Tracing } from '../tracing/tracing.js';
 
 export interface GatewayOptions {
   service: AIService;
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   admin?: AdminService;
   /** Spend and token counters of the recorded ledger rows, exported on /metrics. */
   usageCounters?: UsageCounters;
+  /** One server span per request (see src/tracing); off when undefined. */
+  tracing?: Tracing | undefined;
 }
 
 export interface Gateway {
@@ -67,6 +70,7 @@ class GatewayState implements GatewayContext {
   readonly admin: AdminService | undefined;
   readonly keyConcurrency: KeyConcurrency;
   readonly usageCounters: UsageCounters | undefined;
+  readonly tracing: Tracing | undefined;
   closing = false;
   inFlight = 0;
   #idle: (() => void) | undefined;
@@ -79,6 +83,7 @@ class GatewayState implements GatewayContext {
     this.admin = options.admin;
     this.keyConcurrency = new KeyConcurrency(options.config.maxConcurrentPerKey);
     this.usageCounters = options.usageCounters;
+    this.tracing = options.tracing;
     this.ready =
       options.ready ??
       (() => {
@@ -172,6 +177,7 @@ async function handleRequest(state: GatewayState, request: IncomingMessage, resp
   let exchange: Exchange | undefined;
   try {
     exchange = new Exchange(request);
+    if (state.tracing !== undefined) exchange.span = state.tracing.startRequest(exchange, request);
     response.exchange = exchange;
     response.state = state;
     state.requestStarted();
@@ -299,5 +305,7 @@ function finishExchange(state: GatewayState, exchange: Exchange, response: Serve
     state.log(line);
   } catch {
     // A failing logger must not take the request (or the process) down.
+  } finally {
+    exchange.span?.end();
   }
 }

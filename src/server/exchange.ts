@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { KeyOwner } from '../registry/api-key-index.js';
 import type { RoutingInfo } from '../routing/route-runner.js';
+import type { RequestSpan } from '../tracing/tracing.js';
 
 /** Status logged for a request whose client went away before the answer was complete (nginx's). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -49,6 +50,8 @@ export class Exchange {
   /** Request body and answer text, kept only when `config.logBodies` is on. */
   requestBody: unknown;
   responseText: string | undefined;
+  /** The request's server span, when tracing is on. */
+  span: RequestSpan | undefined;
   #controller: AbortController | undefined;
 
   constructor(request: IncomingMessage) {

@@ -27,6 +27,7 @@ import type { RoutingInfo } from '../routing/route-runner.js';
 import type { Router } from '../routing/router.js';
 import { routeChat, routeStream, routedModel } from './routed-call.js';
 import { observeNative } from '../usage/observe-native.js';
+import type { TraceParent } from '../usage/usage-observer.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { openTicket, type Ticket } from '../governance/admission-ticket.js';
 import { estimateChatCall, estimateEmbedCall, estimateNativeCall } from '../governance/estimate-call.js';
@@ -56,6 +57,8 @@ export interface CallContext {
   onRouted?: (info: RoutingInfo) => void;
   /** Receives the governance headers (`x-ratelimit-*`, budget warning) of an admitted call. */
   onGovernanceHeaders?: (headers: readonly string[]) => void;
+  /** The caller's W3C trace context: with tracing on, each upstream attempt is a child span of it. */
+  trace?: TraceParent;
 }
 
 /** Which model and provider served a call, and how long the upstream took. */
@@ -142,7 +145,7 @@ export class AIService {
     try {
       response = await provider.provider.chat(
         providerRequest,
-        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
       );
     } catch (error) {
       if (attempt) {
@@ -154,6 +157,7 @@ export class AIService {
     const upstreamMs = performance.now() - started;
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
+      attempt.responseModel = response.model;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request.messages, outputTexts(response)) });
     }
     return { response, route: { model, provider, upstreamMs } };
@@ -181,7 +185,7 @@ export class AIService {
     const started = performance.now();
     const parts = provider.provider.stream(
       providerRequest,
-      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
     );
     const upstream = parts[Symbol.asyncIterator]();
     const iterator = attempt ? observeStream(upstream, attempt, request.messages) : upstream;
@@ -233,7 +237,7 @@ export class AIService {
         credential,
         model: limitsOf(model),
         stream: call.stream,
-        ...(call.headers === undefined ? {} : { headers: call.headers }),
+        ...(call.headers === undefined && attempt?.upstreamHeaders === undefined ? {} : { headers: { ...call.headers, ...attempt?.upstreamHeaders } }),
       });
     } catch (error) {
       if (attempt) {
@@ -267,7 +271,7 @@ export class AIService {
     try {
       response = await provider.provider.embed(
         { ...request, model: model.modelId },
-        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model) },
+        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
       );
     } catch (error) {
       if (attempt) {
@@ -281,6 +285,7 @@ export class AIService {
       attempt.upstreamMs = upstreamMs;
       const inputTokens = response.usage.inputTokens;
       const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
+      attempt.responseModel = response.model;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate: () => estimateEmbedding(request.input) });
     }
     return { response, route: { model, provider, upstreamMs } };
@@ -343,6 +348,7 @@ export class AIService {
         apiKeyId: context.apiKeyId ?? null,
         receivedAt: context.receivedAt,
         signal: context.signal,
+        trace: context.trace,
       },
       requestedModel,
       endpoint,

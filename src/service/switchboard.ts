@@ -21,6 +21,7 @@ import { ConfigWatcher } from '../registry/config-watcher.js';
 import { loadProviderClasses } from '../registry/load-provider-classes.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { loadUsageSettings } from '../config.js';
+import type { UsageObserver } from '../usage/usage-observer.js';
 import { UsageRecorder } from '../usage/usage-recorder.js';
 import type { UsageWriterSettings } from '../usage/usage-writer.js';
 import { CountingUsageWriter } from '../usage/reports/counting-usage-writer.js';
@@ -64,6 +65,8 @@ export interface SwitchboardOptions {
   usage?: false | Partial<UsageWriterSettings>;
   /** Budgets, rate limits and model access (default on, SWITCHBOARD_GOVERNANCE_* settings); `false` turns them off. */
   governance?: false | Partial<GovernanceSettings>;
+  /** Also watch every upstream attempt, ledger on or off (e.g. `tracing.observer`, see src/tracing). */
+  observers?: readonly UsageObserver[];
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -130,13 +133,18 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     });
     const usageSettings = loadUsageSettings(env);
     const usageCounters = new UsageCounters();
+    const ledger = !(options.usage === false || (options.usage === undefined && !usageSettings.enabled));
+    const observers = options.observers ?? [];
     const usage =
-      options.usage === false || (options.usage === undefined && !usageSettings.enabled)
+      !ledger && observers.length === 0
         ? undefined
         : new UsageRecorder({
-            writer: new CountingUsageWriter(db, { ...usageSettings, ...options.usage }, log, usageCounters, (id) => watcher.snapshot.apiKeys.projectName(id)),
+            writer: ledger
+              ? new CountingUsageWriter(db, { ...usageSettings, ...options.usage }, log, usageCounters, (id) => watcher.snapshot.apiKeys.projectName(id))
+              : undefined,
             prices: () => watcher.snapshot.prices,
             log,
+            observers,
           });
     const governor =
       options.governance === false

@@ -41,6 +41,9 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
       }
       const part = result.value;
       switch (part.type) {
+        case 'stream-start':
+          attempt.responseModel = part.model;
+          break;
         case 'text-delta':
           attempt.firstTokenAt ??= now;
           pieces.push(part.text);

@@ -7,6 +7,7 @@ import type { UsageRowInsert } from '../db/sql/usage.js';
 import { SwitchboardError } from '../errors.js';
 import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
+import type { AttemptObservation, TraceParent } from './usage-observer.js';
 
 /** Status recorded for an attempt the client cut (nginx's "client closed request"). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -19,6 +20,8 @@ export interface AttemptCaller {
   /** performance.now() when the request arrived (default: when the attempt began). */
   receivedAt: number | undefined;
   signal: AbortSignal | undefined;
+  /** The caller's trace context, when it is traced (the parent of the attempt's span). */
+  trace?: TraceParent | undefined;
 }
 
 /** The client-facing API an attempt served (the ledger's `endpoint` column). */
@@ -65,6 +68,12 @@ export class UsageAttempt {
   routing: AttemptRouting | undefined;
   /** A routed stream before its commit point: a failure now reached no client, so it is not `incomplete`. */
   precommit = false;
+  /** The model the vendor says answered, when known. */
+  responseModel: string | undefined;
+  /** What usage observers watch (set by the recorder when it has observers). */
+  observations: AttemptObservation[] | undefined;
+  /** Headers the observers add to the upstream call (e.g. `traceparent`); undefined = none. */
+  upstreamHeaders: Record<string, string> | undefined;
   #ended = false;
   #endedAt = 0;
   /** Receives the row's cost (pico-USD, null = unpriced) and total tokens once known (governance settles with it). */
@@ -79,6 +88,11 @@ export class UsageAttempt {
     readonly provider: ProviderEntry,
     readonly sink: AttemptSink,
   ) {}
+
+  /** performance.now() when the attempt ended (0 before). */
+  get endedAt(): number {
+    return this.#endedAt;
+  }
 
   /** True once the row was handed on. */
   get ended(): boolean {

@@ -14,13 +14,17 @@ import { quoteCost } from './cost.js';
 import { picoToDecimal } from './money.js';
 import { UsageAttempt, type AttemptCaller, type AttemptOutcome, type UsageEndpoint } from './usage-attempt.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
+import type { UsageObserver } from './usage-observer.js';
 import type { UsageLog, UsageWriter, UsageWriterStats } from './usage-writer.js';
 
 export interface UsageRecorderOptions {
-  writer: UsageWriter;
+  /** Where rows go; without one nothing is written (the attempts are only observed, e.g. traced). */
+  writer?: UsageWriter | undefined;
   /** The price history of the current config snapshot. */
   prices: () => PriceBook;
   log?: UsageLog;
+  /** Also watch every attempt (e.g. the tracer). */
+  observers?: readonly UsageObserver[];
 }
 
 /** The recorder's counters: the writer's, plus requests recorded with an unknown cost. */
@@ -31,8 +35,12 @@ export interface UsageStats extends UsageWriterStats {
   estimated: number;
 }
 
+/** The writer counters of a recorder that writes nothing. */
+const idleWriterStats: UsageWriterStats = { buffered: 0, written: 0, dropped: { buffer_full: 0, shutdown: 0 }, failedFlushes: 0 };
+
 export class UsageRecorder {
-  readonly #writer: UsageWriter;
+  readonly #writer: UsageWriter | undefined;
+  readonly #observers: readonly UsageObserver[] | undefined;
   readonly #prices: () => PriceBook;
   readonly #log: UsageLog;
   readonly #pending = new Set<Promise<void>>();
@@ -43,27 +51,35 @@ export class UsageRecorder {
     this.#writer = options.writer;
     this.#prices = options.prices;
     this.#log = options.log ?? (() => {});
+    this.#observers = options.observers !== undefined && options.observers.length > 0 ? options.observers : undefined;
+  }
+
+  /** Whether rows are written to a ledger (false: attempts are only observed). */
+  get writes(): boolean {
+    return this.#writer !== undefined;
   }
 
   /** Starts timing one upstream attempt of a resolved model. */
   begin(caller: AttemptCaller, requestedModel: string, endpoint: UsageEndpoint, streamed: boolean, model: ModelEntry, provider: ProviderEntry): UsageAttempt {
-    return new UsageAttempt(caller, requestedModel, endpoint, streamed, model, provider, (attempt, outcome) => this.#settle(attempt, outcome));
+    const attempt = new UsageAttempt(caller, requestedModel, endpoint, streamed, model, provider, (ended, outcome) => this.#settle(ended, outcome));
+    if (this.#observers !== undefined) observe(attempt, this.#observers);
+    return attempt;
   }
 
   stats(): UsageStats {
-    return { ...this.#writer.stats(), unpriced: new Map(this.#unpriced), estimated: this.#estimated };
+    return { ...(this.#writer?.stats() ?? idleWriterStats), unpriced: new Map(this.#unpriced), estimated: this.#estimated };
   }
 
   /** Writes everything recorded so far (estimates included). */
   async flush(): Promise<void> {
     await Promise.all(this.#pending);
-    await this.#writer.flush();
+    await this.#writer?.flush();
   }
 
   /** Waits for estimates in progress, then flushes and stops the writer. */
   async close(): Promise<void> {
     await Promise.all(this.#pending);
-    await this.#writer.close();
+    await this.#writer?.close();
   }
 
   #settle(attempt: UsageAttempt, outcome: AttemptOutcome): void {
@@ -106,7 +122,20 @@ export class UsageRecorder {
       row.costUsd = picoToDecimal(quote.costPico);
     }
     attempt.onCost?.(quote.costPico, row.inputTokens + row.cachedInputTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens + row.outputTokens + row.reasoningTokens);
-    this.#writer.push(row);
+    if (attempt.observations !== undefined) {
+      for (const observation of attempt.observations) observation.end(attempt, row);
+    }
+    this.#writer?.push(row);
+  }
+}
+
+/** Lets each observer watch `attempt` and collects the upstream headers they ask for. */
+function observe(attempt: UsageAttempt, observers: readonly UsageObserver[]): void {
+  for (const observer of observers) {
+    const observation = observer.begin(attempt);
+    if (observation === undefined) continue;
+    (attempt.observations ??= []).push(observation);
+    if (observation.headers !== undefined) attempt.upstreamHeaders = { ...attempt.upstreamHeaders, ...observation.headers };
   }
 }
 

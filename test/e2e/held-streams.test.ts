@@ -1,10 +1,12 @@
 // Long-lived streams: many slow streams at once through the real stack all run side by side (no
 // pool cap queues one behind another), memory stays bounded, and the per-origin connection limit
-// answers a clear 503 at once instead of a silent wait.
+// answers a clear 503 at once instead of a silent wait. (held-streams-serve.test.ts: the same
+// through a real `serve` process, its memory read from /proc.)
 import assert from 'node:assert/strict';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
+import { streamOnce } from '../helpers/stream-once.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { ENV_VAR, MODEL, seedTenants, startStack, upstreamKey, type Stack, type Tenant } from '../security/fixture.js';
 
@@ -18,36 +20,6 @@ const STREAMS = 300;
 const DELAY_MS = 1500;
 const STREAM_MS = 8 * DELAY_MS;
 const key = upstreamKey('held');
-
-interface StreamResult {
-  status: number;
-  ttfbMs: number;
-  totalMs: number;
-  body: string;
-}
-
-/** One streamed chat call on its own connection; resolves when the answer is complete. */
-function streamOnce(origin: string, apiKey: string, agent: HttpAgent, started: number): Promise<StreamResult> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      `${origin}/v1/chat/completions`,
-      { method: 'POST', agent, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' } },
-      (response) => {
-        let ttfbMs = -1;
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          if (ttfbMs < 0) ttfbMs = performance.now() - started;
-          body += chunk;
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, ttfbMs, totalMs: performance.now() - started, body }));
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'a b c d' }] }));
-  });
-}
 
 describe('long-lived streams', () => {
   let db: TestDb;
@@ -74,7 +46,7 @@ describe('long-lived streams', () => {
 
   it(`${STREAMS} concurrent slow streams all complete side by side, in bounded memory`, async () => {
     // Warm up (first call loads the snapshot paths, opens the pool).
-    assert.equal((await streamOnce(stack.origin, tenant.apiKey, agent, performance.now())).status, 200);
+    assert.equal((await streamOnce(stack.origin, tenant.apiKey, agent, performance.now(), MODEL)).status, 200);
     global.gc?.();
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
@@ -88,7 +60,7 @@ describe('long-lived streams', () => {
       while (before + arrivals.length < mock.requests.length) arrivals.push(performance.now() - started);
     }, 20);
     const arrivedBeforeFirstEnd = (end: number): number => arrivals.filter((at) => at <= end).length;
-    const results = await Promise.all(Array.from({ length: STREAMS }, () => streamOnce(stack.origin, tenant.apiKey, agent, started)));
+    const results = await Promise.all(Array.from({ length: STREAMS }, () => streamOnce(stack.origin, tenant.apiKey, agent, started, MODEL)));
     clearInterval(counter);
     const elapsed = performance.now() - started;
     clearInterval(sampler);
@@ -111,11 +83,11 @@ describe('long-lived streams', () => {
   it('a stream over the per-origin connection limit is refused at once with a clear 503', async () => {
     const started = performance.now();
     const before = mock.requests.length;
-    const holders = Array.from({ length: 4 }, () => streamOnce(limited.origin, tenant.apiKey, agent, started));
+    const holders = Array.from({ length: 4 }, () => streamOnce(limited.origin, tenant.apiKey, agent, started, MODEL));
     // Let the four streams take their connections.
     while (mock.requests.length < before + 4) await new Promise((resolve) => setTimeout(resolve, 20));
     const refusedAt = performance.now();
-    const refused = await streamOnce(limited.origin, tenant.apiKey, agent, refusedAt);
+    const refused = await streamOnce(limited.origin, tenant.apiKey, agent, refusedAt, MODEL);
     assert.equal(refused.status, 503);
     assert.match(refused.body, /"code":"provider_unavailable"/);
     assert.match(refused.body, /Provider 'sec-openai' is busy: 4 requests to http:\/\/127\.0\.0\.1:\d+ are in flight, the limit \(SWITCHBOARD_UPSTREAM_MAX_CONNECTIONS\)/);

@@ -22,7 +22,11 @@ export type LogLine = Record<string, unknown>;
 
 export interface ServeProcessOptions {
   /** DATABASE_URL of the (already migrated) database. */
-  databaseUrl: string;
+  databaseUrl?: string;
+  /** Instead of `databaseUrl`: SWITCHBOARD_DATA_DIR of an embedded database (migrated, and closed by the test). */
+  dataDir?: string;
+  /** Node options before the entry (e.g. `['--import', hook]`). */
+  nodeArgs?: string[];
   /** SWITCHBOARD_ADMIN_TOKEN (default: a random token, see `ServeProcess.adminToken`). */
   adminToken?: string;
   /** SWITCHBOARD_MASTER_KEY, base64 of 32 bytes (default: a random key). Give every instance the same one. */
@@ -75,13 +79,14 @@ export async function startServeProcess(options: ServeProcessOptions): Promise<S
     PATH: process.env.PATH ?? '',
     ...(process.env.HOME === undefined ? {} : { HOME: process.env.HOME }),
     ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
-    DATABASE_URL: options.databaseUrl,
+    ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
+    ...(options.dataDir === undefined ? {} : { SWITCHBOARD_DATA_DIR: options.dataDir }),
     SWITCHBOARD_ADMIN_TOKEN: adminToken,
     SWITCHBOARD_MASTER_KEY: options.masterKey ?? randomMasterKey(),
     SWITCHBOARD_SHUTDOWN_TIMEOUT_MS: '5000',
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, 'serve', '--port', '0', '--no-migrate'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry, 'serve', '--port', '0', '--no-migrate'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

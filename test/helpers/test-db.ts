@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Db } from '../../src/db/db.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
-import { openEmbeddedDb } from '../../src/db/pglite-adapter.js';
+import { openEmbeddedDb, type EmbeddedDb } from '../../src/db/pglite-adapter.js';
 import { openPostgresDb } from '../../src/db/postgres-adapter.js';
 
 /** A fresh database: drop it with `dispose()`. `url` is set on Postgres. */
@@ -53,6 +53,12 @@ export async function createEmbeddedTestDb(): Promise<TestDb> {
   embeddedDump ??= loadOrBuildEmbeddedDump();
   const db = await openEmbeddedDb({ loadDataDir: await embeddedDump });
   return Object.assign(db, { dispose: () => db.close() });
+}
+
+/** A fresh migrated embedded database stored in `dataDir` (e.g. for a `serve` process to open once this one is closed). */
+export async function createEmbeddedTestDbAt(dataDir: string): Promise<EmbeddedDb> {
+  embeddedDump ??= loadOrBuildEmbeddedDump();
+  return openEmbeddedDb({ dataDir, loadDataDir: await embeddedDump });
 }
 
 /**

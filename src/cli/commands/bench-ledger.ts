@@ -12,6 +12,7 @@ import { openPostgresDb } from '../../db/postgres-adapter.js';
 import type { PriceHistoryRow } from '../../db/sql/price-history.js';
 import { SwitchboardError } from '../../errors.js';
 import type { PriceBook } from '../../registry/price-book.js';
+import type { UsageObserver } from '../../usage/usage-observer.js';
 import { UsageRecorder } from '../../usage/usage-recorder.js';
 import { UsageWriter, type UsageLog } from '../../usage/usage-writer.js';
 
@@ -26,7 +27,13 @@ export interface BenchLedger {
  * bench's price rows (`prices`, read from the throwaway database the configuration came from) are
  * copied in by id where missing, so the ledger's `price_id` references hold.
  */
-export async function openBenchLedger(url: string, prices: () => PriceBook, priceRows: readonly PriceHistoryRow[], log: UsageLog): Promise<BenchLedger> {
+export async function openBenchLedger(
+  url: string,
+  prices: () => PriceBook,
+  priceRows: readonly PriceHistoryRow[],
+  log: UsageLog,
+  observers: readonly UsageObserver[] = [],
+): Promise<BenchLedger> {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new SwitchboardError('invalid_request', '--usage-database-url must be a postgres:// URL');
   const db = await openPostgresDb({ url });
   try {
@@ -36,7 +43,7 @@ export async function openBenchLedger(url: string, prices: () => PriceBook, pric
     await db.close().catch(() => undefined);
     throw error;
   }
-  const usage = new UsageRecorder({ writer: new UsageWriter(db, loadUsageSettings(process.env), log), prices, log });
+  const usage = new UsageRecorder({ writer: new UsageWriter(db, loadUsageSettings(process.env), log), prices, log, observers });
   return {
     usage,
     close: async () => {

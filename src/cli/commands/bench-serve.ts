@@ -16,6 +16,9 @@ import { print, printJson, type Command } from '../cli-context.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { benchConfigFromChild, materializeBenchConfig } from './bench-config.js';
 import { openBenchLedger } from './bench-ledger.js';
+import { loadTracing } from '../../tracing/load-tracing.js';
+import { tracingSettings } from '../../tracing/tracing-settings.js';
+import { UsageRecorder } from '../../usage/usage-recorder.js';
 
 export const benchServeCommand: Command = {
   name: 'bench-serve',
@@ -65,31 +68,37 @@ export const benchServeCommand: Command = {
       routes: benchRouteTable(registry, values.route),
     };
     const usageUrl = values['usage-database-url'];
-    const ledger = usageUrl
-      ? await openBenchLedger(usageUrl, () => snapshot.prices, rows.prices, (level, message, fields) =>
-          context.stderr.write(`${JSON.stringify({ level, message, ...fields })}\n`),
-        )
-      : undefined;
+    const log = (level: string, message: string, fields?: Record<string, unknown>): void => {
+      context.stderr.write(`${JSON.stringify({ level, message, ...fields })}\n`);
+    };
+    const tracing = await loadTracing(tracingSettings(context.config.env), log);
+    const observers = tracing ? [tracing.observer] : [];
+    const ledger = usageUrl ? await openBenchLedger(usageUrl, () => snapshot.prices, rows.prices, log, observers) : undefined;
+    // Tracing without the ledger: attempts are observed, nothing is written.
+    const usage = ledger?.usage ?? (tracing ? new UsageRecorder({ prices: () => snapshot.prices, log, observers }) : undefined);
     try {
       const service = new AIService({
         registry: () => snapshot.registry,
         credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
-        ...(ledger ? { usage: ledger.usage } : {}),
+        ...(usage ? { usage } : {}),
         router: new Router({ table: () => snapshot.routes }),
       });
       const gateway = createGateway({
         service,
         snapshot: () => snapshot,
         config: context.config,
+        tracing,
         ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
       });
       const address = await gateway.listen(port, values.host ?? '127.0.0.1');
-      print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}${ledger ? ' (usage ledger on)' : ''}`);
+      const notes = [ledger ? 'usage ledger on' : '', tracing ? 'tracing on' : ''].filter(Boolean).join(', ');
+      print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}${notes ? ` (${notes})` : ''}`);
       await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
       await gateway.close();
       await deps.dispatcher.close();
     } finally {
       await ledger?.close();
+      await tracing?.shutdown();
     }
     return 0;
   },

@@ -11,6 +11,8 @@ import { writeEndpoint } from './endpoint-file.js';
 import { openFilesNotice, readOpenFilesLimit } from './open-files.js';
 import { upstreamOptions } from '../../service/upstream-options.js';
 import { startUsageRetention } from '../../usage/reports/usage-retention.js';
+import { loadTracing } from '../../tracing/load-tracing.js';
+import { tracingSettings } from '../../tracing/tracing-settings.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -45,7 +47,11 @@ export async function serve(context: CliContext, options: { host: string; port: 
   const logLine = (line: Record<string, unknown>): void => {
     context.stdout.write(`${JSON.stringify(line)}\n`);
   };
+  const tracing = await loadTracing(tracingSettings(config.env), (level, message, fields) =>
+    logLine({ time: new Date().toISOString(), level, msg: message, ...fields }),
+  );
   const switchboard = await createSwitchboard({
+    ...(tracing ? { observers: [tracing.observer] } : {}),
     ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
     dataDir: config.dataDir,
     env: config.env,
@@ -67,6 +73,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
     config: Object.freeze({ ...config, adminToken: adminToken.token }),
     admin,
     usageCounters: switchboard.usageCounters,
+    tracing,
     log: logLine,
     ready: async () => {
       await switchboard.db.query('select 1');
@@ -99,6 +106,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
   await gateway.close();
   removeEndpoint();
   await switchboard.close();
+  await tracing?.shutdown();
   print(context, 'Stopped.');
   return 0;
 }

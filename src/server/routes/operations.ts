@@ -45,7 +45,7 @@ export function metrics(gateway: GatewayContext, exchange: Exchange, response: S
   const usage = gateway.service.usage;
   const text =
     gateway.metrics.render(version, gateway.usageCounters?.series()) +
-    (usage ? renderUsageMetrics(usage.stats()) : '') +
+    (usage?.writes ? renderUsageMetrics(usage.stats()) : '') +
     (gateway.service.governor?.metricsText() ?? '') +
     renderRouteMetrics(gateway.service.router);
   sendBody(gateway, exchange, response, 200, text, 'text/plain; version=0.0.4; charset=utf-8');

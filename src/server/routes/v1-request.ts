@@ -57,6 +57,7 @@ export function callContext(exchange: Exchange, owner: KeyOwner): CallContext {
     requestId: exchange.requestId,
     receivedAt: exchange.started,
     signal: exchange.signal,
+    trace: exchange.span,
     ...(exchange.stickyKey === undefined ? {} : { stickyKey: exchange.stickyKey }),
     onRouted: (info) => {
       exchange.routing = info;

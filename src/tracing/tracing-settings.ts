@@ -1,0 +1,75 @@
+/**
+ * When tracing is on, and where spans go, from the standard OpenTelemetry variables plus
+ * Switchboard's switch. Off unless an OTLP endpoint is set; nothing of OpenTelemetry is loaded
+ * when off (see load-tracing.ts).
+ *
+ * @module
+ */
+import { SwitchboardError } from '../errors.js';
+
+export interface TracingSettings {
+  /** Where spans are POSTed (OTLP/HTTP, JSON): the traces endpoint, or the endpoint + `/v1/traces`. */
+  url: string;
+  /** `service.name` of the spans (OTEL_SERVICE_NAME, default `switchboard`). */
+  serviceName: string;
+  /** Send the attempt span's `traceparent` to the vendor (SWITCHBOARD_OTEL_PROPAGATE, default on). */
+  propagateUpstream: boolean;
+  /** Things worth a warning at start (e.g. a protocol other than http/json asked for). */
+  warnings: string[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The tracing settings, or undefined when tracing is off: no OTLP endpoint, or
+ * `SWITCHBOARD_OTEL=off`, `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`.
+ * `SWITCHBOARD_OTEL=on` without an endpoint is a configuration error.
+ */
+export function tracingSettings(env: Env): TracingSettings | undefined {
+  const flag = value(env, 'SWITCHBOARD_OTEL')?.toLowerCase();
+  if (flag !== undefined && !['on', 'off', '1', '0', 'true', 'false'].includes(flag)) {
+    throw new SwitchboardError('invalid_request', `SWITCHBOARD_OTEL must be on or off, got '${env['SWITCHBOARD_OTEL']}'`);
+  }
+  const forced = flag === 'on' || flag === '1' || flag === 'true';
+  if (flag === 'off' || flag === '0' || flag === 'false') return undefined;
+  if (value(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true' || value(env, 'OTEL_TRACES_EXPORTER')?.toLowerCase() === 'none') return undefined;
+  const tracesEndpoint = value(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const endpoint = value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (tracesEndpoint === undefined && endpoint === undefined) {
+    if (forced) {
+      throw new SwitchboardError('invalid_request', 'SWITCHBOARD_OTEL=on needs OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), e.g. http://127.0.0.1:4318');
+    }
+    return undefined;
+  }
+  const url = tracesEndpoint ?? `${(endpoint ?? '').replace(/\/+$/, '')}/v1/traces`;
+  checkUrl(url, tracesEndpoint === undefined ? 'OTEL_EXPORTER_OTLP_ENDPOINT' : 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const warnings: string[] = [];
+  const protocol = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (protocol !== undefined && protocol !== 'http/json') {
+    warnings.push(`tracing: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported; spans are sent as OTLP/HTTP JSON (http/json) to ${url}`);
+  }
+  const propagate = value(env, 'SWITCHBOARD_OTEL_PROPAGATE')?.toLowerCase();
+  return {
+    url,
+    serviceName: value(env, 'OTEL_SERVICE_NAME') ?? 'switchboard',
+    propagateUpstream: propagate !== 'off' && propagate !== '0' && propagate !== 'false',
+    warnings,
+  };
+}
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function checkUrl(url: string, name: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SwitchboardError('invalid_request', `${name} must be an http(s) URL, got '${url}'`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new SwitchboardError('invalid_request', `${name} must be an http(s) URL, got '${url}'`);
+  }
+}
