@@ -9,6 +9,7 @@ import { apiKeyCreateSchema, modelCreateSchema, modelUpdateSchema, projectCreate
 import { credentialPayloadSchema } from '../../credentials/credential-payload.js';
 import { USAGE_GROUPS } from '../../usage/reports/usage-query.js';
 import { routeAdminPaths } from './route-admin-openapi.js';
+import { dashboardOpenApiPaths } from './dashboard-openapi.js';
 
 const schema = (value: z.ZodType): unknown => z.toJSONSchema(value, { unrepresentable: 'any' });
 const json = (value: unknown) => ({ required: true, content: { 'application/json': { schema: value } } });
@@ -114,5 +115,6 @@ export const adminOpenApiDocument = {
       },
     },
     ...routeAdminPaths,
+    ...dashboardOpenApiPaths,
   },
 } as const;
