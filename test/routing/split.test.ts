@@ -37,7 +37,7 @@ describe('weighted selection and sticky assignment', () => {
   }
 
   it('2,000 requests on a 90/10 route split within ±3 points, and the comparison agrees', async () => {
-    const arms = await inBatches(2000, 25, () => servedArm());
+    const arms = await inBatches(2000, 40, () => servedArm());
     const control = arms.filter((arm) => arm === 'control').length / arms.length;
     assert.ok(Math.abs(control - 0.9) <= 0.03, `control share ${control}`);
     assert.equal(arms.filter((arm) => arm !== 'control' && arm !== 'treatment').length, 0);
@@ -60,10 +60,21 @@ describe('weighted selection and sticky assignment', () => {
     assert.ok(comparison.sample_ratio.p_value > 0.001 && !comparison.sample_ratio.mismatch, JSON.stringify(comparison.sample_ratio));
   });
 
+  /** The arm a sticky key gets through the service (the gateway's path minus HTTP; the header test above covers HTTP). */
+  async function stickyArm(key: string, as: 'header' | 'user'): Promise<string> {
+    let arm = '';
+    await gw.switchboard.service.chat(
+      { model: 'split', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], ...(as === 'user' ? { user: key } : {}) },
+      { projectId: world.projectId, ...(as === 'header' ? { stickyKey: key } : {}), onRouted: (info) => void (arm = info.arm) },
+    );
+    return arm;
+  }
+
   it('1,000 sticky keys keep their arm; 90/10 → 80/20 moves only keys into the grown arm, about 10%', async () => {
     const keys = Array.from({ length: 1000 }, (_, index) => `user-${index}`);
-    const first = await inBatches(1000, 25, (index) => servedArm(keys[index]));
-    const again = await inBatches(1000, 25, (index) => servedArm(keys[index]));
+    const first = await inBatches(1000, 50, (index) => stickyArm(keys[index] as string, 'header'));
+    const again = await inBatches(1000, 50, (index) => stickyArm(keys[index] as string, index % 2 === 0 ? 'user' : 'header'));
+    for (const index of [0, 1, 2, 3]) assert.equal(await servedArm(keys[index]), first[index], 'the HTTP header gives the same arm');
     assert.deepEqual(again, first, 'a key always gets the same arm while weights are unchanged');
     const treated = first.filter((arm) => arm === 'treatment').length;
     assert.ok(treated > 60 && treated < 140, `treatment keys at 10%: ${treated}`);
@@ -73,7 +84,7 @@ describe('weighted selection and sticky assignment', () => {
         where route_id = (select id from ai_routes where name = 'split')`,
     );
     await gw.switchboard.reload();
-    const after = await inBatches(1000, 25, (index) => servedArm(keys[index]));
+    const after = await inBatches(1000, 50, (index) => stickyArm(keys[index] as string, 'header'));
     let moved = 0;
     for (let index = 0; index < keys.length; index++) {
       if (after[index] === first[index]) continue;
