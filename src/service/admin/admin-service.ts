@@ -23,6 +23,7 @@ import {
 } from './admin-schemas.js';
 import { modelsTable, projectsTable, providersTable } from './admin-tables.js';
 import { parseBody } from './parse-body.js';
+import { GovernanceAdmin } from './governance-admin.js';
 
 type Row = Record<string, unknown>;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,9 +41,12 @@ export interface AdminServiceOptions {
 
 export class AdminService {
   readonly #options: AdminServiceOptions;
+  /** Budgets, rate limits and model access. */
+  readonly governance: GovernanceAdmin;
 
   constructor(options: AdminServiceOptions) {
     this.#options = options;
+    this.governance = new GovernanceAdmin(options.db, options.onChange);
   }
 
   get #db(): Db {
