@@ -32,7 +32,7 @@ import { request } from 'undici';
 import { runHeld } from './held.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { cpuMicros, memoryMB } from './procstat.mjs';
-import { createLedgerDatabase, DEFAULT_ADMIN_URL, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
+import { createLedgerDatabase, DEFAULT_ADMIN_URL, governancePhases, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -61,6 +61,9 @@ const settings = {
   heldChunkMs: numberEnv('BENCH_HELD_CHUNK_MS', 500, 1, 10_000),
   heldRampMs: numberEnv('BENCH_HELD_RAMP_MS', 2000, 0, 60_000),
   ledger: ledgerPhases(process.env.BENCH_LEDGER),
+  // Governance: BENCH_GOVERNANCE=1 puts a budget and a rate limit on the bench key (leased from a
+  // fresh Postgres database); both = off, then on, compared like the ledger.
+  governance: governancePhases(process.env.BENCH_GOVERNANCE),
   adminUrl: process.env.DATABASE_URL || DEFAULT_ADMIN_URL,
 };
 for (const n of settings.held) if (!Number.isInteger(n) || n < 1 || n > 20_000) throw new Error('BENCH_HELD takes integers in 1..20000');
@@ -383,9 +386,10 @@ function stopChild(child, graceMs = 30_000) {
  * after): starts bench-serve, checks its answers, runs the loads (against direct too when `first`)
  * and the held streams (when `first`), stops it. Returns its rows and failures.
  */
-async function gatewayPhase(ledger, mockOrigin, first, reference) {
+async function gatewayPhase(ledger, mockOrigin, first, reference, governance = 'off') {
   const failures = [];
   const database = ledger === 'on' ? await createLedgerDatabase(settings.adminUrl) : undefined;
+  const governanceDb = governance === 'on' ? await createLedgerDatabase(settings.adminUrl) : undefined;
   try {
     const gatewayStarted = performance.now();
     const gateway = await start(
@@ -395,6 +399,7 @@ async function gatewayPhase(ledger, mockOrigin, first, reference) {
         'bin/switchboard.js',
         'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
         ...(database ? ['--usage-database-url', database.url] : []),
+        ...(governanceDb ? ['--governance-database-url', governanceDb.url] : []),
       ],
       1,
       /on http:\/\/127\.0\.0\.1:(\d+)/,
@@ -481,10 +486,12 @@ async function gatewayPhase(ledger, mockOrigin, first, reference) {
       ledgerLine = `ledger: on (Postgres): ${fmtInt(recorded)} ledger rows for ${fmtInt(answered)} requests the gateway answered${recorded === answered ? '' : ' (MISMATCH)'}`;
       if (recorded !== answered) failures.push(`ledger holds ${recorded} rows for ${answered} requests the gateway answered`);
     }
+    if (governanceDb) ledgerLine += '; governance: on (a budget and a rate limit on the bench key, leased from Postgres)';
     log(ledgerLine);
-    return { ledger, rows, heldRows, startupMs, idle, finalMemory, ledgerLine, failures };
+    return { ledger, governance, rows, heldRows, startupMs, idle, finalMemory, ledgerLine, failures };
   } finally {
     await database?.drop().catch((error) => log(`could not drop ${database.name}: ${error.message}`));
+    await governanceDb?.drop().catch((error) => log(`could not drop ${governanceDb.name}: ${error.message}`));
   }
 }
 
@@ -496,7 +503,7 @@ async function main() {
     settings.readyTimeoutMs +
     settings.modes.length * 2 * (settings.connections.length + settings.rates.length) * (settings.durationMs + 2000) * 1.5 +
     settings.held.length * 2 * (heldLimitMs() + 5000);
-  const watchdogAllMs = watchdogMs * settings.ledger.length;
+  const watchdogAllMs = watchdogMs * settings.ledger.length * settings.governance.length;
   setTimeout(() => {
     log(`bench watchdog: still running after ${Math.round(watchdogAllMs / 1000)} s, stopping`);
     void stopAll().finally(() => process.exit(2));
@@ -523,10 +530,12 @@ async function main() {
   }
   const phases = [];
   for (const ledger of settings.ledger) {
-    const phase = await gatewayPhase(ledger, mockOrigin, phases.length === 0, direct.content);
-    phases.push(phase);
-    failures.push(...phase.failures);
-    if (phase.wrong) break;
+    for (const governance of settings.governance) {
+      const phase = await gatewayPhase(ledger, mockOrigin, phases.length === 0, direct.content, governance);
+      phases.push(phase);
+      failures.push(...phase.failures);
+      if (phase.wrong) break;
+    }
   }
   await stopAll();
   if (phases.some((phase) => phase.wrong)) {
@@ -557,7 +566,10 @@ async function main() {
           ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
         ]),
     ...(heldRows.length ? ['', renderHeld(heldRows)] : []),
-    ...(phases.length > 1 ? ['', renderLedgerComparison(phases[0].rows, phases[1].rows)] : []),
+    ...(phases.length > 1 && settings.ledger.length > 1 ? ['', renderLedgerComparison(phases[0].rows, phases[settings.governance.length].rows)] : []),
+    ...(settings.governance.length > 1
+      ? ['', renderLedgerComparison(phases[0].rows, phases[1].rows, 'Governance off vs on (a budget and a rate limit on the bench key; goal: within 15% on req/s and CPU per request):')]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -14,13 +14,14 @@ import { print, printJson, type Command } from '../cli-context.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { benchConfigFromChild, materializeBenchConfig } from './bench-config.js';
 import { openBenchLedger } from './bench-ledger.js';
+import { openBenchGovernance } from './bench-governance.js';
 
 export const benchServeCommand: Command = {
   name: 'bench-serve',
   summary: 'run the gateway on a throwaway in-memory database against one upstream (benchmarks)',
   usage: [
     'Usage: switchboard bench-serve --port <P> --upstream <URL ending in /v1> --key <K> [--host 127.0.0.1] [--quiet]',
-    '                               [--usage-database-url <postgres URL>]',
+    '                               [--usage-database-url <postgres URL>] [--governance-database-url <postgres URL>]',
     '',
     'Builds a fresh in-memory embedded database (in a short-lived child process) where the seeded',
     'openai provider (models gpt-4o-mini, text-embedding-3-small, …) points at --upstream and --key is',
@@ -28,6 +29,8 @@ export const benchServeCommand: Command = {
     'changes, nothing written to disk, upstream key from env. --quiet turns off the request log.',
     '--usage-database-url turns the usage ledger on: that Postgres database is migrated and every',
     'attempt is recorded there (SWITCHBOARD_USAGE_* settings as for serve), flushed on SIGTERM.',
+    '--governance-database-url puts a budget and a rate limit (too large to refuse) on the key, leased',
+    'from that Postgres database (SWITCHBOARD_GOVERNANCE_* settings as for serve).',
   ].join('\n'),
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -38,6 +41,7 @@ export const benchServeCommand: Command = {
       quiet: { type: 'boolean' },
       materialize: { type: 'boolean' },
       'usage-database-url': { type: 'string' },
+      'governance-database-url': { type: 'string' },
     });
     const upstream = requireOption(values.upstream, '--upstream');
     if (!/^https?:\/\//.test(upstream)) throw new SwitchboardError('invalid_request', '--upstream must be an http(s) URL');
@@ -64,8 +68,17 @@ export const benchServeCommand: Command = {
           context.stderr.write(`${JSON.stringify({ level, message, ...fields })}\n`),
         )
       : undefined;
+    const governanceUrl = values['governance-database-url'];
+    const benchKey = rows.apiKeys[0];
+    const governance =
+      governanceUrl && benchKey
+        ? await openBenchGovernance(governanceUrl, benchKey, () => snapshot.prices, (level, message, fields) =>
+            context.stderr.write(`${JSON.stringify({ level, message, ...fields })}\n`),
+          )
+        : undefined;
     try {
       const service = new AIService({
+        ...(governance ? { governor: governance.governor } : {}),
         registry: () => snapshot.registry,
         credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
         ...(ledger ? { usage: ledger.usage } : {}),
@@ -77,12 +90,13 @@ export const benchServeCommand: Command = {
         ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
       });
       const address = await gateway.listen(port, values.host ?? '127.0.0.1');
-      print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}${ledger ? ' (usage ledger on)' : ''}`);
+      print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}${ledger ? ' (usage ledger on)' : ''}${governance ? ' (budget and rate limit on)' : ''}`);
       await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
       await gateway.close();
       await deps.dispatcher.close();
     } finally {
       await ledger?.close();
+      await governance?.close();
     }
     return 0;
   },
