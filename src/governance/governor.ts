@@ -199,14 +199,9 @@ export class Governor {
   #counter(rule: BudgetRule | RateLimitRule, metric: CounterMetric, now: number): LeaseCounter {
     const key = `${rule.id}:${metric}`;
     let counter = this.#counters.get(key);
-    if (counter && counter.rule !== rule && counter.rule.fingerprint === rule.fingerprint) {
-      // Same limit in a reloaded snapshot: keep the lease.
-    } else if (counter && counter.rule.fingerprint !== rule.fingerprint) {
-      this.#counters.delete(key);
-      this.#sync.retire(counter);
-      counter = undefined;
-    }
-    if (counter?.expired(now)) {
+    // A changed rule or an ended period starts a new counter; the old one returns its lease once
+    // its calls in flight have settled. (A reloaded but unchanged rule keeps its lease.)
+    if (counter && (counter.rule.fingerprint !== rule.fingerprint || counter.expired(now))) {
       this.#counters.delete(key);
       this.#sync.retire(counter);
       counter = undefined;

@@ -101,6 +101,11 @@ export class AIService {
     return models.filter((model) => governor.allows(projectId, apiKeyId, model.name));
   }
 
+  /** Whether the caller's key (and project) may call the public name `model`. */
+  allows(context: Pick<CallContext, 'projectId' | 'apiKeyId'>, model: string): boolean {
+    return this.governor?.allows(context.projectId, context.apiKeyId, model) ?? true;
+  }
+
   /** Resolves a public model name (throws `no_such_model`). */
   resolve(model: string): ResolvedModel {
     return this.#registry().resolve(model);
@@ -178,7 +183,7 @@ export class AIService {
     const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
     const { model, provider } = this.resolve(modelName);
     const endpoint = nativeEndpoints[call.api];
-    if (endpoint !== undefined) this.#checkAccess(context, modelName, endpoint, call.stream, model, provider);
+    this.#checkAccess(context, modelName, endpoint, call.stream, model, provider);
     const native = provider.provider.native;
     if (!native || !(provider.provider.nativeApis ?? []).includes(call.api)) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' does not serve ${call.api}.`, {
@@ -254,11 +259,11 @@ export class AIService {
   }
 
   /** 403 `model_not_allowed` (one ledger row) when the key may not call `requestedModel`: before anything else. */
-  #checkAccess(context: CallContext, requestedModel: string, endpoint: UsageEndpoint, streamed: boolean, model: ModelEntry, provider: ProviderEntry): void {
-    if (!this.governor || this.governor.allows(context.projectId, context.apiKeyId, requestedModel)) return;
+  #checkAccess(context: CallContext, requestedModel: string, endpoint: UsageEndpoint | undefined, streamed: boolean, model: ModelEntry, provider: ProviderEntry): void {
+    if (this.allows(context, requestedModel)) return;
     const error = new GovernanceError('model_not_allowed', `This API key is not allowed to call '${requestedModel}'.`, { param: 'model' });
-    this.governor.refusals.set(error.code, (this.governor.refusals.get(error.code) ?? 0) + 1);
-    this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket)?.fail(error, undefined);
+    this.governor?.refusals.set(error.code, (this.governor.refusals.get(error.code) ?? 0) + 1);
+    if (endpoint !== undefined) this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket)?.fail(error, undefined);
     throw error;
   }
 
