@@ -38,9 +38,6 @@ describe('switchboard budgets', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(lines(list.stdout)[0] ?? '', /^name\s+project\s+api_key_id\s+model_name\s+period\s+period_end\s+limit_usd\s+spent_usd\s+reserved_usd\s+leased_usd\s+leases$/);
     assert.match(list.stdout, /cli-month\s+cli-gov/);
-    const bad = await cli('budgets', 'set', 'cli-bad', '--project', 'cli-gov', '--limit-usd', 'lots');
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /limit_usd/);
     assert.equal((await cli('budgets', 'remove', 'cli-month')).code, 0);
   });
 });
