@@ -60,8 +60,9 @@ export class LeaseSync {
   /** Asks for room for `need` more (waits for an exchange in flight first). Throws when the store fails. */
   async refill(counter: LeaseCounter, need: bigint): Promise<void> {
     this.#lastUsed.set(counter, Date.now());
+    // One exchange per counter at a time: two in flight would report the same consumption twice.
     if (counter.syncing) {
-      await counter.syncing;
+      while (counter.syncing) await counter.syncing;
       if (counter.free >= need) return;
     }
     const exchange = this.#exchange([counter], [need], false);
