@@ -21,6 +21,7 @@ import { GovernanceRules, type BudgetRule, type RateLimitRule } from './governan
 import { defaultGovernanceSettings, type GovernanceSettings } from './governance-settings.js';
 import { LeaseCounter } from './lease-counter.js';
 import { LeaseSync } from './lease-sync.js';
+import { redisLeaseStore } from './lease-store.js';
 
 /** A call's worst case in tokens: its input (tokenizer) and the most it may generate. */
 export interface TokenEstimate {
@@ -80,6 +81,7 @@ export class Governor {
 
   /** Loads the rules and starts the background exchanges. */
   async start(): Promise<void> {
+    if (this.settings.redisUrl !== undefined) this.#sync.redis = await redisLeaseStore(this.settings.redisUrl);
     await this.reload();
     this.#sync.start();
   }
