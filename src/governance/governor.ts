@@ -225,9 +225,12 @@ export class Governor {
     if (counter.limit !== null && counter.leaseId !== null && Date.now() - counter.renewedAt < this.settings.syncMs && counter.unleased() + counter.free < amount) {
       throw this.#refuse(this.#overLimit(counter, amount));
     }
-    for (let attempt = 0; attempt < 2; attempt += 1) {
+    // Until an exchange of this call's own cannot make room (waiting for others' exchanges and
+    // losing the room they brought to concurrent calls is no reason to refuse).
+    for (;;) {
+      let own: boolean;
       try {
-        await this.#sync.refill(counter, amount);
+        own = await this.#sync.refill(counter, amount);
       } catch (error) {
         if (this.settings.fail === 'open') {
           // Unmetered: counted locally, reported when the store answers again.
@@ -247,6 +250,7 @@ export class Governor {
         counter.reserved += amount;
         return;
       }
+      if (own) break;
     }
     throw this.#refuse(this.#overLimit(counter, amount));
   }

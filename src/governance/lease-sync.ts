@@ -63,19 +63,24 @@ export class LeaseSync {
       });
   }
 
-  /** Asks for room for `need` more (waits for an exchange in flight first). Throws when the store fails. */
-  async refill(counter: LeaseCounter, need: bigint): Promise<void> {
+  /**
+   * Asks for room for `need` more (waits for an exchange in flight first). Resolves true when it ran
+   * an exchange of its own, false when the one it waited for left enough room. Throws when the
+   * store fails.
+   */
+  async refill(counter: LeaseCounter, need: bigint): Promise<boolean> {
     this.#lastUsed.set(counter, Date.now());
     // One exchange per counter at a time: two in flight would report the same consumption twice.
     if (counter.syncing) {
       while (counter.syncing) await counter.syncing;
-      if (counter.free >= need) return;
+      if (counter.free >= need) return false;
     }
     const exchange = this.#exchange([counter], [need], false);
     counter.syncing = exchange.catch(() => {}).finally(() => {
       counter.syncing = undefined;
     });
     await exchange;
+    return true;
   }
 
   /** One background round (also run by close()). */
