@@ -52,13 +52,22 @@ const COMPARED = [
   ['stream', 'c=10'],
 ];
 
+/** The gateway runs BENCH_GOVERNANCE asks for: `['off']` (default), `['on']` (1) or `['off', 'on']` (both). */
+export function governancePhases(raw = '') {
+  const value = raw.trim().toLowerCase();
+  if (value === '' || value === '0' || value === 'off') return ['off'];
+  if (value === '1' || value === 'on') return ['on'];
+  if (value === 'both') return ['off', 'on'];
+  throw new Error('BENCH_GOVERNANCE takes 0, 1 or both');
+}
+
 /** Markdown: req/s and gateway CPU µs per request, ledger off vs on, for the loads that were run. */
-export function renderLedgerComparison(offRows, onRows) {
+export function renderLedgerComparison(offRows, onRows, title = 'Usage ledger off vs on (gateway; goal: within 10% on req/s and CPU per request):') {
   const find = (rows, mode, load) => rows.find((row) => row.mode === mode && row.load === load && row.target === 'gateway');
   const pct = (off, on) => (Number.isFinite(off) && Number.isFinite(on) && off !== 0 ? `${on >= off ? '+' : ''}${(((on - off) / off) * 100).toFixed(1)}%` : '–');
   const num = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–');
   const lines = [
-    'Usage ledger off vs on (gateway; goal: within 10% on req/s and CPU per request):',
+    title,
     '',
     '| load | req/s off | req/s on | Δ | CPU µs/req off | CPU µs/req on | Δ |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -39,7 +39,7 @@ import { request } from 'undici';
 import { runHeld } from './held.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { cpuMicros, memoryMB } from './procstat.mjs';
-import { createLedgerDatabase, DEFAULT_ADMIN_URL, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
+import { createLedgerDatabase, DEFAULT_ADMIN_URL, governancePhases, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
 import { renderRouteComparison, ROUTE_NAME, routedBody, routePhases } from './route.mjs';
 import { renderTraceComparison, startOtlpSink, traceEnv, traceLine, tracePhases } from './trace.mjs';
 
@@ -72,6 +72,9 @@ const settings = {
   ledger: ledgerPhases(process.env.BENCH_LEDGER),
   route: routePhases(process.env.BENCH_ROUTE),
   trace: tracePhases(process.env.BENCH_TRACE),
+  // Governance: BENCH_GOVERNANCE=1 puts a budget and a rate limit on the bench key (leased from a
+  // fresh Postgres database); both = off, then on, compared like the ledger.
+  governance: governancePhases(process.env.BENCH_GOVERNANCE),
   adminUrl: process.env.DATABASE_URL || DEFAULT_ADMIN_URL,
 };
 for (const n of settings.held) if (!Number.isInteger(n) || n < 1 || n > 20_000) throw new Error('BENCH_HELD takes integers in 1..20000');
@@ -84,11 +87,11 @@ for (const n of [...settings.connections, ...settings.rates]) {
 }
 for (const mode of settings.modes) if (mode !== 'chat' && mode !== 'stream') throw new Error(`unknown mode ${mode}`);
 /** Which setting the gateway runs compare (at most one of BENCH_LEDGER, BENCH_TRACE, BENCH_ROUTE may be `both`). */
-const varied = ['ledger', 'trace', 'route'].filter((name) => settings[name].length > 1);
-if (varied.length > 1) throw new Error('BENCH_LEDGER, BENCH_TRACE and BENCH_ROUTE: only one may be "both" (compare one at a time)');
+const varied = ['ledger', 'trace', 'route', 'governance'].filter((name) => settings[name].length > 1);
+if (varied.length > 1) throw new Error('BENCH_LEDGER, BENCH_TRACE, BENCH_ROUTE, BENCH_GOVERNANCE: only one may be "both" (compare one at a time)');
 const compared = varied[0] ?? 'ledger';
 /** The gateway runs: one per value of the compared setting. */
-const runs = settings.ledger.flatMap((ledger) => settings.trace.flatMap((trace) => settings.route.map((route) => ({ ledger, trace, route }))));
+const runs = settings.ledger.flatMap((ledger) => settings.trace.flatMap((trace) => settings.route.flatMap((route) => settings.governance.map((governance) => ({ ledger, trace, route, governance })))));
 
 const CHAT = {
   model: 'gpt-4o-mini',
@@ -401,10 +404,11 @@ function stopChild(child, graceMs = 30_000) {
  * after): starts bench-serve, checks its answers, runs the loads (against direct too when `first`)
  * and the held streams (when `first`), stops it. Returns its rows and failures.
  */
-async function gatewayPhase({ ledger, trace, route }, mockOrigin, first, reference) {
+async function gatewayPhase({ ledger, trace, route, governance }, mockOrigin, first, reference) {
   const failures = [];
   const database = ledger === 'on' ? await createLedgerDatabase(settings.adminUrl) : undefined;
   const sink = trace === 'on' ? await startOtlpSink() : undefined;
+  const governanceDb = governance === 'on' ? await createLedgerDatabase(settings.adminUrl) : undefined;
   try {
     const gatewayStarted = performance.now();
     const gateway = await start(
@@ -415,6 +419,7 @@ async function gatewayPhase({ ledger, trace, route }, mockOrigin, first, referen
         'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
         ...(database ? ['--usage-database-url', database.url] : []),
         ...(route === 'on' ? ['--route', ROUTE_NAME] : []),
+        ...(governanceDb ? ['--governance-database-url', governanceDb.url] : []),
       ],
       1,
       /on http:\/\/127\.0\.0\.1:(\d+)/,
@@ -508,13 +513,15 @@ async function gatewayPhase({ ledger, trace, route }, mockOrigin, first, referen
       ledgerLine = `ledger: on (Postgres): ${fmtInt(recorded)} ledger rows for ${fmtInt(answered)} requests the gateway answered${recorded === answered ? '' : ' (MISMATCH)'}`;
       if (recorded !== answered) failures.push(`ledger holds ${recorded} rows for ${answered} requests the gateway answered`);
     }
+    if (governanceDb) ledgerLine += '; governance: on (a budget and a rate limit on the bench key, leased from Postgres)';
     log(ledgerLine);
     const tracingLine = traceLine(sink, answered);
     log(tracingLine);
-    return { ledger, trace, rows, heldRows, startupMs, idle, finalMemory, ledgerLine, tracingLine, failures };
+    return { ledger, trace, governance, rows, heldRows, startupMs, idle, finalMemory, ledgerLine, tracingLine, failures };
   } finally {
     await database?.drop().catch((error) => log(`could not drop ${database.name}: ${error.message}`));
     await sink?.close();
+    await governanceDb?.drop().catch((error) => log(`could not drop ${governanceDb.name}: ${error.message}`));
   }
 }
 
@@ -567,7 +574,7 @@ async function main() {
   const { rows, heldRows, startupMs, idle, finalMemory } = phases[0];
   const ledgerLines = phases.flatMap((phase) => [phase.ledgerLine, ...(settings.trace.includes('on') ? [phase.tracingLine] : [])]);
   const traced = compared === 'trace';
-  const comparedName = { ledger: 'ledger', trace: 'tracing', route: 'route' }[compared];
+  const comparedName = { ledger: 'ledger', trace: 'tracing', route: 'route', governance: 'governance' }[compared];
   const peakMB = finalMemory?.hwm ?? Math.max(...rows.map((row) => row.hwmMB));
   const goalList = goals(rows, peakMB);
   const table = renderTable(rows);
@@ -590,7 +597,9 @@ async function main() {
           ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
         ]),
     ...(heldRows.length ? ['', renderHeld(heldRows)] : []),
-    ...(phases.length > 1 ? ['', compared === 'route' ? renderRouteComparison(phases[0].rows, phases[1].rows) : compared === 'trace' ? renderTraceComparison(phases[0].rows, phases[1].rows) : renderLedgerComparison(phases[0].rows, phases[1].rows)] : []),
+    ...(phases.length > 1
+      ? ['', compared === 'route' ? renderRouteComparison(phases[0].rows, phases[1].rows) : compared === 'trace' ? renderTraceComparison(phases[0].rows, phases[1].rows) : compared === 'governance' ? renderLedgerComparison(phases[0].rows, phases[1].rows, 'Governance off vs on (a budget and a rate limit on the bench key; goal: within 15% on req/s and CPU per request):') : renderLedgerComparison(phases[0].rows, phases[1].rows)]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -16,6 +16,8 @@ export interface GovernanceSettings {
   syncMs: number;
   /** An unused counter returns its lease after this long (default 10 s). */
   idleMs: number;
+  /** SWITCHBOARD_REDIS_URL: rate-limit counters on Redis (budgets stay in Postgres). */
+  redisUrl?: string;
 }
 
 export const defaultGovernanceSettings: GovernanceSettings = { fail: 'closed', leaseFraction: 0.05, leaseTtlMs: 30_000, syncMs: 250, idleMs: 10_000 };
@@ -31,6 +33,7 @@ export function loadGovernanceSettings(env: Readonly<Record<string, string | und
     leaseTtlMs: number(env, 'SWITCHBOARD_GOVERNANCE_LEASE_TTL_MS', defaultGovernanceSettings.leaseTtlMs, 1000, 3_600_000),
     syncMs: number(env, 'SWITCHBOARD_GOVERNANCE_SYNC_MS', defaultGovernanceSettings.syncMs, 10, 60_000),
     idleMs: number(env, 'SWITCHBOARD_GOVERNANCE_IDLE_MS', defaultGovernanceSettings.idleMs, 100, 3_600_000),
+    ...(env['SWITCHBOARD_REDIS_URL']?.trim() ? { redisUrl: env['SWITCHBOARD_REDIS_URL'].trim() } : {}),
   };
 }
 

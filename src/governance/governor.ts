@@ -21,6 +21,7 @@ import { GovernanceRules, type BudgetRule, type RateLimitRule } from './governan
 import { defaultGovernanceSettings, type GovernanceSettings } from './governance-settings.js';
 import { LeaseCounter } from './lease-counter.js';
 import { LeaseSync } from './lease-sync.js';
+import { redisLeaseStore } from './lease-store.js';
 
 /** A call's worst case in tokens: its input (tokenizer) and the most it may generate. */
 export interface TokenEstimate {
@@ -80,6 +81,7 @@ export class Governor {
 
   /** Loads the rules and starts the background exchanges. */
   async start(): Promise<void> {
+    if (this.settings.redisUrl !== undefined) this.#sync.redis = await redisLeaseStore(this.settings.redisUrl);
     await this.reload();
     this.#sync.start();
   }
@@ -199,14 +201,9 @@ export class Governor {
   #counter(rule: BudgetRule | RateLimitRule, metric: CounterMetric, now: number): LeaseCounter {
     const key = `${rule.id}:${metric}`;
     let counter = this.#counters.get(key);
-    if (counter && counter.rule !== rule && counter.rule.fingerprint === rule.fingerprint) {
-      // Same limit in a reloaded snapshot: keep the lease.
-    } else if (counter && counter.rule.fingerprint !== rule.fingerprint) {
-      this.#counters.delete(key);
-      this.#sync.retire(counter);
-      counter = undefined;
-    }
-    if (counter?.expired(now)) {
+    // A changed rule or an ended period starts a new counter; the old one returns its lease once
+    // its calls in flight have settled. (A reloaded but unchanged rule keeps its lease.)
+    if (counter && (counter.rule.fingerprint !== rule.fingerprint || counter.expired(now))) {
       this.#counters.delete(key);
       this.#sync.retire(counter);
       counter = undefined;
@@ -228,9 +225,12 @@ export class Governor {
     if (counter.limit !== null && counter.leaseId !== null && Date.now() - counter.renewedAt < this.settings.syncMs && counter.unleased() + counter.free < amount) {
       throw this.#refuse(this.#overLimit(counter, amount));
     }
-    for (let attempt = 0; attempt < 2; attempt += 1) {
+    // Until an exchange of this call's own cannot make room (waiting for others' exchanges and
+    // losing the room they brought to concurrent calls is no reason to refuse).
+    for (;;) {
+      let own: boolean;
       try {
-        await this.#sync.refill(counter, amount);
+        own = await this.#sync.refill(counter, amount);
       } catch (error) {
         if (this.settings.fail === 'open') {
           // Unmetered: counted locally, reported when the store answers again.
@@ -250,6 +250,7 @@ export class Governor {
         counter.reserved += amount;
         return;
       }
+      if (own) break;
     }
     throw this.#refuse(this.#overLimit(counter, amount));
   }

@@ -92,6 +92,7 @@ export class LeaseCounter {
       want: release ? 0n : this.reserved + this.chunk,
       need: release || need === 0n ? 0n : this.reserved + need,
       release,
+      limit: limitOf(this.rule, this.metric),
     };
   }
 
@@ -108,4 +109,10 @@ export class LeaseCounter {
     this.failed = false;
     this.dirty = this.consumed !== 0n;
   }
+}
+
+/** The limit of a rule for one metric. */
+export function limitOf(rule: BudgetRule | RateLimitRule, metric: CounterMetric): bigint {
+  if (rule.kind === 'budget') return rule.limitPico;
+  return (metric === 'requests' ? rule.requestsPerMinute : rule.tokensPerMinute) ?? 0n;
 }

@@ -8,10 +8,11 @@
  * @module
  */
 import type { Db } from '../db/db.js';
-import { syncLeases, type LeaseSyncItem } from '../db/sql/governance.js';
+import type { LeaseSyncItem, LeaseSyncResult } from '../db/sql/governance.js';
 import { errorMessage } from '../errors.js';
 import type { GovernanceSettings } from './governance-settings.js';
 import type { LeaseCounter } from './lease-counter.js';
+import { postgresLeaseStore, type LeaseStore } from './lease-store.js';
 
 type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -24,6 +25,9 @@ export class LeaseSync {
   #failing = false;
   /** Exchanges run (for tests and reports). */
   exchanges = 0;
+  readonly #postgres: LeaseStore;
+  /** Rate-limit counters go here when set (SWITCHBOARD_REDIS_URL). */
+  redis: LeaseStore | undefined;
 
   constructor(
     readonly db: Db,
@@ -31,7 +35,9 @@ export class LeaseSync {
     readonly settings: GovernanceSettings,
     readonly counters: Map<string, LeaseCounter>,
     readonly log: Log,
-  ) {}
+  ) {
+    this.#postgres = postgresLeaseStore(db);
+  }
 
   start(): void {
     this.#timer = setInterval(() => void this.round(), this.settings.syncMs);
@@ -57,18 +63,24 @@ export class LeaseSync {
       });
   }
 
-  /** Asks for room for `need` more (waits for an exchange in flight first). Throws when the store fails. */
-  async refill(counter: LeaseCounter, need: bigint): Promise<void> {
+  /**
+   * Asks for room for `need` more (waits for an exchange in flight first). Resolves true when it ran
+   * an exchange of its own, false when the one it waited for left enough room. Throws when the
+   * store fails.
+   */
+  async refill(counter: LeaseCounter, need: bigint): Promise<boolean> {
     this.#lastUsed.set(counter, Date.now());
+    // One exchange per counter at a time: two in flight would report the same consumption twice.
     if (counter.syncing) {
-      await counter.syncing;
-      if (counter.free >= need) return;
+      while (counter.syncing) await counter.syncing;
+      if (counter.free >= need) return false;
     }
     const exchange = this.#exchange([counter], [need], false);
     counter.syncing = exchange.catch(() => {}).finally(() => {
       counter.syncing = undefined;
     });
     await exchange;
+    return true;
   }
 
   /** One background round (also run by close()). */
@@ -81,6 +93,7 @@ export class LeaseSync {
 
   /** Stops without returning anything (see Governor.halt). */
   halt(): void {
+    void this.redis?.close();
     this.#closed = true;
     clearInterval(this.#timer);
     this.counters.clear();
@@ -98,6 +111,7 @@ export class LeaseSync {
     await this.#runRound(true).catch((error: unknown) => {
       this.log('warn', `governance: returning leases on shutdown failed (they expire and are charged whole): ${errorMessage(error)}`);
     });
+    await this.redis?.close();
   }
 
   async #runRound(closing: boolean): Promise<void> {
@@ -150,6 +164,19 @@ export class LeaseSync {
     }
   }
 
+  /** Budgets to Postgres; rate limits to Redis when configured. */
+  async #sync(items: LeaseSyncItem[]): Promise<LeaseSyncResult[]> {
+    const redis = this.redis;
+    if (!redis) return this.#postgres.sync(this.instanceId, this.settings.leaseTtlMs, items);
+    const money = items.filter((item) => item.metric === 'usd_pico');
+    const rates = items.filter((item) => item.metric !== 'usd_pico');
+    const [a, b] = await Promise.all([
+      money.length > 0 ? this.#postgres.sync(this.instanceId, this.settings.leaseTtlMs, money) : Promise.resolve([]),
+      rates.length > 0 ? redis.sync(this.instanceId, this.settings.leaseTtlMs, rates) : Promise.resolve([]),
+    ]);
+    return [...a, ...b];
+  }
+
   async #exchange(counters: readonly LeaseCounter[], needs: readonly bigint[], release: boolean | readonly boolean[]): Promise<void> {
     const items: LeaseSyncItem[] = counters.map((counter, index) =>
       counter.item(needs[index] ?? 0n, typeof release === 'boolean' ? release : (release[index] ?? false)),
@@ -157,7 +184,7 @@ export class LeaseSync {
     this.exchanges += 1;
     let results;
     try {
-      results = await syncLeases(this.db, this.instanceId, this.settings.leaseTtlMs, items);
+      results = await this.#sync(items);
     } catch (error) {
       for (const counter of counters) counter.failed = true;
       if (!this.#failing) this.log('error', `governance: the lease exchange failed: ${errorMessage(error)}`);

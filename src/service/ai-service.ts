@@ -117,6 +117,11 @@ export class AIService {
     return models.filter((model) => governor.allows(projectId, apiKeyId, model.name));
   }
 
+  /** Whether the caller's key (and project) may call the public name `model`. */
+  allows(context: Pick<CallContext, 'projectId' | 'apiKeyId'>, model: string): boolean {
+    return this.governor?.allows(context.projectId, context.apiKeyId, model) ?? true;
+  }
+
   /**
    * Resolves a public name (throws `no_such_model`). A route (the project's own, else a global one)
    * shadows a model of the same name and resolves to the target it would try first when healthy.
@@ -215,7 +220,7 @@ export class AIService {
     const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
     const { model, provider } = this.resolve(modelName, context.projectId);
     const endpoint = nativeEndpoints[call.api];
-    if (endpoint !== undefined) this.#checkAccess(context, modelName, endpoint, call.stream, model, provider);
+    this.#checkAccess(context, modelName, endpoint, call.stream, model, provider);
     const native = provider.provider.native;
     if (!native || !(provider.provider.nativeApis ?? []).includes(call.api)) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' does not serve ${call.api}.`, {
@@ -295,16 +300,16 @@ export class AIService {
   #checkAccess(
     context: CallContext,
     requestedModel: string,
-    endpoint: UsageEndpoint,
+    endpoint: UsageEndpoint | undefined,
     streamed: boolean,
     model: ModelEntry,
     provider: ProviderEntry,
     routing?: AttemptRouting,
   ): void {
-    if (!this.governor || this.governor.allows(context.projectId, context.apiKeyId, requestedModel)) return;
+    if (this.allows(context, requestedModel)) return;
     const error = new GovernanceError('model_not_allowed', `This API key is not allowed to call '${requestedModel}'.`, { param: 'model' });
-    this.governor.refusals.set(error.code, (this.governor.refusals.get(error.code) ?? 0) + 1);
-    this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, routing)?.fail(error, undefined);
+    this.governor?.refusals.set(error.code, (this.governor.refusals.get(error.code) ?? 0) + 1);
+    if (endpoint !== undefined) this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, routing)?.fail(error, undefined);
     throw error;
   }
 

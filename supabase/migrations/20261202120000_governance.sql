@@ -240,6 +240,17 @@ begin
         counter := null;
       end if;
     end if;
+    -- Consumption reported without a lease (admitted unmetered while the store was unreachable,
+    -- SWITCHBOARD_GOVERNANCE_FAIL=open) is charged to the current period. (A lease id that no
+    -- longer exists expired and was charged whole: its consumption is in spent already.)
+    if item.lease_id is null and item.consumed > 0 and lim.amount is not null then
+      insert into public.ai_governance_counters (limit_id, metric, period_start, period_end)
+        values (item.limit_id, item.metric, lim.period_start, lim.period_end)
+        on conflict on constraint ai_governance_counters_limit_id_metric_period_start_key do nothing;
+      update public.ai_governance_counters c set spent = c.spent + item.consumed
+       where c.limit_id = item.limit_id and c.metric = item.metric and c.period_start = lim.period_start
+       returning * into counter;
+    end if;
     if lease.id is null and not item.release and lim.amount is not null and (item.want > 0 or item.need > 0) then
       insert into public.ai_governance_counters (limit_id, metric, period_start, period_end)
         values (item.limit_id, item.metric, lim.period_start, lim.period_end)

@@ -37,6 +37,9 @@ describe('model access per key and project', () => {
       assert.equal((await chat(instance.origin, world.key.key, MODELS[0])).status, 200);
       assert.equal((await chat(instance.origin, world.key.key, MODELS[1])).status, 200);
       assert.deepEqual(await listModels(instance.origin, world.key.key), [MODELS[0], MODELS[1]]);
+      const retrieve = await fetch(`${instance.origin}/v1/models/${MODELS[2]}`, { headers: { authorization: `Bearer ${world.key.key}` } });
+      assert.equal(retrieve.status, 403);
+      assert.equal(((await retrieve.json()) as { error: { code: string } }).error.code, 'model_not_allowed');
     }
     const upstreamBefore = world.openai.requests.length;
     assert.equal((await chat(a.origin, world.key.key, MODELS[2])).status, 403);

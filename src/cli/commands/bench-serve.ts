@@ -19,13 +19,14 @@ import { openBenchLedger } from './bench-ledger.js';
 import { loadTracing } from '../../tracing/load-tracing.js';
 import { tracingSettings } from '../../tracing/tracing-settings.js';
 import { UsageRecorder } from '../../usage/usage-recorder.js';
+import { openBenchGovernance } from './bench-governance.js';
 
 export const benchServeCommand: Command = {
   name: 'bench-serve',
   summary: 'run the gateway on a throwaway in-memory database against one upstream (benchmarks)',
   usage: [
     'Usage: switchboard bench-serve --port <P> --upstream <URL ending in /v1> --key <K> [--host 127.0.0.1] [--quiet]',
-    '                               [--usage-database-url <postgres URL>] [--route <name>]',
+    '                               [--usage-database-url <postgres URL>] [--governance-database-url <postgres URL>] [--route <name>]',
     '',
     'Builds a fresh in-memory embedded database (in a short-lived child process) where the seeded',
     'openai provider (models gpt-4o-mini, text-embedding-3-small, …) points at --upstream and --key is',
@@ -34,6 +35,8 @@ export const benchServeCommand: Command = {
     '--usage-database-url turns the usage ledger on: that Postgres database is migrated and every',
     'attempt is recorded there (SWITCHBOARD_USAGE_* settings as for serve), flushed on SIGTERM.',
     '--route <name> also serves a two-target route of that name (gpt-4o-mini 50 / gpt-4o 50).',
+    '--governance-database-url puts a budget and a rate limit (too large to refuse) on the key, leased',
+    'from that Postgres database (SWITCHBOARD_GOVERNANCE_* settings as for serve).',
   ].join('\n'),
   async run(args, context) {
     const { values } = parseOptions(args, {
@@ -45,6 +48,7 @@ export const benchServeCommand: Command = {
       materialize: { type: 'boolean' },
       'usage-database-url': { type: 'string' },
       route: { type: 'string' },
+      'governance-database-url': { type: 'string' },
     });
     const upstream = requireOption(values.upstream, '--upstream');
     if (!/^https?:\/\//.test(upstream)) throw new SwitchboardError('invalid_request', '--upstream must be an http(s) URL');
@@ -76,8 +80,12 @@ export const benchServeCommand: Command = {
     const ledger = usageUrl ? await openBenchLedger(usageUrl, () => snapshot.prices, rows.prices, log, observers) : undefined;
     // Tracing without the ledger: attempts are observed, nothing is written.
     const usage = ledger?.usage ?? (tracing ? new UsageRecorder({ prices: () => snapshot.prices, log, observers }) : undefined);
+    const governanceUrl = values['governance-database-url'];
+    const benchKey = rows.apiKeys[0];
+    const governance = governanceUrl && benchKey ? await openBenchGovernance(governanceUrl, benchKey, () => snapshot.prices, log) : undefined;
     try {
       const service = new AIService({
+        ...(governance ? { governor: governance.governor } : {}),
         registry: () => snapshot.registry,
         credentials: createEnvCredentialResolver({ OPENAI_API_KEY: 'sk-bench-upstream' }),
         ...(usage ? { usage } : {}),
@@ -91,7 +99,7 @@ export const benchServeCommand: Command = {
         ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
       });
       const address = await gateway.listen(port, values.host ?? '127.0.0.1');
-      const notes = [ledger ? 'usage ledger on' : '', tracing ? 'tracing on' : ''].filter(Boolean).join(', ');
+      const notes = [ledger ? 'usage ledger on' : '', tracing ? 'tracing on' : '', governance ? 'budget and rate limit on' : ''].filter(Boolean).join(', ');
       print(context, `Switchboard bench gateway on http://${address.address}:${address.port} → ${upstream}${notes ? ` (${notes})` : ''}`);
       await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
       await gateway.close();
@@ -99,6 +107,7 @@ export const benchServeCommand: Command = {
     } finally {
       await ledger?.close();
       await tracing?.shutdown();
+      await governance?.close();
     }
     return 0;
   },

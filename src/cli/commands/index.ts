@@ -2,6 +2,7 @@ import type { Command } from '../cli-context.js';
 import { benchServeCommand } from './bench-serve.js';
 import { modelsCommand, providersCommand } from './catalog.js';
 import { credentialsCommand } from './credentials.js';
+import { accessCommand, budgetsCommand, limitsCommand } from './governance.js';
 import { keysCommand } from './keys.js';
 import { masterKeyCommand } from './master-key.js';
 import { migrateCommand } from './migrate.js';
@@ -22,6 +23,9 @@ export const commands: readonly Command[] = [
   credentialsCommand,
   usageCommand,
   routesCommand,
+  budgetsCommand,
+  limitsCommand,
+  accessCommand,
   masterKeyCommand,
   benchServeCommand,
 ];

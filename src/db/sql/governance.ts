@@ -80,6 +80,8 @@ export interface LeaseSyncItem {
   want: bigint;
   need: bigint;
   release: boolean;
+  /** The rule's limit (Redis only: Postgres reads it from the configuration rows). */
+  limit?: bigint;
 }
 
 /** A counter and this instance's lease on it after an exchange. */

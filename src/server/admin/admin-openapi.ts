@@ -10,6 +10,7 @@ import { credentialPayloadSchema } from '../../credentials/credential-payload.js
 import { USAGE_GROUPS } from '../../usage/reports/usage-query.js';
 import { routeAdminPaths } from './route-admin-openapi.js';
 import { dashboardOpenApiPaths } from './dashboard-openapi.js';
+import { governanceOpenApiPaths } from './governance-openapi.js';
 
 const schema = (value: z.ZodType): unknown => z.toJSONSchema(value, { unrepresentable: 'any' });
 const json = (value: unknown) => ({ required: true, content: { 'application/json': { schema: value } } });
@@ -116,5 +117,6 @@ export const adminOpenApiDocument = {
     },
     ...routeAdminPaths,
     ...dashboardOpenApiPaths,
+    ...governanceOpenApiPaths,
   },
 } as const;

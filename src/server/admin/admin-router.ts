@@ -69,6 +69,14 @@ const routes: RouteDefinition[] = [
   route('GET', 'usage/requests/:id', (admin, [id]) => admin.explainUsage(id as string)),
   ...routeAdminRoutes.map((definition) => route(definition.method, definition.path, definition.handler, definition.status)),
   ...dashboardRoutes.map((definition) => route(definition.method, definition.path, definition.handler, definition.status)),
+  route('GET', 'budgets', (admin) => admin.governance.listBudgets()),
+  route('PUT', 'budgets/:name', async (admin, [name], body) => admin.governance.setBudget(name as string, await body())),
+  route('DELETE', 'budgets/:name', (admin, [name]) => admin.governance.removeBudget(name as string)),
+  route('GET', 'rate-limits', (admin) => admin.governance.listRateLimits()),
+  route('PUT', 'rate-limits/:name', async (admin, [name], body) => admin.governance.setRateLimit(name as string, await body())),
+  route('DELETE', 'rate-limits/:name', (admin, [name]) => admin.governance.removeRateLimit(name as string)),
+  route('GET', 'model-access', (admin) => admin.governance.listAccess()),
+  route('PUT', 'model-access', async (admin, _p, body) => admin.governance.setAccess(await body())),
 ];
 
 /** Handles one /admin/v1 request (`path` without the query string). */

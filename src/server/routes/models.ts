@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SwitchboardError } from '../../errors.js';
+import { GovernanceError } from '../../governance/governance-error.js';
 import { encodeModel, encodeModelList } from '../encode-models.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -24,7 +25,7 @@ export function retrieveModel(
   response: ServerResponse,
   encodedName: string,
 ): void {
-  beginV1Request(gateway, exchange, request);
+  const owner = beginV1Request(gateway, exchange, request);
   let name: string;
   try {
     name = decodeURIComponent(encodedName);
@@ -32,6 +33,9 @@ export function retrieveModel(
     throw new SwitchboardError('invalid_request', 'The model name in the path is not valid percent-encoding.', { param: 'model' });
   }
   resolveModel(gateway, exchange, name);
+  if (!gateway.service.allows({ projectId: owner.projectId, apiKeyId: owner.keyId }, name)) {
+    throw new GovernanceError('model_not_allowed', `This API key is not allowed to call '${name}'.`, { param: 'model' });
+  }
   const model = gateway.service.resolve(name).model;
   sendJson(gateway, exchange, response, 200, encodeModel(model, loadedAt(gateway)));
 }

@@ -27,6 +27,7 @@ import { modelsTable, projectsTable, providersTable } from './admin-tables.js';
 import { parseBody } from './parse-body.js';
 import { RouteAdmin } from './route-admin.js';
 import type { Router } from '../../routing/router.js';
+import { GovernanceAdmin } from './governance-admin.js';
 
 type Row = Record<string, unknown>;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -54,12 +55,15 @@ export class AdminService {
   readonly dashboard: DashboardService | undefined;
   /** Routes and their targets, breaker status, explain and the per-arm comparison. */
   readonly routes: RouteAdmin;
+  /** Budgets, rate limits and model access. */
+  readonly governance: GovernanceAdmin;
 
   constructor(options: AdminServiceOptions) {
     this.#options = options;
     this.#db = actorDb(options.db, options.actor ?? 'admin-api');
     this.dashboard = options.dashboard;
     this.routes = new RouteAdmin({ db: this.#db, onChange: options.onChange, ...(options.router ? { router: options.router } : {}) });
+    this.governance = new GovernanceAdmin(this.#db, options.onChange);
   }
 
   // Providers ---------------------------------------------------------------------------------

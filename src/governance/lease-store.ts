@@ -1,0 +1,69 @@
+/**
+ * Where lease exchanges go: Postgres (default, also the embedded database) for everything, or
+ * Redis for rate-limit counters when SWITCHBOARD_REDIS_URL is set (budgets stay in Postgres: money
+ * is kept where the ledger is). The `ioredis` package is optional and loaded only then.
+ *
+ * @module
+ */
+import type { Db } from '../db/db.js';
+import { syncLeases, type LeaseSyncItem, type LeaseSyncResult } from '../db/sql/governance.js';
+import { SwitchboardError } from '../errors.js';
+import { REDIS_LEASE_SCRIPT } from './redis-lease-script.js';
+
+export interface LeaseStore {
+  sync(instanceId: string, ttlMs: number, items: readonly LeaseSyncItem[]): Promise<LeaseSyncResult[]>;
+  close(): Promise<void>;
+}
+
+export function postgresLeaseStore(db: Db): LeaseStore {
+  return { sync: (instanceId, ttlMs, items) => syncLeases(db, instanceId, ttlMs, items), close: () => Promise.resolve() };
+}
+
+interface RedisClient {
+  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** Connects to Redis (fails fast when unreachable or when `ioredis` is not installed). */
+export async function redisLeaseStore(url: string): Promise<LeaseStore> {
+  let Redis: new (url: string, options: Record<string, unknown>) => RedisClient & { connect(): Promise<void> };
+  try {
+    ({ Redis } = (await import('ioredis')) as unknown as { Redis: typeof Redis });
+  } catch (error) {
+    throw new SwitchboardError('invalid_request', "SWITCHBOARD_REDIS_URL is set but the optional package 'ioredis' is not installed (npm install ioredis)", { cause: error });
+  }
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+  await client.connect();
+  return {
+    async sync(instanceId, ttlMs, items) {
+      const payload = items.map((item) => ({
+        limit_id: item.limitId,
+        metric: item.metric,
+        lease_id: item.leaseId,
+        consumed: item.consumed.toString(),
+        reserved: item.reserved.toString(),
+        want: item.want.toString(),
+        need: item.need.toString(),
+        release: item.release,
+        limit: (item.limit ?? 0n).toString(),
+      }));
+      const rows = (await client.eval(REDIS_LEASE_SCRIPT, 0, instanceId, String(ttlMs), JSON.stringify(payload))) as (string | null)[][];
+      return rows.map((row) => ({
+        limitId: String(row[0]),
+        metric: row[1] as LeaseSyncResult['metric'],
+        leaseId: row[2] === null || row[2] === undefined ? null : String(row[2]),
+        amount: BigInt(String(row[3])),
+        spent: BigInt(String(row[4])),
+        leased: BigInt(String(row[5])),
+        limit: BigInt(String(row[6])),
+        periodStart: new Date(Number(row[7])),
+        periodEnd: new Date(Number(row[8])),
+        dbNow: new Date(Number(row[9])),
+      }));
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// Issue 10: budgets, rate limits and allow-lists through the real CLI (main() in-process, on a
+// real database). PGlite data dir, or Postgres with DATABASE_URL.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { generateApiKey } from '../../src/crypto/api-key.js';
+import { lines, migratedTarget, runCli, withTargetDb, type CliTarget } from '../cli/cli-harness.js';
+
+describe('switchboard budgets', () => {
+  let target: CliTarget;
+  let keyId: string;
+  const cli = (...args: string[]) => runCli(args, { env: target.env });
+
+  before(async () => {
+    target = await migratedTarget();
+    await withTargetDb(target, async (db) => {
+      await db.query(`insert into public.projects (name) values ('cli-gov')`);
+      const key = generateApiKey();
+      const row = await db.query<{ id: string }>(
+        `insert into public.api_keys (project_id, name, prefix, key_hash) select id, 'k', $1, $2 from public.projects where name = 'cli-gov' returning id`,
+        [key.prefix, key.hash],
+      );
+      keyId = row.rows[0]?.id as string;
+    });
+  });
+  after(async () => {
+    await target?.dispose();
+  });
+
+  it('sets, lists and removes a budget', async () => {
+    const set = await cli('budgets', 'set', 'cli-month', '--project', 'cli-gov', '--limit-usd', '25.50', '--soft', '0.8', '--key', keyId, '--json');
+    assert.equal(set.code, 0, set.stderr);
+    const budget = JSON.parse(set.stdout) as Record<string, unknown>;
+    assert.equal(budget['limit_usd'], '25.50');
+    assert.equal(budget['spent_usd'], '0.00');
+    assert.equal(budget['period'], 'month');
+    assert.equal(budget['api_key_id'], keyId);
+    const list = await cli('budgets', 'list');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(lines(list.stdout)[0] ?? '', /^name\s+project\s+api_key_id\s+model_name\s+period\s+period_end\s+limit_usd\s+spent_usd\s+reserved_usd\s+leased_usd\s+leases$/);
+    assert.match(list.stdout, /cli-month\s+cli-gov/);
+    assert.equal((await cli('budgets', 'remove', 'cli-month')).code, 0);
+  });
+});
