@@ -187,6 +187,33 @@ describe('admin API: config history and revert', () => {
     assert.equal(rows[0]?.relforcerowsecurity, true);
   });
 
+  test('routes, their targets, budgets, rate limits and key allow-lists are in the history too; a weight change reverts', async () => {
+    await db.query(`insert into public.projects (name) values ('hist-gov')`);
+    await db.query(`insert into public.ai_routes (name) values ('hist-route')`);
+    await db.query(
+      `insert into public.ai_route_targets (route_id, model_id, weight)
+       select r.id, m.id, 90 from public.ai_routes r, public.ai_models m where r.name = 'hist-route' and m.name = 'hist-cli-model'`,
+    );
+    await db.query(`update public.ai_route_targets set weight = 50 where weight = 90`);
+    await db.query(`insert into public.ai_budgets (name, project_id, limit_usd) select 'hist-budget', id, 10 from public.projects where name = 'hist-gov'`);
+    await db.query(
+      `insert into public.api_keys (project_id, name, key_hash, prefix, label, allowed_models)
+       select id, 'hist-key', 'not-a-real-hash-0123456789', 'sk-sb-hist', 'team-a', array['hist-route'] from public.projects where name = 'hist-gov'`,
+    );
+    const page = await server.get<Page>('/history?limit=20&actor=sql');
+    const tables = new Set(page.body.data.map((entry) => entry.table));
+    for (const table of ['ai_routes', 'ai_route_targets', 'ai_budgets', 'api_keys']) assert.ok(tables.has(table), `${table} in ${[...tables].join(', ')}`);
+    const weightChange = page.body.data.find((entry) => entry.table === 'ai_route_targets' && entry.op === 'update');
+    assert.equal((weightChange?.before as { weight: number }).weight, 90);
+    const reverted = await server.post(`/history/${weightChange?.id}/revert`);
+    assert.equal(reverted.status, 200);
+    const { rows } = await db.query<{ weight: number }>(`select weight from public.ai_route_targets t join public.ai_routes r on r.id = t.route_id where r.name = 'hist-route'`);
+    assert.equal(Number(rows[0]?.weight), 90);
+    const key = page.body.data.find((item) => item.table === 'api_keys');
+    assert.deepEqual([(key?.after as { label: string }).label, (key?.after as { allowed_models: string[] }).allowed_models], ['team-a', ['hist-route']]);
+    assert.equal(JSON.stringify(key).includes('not-a-real-hash'), false, 'no key hash in the history');
+  });
+
   test('auth and bad input', async () => {
     for (const path of ['/history', '/history/1/revert']) {
       for (const token of [null, 'wrong']) {
