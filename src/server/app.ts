@@ -25,6 +25,8 @@ import { sendError } from './send.js';
 import { ADMIN_PREFIX, adminRoute } from './admin/admin-router.js';
 import type { AdminService } from '../service/admin/admin-service.js';
 import type { UsageCounters } from '../usage/reports/usage-counters.js';
+import { loadDashboardAssets, type DashboardAssets } from './dashboard/dashboard-assets.js';
+import { dashboardRoute, isDashboardPath } from './dashboard/dashboard-route.js';
 
 export interface GatewayOptions {
   service: AIService;
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   admin?: AdminService;
   /** Spend and token counters of the recorded ledger rows, exported on /metrics. */
   usageCounters?: UsageCounters;
+  /** The dashboard served at /admin/ (default: dist/dashboard of this package, read once now). */
+  dashboard?: DashboardAssets;
 }
 
 export interface Gateway {
@@ -67,6 +71,7 @@ class GatewayState implements GatewayContext {
   readonly admin: AdminService | undefined;
   readonly keyConcurrency: KeyConcurrency;
   readonly usageCounters: UsageCounters | undefined;
+  readonly dashboard: DashboardAssets;
   closing = false;
   inFlight = 0;
   #idle: (() => void) | undefined;
@@ -79,6 +84,7 @@ class GatewayState implements GatewayContext {
     this.admin = options.admin;
     this.keyConcurrency = new KeyConcurrency(options.config.maxConcurrentPerKey);
     this.usageCounters = options.usageCounters;
+    this.dashboard = options.dashboard ?? loadDashboardAssets();
     this.ready =
       options.ready ??
       (() => {
@@ -233,6 +239,7 @@ async function dispatch(state: GatewayState, exchange: Exchange, request: Incomi
       if (method !== 'GET') return methodNotAllowed(state, exchange, response, 'GET');
       return metrics(state, exchange, response);
     default:
+      if (isDashboardPath(path)) return dashboardRoute(state, state.dashboard, exchange, request, response, path);
       if (path.startsWith(ADMIN_PREFIX)) {
         return adminRoute(state, state.admin, exchange, request, response, path, query === -1 ? '' : url.slice(query + 1));
       }

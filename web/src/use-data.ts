@@ -1,0 +1,45 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api';
+import { useLive, type LiveEvent } from './events';
+
+export interface Data<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * Loads `load()` when `key` changes and again on the live events named; a newer load wins over an
+ * older one still in flight (no flicker, no stale overwrite).
+ */
+export function useData<T>(key: string, load: () => Promise<T>, live: readonly LiveEvent[] = []): Data<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const generation = useRef(0);
+  const loader = useRef(load);
+  loader.current = load;
+
+  const reload = useCallback(() => {
+    const mine = ++generation.current;
+    setLoading(true);
+    loader.current().then(
+      (value) => {
+        if (mine !== generation.current) return;
+        setData(value);
+        setError(undefined);
+        setLoading(false);
+      },
+      (failure: unknown) => {
+        if (mine !== generation.current) return;
+        setError(failure instanceof ApiError ? failure : new ApiError(0, String(failure)));
+        setLoading(false);
+      },
+    );
+  }, []);
+
+  useEffect(reload, [key, reload]);
+  useLive(live, reload);
+  return { data, error, loading, reload };
+}
