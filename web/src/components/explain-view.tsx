@@ -79,7 +79,7 @@ export function ExplainView({ requestId }: { requestId: string }) {
                 <dd>{attempt.usage_source}</dd>
               </dl>
               {attempt.buckets.length > 0 ? (
-                <div class="table-wrap">
+                <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
                   <table class="arithmetic">
                     <caption>Cost arithmetic</caption>
                     <thead>

@@ -39,7 +39,7 @@ export function PriceHistory({ model }: { model: string }) {
 
 function PriceTable({ rows }: { rows: PriceRow[] }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
       <table>
         <thead>
           <tr>

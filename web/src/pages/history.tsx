@@ -127,7 +127,7 @@ function Diff({ before, after }: { before: Row | null; after: Row | null }) {
   );
   if (columns.length === 0) return <p class="muted">No column changed.</p>;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
       <table class="diff">
         <thead>
           <tr>

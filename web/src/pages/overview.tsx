@@ -88,7 +88,7 @@ export function OverviewPage(_props: { params: URLSearchParams }) {
             {status.data.load_errors.length > 0 ? (
               <>
                 <h3>Rows that failed to load</h3>
-                <div class="table-wrap">
+                <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
                   <table>
                     <thead>
                       <tr><th scope="col">Table</th><th scope="col">Name</th><th scope="col">Reason</th></tr>
@@ -114,7 +114,7 @@ export function OverviewPage(_props: { params: URLSearchParams }) {
       <Section title="Instances">
         {instances.error?.status === 404 ? <Unavailable what="The instances list" /> : <ErrorNotice error={instances.error} />}
         {instances.data ? (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
             <table>
               <thead>
                 <tr>

@@ -124,7 +124,7 @@ function ProjectDetail({ project, onDeleted }: { project: string; onDeleted: () 
         </form>
         <Loading when={keys.loading && !keys.data} />
         <ErrorNotice error={keys.error} />
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
           <table>
             <thead>
               <tr>
@@ -167,7 +167,7 @@ function ProjectDetail({ project, onDeleted }: { project: string; onDeleted: () 
       <Section title={`Provider credentials of ${project}`}>
         <p class="muted">Write-only: the gateway stores them encrypted and never shows them again, only a hint.</p>
         <ErrorNotice error={credentials.error} />
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
           <table>
             <thead>
               <tr>

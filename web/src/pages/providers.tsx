@@ -80,7 +80,7 @@ export function ProvidersPage(_props: { params: URLSearchParams }) {
       >
         <Loading when={providers.loading && !providers.data} />
         <ErrorNotice error={providers.error} />
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
           <table>
             <thead>
               <tr>
@@ -132,7 +132,7 @@ export function ProvidersPage(_props: { params: URLSearchParams }) {
       >
         <Loading when={models.loading && !models.data} />
         <ErrorNotice error={models.error} />
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
           <table>
             <thead>
               <tr>

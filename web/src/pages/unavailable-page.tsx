@@ -15,7 +15,7 @@ export function OptionalListPage({ path, what, columns }: { path: string; what: 
     <Section title={what}>
       <Loading when={rows.loading && !rows.data} />
       <ErrorNotice error={rows.error} />
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
         <table>
           <thead>
             <tr>

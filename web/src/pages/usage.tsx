@@ -87,7 +87,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
         <Loading when={series.loading && !series.data} />
         <div class="chart-grid" data-loaded={series.data && !series.loading ? 'true' : 'false'}>
           <UsageChart points={points} tz={view.tz} bucket={view.bucket} />
-          <div class="table-wrap scroll">
+          <div class="table-wrap scroll" tabIndex={0} role="region" aria-label="Scrollable table">
             <table data-testid="series-table">
               <thead>
                 <tr>
@@ -127,7 +127,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
       </Section>
       <Section title="Requests">
         {requests.error?.status === 404 ? <Unavailable what="The requests list" /> : <ErrorNotice error={requests.error} />}
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
           <table data-testid="requests-table" data-loaded={requests.data && !requests.loading ? 'true' : 'false'}>
             <thead>
               <tr>
