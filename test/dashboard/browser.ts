@@ -44,6 +44,18 @@ export function ensureDashboardBuilt(): void {
   if (result.status !== 0) throw new Error('vite build of the dashboard failed');
 }
 
+/** The browser globals the page functions below use (the test program has no DOM lib; types only). */
+export interface BrowserWindow {
+  document: {
+    querySelector(selector: string): { dataset: Record<string, string | undefined> } | null;
+    body: { innerText: string };
+    documentElement: { scrollWidth: number };
+  };
+  sessionStorage: { length: number; getItem(key: string): string | null };
+  marker?: number;
+  axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> };
+}
+
 export interface TestBrowser {
   context: BrowserContext;
   /** Console errors, page errors and failed requests seen so far (CSP violations included). */
@@ -98,8 +110,8 @@ export async function axeViolations(page: Page): Promise<string[]> {
   // Injected through the DevTools protocol (addScriptTag would be an inline script the CSP refuses).
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    const browser = globalThis as unknown as BrowserWindow;
+    const result = await browser.axe.run(browser.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, help: violation.help, nodes: violation.nodes.map((node) => ({ target: node.target })) }));
   });
   return violations.map((violation) => `${violation.id} (${violation.impact ?? '?'}): ${violation.help} at ${violation.nodes.map((node) => JSON.stringify(node.target)).slice(0, 5).join(', ')}`);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { axeViolations, ensureDashboardBuilt, launchBrowser, screenshot, signIn, skipWithoutChromium, type TestBrowser } from './browser.js';
+import { axeViolations, type BrowserWindow, ensureDashboardBuilt, launchBrowser, screenshot, signIn, skipWithoutChromium, type TestBrowser } from './browser.js';
 import { DASH_ENV_VAR, startDashboardStack, type DashboardStack } from './dashboard-stack.js';
 
 const PAGES = ['overview', 'providers', 'projects', 'usage', 'budgets', 'routing', 'history', 'playground'];
@@ -40,14 +40,14 @@ describe('dashboard configuration pages in a browser', { skip: skipWithoutChromi
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /not valid for this gateway/);
-    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    assert.equal(await page.evaluate(() => (globalThis as unknown as BrowserWindow).sessionStorage.length), 0);
     assert.ok(!page.url().includes('sba-'), page.url());
   });
 
   test('sign in keeps the token in sessionStorage, never in the URL', async () => {
     await signIn(page, stack.origin, stack.adminToken);
     assert.ok(!page.url().includes(stack.adminToken));
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('switchboard.adminToken')), stack.adminToken);
+    assert.equal(await page.evaluate(() => (globalThis as unknown as BrowserWindow).sessionStorage.getItem('switchboard.adminToken')), stack.adminToken);
   });
 
   test('a provider and a model added in the UI serve /v1 through the openai SDK', async () => {
@@ -111,7 +111,7 @@ describe('dashboard configuration pages in a browser', { skip: skipWithoutChromi
     await page.goto(`${stack.origin}/admin/#/providers`);
     await page.locator('tr[data-model="dash-gpt"]').waitFor();
     await page.getByText('Live', { exact: true }).waitFor();
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate(() => ((globalThis as unknown as BrowserWindow).marker = 42));
     const started = Date.now();
     await stack.db.query(
       `insert into public.ai_models (name, provider_id, model_id) select 'sql-model', id, 'gpt-4o-mini' from public.ai_providers where name = 'dash-openai'`,
@@ -119,7 +119,7 @@ describe('dashboard configuration pages in a browser', { skip: skipWithoutChromi
     await page.locator('tr[data-model="sql-model"]').waitFor({ timeout: 1000 });
     const elapsed = Date.now() - started;
     assert.ok(elapsed < 1000, `appeared after ${elapsed} ms`);
-    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'no reload');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as BrowserWindow).marker), 42, 'no reload');
     await stack.client(apiKey).chat.completions.create({ model: 'sql-model', messages: [{ role: 'user', content: 'hi' }] });
 
     await page.goto(`${stack.origin}/admin/#/history?table=ai_models&actor=sql`);
@@ -155,10 +155,10 @@ describe('dashboard configuration pages in a browser', { skip: skipWithoutChromi
       for (const id of PAGES) {
         await page.goto(`${stack.origin}/admin/#/${id}${id === 'projects' ? '?project=dash' : ''}`);
         await page.locator('main h1').waitFor();
-        await page.waitForFunction(() => !document.body.innerText.includes('Loading…'));
+        await page.waitForFunction(() => !(globalThis as unknown as BrowserWindow).document.body.innerText.includes('Loading…'));
         const violations = await axeViolations(page);
         assert.deepEqual(violations, [], `${id} at ${width} px`);
-        const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+        const scrollWidth = await page.evaluate(() => (globalThis as unknown as BrowserWindow).document.documentElement.scrollWidth);
         assert.ok(scrollWidth <= width + 1, `${id} at ${width} px is ${scrollWidth} px wide`);
         await screenshot(page, `${id}-${width}`);
       }

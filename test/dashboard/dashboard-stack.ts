@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { Queryable } from '../../src/db/db.js';
 import { createKeyring, createMasterKey } from '../../src/crypto/keyring.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { adminServiceFor } from '../../src/service/admin/admin-for-switchboard.js';
@@ -80,4 +81,26 @@ export async function startDashboardStack(options: { pollMs?: number } = {}): Pr
       await openai.close();
     },
   };
+}
+
+/** Ledger rows over the last 29 days: three models, mostly 200s, some 429 and 500. */
+export async function generateLedger(db: Queryable, projectId: string, rows: number): Promise<void> {
+  await db.query(
+    `insert into public.ai_usage (request_id, attempt, started_at, ended_at, project_id, requested_model, model_name, provider_name,
+       endpoint, streamed, status, error_code, input_tokens, output_tokens, usage_source, overhead_ms, upstream_ms, cost_usd)
+     select 'gen-' || g, 1,
+            now() - (g % (29 * 24 * 60)) * interval '1 minute',
+            now() - (g % (29 * 24 * 60)) * interval '1 minute' + (50 + g % 900) * interval '1 millisecond',
+            $1::uuid,
+            (array['gpt-4o-mini', 'claude-sonnet-4-5', 'gemini-2.5-flash'])[1 + g % 3],
+            (array['gpt-4o-mini', 'claude-sonnet-4-5', 'gemini-2.5-flash'])[1 + g % 3],
+            (array['openai', 'anthropic', 'google'])[1 + g % 3],
+            '/v1/chat/completions', g % 2 = 0,
+            case when g % 50 = 0 then 500 when g % 20 = 0 then 429 else 200 end,
+            case when g % 50 = 0 then 'provider_error' when g % 20 = 0 then 'rate_limited' end,
+            100 + g % 1000, 20 + g % 300, 'provider', 1.5, 40 + g % 900,
+            ((100 + g % 1000) * 0.15 + (20 + g % 300) * 0.6) / 1000000
+       from generate_series(1, $2::int) as g`,
+    [projectId, rows],
+  );
 }

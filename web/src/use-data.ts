@@ -6,6 +6,8 @@ export interface Data<T> {
   data: T | undefined;
   error: ApiError | undefined;
   loading: boolean;
+  /** The key `data` was loaded for (tests wait for it to match the current view). */
+  loadedKey: string | undefined;
   reload: () => void;
 }
 
@@ -17,17 +19,22 @@ export function useData<T>(key: string, load: () => Promise<T>, live: readonly L
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [loading, setLoading] = useState(true);
+  const [loadedKey, setLoadedKey] = useState<string | undefined>(undefined);
   const generation = useRef(0);
+  const currentKey = useRef(key);
+  currentKey.current = key;
   const loader = useRef(load);
   loader.current = load;
 
   const reload = useCallback(() => {
     const mine = ++generation.current;
+    const loadingKey = currentKey.current;
     setLoading(true);
     loader.current().then(
       (value) => {
         if (mine !== generation.current) return;
         setData(value);
+        setLoadedKey(loadingKey);
         setError(undefined);
         setLoading(false);
       },
@@ -41,5 +48,5 @@ export function useData<T>(key: string, load: () => Promise<T>, live: readonly L
 
   useEffect(reload, [key, reload]);
   useLive(live, reload);
-  return { data, error, loading, reload };
+  return { data, error, loading, loadedKey, reload };
 }

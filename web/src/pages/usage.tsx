@@ -41,12 +41,15 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
   const view = readView(params);
   const query: Query = { ...view.filters, bucket: view.bucket, tz: view.tz, since: view.since };
   const key = JSON.stringify(query);
-  const series = useData(`series:${key}`, () => get<Series>('/usage/series', query), ['usage']);
+  const seriesKey = `series:${key}`;
+  const series = useData(seriesKey, () => get<Series>('/usage/series', query), ['usage']);
   const [cursors, setCursors] = useState<{ key: string; stack: (string | number)[] }>({ key, stack: [] });
   const stack = cursors.key === key ? cursors.stack : [];
   const before = stack[stack.length - 1];
   const requestQuery: Query = { ...view.filters, since: view.since, limit: 50, before };
-  const requests = useData(`requests:${JSON.stringify(requestQuery)}`, () => get<Page<UsageRequest>>('/usage/requests', requestQuery), stack.length === 0 ? ['usage'] : []);
+  const requestsKey = `requests:${JSON.stringify(requestQuery)}`;
+  const requests = useData(requestsKey, () => get<Page<UsageRequest>>('/usage/requests', requestQuery), stack.length === 0 ? ['usage'] : []);
+  const filtersText = JSON.stringify(view.filters);
   const [detail, setDetail] = useState<string | undefined>(undefined);
   const [exportError, setExportError] = useState<ApiError | undefined>(undefined);
 
@@ -85,7 +88,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
       >
         <ErrorNotice error={exportError} />
         <Loading when={series.loading && !series.data} />
-        <div class="chart-grid" data-loaded={series.data && !series.loading ? 'true' : 'false'}>
+        <div class="chart-grid" data-loaded={!series.loading && series.loadedKey === seriesKey ? 'true' : 'false'} data-filters={filtersText}>
           <UsageChart points={points} tz={view.tz} bucket={view.bucket} />
           <div class="table-wrap scroll" tabIndex={0} role="region" aria-label="Scrollable table">
             <table data-testid="series-table">
@@ -128,7 +131,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
       <Section title="Requests">
         {requests.error?.status === 404 ? <Unavailable what="The requests list" /> : <ErrorNotice error={requests.error} />}
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
-          <table data-testid="requests-table" data-loaded={requests.data && !requests.loading ? 'true' : 'false'}>
+          <table data-testid="requests-table" data-loaded={!requests.loading && requests.loadedKey === requestsKey ? 'true' : 'false'} data-filters={filtersText}>
             <thead>
               <tr>
                 <th scope="col">Started</th>

@@ -1,0 +1,104 @@
+// The Usage page in headless Chromium on a ledger of 100,000 generated rows (one INSERT … SELECT
+// generate_series, rolled up by the ledger's own trigger): the first render and a filter change
+// each finish under 1 s, a filter change sends a bounded number of admin API requests (no N+1),
+// the filters live in the URL hash, keyset paging moves through the requests, and a row opens its
+// `usage explain` detail. Runs on PGlite, and on Postgres when DATABASE_URL is set.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type BrowserWindow, ensureDashboardBuilt, launchBrowser, screenshot, signIn, skipWithoutChromium, type TestBrowser } from './browser.js';
+import { generateLedger, startDashboardStack, type DashboardStack } from './dashboard-stack.js';
+
+const ROWS = 100_000;
+
+describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, () => {
+  let stack: DashboardStack;
+  let browser: TestBrowser;
+  let page: Page;
+  const adminRequests: string[] = [];
+
+  before(async () => {
+    ensureDashboardBuilt();
+    [stack, browser] = await Promise.all([startDashboardStack(), launchBrowser()]);
+    const project = await stack.admin<{ id: string }>('POST', '/projects', { name: 'load' });
+    await generateLedger(stack.db, project.id, ROWS);
+    page = await browser.newPage(1280);
+    page.on('request', (request) => {
+      const url = request.url();
+      if (url.includes('/admin/v1/') && !url.includes('/admin/v1/events')) adminRequests.push(url);
+    });
+    await signIn(page, stack.origin, stack.adminToken);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /** Waits until the chart data and the requests table both show `filter` (or any view) loaded; returns performance.now(). */
+  async function loaded(filter = ''): Promise<number> {
+    const handle = await page.waitForFunction(
+      (text) => {
+        const { document } = globalThis as unknown as BrowserWindow;
+        const chart = document.querySelector('.chart-grid');
+        const table = document.querySelector('[data-testid="requests-table"]');
+        const ready = (element: { dataset: Record<string, string | undefined> } | null): boolean => element?.dataset['loaded'] === 'true' && (element.dataset['filters'] ?? '').includes(text);
+        return ready(chart) && ready(table) ? performance.now() : false;
+      },
+      filter,
+      { polling: 'raf', timeout: 10_000 },
+    );
+    return (await handle.jsonValue()) as number;
+  }
+
+  test('first render of the Usage page (30 days, all rows) under 1 s', async () => {
+    adminRequests.length = 0;
+    await page.goto(`${stack.origin}/admin/#/usage?window=30d&bucket=day&tz=UTC`);
+    const renderedAt = await loaded();
+    assert.ok(renderedAt < 1000, `first render took ${renderedAt.toFixed(0)} ms after navigation start`);
+    const rows = await page.locator('[data-testid="series-table"] tbody tr').count();
+    assert.ok(rows >= 29 && rows <= 31, `${rows} day rows`);
+    const total = await page.locator('[data-testid="series-table"] tbody tr td:nth-child(2)').allInnerTexts();
+    assert.equal(total.reduce((sum, text) => sum + Number(text.replace(/,/g, '')), 0), ROWS);
+    assert.ok(adminRequests.length <= 6, `first render sent ${adminRequests.length} admin requests: ${adminRequests.join(' ')}`);
+    await screenshot(page, 'usage-100k-1280');
+  });
+
+  test('a filter change re-renders under 1 s with at most 2 admin requests, and lands in the URL', async () => {
+    await loaded();
+    adminRequests.length = 0;
+    const started = await page.evaluate(() => performance.now());
+    await page.getByLabel('Model').selectOption('claude-sonnet-4-5');
+    const done = await loaded('claude-sonnet-4-5');
+    assert.ok(done - started < 1000, `filter change took ${(done - started).toFixed(0)} ms`);
+    assert.ok(adminRequests.length <= 2, `filter change sent ${adminRequests.length} admin requests: ${adminRequests.join(' ')}`);
+    assert.match(page.url(), /model=claude-sonnet-4-5/);
+    const models = await page.locator('[data-testid="requests-table"] tbody tr td:nth-child(2)').allInnerTexts();
+    assert.ok(models.length > 0 && models.every((text) => text.startsWith('claude-sonnet-4-5')), models.join(','));
+
+    adminRequests.length = 0;
+    const again = await page.evaluate(() => performance.now());
+    await page.getByLabel('Status').selectOption('5xx');
+    const second = await loaded('5xx');
+    assert.ok(second - again < 1000, `second filter change took ${(second - again).toFixed(0)} ms`);
+    assert.ok(adminRequests.length <= 2, `second filter change sent ${adminRequests.length} admin requests`);
+  });
+
+  test('keyset paging moves to older requests; a row opens its explain detail', async () => {
+    await page.goto(`${stack.origin}/admin/#/usage?window=30d&tz=UTC`);
+    await loaded();
+    const firstPage = await page.locator('[data-testid="requests-table"] tbody th').allInnerTexts();
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.getByText('Page 2').waitFor();
+    await loaded();
+    const secondPage = await page.locator('[data-testid="requests-table"] tbody th').allInnerTexts();
+    assert.equal(secondPage.length, 50);
+    assert.notDeepEqual(secondPage, firstPage);
+    await page.locator('[data-testid="requests-table"] tbody th button').first().click();
+    const drawer = page.getByRole('dialog', { name: 'Request detail' });
+    await drawer.getByText(/^Attempt 1/).waitFor();
+    assert.match(await drawer.innerText(), /gen-\d+/);
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'hidden' });
+  });
+});
