@@ -67,6 +67,7 @@ function ProjectDetail({ project, onDeleted }: { project: string; onDeleted: () 
   const [created, setCreated] = useState<NewKey | undefined>(undefined);
   const [keyName, setKeyName] = useState('');
   const [actionError, setActionError] = useState<ApiError | undefined>(undefined);
+  const [credentialSaves, setCredentialSaves] = useState(0);
 
   const act = async (work: () => Promise<unknown>): Promise<void> => {
     setActionError(undefined);
@@ -206,7 +207,7 @@ function ProjectDetail({ project, onDeleted }: { project: string; onDeleted: () 
         </div>
         <h3>Set or rotate a credential</h3>
         <RowForm
-          key={`credential:${project}`}
+          key={`credential:${project}:${credentialSaves}`}
           id="credential-form"
           fields={[
             { name: 'provider', label: 'Provider', kind: 'select', required: true, options: (providers.data ?? []).map((provider) => provider.name) },
@@ -218,6 +219,7 @@ function ProjectDetail({ project, onDeleted }: { project: string; onDeleted: () 
           onSubmit={async (values) => {
             const { provider, ...body } = values;
             await api('PUT', `/projects/${encodeURIComponent(project)}/credentials/${encodeURIComponent(String(provider ?? ''))}`, body);
+            setCredentialSaves((count) => count + 1);
             credentials.reload();
           }}
         />
