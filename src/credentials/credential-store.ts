@@ -77,13 +77,14 @@ export class CredentialStore implements CredentialResolver {
 
   /**
    * Encrypts and stores a project's credential for a provider, bound to the origin of the
-   * payload's `base_url`, else of the provider's URL now; returns the key hint.
+   * payload's `base_url`, else of the provider's URL now; returns the key hint. `db` is where to
+   * write (the admin side passes one that declares its actor to the config history).
    */
-  async set(projectId: string, providerId: string, payload: unknown): Promise<{ keyHint: string }> {
+  async set(projectId: string, providerId: string, payload: unknown, db: Db = this.#db): Promise<{ keyHint: string }> {
     const parsed = parseCredentialPayload(payload);
     const keyring = requireKeyring(this.#keyring);
     const hint = keyHint(parsed.api_key);
-    await this.#db.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       const origin = parsed.base_url === undefined ? await this.#providerOrigin(tx, providerId) : urlOrigin(parsed.base_url);
       if (origin === undefined) throw new SwitchboardError('invalid_request', 'Invalid credentials payload at base_url: not an http(s) URL', { param: 'base_url' });
       const envelope = sealCredential(parsed, origin, keyring, projectId, providerId);
@@ -94,8 +95,8 @@ export class CredentialStore implements CredentialResolver {
     return { keyHint: hint };
   }
 
-  async delete(projectId: string, providerId: string): Promise<boolean> {
-    const deleted = await this.#db.transaction(async (tx) => {
+  async delete(projectId: string, providerId: string, db: Db = this.#db): Promise<boolean> {
+    const deleted = await db.transaction(async (tx) => {
       await setProjectScope(tx, projectId);
       return deleteCredential(tx, projectId, providerId);
     });

@@ -115,7 +115,8 @@ for (const install of ['fresh', 'upgraded'] as const) {
       );
       assert.deepEqual(
         tables.rows.filter((table) => table.forced).map((table) => table.relname),
-        ['ai_provider_credentials', 'ai_usage', 'ai_usage_hourly', 'api_keys'],
+        // The config history, the version log and the instances (issue 13) are forced as well.
+        ['ai_provider_credentials', 'ai_usage', 'ai_usage_hourly', 'api_keys', 'switchboard_config_history', 'switchboard_config_version_log', 'switchboard_instances'],
       );
       assert.ok(tables.rows.some((table) => table.relname === 'switchboard_migrations'));
     });

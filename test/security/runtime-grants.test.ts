@@ -27,6 +27,9 @@ const EXPECTED_GRANTS = [
   'switchboard_active_api_keys(): EXECUTE',
   'switchboard_config_version: SELECT',
   'switchboard_current_project(): EXECUTE',
+  // Each gateway reports itself to switchboard_instances (issue 13) through these definer functions only.
+  'switchboard_remove_instance(): EXECUTE',
+  'switchboard_report_instance(): EXECUTE',
 ];
 
 function asRuntime<T>(db: TestDb, work: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -44,6 +44,7 @@ export async function withAdmin<T>(context: CliContext, work: (admin: AdminApi) 
       credentials: new CredentialStore(db, undefined, {}),
       knownClasses: () => [...classes.keys()],
       onChange: async () => {},
+      actor: 'cli',
     });
     return await work({
       via: 'database',

@@ -4,7 +4,7 @@ import { createSwitchboard } from '../../service/switchboard.js';
 import { SwitchboardError } from '../../errors.js';
 import { print, type CliContext, type Command } from '../cli-context.js';
 import { parseOptions } from '../parse-options.js';
-import { adminServiceFor } from '../../service/admin/admin-for-switchboard.js';
+import { adminServiceFor, startInstanceReporting } from '../../service/admin/admin-for-switchboard.js';
 import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
@@ -59,7 +59,10 @@ export async function serve(context: CliContext, options: { host: string; port: 
   const bootstrap = await bootstrapFirstStart(switchboard.db);
   if (bootstrap) await switchboard.reload();
   const adminToken = resolveAdminToken(config, { generate: !config.databaseUrl });
-  const admin = adminServiceFor(switchboard);
+  const serviceLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void =>
+    logLine({ time: new Date().toISOString(), level, msg: message, ...fields });
+  const instance = await startInstanceReporting(switchboard, { log: serviceLog });
+  const admin = adminServiceFor(switchboard, { instanceId: instance.id, log: serviceLog });
 
   const gateway = createGateway({
     service: switchboard.service,
@@ -77,6 +80,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
   try {
     address = await gateway.listen(options.port, options.host);
   } catch (error) {
+    await instance.stop();
     await switchboard.close();
     throw new SwitchboardError('invalid_request', `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`);
   }
@@ -98,6 +102,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
   await retention.stop();
   await gateway.close();
   removeEndpoint();
+  await instance.stop();
   await switchboard.close();
   print(context, 'Stopped.');
   return 0;

@@ -12,7 +12,7 @@ export const sqlCommand: Command = {
     const { positionals } = parseOptions(args, {}, true);
     const statement = positionals.join(' ').trim();
     if (statement === '') throw new SwitchboardError('invalid_request', 'sql needs a statement, e.g. switchboard sql "select name from ai_providers"');
-    const result = await withDb(context, (db) => db.query(statement));
+    const result = await withDb(context, (db) => db.query(statement), { actor: false });
     if (context.json) printJson(context, result.rows);
     else if (result.rows.length > 0 || /^\s*(select|with|values|table|show)\b/i.test(statement)) print(context, formatTable(result.rows));
     else print(context, `OK (${result.rowCount} row${result.rowCount === 1 ? '' : 's'} affected)`);

@@ -50,12 +50,14 @@ export interface CredentialListing {
   projectName: string;
   providerName: string;
   keyHint: string | null;
+  /** Changes whenever the stored secret does (a hash of its envelope; see the config history migration). */
+  fingerprint: string | null;
   updatedAt: Date;
 }
 
 export async function listCredentials(db: Queryable, projectName?: string): Promise<CredentialListing[]> {
   const result = await db.query<CredentialListing>(
-    `select p.name as "projectName", ap.name as "providerName", c.key_hint as "keyHint", c.updated_at as "updatedAt"
+    `select p.name as "projectName", ap.name as "providerName", c.key_hint as "keyHint", c.fingerprint, c.updated_at as "updatedAt"
        from public.ai_provider_credentials c
        join public.projects p on p.id = c.project_id
        join public.ai_providers ap on ap.id = c.provider_id

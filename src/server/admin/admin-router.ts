@@ -15,10 +15,12 @@ import { clip } from '../field-checks.js';
 import { readJsonBody } from '../read-body.js';
 import { sendJson } from '../send.js';
 import { adminOpenApiDocument } from './admin-openapi.js';
+import { CsvAnswer } from '../../service/dashboard/usage-dashboard.js';
+import { adminEvents, dashboardRoutes, sendCsv } from './dashboard-routes.js';
 
 export const ADMIN_PREFIX = '/admin/v1/';
 
-type Handler = (admin: AdminService, params: string[], body: () => Promise<unknown>, query: URLSearchParams) => Promise<unknown>;
+export type Handler = (admin: AdminService, params: string[], body: () => Promise<unknown>, query: URLSearchParams) => Promise<unknown>;
 
 interface RouteDefinition {
   method: string;
@@ -64,6 +66,7 @@ const routes: RouteDefinition[] = [
   route('DELETE', 'api-keys/:id', (admin, [id]) => admin.revokeApiKey(id as string)),
   route('GET', 'usage', (admin, _p, _b, query) => admin.usageReport(query)),
   route('GET', 'usage/requests/:id', (admin, [id]) => admin.explainUsage(id as string)),
+  ...dashboardRoutes.map((definition) => route(definition.method, definition.path, definition.handler, definition.status)),
 ];
 
 /** Handles one /admin/v1 request (`path` without the query string). */
@@ -92,7 +95,9 @@ export async function adminRoute(
     pathMatched = true;
     if (definition.method !== exchange.method) continue;
     exchange.route = `/admin/v1/${definition.pattern.join('/')}`;
+    if (definition.pattern.join('/') === 'events') return adminEvents(gateway, exchange, request, response, admin, new URLSearchParams(search));
     const result = await definition.handler(admin, params, () => readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config), new URLSearchParams(search));
+    if (result instanceof CsvAnswer) return sendCsv(gateway, exchange, response, result);
     sendJson(gateway, exchange, response, definition.status ?? 200, result);
     return;
   }

@@ -8,6 +8,7 @@
  */
 import type { CredentialStore } from '../../credentials/credential-store.js';
 import { generateApiKey } from '../../crypto/api-key.js';
+import { actorDb, type ConfigActor } from '../../db/actor-db.js';
 import type { Db } from '../../db/db.js';
 import {
   deleteModelsOfProvider, deleteRow, insertRow, selectIdByName, selectModelNamesOfProvider, selectRow, selectRows, updateRow, type TableSpec,
@@ -15,6 +16,7 @@ import {
 import { insertApiKey, listApiKeys, revokeApiKey } from '../../db/sql/api-keys.js';
 import { listCredentials } from '../../db/sql/credentials.js';
 import { SwitchboardError } from '../../errors.js';
+import type { DashboardService } from '../dashboard/dashboard-service.js';
 import { explainUsage, type UsageExplanation } from '../../usage/reports/usage-explain.js';
 import { parseUsageQuery } from '../../usage/reports/usage-query.js';
 import { usageReport, type UsageReport } from '../../usage/reports/usage-report.js';
@@ -36,17 +38,21 @@ export interface AdminServiceOptions {
   status?: (kind: 'provider' | 'model', name: string) => { status: string; reason: string | undefined } | undefined;
   /** Called after every write (the server reloads its snapshot before answering). */
   onChange: () => Promise<void>;
+  /** Who writes, as the config history records it (default `admin-api`). */
+  actor?: ConfigActor;
+  /** The dashboard's routes (history, instances, status, usage series, events); absent in the CLI. */
+  dashboard?: DashboardService;
 }
 
 export class AdminService {
   readonly #options: AdminServiceOptions;
+  readonly #db: Db;
+  readonly dashboard: DashboardService | undefined;
 
   constructor(options: AdminServiceOptions) {
     this.#options = options;
-  }
-
-  get #db(): Db {
-    return this.#options.db;
+    this.#db = actorDb(options.db, options.actor ?? 'admin-api');
+    this.dashboard = options.dashboard;
   }
 
   // Providers ---------------------------------------------------------------------------------
@@ -180,7 +186,7 @@ export class AdminService {
   async listCredentials(project?: string): Promise<Row[]> {
     if (project !== undefined) await this.#id(projectsTable, project, 'project');
     return (await listCredentials(this.#db, project)).map((row) => ({
-      project: row.projectName, provider: row.providerName, key_hint: row.keyHint, updated_at: row.updatedAt,
+      project: row.projectName, provider: row.providerName, key_hint: row.keyHint, fingerprint: row.fingerprint, updated_at: row.updatedAt,
     }));
   }
 
@@ -188,7 +194,7 @@ export class AdminService {
   async setCredential(project: string, provider: string, body: unknown): Promise<Row> {
     const projectId = await this.#id(projectsTable, project, 'project');
     const providerId = await this.#id(providersTable, provider, 'provider');
-    const { keyHint } = await this.#options.credentials.set(projectId, providerId, body);
+    const { keyHint } = await this.#options.credentials.set(projectId, providerId, body, this.#db);
     await this.#options.onChange();
     return { project, provider, key_hint: keyHint };
   }
@@ -196,7 +202,7 @@ export class AdminService {
   async deleteCredential(project: string, provider: string): Promise<{ deleted: true }> {
     const projectId = await this.#id(projectsTable, project, 'project');
     const providerId = await this.#id(providersTable, provider, 'provider');
-    if (!(await this.#options.credentials.delete(projectId, providerId))) {
+    if (!(await this.#options.credentials.delete(projectId, providerId, this.#db))) {
       throw new SwitchboardError('not_found', `Project '${project}' has no stored credential for provider '${provider}'`);
     }
     await this.#options.onChange();

@@ -82,7 +82,8 @@ export async function usageReport(db: Queryable, query: UsageQuery): Promise<Usa
   };
 }
 
-async function resolveFilters(db: Queryable, query: UsageQuery): Promise<RollupFilters> {
+/** Resolves a query's project and key references to ids (400 naming the parameter when unknown). */
+export async function resolveFilters(db: Queryable, query: UsageQuery): Promise<RollupFilters> {
   const filters: RollupFilters = {};
   if (query.project !== undefined) {
     const byId = uuidPattern.test(query.project);
