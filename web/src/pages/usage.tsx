@@ -76,7 +76,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
   const points = series.data?.points ?? [];
   return (
     <>
-      <Filters view={view} update={update} />
+      <Filters view={view} update={update} listsReady={series.loadedKey !== undefined || series.error !== undefined} />
       {series.error?.status === 404 ? <Unavailable what="Usage charts" /> : <ErrorNotice error={series.error} />}
       <Section
         title={`Per ${view.bucket} (${view.tz})`}
@@ -147,7 +147,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
               {(requests.data?.data ?? []).map((row) => (
                 <tr key={row.id}>
                   <th scope="row">
-                    <button type="button" class="link" onClick={() => setDetail(row.request_id)} aria-label={`Details of request ${row.request_id}`}>
+                    <button type="button" class="link" onClick={() => setDetail(row.request_id)} aria-label={`${formatTime(row.started_at, view.tz)}: details of request ${row.request_id}`}>
                       {formatTime(row.started_at, view.tz)}
                     </button>
                   </th>
@@ -199,16 +199,22 @@ function bucketLabel(t: string, bucket: 'hour' | 'day', tz: string): string {
     : date.toLocaleString('en-GB', { timeZone: tz, month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
-function Filters({ view, update }: { view: UsageView; update: (changes: Record<string, string | undefined>) => void }) {
-  const projects = useData('projects', () => get<Project[]>('/projects'), ['config']);
-  const models = useData('models', () => get<Model[]>('/models'), ['config']);
-  const providers = useData('providers', () => get<Provider[]>('/providers'), ['config']);
+/**
+ * The filter bar. Its option lists load once the chart's data is in, so they never queue in front
+ * of it (the embedded database answers one query at a time).
+ */
+function Filters({ view, update, listsReady }: { view: UsageView; update: (changes: Record<string, string | undefined>) => void; listsReady: boolean }) {
+  const list = <T,>(path: string) => (listsReady ? get<T[]>(path) : Promise.resolve([] as T[]));
+  const wait = listsReady ? '' : ':wait';
+  const projects = useData(`projects${wait}`, () => list<Project>('/projects'), ['config']);
+  const models = useData(`models${wait}`, () => list<Model>('/models'), ['config']);
+  const providers = useData(`providers${wait}`, () => list<Provider>('/providers'), ['config']);
   const select = (name: string, label: string, options: readonly string[], value: string | undefined, all = 'All') => (
     <div class="field">
       <label for={`usage-${name}`}>{label}</label>
       <select id={`usage-${name}`} value={value ?? ''} onChange={(event) => update({ [name]: (event.target as HTMLSelectElement).value || undefined })}>
         {all ? <option value="">{all}</option> : null}
-        {options.map((option) => (
+        {(value && !options.includes(value) ? [...options, value] : options).map((option) => (
           <option key={option} value={option}>
             {option}
           </option>
