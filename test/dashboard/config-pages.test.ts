@@ -149,6 +149,16 @@ describe('dashboard configuration pages in a browser', { skip: skipWithoutChromi
     );
   });
 
+  test('Overview shows the config version served and this instance with the version it applied', async () => {
+    await page.goto(`${stack.origin}/admin/#/overview`);
+    const version = String(stack.switchboard.watcher.snapshot.version);
+    await page.getByTestId('config-version').filter({ hasText: new RegExp(`^${version}$`) }).waitFor();
+    const instance = page.getByRole('region', { name: 'Instances' }).locator('tbody tr').first();
+    await instance.filter({ hasText: `${version} (current)` }).waitFor();
+    // The chat calls above, counted from the rollups (the ledger flushes in batches; the page hears `usage`).
+    await page.locator('[data-stat="requests"]').filter({ hasText: /^[1-9]/ }).waitFor();
+  });
+
   test('axe finds no violation on any page, at 1280 and 390 px; screenshots written; no console errors', async () => {
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });

@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Queryable } from '../../src/db/db.js';
 import { createKeyring, createMasterKey } from '../../src/crypto/keyring.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
-import { adminServiceFor } from '../../src/service/admin/admin-for-switchboard.js';
+import { adminServiceFor, startInstanceReporting } from '../../src/service/admin/admin-for-switchboard.js';
 import { createSwitchboard, type Switchboard } from '../../src/service/switchboard.js';
 import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -50,7 +50,9 @@ export async function startDashboardStack(options: { pollMs?: number } = {}): Pr
     listen: true,
     log: () => undefined,
   });
-  const admin = adminServiceFor(switchboard);
+  // As `switchboard serve` wires it: this instance reports its config version (Overview lists it).
+  const instance = await startInstanceReporting(switchboard, { intervalMs: 5000 });
+  const admin = adminServiceFor(switchboard, { instanceId: instance.id });
   const config: Config = Object.freeze({ ...loadConfig({}), env: Object.freeze({ ...env }), adminToken });
   const gateway = createGateway({ service: switchboard.service, snapshot: () => switchboard.watcher.snapshot, config, admin });
   const address: AddressInfo = await gateway.listen(0, '127.0.0.1');
@@ -76,6 +78,7 @@ export async function startDashboardStack(options: { pollMs?: number } = {}): Pr
     },
     close: async () => {
       await gateway.close();
+      await instance.stop();
       await switchboard.close();
       await db.dispose();
       await openai.close();
