@@ -68,8 +68,10 @@ create policy instances_owner_all on public.switchboard_instances
 -- the keyset for every filter, and one per project for the project filter.
 create index ai_usage_started_id_idx on public.ai_usage (started_at, id);
 create index ai_usage_project_started_id_idx on public.ai_usage (project_id, started_at, id);
--- It serves every query the (project_id, started_at) index served.
+-- They serve every query the (started_at) and (project_id, started_at) indexes served (and the
+-- planner would otherwise pick those and sort the ties): the old ones go.
 drop index public.ai_usage_project_started_idx;
+drop index public.ai_usage_started_idx;
 
 select public.switchboard_lock_down_functions();
 -- The runtime role (every gateway) reports itself and nothing else.

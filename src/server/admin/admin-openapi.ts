@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { apiKeyCreateSchema, modelCreateSchema, modelUpdateSchema, projectCreateSchema, providerCreateSchema, providerUpdateSchema } from '../../service/admin/admin-schemas.js';
 import { credentialPayloadSchema } from '../../credentials/credential-payload.js';
 import { USAGE_GROUPS } from '../../usage/reports/usage-query.js';
+import { dashboardOpenApiPaths } from './dashboard-openapi.js';
 
 const schema = (value: z.ZodType): unknown => z.toJSONSchema(value, { unrepresentable: 'any' });
 const json = (value: unknown) => ({ required: true, content: { 'application/json': { schema: value } } });
@@ -112,5 +113,6 @@ export const adminOpenApiDocument = {
         responses: { '200': ok('Explanation'), ...errors },
       },
     },
+    ...dashboardOpenApiPaths,
   },
 } as const;

@@ -16,8 +16,8 @@ import { readEnum, readLimit, readParams } from './query-params.js';
 const FILTERS = ['project', 'key', 'model', 'provider', 'route', 'since', 'until'] as const;
 const STATUS: readonly StatusClass[] = ['2xx', '4xx', '5xx'];
 const HOUR = 3_600_000;
-/** Most points a series may have (about 83 days of hours, 5 years of days). */
-const MAX_POINTS = 2000;
+/** Most points a series may have (100 days of hours, 6.5 years of days). */
+const MAX_POINTS = 2400;
 
 export interface SeriesPoint {
   t: string;
