@@ -117,6 +117,8 @@ export function useLiveState(): LiveState {
   const [value, setValue] = useState(state);
   useEffect(() => {
     stateListeners.add(setValue);
+    // The state may have changed between the render and this effect.
+    setValue(state);
     return () => void stateListeners.delete(setValue);
   }, []);
   return value;
