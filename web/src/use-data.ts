@@ -26,10 +26,11 @@ export function useData<T>(key: string, load: () => Promise<T>, live: readonly L
   const loader = useRef(load);
   loader.current = load;
 
-  const reload = useCallback(() => {
+  // A live refresh keeps showing the current data (no loading state) until the new data is in.
+  const fetchData = useCallback((silent: boolean) => {
     const mine = ++generation.current;
     const loadingKey = currentKey.current;
-    setLoading(true);
+    if (!silent) setLoading(true);
     loader.current().then(
       (value) => {
         if (mine !== generation.current) return;
@@ -46,7 +47,9 @@ export function useData<T>(key: string, load: () => Promise<T>, live: readonly L
     );
   }, []);
 
+  const reload = useCallback(() => fetchData(false), [fetchData]);
+  const refresh = useCallback(() => fetchData(true), [fetchData]);
   useEffect(reload, [key, reload]);
-  useLive(live, reload);
+  useLive(live, refresh);
   return { data, error, loading, loadedKey, reload };
 }

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { apiFetch, ApiError, get, queryString, type Query } from '../api';
 import { Drawer } from '../components/drawer';
 import { ExplainView } from '../components/explain-view';
@@ -50,6 +50,13 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
   const requestsKey = `requests:${JSON.stringify(requestQuery)}`;
   const requests = useData(requestsKey, () => get<Page<UsageRequest>>('/usage/requests', requestQuery), stack.length === 0 ? ['usage'] : []);
   const filtersText = JSON.stringify(view.filters);
+  const seriesShown = !series.loading && series.loadedKey === seriesKey;
+  const requestsShown = !requests.loading && requests.loadedKey === requestsKey;
+  // Performance marks (DevTools, and the browser tests' timings): a view asked for, then rendered.
+  useEffect(() => void performance.mark('switchboard:usage-query', { detail: filtersText }), [key]);
+  useEffect(() => {
+    if (seriesShown && requestsShown) performance.mark('switchboard:usage-rendered', { detail: filtersText });
+  }, [seriesShown, requestsShown, filtersText]);
   const [detail, setDetail] = useState<string | undefined>(undefined);
   const [exportError, setExportError] = useState<ApiError | undefined>(undefined);
 
@@ -88,7 +95,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
       >
         <ErrorNotice error={exportError} />
         <Loading when={series.loading && !series.data} />
-        <div class="chart-grid" data-loaded={!series.loading && series.loadedKey === seriesKey ? 'true' : 'false'} data-filters={filtersText}>
+        <div class="chart-grid" data-loaded={seriesShown ? 'true' : 'false'} data-filters={filtersText}>
           <UsageChart points={points} tz={view.tz} bucket={view.bucket} />
           <div class="table-wrap scroll" tabIndex={0} role="region" aria-label="Scrollable table">
             <table data-testid="series-table">
@@ -131,7 +138,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
       <Section title="Requests">
         {requests.error?.status === 404 ? <Unavailable what="The requests list" /> : <ErrorNotice error={requests.error} />}
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
-          <table data-testid="requests-table" data-loaded={!requests.loading && requests.loadedKey === requestsKey ? 'true' : 'false'} data-filters={filtersText}>
+          <table data-testid="requests-table" data-loaded={requestsShown ? 'true' : 'false'} data-filters={filtersText}>
             <thead>
               <tr>
                 <th scope="col">Started</th>
