@@ -159,6 +159,24 @@ describe('dashboard configuration pages in a browser', { skip: skipWithoutChromi
     await page.locator('[data-stat="requests"]').filter({ hasText: /^[1-9]/ }).waitFor();
   });
 
+  test('keyboard only: skip link, navigation links, the drawer opens with Enter, closes with Escape and gives focus back', async () => {
+    await page.goto(`${stack.origin}/admin/#/overview`);
+    await page.locator('main h1').waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent), 'Skip to content');
+    await page.getByRole('link', { name: 'Providers & models' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Providers & models', level: 1 }).waitFor();
+    const add = page.getByRole('button', { name: 'Add provider' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Add provider' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent), 'Add provider');
+  });
+
   test('axe finds no violation on any page, at 1280 and 390 px; screenshots written; no console errors', async () => {
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });

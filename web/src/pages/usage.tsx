@@ -4,7 +4,7 @@ import { Drawer } from '../components/drawer';
 import { ExplainView } from '../components/explain-view';
 import { ErrorNotice, Loading, Section, Unavailable } from '../components/notice';
 import { UsageChart } from '../components/usage-chart';
-import { formatMs, formatNumber, formatTime, formatUsd } from '../format';
+import { dateFormat, formatMs, formatNumber, formatTime, formatUsd } from '../format';
 import { navigate } from '../router';
 import { useData } from '../use-data';
 import type { Model, Page, Project, Provider, Series, UsageRequest } from '../types';
@@ -200,10 +200,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
 }
 
 function bucketLabel(t: string, bucket: 'hour' | 'day', tz: string): string {
-  const date = new Date(t);
-  return bucket === 'day'
-    ? date.toLocaleDateString('en-CA', { timeZone: tz })
-    : date.toLocaleString('en-GB', { timeZone: tz, month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return dateFormat(bucket, tz).format(new Date(t));
 }
 
 /**
