@@ -26,6 +26,8 @@ import { ADMIN_PREFIX, adminRoute } from './admin/admin-router.js';
 import type { AdminService } from '../service/admin/admin-service.js';
 import type { UsageCounters } from '../usage/reports/usage-counters.js';
 import type { Tracing } from '../tracing/tracing.js';
+import { loadDashboardAssets, type DashboardAssets } from './dashboard/dashboard-assets.js';
+import { dashboardRoute, isDashboardPath } from './dashboard/dashboard-route.js';
 
 export interface GatewayOptions {
   service: AIService;
@@ -42,6 +44,8 @@ export interface GatewayOptions {
   usageCounters?: UsageCounters;
   /** One server span per request (see src/tracing); off when undefined. */
   tracing?: Tracing | undefined;
+  /** The dashboard served at /admin/ (default: dist/dashboard of this package, read once now). */
+  dashboard?: DashboardAssets;
 }
 
 export interface Gateway {
@@ -71,6 +75,7 @@ class GatewayState implements GatewayContext {
   readonly keyConcurrency: KeyConcurrency;
   readonly usageCounters: UsageCounters | undefined;
   readonly tracing: Tracing | undefined;
+  readonly dashboard: DashboardAssets;
   closing = false;
   inFlight = 0;
   #idle: (() => void) | undefined;
@@ -84,6 +89,7 @@ class GatewayState implements GatewayContext {
     this.keyConcurrency = new KeyConcurrency(options.config.maxConcurrentPerKey);
     this.usageCounters = options.usageCounters;
     this.tracing = options.tracing;
+    this.dashboard = options.dashboard ?? loadDashboardAssets();
     this.ready =
       options.ready ??
       (() => {
@@ -239,6 +245,7 @@ async function dispatch(state: GatewayState, exchange: Exchange, request: Incomi
       if (method !== 'GET') return methodNotAllowed(state, exchange, response, 'GET');
       return metrics(state, exchange, response);
     default:
+      if (isDashboardPath(path)) return dashboardRoute(state, state.dashboard, exchange, request, response, path);
       if (path.startsWith(ADMIN_PREFIX)) {
         return adminRoute(state, state.admin, exchange, request, response, path, query === -1 ? '' : url.slice(query + 1));
       }

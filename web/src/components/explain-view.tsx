@@ -1,0 +1,128 @@
+import { get } from '../api';
+import { formatMs, formatTime, formatUsd, json } from '../format';
+import { useData } from '../use-data';
+import { ErrorNotice, Loading } from './notice';
+
+interface Bucket {
+  bucket: string;
+  tokens: number;
+  price_per_mtok: string;
+  price_from: string;
+  cost_usd: string;
+}
+
+interface Attempt {
+  attempt: number;
+  started_at: string;
+  project: string | null;
+  requested_model: string;
+  model: string | null;
+  provider: string | null;
+  vendor_model_id: string | null;
+  endpoint: string;
+  streamed: boolean;
+  status: number;
+  error_code: string | null;
+  usage_source: string;
+  latency: { duration_ms: number; overhead_ms: number; upstream_ms: number | null; ttft_ms: number | null };
+  raw_usage: unknown;
+  buckets: Bucket[];
+  unpriced_reason: string | null;
+  computed_cost_usd: string | null;
+  cost_usd: string | null;
+  matches: boolean;
+}
+
+interface Explanation {
+  request_id: string;
+  attempts: Attempt[];
+  total_cost_usd: string | null;
+}
+
+/** The ledger rows of one request and the `usage explain` arithmetic: tokens × price / 10^6 = cost. */
+export function ExplainView({ requestId }: { requestId: string }) {
+  const explanation = useData(`explain:${requestId}`, () => get<Explanation>(`/usage/requests/${encodeURIComponent(requestId)}`));
+  return (
+    <>
+      <Loading when={explanation.loading && !explanation.data} />
+      <ErrorNotice error={explanation.error} />
+      {explanation.data ? (
+        <>
+          <p>
+            Request <code>{explanation.data.request_id}</code>: total <strong>{formatUsd(explanation.data.total_cost_usd)}</strong> over{' '}
+            {explanation.data.attempts.length} attempt(s).
+          </p>
+          {explanation.data.attempts.map((attempt) => (
+            <section key={attempt.attempt} class="attempt" aria-label={`Attempt ${attempt.attempt}`}>
+              <h3>
+                Attempt {attempt.attempt}: {attempt.status} {attempt.error_code ?? ''}
+              </h3>
+              <dl class="facts">
+                <dt>Started</dt>
+                <dd>{formatTime(attempt.started_at)}</dd>
+                <dt>Project</dt>
+                <dd>{attempt.project ?? '—'}</dd>
+                <dt>Model</dt>
+                <dd>
+                  {attempt.requested_model} → {attempt.model ?? '—'} on {attempt.provider ?? '—'} ({attempt.vendor_model_id ?? '—'})
+                </dd>
+                <dt>Endpoint</dt>
+                <dd>
+                  {attempt.endpoint} {attempt.streamed ? '(streamed)' : ''}
+                </dd>
+                <dt>Latency</dt>
+                <dd>
+                  {formatMs(attempt.latency.duration_ms)} total, {formatMs(attempt.latency.overhead_ms)} gateway, {formatMs(attempt.latency.upstream_ms)} upstream
+                  {attempt.latency.ttft_ms !== null ? `, first token ${formatMs(attempt.latency.ttft_ms)}` : ''}
+                </dd>
+                <dt>Usage source</dt>
+                <dd>{attempt.usage_source}</dd>
+              </dl>
+              {attempt.buckets.length > 0 ? (
+                <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
+                  <table class="arithmetic">
+                    <caption>Cost arithmetic</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Bucket</th>
+                        <th scope="col">Tokens</th>
+                        <th scope="col">× USD / M tokens</th>
+                        <th scope="col">= USD</th>
+                        <th scope="col">Price from</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {attempt.buckets.map((bucket) => (
+                        <tr key={bucket.bucket}>
+                          <th scope="row">{bucket.bucket}</th>
+                          <td>{bucket.tokens.toLocaleString('en-US')}</td>
+                          <td>{bucket.price_per_mtok}</td>
+                          <td>{bucket.cost_usd}</td>
+                          <td>{formatTime(bucket.price_from)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                    <tfoot>
+                      <tr>
+                        <th scope="row">Sum</th>
+                        <td colSpan={2} />
+                        <td>{attempt.computed_cost_usd ?? '—'}</td>
+                        <td>{attempt.matches ? 'matches the ledger' : `ledger says ${attempt.cost_usd ?? '—'}`}</td>
+                      </tr>
+                    </tfoot>
+                  </table>
+                </div>
+              ) : (
+                <p class="muted">Unpriced{attempt.unpriced_reason ? `: ${attempt.unpriced_reason}` : ''}.</p>
+              )}
+              <details>
+                <summary>Raw usage from the vendor</summary>
+                <pre>{json(attempt.raw_usage)}</pre>
+              </details>
+            </section>
+          ))}
+        </>
+      ) : null}
+    </>
+  );
+}
