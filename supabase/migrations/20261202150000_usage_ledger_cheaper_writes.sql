@@ -81,4 +81,18 @@ begin
 end;
 $$;
 
+-- The ledger's two foreign keys into ai_price_history cost two referential-integrity trigger calls
+-- per inserted row (each a locking lookup) and guarded nothing the price history does not already
+-- guarantee: its rows can be neither updated, deleted nor truncated (the _100_append_only
+-- triggers), and the writer takes price ids from the history it loaded. price_id and
+-- provider_price_id still name the rows used (`switchboard usage explain` reads them). A foreign
+-- key violation also made the writer retry its batch forever (mapped to `conflict`, retried row by
+-- row, refused again), so a single wrong id would have stopped the whole ledger.
+alter table public.ai_usage drop constraint if exists ai_usage_price_id_fkey;
+alter table public.ai_usage drop constraint if exists ai_usage_provider_price_id_fkey;
+comment on column public.ai_usage.price_id is
+  'The model''s ai_price_history row in force at started_at (no foreign key: the history is append-only).';
+comment on column public.ai_usage.provider_price_id is
+  'The provider''s ai_price_history row in force at started_at (no foreign key: the history is append-only).';
+
 select public.switchboard_lock_down_functions();
