@@ -95,4 +95,11 @@ comment on column public.ai_usage.price_id is
 comment on column public.ai_usage.provider_price_id is
   'The provider''s ai_price_history row in force at started_at (no foreign key: the history is append-only).';
 
+-- request_id is compared byte for byte: every insert walks the unique (request_id, attempt) index
+-- with the database's collation otherwise (strcoll for each comparison; en_US.UTF-8 on most hosted
+-- Postgres). Equality is the same for any deterministic collation; only `order by request_id`
+-- changes (to byte order), which no report uses. Changing the collation rebuilds the index and does
+-- not rewrite the table.
+alter table public.ai_usage alter column request_id type text collate "C";
+
 select public.switchboard_lock_down_functions();
