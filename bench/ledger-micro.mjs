@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// The usage ledger's own cost, isolated from HTTP: `node bench/ledger-micro.mjs` (after `npm run build`).
+//
+// Drives the real UsageRecorder + UsageWriter (dist/) the way the gateway does, against a fresh
+// Postgres database (created through DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres,
+// migrated, dropped after): N attempts begin and end with provider-reported usage (the bench mock's
+// usage object), in bursts of LEDGER_MICRO_BURST (default 50) with a macrotask between bursts, so
+// the writer flushes by count and by time as under load. Prints per row:
+//   - request path: the recorder's work per attempt (begin → end → priced row pushed), CPU µs;
+//   - gateway total: the Node process' CPU µs (request path + the writer's encoding + the pg driver);
+//   - Postgres: CPU µs of this database's backends (from /proc, so Postgres must run on this host),
+//     i.e. the insert, its indexes, foreign keys and the rollup trigger.
+// CPU time, not wall time: far less sensitive to a loaded machine than req/s. Repeat with
+// LEDGER_MICRO_ROWS (default 100000) and LEDGER_MICRO_RUNS (default 3; the median is printed).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (file) => import(path.join(ROOT, 'dist', file));
+const { openPostgresDb } = await dist('db/postgres-adapter.js');
+const { migrate } = await dist('db/migrate.js');
+const { selectPriceHistory } = await dist('db/sql/price-history.js');
+const { PriceBook } = await dist('registry/price-book.js');
+const { UsageRecorder } = await dist('usage/usage-recorder.js');
+const { UsageWriter } = await dist('usage/usage-writer.js');
+const { loadUsageSettings } = await dist('config.js');
+
+const ROWS = Number(process.env.LEDGER_MICRO_ROWS ?? 100_000);
+const RUNS = Number(process.env.LEDGER_MICRO_RUNS ?? 3);
+const BURST = Number(process.env.LEDGER_MICRO_BURST ?? 50);
+const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function withClient(url, work) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const ticksPerSecond = 100;
+function procCpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+const cpuNow = () => {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+};
+
+async function backendsCpu(adminDb, name) {
+  const { rows } = await adminDb.query('select pid from pg_stat_activity where datname = $1', [name]);
+  let sum = 0;
+  for (const row of rows) sum += procCpuMicros(row.pid);
+  return { sum, pids: rows.map((row) => row.pid) };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function run(index) {
+  const name = `sb_micro_${Date.now()}_${process.pid}_${index}`;
+  await withClient(adminUrl, (admin) => admin.query(`create database "${name}"`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = await openPostgresDb({ url: url.toString() });
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await migrate(db);
+    const priceRows = await selectPriceHistory(db);
+    const book = new PriceBook(priceRows);
+    const { rows: models } = await db.query(
+      `select m.id, m.name, m.model_id as "modelId", p.id as "providerId", p.name as "providerName"
+         from public.ai_models m join public.ai_providers p on p.id = m.provider_id where m.name = 'gpt-4o-mini'`,
+    );
+    const found = models[0];
+    if (!found) throw new Error('seeded model gpt-4o-mini not found');
+    const model = { id: found.id, name: found.name, modelId: found.modelId };
+    const provider = { id: found.providerId, name: found.providerName, className: 'OpenAIProvider' };
+
+    // Request path only: a writer whose database swallows the rows.
+    const nullDb = { query: async () => ({ rows: [], rowCount: 0 }), exec: async () => {} };
+    const nullRecorder = new UsageRecorder({ writer: new UsageWriter(nullDb, { flushRows: 500 }), prices: () => book });
+    const settings = loadUsageSettings(process.env);
+    const recorder = new UsageRecorder({ writer: new UsageWriter(db, settings), prices: () => book });
+
+    const usage = (i) => {
+      const raw = { prompt_tokens: 24, completion_tokens: 20, total_tokens: 44 };
+      const buckets = { input: 24, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 20 + (i % 3), reasoning: 0 };
+      return { inputTokens: 24, outputTokens: buckets.output, totalTokens: 24 + buckets.output, buckets, raw };
+    };
+    const drive = async (target, prefix) => {
+      for (let i = 0; i < ROWS; i += 1) {
+        const attempt = target.begin(
+          { requestId: `${prefix}-${i}`, projectId: null, apiKeyId: null, receivedAt: performance.now() - 0.2, signal: undefined },
+          'gpt-4o-mini', 'chat', false, model, provider,
+        );
+        attempt.upstreamMs = 0.5;
+        attempt.end({ status: 200, errorCode: null, incomplete: false, usage: usage(i), estimate: undefined });
+        if (i % BURST === BURST - 1) await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+
+    // Warm up the JIT on the request path.
+    await drive(nullRecorder, 'warm');
+    let before = cpuNow();
+    await drive(nullRecorder, 'null');
+    const requestPath = (cpuNow() - before) / ROWS;
+
+    const pgBefore = await backendsCpu(admin, name);
+    before = cpuNow();
+    const wallBefore = performance.now();
+    await drive(recorder, 'real');
+    await recorder.close();
+    const gateway = (cpuNow() - before) / ROWS;
+    const wallMs = performance.now() - wallBefore;
+    const pgAfter = await backendsCpu(admin, name);
+    const postgres = (pgAfter.sum - pgBefore.sum) / ROWS;
+    const { rows: counted } = await db.query('select (select count(*) from public.ai_usage)::int as n, (select sum(requests) from public.ai_usage_hourly)::int as r');
+    if (counted[0].n !== ROWS || counted[0].r !== ROWS) throw new Error(`ledger holds ${counted[0].n} rows, rollups ${counted[0].r}, for ${ROWS}`);
+    return { requestPath, gateway, postgres, wallMs };
+  } finally {
+    await db.close().catch(() => {});
+    await admin.end().catch(() => {});
+    await withClient(adminUrl, (client) => client.query(`drop database if exists "${name}" with (force)`)).catch(() => {});
+  }
+}
+
+const results = [];
+for (let index = 0; index < RUNS; index += 1) {
+  const result = await run(index);
+  results.push(result);
+  process.stderr.write(
+    `run ${index + 1}: request path ${result.requestPath.toFixed(1)} µs/row, gateway total ${result.gateway.toFixed(1)} µs/row, Postgres ${result.postgres.toFixed(1)} µs/row, ${Math.round(result.wallMs)} ms\n`,
+  );
+}
+const pick = (key) => median(results.map((result) => result[key]));
+process.stdout.write(
+  `ledger micro (${ROWS} rows × ${RUNS} runs, median): request path ${pick('requestPath').toFixed(1)} µs/row, gateway total ${pick('gateway').toFixed(1)} µs/row, Postgres backends ${pick('postgres').toFixed(1)} µs/row\n`,
+);

@@ -1,0 +1,43 @@
+/**
+ * Postgres array literals built column by column, for inserting many rows with one parameter per
+ * column (`insert … select * from unnest($1::text[], $2::int8[], …)`): the statement text never
+ * changes and the driver encodes one string per column instead of one parameter per cell.
+ *
+ * Every string element is double-quoted with `\` and `"` escaped, so no value (a client's request
+ * id, `NULL`, `""`, a comma or a brace) can end an element or shift the elements of its column.
+ *
+ * @module
+ */
+
+const needsEscape = /["\\]/;
+const escapes = /["\\]/g;
+
+function quoted(text: string): string {
+  return needsEscape.test(text) ? `"${text.replace(escapes, '\\$&')}"` : `"${text}"`;
+}
+
+/** `{"a","b\"c",NULL}`: a text (or uuid, numeric, jsonb, timestamptz …) array literal. */
+export function textArrayLiteral(values: readonly (string | null)[]): string {
+  let literal = '{';
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index];
+    if (index > 0) literal += ',';
+    literal += value === null || value === undefined ? 'NULL' : quoted(value);
+  }
+  return `${literal}}`;
+}
+
+/**
+ * `{1,2.5,NULL}` / `{true,false}`: a number or boolean array literal. Numbers print as JavaScript
+ * does (`1e-7`, `NaN`, `Infinity`), which Postgres reads for float columns; integer columns refuse
+ * anything but an integer, as a `$n` parameter would.
+ */
+export function plainArrayLiteral(values: readonly (number | boolean | null)[]): string {
+  let literal = '{';
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index];
+    if (index > 0) literal += ',';
+    literal += value === null || value === undefined ? 'NULL' : String(value);
+  }
+  return `${literal}}`;
+}

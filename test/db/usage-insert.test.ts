@@ -1,0 +1,163 @@
+// The ledger's batched insert (one array parameter per column, zipped by unnest): every value comes
+// back exactly as written, whatever characters a client-chosen request id holds, and no value can
+// shift the elements of its column. Same tests on PGlite and Postgres.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { insertUsageRows, type UsageRowInsert } from '../../src/db/sql/usage.js';
+import { createTestDb, type TestDb } from '../helpers/test-db.js';
+
+const base: UsageRowInsert = {
+  requestId: 'r',
+  attempt: 1,
+  startedAt: new Date('2026-12-02T10:15:00.123Z'),
+  endedAt: new Date('2026-12-02T10:15:00.456Z'),
+  projectId: '11111111-1111-4111-8111-111111111111',
+  apiKeyId: '21111111-1111-4111-8111-111111111111',
+  requestedModel: 'gpt-4o-mini',
+  modelId: '31111111-1111-4111-8111-111111111111',
+  modelName: 'gpt-4o-mini',
+  providerId: '41111111-1111-4111-8111-111111111111',
+  providerName: 'openai',
+  vendorModelId: 'gpt-4o-mini-2024-07-18',
+  endpoint: 'chat',
+  streamed: false,
+  status: 200,
+  errorCode: null,
+  incomplete: false,
+  overheadMs: 0.25,
+  upstreamMs: 12.5,
+  ttftMs: null,
+  inputTokens: 24,
+  cachedInputTokens: 1,
+  cacheWrite5mTokens: 2,
+  cacheWrite1hTokens: 3,
+  outputTokens: 20,
+  reasoningTokens: 4,
+  usageSource: 'provider',
+  rawUsage: { prompt_tokens: 24, completion_tokens: 20, note: 'quote " backslash \\ brace { comma , NULL' },
+  priceId: null,
+  providerPriceId: null,
+  costUsd: '0.000015600001',
+  routeName: null,
+  routeVersion: null,
+  arm: null,
+  servedArm: null,
+  fallback: false,
+};
+
+interface Stored {
+  request_id: string;
+  attempt: number;
+  started_at: Date;
+  ended_at: Date;
+  project_id: string | null;
+  api_key_id: string | null;
+  requested_model: string;
+  model_name: string | null;
+  vendor_model_id: string | null;
+  streamed: boolean;
+  status: number;
+  error_code: string | null;
+  incomplete: boolean;
+  overhead_ms: number;
+  upstream_ms: number | null;
+  ttft_ms: number | null;
+  tokens: string;
+  usage_source: string;
+  raw_usage: unknown;
+  cost_usd: string | null;
+  route: string;
+}
+
+describe('usage ledger insert', () => {
+  let db: TestDb;
+  before(async () => {
+    db = await createTestDb();
+  });
+  after(async () => {
+    await db?.dispose();
+  });
+
+  const read = async (): Promise<Stored[]> =>
+    (
+      await db.query<Stored>(
+        `select request_id, attempt, started_at, ended_at, project_id, api_key_id, requested_model, model_name, vendor_model_id,
+                streamed, status, error_code, incomplete, overhead_ms, upstream_ms, ttft_ms,
+                concat_ws(',', input_tokens, cached_input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens) as tokens,
+                usage_source, raw_usage, cost_usd::text,
+                concat_ws('|', coalesce(route_name, '∅'), coalesce(route_version::text, '∅'), coalesce(arm, '∅'), coalesce(served_arm, '∅'), fallback::text) as route
+           from public.ai_usage order by id`,
+      )
+    ).rows;
+
+  test('values of every column round-trip, awkward text included', async () => {
+    const awkward = ['', 'NULL', 'null', 'a,b', '{x}', 'q"uote', 'back\\slash', 'tail\\', ' spaced ', 'ünï\u00e7ødé 🚀', 'new\nline'];
+    const rows: UsageRowInsert[] = awkward.map((text, index) => ({
+      ...base,
+      requestId: `id-${index}-${text}`,
+      attempt: index + 1,
+      requestedModel: text,
+      modelName: index % 2 === 0 ? null : text,
+      vendorModelId: text,
+      errorCode: index % 3 === 0 ? text : null,
+      streamed: index % 2 === 0,
+      incomplete: index % 2 === 1,
+      projectId: index % 4 === 0 ? null : base.projectId,
+      ttftMs: index % 2 === 0 ? null : 1.5,
+      upstreamMs: index === 0 ? null : base.upstreamMs,
+      rawUsage: index === 1 ? null : { ...base.rawUsage, text },
+      costUsd: index === 2 ? null : base.costUsd,
+      status: index === 3 ? 499 : 200,
+      routeName: index % 2 === 0 ? null : `route-${text}`,
+      routeVersion: index % 2 === 0 ? null : index * 1_000_000_007,
+      arm: index % 2 === 0 ? null : text,
+      servedArm: index % 3 === 0 ? null : `served-${text}`,
+      fallback: index % 2 === 1,
+    }));
+    await insertUsageRows(db, rows);
+    const stored = await read();
+    assert.equal(stored.length, rows.length);
+    stored.forEach((row, index) => {
+      const sent = rows[index]!;
+      assert.equal(row.request_id, sent.requestId);
+      assert.equal(row.attempt, sent.attempt);
+      assert.equal(row.started_at.toISOString(), sent.startedAt.toISOString());
+      assert.equal(row.ended_at.toISOString(), sent.endedAt.toISOString());
+      assert.equal(row.project_id, sent.projectId);
+      assert.equal(row.api_key_id, sent.apiKeyId);
+      assert.equal(row.requested_model, sent.requestedModel);
+      assert.equal(row.model_name, sent.modelName);
+      assert.equal(row.vendor_model_id, sent.vendorModelId);
+      assert.equal(row.streamed, sent.streamed);
+      assert.equal(row.status, sent.status);
+      assert.equal(
+        row.route,
+        [sent.routeName ?? '∅', sent.routeVersion === null ? '∅' : String(sent.routeVersion), sent.arm ?? '∅', sent.servedArm ?? '∅', String(sent.fallback)].join('|'),
+      );
+      assert.equal(row.error_code, sent.errorCode);
+      assert.equal(row.incomplete, sent.incomplete);
+      assert.equal(row.overhead_ms, sent.overheadMs);
+      assert.equal(row.upstream_ms, sent.upstreamMs);
+      assert.equal(row.ttft_ms, sent.ttftMs);
+      assert.equal(row.tokens, '24,1,2,3,20,4');
+      assert.equal(row.usage_source, sent.usageSource);
+      assert.deepEqual(row.raw_usage, sent.rawUsage);
+      assert.equal(row.cost_usd, sent.costUsd);
+    });
+  });
+
+  test('a batch is one statement: the rollup counts every row once', async () => {
+    const before = await db.query<{ n: string }>('select coalesce(sum(requests), 0)::text as n from public.ai_usage_hourly');
+    const rows = Array.from({ length: 700 }, (_, index) => ({ ...base, requestId: `batch-${index}` }));
+    await insertUsageRows(db, rows);
+    const after = await db.query<{ n: string }>('select coalesce(sum(requests), 0)::text as n from public.ai_usage_hourly');
+    assert.equal(Number(after.rows[0]!.n) - Number(before.rows[0]!.n), 700);
+  });
+
+  test('a value of the wrong type fails the statement instead of being stored', async () => {
+    await assert.rejects(insertUsageRows(db, [{ ...base, requestId: 'bad-uuid', projectId: 'not-a-uuid' }]));
+    await assert.rejects(insertUsageRows(db, [{ ...base, requestId: 'bad-int', inputTokens: 1.5 }]));
+    const found = await db.query(`select 1 from public.ai_usage where request_id like 'bad-%'`);
+    assert.equal(found.rowCount, 0);
+  });
+});
