@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CredentialStore } from '../../src/credentials/credential-store.js';
+import { actorDb } from '../../src/db/actor-db.js';
 import { AdminService } from '../../src/service/admin/admin-service.js';
 import type { HistoryEntry } from '../../src/db/sql/config-history.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -65,6 +66,10 @@ describe('admin API: config history and revert', () => {
     assert.deepEqual(byRow.body.data.map((entry) => entry.row_id), [row]);
     const future = await server.get<Page>(`/history?since=${new Date(Date.now() + 3_600_000).toISOString()}`);
     assert.deepEqual(future.body.data, []);
+    // The CLI's direct writes (projects, keys, credentials commands) go through the same declaration.
+    await actorDb(db, 'cli').query(`insert into public.projects (name) values ('hist-cli-project')`);
+    const [cliProject] = (await server.get<Page>('/history?table=projects&limit=1')).body.data;
+    assert.deepEqual([cliProject?.actor, (cliProject?.after as { name: string }).name], ['cli', 'hist-cli-project']);
   });
 
   test('a revert of a SQL insert removes the row through a new admin-api change; /v1 stops serving it', async () => {
