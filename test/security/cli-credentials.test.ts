@@ -132,8 +132,13 @@ describe('credentials and master-key CLI', () => {
     assert.equal(json.code, 0, json.stderr);
     const listed = JSON.parse(json.stdout) as Record<string, unknown>[];
     assert.equal(listed.length, 1);
-    assert.deepEqual(Object.keys(listed[0] ?? {}).sort(), ['keyHint', 'projectName', 'providerName', 'updatedAt']);
-    assert.deepEqual({ ...listed[0], updatedAt: undefined }, { projectName: 'cli-b', providerName: PROVIDER, keyHint: `…${keys.b.slice(-4)}`, updatedAt: undefined });
+    assert.deepEqual(Object.keys(listed[0] ?? {}).sort(), ['fingerprint', 'keyHint', 'projectName', 'providerName', 'updatedAt']);
+    // The fingerprint hashes the stored envelope (ciphertext): 16 hex digits, nothing of the key.
+    assert.match(String(listed[0]?.['fingerprint']), /^[0-9a-f]{16}$/);
+    assert.deepEqual(
+      { ...listed[0], updatedAt: undefined, fingerprint: undefined },
+      { projectName: 'cli-b', providerName: PROVIDER, keyHint: `…${keys.b.slice(-4)}`, updatedAt: undefined, fingerprint: undefined },
+    );
     assert.ok(!Number.isNaN(Date.parse(String(listed[0]?.['updatedAt']))));
   });
 
