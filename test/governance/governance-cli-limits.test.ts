@@ -2,8 +2,8 @@
 // real database). PGlite data dir, or Postgres with DATABASE_URL.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { generateApiKey } from '../../src/crypto/api-key.js';
-import { migratedTarget, runCli, withTargetDb, type CliTarget } from '../cli/cli-harness.js';
+import { runCli, withTargetDb, type CliTarget } from '../cli/cli-harness.js';
+import { governanceCliTarget } from './governance-cli-target.js';
 
 describe('switchboard limits and access', () => {
   let target: CliTarget;
@@ -11,16 +11,7 @@ describe('switchboard limits and access', () => {
   const cli = (...args: string[]) => runCli(args, { env: target.env });
 
   before(async () => {
-    target = await migratedTarget();
-    await withTargetDb(target, async (db) => {
-      await db.query(`insert into public.projects (name) values ('cli-gov')`);
-      const key = generateApiKey();
-      const row = await db.query<{ id: string }>(
-        `insert into public.api_keys (project_id, name, prefix, key_hash) select id, 'k', $1, $2 from public.projects where name = 'cli-gov' returning id`,
-        [key.prefix, key.hash],
-      );
-      keyId = row.rows[0]?.id as string;
-    });
+    ({ target, keyId } = await governanceCliTarget());
   });
   after(async () => {
     await target?.dispose();
