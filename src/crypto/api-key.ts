@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 const PREFIX_LENGTH = 12;
 const SECRET_BYTES = 32;
@@ -111,7 +111,7 @@ export class PresentedApiKey {
 
 /** The sha256 of the whole key as bytes (hashApiKey is its hex form). */
 function apiKeyDigest(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+  return hash('sha256', key, 'buffer');
 }
 
 /** A stored key hash as bytes, or undefined when it is not sha256 hex (such a row matches no key, as with verifyApiKeyHash). */

@@ -1,13 +1,14 @@
 /**
  * A call's worst case in tokens, for reservations: the input counted with a real tokenizer
- * (o200k_base) and the most the call may generate (`max_tokens`, else the model row's
+ * (o200k_base), or for a short input its UTF-8 byte count (an upper bound: every token is at least
+ * one byte; the tokenizer costs more CPU than a short input's overestimate is worth), and the most the call may generate (`max_tokens`, else the model row's
  * `max_tokens`, else DEFAULT_MAX_OUTPUT_TOKENS).
  *
  * @module
  */
 import type { ChatMessage } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
-import { estimateChatInputTokens, estimateTextTokens } from '../usage/estimate-tokens.js';
+import { chatInputTokenBound, estimateChatInputTokens, estimateTextTokens } from '../usage/estimate-tokens.js';
 import type { TokenEstimate } from './governor.js';
 
 /** Output tokens reserved when neither the request nor the model row bounds them. */
@@ -18,17 +19,33 @@ function outputBound(requested: unknown, model: ModelEntry): number {
   return model.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
 }
 
+/**
+ * Inputs up to this many tokens by their byte bound are reserved at the bound (at most ~770 tokens
+ * over the tokenizer's count, released at settlement); longer ones go through the tokenizer.
+ */
+export const BYTE_BOUND_MAX_TOKENS = 1024;
+
 export async function estimateChatCall(messages: readonly ChatMessage[], maxTokens: number | undefined, model: ModelEntry): Promise<TokenEstimate> {
-  return { inputTokens: await estimateChatInputTokens(messages), outputTokens: outputBound(maxTokens, model) };
+  const bound = chatInputTokenBound(messages);
+  const inputTokens = bound <= BYTE_BOUND_MAX_TOKENS ? bound : await estimateChatInputTokens(messages);
+  return { inputTokens, outputTokens: outputBound(maxTokens, model) };
 }
 
 export async function estimateEmbedCall(input: readonly string[]): Promise<TokenEstimate> {
-  return { inputTokens: await estimateTextTokens(input), outputTokens: 0 };
+  return { inputTokens: await textTokens(input), outputTokens: 0 };
 }
 
 /** A native body (Anthropic Messages, OpenAI Responses): its JSON text as input. */
 export async function estimateNativeCall(body: Record<string, unknown>, model: ModelEntry): Promise<TokenEstimate> {
   const { model: _model, ...rest } = body;
   const bound = body['max_tokens'] ?? body['max_output_tokens'];
-  return { inputTokens: await estimateTextTokens([JSON.stringify(rest)]), outputTokens: outputBound(bound, model) };
+  return { inputTokens: await textTokens([JSON.stringify(rest)]), outputTokens: outputBound(bound, model) };
+}
+
+/** Tokens of texts for a reservation: the byte bound when short, else the tokenizer's count. */
+async function textTokens(texts: readonly string[]): Promise<number> {
+  let bytes = 0;
+  for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
+  if (bytes <= BYTE_BOUND_MAX_TOKENS) return bytes;
+  return estimateTextTokens(texts);
 }

@@ -23,7 +23,17 @@ const replyPrimingTokens = 3;
 export async function estimateChatInputTokens(messages: readonly ChatMessage[]): Promise<number> {
   const count = await loadTokenizer();
   let total = replyPrimingTokens;
-  for (const message of messages) total += perMessageTokens + count(messageText(message));
+  for (const message of messages) total += perMessageTokens + count(chatMessageText(message));
+  return total;
+}
+
+/**
+ * An upper bound of estimateChatInputTokens without the tokenizer: every o200k token is at least
+ * one UTF-8 byte, so a message never has more tokens than bytes.
+ */
+export function chatInputTokenBound(messages: readonly ChatMessage[]): number {
+  let total = replyPrimingTokens;
+  for (const message of messages) total += perMessageTokens + Buffer.byteLength(chatMessageText(message), 'utf8');
   return total;
 }
 
@@ -37,7 +47,8 @@ export async function estimateTextTokens(texts: readonly string[]): Promise<numb
   return Math.max(total, 1);
 }
 
-function messageText(message: ChatMessage): string {
+/** The text of a message the tokenizer counts (text parts, tool calls, tool results). */
+export function chatMessageText(message: ChatMessage): string {
   switch (message.role) {
     case 'user':
       return message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
