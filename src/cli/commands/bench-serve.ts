@@ -20,6 +20,7 @@ import { loadTracing } from '../../tracing/load-tracing.js';
 import { tracingSettings } from '../../tracing/tracing-settings.js';
 import { UsageRecorder } from '../../usage/usage-recorder.js';
 import { openBenchGovernance } from './bench-governance.js';
+import { batchedLogLines } from '../log-lines.js';
 
 export const benchServeCommand: Command = {
   name: 'bench-serve',
@@ -96,7 +97,7 @@ export const benchServeCommand: Command = {
         snapshot: () => snapshot,
         config: context.config,
         tracing,
-        ...(values.quiet ? {} : { log: (line: Record<string, unknown>) => context.stdout.write(`${JSON.stringify(line)}\n`) }),
+        ...(values.quiet ? {} : { log: batchedLogLines(context.stdout).write }),
       });
       const address = await gateway.listen(port, values.host ?? '127.0.0.1');
       const notes = [ledger ? 'usage ledger on' : '', tracing ? 'tracing on' : '', governance ? 'budget and rate limit on' : ''].filter(Boolean).join(', ');

@@ -13,6 +13,7 @@ import { upstreamOptions } from '../../service/upstream-options.js';
 import { startUsageRetention } from '../../usage/reports/usage-retention.js';
 import { loadTracing } from '../../tracing/load-tracing.js';
 import { tracingSettings } from '../../tracing/tracing-settings.js';
+import { batchedLogLines } from '../log-lines.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -44,9 +45,8 @@ function parsePort(value: string): number {
 /** Starts the gateway and resolves with the exit code once it has stopped on a signal. */
 export async function serve(context: CliContext, options: { host: string; port: number; migrate: boolean }): Promise<number> {
   const { config } = context;
-  const logLine = (line: Record<string, unknown>): void => {
-    context.stdout.write(`${JSON.stringify(line)}\n`);
-  };
+  const lines = batchedLogLines(context.stdout);
+  const logLine = lines.write;
   const tracing = await loadTracing(tracingSettings(config.env), (level, message, fields) =>
     logLine({ time: new Date().toISOString(), level, msg: message, ...fields }),
   );
@@ -93,9 +93,11 @@ export async function serve(context: CliContext, options: { host: string; port: 
   }
   const baseUrl = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   const where = config.databaseUrl ? 'Postgres' : `embedded database ${config.dataDir}`;
+  lines.flush();
   print(context, `Switchboard listening on ${baseUrl} (${where})`);
   const openFiles = openFilesNotice(readOpenFilesLimit(), config.upstreamMaxConnections);
   logLine({ time: new Date().toISOString(), level: openFiles.level, msg: openFiles.message });
+  lines.flush();
   if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
   if (adminToken.generated) announceGeneratedAdminToken(context, adminToken.file, adminToken.token);
   const removeEndpoint = config.databaseUrl ? () => {} : writeEndpoint(config.dataDir, baseUrl);
@@ -105,6 +107,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
   });
 
   const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);
+  lines.flush();
   print(context, `Received ${signal}: shutting down (waiting up to ${config.shutdownTimeoutMs} ms for requests in flight)…`);
   await retention.stop();
   await gateway.close();
@@ -112,6 +115,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
   await instance.stop();
   await switchboard.close();
   await tracing?.shutdown();
+  lines.flush();
   print(context, 'Stopped.');
   return 0;
 }

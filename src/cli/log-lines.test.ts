@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
+import { batchedLogLines } from './log-lines.js';
+
+function capture(): { stream: PassThrough; writes: string[] } {
+  const stream = new PassThrough();
+  const writes: string[] = [];
+  stream.on('data', (chunk: Buffer) => writes.push(chunk.toString('utf8')));
+  return { stream, writes };
+}
+
+test('lines written in one turn of the event loop reach the stream as one write, in order', async () => {
+  const { stream, writes } = capture();
+  const lines = batchedLogLines(stream);
+  lines.write({ n: 1 });
+  lines.write({ n: 2, msg: 'a "quoted" value' });
+  assert.deepEqual(writes, []);
+  await tick();
+  await tick();
+  assert.deepEqual(writes, ['{"n":1}\n{"n":2,"msg":"a \\"quoted\\" value"}\n']);
+});
+
+test('flush writes at once, and 64 KB of waiting lines are written without waiting for the turn', async () => {
+  const { stream, writes } = capture();
+  const lines = batchedLogLines(stream);
+  lines.write({ n: 1 });
+  lines.flush();
+  await tick();
+  assert.deepEqual(writes, ['{"n":1}\n']);
+  const big = 'x'.repeat(1000);
+  for (let i = 0; i < 70; i++) lines.write({ big });
+  await Promise.resolve();
+  await tick();
+  const text = writes.slice(1).join('');
+  assert.equal(text.split('\n').length - 1, 70);
+  assert.ok(writes.length >= 3, `the 64 KB threshold wrote before the turn ended (${writes.length} writes)`);
+});
