@@ -1,11 +1,11 @@
 // The bench's reference floor (bench/floor.mjs) against the bench mock, both real processes on
-// 127.0.0.1: the floor must pass answers through unchanged, or `npm run bench` would compare
-// Switchboard with something else.
+// 127.0.0.1, and the floor summary's arithmetic (bench/floor-summary.mjs): the floor must pass
+// answers through unchanged, or `npm run bench` would compare Switchboard with something else.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -94,5 +94,68 @@ describe('bench/floor.mjs', () => {
     assert.equal(answer.status, 502);
     child.stdin.end();
     assert.equal(await exited(child), 0);
+  });
+});
+
+interface Cell {
+  value: number;
+  vs: number;
+  met: boolean | null;
+}
+interface Figure {
+  name: string;
+  floor: number;
+  bare: Cell;
+  full: Cell;
+}
+interface Summary {
+  benchTargets(targets?: string, full?: string): { switchboard: boolean; full: boolean; floor: boolean };
+  floorFigures(rows: object[], heldRows: object[], peaks: Record<string, number>): Figure[];
+}
+
+describe('bench/floor-summary.mjs', () => {
+  const load = async () => (await import(pathToFileURL(path.join(ROOT, 'bench/floor-summary.mjs')).href)) as Summary;
+
+  it('chooses switchboard and floor by default, full on request, and rejects unknown targets', async () => {
+    const { benchTargets } = await load();
+    assert.deepEqual(benchTargets('', ''), { switchboard: true, full: false, floor: true });
+    assert.deepEqual(benchTargets('floor', '1'), { switchboard: false, full: true, floor: true });
+    assert.throws(() => benchTargets('portkey', ''), /unknown target portkey/);
+    assert.throws(() => benchTargets('', 'yes'), /BENCH_FULL/);
+  });
+
+  it('computes ratios and differences to the floor and judges them by the issue 14 goals', async () => {
+    const { floorFigures } = await load();
+    const row = (mode: string, loadName: string, target: string, cpu: number, p50 = 0) => ({ mode, load: loadName, target, cpuPerRequestUs: cpu, total: { p50 } });
+    const rows = [
+      row('chat', 'c=1', 'direct', Number.NaN, 0.1),
+      row('chat', 'c=1', 'gateway', 200, 0.34),
+      row('chat', 'c=1', 'full', 250, 0.5),
+      row('chat', 'c=1', 'floor', 150, 0.3),
+      row('chat', 'c=50', 'gateway', 50),
+      row('chat', 'c=50', 'full', 80),
+      row('chat', 'c=50', 'floor', 40),
+    ];
+    const held = [{ load: 'N=10', target: 'gateway', errors: 0, kbPerStream: 30, ttfb: { p99: 5 } }, { load: 'N=10', target: 'floor', errors: 0, kbPerStream: 10, ttfb: { p99: 5 } }];
+    const figures = floorFigures(rows, held, { gateway: 130, full: 140, floor: 112 });
+    const byName = (start: string) => figures.find((figure) => figure.name.startsWith(start))!;
+
+    const cpu = byName('gateway CPU µs per non-streaming');
+    assert.match(cpu.name, /chat c=50/);
+    assert.equal(cpu.bare.vs, 1.25);
+    assert.equal(cpu.bare.met, true);
+    assert.equal(cpu.full.vs, 2);
+    assert.equal(cpu.full.met, false);
+    const added = byName('added p50');
+    assert.ok(Math.abs(added.bare.vs - 0.04) < 1e-9); // (0.34 − 0.1) − (0.3 − 0.1)
+    assert.equal(added.bare.met, true);
+    assert.equal(added.full.met, false);
+    const rss = byName('peak RSS');
+    assert.equal(rss.bare.vs, 18);
+    assert.equal(rss.full.met, false);
+    assert.equal(byName('gateway CPU µs per streamed').bare.met, null); // no stream rows: unknown, not met
+    assert.equal(byName('held N=10: RSS KB').bare.vs, 3);
+    assert.equal(byName('held N=10: RSS KB').bare.met, false);
+    assert.equal(byName('held N=10: errors').bare.met, true);
   });
 });
