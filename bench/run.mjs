@@ -620,7 +620,7 @@ async function main() {
     '',
     `${settings.durationMs / 1000} s per run after ${settings.warmupMs / 1000} s warm-up per mode (c=10); mock with 20 tokens per answer; ${pinned ? 'each gateway pinned to CPU 1 in turn, load generator + mock on CPU 0' : 'no CPU pinning'}; Node ${process.version}, ${os.cpus().length} CPUs (load average ${os.loadavg()[0].toFixed(1)}).`,
     'Latency ms = full response time seen by the client (streaming: to the last byte); TTFB = first body byte; + = target minus direct.',
-    ...shown.map((phase) => `${LABELS[phase.target]}: started in ${fmtInt(phase.startupMs)} ms, idle RSS ${fmtInt(phase.idle?.rss)} MB, peak RSS (VmHWM) ${fmtInt(peakOf(phase))} MB (${fmtInt(phase.loadMemory?.hwm)} MB before the held streams).`),
+    ...shown.map((phase) => `${LABELS[phase.target]}: started in ${fmtInt(phase.startupMs)} ms, idle RSS ${fmtInt(phase.idle?.rss)} MB, peak RSS (VmHWM) ${fmtInt(peakOf(phase))} MB${phase.heldRows.length ? ` (${fmtInt(phase.loadMemory?.hwm)} MB before the held streams)` : ''}.`),
     ...(comparedPhases.length > 1 ? [`Table and goals: the first Switchboard run (${comparedName} off); the ${comparedName}-on run is compared below.`] : []),
     ...ledgerLines,
     ...(figures.length ? ['', renderFloorSummary(figures, settings.targets)] : []),
