@@ -30,6 +30,12 @@
 // Tracing: BENCH_TRACE=1 runs the gateway with OpenTelemetry tracing on, exporting to a throwaway
 // local OTLP sink (bench/trace.mjs) that counts the spans; BENCH_TRACE=both runs it off, then on,
 // and prints an off-vs-on table (with BENCH_LEDGER=1 both runs have the ledger on).
+//
+// Against the floor (issue 14): BENCH_TARGETS (default `switchboard,floor`; add `full`, or set
+// BENCH_FULL=1) chooses the gateway runs: `switchboard` = bench-serve as the settings above say,
+// `full` = bench-serve with the ledger, a budget and a rate limit, and the two-target route all on
+// (needs Postgres), `floor` = bench/floor.mjs, the thinnest pass-through. Each runs alone on the
+// gateway core through the same loads and held streams; a summary table gives the ratios to the floor.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -42,6 +48,7 @@ import { cpuMicros, memoryMB } from './procstat.mjs';
 import { createLedgerDatabase, DEFAULT_ADMIN_URL, governancePhases, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
 import { renderRouteComparison, ROUTE_NAME, routedBody, routePhases } from './route.mjs';
 import { renderTraceComparison, startOtlpSink, traceEnv, traceLine, tracePhases } from './trace.mjs';
+import { benchTargets, FLOOR_RUN, floorFigures, FULL_RUN, LABELS, orderRows, renderFloorSummary } from './floor-summary.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -76,6 +83,7 @@ const settings = {
   // fresh Postgres database); both = off, then on, compared like the ledger.
   governance: governancePhases(process.env.BENCH_GOVERNANCE),
   adminUrl: process.env.DATABASE_URL || DEFAULT_ADMIN_URL,
+  targets: benchTargets(process.env.BENCH_TARGETS, process.env.BENCH_FULL),
 };
 for (const n of settings.held) if (!Number.isInteger(n) || n < 1 || n > 20_000) throw new Error('BENCH_HELD takes integers in 1..20000');
 /** The model the mock paces (a seeded OpenAI model bench-serve sends upstream under the same name). */
@@ -90,8 +98,10 @@ for (const mode of settings.modes) if (mode !== 'chat' && mode !== 'stream') thr
 const varied = ['ledger', 'trace', 'route', 'governance'].filter((name) => settings[name].length > 1);
 if (varied.length > 1) throw new Error('BENCH_LEDGER, BENCH_TRACE, BENCH_ROUTE, BENCH_GOVERNANCE: only one may be "both" (compare one at a time)');
 const compared = varied[0] ?? 'ledger';
-/** The gateway runs: one per value of the compared setting. */
-const runs = settings.ledger.flatMap((ledger) => settings.trace.flatMap((trace) => settings.route.flatMap((route) => settings.governance.map((governance) => ({ ledger, trace, route, governance })))));
+/** The Switchboard runs: one per value of the compared setting. */
+const runs = settings.ledger.flatMap((ledger) => settings.trace.flatMap((trace) => settings.route.flatMap((route) => settings.governance.map((governance) => ({ target: 'gateway', ledger, trace, route, governance })))));
+/** Every gateway process the bench starts, in order: the Switchboard runs, the full hot path, the floor. */
+const allRuns = [...(settings.targets.switchboard ? runs : []), ...(settings.targets.full ? [FULL_RUN] : []), ...(settings.targets.floor ? [FLOOR_RUN] : [])];
 
 const CHAT = {
   model: 'gpt-4o-mini',
@@ -273,14 +283,14 @@ function renderTable(rows) {
   ];
   for (const row of rows) {
     const direct = rows.find((other) => other.mode === row.mode && other.load === row.load && other.target === 'direct');
-    const gw = row.target === 'gateway';
+    const gw = row.target !== 'direct';
     const added = (key, field) => (gw && direct ? signed(row[key][field] - direct[key][field]) : '–');
     lines.push(
       [
         '',
         row.mode,
         row.load,
-        row.target,
+        LABELS[row.target] ?? row.target,
         fmtInt(row.rps),
         fmt(row.total.p50),
         fmt(row.total.p99),
@@ -352,7 +362,7 @@ async function heldRun(target, streams, mockOrigin, gatewayPid) {
   clearInterval(sampler);
   const cpuUs = (cpuMicros(gatewayPid) ?? Number.NaN) - (cpuBefore ?? Number.NaN);
   const { peakOpenStreams } = await mockStats(mockOrigin, false);
-  const gateway = target.name === 'gateway';
+  const gateway = target.name !== 'direct';
   return {
     mode: 'held',
     load: `N=${streams}`,
@@ -376,7 +386,7 @@ function renderHeld(rows) {
   ];
   for (const row of rows) {
     lines.push(
-      `| ${row.load.slice(2)} | ${row.target} | ${row.ok} | ${row.errors} | ${row.upstreamPeak} | ${fmt(row.ttfb.p50)} | ${fmt(row.ttfb.p99)} | ${fmtInt(row.latency.p50)} | ${fmtInt(row.latency.max)} | ${fmtInt(row.rssBeforeMB)} | ${fmtInt(row.rssPeakMB)} | ${fmtInt(row.kbPerStream)} | ${fmtInt(row.cpuPerStreamUs)} |`,
+      `| ${row.load.slice(2)} | ${LABELS[row.target] ?? row.target} | ${row.ok} | ${row.errors} | ${row.upstreamPeak} | ${fmt(row.ttfb.p50)} | ${fmt(row.ttfb.p99)} | ${fmtInt(row.latency.p50)} | ${fmtInt(row.latency.max)} | ${fmtInt(row.rssBeforeMB)} | ${fmtInt(row.rssPeakMB)} | ${fmtInt(row.kbPerStream)} | ${fmtInt(row.cpuPerStreamUs)} |`,
     );
   }
   for (const row of rows) if (row.errors > 0) lines.push('', `${row.target} N=${row.load.slice(2)} errors: ${JSON.stringify(row.errorDetail)}; first: ${row.firstError}`);
@@ -399,12 +409,26 @@ function stopChild(child, graceMs = 30_000) {
   });
 }
 
+/** The command line of one gateway run: bench/floor.mjs, or bench-serve with the run's settings. */
+function gatewayArgs(target, route, mockOrigin, database, governanceDb) {
+  if (target === 'floor') return ['bench/floor.mjs', '--port=0', `--upstream=${mockOrigin}/v1`, `--key=${KEY}`];
+  return [
+    ...(settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`] : []),
+    'bin/switchboard.js',
+    'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
+    ...(database ? ['--usage-database-url', database.url] : []),
+    ...(route === 'on' ? ['--route', ROUTE_NAME] : []),
+    ...(governanceDb ? ['--governance-database-url', governanceDb.url] : []),
+  ];
+}
+
 /**
- * One gateway run with the ledger `off` or `on` (a fresh Postgres database, checked and dropped
- * after): starts bench-serve, checks its answers, runs the loads (against direct too when `first`)
- * and the held streams (when `first`), stops it. Returns its rows and failures.
+ * One gateway run (`target`: gateway, full or floor) with the ledger `off` or `on` (a fresh
+ * Postgres database, checked and dropped after): starts the gateway, checks its answers, runs the
+ * loads (against direct too when `first`) and the held streams (in the first run and in the full
+ * and floor runs), stops it. Returns its rows and failures.
  */
-async function gatewayPhase({ ledger, trace, route, governance }, mockOrigin, first, reference) {
+async function gatewayPhase({ target: name, ledger, trace, route, governance }, mockOrigin, first, reference) {
   const failures = [];
   const database = ledger === 'on' ? await createLedgerDatabase(settings.adminUrl) : undefined;
   const sink = trace === 'on' ? await startOtlpSink() : undefined;
@@ -412,15 +436,8 @@ async function gatewayPhase({ ledger, trace, route, governance }, mockOrigin, fi
   try {
     const gatewayStarted = performance.now();
     const gateway = await start(
-      `gateway (ledger ${ledger})`,
-      [
-        ...(settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`] : []),
-        'bin/switchboard.js',
-        'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
-        ...(database ? ['--usage-database-url', database.url] : []),
-        ...(route === 'on' ? ['--route', ROUTE_NAME] : []),
-        ...(governanceDb ? ['--governance-database-url', governanceDb.url] : []),
-      ],
+      `${LABELS[name]} (ledger ${ledger})`,
+      gatewayArgs(name, route, mockOrigin, database, governanceDb),
       1,
       /on http:\/\/127\.0\.0\.1:(\d+)/,
       settings.readyTimeoutMs,
@@ -429,9 +446,9 @@ async function gatewayPhase({ ledger, trace, route, governance }, mockOrigin, fi
     const gatewayPid = gateway.child.pid;
     const startupMs = performance.now() - gatewayStarted;
     const idle = memoryMB(gatewayPid);
-    log(`ledger ${ledger}, tracing ${trace}, route ${route}: gateway http://127.0.0.1:${gateway.match[1]} (pid ${gatewayPid}) up in ${Math.round(startupMs)} ms, RSS ${fmtInt(idle?.rss)} MB${database ? `, ledger database ${database.name}` : ''}`);
+    log(`${LABELS[name]}: ledger ${ledger}, tracing ${trace}, route ${route}, governance ${governance}: http://127.0.0.1:${gateway.match[1]} (pid ${gatewayPid}) up in ${Math.round(startupMs)} ms, RSS ${fmtInt(idle?.rss)} MB${database ? `, ledger database ${database.name}` : ''}`);
     const gatewayTarget = {
-      name: 'gateway',
+      name,
       origin: `http://127.0.0.1:${gateway.match[1]}`,
       headers: { authorization: `Bearer ${KEY}` },
       ...(route === 'on' ? { bodies: Object.fromEntries(Object.entries(BODIES).map(([mode, body]) => [mode, routedBody(body)])) } : {}),
@@ -441,10 +458,10 @@ async function gatewayPhase({ ledger, trace, route, governance }, mockOrigin, fi
 
     const through = await checkTarget(gatewayTarget, reference);
     let answered = 3; // the chat, stream and embeddings checks
-    log(`checks: gateway ${through.problems.length ? through.problems.join('; ') : 'ok'} (${through.chatBytes} B, ${through.streamEvents} SSE events)`);
+    log(`checks: ${LABELS[name]} ${through.problems.length ? through.problems.join('; ') : 'ok'} (${through.chatBytes} B, ${through.streamEvents} SSE events)`);
     if (through.problems.length > 0) {
       await stopChild(gateway.child);
-      return { wrong: true, failures: through.problems.map((p) => `gateway ${p}`) };
+      return { wrong: true, failures: through.problems.map((p) => `${LABELS[name]} ${p}`) };
     }
 
     const loads = [...settings.connections.map((c) => ({ load: `c=${c}`, connections: c })), ...settings.rates.map((r) => ({ load: `${r}/s`, rate: r }))];
@@ -486,15 +503,18 @@ async function gatewayPhase({ ledger, trace, route, governance }, mockOrigin, fi
           };
           rows.push(row);
           const ttfbText = stream ? ` ttfb p50 ${fmt(row.ttfb.p50)}` : '';
-          const cpuText = target.name === 'gateway' ? ` | gw ${fmtInt(row.cpuPerRequestUs)} µs/req, ${fmtInt(row.cpuShare * 100)}% CPU, RSS ${fmtInt(row.rssMB)} MB` : '';
-          log(`${mode} ${load} ${target.name}${target === gatewayTarget ? ` (ledger ${ledger})` : ''}: ${fmtInt(row.rps)} req/s p50 ${fmt(row.total.p50)} p99 ${fmt(row.total.p99)}${ttfbText} err ${row.errors}${cpuText}`);
+          const cpuText = target === gatewayTarget ? ` | gw ${fmtInt(row.cpuPerRequestUs)} µs/req, ${fmtInt(row.cpuShare * 100)}% CPU, RSS ${fmtInt(row.rssMB)} MB` : '';
+          const runText = target === gatewayTarget && name !== 'floor' ? ` (ledger ${ledger})` : '';
+          log(`${mode} ${load} ${target.name}${runText}: ${fmtInt(row.rps)} req/s p50 ${fmt(row.total.p50)} p99 ${fmt(row.total.p99)}${ttfbText} err ${row.errors}${cpuText}`);
           for (const sample of result.errorSamples) log(`  error: ${sample}`);
-          if (result.errors > 0) failures.push(`${target.name} ${mode} ${load}${target === gatewayTarget ? ` (ledger ${ledger})` : ''}: ${result.errors} errors (${result.errorSamples[0]})`);
+          if (result.errors > 0) failures.push(`${target.name} ${mode} ${load}${runText}: ${result.errors} errors (${result.errorSamples[0]})`);
         }
       }
     }
+    // VmHWM after the loads, before the held streams: the "peak RSS under load" of the floor summary.
+    const loadMemory = memoryMB(gatewayPid);
     const heldRows = [];
-    for (const streams of first ? settings.held : []) {
+    for (const streams of first || name !== 'gateway' ? settings.held : []) {
       for (const target of targets) {
         await sleep(500);
         heldRows.push(await heldRun(target, streams, mockOrigin, gatewayPid));
@@ -507,22 +527,31 @@ async function gatewayPhase({ ledger, trace, route, governance }, mockOrigin, fi
     const finalMemory = memoryMB(gatewayPid);
     // SIGTERM: the gateway flushes the ledger before it exits.
     await stopChild(gateway.child);
-    let ledgerLine = 'ledger: off';
+    let ledgerLine = name === 'floor' ? `${LABELS.floor}: bench/floor.mjs (no ledger, limits, route or logging)` : `${LABELS[name]}: ledger: off`;
     if (database) {
       const recorded = await database.rows();
-      ledgerLine = `ledger: on (Postgres): ${fmtInt(recorded)} ledger rows for ${fmtInt(answered)} requests the gateway answered${recorded === answered ? '' : ' (MISMATCH)'}`;
+      ledgerLine = `${LABELS[name]}: ledger: on (Postgres): ${fmtInt(recorded)} ledger rows for ${fmtInt(answered)} requests the gateway answered${recorded === answered ? '' : ' (MISMATCH)'}`;
       if (recorded !== answered) failures.push(`ledger holds ${recorded} rows for ${answered} requests the gateway answered`);
     }
     if (governanceDb) ledgerLine += '; governance: on (a budget and a rate limit on the bench key, leased from Postgres)';
+    if (route === 'on') ledgerLine += `; route: on (${ROUTE_NAME})`;
     log(ledgerLine);
     const tracingLine = traceLine(sink, answered);
-    log(tracingLine);
-    return { ledger, trace, governance, rows, heldRows, startupMs, idle, finalMemory, ledgerLine, tracingLine, failures };
+    if (name !== 'floor') log(tracingLine);
+    return { target: name, ledger, trace, governance, rows, heldRows, startupMs, idle, loadMemory, finalMemory, ledgerLine, tracingLine, failures };
   } finally {
     await database?.drop().catch((error) => log(`could not drop ${database.name}: ${error.message}`));
     await sink?.close();
     await governanceDb?.drop().catch((error) => log(`could not drop ${governanceDb.name}: ${error.message}`));
   }
+}
+
+/** The off-vs-on table of the one setting BENCH_LEDGER/TRACE/ROUTE/GOVERNANCE=both compares. */
+function comparison(offRows, onRows) {
+  if (compared === 'route') return renderRouteComparison(offRows, onRows);
+  if (compared === 'trace') return renderTraceComparison(offRows, onRows);
+  if (compared === 'governance') return renderLedgerComparison(offRows, onRows, 'Governance off vs on (a budget and a rate limit on the bench key; goal: within 15% on req/s and CPU per request):');
+  return renderLedgerComparison(offRows, onRows);
 }
 
 // ------------------------------------------------------------------------------------ main
@@ -533,7 +562,7 @@ async function main() {
     settings.readyTimeoutMs +
     settings.modes.length * 2 * (settings.connections.length + settings.rates.length) * (settings.durationMs + 2000) * 1.5 +
     settings.held.length * 2 * (heldLimitMs() + 5000);
-  const watchdogAllMs = watchdogMs * runs.length;
+  const watchdogAllMs = watchdogMs * allRuns.length;
   setTimeout(() => {
     log(`bench watchdog: still running after ${Math.round(watchdogAllMs / 1000)} s, stopping`);
     void stopAll().finally(() => process.exit(2));
@@ -559,7 +588,7 @@ async function main() {
     return { exitCode: 1 };
   }
   const phases = [];
-  for (const run of runs) {
+  for (const run of allRuns) {
     const phase = await gatewayPhase(run, mockOrigin, phases.length === 0, direct.content);
     phase.route = run.route;
     phases.push(phase);
@@ -571,35 +600,46 @@ async function main() {
     log('wrong answers, not measuring');
     return { exitCode: 1 };
   }
-  const { rows, heldRows, startupMs, idle, finalMemory } = phases[0];
-  const ledgerLines = phases.flatMap((phase) => [phase.ledgerLine, ...(settings.trace.includes('on') ? [phase.tracingLine] : [])]);
+  // The Switchboard runs compared with each other (BENCH_LEDGER=both …) and the other targets.
+  const comparedPhases = phases.filter((phase) => phase.target === 'gateway');
+  const shown = [...comparedPhases.slice(0, 1), ...phases.filter((phase) => phase.target !== 'gateway')];
+  const rows = orderRows(shown.flatMap((phase) => phase.rows));
+  const heldRows = orderRows(shown.flatMap((phase) => phase.heldRows));
+  const gatewayRows = comparedPhases[0]?.rows ?? [];
+  const ledgerLines = phases.flatMap((phase) => [phase.ledgerLine, ...(settings.trace.includes('on') && phase.target === 'gateway' ? [phase.tracingLine] : [])]);
   const traced = compared === 'trace';
   const comparedName = { ledger: 'ledger', trace: 'tracing', route: 'route', governance: 'governance' }[compared];
-  const peakMB = finalMemory?.hwm ?? Math.max(...rows.map((row) => row.hwmMB));
-  const goalList = goals(rows, peakMB);
+  const peakOf = (phase) => phase.finalMemory?.hwm ?? Math.max(...phase.rows.map((row) => row.hwmMB));
+  const peakMB = comparedPhases[0] ? peakOf(comparedPhases[0]) : Number.NaN;
+  const goalList = gatewayRows.length ? goals(gatewayRows, peakMB) : [];
+  const loadPeaks = Object.fromEntries(shown.map((phase) => [phase.target, phase.loadMemory?.hwm ?? Number.NaN]));
+  const figures = settings.targets.floor && shown.length > 1 ? floorFigures(rows, heldRows, loadPeaks) : [];
   const table = renderTable(rows);
   const lines = [
     `# Switchboard gateway bench ${startedAt.toISOString()}`,
     '',
-    `${settings.durationMs / 1000} s per run after ${settings.warmupMs / 1000} s warm-up per mode (c=10); mock with 20 tokens per answer; ${pinned ? 'gateway pinned to CPU 1, load generator + mock on CPU 0' : 'no CPU pinning'}; Node ${process.version}, ${os.cpus().length} CPUs (load average ${os.loadavg()[0].toFixed(1)}).`,
-    'Latency ms = full response time seen by the client (streaming: to the last byte); TTFB = first body byte; + = gateway minus direct.',
-    `Gateway: started in ${fmtInt(startupMs)} ms, idle RSS ${fmtInt(idle?.rss)} MB, peak RSS (VmHWM) ${fmtInt(peakMB)} MB.`,
-    ...(phases.length > 1 ? [`Table and goals: the first gateway run (${comparedName} off); the ${comparedName}-on run is compared below.`] : []),
+    `${settings.durationMs / 1000} s per run after ${settings.warmupMs / 1000} s warm-up per mode (c=10); mock with 20 tokens per answer; ${pinned ? 'each gateway pinned to CPU 1 in turn, load generator + mock on CPU 0' : 'no CPU pinning'}; Node ${process.version}, ${os.cpus().length} CPUs (load average ${os.loadavg()[0].toFixed(1)}).`,
+    'Latency ms = full response time seen by the client (streaming: to the last byte); TTFB = first body byte; + = target minus direct.',
+    ...shown.map((phase) => `${LABELS[phase.target]}: started in ${fmtInt(phase.startupMs)} ms, idle RSS ${fmtInt(phase.idle?.rss)} MB, peak RSS (VmHWM) ${fmtInt(peakOf(phase))} MB${phase.heldRows.length ? ` (${fmtInt(phase.loadMemory?.hwm)} MB before the held streams)` : ''}.`),
+    ...(comparedPhases.length > 1 ? [`Table and goals: the first Switchboard run (${comparedName} off); the ${comparedName}-on run is compared below.`] : []),
     ...ledgerLines,
+    ...(figures.length ? ['', renderFloorSummary(figures, settings.targets)] : []),
     ...(rows.length === 0
       ? []
       : [
           '',
           table,
+        ]),
+    ...(goalList.length === 0
+      ? []
+      : [
           '',
-          '| goal (issue 4 item 9) | measured | target | |',
+          '| goal (issue 4 item 9, switchboard bare) | measured | target | |',
           '| --- | ---: | ---: | --- |',
           ...goalList.map((goal) => `| ${goal.name} | ${goal.shown} | ${goal.goal} | ${goal.met === null ? '?' : goal.met ? 'met' : 'missed'} |`),
         ]),
     ...(heldRows.length ? ['', renderHeld(heldRows)] : []),
-    ...(phases.length > 1
-      ? ['', compared === 'route' ? renderRouteComparison(phases[0].rows, phases[1].rows) : compared === 'trace' ? renderTraceComparison(phases[0].rows, phases[1].rows) : compared === 'governance' ? renderLedgerComparison(phases[0].rows, phases[1].rows, 'Governance off vs on (a budget and a rate limit on the bench key; goal: within 15% on req/s and CPU per request):') : renderLedgerComparison(phases[0].rows, phases[1].rows)]
-      : []),
+    ...(comparedPhases.length > 1 ? ['', comparison(comparedPhases[0].rows, comparedPhases[1].rows)] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -609,7 +649,7 @@ async function main() {
   const serializable = rows.map((row) => ({ ...row }));
   writeFileSync(
     file,
-    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs, idleRssMB: idle?.rss, peakRssMB: peakMB, rows: serializable, ledgerOnRows: compared === 'ledger' ? phases[1]?.rows ?? [] : [], routeOnRows: compared === 'route' ? phases[1]?.rows ?? [] : [], traceOnRows: traced ? phases[1]?.rows ?? [] : [], ledger: ledgerLines, held: heldRows, goals: goalList, failures }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs: comparedPhases[0]?.startupMs, idleRssMB: comparedPhases[0]?.idle?.rss, peakRssMB: peakMB, loadPeakRssMB: loadPeaks, rows: serializable, ledgerOnRows: compared === 'ledger' ? comparedPhases[1]?.rows ?? [] : [], routeOnRows: compared === 'route' ? comparedPhases[1]?.rows ?? [] : [], traceOnRows: traced ? comparedPhases[1]?.rows ?? [] : [], ledger: ledgerLines, held: heldRows, goals: goalList, floorSummary: figures, failures }, null, 2)}\n`,
   );
   log(`results: ${path.relative(ROOT, file)}`);
   if (failures.length > 0) {
