@@ -11,7 +11,7 @@
 // Settings (env): BENCH_DURATION (s per run, default 5), BENCH_WARMUP (s per mode and target,
 // default 2), BENCH_CONNECTIONS (1,10,50), BENCH_RATES (200), BENCH_MODES (chat,stream),
 // BENCH_MAX_REQUESTS (per run, 200000), BENCH_TIMEOUT_MS (per request, 10000), BENCH_PIN (1),
-// BENCH_BUILD=0 (use dist/ as it is), BENCH_CPU_PROF=<dir> (runs the gateway under `node --cpu-prof`, profile written into <dir> on exit).
+// BENCH_BUILD=0 (use dist/ as it is), BENCH_PIN_POSTGRES=1 (local Postgres on CPU 0 too, see pin-postgres.mjs), BENCH_CPU_PROF=<dir> (runs the gateway under `node --cpu-prof`, profile written into <dir> on exit).
 //
 // Held streams (off by default): BENCH_HELD=1000,5000 adds, after the modes above, one run per N
 // against direct and the gateway: N streams at once (one connection each, started evenly over
@@ -43,6 +43,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { runHeld } from './held.mjs';
+import { pinPostgres } from './pin-postgres.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { cpuMicros, memoryMB } from './procstat.mjs';
 import { createLedgerDatabase, DEFAULT_ADMIN_URL, governancePhases, ledgerPhases, renderLedgerComparison } from './ledger.mjs';
@@ -570,6 +571,7 @@ async function main() {
 
   buildIfNeeded();
   log(`pinning: ${pinned ? 'load generator + mock on CPU 0, gateway on CPU 1 (taskset)' : 'off'}`);
+  if (pinned && process.env.BENCH_PIN_POSTGRES === '1') process.once('exit', pinPostgres(0, log));
 
   const mock = await start(
     'mock upstream',
