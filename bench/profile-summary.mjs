@@ -3,11 +3,13 @@
 // and by source area (node internals, undici, zod, pglite, our src/ folders), and inclusive time of
 // our own functions.
 //
-//   node bench/profile-summary.mjs <file.cpuprofile> [top=30] [skip-seconds=0]
-// skip-seconds leaves out the start of the profile (start-up, database migrations).
+//   node bench/profile-summary.mjs <file.cpuprofile> [top=30] [skip-seconds=0] [requests]
+// skip-seconds leaves out the start of the profile (start-up, database migrations); with the number
+// of requests the gateway answered in the kept part, each line also shows µs per request.
 import { readFileSync } from 'node:fs';
 
-const [file, topArg, skipArg] = process.argv.slice(2);
+const [file, topArg, skipArg, requestsArg] = process.argv.slice(2);
+const requests = Number(requestsArg ?? 0);
 if (!file) {
   process.stderr.write('usage: node bench/profile-summary.mjs <file.cpuprofile> [top]\n');
   process.exit(2);
@@ -73,12 +75,12 @@ for (let i = 0; i < profile.samples.length; i++) {
   }
 }
 
-const pct = (us) => `${((us * 100) / total).toFixed(1).padStart(5)}%`;
+const pct = (us) => `${((us * 100) / total).toFixed(1).padStart(5)}%${requests > 0 ? ` ${(us / requests).toFixed(1).padStart(6)} µs/req` : ''}`;
 const print = (title, map, n) => {
   process.stdout.write(`\n## ${title}\n`);
   for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n)) process.stdout.write(`${pct(us)}  ${key}\n`);
 };
-process.stdout.write(`${file}: ${(sampled / 1e6).toFixed(2)} s sampled, ${(total / 1e6).toFixed(2)} s busy (percentages are of busy time)\n`);
+process.stdout.write(`${file}: ${(sampled / 1e6).toFixed(2)} s sampled, ${(total / 1e6).toFixed(2)} s busy (percentages are of busy time${requests > 0 ? `; ${(total / requests).toFixed(1)} µs per request over ${requests} requests` : ''})\n`);
 print('self time by area', byArea, 25);
 print('self time by function', byFunction, top);
 print('inclusive time, our code (dist/)', inclusive, top);
