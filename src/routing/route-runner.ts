@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SwitchboardError } from '../errors.js';
+import { ProviderError, SwitchboardError } from '../errors.js';
 import type { ResolvedModel } from '../registry/provider-registry.js';
 import { RouteDeadline } from './route-deadline.js';
 import { classifyFailure, fullJitterMs, type ErrorClass } from './retry-policy.js';
@@ -133,7 +133,7 @@ async function attemptAll<T>(router: Router, route: RouteEntry, options: RunOpti
       if (classified.action === 'return' || classified.errorClass === undefined) break;
       required = classified.errorClass;
       if (classified.action === 'block_credential') {
-        router.credentials.block(options.projectId, resolved.provider.id, router.now());
+        router.blockCredential(options.projectId, resolved.provider.id, blockReason(error));
         queue = queue.filter((next) => next.target.resolved?.provider.id !== resolved.provider.id);
       } else if (classified.action === 'wait_or_next' && classified.retryAfter !== undefined) {
         const waitMs = classified.retryAfter * 1000;
@@ -164,6 +164,12 @@ function record(router: Router, route: RouteEntry, target: RouteTarget, success:
   const resolved = target.resolved;
   if (resolved === undefined) return;
   router.breakers.record(target.breakerKey, resolved.provider.id, resolved.model.modelId, success, route.breaker, router.now());
+}
+
+/** Why a credential was blocked, for the shared row: the upstream status and vendor code (never a message). */
+function blockReason(error: unknown): string {
+  if (!(error instanceof ProviderError)) return SwitchboardError.isInstance(error) ? error.code : 'refused';
+  return `HTTP ${error.upstreamStatus ?? '-'}${error.upstreamCode ? ` ${error.upstreamCode}` : ''}`;
 }
 
 function noTarget(route: RouteEntry): SwitchboardError {
