@@ -40,7 +40,8 @@ export class AdmissionTicket implements Ticket {
     if (this.#settled) return;
     this.#settled = true;
     for (const { counter, amount } of this.holds) {
-      const actual = counter.metric === 'requests' ? 1n : counter.metric === 'tokens' ? BigInt(Math.max(0, Math.round(actualTokens))) : (actualCostPico ?? 0n);
+      // A request hold is consumed whole (1, or 0 for an uncounted attempt), whatever the call cost.
+      const actual = counter.metric === 'requests' ? amount : counter.metric === 'tokens' ? BigInt(Math.max(0, Math.round(actualTokens))) : (actualCostPico ?? 0n);
       counter.settle(amount, actual > 0n ? actual : 0n);
     }
   }

@@ -38,6 +38,12 @@ export interface AdmitRequest {
   provider: ProviderEntry;
   /** The worst case; only called when a budget or a token limit applies. */
   estimate: () => Promise<TokenEstimate>;
+  /**
+   * Whether this call is one more request against requests-per-minute limits (default true). A
+   * route's fallback or retry attempt passes false: its client request was counted by its first
+   * admitted attempt. Tokens and budgets are reserved for every attempt.
+   */
+  countRequest?: boolean;
 }
 
 export type GovernorLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -129,7 +135,8 @@ export class Governor {
     const estimate = needsTokens ? await request.estimate() : { inputTokens: 0, outputTokens: 0 };
     const wanted: Hold[] = [];
     for (const rule of applicable.rateLimits) {
-      if (rule.requestsPerMinute !== undefined) wanted.push({ counter: this.#counter(rule, 'requests', now), amount: 1n });
+      // An uncounted attempt holds 0 requests: nothing is reserved, but its answer shows the limit's headers.
+      if (rule.requestsPerMinute !== undefined) wanted.push({ counter: this.#counter(rule, 'requests', now), amount: request.countRequest === false ? 0n : 1n });
       if (rule.tokensPerMinute !== undefined) {
         wanted.push({ counter: this.#counter(rule, 'tokens', now), amount: BigInt(estimate.inputTokens + estimate.outputTokens) });
       }
@@ -141,7 +148,7 @@ export class Governor {
     const held: Hold[] = [];
     try {
       for (const hold of wanted) {
-        await this.#reserve(hold.counter, hold.amount);
+        if (hold.amount > 0n || hold.counter.metric !== 'requests') await this.#reserve(hold.counter, hold.amount);
         held.push(hold);
       }
     } catch (error) {

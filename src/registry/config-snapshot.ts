@@ -32,6 +32,7 @@ export function partsForTable(table: string): SnapshotPart[] {
     case 'ai_routes':
     case 'ai_route_targets':
     case 'ai_route_health':
+    case 'ai_credential_blocks':
       return ['routes'];
     case 'api_keys':
     case 'projects':

@@ -1,16 +1,20 @@
 /**
- * Credentials a vendor refused (401/403) or found out of quota: blocked for this instance for a
- * while, per (project, provider), so the route skips them and never retries them. A change of any
- * credential row clears every block (the operator fixed the key).
+ * Credentials a vendor refused (401/403) or found out of quota: blocked for a while, per (project,
+ * provider), so routes skip them and never retry them. The instance that saw the refusal shares the
+ * block (the Router writes it to `ai_credential_blocks`); blocks shared by the others are applied
+ * with `applyShared`. A change of any credential row clears every block (the operator fixed the key).
  *
  * @module
  */
+import type { CredentialBlockRow } from '../db/sql/routes.js';
 
 /** How long a refused credential stays blocked, ms. */
 export const CREDENTIAL_BLOCK_MS = 5 * 60_000;
 
 export class CredentialBlocks {
   readonly #until = new Map<string, number>();
+  /** The shared rows already applied (`key@changed_at`), so a row is applied once, also after clear(). */
+  readonly #seen = new Set<string>();
 
   block(projectId: string | null, providerId: string, now: number, forMs = CREDENTIAL_BLOCK_MS): void {
     this.#until.set(`${projectId ?? ''}/${providerId}`, now + forMs);
@@ -24,6 +28,19 @@ export class CredentialBlocks {
     if (now < until) return true;
     this.#until.delete(key);
     return false;
+  }
+
+  /** Applies blocks shared by other instances (never shortening a block in force). */
+  applyShared(rows: readonly CredentialBlockRow[], now: number, self?: string): void {
+    for (const row of rows) {
+      if (self !== undefined && row.changedBy === self) continue;
+      const key = `${row.projectId ?? ''}/${row.providerId}`;
+      const seen = `${key}@${row.changedAt.getTime()}`;
+      if (this.#seen.has(seen)) continue;
+      this.#seen.add(seen);
+      const until = row.blockedUntil.getTime();
+      if (until > now && until > (this.#until.get(key) ?? 0)) this.#until.set(key, until);
+    }
   }
 
   /** Blocks in force: `project/provider` → until. */

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { SwitchboardError } from '../errors.js';
+import { ProviderError, SwitchboardError } from '../errors.js';
 import type { ResolvedModel } from '../registry/provider-registry.js';
+import { RouteDeadline } from './route-deadline.js';
 import { classifyFailure, fullJitterMs, type ErrorClass } from './retry-policy.js';
 import type { RouteEntry, RouteTarget } from './route-table.js';
 import type { Router } from './router.js';
@@ -36,6 +37,8 @@ export interface RoutedAttempt {
   fallback: boolean;
   target: RouteTarget;
   resolved: ResolvedModel;
+  /** The upstream call's signal: the client's abort and the route's deadline. */
+  signal: AbortSignal;
 }
 
 export interface RunOptions<T> {
@@ -50,11 +53,24 @@ export interface RunOptions<T> {
   isEmpty?: (result: T) => boolean;
   /** Releases a result that is not used (an empty stream that falls back). */
   discard?: (result: T) => Promise<void>;
+  /** The result keeps reading the upstream after it is returned (a stream): the client's abort must still reach it. */
+  streams?: boolean;
 }
 
 export async function runRoute<T>(router: Router, route: RouteEntry, options: RunOptions<T>): Promise<T> {
+  const deadline = new RouteDeadline(options.signal, route.name, route.deadlineMs);
+  try {
+    return await attemptAll(router, route, options, deadline);
+  } finally {
+    // A committed answer is not cut by the deadline (see docs/routing.md, the streaming contract).
+    deadline.disarm(options.streams === true);
+  }
+}
+
+async function attemptAll<T>(router: Router, route: RouteEntry, options: RunOptions<T>, guard: RouteDeadline): Promise<T> {
   const started = router.now();
   const deadline = started + route.deadlineMs;
+  const signal = guard.signal;
   let queue = orderCandidates(route, options.stickyKey, router, options.projectId, started, router.random);
   if (queue.length === 0) throw noTarget(route);
   const first = queue[0] as Candidate;
@@ -72,13 +88,13 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
     attempts,
   });
 
-  while (attempts < route.maxAttempts) {
+  while (attempts < route.maxAttempts && guard.expired === undefined) {
     let candidate = queue.shift();
     if (candidate === undefined) {
       if (pass >= route.retriesPerTarget) break;
       pass += 1;
       const wait = fullJitterMs(pass - 1, router.random);
-      if (router.now() + wait >= deadline || !(await sleep(wait, options.signal))) break;
+      if (router.now() + wait >= deadline || !(await sleep(wait, signal))) break;
       queue = orderCandidates(route, options.stickyKey, router, options.projectId, router.now(), router.random);
       continue;
     }
@@ -99,9 +115,16 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
         fallback: target !== first.target,
         target,
         resolved,
+        signal,
       });
     } catch (error) {
       lastError = error;
+      if (guard.expired && options.signal?.aborted !== true) {
+        // The deadline cut this attempt: a timeout against the target's breaker, and the answer.
+        lastError = guard.expired;
+        record(router, route, target, false);
+        break;
+      }
       const classified = classifyFailure(error, options.signal?.aborted === true);
       // A failure that says nothing about the target's health (a 4xx: it answered) counts as alive,
       // so a half-open probe ends either way; a client that went away releases the probe.
@@ -110,12 +133,12 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
       if (classified.action === 'return' || classified.errorClass === undefined) break;
       required = classified.errorClass;
       if (classified.action === 'block_credential') {
-        router.credentials.block(options.projectId, resolved.provider.id, router.now());
+        router.blockCredential(options.projectId, resolved.provider.id, blockReason(error));
         queue = queue.filter((next) => next.target.resolved?.provider.id !== resolved.provider.id);
       } else if (classified.action === 'wait_or_next' && classified.retryAfter !== undefined) {
         const waitMs = classified.retryAfter * 1000;
         if (waitMs <= route.maxRetryWaitMs && router.now() + waitMs < deadline && attempts < route.maxAttempts) {
-          if (!(await sleep(waitMs, options.signal))) break;
+          if (!(await sleep(waitMs, signal))) break;
           queue.unshift(candidate);
           candidate = undefined;
         }
@@ -134,13 +157,19 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
     return result;
   }
   options.onRouted?.(info());
-  throw lastError ?? noTarget(route);
+  throw guard.expired ?? lastError ?? noTarget(route);
 }
 
 function record(router: Router, route: RouteEntry, target: RouteTarget, success: boolean): void {
   const resolved = target.resolved;
   if (resolved === undefined) return;
   router.breakers.record(target.breakerKey, resolved.provider.id, resolved.model.modelId, success, route.breaker, router.now());
+}
+
+/** Why a credential was blocked, for the shared row: the upstream status and vendor code (never a message). */
+function blockReason(error: unknown): string {
+  if (!(error instanceof ProviderError)) return SwitchboardError.isInstance(error) ? error.code : 'refused';
+  return `HTTP ${error.upstreamStatus ?? '-'}${error.upstreamCode ? ` ${error.upstreamCode}` : ''}`;
 }
 
 function noTarget(route: RouteEntry): SwitchboardError {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { RouteHealthRow, RouteRow } from '../db/sql/routes.js';
+import type { CredentialBlockRow, RouteHealthRow, RouteRow } from '../db/sql/routes.js';
 import type { ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { ERROR_CLASSES, type ErrorClass } from './retry-policy.js';
 
@@ -62,8 +62,10 @@ export class RouteTable {
   readonly #byName: ReadonlyMap<string, ReadonlyMap<string, RouteEntry>>;
   readonly routes: readonly RouteEntry[];
   readonly health: readonly RouteHealthRow[];
+  /** The shared credential blocks in force when the table was loaded. */
+  readonly credentialBlocks: readonly CredentialBlockRow[];
 
-  constructor(routes: RouteEntry[], health: readonly RouteHealthRow[] = []) {
+  constructor(routes: RouteEntry[], health: readonly RouteHealthRow[] = [], credentialBlocks: readonly CredentialBlockRow[] = []) {
     const byName = new Map<string, Map<string, RouteEntry>>();
     for (const route of routes) {
       if (!route.isActive) continue;
@@ -74,6 +76,7 @@ export class RouteTable {
     this.#byName = byName;
     this.routes = routes;
     this.health = health;
+    this.credentialBlocks = credentialBlocks;
     Object.freeze(this);
   }
 
@@ -88,7 +91,13 @@ export class RouteTable {
 }
 
 /** Builds the table from rows, resolving each target's model in `registry`. */
-export function buildRouteTable(rows: readonly RouteRow[], health: readonly RouteHealthRow[], registry: ProviderRegistry, warn?: (message: string) => void): RouteTable {
+export function buildRouteTable(
+  rows: readonly RouteRow[],
+  health: readonly RouteHealthRow[],
+  registry: ProviderRegistry,
+  warn?: (message: string) => void,
+  credentialBlocks: readonly CredentialBlockRow[] = [],
+): RouteTable {
   const modelsById = new Map([...registry.models.values()].map((model) => [model.id, model]));
   const routes = rows.map((row) => buildRoute(row, registry, modelsById));
   for (const route of routes) {
@@ -96,7 +105,7 @@ export function buildRouteTable(rows: readonly RouteRow[], health: readonly Rout
       warn?.(`route '${route.name}' has no target that can serve (every model is missing, inactive, unavailable or at weight 0)`);
     }
   }
-  return new RouteTable(routes, health);
+  return new RouteTable(routes, health, credentialBlocks);
 }
 
 function buildRoute(row: RouteRow, registry: ProviderRegistry, modelsById: ReadonlyMap<string, { name: string }>): RouteEntry {

@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.js';
-import { reportRouteHealth } from '../db/sql/routes.js';
+import { reportCredentialBlock, reportRouteHealth } from '../db/sql/routes.js';
 import { errorMessage } from '../errors.js';
 import { CircuitBreakers, type BreakerTransition } from './circuit-breakers.js';
-import { CredentialBlocks } from './credential-blocks.js';
+import { CREDENTIAL_BLOCK_MS, CredentialBlocks } from './credential-blocks.js';
 import type { RouteEntry, RouteTable } from './route-table.js';
 import type { HealthView } from './select-targets.js';
 
@@ -37,6 +37,7 @@ export class Router implements HealthView {
   readonly #log: NonNullable<RouterOptions['log']>;
   #writing: Promise<void> = Promise.resolve();
   #appliedHealth: RouteTable['health'] | undefined;
+  #appliedBlocks: RouteTable['credentialBlocks'] | undefined;
 
   constructor(options: RouterOptions) {
     this.#table = options.table;
@@ -54,14 +55,30 @@ export class Router implements HealthView {
     return table.routes.length === 0 ? undefined : table.find(name, projectId);
   }
 
-  /** Applies the shared breaker rows of the current table (once per snapshot); returns the table. */
+  /** Applies the shared breaker rows and credential blocks of the current table (once per snapshot); returns the table. */
   syncHealth(): RouteTable {
     const table = this.#table();
     if (table.health !== this.#appliedHealth) {
       this.#appliedHealth = table.health;
       this.breakers.applyShared(table.health, this.now(), this.instance);
     }
+    if (table.credentialBlocks !== this.#appliedBlocks) {
+      this.#appliedBlocks = table.credentialBlocks;
+      this.credentials.applyShared(table.credentialBlocks, this.now(), this.instance);
+    }
     return table;
+  }
+
+  /** Blocks a refused credential here at once, and on every other instance through the database (queued, off the request path). */
+  blockCredential(projectId: string | null, providerId: string, reason: string): void {
+    this.credentials.block(projectId, providerId, this.now());
+    this.#log('warn', `credential blocked for ${CREDENTIAL_BLOCK_MS / 1000} s: provider ${providerId}${projectId ? `, project ${projectId}` : ''} (${reason})`);
+    const db = this.#db;
+    if (db === undefined) return;
+    this.#queue(
+      () => reportCredentialBlock(db, { projectId, providerId, blockMs: CREDENTIAL_BLOCK_MS, reason, instance: this.instance }),
+      'credential block',
+    );
   }
 
   table(): RouteTable {
@@ -85,8 +102,11 @@ export class Router implements HealthView {
     this.#log(transition.state === 'open' ? 'warn' : 'info', `circuit breaker ${transition.state}: ${transition.vendorModelId} (${transition.reason})`);
     const db = this.#db;
     if (db === undefined) return;
-    this.#writing = this.#writing
-      .then(() => reportRouteHealth(db, { ...transition, instance: this.instance }))
-      .catch((error: unknown) => this.#log('warn', `circuit breaker: sharing the transition failed: ${errorMessage(error)}`));
+    this.#queue(() => reportRouteHealth(db, { ...transition, instance: this.instance }), 'circuit breaker');
+  }
+
+  /** Writes one shared state change after the ones queued before it; a failure is logged, never thrown. */
+  #queue(write: () => Promise<void>, what: string): void {
+    this.#writing = this.#writing.then(write).catch((error: unknown) => this.#log('warn', `${what}: sharing the change failed: ${errorMessage(error)}`));
   }
 }

@@ -25,7 +25,7 @@ import { estimateTextTokens } from '../usage/estimate-tokens.js';
 import type { AttemptRouting, UsageAttempt, UsageEndpoint } from '../usage/usage-attempt.js';
 import type { RoutingInfo } from '../routing/route-runner.js';
 import type { Router } from '../routing/router.js';
-import { routeChat, routeStream, routedModel } from './routed-call.js';
+import { routeChat, routeEmbed, routeStream, routedModel, type RoutedCall } from './routed-call.js';
 import { observeNative } from '../usage/observe-native.js';
 import type { TraceParent } from '../usage/usage-observer.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
@@ -133,24 +133,25 @@ export class AIService {
 
   async chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
     const route = this.router?.find(request.model, context.projectId);
-    if (route && this.router) return routeChat(this.router, route, request, context, (resolved, routing) => this.#chat(resolved, request, context, routing));
+    if (route && this.router) return routeChat(this.router, route, request, context, (resolved, call) => this.#chat(resolved, request, context, call));
     return this.#chat(this.resolve(request.model), request, context, undefined);
   }
 
-  async #chat(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, routing: AttemptRouting | undefined): Promise<{ response: ChatResponse; route: Route }> {
+  async #chat(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, call: RoutedCall | undefined): Promise<{ response: ChatResponse; route: Route }> {
     const { model, provider } = resolved;
+    const routing = call?.routing;
     this.#checkAccess(context, request.model, 'chat', false, model, provider, routing);
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, false);
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const ticket = await this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), routing);
+    const ticket = await this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), call);
     const attempt = this.#begin(context, request.model, 'chat', false, model, provider, ticket, routing);
     const started = performance.now();
     let response: ChatResponse;
     try {
       response = await provider.provider.chat(
         providerRequest,
-        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+        { signal: call?.signal ?? context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
       );
     } catch (error) {
       if (attempt) {
@@ -174,23 +175,24 @@ export class AIService {
    */
   async stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
     const route = this.router?.find(request.model, context.projectId);
-    if (route && this.router) return routeStream(this.router, route, request, context, (resolved, routing) => this.#stream(resolved, request, context, routing));
+    if (route && this.router) return routeStream(this.router, route, request, context, (resolved, call) => this.#stream(resolved, request, context, call));
     return this.#stream(this.resolve(request.model), request, context, undefined);
   }
 
   /** One streamed attempt: waits for the first part, or with `routing` for the commit point (see routed-call.ts). */
-  async #stream(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, routing: AttemptRouting | undefined): Promise<StreamOutcome> {
+  async #stream(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, call: RoutedCall | undefined): Promise<StreamOutcome> {
     const { model, provider } = resolved;
+    const routing = call?.routing;
     this.#checkAccess(context, request.model, 'chat', true, model, provider, routing);
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, true);
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const ticket = await this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), routing);
+    const ticket = await this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), call);
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
     const started = performance.now();
     const parts = provider.provider.stream(
       providerRequest,
-      { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+      { signal: call?.signal ?? context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
     );
     const upstream = parts[Symbol.asyncIterator]();
     const iterator = attempt ? observeStream(upstream, attempt, request.messages) : upstream;
@@ -260,8 +262,15 @@ export class AIService {
   }
 
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
-    const { model, provider } = this.resolve(request.model, context.projectId);
-    this.#checkAccess(context, request.model, 'embeddings', false, model, provider);
+    const route = this.router?.find(request.model, context.projectId);
+    if (route && this.router) return routeEmbed(this.router, route, request, context, (resolved, call) => this.#embed(resolved, request, context, call));
+    return this.#embed(this.resolve(request.model), request, context, undefined);
+  }
+
+  async #embed(resolved: ResolvedModel, request: PublicEmbedRequest, context: CallContext, call: RoutedCall | undefined): Promise<{ response: EmbedResponse; route: Route }> {
+    const { model, provider } = resolved;
+    const routing = call?.routing;
+    this.#checkAccess(context, request.model, 'embeddings', false, model, provider, routing);
     validateEmbedModel(model);
     if (!provider.provider.embed) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' has no embeddings.`, {
@@ -269,14 +278,14 @@ export class AIService {
       });
     }
     const credential = await this.#credentials.resolve(context.projectId, provider);
-    const ticket = await this.#admit(context, request.model, 'embeddings', false, model, provider, () => estimateEmbedCall(request.input));
-    const attempt = this.#begin(context, request.model, 'embeddings', false, model, provider, ticket);
+    const ticket = await this.#admit(context, request.model, 'embeddings', false, model, provider, () => estimateEmbedCall(request.input), call);
+    const attempt = this.#begin(context, request.model, 'embeddings', false, model, provider, ticket, routing);
     const started = performance.now();
     let response: EmbedResponse;
     try {
       response = await provider.provider.embed(
         { ...request, model: model.modelId },
-        { signal: context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+        { signal: call?.signal ?? context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
       );
     } catch (error) {
       if (attempt) {
@@ -322,16 +331,19 @@ export class AIService {
     model: ModelEntry,
     provider: ProviderEntry,
     estimate: () => Promise<TokenEstimate>,
-    routing?: AttemptRouting,
+    call?: RoutedCall,
   ): Promise<Ticket> {
     if (!this.governor) return openTicket;
     let ticket: Ticket;
+    // One client request is one request against requests-per-minute, however many attempts it takes.
+    const countRequest = call?.admission.requestCounted !== true;
     try {
-      ticket = await this.governor.admit({ projectId: context.projectId, apiKeyId: context.apiKeyId, publicName: requestedModel, model, provider, estimate });
+      ticket = await this.governor.admit({ projectId: context.projectId, apiKeyId: context.apiKeyId, publicName: requestedModel, model, provider, estimate, countRequest });
     } catch (error) {
-      this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, routing)?.fail(error, undefined);
+      this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, call?.routing)?.fail(error, undefined);
       throw error;
     }
+    if (call) call.admission.requestCounted = true;
     if (ticket !== openTicket) context.onGovernanceHeaders?.(ticket.headers());
     return ticket;
   }

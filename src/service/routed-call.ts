@@ -1,23 +1,21 @@
 /**
- * Chat and stream calls on a route: the service's single-target call made once per attempt by the
- * route runner (src/routing), with the sticky key taken from the request.
+ * Chat, stream and embeddings calls on a route: the service's single-target call made once per
+ * attempt by the route runner (src/routing), with the sticky key taken from the request.
  *
  * @module
  */
-import type { ChatResponse } from '../providers/spec/index.js';
+import type { ChatResponse, EmbedResponse } from '../providers/spec/index.js';
 import type { ResolvedModel } from '../registry/provider-registry.js';
-import { runRoute, type RoutedAttempt } from '../routing/route-runner.js';
+import { runRoute, type RoutedAttempt, type RunOptions } from '../routing/route-runner.js';
 import type { RouteEntry } from '../routing/route-table.js';
 import type { Router } from '../routing/router.js';
 import { SwitchboardError } from '../errors.js';
 import type { AttemptRouting } from '../usage/usage-attempt.js';
-import type { CallContext, PublicChatRequest, Route, StreamOutcome } from './ai-service.js';
+import type { CallContext, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './ai-service.js';
 import type { CommittedStream } from './stream-commit.js';
 
-type Attempt<T> = (resolved: ResolvedModel, routing: AttemptRouting) => Promise<T>;
-
 /** The sticky key of a request on `route`: the header, the `user` field, or none (per the route's setting). */
-export function stickyKeyOf(route: RouteEntry, request: PublicChatRequest, context: CallContext): string | undefined {
+export function stickyKeyOf(route: RouteEntry, request: { user?: string | undefined }, context: CallContext): string | undefined {
   switch (route.stickyKey) {
     case 'none':
       return undefined;
@@ -42,6 +40,22 @@ export function routedModel(route: RouteEntry): ResolvedModel {
   return target.resolved;
 }
 
+/** What one attempt of a routed request gets besides its target. */
+export interface RoutedCall {
+  /** The attempt's ledger columns. */
+  routing: AttemptRouting;
+  /** The upstream call's signal: the client's abort and the route's deadline. */
+  signal: AbortSignal;
+  /**
+   * Shared by every attempt of the request: set once one attempt was admitted, so a fallback or a
+   * retry is not one more request against a requests-per-minute limit (tokens and budgets are
+   * still reserved per attempt).
+   */
+  admission: { requestCounted: boolean };
+}
+
+type Attempt<T> = (resolved: ResolvedModel, call: RoutedCall) => Promise<T>;
+
 export function routeChat(
   router: Router,
   route: RouteEntry,
@@ -49,12 +63,7 @@ export function routeChat(
   context: CallContext,
   attempt: Attempt<{ response: ChatResponse; route: Route }>,
 ): Promise<{ response: ChatResponse; route: Route }> {
-  return runRoute(router, route, {
-    projectId: context.projectId ?? null,
-    stickyKey: stickyKeyOf(route, request, context),
-    signal: context.signal,
-    onRouted: context.onRouted,
-    attempt: (routed: RoutedAttempt) => attempt(routed.resolved, routingOf(routed)),
+  return run(router, route, request, context, attempt, {
     isEmpty: (result) => result.response.choices.every((choice) => !choice.content && choice.toolCalls.length === 0),
   });
 }
@@ -66,16 +75,42 @@ export function routeStream(
   context: CallContext,
   attempt: Attempt<StreamOutcome>,
 ): Promise<StreamOutcome> {
-  return runRoute<StreamOutcome>(router, route, {
-    projectId: context.projectId ?? null,
-    stickyKey: stickyKeyOf(route, request, context),
-    signal: context.signal,
-    onRouted: context.onRouted,
-    attempt: (routed: RoutedAttempt) => attempt(routed.resolved, routingOf(routed)),
+  return run(router, route, request, context, attempt, {
     isEmpty: (outcome) => (outcome as Partial<CommittedStream>).empty === true,
     discard: async (outcome) => {
       await outcome.parts[Symbol.asyncIterator]().return?.();
     },
+    streams: true,
+  });
+}
+
+/** Embeddings on a route: the same retries and fallbacks as chat (an answer without vectors is empty). */
+export function routeEmbed(
+  router: Router,
+  route: RouteEntry,
+  request: PublicEmbedRequest,
+  context: CallContext,
+  attempt: Attempt<{ response: EmbedResponse; route: Route }>,
+): Promise<{ response: EmbedResponse; route: Route }> {
+  return run(router, route, request, context, attempt, { isEmpty: (result) => result.response.embeddings.length === 0 });
+}
+
+function run<T>(
+  router: Router,
+  route: RouteEntry,
+  request: { user?: string | undefined },
+  context: CallContext,
+  attempt: Attempt<T>,
+  handling: Pick<RunOptions<T>, 'isEmpty' | 'discard' | 'streams'>,
+): Promise<T> {
+  const admission = { requestCounted: false };
+  return runRoute<T>(router, route, {
+    projectId: context.projectId ?? null,
+    stickyKey: stickyKeyOf(route, request, context),
+    signal: context.signal,
+    onRouted: context.onRouted,
+    attempt: (routed: RoutedAttempt) => attempt(routed.resolved, { routing: routingOf(routed), signal: routed.signal, admission }),
+    ...handling,
   });
 }
 

@@ -1,6 +1,6 @@
 // Issue 11, retries and fallbacks: a primary failing with 500, 529, 429 (+ retry-after), a timeout
 // before headers and a refused connection is served by the fallback, and every attempt is a ledger
-// row; a 400 comes back as is without a retry; a 401 blocks the primary's credential. Real gateway,
+// row (embeddings too); a 400 comes back as is without a retry; a 401 blocks the primary's credential. Real gateway,
 // real database, strict vendor mocks.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -102,6 +102,36 @@ describe('a route falls back before the first byte and records every attempt', (
     assert.equal(answer.headers.get('x-switchboard-attempts'), '1');
     assert.equal(world.b.requests.length, 0);
     assert.deepEqual(rows.map((row) => [row.model_name, row.status]), [['model-a', 400]]);
+  });
+
+  it('embeddings through a route: a 500 from the primary falls back like chat, each attempt a ledger row', async () => {
+    world.a.failNext({ status: 500 });
+    const requestId = randomUUID();
+    const response = await fetch(`${gw.origin}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${world.apiKey}`, 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ model: 'ab-500', input: ['route me'] }),
+    });
+    const json = (await response.json()) as { data?: { embedding: number[] }[]; model?: string };
+    assert.equal(response.status, 200, JSON.stringify(json));
+    assert.equal(json.model, 'ab-500');
+    assert.equal(json.data?.length, 1);
+    assert.equal(response.headers.get('x-switchboard-target'), 'model-b');
+    assert.equal(response.headers.get('x-switchboard-attempts'), '2');
+    assert.equal(world.b.requests.length, 1);
+    assert.match(world.b.requests[0]?.url ?? '', /\/embeddings$/);
+    await gw.switchboard.service.usage?.flush();
+    const rows = await world.db.query<{ attempt: number; model_name: string; status: number; endpoint: string; fallback: boolean }>(
+      `select attempt, model_name, status, endpoint, fallback from ai_usage where request_id = $1 order by attempt`,
+      [requestId],
+    );
+    assert.deepEqual(
+      rows.rows.map((row) => [row.attempt, row.model_name, row.status, row.endpoint, row.fallback]),
+      [
+        [1, 'model-a', 500, 'embeddings', false],
+        [2, 'model-b', 200, 'embeddings', true],
+      ],
+    );
   });
 
   it('a 401 from the primary blocks its credential: this request and the next are served by the fallback', async () => {

@@ -1,10 +1,11 @@
 // Issue 11, two gateway instances on one database: the circuit breaker opens after the configured
 // failures, both instances skip the target (the transition travels through the health row and the
 // config feed), and a successful probe closes it on both; a weight change made with SQL applies on
-// both within 1 s, and the explain endpoint agrees with what is then served.
+// both within 1 s, and the explain endpoint agrees with what is then served; a credential refused on
+// one instance is skipped by the other within 1 s, until its credential row changes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN_TOKEN, chat, createRoute, eventually, startInstance, startWorld, type Instance, type RoutingWorld } from './routing-harness.js';
+import { ADMIN_TOKEN, chat, createRoute, ENV, eventually, startInstance, startWorld, type Instance, type RoutingWorld } from './routing-harness.js';
 
 describe('two instances share breaker transitions and route changes', () => {
   let world: RoutingWorld;
@@ -15,6 +16,7 @@ describe('two instances share breaker transitions and route changes', () => {
     world = await startWorld();
     await createRoute(world.db, 'guarded', { 'model-a': [1, 0], 'model-b': [1, 1] }, { breaker_failures: 3, breaker_cooldown_ms: 3000, sticky_key: 'none' });
     await createRoute(world.db, 'live', { 'model-a': 100, 'model-b': 0 }, { sticky_key: 'header' });
+    await createRoute(world.db, 'cred', { 'model-a': [1, 0], 'model-b': [1, 1] }, { sticky_key: 'none' });
     one = await startInstance(world, { listen: true });
     two = await startInstance(world, { listen: true });
   });
@@ -40,6 +42,11 @@ describe('two instances share breaker transitions and route changes', () => {
     const status = await admin(instance, 'GET', 'routing/status');
     const breakers = status['breakers'] as { model: string; state: string }[];
     return breakers.find((breaker) => breaker.model === 'gpt-4o-mini')?.state ?? 'closed';
+  }
+
+  async function blockedCredentials(instance: Instance): Promise<number> {
+    const status = await admin(instance, 'GET', 'routing/status');
+    return (status['blocked_credentials'] as unknown[]).length;
   }
 
   it('the breaker opens after 3 failures, both instances skip the target, and a probe closes it on both', async () => {
@@ -112,6 +119,42 @@ describe('two instances share breaker transitions and route changes', () => {
         assert.equal(answer.headers.get('x-switchboard-target'), pick.model, `explain and serving agree for ${key}`);
         assert.equal(String(explained['version']), answer.headers.get('x-switchboard-route-version'));
       }
+    }
+  });
+
+  it('a credential refused (401) on one instance is skipped by the other within 1 s, and a credential change lifts the block on both', async () => {
+    world.a.requests.length = 0;
+    world.a.failNext({ status: 401, body: { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } });
+    const refused = await chat(one.origin, world.apiKey, { model: 'cred' });
+    const blockedAt = Date.now();
+    assert.equal(refused.status, 200);
+    assert.equal(refused.headers.get('x-switchboard-target'), 'model-b');
+    await eventually(async () => (await blockedCredentials(two)) === 1, 'instance two to apply the shared block', 1000);
+    assert.ok(Date.now() - blockedAt < 1000, `shared in ${Date.now() - blockedAt} ms`);
+
+    world.a.requests.length = 0;
+    for (const instance of [two, two, one]) {
+      const answer = await chat(instance.origin, world.apiKey, { model: 'cred' });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers.get('x-switchboard-target'), 'model-b');
+      assert.equal(answer.headers.get('x-switchboard-attempts'), '1', 'the blocked credential is skipped, not tried');
+    }
+    assert.equal(world.a.requests.length, 0, 'no instance calls the refused credential');
+    const row = await world.db.query<{ project_id: string; changed_by: string; reason: string; minutes: number }>(
+      `select project_id, changed_by, reason, extract(epoch from blocked_until - now()) / 60 as minutes from ai_credential_blocks`,
+    );
+    assert.equal(row.rows.length, 1);
+    assert.equal(row.rows[0]?.project_id, world.projectId);
+    assert.equal(row.rows[0]?.changed_by, one.switchboard.service.router?.instance);
+    assert.equal(row.rows[0]?.reason, 'HTTP 401 invalid_api_key');
+    assert.ok(Number(row.rows[0]?.minutes) > 4 && Number(row.rows[0]?.minutes) <= 5);
+
+    // The operator stores a new key for the project: the block row goes, and both instances lift it.
+    const provider = await world.db.query<{ id: string }>(`select id from ai_providers where name = 'route-a'`);
+    await one.switchboard.credentials.set(world.projectId, provider.rows[0]?.id ?? '', { api_key: ENV.ROUTE_A_API_KEY });
+    assert.equal((await world.db.query(`select 1 from ai_credential_blocks`)).rows.length, 0);
+    for (const instance of [one, two]) {
+      await eventually(async () => (await blockedCredentials(instance)) === 0, 'the block to be lifted', 1000);
     }
   });
 });

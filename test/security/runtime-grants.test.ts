@@ -16,6 +16,8 @@ const RUNTIME = 'switchboard_runtime';
 const EXPECTED_GRANTS = [
   // Governance: the limits are configuration; counters and leases only through the sync function.
   'ai_budgets: SELECT',
+  // Shared credential blocks (issue 11): loaded with the routes; written only through a definer function.
+  'ai_credential_blocks: SELECT',
   'ai_models: SELECT',
   'ai_price_history: SELECT',
   'ai_provider_credentials: SELECT',
@@ -36,7 +38,9 @@ const EXPECTED_GRANTS = [
   'switchboard_current_project(): EXECUTE',
   'switchboard_governance_sync(): EXECUTE',
   'switchboard_model_access(): EXECUTE',
-  // Its one write outside the ledger: a circuit-breaker transition (cool-down capped at an hour).
+  // Its writes outside the ledger: a circuit-breaker transition and a refused credential's block
+  // (each capped at an hour).
+  'switchboard_report_credential_block(): EXECUTE',
   'switchboard_report_route_health(): EXECUTE',
   // Each gateway reports itself to switchboard_instances (issue 13) through these definer functions only.
   'switchboard_remove_instance(): EXECUTE',

@@ -79,3 +79,31 @@ export async function reportRouteHealth(
     transition.providerId, transition.vendorModelId, transition.state, Math.round(transition.cooldownMs), transition.reason, transition.instance,
   ]);
 }
+
+/** A shared credential block: routes skip (project, provider) until `blockedUntil`. */
+export interface CredentialBlockRow {
+  projectId: string | null;
+  providerId: string;
+  blockedUntil: Date;
+  changedBy: string | null;
+  changedAt: Date;
+}
+
+/** The credential blocks still in force. */
+export async function selectCredentialBlockRows(db: Queryable): Promise<CredentialBlockRow[]> {
+  const result = await db.query<CredentialBlockRow>(
+    `select project_id as "projectId", provider_id as "providerId", blocked_until as "blockedUntil", changed_by as "changedBy", changed_at as "changedAt"
+       from public.ai_credential_blocks where blocked_until > now()`,
+  );
+  return result.rows;
+}
+
+/** Shares a credential block (the runtime role's write; capped at an hour by the function). */
+export async function reportCredentialBlock(
+  db: Queryable,
+  block: { projectId: string | null; providerId: string; blockMs: number; reason: string; instance: string },
+): Promise<void> {
+  await db.query(`select public.switchboard_report_credential_block($1, $2, $3, $4, $5)`, [
+    block.projectId, block.providerId, Math.round(block.blockMs), block.reason, block.instance,
+  ]);
+}
