@@ -6,28 +6,15 @@
  */
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
 import { randomUUID } from 'node:crypto';
-import type {
-  ChatRequest,
-  ChatResponse,
-  EmbedRequest,
-  EmbedResponse,
-  NativeAnswer,
-  NativeApi,
-  StreamPart,
-  Usage,
-  UsageBuckets,
-} from '../providers/spec/index.js';
+import type { ChatResponse, EmbedResponse, NativeAnswer, NativeApi } from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
 import { GovernanceError } from '../governance/governance-error.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { estimateChat, observeStream } from '../usage/observe-stream.js';
-import { estimateTextTokens } from '../usage/estimate-tokens.js';
 import type { AttemptRouting, UsageAttempt, UsageEndpoint } from '../usage/usage-attempt.js';
-import type { RoutingInfo } from '../routing/route-runner.js';
 import type { Router } from '../routing/router.js';
 import { routeChat, routeEmbed, routeStream, routedModel, type RoutedCall } from './routed-call.js';
 import { observeNative } from '../usage/observe-native.js';
-import type { TraceParent } from '../usage/usage-observer.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { openTicket, type Ticket } from '../governance/admission-ticket.js';
 import { estimateChatCall, estimateEmbedCall, estimateNativeCall } from '../governance/estimate-call.js';
@@ -35,45 +22,10 @@ import type { Governor, TokenEstimate } from '../governance/governor.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 import { commitStream } from './stream-commit.js';
 
-/** A chat request addressed by public model name (`ai_models.name`). */
-export type PublicChatRequest = Omit<ChatRequest, 'model'> & { model: string };
-/** An embeddings request addressed by public model name. */
-export type PublicEmbedRequest = Omit<EmbedRequest, 'model'> & { model: string };
+import type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
+import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
 
-/** Per-call context. */
-export interface CallContext {
-  /** The calling project (credentials are per project; ledger rows belong to it). */
-  projectId?: string;
-  signal?: AbortSignal;
-  /** The request's id in the usage ledger (default: a new UUID). */
-  requestId?: string;
-  /** The gateway API key that made the call, for the ledger. */
-  apiKeyId?: string;
-  /** performance.now() when the request arrived, so the ledger's overhead includes the gateway's time before the call. */
-  receivedAt?: number;
-  /** The request's `x-switchboard-sticky-key` header (routes with a sticky key; the `user` field is the other source). */
-  stickyKey?: string;
-  /** Told how a routed request was served (response headers); not called for a plain model. */
-  onRouted?: (info: RoutingInfo) => void;
-  /** Receives the governance headers (`x-ratelimit-*`, budget warning) of an admitted call. */
-  onGovernanceHeaders?: (headers: readonly string[]) => void;
-  /** The caller's W3C trace context: with tracing on, each upstream attempt is a child span of it. */
-  trace?: TraceParent;
-}
-
-/** Which model and provider served a call, and how long the upstream took. */
-export interface Route {
-  model: ModelEntry;
-  provider: ProviderEntry;
-  /** Milliseconds from the upstream call to its answer (to the first stream part when streaming). */
-  upstreamMs: number;
-}
-
-export interface StreamOutcome {
-  route: Route;
-  /** The parts, starting with the first one (already received from the upstream). */
-  parts: AsyncIterable<StreamPart>;
-}
+export type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 
 export interface AIServiceOptions {
   /** The current registry snapshot (swapped by the config watcher). */
@@ -384,73 +336,4 @@ export class AIService {
     }
     return attempt;
   }
-}
-
-/** The generated text of a whole answer (for an estimate when the vendor reported no usage). */
-function outputTexts(response: ChatResponse): string[] {
-  const texts: string[] = [];
-  for (const choice of response.choices) {
-    texts.push(choice.content ?? '');
-    for (const call of choice.toolCalls) texts.push(call.name, call.arguments);
-  }
-  return texts;
-}
-
-/** An embeddings call's reported input tokens as usage (embeddings report no other bucket). */
-function embedUsage(inputTokens: number): Usage {
-  return {
-    inputTokens,
-    outputTokens: 0,
-    totalTokens: inputTokens,
-    buckets: { input: inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
-  };
-}
-
-async function estimateEmbedding(input: EmbedRequest['input']): Promise<UsageBuckets> {
-  const tokens = await estimateTextTokens(input);
-  return { input: tokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
-}
-
-/** The ledger endpoint of each native API that generates (absent: not recorded). */
-const nativeEndpoints: Partial<Record<NativeApi, UsageEndpoint>> = { 'anthropic-messages': 'messages', 'openai-responses': 'responses' };
-
-/** A native call: the vendor API's own body, addressed by public model name in `body.model`. */
-export interface NativeCall {
-  api: NativeApi;
-  /** The client's body; `model` is the public model name (replaced by the row's model id). */
-  body: Record<string, unknown>;
-  stream: boolean;
-  /** Extra headers to forward upstream (already filtered by the surface, e.g. `anthropic-beta`). */
-  headers?: Record<string, string>;
-}
-
-function limitsOf(model: ModelEntry): { maxOutputTokens?: number; contextWindow?: number } {
-  return {
-    ...(model.maxTokens === undefined ? {} : { maxOutputTokens: model.maxTokens }),
-    ...(model.contextWindow === undefined ? {} : { contextWindow: model.contextWindow }),
-  };
-}
-
-/** An iterable that yields an already-received first result, then the rest of the iterator. */
-function replayFirst(first: IteratorResult<StreamPart>, rest: AsyncIterator<StreamPart>): AsyncIterable<StreamPart> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
-      let pending: IteratorResult<StreamPart> | undefined = first;
-      return {
-        next: () => {
-          if (pending) {
-            const result = pending;
-            pending = undefined;
-            return Promise.resolve(result);
-          }
-          return rest.next();
-        },
-        return: async (value?: unknown) => {
-          pending = undefined;
-          await rest.return?.(value);
-          return { done: true, value: undefined };
-        },
-      };
-    },
-  };
 }

@@ -1,0 +1,69 @@
+/**
+ * Small pure pieces of the AI service's calls: usage shapes for embeddings, the texts an estimate
+ * counts, a model's limits for the provider, and replaying a stream's first part.
+ *
+ * @module
+ */
+import type { ChatResponse, EmbedRequest, NativeApi, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import type { ModelEntry } from '../registry/provider-registry.js';
+import { estimateTextTokens } from '../usage/estimate-tokens.js';
+import type { UsageEndpoint } from '../usage/usage-attempt.js';
+
+/** The generated text of a whole answer (for an estimate when the vendor reported no usage). */
+export function outputTexts(response: ChatResponse): string[] {
+  const texts: string[] = [];
+  for (const choice of response.choices) {
+    texts.push(choice.content ?? '');
+    for (const call of choice.toolCalls) texts.push(call.name, call.arguments);
+  }
+  return texts;
+}
+
+/** An embeddings call's reported input tokens as usage (embeddings report no other bucket). */
+export function embedUsage(inputTokens: number): Usage {
+  return {
+    inputTokens,
+    outputTokens: 0,
+    totalTokens: inputTokens,
+    buckets: { input: inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
+  };
+}
+
+export async function estimateEmbedding(input: EmbedRequest['input']): Promise<UsageBuckets> {
+  const tokens = await estimateTextTokens(input);
+  return { input: tokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
+}
+
+/** The ledger endpoint of each native API that generates (absent: not recorded). */
+export const nativeEndpoints: Partial<Record<NativeApi, UsageEndpoint>> = { 'anthropic-messages': 'messages', 'openai-responses': 'responses' };
+
+export function limitsOf(model: ModelEntry): { maxOutputTokens?: number; contextWindow?: number } {
+  return {
+    ...(model.maxTokens === undefined ? {} : { maxOutputTokens: model.maxTokens }),
+    ...(model.contextWindow === undefined ? {} : { contextWindow: model.contextWindow }),
+  };
+}
+
+/** An iterable that yields an already-received first result, then the rest of the iterator. */
+export function replayFirst(first: IteratorResult<StreamPart>, rest: AsyncIterator<StreamPart>): AsyncIterable<StreamPart> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+      let pending: IteratorResult<StreamPart> | undefined = first;
+      return {
+        next: () => {
+          if (pending) {
+            const result = pending;
+            pending = undefined;
+            return Promise.resolve(result);
+          }
+          return rest.next();
+        },
+        return: async (value?: unknown) => {
+          pending = undefined;
+          await rest.return?.(value);
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
