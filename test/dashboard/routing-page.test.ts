@@ -8,26 +8,23 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { sampleRatioVerdict } from '../../web/src/sample-ratio.js';
 import type { ArmComparison, RouteExplanation } from '../../web/src/types.js';
-import { type BrowserWindow, ensureDashboardBuilt, launchBrowser, signIn, skipWithoutChromium, type TestBrowser } from './browser.js';
-import { DASH_ENV_VAR, insertRouteSql, seedRoutingAndBudgets, startDashboardStack, type DashboardStack } from './dashboard-stack.js';
+import { type BrowserWindow, skipWithoutChromium } from './browser.js';
+import { DASH_ENV_VAR, insertRouteSql, type DashboardStack } from './dashboard-stack.js';
+import { startSeededSession, type SeededSession } from './seeded-session.js';
 
 describe('the Routing page in a browser', { skip: skipWithoutChromium() }, () => {
+  let session: SeededSession;
   let stack: DashboardStack;
-  let browser: TestBrowser;
   let page: Page;
   let apiKey = '';
 
   before(async () => {
-    ensureDashboardBuilt();
-    [stack, browser] = await Promise.all([startDashboardStack(), launchBrowser()]);
-    ({ apiKey } = await seedRoutingAndBudgets(stack));
-    page = await browser.newPage(1280);
-    await signIn(page, stack.origin, stack.adminToken);
+    session = await startSeededSession();
+    ({ stack, page, apiKey } = session);
   });
 
   after(async () => {
-    await browser?.close();
-    await stack?.close();
+    await session?.close();
   });
 
   const share = (route: string, model: string) => page.locator(`section[data-route="${route}"] tr[data-target="${model}"] td[data-share]`);
