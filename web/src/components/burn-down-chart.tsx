@@ -61,7 +61,8 @@ export function BurnDownChart({ input, label }: { input: BurnDownInput; label: s
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, input.limitUsd) * 1.05] } },
-        axes: [{ stroke: '#3b4252' }, { label: 'USD', stroke: '#3b4252' }],
+        // Three significant digits: budgets of a few cents would otherwise get repeated tick labels.
+        axes: [{ stroke: '#3b4252' }, { label: 'USD', stroke: '#3b4252', values: (_u, splits) => splits.map((value) => `$${Number(value.toPrecision(3))}`) }],
         series: [
           { label: 'Time (UTC)' },
           { label: 'Spent', stroke: '#1f4e79', width: 2, fill: 'rgba(31,78,121,0.12)', value: usd },

@@ -7,7 +7,7 @@ import { RateLimitTable } from '../components/rate-limit-table';
 import { formatPercent, formatTime, formatUsd } from '../format';
 import { href } from '../router';
 import { useData } from '../use-data';
-import type { BudgetRow, RateLimitRow, Series } from '../types';
+import type { BudgetRow, RateLimitRow, RouteRow, Series } from '../types';
 
 const DAY_MS = 86_400_000;
 
@@ -41,6 +41,8 @@ const rateText = (verdict: RunOutVerdict): string =>
 export function BudgetsPage({ params }: { params: URLSearchParams }) {
   const budgets = useData('budgets', () => get<BudgetRow[]>('/budgets'), ['config', 'usage']);
   const limits = useData('rate-limits', () => get<RateLimitRow[]>('/rate-limits'), ['config', 'usage']);
+  // A budget's model may be a route's public name; its chart then filters the rollups by route.
+  const routes = useData('budget-routes', () => get<RouteRow[]>('/routes').catch(() => [] as RouteRow[]), ['config']);
   const now = useMemo(() => new Date(), [budgets.data]);
   const list = budgets.data ?? [];
   const selected = list.find((budget) => budget.name === params.get('budget')) ?? list[0];
@@ -107,7 +109,7 @@ export function BudgetsPage({ params }: { params: URLSearchParams }) {
           </div>
         ) : null}
       </Section>
-      {selected ? <BurnDown budget={selected} now={now} /> : null}
+      {selected ? <BurnDown budget={selected} now={now} routeNames={routes.data?.map((route) => route.name)} /> : null}
       <Section title="Rate limits">
         <ErrorNotice error={limits.error} />
         <RateLimitTable rows={limits.data} />
@@ -117,12 +119,14 @@ export function BudgetsPage({ params }: { params: URLSearchParams }) {
 }
 
 /** The selected budget's spend over its period, from the rollups (GET /usage/series, the budget's scope as filters). */
-function BurnDown({ budget, now }: { budget: BudgetRow; now: Date }) {
+function BurnDown({ budget, now, routeNames }: { budget: BudgetRow; now: Date; routeNames: string[] | undefined }) {
   const start = budget.period_start ? new Date(budget.period_start) : null;
   const end = budget.period_end ? new Date(budget.period_end) : null;
   const bucket = start && end && end.getTime() - start.getTime() > 7 * DAY_MS ? 'day' : 'hour';
-  const query = { project: budget.project, key: budget.api_key_id, model: budget.model_name, since: budget.period_start, bucket, tz: 'UTC' };
-  const series = useData<Series | undefined>(`burn:${JSON.stringify(query)}`, () => (start ? get<Series>('/usage/series', query) : Promise.resolve(undefined)), ['usage']);
+  const byRoute = budget.model_name !== null && (routeNames ?? []).includes(budget.model_name);
+  const query = { project: budget.project, key: budget.api_key_id, [byRoute ? 'route' : 'model']: budget.model_name, since: budget.period_start, bucket, tz: 'UTC' };
+  const ready = start !== null && (budget.model_name === null || routeNames !== undefined);
+  const series = useData<Series | undefined>(`burn:${JSON.stringify(query)}:${String(ready)}`, () => (ready ? get<Series>('/usage/series', query) : Promise.resolve(undefined)), ['usage']);
   const verdict = verdictOf(budget, now);
   const input = useMemo(
     () => (start && end && budget.limit_usd !== null && series.data ? { points: series.data.points, limitUsd: Number(budget.limit_usd), periodStart: start, periodEnd: end, now, verdict } : undefined),
@@ -131,7 +135,7 @@ function BurnDown({ budget, now }: { budget: BudgetRow; now: Date }) {
   return (
     <Section title={`Burn-down of ${budget.name}`}>
       <ErrorNotice error={series.error} />
-      <Loading when={series.loading && !series.data && start !== null} />
+      <Loading when={series.loading && !series.data && ready} />
       <p data-testid="burn-down-verdict">
         {formatUsd(budget.spent_usd)} of {formatUsd(budget.limit_usd)} spent this {budget.period === 'fixed' ? 'window' : budget.period}
         {rateText(verdict) === '—' ? '' : `, at ${rateText(verdict)}`}: {describeRunOut(verdict)}
@@ -144,8 +148,8 @@ function BurnDown({ budget, now }: { budget: BudgetRow; now: Date }) {
         />
       ) : null}
       <p class="muted">
-        The chart sums the usage rollups for the budget's scope (project, key, model served); the spent figure is the budget's own counter, which
-        settles each call's ledger cost and may trail by a sync interval.
+        The chart sums the usage rollups for the budget's scope (project, key, and the model served or the route called); the spent figure is the
+        budget's own counter, which settles each call's ledger cost and may trail by a sync interval.
       </p>
     </Section>
   );
