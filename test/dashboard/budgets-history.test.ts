@@ -47,7 +47,7 @@ describe('the Budgets page and History time filters in a browser', { skip: skipW
     // A fixed window that started 10 minutes ago: a few calls make a rate that runs out within it.
     const now = Date.now();
     await stack.admin('PUT', '/budgets/dash-window', {
-      project: 'dash', limit_usd: 1, period: 'fixed', starts_at: new Date(now - 600_000).toISOString(), ends_at: new Date(now + 86_400_000).toISOString(),
+      project: 'dash', limit_usd: 0.1, period: 'fixed', starts_at: new Date(now - 600_000).toISOString(), ends_at: new Date(now + 86_400_000).toISOString(),
     });
     const client = stack.client(apiKey);
     for (let index = 0; index < 4; index++) {
@@ -81,7 +81,7 @@ describe('the Budgets page and History time filters in a browser', { skip: skipW
     assert.equal(shown.runOut, describeRunOut(verdict));
     assert.match(shown.row, /fixed/);
     assert.ok(shown.summary.includes(describeRunOut(verdict)), shown.summary);
-    assert.ok(shown.summary.startsWith(`${formatUsd(budget.spent_usd)} of $1.00 spent this window`), shown.summary);
+    assert.ok(shown.summary.startsWith(`${formatUsd(budget.spent_usd)} of $0.10 spent this window`), shown.summary);
     await page.locator('.chart canvas').first().waitFor();
 
     // The month budget with no spend says so; the rate limit is listed with RPM and TPM.
