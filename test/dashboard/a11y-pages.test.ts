@@ -1,13 +1,14 @@
 // The dashboard in headless Chromium for people who use a keyboard or assistive technology: the
 // skip link, navigation and the drawer by keyboard only; axe (WCAG 2.1 A/AA) finds nothing on any
 // page at 1280 and 390 px, no page scrolls sideways, no console error or CSP violation; each page is
-// screenshotted at both widths into .tmp/dashboard-screenshots. One browser for the file.
+// screenshotted at both widths into .tmp/dashboard-screenshots. One browser for the file. Seeded so
+// Routing (a route with traffic and an explain result) and Budgets (a budget, a rate limit) show content.
 // Runs on PGlite, and on Postgres when DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { axeViolations, type BrowserWindow, ensureDashboardBuilt, launchBrowser, screenshot, signIn, skipWithoutChromium, type TestBrowser } from './browser.js';
-import { startDashboardStack, type DashboardStack } from './dashboard-stack.js';
+import { seedRoutingAndBudgets, startDashboardStack, type DashboardStack } from './dashboard-stack.js';
 
 const PAGES = ['overview', 'providers', 'projects', 'usage', 'budgets', 'routing', 'history', 'playground'];
 /** Chromium logs every 4xx fetch as a console error; the pages answer those on purpose (a 404 shell). */
@@ -21,8 +22,12 @@ describe('dashboard accessibility in a browser', { skip: skipWithoutChromium() }
   before(async () => {
     ensureDashboardBuilt();
     [stack, browser] = await Promise.all([startDashboardStack(), launchBrowser()]);
-    await stack.admin('POST', '/projects', { name: 'dash' });
-    await stack.admin('POST', '/api-keys', { project: 'dash', name: 'browser' });
+    // Content for every page: a route with traffic (Routing's arms), a budget and a rate limit.
+    const { apiKey } = await seedRoutingAndBudgets(stack);
+    for (let index = 0; index < 3; index++) {
+      await stack.client(apiKey).chat.completions.create({ model: 'ab', messages: [{ role: 'user', content: 'hi' }], user: `a11y-${index}`, max_tokens: 16 });
+    }
+    await stack.switchboard.service.usage?.flush();
     page = await browser.newPage(1280);
     await signIn(page, stack.origin, stack.adminToken);
   });
@@ -59,6 +64,13 @@ describe('dashboard accessibility in a browser', { skip: skipWithoutChromium() }
         await page.goto(`${stack.origin}/admin/#/${id}${id === 'projects' ? '?project=dash' : ''}`);
         await page.locator('main h1').waitFor();
         await page.waitForFunction(() => !(globalThis as unknown as BrowserWindow).document.body.innerText.includes('Loading…'));
+        if (id === 'routing') {
+          // The explain result's table too.
+          await page.getByLabel('Sticky key').fill('user-1');
+          await page.getByRole('button', { name: 'Explain' }).click();
+          await page.getByTestId('explain-pick').waitFor();
+        }
+        if (id === 'budgets') await page.locator('.chart canvas').first().waitFor();
         const violations = await axeViolations(page);
         assert.deepEqual(violations, [], `${id} at ${width} px`);
         const scrollWidth = await page.evaluate(() => (globalThis as unknown as BrowserWindow).document.documentElement.scrollWidth);

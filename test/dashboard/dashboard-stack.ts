@@ -107,3 +107,43 @@ export async function generateLedger(db: Queryable, projectId: string, rows: num
     [projectId, rows],
   );
 }
+
+/** Route targets for plain SQL: `[model, weight, tier, arm]`. */
+export type TargetSpec = readonly [string, number, number, string];
+
+/**
+ * A global route written with plain SQL in one statement, as an operator would (docs/routing.md).
+ * `settings` are extra `ai_routes` columns (e.g. `breaker_failures`).
+ */
+export async function insertRouteSql(db: Queryable, name: string, targets: readonly TargetSpec[], settings: Record<string, number> = {}): Promise<void> {
+  const columns = Object.keys(settings);
+  if (columns.some((column) => !/^[a-z_]+$/.test(column))) throw new Error('route setting names are plain column names');
+  const values = targets.map((_, index) => `($${index * 4 + 2}::text, $${index * 4 + 3}::int, $${index * 4 + 4}::int, $${index * 4 + 5}::text)`).join(', ');
+  await db.query(
+    `with r as (insert into public.ai_routes (name${columns.map((column) => `, ${column}`).join('')})
+                values ($1${columns.map((_, index) => `, $${targets.length * 4 + 2 + index}`).join('')}) returning id)
+     insert into public.ai_route_targets (route_id, model_id, weight, tier, arm)
+     select r.id, m.id, t.weight, t.tier, t.arm from r, (values ${values}) as t(model, weight, tier, arm) join public.ai_models m on m.name = t.model`,
+    [name, ...targets.flat(), ...columns.map((column) => settings[column] as number)],
+  );
+}
+
+/**
+ * A provider on the OpenAI mock with two models (`model-a`, `model-b`; priced high enough that a
+ * few calls make a visible spend), a project with a key, and, for the Routing and Budgets pages,
+ * an `ab` route (90/10, arms control/candidate, a tier-1 fallback), a month budget and a rate limit.
+ */
+export async function seedRoutingAndBudgets(stack: DashboardStack, project = 'dash'): Promise<{ apiKey: string; projectId: string }> {
+  await stack.admin('POST', '/providers', { name: 'dash-openai', provider_class: 'OpenAIProvider', api_base_url: stack.upstreamBaseUrl, required_env_vars: [DASH_ENV_VAR] });
+  const pricing = { input_per_mtok: 150, output_per_mtok: 600 };
+  for (const [name, modelId] of [['model-a', 'gpt-4o-mini'], ['model-b', 'gpt-4o'], ['model-c', 'gpt-4.1-mini']] as const) {
+    await stack.admin('POST', '/models', { name, provider: 'dash-openai', model_id: modelId, pricing });
+  }
+  const created = await stack.admin<{ id: string }>('POST', '/projects', { name: project });
+  const key = await stack.admin<{ key: string }>('POST', '/api-keys', { project, name: 'browser' });
+  await insertRouteSql(stack.db, 'ab', [['model-a', 90, 0, 'control'], ['model-b', 10, 0, 'candidate'], ['model-c', 1, 1, 'fallback']]);
+  await stack.admin('PUT', '/budgets/dash-month', { project, limit_usd: 250, period: 'month', soft_threshold: 0.8 });
+  await stack.admin('PUT', '/rate-limits/dash-rpm', { project, requests_per_minute: 600, tokens_per_minute: 200_000 });
+  await stack.switchboard.reload();
+  return { apiKey: key.key, projectId: created.id };
+}

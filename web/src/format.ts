@@ -50,3 +50,10 @@ export function formatMs(value: number | null | undefined): string {
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+/** A share or rate in [0, 1] as a percentage (one decimal below 10%, so 2.5% is not shown as 3%). */
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const percent = value * 100;
+  return `${percent !== 0 && Math.abs(percent) < 10 ? percent.toFixed(1) : Math.round(percent)}%`;
+}

@@ -126,3 +126,106 @@ export interface Credential extends Row {
   fingerprint?: string | null;
   updated_at: string;
 }
+
+/** `GET /routes` (docs/routing.md). */
+export interface RouteTarget {
+  model: string;
+  weight: number;
+  tier: number;
+  arm: string;
+  available?: boolean;
+  reason?: string | null;
+}
+
+export interface RouteRow {
+  id: string;
+  name: string;
+  project: string | null;
+  strategy: string;
+  sticky_key: string;
+  max_attempts: number;
+  version: number;
+  is_active: boolean;
+  targets: RouteTarget[];
+}
+
+/** `GET /routing/status`: this instance's view of the breakers. */
+export interface RoutingStatus {
+  routes: { id: string; name: string; project_id: string | null; version: number; targets: { model: string; arm: string; breaker: string; open_until?: string | null }[] }[];
+}
+
+/** `POST /routes/{name}/explain` */
+export interface RouteExplanation {
+  route: string;
+  version: number;
+  sticky_key_source: string;
+  sticky_key: string | null;
+  pick: { model: string; arm: string; tier: number } | null;
+  order: string[];
+  reason: string;
+  targets: {
+    model: string;
+    arm: string;
+    tier: number;
+    weight: number;
+    share: number;
+    breaker: string;
+    open_until: string | null;
+    credential_blocked: boolean;
+    excluded: string | null;
+    sticky_hash: number | null;
+    sticky_score: number | null;
+  }[];
+}
+
+export interface ArmFigures {
+  arm: string;
+  requests: number;
+  attempts: number;
+  success_rate: number | null;
+  fallback_rate: number | null;
+  incomplete: number;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  ttft_p50_ms: number | null;
+  input_tokens_per_request: number | null;
+  output_tokens_per_request: number | null;
+  cost_per_request_usd: number | null;
+  expected_share?: number;
+  observed_share?: number | null;
+}
+
+/** `GET /routes/{name}/comparison` */
+export interface ArmComparison {
+  route: string;
+  by_arm_assigned: ArmFigures[];
+  by_arm_served: ArmFigures[];
+  sample_ratio: { chi_square: number; degrees_of_freedom: number; p_value: number; mismatch: boolean } | null;
+}
+
+/** `GET /budgets` (docs/governance.md): USD amounts are decimal strings. */
+export interface BudgetRow {
+  name: string;
+  project: string;
+  api_key_id: string | null;
+  model_name: string | null;
+  period: string;
+  period_start: string | null;
+  period_end: string | null;
+  limit_usd: string | null;
+  spent_usd: string;
+  reserved_usd: string;
+  soft_threshold: number | null;
+}
+
+/** `GET /rate-limits` */
+export interface RateLimitRow {
+  name: string;
+  project: string;
+  api_key_id: string | null;
+  model_name: string | null;
+  metric: 'requests' | 'tokens';
+  per_minute: string | null;
+  used: string;
+  reserved: string;
+}

@@ -99,6 +99,7 @@ export class RouteAdmin {
     return {
       instance: router.instance,
       routes: router.table().routes.map((route) => ({
+        id: route.id,
         name: route.name,
         project_id: route.projectId,
         version: route.version,
@@ -109,6 +110,7 @@ export class RouteAdmin {
           tier: target.tier,
           weight: target.weight,
           breaker: router.breakers.stateOf(target.breakerKey),
+          open_until: isoOrNull(router.openUntil(target.breakerKey, now)),
           available: target.resolved !== undefined,
           reason: target.reason ?? null,
         })),
@@ -237,6 +239,8 @@ export class RouteAdmin {
     };
   }
 }
+
+const isoOrNull = (time: number | undefined): string | null => (time === undefined ? null : new Date(time).toISOString());
 
 function settingsOf(values: Partial<Record<RouteSetting, unknown>>): Partial<Record<RouteSetting, SqlParam>> {
   const settings: Partial<Record<RouteSetting, SqlParam>> = {};

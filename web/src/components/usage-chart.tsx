@@ -1,6 +1,5 @@
-import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useUplot } from './use-uplot';
 import type { SeriesPoint } from '../types';
 
 /**
@@ -8,21 +7,16 @@ import type { SeriesPoint } from '../types';
  * same zone the server bucketed days in, so a day never shifts by the browser's offset.
  */
 export function UsageChart({ points, tz, bucket }: { points: SeriesPoint[]; tz: string; bucket: 'hour' | 'day' }) {
-  const host = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const element = host.current;
-    if (!element) return;
-    const data: uPlot.AlignedData = [
-      points.map((point) => Date.parse(point.t) / 1000),
-      points.map((point) => point.requests),
-      points.map((point) => point.errors),
-      points.map((point) => Number(point.cost_usd)),
-    ];
-    const width = (): number => Math.max(280, element.clientWidth);
-    const plot = new uPlot(
-      {
-        width: width(),
-        height: 260,
+  const host = useUplot(
+    260,
+    () => ({
+      data: [
+        points.map((point) => Date.parse(point.t) / 1000),
+        points.map((point) => point.requests),
+        points.map((point) => point.errors),
+        points.map((point) => Number(point.cost_usd)),
+      ],
+      options: {
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), tz),
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, usd: { auto: true } },
@@ -38,15 +32,8 @@ export function UsageChart({ points, tz, bucket }: { points: SeriesPoint[]; tz: 
           { label: 'Spend (USD)', stroke: '#1b7f3a', width: 2, scale: 'usd', value: (_u, value) => (value === null ? '—' : `$${value.toFixed(4)}`) },
         ],
       },
-      data,
-      element,
-    );
-    const observer = new ResizeObserver(() => plot.setSize({ width: width(), height: 260 }));
-    observer.observe(element);
-    return () => {
-      observer.disconnect();
-      plot.destroy();
-    };
-  }, [points, tz, bucket]);
+    }),
+    [points, tz, bucket],
+  );
   return <div ref={host} class="chart" role="img" aria-label={`Requests, errors and spend per ${bucket} (${tz}); the same numbers are in the table.`} />;
 }

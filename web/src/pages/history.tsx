@@ -10,7 +10,13 @@ const TABLES = ['ai_providers', 'ai_models', 'projects', 'api_keys', 'ai_provide
 const ACTORS = ['admin-api', 'cli', 'sql'];
 
 export function HistoryPage({ params }: { params: URLSearchParams }) {
-  const filters = { table: params.get('table') ?? '', actor: params.get('actor') ?? '', row: params.get('row') ?? '' };
+  const filters = {
+    table: params.get('table') ?? '',
+    actor: params.get('actor') ?? '',
+    row: params.get('row') ?? '',
+    since: params.get('since') ?? '',
+    until: params.get('until') ?? '',
+  };
   const [cursor, setCursor] = useState<{ key: string; stack: (string | number)[] }>({ key: '', stack: [] });
   const key = JSON.stringify(filters);
   const stack = cursor.key === key ? cursor.stack : [];
@@ -62,6 +68,11 @@ export function HistoryPage({ params }: { params: URLSearchParams }) {
           <label for="history-row">Row id</label>
           <input id="history-row" value={filters.row} autoComplete="off" onChange={(event) => update({ row: (event.target as HTMLInputElement).value.trim() })} />
         </div>
+        <TimeFilter name="since" label="Since" value={filters.since} onChange={(value) => update({ since: value })} />
+        <TimeFilter name="until" label="Until" value={filters.until} onChange={(value) => update({ until: value })} />
+        <small id="history-time-help" class="muted time-help">
+          Since and until: an ISO time (UTC unless it names an offset) or a duration back from now: 30m, 24h, 7d, 2w.
+        </small>
       </form>
       {message ? (
         <p class="notice success" role="status">
@@ -107,6 +118,23 @@ export function HistoryPage({ params }: { params: URLSearchParams }) {
         </button>
       </div>
     </>
+  );
+}
+
+/** A time bound as the API takes it: an ISO time or a duration back from now (30m, 24h, 7d, 2w). */
+function TimeFilter({ name, label, value, onChange }: { name: string; label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <div class="field">
+      <label for={`history-${name}`}>{label}</label>
+      <input
+        id={`history-${name}`}
+        value={value}
+        autoComplete="off"
+        placeholder="24h or 2026-12-01T09:00Z"
+        aria-describedby="history-time-help"
+        onChange={(event) => onChange((event.target as HTMLInputElement).value.trim())}
+      />
+    </div>
   );
 }
 
