@@ -92,7 +92,7 @@ async function measure(side, mode, connections, durationMs) {
   const before = cpuMicros(side.child.pid);
   const result = await runLoad({
     origin: side.origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${KEY}` }, body, stream: mode === 'stream',
-    connections, durationMs, maxRequests: 200_000, timeoutMs: 10_000,
+    connections, durationMs, maxRequests: 200_000, timeoutMs: 10_000, expect: '"object":"chat.completion"',
   });
   const cpuUs = cpuMicros(side.child.pid) - before;
   if (result.errors > 0) throw new Error(`${mode} c=${connections}: ${result.errors} errors (${result.errorSamples[0]})`);

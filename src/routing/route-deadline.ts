@@ -8,9 +8,24 @@
  */
 import { SwitchboardError } from '../errors.js';
 
+/** The 504s deadlines raised (a caller's shared controller then tells them from a client's abort). */
+const deadlineErrors = new WeakSet<object>();
+
+/** True when `reason` is a route deadline's error, not a client that went away. */
+export function isDeadlineReason(reason: unknown): boolean {
+  return typeof reason === 'object' && reason !== null && deadlineErrors.has(reason);
+}
+
+/** True when the caller's `signal` aborted because the client went away (not by a route deadline). */
+export function clientAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && !isDeadlineReason(signal.reason);
+}
+
 export class RouteDeadline {
-  readonly #controller = new AbortController();
+  readonly #controller: AbortController;
   readonly #client: AbortSignal | undefined;
+  /** Listening to the client's signal (false when the deadline aborts the caller's own controller). */
+  readonly #listens: boolean;
   readonly #timer: NodeJS.Timeout | undefined;
   #expired: SwitchboardError | undefined;
   readonly #onClientAbort = (): void => {
@@ -18,20 +33,29 @@ export class RouteDeadline {
     this.#controller.abort(this.#client?.reason);
   };
 
-  constructor(client: AbortSignal | undefined, routeName: string, deadlineMs: number) {
+  /**
+   * `owned`: the controller of `client` when the caller hands it over for this call alone (the
+   * gateway does: one controller per request). The deadline then aborts it directly, saving a
+   * second controller and a listener per routed request (~9 µs on Node 20).
+   */
+  constructor(client: AbortSignal | undefined, routeName: string, deadlineMs: number, owned?: AbortController) {
     this.#client = client;
+    this.#listens = !(owned !== undefined && owned.signal === client);
+    this.#controller = this.#listens ? new AbortController() : (owned as AbortController);
     if (client?.aborted) {
-      this.#controller.abort(client.reason);
+      if (this.#listens) this.#controller.abort(client.reason);
       return;
     }
-    client?.addEventListener('abort', this.#onClientAbort, { once: true });
+    if (this.#listens) client?.addEventListener('abort', this.#onClientAbort, { once: true });
     this.#timer = setTimeout(() => {
-      this.#expired = new SwitchboardError(
+      const expired = new SwitchboardError(
         'provider_timeout',
         `The route '${routeName}' reached its deadline of ${deadlineMs} ms (deadline_ms) before an answer arrived.`,
         { status: 504, param: 'model' },
       );
-      this.#controller.abort(this.#expired);
+      deadlineErrors.add(expired);
+      this.#expired = expired;
+      this.#controller.abort(expired);
     }, deadlineMs);
   }
 
@@ -51,6 +75,6 @@ export class RouteDeadline {
    */
   disarm(keepClient: boolean): void {
     clearTimeout(this.#timer);
-    if (!keepClient) this.#client?.removeEventListener('abort', this.#onClientAbort);
+    if (!keepClient && this.#listens) this.#client?.removeEventListener('abort', this.#onClientAbort);
   }
 }

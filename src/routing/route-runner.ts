@@ -7,7 +7,7 @@
  */
 import { ProviderError, SwitchboardError } from '../errors.js';
 import type { ResolvedModel } from '../registry/provider-registry.js';
-import { RouteDeadline } from './route-deadline.js';
+import { clientAborted, RouteDeadline } from './route-deadline.js';
 import { classifyFailure, fullJitterMs, type ErrorClass } from './retry-policy.js';
 import type { RouteEntry, RouteTarget } from './route-table.js';
 import type { Router } from './router.js';
@@ -45,6 +45,8 @@ export interface RunOptions<T> {
   projectId: string | null;
   stickyKey: string | undefined;
   signal: AbortSignal | undefined;
+  /** The controller of `signal`, when the caller hands it over for this call alone (see RouteDeadline). */
+  abortController?: AbortController | undefined;
   /** Told how the request was routed, on success and on the final failure (response headers). */
   onRouted?: ((info: RoutingInfo) => void) | undefined;
   /** The one upstream call of an attempt. */
@@ -58,7 +60,7 @@ export interface RunOptions<T> {
 }
 
 export async function runRoute<T>(router: Router, route: RouteEntry, options: RunOptions<T>): Promise<T> {
-  const deadline = new RouteDeadline(options.signal, route.name, route.deadlineMs);
+  const deadline = new RouteDeadline(options.signal, route.name, route.deadlineMs, options.abortController);
   try {
     return await attemptAll(router, route, options, deadline);
   } finally {
@@ -119,16 +121,17 @@ async function attemptAll<T>(router: Router, route: RouteEntry, options: RunOpti
       });
     } catch (error) {
       lastError = error;
-      if (guard.expired && options.signal?.aborted !== true) {
+      const clientGone = clientAborted(options.signal);
+      if (guard.expired && !clientGone) {
         // The deadline cut this attempt: a timeout against the target's breaker, and the answer.
         lastError = guard.expired;
         record(router, route, target, false);
         break;
       }
-      const classified = classifyFailure(error, options.signal?.aborted === true);
+      const classified = classifyFailure(error, clientGone);
       // A failure that says nothing about the target's health (a 4xx: it answered) counts as alive,
       // so a half-open probe ends either way; a client that went away releases the probe.
-      if (options.signal?.aborted) router.breakers.release(target.breakerKey);
+      if (clientGone) router.breakers.release(target.breakerKey);
       else record(router, route, target, !classified.breakerFailure);
       if (classified.action === 'return' || classified.errorClass === undefined) break;
       required = classified.errorClass;

@@ -62,9 +62,14 @@ export class Exchange {
 
   /** Aborted when the client goes away; passed to upstream calls. */
   get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The controller of `signal`, one per request (a route's deadline may abort it with a 504 reason). */
+  get controller(): AbortController {
     this.#controller ??= new AbortController();
     if (this.clientGone) this.#controller.abort();
-    return this.#controller.signal;
+    return this.#controller;
   }
 
   /** The client went away: abort whatever upstream call is running. */

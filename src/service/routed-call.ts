@@ -108,6 +108,7 @@ function run<T>(
     projectId: context.projectId ?? null,
     stickyKey: stickyKeyOf(route, request, context),
     signal: context.signal,
+    abortController: context.abortController,
     onRouted: context.onRouted,
     attempt: (routed: RoutedAttempt) => attempt(routed.resolved, { routing: routingOf(routed), signal: routed.signal, admission }),
     ...handling,

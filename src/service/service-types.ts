@@ -19,6 +19,11 @@ export interface CallContext {
   /** The calling project (credentials are per project; ledger rows belong to it). */
   projectId?: string;
   signal?: AbortSignal;
+  /**
+   * The controller of `signal`, when it serves this call alone (the gateway's per-request one): a
+   * route's deadline may then abort it (with a 504 reason) instead of creating a controller of its own.
+   */
+  abortController?: AbortController;
   /** The request's id in the usage ledger (default: a new UUID). */
   requestId?: string;
   /** The gateway API key that made the call, for the ledger. */

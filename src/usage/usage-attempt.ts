@@ -8,6 +8,7 @@ import { SwitchboardError } from '../errors.js';
 import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { AttemptObservation, TraceParent } from './usage-observer.js';
+import { clientAborted } from '../routing/route-deadline.js';
 
 /** Status recorded for an attempt the client cut (nginx's "client closed request"). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -109,7 +110,7 @@ export class UsageAttempt {
 
   /** Ends the attempt with a failure: a cut (499) when the caller's signal aborted. */
   fail(error: unknown, estimate: AttemptOutcome['estimate']): void {
-    if (this.caller.signal?.aborted) {
+    if (clientAborted(this.caller.signal)) {
       this.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
       return;
     }

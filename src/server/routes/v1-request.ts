@@ -57,6 +57,7 @@ export function callContext(exchange: Exchange, owner: KeyOwner): CallContext {
     requestId: exchange.requestId,
     receivedAt: exchange.started,
     signal: exchange.signal,
+    abortController: exchange.controller,
     trace: exchange.span,
     ...(exchange.stickyKey === undefined ? {} : { stickyKey: exchange.stickyKey }),
     onRouted: (info) => {
