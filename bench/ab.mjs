@@ -6,7 +6,7 @@
 // per-round differences. Sequential off-then-on runs on this 2-core machine disagreed by up to
 // 2× (docs/benchmark.md); this is the instrument for the issues' "within X%" goals.
 //
-//   AB_COMPARE=route|ledger|governance|full   (full: ledger + budget + rate limit + route, vs bare)
+//   AB_COMPARE=route|ledger|governance|full|none   (full: ledger + budget + rate limit + route, vs bare; none: bare vs bare)
 //   AB_ROUNDS=6 AB_SECONDS=3 AB_LOADS=chat:10,chat:50,stream:10  BENCH_PIN_POSTGRES=1
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync, spawn } from 'node:child_process';
@@ -28,7 +28,7 @@ const loads = (process.env.AB_LOADS ?? 'chat:10,chat:50,stream:10').split(',').m
   const [mode, connections] = item.split(':');
   return { mode, connections: Number(connections) };
 });
-if (!['route', 'ledger', 'governance', 'full'].includes(compare)) throw new Error('AB_COMPARE takes route, ledger, governance or full');
+if (!['route', 'ledger', 'governance', 'full', 'none'].includes(compare)) throw new Error('AB_COMPARE takes route, ledger, governance, full or none');
 if (!(rounds >= 2 && rounds <= 40 && seconds >= 1 && seconds <= 30)) throw new Error('AB_ROUNDS 2..40, AB_SECONDS 1..30');
 
 const CHAT = {
@@ -83,6 +83,8 @@ const SIDES = {
   ledger: [{}, { ledger: true }],
   governance: [{}, { governance: true }],
   full: [{}, { ledger: true, governance: true, route: true }],
+  // A control: two identical bare gateways (the instrument's own bias and noise).
+  none: [{}, {}],
 };
 
 const median = (values) => summarize(Float64Array.from(values)).p50;
