@@ -3,47 +3,10 @@
 // shift the elements of its column. Same tests on PGlite and Postgres.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { tokenArrayLiteral } from '../../src/db/sql/array-literal.js';
 import { insertUsageRows, type UsageRowInsert } from '../../src/db/sql/usage.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
-
-const base: UsageRowInsert = {
-  requestId: 'r',
-  attempt: 1,
-  startedAt: new Date('2026-12-02T10:15:00.123Z'),
-  endedAt: new Date('2026-12-02T10:15:00.456Z'),
-  projectId: '11111111-1111-4111-8111-111111111111',
-  apiKeyId: '21111111-1111-4111-8111-111111111111',
-  requestedModel: 'gpt-4o-mini',
-  modelId: '31111111-1111-4111-8111-111111111111',
-  modelName: 'gpt-4o-mini',
-  providerId: '41111111-1111-4111-8111-111111111111',
-  providerName: 'openai',
-  vendorModelId: 'gpt-4o-mini-2024-07-18',
-  endpoint: 'chat',
-  streamed: false,
-  status: 200,
-  errorCode: null,
-  incomplete: false,
-  overheadMs: 0.25,
-  upstreamMs: 12.5,
-  ttftMs: null,
-  inputTokens: 24,
-  cachedInputTokens: 1,
-  cacheWrite5mTokens: 2,
-  cacheWrite1hTokens: 3,
-  outputTokens: 20,
-  reasoningTokens: 4,
-  usageSource: 'provider',
-  rawUsage: { prompt_tokens: 24, completion_tokens: 20, note: 'quote " backslash \\ brace { comma , NULL' },
-  priceId: null,
-  providerPriceId: null,
-  costUsd: '0.000015600001',
-  routeName: null,
-  routeVersion: null,
-  arm: null,
-  servedArm: null,
-  fallback: false,
-};
+import { sampleUsageRow as base } from '../helpers/usage-row.js';
 
 interface Stored {
   request_id: string;
@@ -144,6 +107,26 @@ describe('usage ledger insert', () => {
       assert.deepEqual(row.raw_usage, sent.rawUsage);
       assert.equal(row.cost_usd, sent.costUsd);
     });
+  });
+
+  test('a missing usage object is SQL null, not the JSON value null', async () => {
+    await insertUsageRows(db, [
+      { ...base, requestId: 'raw-null', rawUsage: null },
+      { ...base, requestId: 'raw-object', rawUsage: { a: [1, null], b: 'x' } },
+    ]);
+    const found = await db.query<{ request_id: string; is_null: boolean; kind: string | null }>(
+      `select request_id, raw_usage is null as is_null, jsonb_typeof(raw_usage) as kind from public.ai_usage where request_id like 'raw-%' order by request_id`,
+    );
+    assert.deepEqual(found.rows, [
+      { request_id: 'raw-null', is_null: true, kind: null },
+      { request_id: 'raw-object', is_null: false, kind: 'object' },
+    ]);
+  });
+
+  test('gateway-made values travel bare only when they are safe: anything else is quoted', async () => {
+    const values = ['6b1c3e1e-2d7d-4f0e-9a55-1f0c2b7e8a11', '0.000015600001', '12', 'chat', 'NULL', 'null', 'a,b', '{x}', 'q"uote', 'b\\s', '', ' x', null];
+    const found = await db.query<{ v: (string | null)[] }>('select $1::text[] as v', [tokenArrayLiteral(values)]);
+    assert.deepEqual(found.rows[0]!.v, values);
   });
 
   test('a batch is one statement: the rollup counts every row once', async () => {

@@ -27,6 +27,24 @@ export function textArrayLiteral(values: readonly (string | null)[]): string {
   return `${literal}}`;
 }
 
+const bare = /^[0-9A-Za-z.:+-]+$/;
+
+/**
+ * `{6b1c…,0.000015,NULL}`: like `textArrayLiteral`, but an element made only of letters, digits and
+ * `.:+-` (a uuid, a decimal, an id, an enum value) is written bare, which Postgres reads the same
+ * way; anything else (and `NULL` spelled as a value) is quoted as in `textArrayLiteral`.
+ */
+export function tokenArrayLiteral(values: readonly (string | null)[]): string {
+  let literal = '{';
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index];
+    if (index > 0) literal += ',';
+    if (value === null || value === undefined) literal += 'NULL';
+    else literal += bare.test(value) && !(value.length === 4 && /^null$/i.test(value)) ? value : quoted(value);
+  }
+  return `${literal}}`;
+}
+
 /**
  * `{1,2.5,NULL}` / `{true,false}`: a number or boolean array literal. Numbers print as JavaScript
  * does (`1e-7`, `NaN`, `Infinity`), which Postgres reads for float columns; integer columns refuse

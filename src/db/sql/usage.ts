@@ -1,5 +1,5 @@
 import type { Queryable } from '../db.js';
-import { plainArrayLiteral, textArrayLiteral } from './array-literal.js';
+import { plainArrayLiteral, textArrayLiteral, tokenArrayLiteral } from './array-literal.js';
 
 /** One `ai_usage` row to insert (see the usage ledger migration for the columns' meaning). */
 export interface UsageRowInsert {
@@ -44,47 +44,73 @@ export interface UsageRowInsert {
   fallback: boolean;
 }
 
-/** The columns and their array types, in the order of the parameters. */
-const columns = [
-  ['request_id', 'text'], ['attempt', 'int4'], ['started_at', 'timestamptz'], ['ended_at', 'timestamptz'], ['project_id', 'uuid'],
-  ['api_key_id', 'uuid'], ['requested_model', 'text'], ['model_id', 'uuid'], ['model_name', 'text'], ['provider_id', 'uuid'],
-  ['provider_name', 'text'], ['vendor_model_id', 'text'], ['endpoint', 'text'], ['streamed', 'bool'], ['status', 'int4'],
-  ['error_code', 'text'], ['incomplete', 'bool'], ['overhead_ms', 'float4'], ['upstream_ms', 'float4'], ['ttft_ms', 'float4'],
-  ['input_tokens', 'int8'], ['cached_input_tokens', 'int8'], ['cache_write_5m_tokens', 'int8'], ['cache_write_1h_tokens', 'int8'],
-  ['output_tokens', 'int8'], ['reasoning_tokens', 'int8'], ['usage_source', 'text'], ['raw_usage', 'jsonb'], ['price_id', 'int8'],
-  ['provider_price_id', 'int8'], ['cost_usd', 'numeric'], ['route_name', 'text'], ['route_version', 'int8'], ['arm', 'text'],
-  ['served_arm', 'text'], ['fallback', 'bool'],
-] as const;
+/**
+ * How a column travels: `text` (any string, quoted and escaped), `token` (a string the gateway
+ * made: uuid, decimal, id, enum; written bare when it holds only safe characters, else as `text`),
+ * `plain` (number or boolean), `ms` (a Date as epoch milliseconds, turned into timestamptz by the
+ * statement) and `json` (all rows' objects in one JSON array parameter).
+ */
+type Encoding = 'text' | 'token' | 'plain' | 'ms' | 'json';
+type Pick = (row: UsageRowInsert) => string | number | boolean | Date | Record<string, unknown> | null;
+
+/** The columns, their types and encodings, in the order of the parameters. */
+const columns: readonly (readonly [string, string, Encoding, Pick])[] = [
+  ['request_id', 'text', 'text', (r) => r.requestId], ['attempt', 'int4', 'plain', (r) => r.attempt],
+  ['started_at', 'timestamptz', 'ms', (r) => r.startedAt], ['ended_at', 'timestamptz', 'ms', (r) => r.endedAt],
+  ['project_id', 'uuid', 'token', (r) => r.projectId], ['api_key_id', 'uuid', 'token', (r) => r.apiKeyId],
+  ['requested_model', 'text', 'text', (r) => r.requestedModel], ['model_id', 'uuid', 'token', (r) => r.modelId],
+  ['model_name', 'text', 'text', (r) => r.modelName], ['provider_id', 'uuid', 'token', (r) => r.providerId],
+  ['provider_name', 'text', 'text', (r) => r.providerName], ['vendor_model_id', 'text', 'text', (r) => r.vendorModelId],
+  ['endpoint', 'text', 'token', (r) => r.endpoint], ['streamed', 'bool', 'plain', (r) => r.streamed],
+  ['status', 'int4', 'plain', (r) => r.status], ['error_code', 'text', 'text', (r) => r.errorCode],
+  ['incomplete', 'bool', 'plain', (r) => r.incomplete], ['overhead_ms', 'float4', 'plain', (r) => r.overheadMs],
+  ['upstream_ms', 'float4', 'plain', (r) => r.upstreamMs], ['ttft_ms', 'float4', 'plain', (r) => r.ttftMs],
+  ['input_tokens', 'int8', 'plain', (r) => r.inputTokens], ['cached_input_tokens', 'int8', 'plain', (r) => r.cachedInputTokens],
+  ['cache_write_5m_tokens', 'int8', 'plain', (r) => r.cacheWrite5mTokens], ['cache_write_1h_tokens', 'int8', 'plain', (r) => r.cacheWrite1hTokens],
+  ['output_tokens', 'int8', 'plain', (r) => r.outputTokens], ['reasoning_tokens', 'int8', 'plain', (r) => r.reasoningTokens],
+  ['usage_source', 'text', 'token', (r) => r.usageSource], ['raw_usage', 'jsonb', 'json', (r) => r.rawUsage],
+  ['price_id', 'int8', 'token', (r) => r.priceId], ['provider_price_id', 'int8', 'token', (r) => r.providerPriceId],
+  ['cost_usd', 'numeric', 'token', (r) => r.costUsd], ['route_name', 'text', 'text', (r) => r.routeName],
+  ['route_version', 'int8', 'plain', (r) => r.routeVersion], ['arm', 'text', 'text', (r) => r.arm],
+  ['served_arm', 'text', 'text', (r) => r.servedArm], ['fallback', 'bool', 'plain', (r) => r.fallback],
+];
+
+/** A column as the statement reads it from `unnest` (`c<n>`). */
+function selected([, , encoding]: (typeof columns)[number], index: number): string {
+  const name = `c${index + 1}`;
+  if (encoding === 'ms') return `to_timestamp(${name} / 1000)`;
+  if (encoding === 'json') return `nullif(${name}, 'null')`;
+  return name;
+}
+
+/** The array parameter of a column (`json`: the JSON array, split into `jsonb[]` by the statement). */
+function parameter([, type, encoding]: (typeof columns)[number], index: number): string {
+  if (encoding === 'ms') return `$${index + 1}::float8[]`;
+  if (encoding === 'json') return `array(select e from jsonb_array_elements($${index + 1}::jsonb) with ordinality as j(e, n) order by n)`;
+  return `$${index + 1}::${type}[]`;
+}
 
 /**
  * One statement for any number of rows: one array parameter per column, zipped by `unnest`. Its
  * text never changes, so the server parses a short statement and the driver encodes 36 strings
  * per batch (not 36 parameters per row).
  */
-const insertSql = `insert into public.ai_usage (${columns.map(([name]) => name).join(',')}) select * from unnest(${columns
-  .map(([, type], index) => `$${index + 1}::${type}[]`)
-  .join(',')})`;
+const insertSql = `insert into public.ai_usage (${columns.map(([name]) => name).join(',')}) select ${columns
+  .map(selected)
+  .join(',')} from unnest(${columns.map(parameter).join(',')}) as u(${columns.map((_, index) => `c${index + 1}`).join(',')})`;
 
 /** At most this many rows per statement (bounds the statement's size, about 0.5 KB per row). */
 export const maxRowsPerInsert = 1_000;
 
-const iso = (date: Date): string => date.toISOString();
-const json = (value: Record<string, unknown> | null): string | null => (value === null ? null : JSON.stringify(value));
-
-/** The 31 array parameters of `rows`, in the order of `columns`. */
+/** The 36 parameters of `rows`, in the order of `columns`. */
 function arrayParams(rows: readonly UsageRowInsert[]): string[] {
-  const text = (pick: (row: UsageRowInsert) => string | null): string => textArrayLiteral(rows.map(pick));
-  const plain = (pick: (row: UsageRowInsert) => number | boolean | null): string => plainArrayLiteral(rows.map(pick));
-  return [
-    text((r) => r.requestId), plain((r) => r.attempt), text((r) => iso(r.startedAt)), text((r) => iso(r.endedAt)), text((r) => r.projectId),
-    text((r) => r.apiKeyId), text((r) => r.requestedModel), text((r) => r.modelId), text((r) => r.modelName), text((r) => r.providerId),
-    text((r) => r.providerName), text((r) => r.vendorModelId), text((r) => r.endpoint), plain((r) => r.streamed), plain((r) => r.status),
-    text((r) => r.errorCode), plain((r) => r.incomplete), plain((r) => r.overheadMs), plain((r) => r.upstreamMs), plain((r) => r.ttftMs),
-    plain((r) => r.inputTokens), plain((r) => r.cachedInputTokens), plain((r) => r.cacheWrite5mTokens), plain((r) => r.cacheWrite1hTokens),
-    plain((r) => r.outputTokens), plain((r) => r.reasoningTokens), text((r) => r.usageSource), text((r) => json(r.rawUsage)),
-    text((r) => r.priceId), text((r) => r.providerPriceId), text((r) => r.costUsd), text((r) => r.routeName), plain((r) => r.routeVersion),
-    text((r) => r.arm), text((r) => r.servedArm), plain((r) => r.fallback),
-  ];
+  return columns.map(([, , encoding, pick]) => {
+    if (encoding === 'json') return JSON.stringify(rows.map(pick));
+    if (encoding === 'ms') return plainArrayLiteral(rows.map((row) => (pick(row) as Date).getTime()));
+    if (encoding === 'plain') return plainArrayLiteral(rows.map(pick) as (number | boolean | null)[]);
+    if (encoding === 'token') return tokenArrayLiteral(rows.map(pick) as (string | null)[]);
+    return textArrayLiteral(rows.map(pick) as (string | null)[]);
+  });
 }
 
 /** Inserts up to `maxRowsPerInsert` ledger rows in one statement (the rollup trigger runs once). */
