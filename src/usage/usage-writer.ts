@@ -5,6 +5,11 @@
  * rows stay buffered and the writer retries with backoff; beyond `maxBufferedRows` new rows are
  * dropped, counted and logged (never silently).
  *
+ * Between timer ticks only full batches are written: rows arriving while an insert runs wait for
+ * the next `flushRows` (or the tick) instead of following in a batch of their own, so at any
+ * request rate each statement (its planning, rollup trigger and commit) is shared by `flushRows`
+ * rows rather than by the few that came in during one round trip.
+ *
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -45,6 +50,12 @@ export interface UsageWriterStats {
   failedFlushes: number;
 }
 
+/**
+ * How far a drain goes: `full` writes batches while `flushRows` rows wait (the push threshold),
+ * `due` writes the rows waiting when it starts (the timer tick), `all` empties the buffer (flush).
+ */
+type DrainUntil = 'full' | 'due' | 'all';
+
 const maxBackoffMs = 5_000;
 const warnEveryMs = 5_000;
 
@@ -67,7 +78,7 @@ export class UsageWriter {
     this.#db = db;
     this.#settings = { ...defaultUsageWriterSettings, ...settings };
     this.#log = log;
-    this.#timer = setInterval(() => this.#kick(), this.#settings.flushIntervalMs);
+    this.#timer = setInterval(() => this.#kick('due'), this.#settings.flushIntervalMs);
     this.#timer.unref();
   }
 
@@ -83,7 +94,7 @@ export class UsageWriter {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
-        this.#kick();
+        this.#kick('full');
       });
     }
   }
@@ -96,15 +107,27 @@ export class UsageWriter {
    * Writes everything buffered (and what arrives meanwhile) in batches; rejects if the database
    * refuses (the rows stay buffered). One drain runs at a time: concurrent callers share it.
    */
-  flush(): Promise<void> {
-    this.#flushing ??= this.#drain().finally(() => {
+  async flush(): Promise<void> {
+    // A background drain may stop short of an empty buffer: wait for it, then drain the rest.
+    while (this.#buffer.length > 0 || this.#flushing) await this.#flush('all');
+  }
+
+  /** Runs one drain at a time; callers share the one running. */
+  #flush(until: DrainUntil): Promise<void> {
+    this.#flushing ??= this.#drain(until).finally(() => {
       this.#flushing = undefined;
     });
     return this.#flushing;
   }
 
-  async #drain(): Promise<void> {
-    while (this.#buffer.length > 0) await this.#writeBatch();
+  async #drain(until: DrainUntil): Promise<void> {
+    let due = this.#buffer.length;
+    for (;;) {
+      if (this.#buffer.length === 0) return;
+      if (until === 'full' && this.#buffer.length < this.#settings.flushRows) return;
+      if (until === 'due' && due <= 0) return;
+      due -= await this.#writeBatch();
+    }
   }
 
   /**
@@ -137,13 +160,14 @@ export class UsageWriter {
     }
   }
 
-  /** Starts a background flush unless one runs or the database is in backoff. */
-  #kick(): void {
+  /** Starts a background drain unless one runs or the database is in backoff. */
+  #kick(until: DrainUntil): void {
     if (this.#flushing || this.#buffer.length === 0 || Date.now() < this.#retryAt) return;
-    this.flush().catch(() => undefined);
+    this.#flush(until).catch(() => undefined);
   }
 
-  async #writeBatch(): Promise<void> {
+  /** Writes the oldest rows (at most one statement's worth); returns how many. */
+  async #writeBatch(): Promise<number> {
     const batch = this.#buffer.slice(0, Math.min(this.#buffer.length, maxRowsPerInsert));
     try {
       await this.#insert(batch);
@@ -164,6 +188,7 @@ export class UsageWriter {
     this.#stats.written += batch.length;
     this.#backoffMs = 0;
     this.#retryAt = 0;
+    return batch.length;
   }
 
   /**
