@@ -58,4 +58,24 @@ describe('money', () => {
     assert.equal(costOfBuckets({ cached_input_per_mtok: 1n }, buckets({ input: 10 }), false), null);
     assert.equal(costOfBuckets({ per_request: 5n }, buckets({ input: 10 }), false), 5n);
   });
+
+  test('the cost is the same exact integer whether it fits a double or needs BigInt', () => {
+    const prices = parsePricing({ input_per_mtok: 2.5, cached_input_per_mtok: 1.25, output_per_mtok: 10, reasoning_per_mtok: 12.75, per_request: 0.000001 }).prices;
+    const exact = (usage: UsageBuckets): bigint =>
+      BigInt(usage.input) * 2_500_000n + BigInt(usage.cachedInput) * 1_250_000n + BigInt(usage.cacheWrite5m + usage.cacheWrite1h) * 2_500_000n +
+      BigInt(usage.output) * 10_000_000n + BigInt(usage.reasoning) * 12_750_000n + 1_000_000n;
+    // Small: every product fits a double. Huge: 2^53 tokens × 12.75 USD/Mtok does not.
+    for (const usage of [buckets({ input: 123, cachedInput: 7, output: 45, reasoning: 9 }), buckets({ input: 2 ** 53, output: 2 ** 52, reasoning: 3 })]) {
+      assert.equal(costOfBuckets(prices, usage, false), exact(usage));
+    }
+    // Rounding half up at the boundary of a double's exact range: 0.1 × 1 micro-USD/Mtok per cached token.
+    assert.equal(costOfBuckets({ input_per_mtok: 1n }, buckets({ cachedInput: 2 ** 52 + 5 }), true), (BigInt(2 ** 52 + 5) + 5n) / 10n);
+    assert.equal(costOfBuckets({ input_per_mtok: 1n }, buckets({ cachedInput: 15 }), true), 2n);
+  });
+
+  test('a price row so large that its rate is no safe integer still costs exactly', () => {
+    const huge = { input_per_mtok: 10n ** 18n };
+    assert.equal(costOfBuckets(huge, buckets({ input: 3 }), false), 3n * 10n ** 18n);
+  });
 });
+

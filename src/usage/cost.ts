@@ -6,7 +6,7 @@
  */
 import type { UsageBuckets } from '../providers/spec/index.js';
 import type { IntegerPrices } from '../registry/parse-prices.js';
-import type { PriceBook } from '../registry/price-book.js';
+import type { PriceBook, PriceEntry } from '../registry/price-book.js';
 
 /** The price rows an attempt used and its cost (null = no price known, never 0 for unknown). */
 export interface CostQuote {
@@ -39,14 +39,34 @@ const scale = 40n;
 export function quoteCost(prices: PriceBook, model: PricedModel, buckets: UsageBuckets, time: number): CostQuote {
   const modelRow = prices.modelPrice(model.modelId, time);
   const providerRow = prices.providerPrice(model.providerId, time);
-  const quote = { priceId: modelRow?.id ?? null, providerPriceId: providerRow?.id ?? null };
-  if (modelRow?.invalid || providerRow?.invalid) return { ...quote, costPico: null };
-  const merged: IntegerPrices = { ...providerRow?.prices, ...modelRow?.prices };
-  return { ...quote, costPico: costOfBuckets(merged, buckets, model.anthropic) };
+  const priceId = modelRow?.id ?? null;
+  const providerPriceId = providerRow?.id ?? null;
+  if (modelRow?.invalid || providerRow?.invalid) return { priceId, providerPriceId, costPico: null };
+  const rates = mergedRates(prices, modelRow, providerRow, model.anthropic);
+  return { priceId, providerPriceId, costPico: rates === null ? null : costAtRates(rates, buckets) };
 }
 
 /** Σ bucket × rate in pico-USD, or null when neither input, output nor per-request is priced. */
 export function costOfBuckets(prices: IntegerPrices, buckets: UsageBuckets, anthropic: boolean): bigint | null {
+  const rates = ratesOf(prices, anthropic);
+  return rates === null ? null : costAtRates(rates, buckets);
+}
+
+/**
+ * Per-token rates ×40 in the order of `bucketsInOrder`, then the per-request price ×40; `small`
+ * holds the same as numbers when each is a safe integer, for the common cost that stays exact
+ * in doubles.
+ */
+interface Rates {
+  big: readonly bigint[];
+  small: readonly number[] | undefined;
+  /** The largest per-token rate (×40), for the bound that keeps a sum exact in doubles. */
+  maxRate: number;
+}
+
+const bucketsInOrder = (b: UsageBuckets): readonly number[] => [b.input, b.cachedInput, b.cacheWrite5m, b.cacheWrite1h, b.output, b.reasoning];
+
+function ratesOf(prices: IntegerPrices, anthropic: boolean): Rates | null {
   const input = prices.input_per_mtok;
   const output = prices.output_per_mtok;
   if (input === undefined && output === undefined && prices.per_request === undefined) return null;
@@ -56,14 +76,57 @@ export function costOfBuckets(prices: IntegerPrices, buckets: UsageBuckets, anth
     const price = prices[key];
     return price === undefined ? fallback : price * scale;
   };
-  const total40 =
-    BigInt(buckets.input) * in40 +
-    BigInt(buckets.cachedInput) * rate('cached_input_per_mtok', anthropic ? (input ?? 0n) * 4n : in40) +
-    BigInt(buckets.cacheWrite5m) * rate('cache_write_per_mtok', anthropic ? (input ?? 0n) * 50n : in40) +
-    BigInt(buckets.cacheWrite1h) * rate('cache_write_1h_per_mtok', anthropic ? (input ?? 0n) * 80n : in40) +
-    BigInt(buckets.output) * out40 +
-    BigInt(buckets.reasoning) * rate('reasoning_per_mtok', out40) +
-    (prices.per_request ?? 0n) * scale;
+  const big = [
+    in40,
+    rate('cached_input_per_mtok', anthropic ? (input ?? 0n) * 4n : in40),
+    rate('cache_write_per_mtok', anthropic ? (input ?? 0n) * 50n : in40),
+    rate('cache_write_1h_per_mtok', anthropic ? (input ?? 0n) * 80n : in40),
+    out40,
+    rate('reasoning_per_mtok', out40),
+    (prices.per_request ?? 0n) * scale,
+  ];
+  const safe = big.every((value) => value <= BigInt(Number.MAX_SAFE_INTEGER));
+  const small = safe ? big.map(Number) : undefined;
+  return { big, small, maxRate: small === undefined ? Infinity : Math.max(...small.slice(0, 6)) };
+}
+
+function costAtRates(rates: Rates, buckets: UsageBuckets): bigint {
+  const tokens = bucketsInOrder(buckets);
+  const { small } = rates;
+  if (small !== undefined) {
+    // Exact in doubles while every product and the sum stay safe integers: Σ tokens × the largest
+    // rate + the per-request price bounds them all.
+    let count = 0;
+    let integers = true;
+    for (const value of tokens) {
+      integers &&= Number.isSafeInteger(value) && value >= 0;
+      count += value;
+    }
+    const perRequest = small[6] as number;
+    if (integers && count * rates.maxRate + perRequest <= Number.MAX_SAFE_INTEGER) {
+      let total40 = perRequest;
+      for (let index = 0; index < 6; index += 1) total40 += (tokens[index] as number) * (small[index] as number);
+      const rounded = total40 + 20;
+      return BigInt((rounded - (rounded % 40)) / 40);
+    }
+  }
+  let total40 = rates.big[6] as bigint;
+  for (let index = 0; index < 6; index += 1) total40 += BigInt(tokens[index] as number) * (rates.big[index] as bigint);
   return (total40 + scale / 2n) / scale;
 }
 
+/** The merged rates of each (model row, provider row) pair, computed once per price book. */
+const ratesCache = new WeakMap<PriceBook, Map<string, readonly [Rates | null, Rates | null]>>();
+
+function mergedRates(book: PriceBook, modelRow: PriceEntry | undefined, providerRow: PriceEntry | undefined, anthropic: boolean): Rates | null {
+  let pairs = ratesCache.get(book);
+  if (pairs === undefined) ratesCache.set(book, (pairs = new Map()));
+  const key = `${modelRow?.id ?? ''}/${providerRow?.id ?? ''}`;
+  let pair = pairs.get(key);
+  if (pair === undefined) {
+    const merged: IntegerPrices = { ...providerRow?.prices, ...modelRow?.prices };
+    pair = [ratesOf(merged, false), ratesOf(merged, true)];
+    pairs.set(key, pair);
+  }
+  return pair[anthropic ? 1 : 0];
+}
