@@ -12,6 +12,7 @@
 //     i.e. the insert, its indexes, foreign keys and the rollup trigger.
 // CPU time, not wall time: far less sensitive to a loaded machine than req/s. Repeat with
 // LEDGER_MICRO_ROWS (default 100000) and LEDGER_MICRO_RUNS (default 3; the median is printed).
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,14 @@ async function backendsCpu(adminDb, name) {
   let sum = 0;
   for (const row of rows) sum += procCpuMicros(row.pid);
   return { sum, pids: rows.map((row) => row.pid) };
+}
+
+/** CPU of every local `postgres` process (backends, WAL writer, checkpointer …), µs. */
+function serverCpu() {
+  const found = spawnSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' });
+  let sum = 0;
+  for (const pid of (found.stdout ?? '').split('\n').filter((line) => /^\d+$/.test(line))) sum += procCpuMicros(pid);
+  return sum;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -117,6 +126,7 @@ async function run(index) {
     const requestPath = (cpuNow() - before) / ROWS;
 
     const pgBefore = await backendsCpu(admin, name);
+    const serverBefore = serverCpu();
     before = cpuNow();
     const wallBefore = performance.now();
     await drive(recorder, 'real');
@@ -124,10 +134,11 @@ async function run(index) {
     const gateway = (cpuNow() - before) / ROWS;
     const wallMs = performance.now() - wallBefore;
     const pgAfter = await backendsCpu(admin, name);
+    const server = (serverCpu() - serverBefore) / ROWS;
     const postgres = (pgAfter.sum - pgBefore.sum) / ROWS;
     const { rows: counted } = await db.query('select (select count(*) from public.ai_usage)::int as n, (select sum(requests) from public.ai_usage_hourly)::int as r');
     if (counted[0].n !== ROWS || counted[0].r !== ROWS) throw new Error(`ledger holds ${counted[0].n} rows, rollups ${counted[0].r}, for ${ROWS}`);
-    return { requestPath, gateway, postgres, wallMs };
+    return { requestPath, gateway, postgres, server, wallMs };
   } finally {
     await db.close().catch(() => {});
     await admin.end().catch(() => {});
@@ -140,10 +151,10 @@ for (let index = 0; index < RUNS; index += 1) {
   const result = await run(index);
   results.push(result);
   process.stderr.write(
-    `run ${index + 1}: request path ${result.requestPath.toFixed(1)} µs/row, gateway total ${result.gateway.toFixed(1)} µs/row, Postgres ${result.postgres.toFixed(1)} µs/row, ${Math.round(result.wallMs)} ms\n`,
+    `run ${index + 1}: request path ${result.requestPath.toFixed(1)} µs/row, gateway total ${result.gateway.toFixed(1)} µs/row, Postgres ${result.postgres.toFixed(1)} µs/row (whole server ${result.server.toFixed(1)}), ${Math.round(result.wallMs)} ms\n`,
   );
 }
 const pick = (key) => median(results.map((result) => result[key]));
 process.stdout.write(
-  `ledger micro (${ROWS} rows × ${RUNS} runs, median): request path ${pick('requestPath').toFixed(1)} µs/row, gateway total ${pick('gateway').toFixed(1)} µs/row, Postgres backends ${pick('postgres').toFixed(1)} µs/row\n`,
+  `ledger micro (${ROWS} rows × ${RUNS} runs, median): request path ${pick('requestPath').toFixed(1)} µs/row, gateway total ${pick('gateway').toFixed(1)} µs/row, Postgres backends ${pick('postgres').toFixed(1)} µs/row, whole Postgres server ${pick('server').toFixed(1)} µs/row\n`,
 );
