@@ -6,8 +6,9 @@
 // per-round differences. Sequential off-then-on runs on this 2-core machine disagreed by up to
 // 2× (docs/benchmark.md); this is the instrument for the issues' "within X%" goals.
 //
-//   AB_COMPARE=route|ledger|governance|full|none   (full: ledger + budget + rate limit + route, vs bare; none: bare vs bare)
-//   AB_ROUNDS=6 AB_SECONDS=3 AB_LOADS=chat:10,chat:50,stream:10  BENCH_PIN_POSTGRES=1
+//   AB_COMPARE=route|ledger|governance|full|none|node   (full: ledger + budget + rate limit + route, vs bare;
+//     none: bare vs bare; node: bare vs bare started with AB_NODE_OPTIONS)
+//   AB_ROUNDS=6 AB_SECONDS=3 AB_LOADS=chat:10,chat:50,stream:10,chat@3000  BENCH_PIN_POSTGRES=1
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -24,11 +25,15 @@ const log = (line) => process.stderr.write(`${line}\n`);
 const compare = process.env.AB_COMPARE ?? 'route';
 const rounds = Number(process.env.AB_ROUNDS ?? 6);
 const seconds = Number(process.env.AB_SECONDS ?? 3);
+// `mode:N` is a closed loop on N connections; `mode@R` an open loop at R requests/s, the same
+// offered load on both sides (CPU per request then compares equal work, whatever the req/s ceiling).
 const loads = (process.env.AB_LOADS ?? 'chat:10,chat:50,stream:10').split(',').map((item) => {
-  const [mode, connections] = item.split(':');
-  return { mode, connections: Number(connections) };
+  const [mode, amount] = item.split(/[:@]/);
+  const open = item.includes('@');
+  if (!(mode in { chat: 1, stream: 1 }) || !(Number(amount) > 0)) throw new Error(`AB_LOADS: cannot read '${item}'`);
+  return open ? { mode, rate: Number(amount), label: `${mode} @${amount}/s` } : { mode, connections: Number(amount), label: `${mode} c=${amount}` };
 });
-if (!['route', 'ledger', 'governance', 'full', 'none'].includes(compare)) throw new Error('AB_COMPARE takes route, ledger, governance, full or none');
+if (!['route', 'ledger', 'governance', 'full', 'none', 'node'].includes(compare)) throw new Error('AB_COMPARE takes route, ledger, governance, full, none or node');
 if (!(rounds >= 2 && rounds <= 40 && seconds >= 1 && seconds <= 30)) throw new Error('AB_ROUNDS 2..40, AB_SECONDS 1..30');
 
 const CHAT = {
@@ -43,8 +48,8 @@ const CHAT = {
 const BODIES = { chat: JSON.stringify(CHAT), stream: JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } }) };
 
 const children = new Set();
-function start(args, cpu, pattern) {
-  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+function start(args, cpu, pattern, nodeOptions = []) {
+  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeOptions, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   return new Promise((resolve, reject) => {
@@ -70,12 +75,12 @@ async function gateway(mockOrigin, features) {
   if (ledger) args.push('--usage-database-url', ledger.url);
   if (governance) args.push('--governance-database-url', governance.url);
   if (features.route) args.push('--route', ROUTE_NAME);
-  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/);
+  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.nodeOptions);
   const drop = async () => {
     await ledger?.drop();
     await governance?.drop();
   };
-  return { child, origin: `http://127.0.0.1:${port}`, route: features.route === true, drop };
+  return { child, origin: `http://127.0.0.1:${port}`, route: features.route === true, ledger, served: 0, drop };
 }
 
 const SIDES = {
@@ -85,20 +90,23 @@ const SIDES = {
   full: [{}, { ledger: true, governance: true, route: true }],
   // A control: two identical bare gateways (the instrument's own bias and noise).
   none: [{}, {}],
+  // Bare gateways, B started with AB_NODE_OPTIONS (V8 flags such as --max-semi-space-size=32).
+  node: [{}, { nodeOptions: (process.env.AB_NODE_OPTIONS ?? '').split(' ').filter(Boolean) }],
 };
 
 const median = (values) => summarize(Float64Array.from(values)).p50;
 
-async function measure(side, mode, connections, durationMs) {
+async function measure(side, { mode, connections, rate, label }, durationMs) {
   const body = side.route ? routedBody(BODIES[mode]) : BODIES[mode];
   const before = cpuMicros(side.child.pid);
   const result = await runLoad({
     origin: side.origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${KEY}` }, body, stream: mode === 'stream',
-    connections, durationMs, maxRequests: 200_000, timeoutMs: 10_000, expect: '"object":"chat.completion"',
+    connections, rate, durationMs, maxRequests: 200_000, timeoutMs: 10_000, expect: '"object":"chat.completion"',
   });
   const cpuUs = cpuMicros(side.child.pid) - before;
-  if (result.errors > 0) throw new Error(`${mode} c=${connections}: ${result.errors} errors (${result.errorSamples[0]})`);
-  return { cpuPerRequest: cpuUs / result.good, rps: (result.good * 1000) / result.elapsedMs };
+  if (result.errors > 0) throw new Error(`${label}: ${result.errors} errors (${result.errorSamples[0]})`);
+  side.served += result.good;
+  return { cpuPerRequest: cpuUs / result.good, rps: (result.good * 1000) / result.elapsedMs, p50: summarize(result.total).p50 };
 }
 
 async function main() {
@@ -111,20 +119,24 @@ async function main() {
   const lines = [
     `${compare} off (A) vs on (B), interleaved: ${rounds} rounds of ${seconds} s per side and load, ABBA order, both gateways on CPU 1.`,
     '',
-    '| load | req/s A | req/s B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| load | req/s A | req/s B | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   try {
-    for (const { mode, connections } of loads) {
-      for (const side of sides) await measure(side, mode, 10, 2000);
+    for (const load of loads) {
+      for (const side of sides) await measure(side, { ...load, connections: 10, rate: undefined }, 2000);
       const runs = [[], []];
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
-        for (const index of order) runs[index].push(await measure(sides[index], mode, connections, seconds * 1000));
+        for (const index of order) runs[index].push(await measure(sides[index], load, seconds * 1000));
       }
-      const [a, b] = runs.map((list) => ({ cpu: median(list.map((run) => run.cpuPerRequest)), rps: median(list.map((run) => run.rps)) }));
+      const [a, b] = runs.map((list) => ({
+        cpu: median(list.map((run) => run.cpuPerRequest)),
+        rps: median(list.map((run) => run.rps)),
+        p50: median(list.map((run) => run.p50)),
+      }));
       const delta = median(runs[0].map((run, index) => runs[1][index].cpuPerRequest - run.cpuPerRequest));
-      const row = `| ${mode} c=${connections} | ${Math.round(a.rps)} | ${Math.round(b.rps)} | ${a.cpu.toFixed(0)} | ${b.cpu.toFixed(0)} | ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} | ${((delta * 100) / a.cpu).toFixed(1)}% |`;
+      const row = `| ${load.label} | ${Math.round(a.rps)} | ${Math.round(b.rps)} | ${a.p50.toFixed(2)} | ${b.p50.toFixed(2)} | ${a.cpu.toFixed(0)} | ${b.cpu.toFixed(0)} | ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} | ${((delta * 100) / a.cpu).toFixed(1)}% |`;
       log(row);
       lines.push(row);
     }
@@ -132,6 +144,8 @@ async function main() {
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The ledger side must have recorded every request it served (flushed on SIGTERM).
+    for (const side of sides) if (side.ledger) log(`ledger: ${await side.ledger.rows()} rows for ${side.served} requests served`);
     for (const side of sides) await side.drop().catch((error) => log(`could not drop a bench database: ${error.message}`));
   }
 }

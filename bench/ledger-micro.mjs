@@ -107,7 +107,11 @@ async function run(index) {
       const buckets = { input: 24, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 20 + (i % 3), reasoning: 0 };
       return { inputTokens: 24, outputTokens: buckets.output, totalTokens: 24 + buckets.output, buckets, raw };
     };
+    // The longest time between two bursts: a writer that encodes and sends a whole batch in one
+    // synchronous slice shows here as a stall every request in flight would wait out.
     const drive = async (target, prefix) => {
+      const gaps = new Float64Array(Math.ceil(ROWS / BURST));
+      let mark = performance.now();
       for (let i = 0; i < ROWS; i += 1) {
         const attempt = target.begin(
           { requestId: `${prefix}-${i}`, projectId: null, apiKeyId: null, receivedAt: performance.now() - 0.2, signal: undefined },
@@ -115,21 +119,28 @@ async function run(index) {
         );
         attempt.upstreamMs = 0.5;
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage: usage(i), estimate: undefined });
-        if (i % BURST === BURST - 1) await new Promise((resolve) => setImmediate(resolve));
+        if (i % BURST === BURST - 1) {
+          await new Promise((resolve) => setImmediate(resolve));
+          const now = performance.now();
+          gaps[Math.floor(i / BURST)] = now - mark;
+          mark = now;
+        }
       }
+      return gaps.sort();
     };
+    const stall = (gaps) => ({ p99: gaps[Math.floor(gaps.length * 0.99)], max: gaps[gaps.length - 1] });
 
     // Warm up the JIT on the request path.
     await drive(nullRecorder, 'warm');
     let before = cpuNow();
-    await drive(nullRecorder, 'null');
+    const nullStall = stall(await drive(nullRecorder, 'null'));
     const requestPath = (cpuNow() - before) / ROWS;
 
     const pgBefore = await backendsCpu(admin, name);
     const serverBefore = serverCpu();
     before = cpuNow();
     const wallBefore = performance.now();
-    await drive(recorder, 'real');
+    const realStall = stall(await drive(recorder, 'real'));
     await recorder.close();
     const gateway = (cpuNow() - before) / ROWS;
     const wallMs = performance.now() - wallBefore;
@@ -138,7 +149,7 @@ async function run(index) {
     const postgres = (pgAfter.sum - pgBefore.sum) / ROWS;
     const { rows: counted } = await db.query('select (select count(*) from public.ai_usage)::int as n, (select sum(requests) from public.ai_usage_hourly)::int as r');
     if (counted[0].n !== ROWS || counted[0].r !== ROWS) throw new Error(`ledger holds ${counted[0].n} rows, rollups ${counted[0].r}, for ${ROWS}`);
-    return { requestPath, gateway, postgres, server, wallMs };
+    return { requestPath, gateway, postgres, server, wallMs, nullStall, realStall };
   } finally {
     await db.close().catch(() => {});
     await admin.end().catch(() => {});
@@ -151,7 +162,7 @@ for (let index = 0; index < RUNS; index += 1) {
   const result = await run(index);
   results.push(result);
   process.stderr.write(
-    `run ${index + 1}: request path ${result.requestPath.toFixed(1)} µs/row, gateway total ${result.gateway.toFixed(1)} µs/row, Postgres ${result.postgres.toFixed(1)} µs/row (whole server ${result.server.toFixed(1)}), ${Math.round(result.wallMs)} ms\n`,
+    `run ${index + 1}: request path ${result.requestPath.toFixed(1)} µs/row, gateway total ${result.gateway.toFixed(1)} µs/row, Postgres ${result.postgres.toFixed(1)} µs/row (whole server ${result.server.toFixed(1)}), ${Math.round(result.wallMs)} ms; pause between bursts p99/max: ${result.nullStall.p99.toFixed(2)}/${result.nullStall.max.toFixed(2)} ms without the writer, ${result.realStall.p99.toFixed(2)}/${result.realStall.max.toFixed(2)} ms with it\n`,
   );
 }
 const pick = (key) => median(results.map((result) => result[key]));
