@@ -64,6 +64,10 @@ class ServerSpan implements RequestSpan {
       exchange.method,
       {
         kind: SpanKind.SERVER,
+        // The attempt spans are timed on the monotonic clock (timeOrigin + performance.now()); the
+        // SDK's default start is Date.now(), which drifts from it, so an attempt could seem to start
+        // before its request. Both ends of this span take the attempts' clock.
+        startTime: performance.timeOrigin + performance.now(),
         attributes: {
           'http.request.method': exchange.method,
           'url.path': path.length > MAX_PATH_CHARS ? path.slice(0, MAX_PATH_CHARS) : path,
@@ -132,7 +136,7 @@ class ServerSpan implements RequestSpan {
         if (value !== undefined) span.setAttribute(name, value);
       }
     }
-    span.end();
+    span.end(performance.timeOrigin + performance.now());
   }
 }
 
