@@ -9,6 +9,11 @@ import { rawUpload, type UploadOptions, type UploadResult } from '../helpers/raw
 
 const BODY_LIMIT = 64 * 1024;
 const ANNOUNCED = 256 * 1024 * 1024;
+// What a client writes before it reads, unless a test says otherwise: less than the drain's 64 MiB
+// bound. Over loopback a client can push more than that during its 50 ms read delay, and past the
+// bound the gateway closes by design, so the answer it had sent is lost to a reset (this was a
+// flake: EPIPE after 68–72 MB written). The bound itself is tested under 'draining'.
+const WRITTEN = 32 * 1024 * 1024;
 const LINGER_MS = 2000;
 
 let t: TestGateway;
@@ -29,7 +34,7 @@ function upload(overrides: Partial<UploadOptions> & { headers?: Record<string, s
   return rawUpload({
     port,
     path: '/v1/chat/completions',
-    bodyBytes: ANNOUNCED,
+    bodyBytes: WRITTEN,
     prefix: chatPrefix,
     readDelayMs: 50,
     ...overrides,
@@ -114,7 +119,7 @@ describe('draining', () => {
     const sampler = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 20);
-    const clients = Array.from({ length: 20 }, () => upload({ stopOnAnswer: false, readDelayMs: 0, timeoutMs: 8000 }));
+    const clients = Array.from({ length: 20 }, () => upload({ bodyBytes: ANNOUNCED, stopOnAnswer: false, readDelayMs: 0, timeoutMs: 8000 }));
     const started = performance.now();
     await healthy();
     const results = await Promise.all(clients);
