@@ -10,9 +10,11 @@
 //   - gateway total: the Node process' CPU µs (request path + the writer's encoding + the pg driver);
 //   - Postgres: CPU µs of this database's backends (from /proc, so Postgres must run on this host),
 //     i.e. the insert, its indexes, foreign keys and the rollup trigger.
+// Each figure also says how much of it was garbage collection (the VM's gc performance entries).
 // CPU time, not wall time: far less sensitive to a loaded machine than req/s. Repeat with
 // LEDGER_MICRO_ROWS (default 100000) and LEDGER_MICRO_RUNS (default 3; the median is printed).
 import { spawnSync } from 'node:child_process';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +77,14 @@ function serverCpu() {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+// Time spent in garbage collection (ms, all kinds), from the VM's gc performance entries.
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+/** GC ms so far, once the observer has been told of every collection until now. */
+const gcNow = () => new Promise((resolve) => setImmediate(() => resolve(gcMs)));
+
 async function run(index) {
   const name = `sb_micro_${Date.now()}_${process.pid}_${index}`;
   await withClient(adminUrl, (admin) => admin.query(`create database "${name}"`));
@@ -132,24 +142,28 @@ async function run(index) {
 
     // Warm up the JIT on the request path.
     await drive(nullRecorder, 'warm');
+    let gcBefore = await gcNow();
     let before = cpuNow();
     const nullStall = stall(await drive(nullRecorder, 'null'));
     const requestPath = (cpuNow() - before) / ROWS;
+    const requestPathGc = ((await gcNow()) - gcBefore) * 1000 / ROWS;
 
     const pgBefore = await backendsCpu(admin, name);
     const serverBefore = serverCpu();
+    gcBefore = await gcNow();
     before = cpuNow();
     const wallBefore = performance.now();
     const realStall = stall(await drive(recorder, 'real'));
     await recorder.close();
     const gateway = (cpuNow() - before) / ROWS;
+    const gatewayGc = ((await gcNow()) - gcBefore) * 1000 / ROWS;
     const wallMs = performance.now() - wallBefore;
     const pgAfter = await backendsCpu(admin, name);
     const server = (serverCpu() - serverBefore) / ROWS;
     const postgres = (pgAfter.sum - pgBefore.sum) / ROWS;
     const { rows: counted } = await db.query('select (select count(*) from public.ai_usage)::int as n, (select sum(requests) from public.ai_usage_hourly)::int as r');
     if (counted[0].n !== ROWS || counted[0].r !== ROWS) throw new Error(`ledger holds ${counted[0].n} rows, rollups ${counted[0].r}, for ${ROWS}`);
-    return { requestPath, gateway, postgres, server, wallMs, nullStall, realStall };
+    return { requestPath, gateway, postgres, server, wallMs, nullStall, realStall, requestPathGc, gatewayGc };
   } finally {
     await db.close().catch(() => {});
     await admin.end().catch(() => {});
@@ -162,10 +176,10 @@ for (let index = 0; index < RUNS; index += 1) {
   const result = await run(index);
   results.push(result);
   process.stderr.write(
-    `run ${index + 1}: request path ${result.requestPath.toFixed(1)} µs/row, gateway total ${result.gateway.toFixed(1)} µs/row, Postgres ${result.postgres.toFixed(1)} µs/row (whole server ${result.server.toFixed(1)}), ${Math.round(result.wallMs)} ms; pause between bursts p99/max: ${result.nullStall.p99.toFixed(2)}/${result.nullStall.max.toFixed(2)} ms without the writer, ${result.realStall.p99.toFixed(2)}/${result.realStall.max.toFixed(2)} ms with it\n`,
+    `run ${index + 1}: request path ${result.requestPath.toFixed(1)} µs/row (GC ${result.requestPathGc.toFixed(1)}), gateway total ${result.gateway.toFixed(1)} µs/row (GC ${result.gatewayGc.toFixed(1)}), Postgres ${result.postgres.toFixed(1)} µs/row (whole server ${result.server.toFixed(1)}), ${Math.round(result.wallMs)} ms; pause between bursts p99/max: ${result.nullStall.p99.toFixed(2)}/${result.nullStall.max.toFixed(2)} ms without the writer, ${result.realStall.p99.toFixed(2)}/${result.realStall.max.toFixed(2)} ms with it\n`,
   );
 }
 const pick = (key) => median(results.map((result) => result[key]));
 process.stdout.write(
-  `ledger micro (${ROWS} rows × ${RUNS} runs, median): request path ${pick('requestPath').toFixed(1)} µs/row, gateway total ${pick('gateway').toFixed(1)} µs/row, Postgres backends ${pick('postgres').toFixed(1)} µs/row, whole Postgres server ${pick('server').toFixed(1)} µs/row\n`,
+  `ledger micro (${ROWS} rows × ${RUNS} runs, median): request path ${pick('requestPath').toFixed(1)} µs/row (GC ${pick('requestPathGc').toFixed(1)}), gateway total ${pick('gateway').toFixed(1)} µs/row (GC ${pick('gatewayGc').toFixed(1)}), Postgres backends ${pick('postgres').toFixed(1)} µs/row, whole Postgres server ${pick('server').toFixed(1)} µs/row\n`,
 );
