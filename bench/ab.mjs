@@ -75,7 +75,7 @@ async function gateway(mockOrigin, features) {
   if (ledger) args.push('--usage-database-url', ledger.url);
   if (governance) args.push('--governance-database-url', governance.url);
   if (features.route) args.push('--route', ROUTE_NAME);
-  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.nodeOptions);
+  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : []);
   const drop = async () => {
     await ledger?.drop();
     await governance?.drop();
@@ -91,8 +91,12 @@ const SIDES = {
   // A control: two identical bare gateways (the instrument's own bias and noise).
   none: [{}, {}],
   // Bare gateways, B started with AB_NODE_OPTIONS (V8 flags such as --max-semi-space-size=32).
-  node: [{}, { nodeOptions: (process.env.AB_NODE_OPTIONS ?? '').split(' ').filter(Boolean) }],
+  node: [{}, {}],
 };
+
+// Node flags for side B in every comparison (e.g. --cpu-prof --cpu-prof-dir=/tmp/p to profile it);
+// with AB_COMPARE=node they are the only difference.
+const nodeOptionsB = (process.env.AB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 
 const median = (values) => summarize(Float64Array.from(values)).p50;
 
@@ -115,7 +119,7 @@ async function main() {
   const mock = await start(['bench/mock-upstream.mjs', '--port=0', '--exit-with-stdin', '--chunks=20'], 0, /"port":(\d+)/);
   const mockOrigin = `http://127.0.0.1:${mock.port}`;
   const sides = [];
-  for (const features of SIDES[compare]) sides.push(await gateway(mockOrigin, features));
+  for (const [index, features] of SIDES[compare].entries()) sides.push(await gateway(mockOrigin, { ...features, b: index === 1 }));
   const lines = [
     `${compare} off (A) vs on (B), interleaved: ${rounds} rounds of ${seconds} s per side and load, ABBA order, both gateways on CPU 1.`,
     '',
