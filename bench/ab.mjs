@@ -11,11 +11,14 @@
 //   AB_ROUNDS=6 AB_SECONDS=3 AB_LOADS=chat:10,chat:50,stream:10,chat@3000  BENCH_PIN_POSTGRES=1
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLedgerDatabase, DEFAULT_ADMIN_URL } from './ledger.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { pinPostgres } from './pin-postgres.mjs';
+import { profileShare } from './profile-share.mjs';
 import { cpuMicros } from './procstat.mjs';
 import { ROUTE_NAME, routedBody } from './route.mjs';
 
@@ -97,6 +100,17 @@ const SIDES = {
 // Node flags for side B in every comparison (e.g. --cpu-prof --cpu-prof-dir=/tmp/p to profile it);
 // with AB_COMPARE=node they are the only difference.
 const nodeOptionsB = (process.env.AB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+// AB_PROFILE_B=1: B runs under the CPU profiler, and the run ends with the share of B's busy time
+// spent in the compared feature's own code (see profile-share.mjs), a measure in place that does not
+// depend on the two sides' req/s. The profiler slows B, so its req/s and Δ are not comparable then.
+const profileDirB = process.env.AB_PROFILE_B === '1' ? mkdtempSync(path.join(os.tmpdir(), 'ab-prof-')) : undefined;
+if (profileDirB) nodeOptionsB.push('--cpu-prof', `--cpu-prof-dir=${profileDirB}`);
+const FEATURE_CODE = {
+  ledger: /\/dist\/(usage\/|db\/sql\/(usage|array-literal)\.js)/,
+  governance: /\/dist\/governance\//,
+  route: /\/dist\/routing\//,
+  full: /\/dist\/(usage|governance|routing)\/|\/dist\/db\/sql\/(usage|array-literal)\.js/,
+};
 
 const median = (values) => summarize(Float64Array.from(values)).p50;
 
@@ -150,8 +164,25 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // The ledger side must have recorded every request it served (flushed on SIGTERM).
     for (const side of sides) if (side.ledger) log(`ledger: ${await side.ledger.rows()} rows for ${side.served} requests served`);
+    if (profileDirB) reportShare(profileDirB);
     for (const side of sides) await side.drop().catch((error) => log(`could not drop a bench database: ${error.message}`));
   }
+}
+
+/** The feature's share of B's busy time, from B's profile (its database child writes one too: skipped). */
+function reportShare(dir) {
+  const gatewayProfile = readdirSync(dir)
+    .map((name) => path.join(dir, name))
+    .find((file) => readFileSync(file, 'utf8').includes('/dist/server/'));
+  if (!gatewayProfile) {
+    log(`profile of B: none written (${dir})`);
+    return;
+  }
+  // With none or node there is no feature code: the GC share is then the bare gateway's, for reference.
+  const pattern = FEATURE_CODE[compare];
+  const share = profileShare(gatewayProfile, pattern ?? /(?!)/);
+  const feature = pattern ? `${compare} code ${(share.shareOfBusy * 100).toFixed(1)}% of busy time (its own frames and the built-ins they call); ` : '';
+  log(`profile of B (${gatewayProfile}): ${feature}GC ${(share.gcShareOfBusy * 100).toFixed(1)}% of busy time (not attributed)`);
 }
 
 const watchdog = setTimeout(() => {
