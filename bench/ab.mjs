@@ -1,14 +1,21 @@
 #!/usr/bin/env node
-// `npm run bench:ab`: one feature off vs on, measured interleaved. Two gateways run at once, both
-// pinned to CPU 1 (the load generator and the mock on CPU 0), idle in turn: for each load, rounds
-// of A then B then B then A … (AB_ROUNDS, AB_SECONDS each), so drifts of the machine hit both
-// alike. Prints the median gateway CPU per request and req/s of each side, and the median of the
-// per-round differences. Sequential off-then-on runs on this 2-core machine disagreed by up to
-// 2× (docs/benchmark.md); this is the instrument for the issues' "within X%" goals.
+// `npm run bench:ab`: one feature off (A) vs on (B), measured side by side. Two gateways, both
+// pinned to CPU 1 (the load generator and the mock on CPU 0), get the same load at the same time
+// in every round (AB_ROUNDS of AB_SECONDS), so the machine's drift (on this VM the same build's CPU
+// per request moved by 2× within minutes) hits both alike. AB_TOGETHER=0 loads them in turn
+// instead, A B B A … (the instrument before 2026-12-03).
+//
+// A pair of identical gateway processes is not identical: here the one started second ran 3-8%
+// faster for its whole life (AB_COMPARE=none, 2026-12-03). So the pair is started AB_PAIRS times,
+// A first, then B first, …, and the table gives the medians over every round of every pair: the
+// sides' req/s, p50 and CPU per request, and the median of the per-round differences B − A.
+// Sequential off-then-on runs on this 2-core machine disagreed by up to 2× (docs/benchmark.md);
+// this is the instrument for the issues' "within X%" goals.
 //
 //   AB_COMPARE=route|ledger|governance|full|none|node   (full: ledger + budget + rate limit + route, vs bare;
 //     none: bare vs bare; node: bare vs bare started with AB_NODE_OPTIONS)
-//   AB_ROUNDS=6 AB_SECONDS=3 AB_LOADS=chat:10,chat:50,stream:10,chat@3000  BENCH_PIN_POSTGRES=1
+//   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1
+//   BENCH_PIN_POSTGRES=1 AB_VERBOSE=1
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -26,8 +33,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
 const log = (line) => process.stderr.write(`${line}\n`);
 const compare = process.env.AB_COMPARE ?? 'route';
+const pairs = Number(process.env.AB_PAIRS ?? 4);
 const rounds = Number(process.env.AB_ROUNDS ?? 6);
-const seconds = Number(process.env.AB_SECONDS ?? 3);
+const seconds = Number(process.env.AB_SECONDS ?? 2);
 // `mode:N` is a closed loop on N connections; `mode@R` an open loop at R requests/s, the same
 // offered load on both sides (CPU per request then compares equal work, whatever the req/s ceiling).
 const loads = (process.env.AB_LOADS ?? 'chat:10,chat:50,stream:10').split(',').map((item) => {
@@ -37,7 +45,7 @@ const loads = (process.env.AB_LOADS ?? 'chat:10,chat:50,stream:10').split(',').m
   return open ? { mode, rate: Number(amount), label: `${mode} @${amount}/s` } : { mode, connections: Number(amount), label: `${mode} c=${amount}` };
 });
 if (!['route', 'ledger', 'governance', 'full', 'none', 'node'].includes(compare)) throw new Error('AB_COMPARE takes route, ledger, governance, full, none or node');
-if (!(rounds >= 2 && rounds <= 40 && seconds >= 1 && seconds <= 30)) throw new Error('AB_ROUNDS 2..40, AB_SECONDS 1..30');
+if (!(pairs >= 1 && pairs <= 10 && rounds >= 2 && rounds <= 40 && seconds >= 1 && seconds <= 30)) throw new Error('AB_PAIRS 1..10, AB_ROUNDS 2..40, AB_SECONDS 1..30');
 
 const CHAT = {
   model: 'gpt-4o-mini',
@@ -51,6 +59,8 @@ const CHAT = {
 const BODIES = { chat: JSON.stringify(CHAT), stream: JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } }) };
 
 const children = new Set();
+/** Bench databases not dropped yet. */
+const pending = new Set();
 function start(args, cpu, pattern, nodeOptions = []) {
   const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeOptions, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
@@ -73,17 +83,22 @@ function start(args, cpu, pattern, nodeOptions = []) {
 async function gateway(mockOrigin, features) {
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_ADMIN_URL;
   const ledger = features.ledger ? await createLedgerDatabase(adminUrl) : undefined;
+  if (ledger) pending.add(ledger);
   const governance = features.governance ? await createLedgerDatabase(adminUrl) : undefined;
+  if (governance) pending.add(governance);
   const args = ['bin/switchboard.js', 'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet'];
   if (ledger) args.push('--usage-database-url', ledger.url);
   if (governance) args.push('--governance-database-url', governance.url);
   if (features.route) args.push('--route', ROUTE_NAME);
   const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : []);
   const drop = async () => {
-    await ledger?.drop();
-    await governance?.drop();
+    for (const database of [ledger, governance]) {
+      if (database === undefined) continue;
+      await database.drop();
+      pending.delete(database);
+    }
   };
-  return { child, origin: `http://127.0.0.1:${port}`, route: features.route === true, ledger, served: 0, drop };
+  return { name: features.b ? 'B' : 'A', child, origin: `http://127.0.0.1:${port}`, route: features.route === true, ledger, served: 0, drop };
 }
 
 const SIDES = {
@@ -99,6 +114,11 @@ const SIDES = {
 
 // Node flags for side B in every comparison (e.g. --cpu-prof --cpu-prof-dir=/tmp/p to profile it);
 // with AB_COMPARE=node they are the only difference.
+// AB_TOGETHER (default 1): both sides loaded at once in every round; they share CPU 1 at the same
+// moments, and each side's req/s is what its share of the core serves.
+const together = process.env.AB_TOGETHER !== '0';
+// AB_VERBOSE=1: one line per round and side (req/s, CPU, latency percentiles), to see the drift.
+const verbose = process.env.AB_VERBOSE === '1';
 const nodeOptionsB = (process.env.AB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 // AB_PROFILE_B=1: B runs under the CPU profiler, and the run ends with the share of B's busy time
 // spent in the compared feature's own code (see profile-share.mjs), a measure in place that does not
@@ -124,7 +144,72 @@ async function measure(side, { mode, connections, rate, label }, durationMs) {
   const cpuUs = cpuMicros(side.child.pid) - before;
   if (result.errors > 0) throw new Error(`${label}: ${result.errors} errors (${result.errorSamples[0]})`);
   side.served += result.good;
+  if (verbose) {
+    const q = summarize(result.total);
+    log(`${new Date().toISOString().slice(11, 19)} ${side.name} ${label}: ${Math.round((result.good * 1000) / result.elapsedMs)} req/s, ${(cpuUs / result.good).toFixed(0)} CPU µs/req, latency ms p50 ${q.p50.toFixed(2)} p90 ${q.p90.toFixed(2)} p99 ${q.p99.toFixed(2)} max ${q.max.toFixed(1)}`);
+  }
   return { cpuPerRequest: cpuUs / result.good, rps: (result.good * 1000) / result.elapsedMs, p50: summarize(result.total).p50 };
+}
+
+/** Starts both gateways, B first when `bFirst` (the one started second ran faster, see below). */
+async function startPair(mockOrigin, bFirst) {
+  const sides = [];
+  for (const index of bFirst ? [1, 0] : [0, 1]) sides[index] = await gateway(mockOrigin, { ...SIDES[compare][index], b: index === 1 });
+  return sides;
+}
+
+/** Stops both gateways (SIGTERM flushes the ledger), checks the ledger's rows, drops the databases. */
+async function stopPair(sides) {
+  await Promise.all(
+    sides.map((side) => {
+      children.delete(side.child);
+      if (side.child.exitCode !== null) return undefined;
+      const exited = new Promise((resolve) => side.child.once('exit', resolve));
+      side.child.kill('SIGTERM');
+      return exited;
+    }),
+  );
+  for (const side of sides) {
+    if (side.ledger) {
+      // The ledger side must have recorded every request it served.
+      const rows = await side.ledger.rows();
+      log(`ledger: ${rows} rows for ${side.served} requests served`);
+      if (rows !== side.served) process.exitCode = 1;
+    }
+    await side.drop().catch((error) => log(`could not drop a bench database: ${error.message}`));
+  }
+}
+
+/** Each side's rounds of one load under one pair of processes. */
+async function measureLoad(sides, load) {
+  // Warm-up, not recorded: the load itself on both sides at once, long enough for the JIT's top
+  // tier (a shorter one left the first recorded round of the side warmed first slower).
+  await Promise.all(sides.map((side) => measure(side, load, 5000)));
+  const runs = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    if (together) {
+      const pair = await Promise.all(sides.map((side) => measure(side, load, seconds * 1000)));
+      pair.forEach((run, index) => runs[index].push(run));
+      continue;
+    }
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const index of order) runs[index].push(await measure(sides[index], load, seconds * 1000));
+  }
+  return runs;
+}
+
+function tableRow(load, runs) {
+  const [a, b] = runs.map((list) => ({
+    cpu: median(list.map((run) => run.cpuPerRequest)),
+    rps: median(list.map((run) => run.rps)),
+    p50: median(list.map((run) => run.p50)),
+  }));
+  // Each round's A and B ran at the same moment (or back to back), so their differences are far
+  // steadier than the sides' medians.
+  const delta = median(runs[0].map((run, index) => runs[1][index].cpuPerRequest - run.cpuPerRequest));
+  const rpsDelta = median(runs[0].map((run, index) => (runs[1][index].rps / run.rps - 1) * 100));
+  const signed = (value, digits) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+  return `| ${load.label} | ${Math.round(a.rps)} | ${Math.round(b.rps)} | ${signed(rpsDelta, 1)}% | ${a.p50.toFixed(2)} | ${b.p50.toFixed(2)} | ${a.cpu.toFixed(0)} | ${b.cpu.toFixed(0)} | ${signed(delta, 1)} | ${((delta * 100) / a.cpu).toFixed(1)}% |`;
 }
 
 async function main() {
@@ -132,40 +217,38 @@ async function main() {
   if (process.env.BENCH_PIN_POSTGRES === '1') process.once('exit', pinPostgres(0, log));
   const mock = await start(['bench/mock-upstream.mjs', '--port=0', '--exit-with-stdin', '--chunks=20'], 0, /"port":(\d+)/);
   const mockOrigin = `http://127.0.0.1:${mock.port}`;
-  const sides = [];
-  for (const [index, features] of SIDES[compare].entries()) sides.push(await gateway(mockOrigin, { ...features, b: index === 1 }));
+  const how = together ? 'both loaded at once' : 'in turn, ABBA order';
   const lines = [
-    `${compare} off (A) vs on (B), interleaved: ${rounds} rounds of ${seconds} s per side and load, ABBA order, both gateways on CPU 1.`,
+    `${compare} off (A) vs on (B): ${pairs} pair(s) of gateway processes (started A first, then B first, …), ${rounds} rounds of ${seconds} s per load and pair, ${how}, both gateways on CPU 1.`,
     '',
-    '| load | req/s A | req/s B | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| load | req/s A | req/s B | Δ req/s (median of rounds) | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const runsByLoad = loads.map(() => [[], []]);
   try {
-    for (const load of loads) {
-      for (const side of sides) await measure(side, { ...load, connections: 10, rate: undefined }, 2000);
-      const runs = [[], []];
-      for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? [0, 1] : [1, 0];
-        for (const index of order) runs[index].push(await measure(sides[index], load, seconds * 1000));
-      }
-      const [a, b] = runs.map((list) => ({
-        cpu: median(list.map((run) => run.cpuPerRequest)),
-        rps: median(list.map((run) => run.rps)),
-        p50: median(list.map((run) => run.p50)),
-      }));
-      const delta = median(runs[0].map((run, index) => runs[1][index].cpuPerRequest - run.cpuPerRequest));
-      const row = `| ${load.label} | ${Math.round(a.rps)} | ${Math.round(b.rps)} | ${a.p50.toFixed(2)} | ${b.p50.toFixed(2)} | ${a.cpu.toFixed(0)} | ${b.cpu.toFixed(0)} | ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} | ${((delta * 100) / a.cpu).toFixed(1)}% |`;
-      log(row);
-      lines.push(row);
-    }
-    process.stdout.write(`${lines.join('\n')}\n`);
+    await measurePairs(mockOrigin, runsByLoad);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    // The ledger side must have recorded every request it served (flushed on SIGTERM).
-    for (const side of sides) if (side.ledger) log(`ledger: ${await side.ledger.rows()} rows for ${side.served} requests served`);
-    if (profileDirB) reportShare(profileDirB);
-    for (const side of sides) await side.drop().catch((error) => log(`could not drop a bench database: ${error.message}`));
+    mock.child.kill('SIGTERM');
+    children.delete(mock.child);
+  }
+  if (profileDirB) reportShare(profileDirB);
+  for (const [index, load] of loads.entries()) lines.push(tableRow(load, runsByLoad[index]));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Every pair in turn (A started first, then B first, …): each load's rounds, per side. */
+async function measurePairs(mockOrigin, runsByLoad) {
+  for (let pair = 0; pair < pairs; pair++) {
+    const sides = await startPair(mockOrigin, pair % 2 === 1);
+    try {
+      for (const [index, load] of loads.entries()) {
+        const runs = await measureLoad(sides, load);
+        runs.forEach((list, side) => runsByLoad[index][side].push(...list));
+        log(`pair ${pair + 1}/${pairs}: ${tableRow(load, runs)}`);
+      }
+    } finally {
+      await stopPair(sides);
+    }
   }
 }
 
@@ -189,8 +272,18 @@ const watchdog = setTimeout(() => {
   log('bench:ab watchdog: stopping');
   for (const child of children) child.kill('SIGKILL');
   process.exit(2);
-}, (loads.length * (rounds * 2 * (seconds + 1) + 10) + 120) * 1000);
+}, (pairs * (loads.length * (rounds * 2 * (seconds + 1) + 10) + 60) + 120) * 1000);
 watchdog.unref();
+// Stopped by a signal: the children go too, the bench databases are dropped, and exiting runs the
+// 'exit' handlers (Postgres's pin).
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    log(`bench:ab: ${signal}, stopping`);
+    const dropped = Promise.all([...pending].map((database) => database.drop().catch((error) => log(`could not drop a bench database: ${error.message}`))));
+    void Promise.race([dropped, new Promise((resolve) => setTimeout(resolve, 5000))]).finally(() => process.exit(code));
+  });
+}
 main().then(
   () => clearTimeout(watchdog),
   (error) => {
