@@ -112,13 +112,13 @@ const SIDES = {
   node: [{}, {}],
 };
 
-// Node flags for side B in every comparison (e.g. --cpu-prof --cpu-prof-dir=/tmp/p to profile it);
-// with AB_COMPARE=node they are the only difference.
 // AB_TOGETHER (default 1): both sides loaded at once in every round; they share CPU 1 at the same
 // moments, and each side's req/s is what its share of the core serves.
 const together = process.env.AB_TOGETHER !== '0';
 // AB_VERBOSE=1: one line per round and side (req/s, CPU, latency percentiles), to see the drift.
 const verbose = process.env.AB_VERBOSE === '1';
+// Node flags for side B in every comparison (e.g. --cpu-prof --cpu-prof-dir=/tmp/p to profile it);
+// with AB_COMPARE=node they are the only difference.
 const nodeOptionsB = (process.env.AB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 // AB_PROFILE_B=1: B runs under the CPU profiler, and the run ends with the share of B's busy time
 // spent in the compared feature's own code (see profile-share.mjs), a measure in place that does not
@@ -151,7 +151,7 @@ async function measure(side, { mode, connections, rate, label }, durationMs) {
   return { cpuPerRequest: cpuUs / result.good, rps: (result.good * 1000) / result.elapsedMs, p50: summarize(result.total).p50 };
 }
 
-/** Starts both gateways, B first when `bFirst` (the one started second ran faster, see below). */
+/** Starts both gateways, B first when `bFirst` (the one started second ran faster: see the top). */
 async function startPair(mockOrigin, bFirst) {
   const sides = [];
   for (const index of bFirst ? [1, 0] : [0, 1]) sides[index] = await gateway(mockOrigin, { ...SIDES[compare][index], b: index === 1 });
