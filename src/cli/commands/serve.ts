@@ -44,6 +44,25 @@ function parsePort(value: string): number {
 
 /** Starts the gateway and resolves with the exit code once it has stopped on a signal. */
 export async function serve(context: CliContext, options: { host: string; port: number; migrate: boolean }): Promise<number> {
+  // Listen before starting anything: a SIGTERM that arrives during start-up (a supervisor, a test
+  // that saw the first lines) stops the gateway once it is up instead of killing it half-started.
+  const stopping = new AbortController();
+  const stopSignal = Promise.race(
+    (['SIGTERM', 'SIGINT'] as const).map((name) => once(process, name, { signal: stopping.signal }).then(() => name)),
+  );
+  stopSignal.catch(() => {});
+  try {
+    return await serveUntil(context, options, stopSignal);
+  } finally {
+    stopping.abort();
+  }
+}
+
+async function serveUntil(
+  context: CliContext,
+  options: { host: string; port: number; migrate: boolean },
+  stopSignal: Promise<'SIGTERM' | 'SIGINT'>,
+): Promise<number> {
   const { config } = context;
   const lines = batchedLogLines(context.stdout);
   const logLine = lines.write;
@@ -106,7 +125,7 @@ export async function serve(context: CliContext, options: { host: string; port: 
     log: (level, message, fields) => logLine({ time: new Date().toISOString(), level, msg: message, ...fields }),
   });
 
-  const signal = await Promise.race([once(process, 'SIGTERM').then(() => 'SIGTERM'), once(process, 'SIGINT').then(() => 'SIGINT')]);
+  const signal = await stopSignal;
   lines.flush();
   print(context, `Received ${signal}: shutting down (waiting up to ${config.shutdownTimeoutMs} ms for requests in flight)…`);
   await retention.stop();
