@@ -36,7 +36,7 @@ export interface UsageStats extends UsageWriterStats {
 }
 
 /** The writer counters of a recorder that writes nothing. */
-const idleWriterStats: UsageWriterStats = { buffered: 0, written: 0, dropped: { buffer_full: 0, shutdown: 0 }, failedFlushes: 0 };
+const idleWriterStats: UsageWriterStats = { buffered: 0, written: 0, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 }, failedFlushes: 0 };
 
 export class UsageRecorder {
   readonly #writer: UsageWriter | undefined;

@@ -44,8 +44,11 @@ export interface UsageWriterStats {
   buffered: number;
   /** Rows written since start. */
   written: number;
-  /** Rows lost since start: `buffer_full` (the bound was hit) or `shutdown` (closed while the database was down). */
-  dropped: { buffer_full: number; shutdown: number };
+  /**
+   * Rows lost since start: `buffer_full` (the bound was hit), `shutdown` (closed while the database
+   * was down) or `invalid` (the database refused the row's values).
+   */
+  dropped: { buffer_full: number; shutdown: number; invalid: number };
   /** Failed insert attempts (each retried). */
   failedFlushes: number;
 }
@@ -72,7 +75,7 @@ export class UsageWriter {
   #closed = false;
   #lastDropWarning = 0;
   #lastFailureWarning = 0;
-  readonly #stats = { written: 0, failedFlushes: 0, dropped: { buffer_full: 0, shutdown: 0 } };
+  readonly #stats = { written: 0, failedFlushes: 0, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 } };
 
   constructor(db: Queryable, settings: Partial<UsageWriterSettings> = {}, log: UsageLog = () => {}) {
     this.#db = db;
@@ -166,51 +169,74 @@ export class UsageWriter {
     this.#flush(until).catch(() => undefined);
   }
 
-  /** Writes the oldest rows (at most one statement's worth); returns how many. */
+  /** Writes the oldest rows (at most one statement's worth); returns how many left the buffer. */
   async #writeBatch(): Promise<number> {
     const batch = this.#buffer.slice(0, Math.min(this.#buffer.length, maxRowsPerInsert));
     try {
-      await this.#insert(batch);
-    } catch (error) {
-      this.#stats.failedFlushes += 1;
-      this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, 100), maxBackoffMs);
-      this.#retryAt = Date.now() + this.#backoffMs;
-      if (Date.now() - this.#lastFailureWarning >= warnEveryMs) {
-        this.#lastFailureWarning = Date.now();
-        this.#log('warn', `usage ledger: writing ${batch.length} rows failed; ${this.#buffer.length} rows wait for the database: ${errorMessage(error)}`, {
-          buffered: this.#buffer.length,
-        });
+      try {
+        await insertUsageRows(this.#db, batch);
+      } catch (error) {
+        if (!isRowError(error)) throw error;
+        // One row the database refuses must not hold back the others: they go one by one.
+        return await this.#writeOneByOne(batch.length);
       }
+    } catch (error) {
+      this.#failed(error, batch.length);
       throw error;
     }
     // Rows pushed meanwhile were appended after the batch: drop exactly the batch from the front.
     this.#buffer.splice(0, batch.length);
-    this.#stats.written += batch.length;
-    this.#backoffMs = 0;
-    this.#retryAt = 0;
+    this.#written(batch.length);
     return batch.length;
   }
 
   /**
-   * One insert for the batch. A duplicate (request_id, attempt) (a client reusing its x-request-id)
-   * must not lose the batch nor let a request go unrecorded: the rows are then written one by one
-   * and a duplicate gets a suffixed request id.
+   * Writes the `count` oldest rows one statement each, taking each off the buffer once written, so
+   * that a failure midway (the database gone) leaves only unwritten rows to retry. A request id
+   * used before (a client reusing its x-request-id) is recorded under a suffixed id; a row the
+   * database refuses for its values alone is dropped, counted (`invalid`) and logged.
    */
-  async #insert(batch: UsageRowInsert[]): Promise<void> {
-    try {
-      await insertUsageRows(this.#db, batch);
-    } catch (error) {
-      if (!(error instanceof DatabaseError && error.code === 'conflict')) throw error;
-      for (const row of batch) {
-        try {
-          await insertUsageRows(this.#db, [row]);
-        } catch (rowError) {
-          if (!(rowError instanceof DatabaseError && rowError.code === 'conflict')) throw rowError;
+  async #writeOneByOne(count: number): Promise<number> {
+    for (let index = 0; index < count; index += 1) {
+      const row = this.#buffer[0] as UsageRowInsert;
+      try {
+        await insertUsageRows(this.#db, [row]);
+      } catch (error) {
+        if (!isRowError(error)) throw error;
+        if (error instanceof DatabaseError && error.sqlState === '23505') {
           const requestId = `${row.requestId.slice(0, 100)}~${randomUUID().slice(0, 8)}`;
           this.#log('warn', `usage ledger: request id '${row.requestId}' was used before; recorded as '${requestId}'`);
           await insertUsageRows(this.#db, [{ ...row, requestId }]);
+        } else {
+          this.#buffer.shift();
+          this.#stats.dropped.invalid += 1;
+          this.#log('error', `usage ledger: the database refused the row of request '${row.requestId}' attempt ${row.attempt}; it is dropped: ${errorMessage(error)}`, {
+            dropped: this.#stats.dropped.invalid,
+          });
+          continue;
         }
       }
+      this.#buffer.shift();
+      this.#written(1);
+    }
+    return count;
+  }
+
+  #written(rows: number): void {
+    this.#stats.written += rows;
+    this.#backoffMs = 0;
+    this.#retryAt = 0;
+  }
+
+  #failed(error: unknown, rows: number): void {
+    this.#stats.failedFlushes += 1;
+    this.#backoffMs = Math.min(Math.max(this.#backoffMs * 2, 100), maxBackoffMs);
+    this.#retryAt = Date.now() + this.#backoffMs;
+    if (Date.now() - this.#lastFailureWarning >= warnEveryMs) {
+      this.#lastFailureWarning = Date.now();
+      this.#log('warn', `usage ledger: writing ${rows} rows failed; ${this.#buffer.length} rows wait for the database: ${errorMessage(error)}`, {
+        buffered: this.#buffer.length,
+      });
     }
   }
 
@@ -223,3 +249,16 @@ export class UsageWriter {
     });
   }
 }
+
+/**
+ * An error about the rows sent, not the database: SQLSTATE class 22 (data exception) or 23
+ * (integrity: a duplicate key, a foreign key, a check). Anything else (unavailable, permission, a
+ * missing table) leaves every row waiting.
+ */
+function isRowError(error: unknown): boolean {
+  if (!(error instanceof DatabaseError)) return false;
+  if (error.code === 'conflict') return true;
+  const state = error.sqlState ?? '';
+  return state.startsWith('22') || state.startsWith('23');
+}
+

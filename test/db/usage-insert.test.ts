@@ -123,6 +123,27 @@ describe('usage ledger insert', () => {
     ]);
   });
 
+  test('text Postgres cannot hold (NUL, a lone surrogate) is stored as U+FFFD instead of failing the batch', async () => {
+    // A vendor's usage object is foreign input: `\u0000` and `"\ud800"` are valid JSON that jsonb refuses.
+    const hostile = { prompt_tokens: 3, ['k\u0000ey']: 'v\u0000al', lone: 'a\ud800b', tail: ['\udc00'], pair: '🚀', escaped: 'back\\u0000slash' };
+    await insertUsageRows(db, [
+      { ...base, requestId: 'hostile-raw', rawUsage: hostile },
+      { ...base, requestId: 'hostile-text', requestedModel: 'gpt\u0000mini', vendorModelId: 'x\ud800' },
+      { ...base, requestId: 'hostile-plain' },
+    ]);
+    const found = await db.query<{ request_id: string; raw_usage: unknown; requested_model: string; vendor_model_id: string }>(
+      `select request_id, raw_usage, requested_model, vendor_model_id from public.ai_usage where request_id like 'hostile-%' order by request_id`,
+    );
+    assert.deepEqual(
+      found.rows.map((row) => row.request_id),
+      ['hostile-plain', 'hostile-raw', 'hostile-text'],
+    );
+    assert.deepEqual(found.rows[1]!.raw_usage, { prompt_tokens: 3, 'k\ufffdey': 'v\ufffdal', lone: 'a\ufffdb', tail: ['\ufffd'], pair: '🚀', escaped: 'back\\u0000slash' });
+    assert.equal(found.rows[2]!.requested_model, 'gpt\ufffdmini');
+    assert.equal(found.rows[2]!.vendor_model_id, 'x\ufffd');
+    assert.deepEqual(found.rows[0]!.raw_usage, base.rawUsage);
+  });
+
   test('gateway-made values travel bare only when they are safe: anything else is quoted', async () => {
     const values = ['6b1c3e1e-2d7d-4f0e-9a55-1f0c2b7e8a11', '0.000015600001', '12', 'chat', 'NULL', 'null', 'a,b', '{x}', 'q"uote', 'b\\s', '', ' x', null];
     const found = await db.query<{ v: (string | null)[] }>('select $1::text[] as v', [tokenArrayLiteral(values)]);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Queryable } from '../../src/db/db.js';
+import { DatabaseError } from '../../src/errors.js';
 import { UsageWriter } from '../../src/usage/usage-writer.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { sampleUsageRow } from '../helpers/usage-row.js';
@@ -64,7 +65,7 @@ describe('usage writer batching', () => {
       counting.batches.reduce((sum, size) => sum + size, 0),
       1_000,
     );
-    assert.deepEqual(writer.stats(), { buffered: 0, written: 1_000, dropped: { buffer_full: 0, shutdown: 0 }, failedFlushes: 0 });
+    assert.deepEqual(writer.stats(), { buffered: 0, written: 1_000, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 }, failedFlushes: 0 });
   });
 
   test('the timer writes rows that never make a full batch', async () => {
@@ -87,6 +88,55 @@ describe('usage writer batching', () => {
     assert.deepEqual(counting.batches, [50, 7]);
     const stored = await db.query<{ n: number }>('select count(*)::int as n from public.ai_usage');
     assert.equal(stored.rows[0]!.n, 57);
+    await writer.close();
+  });
+
+  test('a row the database refuses is dropped and counted; the rest of its batch is written', async () => {
+    const writer = new UsageWriter(db, { flushRows: 1_000, flushIntervalMs: 60_000 });
+    const rows = rowsNamed('refused', 5);
+    rows[2] = { ...rows[2]!, status: 2 ** 40 }; // int4 out of range (SQLSTATE 22003)
+    for (const row of rows) writer.push(row);
+    await writer.flush();
+    const stored = await db.query<{ request_id: string }>(`select request_id from public.ai_usage order by request_id`);
+    assert.deepEqual(
+      stored.rows.map((row) => row.request_id),
+      ['refused-0', 'refused-1', 'refused-3', 'refused-4'],
+    );
+    assert.deepEqual(writer.stats(), { buffered: 0, written: 4, dropped: { buffer_full: 0, shutdown: 0, invalid: 1 }, failedFlushes: 0 });
+    await writer.close();
+  });
+
+  test('the database lost midway through rows written one by one: after it returns, each row is there once', async () => {
+    await db.query(`insert into public.ai_usage (request_id, attempt, started_at, ended_at, requested_model, endpoint, streamed, status, overhead_ms, usage_source)
+                    values ('reused', 1, now(), now(), 'm', 'chat', false, 200, 0, 'none')`);
+    let singles = 0;
+    const flaky: Queryable = {
+      exec: (sql) => db.exec(sql),
+      async query(sql, params) {
+        const single = sql.startsWith('insert into public.ai_usage ') && (params?.[0] as string).startsWith('{') && !(params?.[0] as string).includes(',');
+        if (single && ++singles === 3) throw new DatabaseError('database_unavailable', 'database unavailable: connection lost', { sqlState: '08006' });
+        return db.query(sql, params);
+      },
+    };
+    const writer = new UsageWriter(flaky, { flushRows: 1_000, flushIntervalMs: 60_000 });
+    // A client reused x-request-id 'reused': the batch fails on the duplicate and goes one by one.
+    const rows = [...rowsNamed('midway', 2), { ...sampleUsageRow, requestId: 'reused' }, ...rowsNamed('midway-late', 2)];
+    for (const row of rows) writer.push(row);
+    await assert.rejects(writer.flush(), /connection lost/);
+    assert.equal(writer.stats().buffered, 3);
+    await writer.flush();
+    const stored = await db.query<{ request_id: string; n: number }>(
+      `select regexp_replace(request_id, '~.*', '~suffix') as request_id, count(*)::int as n from public.ai_usage group by 1 order by 1`,
+    );
+    assert.deepEqual(stored.rows, [
+      { request_id: 'midway-0', n: 1 },
+      { request_id: 'midway-1', n: 1 },
+      { request_id: 'midway-late-0', n: 1 },
+      { request_id: 'midway-late-1', n: 1 },
+      { request_id: 'reused', n: 1 },
+      { request_id: 'reused~suffix', n: 1 },
+    ]);
+    assert.deepEqual(writer.stats(), { buffered: 0, written: 5, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 }, failedFlushes: 1 });
     await writer.close();
   });
 });

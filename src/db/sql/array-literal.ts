@@ -4,16 +4,19 @@
  * changes and the driver encodes one string per column instead of one parameter per cell.
  *
  * Every string element is double-quoted with `\` and `"` escaped, so no value (a client's request
- * id, `NULL`, `""`, a comma or a brace) can end an element or shift the elements of its column.
+ * id, `NULL`, `""`, a comma or a brace) can end an element or shift the elements of its column; a
+ * NUL, which no Postgres text can hold, is stored as U+FFFD instead of failing the whole batch.
  *
  * @module
  */
 
-const needsEscape = /["\\]/;
+const needsEscape = /["\\\0]/;
 const escapes = /["\\]/g;
+const nul = /\0/g;
 
+/** Quoted, `\` and `"` escaped; a NUL (which Postgres text cannot hold) becomes U+FFFD. */
 function quoted(text: string): string {
-  return needsEscape.test(text) ? `"${text.replace(escapes, '\\$&')}"` : `"${text}"`;
+  return needsEscape.test(text) ? `"${text.replace(escapes, '\\$&').replace(nul, '\ufffd')}"` : `"${text}"`;
 }
 
 /** `{"a","b\"c",NULL}`: a text (or uuid, numeric, jsonb, timestamptz …) array literal. */

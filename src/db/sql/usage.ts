@@ -1,5 +1,6 @@
 import type { Queryable } from '../db.js';
 import { plainArrayLiteral, textArrayLiteral, tokenArrayLiteral } from './array-literal.js';
+import { jsonbText } from './jsonb-safe.js';
 
 /** One `ai_usage` row to insert (see the usage ledger migration for the columns' meaning). */
 export interface UsageRowInsert {
@@ -105,7 +106,7 @@ export const maxRowsPerInsert = 1_000;
 /** The 36 parameters of `rows`, in the order of `columns`. */
 function arrayParams(rows: readonly UsageRowInsert[]): string[] {
   return columns.map(([, , encoding, pick]) => {
-    if (encoding === 'json') return JSON.stringify(rows.map(pick));
+    if (encoding === 'json') return jsonbText(rows.map(pick));
     if (encoding === 'ms') return plainArrayLiteral(rows.map((row) => (pick(row) as Date).getTime()));
     if (encoding === 'plain') return plainArrayLiteral(rows.map(pick) as (number | boolean | null)[]);
     if (encoding === 'token') return tokenArrayLiteral(rows.map(pick) as (string | null)[]);
