@@ -14,7 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.js';
-import { insertUsageRows, maxRowsPerInsert, type UsageRowInsert } from '../db/sql/usage.js';
+import { UsageBuffer } from '../db/sql/usage-buffer.js';
+import { insertUsageParams, maxRowsPerInsert, type UsageRowInsert } from '../db/sql/usage.js';
 import { DatabaseError, errorMessage } from '../errors.js';
 
 /** Writer settings (see docs/usage.md). */
@@ -66,7 +67,7 @@ export class UsageWriter {
   readonly #db: Queryable;
   readonly #settings: UsageWriterSettings;
   readonly #log: UsageLog;
-  #buffer: UsageRowInsert[] = [];
+  readonly #buffer = new UsageBuffer();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #scheduled = false;
@@ -151,7 +152,7 @@ export class UsageWriter {
         if (Date.now() + delay > deadline) {
           const lost = this.#buffer.length;
           this.#stats.dropped.shutdown += lost;
-          this.#buffer = [];
+          this.#buffer.clear();
           this.#log('error', `usage ledger: ${lost} rows could not be written before shutdown and are lost: ${errorMessage(error)}`, {
             dropped: lost,
           });
@@ -171,23 +172,23 @@ export class UsageWriter {
 
   /** Writes the oldest rows (at most one statement's worth); returns how many left the buffer. */
   async #writeBatch(): Promise<number> {
-    const batch = this.#buffer.slice(0, Math.min(this.#buffer.length, maxRowsPerInsert));
+    const count = Math.min(this.#buffer.length, maxRowsPerInsert);
     try {
       try {
-        await insertUsageRows(this.#db, batch);
+        await insertUsageParams(this.#db, this.#buffer.params(count));
       } catch (error) {
         if (!isRowError(error)) throw error;
         // One row the database refuses must not hold back the others: they go one by one.
-        return await this.#writeOneByOne(batch.length);
+        return await this.#writeOneByOne(count);
       }
     } catch (error) {
-      this.#failed(error, batch.length);
+      this.#failed(error, count);
       throw error;
     }
     // Rows pushed meanwhile were appended after the batch: drop exactly the batch from the front.
-    this.#buffer.splice(0, batch.length);
-    this.#written(batch.length);
-    return batch.length;
+    this.#buffer.shift(count);
+    this.#written(count);
+    return count;
   }
 
   /**
@@ -198,17 +199,18 @@ export class UsageWriter {
    */
   async #writeOneByOne(count: number): Promise<number> {
     for (let index = 0; index < count; index += 1) {
-      const row = this.#buffer[0] as UsageRowInsert;
+      const row = this.#buffer.describe(0);
       try {
-        await insertUsageRows(this.#db, [row]);
+        await insertUsageParams(this.#db, this.#buffer.params(1));
       } catch (error) {
         if (!isRowError(error)) throw error;
         if (error instanceof DatabaseError && error.sqlState === '23505') {
           const requestId = `${row.requestId.slice(0, 100)}~${randomUUID().slice(0, 8)}`;
           this.#log('warn', `usage ledger: request id '${row.requestId}' was used before; recorded as '${requestId}'`);
-          await insertUsageRows(this.#db, [{ ...row, requestId }]);
+          this.#buffer.setRequestId(0, requestId);
+          await insertUsageParams(this.#db, this.#buffer.params(1));
         } else {
-          this.#buffer.shift();
+          this.#buffer.shift(1);
           this.#stats.dropped.invalid += 1;
           this.#log('error', `usage ledger: the database refused the row of request '${row.requestId}' attempt ${row.attempt}; it is dropped: ${errorMessage(error)}`, {
             dropped: this.#stats.dropped.invalid,
@@ -216,7 +218,7 @@ export class UsageWriter {
           continue;
         }
       }
-      this.#buffer.shift();
+      this.#buffer.shift(1);
       this.#written(1);
     }
     return count;

@@ -3,7 +3,7 @@
 // shift the elements of its column. Same tests on PGlite and Postgres.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { tokenArrayLiteral } from '../../src/db/sql/array-literal.js';
+import { tokenElement } from '../../src/db/sql/array-literal.js';
 import { insertUsageRows, type UsageRowInsert } from '../../src/db/sql/usage.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { sampleUsageRow as base } from '../helpers/usage-row.js';
@@ -146,7 +146,7 @@ describe('usage ledger insert', () => {
 
   test('gateway-made values travel bare only when they are safe: anything else is quoted', async () => {
     const values = ['6b1c3e1e-2d7d-4f0e-9a55-1f0c2b7e8a11', '0.000015600001', '12', 'chat', 'NULL', 'null', 'a,b', '{x}', 'q"uote', 'b\\s', '', ' x', null];
-    const found = await db.query<{ v: (string | null)[] }>('select $1::text[] as v', [tokenArrayLiteral(values)]);
+    const found = await db.query<{ v: (string | null)[] }>('select $1::text[] as v', [`{${values.map(tokenElement).join(',')}}`]);
     assert.deepEqual(found.rows[0]!.v, values);
   });
 

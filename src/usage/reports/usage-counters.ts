@@ -7,6 +7,7 @@
  * @module
  */
 import { picoUsd } from './pico-usd.js';
+import type { UsageRowInsert } from '../../db/sql/usage.js';
 
 /** The token buckets of a ledger row, as counted. */
 export const TOKEN_BUCKETS = ['input', 'cached_input', 'cache_write_5m', 'cache_write_1h', 'output', 'reasoning'] as const;
@@ -25,17 +26,10 @@ export interface UsageCounterSample {
 }
 
 /** The fields of a ledger row the counters read (the recorder's row object has them). */
-export interface CountedRow {
-  projectId: string | null;
-  modelName: string | null;
-  inputTokens: number;
-  cachedInputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  costUsd: string | null;
-}
+export type CountedRow = Pick<
+  UsageRowInsert,
+  'projectId' | 'modelName' | 'inputTokens' | 'cachedInputTokens' | 'cacheWrite5mTokens' | 'cacheWrite1hTokens' | 'outputTokens' | 'reasoningTokens' | 'costUsd'
+>;
 
 /**
  * Counts one recorded ledger row: the hook the usage recorder's writer path calls.

@@ -1,0 +1,100 @@
+// The columnar buffer of waiting ledger rows: whatever mix of pushes and shifts across its
+// segments, the parameters of its oldest rows are those of the same rows in a fresh buffer, and a
+// row's request id can be changed in place.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { UsageBuffer } from './usage-buffer.js';
+import type { UsageRowInsert } from './usage-columns.js';
+
+function row(index: number): UsageRowInsert {
+  return {
+    requestId: `req-${index}`,
+    attempt: 1 + (index % 3),
+    startedAt: new Date(1_780_000_000_000 + index),
+    endedAt: new Date(1_780_000_000_500 + index),
+    projectId: index % 5 === 0 ? null : '11111111-1111-4111-8111-111111111111',
+    apiKeyId: null,
+    requestedModel: `model "${index}"`,
+    modelId: null,
+    modelName: 'm',
+    providerId: null,
+    providerName: 'p',
+    vendorModelId: null,
+    endpoint: 'chat',
+    streamed: index % 2 === 0,
+    status: 200,
+    errorCode: index % 7 === 0 ? 'upstream_error' : null,
+    incomplete: false,
+    overheadMs: index / 8,
+    upstreamMs: index % 4 === 0 ? null : index * 1.5,
+    ttftMs: null,
+    inputTokens: index,
+    cachedInputTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 2 * index,
+    reasoningTokens: 0,
+    usageSource: 'provider',
+    rawUsage: index % 6 === 0 ? null : { prompt_tokens: index, note: 'a,"b"' },
+    priceId: String(index),
+    providerPriceId: null,
+    costUsd: `0.${String(index).padStart(12, '0')}`,
+    routeName: null,
+    routeVersion: index % 2 === 0 ? null : index,
+    arm: null,
+    servedArm: null,
+    fallback: index % 3 === 0,
+  };
+}
+
+function fresh(rows: readonly UsageRowInsert[]): string[] {
+  const buffer = new UsageBuffer();
+  for (const each of rows) buffer.push(each);
+  return buffer.params(rows.length);
+}
+
+describe('usage buffer', () => {
+  test('pushes and shifts across segments keep the oldest rows in order', () => {
+    const buffer = new UsageBuffer();
+    const expected: UsageRowInsert[] = [];
+    let next = 0;
+    // Irregular pushes and shifts that cross segment ends and empty the buffer twice.
+    for (const [push, shift] of [[700, 300], [10, 410], [300, 299], [1, 2], [600, 0], [0, 256], [513, 600]] as const) {
+      for (let index = 0; index < push; index += 1) {
+        const added = row(next++);
+        buffer.push(added);
+        expected.push(added);
+      }
+      assert.equal(buffer.length, expected.length);
+      const take = Math.min(expected.length, 333);
+      assert.deepEqual(buffer.params(take), fresh(expected.slice(0, take)));
+      buffer.shift(shift);
+      expected.splice(0, shift);
+      assert.equal(buffer.length, expected.length);
+    }
+    assert.deepEqual(buffer.params(expected.length), fresh(expected));
+  });
+
+  test('parameters read as the rows hold them', () => {
+    const params = fresh([row(0), row(1)]);
+    assert.equal(params[0], '{"req-0","req-1"}');
+    assert.equal(params[2], '{1780000000000,1780000000001}');
+    assert.equal(params[4], '{NULL,11111111-1111-4111-8111-111111111111}');
+    assert.equal(params[6], '{"model \\"0\\"","model \\"1\\""}');
+    assert.equal(params[13], '{true,false}');
+    assert.equal(params[18], '{NULL,1.5}');
+    assert.equal(params[27], '[null,{"prompt_tokens":1,"note":"a,\\"b\\""}]');
+  });
+
+  test('a row gets another request id in place; describe reads it back', () => {
+    const buffer = new UsageBuffer();
+    for (let index = 0; index < 300; index += 1) buffer.push(row(index));
+    buffer.shift(255);
+    buffer.setRequestId(1, 'renamed');
+    assert.deepEqual(buffer.describe(1), { requestId: 'renamed', attempt: 1 + (256 % 3) });
+    assert.equal(buffer.params(3)[0], '{"req-255","renamed","req-257"}');
+    buffer.clear();
+    assert.equal(buffer.length, 0);
+    assert.deepEqual(buffer.params(10)[0], '{}');
+  });
+});

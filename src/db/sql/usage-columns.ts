@@ -1,0 +1,80 @@
+/**
+ * The ledger row the gateway writes and how each of its columns travels to Postgres (see the
+ * usage ledger migration for the columns' meaning).
+ *
+ * @module
+ */
+
+/** One `ai_usage` row to insert (see the usage ledger migration for the columns' meaning). */
+export interface UsageRowInsert {
+  requestId: string;
+  attempt: number;
+  startedAt: Date;
+  endedAt: Date;
+  projectId: string | null;
+  apiKeyId: string | null;
+  requestedModel: string;
+  modelId: string | null;
+  modelName: string | null;
+  providerId: string | null;
+  providerName: string | null;
+  vendorModelId: string | null;
+  endpoint: 'chat' | 'embeddings' | 'messages' | 'responses';
+  streamed: boolean;
+  status: number;
+  errorCode: string | null;
+  incomplete: boolean;
+  overheadMs: number;
+  upstreamMs: number | null;
+  ttftMs: number | null;
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  usageSource: 'provider' | 'estimated' | 'none';
+  /** The vendor's usage object (stored as jsonb), or null. */
+  rawUsage: Record<string, unknown> | null;
+  priceId: string | null;
+  providerPriceId: string | null;
+  /** Decimal text with 12 places, or null for an unknown price. */
+  costUsd: string | null;
+  /** Routed requests: the route, its version, the arm assigned, the arm served and whether this attempt was a fallback. */
+  routeName: string | null;
+  routeVersion: number | null;
+  arm: string | null;
+  servedArm: string | null;
+  fallback: boolean;
+}
+
+/**
+ * How a column travels: `text` (any string, quoted and escaped), `token` (a string the gateway
+ * made: uuid, decimal, id, enum; written bare when it holds only safe characters, else as `text`),
+ * `number`, `bool`, `ms` (a Date as epoch milliseconds, turned into timestamptz by the statement)
+ * and `json` (an object, kept as its JSON text; all rows' texts go in one JSON array parameter).
+ */
+export type Encoding = 'text' | 'token' | 'number' | 'bool' | 'ms' | 'json';
+type Field = (row: UsageRowInsert) => string | number | boolean | Date | Record<string, unknown> | null;
+
+/** The columns, their types and encodings, in the order of the parameters. */
+export const usageColumns: readonly (readonly [string, string, Encoding, Field])[] = [
+  ['request_id', 'text', 'text', (r) => r.requestId], ['attempt', 'int4', 'number', (r) => r.attempt],
+  ['started_at', 'timestamptz', 'ms', (r) => r.startedAt], ['ended_at', 'timestamptz', 'ms', (r) => r.endedAt],
+  ['project_id', 'uuid', 'token', (r) => r.projectId], ['api_key_id', 'uuid', 'token', (r) => r.apiKeyId],
+  ['requested_model', 'text', 'text', (r) => r.requestedModel], ['model_id', 'uuid', 'token', (r) => r.modelId],
+  ['model_name', 'text', 'text', (r) => r.modelName], ['provider_id', 'uuid', 'token', (r) => r.providerId],
+  ['provider_name', 'text', 'text', (r) => r.providerName], ['vendor_model_id', 'text', 'text', (r) => r.vendorModelId],
+  ['endpoint', 'text', 'token', (r) => r.endpoint], ['streamed', 'bool', 'bool', (r) => r.streamed],
+  ['status', 'int4', 'number', (r) => r.status], ['error_code', 'text', 'text', (r) => r.errorCode],
+  ['incomplete', 'bool', 'bool', (r) => r.incomplete], ['overhead_ms', 'float4', 'number', (r) => r.overheadMs],
+  ['upstream_ms', 'float4', 'number', (r) => r.upstreamMs], ['ttft_ms', 'float4', 'number', (r) => r.ttftMs],
+  ['input_tokens', 'int8', 'number', (r) => r.inputTokens], ['cached_input_tokens', 'int8', 'number', (r) => r.cachedInputTokens],
+  ['cache_write_5m_tokens', 'int8', 'number', (r) => r.cacheWrite5mTokens], ['cache_write_1h_tokens', 'int8', 'number', (r) => r.cacheWrite1hTokens],
+  ['output_tokens', 'int8', 'number', (r) => r.outputTokens], ['reasoning_tokens', 'int8', 'number', (r) => r.reasoningTokens],
+  ['usage_source', 'text', 'token', (r) => r.usageSource], ['raw_usage', 'jsonb', 'json', (r) => r.rawUsage],
+  ['price_id', 'int8', 'token', (r) => r.priceId], ['provider_price_id', 'int8', 'token', (r) => r.providerPriceId],
+  ['cost_usd', 'numeric', 'token', (r) => r.costUsd], ['route_name', 'text', 'text', (r) => r.routeName],
+  ['route_version', 'int8', 'number', (r) => r.routeVersion], ['arm', 'text', 'text', (r) => r.arm],
+  ['served_arm', 'text', 'text', (r) => r.servedArm], ['fallback', 'bool', 'bool', (r) => r.fallback],
+];
