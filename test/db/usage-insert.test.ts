@@ -109,6 +109,37 @@ describe('usage ledger insert', () => {
     });
   });
 
+  test('times before and long after the batch\'s first start, and durations to the microsecond, come back exact', async () => {
+    const times = ['2026-12-02T10:15:00.123Z', '2026-12-02T10:14:59.001Z', '2026-12-09T23:59:59.999Z', '2025-01-01T00:00:00.000Z'];
+    await insertUsageRows(
+      db,
+      times.map((time, index) => ({
+        ...base,
+        requestId: `times-${index}`,
+        startedAt: new Date(time),
+        endedAt: new Date(Date.parse(time) + 1_234 * index),
+        overheadMs: [0.001, 0.0004, 2.5, 1234.567][index]!,
+        upstreamMs: index === 1 ? null : 60_000.25,
+      })),
+    );
+    const found = await db.query<{ started_at: Date; ended_at: Date; overhead_ms: number; upstream_ms: number | null }>(
+      `select started_at, ended_at, overhead_ms, upstream_ms from public.ai_usage where request_id like 'times-%' order by request_id`,
+    );
+    assert.deepEqual(
+      found.rows.map((row) => [row.started_at.toISOString(), row.ended_at.getTime() - row.started_at.getTime()]),
+      times.map((time, index) => [time, 1_234 * index]),
+    );
+    // float4 columns, read back as Postgres prints them; 0.0004 ms rounds to 0 µs.
+    assert.deepEqual(
+      found.rows.map((row) => row.overhead_ms),
+      [0.001, 0, 2.5, 1234.567],
+    );
+    assert.deepEqual(
+      found.rows.map((row) => row.upstream_ms),
+      [60_000.25, null, 60_000.25, 60_000.25],
+    );
+  });
+
   test('a missing usage object is SQL null, not the JSON value null', async () => {
     await insertUsageRows(db, [
       { ...base, requestId: 'raw-null', rawUsage: null },

@@ -78,11 +78,15 @@ describe('usage buffer', () => {
   test('parameters read as the rows hold them', () => {
     const params = fresh([row(0), row(1)]);
     assert.equal(params[0], '{"req-0","req-1"}');
-    assert.equal(params[2], '{1780000000000,1780000000001}');
+    // Times travel as offsets from the first row's start (the last parameter), durations in µs.
+    assert.equal(params[2], '{0,1}');
+    assert.equal(params[3], '{500,501}');
+    assert.equal(params.at(-1), '1780000000000');
     assert.equal(params[4], '{NULL,11111111-1111-4111-8111-111111111111}');
     assert.equal(params[6], '{"model \\"0\\"","model \\"1\\""}');
     assert.equal(params[13], '{true,false}');
-    assert.equal(params[18], '{NULL,1.5}');
+    assert.equal(params[17], '{0,125}');
+    assert.equal(params[18], '{NULL,1500}');
     assert.equal(params[27], '[null,{"prompt_tokens":1,"note":"a,\\"b\\""}]');
   });
 

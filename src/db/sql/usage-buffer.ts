@@ -39,10 +39,15 @@ interface Segment {
 }
 
 const numberFields: Field[] = [];
+/** Per number field: stored as whole microseconds (`micros`), not as given. */
+const inMicros: boolean[] = [];
 const boolFields: Field[] = [];
 const stringFields: Field[] = [];
 const places: Place[] = usageColumns.map(([, , encoding, field]) => {
-  if (encoding === 'number' || encoding === 'ms') return { store: 'numbers', offset: numberFields.push(field) - 1, width: 0 };
+  if (encoding === 'number' || encoding === 'ms' || encoding === 'micros') {
+    inMicros.push(encoding === 'micros');
+    return { store: 'numbers', offset: numberFields.push(field) - 1, width: 0 };
+  }
   if (encoding === 'bool') return { store: 'bools', offset: boolFields.push(field) - 1, width: 0 };
   return { store: 'strings', offset: stringFields.push(field) - 1, width: 0 };
 });
@@ -50,6 +55,7 @@ for (const place of places) place.width = { numbers: numberFields, bools: boolFi
 
 const requestIdPlace = places[usageColumns.findIndex(([name]) => name === 'request_id')] as Place;
 const attemptPlace = places[usageColumns.findIndex(([name]) => name === 'attempt')] as Place;
+const startedPlace = places[usageColumns.findIndex(([name]) => name === 'started_at')] as Place;
 
 function newSegment(): Segment {
   return {
@@ -83,7 +89,9 @@ export class UsageBuffer {
     let base = slot * numberFields.length;
     for (let field = 0; field < numberFields.length; field += 1) {
       const value = (numberFields[field] as Field)(row);
-      segment.numbers[base + field] = value === null ? Number.NaN : typeof value === 'number' ? value : (value as Date).getTime();
+      if (value === null) segment.numbers[base + field] = Number.NaN;
+      else if (typeof value !== 'number') segment.numbers[base + field] = (value as Date).getTime();
+      else segment.numbers[base + field] = inMicros[field] ? Math.round(value * 1000) : value;
     }
     base = slot * boolFields.length;
     for (let field = 0; field < boolFields.length; field += 1) segment.bools[base + field] = (boolFields[field] as Field)(row) ? 1 : 0;
@@ -92,10 +100,15 @@ export class UsageBuffer {
     this.#length += 1;
   }
 
-  /** The insert's parameters for the `count` oldest rows: one array literal per column (raw usage: one JSON array). */
+  /**
+   * The insert's parameters for the `count` oldest rows: one array literal per column (raw usage:
+   * one JSON array), then the base of the times (the first row's start, epoch ms).
+   */
   params(count: number): string[] {
     const rows = Math.min(count, this.#length);
-    return usageColumns.map(([, , encoding], column) => {
+    const first = this.#segments[0];
+    const base = rows === 0 || first === undefined ? 0 : (first.numbers[this.#head * startedPlace.width + startedPlace.offset] as number);
+    const params = usageColumns.map(([, , encoding], column) => {
       const { store, offset, width } = places[column] as Place;
       if (encoding === 'json') {
         const objects: unknown[] = [];
@@ -110,13 +123,15 @@ export class UsageBuffer {
         const at = slot * width + offset;
         if (store === 'numbers') {
           const value = segment.numbers[at] as number;
-          literal += Number.isNaN(value) ? 'NULL' : plainElement(value);
+          literal += Number.isNaN(value) ? 'NULL' : plainElement(encoding === 'ms' ? value - base : value);
         } else if (store === 'bools') literal += segment.bools[at] ? 'true' : 'false';
         else if (encoding === 'token') literal += tokenElement(segment.strings[at] as string | null);
         else literal += textElement(segment.strings[at] as string | null);
       });
       return `${literal}}`;
     });
+    params.push(String(base));
+    return params;
   }
 
   /** The request id and attempt of the `index`-th oldest row (for log lines). */

@@ -7,7 +7,8 @@ export type { UsageRowInsert } from './usage-columns.js';
 /** A column as the statement reads it from `unnest` (`c<n>`). */
 function selected([, , encoding]: (typeof columns)[number], index: number): string {
   const name = `c${index + 1}`;
-  if (encoding === 'ms') return `to_timestamp(${name} / 1000)`;
+  if (encoding === 'ms') return `to_timestamp(($${columns.length + 1}::float8 + ${name}) / 1000)`;
+  if (encoding === 'micros') return `${name}::float8 / 1000`;
   if (encoding === 'json') return `nullif(${name}, 'null')`;
   return name;
 }
@@ -15,6 +16,7 @@ function selected([, , encoding]: (typeof columns)[number], index: number): stri
 /** The array parameter of a column (`json`: the JSON array, split into `jsonb[]` by the statement). */
 function parameter([, type, encoding]: (typeof columns)[number], index: number): string {
   if (encoding === 'ms') return `$${index + 1}::float8[]`;
+  if (encoding === 'micros') return `$${index + 1}::int8[]`;
   if (encoding === 'json') return `array(select e from jsonb_array_elements($${index + 1}::jsonb) with ordinality as j(e, n) order by n)`;
   return `$${index + 1}::${type}[]`;
 }
@@ -31,7 +33,7 @@ const insertSql = `insert into public.ai_usage (${columns.map(([name]) => name).
 /** At most this many rows per statement (bounds the statement's size, about 0.5 KB per row). */
 export const maxRowsPerInsert = 1_000;
 
-/** Inserts one batch given as `UsageBuffer.params` (the rollup trigger runs once). */
+/** Inserts one batch given as `UsageBuffer.params` (the columns', then the times' base; the rollup trigger runs once). */
 export async function insertUsageParams(db: Queryable, params: readonly string[]): Promise<void> {
   await db.query(insertSql, [...params]);
 }
