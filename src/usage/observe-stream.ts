@@ -16,52 +16,66 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
   let errorPart: { status: number; code: string } | undefined;
   const estimate = (): Promise<UsageBuckets> => estimateChat(messages, pieces);
 
-  return {
-    next: async () => {
-      const waitStarted = performance.now();
-      let result: IteratorResult<StreamPart>;
-      try {
-        result = await inner.next();
-      } catch (error) {
-        attempt.upstreamMs += performance.now() - waitStarted;
-        attempt.fail(error, estimate);
-        throw error;
-      }
-      const now = performance.now();
-      attempt.upstreamMs += now - waitStarted;
-      if (result.done) {
-        attempt.end({
-          status: errorPart?.status ?? 200,
-          errorCode: errorPart?.code ?? null,
-          incomplete: errorPart !== undefined && !attempt.precommit,
-          usage,
-          estimate: errorPart && pieces.length === 0 ? undefined : estimate,
-        });
-        return result;
-      }
-      const part = result.value;
-      switch (part.type) {
-        case 'stream-start':
-          attempt.responseModel = part.model;
-          break;
-        case 'text-delta':
-          attempt.firstTokenAt ??= now;
-          pieces.push(part.text);
-          break;
-        case 'tool-call-delta':
-          attempt.firstTokenAt ??= now;
-          pieces.push(part.name ?? '', part.argumentsDelta);
-          break;
-        case 'finish':
-          usage = part.usage;
-          break;
-        case 'error':
-          errorPart = { status: part.error.status, code: part.error.code };
-          break;
-        default:
-          break;
-      }
+  // One wait at a time (the iterator protocol's consumers call next() after the last one settled);
+  // the handlers are made once per stream, not once per part, and no async frame wraps each part.
+  let waitStarted = 0;
+  const onResult = (result: IteratorResult<StreamPart>): IteratorResult<StreamPart> => {
+    const now = performance.now();
+    attempt.upstreamMs += now - waitStarted;
+    if (result.done) {
+      attempt.end({
+        status: errorPart?.status ?? 200,
+        errorCode: errorPart?.code ?? null,
+        incomplete: errorPart !== undefined && !attempt.precommit,
+        usage,
+        estimate: errorPart && pieces.length === 0 ? undefined : estimate,
+      });
       return result;
+    }
+    const part = result.value;
+    switch (part.type) {
+      case 'stream-start':
+        attempt.responseModel = part.model;
+        break;
+      case 'text-delta':
+        attempt.firstTokenAt ??= now;
+        pieces.push(part.text);
+        break;
+      case 'tool-call-delta':
+        attempt.firstTokenAt ??= now;
+        pieces.push(part.name ?? '', part.argumentsDelta);
+        break;
+      case 'finish':
+        usage = part.usage;
+        break;
+      case 'error':
+        errorPart = { status: part.error.status, code: part.error.code };
+        break;
+      default:
+        break;
+    }
+    return result;
+  };
+  const failed = (error: unknown): void => {
+    attempt.upstreamMs += performance.now() - waitStarted;
+    attempt.fail(error, estimate);
+  };
+  const onError = (error: unknown): never => {
+    failed(error);
+    throw error;
+  };
+
+  return {
+    next: () => {
+      waitStarted = performance.now();
+      let pending: Promise<IteratorResult<StreamPart>>;
+      try {
+        pending = inner.next();
+      } catch (error) {
+        failed(error);
+        return Promise.reject(error as Error);
+      }
+      return pending.then(onResult, onError);
     },
     return: async (value?: unknown) => {
       if (usage) {
