@@ -10,7 +10,10 @@ interface DriverErrorFields {
 
 const unavailableSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 const unavailableStates = new Set(['57P01', '57P02', '57P03', '53300']);
-const invalidInputStates = new Set(['23514', '23502', '22P02', '22023', '22007', '22008', '22003', '22001']);
+// Values the database refuses: check, not null, bad text representation, invalid parameter,
+// datetime format and overflow, numeric out of range, string too long, and text Postgres cannot
+// hold (22021: a NUL or invalid UTF-8; 22P05: `\u0000` in jsonb).
+const invalidInputStates = new Set(['23514', '23502', '22P02', '22023', '22007', '22008', '22003', '22001', '22021', '22P05']);
 
 /**
  * Classifies a driver error by its SQLSTATE (or socket error code) into a typed `DatabaseError`

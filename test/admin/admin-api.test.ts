@@ -316,6 +316,9 @@ describe('admin API /admin/v1', () => {
       assertError(await call('POST', '/models', { name: 'adm-m', provider: 'adm-openai', model_id: 'x', features: { tools: 1 } }), 400, 'invalid_request', 'features.tools');
       assertError(await call('PATCH', '/models/gpt-4o-mini', { context_window: 'big' }), 400, 'invalid_request', 'context_window');
       assertError(await call('PATCH', '/models/gpt-4o-mini', { provider: 'adm-nope' }), 400, 'not_found', 'provider');
+      // Text Postgres cannot store (a NUL) is a 400, not a 500.
+      assertError(await call('POST', '/models', { name: 'adm-nul', provider: 'adm-openai', model_id: 'a\u0000b' }), 400, 'invalid_request');
+      assert.equal((await call('GET', '/models/adm-nul')).status, 404);
       assertError(await call('GET', '/models/adm-m'), 404, 'not_found');
       assertError(await call('POST', '/models', { name: 'gpt-4o-mini', provider: 'adm-openai', model_id: 'x' }), 409, 'conflict');
     });

@@ -18,6 +18,8 @@ test('SQLSTATE → code, status and retryability', () => {
     ['22P02', 'invalid_request', 400, false],
     ['22023', 'invalid_request', 400, false],
     ['22007', 'invalid_request', 400, false],
+    ['22021', 'invalid_request', 400, false],
+    ['22P05', 'invalid_request', 400, false],
     ['08006', 'database_unavailable', 503, true],
     ['08001', 'database_unavailable', 503, true],
     ['57P01', 'database_unavailable', 503, true],
