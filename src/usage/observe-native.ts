@@ -7,6 +7,7 @@
  */
 import type { NativeAnswer, NativeEvent, NativeStreamAnswer } from '../providers/spec/index.js';
 import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
+import { timedNext } from './timed-next.js';
 
 /** Ends `attempt` for a whole answer, or wraps a streamed one so the attempt ends with the stream. */
 export function observeNative(answer: NativeAnswer, attempt: UsageAttempt): NativeAnswer {
@@ -27,26 +28,20 @@ function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt): Asyn
   return {
     [Symbol.asyncIterator]: () => {
       const inner = answer.events[Symbol.asyncIterator]();
-      return {
-        next: async () => {
-          const waitStarted = performance.now();
-          let result: IteratorResult<NativeEvent>;
-          try {
-            result = await inner.next();
-          } catch (error) {
-            attempt.upstreamMs += performance.now() - waitStarted;
-            attempt.fail(error, undefined);
-            throw error;
-          }
-          const now = performance.now();
-          attempt.upstreamMs += now - waitStarted;
+      const next = timedNext(
+        inner,
+        attempt,
+        (result, now) => {
           if (result.done) {
             attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage(), estimate: undefined });
           } else if (isContent(result.value)) {
             attempt.firstTokenAt ??= now;
           }
-          return result;
         },
+        undefined,
+      );
+      return {
+        next,
         return: async (value?: unknown) => {
           attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: answer.usage(), estimate: undefined });
           await inner.return?.(value);

@@ -8,6 +8,7 @@
 import type { ChatMessage, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
 import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
 import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
+import { timedNext } from './timed-next.js';
 
 /** The parts of `inner`, observed for `attempt`. */
 export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAttempt, messages: readonly ChatMessage[]): AsyncIterator<StreamPart> {
@@ -16,12 +17,7 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
   let errorPart: { status: number; code: string } | undefined;
   const estimate = (): Promise<UsageBuckets> => estimateChat(messages, pieces);
 
-  // One wait at a time (the iterator protocol's consumers call next() after the last one settled);
-  // the handlers are made once per stream, not once per part, and no async frame wraps each part.
-  let waitStarted = 0;
-  const onResult = (result: IteratorResult<StreamPart>): IteratorResult<StreamPart> => {
-    const now = performance.now();
-    attempt.upstreamMs += now - waitStarted;
+  const onResult = (result: IteratorResult<StreamPart>, now: number): void => {
     if (result.done) {
       attempt.end({
         status: errorPart?.status ?? 200,
@@ -30,7 +26,7 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
         usage,
         estimate: errorPart && pieces.length === 0 ? undefined : estimate,
       });
-      return result;
+      return;
     }
     const part = result.value;
     switch (part.type) {
@@ -54,29 +50,10 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
       default:
         break;
     }
-    return result;
-  };
-  const failed = (error: unknown): void => {
-    attempt.upstreamMs += performance.now() - waitStarted;
-    attempt.fail(error, estimate);
-  };
-  const onError = (error: unknown): never => {
-    failed(error);
-    throw error;
   };
 
   return {
-    next: () => {
-      waitStarted = performance.now();
-      let pending: Promise<IteratorResult<StreamPart>>;
-      try {
-        pending = inner.next();
-      } catch (error) {
-        failed(error);
-        return Promise.reject(error as Error);
-      }
-      return pending.then(onResult, onError);
-    },
+    next: timedNext(inner, attempt, onResult, estimate),
     return: async (value?: unknown) => {
       if (usage) {
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
