@@ -29,8 +29,8 @@ interface Place {
 
 /**
  * A segment's rows, row-major within each store: numbers (times as epoch ms, durations as whole
- * µs; NaN for null), booleans, and references (text, tokens, and the raw usage object, JSON-encoded per batch). One
- * store per kind keeps every read and write monomorphic.
+ * µs; NaN for null), booleans, and references (text, tokens, and the raw usage object,
+ * JSON-encoded per batch). One store per kind keeps every read and write monomorphic.
  */
 interface Segment {
   numbers: Float64Array;
