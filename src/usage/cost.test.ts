@@ -35,6 +35,25 @@ describe('money', () => {
     assert.equal(picoToDecimal(12_345_000_000_000_000n), '12345.000000000000');
   });
 
+  test('decimals are the same on both sides of the largest safe integer', () => {
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const cases: [bigint, string][] = [
+      [0n, '0.000000000000'],
+      [999_999_999_999n, '0.999999999999'],
+      [1_000_000_000_000n, '1.000000000000'],
+      [8_999_999_999_999_999n, '8999.999999999999'],
+      [safe, '9007.199254740991'],
+      [safe + 1n, '9007.199254740992'],
+      [-1n, '-0.000000000001'],
+    ];
+    for (const [pico, decimal] of cases) assert.equal(picoToDecimal(pico), decimal, String(pico));
+    // Every safe value below a whole dollar boundary keeps its 12 places (no float rounding).
+    for (let whole = 1n; whole < 9_000n; whole += 997n) {
+      const pico = whole * 1_000_000_000_000n - 1n;
+      assert.equal(picoToDecimal(pico), `${whole - 1n}.999999999999`);
+    }
+  });
+
   test('each bucket at its own rate; missing keys take their defaults', () => {
     const prices = parsePricing({ input_per_mtok: 3, output_per_mtok: 15 }).prices;
     const usage = buckets({ input: 1_000, cachedInput: 1_000, cacheWrite5m: 1_000, cacheWrite1h: 1_000, output: 1_000, reasoning: 1_000 });

@@ -116,9 +116,20 @@ function costAtRates(rates: Rates, buckets: UsageBuckets): bigint {
 }
 
 /** The merged rates of each (model row, provider row) pair, computed once per price book. */
-const ratesCache = new WeakMap<PriceBook, Map<string, readonly [Rates | null, Rates | null]>>();
+const ratesCache = new WeakMap<PriceBook, Map<string, RatePair>>();
+type RatePair = readonly [Rates | null, Rates | null];
+
+/** The pair used last: most attempts in a row use the same prices, found without a key. */
+let last: { book: PriceBook; modelRow: PriceEntry | undefined; providerRow: PriceEntry | undefined; pair: RatePair } | undefined;
 
 function mergedRates(book: PriceBook, modelRow: PriceEntry | undefined, providerRow: PriceEntry | undefined, anthropic: boolean): Rates | null {
+  if (last === undefined || last.book !== book || last.modelRow !== modelRow || last.providerRow !== providerRow) {
+    last = { book, modelRow, providerRow, pair: pairRates(book, modelRow, providerRow) };
+  }
+  return last.pair[anthropic ? 1 : 0];
+}
+
+function pairRates(book: PriceBook, modelRow: PriceEntry | undefined, providerRow: PriceEntry | undefined): RatePair {
   let pairs = ratesCache.get(book);
   if (pairs === undefined) ratesCache.set(book, (pairs = new Map()));
   const key = `${modelRow?.id ?? ''}/${providerRow?.id ?? ''}`;
@@ -128,5 +139,5 @@ function mergedRates(book: PriceBook, modelRow: PriceEntry | undefined, provider
     pair = [ratesOf(merged, false), ratesOf(merged, true)];
     pairs.set(key, pair);
   }
-  return pair[anthropic ? 1 : 0];
+  return pair;
 }

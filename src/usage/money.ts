@@ -10,9 +10,16 @@
  */
 
 const picoPerUsd = 10n ** 12n;
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** pico-USD as a decimal string with 12 places (`1500000n` → `'0.000001500000'`). */
 export function picoToDecimal(pico: bigint): string {
+  if (pico >= 0n && pico <= maxSafe) {
+    // Up to about $9,007 in doubles: `%` and the division of an exact multiple are exact there.
+    const value = Number(pico);
+    const fraction = value % 1e12;
+    return `${(value - fraction) / 1e12}.${String(fraction).padStart(12, '0')}`;
+  }
   const negative = pico < 0n;
   const magnitude = negative ? -pico : pico;
   const whole = magnitude / picoPerUsd;

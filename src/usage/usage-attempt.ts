@@ -56,7 +56,8 @@ export interface AttemptRouting {
 /** Finishes attempts: builds the row and hands it on (see UsageRecorder). */
 export type AttemptSink = (attempt: UsageAttempt, outcome: AttemptOutcome) => void;
 
-const zeroBuckets: UsageBuckets = { input: 0, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
+/** The usage of an attempt that reported none and had nothing to estimate from. */
+export const zeroBuckets: Readonly<UsageBuckets> = { input: 0, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
 
 export class UsageAttempt {
   readonly startedAt = Date.now();

@@ -12,7 +12,7 @@ import type { UsageBuckets } from '../providers/spec/index.js';
 import type { PriceBook } from '../registry/price-book.js';
 import { quoteCost } from './cost.js';
 import { picoToDecimal } from './money.js';
-import { UsageAttempt, type AttemptCaller, type AttemptOutcome, type UsageEndpoint } from './usage-attempt.js';
+import { UsageAttempt, zeroBuckets, type AttemptCaller, type AttemptOutcome, type UsageEndpoint } from './usage-attempt.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { UsageObserver } from './usage-observer.js';
 import type { UsageLog, UsageWriter, UsageWriterStats } from './usage-writer.js';
@@ -45,6 +45,7 @@ export class UsageRecorder {
   readonly #log: UsageLog;
   readonly #pending = new Set<Promise<void>>();
   readonly #unpriced = new Map<string, number>();
+  readonly #sink = (attempt: UsageAttempt, outcome: AttemptOutcome): void => this.#settle(attempt, outcome);
   #estimated = 0;
 
   constructor(options: UsageRecorderOptions) {
@@ -61,7 +62,7 @@ export class UsageRecorder {
 
   /** Starts timing one upstream attempt of a resolved model. */
   begin(caller: AttemptCaller, requestedModel: string, endpoint: UsageEndpoint, streamed: boolean, model: ModelEntry, provider: ProviderEntry): UsageAttempt {
-    const attempt = new UsageAttempt(caller, requestedModel, endpoint, streamed, model, provider, (ended, outcome) => this.#settle(ended, outcome));
+    const attempt = new UsageAttempt(caller, requestedModel, endpoint, streamed, model, provider, this.#sink);
     if (this.#observers !== undefined) observe(attempt, this.#observers);
     return attempt;
   }
@@ -86,32 +87,33 @@ export class UsageRecorder {
     const usage = outcome.usage;
     const buckets = usage?.buckets;
     if (buckets && (usage.totalTokens > 0 || !outcome.estimate)) {
-      this.#push(attempt, attempt.row(buckets, 'provider', usage.raw, outcome));
+      this.#push(attempt, attempt.row(buckets, 'provider', usage.raw, outcome), buckets);
       return;
     }
     if (!outcome.estimate) {
-      this.#push(attempt, attempt.row(undefined, 'none', null, outcome));
+      this.#push(attempt, attempt.row(undefined, 'none', null, outcome), zeroBuckets);
       return;
     }
     const estimating = outcome
       .estimate()
       .then((estimated) => {
         this.#estimated += 1;
-        this.#push(attempt, attempt.row(estimated, 'estimated', usage?.raw ?? null, outcome));
+        this.#push(attempt, attempt.row(estimated, 'estimated', usage?.raw ?? null, outcome), estimated);
       })
       .catch((error: unknown) => {
         this.#log('error', `usage ledger: estimating tokens failed; recorded without usage: ${errorMessage(error)}`);
-        this.#push(attempt, attempt.row(undefined, 'none', null, outcome));
+        this.#push(attempt, attempt.row(undefined, 'none', null, outcome), zeroBuckets);
       })
       .finally(() => this.#pending.delete(estimating));
     this.#pending.add(estimating);
   }
 
-  #push(attempt: UsageAttempt, row: UsageRowInsert): void {
+  /** Prices `row` (whose usage is `buckets`), hands its cost to governance and queues it. */
+  #push(attempt: UsageAttempt, row: UsageRowInsert, buckets: UsageBuckets): void {
     const quote = quoteCost(
       this.#prices(),
       { modelId: attempt.model.id, providerId: attempt.provider.id, anthropic: attempt.provider.className === 'AnthropicProvider' },
-      bucketsOf(row),
+      buckets,
       attempt.startedAt,
     );
     row.priceId = quote.priceId;
@@ -137,15 +139,4 @@ function observe(attempt: UsageAttempt, observers: readonly UsageObserver[]): vo
     (attempt.observations ??= []).push(observation);
     if (observation.headers !== undefined) attempt.upstreamHeaders = { ...attempt.upstreamHeaders, ...observation.headers };
   }
-}
-
-function bucketsOf(row: UsageRowInsert): UsageBuckets {
-  return {
-    input: row.inputTokens,
-    cachedInput: row.cachedInputTokens,
-    cacheWrite5m: row.cacheWrite5mTokens,
-    cacheWrite1h: row.cacheWrite1hTokens,
-    output: row.outputTokens,
-    reasoning: row.reasoningTokens,
-  };
 }

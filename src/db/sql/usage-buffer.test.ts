@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UsageBuffer } from './usage-buffer.js';
-import type { UsageRowInsert } from './usage-columns.js';
+import { usageColumns, type UsageRowInsert } from './usage-columns.js';
 
 function row(index: number): UsageRowInsert {
   return {
@@ -53,6 +53,12 @@ function fresh(rows: readonly UsageRowInsert[]): string[] {
   return buffer.params(rows.length);
 }
 
+/** The distinct values of a `dict` column: after the columns and the times' base, in column order. */
+function dictionary(params: readonly string[], column: string): string | undefined {
+  const dicts = usageColumns.filter(([, , encoding]) => encoding === 'dict').map(([name]) => name);
+  return params[usageColumns.length + 1 + dicts.indexOf(column)];
+}
+
 describe('usage buffer', () => {
   test('pushes and shifts across segments keep the oldest rows in order', () => {
     const buffer = new UsageBuffer();
@@ -78,16 +84,32 @@ describe('usage buffer', () => {
   test('parameters read as the rows hold them', () => {
     const params = fresh([row(0), row(1)]);
     assert.equal(params[0], '{"req-0","req-1"}');
-    // Times travel as offsets from the first row's start (the last parameter), durations in µs.
+    // Times travel as offsets from the first row's start (the parameter after the columns), durations in µs.
     assert.equal(params[2], '{0,1}');
     assert.equal(params[3], '{500,501}');
-    assert.equal(params.at(-1), '1780000000000');
-    assert.equal(params[4], '{NULL,11111111-1111-4111-8111-111111111111}');
-    assert.equal(params[6], '{"model \\"0\\"","model \\"1\\""}');
+    assert.equal(params[usageColumns.length], '1780000000000');
+    // A shared string travels once: each row sends its index into the column's distinct values.
+    assert.equal(params[4], '{NULL,1}');
+    assert.equal(dictionary(params, 'project_id'), '{"11111111-1111-4111-8111-111111111111"}');
+    assert.equal(params[6], '{1,2}');
+    assert.equal(dictionary(params, 'requested_model'), '{"model \\"0\\"","model \\"1\\""}');
     assert.equal(params[13], '{true,false}');
     assert.equal(params[17], '{0,125}');
     assert.equal(params[18], '{NULL,1500}');
     assert.equal(params[27], '[null,{"prompt_tokens":1,"note":"a,\\"b\\""}]');
+  });
+
+  test('a dict column sends each distinct value once, in order of first use', () => {
+    const rows = [0, 1, 2, 3, 4, 5, 6, 7].map(row);
+    const names = ['a', 'b', 'a', 'a', 'c', 'b', 'a', 'c'];
+    rows.forEach((each, index) => (each.modelName = names[index] as string));
+    const params = fresh(rows);
+    assert.equal(params[8], '{1,2,1,1,3,2,1,3}');
+    assert.equal(dictionary(params, 'model_name'), '{"a","b","c"}');
+    // error_code: rows 0 and 7 failed, the rest are null.
+    assert.equal(params[15], '{1,NULL,NULL,NULL,NULL,NULL,NULL,1}');
+    assert.equal(dictionary(params, 'error_code'), '{"upstream_error"}');
+    assert.equal(dictionary(params, 'api_key_id'), '{}');
   });
 
   test('a row gets another request id in place; describe reads it back', () => {

@@ -17,6 +17,8 @@ import { jsonbText } from './jsonb-safe.js';
 import { usageColumns, type UsageRowInsert } from './usage-columns.js';
 
 const segmentRows = 256;
+/** Segments kept for reuse once written: a default batch (500 rows) and the rows arriving meanwhile. */
+const spareSegments = 4;
 
 type Field = (typeof usageColumns)[number][3];
 
@@ -70,8 +72,8 @@ export class UsageBuffer {
   /** The first waiting row's slot in `#segments[0]`. */
   #head = 0;
   #length = 0;
-  /** A written segment kept for reuse. */
-  #spare: Segment | undefined;
+  /** Written segments kept for reuse (up to `spareSegments`). */
+  readonly #spares: Segment[] = [];
 
   get length(): number {
     return this.#length;
@@ -81,8 +83,7 @@ export class UsageBuffer {
     const at = this.#head + this.#length;
     const index = Math.floor(at / segmentRows);
     if (index === this.#segments.length) {
-      this.#segments.push(this.#spare ?? newSegment());
-      this.#spare = undefined;
+      this.#segments.push(this.#spares.pop() ?? newSegment());
     }
     const segment = this.#segments[index] as Segment;
     const slot = at % segmentRows;
@@ -102,35 +103,26 @@ export class UsageBuffer {
 
   /**
    * The insert's parameters for the `count` oldest rows: one array literal per column (raw usage:
-   * one JSON array), then the base of the times (the first row's start, epoch ms).
+   * one JSON array; `dict` columns: each row's index into the batch's distinct values), then the
+   * base of the times (the first row's start, epoch ms), then the distinct values of each `dict`
+   * column in column order.
    */
   params(count: number): string[] {
-    const rows = Math.min(count, this.#length);
-    const first = this.#segments[0];
-    const base = rows === 0 || first === undefined ? 0 : (first.numbers[this.#head * startedPlace.width + startedPlace.offset] as number);
+    const ranges = this.#ranges(Math.min(count, this.#length));
+    const first = ranges[0];
+    const base = first === undefined ? 0 : (first.segment.numbers[first.from * startedPlace.width + startedPlace.offset] as number);
+    const dictionaries: string[] = [];
     const params = usageColumns.map(([, , encoding], column) => {
       const { store, offset, width } = places[column] as Place;
-      if (encoding === 'json') {
-        const objects: unknown[] = [];
-        this.#each(rows, (segment, slot) => {
-          objects.push(segment.strings[slot * width + offset]);
-        });
-        return jsonbText(objects);
-      }
-      let literal = '{';
-      this.#each(rows, (segment, slot, first) => {
-        if (!first) literal += ',';
-        const at = slot * width + offset;
-        if (store === 'numbers') {
-          const value = segment.numbers[at] as number;
-          literal += Number.isNaN(value) ? 'NULL' : plainElement(encoding === 'ms' ? value - base : value);
-        } else if (store === 'bools') literal += segment.bools[at] ? 'true' : 'false';
-        else if (encoding === 'token') literal += tokenElement(segment.strings[at] as string | null);
-        else literal += textElement(segment.strings[at] as string | null);
-      });
-      return `${literal}}`;
+      if (store === 'numbers') return numberLiteral(ranges, offset, width, encoding === 'ms' ? base : 0);
+      if (store === 'bools') return boolLiteral(ranges, offset, width);
+      if (encoding === 'json') return jsonbText(stringValues(ranges, offset, width));
+      if (encoding !== 'dict') return stringLiteral(ranges, offset, width, encoding === 'token' ? tokenElement : textElement);
+      const [indexes, values] = dictLiterals(ranges, offset, width);
+      dictionaries.push(values);
+      return indexes;
     });
-    params.push(String(base));
+    params.push(String(base), ...dictionaries);
     return params;
   }
 
@@ -157,9 +149,11 @@ export class UsageBuffer {
     while (this.#head >= segmentRows || (this.#length === 0 && this.#segments.length > 0)) {
       const done = this.#segments.shift() as Segment;
       this.#head = this.#head >= segmentRows ? this.#head - segmentRows : 0;
-      // Kept for the next segment, without holding on to the strings it held.
-      done.strings.fill(null);
-      this.#spare = done;
+      if (this.#spares.length < spareSegments) {
+        // Kept for a later segment, without holding on to the strings it held.
+        done.strings.fill(null);
+        this.#spares.push(done);
+      }
     }
   }
 
@@ -172,14 +166,90 @@ export class UsageBuffer {
     return [this.#segments[Math.floor(at / segmentRows)] as Segment, at % segmentRows];
   }
 
-  #each(rows: number, visit: (segment: Segment, slot: number, first: boolean) => void): void {
+  /** Where the `rows` oldest rows lie: one slot range per segment. */
+  #ranges(rows: number): Range[] {
+    const ranges: Range[] = [];
     let left = rows;
-    let slot = this.#head;
+    let from = this.#head;
     for (let index = 0; left > 0; index += 1) {
-      const segment = this.#segments[index] as Segment;
-      const end = Math.min(segmentRows, slot + left);
-      for (; slot < end; slot += 1, left -= 1) visit(segment, slot, left === rows);
-      slot = 0;
+      const to = Math.min(segmentRows, from + left);
+      ranges.push({ segment: this.#segments[index] as Segment, from, to });
+      left -= to - from;
+      from = 0;
+    }
+    return ranges;
+  }
+}
+
+/** Slots `from` (inclusive) to `to` (exclusive) of one segment. */
+interface Range {
+  segment: Segment;
+  from: number;
+  to: number;
+}
+
+function numberLiteral(ranges: readonly Range[], offset: number, width: number, base: number): string {
+  let literal = '';
+  for (const { segment, from, to } of ranges) {
+    const numbers = segment.numbers;
+    for (let slot = from; slot < to; slot += 1) {
+      const value = numbers[slot * width + offset] as number;
+      literal += Number.isNaN(value) ? ',NULL' : `,${plainElement(value - base)}`;
     }
   }
+  return `{${literal.slice(1)}}`;
+}
+
+function boolLiteral(ranges: readonly Range[], offset: number, width: number): string {
+  let literal = '';
+  for (const { segment, from, to } of ranges) {
+    const bools = segment.bools;
+    for (let slot = from; slot < to; slot += 1) literal += bools[slot * width + offset] ? ',true' : ',false';
+  }
+  return `{${literal.slice(1)}}`;
+}
+
+function stringValues(ranges: readonly Range[], offset: number, width: number): unknown[] {
+  const values: unknown[] = [];
+  for (const { segment, from, to } of ranges) {
+    for (let slot = from; slot < to; slot += 1) values.push(segment.strings[slot * width + offset]);
+  }
+  return values;
+}
+
+function stringLiteral(ranges: readonly Range[], offset: number, width: number, element: (text: string | null) => string): string {
+  let literal = '';
+  for (const { segment, from, to } of ranges) {
+    for (let slot = from; slot < to; slot += 1) literal += `,${element(segment.strings[slot * width + offset] as string | null)}`;
+  }
+  return `{${literal.slice(1)}}`;
+}
+
+/** A `dict` column: each row's 1-based index into the distinct values (NULL for null), and those values. */
+function dictLiterals(ranges: readonly Range[], offset: number, width: number): [string, string] {
+  const seen = new Map<string, number>();
+  let indexes = '';
+  let values = '';
+  let last: string | null = null;
+  let lastIndex = 'NULL';
+  for (const { segment, from, to } of ranges) {
+    for (let slot = from; slot < to; slot += 1) {
+      const value = segment.strings[slot * width + offset] as string | null;
+      if (value !== last) {
+        last = value;
+        if (value === null) lastIndex = 'NULL';
+        else {
+          let index = seen.get(value);
+          if (index === undefined) {
+            index = seen.size + 1;
+            seen.set(value, index);
+            values += `,${textElement(value)}`;
+          }
+          lastIndex = String(index);
+        }
+      }
+      indexes += `,${lastIndex}`;
+    }
+  }
+  return [`{${indexes.slice(1)}}`, `{${values.slice(1)}}`];
 }

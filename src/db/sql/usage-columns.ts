@@ -54,30 +54,32 @@ export interface UsageRowInsert {
  * `number`, `bool`, `ms` (a Date: epoch milliseconds, sent as the offset from the batch's first
  * start, so that short integers travel; the statement adds the base back and makes a timestamptz),
  * `micros` (a duration in milliseconds, sent as whole microseconds and divided by the statement:
- * an integer prints several times faster than a fraction) and `json` (all rows' objects in one
- * JSON array parameter).
+ * an integer prints several times faster than a fraction), `json` (all rows' objects in one
+ * JSON array parameter) and `dict` (a string most rows share, like a model's id or a key's: each
+ * row sends its 1-based index into the batch's distinct values, which travel once, as a second
+ * array parameter after the times' base).
  */
-export type Encoding = 'text' | 'token' | 'number' | 'bool' | 'ms' | 'micros' | 'json';
+export type Encoding = 'text' | 'token' | 'dict' | 'number' | 'bool' | 'ms' | 'micros' | 'json';
 type Field = (row: UsageRowInsert) => string | number | boolean | Date | Record<string, unknown> | null;
 
 /** The columns, their types and encodings, in the order of the parameters. */
 export const usageColumns: readonly (readonly [string, string, Encoding, Field])[] = [
   ['request_id', 'text', 'text', (r) => r.requestId], ['attempt', 'int4', 'number', (r) => r.attempt],
   ['started_at', 'timestamptz', 'ms', (r) => r.startedAt], ['ended_at', 'timestamptz', 'ms', (r) => r.endedAt],
-  ['project_id', 'uuid', 'token', (r) => r.projectId], ['api_key_id', 'uuid', 'token', (r) => r.apiKeyId],
-  ['requested_model', 'text', 'text', (r) => r.requestedModel], ['model_id', 'uuid', 'token', (r) => r.modelId],
-  ['model_name', 'text', 'text', (r) => r.modelName], ['provider_id', 'uuid', 'token', (r) => r.providerId],
-  ['provider_name', 'text', 'text', (r) => r.providerName], ['vendor_model_id', 'text', 'text', (r) => r.vendorModelId],
-  ['endpoint', 'text', 'token', (r) => r.endpoint], ['streamed', 'bool', 'bool', (r) => r.streamed],
-  ['status', 'int4', 'number', (r) => r.status], ['error_code', 'text', 'text', (r) => r.errorCode],
+  ['project_id', 'uuid', 'dict', (r) => r.projectId], ['api_key_id', 'uuid', 'dict', (r) => r.apiKeyId],
+  ['requested_model', 'text', 'dict', (r) => r.requestedModel], ['model_id', 'uuid', 'dict', (r) => r.modelId],
+  ['model_name', 'text', 'dict', (r) => r.modelName], ['provider_id', 'uuid', 'dict', (r) => r.providerId],
+  ['provider_name', 'text', 'dict', (r) => r.providerName], ['vendor_model_id', 'text', 'dict', (r) => r.vendorModelId],
+  ['endpoint', 'text', 'dict', (r) => r.endpoint], ['streamed', 'bool', 'bool', (r) => r.streamed],
+  ['status', 'int4', 'number', (r) => r.status], ['error_code', 'text', 'dict', (r) => r.errorCode],
   ['incomplete', 'bool', 'bool', (r) => r.incomplete], ['overhead_ms', 'float4', 'micros', (r) => r.overheadMs],
   ['upstream_ms', 'float4', 'micros', (r) => r.upstreamMs], ['ttft_ms', 'float4', 'micros', (r) => r.ttftMs],
   ['input_tokens', 'int8', 'number', (r) => r.inputTokens], ['cached_input_tokens', 'int8', 'number', (r) => r.cachedInputTokens],
   ['cache_write_5m_tokens', 'int8', 'number', (r) => r.cacheWrite5mTokens], ['cache_write_1h_tokens', 'int8', 'number', (r) => r.cacheWrite1hTokens],
   ['output_tokens', 'int8', 'number', (r) => r.outputTokens], ['reasoning_tokens', 'int8', 'number', (r) => r.reasoningTokens],
-  ['usage_source', 'text', 'token', (r) => r.usageSource], ['raw_usage', 'jsonb', 'json', (r) => r.rawUsage],
-  ['price_id', 'int8', 'token', (r) => r.priceId], ['provider_price_id', 'int8', 'token', (r) => r.providerPriceId],
-  ['cost_usd', 'numeric', 'token', (r) => r.costUsd], ['route_name', 'text', 'text', (r) => r.routeName],
-  ['route_version', 'int8', 'number', (r) => r.routeVersion], ['arm', 'text', 'text', (r) => r.arm],
-  ['served_arm', 'text', 'text', (r) => r.servedArm], ['fallback', 'bool', 'bool', (r) => r.fallback],
+  ['usage_source', 'text', 'dict', (r) => r.usageSource], ['raw_usage', 'jsonb', 'json', (r) => r.rawUsage],
+  ['price_id', 'int8', 'dict', (r) => r.priceId], ['provider_price_id', 'int8', 'dict', (r) => r.providerPriceId],
+  ['cost_usd', 'numeric', 'token', (r) => r.costUsd], ['route_name', 'text', 'dict', (r) => r.routeName],
+  ['route_version', 'int8', 'number', (r) => r.routeVersion], ['arm', 'text', 'dict', (r) => r.arm],
+  ['served_arm', 'text', 'dict', (r) => r.servedArm], ['fallback', 'bool', 'bool', (r) => r.fallback],
 ];

@@ -4,9 +4,10 @@ import { usageColumns as columns, type UsageRowInsert } from './usage-columns.js
 
 export type { UsageRowInsert } from './usage-columns.js';
 
-/** A column as the statement reads it from `unnest` (`c<n>`). */
+/** A column as the statement reads it from `unnest` (`c<n>`; `dict` columns index `d<n>`). */
 function selected([, , encoding]: (typeof columns)[number], index: number): string {
   const name = `c${index + 1}`;
+  if (encoding === 'dict') return `d.d${index + 1}[${name}]`;
   if (encoding === 'ms') return `to_timestamp(($${columns.length + 1}::float8 + ${name}) / 1000)`;
   if (encoding === 'micros') return `${name}::float8 / 1000`;
   if (encoding === 'json') return `nullif(${name}, 'null')`;
@@ -17,18 +18,26 @@ function selected([, , encoding]: (typeof columns)[number], index: number): stri
 function parameter([, type, encoding]: (typeof columns)[number], index: number): string {
   if (encoding === 'ms') return `$${index + 1}::float8[]`;
   if (encoding === 'micros') return `$${index + 1}::int8[]`;
+  if (encoding === 'dict') return `$${index + 1}::int4[]`;
   if (encoding === 'json') return `array(select e from jsonb_array_elements($${index + 1}::jsonb) with ordinality as j(e, n) order by n)`;
   return `$${index + 1}::${type}[]`;
 }
 
+/** The distinct values of each `dict` column, one row of arrays (`d<n>`), after the times' base. */
+function dictionaries(): string {
+  let next = columns.length + 1;
+  const arrays = columns.flatMap(([, type, encoding], index) => (encoding === 'dict' ? [`$${(next += 1)}::${type}[] as d${index + 1}`] : []));
+  return `(select ${arrays.join(',')}) as d`;
+}
+
 /**
  * One statement for any number of rows: one array parameter per column, zipped by `unnest`. Its
- * text never changes, so the server parses a short statement and the driver encodes 36 strings
- * per batch (not 36 parameters per row).
+ * text never changes, so the server parses a short statement and the driver encodes a few dozen
+ * strings per batch (not 36 parameters per row).
  */
 const insertSql = `insert into public.ai_usage (${columns.map(([name]) => name).join(',')}) select ${columns
   .map(selected)
-  .join(',')} from unnest(${columns.map(parameter).join(',')}) as u(${columns.map((_, index) => `c${index + 1}`).join(',')})`;
+  .join(',')} from unnest(${columns.map(parameter).join(',')}) as u(${columns.map((_, index) => `c${index + 1}`).join(',')}) cross join ${dictionaries()}`;
 
 /** At most this many rows per statement (bounds the statement's size, about 0.5 KB per row). */
 export const maxRowsPerInsert = 1_000;
