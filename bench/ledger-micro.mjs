@@ -29,6 +29,7 @@ const { PriceBook } = await dist('registry/price-book.js');
 const { UsageRecorder } = await dist('usage/usage-recorder.js');
 const { UsageWriter } = await dist('usage/usage-writer.js');
 const { loadUsageSettings } = await dist('config.js');
+const { countUsageRow, UsageCounters } = await dist('usage/reports/usage-counters.js');
 
 const ROWS = Number(process.env.LEDGER_MICRO_ROWS ?? 100_000);
 const RUNS = Number(process.env.LEDGER_MICRO_RUNS ?? 3);
@@ -108,9 +109,12 @@ async function run(index) {
 
     // Request path only: a writer whose database swallows the rows.
     const nullDb = { query: async () => ({ rows: [], rowCount: 0 }), exec: async () => {} };
-    const nullRecorder = new UsageRecorder({ writer: new UsageWriter(nullDb, { flushRows: 500 }), prices: () => book });
+    // As the gateway wires it: every row also counted for /metrics.
+    const counters = new UsageCounters();
+    const onRow = (row, costPico) => countUsageRow(counters, row, costPico, () => undefined);
+    const nullRecorder = new UsageRecorder({ writer: new UsageWriter(nullDb, { flushRows: 500 }), prices: () => book, onRow });
     const settings = loadUsageSettings(process.env);
-    const recorder = new UsageRecorder({ writer: new UsageWriter(db, settings), prices: () => book });
+    const recorder = new UsageRecorder({ writer: new UsageWriter(db, settings), prices: () => book, onRow });
 
     const usage = (i) => {
       const raw = { prompt_tokens: 24, completion_tokens: 20, total_tokens: 44 };

@@ -23,9 +23,8 @@ import type { ModelEntry } from '../registry/provider-registry.js';
 import { loadUsageSettings } from '../config.js';
 import type { UsageObserver } from '../usage/usage-observer.js';
 import { UsageRecorder } from '../usage/usage-recorder.js';
-import type { UsageWriterSettings } from '../usage/usage-writer.js';
-import { CountingUsageWriter } from '../usage/reports/counting-usage-writer.js';
-import { UsageCounters } from '../usage/reports/usage-counters.js';
+import { UsageWriter, type UsageWriterSettings } from '../usage/usage-writer.js';
+import { countUsageRow, UsageCounters } from '../usage/reports/usage-counters.js';
 import { Router } from '../routing/router.js';
 import { Governor } from '../governance/governor.js';
 import { loadGovernanceSettings, type GovernanceSettings } from '../governance/governance-settings.js';
@@ -133,15 +132,15 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     });
     const usageSettings = loadUsageSettings(env);
     const usageCounters = new UsageCounters();
+    const projectName = (id: string): string | undefined => watcher.snapshot.apiKeys.projectName(id);
     const ledger = !(options.usage === false || (options.usage === undefined && !usageSettings.enabled));
     const observers = options.observers ?? [];
     const usage =
       !ledger && observers.length === 0
         ? undefined
         : new UsageRecorder({
-            writer: ledger
-              ? new CountingUsageWriter(db, { ...usageSettings, ...options.usage }, log, usageCounters, (id) => watcher.snapshot.apiKeys.projectName(id))
-              : undefined,
+            writer: ledger ? new UsageWriter(db, { ...usageSettings, ...options.usage }, log) : undefined,
+            onRow: (row, costPico) => countUsageRow(usageCounters, row, costPico, projectName),
             prices: () => watcher.snapshot.prices,
             log,
             observers,

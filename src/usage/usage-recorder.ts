@@ -25,6 +25,8 @@ export interface UsageRecorderOptions {
   log?: UsageLog;
   /** Also watch every attempt (e.g. the tracer). */
   observers?: readonly UsageObserver[];
+  /** Told of every row the writer is given, with its cost in pico-USD (the /metrics counters). */
+  onRow?: ((row: UsageRowInsert, costPico: bigint | null) => void) | undefined;
 }
 
 /** The recorder's counters: the writer's, plus requests recorded with an unknown cost. */
@@ -43,6 +45,7 @@ export class UsageRecorder {
   readonly #observers: readonly UsageObserver[] | undefined;
   readonly #prices: () => PriceBook;
   readonly #log: UsageLog;
+  readonly #onRow: UsageRecorderOptions['onRow'];
   readonly #pending = new Set<Promise<void>>();
   readonly #unpriced = new Map<string, number>();
   readonly #sink = (attempt: UsageAttempt, outcome: AttemptOutcome): void => this.#settle(attempt, outcome);
@@ -52,6 +55,7 @@ export class UsageRecorder {
     this.#writer = options.writer;
     this.#prices = options.prices;
     this.#log = options.log ?? (() => {});
+    this.#onRow = options.onRow;
     this.#observers = options.observers !== undefined && options.observers.length > 0 ? options.observers : undefined;
   }
 
@@ -127,7 +131,9 @@ export class UsageRecorder {
     if (attempt.observations !== undefined) {
       for (const observation of attempt.observations) observation.end(attempt, row);
     }
-    this.#writer?.push(row);
+    if (this.#writer === undefined) return;
+    this.#onRow?.(row, quote.costPico);
+    this.#writer.push(row);
   }
 }
 

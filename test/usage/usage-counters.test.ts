@@ -10,7 +10,7 @@ const sample = (project: string, model: string, costUsd: string | null, input = 
   project,
   model,
   tokens: tokens(input, output),
-  costUsd,
+  costPico: costUsd === null ? null : picoUsd(costUsd),
 });
 
 test('pico-USD: exact parse and format at 12 decimals; malformed amounts are refused', () => {
@@ -69,16 +69,17 @@ test('countUsageRow labels a ledger row by project name (else id, else empty) an
   const counters = new UsageCounters();
   const row = {
     projectId: 'p-1', modelName: 'gpt', inputTokens: 3, cachedInputTokens: 4, cacheWrite5mTokens: 5, cacheWrite1hTokens: 6,
-    outputTokens: 7, reasoningTokens: 8, costUsd: '0.000000000010',
+    outputTokens: 7, reasoningTokens: 8,
   };
   const names = (id: string) => (id === 'p-1' ? 'alpha' : undefined);
-  countUsageRow(counters, row, names);
-  countUsageRow(counters, { ...row, projectId: 'p-2', modelName: null, costUsd: null }, names);
-  countUsageRow(counters, { ...row, projectId: null }, names);
+  countUsageRow(counters, row, 10n, names);
+  countUsageRow(counters, { ...row, projectId: 'p-2', modelName: null }, null, names);
+  countUsageRow(counters, { ...row, projectId: null }, 10n, names);
+  countUsageRow(counters, row, 5n, names);
   assert.deepEqual(
     counters.series().map((entry) => [entry.project, entry.model, entry.costPico, Object.values(entry.tokens)]),
     [
-      ['alpha', 'gpt', 10n, [3, 4, 5, 6, 7, 8]],
+      ['alpha', 'gpt', 15n, [6, 8, 10, 12, 14, 16]],
       ['p-2', '', 0n, [3, 4, 5, 6, 7, 8]],
       ['', 'gpt', 10n, [3, 4, 5, 6, 7, 8]],
     ],

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { picoUsd } from './pico-usd.js';
 import type { UsageRowInsert } from '../../db/sql/usage.js';
 
 /** The token buckets of a ledger row, as counted. */
@@ -21,21 +20,26 @@ export interface UsageCounterSample {
   model: string;
   /** Tokens per bucket. */
   tokens: Readonly<Record<TokenBucket, number>>;
-  /** Cost in USD as a decimal string (at most 12 decimals), or null when the price is unknown. */
-  costUsd: string | null;
+  /** Cost in pico-USD, or null when the price is unknown. */
+  costPico: bigint | null;
 }
 
 /** The fields of a ledger row the counters read (the recorder's row object has them). */
 export type CountedRow = Pick<
   UsageRowInsert,
-  'projectId' | 'modelName' | 'inputTokens' | 'cachedInputTokens' | 'cacheWrite5mTokens' | 'cacheWrite1hTokens' | 'outputTokens' | 'reasoningTokens' | 'costUsd'
+  'projectId' | 'modelName' | 'inputTokens' | 'cachedInputTokens' | 'cacheWrite5mTokens' | 'cacheWrite1hTokens' | 'outputTokens' | 'reasoningTokens'
 >;
 
 /**
- * Counts one recorded ledger row: the hook the usage recorder's writer path calls.
+ * Counts one recorded ledger row of cost `costPico` (the recorder's `onRow` hook).
  * `projectName` maps a project id to its name (falls back to the id; '' without a project).
  */
-export function countUsageRow(counters: UsageCounters, row: CountedRow, projectName: (projectId: string) => string | undefined): void {
+export function countUsageRow(
+  counters: UsageCounters,
+  row: CountedRow,
+  costPico: bigint | null,
+  projectName: (projectId: string) => string | undefined,
+): void {
   counters.record({
     project: row.projectId === null ? '' : (projectName(row.projectId) ?? row.projectId),
     model: row.modelName ?? '',
@@ -47,7 +51,7 @@ export function countUsageRow(counters: UsageCounters, row: CountedRow, projectN
       output: row.outputTokens,
       reasoning: row.reasoningTokens,
     },
-    costUsd: row.costUsd,
+    costPico,
   });
 }
 
@@ -65,6 +69,8 @@ const OTHER = '_other';
 export class UsageCounters {
   readonly #series = new Map<string, UsageSeries>();
   readonly #maxSeries: number;
+  /** The series counted last: consecutive rows mostly share one, found without building its key. */
+  #last: UsageSeries | undefined;
 
   /** `maxSeries`: distinct (project, model) pairs kept apart before folding into `_other`. */
   constructor(maxSeries = 2_000) {
@@ -75,7 +81,7 @@ export class UsageCounters {
   record(sample: UsageCounterSample): void {
     const series = this.#seriesOf(sample.project, sample.model);
     for (const bucket of TOKEN_BUCKETS) series.tokens[bucket] += sample.tokens[bucket];
-    if (sample.costUsd !== null) series.costPico += picoUsd(sample.costUsd);
+    if (sample.costPico !== null) series.costPico += sample.costPico;
   }
 
   /** The series counted so far. */
@@ -84,6 +90,12 @@ export class UsageCounters {
   }
 
   #seriesOf(project: string, model: string): UsageSeries {
+    const last = this.#last;
+    if (last !== undefined && last.project === project && last.model === model) return last;
+    return (this.#last = this.#find(project, model));
+  }
+
+  #find(project: string, model: string): UsageSeries {
     let key = `${project}\u0000${model}`;
     let series = this.#series.get(key);
     if (series) return series;
