@@ -90,7 +90,7 @@ async function gateway(mockOrigin, features) {
   if (ledger) args.push('--usage-database-url', ledger.url);
   if (governance) args.push('--governance-database-url', governance.url);
   if (features.route) args.push('--route', ROUTE_NAME);
-  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : []);
+  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : nodeOptionsA);
   const drop = async () => {
     for (const database of [ledger, governance]) {
       if (database === undefined) continue;
@@ -120,6 +120,8 @@ const verbose = process.env.AB_VERBOSE === '1';
 // Node flags for side B in every comparison (e.g. --cpu-prof --cpu-prof-dir=/tmp/p to profile it);
 // with AB_COMPARE=node they are the only difference.
 const nodeOptionsB = (process.env.AB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+// Node flags for side A (AB_NODE_OPTIONS_A), e.g. to profile both sides alike and diff the profiles.
+const nodeOptionsA = (process.env.AB_NODE_OPTIONS_A ?? '').split(' ').filter(Boolean);
 // AB_PROFILE_B=1: B runs under the CPU profiler, and the run ends with the share of B's busy time
 // spent in the compared feature's own code (see profile-share.mjs), a measure in place that does not
 // depend on the two sides' req/s. The profiler slows B, so its req/s and Δ are not comparable then.
