@@ -92,6 +92,26 @@ describe('the Budgets page and History time filters in a browser', { skip: skipW
     assert.match(limits, /TPM \(tokens\)\s+200,000/);
   });
 
+  /** Waits until History lists `count` entries; on timeout says what the page showed instead. */
+  async function historyShows(count: number): Promise<void> {
+    const seen = async () => page.evaluate(() => {
+      const document = (globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number }; querySelector(selector: string): { innerText: string } | null } }).document;
+      return {
+        count: document.querySelectorAll('ol.history > li').length,
+        hash: (globalThis as unknown as { location: { hash: string } }).location.hash,
+        alert: document.querySelector('[role="alert"]')?.innerText ?? '',
+        first: document.querySelector('ol.history > li h2')?.innerText ?? '',
+      };
+    });
+    const deadline = Date.now() + 30_000;
+    let last = await seen();
+    while (last.count !== count && Date.now() < deadline) {
+      await sleep(100);
+      last = await seen();
+    }
+    assert.equal(last.count, count, `History never listed ${String(count)} entries: ${JSON.stringify(last)}`);
+  }
+
   test('History since/until filters narrow the list and stay in the URL', async () => {
     await sleep(50);
     const boundary = new Date().toISOString();
@@ -108,21 +128,20 @@ describe('the Budgets page and History time filters in a browser', { skip: skipW
     await page.getByLabel('Since').fill(boundary);
     await page.getByLabel('Since').press('Enter');
     await page.waitForFunction((expected) => (globalThis as unknown as { location: { hash: string } }).location.hash.includes(`since=${encodeURIComponent(expected)}`), boundary);
-    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number } } }).document.querySelectorAll('ol.history > li').length === 1);
+    await historyShows(1);
     assert.match(await items.first().innerText(), /update ai_models model-b/);
 
     // until: the same boundary from the other side, from a bookmarked URL.
     await page.goto(`${stack.origin}/admin/#/history?until=${encodeURIComponent(boundary)}`);
     await items.first().waitFor();
     assert.equal(await page.getByLabel('Until').inputValue(), boundary);
-    await page.waitForFunction(
-      (count) => (globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number } } }).document.querySelectorAll('ol.history > li').length === count,
-      Math.min(50, all.data.length - 1),
-    );
+    await historyShows(Math.min(50, all.data.length - 1));
     assert.doesNotMatch(await page.locator('ol.history').innerText(), /max_tokens[\s\S]*1024/);
 
     // A bad bound gets the API's clear message naming the field.
     await page.goto(`${stack.origin}/admin/#/history?since=yesterday`);
     assert.match(await page.getByRole('alert').innerText(), /field: since/);
+    // The failed load for the new filters leaves no rows of the previous view on show.
+    await historyShows(0);
   });
 });

@@ -22,6 +22,7 @@ export function useData<T>(key: string, load: () => Promise<T>, live: readonly L
   const [loadedKey, setLoadedKey] = useState<string | undefined>(undefined);
   const generation = useRef(0);
   const currentKey = useRef(key);
+  const shownKey = useRef<string | undefined>(undefined);
   currentKey.current = key;
   const loader = useRef(load);
   loader.current = load;
@@ -34,6 +35,7 @@ export function useData<T>(key: string, load: () => Promise<T>, live: readonly L
     loader.current().then(
       (value) => {
         if (mine !== generation.current) return;
+        shownKey.current = loadingKey;
         setData(value);
         setLoadedKey(loadingKey);
         setError(undefined);
@@ -41,6 +43,13 @@ export function useData<T>(key: string, load: () => Promise<T>, live: readonly L
       },
       (failure: unknown) => {
         if (mine !== generation.current) return;
+        // A failed load for another view (new filters) must not leave the old view's rows on show
+        // as if they matched; a failed live refresh of the same view keeps them.
+        if (shownKey.current !== loadingKey) {
+          shownKey.current = undefined;
+          setData(undefined);
+          setLoadedKey(undefined);
+        }
         setError(failure instanceof ApiError ? failure : new ApiError(0, String(failure)));
         setLoading(false);
       },
