@@ -26,7 +26,7 @@ import { createLedgerDatabase, DEFAULT_ADMIN_URL } from './ledger.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { pinPostgres } from './pin-postgres.mjs';
 import { profileShare } from './profile-share.mjs';
-import { cpuMicros } from './procstat.mjs';
+import { cpuSplitMicros } from './procstat.mjs';
 import { ROUTE_NAME, routedBody } from './route.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -138,17 +138,19 @@ const median = (values) => summarize(Float64Array.from(values)).p50;
 
 async function measure(side, { mode, connections, rate, label }, durationMs) {
   const body = side.route ? routedBody(BODIES[mode]) : BODIES[mode];
-  const before = cpuMicros(side.child.pid);
+  const before = cpuSplitMicros(side.child.pid);
   const result = await runLoad({
     origin: side.origin, path: '/v1/chat/completions', headers: { authorization: `Bearer ${KEY}` }, body, stream: mode === 'stream',
     connections, rate, durationMs, maxRequests: 200_000, timeoutMs: 10_000, expect: '"object":"chat.completion"',
   });
-  const cpuUs = cpuMicros(side.child.pid) - before;
+  const after = cpuSplitMicros(side.child.pid);
+  const systemUs = after.system - before.system;
+  const cpuUs = after.user + systemUs - before.user;
   if (result.errors > 0) throw new Error(`${label}: ${result.errors} errors (${result.errorSamples[0]})`);
   side.served += result.good;
   if (verbose) {
     const q = summarize(result.total);
-    log(`${new Date().toISOString().slice(11, 19)} ${side.name} ${label}: ${Math.round((result.good * 1000) / result.elapsedMs)} req/s, ${(cpuUs / result.good).toFixed(0)} CPU µs/req, latency ms p50 ${q.p50.toFixed(2)} p90 ${q.p90.toFixed(2)} p99 ${q.p99.toFixed(2)} max ${q.max.toFixed(1)}`);
+    log(`${new Date().toISOString().slice(11, 19)} ${side.name} ${label}: ${Math.round((result.good * 1000) / result.elapsedMs)} req/s, ${(cpuUs / result.good).toFixed(0)} CPU µs/req (${(systemUs / result.good).toFixed(0)} in the kernel), latency ms p50 ${q.p50.toFixed(2)} p90 ${q.p90.toFixed(2)} p99 ${q.p99.toFixed(2)} max ${q.max.toFixed(1)}`);
   }
   return { cpuPerRequest: cpuUs / result.good, rps: (result.good * 1000) / result.elapsedMs, p50: summarize(result.total).p50 };
 }

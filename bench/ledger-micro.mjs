@@ -34,6 +34,8 @@ const { countUsageRow, UsageCounters } = await dist('usage/reports/usage-counter
 const ROWS = Number(process.env.LEDGER_MICRO_ROWS ?? 100_000);
 const RUNS = Number(process.env.LEDGER_MICRO_RUNS ?? 3);
 const BURST = Number(process.env.LEDGER_MICRO_BURST ?? 50);
+/** Rows per second to drive at (0: as fast as the process can, so the writer falls behind Postgres). */
+const RATE = Number(process.env.LEDGER_MICRO_RATE ?? 0);
 const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function withClient(url, work) {
@@ -126,6 +128,7 @@ async function run(index) {
     const drive = async (target, prefix) => {
       const gaps = new Float64Array(Math.ceil(ROWS / BURST));
       let mark = performance.now();
+      const started = mark;
       for (let i = 0; i < ROWS; i += 1) {
         const attempt = target.begin(
           { requestId: `${prefix}-${i}`, projectId: null, apiKeyId: null, receivedAt: performance.now() - 0.2, signal: undefined },
@@ -134,7 +137,9 @@ async function run(index) {
         attempt.upstreamMs = 0.5;
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage: usage(i), estimate: undefined });
         if (i % BURST === BURST - 1) {
-          await new Promise((resolve) => setImmediate(resolve));
+          // Paced (LEDGER_MICRO_RATE rows/s): the next burst waits for its time, so Postgres keeps up.
+          const due = RATE > 0 ? started + ((i + 1) * 1000) / RATE - performance.now() : 0;
+          await new Promise((resolve) => (due > 1 ? setTimeout(resolve, due) : setImmediate(resolve)));
           const now = performance.now();
           gaps[Math.floor(i / BURST)] = now - mark;
           mark = now;

@@ -22,13 +22,18 @@ function read(path) {
 
 /** CPU time used so far by `pid` (user + system, all its threads), in microseconds; undefined if unknown. */
 export function cpuMicros(pid) {
+  const split = cpuSplitMicros(pid);
+  return split === undefined ? undefined : split.user + split.system;
+}
+
+/** CPU time used so far by `pid` in user and in system (kernel) mode, all its threads, µs; undefined if unknown. */
+export function cpuSplitMicros(pid) {
   const stat = read(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
   // The command name may hold spaces and parentheses: fields are counted from the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1e6) / CLK_TCK;
+  return { user: (Number(fields[11]) * 1e6) / CLK_TCK, system: (Number(fields[12]) * 1e6) / CLK_TCK };
 }
 
 /** Current (VmRSS) and peak (VmHWM) resident memory of `pid`, in MB; undefined if unknown. */

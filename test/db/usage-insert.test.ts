@@ -32,6 +32,38 @@ interface Stored {
   route: string;
 }
 
+/** Each stored row holds what was sent in the row at its place. */
+function assertStored(stored: readonly Stored[], rows: readonly UsageRowInsert[]): void {
+  assert.equal(stored.length, rows.length);
+  stored.forEach((row, index) => {
+    const sent = rows[index]!;
+    assert.equal(row.request_id, sent.requestId);
+    assert.equal(row.attempt, sent.attempt);
+    assert.equal(row.started_at.toISOString(), sent.startedAt.toISOString());
+    assert.equal(row.ended_at.toISOString(), sent.endedAt.toISOString());
+    assert.equal(row.project_id, sent.projectId);
+    assert.equal(row.api_key_id, sent.apiKeyId);
+    assert.equal(row.requested_model, sent.requestedModel);
+    assert.equal(row.model_name, sent.modelName);
+    assert.equal(row.vendor_model_id, sent.vendorModelId);
+    assert.equal(row.streamed, sent.streamed);
+    assert.equal(row.status, sent.status);
+    assert.equal(
+      row.route,
+      [sent.routeName ?? '∅', sent.routeVersion === null ? '∅' : String(sent.routeVersion), sent.arm ?? '∅', sent.servedArm ?? '∅', String(sent.fallback)].join('|'),
+    );
+    assert.equal(row.error_code, sent.errorCode);
+    assert.equal(row.incomplete, sent.incomplete);
+    assert.equal(row.overhead_ms, sent.overheadMs);
+    assert.equal(row.upstream_ms, sent.upstreamMs);
+    assert.equal(row.ttft_ms, sent.ttftMs);
+    assert.equal(row.tokens, [sent.inputTokens, sent.cachedInputTokens, sent.cacheWrite5mTokens, sent.cacheWrite1hTokens, sent.outputTokens, sent.reasoningTokens].join(','));
+    assert.equal(row.usage_source, sent.usageSource);
+    assert.deepEqual(row.raw_usage, sent.rawUsage);
+    assert.equal(row.cost_usd, sent.costUsd);
+  });
+}
+
 describe('usage ledger insert', () => {
   let db: TestDb;
   before(async () => {
@@ -78,35 +110,28 @@ describe('usage ledger insert', () => {
       fallback: index % 2 === 1,
     }));
     await insertUsageRows(db, rows);
-    const stored = await read();
-    assert.equal(stored.length, rows.length);
-    stored.forEach((row, index) => {
-      const sent = rows[index]!;
-      assert.equal(row.request_id, sent.requestId);
-      assert.equal(row.attempt, sent.attempt);
-      assert.equal(row.started_at.toISOString(), sent.startedAt.toISOString());
-      assert.equal(row.ended_at.toISOString(), sent.endedAt.toISOString());
-      assert.equal(row.project_id, sent.projectId);
-      assert.equal(row.api_key_id, sent.apiKeyId);
-      assert.equal(row.requested_model, sent.requestedModel);
-      assert.equal(row.model_name, sent.modelName);
-      assert.equal(row.vendor_model_id, sent.vendorModelId);
-      assert.equal(row.streamed, sent.streamed);
-      assert.equal(row.status, sent.status);
-      assert.equal(
-        row.route,
-        [sent.routeName ?? '∅', sent.routeVersion === null ? '∅' : String(sent.routeVersion), sent.arm ?? '∅', sent.servedArm ?? '∅', String(sent.fallback)].join('|'),
-      );
-      assert.equal(row.error_code, sent.errorCode);
-      assert.equal(row.incomplete, sent.incomplete);
-      assert.equal(row.overhead_ms, sent.overheadMs);
-      assert.equal(row.upstream_ms, sent.upstreamMs);
-      assert.equal(row.ttft_ms, sent.ttftMs);
-      assert.equal(row.tokens, '24,1,2,3,20,4');
-      assert.equal(row.usage_source, sent.usageSource);
-      assert.deepEqual(row.raw_usage, sent.rawUsage);
-      assert.equal(row.cost_usd, sent.costUsd);
+    assertStored(await read(), rows);
+  });
+
+  test('values every row of a batch shares (sent once, as a scalar) come back in every row, nulls included', async () => {
+    const shared = (index: number, nulls: boolean): UsageRowInsert => ({
+      ...base,
+      requestId: `shared-${String(nulls)}-${index}`,
+      startedAt: new Date(base.startedAt.getTime() + index),
+      ...(nulls
+        ? { projectId: null, apiKeyId: null, modelName: null, errorCode: null, upstreamMs: null, ttftMs: null, rawUsage: null, costUsd: null, routeName: null, routeVersion: null, arm: null, servedArm: null }
+        : { errorCode: 'upstream_error', status: 502, attempt: 2, streamed: true, incomplete: true, ttftMs: 3.25, routeName: 'r', routeVersion: 7, arm: 'a', servedArm: 'b', fallback: true }),
     });
+    for (const nulls of [false, true]) {
+      await db.query('delete from public.ai_usage');
+      const rows = [0, 1, 2].map((index) => shared(index, nulls));
+      await insertUsageRows(db, rows);
+      assertStored(await read(), rows);
+    }
+    // A batch of one row: every column is shared.
+    await db.query('delete from public.ai_usage');
+    await insertUsageRows(db, [shared(9, false)]);
+    assertStored(await read(), [shared(9, false)]);
   });
 
   test('times before and long after the batch\'s first start, and durations to the microsecond, come back exact', async () => {

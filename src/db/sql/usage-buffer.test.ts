@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UsageBuffer } from './usage-buffer.js';
-import { usageColumns, type UsageRowInsert } from './usage-columns.js';
+import { scalarEncodings, usageColumns, type UsageRowInsert } from './usage-columns.js';
 
 function row(index: number): UsageRowInsert {
   return {
@@ -47,17 +47,26 @@ function row(index: number): UsageRowInsert {
   };
 }
 
-function fresh(rows: readonly UsageRowInsert[]): string[] {
+function fresh(rows: readonly UsageRowInsert[]): (string | null)[] {
   const buffer = new UsageBuffer();
   for (const each of rows) buffer.push(each);
   return buffer.params(rows.length);
 }
 
 /** The distinct values of a `dict` column: after the columns and the times' base, in column order. */
-function dictionary(params: readonly string[], column: string): string | undefined {
-  const dicts = usageColumns.filter(([, , encoding]) => encoding === 'dict').map(([name]) => name);
+const dicts = usageColumns.filter(([, , encoding]) => encoding === 'dict').map(([name]) => name);
+function dictionary(params: readonly (string | null)[], column: string): string | null | undefined {
   return params[usageColumns.length + 1 + dicts.indexOf(column)];
 }
+
+/** The scalar of a column that may travel as one: after the dictionaries, in column order. */
+function scalar(params: readonly (string | null)[], column: string): string | null | undefined {
+  const scalars = usageColumns.filter(([, , encoding]) => scalarEncodings.has(encoding)).map(([name]) => name);
+  assert.ok(scalars.includes(column), column);
+  return params[usageColumns.length + 1 + dicts.length + scalars.indexOf(column)];
+}
+
+const column = (name: string): number => usageColumns.findIndex(([each]) => each === name);
 
 describe('usage buffer', () => {
   test('pushes and shifts across segments keep the oldest rows in order', () => {
@@ -89,7 +98,7 @@ describe('usage buffer', () => {
     assert.equal(params[3], '{500,501}');
     assert.equal(params[usageColumns.length], '1780000000000');
     // A shared string travels once: each row sends its index into the column's distinct values.
-    assert.equal(params[4], '{NULL,1}');
+    assert.equal(params[4], '{0,1}');
     assert.equal(dictionary(params, 'project_id'), '{"11111111-1111-4111-8111-111111111111"}');
     assert.equal(params[6], '{1,2}');
     assert.equal(dictionary(params, 'requested_model'), '{"model \\"0\\"","model \\"1\\""}');
@@ -107,9 +116,43 @@ describe('usage buffer', () => {
     assert.equal(params[8], '{1,2,1,1,3,2,1,3}');
     assert.equal(dictionary(params, 'model_name'), '{"a","b","c"}');
     // error_code: rows 0 and 7 failed, the rest are null.
-    assert.equal(params[15], '{1,NULL,NULL,NULL,NULL,NULL,NULL,1}');
+    assert.equal(params[15], '{1,0,0,0,0,0,0,1}');
     assert.equal(dictionary(params, 'error_code'), '{"upstream_error"}');
+    // api_key_id is null in every row: no indexes, no values (index 1 of nothing is null).
+    assert.equal(params[column('api_key_id')], '{}');
     assert.equal(dictionary(params, 'api_key_id'), '{}');
+    // endpoint is 'chat' in every row: no indexes, the one value.
+    assert.equal(params[column('endpoint')], '{}');
+    assert.equal(dictionary(params, 'endpoint'), '{"chat"}');
+  });
+
+  test('a column with the same value in every row travels once, as its scalar', () => {
+    const rows = [0, 1, 2, 3].map(row);
+    const params = fresh(rows);
+    // status 200, incomplete false, zero buckets, ttft null in every row.
+    for (const [name, value] of [['status', '200'], ['incomplete', 'false'], ['cached_input_tokens', '0'], ['ttft_ms', null], ['reasoning_tokens', '0']] as const) {
+      assert.equal(params[column(name)], '{}', name);
+      assert.equal(scalar(params, name), value, name);
+    }
+    // Columns that differ keep their arrays and a null scalar (coalesce then reads the array).
+    assert.equal(params[column('attempt')], '{1,2,3,1}');
+    assert.equal(scalar(params, 'attempt'), null);
+    assert.equal(params[column('streamed')], '{true,false,true,false}');
+    assert.equal(scalar(params, 'streamed'), null);
+    assert.equal(params[column('cost_usd')], '{0.000000000000,0.000000000001,0.000000000002,0.000000000003}');
+    // The same cost in every row is one decimal; a duration the same in every row, its µs.
+    for (const each of rows) {
+      each.costUsd = '0.000015600000';
+      each.upstreamMs = 1.25;
+    }
+    const same = fresh(rows);
+    assert.equal(same[column('cost_usd')], '{}');
+    assert.equal(scalar(same, 'cost_usd'), '0.000015600000');
+    assert.equal(same[column('upstream_ms')], '{}');
+    assert.equal(scalar(same, 'upstream_ms'), '1250');
+    // Times and ids always travel per row.
+    assert.equal(same[column('request_id')], '{"req-0","req-1","req-2","req-3"}');
+    assert.equal(same[column('started_at')], '{0,1,2,3}');
   });
 
   test('a row gets another request id in place; describe reads it back', () => {

@@ -14,7 +14,7 @@
  */
 import { plainElement, textElement, tokenElement } from './array-literal.js';
 import { jsonbText } from './jsonb-safe.js';
-import { usageColumns, type UsageRowInsert } from './usage-columns.js';
+import { scalarEncodings, usageColumns, type UsageRowInsert } from './usage-columns.js';
 
 const segmentRows = 256;
 /** Segments kept for reuse once written: a default batch (500 rows) and the rows arriving meanwhile. */
@@ -103,27 +103,47 @@ export class UsageBuffer {
 
   /**
    * The insert's parameters for the `count` oldest rows: one array literal per column (raw usage:
-   * one JSON array; `dict` columns: each row's index into the batch's distinct values), then the
-   * base of the times (the first row's start, epoch ms), then the distinct values of each `dict`
-   * column in column order.
+   * one JSON array; `dict` columns: each row's 1-based index into the batch's distinct values, 0
+   * for null), then the base of the times (the first row's start, epoch ms), then the distinct
+   * values of each `dict` column, then one value per `scalarColumns` column. A column whose value
+   * is the same in every row of the batch travels once: its array is `{}` (unnest pads it with
+   * nulls) and the value is its scalar (a `dict` column's: its only distinct value, index 1).
    */
-  params(count: number): string[] {
+  params(count: number): (string | null)[] {
     const ranges = this.#ranges(Math.min(count, this.#length));
     const first = ranges[0];
     const base = first === undefined ? 0 : (first.segment.numbers[first.from * startedPlace.width + startedPlace.offset] as number);
     const dictionaries: string[] = [];
+    const scalars: (string | null)[] = [];
     const params = usageColumns.map(([, , encoding], column) => {
       const { store, offset, width } = places[column] as Place;
-      if (store === 'numbers') return numberLiteral(ranges, offset, width, encoding === 'ms' ? base : 0);
-      if (store === 'bools') return boolLiteral(ranges, offset, width);
+      const scalar = scalarEncodings.has(encoding);
+      if (store === 'numbers') {
+        if (scalar) {
+          const same = sameNumber(ranges, offset, width);
+          scalars.push(same === undefined || Number.isNaN(same) ? null : encoding === 'micros' ? String(Math.round(same)) : String(same));
+          if (same !== undefined) return '{}';
+        }
+        return numberLiteral(ranges, offset, width, encoding === 'ms' ? base : 0);
+      }
+      if (store === 'bools') {
+        const same = sameBool(ranges, offset, width);
+        scalars.push(same === undefined ? null : same === 1 ? 'true' : 'false');
+        return same === undefined ? boolLiteral(ranges, offset, width) : '{}';
+      }
       if (encoding === 'json') return jsonbText(stringValues(ranges, offset, width));
-      if (encoding !== 'dict') return stringLiteral(ranges, offset, width, encoding === 'token' ? tokenElement : textElement);
-      const [indexes, values] = dictLiterals(ranges, offset, width);
-      dictionaries.push(values);
-      return indexes;
+      if (encoding === 'dict') {
+        const [indexes, values] = dictLiterals(ranges, offset, width);
+        dictionaries.push(values);
+        return indexes;
+      }
+      if (!scalar) return stringLiteral(ranges, offset, width, textElement);
+      const same = sameString(ranges, offset, width);
+      scalars.push(same === undefined ? null : same);
+      return same === undefined ? stringLiteral(ranges, offset, width, tokenElement) : '{}';
     });
     params.push(String(base), ...dictionaries);
-    return params;
+    return [...params, ...scalars];
   }
 
   /** The request id and attempt of the `index`-th oldest row (for log lines). */
@@ -225,19 +245,61 @@ function stringLiteral(ranges: readonly Range[], offset: number, width: number, 
   return `{${literal.slice(1)}}`;
 }
 
-/** A `dict` column: each row's 1-based index into the distinct values (NULL for null), and those values. */
+/** The one value every row in `ranges` holds in a number column (NaN: null), or undefined if they differ. */
+function sameNumber(ranges: readonly Range[], offset: number, width: number): number | undefined {
+  const first = ranges[0];
+  if (first === undefined) return undefined;
+  const value = first.segment.numbers[first.from * width + offset] as number;
+  for (const { segment, from, to } of ranges) {
+    const numbers = segment.numbers;
+    for (let slot = from; slot < to; slot += 1) if (!Object.is(numbers[slot * width + offset], value)) return undefined;
+  }
+  return value;
+}
+
+/** The one value (1 or 0) every row in `ranges` holds in a boolean column, or undefined if they differ. */
+function sameBool(ranges: readonly Range[], offset: number, width: number): number | undefined {
+  const first = ranges[0];
+  if (first === undefined) return undefined;
+  const value = first.segment.bools[first.from * width + offset] as number;
+  for (const { segment, from, to } of ranges) {
+    const bools = segment.bools;
+    for (let slot = from; slot < to; slot += 1) if (bools[slot * width + offset] !== value) return undefined;
+  }
+  return value;
+}
+
+/** The one value (null included) every row in `ranges` holds in a string column, or undefined if they differ. */
+function sameString(ranges: readonly Range[], offset: number, width: number): string | null | undefined {
+  const first = ranges[0];
+  if (first === undefined) return undefined;
+  const value = first.segment.strings[first.from * width + offset] as string | null;
+  for (const { segment, from, to } of ranges) {
+    const strings = segment.strings;
+    for (let slot = from; slot < to; slot += 1) if (strings[slot * width + offset] !== value) return undefined;
+  }
+  return value;
+}
+
+/**
+ * A `dict` column: each row's 1-based index into the distinct values (0 for null, which indexes
+ * nothing), and those values. When every row holds the same value the indexes are `{}`, which the
+ * statement reads as index 1 (the value, or nothing when it is null).
+ */
 function dictLiterals(ranges: readonly Range[], offset: number, width: number): [string, string] {
+  const same = sameString(ranges, offset, width);
+  if (same !== undefined) return ['{}', same === null ? '{}' : `{${textElement(same)}}`];
   const seen = new Map<string, number>();
   let indexes = '';
   let values = '';
   let last: string | null = null;
-  let lastIndex = 'NULL';
+  let lastIndex = '0';
   for (const { segment, from, to } of ranges) {
     for (let slot = from; slot < to; slot += 1) {
       const value = segment.strings[slot * width + offset] as string | null;
       if (value !== last) {
         last = value;
-        if (value === null) lastIndex = 'NULL';
+        if (value === null) lastIndex = '0';
         else {
           let index = seen.get(value);
           if (index === undefined) {

@@ -60,6 +60,14 @@ export interface UsageRowInsert {
  * array parameter after the times' base).
  */
 export type Encoding = 'text' | 'token' | 'dict' | 'number' | 'bool' | 'ms' | 'micros' | 'json';
+
+/**
+ * Encodings whose column may travel as one scalar parameter when every row of a batch holds the
+ * same value (an attempt number, a status, a zero bucket, a flag, a cost): its array is then `{}`
+ * and the statement reads `coalesce(c<n>, scalar)`. A column of another encoding always differs
+ * from row to row (ids, times) or is a `dict` (which has its own way: see `UsageBuffer.params`).
+ */
+export const scalarEncodings: ReadonlySet<Encoding> = new Set(['number', 'bool', 'micros', 'token']);
 type Field = (row: UsageRowInsert) => string | number | boolean | Date | Record<string, unknown> | null;
 
 /** The columns, their types and encodings, in the order of the parameters. */

@@ -1,17 +1,27 @@
 import type { Queryable } from '../db.js';
 import { UsageBuffer } from './usage-buffer.js';
-import { usageColumns as columns, type UsageRowInsert } from './usage-columns.js';
+import { scalarEncodings, usageColumns as columns, type UsageRowInsert } from './usage-columns.js';
 
 export type { UsageRowInsert } from './usage-columns.js';
 
+/** The parameter number of each column's scalar (see `UsageBuffer.params`), after the dictionaries. */
+const scalarParameter = new Map<number, number>();
+{
+  let next = columns.length + 1 + columns.filter(([, , encoding]) => encoding === 'dict').length;
+  columns.forEach(([, , encoding], index) => {
+    if (scalarEncodings.has(encoding)) scalarParameter.set(index, (next += 1));
+  });
+}
+
 /** A column as the statement reads it from `unnest` (`c<n>`; `dict` columns index `d<n>`). */
-function selected([, , encoding]: (typeof columns)[number], index: number): string {
+function selected([, type, encoding]: (typeof columns)[number], index: number): string {
   const name = `c${index + 1}`;
-  if (encoding === 'dict') return `d.d${index + 1}[${name}]`;
+  const scalar = scalarParameter.get(index);
+  if (encoding === 'dict') return `d.d${index + 1}[coalesce(${name}, 1)]`;
   if (encoding === 'ms') return `to_timestamp(($${columns.length + 1}::float8 + ${name}) / 1000)`;
-  if (encoding === 'micros') return `${name}::float8 / 1000`;
+  if (encoding === 'micros') return `coalesce(${name}, $${String(scalar)}::int8)::float8 / 1000`;
   if (encoding === 'json') return `nullif(${name}, 'null')`;
-  return name;
+  return scalar === undefined ? name : `coalesce(${name}, $${String(scalar)}::${type})`;
 }
 
 /** The array parameter of a column (`json`: the JSON array, split into `jsonb[]` by the statement). */
@@ -42,8 +52,8 @@ const insertSql = `insert into public.ai_usage (${columns.map(([name]) => name).
 /** At most this many rows per statement (bounds the statement's size, about 0.5 KB per row). */
 export const maxRowsPerInsert = 1_000;
 
-/** Inserts one batch given as `UsageBuffer.params` (the columns', then the times' base; the rollup trigger runs once). */
-export async function insertUsageParams(db: Queryable, params: readonly string[]): Promise<void> {
+/** Inserts one batch given as `UsageBuffer.params` (the columns', the times' base, the dictionaries and the scalars; the rollup trigger runs once). */
+export async function insertUsageParams(db: Queryable, params: readonly (string | null)[]): Promise<void> {
   await db.query(insertSql, [...params]);
 }
 
