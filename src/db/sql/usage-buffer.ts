@@ -120,16 +120,16 @@ export class UsageBuffer {
       const scalar = scalarEncodings.has(encoding);
       if (store === 'numbers') {
         if (scalar) {
-          const same = sameNumber(ranges, offset, width);
-          scalars.push(same === undefined || Number.isNaN(same) ? null : encoding === 'micros' ? String(Math.round(same)) : String(same));
-          if (same !== undefined) return '{}';
+          const value = same(ranges, store, offset, width) as number | typeof differ;
+          scalars.push(value === differ || Number.isNaN(value) ? null : String(value));
+          if (value !== differ) return '{}';
         }
         return numberLiteral(ranges, offset, width, encoding === 'ms' ? base : 0);
       }
       if (store === 'bools') {
-        const same = sameBool(ranges, offset, width);
-        scalars.push(same === undefined ? null : same === 1 ? 'true' : 'false');
-        return same === undefined ? boolLiteral(ranges, offset, width) : '{}';
+        const value = same(ranges, store, offset, width);
+        scalars.push(value === differ ? null : value === 1 ? 'true' : 'false');
+        return value === differ ? boolLiteral(ranges, offset, width) : '{}';
       }
       if (encoding === 'json') return jsonbText(stringValues(ranges, offset, width));
       if (encoding === 'dict') {
@@ -138,9 +138,9 @@ export class UsageBuffer {
         return indexes;
       }
       if (!scalar) return stringLiteral(ranges, offset, width, textElement);
-      const same = sameString(ranges, offset, width);
-      scalars.push(same === undefined ? null : same);
-      return same === undefined ? stringLiteral(ranges, offset, width, tokenElement) : '{}';
+      const value = same(ranges, store, offset, width) as string | null | typeof differ;
+      scalars.push(value === differ ? null : value);
+      return value === differ ? stringLiteral(ranges, offset, width, tokenElement) : '{}';
     });
     params.push(String(base), ...dictionaries);
     return [...params, ...scalars];
@@ -245,38 +245,20 @@ function stringLiteral(ranges: readonly Range[], offset: number, width: number, 
   return `{${literal.slice(1)}}`;
 }
 
-/** The one value every row in `ranges` holds in a number column (NaN: null), or undefined if they differ. */
-function sameNumber(ranges: readonly Range[], offset: number, width: number): number | undefined {
-  const first = ranges[0];
-  if (first === undefined) return undefined;
-  const value = first.segment.numbers[first.from * width + offset] as number;
-  for (const { segment, from, to } of ranges) {
-    const numbers = segment.numbers;
-    for (let slot = from; slot < to; slot += 1) if (!Object.is(numbers[slot * width + offset], value)) return undefined;
-  }
-  return value;
-}
+/** What `same` answers when the rows of `ranges` do not all hold the same value. */
+const differ: unique symbol = Symbol('differ');
 
-/** The one value (1 or 0) every row in `ranges` holds in a boolean column, or undefined if they differ. */
-function sameBool(ranges: readonly Range[], offset: number, width: number): number | undefined {
+/**
+ * The one value every row in `ranges` holds in a column of `store` (NaN: a null number, 1/0: a
+ * boolean), or `differ`.
+ */
+function same(ranges: readonly Range[], store: Place['store'], offset: number, width: number): unknown {
   const first = ranges[0];
-  if (first === undefined) return undefined;
-  const value = first.segment.bools[first.from * width + offset] as number;
-  for (const { segment, from, to } of ranges) {
-    const bools = segment.bools;
-    for (let slot = from; slot < to; slot += 1) if (bools[slot * width + offset] !== value) return undefined;
-  }
-  return value;
-}
-
-/** The one value (null included) every row in `ranges` holds in a string column, or undefined if they differ. */
-function sameString(ranges: readonly Range[], offset: number, width: number): string | null | undefined {
-  const first = ranges[0];
-  if (first === undefined) return undefined;
-  const value = first.segment.strings[first.from * width + offset] as string | null;
-  for (const { segment, from, to } of ranges) {
-    const strings = segment.strings;
-    for (let slot = from; slot < to; slot += 1) if (strings[slot * width + offset] !== value) return undefined;
+  if (first === undefined) return differ;
+  const value = first.segment[store][first.from * width + offset];
+  for (const range of ranges) {
+    const values = range.segment[store];
+    for (let slot = range.from; slot < range.to; slot += 1) if (!Object.is(values[slot * width + offset], value)) return differ;
   }
   return value;
 }
@@ -287,8 +269,8 @@ function sameString(ranges: readonly Range[], offset: number, width: number): st
  * statement reads as index 1 (the value, or nothing when it is null).
  */
 function dictLiterals(ranges: readonly Range[], offset: number, width: number): [string, string] {
-  const same = sameString(ranges, offset, width);
-  if (same !== undefined) return ['{}', same === null ? '{}' : `{${textElement(same)}}`];
+  const shared = same(ranges, 'strings', offset, width) as string | null | typeof differ;
+  if (shared !== differ) return ['{}', shared === null ? '{}' : `{${textElement(shared)}}`];
   const seen = new Map<string, number>();
   let indexes = '';
   let values = '';
