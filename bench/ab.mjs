@@ -15,7 +15,7 @@
 //   AB_COMPARE=route|ledger|governance|full|none|node   (full: ledger + budget + rate limit + route, vs bare;
 //     none: bare vs bare; node: bare vs bare started with AB_NODE_OPTIONS)
 //   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1
-//   BENCH_PIN_POSTGRES=1 AB_VERBOSE=1
+//   BENCH_PIN_POSTGRES=1 AB_VERBOSE=1 AB_ROOT_A=<another checkout, built: its build is side A>
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -61,8 +61,8 @@ const BODIES = { chat: JSON.stringify(CHAT), stream: JSON.stringify({ ...CHAT, s
 const children = new Set();
 /** Bench databases not dropped yet. */
 const pending = new Set();
-function start(args, cpu, pattern, nodeOptions = []) {
-  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeOptions, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+function start(args, cpu, pattern, nodeOptions = [], cwd = ROOT) {
+  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeOptions, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   return new Promise((resolve, reject) => {
@@ -90,7 +90,7 @@ async function gateway(mockOrigin, features) {
   if (ledger) args.push('--usage-database-url', ledger.url);
   if (governance) args.push('--governance-database-url', governance.url);
   if (features.route) args.push('--route', ROUTE_NAME);
-  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : nodeOptionsA);
+  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : nodeOptionsA, features.b ? ROOT : rootA);
   const drop = async () => {
     for (const database of [ledger, governance]) {
       if (database === undefined) continue;
@@ -120,6 +120,9 @@ const verbose = process.env.AB_VERBOSE === '1';
 // Node flags for side B in every comparison (e.g. --cpu-prof --cpu-prof-dir=/tmp/p to profile it);
 // with AB_COMPARE=node they are the only difference.
 const nodeOptionsB = (process.env.AB_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+// AB_ROOT_A: side A runs the build of another checkout (e.g. `git worktree add /tmp/before HEAD~1`,
+// then `npm run build` there): with AB_COMPARE=none, that commit against this one.
+const rootA = process.env.AB_ROOT_A ? path.resolve(process.env.AB_ROOT_A) : ROOT;
 // Node flags for side A (AB_NODE_OPTIONS_A), e.g. to profile both sides alike and diff the profiles.
 const nodeOptionsA = (process.env.AB_NODE_OPTIONS_A ?? '').split(' ').filter(Boolean);
 // AB_PROFILE_B=1: B runs under the CPU profiler, and the run ends with the share of B's busy time
@@ -223,7 +226,7 @@ async function main() {
   const mockOrigin = `http://127.0.0.1:${mock.port}`;
   const how = together ? 'both loaded at once' : 'in turn, ABBA order';
   const lines = [
-    `${compare} off (A) vs on (B): ${pairs} pair(s) of gateway processes (started A first, then B first, …), ${rounds} rounds of ${seconds} s per load and pair, ${how}, both gateways on CPU 1.`,
+    `${compare} off (A) vs on (B)${rootA === ROOT ? '' : ` (A runs the build in ${rootA})`}: ${pairs} pair(s) of gateway processes (started A first, then B first, …), ${rounds} rounds of ${seconds} s per load and pair, ${how}, both gateways on CPU 1.`,
     '',
     '| load | req/s A | req/s B | Δ req/s (median of rounds) | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -6,6 +6,7 @@
  */
 export { createSwitchboard, type Switchboard, type SwitchboardOptions } from './service/switchboard.js';
 export type { CallContext, PublicChatRequest, PublicEmbedRequest, Route } from './service/ai-service.js';
+export type { CancelController, CancelSignal } from './cancel.js';
 export type { ModelEntry, ProviderEntry } from './registry/provider-registry.js';
 export type * from './providers/spec/index.js';
 export type { ProviderClass, ProviderClassDefaults, ProviderSettings } from './providers/provider-class.js';

@@ -12,6 +12,7 @@ import { classifyFailure, fullJitterMs, type ErrorClass } from './retry-policy.j
 import type { RouteEntry, RouteTarget } from './route-table.js';
 import type { Router } from './router.js';
 import { orderCandidates, type Candidate } from './select-targets.js';
+import type { CancelController, CancelSignal } from '../cancel.js';
 
 /** How a routed request was served: the response headers and the ledger's routing columns. */
 export interface RoutingInfo {
@@ -38,15 +39,15 @@ export interface RoutedAttempt {
   target: RouteTarget;
   resolved: ResolvedModel;
   /** The upstream call's signal: the client's abort and the route's deadline. */
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 export interface RunOptions<T> {
   projectId: string | null;
   stickyKey: string | undefined;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   /** The controller of `signal`, when the caller hands it over for this call alone (see RouteDeadline). */
-  abortController?: AbortController | undefined;
+  abortController?: CancelController | undefined;
   /** Told how the request was routed, on success and on the final failure (response headers). */
   onRouted?: ((info: RoutingInfo) => void) | undefined;
   /** The one upstream call of an attempt. */
@@ -183,7 +184,7 @@ function noTarget(route: RouteEntry): SwitchboardError {
 }
 
 /** Waits `ms`; false when the signal aborted first. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+function sleep(ms: number, signal: CancelSignal | undefined): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

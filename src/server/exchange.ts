@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { KeyOwner } from '../registry/api-key-index.js';
 import type { RoutingInfo } from '../routing/route-runner.js';
 import type { RequestSpan } from '../tracing/tracing.js';
+import { Cancel, type CancelSignal } from '../cancel.js';
 
 /** Status logged for a request whose client went away before the answer was complete (nginx's). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -52,7 +53,7 @@ export class Exchange {
   responseText: string | undefined;
   /** The request's server span, when tracing is on. */
   span: RequestSpan | undefined;
-  #controller: AbortController | undefined;
+  #controller: Cancel | undefined;
 
   constructor(request: IncomingMessage) {
     this.started = performance.now();
@@ -61,13 +62,13 @@ export class Exchange {
   }
 
   /** Aborted when the client goes away; passed to upstream calls. */
-  get signal(): AbortSignal {
+  get signal(): CancelSignal {
     return this.controller.signal;
   }
 
   /** The controller of `signal`, one per request (a route's deadline may abort it with a 504 reason). */
-  get controller(): AbortController {
-    this.#controller ??= new AbortController();
+  get controller(): Cancel {
+    this.#controller ??= new Cancel();
     if (this.clientGone) this.#controller.abort();
     return this.#controller;
   }

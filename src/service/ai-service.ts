@@ -24,6 +24,7 @@ import { commitStream } from './stream-commit.js';
 
 import type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
+import { neverCancelled } from '../cancel.js';
 
 export type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 
@@ -103,7 +104,7 @@ export class AIService {
     try {
       response = await provider.provider.chat(
         providerRequest,
-        { signal: call?.signal ?? context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+        { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
       );
     } catch (error) {
       if (attempt) {
@@ -144,7 +145,7 @@ export class AIService {
     const started = performance.now();
     const parts = provider.provider.stream(
       providerRequest,
-      { signal: call?.signal ?? context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+      { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
     );
     const upstream = parts[Symbol.asyncIterator]();
     const iterator = attempt ? observeStream(upstream, attempt, request.messages) : upstream;
@@ -192,7 +193,7 @@ export class AIService {
     let answer: NativeAnswer;
     try {
       answer = await native.call(provider.provider, call.api, { ...call.body, model: model.modelId }, {
-        signal: context.signal ?? new AbortController().signal,
+        signal: context.signal ?? neverCancelled,
         credential,
         model: limitsOf(model),
         stream: call.stream,
@@ -237,7 +238,7 @@ export class AIService {
     try {
       response = await provider.provider.embed(
         { ...request, model: model.modelId },
-        { signal: call?.signal ?? context.signal ?? new AbortController().signal, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+        { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
       );
     } catch (error) {
       if (attempt) {

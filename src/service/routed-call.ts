@@ -13,6 +13,7 @@ import { SwitchboardError } from '../errors.js';
 import type { AttemptRouting } from '../usage/usage-attempt.js';
 import type { CallContext, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './ai-service.js';
 import type { CommittedStream } from './stream-commit.js';
+import type { CancelSignal } from '../cancel.js';
 
 /** The sticky key of a request on `route`: the header, the `user` field, or none (per the route's setting). */
 export function stickyKeyOf(route: RouteEntry, request: { user?: string | undefined }, context: CallContext): string | undefined {
@@ -45,7 +46,7 @@ export interface RoutedCall {
   /** The attempt's ledger columns. */
   routing: AttemptRouting;
   /** The upstream call's signal: the client's abort and the route's deadline. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /**
    * Shared by every attempt of the request: set once one attempt was admitted, so a fallback or a
    * retry is not one more request against a requests-per-minute limit (tokens and budgets are

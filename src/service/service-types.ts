@@ -8,6 +8,7 @@ import type { ChatRequest, EmbedRequest, NativeApi, StreamPart } from '../provid
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { RoutingInfo } from '../routing/route-runner.js';
 import type { TraceParent } from '../usage/usage-observer.js';
+import type { CancelController, CancelSignal } from '../cancel.js';
 
 /** A chat request addressed by public model name (`ai_models.name`). */
 export type PublicChatRequest = Omit<ChatRequest, 'model'> & { model: string };
@@ -18,12 +19,13 @@ export type PublicEmbedRequest = Omit<EmbedRequest, 'model'> & { model: string }
 export interface CallContext {
   /** The calling project (credentials are per project; ledger rows belong to it). */
   projectId?: string;
-  signal?: AbortSignal;
+  /** Cancels the call (and its upstream request): an `AbortSignal`, or any `CancelSignal`. */
+  signal?: CancelSignal;
   /**
    * The controller of `signal`, when it serves this call alone (the gateway's per-request one): a
    * route's deadline may then abort it (with a 504 reason) instead of creating a controller of its own.
    */
-  abortController?: AbortController;
+  abortController?: CancelController;
   /** The request's id in the usage ledger (default: a new UUID). */
   requestId?: string;
   /** The gateway API key that made the call, for the ledger. */

@@ -9,6 +9,7 @@ import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { AttemptObservation, TraceParent } from './usage-observer.js';
 import { clientAborted } from '../routing/route-deadline.js';
+import type { CancelSignal } from '../cancel.js';
 
 /** Status recorded for an attempt the client cut (nginx's "client closed request"). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -20,7 +21,7 @@ export interface AttemptCaller {
   apiKeyId: string | null;
   /** performance.now() when the request arrived (default: when the attempt began). */
   receivedAt: number | undefined;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   /** The caller's trace context, when it is traced (the parent of the attempt's span). */
   trace?: TraceParent | undefined;
 }

@@ -6,6 +6,7 @@ import { cohereMessageEndDeltaSchema } from './cohere-api.js';
 import { cohereStreamError } from './map-cohere-error.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
+import type { CancelSignal } from '../../cancel.js';
 
 export interface CohereStreamContext {
   provider: string;
@@ -15,7 +16,7 @@ export interface CohereStreamContext {
   randomId: () => string;
   /** Removed from any vendor message that ends up in an error. */
   secrets: readonly (string | undefined)[];
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 /**

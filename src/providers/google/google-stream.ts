@@ -8,13 +8,14 @@ import { convertFunctionCall } from './convert-google-response.js';
 import { convertGoogleUsage } from './convert-google-usage.js';
 import { mapGoogleError } from './map-google-error.js';
 import { mapGoogleFinishReason } from './map-google-finish-reason.js';
+import type { CancelSignal } from '../../cancel.js';
 
 export interface GoogleStreamContext {
   provider: string;
   /** The requested model, reported until Gemini names its `modelVersion`. */
   model: string;
   deps: Pick<ProviderDeps, 'now' | 'randomId'>;
-  signal: AbortSignal;
+  signal: CancelSignal;
   secrets: readonly (string | undefined)[];
   /** Longest SSE line or event (ProviderDeps.limits); the parser's default when absent. */
   maxEventBytes?: number;

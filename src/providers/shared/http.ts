@@ -5,6 +5,7 @@ import { readBodyText } from './body-text.js';
 import type { Timeouts } from './timeouts.js';
 import { UpstreamConnectionLimitError } from './upstream-agent.js';
 import { defaultUpstreamLimits, MAX_ERROR_BODY_BYTES, responseTooLarge, type UpstreamLimits } from './upstream-limits.js';
+import type { CancelSignal } from '../../cancel.js';
 
 /** One upstream call. */
 export interface UpstreamRequest {
@@ -15,7 +16,7 @@ export interface UpstreamRequest {
   headers: Record<string, string>;
   /** Serialized with JSON.stringify when present. */
   body?: unknown;
-  signal: AbortSignal;
+  signal: CancelSignal;
   timeouts: Timeouts;
   dispatcher: Dispatcher;
   /** Caps on the answer (ProviderDeps.limits); defaultUpstreamLimits when absent. */
@@ -90,7 +91,7 @@ export function parseTarget(url: string): Target | undefined {
  * Reads a whole body as JSON; an unreadable body, or one over `limits.maxResponseBytes`, is a
  * provider error naming the provider.
  */
-export async function readJson(provider: string, response: UpstreamResponse, signal?: AbortSignal): Promise<unknown> {
+export async function readJson(provider: string, response: UpstreamResponse, signal?: CancelSignal): Promise<unknown> {
   let read;
   try {
     read = await readBodyText(response.body, response.limits.maxResponseBytes);
@@ -142,7 +143,7 @@ export function parseErrorBody(text: string | undefined): unknown {
 }
 
 /** Maps undici/network failures to ProviderErrors; aborts pass through as they are. */
-export function networkError(provider: string, error: unknown, signal?: AbortSignal): unknown {
+export function networkError(provider: string, error: unknown, signal?: CancelSignal): unknown {
   if (signal?.aborted) return signal.reason ?? error;
   if (error instanceof ProviderError) return error;
   if (error instanceof UpstreamConnectionLimitError) {

@@ -1,19 +1,20 @@
 import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { CancelSignal } from '../../cancel.js';
 
 /**
- * The part of an undici dispatch handler that ties the request to the caller's AbortSignal:
+ * The part of an undici dispatch handler that ties the request to the caller's CancelSignal:
  * aborting the signal (also before the request started) aborts the request, and the listener is
  * removed once the answer is over.
  */
 export abstract class SignalBoundHandler {
-  protected readonly signal: AbortSignal;
+  protected readonly signal: CancelSignal;
   protected controller: Dispatcher.DispatchController | undefined;
   #listening = false;
   readonly #onAbort = (): void => {
     this.abortRequest(this.signal.reason ?? new undiciErrors.RequestAbortedError());
   };
 
-  constructor(signal: AbortSignal) {
+  constructor(signal: CancelSignal) {
     this.signal = signal;
     if (!signal.aborted) {
       signal.addEventListener('abort', this.#onAbort);

@@ -4,6 +4,7 @@ import { SignalBoundHandler } from './signal-bound-handler.js';
 import { decodeText, readBodyText } from './body-text.js';
 import { bodyChunks, discardBody, dispatchUpstream, errorBodyLimit, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
 import { defaultUpstreamLimits, type UpstreamLimits } from './upstream-limits.js';
+import type { CancelSignal } from '../../cancel.js';
 
 /** An upstream answer whose body is read as it arrives (Server-Sent Events). */
 export interface UpstreamStream {
@@ -66,7 +67,7 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
 
   readonly #limits: UpstreamLimits;
 
-  constructor(signal: AbortSignal, limits: UpstreamLimits, resolve: (stream: UpstreamStream) => void, reject: (error: unknown) => void) {
+  constructor(signal: CancelSignal, limits: UpstreamLimits, resolve: (stream: UpstreamStream) => void, reject: (error: unknown) => void) {
     super(signal);
     this.#limits = limits;
     this.#resolve = resolve;

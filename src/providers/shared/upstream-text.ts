@@ -4,6 +4,7 @@ import { decodeText, readBodyText } from './body-text.js';
 import { SignalBoundHandler } from './signal-bound-handler.js';
 import { dispatchUpstream, errorBodyLimit, networkError, parseTarget, sendUpstream, type UpstreamRequest } from './http.js';
 import { defaultUpstreamLimits, MAX_ERROR_BODY_BYTES, responseTooLarge } from './upstream-limits.js';
+import type { CancelSignal } from '../../cancel.js';
 
 /** A whole upstream answer. */
 export interface UpstreamText {
@@ -66,7 +67,7 @@ class TextHandler extends SignalBoundHandler implements Dispatcher.DispatchHandl
   #tooLarge = false;
 
   constructor(
-    signal: AbortSignal,
+    signal: CancelSignal,
     limits: { provider: string; maxResponseBytes: number },
     resolve: (answer: UpstreamText) => void,
     reject: (error: unknown) => void,

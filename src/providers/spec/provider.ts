@@ -10,6 +10,7 @@ import type { ChatRequest, ProviderFamily } from './chat-request.js';
 import type { ChatResponse, Usage } from './chat-response.js';
 import type { EmbedRequest, EmbedResponse } from './embed.js';
 import type { StreamPart } from './stream-part.js';
+import type { CancelSignal } from '../../cancel.js';
 
 /** The secret material for one call, resolved per project (or from env vars). */
 export interface Credential {
@@ -34,7 +35,7 @@ export interface ModelLimits {
 /** Options of every provider call. */
 export interface CallOptions {
   /** Aborting it aborts the upstream request. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   credential: Credential;
   model?: ModelLimits;
   /** Extra headers to forward upstream (already filtered by the caller). */
