@@ -43,24 +43,24 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
    */
   async function loaded(filter = ''): Promise<{ query: number; rendered: number }> {
     // No named inner function: tsx would wrap it in a `__name` helper the page does not have.
-    await page.waitForFunction(
+    const handle = await page.waitForFunction(
       (text) => {
         const { document } = globalThis as unknown as BrowserWindow;
         const chart = document.querySelector('.chart-grid')?.dataset;
         const table = document.querySelector('[data-testid="requests-table"]')?.dataset;
-        return chart?.['loaded'] === 'true' && table?.['loaded'] === 'true' && (chart['filters'] ?? '').includes(text) && (table['filters'] ?? '').includes(text);
+        if (!(chart?.['loaded'] === 'true' && table?.['loaded'] === 'true' && (chart['filters'] ?? '').includes(text) && (table['filters'] ?? '').includes(text))) return false;
+        // …and the view's marks are there: a rendered mark after the last query mark for this view.
+        const marks = (globalThis as unknown as { performance: { getEntriesByType(type: string): { name: string; startTime: number; detail: unknown }[] } }).performance
+          .getEntriesByType('mark')
+          .filter((mark) => String(mark.detail).includes(text));
+        const query = marks.filter((mark) => mark.name === 'switchboard:usage-query').pop();
+        const rendered = marks.filter((mark) => mark.name === 'switchboard:usage-rendered' && mark.startTime >= (query?.startTime ?? Infinity)).pop();
+        return query && rendered ? { query: query.startTime, rendered: rendered.startTime } : false;
       },
       filter,
       { polling: 100, timeout: 10_000 },
     );
-    return page.evaluate((text) => {
-      const marks = (globalThis as unknown as { performance: { getEntriesByType(type: string): { name: string; startTime: number; detail: unknown }[] } }).performance
-        .getEntriesByType('mark')
-        .filter((mark) => String(mark.detail).includes(text));
-      const query = marks.filter((mark) => mark.name === 'switchboard:usage-query').pop();
-      const rendered = marks.filter((mark) => mark.name === 'switchboard:usage-rendered').pop();
-      return { query: query?.startTime ?? Number.NaN, rendered: rendered?.startTime ?? Number.NaN };
-    }, filter);
+    return (await handle.jsonValue()) as { query: number; rendered: number };
   }
 
   test('first render of the Usage page (30 days, all rows) under 1 s', async () => {

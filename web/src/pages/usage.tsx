@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { apiFetch, ApiError, get, queryString, type Query } from '../api';
 import { Drawer } from '../components/drawer';
 import { ExplainView } from '../components/explain-view';
@@ -53,8 +53,9 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
   const seriesShown = !series.loading && series.loadedKey === seriesKey;
   const requestsShown = !requests.loading && requests.loadedKey === requestsKey;
   // Performance marks (DevTools, and the browser tests' timings): a view asked for, then rendered.
-  useEffect(() => void performance.mark('switchboard:usage-query', { detail: filtersText }), [key]);
-  useEffect(() => {
+  // Layout effects run in the same task as the DOM commit, so no observer sees `data-loaded` before its mark.
+  useLayoutEffect(() => void performance.mark('switchboard:usage-query', { detail: filtersText }), [key]);
+  useLayoutEffect(() => {
     if (seriesShown && requestsShown) performance.mark('switchboard:usage-rendered', { detail: filtersText });
   }, [seriesShown, requestsShown, filtersText]);
   const [detail, setDetail] = useState<string | undefined>(undefined);
