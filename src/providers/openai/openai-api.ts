@@ -97,7 +97,7 @@ export type OpenAIChatResponse = z.infer<typeof openAIChatResponseSchema>;
 
 /**
  * One `chat.completion.chunk`, as a TypeScript type only: stream chunks are checked structurally
- * (see openai-stream.ts) instead of being parsed with zod one by one.
+ * (see openai-stream-decoder.ts) instead of being parsed with zod one by one.
  */
 export interface OpenAIChunk {
   id?: string;

@@ -63,7 +63,7 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
   #error: Error | undefined;
   #dropped = false;
   /** The reader waiting for the next chunk, end or error. */
-  #wake: (() => void) | undefined;
+  #waiter: { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined;
 
   readonly #limits: UpstreamLimits;
 
@@ -116,24 +116,35 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
 
   #iterator(): AsyncIterator<Uint8Array> {
     return {
-      next: async (): Promise<IteratorResult<Uint8Array>> => {
-        for (;;) {
-          const chunk = this.#queue.shift();
-          if (chunk !== undefined) {
-            this.#queued -= chunk.length;
-            if (this.#queued < STREAM_HIGH_WATER_MARK && this.controller?.paused) this.controller.resume();
-            return { done: false, value: chunk };
-          }
-          if (this.#error) throw this.#error;
-          if (this.#ended || this.#dropped) return { done: true, value: undefined };
-          await new Promise<void>((resolve) => {
-            this.#wake = resolve;
-          });
+      // Not an async function: a read that waits costs one promise, resolved by #wakeReader.
+      next: (): Promise<IteratorResult<Uint8Array>> => {
+        let result: IteratorResult<Uint8Array> | undefined;
+        try {
+          result = this.#poll();
+        } catch (error) {
+          return Promise.reject(error);
         }
+        if (result !== undefined) return Promise.resolve(result);
+        return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+          this.#waiter = { resolve, reject };
+        });
       },
       // Stopping early leaves the answer as it is: release() or discard() decides.
       return: (): Promise<IteratorResult<Uint8Array>> => Promise.resolve({ done: true, value: undefined }),
     };
+  }
+
+  /** The reader's next result if there is one yet: a chunk, else the end; throws the error that broke the body off. */
+  #poll(): IteratorResult<Uint8Array> | undefined {
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      this.#queued -= chunk.length;
+      if (this.#queued < STREAM_HIGH_WATER_MARK && this.controller?.paused) this.controller.resume();
+      return { done: false, value: chunk };
+    }
+    if (this.#error) throw this.#error;
+    if (this.#ended || this.#dropped) return { done: true, value: undefined };
+    return undefined;
   }
 
   async #text(): Promise<string | undefined> {
@@ -188,10 +199,18 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
   }
 
   #wakeReader(): void {
-    const wake = this.#wake;
-    if (wake) {
-      this.#wake = undefined;
-      wake();
+    const waiter = this.#waiter;
+    if (waiter === undefined) return;
+    let result: IteratorResult<Uint8Array> | undefined;
+    try {
+      result = this.#poll();
+    } catch (error) {
+      this.#waiter = undefined;
+      waiter.reject(error);
+      return;
     }
+    if (result === undefined) return;
+    this.#waiter = undefined;
+    waiter.resolve(result);
   }
 }

@@ -1,0 +1,149 @@
+import { ProviderError } from '../../errors.js';
+import { SseDecoder, type SseSink } from '../shared/sse-decoder.js';
+import type { PartsDecoder } from '../shared/upstream-parts.js';
+import type { StreamPart } from '../spec/index.js';
+import { convertOpenAIUsage, type ResponseDefaults } from './convert-openai-response.js';
+import { mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import { openAIUsageSchema, type OpenAIChunk, type OpenAIUsage } from './openai-api.js';
+
+type ToolCallDelta = NonNullable<NonNullable<NonNullable<OpenAIChunk['choices']>[number]['delta']>['tool_calls']>[number];
+
+/**
+ * An OpenAI `chat.completion.chunk` event stream as stream parts, decoded synchronously chunk by
+ * chunk (SSE, then each event's JSON). `finish` waits for `[DONE]` (or the end of the body)
+ * because the usage chunk (`choices: []`) comes after the finish reason. Chunks are checked
+ * structurally, not parsed with zod, to keep the per-chunk cost low.
+ */
+export class OpenAIStreamDecoder implements PartsDecoder, SseSink {
+  readonly #sse: SseDecoder;
+  readonly #errorContext: OpenAIErrorContext;
+  readonly #defaults: ResponseDefaults;
+  /** Where the parts of the chunk being decoded go. */
+  #out: StreamPart[] = [];
+  #started = false;
+  /** `[DONE]` arrived. */
+  #done = false;
+  /** An error part ended the stream. */
+  #failed = false;
+  #finishReason: string | undefined;
+  #usage: OpenAIUsage | undefined;
+  #sawToolCalls = false;
+  #serviceTier: string | undefined;
+
+  constructor(maxEventBytes: number, errorContext: OpenAIErrorContext, defaults: ResponseDefaults) {
+    this.#sse = new SseDecoder(errorContext.provider, maxEventBytes);
+    this.#errorContext = errorContext;
+    this.#defaults = defaults;
+  }
+
+  chunk(bytes: Uint8Array, out: StreamPart[]): boolean {
+    this.#out = out;
+    this.#sse.push(bytes, this);
+    return this.#done || this.#failed;
+  }
+
+  end(out: StreamPart[]): void {
+    if (this.#failed) return;
+    this.#out = out;
+    if (!this.#done) this.#sse.end(this);
+    if (this.#failed) return;
+    if (!this.#started) out.push(startPart({}, this.#defaults));
+    // Some compatible servers omit [DONE]; a body that ends before any finish reason was cut off.
+    if (!this.#done && this.#finishReason === undefined) {
+      out.push({ type: 'error', error: streamProtocolError(this.#errorContext.provider, 'ended the stream before it finished') });
+      return;
+    }
+    out.push({
+      type: 'finish',
+      finishReason: mapOpenAIFinishReason(this.#finishReason, this.#sawToolCalls),
+      usage: convertOpenAIUsage(this.#usage),
+      ...(this.#serviceTier === undefined ? {} : { native: { service_tier: this.#serviceTier } }),
+    });
+  }
+
+  /** One SSE event (SseSink); events after `[DONE]` or an error are ignored. */
+  event(_name: string | undefined, data: string): void {
+    if (this.#done || this.#failed) return;
+    if (data === '[DONE]') {
+      this.#done = true;
+      return;
+    }
+    const out = this.#out;
+    const chunk = parseChunk(data);
+    if (!chunk) return this.#fail(streamProtocolError(this.#errorContext.provider, 'sent a stream chunk that is not a JSON object'));
+    if (chunk.error != null) return this.#fail(mapOpenAIStreamError(chunk.error, this.#errorContext));
+    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    if (!this.#started) {
+      // Azure opens with an id-less chunk that only carries prompt filter results.
+      if (!chunk.id && !choice && chunk.usage == null) return;
+      this.#started = true;
+      out.push(startPart(chunk, this.#defaults));
+    }
+    // Streams are requested without `n`, so only the first choice exists.
+    if (choice && (choice.index ?? 0) === 0) {
+      const delta = choice.delta;
+      if (delta) {
+        const reasoning = delta.reasoning_content ?? delta.reasoning;
+        if (typeof reasoning === 'string' && reasoning !== '') out.push({ type: 'reasoning-delta', index: 0, text: reasoning });
+        if (typeof delta.content === 'string' && delta.content !== '') out.push(textPart(delta.content, choice.logprobs));
+        if (Array.isArray(delta.tool_calls)) this.#toolCalls(delta.tool_calls, out);
+      }
+      if (typeof choice.finish_reason === 'string') this.#finishReason = choice.finish_reason;
+    }
+    if (typeof chunk.service_tier === 'string') this.#serviceTier = chunk.service_tier;
+    if (chunk.usage != null) {
+      const parsed = openAIUsageSchema.safeParse(chunk.usage);
+      if (parsed.success) this.#usage = parsed.data;
+    }
+  }
+
+  #toolCalls(calls: readonly ToolCallDelta[], out: StreamPart[]): void {
+    for (const call of calls) {
+      if (typeof call !== 'object' || call === null) continue;
+      this.#sawToolCalls = true;
+      const name = call.function?.name;
+      const argumentsDelta = call.function?.arguments;
+      out.push({
+        type: 'tool-call-delta',
+        toolCallIndex: typeof call.index === 'number' ? call.index : 0,
+        ...(typeof call.id === 'string' && call.id !== '' ? { id: call.id } : {}),
+        ...(typeof name === 'string' && name !== '' ? { name } : {}),
+        argumentsDelta: typeof argumentsDelta === 'string' ? argumentsDelta : '',
+      });
+    }
+  }
+
+  #fail(error: ProviderError): void {
+    this.#failed = true;
+    this.#out.push({ type: 'error', error });
+  }
+}
+
+function textPart(text: string, logprobs: unknown): StreamPart {
+  if (typeof logprobs !== 'object' || logprobs === null || Array.isArray(logprobs)) return { type: 'text-delta', text };
+  return { type: 'text-delta', text, logprobs: logprobs as Record<string, unknown> };
+}
+
+function parseChunk(data: string): OpenAIChunk | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as OpenAIChunk) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function startPart(chunk: OpenAIChunk, defaults: ResponseDefaults): StreamPart {
+  return {
+    type: 'stream-start',
+    id: typeof chunk.id === 'string' && chunk.id !== '' ? chunk.id : `chatcmpl-${defaults.randomId()}`,
+    model: typeof chunk.model === 'string' && chunk.model !== '' ? chunk.model : defaults.model,
+    created: typeof chunk.created === 'number' && chunk.created > 0 ? chunk.created : defaults.created,
+    ...(typeof chunk.system_fingerprint === 'string' && chunk.system_fingerprint !== '' ? { systemFingerprint: chunk.system_fingerprint } : {}),
+  };
+}
+
+function streamProtocolError(provider: string, what: string): ProviderError {
+  return new ProviderError('provider_error', `Provider '${provider}' ${what}`, { provider, status: 502 });
+}

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ProviderError } from '../../errors.js';
+import type { StreamPart } from '../spec/index.js';
+import { UpstreamParts, type PartsDecoder } from './upstream-parts.js';
+import { defaultUpstreamLimits } from './upstream-limits.js';
+import type { UpstreamStream } from './upstream-stream.js';
+
+/** A body fed by the test: `send` a chunk, `end` it or `fail` it; records release/discard. */
+function fakeBody() {
+  const queue: (Uint8Array | Error | null)[] = [];
+  let wake: (() => void) | undefined;
+  let reading = false;
+  const closed: string[] = [];
+  const stream: UpstreamStream = {
+    status: 200,
+    headers: {},
+    limits: defaultUpstreamLimits,
+    chunks: {
+      [Symbol.asyncIterator]: () => ({
+        next: async (): Promise<IteratorResult<Uint8Array>> => {
+          // Like the real body (one reader at a time): a second read while one waits is a bug.
+          if (reading) throw new Error('concurrent read of the body');
+          reading = true;
+          while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+          reading = false;
+          const item = queue.shift() as Uint8Array | Error | null;
+          if (item instanceof Error) throw item;
+          return item === null ? { done: true, value: undefined } : { done: false, value: item };
+        },
+      }),
+    },
+    text: async () => undefined,
+    release: () => void closed.push('release'),
+    discard: () => {
+      closed.push('discard');
+      push(null);
+    },
+  };
+  const push = (item: Uint8Array | Error | null): void => {
+    queue.push(item);
+    wake?.();
+  };
+  return { stream, closed, send: (text: string) => push(new TextEncoder().encode(text)), end: () => push(null), fail: (error: Error) => push(error) };
+}
+
+/** Words separated by spaces; a chunk without a space completes nothing yet. "!" means the rest is not needed. */
+class WordDecoder implements PartsDecoder {
+  #partial = '';
+  ended = 0;
+  chunk(bytes: Uint8Array, out: StreamPart[]): boolean {
+    const words = (this.#partial + new TextDecoder().decode(bytes)).split(' ');
+    this.#partial = words.pop() ?? '';
+    for (const word of words) {
+      if (word === '!') return true;
+      if (word === 'boom') throw new ProviderError('provider_error', 'boom', { provider: 'p', status: 502 });
+      out.push({ type: 'text-delta', text: word });
+    }
+    return false;
+  }
+  end(out: StreamPart[]): void {
+    this.ended += 1;
+    out.push({ type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 } });
+  }
+}
+
+const failurePart = (error: unknown): StreamPart => {
+  if (!(error instanceof ProviderError)) throw error;
+  return { type: 'error', error };
+};
+
+function parts(body: ReturnType<typeof fakeBody>, decoder = new WordDecoder(), opened: { count: number } = { count: 0 }): UpstreamParts {
+  return new UpstreamParts({
+    open: async () => {
+      opened.count += 1;
+      return body.stream;
+    },
+    decoder: () => decoder,
+    failure: failurePart,
+  });
+}
+
+const text = (result: IteratorResult<StreamPart>): string =>
+  result.done ? 'done' : result.value.type === 'text-delta' ? result.value.text : result.value.type;
+
+describe('UpstreamParts', () => {
+  test('opens on the first next(), decodes across chunks, ends with the decoder and releases the body', async () => {
+    const body = fakeBody();
+    const opened = { count: 0 };
+    const decoder = new WordDecoder();
+    const iterator = parts(body, decoder, opened);
+    assert.equal(opened.count, 0);
+    body.send('hel');
+    body.send('lo wor');
+    body.send('ld ');
+    body.end();
+    const seen: string[] = [];
+    for await (const part of iterator) seen.push(text({ done: false, value: part }));
+    assert.deepEqual(seen, ['hello', 'world', 'finish']);
+    assert.equal(opened.count, 1);
+    assert.equal(decoder.ended, 1);
+    assert.deepEqual(body.closed, ['release']);
+    assert.equal(text(await iterator.next()), 'done');
+  });
+
+  test('a decoder that needs no more of the body ends the stream at once and releases it', async () => {
+    const body = fakeBody();
+    const iterator = parts(body);
+    body.send('a ! b c ');
+    assert.equal(text(await iterator.next()), 'a');
+    assert.equal(text(await iterator.next()), 'finish');
+    assert.equal(text(await iterator.next()), 'done');
+    assert.deepEqual(body.closed, ['release']);
+  });
+
+  test('a failure to open rejects the first next(); the stream is then over', async () => {
+    const iterator = new UpstreamParts({
+      open: async () => {
+        throw new Error('HTTP 401');
+      },
+      decoder: () => new WordDecoder(),
+      failure: failurePart,
+    });
+    await assert.rejects(iterator.next(), /HTTP 401/);
+    assert.equal(text(await iterator.next()), 'done');
+  });
+
+  test('a provider error while reading becomes an error part after the parts before it; the body is discarded', async () => {
+    const body = fakeBody();
+    const iterator = parts(body);
+    body.send('one two boom three ');
+    assert.deepEqual([text(await iterator.next()), text(await iterator.next())], ['one', 'two']);
+    const failed = await iterator.next();
+    assert.ok(!failed.done && failed.value.type === 'error' && failed.value.error.message === 'boom');
+    assert.equal(text(await iterator.next()), 'done');
+    assert.deepEqual(body.closed, ['discard']);
+  });
+
+  test('another failure (an abort) rejects next() once the parts before it are out', async () => {
+    const body = fakeBody();
+    const iterator = parts(body);
+    body.send('one ');
+    assert.equal(text(await iterator.next()), 'one');
+    const waiting = iterator.next();
+    body.fail(new Error('aborted by the client'));
+    await assert.rejects(waiting, /aborted by the client/);
+    assert.equal(text(await iterator.next()), 'done');
+    assert.deepEqual(body.closed, ['discard']);
+  });
+
+  test('return() while a chunk is awaited discards the body and ends the pending next()', async () => {
+    const body = fakeBody();
+    const decoder = new WordDecoder();
+    const iterator = parts(body, decoder);
+    body.send('one ');
+    assert.equal(text(await iterator.next()), 'one');
+    const waiting = iterator.next();
+    assert.equal(text(await iterator.return()), 'done');
+    assert.equal(text(await waiting), 'done');
+    assert.equal(decoder.ended, 0);
+    assert.deepEqual(body.closed, ['discard']);
+  });
+
+  test('return() before the request is answered discards the answer when it comes', async () => {
+    const body = fakeBody();
+    let answer: ((stream: UpstreamStream) => void) | undefined;
+    const iterator = new UpstreamParts({
+      open: () => new Promise<UpstreamStream>((resolve) => (answer = resolve)),
+      decoder: () => new WordDecoder(),
+      failure: failurePart,
+    });
+    const first = iterator.next();
+    await iterator.return();
+    answer?.(body.stream);
+    assert.equal(text(await first), 'done');
+    assert.deepEqual(body.closed, ['discard']);
+  });
+
+  test('next() calls made while one is pending are answered in order', async () => {
+    const body = fakeBody();
+    const iterator = parts(body);
+    const results = [iterator.next(), iterator.next(), iterator.next(), iterator.next()];
+    body.send('a b');
+    body.send(' c ');
+    body.end();
+    assert.deepEqual((await Promise.all(results)).map(text), ['a', 'b', 'c', 'finish']);
+  });
+});

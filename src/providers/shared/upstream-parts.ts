@@ -1,0 +1,179 @@
+import type { StreamPart } from '../spec/index.js';
+import type { UpstreamStream } from './upstream-stream.js';
+
+/** Turns an upstream body into stream parts, synchronously, chunk by chunk. */
+export interface PartsDecoder {
+  /** Decodes one body chunk, appending its parts to `out`; true once the rest of the body is not needed. */
+  chunk(bytes: Uint8Array, out: StreamPart[]): boolean;
+  /** The body ended, or is not needed any more: appends the closing parts (e.g. `finish`). */
+  end(out: StreamPart[]): void;
+}
+
+export interface UpstreamPartsOptions {
+  /** Sends the request; called on the first `next()`, whose promise rejects with its error. */
+  open: () => Promise<UpstreamStream>;
+  decoder: (stream: UpstreamStream) => PartsDecoder;
+  /** A failure while reading or decoding the body: the part ending the stream, or throws to reject `next()`. */
+  failure: (error: unknown) => StreamPart;
+}
+
+const done: IteratorResult<StreamPart> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A stream's parts read straight off its upstream body: each body chunk is decoded synchronously
+ * (PartsDecoder) into a queue the iterator hands out. Waiting for the next chunk costs one promise
+ * from the body and one `then`, where a chain of async generators (body → SSE events → parts)
+ * costs a few promises and result objects per level; at thousands of slow streams those
+ * outlive young-generation collections (a chunk's wait is hundreds of milliseconds) and fill
+ * the old space (docs/benchmark.md, held streams).
+ *
+ * Same contract as an async generator over the body: the request goes out on the first `next()`
+ * (its error rejects it); a read failure becomes `failure(error)`'s part (after the parts decoded
+ * before it) or rejects; a body read to its end (or no longer needed) is released, one stopped
+ * early (`return()`, or a failure) is discarded, which aborts the upstream request. Calls to
+ * `next()` made while one is pending are answered in order.
+ */
+export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
+  #options: UpstreamPartsOptions | undefined;
+  #stream: UpstreamStream | undefined;
+  #chunks: AsyncIterator<Uint8Array> | undefined;
+  #decoder: PartsDecoder | undefined;
+  readonly #queue: StreamPart[] = [];
+  #head = 0;
+  /** No more parts will be decoded (the queue may still hold some). */
+  #finished = false;
+  /** The stream was released or discarded. */
+  #closed = false;
+  /** An error to reject with once the queue is empty. */
+  #rejection: { error: unknown } | undefined;
+  /** The pending `next()`, while a chunk is awaited. */
+  #pending: Promise<IteratorResult<StreamPart>> | undefined;
+
+  constructor(options: UpstreamPartsOptions) {
+    this.#options = options;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<StreamPart>> {
+    if (this.#pending !== undefined) return this.#pending.then(this.#again, this.#again);
+    const ready = this.#ready();
+    if (ready !== undefined) return ready;
+    const pending = this.#chunks === undefined ? this.#open() : this.#read();
+    this.#pending = pending;
+    return pending;
+  }
+
+  return(): Promise<IteratorResult<StreamPart>> {
+    this.#finish(false);
+    this.#queue.length = 0;
+    this.#head = 0;
+    this.#rejection = undefined;
+    return Promise.resolve(done);
+  }
+
+  readonly #again = (): Promise<IteratorResult<StreamPart>> => this.next();
+
+  /** What `next()` answers without reading: a queued part, the end, or the rejection. */
+  #ready(): Promise<IteratorResult<StreamPart>> | undefined {
+    if (this.#head === this.#queue.length && this.#rejection === undefined && !this.#finished) return undefined;
+    try {
+      return Promise.resolve(this.#result());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Once something is ready: the next queued part, else the rejection (thrown), else the end. */
+  #result(): IteratorResult<StreamPart> {
+    const result = this.#take();
+    if (result !== undefined) return result;
+    if (this.#rejection !== undefined) {
+      const { error } = this.#rejection;
+      this.#rejection = undefined;
+      throw error;
+    }
+    return done;
+  }
+
+  #take(): IteratorResult<StreamPart> | undefined {
+    if (this.#head === this.#queue.length) return undefined;
+    const value = this.#queue[this.#head] as StreamPart;
+    this.#head += 1;
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
+    }
+    return { done: false, value };
+  }
+
+  #open(): Promise<IteratorResult<StreamPart>> {
+    const options = this.#options as UpstreamPartsOptions;
+    return options.open().then(
+      (stream) => {
+        this.#stream = stream;
+        if (this.#finished) {
+          // return() came while the request was on its way.
+          stream.discard();
+          this.#pending = undefined;
+          return done;
+        }
+        this.#decoder = options.decoder(stream);
+        this.#chunks = stream.chunks[Symbol.asyncIterator]();
+        return this.#read();
+      },
+      (error: unknown) => {
+        this.#finished = true;
+        this.#pending = undefined;
+        throw error;
+      },
+    );
+  }
+
+  #read(): Promise<IteratorResult<StreamPart>> {
+    return (this.#chunks as AsyncIterator<Uint8Array>).next().then(this.#onChunk, this.#onFailure);
+  }
+
+  readonly #onChunk = (result: IteratorResult<Uint8Array>): IteratorResult<StreamPart> | Promise<IteratorResult<StreamPart>> => {
+    if (this.#finished) return this.#settled();
+    try {
+      if (result.done || (this.#decoder as PartsDecoder).chunk(result.value, this.#queue)) {
+        (this.#decoder as PartsDecoder).end(this.#queue);
+        this.#finish(true);
+      }
+    } catch (error) {
+      return this.#onFailure(error);
+    }
+    // A chunk may complete no part (half a line): read on.
+    return this.#queue.length > this.#head || this.#finished ? this.#settled() : this.#read();
+  };
+
+  readonly #onFailure = (error: unknown): IteratorResult<StreamPart> => {
+    if (!this.#finished) {
+      this.#finish(false);
+      try {
+        this.#queue.push((this.#options as UpstreamPartsOptions).failure(error));
+      } catch (thrown) {
+        this.#rejection = { error: thrown };
+      }
+    }
+    return this.#settled();
+  };
+
+  /** Ends the pending `next()` with what is ready (throws the rejection). */
+  #settled(): IteratorResult<StreamPart> {
+    this.#pending = undefined;
+    return this.#result();
+  }
+
+  /** No more reading: a complete body is released, anything else discarded (aborting the request). */
+  #finish(complete: boolean): void {
+    this.#finished = true;
+    if (this.#closed || this.#stream === undefined) return;
+    this.#closed = true;
+    if (complete) this.#stream.release();
+    else this.#stream.discard();
+  }
+}
