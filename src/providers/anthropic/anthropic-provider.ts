@@ -1,13 +1,14 @@
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { bodyChunks, discardBody, readErrorBody, readJson, releaseBody, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import { bodyChunks, discardBody, parseErrorBody, readErrorBody, readJson, releaseBody, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
-import { parseSse } from '../shared/sse.js';
 import { nativeStreamAnswer } from '../shared/native-stream.js';
+import { networkFailure, UpstreamParts } from '../shared/upstream-parts.js';
+import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
 import type { CallOptions, ChatRequest, ChatResponse, NativeAnswer, NativeApi, NativeCallOptions, Provider, StreamPart } from '../spec/index.js';
 import { anthropicBodyUsage, anthropicUsageObserver } from './anthropic-native-usage.js';
 import type { AnthropicRequestBody } from './anthropic-api.js';
-import { convertAnthropicStream } from './anthropic-stream.js';
+import { AnthropicStreamDecoder } from './anthropic-stream-decoder.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
@@ -48,28 +49,30 @@ class AnthropicProvider implements Provider {
 
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
     const response = await this.send(this.body(request, options), options);
-    if (response.status >= 400) throw await this.upstreamError(response, options);
+    if (response.status >= 400) throw this.upstreamError(response, await readErrorBody(response), options);
     const json = await readJson(this.name, response, options.signal);
     return convertAnthropicResponse(this.name, json, this.nowSeconds());
   }
 
-  async *stream(request: ChatRequest, options: CallOptions): AsyncGenerator<StreamPart> {
-    // Built before the call so conversion errors throw from the first next(), like HTTP errors.
-    const body: AnthropicRequestBody = { ...this.body(request, options), stream: true };
-    const response = await this.send(body, options);
-    try {
-      if (response.status >= 400) throw await this.upstreamError(response, options);
-      yield* convertAnthropicStream(parseSse(response.body, { provider: this.name, maxEventBytes: response.limits.maxEventBytes }), {
-        provider: this.name,
-        secrets: [options.credential.apiKey],
-        created: this.nowSeconds(),
-        fallbackId: this.deps.randomId,
-        fallbackModel: request.model,
-      });
-    } finally {
-      // Early return(), an abort or an error: stop the upstream request (a no-op once fully read).
-      discardBody(response.body);
-    }
+  /**
+   * An error status rejects the first `next()`; once streaming, an in-stream error, a body cut
+   * short or a failed read (a stalled body: `provider_timeout`) is an `error` part. Returning early or
+   * aborting `options.signal` aborts the upstream request; a stream read to `message_stop` keeps
+   * its connection.
+   */
+  stream(request: ChatRequest, options: CallOptions): AsyncIterableIterator<StreamPart> {
+    return new UpstreamParts({
+      open: () => this.openStream(request, options),
+      decoder: (stream) =>
+        new AnthropicStreamDecoder(stream.limits.maxEventBytes, {
+          provider: this.name,
+          secrets: [options.credential.apiKey],
+          created: this.nowSeconds(),
+          fallbackId: this.deps.randomId,
+          fallbackModel: request.model,
+        }),
+      failure: networkFailure(this.name, options.signal),
+    });
   }
 
   /**
@@ -84,7 +87,7 @@ class AnthropicProvider implements Provider {
     if (streaming) wireBody['stream'] = true;
     else delete wireBody['stream'];
     const response = await this.send(wireBody, callOptions);
-    if (response.status >= 400) throw await this.upstreamError(response, callOptions);
+    if (response.status >= 400) throw this.upstreamError(response, await readErrorBody(response), callOptions);
     if (!streaming) {
       const json = await readJson(this.name, response, options.signal);
       const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
@@ -102,7 +105,7 @@ class AnthropicProvider implements Provider {
   private async countTokens(body: Record<string, unknown>, options: NativeCallOptions): Promise<NativeAnswer> {
     const { stream: _stream, ...callOptions } = options;
     const response = await this.send(body, callOptions, 'messages/count_tokens');
-    if (response.status >= 400) throw await this.upstreamError(response, callOptions);
+    if (response.status >= 400) throw this.upstreamError(response, await readErrorBody(response), callOptions);
     const json = await readJson(this.name, response, options.signal);
     const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
     return { type: 'json', status: response.status, body: answer, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
@@ -115,7 +118,19 @@ class AnthropicProvider implements Provider {
     });
   }
 
+  /** Built in the first `next()`, so that conversion errors reject it, like an error status. */
+  private async openStream(request: ChatRequest, options: CallOptions): Promise<UpstreamStream> {
+    const body: AnthropicRequestBody = { ...this.body(request, options), stream: true };
+    const stream = await sendUpstreamForStream(this.upstreamRequest(body, options));
+    if (stream.status >= 400) throw this.upstreamError(stream, parseErrorBody(await stream.text()), options);
+    return stream;
+  }
+
   private send(body: AnthropicRequestBody | Record<string, unknown>, options: CallOptions, path = 'messages'): Promise<UpstreamResponse> {
+    return sendUpstream(this.upstreamRequest(body, options, path));
+  }
+
+  private upstreamRequest(body: AnthropicRequestBody | Record<string, unknown>, options: CallOptions, path = 'messages'): UpstreamRequest {
     const { credential } = options;
     const headers: Record<string, string> = {
       ...options.headers,
@@ -126,7 +141,7 @@ class AnthropicProvider implements Provider {
       const existing = headers['anthropic-beta'];
       headers['anthropic-beta'] = existing ? `${existing},${this.config.beta}` : this.config.beta;
     }
-    return sendUpstream({
+    return {
       provider: this.name,
       url: joinUrl(credential.baseUrl ?? this.settings.baseUrl, path),
       headers,
@@ -135,12 +150,12 @@ class AnthropicProvider implements Provider {
       timeouts: this.config.timeouts,
       dispatcher: this.deps.dispatcher,
       limits: this.deps.limits,
-    });
+    };
   }
 
-  private async upstreamError(response: UpstreamResponse, options: CallOptions): Promise<Error> {
-    const body = await readErrorBody(response);
-    return mapAnthropicError(this.name, response.status, response.headers, body, [options.credential.apiKey], this.deps.now());
+  /** An error status as its mapped error, from the answer's body (JSON, or undefined when it is not). */
+  private upstreamError(answer: Pick<UpstreamResponse, 'status' | 'headers'>, body: unknown, options: CallOptions): Error {
+    return mapAnthropicError(this.name, answer.status, answer.headers, body, [options.credential.apiKey], this.deps.now());
   }
 
   private nowSeconds(): number {

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { ProviderError } from '../../errors.js';
 import { startAnthropicMock, type AnthropicMock } from '../../../test/mock-vendors/anthropic.js';
 import { defaultProviderDeps, type ProviderDeps } from '../shared/provider-deps.js';
+import { defaultUpstreamLimits } from '../shared/upstream-limits.js';
 import type { CallOptions, ChatRequest, StreamPart } from '../spec/index.js';
 import { AnthropicProviderClass } from './anthropic-provider.js';
+import { AnthropicStreamDecoder } from './anthropic-stream-decoder.js';
+import { assertConnectionContract, byteChunks, countingAgent, decodeParts, decodedWhereverCut, multibyteTexts } from '../../../test/helpers/stream-checks.js';
 import { withoutLedgerUsage } from '../../../test/helpers/usage.js';
 
 let mock: AnthropicMock;
@@ -143,5 +147,90 @@ describe('AnthropicProvider stream', () => {
     controller.abort(reason);
     await assert.rejects(pending, (error: unknown) => error === reason);
     await waitFor(() => mock.requests[0]?.aborted === true, 'the mock to see the abort');
+  });
+
+  test('a body stalled past idle_ms ends with a provider_timeout error part after the parts before it', async () => {
+    mock.hangNextStream({ afterChunks: 2 });
+    const provider = AnthropicProviderClass.create(
+      { name: 'anthropic', baseUrl: mock.baseUrl, authHeaderName: 'x-api-key', authHeaderPrefix: '', config: { timeouts: { idle_ms: 200 } }, requestTemplate: null },
+      deps,
+    );
+    const parts = await collect(provider.stream(hello, callOptions()));
+    assert.equal(parts[0]?.type, 'stream-start');
+    const last = parts.at(-1);
+    assert.ok(last?.type === 'error', `expected an error part, got ${JSON.stringify(last)}`);
+    assert.ok(last.error instanceof ProviderError);
+    assert.equal(last.error.code, 'provider_timeout');
+    assert.equal(last.error.status, 504);
+    await waitFor(() => mock.requests[0]?.aborted === true, 'the mock to see the abort');
+  });
+
+  test('a stream read to message_stop keeps its connection for the next call; one stopped early is aborted', async () => {
+    const counting = countingAgent();
+    await deps.dispatcher.close();
+    deps = { ...deps, dispatcher: counting.agent };
+    const provider = createProvider();
+    await assertConnectionContract(mock, counting, () => provider.stream(hello, callOptions()));
+  });
+});
+
+describe('AnthropicStreamDecoder', () => {
+  const decoder = (): AnthropicStreamDecoder =>
+    new AnthropicStreamDecoder(defaultUpstreamLimits.maxEventBytes, {
+      provider: 'anthropic',
+      secrets: ['test-key'],
+      created: 1,
+      fallbackId: () => 'fallback',
+      fallbackModel: 'claude-test-1',
+    });
+  const event = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  const textDelta = (text: string): string => event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+  const opening =
+    event('message_start', { type: 'message_start', message: { id: 'msg_1', model: 'claude-test-1', usage: { input_tokens: 3, output_tokens: 1 } } }) +
+    event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) +
+    event('ping', { type: 'ping' });
+  const closing =
+    event('content_block_stop', { type: 'content_block_stop', index: 0 }) +
+    event('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 4 } }) +
+    event('message_stop', { type: 'message_stop' });
+
+  test('events cut anywhere (mid-line, mid-character) give the same parts', () => {
+    assert.deepEqual(withoutLedgerUsage(decodedWhereverCut(decoder, opening + multibyteTexts.map(textDelta).join('') + closing)), [
+      { type: 'stream-start', id: 'msg_1', model: 'claude-test-1', created: 1 },
+      ...multibyteTexts.map((text) => ({ type: 'text-delta', text })),
+      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 3, outputTokens: 4, totalTokens: 7 } },
+    ]);
+  });
+
+  test('the recorded stream in chunks of any size gives the same parts', async () => {
+    const sse = await readFile(new URL('../../../test/fixtures/anthropic/stream-thinking-tool-use.chunks.txt', import.meta.url), 'utf8');
+    const whole = decodeParts(decoder(), [Buffer.from(sse)]);
+    assert.equal(whole.length, 11);
+    assert.equal(whole.at(-1)?.type, 'finish');
+    for (const size of [1, 7, 64]) assert.deepEqual(decodeParts(decoder(), byteChunks(sse, size)), whole);
+  });
+
+  test('message_stop or an error event ends the decoding: the rest of the body is not needed and is ignored', () => {
+    for (const last of [event('message_stop', { type: 'message_stop' }), event('error', { type: 'error', error: { type: 'api_error', message: 'boom' } })]) {
+      const out: StreamPart[] = [];
+      const stream = decoder();
+      assert.equal(stream.chunk(Buffer.from(opening + textDelta('Hi') + last + textDelta('late')), out), true);
+      stream.end(out);
+      assert.deepEqual(
+        out.map((part) => (part.type === 'text-delta' ? part.text : part.type)),
+        ['stream-start', 'Hi', last.includes('message_stop') ? 'finish' : 'error'],
+      );
+    }
+  });
+
+  test('a body that ends before message_stop ends with an error part; an event without its blank line still counts', () => {
+    const parts = decodeParts(decoder(), [Buffer.from(opening + textDelta('Hi').trimEnd())]);
+    assert.deepEqual(
+      parts.map((part) => (part.type === 'text-delta' ? part.text : part.type)),
+      ['stream-start', 'Hi', 'error'],
+    );
+    const last = parts.at(-1);
+    assert.ok(last?.type === 'error');
+    assert.match(last.error.message, /ended the stream before message_stop/);
   });
 });

@@ -5,6 +5,7 @@ import { ProviderError } from '../../errors.js';
 import { defaultProviderDeps, type ProviderDeps } from '../shared/provider-deps.js';
 import type { CallOptions, ChatRequest, Provider, StreamPart } from '../spec/index.js';
 import { CohereProviderClass } from './index.js';
+import { assertConnectionContract, countingAgent } from '../../../test/helpers/stream-checks.js';
 import { withoutLedgerUsage } from '../../../test/helpers/usage.js';
 
 let mock: CohereMock;
@@ -166,5 +167,18 @@ describe('CohereProvider.stream', () => {
     controller.abort(new Error('client went away'));
     await assert.rejects(pending, /client went away/);
     await waitFor(() => mock.requests[0]?.aborted === true);
+  });
+
+  test('a stream read to [DONE] keeps its connection for the next call; one stopped early is aborted', async () => {
+    const counting = countingAgent();
+    const counted = CohereProviderClass.create(
+      { name: 'cohere', baseUrl: mock.baseUrl, authHeaderName: 'Authorization', authHeaderPrefix: 'Bearer', config: {}, requestTemplate: null },
+      { ...deps, dispatcher: counting.agent },
+    );
+    try {
+      await assertConnectionContract(mock, counting, () => counted.stream(ask('never ending story'), options()));
+    } finally {
+      await counting.agent.close();
+    }
   });
 });

@@ -1,13 +1,14 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderClass, ProviderClassDefaults, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { discardBody, readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
-import { parseSse } from '../shared/sse.js';
 import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
+import { networkFailure, UpstreamParts } from '../shared/upstream-parts.js';
+import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
 import type { CallOptions, ChatRequest, EmbedRequest, EmbedResponse, Provider, StreamPart } from '../spec/index.js';
 import { cohereChatResponseSchema, cohereEmbedResponseSchema, type CohereEmbedRequest } from './cohere-api.js';
-import { convertCohereStream } from './cohere-stream.js';
+import { CohereStreamDecoder } from './cohere-stream-decoder.js';
 import { convertCohereResponse } from './convert-cohere-response.js';
 import { convertToCohereRequest } from './convert-to-cohere-request.js';
 import { mapCohereError } from './map-cohere-error.js';
@@ -54,22 +55,24 @@ class CohereProvider implements Provider {
     return convertCohereResponse(parsed.data, request.model, this.#created());
   }
 
-  async *stream(request: ChatRequest, options: CallOptions): AsyncGenerator<StreamPart> {
-    const body = convertToCohereRequest(request, { stream: true });
-    const response = await this.#post('chat', body, options);
-    try {
-      yield* convertCohereStream(parseSse(response.body, { provider: this.name, maxEventBytes: response.limits.maxEventBytes }), {
-        provider: this.name,
-        model: request.model,
-        created: this.#created(),
-        randomId: this.#deps.randomId,
-        secrets: [options.credential.apiKey],
-        signal: options.signal,
-      });
-    } finally {
-      // Stops the upstream generation when the consumer leaves early; a no-op on a finished body.
-      discardBody(response.body);
-    }
+  /**
+   * An error status rejects the first `next()`; once streaming, a failure becomes an `error` part.
+   * Returning early or aborting `options.signal` aborts the upstream request; a stream read to
+   * `data: [DONE]` keeps its connection.
+   */
+  stream(request: ChatRequest, options: CallOptions): AsyncIterableIterator<StreamPart> {
+    return new UpstreamParts({
+      open: () => this.#openStream(request, options),
+      decoder: (stream) =>
+        new CohereStreamDecoder(stream.limits.maxEventBytes, {
+          provider: this.name,
+          model: request.model,
+          created: this.#created(),
+          randomId: this.#deps.randomId,
+          secrets: [options.credential.apiKey],
+        }),
+      failure: networkFailure(this.name, options.signal),
+    });
   }
 
   async embed(request: EmbedRequest, options: CallOptions): Promise<EmbedResponse> {
@@ -98,22 +101,37 @@ class CohereProvider implements Provider {
 
   /** POSTs to `<baseUrl>/<path>`; any non-2xx answer is read and thrown as the mapped ProviderError. */
   async #post(path: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
+    const response = await sendUpstream(this.#request(path, body, options));
+    if (response.status >= 200 && response.status < 300) return response;
+    throw this.#error(response, await readErrorBody(response), options);
+  }
+
+  /** #post for the stream, in the first `next()` (so that conversion errors reject it, like an error status). */
+  async #openStream(request: ChatRequest, options: CallOptions): Promise<UpstreamStream> {
+    const body = convertToCohereRequest(request, { stream: true });
+    const stream = await sendUpstreamForStream(this.#request('chat', body, options));
+    if (stream.status >= 200 && stream.status < 300) return stream;
+    throw this.#error(stream, parseErrorBody(await stream.text()), options);
+  }
+
+  #request(path: string, body: unknown, options: CallOptions): UpstreamRequest {
     const { credential } = options;
-    const headers = { ...options.headers, ...authHeaders(this.name, this.#settings, credential, { keyRequired: true }) };
-    const response = await sendUpstream({
+    return {
       provider: this.name,
       url: joinUrl(credential.baseUrl ?? this.#settings.baseUrl, path),
-      headers,
+      headers: { ...options.headers, ...authHeaders(this.name, this.#settings, credential, { keyRequired: true }) },
       body,
       signal: options.signal,
       timeouts: this.#timeouts,
       dispatcher: this.#deps.dispatcher,
       limits: this.#deps.limits,
-    });
-    if (response.status >= 200 && response.status < 300) return response;
-    const errorBody = await readErrorBody(response);
-    if (options.signal.aborted) throw options.signal.reason;
-    throw mapCohereError(this.name, response.status, response.headers, errorBody, [credential.apiKey], this.#deps.now());
+    };
+  }
+
+  /** What an error answer throws once its body is read: the mapped error, or the abort's reason when the caller left meanwhile. */
+  #error(answer: Pick<UpstreamResponse, 'status' | 'headers'>, errorBody: unknown, options: CallOptions): unknown {
+    if (options.signal.aborted) return options.signal.reason;
+    return mapCohereError(this.name, answer.status, answer.headers, errorBody, [options.credential.apiKey], this.#deps.now());
   }
 
   #created(): number {

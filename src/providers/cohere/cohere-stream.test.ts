@@ -2,28 +2,31 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ProviderError } from '../../errors.js';
-import { parseSse } from '../shared/sse.js';
+import { defaultUpstreamLimits } from '../shared/upstream-limits.js';
 import type { StreamPart } from '../spec/index.js';
 import { cohereChatResponseSchema } from './cohere-api.js';
-import { convertCohereStream } from './cohere-stream.js';
+import { CohereStreamDecoder } from './cohere-stream-decoder.js';
 import { convertCohereResponse } from './convert-cohere-response.js';
+import { byteChunks, decodeParts, decodedWhereverCut, multibyteTexts } from '../../../test/helpers/stream-checks.js';
 import { withoutLedgerUsage } from '../../../test/helpers/usage.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../../test/fixtures/cohere/${name}`, import.meta.url), 'utf8');
 
-/** Feeds text in small uneven pieces, as a network would. */
-async function* pieces(text: string, size = 17): AsyncGenerator<string> {
-  for (let offset = 0; offset < text.length; offset += size) yield text.slice(offset, offset + size);
+const decoder = (): CohereStreamDecoder =>
+  new CohereStreamDecoder(defaultUpstreamLimits.maxEventBytes, {
+    provider: 'cohere',
+    model: 'command-a-03-2025',
+    created: 1,
+    randomId: () => 'generated',
+    secrets: ['secret-key-1'],
+  });
+
+/** Decodes text fed in small uneven pieces, as a network would. */
+async function replay(text: string, size = 17): Promise<StreamPart[]> {
+  return decodeParts(decoder(), byteChunks(text, size));
 }
 
-async function replay(text: string): Promise<StreamPart[]> {
-  const parts: StreamPart[] = [];
-  const context = { provider: 'cohere', model: 'command-a-03-2025', created: 1, randomId: () => 'generated', secrets: ['secret-key-1'] };
-  for await (const part of convertCohereStream(parseSse(pieces(text)), context)) parts.push(part);
-  return parts;
-}
-
-describe('convertCohereStream (recorded-format fixtures)', () => {
+describe('CohereStreamDecoder (recorded-format fixtures)', () => {
   test('text stream', async () => {
     assert.deepEqual(withoutLedgerUsage(await replay(fixture('stream-text.chunks.txt'))), [
       { type: 'stream-start', id: '29f14a5a-11de-4cae-9800-25e4747408ea', model: 'command-a-03-2025', created: 1 },
@@ -82,6 +85,33 @@ describe('convertCohereStream (recorded-format fixtures)', () => {
       ['stream-start', 'error'],
     );
     assert.equal(garbage[0]?.type === 'stream-start' && garbage[0].id, 'generated');
+  });
+
+  test('events cut anywhere (mid-line, mid-character) give the same parts', () => {
+    const delta = (text: string): string => `event: content-delta\ndata: ${JSON.stringify({ type: 'content-delta', index: 0, delta: { message: { content: { text } } } })}\n\n`;
+    const sse = [
+      'event: message-start\ndata: {"id":"m1","type":"message-start","delta":{"message":{"role":"assistant"}}}\n\n',
+      ...multibyteTexts.map(delta),
+      'event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"COMPLETE","usage":{"tokens":{"input_tokens":2,"output_tokens":3}}}}\n\n',
+      'data: [DONE]\n\n',
+    ].join('');
+    assert.deepEqual(withoutLedgerUsage(decodedWhereverCut(decoder, sse)), [
+      { type: 'stream-start', id: 'm1', model: 'command-a-03-2025', created: 1 },
+      ...multibyteTexts.map((text) => ({ type: 'text-delta', text })),
+      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5 } },
+    ]);
+  });
+
+  test('the body is read on after message-end up to [DONE], then not needed any more', () => {
+    const text = fixture('stream-text.chunks.txt');
+    const [beforeEnd = '', end = ''] = text.split('data: [DONE]');
+    const out: StreamPart[] = [];
+    const stream = decoder();
+    assert.equal(stream.chunk(Buffer.from(beforeEnd), out), false);
+    assert.equal(out.at(-1)?.type, 'finish');
+    assert.equal(stream.chunk(Buffer.from(`data: [DONE]${end}`), out), true);
+    stream.end(out);
+    assert.equal(out.at(-1)?.type, 'finish');
   });
 });
 

@@ -1,9 +1,11 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { discardBody, readErrorBody, readJson, sendUpstream, type UpstreamResponse } from '../shared/http.js';
+import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
+import { networkFailure, UpstreamParts } from '../shared/upstream-parts.js';
+import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
 import type {
   CallOptions,
   ChatRequest,
@@ -18,7 +20,7 @@ import { convertToGoogleEmbedRequests } from './convert-to-google-embed-requests
 import { convertToGoogleRequest } from './convert-to-google-request.js';
 import { googleBatchEmbedResponseSchema } from './google-api.js';
 import { googleModelName, googleModelPath } from './google-model-path.js';
-import { readGoogleStream } from './google-stream.js';
+import { GoogleStreamDecoder } from './google-stream-decoder.js';
 import { mapGoogleError } from './map-google-error.js';
 
 /** The Gemini API (Google AI Studio keys), `generateContent` family. */
@@ -40,7 +42,7 @@ class GoogleProvider implements Provider {
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
     const body = convertToGoogleRequest(request, { stream: false });
     const response = await this.#send(`${googleModelPath(request.model)}:generateContent`, body, options);
-    if (response.status >= 400) throw await this.#error(response, options);
+    if (response.status >= 400) throw this.#error(response, await readErrorBody(response), options);
     const json = await readJson(this.name, response, options.signal);
     return convertGoogleResponse(json, {
       provider: this.name,
@@ -50,29 +52,23 @@ class GoogleProvider implements Provider {
     });
   }
 
-  async *stream(request: ChatRequest, options: CallOptions): AsyncGenerator<StreamPart> {
-    const body = convertToGoogleRequest(request, { stream: true });
-    const response = await this.#send(`${googleModelPath(request.model)}:streamGenerateContent?alt=sse`, body, options);
-    try {
-      if (response.status >= 400) throw await this.#error(response, options);
-      if (!String(response.headers['content-type']).startsWith('text/event-stream')) {
-        throw new ProviderError('provider_error', `Provider '${this.name}' did not answer with an event stream`, {
+  /**
+   * An error status (or an answer that is not an event stream) rejects the first `next()`; once
+   * streaming, a failure becomes an `error` part. Returning early or aborting `options.signal`
+   * aborts the upstream request; a stream read to its end keeps its connection.
+   */
+  stream(request: ChatRequest, options: CallOptions): AsyncIterableIterator<StreamPart> {
+    return new UpstreamParts({
+      open: () => this.#openStream(request, options),
+      decoder: (stream) =>
+        new GoogleStreamDecoder(stream.limits.maxEventBytes, {
           provider: this.name,
-          status: 502,
-          upstreamStatus: response.status,
-        });
-      }
-      yield* readGoogleStream(response.body, {
-        provider: this.name,
-        model: request.model,
-        deps: this.#deps,
-        signal: options.signal,
-        secrets: [options.credential.apiKey],
-        maxEventBytes: response.limits.maxEventBytes,
-      });
-    } finally {
-      discardBody(response.body);
-    }
+          model: request.model,
+          deps: this.#deps,
+          secrets: [options.credential.apiKey],
+        }),
+      failure: networkFailure(this.name, options.signal),
+    });
   }
 
   async embed(request: EmbedRequest, options: CallOptions): Promise<EmbedResponse> {
@@ -84,7 +80,7 @@ class GoogleProvider implements Provider {
     const results = await Promise.all(
       batches.map(async (batch) => {
         const response = await this.#send(`${path}:batchEmbedContents`, batch, options);
-        if (response.status >= 400) throw await this.#error(response, options);
+        if (response.status >= 400) throw this.#error(response, await readErrorBody(response), options);
         const parsed = googleBatchEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
         if (!parsed.success || parsed.data.embeddings.length !== batch.requests.length) {
           throw new ProviderError('provider_error', `Provider '${this.name}' returned an unexpected embeddings body`, {
@@ -100,9 +96,29 @@ class GoogleProvider implements Provider {
     return { model: request.model, embeddings: results.flat(), usage: { inputTokens: 0 } };
   }
 
+  /** Built in the first `next()`, so that conversion errors reject it, like an error status. */
+  async #openStream(request: ChatRequest, options: CallOptions): Promise<UpstreamStream> {
+    const body = convertToGoogleRequest(request, { stream: true });
+    const stream = await sendUpstreamForStream(this.#request(`${googleModelPath(request.model)}:streamGenerateContent?alt=sse`, body, options));
+    if (stream.status >= 400) throw this.#error(stream, parseErrorBody(await stream.text()), options);
+    if (!String(stream.headers['content-type']).startsWith('text/event-stream')) {
+      stream.discard();
+      throw new ProviderError('provider_error', `Provider '${this.name}' did not answer with an event stream`, {
+        provider: this.name,
+        status: 502,
+        upstreamStatus: stream.status,
+      });
+    }
+    return stream;
+  }
+
   #send(path: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
+    return sendUpstream(this.#request(path, body, options));
+  }
+
+  #request(path: string, body: unknown, options: CallOptions): UpstreamRequest {
     const { credential } = options;
-    return sendUpstream({
+    return {
       provider: this.name,
       url: joinUrl(credential.baseUrl ?? this.#settings.baseUrl, path),
       headers: { ...options.headers, ...authHeaders(this.name, this.#settings, credential, { keyRequired: true }) },
@@ -111,15 +127,16 @@ class GoogleProvider implements Provider {
       timeouts: this.#timeouts,
       dispatcher: this.#deps.dispatcher,
       limits: this.#deps.limits,
-    });
+    };
   }
 
-  async #error(response: UpstreamResponse, options: CallOptions): Promise<ProviderError> {
+  /** An error status as its mapped error, from the answer's body (JSON, or undefined when it is not). */
+  #error(answer: Pick<UpstreamResponse, 'status' | 'headers'>, body: unknown, options: CallOptions): ProviderError {
     return mapGoogleError({
       provider: this.name,
-      status: response.status,
-      body: await readErrorBody(response),
-      headers: response.headers,
+      status: answer.status,
+      body,
+      headers: answer.headers,
       secrets: [options.credential.apiKey],
     });
   }

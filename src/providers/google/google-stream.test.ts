@@ -4,9 +4,11 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { startGoogleMock, type GoogleMock } from '../../../test/mock-vendors/google.js';
 import { ProviderError } from '../../errors.js';
 import { createUpstreamAgent, type ProviderDeps } from '../shared/provider-deps.js';
+import { defaultUpstreamLimits } from '../shared/upstream-limits.js';
 import type { CallOptions, ChatRequest, Provider, StreamPart } from '../spec/index.js';
-import { readGoogleStream } from './google-stream.js';
+import { GoogleStreamDecoder, type GoogleStreamContext } from './google-stream-decoder.js';
 import { GoogleProviderClass } from './index.js';
+import { assertConnectionContract, byteChunks, countingAgent, decodeParts, decodedWhereverCut, multibyteTexts } from '../../../test/helpers/stream-checks.js';
 import { withoutLedgerUsage } from '../../../test/helpers/usage.js';
 
 let mock: GoogleMock;
@@ -175,26 +177,36 @@ describe('GoogleProvider stream', () => {
     await assert.rejects(pending, /client went away/);
     await waitFor(() => mock.requests[0]?.aborted === true);
   });
+
+  test('a stream read to its end keeps its connection for the next call; one stopped early is aborted', async () => {
+    const counting = countingAgent();
+    await deps.dispatcher.close();
+    deps = { ...deps, dispatcher: counting.agent };
+    provider = GoogleProviderClass.create(
+      { name: 'google', baseUrl: mock.baseUrl, authHeaderName: 'x-goog-api-key', authHeaderPrefix: '', config: {}, requestTemplate: null },
+      deps,
+    );
+    await assertConnectionContract(mock, counting, () => provider.stream({ model: 'gemini-2.5-flash', messages: [user('a b c')] }, callOptions()));
+  });
 });
 
-describe('readGoogleStream on a recorded Gemini stream', () => {
-  async function* split(text: string, size: number): AsyncGenerator<Uint8Array> {
-    const bytes = Buffer.from(text);
-    for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size);
-  }
+describe('GoogleStreamDecoder on a recorded Gemini stream', () => {
+  const decoder = (context: Partial<GoogleStreamContext> = {}): GoogleStreamDecoder =>
+    new GoogleStreamDecoder(defaultUpstreamLimits.maxEventBytes, {
+      provider: 'google',
+      model: 'gemini-2.5-flash',
+      deps: { now: () => 0, randomId: () => 'x' },
+      secrets: [],
+      ...context,
+    });
 
   test('CRLF frames split anywhere, thought parts as reasoning deltas, parallel calls indexed', async () => {
     const text = await readFile(new URL('../../../test/fixtures/google/stream-thinking-tool-calls.chunks.txt', import.meta.url), 'utf8');
     for (const size of [1, 7, 4096]) {
       let ids = 0;
-      const parts = await collect(
-        readGoogleStream(split(text, size), {
-          provider: 'google',
-          model: 'gemini-3-flash-preview',
-          deps: { now: () => 1_700_000_000_000, randomId: () => `r${++ids}` },
-          signal: new AbortController().signal,
-          secrets: [],
-        }),
+      const parts = decodeParts(
+        decoder({ model: 'gemini-3-flash-preview', deps: { now: () => 1_700_000_000_000, randomId: () => `r${++ids}` } }),
+        byteChunks(text, size),
       );
       assert.deepEqual(withoutLedgerUsage(parts), [
         { type: 'stream-start', id: 'Fn4taPbxHoy', model: 'gemini-3-flash-preview', created: 1_700_000_000 },
@@ -223,16 +235,8 @@ describe('readGoogleStream on a recorded Gemini stream', () => {
     }
   });
 
-  test('a frame that is not JSON is an error part', async () => {
-    const parts = await collect(
-      readGoogleStream(split('data: {"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}\r\n\r\ndata: <html>\r\n\r\n', 64), {
-        provider: 'google',
-        model: 'gemini-2.5-flash',
-        deps: { now: () => 0, randomId: () => 'x' },
-        signal: new AbortController().signal,
-        secrets: [],
-      }),
-    );
+  test('a frame that is not JSON is an error part', () => {
+    const parts = decodeParts(decoder(), byteChunks('data: {"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}\r\n\r\ndata: <html>\r\n\r\n', 64));
     assert.deepEqual(
       parts.map((part) => part.type),
       ['stream-start', 'text-delta', 'error'],
@@ -240,5 +244,36 @@ describe('readGoogleStream on a recorded Gemini stream', () => {
     const last = parts[2];
     assert.ok(last?.type === 'error');
     assert.equal(last.error.status, 502);
+  });
+
+  test('frames cut anywhere (mid-line, mid-CRLF, mid-character) give the same parts', () => {
+    const frame = (text: string, extra = ''): string => `data: {"responseId":"r1","candidates":[{"content":{"parts":[{"text":${JSON.stringify(text)}}]}${extra}}]}\r\n\r\n`;
+    const [first = '', second = ''] = multibyteTexts;
+    const sse = frame(first) + frame(second, ',"finishReason":"STOP"') + 'data: {"usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":3,"totalTokenCount":5}}\r\n\r\n';
+    assert.deepEqual(withoutLedgerUsage(decodedWhereverCut(decoder, sse)), [
+      { type: 'stream-start', id: 'r1', model: 'gemini-2.5-flash', created: 0 },
+      ...multibyteTexts.map((text) => ({ type: 'text-delta', text })),
+      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 2, outputTokens: 3, totalTokens: 5 } },
+    ]);
+  });
+
+  test('an error frame ends the decoding: the rest of the body is not needed', () => {
+    const out: StreamPart[] = [];
+    const stream = decoder();
+    const sse = 'data: {"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}\r\n\r\ndata: {"error":{"code":503,"status":"UNAVAILABLE","message":"overloaded"}}\r\n\r\ndata: {"candidates":[{"content":{"parts":[{"text":"late"}]}}]}\r\n\r\n';
+    assert.equal(stream.chunk(Buffer.from(sse), out), true);
+    stream.end(out);
+    assert.deepEqual(
+      out.map((part) => part.type),
+      ['stream-start', 'text-delta', 'error'],
+    );
+  });
+
+  test('a failure before any frame still opens the stream first', () => {
+    const out: StreamPart[] = [];
+    const stream = decoder();
+    stream.chunk(Buffer.from('data: {"respon'), out);
+    stream.beforeFailure(out);
+    assert.deepEqual(out, [{ type: 'stream-start', id: 'x', model: 'gemini-2.5-flash', created: 0 }]);
   });
 });

@@ -1,6 +1,4 @@
-import { ProviderError } from '../../errors.js';
-import { SseDecoder, type SseSink } from '../shared/sse-decoder.js';
-import type { PartsDecoder } from '../shared/upstream-parts.js';
+import { SsePartsDecoder } from '../shared/sse-parts-decoder.js';
 import type { StreamPart } from '../spec/index.js';
 import { convertOpenAIUsage, type ResponseDefaults } from './convert-openai-response.js';
 import { mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
@@ -15,45 +13,25 @@ type ToolCallDelta = NonNullable<NonNullable<NonNullable<OpenAIChunk['choices']>
  * because the usage chunk (`choices: []`) comes after the finish reason. Chunks are checked
  * structurally, not parsed with zod, to keep the per-chunk cost low.
  */
-export class OpenAIStreamDecoder implements PartsDecoder, SseSink {
-  readonly #sse: SseDecoder;
+export class OpenAIStreamDecoder extends SsePartsDecoder {
   readonly #errorContext: OpenAIErrorContext;
   readonly #defaults: ResponseDefaults;
-  /** Where the parts of the chunk being decoded go. */
-  #out: StreamPart[] = [];
   #started = false;
-  /** `[DONE]` arrived. */
-  #done = false;
-  /** An error part ended the stream. */
-  #failed = false;
   #finishReason: string | undefined;
   #usage: OpenAIUsage | undefined;
   #sawToolCalls = false;
   #serviceTier: string | undefined;
 
   constructor(maxEventBytes: number, errorContext: OpenAIErrorContext, defaults: ResponseDefaults) {
-    this.#sse = new SseDecoder(errorContext.provider, maxEventBytes);
+    super(errorContext.provider, maxEventBytes);
     this.#errorContext = errorContext;
     this.#defaults = defaults;
   }
 
-  chunk(bytes: Uint8Array, out: StreamPart[]): boolean {
-    this.#out = out;
-    this.#sse.push(bytes, this);
-    return this.#done || this.#failed;
-  }
-
-  end(out: StreamPart[]): void {
-    if (this.#failed) return;
-    this.#out = out;
-    if (!this.#done) this.#sse.end(this);
-    if (this.#failed) return;
+  protected close(out: StreamPart[]): void {
     if (!this.#started) out.push(startPart({}, this.#defaults));
     // Some compatible servers omit [DONE]; a body that ends before any finish reason was cut off.
-    if (!this.#done && this.#finishReason === undefined) {
-      out.push({ type: 'error', error: streamProtocolError(this.#errorContext.provider, 'ended the stream before it finished') });
-      return;
-    }
+    if (!this.complete && this.#finishReason === undefined) return this.fail(this.protocolError('ended the stream before it finished'));
     out.push({
       type: 'finish',
       finishReason: mapOpenAIFinishReason(this.#finishReason, this.#sawToolCalls),
@@ -62,17 +40,17 @@ export class OpenAIStreamDecoder implements PartsDecoder, SseSink {
     });
   }
 
-  /** One SSE event (SseSink); events after `[DONE]` or an error are ignored. */
+  /** Events after `[DONE]` or an error are ignored. */
   event(_name: string | undefined, data: string): void {
-    if (this.#done || this.#failed) return;
+    if (this.complete || this.failed) return;
     if (data === '[DONE]') {
-      this.#done = true;
+      this.complete = true;
       return;
     }
-    const out = this.#out;
+    const out = this.out;
     const chunk = parseChunk(data);
-    if (!chunk) return this.#fail(streamProtocolError(this.#errorContext.provider, 'sent a stream chunk that is not a JSON object'));
-    if (chunk.error != null) return this.#fail(mapOpenAIStreamError(chunk.error, this.#errorContext));
+    if (!chunk) return this.fail(this.protocolError('sent a stream chunk that is not a JSON object'));
+    if (chunk.error != null) return this.fail(mapOpenAIStreamError(chunk.error, this.#errorContext));
     const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     if (!this.#started) {
       // Azure opens with an id-less chunk that only carries prompt filter results.
@@ -113,11 +91,6 @@ export class OpenAIStreamDecoder implements PartsDecoder, SseSink {
       });
     }
   }
-
-  #fail(error: ProviderError): void {
-    this.#failed = true;
-    this.#out.push({ type: 'error', error });
-  }
 }
 
 function textPart(text: string, logprobs: unknown): StreamPart {
@@ -142,8 +115,4 @@ function startPart(chunk: OpenAIChunk, defaults: ResponseDefaults): StreamPart {
     created: typeof chunk.created === 'number' && chunk.created > 0 ? chunk.created : defaults.created,
     ...(typeof chunk.system_fingerprint === 'string' && chunk.system_fingerprint !== '' ? { systemFingerprint: chunk.system_fingerprint } : {}),
   };
-}
-
-function streamProtocolError(provider: string, what: string): ProviderError {
-  return new ProviderError('provider_error', `Provider '${provider}' ${what}`, { provider, status: 502 });
 }

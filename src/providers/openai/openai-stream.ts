@@ -1,6 +1,4 @@
-import { ProviderError } from '../../errors.js';
-import { networkError } from '../shared/http.js';
-import { UpstreamParts } from '../shared/upstream-parts.js';
+import { networkFailure, UpstreamParts } from '../shared/upstream-parts.js';
 import type { CallOptions, StreamPart } from '../spec/index.js';
 import type { CompatibleEndpoint } from './compatible-endpoint.js';
 import type { ResponseDefaults } from './convert-openai-response.js';
@@ -15,10 +13,6 @@ export function streamOpenAIChat(endpoint: CompatibleEndpoint, body: unknown, op
   return new UpstreamParts({
     open: () => endpoint.postForStream('/chat/completions', body, options),
     decoder: (stream) => new OpenAIStreamDecoder(stream.limits.maxEventBytes, endpoint.errorContext(options), defaults),
-    failure: (error): StreamPart => {
-      const mapped = networkError(endpoint.provider, error, options.signal);
-      if (!(mapped instanceof ProviderError)) throw mapped;
-      return { type: 'error', error: mapped };
-    },
+    failure: networkFailure(endpoint.provider, options.signal),
   });
 }

@@ -185,4 +185,23 @@ describe('UpstreamParts', () => {
     body.end();
     assert.deepEqual((await Promise.all(results)).map(text), ['a', 'b', 'c', 'finish']);
   });
+
+  test("a decoder's beforeFailure parts come before failure's part, and are skipped when failure rejects", async () => {
+    class OwingDecoder extends WordDecoder {
+      beforeFailure(out: StreamPart[]): void {
+        out.push({ type: 'text-delta', text: 'owed' });
+      }
+    }
+    const failing = fakeBody();
+    const iterator = parts(failing, new OwingDecoder());
+    failing.send('one boom ');
+    assert.deepEqual([text(await iterator.next()), text(await iterator.next()), text(await iterator.next())], ['one', 'owed', 'error']);
+    assert.equal(text(await iterator.next()), 'done');
+
+    const aborted = fakeBody();
+    const rejecting = parts(aborted, new OwingDecoder());
+    aborted.fail(new Error('aborted by the client'));
+    await assert.rejects(rejecting.next(), /aborted by the client/);
+    assert.equal(text(await rejecting.next()), 'done');
+  });
 });

@@ -1,5 +1,8 @@
+import { ProviderError } from '../../errors.js';
 import type { StreamPart } from '../spec/index.js';
+import { networkError } from './http.js';
 import type { UpstreamStream } from './upstream-stream.js';
+import type { CancelSignal } from '../../cancel.js';
 
 /** Turns an upstream body into stream parts, synchronously, chunk by chunk. */
 export interface PartsDecoder {
@@ -7,6 +10,11 @@ export interface PartsDecoder {
   chunk(bytes: Uint8Array, out: StreamPart[]): boolean;
   /** The body ended, or is not needed any more: appends the closing parts (e.g. `finish`). */
   end(out: StreamPart[]): void;
+  /**
+   * Optional: a failure is about to end the stream with `failure`'s part; appends what the stream
+   * owes before it (a `stream-start` not given yet). Not called when `failure` rejects instead.
+   */
+  beforeFailure?(out: StreamPart[]): void;
 }
 
 export interface UpstreamPartsOptions {
@@ -18,6 +26,18 @@ export interface UpstreamPartsOptions {
 }
 
 const done: IteratorResult<StreamPart> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The usual `failure`: a network failure, a timeout or a provider error (e.g. an event over the
+ * size cap) ends the stream as an `error` part; an abort of `signal` rejects with its reason.
+ */
+export function networkFailure(provider: string, signal: CancelSignal): (error: unknown) => StreamPart {
+  return (error) => {
+    const mapped = networkError(provider, error, signal);
+    if (!(mapped instanceof ProviderError)) throw mapped;
+    return { type: 'error', error: mapped };
+  };
+}
 
 /**
  * A stream's parts read straight off its upstream body: each body chunk is decoded synchronously
@@ -154,7 +174,9 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
     if (!this.#finished) {
       this.#finish(false);
       try {
-        this.#queue.push((this.#options as UpstreamPartsOptions).failure(error));
+        const part = (this.#options as UpstreamPartsOptions).failure(error);
+        this.#decoder?.beforeFailure?.(this.#queue);
+        this.#queue.push(part);
       } catch (thrown) {
         this.#rejection = { error: thrown };
       }

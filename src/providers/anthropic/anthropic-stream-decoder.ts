@@ -1,0 +1,186 @@
+import { SsePartsDecoder } from '../shared/sse-parts-decoder.js';
+import { unreportedUsage } from '../shared/usage-buckets.js';
+import type { FinishReason } from '../spec/index.js';
+import type { AnthropicUsage } from './anthropic-api.js';
+import { convertAnthropicUsage } from './convert-anthropic-usage.js';
+import { mapAnthropicStreamError } from './map-anthropic-error.js';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
+
+export interface AnthropicStreamContext {
+  provider: string;
+  /** Removed from any vendor message that ends up in an error. */
+  secrets: readonly (string | undefined)[];
+  /** Unix seconds for `stream-start`. */
+  created: number;
+  /** Fallbacks when the stream has no `message_start` (never seen from the real API). */
+  fallbackId: () => string;
+  fallbackModel: string;
+}
+
+type JsonRecord = Record<string, unknown>;
+
+interface ToolBlock {
+  toolCallIndex: number;
+  sentArguments: boolean;
+}
+
+const knownEvents = new Set(['content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+
+/**
+ * Anthropic's named SSE events as stream parts, decoded synchronously chunk by chunk:
+ * `message_start` → `stream-start`; text `content_block_delta` → `text-delta`; a `tool_use`
+ * `content_block_start` → `tool-call-delta` with id and name, then its `input_json_delta` pieces as
+ * `argumentsDelta`; a `thinking` block's `thinking_delta` / `signature_delta` → `reasoning-delta`
+ * (text, then signature) and a `redacted_thinking` block → one `reasoning-delta` with its data;
+ * `message_delta` carries the stop reason and the (cumulative) usage; `message_stop` → `finish`.
+ * `ping`, citation deltas and unknown events are skipped. `event: error` → one `error` part, then
+ * nothing. After `message_stop` (or an error) the rest of the body is not needed: its events are
+ * ignored and it is released, so the pooled connection stays reusable. A body that ends before
+ * `message_stop` is an error part.
+ *
+ * Each event is JSON-parsed once and read with structural checks (no schema per chunk).
+ */
+export class AnthropicStreamDecoder extends SsePartsDecoder {
+  readonly #context: AnthropicStreamContext;
+  #started = false;
+  #finishReason: FinishReason = 'stop';
+  readonly #usage: AnthropicUsage = {};
+  readonly #toolBlocks = new Map<number, ToolBlock>();
+  #toolCallCount = 0;
+  /** Content block index → reasoning index, for thinking blocks. */
+  readonly #reasoningBlocks = new Map<number, number>();
+
+  constructor(maxEventBytes: number, context: AnthropicStreamContext) {
+    super(context.provider, maxEventBytes);
+    this.#context = context;
+  }
+
+  protected close(): void {
+    if (!this.complete) this.fail(this.protocolError('ended the stream before message_stop'));
+  }
+
+  /** `message_stop` completes the stream: later events are ignored. */
+  event(name: string | undefined, data: string): void {
+    if (this.complete || this.failed || name === 'ping') return;
+    const record = parseEventData(data);
+    if (record === undefined) return this.fail(this.protocolError('sent a stream event that is not JSON'));
+    const kind = name ?? (typeof record['type'] === 'string' ? record['type'] : undefined);
+    if (kind === 'error') return this.fail(mapAnthropicStreamError(this.provider, record, this.#context.secrets));
+    const out = this.out;
+    if (kind === 'message_start') {
+      const message = asRecord(record['message']);
+      mergeUsage(this.#usage, asRecord(message?.['usage']));
+      if (!this.#started) this.#start(message);
+      return;
+    }
+    if (!this.#started && kind !== undefined && knownEvents.has(kind)) this.#start(undefined);
+    switch (kind) {
+      case 'content_block_start':
+        return this.#blockStart(record);
+      case 'content_block_delta':
+        return this.#blockDelta(record);
+      case 'content_block_stop': {
+        const tool = typeof record['index'] === 'number' ? this.#toolBlocks.get(record['index']) : undefined;
+        // A tool called without arguments streams no input_json_delta; OpenAI clients expect "{}".
+        if (tool !== undefined && !tool.sentArguments) {
+          tool.sentArguments = true;
+          out.push({ type: 'tool-call-delta', toolCallIndex: tool.toolCallIndex, argumentsDelta: '{}' });
+        }
+        return;
+      }
+      case 'message_delta': {
+        const stopReason = asRecord(record['delta'])?.['stop_reason'];
+        if (typeof stopReason === 'string') this.#finishReason = mapAnthropicFinishReason(stopReason);
+        mergeUsage(this.#usage, asRecord(record['usage']));
+        return;
+      }
+      case 'message_stop': {
+        this.complete = true;
+        const usage = this.#usage;
+        // A stream without any usage field reported nothing (the ledger estimates it).
+        out.push({ type: 'finish', finishReason: this.#finishReason, usage: Object.keys(usage).length > 0 ? convertAnthropicUsage(usage) : unreportedUsage() });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #blockStart(record: JsonRecord): void {
+    const block = asRecord(record['content_block']);
+    const index = record['index'];
+    if (block?.['type'] === 'tool_use' && typeof index === 'number') {
+      const toolCallIndex = this.#toolCallCount++;
+      this.#toolBlocks.set(index, { toolCallIndex, sentArguments: false });
+      const id = stringField(block, 'id') ?? this.#context.fallbackId();
+      this.out.push({ type: 'tool-call-delta', toolCallIndex, id, name: stringField(block, 'name') ?? '', argumentsDelta: '' });
+    } else if ((block?.['type'] === 'thinking' || block?.['type'] === 'redacted_thinking') && typeof index === 'number') {
+      const reasoningIndex = this.#reasoningBlocks.size;
+      this.#reasoningBlocks.set(index, reasoningIndex);
+      const redactedData = block['data'];
+      if (typeof redactedData === 'string') this.out.push({ type: 'reasoning-delta', index: reasoningIndex, redactedData });
+    } else if (block?.['type'] === 'text' && typeof block['text'] === 'string' && block['text'] !== '') {
+      this.out.push({ type: 'text-delta', text: block['text'] });
+    }
+  }
+
+  #blockDelta(record: JsonRecord): void {
+    const delta = asRecord(record['delta']);
+    const index = record['index'];
+    if (delta?.['type'] === 'text_delta') {
+      const text = delta['text'];
+      if (typeof text === 'string' && text !== '') this.out.push({ type: 'text-delta', text });
+    } else if (delta?.['type'] === 'thinking_delta' || delta?.['type'] === 'signature_delta') {
+      const reasoningIndex = typeof index === 'number' ? this.#reasoningBlocks.get(index) : undefined;
+      if (reasoningIndex === undefined) return;
+      const text = delta['thinking'];
+      const signature = delta['signature'];
+      if (typeof text === 'string' && text !== '') this.out.push({ type: 'reasoning-delta', index: reasoningIndex, text });
+      if (typeof signature === 'string') this.out.push({ type: 'reasoning-delta', index: reasoningIndex, signature });
+    } else if (delta?.['type'] === 'input_json_delta') {
+      const tool = typeof index === 'number' ? this.#toolBlocks.get(index) : undefined;
+      const piece = delta['partial_json'];
+      if (tool !== undefined && typeof piece === 'string' && piece !== '') {
+        tool.sentArguments = true;
+        this.out.push({ type: 'tool-call-delta', toolCallIndex: tool.toolCallIndex, argumentsDelta: piece });
+      }
+    }
+  }
+
+  #start(message: JsonRecord | undefined): void {
+    this.#started = true;
+    this.out.push({
+      type: 'stream-start',
+      id: stringField(message, 'id') ?? this.#context.fallbackId(),
+      model: stringField(message, 'model') ?? this.#context.fallbackModel,
+      created: this.#context.created,
+    });
+  }
+}
+
+/** Usage fields are cumulative: each one present replaces the earlier value (never added). */
+function mergeUsage(target: AnthropicUsage, source: JsonRecord | undefined): void {
+  if (source === undefined) return;
+  for (const [key, value] of Object.entries(source)) {
+    if (value !== null && value !== undefined) target[key] = value;
+  }
+  const details = asRecord(source['output_tokens_details']);
+  if (typeof details?.['thinking_tokens'] === 'number') target.output_tokens_details = { thinking_tokens: details['thinking_tokens'] };
+}
+
+function parseEventData(text: string): JsonRecord | undefined {
+  try {
+    return asRecord(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+function asRecord(value: unknown): JsonRecord | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonRecord) : undefined;
+}
+
+function stringField(record: JsonRecord | undefined, key: string): string | undefined {
+  const value = record?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
