@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Held Anthropic streams at the provider level: `node --expose-gc bench/anthropic-held.mjs [N] [root]`
+// Held Anthropic streams at the provider level: `node --expose-gc bench/anthropic-held.mjs [N] [root] [native]`
 // (after `npm run build`; root: a checkout whose dist/ to measure, default this one, so that two
 // builds compare side by side). N (default 3000) concurrent `AnthropicProvider.stream()` calls,
 // started over 2 s, against bench/anthropic-held-mock.mjs (20 deltas 500 ms apart, in its own
@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const N = Number(process.argv[2] ?? 3000);
 const root = path.resolve(process.argv[3] ?? path.join(here, '..'));
+/** `native`: the Messages API pass-through (`provider.native('anthropic-messages', …)`) instead of chat. */
+const native = process.argv[4] === 'native';
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
 const pin = spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
 
@@ -35,13 +37,26 @@ const options = () => ({ signal: new AbortController().signal, credential: { api
 
 let ok = 0;
 let failed = 0;
-async function one() {
+const nativeBody = { model: 'claude-bench', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }] };
+
+/** The text deltas of one stream: chat parts, or (`native`) the Messages API's events passed through. */
+async function deltasOf() {
   let deltas = 0;
+  if (native) {
+    const answer = await provider.native('anthropic-messages', nativeBody, { ...options(), stream: true });
+    for await (const event of answer.events) if (event.event === 'content_block_delta') deltas += 1;
+    return deltas;
+  }
+  for await (const part of provider.stream(request, options())) {
+    if (part.type === 'error') throw part.error;
+    if (part.type === 'text-delta') deltas += 1;
+  }
+  return deltas;
+}
+
+async function one() {
   try {
-    for await (const part of provider.stream(request, options())) {
-      if (part.type === 'error') throw part.error;
-      if (part.type === 'text-delta') deltas += 1;
-    }
+    const deltas = await deltasOf();
     if (deltas === 20) ok += 1;
     else failed += 1;
   } catch (error) {
@@ -76,7 +91,7 @@ await deps.dispatcher.close();
 mock.stdin.end();
 const kb = (bytes) => (bytes / N / 1024).toFixed(1);
 process.stdout.write(
-  `anthropic held streams (${root}): ${ok}/${N} ok, ${failed} failed; peak RSS ${(peak / 2 ** 20).toFixed(0)} MB, ` +
+  `anthropic held ${native ? 'native Messages' : 'chat'} streams (${root}): ${ok}/${N} ok, ${failed} failed; peak RSS ${(peak / 2 ** 20).toFixed(0)} MB, ` +
     `${kb(peak - rssBefore)} KB RSS and ${kb(live)} KB live heap per stream, ${Math.round((cpu.user + cpu.system) / N)} CPU µs per stream\n`,
 );
 if (failed > 0 || ok !== N) process.exitCode = 1;

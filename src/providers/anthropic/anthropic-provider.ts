@@ -1,6 +1,6 @@
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, joinUrl } from '../shared/auth-headers.js';
-import { bodyChunks, discardBody, parseErrorBody, readErrorBody, readJson, releaseBody, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
+import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { nativeStreamAnswer } from '../shared/native-stream.js';
 import { networkFailure, UpstreamParts } from '../shared/upstream-parts.js';
@@ -84,21 +84,17 @@ class AnthropicProvider implements Provider {
     if (api !== 'anthropic-messages') throw new Error(`AnthropicProvider does not serve ${api}`);
     const { stream: streaming, ...callOptions } = options;
     const wireBody: Record<string, unknown> = { ...body };
-    if (streaming) wireBody['stream'] = true;
-    else delete wireBody['stream'];
+    if (streaming) {
+      wireBody['stream'] = true;
+      const stream = await this.sendForStream(wireBody, callOptions);
+      return nativeStreamAnswer(stream.status, stream, anthropicUsageObserver());
+    }
+    delete wireBody['stream'];
     const response = await this.send(wireBody, callOptions);
     if (response.status >= 400) throw this.upstreamError(response, await readErrorBody(response), callOptions);
-    if (!streaming) {
-      const json = await readJson(this.name, response, options.signal);
-      const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
-      return { type: 'json', status: response.status, body: answer, usage: anthropicBodyUsage(answer) };
-    }
-    const { body: upstream } = response;
-    return nativeStreamAnswer(
-      response.status,
-      { chunks: bodyChunks(upstream), release: () => releaseBody(upstream), discard: () => discardBody(upstream) },
-      anthropicUsageObserver(),
-    );
+    const json = await readJson(this.name, response, options.signal);
+    const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+    return { type: 'json', status: response.status, body: answer, usage: anthropicBodyUsage(answer) };
   }
 
   /** `anthropic-count-tokens`: `POST /messages/count_tokens` with the body unchanged; answers `{input_tokens}`. */
@@ -121,6 +117,11 @@ class AnthropicProvider implements Provider {
   /** Built in the first `next()`, so that conversion errors reject it, like an error status. */
   private async openStream(request: ChatRequest, options: CallOptions): Promise<UpstreamStream> {
     const body: AnthropicRequestBody = { ...this.body(request, options), stream: true };
+    return this.sendForStream(body, options);
+  }
+
+  /** Sends a streamed request (answer read as it arrives); an error status throws its mapped error. */
+  private async sendForStream(body: AnthropicRequestBody | Record<string, unknown>, options: CallOptions): Promise<UpstreamStream> {
     const stream = await sendUpstreamForStream(this.upstreamRequest(body, options));
     if (stream.status >= 400) throw this.upstreamError(stream, parseErrorBody(await stream.text()), options);
     return stream;

@@ -125,6 +125,20 @@ describe('UpstreamParts', () => {
     assert.equal(text(await iterator.next()), 'done');
   });
 
+  test('an open that throws before its first await rejects the first next() (next() itself does not throw)', async () => {
+    const iterator = new UpstreamParts({
+      open: () => {
+        throw new Error('request body cannot be converted');
+      },
+      decoder: () => new WordDecoder(),
+      failure: failurePart,
+    });
+    let pending: Promise<IteratorResult<StreamPart>> | undefined;
+    assert.doesNotThrow(() => (pending = iterator.next()));
+    await assert.rejects(pending as Promise<IteratorResult<StreamPart>>, /cannot be converted/);
+    assert.equal(text(await iterator.next()), 'done');
+  });
+
   test('a provider error while reading becomes an error part after the parts before it; the body is discarded', async () => {
     const body = fakeBody();
     const iterator = parts(body);

@@ -131,7 +131,14 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
 
   #open(): Promise<IteratorResult<StreamPart>> {
     const options = this.#options as UpstreamPartsOptions;
-    return options.open().then(
+    let opening: Promise<UpstreamStream>;
+    try {
+      opening = options.open();
+    } catch (error) {
+      // An `open` that throws before its first await rejects next(), like one that rejects.
+      opening = Promise.reject(error);
+    }
+    return opening.then(
       (stream) => {
         this.#stream = stream;
         if (this.#finished) {
