@@ -25,10 +25,12 @@ function outputBound(requested: unknown, model: ModelEntry): number {
  */
 export const BYTE_BOUND_MAX_TOKENS = 1024;
 
-export async function estimateChatCall(messages: readonly ChatMessage[], maxTokens: number | undefined, model: ModelEntry): Promise<TokenEstimate> {
+/** Synchronous for a short input (its byte bound); a promise when it needs the tokenizer. */
+export function estimateChatCall(messages: readonly ChatMessage[], maxTokens: number | undefined, model: ModelEntry): TokenEstimate | Promise<TokenEstimate> {
   const bound = chatInputTokenBound(messages);
-  const inputTokens = bound <= BYTE_BOUND_MAX_TOKENS ? bound : await estimateChatInputTokens(messages);
-  return { inputTokens, outputTokens: outputBound(maxTokens, model) };
+  const outputTokens = outputBound(maxTokens, model);
+  if (bound <= BYTE_BOUND_MAX_TOKENS) return { inputTokens: bound, outputTokens };
+  return estimateChatInputTokens(messages).then((inputTokens) => ({ inputTokens, outputTokens }));
 }
 
 export async function estimateEmbedCall(input: readonly string[]): Promise<TokenEstimate> {

@@ -17,7 +17,7 @@ import { AdmissionTicket, budgetWarning, holdHeaders, openTicket, type Hold, typ
 import { picoToUsd } from './decimal-to-pico.js';
 import { describeReset } from './format-reset.js';
 import { GovernanceError } from './governance-error.js';
-import { GovernanceRules, type BudgetRule, type RateLimitRule } from './governance-rules.js';
+import { GovernanceRules, type ApplicableRules, type BudgetRule, type RateLimitRule } from './governance-rules.js';
 import { defaultGovernanceSettings, type GovernanceSettings } from './governance-settings.js';
 import { LeaseCounter } from './lease-counter.js';
 import { LeaseSync } from './lease-sync.js';
@@ -36,8 +36,8 @@ export interface AdmitRequest {
   publicName: string;
   model: ModelEntry;
   provider: ProviderEntry;
-  /** The worst case; only called when a budget or a token limit applies. */
-  estimate: () => Promise<TokenEstimate>;
+  /** The worst case; only called when a budget or a token limit applies (a promise when it needs the tokenizer). */
+  estimate: () => TokenEstimate | Promise<TokenEstimate>;
   /**
    * Whether this call is one more request against requests-per-minute limits (default true). A
    * route's fallback or retry attempt passes false: its client request was counted by its first
@@ -45,6 +45,9 @@ export interface AdmitRequest {
    */
   countRequest?: boolean;
 }
+
+/** The estimate of a call no token limit or budget applies to. */
+const noTokens: TokenEstimate = { inputTokens: 0, outputTokens: 0 };
 
 export type GovernorLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -66,6 +69,9 @@ export class Governor {
   readonly #counters = new Map<string, LeaseCounter>();
   readonly #sync: LeaseSync;
   readonly #warned = new Set<string>();
+  readonly #onWarn = (counter: LeaseCounter): void => this.#warnOnce(counter);
+  /** Each rule's counters by metric: found without building the counter's key (rules are rebuilt on reload). */
+  readonly #byRule = new WeakMap<BudgetRule | RateLimitRule, Partial<Record<CounterMetric, LeaseCounter>>>();
   #rules = GovernanceRules.empty();
   #reloading: Promise<void> | undefined;
   #reloadAgain = false;
@@ -120,10 +126,14 @@ export class Governor {
   }
 
   /**
-   * Admits one call or throws its refusal (`GovernanceError`): access first, then the worst case
-   * reserved from every budget and rate limit that applies. Settle the ticket with the actual cost.
+   * Admits one call or refuses it (`GovernanceError`): access first, then the worst case reserved
+   * from every budget and rate limit that applies. Settle the ticket with the actual cost.
+   *
+   * Synchronous (a ticket, or a thrown refusal) when the estimate needs no tokenizer and every
+   * reservation fits the leases this instance holds, which is the common case; a promise when it
+   * must wait on the tokenizer or on an exchange with the store.
    */
-  async admit(request: AdmitRequest): Promise<Ticket> {
+  admit(request: AdmitRequest): Ticket | Promise<Ticket> {
     const rules = this.#rules;
     if (!rules.allows(request.projectId, request.apiKeyId, request.publicName)) {
       throw this.#refuse(new GovernanceError('model_not_allowed', `This API key is not allowed to call '${request.publicName}'.`, { param: 'model' }));
@@ -132,7 +142,14 @@ export class Governor {
     const applicable = rules.applicable(request.projectId, request.apiKeyId, request.publicName, now);
     if (applicable.budgets.length === 0 && applicable.rateLimits.length === 0) return openTicket;
     const needsTokens = applicable.budgets.length > 0 || applicable.rateLimits.some((rule) => rule.tokensPerMinute !== undefined);
-    const estimate = needsTokens ? await request.estimate() : { inputTokens: 0, outputTokens: 0 };
+    if (!needsTokens) return this.#reserveAll(request, applicable, noTokens, now);
+    const estimate = request.estimate();
+    if (estimate instanceof Promise) return estimate.then((tokens) => this.#reserveAll(request, applicable, tokens, now));
+    return this.#reserveAll(request, applicable, estimate, now);
+  }
+
+  /** Reserves every hold the call needs; continues asynchronously from the first that does not fit. */
+  #reserveAll(request: AdmitRequest, applicable: ApplicableRules, estimate: TokenEstimate, now: number): Ticket | Promise<Ticket> {
     const wanted: Hold[] = [];
     for (const rule of applicable.rateLimits) {
       // An uncounted attempt holds 0 requests: nothing is reserved, but its answer shows the limit's headers.
@@ -145,17 +162,28 @@ export class Governor {
       const cost = this.#worstCost(request, estimate, now);
       for (const rule of applicable.budgets) wanted.push({ counter: this.#counter(rule, 'usd_pico', now), amount: cost });
     }
-    const held: Hold[] = [];
+    for (let index = 0; index < wanted.length; index += 1) {
+      const { counter, amount } = wanted[index] as Hold;
+      if (amount === 0n && counter.metric === 'requests') continue;
+      if (!counter.tryReserve(amount)) return this.#reserveFrom(wanted, index);
+      this.#sync.prefetch(counter);
+    }
+    return new AdmissionTicket(wanted, this.#onWarn);
+  }
+
+  /** Reserves `wanted` from `index` on, waiting on exchanges (the holds before it are taken). */
+  async #reserveFrom(wanted: readonly Hold[], from: number): Promise<Ticket> {
+    let index = from;
     try {
-      for (const hold of wanted) {
-        if (hold.amount > 0n || hold.counter.metric !== 'requests') await this.#reserve(hold.counter, hold.amount);
-        held.push(hold);
+      for (; index < wanted.length; index += 1) {
+        const { counter, amount } = wanted[index] as Hold;
+        if (amount > 0n || counter.metric !== 'requests') await this.#reserve(counter, amount);
       }
     } catch (error) {
-      for (const hold of held) hold.counter.settle(hold.amount, 0n);
+      for (const hold of wanted.slice(0, index)) hold.counter.settle(hold.amount, 0n);
       throw error;
     }
-    return new AdmissionTicket(held, (counter) => this.#warnOnce(counter));
+    return new AdmissionTicket(wanted, this.#onWarn);
   }
 
   /** Returns every lease (reporting what was consumed) and stops the background exchanges. */
@@ -206,6 +234,9 @@ export class Governor {
   }
 
   #counter(rule: BudgetRule | RateLimitRule, metric: CounterMetric, now: number): LeaseCounter {
+    let slots = this.#byRule.get(rule);
+    const known = slots?.[metric];
+    if (known !== undefined && !known.retired && !known.expired(now)) return known;
     const key = `${rule.id}:${metric}`;
     let counter = this.#counters.get(key);
     // A changed rule or an ended period starts a new counter; the old one returns its lease once
@@ -219,6 +250,8 @@ export class Governor {
       counter = new LeaseCounter(key, rule, metric, chunkOf(rule, metric, this.settings.leaseFraction));
       this.#counters.set(key, counter);
     }
+    if (slots === undefined) this.#byRule.set(rule, (slots = {}));
+    slots[metric] = counter;
     return counter;
   }
 

@@ -96,6 +96,8 @@ export class LeaseSync {
     void this.redis?.close();
     this.#closed = true;
     clearInterval(this.#timer);
+    // Marked retired (nothing returns them) so that no caller keeps using them.
+    for (const counter of this.counters.values()) counter.retired = true;
     this.counters.clear();
     this.#retired.clear();
   }

@@ -275,30 +275,35 @@ export class AIService {
     throw error;
   }
 
-  /** Reserves the call's worst case against its budgets and rate limits; a refusal is one ledger row. */
-  async #admit(
+  /**
+   * Reserves the call's worst case against its budgets and rate limits; a refusal is one ledger
+   * row. Synchronous when the governor decides at once (see Governor.admit), else a promise.
+   */
+  #admit(
     context: CallContext,
     requestedModel: string,
     endpoint: UsageEndpoint,
     streamed: boolean,
     model: ModelEntry,
     provider: ProviderEntry,
-    estimate: () => Promise<TokenEstimate>,
+    estimate: () => TokenEstimate | Promise<TokenEstimate>,
     call?: RoutedCall,
-  ): Promise<Ticket> {
+  ): Ticket | Promise<Ticket> {
     if (!this.governor) return openTicket;
-    let ticket: Ticket;
-    // One client request is one request against requests-per-minute, however many attempts it takes.
-    const countRequest = call?.admission.requestCounted !== true;
-    try {
-      ticket = await this.governor.admit({ projectId: context.projectId, apiKeyId: context.apiKeyId, publicName: requestedModel, model, provider, estimate, countRequest });
-    } catch (error) {
+    const refused = (error: unknown): never => {
       this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, call?.routing)?.fail(error, undefined);
       throw error;
+    };
+    // One client request is one request against requests-per-minute, however many attempts it takes.
+    const countRequest = call?.admission.requestCounted !== true;
+    let admitted: Ticket | Promise<Ticket>;
+    try {
+      admitted = this.governor.admit({ projectId: context.projectId, apiKeyId: context.apiKeyId, publicName: requestedModel, model, provider, estimate, countRequest });
+    } catch (error) {
+      return refused(error);
     }
-    if (call) call.admission.requestCounted = true;
-    if (ticket !== openTicket) context.onGovernanceHeaders?.(ticket.headers());
-    return ticket;
+    if (admitted instanceof Promise) return admitted.then((ticket) => admittedTicket(ticket, context, call), refused);
+    return admittedTicket(admitted, context, call);
   }
 
   #begin(
@@ -337,4 +342,11 @@ export class AIService {
     }
     return attempt;
   }
+}
+
+/** Notes an admitted call: its request is counted, and its answer carries the ticket's headers. */
+function admittedTicket(ticket: Ticket, context: CallContext, call: RoutedCall | undefined): Ticket {
+  if (call) call.admission.requestCounted = true;
+  if (ticket !== openTicket) context.onGovernanceHeaders?.(ticket.headers());
+  return ticket;
 }

@@ -33,7 +33,7 @@ async function governorOnClosedStore(fail: 'closed' | 'open'): Promise<{ governo
 describe('the governance store is unreachable', () => {
   it('fail closed (default): 503 governance_unavailable with retry-after', async () => {
     const { governor, request } = await governorOnClosedStore('closed');
-    await assert.rejects(governor.admit(request), (error: unknown) => {
+    await assert.rejects(async () => governor.admit(request), (error: unknown) => {
       assert.ok(error instanceof GovernanceError);
       assert.equal(error.code, 'governance_unavailable');
       assert.equal(error.status, 503);
