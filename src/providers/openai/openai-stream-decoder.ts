@@ -1,4 +1,5 @@
 import { SsePartsDecoder } from '../shared/sse-parts-decoder.js';
+import { ChunkTemplate } from './chunk-template.js';
 import type { StreamPart } from '../spec/index.js';
 import { convertOpenAIUsage, type ResponseDefaults } from './convert-openai-response.js';
 import { mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
@@ -21,6 +22,8 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
   #usage: OpenAIUsage | undefined;
   #sawToolCalls = false;
   #serviceTier: string | undefined;
+  /** The last plain text chunk, to read the next ones without parsing them (see ChunkTemplate). */
+  #template: ChunkTemplate | undefined;
 
   constructor(maxEventBytes: number, errorContext: OpenAIErrorContext, defaults: ResponseDefaults) {
     super(errorContext.provider, maxEventBytes);
@@ -48,6 +51,16 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
       return;
     }
     const out = this.out;
+    const template = this.#template;
+    if (template !== undefined) {
+      const text = template.match(data);
+      if (text !== undefined) {
+        const part = template.part(text);
+        if (part !== undefined) out.push(part);
+        if (template.serviceTier !== undefined) this.#serviceTier = template.serviceTier;
+        return;
+      }
+    }
     const chunk = parseChunk(data);
     if (!chunk) return this.fail(this.protocolError('sent a stream chunk that is not a JSON object'));
     if (chunk.error != null) return this.fail(mapOpenAIStreamError(chunk.error, this.#errorContext));
@@ -74,6 +87,8 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
       const parsed = openAIUsageSchema.safeParse(chunk.usage);
       if (parsed.success) this.#usage = parsed.data;
     }
+    // A plain text chunk that did not match becomes the template (the state it set is in its text).
+    if (this.#started) this.#template = ChunkTemplate.of(data, chunk) ?? template;
   }
 
   #toolCalls(calls: readonly ToolCallDelta[], out: StreamPart[]): void {

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { StreamPart } from '../spec/index.js';
+import { ChunkTemplate } from './chunk-template.js';
+import { OpenAIStreamDecoder } from './openai-stream-decoder.js';
+
+const head = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1764800000,"model":"gpt-4o-mini","service_tier":"default","choices":[';
+const frame = (choice: string, tail = ''): string => `${head}${choice}]${tail}}`;
+const textFrame = (literal: string, key = 'content'): string => frame(`{"index":0,"delta":{"${key}":${literal}},"logprobs":null,"finish_reason":null}`);
+
+/** What a full JSON.parse of each frame says the stream's text and reasoning parts are. */
+function expectedParts(frames: readonly string[]): StreamPart[] {
+  const parts: StreamPart[] = [];
+  for (const data of frames) {
+    const choice = (JSON.parse(data) as { choices: { delta?: Record<string, unknown>; logprobs?: Record<string, unknown> | null }[] }).choices[0];
+    const delta = choice?.delta ?? {};
+    const logprobs = choice?.logprobs ? { logprobs: choice.logprobs } : {};
+    const reasoning = delta['reasoning_content'] ?? delta['reasoning'];
+    if (typeof reasoning === 'string' && reasoning !== '') parts.push({ type: 'reasoning-delta', index: 0, text: reasoning });
+    if (typeof delta['content'] === 'string' && delta['content'] !== '') parts.push({ type: 'text-delta', text: delta['content'], ...logprobs });
+  }
+  return parts;
+}
+
+function decode(frames: readonly string[]): StreamPart[] {
+  const decoder = new OpenAIStreamDecoder(1 << 20, { provider: 'p', secrets: [], now: 0 }, { model: 'm', created: 1, randomId: () => 'x' });
+  const out: StreamPart[] = [];
+  const first = frame('{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}');
+  const last = frame('{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}');
+  const body = [first, ...frames, last].map((data) => `data: ${data}\n\n`).join('') + 'data: [DONE]\n\n';
+  decoder.chunk(Buffer.from(body), out);
+  decoder.end(out);
+  assert.equal(out[0]?.type, 'stream-start');
+  const finish = out.at(-1);
+  assert.ok(finish?.type === 'finish');
+  assert.equal(finish.finishReason, 'stop');
+  assert.deepEqual(finish.native, { service_tier: 'default' });
+  return out.filter((part) => part.type === 'text-delta' || part.type === 'reasoning-delta');
+}
+
+test('a chunk around another string literal reads as a full parse would, escapes included', () => {
+  const alphabet = ['a', ' ', 'é', '😀', '"', '\\', '\n', '\t', '\u0000', '\u001f', '\u2028', '}', ']', ',', ':', '{"x":1}', '","content":"', '\\u0041', '/'];
+  let seed = 7;
+  const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const frames: string[] = [];
+  for (let index = 0; index < 400; index += 1) {
+    let text = '';
+    const length = Math.floor(random() * 6);
+    for (let char = 0; char < length; char += 1) text += alphabet[Math.floor(random() * alphabet.length)];
+    // Every vendor's spelling of the same text: plain, and with every character escaped as \uXXXX.
+    const literal = random() < 0.2 ? `"${[...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"` : JSON.stringify(text);
+    frames.push(textFrame(literal, random() < 0.1 ? 'reasoning_content' : 'content'));
+  }
+  assert.deepEqual(decode(frames), expectedParts(frames));
+});
+
+test('text that changes the chunk structure is parsed in full, never read as text', () => {
+  const frames = [
+    textFrame('"plain"'),
+    // Same text around, but the middle closes the string and adds keys: a duplicate key wins in JSON.
+    textFrame('"a","content":"b"'),
+    textFrame('"x\\\\"'),
+    textFrame('"c"'),
+    frame('{"index":0,"delta":{"content":"d"},"logprobs":{"content":[]},"finish_reason":null}'),
+    textFrame('"e","tool_calls":[]'),
+    textFrame('"f"'),
+  ];
+  const parts = decode(frames);
+  assert.deepEqual(parts, expectedParts(frames));
+  assert.deepEqual(
+    parts.map((part) => (part.type === 'text-delta' ? part.text : '')),
+    ['plain', 'b', 'x\\', 'c', 'd', 'e', 'f'],
+  );
+});
+
+test('only a one-choice chunk with one string delta, no finish, usage or logprobs, makes a template', () => {
+  const parse = (data: string): ChunkTemplate | undefined => ChunkTemplate.of(data, JSON.parse(data) as never);
+  assert.ok(parse(textFrame('"hi"')));
+  assert.equal(parse(frame('{"index":0,"delta":{"content":"hi"},"logprobs":null,"finish_reason":"stop"}')), undefined);
+  assert.equal(parse(frame('{"index":0,"delta":{"role":"assistant","content":"hi"},"logprobs":null,"finish_reason":null}')), undefined);
+  assert.equal(parse(frame('{"index":0,"delta":{"content":"hi"},"logprobs":null,"finish_reason":null}', ',"usage":{"prompt_tokens":1}')), undefined);
+  assert.equal(parse(frame('{"index":0,"delta": {"content":"hi"},"logprobs":null,"finish_reason":null}')), undefined);
+  assert.equal(parse(frame('{"index":1,"delta":{"content":"hi"},"logprobs":null,"finish_reason":null}')), undefined);
+  const template = parse(textFrame('"hi"'));
+  assert.equal(template?.match(textFrame('"a\\nb"')), 'a\nb');
+  assert.equal(template?.match(textFrame('"a\nb"')), undefined, 'a raw control character is not a valid literal');
+  assert.equal(template?.match(frame('{"index":0,"delta":{"content":"hi"},"logprobs":null,"finish_reason":"stop"}')), undefined);
+});
