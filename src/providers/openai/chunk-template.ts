@@ -21,6 +21,7 @@ import type { OpenAIChunk } from './openai-api.js';
 type DeltaKey = 'content' | 'reasoning_content' | 'reasoning';
 
 /** Characters that make a literal's body need JSON decoding (or make it invalid). */
+// eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON forbids in a string
 const needsDecoding = /["\\\u0000-\u001f]/;
 
 export class ChunkTemplate {
