@@ -37,11 +37,22 @@ export async function estimateEmbedding(input: EmbedRequest['input']): Promise<U
 /** The ledger endpoint of each native API that generates (absent: not recorded). */
 export const nativeEndpoints: Partial<Record<NativeApi, UsageEndpoint>> = { 'anthropic-messages': 'messages', 'openai-responses': 'responses' };
 
-export function limitsOf(model: ModelEntry): { maxOutputTokens?: number; contextWindow?: number } {
-  return {
-    ...(model.maxTokens === undefined ? {} : { maxOutputTokens: model.maxTokens }),
-    ...(model.contextWindow === undefined ? {} : { contextWindow: model.contextWindow }),
-  };
+type ModelLimits = Readonly<{ maxOutputTokens?: number; contextWindow?: number }>;
+
+/** Each model entry's limits, made once per entry (entries are rebuilt with each configuration snapshot). */
+const limitsByModel = new WeakMap<ModelEntry, ModelLimits>();
+
+/** The limits a provider call gets from its model row (shared and frozen: one object per model entry). */
+export function limitsOf(model: ModelEntry): ModelLimits {
+  let limits = limitsByModel.get(model);
+  if (limits === undefined) {
+    limits = Object.freeze({
+      ...(model.maxTokens === undefined ? {} : { maxOutputTokens: model.maxTokens }),
+      ...(model.contextWindow === undefined ? {} : { contextWindow: model.contextWindow }),
+    });
+    limitsByModel.set(model, limits);
+  }
+  return limits;
 }
 
 /** An iterable that yields an already-received first result, then the rest of the iterator. */
