@@ -12,8 +12,9 @@
 // Sequential off-then-on runs on this 2-core machine disagreed by up to 2× (docs/benchmark.md);
 // this is the instrument for the issues' "within X%" goals.
 //
-//   AB_COMPARE=route|ledger|governance|full|none|node   (full: ledger + budget + rate limit + route, vs bare;
-//     none: bare vs bare; node: bare vs bare started with AB_NODE_OPTIONS)
+//   AB_COMPARE=route|ledger|governance|full|none|node|floor|floor-full   (full: ledger + budget + rate limit + route, vs bare;
+//     none: bare vs bare; node: bare vs bare started with AB_NODE_OPTIONS; floor: bench/floor.mjs (A) vs bare (B);
+//     floor-full: bench/floor.mjs vs the full hot path. With floor, B's CPU per request over A's is issue 14's ratio)
 //   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1
 //   BENCH_PIN_POSTGRES=1 AB_VERBOSE=1 AB_ROOT_A=<another checkout, built: its build is side A>
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
@@ -44,7 +45,9 @@ const loads = (process.env.AB_LOADS ?? 'chat:10,chat:50,stream:10').split(',').m
   if (!(mode in { chat: 1, stream: 1 }) || !(Number(amount) > 0)) throw new Error(`AB_LOADS: cannot read '${item}'`);
   return open ? { mode, rate: Number(amount), label: `${mode} @${amount}/s` } : { mode, connections: Number(amount), label: `${mode} c=${amount}` };
 });
-if (!['route', 'ledger', 'governance', 'full', 'none', 'node'].includes(compare)) throw new Error('AB_COMPARE takes route, ledger, governance, full, none or node');
+if (!['route', 'ledger', 'governance', 'full', 'none', 'node', 'floor', 'floor-full'].includes(compare)) {
+  throw new Error('AB_COMPARE takes route, ledger, governance, full, none, node, floor or floor-full');
+}
 if (!(pairs >= 1 && pairs <= 10 && rounds >= 2 && rounds <= 40 && seconds >= 1 && seconds <= 30)) throw new Error('AB_PAIRS 1..10, AB_ROUNDS 2..40, AB_SECONDS 1..30');
 
 const CHAT = {
@@ -81,6 +84,11 @@ function start(args, cpu, pattern, nodeOptions = [], cwd = ROOT) {
 }
 
 async function gateway(mockOrigin, features) {
+  if (features.floor) {
+    const floorArgs = ['bench/floor.mjs', '--port=0', `--upstream=${mockOrigin}/v1`, `--key=${KEY}`];
+    const { child, port } = await start(floorArgs, 1, /floor listening on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : nodeOptionsA, features.b ? ROOT : rootA);
+    return { name: features.b ? 'B' : 'A', child, origin: `http://127.0.0.1:${port}`, route: false, ledger: undefined, served: 0, drop: async () => {} };
+  }
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_ADMIN_URL;
   const ledger = features.ledger ? await createLedgerDatabase(adminUrl) : undefined;
   if (ledger) pending.add(ledger);
@@ -110,6 +118,9 @@ const SIDES = {
   none: [{}, {}],
   // Bare gateways, B started with AB_NODE_OPTIONS (V8 flags such as --max-semi-space-size=32).
   node: [{}, {}],
+  // Issue 14's ratios, drift-free: bench/floor.mjs (A) against the bare gateway or the full hot path (B).
+  floor: [{ floor: true }, {}],
+  'floor-full': [{ floor: true }, { ledger: true, governance: true, route: true }],
 };
 
 // AB_TOGETHER (default 1): both sides loaded at once in every round; they share CPU 1 at the same
@@ -214,9 +225,10 @@ function tableRow(load, runs) {
   // Each round's A and B ran at the same moment (or back to back), so their differences are far
   // steadier than the sides' medians.
   const delta = median(runs[0].map((run, index) => runs[1][index].cpuPerRequest - run.cpuPerRequest));
+  const ratio = median(runs[0].map((run, index) => runs[1][index].cpuPerRequest / run.cpuPerRequest));
   const rpsDelta = median(runs[0].map((run, index) => (runs[1][index].rps / run.rps - 1) * 100));
   const signed = (value, digits) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
-  return `| ${load.label} | ${Math.round(a.rps)} | ${Math.round(b.rps)} | ${signed(rpsDelta, 1)}% | ${a.p50.toFixed(2)} | ${b.p50.toFixed(2)} | ${a.cpu.toFixed(0)} | ${b.cpu.toFixed(0)} | ${signed(delta, 1)} | ${((delta * 100) / a.cpu).toFixed(1)}% |`;
+  return `| ${load.label} | ${Math.round(a.rps)} | ${Math.round(b.rps)} | ${signed(rpsDelta, 1)}% | ${a.p50.toFixed(2)} | ${b.p50.toFixed(2)} | ${a.cpu.toFixed(0)} | ${b.cpu.toFixed(0)} | ${signed(delta, 1)} | ${((delta * 100) / a.cpu).toFixed(1)}% | ${ratio.toFixed(2)}× |`;
 }
 
 async function main() {
@@ -226,10 +238,10 @@ async function main() {
   const mockOrigin = `http://127.0.0.1:${mock.port}`;
   const how = together ? 'both loaded at once' : 'in turn, ABBA order';
   const lines = [
-    `${compare} off (A) vs on (B)${rootA === ROOT ? '' : ` (A runs the build in ${rootA})`}: ${pairs} pair(s) of gateway processes (started A first, then B first, …), ${rounds} rounds of ${seconds} s per load and pair, ${how}, both gateways on CPU 1.`,
+    `${compare.startsWith('floor') ? `floor (A) vs Switchboard ${compare === 'floor' ? 'bare' : 'full hot path'} (B)` : `${compare} off (A) vs on (B)`}${rootA === ROOT ? '' : ` (A runs the build in ${rootA})`}: ${pairs} pair(s) of gateway processes (started A first, then B first, …), ${rounds} rounds of ${seconds} s per load and pair, ${how}, both gateways on CPU 1.`,
     '',
-    '| load | req/s A | req/s B | Δ req/s (median of rounds) | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| load | req/s A | req/s B | Δ req/s (median of rounds) | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % | CPU B ÷ A (median of rounds) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const runsByLoad = loads.map(() => [[], []]);
   try {
