@@ -64,8 +64,7 @@ export class ChunkTemplate {
   match(data: string): string | undefined {
     const { prefix, suffix } = this;
     const end = data.length - suffix.length;
-    // Slices compared with ===, not startsWith/endsWith: V8 compares those a character at a time
-    // (0.5 µs for a 180-character prefix, against 0.05 µs).
+    // Slices compared with ===: at least as fast as startsWith/endsWith here (bench/chunk-template-micro.mjs).
     if (end < prefix.length || data.slice(0, prefix.length) !== prefix || data.slice(end) !== suffix) return undefined;
     const body = data.slice(prefix.length, end);
     if (!needsDecoding.test(body)) return body;
