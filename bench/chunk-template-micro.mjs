@@ -20,10 +20,19 @@ const chunks = Array.from({ length: 1000 }, (_, index) => {
   return event.slice(6, event.length - 2);
 });
 const { prefix, suffix } = template;
+// OpenAI's chunks also carry a random `obfuscation` padding after the choices.
+const padded = (text, index) => `${chunk(text).slice(0, -1)},"obfuscation":${JSON.stringify('k'.repeat(index % 9))}}`;
+const paddedTemplate = ChunkTemplate.of(padded(' hello', 3), JSON.parse(padded(' hello', 3)));
+const paddedChunks = Array.from({ length: 1000 }, (_, index) => {
+  const event = decoder.decode(Buffer.from(`data: ${padded(` w${index % 50}`, index)}\n\n`));
+  return event.slice(6, event.length - 2);
+});
 
 const ways = {
   'JSON.parse': (data) => JSON.parse(data).choices[0].delta.content,
   'template.match': (data) => template.match(data),
+  'padded JSON.parse': (data) => JSON.parse(data).choices[0].delta.content,
+  'padded template.match': (data) => paddedTemplate.match(data),
   'startsWith/endsWith': (data) => (data.startsWith(prefix) && data.endsWith(suffix) ? data.slice(prefix.length, data.length - suffix.length) : undefined),
 };
 for (let round = 0; round < 3; round += 1) {
@@ -31,7 +40,8 @@ for (let round = 0; round < 3; round += 1) {
   for (const [name, read] of Object.entries(ways)) {
     let found = 0;
     const started = performance.now();
-    for (let repeat = 0; repeat < 500; repeat += 1) for (const data of chunks) if (read(data) !== undefined) found += 1;
+    const input = name.includes('padded') ? paddedChunks : chunks;
+    for (let repeat = 0; repeat < 500; repeat += 1) for (const data of input) if (read(data) !== undefined) found += 1;
     if (found !== 500 * chunks.length) throw new Error(`${name} missed chunks`);
     line.push(`${name} ${(((performance.now() - started) * 1000) / (500 * chunks.length)).toFixed(3)} µs`);
   }

@@ -279,10 +279,13 @@ async function streamCompletion(
   const result = answer(body);
   const includeUsage = isObject(body['stream_options']) && body['stream_options']['include_usage'] === true;
   const base = { id: `chatcmpl-mock${counter}`, object: 'chat.completion.chunk', created, model: body['model'], service_tier: body['service_tier'] ?? 'default', system_fingerprint: 'fp_mock' };
+  // Like OpenAI: every chunk is padded with a random string unless `include_obfuscation: false`.
+  const obfuscate = !(isObject(body['stream_options']) && body['stream_options']['include_obfuscation'] === false);
+  const padding = (): Json => (obfuscate ? { obfuscation: Math.random().toString(36).slice(2, 2 + Math.floor(Math.random() * 10)) } : {});
   const frame = (delta: Json, finishReason: string | null = null) => {
     const text = typeof delta['content'] === 'string' && delta['content'] !== '' ? delta['content'] : undefined;
     const logprobs = body['logprobs'] === true && text !== undefined ? logprobsOf(text, body) : null;
-    return `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
+    return `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }], ...(includeUsage ? { usage: null } : {}), ...padding() })}\n\n`;
   };
 
   let first: string;
@@ -306,7 +309,7 @@ async function streamCompletion(
     return new Promise((resolve) => response.on('close', resolve));
   }
   const tail = [frame({}, result.finishReason)];
-  if (includeUsage) tail.push(`data: ${JSON.stringify({ ...base, choices: [], usage: result.usage })}\n\n`);
+  if (includeUsage) tail.push(`data: ${JSON.stringify({ ...base, choices: [], usage: result.usage, ...padding() })}\n\n`);
   return sendSse(response, [first, ...content, ...tail, 'data: [DONE]\n\n'], { delayMs });
 }
 

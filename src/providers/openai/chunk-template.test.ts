@@ -6,7 +6,7 @@ import { OpenAIStreamDecoder } from './openai-stream-decoder.js';
 
 const head = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1764800000,"model":"gpt-4o-mini","service_tier":"default","choices":[';
 const frame = (choice: string, tail = ''): string => `${head}${choice}]${tail}}`;
-const textFrame = (literal: string, key = 'content'): string => frame(`{"index":0,"delta":{"${key}":${literal}},"logprobs":null,"finish_reason":null}`);
+const textFrame = (literal: string, key = 'content', tail = ''): string => frame(`{"index":0,"delta":{"${key}":${literal}},"logprobs":null,"finish_reason":null}`, tail);
 
 /** What a full JSON.parse of each frame says the stream's text and reasoning parts are. */
 function expectedParts(frames: readonly string[]): StreamPart[] {
@@ -52,6 +52,12 @@ test('a chunk around another string literal reads as a full parse would, escapes
     frames.push(textFrame(literal, random() < 0.1 ? 'reasoning_content' : 'content'));
   }
   assert.deepEqual(decode(frames), expectedParts(frames));
+  // OpenAI pads every chunk with a random `obfuscation` string after the choices.
+  const padded = frames.map((data, index) => {
+    const padding = index % 7 === 3 ? '"a\\"b\\u0041"' : JSON.stringify('x'.repeat(index % 13));
+    return `${data.slice(0, -1)},"obfuscation":${padding}}`;
+  });
+  assert.deepEqual(decode(padded), expectedParts(padded));
 });
 
 test('text that changes the chunk structure is parsed in full, never read as text', () => {
@@ -81,6 +87,11 @@ test('only a one-choice chunk with one string delta, no finish, usage or logprob
   assert.equal(parse(frame('{"index":0,"delta":{"content":"hi"},"logprobs":null,"finish_reason":null}', ',"usage":{"prompt_tokens":1}')), undefined);
   assert.equal(parse(frame('{"index":0,"delta": {"content":"hi"},"logprobs":null,"finish_reason":null}')), undefined);
   assert.equal(parse(frame('{"index":1,"delta":{"content":"hi"},"logprobs":null,"finish_reason":null}')), undefined);
+  const padded = parse(textFrame('"hi"', 'content', ',"obfuscation":"kq3"'));
+  assert.equal(padded?.match(textFrame('"a b"', 'content', ',"obfuscation":"x"')), 'a b');
+  assert.equal(padded?.match(textFrame('"a b"', 'content', ',"obfuscation":"x","usage":{}')), undefined);
+  assert.equal(padded?.match(textFrame('"a b"', 'content', ',"obfuscation":"x\\q"')), undefined, 'an invalid escape in the padding');
+  assert.equal(padded?.match(textFrame('"a b"')), undefined, 'no padding where the template has one');
   const template = parse(textFrame('"hi"'));
   assert.equal(template?.match(textFrame('"a\\nb"')), 'a\nb');
   assert.equal(template?.match(textFrame('"a\nb"')), undefined, 'a raw control character is not a valid literal');

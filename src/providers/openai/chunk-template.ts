@@ -1,16 +1,18 @@
 /**
- * Most chunks of an OpenAI stream differ from the one before only in the text of their delta:
- * `{"id":"…","object":"chat.completion.chunk",…,"choices":[{"index":0,"delta":{"content":"…"},
- * "logprobs":null,"finish_reason":null}]}`. A template is the JSON text of such a chunk around
- * that one string; a later chunk made of the same text around another valid JSON string literal
- * parses to the same object with only that string changed, so its text is read without parsing
- * the chunk again. Anything else (another shape, a finish reason, usage, whitespace, an invalid
- * literal) does not match, and the caller parses the chunk in full.
+ * Most chunks of an OpenAI stream differ from the one before only in the text of their delta (and,
+ * from OpenAI itself, in a random `obfuscation` string that pads each chunk):
+ * `{"id":"…",…,"choices":[{"index":0,"delta":{"content":"…"},"logprobs":null,"finish_reason":null}],
+ * "obfuscation":"…"}`. A template is the JSON text of such a chunk around those one or two
+ * strings; a later chunk made of the same text around other valid JSON string literals parses to
+ * the same object with only those strings changed, so its text is read without parsing the chunk
+ * again. Anything else (another shape, a finish reason, usage, whitespace, an invalid literal)
+ * does not match, and the caller parses the chunk in full.
  *
- * Why a match is exact: the template's prefix ends with the delta's opening quote and its suffix
- * starts with the closing one. When `"` + middle + `"` is one complete JSON string literal (checked
- * below), the chunk tokenizes as the template did, token for token, with that one string token
- * replaced.
+ * Why a match is exact: each piece of template text between the strings ends with an opening quote
+ * and the next starts with the closing one. Each literal is read up to its first unescaped quote,
+ * exactly as a JSON parser ends a string, and must be valid (no raw control character, valid
+ * escapes); the text after it must then be the template's, character for character. So the chunk
+ * tokenizes as the template did, token for token, with only the string tokens replaced.
  *
  * @module
  */
@@ -20,13 +22,42 @@ import type { OpenAIChunk } from './openai-api.js';
 /** The delta keys a template covers (one per chunk): text, or reasoning (two vendors' spellings). */
 type DeltaKey = 'content' | 'reasoning_content' | 'reasoning';
 
-/** Characters that make a literal's body need JSON decoding (or make it invalid). */
-// eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON forbids in a string
-const needsDecoding = /["\\\u0000-\u001f]/;
+const quote = 0x22;
+const backslash = 0x5c;
+
+/** Where a string literal's body that starts at `from` ends (its closing quote), and whether it has escapes; -1 when invalid or unterminated. */
+function literalEnd(data: string, from: number): { end: number; escaped: boolean } {
+  let escaped = false;
+  for (let index = from; index < data.length; index += 1) {
+    const code = data.charCodeAt(index);
+    if (code === quote) return { end: index, escaped };
+    if (code < 0x20) break;
+    if (code === backslash) {
+      escaped = true;
+      index += 1;
+    }
+  }
+  return { end: -1, escaped };
+}
+
+/** The string a literal's body stands for (escapes checked by JSON.parse), or undefined when invalid. */
+function literalText(body: string, escaped: boolean): string | undefined {
+  if (!escaped) return body;
+  try {
+    const text: unknown = JSON.parse(`"${body}"`);
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class ChunkTemplate {
   private constructor(
+    /** The text up to the delta's opening quote. */
     readonly prefix: string,
+    /** From the delta's closing quote to the obfuscation's opening quote; undefined when the template has no obfuscation. */
+    readonly between: string | undefined,
+    /** From the last string's closing quote to the end. */
     readonly suffix: string,
     readonly key: DeltaKey,
     /** The chunk's `service_tier`, which a matching chunk sets again (it is part of the same text). */
@@ -36,9 +67,9 @@ export class ChunkTemplate {
   /**
    * The template of `data` (whose parse is `chunk`): undefined unless the chunk is one choice of
    * index 0 whose delta is exactly one string under a `DeltaKey`, with no finish reason, logprobs,
-   * usage or error, written without whitespace around that delta.
+   * usage or error, written without whitespace around that delta (and its obfuscation, if any).
    */
-  static of(data: string, chunk: OpenAIChunk): ChunkTemplate | undefined {
+  static of(data: string, chunk: OpenAIChunk & { obfuscation?: unknown }): ChunkTemplate | undefined {
     if (chunk.usage != null || chunk.error != null || !Array.isArray(chunk.choices) || chunk.choices.length !== 1) return undefined;
     const choice: unknown = chunk.choices[0];
     if (typeof choice !== 'object' || choice === null) return undefined;
@@ -49,31 +80,43 @@ export class ChunkTemplate {
     if (keys.length !== 1 || !(key === 'content' || key === 'reasoning_content' || key === 'reasoning')) return undefined;
     const value: unknown = delta[key];
     if (typeof value !== 'string') return undefined;
+    const serviceTier = typeof chunk.service_tier === 'string' ? chunk.service_tier : undefined;
     // The one `"delta":` of the text is this choice's (a string's quotes would be escaped).
     const at = data.indexOf('"delta":');
     if (at === -1 || data.includes('"delta":', at + 1)) return undefined;
-    const literal = JSON.stringify(value);
     const head = `"delta":{"${key}":`;
+    const literal = JSON.stringify(value);
     if (!data.startsWith(head, at) || !data.startsWith(literal, at + head.length) || data[at + head.length + literal.length] !== '}') return undefined;
     const open = at + head.length + 1;
     const close = at + head.length + literal.length - 1;
-    return new ChunkTemplate(data.slice(0, open), data.slice(close), key, typeof chunk.service_tier === 'string' ? chunk.service_tier : undefined);
+    if (chunk.obfuscation === undefined) return new ChunkTemplate(data.slice(0, open), undefined, data.slice(close), key, serviceTier);
+    // OpenAI's padding: a top-level string after the choices, different in every chunk.
+    if (typeof chunk.obfuscation !== 'string') return undefined;
+    const padding = `"obfuscation":${JSON.stringify(chunk.obfuscation)}`;
+    const padAt = data.indexOf('"obfuscation":', close);
+    if (padAt === -1 || data.includes('"obfuscation":', padAt + 1) || data.indexOf('"obfuscation":') !== padAt || !data.startsWith(padding, padAt)) return undefined;
+    const padOpen = padAt + '"obfuscation":'.length + 1;
+    const padClose = padAt + padding.length - 1;
+    return new ChunkTemplate(data.slice(0, open), data.slice(close, padOpen), data.slice(padClose), key, serviceTier);
   }
 
-  /** The delta's text when `data` is this template around another string, else undefined. */
+  /** The delta's text when `data` is this template around other strings, else undefined. */
   match(data: string): string | undefined {
-    const { prefix, suffix } = this;
-    const end = data.length - suffix.length;
+    const { prefix, between, suffix } = this;
     // Slices compared with ===: at least as fast as startsWith/endsWith here (bench/chunk-template-micro.mjs).
-    if (end < prefix.length || data.slice(0, prefix.length) !== prefix || data.slice(end) !== suffix) return undefined;
-    const body = data.slice(prefix.length, end);
-    if (!needsDecoding.test(body)) return body;
-    try {
-      const text: unknown = JSON.parse(`"${body}"`);
-      return typeof text === 'string' ? text : undefined;
-    } catch {
-      return undefined;
+    if (data.length < prefix.length + suffix.length || data.slice(0, prefix.length) !== prefix) return undefined;
+    const text = literalEnd(data, prefix.length);
+    if (text.end === -1) return undefined;
+    let last = text.end;
+    if (between !== undefined) {
+      const padOpen = text.end + between.length;
+      if (data.slice(text.end, padOpen) !== between) return undefined;
+      const padding = literalEnd(data, padOpen);
+      if (padding.end === -1 || (padding.escaped && literalText(data.slice(padOpen, padding.end), true) === undefined)) return undefined;
+      last = padding.end;
     }
+    if (data.slice(last) !== suffix) return undefined;
+    return literalText(data.slice(prefix.length, text.end), text.escaped);
   }
 
   /** The part a matched chunk's text makes (none for an empty text), as a full parse would. */

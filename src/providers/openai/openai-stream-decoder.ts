@@ -6,6 +6,9 @@ import { mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-erro
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { openAIUsageSchema, type OpenAIChunk, type OpenAIUsage } from './openai-api.js';
 
+/** Templates that may miss in a row before a stream parses every chunk (see ChunkTemplate). */
+const maxMisses = 4;
+
 type ToolCallDelta = NonNullable<NonNullable<NonNullable<OpenAIChunk['choices']>[number]['delta']>['tool_calls']>[number];
 
 /**
@@ -24,6 +27,8 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
   #serviceTier: string | undefined;
   /** The last plain text chunk, to read the next ones without parsing them (see ChunkTemplate). */
   #template: ChunkTemplate | undefined;
+  /** Templates made in a row that the next chunk did not match; at `maxMisses` this stream stops making them. */
+  #misses = 0;
 
   constructor(maxEventBytes: number, errorContext: OpenAIErrorContext, defaults: ResponseDefaults) {
     super(errorContext.provider, maxEventBytes);
@@ -58,6 +63,7 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
         const part = template.part(text);
         if (part !== undefined) out.push(part);
         if (template.serviceTier !== undefined) this.#serviceTier = template.serviceTier;
+        this.#misses = 0;
         return;
       }
     }
@@ -87,8 +93,15 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
       const parsed = openAIUsageSchema.safeParse(chunk.usage);
       if (parsed.success) this.#usage = parsed.data;
     }
-    // A plain text chunk that did not match becomes the template (the state it set is in its text).
-    if (this.#started) this.#template = ChunkTemplate.of(data, chunk) ?? template;
+    // A plain text chunk that did not match becomes the template (the state it set is in its text),
+    // unless this stream's chunks keep changing elsewhere too (a field no template covers).
+    if (this.#started && this.#misses < maxMisses) {
+      const next = ChunkTemplate.of(data, chunk);
+      if (next !== undefined) {
+        if (template !== undefined) this.#misses += 1;
+        this.#template = next;
+      }
+    }
   }
 
   #toolCalls(calls: readonly ToolCallDelta[], out: StreamPart[]): void {
