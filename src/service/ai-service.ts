@@ -296,6 +296,8 @@ export class AIService {
     };
     // One client request is one request against requests-per-minute, however many attempts it takes.
     const countRequest = call?.admission.requestCounted !== true;
+    // Budgets and token limits count the calls ended so far at their recorded cost.
+    this.usage?.settleEnded();
     let admitted: Ticket | Promise<Ticket>;
     try {
       admitted = this.governor.admit({ projectId: context.projectId, apiKeyId: context.apiKeyId, publicName: requestedModel, model, provider, estimate, countRequest });

@@ -4,6 +4,14 @@
  * batched writer. Per attempt it does a little arithmetic and pushes one plain object; estimates
  * (tokenizer) run off the request path.
  *
+ * Ended attempts are settled in batches, once per event-loop turn (`setImmediate`), not one by one
+ * inside each response: the ledger's code then runs warm, for every attempt that ended in the turn,
+ * instead of cold between each request's own work. A traced attempt settles at once (its span ends
+ * with it, inside the request's span). Whatever reads the others' effect settles them first:
+ * `stats`, `flush`, `close`, and governance admission (`settleEnded`, so that a budget sees the
+ * previous call's cost). An HTTP client's next request is read in a later turn than its previous
+ * response was written, after the batch.
+ *
  * @module
  */
 import type { UsageRowInsert } from '../db/sql/usage.js';
@@ -48,7 +56,10 @@ export class UsageRecorder {
   readonly #onRow: UsageRecorderOptions['onRow'];
   readonly #pending = new Set<Promise<void>>();
   readonly #unpriced = new Map<string, number>();
-  readonly #sink = (attempt: UsageAttempt, outcome: AttemptOutcome): void => this.#settle(attempt, outcome);
+  readonly #sink = (attempt: UsageAttempt, outcome: AttemptOutcome): void => this.#defer(attempt, outcome);
+  /** Attempts ended since the last batch, not priced and queued yet (see `#defer`). */
+  #ended: [UsageAttempt, AttemptOutcome][] = [];
+  readonly #settleEnded = (): void => this.settleEnded();
   #estimated = 0;
 
   constructor(options: UsageRecorderOptions) {
@@ -72,19 +83,48 @@ export class UsageRecorder {
   }
 
   stats(): UsageStats {
+    this.settleEnded();
     return { ...(this.#writer?.stats() ?? idleWriterStats), unpriced: new Map(this.#unpriced), estimated: this.#estimated };
   }
 
   /** Writes everything recorded so far (estimates included). */
   async flush(): Promise<void> {
+    this.settleEnded();
     await Promise.all(this.#pending);
     await this.#writer?.flush();
   }
 
   /** Waits for estimates in progress, then flushes and stops the writer. */
   async close(): Promise<void> {
+    this.settleEnded();
     await Promise.all(this.#pending);
     await this.#writer?.close();
+  }
+
+  /**
+   * Prices and queues every attempt ended so far (their rows, costs, counters and governance
+   * settlements). A failure is logged with the attempt's request id and never reaches the request
+   * that ended it, nor stops the others.
+   */
+  settleEnded(): void {
+    const ended = this.#ended;
+    if (ended.length === 0) return;
+    this.#ended = [];
+    for (const [attempt, outcome] of ended) this.#settleLogged(attempt, outcome);
+  }
+
+  /** Queues an ended attempt for the turn's batch; an observed one (traced) settles at once, its span ends with it. */
+  #defer(attempt: UsageAttempt, outcome: AttemptOutcome): void {
+    if (attempt.observations !== undefined) this.#settleLogged(attempt, outcome);
+    else if (this.#ended.push([attempt, outcome]) === 1) setImmediate(this.#settleEnded);
+  }
+
+  #settleLogged(attempt: UsageAttempt, outcome: AttemptOutcome): void {
+    try {
+      this.#settle(attempt, outcome);
+    } catch (error) {
+      this.#log('error', `usage ledger: the row of request '${attempt.caller.requestId}' could not be recorded: ${errorMessage(error)}`);
+    }
   }
 
   #settle(attempt: UsageAttempt, outcome: AttemptOutcome): void {
