@@ -134,8 +134,8 @@ export class UsageAttempt {
     return {
       requestId: this.caller.requestId,
       attempt: this.routing?.attempt ?? 1,
-      startedAt: new Date(this.startedAt),
-      endedAt: new Date(this.startedAt + (ended - this.began)),
+      startedAtMs: this.startedAt,
+      endedAtMs: this.startedAt + (ended - this.began),
       projectId: this.caller.projectId,
       apiKeyId: this.caller.apiKeyId,
       requestedModel: this.requestedModel,

@@ -39,8 +39,8 @@ function assertStored(stored: readonly Stored[], rows: readonly UsageRowInsert[]
     const sent = rows[index]!;
     assert.equal(row.request_id, sent.requestId);
     assert.equal(row.attempt, sent.attempt);
-    assert.equal(row.started_at.toISOString(), sent.startedAt.toISOString());
-    assert.equal(row.ended_at.toISOString(), sent.endedAt.toISOString());
+    assert.equal(row.started_at.toISOString(), new Date(sent.startedAtMs).toISOString());
+    assert.equal(row.ended_at.toISOString(), new Date(sent.endedAtMs).toISOString());
     assert.equal(row.project_id, sent.projectId);
     assert.equal(row.api_key_id, sent.apiKeyId);
     assert.equal(row.requested_model, sent.requestedModel);
@@ -117,7 +117,7 @@ describe('usage ledger insert', () => {
     const shared = (index: number, nulls: boolean): UsageRowInsert => ({
       ...base,
       requestId: `shared-${String(nulls)}-${index}`,
-      startedAt: new Date(base.startedAt.getTime() + index),
+      startedAtMs: base.startedAtMs + index,
       ...(nulls
         ? { projectId: null, apiKeyId: null, modelName: null, errorCode: null, upstreamMs: null, ttftMs: null, rawUsage: null, costUsd: null, routeName: null, routeVersion: null, arm: null, servedArm: null }
         : { errorCode: 'upstream_error', status: 502, attempt: 2, streamed: true, incomplete: true, ttftMs: 3.25, routeName: 'r', routeVersion: 7, arm: 'a', servedArm: 'b', fallback: true }),
@@ -141,8 +141,8 @@ describe('usage ledger insert', () => {
       times.map((time, index) => ({
         ...base,
         requestId: `times-${index}`,
-        startedAt: new Date(time),
-        endedAt: new Date(Date.parse(time) + 1_234 * index),
+        startedAtMs: Date.parse(time),
+        endedAtMs: Date.parse(time) + 1_234 * index,
         overheadMs: [0.001, 0.0004, 2.5, 1234.567][index]!,
         upstreamMs: index === 1 ? null : 60_000.25,
       })),

@@ -9,8 +9,8 @@ import type { UsageRowInsert } from '../../src/db/sql/usage.js';
 export const sampleUsageRow: UsageRowInsert = {
   requestId: 'r',
   attempt: 1,
-  startedAt: new Date('2026-12-02T10:15:00.123Z'),
-  endedAt: new Date('2026-12-02T10:15:00.456Z'),
+  startedAtMs: Date.parse('2026-12-02T10:15:00.123Z'),
+  endedAtMs: Date.parse('2026-12-02T10:15:00.456Z'),
   projectId: '11111111-1111-4111-8111-111111111111',
   apiKeyId: '21111111-1111-4111-8111-111111111111',
   requestedModel: 'gpt-4o-mini',

@@ -10,8 +10,8 @@ function row(index: number): UsageRowInsert {
   return {
     requestId: `req-${index}`,
     attempt: 1 + (index % 3),
-    startedAt: new Date(1_780_000_000_000 + index),
-    endedAt: new Date(1_780_000_000_500 + index),
+    startedAtMs: 1_780_000_000_000 + index,
+    endedAtMs: 1_780_000_000_500 + index,
     projectId: index % 5 === 0 ? null : '11111111-1111-4111-8111-111111111111',
     apiKeyId: null,
     requestedModel: `model "${index}"`,

@@ -9,8 +9,10 @@
 export interface UsageRowInsert {
   requestId: string;
   attempt: number;
-  startedAt: Date;
-  endedAt: Date;
+  /** Epoch milliseconds. */
+  startedAtMs: number;
+  /** Epoch milliseconds. */
+  endedAtMs: number;
   projectId: string | null;
   apiKeyId: string | null;
   requestedModel: string;
@@ -51,7 +53,7 @@ export interface UsageRowInsert {
 /**
  * How a column travels: `text` (any string, quoted and escaped), `token` (a string the gateway
  * made: uuid, decimal, id, enum; written bare when it holds only safe characters, else as `text`),
- * `number`, `bool`, `ms` (a Date: epoch milliseconds, sent as the offset from the batch's first
+ * `number`, `bool`, `ms` (epoch milliseconds, sent as the offset from the batch's first
  * start, so that short integers travel; the statement adds the base back and makes a timestamptz),
  * `micros` (a duration in milliseconds, sent as whole microseconds and divided by the statement:
  * an integer prints several times faster than a fraction), `json` (all rows' objects in one
@@ -68,26 +70,24 @@ export type Encoding = 'text' | 'token' | 'dict' | 'number' | 'bool' | 'ms' | 'm
  * from row to row (ids, times) or is a `dict` (which has its own way: see `UsageBuffer.params`).
  */
 export const scalarEncodings: ReadonlySet<Encoding> = new Set(['number', 'bool', 'micros', 'token']);
-type Field = (row: UsageRowInsert) => string | number | boolean | Date | Record<string, unknown> | null;
-
-/** The columns, their types and encodings, in the order of the parameters. */
-export const usageColumns: readonly (readonly [string, string, Encoding, Field])[] = [
-  ['request_id', 'text', 'text', (r) => r.requestId], ['attempt', 'int4', 'number', (r) => r.attempt],
-  ['started_at', 'timestamptz', 'ms', (r) => r.startedAt], ['ended_at', 'timestamptz', 'ms', (r) => r.endedAt],
-  ['project_id', 'uuid', 'dict', (r) => r.projectId], ['api_key_id', 'uuid', 'dict', (r) => r.apiKeyId],
-  ['requested_model', 'text', 'dict', (r) => r.requestedModel], ['model_id', 'uuid', 'dict', (r) => r.modelId],
-  ['model_name', 'text', 'dict', (r) => r.modelName], ['provider_id', 'uuid', 'dict', (r) => r.providerId],
-  ['provider_name', 'text', 'dict', (r) => r.providerName], ['vendor_model_id', 'text', 'dict', (r) => r.vendorModelId],
-  ['endpoint', 'text', 'dict', (r) => r.endpoint], ['streamed', 'bool', 'bool', (r) => r.streamed],
-  ['status', 'int4', 'number', (r) => r.status], ['error_code', 'text', 'dict', (r) => r.errorCode],
-  ['incomplete', 'bool', 'bool', (r) => r.incomplete], ['overhead_ms', 'float4', 'micros', (r) => r.overheadMs],
-  ['upstream_ms', 'float4', 'micros', (r) => r.upstreamMs], ['ttft_ms', 'float4', 'micros', (r) => r.ttftMs],
-  ['input_tokens', 'int8', 'number', (r) => r.inputTokens], ['cached_input_tokens', 'int8', 'number', (r) => r.cachedInputTokens],
-  ['cache_write_5m_tokens', 'int8', 'number', (r) => r.cacheWrite5mTokens], ['cache_write_1h_tokens', 'int8', 'number', (r) => r.cacheWrite1hTokens],
-  ['output_tokens', 'int8', 'number', (r) => r.outputTokens], ['reasoning_tokens', 'int8', 'number', (r) => r.reasoningTokens],
-  ['usage_source', 'text', 'dict', (r) => r.usageSource], ['raw_usage', 'jsonb', 'json', (r) => r.rawUsage],
-  ['price_id', 'int8', 'dict', (r) => r.priceId], ['provider_price_id', 'int8', 'dict', (r) => r.providerPriceId],
-  ['cost_usd', 'numeric', 'token', (r) => r.costUsd], ['route_name', 'text', 'dict', (r) => r.routeName],
-  ['route_version', 'int8', 'number', (r) => r.routeVersion], ['arm', 'text', 'dict', (r) => r.arm],
-  ['served_arm', 'text', 'dict', (r) => r.servedArm], ['fallback', 'bool', 'bool', (r) => r.fallback],
+/** The columns, their types, encodings and the row's field, in the order of the parameters. */
+export const usageColumns: readonly (readonly [string, string, Encoding, keyof UsageRowInsert])[] = [
+  ['request_id', 'text', 'text', 'requestId'], ['attempt', 'int4', 'number', 'attempt'],
+  ['started_at', 'timestamptz', 'ms', 'startedAtMs'], ['ended_at', 'timestamptz', 'ms', 'endedAtMs'],
+  ['project_id', 'uuid', 'dict', 'projectId'], ['api_key_id', 'uuid', 'dict', 'apiKeyId'],
+  ['requested_model', 'text', 'dict', 'requestedModel'], ['model_id', 'uuid', 'dict', 'modelId'],
+  ['model_name', 'text', 'dict', 'modelName'], ['provider_id', 'uuid', 'dict', 'providerId'],
+  ['provider_name', 'text', 'dict', 'providerName'], ['vendor_model_id', 'text', 'dict', 'vendorModelId'],
+  ['endpoint', 'text', 'dict', 'endpoint'], ['streamed', 'bool', 'bool', 'streamed'],
+  ['status', 'int4', 'number', 'status'], ['error_code', 'text', 'dict', 'errorCode'],
+  ['incomplete', 'bool', 'bool', 'incomplete'], ['overhead_ms', 'float4', 'micros', 'overheadMs'],
+  ['upstream_ms', 'float4', 'micros', 'upstreamMs'], ['ttft_ms', 'float4', 'micros', 'ttftMs'],
+  ['input_tokens', 'int8', 'number', 'inputTokens'], ['cached_input_tokens', 'int8', 'number', 'cachedInputTokens'],
+  ['cache_write_5m_tokens', 'int8', 'number', 'cacheWrite5mTokens'], ['cache_write_1h_tokens', 'int8', 'number', 'cacheWrite1hTokens'],
+  ['output_tokens', 'int8', 'number', 'outputTokens'], ['reasoning_tokens', 'int8', 'number', 'reasoningTokens'],
+  ['usage_source', 'text', 'dict', 'usageSource'], ['raw_usage', 'jsonb', 'json', 'rawUsage'],
+  ['price_id', 'int8', 'dict', 'priceId'], ['provider_price_id', 'int8', 'dict', 'providerPriceId'],
+  ['cost_usd', 'numeric', 'token', 'costUsd'], ['route_name', 'text', 'dict', 'routeName'],
+  ['route_version', 'int8', 'number', 'routeVersion'], ['arm', 'text', 'dict', 'arm'],
+  ['served_arm', 'text', 'dict', 'servedArm'], ['fallback', 'bool', 'bool', 'fallback'],
 ];
