@@ -3,6 +3,7 @@ import { unreportedUsage } from '../shared/usage-buckets.js';
 import type { FinishReason } from '../spec/index.js';
 import type { AnthropicUsage } from './anthropic-api.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
+import { DeltaTemplate } from './delta-template.js';
 import { mapAnthropicStreamError } from './map-anthropic-error.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 
@@ -24,6 +25,9 @@ interface ToolBlock {
   sentArguments: boolean;
 }
 
+/** Templates that may miss in a row before a stream parses every event (see DeltaTemplate). */
+const maxMisses = 4;
+
 const knownEvents = new Set(['content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
 
 /**
@@ -38,7 +42,9 @@ const knownEvents = new Set(['content_block_start', 'content_block_delta', 'cont
  * ignored and it is released, so the pooled connection stays reusable. A body that ends before
  * `message_stop` is an error part.
  *
- * Each event is JSON-parsed once and read with structural checks (no schema per chunk).
+ * Each event is JSON-parsed once and read with structural checks (no schema per chunk); a text or
+ * thinking delta that is the previous one's text around another string is read without parsing
+ * (see DeltaTemplate).
  */
 export class AnthropicStreamDecoder extends SsePartsDecoder {
   readonly #context: AnthropicStreamContext;
@@ -49,6 +55,10 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
   #toolCallCount = 0;
   /** Content block index → reasoning index, for thinking blocks. */
   readonly #reasoningBlocks = new Map<number, number>();
+  /** The last text or thinking delta, to read the next ones without parsing them. */
+  #template: DeltaTemplate | undefined;
+  /** Templates made in a row that the next delta did not match; at `maxMisses` this stream stops making them. */
+  #misses = 0;
 
   constructor(maxEventBytes: number, context: AnthropicStreamContext) {
     super(context.provider, maxEventBytes);
@@ -62,6 +72,14 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
   /** `message_stop` completes the stream: later events are ignored. */
   event(name: string | undefined, data: string): void {
     if (this.complete || this.failed || name === 'ping') return;
+    const template = this.#template;
+    if (template !== undefined) {
+      const text = template.match(name, data);
+      if (text !== undefined) {
+        this.#misses = 0;
+        return this.#delta(template.deltaType, template.index, text);
+      }
+    }
     const record = parseEventData(data);
     if (record === undefined) return this.fail(this.protocolError('sent a stream event that is not JSON'));
     const kind = name ?? (typeof record['type'] === 'string' ? record['type'] : undefined);
@@ -78,7 +96,16 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
       case 'content_block_start':
         return this.#blockStart(record);
       case 'content_block_delta':
-        return this.#blockDelta(record);
+        this.#blockDelta(record);
+        // A delta that did not match becomes the template, unless this stream's deltas keep changing.
+        if (this.#misses < maxMisses) {
+          const next = DeltaTemplate.of(name, data, record);
+          if (next !== undefined) {
+            if (template !== undefined) this.#misses += 1;
+            this.#template = next;
+          }
+        }
+        return;
       case 'content_block_stop': {
         const tool = typeof record['index'] === 'number' ? this.#toolBlocks.get(record['index']) : undefined;
         // A tool called without arguments streams no input_json_delta; OpenAI clients expect "{}".
@@ -129,7 +156,7 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
     const index = record['index'];
     if (delta?.['type'] === 'text_delta') {
       const text = delta['text'];
-      if (typeof text === 'string' && text !== '') this.out.push({ type: 'text-delta', text });
+      if (typeof text === 'string') this.#delta('text_delta', index, text);
     } else if (delta?.['type'] === 'thinking_delta' || delta?.['type'] === 'signature_delta') {
       const reasoningIndex = typeof index === 'number' ? this.#reasoningBlocks.get(index) : undefined;
       if (reasoningIndex === undefined) return;
@@ -145,6 +172,17 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
         this.out.push({ type: 'tool-call-delta', toolCallIndex: tool.toolCallIndex, argumentsDelta: piece });
       }
     }
+  }
+
+  /** A text delta's part, or a thinking delta's (of a known thinking block); none for an empty text. */
+  #delta(type: 'text_delta' | 'thinking_delta', index: unknown, text: string): void {
+    if (text === '') return;
+    if (type === 'text_delta') {
+      this.out.push({ type: 'text-delta', text });
+      return;
+    }
+    const reasoningIndex = typeof index === 'number' ? this.#reasoningBlocks.get(index) : undefined;
+    if (reasoningIndex !== undefined) this.out.push({ type: 'reasoning-delta', index: reasoningIndex, text });
   }
 
   #start(message: JsonRecord | undefined): void {

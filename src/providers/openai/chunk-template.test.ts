@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { randomTextLiterals } from '../../../test/helpers/random-text-literals.js';
 import type { StreamPart } from '../spec/index.js';
 import { ChunkTemplate } from './chunk-template.js';
 import { OpenAIStreamDecoder } from './openai-stream-decoder.js';
@@ -39,18 +40,7 @@ function decode(frames: readonly string[]): StreamPart[] {
 }
 
 test('a chunk around another string literal reads as a full parse would, escapes included', () => {
-  const alphabet = ['a', ' ', 'é', '😀', '"', '\\', '\n', '\t', '\u0000', '\u001f', '\u2028', '}', ']', ',', ':', '{"x":1}', '","content":"', '\\u0041', '/'];
-  let seed = 7;
-  const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
-  const frames: string[] = [];
-  for (let index = 0; index < 400; index += 1) {
-    let text = '';
-    const length = Math.floor(random() * 6);
-    for (let char = 0; char < length; char += 1) text += alphabet[Math.floor(random() * alphabet.length)];
-    // Every vendor's spelling of the same text: plain, and with every character escaped as \uXXXX.
-    const literal = random() < 0.2 ? `"${[...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"` : JSON.stringify(text);
-    frames.push(textFrame(literal, random() < 0.1 ? 'reasoning_content' : 'content'));
-  }
+  const frames = randomTextLiterals(7, 400).map(({ literal, pick }) => textFrame(literal, pick < 0.1 ? 'reasoning_content' : 'content'));
   assert.deepEqual(decode(frames), expectedParts(frames));
   // OpenAI pads every chunk with a random `obfuscation` string after the choices.
   const padded = frames.map((data, index) => {
