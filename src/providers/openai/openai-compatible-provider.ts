@@ -6,7 +6,8 @@ import { createCompatibleEndpoint } from './compatible-endpoint.js';
 import { convertOpenAIEmbeddingsResponse, convertToOpenAIEmbeddingsRequest } from './convert-openai-embeddings.js';
 import { convertOpenAIResponse, type ResponseDefaults } from './convert-openai-response.js';
 import { convertToOpenAIRequest, type MaxTokensField } from './convert-to-openai-request.js';
-import { openAIChatResponseSchema, openAIEmbeddingsResponseSchema } from './openai-api.js';
+import { openAIEmbeddingsResponseSchema } from './openai-api.js';
+import { readOpenAIChatResponse } from './read-chat-response.js';
 import { parseOpenAICompatibleConfig } from './openai-compatible-config.js';
 import { streamOpenAIChat } from './openai-stream.js';
 import { callOpenAIResponses } from './openai-responses-native.js';
@@ -47,9 +48,9 @@ export function createOpenAICompatibleProvider(
     async chat(request: ChatRequest, callOptions: CallOptions) {
       const body = convertToOpenAIRequest(request, { stream: false, maxTokensField: config.maxTokensField });
       const json = await endpoint.postForJson('/chat/completions', body, callOptions);
-      const parsed = openAIChatResponseSchema.safeParse(json);
-      if (!parsed.success) throw malformedResponse(endpoint.provider, 'chat completion');
-      return convertOpenAIResponse(parsed.data, defaultsFor(request));
+      const answer = readOpenAIChatResponse(json);
+      if (answer === undefined) throw malformedResponse(endpoint.provider, 'chat completion');
+      return convertOpenAIResponse(answer, defaultsFor(request));
     },
 
     stream(request: ChatRequest, callOptions: CallOptions) {

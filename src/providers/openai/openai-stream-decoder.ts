@@ -4,7 +4,8 @@ import type { StreamPart } from '../spec/index.js';
 import { convertOpenAIUsage, type ResponseDefaults } from './convert-openai-response.js';
 import { mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
-import { openAIUsageSchema, type OpenAIChunk, type OpenAIUsage } from './openai-api.js';
+import type { OpenAIChunk, OpenAIUsage } from './openai-api.js';
+import { isOpenAIUsage } from './read-chat-response.js';
 
 /** Templates that may miss in a row before a stream parses every chunk (see ChunkTemplate). */
 const maxMisses = 4;
@@ -89,10 +90,7 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
       if (typeof choice.finish_reason === 'string') this.#finishReason = choice.finish_reason;
     }
     if (typeof chunk.service_tier === 'string') this.#serviceTier = chunk.service_tier;
-    if (chunk.usage != null) {
-      const parsed = openAIUsageSchema.safeParse(chunk.usage);
-      if (parsed.success) this.#usage = parsed.data;
-    }
+    if (chunk.usage != null && isOpenAIUsage(chunk.usage)) this.#usage = chunk.usage as OpenAIUsage;
     // A plain text chunk that did not match becomes the template (the state it set is in its text),
     // unless this stream's chunks keep changing elsewhere too (a field no template covers).
     if (this.#started && this.#misses < maxMisses) {
