@@ -42,8 +42,13 @@ function labelText(names: readonly string[], values: readonly string[]): string 
   return text;
 }
 
+interface CounterSeries {
+  labels: string;
+  value: number;
+}
+
 class Counter {
-  readonly #series = new Map<string, { labels: string; value: number }>();
+  readonly #series = new Map<string, CounterSeries>();
 
   constructor(
     readonly name: string,
@@ -52,10 +57,18 @@ class Counter {
   ) {}
 
   add(values: readonly string[], amount: number): void {
+    this.series(values).value += amount;
+  }
+
+  /** The series of these label values (created at 0). */
+  series(values: readonly string[]): CounterSeries {
     const key = values.join('\u0000');
-    const series = this.#series.get(key);
-    if (series) series.value += amount;
-    else this.#series.set(key, { labels: labelText(this.labelNames, values), value: amount });
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { labels: labelText(this.labelNames, values), value: 0 };
+      this.#series.set(key, series);
+    }
+    return series;
   }
 
   render(lines: string[]): void {
@@ -81,13 +94,19 @@ class Histogram {
     readonly buckets: readonly number[],
   ) {}
 
-  observe(values: readonly string[], seconds: number): void {
+  /** The series of these label values (created empty). */
+  series(values: readonly string[]): HistogramSeries {
     const key = values.join('\u0000');
     let series = this.#series.get(key);
     if (!series) {
       series = { labels: labelText(this.labelNames, values), counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
       this.#series.set(key, series);
     }
+    return series;
+  }
+
+  /** Counts one observation in `series` (one of this histogram's). */
+  observeIn(series: HistogramSeries, seconds: number): void {
     // Per-bucket counts; cumulated when rendered.
     let index = 0;
     while (index < this.buckets.length && seconds > (this.buckets[index] as number)) index++;
@@ -110,6 +129,20 @@ class Histogram {
       lines.push(`${this.name}_count{${series.labels}} ${series.count}`);
     }
   }
+}
+
+/** The series one sample's labels select (see GatewayMetrics.record). */
+interface SampleSeries {
+  route: string;
+  model: string;
+  provider: string;
+  status: number;
+  requests: CounterSeries;
+  duration: HistogramSeries;
+  upstream: HistogramSeries | undefined;
+  overhead: HistogramSeries | undefined;
+  input: CounterSeries | undefined;
+  output: CounterSeries | undefined;
 }
 
 /** The gateway's metrics registry (one per gateway instance; no module state). */
@@ -136,6 +169,8 @@ export class GatewayMetrics {
   readonly #tokens = new Counter('switchboard_tokens_total', 'Tokens by model and direction (input, output).', ['model', 'direction']);
   readonly #errors = new Counter('switchboard_errors_total', 'Failed requests by error code.', ['code']);
   #inFlight = 0;
+  /** The series of the last sample's labels. */
+  #last: SampleSeries | undefined;
 
   /** Requests currently being answered. */
   setInFlight(count: number): void {
@@ -143,16 +178,37 @@ export class GatewayMetrics {
   }
 
   record(sample: RequestSample): void {
-    this.#requests.add([sample.route, sample.model, sample.provider, String(sample.status)], 1);
-    const routeOnly = [sample.route];
-    this.#duration.observe(routeOnly, sample.durationMs / 1000);
+    const last = this.#last;
+    // Requests in a row mostly share their labels: their series are then found without a key.
+    const series =
+      last !== undefined && last.route === sample.route && last.model === sample.model && last.provider === sample.provider && last.status === sample.status
+        ? last
+        : (this.#last = this.#seriesOf(sample));
+    series.requests.value += 1;
+    this.#duration.observeIn(series.duration, sample.durationMs / 1000);
     if (sample.upstreamMs !== undefined) {
-      this.#upstream.observe([sample.route, sample.provider], sample.upstreamMs / 1000);
-      this.#overhead.observe(routeOnly, Math.max(0, sample.durationMs - sample.upstreamMs) / 1000);
+      this.#upstream.observeIn((series.upstream ??= this.#upstream.series([sample.route, sample.provider])), sample.upstreamMs / 1000);
+      this.#overhead.observeIn((series.overhead ??= this.#overhead.series([sample.route])), Math.max(0, sample.durationMs - sample.upstreamMs) / 1000);
     }
-    if (sample.inputTokens > 0) this.#tokens.add([sample.model, 'input'], sample.inputTokens);
-    if (sample.outputTokens > 0) this.#tokens.add([sample.model, 'output'], sample.outputTokens);
+    if (sample.inputTokens > 0) (series.input ??= this.#tokens.series([sample.model, 'input'])).value += sample.inputTokens;
+    if (sample.outputTokens > 0) (series.output ??= this.#tokens.series([sample.model, 'output'])).value += sample.outputTokens;
     if (sample.errorCode !== undefined) this.#errors.add([sample.errorCode], 1);
+  }
+
+  /** The series a sample with these labels counts in (those it may not touch are found when first needed). */
+  #seriesOf(sample: RequestSample): SampleSeries {
+    return {
+      route: sample.route,
+      model: sample.model,
+      provider: sample.provider,
+      status: sample.status,
+      requests: this.#requests.series([sample.route, sample.model, sample.provider, String(sample.status)]),
+      duration: this.#duration.series([sample.route]),
+      upstream: undefined,
+      overhead: undefined,
+      input: undefined,
+      output: undefined,
+    };
   }
 
   /**
