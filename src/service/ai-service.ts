@@ -96,8 +96,11 @@ export class AIService {
     this.#checkAccess(context, request.model, 'chat', false, model, provider, routing);
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, false);
-    const credential = await this.#credentials.resolve(context.projectId, provider);
-    const ticket = await this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), call);
+    // Both are usually known at once: a plain value is not awaited (an `await` costs a microtask turn).
+    const resolving = this.#credentials.resolve(context.projectId, provider);
+    const credential = resolving instanceof Promise ? await resolving : resolving;
+    const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), call);
+    const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', false, model, provider, ticket, routing);
     const started = performance.now();
     let response: ChatResponse;
@@ -139,8 +142,10 @@ export class AIService {
     this.#checkAccess(context, request.model, 'chat', true, model, provider, routing);
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, true);
-    const credential = await this.#credentials.resolve(context.projectId, provider);
-    const ticket = await this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), call);
+    const resolving = this.#credentials.resolve(context.projectId, provider);
+    const credential = resolving instanceof Promise ? await resolving : resolving;
+    const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), call);
+    const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
     const started = performance.now();
     const parts = provider.provider.stream(
@@ -185,7 +190,8 @@ export class AIService {
     if (call.stream && model.features.streaming === false) {
       throw new SwitchboardError('unsupported_feature', `The model '${model.name}' does not support streaming.`, { param: 'stream' });
     }
-    const credential = await this.#credentials.resolve(context.projectId, provider);
+    const resolving = this.#credentials.resolve(context.projectId, provider);
+    const credential = resolving instanceof Promise ? await resolving : resolving;
     // Counting tokens generates nothing and is free: only generation calls are ledger rows (and governed).
     const ticket = endpoint === undefined ? openTicket : await this.#admit(context, modelName, endpoint, call.stream, model, provider, () => estimateNativeCall(call.body, model));
     const attempt = endpoint === undefined ? undefined : this.#begin(context, modelName, endpoint, call.stream, model, provider, ticket);
@@ -230,8 +236,10 @@ export class AIService {
         param: 'model',
       });
     }
-    const credential = await this.#credentials.resolve(context.projectId, provider);
-    const ticket = await this.#admit(context, request.model, 'embeddings', false, model, provider, () => estimateEmbedCall(request.input), call);
+    const resolving = this.#credentials.resolve(context.projectId, provider);
+    const credential = resolving instanceof Promise ? await resolving : resolving;
+    const admitting = this.#admit(context, request.model, 'embeddings', false, model, provider, () => estimateEmbedCall(request.input), call);
+    const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'embeddings', false, model, provider, ticket, routing);
     const started = performance.now();
     let response: EmbedResponse;
