@@ -8,13 +8,11 @@
  * index, another delta type, whitespace, an invalid literal) does not match, and the decoder
  * parses the event in full.
  *
- * Why a match is exact: the prefix ends with the text's opening quote and the suffix starts with
- * its closing quote; the literal is read up to its first unescaped quote, as a JSON parser ends a
- * string, and must be valid; the rest must then equal the suffix, character for character.
+ * Why a match is exact: see shared/string-slot-template.ts.
  *
  * @module
  */
-import { literalEnd, literalText } from '../shared/json-string-literal.js';
+import { StringSlotTemplate } from '../shared/string-slot-template.js';
 
 type JsonRecord = Record<string, unknown>;
 
@@ -26,10 +24,7 @@ export class DeltaTemplate {
   private constructor(
     /** The SSE event name the template was made from (a match needs the same). */
     readonly event: string | undefined,
-    /** The text up to the string's opening quote. */
-    readonly prefix: string,
-    /** From the string's closing quote to the end. */
-    readonly suffix: string,
+    readonly slot: StringSlotTemplate,
     readonly deltaType: DeltaType,
     /** The content block's index. */
     readonly index: number,
@@ -51,24 +46,13 @@ export class DeltaTemplate {
     const key = textKeys[deltaType];
     const value = (delta as JsonRecord)[key];
     if (typeof value !== 'string' || Object.keys(delta).length !== 2) return undefined;
-    // The record's only objects are itself and its delta, whose keys are written once each: the one
-    // `"delta":` of the text is the key (a quote inside a string value is escaped).
-    const at = data.indexOf('"delta":');
-    if (at === -1 || data.includes('"delta":', at + 1)) return undefined;
-    const head = `"delta":{"type":"${deltaType}","${key}":`;
-    const literal = JSON.stringify(value);
-    if (!data.startsWith(head, at) || !data.startsWith(literal, at + head.length) || data[at + head.length + literal.length] !== '}') return undefined;
-    const open = at + head.length + 1;
-    const close = at + head.length + literal.length - 1;
-    return new DeltaTemplate(event, data.slice(0, open), data.slice(close), deltaType, index);
+    // The record's only objects are itself and its delta: `"delta":` is written once, as the key.
+    const slot = StringSlotTemplate.around(data, '"delta":', `"delta":{"type":"${deltaType}","${key}":`, value, '}');
+    return slot === undefined ? undefined : new DeltaTemplate(event, slot, deltaType, index);
   }
 
   /** The delta's text when `data`, sent as `event`, is this template around another string, else undefined. */
   match(event: string | undefined, data: string): string | undefined {
-    const { prefix, suffix } = this;
-    if (event !== this.event || data.length < prefix.length + suffix.length || data.slice(0, prefix.length) !== prefix) return undefined;
-    const text = literalEnd(data, prefix.length);
-    if (text.end === -1 || data.slice(text.end) !== suffix) return undefined;
-    return literalText(data.slice(prefix.length, text.end), text.escaped);
+    return event === this.event ? this.slot.match(data) : undefined;
   }
 }

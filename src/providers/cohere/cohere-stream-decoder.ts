@@ -1,9 +1,13 @@
 import { SsePartsDecoder } from '../shared/sse-parts-decoder.js';
 import type { StreamPart } from '../spec/index.js';
 import { cohereMessageEndDeltaSchema } from './cohere-api.js';
+import { ContentTemplate } from './content-template.js';
 import { cohereStreamError } from './map-cohere-error.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
+
+/** Templates that may miss in a row before a stream parses every event (see ContentTemplate). */
+const maxMisses = 4;
 
 export interface CohereStreamContext {
   provider: string;
@@ -21,7 +25,8 @@ export interface CohereStreamContext {
  * check, not a zod parse; only the single `message-end` delta is validated. `message-end` with
  * ERROR/TIMEOUT (or an `error` text) is Cohere's in-stream failure. After `message-end` the body is
  * read on to `data: [DONE]` (its events ignored), so that a consumer that keeps iterating leaves
- * the connection reusable; a body that ends before `message-end` is an error part.
+ * the connection reusable; a body that ends before `message-end` is an error part. A content delta
+ * that is the previous one's text around another string is read without parsing (ContentTemplate).
  */
 export class CohereStreamDecoder extends SsePartsDecoder {
   readonly #context: CohereStreamContext;
@@ -31,6 +36,10 @@ export class CohereStreamDecoder extends SsePartsDecoder {
   /** Vendor tool-call index → ours. */
   readonly #toolIndexes = new Map<number, number>();
   #currentToolIndex = -1;
+  /** The last text or thinking delta, to read the next ones without parsing them. */
+  #template: ContentTemplate | undefined;
+  /** Templates made in a row that the next delta did not match; at `maxMisses` this stream stops making them. */
+  #misses = 0;
 
   constructor(maxEventBytes: number, context: CohereStreamContext) {
     super(context.provider, maxEventBytes);
@@ -57,6 +66,15 @@ export class CohereStreamDecoder extends SsePartsDecoder {
     }
     if (this.#ended) return;
     const out = this.out;
+    const template = this.#template;
+    if (template !== undefined) {
+      const text = template.match(eventName, data);
+      if (text !== undefined) {
+        this.#misses = 0;
+        if (text !== '') out.push(template.key === 'text' ? { type: 'text-delta', text } : { type: 'reasoning-delta', index: 0, text });
+        return;
+      }
+    }
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
@@ -74,6 +92,14 @@ export class CohereStreamDecoder extends SsePartsDecoder {
         const thinking = field(content, 'thinking');
         if (typeof thinking === 'string' && thinking !== '') out.push({ type: 'reasoning-delta', index: 0, text: thinking });
         if (typeof text === 'string' && text !== '') out.push({ type: 'text-delta', text });
+        // A delta that did not match becomes the template, unless this stream's deltas keep changing.
+        if (this.#misses < maxMisses) {
+          const next = ContentTemplate.of(eventName, data, chunk);
+          if (next !== undefined) {
+            if (template !== undefined) this.#misses += 1;
+            this.#template = next;
+          }
+        }
         return;
       }
       case 'tool-call-start': {
