@@ -15,7 +15,7 @@
 //   AB_COMPARE=route|ledger|governance|full|none|ledger-both|node|floor|floor-full   (full: ledger + budget + rate limit + route, vs bare;
 //     none: bare vs bare; ledger-both: the ledger on both sides (with AB_ROOT_A, two builds' ledgers); node: bare vs bare started with AB_NODE_OPTIONS; floor: bench/floor.mjs (A) vs bare (B);
 //     floor-full: bench/floor.mjs vs the full hot path. With floor, B's CPU per request over A's is issue 14's ratio)
-//   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1
+//   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_IDLE_MS=0 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1
 //   BENCH_PIN_POSTGRES=1 AB_VERBOSE=1 AB_ROOT_A=<another checkout, built: its build is side A>
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync, spawn } from 'node:child_process';
@@ -29,6 +29,7 @@ import { pinPostgres } from './pin-postgres.mjs';
 import { profileShare } from './profile-share.mjs';
 import { cpuSplitMicros } from './procstat.mjs';
 import { ROUTE_NAME, routedBody } from './route.mjs';
+import { GATEWAY_NODE_FLAGS } from './v8-flags.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -37,6 +38,10 @@ const compare = process.env.AB_COMPARE ?? 'route';
 const pairs = Number(process.env.AB_PAIRS ?? 4);
 const rounds = Number(process.env.AB_ROUNDS ?? 6);
 const seconds = Number(process.env.AB_SECONDS ?? 2);
+// AB_IDLE_MS: both gateways sit idle this long after starting, before the warm-up. V8's memory
+// reducer shrinks an idle heap about 8 s after its last full GC, and a gateway loaded after that
+// ran slower for its whole life (docs/benchmark.md): 10000 measures that state on both sides.
+const idleMs = Number(process.env.AB_IDLE_MS ?? 0);
 // `mode:N` is a closed loop on N connections; `mode@R` an open loop at R requests/s, the same
 // offered load on both sides (CPU per request then compares equal work, whatever the req/s ceiling).
 const loads = (process.env.AB_LOADS ?? 'chat:10,chat:50,stream:10').split(',').map((item) => {
@@ -86,7 +91,7 @@ function start(args, cpu, pattern, nodeOptions = [], cwd = ROOT) {
 async function gateway(mockOrigin, features) {
   if (features.floor) {
     const floorArgs = ['bench/floor.mjs', '--port=0', `--upstream=${mockOrigin}/v1`, `--key=${KEY}`];
-    const { child, port } = await start(floorArgs, 1, /floor listening on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : nodeOptionsA, features.b ? ROOT : rootA);
+    const { child, port } = await start(floorArgs, 1, /floor listening on http:\/\/127\.0\.0\.1:(\d+)/, [...GATEWAY_NODE_FLAGS, ...(features.b ? nodeOptionsB : nodeOptionsA)], features.b ? ROOT : rootA);
     return { name: features.b ? 'B' : 'A', child, origin: `http://127.0.0.1:${port}`, route: false, ledger: undefined, served: 0, drop: async () => {} };
   }
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_ADMIN_URL;
@@ -98,7 +103,7 @@ async function gateway(mockOrigin, features) {
   if (ledger) args.push('--usage-database-url', ledger.url);
   if (governance) args.push('--governance-database-url', governance.url);
   if (features.route) args.push('--route', ROUTE_NAME);
-  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, features.b ? nodeOptionsB : nodeOptionsA, features.b ? ROOT : rootA);
+  const { child, port } = await start(args, 1, /on http:\/\/127\.0\.0\.1:(\d+)/, [...GATEWAY_NODE_FLAGS, ...(features.b ? nodeOptionsB : nodeOptionsA)], features.b ? ROOT : rootA);
   const drop = async () => {
     for (const database of [ledger, governance]) {
       if (database === undefined) continue;
@@ -269,6 +274,8 @@ async function main() {
 async function measurePairs(mockOrigin, runsByLoad) {
   for (let pair = 0; pair < pairs; pair++) {
     const sides = await startPair(mockOrigin, pair % 2 === 1);
+    // Both sides idle before the load, as a gateway does between its start and its first traffic.
+    if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
     try {
       for (const [index, load] of loads.entries()) {
         const runs = await measureLoad(sides, load);

@@ -50,6 +50,7 @@ import { createLedgerDatabase, DEFAULT_ADMIN_URL, governancePhases, ledgerPhases
 import { renderRouteComparison, ROUTE_NAME, routedBody, routePhases } from './route.mjs';
 import { renderTraceComparison, startOtlpSink, traceEnv, traceLine, tracePhases } from './trace.mjs';
 import { benchTargets, FLOOR_RUN, floorFigures, FULL_RUN, LABELS, orderRows, renderFloorSummary } from './floor-summary.mjs';
+import { GATEWAY_NODE_FLAGS } from './v8-flags.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -410,10 +411,11 @@ function stopChild(child, graceMs = 30_000) {
   });
 }
 
-/** The command line of one gateway run: bench/floor.mjs, or bench-serve with the run's settings. */
+/** The command line of one gateway run: bench/floor.mjs, or bench-serve with the run's settings (both with npm start's node flags). */
 function gatewayArgs(target, route, mockOrigin, database, governanceDb) {
-  if (target === 'floor') return ['bench/floor.mjs', '--port=0', `--upstream=${mockOrigin}/v1`, `--key=${KEY}`];
+  if (target === 'floor') return [...GATEWAY_NODE_FLAGS, 'bench/floor.mjs', '--port=0', `--upstream=${mockOrigin}/v1`, `--key=${KEY}`];
   return [
+    ...GATEWAY_NODE_FLAGS,
     ...(settings.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfDir}`] : []),
     'bin/switchboard.js',
     'bench-serve', '--port', '0', '--host', '127.0.0.1', '--upstream', `${mockOrigin}/v1`, '--key', KEY, '--quiet',
@@ -655,7 +657,7 @@ async function main() {
   const serializable = rows.map((row) => ({ ...row }));
   writeFileSync(
     file,
-    `${JSON.stringify({ startedAt, node: process.version, cpus: os.cpus().length, pinned, settings, startupMs: comparedPhases[0]?.startupMs, idleRssMB: comparedPhases[0]?.idle?.rss, peakRssMB: peakMB, loadPeakRssMB: loadPeaks, rows: serializable, ledgerOnRows: compared === 'ledger' ? comparedPhases[1]?.rows ?? [] : [], routeOnRows: compared === 'route' ? comparedPhases[1]?.rows ?? [] : [], traceOnRows: traced ? comparedPhases[1]?.rows ?? [] : [], ledger: ledgerLines, held: heldRows, goals: goalList, floorSummary: figures, failures }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, node: process.version, nodeFlags: GATEWAY_NODE_FLAGS, cpus: os.cpus().length, pinned, settings, startupMs: comparedPhases[0]?.startupMs, idleRssMB: comparedPhases[0]?.idle?.rss, peakRssMB: peakMB, loadPeakRssMB: loadPeaks, rows: serializable, ledgerOnRows: compared === 'ledger' ? comparedPhases[1]?.rows ?? [] : [], routeOnRows: compared === 'route' ? comparedPhases[1]?.rows ?? [] : [], traceOnRows: traced ? comparedPhases[1]?.rows ?? [] : [], ledger: ledgerLines, held: heldRows, goals: goalList, floorSummary: figures, failures }, null, 2)}\n`,
   );
   log(`results: ${path.relative(ROOT, file)}`);
   if (failures.length > 0) {

@@ -8,6 +8,7 @@ import { adminServiceFor, startInstanceReporting } from '../../service/admin/adm
 import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
+import { memoryReducerNotice } from './memory-reducer.js';
 import { openFilesNotice, readOpenFilesLimit } from './open-files.js';
 import { upstreamOptions } from '../../service/upstream-options.js';
 import { startUsageRetention } from '../../usage/reports/usage-retention.js';
@@ -116,6 +117,8 @@ async function serveUntil(
   print(context, `Switchboard listening on ${baseUrl} (${where})`);
   const openFiles = openFilesNotice(readOpenFilesLimit(), config.upstreamMaxConnections);
   logLine({ time: new Date().toISOString(), level: openFiles.level, msg: openFiles.message });
+  const memoryReducer = memoryReducerNotice(process.execArgv);
+  if (memoryReducer) logLine({ time: new Date().toISOString(), level: 'info', msg: memoryReducer });
   lines.flush();
   if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
   if (adminToken.generated) announceGeneratedAdminToken(context, adminToken.file, adminToken.token);
