@@ -2,23 +2,79 @@
  * Watches a provider's stream parts for the ledger without buffering them: the time spent waiting
  * on the upstream, the first token, the final (cumulative) usage, and the generated text in case
  * the usage must be estimated. The attempt ends when the stream does, fails, or is cut (`return()`).
+ * A built-in provider's stream (UpstreamParts) is watched from inside, through its tap; any other
+ * iterator is wrapped.
  *
  * @module
  */
 import type { ChatMessage, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import { type PartsTap, UpstreamParts } from '../providers/shared/upstream-parts.js';
 import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
 import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
 
 /** The parts of `inner`, observed for `attempt`. */
 export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAttempt, messages: readonly ChatMessage[]): AsyncIterator<StreamPart> {
+  const tap = attemptTap(attempt, messages);
+  if (inner instanceof UpstreamParts) {
+    inner.tap(tap);
+    return inner;
+  }
+  const onResult = (result: IteratorResult<StreamPart>, now: number): void => {
+    if (result.done) tap.ended();
+    else tap.part(result.value, now);
+  };
+  return {
+    next: timedNext(inner, attempt, onResult, tap.estimate),
+    return: async (value?: unknown) => {
+      tap.returned();
+      await inner.return?.(value);
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/** What ends `attempt` as its stream goes: the tap of an UpstreamParts, or the wrapper's handlers. */
+interface AttemptTap extends PartsTap {
+  /** `now`: when the wrapper received the part (the tap reads the clock for the first token only). */
+  part(part: StreamPart, now?: number): void;
+  readonly estimate: () => Promise<UsageBuckets>;
+}
+
+function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): AttemptTap {
   const pieces: string[] = [];
   let usage: Usage | undefined;
   let errorPart: { status: number; code: string } | undefined;
   const estimate = (): Promise<UsageBuckets> => estimateChat(messages, pieces);
-
-  const onResult = (result: IteratorResult<StreamPart>, now: number): void => {
-    if (result.done) {
+  return {
+    estimate,
+    part(part, now) {
+      switch (part.type) {
+        case 'stream-start':
+          attempt.responseModel = part.model;
+          break;
+        case 'text-delta':
+          attempt.firstTokenAt ??= now ?? performance.now();
+          pieces.push(part.text);
+          break;
+        case 'tool-call-delta':
+          attempt.firstTokenAt ??= now ?? performance.now();
+          pieces.push(part.name ?? '', part.argumentsDelta);
+          break;
+        case 'finish':
+          usage = part.usage;
+          break;
+        case 'error':
+          errorPart = { status: part.error.status, code: part.error.code };
+          break;
+        default:
+          break;
+      }
+    },
+    waited(ms) {
+      attempt.upstreamMs += ms;
+    },
+    ended() {
       attempt.end({
         status: errorPart?.status ?? 200,
         errorCode: errorPart?.code ?? null,
@@ -26,35 +82,11 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
         usage,
         estimate: errorPart && pieces.length === 0 ? undefined : estimate,
       });
-      return;
-    }
-    const part = result.value;
-    switch (part.type) {
-      case 'stream-start':
-        attempt.responseModel = part.model;
-        break;
-      case 'text-delta':
-        attempt.firstTokenAt ??= now;
-        pieces.push(part.text);
-        break;
-      case 'tool-call-delta':
-        attempt.firstTokenAt ??= now;
-        pieces.push(part.name ?? '', part.argumentsDelta);
-        break;
-      case 'finish':
-        usage = part.usage;
-        break;
-      case 'error':
-        errorPart = { status: part.error.status, code: part.error.code };
-        break;
-      default:
-        break;
-    }
-  };
-
-  return {
-    next: timedNext(inner, attempt, onResult, estimate),
-    return: async (value?: unknown) => {
+    },
+    failed(error) {
+      attempt.fail(error, estimate);
+    },
+    returned() {
       if (usage) {
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
       } else if (errorPart) {
@@ -62,8 +94,6 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
       } else {
         attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
       }
-      await inner.return?.(value);
-      return { done: true, value: undefined };
     },
   };
 }

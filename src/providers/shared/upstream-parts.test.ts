@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProviderError } from '../../errors.js';
 import type { StreamPart } from '../spec/index.js';
-import { UpstreamParts, type PartsDecoder } from './upstream-parts.js';
+import { UpstreamParts, type PartsDecoder, type PartsTap } from './upstream-parts.js';
 import { defaultUpstreamLimits } from './upstream-limits.js';
 import type { UpstreamStream } from './upstream-stream.js';
 
@@ -217,5 +217,89 @@ describe('UpstreamParts', () => {
     aborted.fail(new Error('aborted by the client'));
     await assert.rejects(rejecting.next(), /aborted by the client/);
     assert.equal(text(await rejecting.next()), 'done');
+  });
+
+  describe('tap', () => {
+    /** A tap that writes down what it sees, one word per call. */
+    function recordingTap(): PartsTap & { seen: string[]; waitedMs: number } {
+      const seen: string[] = [];
+      const tap = {
+        seen,
+        waitedMs: 0,
+        part: (part: StreamPart) => void seen.push(text({ done: false, value: part })),
+        waited: (ms: number) => {
+          seen.push('waited');
+          tap.waitedMs += ms;
+        },
+        ended: () => void seen.push('ended'),
+        failed: (error: unknown) => void seen.push(`failed: ${(error as Error).message}`),
+        returned: () => void seen.push('returned'),
+      };
+      return tap;
+    }
+
+    test('sees each part as it is handed out, each wait on the upstream, and the end', async () => {
+      const body = fakeBody();
+      const iterator = parts(body);
+      const tap = recordingTap();
+      iterator.tap(tap);
+      const first = iterator.next();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      body.send('a b ');
+      assert.equal(text(await first), 'a');
+      assert.equal(text(await iterator.next()), 'b');
+      const third = iterator.next();
+      body.end();
+      assert.equal(text(await third), 'finish');
+      assert.equal(text(await iterator.next()), 'done');
+      // One wait for the opening and the first chunk, none for the queued 'b', one for the end.
+      assert.deepEqual(tap.seen, ['waited', 'a', 'b', 'waited', 'finish', 'ended']);
+      assert.ok(tap.waitedMs >= 4, `waited ${tap.waitedMs} ms`);
+    });
+
+    test('a failure to open, a rejected read and return() reach the tap', async () => {
+      const refused = new UpstreamParts({
+        open: async () => {
+          throw new Error('HTTP 401');
+        },
+        decoder: () => new WordDecoder(),
+        failure: failurePart,
+      });
+      const refusedTap = recordingTap();
+      refused.tap(refusedTap);
+      await assert.rejects(refused.next(), /HTTP 401/);
+      assert.deepEqual(refusedTap.seen, ['waited', 'failed: HTTP 401']);
+
+      const aborted = fakeBody();
+      const abortedParts = parts(aborted);
+      const abortedTap = recordingTap();
+      abortedParts.tap(abortedTap);
+      aborted.send('one ');
+      assert.equal(text(await abortedParts.next()), 'one');
+      const waiting = abortedParts.next();
+      aborted.fail(new Error('aborted by the client'));
+      await assert.rejects(waiting, /aborted by the client/);
+      assert.deepEqual(abortedTap.seen, ['waited', 'one', 'waited', 'failed: aborted by the client']);
+
+      const cut = fakeBody();
+      const cutParts = parts(cut);
+      const cutTap = recordingTap();
+      cutParts.tap(cutTap);
+      cut.send('one ');
+      assert.equal(text(await cutParts.next()), 'one');
+      await cutParts.return();
+      assert.deepEqual(cutTap.seen, ['waited', 'one', 'returned']);
+    });
+
+    test('is attached once, before the first next()', async () => {
+      const body = fakeBody();
+      const iterator = parts(body);
+      iterator.tap(recordingTap());
+      assert.throws(() => iterator.tap(recordingTap()), /once/);
+      const started = parts(fakeBody());
+      void started.next();
+      assert.throws(() => started.tap(recordingTap()), /before the first next/);
+      await started.return();
+    });
   });
 });

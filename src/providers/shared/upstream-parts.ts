@@ -28,6 +28,23 @@ export interface UpstreamPartsOptions {
 const done: IteratorResult<StreamPart> = Object.freeze({ done: true, value: undefined });
 
 /**
+ * Watches an UpstreamParts from inside (the usage ledger): what a wrapping iterator would see,
+ * without a promise and a `then` of its own per part. Called synchronously; must not throw.
+ */
+export interface PartsTap {
+  /** A part is handed out. */
+  part(part: StreamPart): void;
+  /** A `next()` that had to wait resolved or rejected after `ms` (the request's opening included). */
+  waited(ms: number): void;
+  /** `next()` handed out the end. */
+  ended(): void;
+  /** `next()` rejects with `error`. */
+  failed(error: unknown): void;
+  /** `return()` stopped the stream early. */
+  returned(): void;
+}
+
+/**
  * The usual `failure`: a network failure, a timeout or a provider error (e.g. an event over the
  * size cap) ends the stream as an `error` part; an abort of `signal` rejects with its reason.
  */
@@ -68,6 +85,9 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
   #rejection: { error: unknown } | undefined;
   /** The pending `next()`, while a chunk is awaited. */
   #pending: Promise<IteratorResult<StreamPart>> | undefined;
+  #tap: PartsTap | undefined;
+  /** performance.now() when the pending `next()` began (with a tap). */
+  #waitStarted = 0;
 
   constructor(options: UpstreamPartsOptions) {
     this.#options = options;
@@ -77,16 +97,24 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
     return this;
   }
 
+  /** Attaches `tap` (one per stream), before the first `next()`. */
+  tap(tap: PartsTap): void {
+    if (this.#tap !== undefined || this.#pending !== undefined || this.#chunks !== undefined || this.#finished) throw new Error('UpstreamParts: tap before the first next(), once');
+    this.#tap = tap;
+  }
+
   next(): Promise<IteratorResult<StreamPart>> {
     if (this.#pending !== undefined) return this.#pending.then(this.#again, this.#again);
     const ready = this.#ready();
     if (ready !== undefined) return ready;
+    if (this.#tap !== undefined) this.#waitStarted = performance.now();
     const pending = this.#chunks === undefined ? this.#open() : this.#read();
     this.#pending = pending;
     return pending;
   }
 
   return(): Promise<IteratorResult<StreamPart>> {
+    this.#tap?.returned();
     this.#finish(false);
     this.#queue.length = 0;
     this.#head = 0;
@@ -113,8 +141,10 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
     if (this.#rejection !== undefined) {
       const { error } = this.#rejection;
       this.#rejection = undefined;
+      this.#tap?.failed(error);
       throw error;
     }
+    this.#tap?.ended();
     return done;
   }
 
@@ -126,7 +156,13 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
       this.#queue.length = 0;
       this.#head = 0;
     }
+    this.#tap?.part(value);
     return { done: false, value };
+  }
+
+  /** The pending `next()` is over: its wait, for the tap. */
+  #waitEnded(): void {
+    if (this.#tap !== undefined) this.#tap.waited(performance.now() - this.#waitStarted);
   }
 
   #open(): Promise<IteratorResult<StreamPart>> {
@@ -145,6 +181,7 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
           // return() came while the request was on its way.
           stream.discard();
           this.#pending = undefined;
+          this.#waitEnded();
           return done;
         }
         this.#decoder = options.decoder(stream);
@@ -154,6 +191,8 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
       (error: unknown) => {
         this.#finished = true;
         this.#pending = undefined;
+        this.#waitEnded();
+        this.#tap?.failed(error);
         throw error;
       },
     );
@@ -194,6 +233,7 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
   /** Ends the pending `next()` with what is ready (throws the rejection). */
   #settled(): IteratorResult<StreamPart> {
     this.#pending = undefined;
+    this.#waitEnded();
     return this.#result();
   }
 
