@@ -80,6 +80,16 @@ function parts(body: ReturnType<typeof fakeBody>, decoder = new WordDecoder(), o
   });
 }
 
+/** Parts whose request is refused (its opening rejects with HTTP 401). */
+const refusedParts = (): UpstreamParts =>
+  new UpstreamParts({
+    open: async () => {
+      throw new Error('HTTP 401');
+    },
+    decoder: () => new WordDecoder(),
+    failure: failurePart,
+  });
+
 const text = (result: IteratorResult<StreamPart>): string =>
   result.done ? 'done' : result.value.type === 'text-delta' ? result.value.text : result.value.type;
 
@@ -114,13 +124,7 @@ describe('UpstreamParts', () => {
   });
 
   test('a failure to open rejects the first next(); the stream is then over', async () => {
-    const iterator = new UpstreamParts({
-      open: async () => {
-        throw new Error('HTTP 401');
-      },
-      decoder: () => new WordDecoder(),
-      failure: failurePart,
-    });
+    const iterator = refusedParts();
     await assert.rejects(iterator.next(), /HTTP 401/);
     assert.equal(text(await iterator.next()), 'done');
   });
@@ -258,13 +262,7 @@ describe('UpstreamParts', () => {
     });
 
     test('a failure to open, a rejected read and return() reach the tap', async () => {
-      const refused = new UpstreamParts({
-        open: async () => {
-          throw new Error('HTTP 401');
-        },
-        decoder: () => new WordDecoder(),
-        failure: failurePart,
-      });
+      const refused = refusedParts();
       const refusedTap = recordingTap();
       refused.tap(refusedTap);
       await assert.rejects(refused.next(), /HTTP 401/);
