@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { eventTooLarge } from './upstream-limits.js';
 
 /** Receives each complete Server-Sent Event as the decoder finds it. */
@@ -7,6 +8,7 @@ export interface SseSink {
 }
 
 const LF = 10;
+const BOM = 0xfeff;
 
 /**
  * Decodes a `text/event-stream` body chunk by chunk, synchronously: each complete event goes to
@@ -23,7 +25,12 @@ const LF = 10;
 export class SseDecoder {
   readonly #provider: string;
   readonly #max: number;
-  readonly #decoder = new TextDecoder();
+  // Node 20's TextDecoder in streaming mode goes through ICU: about 270 ns per 240-byte chunk
+  // against 85 for StringDecoder, which keeps a character cut between chunks just the same and
+  // replaces invalid bytes with the same U+FFFDs (bench/utf8-decode-micro.mjs).
+  readonly #decoder = new StringDecoder('utf8');
+  /** No text decoded yet: a leading BOM is still to be dropped (as TextDecoder and the SSE spec do). */
+  #atStart = true;
   /** The start of the current line, from earlier chunks. */
   #partial = '';
   /** The last chunk ended with '\r': a '\n' opening the next one belongs to it. */
@@ -39,7 +46,7 @@ export class SseDecoder {
 
   /** Decodes one chunk of the body, giving `sink` each event it completes. */
   push(chunk: Uint8Array | string, sink: SseSink): void {
-    const text = typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
+    const text = typeof chunk === 'string' ? chunk : this.#decoded(this.#decoder.write(chunk));
     if (text.length === 0) return;
     let start = this.#afterCr && text.charCodeAt(0) === LF ? 1 : 0;
     this.#afterCr = false;
@@ -72,10 +79,17 @@ export class SseDecoder {
 
   /** The body ended: a last `data:` line without its line end, and an event without its blank line, still count. */
   end(sink: SseSink): void {
-    const rest = this.#partial + this.#decoder.decode();
+    const rest = this.#partial + this.#decoded(this.#decoder.end());
     this.#partial = '';
     if (rest.length > 0 && rest.startsWith('data:')) this.#field(rest);
     if (this.#dataLines > 0) this.#emit(sink);
+  }
+
+  /** `text` decoded from the body's bytes, without the BOM that may open them. */
+  #decoded(text: string): string {
+    if (!this.#atStart || text.length === 0) return text;
+    this.#atStart = false;
+    return text.charCodeAt(0) === BOM ? text.slice(1) : text;
   }
 
   /** Applies one complete line: a blank line ends the event (given to the sink when it has data). */

@@ -45,6 +45,29 @@ describe('parseSse', () => {
     assert.deepEqual(await collect([...bytes].map((byte) => Uint8Array.of(byte))), [{ event: undefined, data: 'héllo ✓' }]);
   });
 
+  test('bytes decode as TextDecoder decodes the whole body, wherever they are cut', async () => {
+    // A leading BOM (dropped), characters of 2, 3 and 4 bytes, a lone continuation byte, a
+    // truncated sequence and a surrogate's encoding (each replaced by U+FFFD), the last line unended.
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('data: Grüße ✓ 🙂 ', 'utf8'),
+      Buffer.from([0x80, 0x20, 0xe2, 0x9c, 0x20, 0xed, 0xa0, 0x80]),
+      Buffer.from('\n\ndata: \ufeffkept 🙂', 'utf8'),
+    ]);
+    const [first = '', second = ''] = new TextDecoder().decode(bytes).split('\n\n');
+    const expected = [
+      { event: undefined, data: first.slice('data: '.length) },
+      { event: undefined, data: second.slice('data: '.length) },
+    ];
+    assert.equal(expected[1]?.data, '\ufeffkept 🙂', 'a BOM after the start is text');
+    for (let one = 0; one <= bytes.length; one += 1) {
+      for (const two of [one, one + 1, one + 2, one + 3, bytes.length]) {
+        const chunks = [bytes.subarray(0, one), bytes.subarray(one, Math.min(two, bytes.length)), bytes.subarray(Math.min(two, bytes.length))];
+        assert.deepEqual(await collect(chunks), expected, `cut at ${one} and ${two}`);
+      }
+    }
+  });
+
   test('a line over maxEventBytes is a provider_error, also without a newline', async () => {
     for (const chunks of [[`data: ${'y'.repeat(2000)}\n\n`], cut(`data: ${'y'.repeat(2000)}`, 100)]) {
       await assert.rejects(collect(chunks, 1024), (error: unknown) => {
