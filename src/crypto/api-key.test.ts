@@ -85,7 +85,10 @@ describe('PresentedApiKey', () => {
   it('finds the same prefix as lookupPrefix and matches exactly as verifyApiKeyHash', () => {
     const generated = generateApiKey();
     const imported = 'sk-imported-from-elsewhere';
+    // The key's own hash with its first or last byte changed must not match either.
+    const flipped = (hash: string, at: number): string => `${hash.slice(0, at)}${hash[at] === '0' ? '1' : '0'}${hash.slice(at + 1)}`;
     const hashes = [generated.hash, generated.hash.toUpperCase(), hashApiKey(imported), generateApiKey().hash, '', 'z'.repeat(64), `${generated.hash}00`];
+    hashes.push(flipped(generated.hash, 0), flipped(generated.hash, 63), flipped(hashApiKey(imported), 63));
     for (const key of [generated.key, imported, 'short', 'x'.repeat(513), '', `${generated.key} `]) {
       const presented = new PresentedApiKey(key);
       assert.equal(presented.prefix, lookupPrefix(key), key);

@@ -13,7 +13,7 @@ export interface KeyOwner {
  * checked against the stored hash in constant time; the plaintext key is never stored.
  */
 export class ApiKeyIndex {
-  readonly #byPrefix: ReadonlyMap<string, { row: ApiKeyRow; hash: Buffer | undefined }>;
+  readonly #byPrefix: ReadonlyMap<string, { row: ApiKeyRow; hash: string | undefined }>;
   readonly #projectNames: ReadonlyMap<string, string>;
 
   constructor(rows: readonly ApiKeyRow[]) {
