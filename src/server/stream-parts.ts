@@ -7,6 +7,7 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
+import { takeReady } from '../providers/shared/ready-parts.js';
 import type { StreamPart } from '../providers/spec/index.js';
 import type { StreamOutcome } from '../service/ai-service.js';
 import type { Exchange } from './exchange.js';
@@ -40,13 +41,13 @@ export async function pumpParts(
   try {
     // The first part is already here (the service waited for it); an error part in first place
     // still gets a proper HTTP status.
-    let next = await iterator.next();
-    if (!next.done && next.value.type === 'error') throw next.value.error;
+    const first = await iterator.next();
+    if (!first.done && first.value.type === 'error') throw first.value.error;
     if (exchange.clientGone) return;
     writeSseHead(gateway, exchange, response);
     const encoder = makeEncoder();
-    while (!next.done) {
-      const part: StreamPart = next.value;
+    let part: StreamPart | undefined = first.done ? undefined : first.value;
+    while (part !== undefined) {
       if (part.type === 'error') throw part.error;
       if (part.type === 'finish') {
         exchange.inputTokens = part.usage.inputTokens;
@@ -55,9 +56,14 @@ export async function pumpParts(
       if (exchange.clientGone) return;
       if (!writeBatched(exchange, response, encoder.encode(part))) await drained(response);
       if (exchange.clientGone) return;
-      const waitStarted = performance.now();
-      next = await iterator.next();
-      upstreamMs += performance.now() - waitStarted;
+      // Parts decoded from the same upstream read are taken without a promise each.
+      part = takeReady(iterator);
+      if (part === undefined) {
+        const waitStarted = performance.now();
+        const next = await iterator.next();
+        upstreamMs += performance.now() - waitStarted;
+        part = next.done ? undefined : next.value;
+      }
     }
     exhausted = true;
     if (encoder.text !== undefined) exchange.responseText = encoder.text;

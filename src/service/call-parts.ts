@@ -6,6 +6,7 @@
  */
 import type { ChatResponse, EmbedRequest, NativeApi, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
+import { type ReadyParts, takeReady } from '../providers/shared/ready-parts.js';
 import { estimateTextTokens } from '../usage/estimate-tokens.js';
 import type { UsageEndpoint } from '../usage/usage-attempt.js';
 
@@ -55,12 +56,13 @@ export function limitsOf(model: ModelEntry): ModelLimits {
   return limits;
 }
 
-/** An iterable that yields an already-received first result, then the rest of the iterator. */
+/** An iterable that yields an already-received first result, then the rest of the iterator (ready parts passed on). */
 export function replayFirst(first: IteratorResult<StreamPart>, rest: AsyncIterator<StreamPart>): AsyncIterable<StreamPart> {
   return {
-    [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+    [Symbol.asyncIterator](): AsyncIterator<StreamPart> & ReadyParts {
       let pending: IteratorResult<StreamPart> | undefined = first;
       return {
+        takeReady: () => (pending === undefined ? takeReady(rest) : undefined),
         next: () => {
           if (pending) {
             const result = pending;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type ReadyParts, takeReady } from '../providers/shared/ready-parts.js';
 import type { StreamPart } from '../providers/spec/index.js';
 import type { UsageAttempt } from '../usage/usage-attempt.js';
 import type { Route, StreamOutcome } from './ai-service.js';
@@ -43,12 +44,16 @@ export async function commitStream(
   return { route: { ...route, upstreamMs: performance.now() - started }, parts: replayHeld(held, iterator, done), empty };
 }
 
-/** An iterable that yields the held parts, then the rest of the iterator. */
+/** An iterable that yields the held parts, then the rest of the iterator (ready parts passed on). */
 function replayHeld(held: StreamPart[], rest: AsyncIterator<StreamPart>, done: boolean): AsyncIterable<StreamPart> {
   return {
-    [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+    [Symbol.asyncIterator](): AsyncIterator<StreamPart> & ReadyParts {
       let index = 0;
       return {
+        takeReady: () => {
+          if (index < held.length) return held[index++];
+          return done ? undefined : takeReady(rest);
+        },
         next: () => {
           if (index < held.length) return Promise.resolve({ done: false, value: held[index++] as StreamPart });
           if (done) return Promise.resolve({ done: true, value: undefined });

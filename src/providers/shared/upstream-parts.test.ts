@@ -6,8 +6,11 @@ import { UpstreamParts, type PartsDecoder, type PartsTap } from './upstream-part
 import { defaultUpstreamLimits } from './upstream-limits.js';
 import type { UpstreamStream } from './upstream-stream.js';
 
-/** A body fed by the test: `send` a chunk, `end` it or `fail` it; records release/discard. */
-function fakeBody() {
+/**
+ * A body fed by the test: `send` a chunk, `end` it or `fail` it; records release/discard. With
+ * `queued`, its iterator hands over chunks already sent through takeQueued, as the dispatcher's does.
+ */
+function fakeBody({ queued = false } = {}) {
   const queue: (Uint8Array | Error | null)[] = [];
   let wake: (() => void) | undefined;
   let reading = false;
@@ -18,6 +21,7 @@ function fakeBody() {
     limits: defaultUpstreamLimits,
     chunks: {
       [Symbol.asyncIterator]: () => ({
+        ...(queued ? { takeQueued: () => (!reading && queue[0] instanceof Uint8Array ? (queue.shift() as Uint8Array) : undefined) } : {}),
         next: async (): Promise<IteratorResult<Uint8Array>> => {
           // Like the real body (one reader at a time): a second read while one waits is a bug.
           if (reading) throw new Error('concurrent read of the body');
@@ -223,6 +227,89 @@ describe('UpstreamParts', () => {
     assert.equal(text(await rejecting.next()), 'done');
   });
 
+  describe('takeReady', () => {
+    test('hands over the parts already decoded, in next() order, and nothing while a next() waits or at the end', async () => {
+      const body = fakeBody();
+      const iterator = parts(body);
+      assert.equal(iterator.takeReady(), undefined, 'nothing before the first next()');
+      body.send('a b c ');
+      assert.equal(text(await iterator.next()), 'a');
+      assert.equal(text({ done: false, value: iterator.takeReady() as StreamPart }), 'b');
+      assert.equal(text(await iterator.next()), 'c');
+      assert.equal(iterator.takeReady(), undefined, 'the queue is empty');
+      const waiting = iterator.next();
+      body.send('d e ');
+      assert.equal(iterator.takeReady(), undefined, 'a next() is pending: it takes the next part');
+      assert.equal(text(await waiting), 'd');
+      assert.equal(text({ done: false, value: iterator.takeReady() as StreamPart }), 'e');
+      body.end();
+      assert.equal(text(await iterator.next()), 'finish');
+      assert.equal(iterator.takeReady(), undefined, 'the end is only told by next()');
+      assert.equal(text(await iterator.next()), 'done');
+      assert.deepEqual(body.closed, ['release']);
+    });
+
+    test('the parts before a failure come out; the failure is only told by next()', async () => {
+      const body = fakeBody();
+      const iterator = parts(body);
+      body.send('a b boom ');
+      assert.equal(text(await iterator.next()), 'a');
+      assert.equal(text({ done: false, value: iterator.takeReady() as StreamPart }), 'b');
+      const failure = iterator.takeReady();
+      assert.equal(failure?.type, 'error', 'the error part is a part like any other');
+      assert.equal(iterator.takeReady(), undefined);
+      assert.equal(text(await iterator.next()), 'done');
+      const cutBody = fakeBody();
+      const rejecting = parts(cutBody);
+      cutBody.send('x ');
+      cutBody.fail(new Error('aborted'));
+      assert.equal(text(await rejecting.next()), 'x');
+      assert.equal(rejecting.takeReady(), undefined);
+      await assert.rejects(rejecting.next(), /aborted/);
+    });
+
+    test('decodes the body chunks that already arrived, one by one, when the source can hand them over', async () => {
+      for (const queued of [true, false]) {
+        const body = fakeBody({ queued });
+        const iterator = parts(body);
+        body.send('a ');
+        body.send('b c');
+        body.send(' d ');
+        body.fail(new Error('aborted'));
+        const seen = [text(await iterator.next())];
+        for (let part = iterator.takeReady(); part !== undefined; part = iterator.takeReady()) seen.push(text({ done: false, value: part }));
+        // Without takeQueued each further chunk needs a next().
+        assert.deepEqual(seen, queued ? ['a', 'b', 'c', 'd'] : ['a'], `queued: ${queued}`);
+        if (!queued) for (const word of ['b', 'c', 'd']) assert.equal(text(await iterator.next()), word);
+        await assert.rejects(iterator.next(), /aborted/);
+        assert.deepEqual(body.closed, ['discard']);
+      }
+    });
+
+    test('a queued chunk that fails to decode ends the stream with its error part', async () => {
+      const body = fakeBody({ queued: true });
+      const iterator = parts(body);
+      body.send('a ');
+      body.send('b boom c ');
+      assert.equal(text(await iterator.next()), 'a');
+      assert.equal(text({ done: false, value: iterator.takeReady() as StreamPart }), 'b');
+      assert.equal(iterator.takeReady()?.type, 'error');
+      assert.equal(iterator.takeReady(), undefined);
+      assert.equal(text(await iterator.next()), 'done');
+      assert.deepEqual(body.closed, ['discard']);
+    });
+
+    test('return() drops what was decoded', async () => {
+      const body = fakeBody();
+      const iterator = parts(body);
+      body.send('a b c ');
+      assert.equal(text(await iterator.next()), 'a');
+      await iterator.return();
+      assert.equal(iterator.takeReady(), undefined);
+      assert.deepEqual(body.closed, ['discard']);
+    });
+  });
+
   describe('tap', () => {
     /** A tap that writes down what it sees, one word per call. */
     function recordingTap(): PartsTap & { seen: string[]; waitedMs: number } {
@@ -258,6 +345,15 @@ describe('UpstreamParts', () => {
       assert.equal(text(await iterator.next()), 'done');
       // One wait for the opening and the first chunk, none for the queued 'b', one for the end.
       assert.deepEqual(tap.seen, ['waited', 'a', 'b', 'waited', 'finish', 'ended']);
+      // A part taken by takeReady is seen as one handed out by next().
+      const readyTap = recordingTap();
+      const readyBody = fakeBody();
+      const taken = parts(readyBody);
+      taken.tap(readyTap);
+      readyBody.send('x y ');
+      assert.equal(text(await taken.next()), 'x');
+      assert.equal(text({ done: false, value: taken.takeReady() as StreamPart }), 'y');
+      assert.deepEqual(readyTap.seen, ['waited', 'x', 'y']);
       assert.ok(tap.waitedMs >= 4, `waited ${tap.waitedMs} ms`);
     });
 

@@ -1,7 +1,8 @@
 import { ProviderError } from '../../errors.js';
 import type { StreamPart } from '../spec/index.js';
 import { networkError } from './http.js';
-import type { UpstreamStream } from './upstream-stream.js';
+import type { ReadyParts } from './ready-parts.js';
+import { takeQueuedChunk, type UpstreamStream } from './upstream-stream.js';
 import type { CancelSignal } from '../../cancel.js';
 
 /** Turns an upstream body into stream parts, synchronously, chunk by chunk. */
@@ -70,7 +71,7 @@ export function networkFailure(provider: string, signal: CancelSignal): (error: 
  * early (`return()`, or a failure) is discarded, which aborts the upstream request. Calls to
  * `next()` made while one is pending are answered in order.
  */
-export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
+export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyParts {
   #options: UpstreamPartsOptions | undefined;
   #stream: UpstreamStream | undefined;
   #chunks: AsyncIterator<Uint8Array> | undefined;
@@ -113,6 +114,20 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
     return pending;
   }
 
+  takeReady(): StreamPart | undefined {
+    if (this.#pending !== undefined) return undefined;
+    let part = this.#takePart();
+    // Body chunks that arrived with the last one (undici hands over each HTTP chunk of a read
+    // apart) are decoded now rather than through a promise each.
+    while (part === undefined && !this.#finished && this.#chunks !== undefined) {
+      const chunk = takeQueuedChunk(this.#chunks);
+      if (chunk === undefined) return undefined;
+      this.#decode({ done: false, value: chunk });
+      part = this.#takePart();
+    }
+    return part;
+  }
+
   return(): Promise<IteratorResult<StreamPart>> {
     this.#tap?.returned();
     this.#finish(false);
@@ -149,6 +164,12 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
   }
 
   #take(): IteratorResult<StreamPart> | undefined {
+    const value = this.#takePart();
+    return value === undefined ? undefined : { done: false, value };
+  }
+
+  /** The next queued part (given to the tap), or undefined. */
+  #takePart(): StreamPart | undefined {
     if (this.#head === this.#queue.length) return undefined;
     const value = this.#queue[this.#head] as StreamPart;
     this.#head += 1;
@@ -157,7 +178,7 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
       this.#head = 0;
     }
     this.#tap?.part(value);
-    return { done: false, value };
+    return value;
   }
 
   /** The pending `next()` is over: its wait, for the tap. */
@@ -204,31 +225,40 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart> {
 
   readonly #onChunk = (result: IteratorResult<Uint8Array>): IteratorResult<StreamPart> | Promise<IteratorResult<StreamPart>> => {
     if (this.#finished) return this.#settled();
+    this.#decode(result);
+    // A chunk may complete no part (half a line): read on.
+    return this.#queue.length > this.#head || this.#finished ? this.#settled() : this.#read();
+  };
+
+  readonly #onFailure = (error: unknown): IteratorResult<StreamPart> => {
+    this.#fail(error);
+    return this.#settled();
+  };
+
+  /** Decodes one read of the body into the queue; a decoding failure ends the stream as #fail says. */
+  #decode(result: IteratorResult<Uint8Array>): void {
     try {
       if (result.done || (this.#decoder as PartsDecoder).chunk(result.value, this.#queue)) {
         (this.#decoder as PartsDecoder).end(this.#queue);
         this.#finish(true);
       }
     } catch (error) {
-      return this.#onFailure(error);
+      this.#fail(error);
     }
-    // A chunk may complete no part (half a line): read on.
-    return this.#queue.length > this.#head || this.#finished ? this.#settled() : this.#read();
-  };
+  }
 
-  readonly #onFailure = (error: unknown): IteratorResult<StreamPart> => {
-    if (!this.#finished) {
-      this.#finish(false);
-      try {
-        const part = (this.#options as UpstreamPartsOptions).failure(error);
-        this.#decoder?.beforeFailure?.(this.#queue);
-        this.#queue.push(part);
-      } catch (thrown) {
-        this.#rejection = { error: thrown };
-      }
+  /** A failure while reading or decoding: `failure`'s part queued after the parts before it, or the rejection kept. */
+  #fail(error: unknown): void {
+    if (this.#finished) return;
+    this.#finish(false);
+    try {
+      const part = (this.#options as UpstreamPartsOptions).failure(error);
+      this.#decoder?.beforeFailure?.(this.#queue);
+      this.#queue.push(part);
+    } catch (thrown) {
+      this.#rejection = { error: thrown };
     }
-    return this.#settled();
-  };
+  }
 
   /** Ends the pending `next()` with what is ready (throws the rejection). */
   #settled(): IteratorResult<StreamPart> {

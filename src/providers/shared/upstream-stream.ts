@@ -25,6 +25,18 @@ export interface UpstreamStream {
   discard(): void;
 }
 
+/** A body's chunk iterator that can give up a chunk it already holds without a promise (the dispatcher's). */
+export interface QueuedChunks {
+  /** The chunk the next `next()` would resolve with, when it is already here; undefined otherwise (the end and errors included). */
+  takeQueued(): Uint8Array | undefined;
+}
+
+/** The chunk `chunks` already holds for its next `next()`, or undefined (also for iterators without takeQueued). */
+export function takeQueuedChunk(chunks: AsyncIterator<Uint8Array>): Uint8Array | undefined {
+  const take = (chunks as Partial<QueuedChunks>).takeQueued;
+  return typeof take === 'function' ? take.call(chunks) : undefined;
+}
+
 /** Bytes buffered before the upstream socket is paused (undici's response stream default). */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
@@ -114,8 +126,10 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
     this.#wakeReader();
   }
 
-  #iterator(): AsyncIterator<Uint8Array> {
+  #iterator(): AsyncIterator<Uint8Array> & QueuedChunks {
     return {
+      // A reader waiting in next() is handed the first chunk to arrive; the rest wait here.
+      takeQueued: () => (this.#waiter === undefined ? this.#shift() : undefined),
       // Not an async function: a read that waits costs one promise, resolved by #wakeReader.
       next: (): Promise<IteratorResult<Uint8Array>> => {
         let result: IteratorResult<Uint8Array> | undefined;
@@ -136,15 +150,21 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
 
   /** The reader's next result if there is one yet: a chunk, else the end; throws the error that broke the body off. */
   #poll(): IteratorResult<Uint8Array> | undefined {
+    const chunk = this.#shift();
+    if (chunk !== undefined) return { done: false, value: chunk };
+    if (this.#error) throw this.#error;
+    if (this.#ended || this.#dropped) return { done: true, value: undefined };
+    return undefined;
+  }
+
+  /** The oldest queued chunk, taken (the socket resumes once the queue is under the mark again). */
+  #shift(): Buffer | undefined {
     const chunk = this.#queue.shift();
     if (chunk !== undefined) {
       this.#queued -= chunk.length;
       if (this.#queued < STREAM_HIGH_WATER_MARK && this.controller?.paused) this.controller.resume();
-      return { done: false, value: chunk };
     }
-    if (this.#error) throw this.#error;
-    if (this.#ended || this.#dropped) return { done: true, value: undefined };
-    return undefined;
+    return chunk;
   }
 
   async #text(): Promise<string | undefined> {

@@ -1,0 +1,26 @@
+/**
+ * Handing over stream parts that are already decoded without a promise each. One upstream read
+ * often completes several parts (a vendor writes its events back to back); through `next()` each
+ * costs a resolved promise and an `await` turn in the writer. An iterator that holds decoded parts
+ * (UpstreamParts, the service's replays) offers them through `takeReady`; a writer takes them
+ * until it returns undefined, then awaits `next()` as usual.
+ *
+ * @module
+ */
+import type { StreamPart } from '../spec/index.js';
+
+/** A parts iterator that can give up the part its next `next()` would resolve with, when it already holds it. */
+export interface ReadyParts {
+  /**
+   * The next part if it is already here, taken as `next()` would take it (observers included);
+   * undefined when `next()` must be called instead: nothing decoded yet, a `next()` pending, the
+   * end, or a failure. Never throws.
+   */
+  takeReady(): StreamPart | undefined;
+}
+
+/** The part `iterator` already holds for its next `next()`, or undefined (also for iterators without takeReady). */
+export function takeReady(iterator: AsyncIterator<StreamPart>): StreamPart | undefined {
+  const ready = (iterator as Partial<ReadyParts>).takeReady;
+  return typeof ready === 'function' ? ready.call(iterator) : undefined;
+}
