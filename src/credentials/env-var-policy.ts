@@ -32,16 +32,26 @@ export interface EnvVarPolicy {
 export function createEnvVarPolicy(setting: string | undefined): EnvVarPolicy {
   const entries = setting === undefined || setting.trim() === '' ? DEFAULT_ALLOWED_ENV_VARS : splitSetting(setting);
   const allowed = entries.map((pattern) => globToRegExp(pattern));
+  const decide = (name: string): string | undefined => {
+    if (isHardDeniedEnvVar(name)) {
+      return `is reserved for the gateway itself (${HARD_DENIED_ENV_VARS.join(', ')} are never read through a provider row)`;
+    }
+    if (!allowed.some((pattern) => pattern.test(name))) {
+      return `is not allowed by ${ALLOWED_ENV_VARS_SETTING} (now: ${entries.join(',')}; the operator may add it there)`;
+    }
+    return undefined;
+  };
+  // Asked on every call that falls back to env vars, about the few names the provider rows list.
+  const decided = new Map<string, string | undefined>();
   return Object.freeze({
     allowed: Object.freeze([...entries]),
     refusal(name: string): string | undefined {
-      if (isHardDeniedEnvVar(name)) {
-        return `is reserved for the gateway itself (${HARD_DENIED_ENV_VARS.join(', ')} are never read through a provider row)`;
-      }
-      if (!allowed.some((pattern) => pattern.test(name))) {
-        return `is not allowed by ${ALLOWED_ENV_VARS_SETTING} (now: ${entries.join(',')}; the operator may add it there)`;
-      }
-      return undefined;
+      if (decided.has(name)) return decided.get(name);
+      const reason = decide(name);
+      // Bounded: the names come from rows any database writer can change.
+      if (decided.size >= 256) decided.clear();
+      decided.set(name, reason);
+      return reason;
     },
   });
 }
