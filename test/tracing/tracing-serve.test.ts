@@ -222,5 +222,9 @@ describe('traces from a serve process', () => {
     const lines = await loaded(modules);
     assert.ok(lines.some((line) => line.includes('/src/tracing/load-tracing.ts')), 'the watch saw the process load its modules');
     assert.deepEqual(lines.filter((line) => line.includes('opentelemetry') || line.includes('/src/tracing/otel-tracing.ts')), []);
+    // The same watch: a process on Postgres never loads PGlite's code (openDb imports the driver it uses).
+    const pglite = lines.filter((line) => line.includes('/@electric-sql/pglite/'));
+    if ('databaseUrl' in database.target) assert.deepEqual(pglite, [], 'no PGlite module in a process on Postgres');
+    else assert.ok(pglite.length > 0, 'the embedded database loads PGlite');
   });
 });

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { hashApiKey, importedKeyPrefix } from '../../crypto/api-key.js';
 import { migrate } from '../../db/migrate.js';
-import { openEmbeddedDb } from '../../db/pglite-adapter.js';
 import { selectActiveApiKeys, type ApiKeyRow } from '../../db/sql/access-rows.js';
 import { selectConfigVersion } from '../../db/sql/config-version.js';
 import { selectPriceHistory, type PriceHistoryRow } from '../../db/sql/price-history.js';
@@ -24,6 +23,8 @@ export interface BenchConfigRows {
  * `openai` provider pointed at `upstream`, and `key` accepted as the API key of project `bench`.
  */
 export async function materializeBenchConfig(upstream: string, key: string): Promise<BenchConfigRows> {
+  // Imported here: the bench gateway process loads no database driver it does not use.
+  const { openEmbeddedDb } = await import('../../db/pglite-adapter.js');
   const db = await openEmbeddedDb();
   try {
     await migrate(db);

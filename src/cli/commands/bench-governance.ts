@@ -7,7 +7,6 @@
  */
 import type { ApiKeyRow } from '../../db/sql/access-rows.js';
 import { migrate } from '../../db/migrate.js';
-import { openPostgresDb } from '../../db/postgres-adapter.js';
 import { SwitchboardError } from '../../errors.js';
 import { Governor, type GovernorLog } from '../../governance/governor.js';
 import { loadGovernanceSettings } from '../../governance/governance-settings.js';
@@ -20,6 +19,8 @@ export interface BenchGovernance {
 
 export async function openBenchGovernance(url: string, key: ApiKeyRow, prices: () => PriceBook, log: GovernorLog): Promise<BenchGovernance> {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new SwitchboardError('invalid_request', '--governance-database-url must be a postgres:// URL');
+  // Imported here: the bench gateway process loads no database driver it does not use.
+  const { openPostgresDb } = await import('../../db/postgres-adapter.js');
   const db = await openPostgresDb({ url });
   try {
     await migrate(db);

@@ -8,7 +8,6 @@
 import { loadUsageSettings } from '../../config.js';
 import type { Db } from '../../db/db.js';
 import { migrate } from '../../db/migrate.js';
-import { openPostgresDb } from '../../db/postgres-adapter.js';
 import type { PriceHistoryRow } from '../../db/sql/price-history.js';
 import { SwitchboardError } from '../../errors.js';
 import type { PriceBook } from '../../registry/price-book.js';
@@ -35,6 +34,8 @@ export async function openBenchLedger(
   observers: readonly UsageObserver[] = [],
 ): Promise<BenchLedger> {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new SwitchboardError('invalid_request', '--usage-database-url must be a postgres:// URL');
+  // Imported here: the bench gateway process loads no database driver it does not use.
+  const { openPostgresDb } = await import('../../db/postgres-adapter.js');
   const db = await openPostgresDb({ url });
   try {
     await migrate(db);
