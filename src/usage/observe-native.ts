@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { UpstreamParts } from '../providers/shared/upstream-parts.js';
 import type { NativeAnswer, NativeEvent, NativeStreamAnswer } from '../providers/spec/index.js';
 import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
@@ -24,7 +25,29 @@ function isContent(event: NativeEvent): boolean {
   return event.event !== undefined && event.event.endsWith('delta');
 }
 
+/** The answer's events, observed: a built-in provider's (UpstreamParts) from inside through its tap, any other wrapped. */
 function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt): AsyncIterable<NativeEvent> {
+  const events = answer.events;
+  if (events instanceof UpstreamParts) {
+    (events as UpstreamParts<NativeEvent>).tap({
+      part(event) {
+        if (isContent(event)) attempt.firstTokenAt ??= performance.now();
+      },
+      waited(ms) {
+        attempt.upstreamMs += ms;
+      },
+      ended() {
+        attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage(), estimate: undefined });
+      },
+      failed(error) {
+        attempt.fail(error, undefined);
+      },
+      returned() {
+        attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: answer.usage(), estimate: undefined });
+      },
+    });
+    return events;
+  }
   return {
     [Symbol.asyncIterator]: () => {
       const inner = answer.events[Symbol.asyncIterator]();

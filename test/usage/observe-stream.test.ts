@@ -7,9 +7,8 @@ import { ProviderError } from '../../src/errors.js';
 import type { StreamPart } from '../../src/providers/spec/index.js';
 import { UpstreamParts } from '../../src/providers/shared/upstream-parts.js';
 import { defaultUpstreamLimits } from '../../src/providers/shared/upstream-limits.js';
-import type { ModelEntry, ProviderEntry } from '../../src/registry/provider-registry.js';
 import { observeStream } from '../../src/usage/observe-stream.js';
-import { UsageAttempt, type AttemptOutcome } from '../../src/usage/usage-attempt.js';
+import { ended, recordingAttempt } from '../helpers/recording-attempt.js';
 
 const usage = { inputTokens: 5, outputTokens: 2, totalTokens: 7 };
 const start: StreamPart = { type: 'stream-start', id: 'chatcmpl-1', model: 'm-1', created: 1 };
@@ -26,13 +25,6 @@ const scenarios: { name: string; parts: StreamPart[]; stop: 'end' | 'reject' | '
   { name: 'a read that fails', parts: [start, { type: 'tool-call-delta', toolCallIndex: 0, name: 'f', argumentsDelta: '{"a"' }], stop: 'reject' },
   { name: 'cut by the client', parts: [start, { type: 'text-delta', text: 'Hi' }, { type: 'text-delta', text: ' there' }], stop: 'cut', take: 2 },
 ];
-
-function attemptWithOutcome(): { attempt: UsageAttempt; outcomes: AttemptOutcome[] } {
-  const outcomes: AttemptOutcome[] = [];
-  const caller = { requestId: 'r', projectId: null, apiKeyId: null, receivedAt: undefined, signal: undefined };
-  const attempt = new UsageAttempt(caller, 'm', 'chat', true, {} as ModelEntry, {} as ProviderEntry, (_attempt, outcome) => outcomes.push(outcome));
-  return { attempt, outcomes };
-}
 
 /** The scenario's parts from an UpstreamParts: one body chunk per part (the decoder hands out the next part). */
 function upstreamParts(scenario: (typeof scenarios)[number]): UpstreamParts {
@@ -83,23 +75,12 @@ async function consume(iterator: AsyncIterator<StreamPart>, scenario: (typeof sc
 }
 
 async function observed(inner: AsyncIterator<StreamPart>, scenario: (typeof scenarios)[number]) {
-  const { attempt, outcomes } = attemptWithOutcome();
+  const { attempt, outcomes } = recordingAttempt('chat');
   const iterator = observeStream(inner, attempt, [{ role: 'user', content: [{ type: 'text', text: 'Say hello' }] }]);
   const seen = await consume(iterator, scenario);
-  assert.equal(outcomes.length, 1, 'the attempt ends once');
-  const [outcome] = outcomes as [AttemptOutcome];
+  const { outcome, summary } = ended(attempt, outcomes);
   const estimate = outcome.estimate ? await outcome.estimate() : undefined;
-  return {
-    seen,
-    status: outcome.status,
-    errorCode: outcome.errorCode,
-    incomplete: outcome.incomplete,
-    usage: outcome.usage,
-    estimatedOutput: estimate?.output,
-    responseModel: attempt.responseModel,
-    firstToken: attempt.firstTokenAt !== undefined && attempt.firstTokenAt >= attempt.began,
-    waited: attempt.upstreamMs > 0,
-  };
+  return { seen, ...summary, estimatedOutput: estimate?.output, responseModel: attempt.responseModel };
 }
 
 describe('observeStream: the tap and the wrapper end the attempt alike', () => {

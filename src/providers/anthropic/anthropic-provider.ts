@@ -87,7 +87,7 @@ class AnthropicProvider implements Provider {
     if (streaming) {
       wireBody['stream'] = true;
       const stream = await this.sendForStream(wireBody, callOptions);
-      return nativeStreamAnswer(stream.status, stream, anthropicUsageObserver());
+      return nativeStreamAnswer(this.name, stream, anthropicUsageObserver());
     }
     delete wireBody['stream'];
     const response = await this.send(wireBody, callOptions);

@@ -61,5 +61,5 @@ export async function callOpenAIResponses(
     return { type: 'json', status: 200, body: answer, usage: convertResponsesUsage(answer['usage']) };
   }
   const stream = await endpoint.postForStream('/responses', wireBody, callOptions);
-  return nativeStreamAnswer(stream.status, stream, responsesUsageObserver());
+  return nativeStreamAnswer(endpoint.provider, stream, responsesUsageObserver());
 }

@@ -1,20 +1,13 @@
 /**
- * A vendor's SSE answer passed through unchanged for a native call: events are yielded as they
+ * A vendor's SSE answer passed through unchanged for a native call: events are handed out as they
  * arrive, each one also shown to an observer that reads the usage from it.
  *
  * @module
  */
 import type { NativeEvent, NativeStreamAnswer, Usage } from '../spec/index.js';
-import { parseSse } from './sse.js';
-
-/** The body of a streamed answer and how to end it. */
-export interface NativeStreamBody {
-  chunks: AsyncIterable<Uint8Array>;
-  /** After the body was read to its end. */
-  release(): void;
-  /** Stops reading early; aborts the upstream request. */
-  discard(): void;
-}
+import { SseDecoder, type SseSink } from './sse-decoder.js';
+import { UpstreamParts, type PartsDecoder } from './upstream-parts.js';
+import type { UpstreamStream } from './upstream-stream.js';
 
 /** Reads usage from the events one by one; `usage()` is the total so far. */
 export interface UsageObserver {
@@ -22,22 +15,51 @@ export interface UsageObserver {
   usage(): Usage;
 }
 
-/** Wraps a streamed body as a native answer; `return()` on its iterator aborts the upstream. */
-export function nativeStreamAnswer(status: number, body: NativeStreamBody, observer: UsageObserver): NativeStreamAnswer {
-  async function* events(): AsyncGenerator<NativeEvent> {
-    let complete = false;
-    try {
-      for await (const event of parseSse(body.chunks)) {
-        observer.observe(event);
-        yield { event: event.event, data: event.data };
-      }
-      complete = true;
-    } finally {
-      if (complete) body.release();
-      else body.discard();
-    }
+/**
+ * Wraps a streamed answer as a native answer. Its events come off the body through UpstreamParts,
+ * as a normalized stream's parts do: decoded synchronously per chunk, those of one read handed over
+ * without a promise each (`takeReady`), the body released once read to its end; `return()` on the
+ * iterator, or a failure, discards it (which aborts the upstream). A read failure or an event over
+ * the size cap rejects `next()` after the events before it.
+ */
+export function nativeStreamAnswer(provider: string, stream: UpstreamStream, observer: UsageObserver): NativeStreamAnswer {
+  const events = new UpstreamParts<NativeEvent>({
+    open: () => Promise.resolve(stream),
+    decoder: () => new NativeEventDecoder(provider, stream.limits.maxEventBytes, observer),
+    failure: (error) => {
+      throw error;
+    },
+  });
+  return { type: 'stream', status: stream.status, events, usage: () => observer.usage() };
+}
+
+/** Each complete event of a chunk, shown to the observer and queued unchanged. */
+class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
+  readonly #sse: SseDecoder;
+  readonly #observer: UsageObserver;
+  #out: NativeEvent[] = [];
+
+  constructor(provider: string, maxEventBytes: number, observer: UsageObserver) {
+    this.#sse = new SseDecoder(provider, maxEventBytes);
+    this.#observer = observer;
   }
-  return { type: 'stream', status, events: events(), usage: () => observer.usage() };
+
+  chunk(bytes: Uint8Array, out: NativeEvent[]): boolean {
+    this.#out = out;
+    this.#sse.push(bytes, this);
+    return false;
+  }
+
+  end(out: NativeEvent[]): void {
+    this.#out = out;
+    this.#sse.end(this);
+  }
+
+  event(name: string | undefined, data: string): void {
+    const event: NativeEvent = { event: name, data };
+    this.#observer.observe(event);
+    this.#out.push(event);
+  }
 }
 
 /** The event's data as a JSON object, or undefined when it is not one (observers skip it). */

@@ -10,17 +10,17 @@
 import type { StreamPart } from '../spec/index.js';
 
 /** A parts iterator that can give up the part its next `next()` would resolve with, when it already holds it. */
-export interface ReadyParts {
+export interface ReadyParts<Part = StreamPart> {
   /**
    * The next part if it is already here, taken as `next()` would take it (observers included);
    * undefined when `next()` must be called instead: nothing decoded yet, a `next()` pending, the
    * end, or a failure. Never throws.
    */
-  takeReady(): StreamPart | undefined;
+  takeReady(): Part | undefined;
 }
 
 /** The part `iterator` already holds for its next `next()`, or undefined (also for iterators without takeReady). */
-export function takeReady(iterator: AsyncIterator<StreamPart>): StreamPart | undefined {
-  const ready = (iterator as Partial<ReadyParts>).takeReady;
+export function takeReady<Part = StreamPart>(iterator: AsyncIterator<Part>): Part | undefined {
+  const ready = (iterator as Partial<ReadyParts<Part>>).takeReady;
   return typeof ready === 'function' ? ready.call(iterator) : undefined;
 }

@@ -5,36 +5,36 @@ import type { ReadyParts } from './ready-parts.js';
 import { takeQueuedChunk, type UpstreamStream } from './upstream-stream.js';
 import type { CancelSignal } from '../../cancel.js';
 
-/** Turns an upstream body into stream parts, synchronously, chunk by chunk. */
-export interface PartsDecoder {
+/** Turns an upstream body into stream parts (or a native API's events), synchronously, chunk by chunk. */
+export interface PartsDecoder<Part = StreamPart> {
   /** Decodes one body chunk, appending its parts to `out`; true once the rest of the body is not needed. */
-  chunk(bytes: Uint8Array, out: StreamPart[]): boolean;
+  chunk(bytes: Uint8Array, out: Part[]): boolean;
   /** The body ended, or is not needed any more: appends the closing parts (e.g. `finish`). */
-  end(out: StreamPart[]): void;
+  end(out: Part[]): void;
   /**
    * Optional: a failure is about to end the stream with `failure`'s part; appends what the stream
    * owes before it (a `stream-start` not given yet). Not called when `failure` rejects instead.
    */
-  beforeFailure?(out: StreamPart[]): void;
+  beforeFailure?(out: Part[]): void;
 }
 
-export interface UpstreamPartsOptions {
+export interface UpstreamPartsOptions<Part = StreamPart> {
   /** Sends the request; called on the first `next()`, whose promise rejects with its error. */
   open: () => Promise<UpstreamStream>;
-  decoder: (stream: UpstreamStream) => PartsDecoder;
+  decoder: (stream: UpstreamStream) => PartsDecoder<Part>;
   /** A failure while reading or decoding the body: the part ending the stream, or throws to reject `next()`. */
-  failure: (error: unknown) => StreamPart;
+  failure: (error: unknown) => Part;
 }
 
-const done: IteratorResult<StreamPart> = Object.freeze({ done: true, value: undefined });
+const done: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * Watches an UpstreamParts from inside (the usage ledger): what a wrapping iterator would see,
  * without a promise and a `then` of its own per part. Called synchronously; must not throw.
  */
-export interface PartsTap {
+export interface PartsTap<Part = StreamPart> {
   /** A part is handed out. */
-  part(part: StreamPart): void;
+  part(part: Part): void;
   /** A `next()` that had to wait resolved or rejected after `ms` (the request's opening included). */
   waited(ms: number): void;
   /** `next()` handed out the end. */
@@ -71,12 +71,12 @@ export function networkFailure(provider: string, signal: CancelSignal): (error: 
  * early (`return()`, or a failure) is discarded, which aborts the upstream request. Calls to
  * `next()` made while one is pending are answered in order.
  */
-export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyParts {
-  #options: UpstreamPartsOptions | undefined;
+export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<Part>, ReadyParts<Part> {
+  #options: UpstreamPartsOptions<Part> | undefined;
   #stream: UpstreamStream | undefined;
   #chunks: AsyncIterator<Uint8Array> | undefined;
-  #decoder: PartsDecoder | undefined;
-  readonly #queue: StreamPart[] = [];
+  #decoder: PartsDecoder<Part> | undefined;
+  readonly #queue: Part[] = [];
   #head = 0;
   /** No more parts will be decoded (the queue may still hold some). */
   #finished = false;
@@ -85,12 +85,12 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
   /** An error to reject with once the queue is empty. */
   #rejection: { error: unknown } | undefined;
   /** The pending `next()`, while a chunk is awaited. */
-  #pending: Promise<IteratorResult<StreamPart>> | undefined;
-  #tap: PartsTap | undefined;
+  #pending: Promise<IteratorResult<Part>> | undefined;
+  #tap: PartsTap<Part> | undefined;
   /** performance.now() when the pending `next()` began (with a tap). */
   #waitStarted = 0;
 
-  constructor(options: UpstreamPartsOptions) {
+  constructor(options: UpstreamPartsOptions<Part>) {
     this.#options = options;
   }
 
@@ -99,12 +99,12 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
   }
 
   /** Attaches `tap` (one per stream), before the first `next()`. */
-  tap(tap: PartsTap): void {
+  tap(tap: PartsTap<Part>): void {
     if (this.#tap !== undefined || this.#pending !== undefined || this.#chunks !== undefined || this.#finished) throw new Error('UpstreamParts: tap before the first next(), once');
     this.#tap = tap;
   }
 
-  next(): Promise<IteratorResult<StreamPart>> {
+  next(): Promise<IteratorResult<Part>> {
     if (this.#pending !== undefined) return this.#pending.then(this.#again, this.#again);
     const ready = this.#ready();
     if (ready !== undefined) return ready;
@@ -114,7 +114,7 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
     return pending;
   }
 
-  takeReady(): StreamPart | undefined {
+  takeReady(): Part | undefined {
     if (this.#pending !== undefined) return undefined;
     let part = this.#takePart();
     // Body chunks that arrived with the last one (undici hands over each HTTP chunk of a read
@@ -128,7 +128,7 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
     return part;
   }
 
-  return(): Promise<IteratorResult<StreamPart>> {
+  return(): Promise<IteratorResult<Part>> {
     this.#tap?.returned();
     this.#finish(false);
     this.#queue.length = 0;
@@ -137,10 +137,10 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
     return Promise.resolve(done);
   }
 
-  readonly #again = (): Promise<IteratorResult<StreamPart>> => this.next();
+  readonly #again = (): Promise<IteratorResult<Part>> => this.next();
 
   /** What `next()` answers without reading: a queued part, the end, or the rejection. */
-  #ready(): Promise<IteratorResult<StreamPart>> | undefined {
+  #ready(): Promise<IteratorResult<Part>> | undefined {
     if (this.#head === this.#queue.length && this.#rejection === undefined && !this.#finished) return undefined;
     try {
       return Promise.resolve(this.#result());
@@ -150,7 +150,7 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
   }
 
   /** Once something is ready: the next queued part, else the rejection (thrown), else the end. */
-  #result(): IteratorResult<StreamPart> {
+  #result(): IteratorResult<Part> {
     const result = this.#take();
     if (result !== undefined) return result;
     if (this.#rejection !== undefined) {
@@ -163,15 +163,15 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
     return done;
   }
 
-  #take(): IteratorResult<StreamPart> | undefined {
+  #take(): IteratorResult<Part> | undefined {
     const value = this.#takePart();
     return value === undefined ? undefined : { done: false, value };
   }
 
   /** The next queued part (given to the tap), or undefined. */
-  #takePart(): StreamPart | undefined {
+  #takePart(): Part | undefined {
     if (this.#head === this.#queue.length) return undefined;
-    const value = this.#queue[this.#head] as StreamPart;
+    const value = this.#queue[this.#head] as Part;
     this.#head += 1;
     if (this.#head === this.#queue.length) {
       this.#queue.length = 0;
@@ -186,8 +186,8 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
     if (this.#tap !== undefined) this.#tap.waited(performance.now() - this.#waitStarted);
   }
 
-  #open(): Promise<IteratorResult<StreamPart>> {
-    const options = this.#options as UpstreamPartsOptions;
+  #open(): Promise<IteratorResult<Part>> {
+    const options = this.#options as UpstreamPartsOptions<Part>;
     let opening: Promise<UpstreamStream>;
     try {
       opening = options.open();
@@ -219,18 +219,18 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
     );
   }
 
-  #read(): Promise<IteratorResult<StreamPart>> {
+  #read(): Promise<IteratorResult<Part>> {
     return (this.#chunks as AsyncIterator<Uint8Array>).next().then(this.#onChunk, this.#onFailure);
   }
 
-  readonly #onChunk = (result: IteratorResult<Uint8Array>): IteratorResult<StreamPart> | Promise<IteratorResult<StreamPart>> => {
+  readonly #onChunk = (result: IteratorResult<Uint8Array>): IteratorResult<Part> | Promise<IteratorResult<Part>> => {
     if (this.#finished) return this.#settled();
     this.#decode(result);
     // A chunk may complete no part (half a line): read on.
     return this.#queue.length > this.#head || this.#finished ? this.#settled() : this.#read();
   };
 
-  readonly #onFailure = (error: unknown): IteratorResult<StreamPart> => {
+  readonly #onFailure = (error: unknown): IteratorResult<Part> => {
     this.#fail(error);
     return this.#settled();
   };
@@ -238,8 +238,8 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
   /** Decodes one read of the body into the queue; a decoding failure ends the stream as #fail says. */
   #decode(result: IteratorResult<Uint8Array>): void {
     try {
-      if (result.done || (this.#decoder as PartsDecoder).chunk(result.value, this.#queue)) {
-        (this.#decoder as PartsDecoder).end(this.#queue);
+      if (result.done || (this.#decoder as PartsDecoder<Part>).chunk(result.value, this.#queue)) {
+        (this.#decoder as PartsDecoder<Part>).end(this.#queue);
         this.#finish(true);
       }
     } catch (error) {
@@ -252,7 +252,7 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
     if (this.#finished) return;
     this.#finish(false);
     try {
-      const part = (this.#options as UpstreamPartsOptions).failure(error);
+      const part = (this.#options as UpstreamPartsOptions<Part>).failure(error);
       this.#decoder?.beforeFailure?.(this.#queue);
       this.#queue.push(part);
     } catch (thrown) {
@@ -261,7 +261,7 @@ export class UpstreamParts implements AsyncIterableIterator<StreamPart>, ReadyPa
   }
 
   /** Ends the pending `next()` with what is ready (throws the rejection). */
-  #settled(): IteratorResult<StreamPart> {
+  #settled(): IteratorResult<Part> {
     this.#pending = undefined;
     this.#waitEnded();
     return this.#result();

@@ -8,6 +8,7 @@
  * @module
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { takeReady } from '../../providers/shared/ready-parts.js';
 import type { NativeEvent, NativeStreamAnswer } from '../../providers/spec/index.js';
 import type { CallContext } from '../../service/ai-service.js';
 import type { Exchange } from '../exchange.js';
@@ -54,12 +55,18 @@ async function passThrough(gateway: GatewayContext, exchange: Exchange, response
     upstreamMs += performance.now() - waitStarted;
     if (exchange.clientGone) return;
     writeSseHead(gateway, exchange, response);
-    while (!next.done) {
-      if (!writeBatched(exchange, response, encodeEvent(next.value, model))) await drained(response);
+    let event: NativeEvent | undefined = next.done ? undefined : next.value;
+    while (event !== undefined) {
+      if (!writeBatched(exchange, response, encodeEvent(event, model))) await drained(response);
       if (exchange.clientGone) return;
-      waitStarted = performance.now();
-      next = await iterator.next();
-      upstreamMs += performance.now() - waitStarted;
+      // Events that came with the same upstream read are taken without a promise each.
+      event = takeReady(iterator);
+      if (event === undefined) {
+        waitStarted = performance.now();
+        next = await iterator.next();
+        upstreamMs += performance.now() - waitStarted;
+        event = next.done ? undefined : next.value;
+      }
     }
     exhausted = true;
     response.end();

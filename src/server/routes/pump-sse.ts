@@ -10,6 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { takeReady } from '../../providers/shared/ready-parts.js';
 import { toHttpError, type OpenAIErrorBody } from '../openai-error.js';
 import { writeSseHead } from '../send.js';
 import { drained, writeBatched } from '../stream-parts.js';
@@ -43,6 +44,12 @@ export async function pumpSse<Item>(
       if (exchange.clientGone) return waitedMs;
       if (!writeBatched(exchange, response, frames)) await drained(response);
       if (exchange.clientGone) return waitedMs;
+      // Items that came with the same upstream read are taken without a promise each.
+      const ready = takeReady(iterator);
+      if (ready !== undefined) {
+        frames = encoding.encode(ready);
+        continue;
+      }
       const waitStarted = performance.now();
       next = await iterator.next();
       waitedMs += performance.now() - waitStarted;

@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProviderError } from '../../errors.js';
-import { parseSse, type SseEvent } from './sse.js';
+import { SseDecoder } from './sse-decoder.js';
+import { defaultUpstreamLimits } from './upstream-limits.js';
 
-async function collect(chunks: Iterable<string | Uint8Array>, maxEventBytes?: number): Promise<SseEvent[]> {
+interface SseEvent {
+  event: string | undefined;
+  data: string;
+}
+
+/** The events of a body given in `chunks`, through one decoder (throws as the decoder does). */
+async function collect(chunks: Iterable<string | Uint8Array>, maxEventBytes = defaultUpstreamLimits.maxEventBytes): Promise<SseEvent[]> {
   const events: SseEvent[] = [];
-  async function* source(): AsyncGenerator<string | Uint8Array> {
-    yield* chunks;
-  }
-  for await (const event of parseSse(source(), { provider: 'p', ...(maxEventBytes === undefined ? {} : { maxEventBytes }) })) events.push(event);
+  const decoder = new SseDecoder('p', maxEventBytes);
+  const sink = { event: (event: string | undefined, data: string) => void events.push({ event, data }) };
+  for (const chunk of chunks) decoder.push(chunk, sink);
+  decoder.end(sink);
   return events;
 }
 
@@ -26,7 +33,7 @@ function* noNewline(total: number, size: number): Generator<string> {
   for (let sent = 0; sent < total; sent += size) yield piece;
 }
 
-describe('parseSse', () => {
+describe('SseDecoder', () => {
   const body = 'event: a\ndata: one\n\n: comment\ndata: two\ndata:  three\nid: 7\n\ndata: {"x":1}\r\n\r\ndata: cr\r\rdata: last';
   const expected: SseEvent[] = [
     { event: 'a', data: 'one' },
