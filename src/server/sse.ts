@@ -5,7 +5,7 @@
  * @module
  */
 import type { StreamPart } from '../providers/spec/index.js';
-import { encodeUsage } from './encode-chat-completion.js';
+import { writeUsage } from './write-chat-completion.js';
 import type { OpenAIErrorBody } from './openai-error.js';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
@@ -51,7 +51,7 @@ export class ChatChunkEncoder {
       case 'finish': {
         const finish = this.#choice('{}', JSON.stringify(part.finishReason));
         if (!this.#includeUsage) return finish;
-        return `${finish}${this.#prefix}],"usage":${JSON.stringify(encodeUsage(part.usage))}}\n\n`;
+        return `${finish}${this.#prefix}],"usage":${writeUsage(part.usage)}}\n\n`;
       }
       case 'error':
         return '';

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeChatCompletion } from '../encode-chat-completion.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { chatNativeFields } from '../chat-native-fields.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { readJsonBody } from '../read-body.js';
 import { sendBody } from '../send.js';
+import { writeChatCompletion } from '../write-chat-completion.js';
 import { beginV1Request, callContext, resolveModel, takeKeySlot } from './v1-request.js';
 import { streamChatCompletion } from './stream-chat-completion.js';
 
@@ -36,5 +36,5 @@ export async function chatCompletions(
   exchange.inputTokens = usage.inputTokens;
   exchange.outputTokens = usage.outputTokens;
   if (gateway.config.logBodies) exchange.responseText = result.response.choices[0]?.content ?? undefined;
-  sendBody(gateway, exchange, response, 200, JSON.stringify(encodeChatCompletion(result.response, model)));
+  sendBody(gateway, exchange, response, 200, writeChatCompletion(result.response, model));
 }
