@@ -84,10 +84,17 @@ export class AIService {
     return route ? routedModel(route) : this.#registry().resolve(model);
   }
 
-  async chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
-    const route = this.router?.find(request.model, context.projectId);
-    if (route && this.router) return routeChat(this.router, route, request, context, (resolved, call) => this.#chat(resolved, request, context, call));
-    return this.#chat(this.resolve(request.model), request, context, undefined);
+  // chat() and stream() hand back the promise of the call itself: as async functions they would wrap
+  // it in one more promise, resolved a few microtask turns later. A synchronous failure (an
+  // unknown model) still comes back as a rejected promise.
+  chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
+    try {
+      const route = this.router?.find(request.model, context.projectId);
+      if (route && this.router) return routeChat(this.router, route, request, context, (resolved, call) => this.#chat(resolved, request, context, call));
+      return this.#chat(this.resolve(request.model), request, context, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async #chat(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, call: RoutedCall | undefined): Promise<{ response: ChatResponse; route: Route }> {
@@ -129,10 +136,14 @@ export class AIService {
    * Starts a stream and waits for its first part, so failures before streaming (bad key, rate
    * limit) reject here and an HTTP caller can still answer with a proper status.
    */
-  async stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
-    const route = this.router?.find(request.model, context.projectId);
-    if (route && this.router) return routeStream(this.router, route, request, context, (resolved, call) => this.#stream(resolved, request, context, call));
-    return this.#stream(this.resolve(request.model), request, context, undefined);
+  stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
+    try {
+      const route = this.router?.find(request.model, context.projectId);
+      if (route && this.router) return routeStream(this.router, route, request, context, (resolved, call) => this.#stream(resolved, request, context, call));
+      return this.#stream(this.resolve(request.model), request, context, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** One streamed attempt: waits for the first part, or with `routing` for the commit point (see routed-call.ts). */

@@ -212,15 +212,17 @@ function ignoreError(): void {}
 /**
  * Sends `call` to an already-parsed `target` through the dispatcher with a custom handler (no
  * response stream per call), resolving with what the handler produces. Failures map like
- * sendUpstream's.
+ * sendUpstream's. Not an async function: the promise it returns is the one the handler settles
+ * (an async wrapper would add a promise and a microtask turn to every call).
  */
-export async function dispatchUpstream<T>(
+export function dispatchUpstream<T>(
   call: UpstreamRequest,
   target: Target,
   handler: (resolve: (value: T) => void, reject: (error: unknown) => void) => Dispatcher.DispatchHandler,
 ): Promise<T> {
-  try {
-    return await new Promise<T>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
+    const fail = (error: unknown): void => reject(networkError(call.provider, error, call.signal));
+    try {
       call.dispatcher.dispatch(
         {
           origin: target.origin,
@@ -231,10 +233,10 @@ export async function dispatchUpstream<T>(
           headersTimeout: call.timeouts.firstByteMs,
           bodyTimeout: call.timeouts.idleMs,
         },
-        handler(resolve, reject),
+        handler(resolve, fail),
       );
-    });
-  } catch (error) {
-    throw networkError(call.provider, error, call.signal);
-  }
+    } catch (error) {
+      fail(error);
+    }
+  });
 }

@@ -46,23 +46,26 @@ const STREAM_HIGH_WATER_MARK = 64 * 1024;
  * of a response stream and its async iterator per call (which cost more than the parsing of the
  * events for a short SSE answer). Backpressure: the socket is paused while 64 KiB wait unread.
  */
-export async function sendUpstreamForStream(call: UpstreamRequest): Promise<UpstreamStream> {
+export function sendUpstreamForStream(call: UpstreamRequest): Promise<UpstreamStream> {
   const target = parseTarget(call.url);
-  if (!target) {
-    const response = await sendUpstream(call);
-    const { body, limits } = response;
-    return {
-      status: response.status,
-      headers: response.headers,
-      chunks: bodyChunks(body),
-      limits,
-      text: async () => (await readBodyText(body, errorBodyLimit(limits)).catch(() => undefined))?.text,
-      release: () => releaseBody(body),
-      discard: () => discardBody(body),
-    };
-  }
+  if (!target) return streamThroughRequest(call);
   const limits = call.limits ?? defaultUpstreamLimits;
   return dispatchUpstream<UpstreamStream>(call, target, (resolve, reject) => new StreamHandler(call.signal, limits, resolve, reject));
+}
+
+/** sendUpstreamForStream for a URL the dispatcher cannot take as parsed: through undici's `request`. */
+async function streamThroughRequest(call: UpstreamRequest): Promise<UpstreamStream> {
+  const response = await sendUpstream(call);
+  const { body, limits } = response;
+  return {
+    status: response.status,
+    headers: response.headers,
+    chunks: bodyChunks(body),
+    limits,
+    text: async () => (await readBodyText(body, errorBodyLimit(limits)).catch(() => undefined))?.text,
+    release: () => releaseBody(body),
+    discard: () => discardBody(body),
+  };
 }
 
 /** Queues one answer's body for its reader (see sendUpstreamForStream). */

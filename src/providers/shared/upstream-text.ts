@@ -24,32 +24,36 @@ export interface UpstreamText {
  * per-call CPU cost for small answers). Timeouts, the abort signal and error mapping are those of
  * sendUpstream + readJson / readErrorBody, and so are the caps: a successful answer over
  * `limits.maxResponseBytes` is a provider_error (the request is aborted as soon as it passes the
- * cap), an error body over errorBodyLimit gives `text: undefined`.
+ * cap), an error body over errorBodyLimit gives `text: undefined`. It returns the dispatcher's
+ * promise itself (no async wrapper, one promise and microtask turn fewer per call).
  */
-export async function sendUpstreamForText(call: UpstreamRequest): Promise<UpstreamText> {
+export function sendUpstreamForText(call: UpstreamRequest): Promise<UpstreamText> {
   const target = parseTarget(call.url);
-  if (!target) {
-    const response = await sendUpstream(call);
-    const { limits } = response;
-    if (response.status >= 300) {
-      const read = await readBodyText(response.body, errorBodyLimit(limits)).catch(() => undefined);
-      return { status: response.status, headers: response.headers, text: read?.text };
-    }
-    let read;
-    try {
-      read = await readBodyText(response.body, limits.maxResponseBytes);
-    } catch (error) {
-      throw networkError(call.provider, error, call.signal);
-    }
-    if (read.tooLarge) throw responseTooLarge(call.provider, limits.maxResponseBytes, response.status);
-    return { status: response.status, headers: response.headers, text: read.text };
-  }
+  if (!target) return readWholeAnswer(call);
   const maxResponseBytes = call.limits?.maxResponseBytes ?? defaultUpstreamLimits.maxResponseBytes;
   return dispatchUpstream<UpstreamText>(
     call,
     target,
     (resolve, reject) => new TextHandler(call.signal, { provider: call.provider, maxResponseBytes }, resolve, reject),
   );
+}
+
+/** sendUpstreamForText for a URL the dispatcher cannot take as parsed: through undici's `request`. */
+async function readWholeAnswer(call: UpstreamRequest): Promise<UpstreamText> {
+  const response = await sendUpstream(call);
+  const { limits } = response;
+  if (response.status >= 300) {
+    const read = await readBodyText(response.body, errorBodyLimit(limits)).catch(() => undefined);
+    return { status: response.status, headers: response.headers, text: read?.text };
+  }
+  let read;
+  try {
+    read = await readBodyText(response.body, limits.maxResponseBytes);
+  } catch (error) {
+    throw networkError(call.provider, error, call.signal);
+  }
+  if (read.tooLarge) throw responseTooLarge(call.provider, limits.maxResponseBytes, response.status);
+  return { status: response.status, headers: response.headers, text: read.text };
 }
 
 /** Collects one answer (see sendUpstreamForText); aborts the request when `signal` does. */
