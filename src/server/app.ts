@@ -187,8 +187,10 @@ async function handleRequest(state: GatewayState, request: IncomingMessage, resp
     response.exchange = exchange;
     response.state = state;
     state.requestStarted();
-    response.once('close', onResponseClose);
-    await dispatch(state, exchange, request, response);
+    // 'close' comes once per response: a plain listener spares once()'s wrapper.
+    response.on('close', onResponseClose);
+    const handled = dispatch(state, exchange, request, response);
+    if (handled !== undefined) await handled;
   } catch (error) {
     try {
       if (exchange) sendError(state, exchange, response, error);
@@ -207,7 +209,12 @@ function onResponseClose(this: GatewayResponse): void {
   this.state?.requestClosed();
 }
 
-async function dispatch(state: GatewayState, exchange: Exchange, request: IncomingMessage, response: GatewayResponse): Promise<void> {
+/**
+ * Routes a request to its handler and hands back the handler's own promise (or nothing for a
+ * synchronous answer): an async function here would wrap every answer in one more promise.
+ * Throws synchronously for an unknown route; handleRequest catches both alike.
+ */
+function dispatch(state: GatewayState, exchange: Exchange, request: IncomingMessage, response: GatewayResponse): Promise<void> | void {
   const url = request.url ?? '/';
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
