@@ -40,8 +40,11 @@ export function refuseUnrepresentable(body: JsonObject): void {
 /** The top-level fields the gateway does not interpret, as sent (null values left out). */
 export function collectNativeFields(body: JsonObject): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(body)) {
-    if (!interpreted.has(field) && value !== null && value !== undefined) fields[field] = value;
+  // for…in over a parsed body lists its own keys, in order, without an array of pairs per request.
+  for (const field in body) {
+    if (interpreted.has(field)) continue;
+    const value = body[field];
+    if (value !== null && value !== undefined) fields[field] = value;
   }
   return fields;
 }

@@ -12,37 +12,38 @@ export interface OpenAIRequestOptions {
 }
 
 /**
- * The normalized request as an OpenAI chat-completions body. Undefined fields are left for
- * JSON.stringify to drop. Streams always ask for usage (`stream_options.include_usage`) and never
- * send `n`, since the stream carries one choice. Reasoning goes out as `reasoning_effort` (an
- * explicit budget as the nearest effort); reasoning of earlier turns is not sent back (DeepSeek
- * refuses `reasoning_content` in input). Native fields of the `openai` family are merged in unchanged.
+ * The normalized request as an OpenAI chat-completions body. Only fields the request sets become
+ * keys (an object of a dozen undefined keys costs JSON.stringify a visit to each on every call).
+ * Streams always ask for usage (`stream_options.include_usage`) and never send `n`, since the
+ * stream carries one choice. Reasoning goes out as `reasoning_effort` (an explicit budget as the
+ * nearest effort); reasoning of earlier turns is not sent back (DeepSeek refuses
+ * `reasoning_content` in input). Native fields of the `openai` family are merged in unchanged.
  */
 export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequestOptions): OpenAIChatRequestBody {
-  const body: OpenAIChatRequestBody = {
-    model: request.model,
-    messages: convertToOpenAIMessages(request.messages),
-    tools: request.tools?.map((tool) => ({
+  const body: OpenAIChatRequestBody = { model: request.model, messages: convertToOpenAIMessages(request.messages) };
+  if (request.tools !== undefined) {
+    body.tools = request.tools.map((tool) => ({
       type: 'function' as const,
       function: { name: tool.name, description: tool.description, parameters: tool.parameters, strict: tool.strict },
-    })),
-    tool_choice: convertToolChoice(request.toolChoice),
-    parallel_tool_calls: request.parallelToolCalls,
-    response_format: convertResponseFormat(request.responseFormat),
-    temperature: request.temperature,
-    top_p: request.topP,
-    stop: request.stop,
-    seed: request.seed,
-    presence_penalty: request.presencePenalty,
-    frequency_penalty: request.frequencyPenalty,
-    user: request.user,
-    reasoning_effort: requestedEffort(request.reasoning),
-  };
+    }));
+  }
+  if (request.toolChoice !== undefined) body.tool_choice = convertToolChoice(request.toolChoice);
+  if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  if (request.responseFormat !== undefined) body.response_format = convertResponseFormat(request.responseFormat);
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.stop !== undefined) body.stop = request.stop;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
+  if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+  if (request.user !== undefined) body.user = request.user;
+  const effort = requestedEffort(request.reasoning);
+  if (effort !== undefined) body.reasoning_effort = effort;
   if (request.maxTokens !== undefined) body[options.maxTokensField] = request.maxTokens;
   if (options.stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };
-  } else {
+  } else if (request.n !== undefined) {
     body.n = request.n;
   }
   return mergeNativeFields(body, request.native, 'openai');
@@ -66,7 +67,7 @@ export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenA
                     ? { type: 'text', text: part.text }
                     : { type: 'image_url', image_url: { url: part.url, detail: part.detail } },
               );
-        return { role: 'user', content, name: message.name };
+        return message.name === undefined ? { role: 'user', content } : { role: 'user', content, name: message.name };
       }
       case 'assistant':
         return {
