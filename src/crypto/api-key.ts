@@ -103,6 +103,18 @@ export class PresentedApiKey {
     }
   }
 
+  /**
+   * Whether `key` is this very key, in time that does not depend on where they differ (only on
+   * the length, which is no secret: generated keys all have the same).
+   */
+  is(key: string): boolean {
+    const own = this.key;
+    if (key.length !== own.length) return false;
+    let difference = 0;
+    for (let index = 0; index < own.length; index += 1) difference |= own.charCodeAt(index) ^ key.charCodeAt(index);
+    return difference === 0;
+  }
+
   /** True when the key hashes to `stored` (from storedApiKeyHash), compared in constant time. */
   matches(stored: string | undefined): boolean {
     if (stored === undefined) return false;

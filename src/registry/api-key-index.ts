@@ -32,8 +32,8 @@ export class ApiKeyIndex {
   }
 
   /** The owner of `key`, or undefined when it is unknown, revoked, expired or malformed. */
-  authenticate(key: string, now: number = Date.now()): KeyOwner | undefined {
-    const presented = new PresentedApiKey(key);
+  authenticate(key: string | PresentedApiKey, now: number = Date.now()): KeyOwner | undefined {
+    const presented = typeof key === 'string' ? new PresentedApiKey(key) : key;
     if (!presented.prefix) return undefined;
     const entry = this.#byPrefix.get(presented.prefix);
     if (!entry) return undefined;

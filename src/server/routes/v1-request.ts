@@ -14,7 +14,7 @@ import { clip } from '../field-checks.js';
 export function beginV1Request(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage): KeyOwner {
   const snapshot = gateway.snapshot();
   exchange.configVersion = snapshot.version;
-  const owner = authenticate(request.headers, snapshot.apiKeys);
+  const owner = authenticate(request.headers, snapshot.apiKeys, request.socket);
   exchange.owner = owner;
   exchange.stickyKey = stickyHeader(request.headers['x-switchboard-sticky-key']);
   return owner;
