@@ -234,6 +234,8 @@ function tableRow(load, runs) {
   const delta = median(runs[0].map((run, index) => runs[1][index].cpuPerRequest - run.cpuPerRequest));
   const ratio = median(runs[0].map((run, index) => runs[1][index].cpuPerRequest / run.cpuPerRequest));
   const rpsDelta = median(runs[0].map((run, index) => (runs[1][index].rps / run.rps - 1) * 100));
+  // Latency, B − A per round: with AB_TOGETHER=0 each side is loaded alone, back to back (issue 14's latency goal).
+  const p50Delta = median(runs[0].map((run, index) => runs[1][index].p50 - run.p50));
   // The start-order bias (see the top) splits the rounds into two clusters, one per start order, and
   // the median of all rounds can land anywhere between them. The mean of each pair's median weighs
   // both orders alike (with an even AB_PAIRS): the figure to quote.
@@ -243,7 +245,7 @@ function tableRow(load, runs) {
   }
   const pairMean = pairMedians.reduce((sum, value) => sum + value, 0) / pairMedians.length;
   const signed = (value, digits) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
-  return `| ${load.label} | ${Math.round(a.rps)} | ${Math.round(b.rps)} | ${signed(rpsDelta, 1)}% | ${a.p50.toFixed(2)} | ${b.p50.toFixed(2)} | ${a.cpu.toFixed(0)} | ${b.cpu.toFixed(0)} | ${signed(delta, 1)} | ${((delta * 100) / a.cpu).toFixed(1)}% | ${signed(pairMean, 1)} (${((pairMean * 100) / a.cpu).toFixed(1)}%) | ${ratio.toFixed(2)}× |`;
+  return `| ${load.label} | ${Math.round(a.rps)} | ${Math.round(b.rps)} | ${signed(rpsDelta, 1)}% | ${a.p50.toFixed(3)} | ${b.p50.toFixed(3)} | ${a.cpu.toFixed(0)} | ${b.cpu.toFixed(0)} | ${signed(delta, 1)} | ${((delta * 100) / a.cpu).toFixed(1)}% | ${signed(pairMean, 1)} (${((pairMean * 100) / a.cpu).toFixed(1)}%) | ${ratio.toFixed(2)}× | ${signed(p50Delta, 3)} |`;
 }
 
 async function main() {
@@ -255,8 +257,8 @@ async function main() {
   const lines = [
     `${compare.startsWith('floor') ? `floor (A) vs Switchboard ${compare === 'floor' ? 'bare' : 'full hot path'} (B)` : compare === 'ledger-both' ? 'ledger on both sides (A vs B)' : `${compare} off (A) vs on (B)`}${rootA === ROOT ? '' : ` (A runs the build in ${rootA})`}: ${pairs} pair(s) of gateway processes (started A first, then B first, …), ${rounds} rounds of ${seconds} s per load and pair, ${how}, both gateways on CPU 1.`,
     '',
-    '| load | req/s A | req/s B | Δ req/s (median of rounds) | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % | Δ µs (mean of the pairs\' medians) | CPU B ÷ A (median of rounds) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| load | req/s A | req/s B | Δ req/s (median of rounds) | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % | Δ µs (mean of the pairs\' medians) | CPU B ÷ A (median of rounds) | Δ p50 ms (median of rounds) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const runsByLoad = loads.map(() => [[], []]);
   try {
