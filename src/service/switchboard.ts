@@ -77,7 +77,7 @@ export interface Switchboard {
   embed(request: PublicEmbedRequest, context?: CallContext): Promise<EmbedResponse>;
   /** The models that can be called now. */
   models(): ModelEntry[];
-  /** Reloads the configuration from the database now. */
+  /** Reloads the configuration (and the governance rules) from the database now. */
   reload(): Promise<void>;
   close(): Promise<void>;
   readonly db: Db;
@@ -173,7 +173,13 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       stream: (request, context) => lazyStream(service, request, context),
       embed: async (request, context) => (await service.embed(request, context)).response,
       models: () => service.models(),
-      reload: () => watcher.refresh(),
+      // An admin write applies on this instance before it answers: the configuration snapshot and
+      // the governance rules both (the watcher's own governor.reload() is not awaited; this one
+      // joins it and reads again after it).
+      reload: async () => {
+        await watcher.refresh();
+        await governor?.reload();
+      },
       // Idempotent: a second close() (e.g. from a finally and a signal handler) waits for the first.
       close: () =>
         (closing ??= (async () => {

@@ -88,4 +88,29 @@ describe('the admin API and /metrics', () => {
     const limits = (await admin('GET', '/rate-limits')).json as { name: string; used: string }[];
     assert.ok(limits.some((row) => row.name === 'api-rpm'));
   });
+
+  it('a PUT answers only once the governance rules are reloaded, even when their reload is slower than the configuration', async (t) => {
+    if (world.db.url === undefined) {
+      t.skip('needs a second connection to hold a lock (Postgres)');
+      return;
+    }
+    assert.equal((await admin('PUT', '/model-access', { project: 'gov', api_key_id: world.key.id, allowed_models: ['gov-b'] })).status, 200);
+    assert.equal((await chat(origin, world.key.key, 'gov-a')).status, 403);
+    // Another connection holds ai_budgets for 300 ms: the governance reload (which reads it) waits
+    // for it; the write and the configuration reload do not. The call after the PUT's answer may
+    // come while the lock is still held.
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const holding = world.db.transaction(async (tx) => {
+      await tx.query('lock table public.ai_budgets in access exclusive mode');
+      locked();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    await lockTaken;
+    const lift = await admin('PUT', '/model-access', { project: 'gov', api_key_id: world.key.id, allowed_models: null });
+    const after = (await chat(origin, world.key.key, 'gov-a')).status;
+    await holding;
+    assert.equal(lift.status, 200);
+    assert.equal(after, 200, 'the allow-list is lifted once the PUT has answered');
+  });
 });
