@@ -12,8 +12,8 @@
 // Sequential off-then-on runs on this 2-core machine disagreed by up to 2× (docs/benchmark.md);
 // this is the instrument for the issues' "within X%" goals.
 //
-//   AB_COMPARE=route|ledger|governance|full|none|ledger-both|node|floor|floor-full   (full: ledger + budget + rate limit + route, vs bare;
-//     none: bare vs bare; ledger-both: the ledger on both sides (with AB_ROOT_A, two builds' ledgers); node: bare vs bare started with AB_NODE_OPTIONS; floor: bench/floor.mjs (A) vs bare (B);
+//   AB_COMPARE=route|ledger|governance|full|none|ledger-both|governance-both|full-both|node|floor|floor-full   (full: ledger + budget + rate limit + route, vs bare;
+//     none: bare vs bare; ledger-both, governance-both, full-both: that feature on both sides (with AB_ROOT_A, two builds' features); node: bare vs bare started with AB_NODE_OPTIONS; floor: bench/floor.mjs (A) vs bare (B);
 //     floor-full: bench/floor.mjs vs the full hot path. With floor, B's CPU per request over A's is issue 14's ratio)
 //   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_IDLE_MS=0 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1
 //   BENCH_PIN_POSTGRES=1 AB_VERBOSE=1 AB_ROOT_A=<another checkout, built: its build is side A>
@@ -50,8 +50,8 @@ const loads = (process.env.AB_LOADS ?? 'chat:10,chat:50,stream:10').split(',').m
   if (!(mode in { chat: 1, stream: 1 }) || !(Number(amount) > 0)) throw new Error(`AB_LOADS: cannot read '${item}'`);
   return open ? { mode, rate: Number(amount), label: `${mode} @${amount}/s` } : { mode, connections: Number(amount), label: `${mode} c=${amount}` };
 });
-if (!['route', 'ledger', 'governance', 'full', 'none', 'ledger-both', 'node', 'floor', 'floor-full'].includes(compare)) {
-  throw new Error('AB_COMPARE takes route, ledger, governance, full, none, ledger-both, node, floor or floor-full');
+if (!['route', 'ledger', 'governance', 'full', 'none', 'ledger-both', 'governance-both', 'full-both', 'node', 'floor', 'floor-full'].includes(compare)) {
+  throw new Error('AB_COMPARE takes route, ledger, governance, full, none, ledger-both, governance-both, full-both, node, floor or floor-full');
 }
 if (!(pairs >= 1 && pairs <= 10 && rounds >= 2 && rounds <= 40 && seconds >= 1 && seconds <= 30)) throw new Error('AB_PAIRS 1..10, AB_ROUNDS 2..40, AB_SECONDS 1..30');
 
@@ -123,6 +123,11 @@ const SIDES = {
   none: [{}, {}],
   // The ledger on both sides: with AB_ROOT_A, one build's ledger path against another's.
   'ledger-both': [{ ledger: true }, { ledger: true }],
+  'governance-both': [{ governance: true }, { governance: true }],
+  'full-both': [
+    { ledger: true, governance: true, route: true },
+    { ledger: true, governance: true, route: true },
+  ],
   // Bare gateways, B started with AB_NODE_OPTIONS (V8 flags such as --max-semi-space-size=32).
   node: [{}, {}],
   // Issue 14's ratios, drift-free: bench/floor.mjs (A) against the bare gateway or the full hot path (B).
@@ -255,7 +260,7 @@ async function main() {
   const mockOrigin = `http://127.0.0.1:${mock.port}`;
   const how = together ? 'both loaded at once' : 'in turn, ABBA order';
   const lines = [
-    `${compare.startsWith('floor') ? `floor (A) vs Switchboard ${compare === 'floor' ? 'bare' : 'full hot path'} (B)` : compare === 'ledger-both' ? 'ledger on both sides (A vs B)' : `${compare} off (A) vs on (B)`}${rootA === ROOT ? '' : ` (A runs the build in ${rootA})`}: ${pairs} pair(s) of gateway processes (started A first, then B first, …), ${rounds} rounds of ${seconds} s per load and pair, ${how}, both gateways on CPU 1.`,
+    `${compare.startsWith('floor') ? `floor (A) vs Switchboard ${compare === 'floor' ? 'bare' : 'full hot path'} (B)` : compare.endsWith('-both') ? `${compare.replace('-both', '')} on both sides (A vs B)` : `${compare} off (A) vs on (B)`}${rootA === ROOT ? '' : ` (A runs the build in ${rootA})`}: ${pairs} pair(s) of gateway processes (started A first, then B first, …), ${rounds} rounds of ${seconds} s per load and pair, ${how}, both gateways on CPU 1.`,
     '',
     '| load | req/s A | req/s B | Δ req/s (median of rounds) | p50 ms A | p50 ms B | CPU µs/req A | CPU µs/req B | Δ µs (median of rounds) | Δ % | Δ µs (mean of the pairs\' medians) | CPU B ÷ A (median of rounds) | Δ p50 ms (median of rounds) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
