@@ -88,15 +88,14 @@ function tighter(current: LeaseCounter | undefined, next: LeaseCounter): LeaseCo
   return current === undefined || next.remaining() < current.remaining() ? next : current;
 }
 
-function pushTrio(headers: string[], suffix: string, counter: LeaseCounter, now: number): void {
-  headers.push(
-    `x-ratelimit-limit-${suffix}`,
-    String(counter.limit ?? 0n),
-    `x-ratelimit-remaining-${suffix}`,
-    String(counter.remaining()),
-    `x-ratelimit-reset-${suffix}`,
-    formatReset(Math.max(0, counter.periodEnd - now)),
-  );
+const trioNames = {
+  requests: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+} as const;
+
+function pushTrio(headers: string[], suffix: keyof typeof trioNames, counter: LeaseCounter, now: number): void {
+  const [limit, remaining, reset] = trioNames[suffix];
+  headers.push(limit, counter.limitText, remaining, String(counter.remaining()), reset, formatReset(Math.max(0, counter.periodEnd - now)));
 }
 
 /** The warning of a budget past its soft threshold, or undefined. */

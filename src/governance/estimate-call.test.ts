@@ -18,6 +18,19 @@ test('a short chat input is reserved at its byte bound, never below the tokenize
   assert.equal(reserved.outputTokens, 100);
 });
 
+test('the byte bound counts every text the tokenizer sees: text parts, tool calls, system and tool messages', async () => {
+  const messages: ChatMessage[] = [
+    { role: 'system', content: 'Sois bref.' },
+    { role: 'user', content: [{ type: 'text', text: 'Météo ' }, { type: 'image', url: 'https://example.com/a.png' }, { type: 'text', text: 'à Nîmes ?' }] },
+    { role: 'assistant', content: null, toolCalls: [{ id: 'c1', name: 'météo', arguments: '{"ville":"Nîmes"}' }] },
+    { role: 'tool', toolCallId: 'c1', content: '☀️ 21°C' },
+  ];
+  const texts = ['Sois bref.', 'Météo à Nîmes ?', 'météo{"ville":"Nîmes"}', '☀️ 21°C'];
+  const reserved = await estimateChatCall(messages, undefined, model);
+  assert.equal(reserved.inputTokens, 3 + 3 * messages.length + texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0));
+  assert.ok(reserved.inputTokens >= (await estimateChatInputTokens(messages)));
+});
+
 test('a long chat input goes through the tokenizer', async () => {
   const text = 'word '.repeat(BYTE_BOUND_MAX_TOKENS);
   const messages = [user(text)];

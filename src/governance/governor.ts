@@ -165,8 +165,9 @@ export class Governor {
     for (let index = 0; index < wanted.length; index += 1) {
       const { counter, amount } = wanted[index] as Hold;
       if (amount === 0n && counter.metric === 'requests') continue;
-      if (!counter.tryReserve(amount)) return this.#reserveFrom(wanted, index);
-      this.#sync.prefetch(counter);
+      const free = counter.reserveFree(amount);
+      if (free === undefined) return this.#reserveFrom(wanted, index);
+      this.#sync.prefetch(counter, now, free);
     }
     return new AdmissionTicket(wanted, this.#onWarn);
   }
@@ -257,7 +258,7 @@ export class Governor {
 
   async #reserve(counter: LeaseCounter, amount: bigint): Promise<void> {
     if (counter.tryReserve(amount)) {
-      this.#sync.prefetch(counter);
+      this.#sync.prefetch(counter, Date.now());
       return;
     }
     // The last exchange (less than a sync interval ago) left no room for this much: refuse

@@ -35,6 +35,12 @@ export class LeaseCounter {
   failed = false;
   /** Reported state changed since the last exchange. */
   dirty = false;
+  /** When a call last reserved from it (local ms), for returning idle leases. */
+  lastUsed = 0;
+  /** The limit as header text (`x-ratelimit-limit-*`), kept with `limit`. */
+  limitText = '0';
+  /** Free room below this (half a chunk) asks for a refill in the background. */
+  readonly lowWater: bigint;
 
   constructor(
     readonly key: string,
@@ -42,7 +48,9 @@ export class LeaseCounter {
     readonly metric: CounterMetric,
     /** Lease chunk: what one exchange asks for. */
     readonly chunk: bigint,
-  ) {}
+  ) {
+    this.lowWater = (chunk + 1n) / 2n;
+  }
 
   get free(): bigint {
     return this.lease - this.reserved - this.consumed;
@@ -54,10 +62,16 @@ export class LeaseCounter {
   }
 
   tryReserve(amount: bigint): boolean {
-    if (amount > this.free) return false;
+    return this.reserveFree(amount) !== undefined;
+  }
+
+  /** Reserves `amount` when it fits; the free room left then, or undefined when it did not fit. */
+  reserveFree(amount: bigint): bigint | undefined {
+    const free = this.lease - this.reserved - this.consumed;
+    if (amount > free) return undefined;
     this.reserved += amount;
     this.dirty = true;
-    return true;
+    return free - amount;
   }
 
   settle(reserved: bigint, actual: bigint): void {
@@ -104,6 +118,7 @@ export class LeaseCounter {
     this.spent = result.spent;
     this.leased = result.leased;
     this.limit = result.limit;
+    this.limitText = String(result.limit ?? 0n);
     this.periodEnd = result.periodEnd ? result.periodEnd.getTime() - skewMs : now + 60_000;
     this.renewedAt = now;
     this.failed = false;

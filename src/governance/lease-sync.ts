@@ -18,7 +18,6 @@ type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<s
 
 export class LeaseSync {
   readonly #retired = new Set<LeaseCounter>();
-  readonly #lastUsed = new WeakMap<LeaseCounter, number>();
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> | undefined;
   #closed = false;
@@ -50,11 +49,11 @@ export class LeaseSync {
     this.#retired.add(counter);
   }
 
-  /** Tops up `counter` in the background when its free room runs low. */
-  prefetch(counter: LeaseCounter): void {
-    this.#lastUsed.set(counter, Date.now());
+  /** Tops up `counter` in the background when its free room runs low (`free`: its room now, when the caller knows it). */
+  prefetch(counter: LeaseCounter, now: number, free = counter.free): void {
+    counter.lastUsed = now;
     if (counter.syncing || this.#closed) return;
-    if (counter.free * 2n >= counter.chunk) return;
+    if (free >= counter.lowWater) return;
     if (counter.limit !== null && counter.remaining() === 0n && counter.leaseId !== null) return;
     counter.syncing = this.#exchange([counter], [0n], false)
       .catch(() => {})
@@ -69,7 +68,7 @@ export class LeaseSync {
    * store fails.
    */
   async refill(counter: LeaseCounter, need: bigint): Promise<boolean> {
-    this.#lastUsed.set(counter, Date.now());
+    counter.lastUsed = Date.now();
     // One exchange per counter at a time: two in flight would report the same consumption twice.
     if (counter.syncing) {
       while (counter.syncing) await counter.syncing;
@@ -135,14 +134,13 @@ export class LeaseSync {
     }
     for (const [key, counter] of this.counters) {
       if (counter.syncing || seen.has(key)) continue;
-      const lastUsed = this.#lastUsed.get(counter) ?? 0;
-      if (counter.reserved === 0n && counter.consumed === 0n && now - lastUsed > this.settings.idleMs) {
+      if (counter.reserved === 0n && counter.consumed === 0n && now - counter.lastUsed > this.settings.idleMs) {
         this.counters.delete(key);
         this.retire(counter);
         continue;
       }
       const renewDue = counter.leaseId !== null && now - counter.renewedAt > this.settings.leaseTtlMs / 3;
-      const low = counter.free * 2n < counter.chunk && !(counter.limit !== null && counter.remaining() === 0n);
+      const low = counter.free < counter.lowWater && !(counter.limit !== null && counter.remaining() === 0n);
       if (counter.dirty || renewDue || (low && counter.leaseId !== null)) {
         chosen.push(counter);
         releases.push(false);

@@ -33,8 +33,29 @@ export async function estimateChatInputTokens(messages: readonly ChatMessage[]):
  */
 export function chatInputTokenBound(messages: readonly ChatMessage[]): number {
   let total = replyPrimingTokens;
-  for (const message of messages) total += perMessageTokens + Buffer.byteLength(chatMessageText(message), 'utf8');
+  for (const message of messages) total += perMessageTokens + chatMessageBytes(message);
   return total;
+}
+
+/**
+ * The UTF-8 bytes of chatMessageText(message), summed part by part instead of joined first (a
+ * surrogate pair split across two parts counts 6 bytes instead of 4: still an upper bound).
+ */
+function chatMessageBytes(message: ChatMessage): number {
+  switch (message.role) {
+    case 'user': {
+      let bytes = 0;
+      for (const part of message.content) if (part.type === 'text') bytes += Buffer.byteLength(part.text, 'utf8');
+      return bytes;
+    }
+    case 'assistant': {
+      let bytes = Buffer.byteLength(message.content ?? '', 'utf8');
+      for (const call of message.toolCalls ?? []) bytes += Buffer.byteLength(call.name, 'utf8') + Buffer.byteLength(call.arguments, 'utf8');
+      return bytes;
+    }
+    default:
+      return Buffer.byteLength(message.content, 'utf8');
+  }
 }
 
 /** Estimated tokens of texts (generated output, embedding inputs); 0 for no text at all. */
