@@ -60,108 +60,110 @@ export interface RunOptions<T> {
   streams?: boolean;
 }
 
+// One async function for the whole run (not a wrapper awaiting the loop): each async level is one
+// more promise and frame kept alive while the upstream answers.
 export async function runRoute<T>(router: Router, route: RouteEntry, options: RunOptions<T>): Promise<T> {
-  const deadline = new RouteDeadline(options.signal, route.name, route.deadlineMs, options.abortController);
+  const guard = new RouteDeadline(options.signal, route.name, route.deadlineMs, options.abortController);
   try {
-    return await attemptAll(router, route, options, deadline);
+    const started = router.now();
+    const deadline = started + route.deadlineMs;
+    const signal = guard.signal;
+    let queue = orderCandidates(route, options.stickyKey, router, options.projectId, started, router.random);
+    if (queue.length === 0) throw noTarget(route);
+    const first = queue[0] as Candidate;
+    let attempts = 0;
+    let pass = 0;
+    let lastError: unknown;
+    let required: ErrorClass | undefined;
+    let last: RouteTarget = first.target;
+
+    while (attempts < route.maxAttempts && guard.expired === undefined) {
+      let candidate = queue.shift();
+      if (candidate === undefined) {
+        if (pass >= route.retriesPerTarget) break;
+        pass += 1;
+        const wait = fullJitterMs(pass - 1, router.random);
+        if (router.now() + wait >= deadline || !(await sleep(wait, signal))) break;
+        queue = orderCandidates(route, options.stickyKey, router, options.projectId, router.now(), router.random);
+        continue;
+      }
+      if (required !== undefined && !candidate.target.accepts.has(required)) continue;
+      const target = candidate.target;
+      const resolved = target.resolved as ResolvedModel;
+      attempts += 1;
+      last = target;
+      router.breakers.begin(target.breakerKey, router.now());
+      let result: T;
+      try {
+        result = await options.attempt({
+          routeName: route.name,
+          routeVersion: route.version,
+          arm: first.target.arm,
+          servedArm: target.arm,
+          attempt: attempts,
+          fallback: target !== first.target,
+          target,
+          resolved,
+          signal,
+        });
+      } catch (error) {
+        lastError = error;
+        const clientGone = clientAborted(options.signal);
+        if (guard.expired && !clientGone) {
+          // The deadline cut this attempt: a timeout against the target's breaker, and the answer.
+          lastError = guard.expired;
+          record(router, route, target, false);
+          break;
+        }
+        const classified = classifyFailure(error, clientGone);
+        // A failure that says nothing about the target's health (a 4xx: it answered) counts as alive,
+        // so a half-open probe ends either way; a client that went away releases the probe.
+        if (clientGone) router.breakers.release(target.breakerKey);
+        else record(router, route, target, !classified.breakerFailure);
+        if (classified.action === 'return' || classified.errorClass === undefined) break;
+        required = classified.errorClass;
+        if (classified.action === 'block_credential') {
+          router.blockCredential(options.projectId, resolved.provider.id, blockReason(error));
+          queue = queue.filter((next) => next.target.resolved?.provider.id !== resolved.provider.id);
+        } else if (classified.action === 'wait_or_next' && classified.retryAfter !== undefined) {
+          const waitMs = classified.retryAfter * 1000;
+          if (waitMs <= route.maxRetryWaitMs && router.now() + waitMs < deadline && attempts < route.maxAttempts) {
+            if (!(await sleep(waitMs, signal))) break;
+            queue.unshift(candidate);
+            candidate = undefined;
+          }
+        }
+        if (router.now() >= deadline) break;
+        continue;
+      }
+      const empty = options.isEmpty?.(result) === true;
+      record(router, route, target, !empty);
+      if (empty && attempts < route.maxAttempts && queue.some((next) => next.target.accepts.has('empty'))) {
+        required = 'empty';
+        await options.discard?.(result);
+        continue;
+      }
+      options.onRouted?.(routingInfo(route, first.target, last, attempts));
+      return result;
+    }
+    options.onRouted?.(routingInfo(route, first.target, last, attempts));
+    throw guard.expired ?? lastError ?? noTarget(route);
   } finally {
     // A committed answer is not cut by the deadline (see docs/routing.md, the streaming contract).
-    deadline.disarm(options.streams === true);
+    guard.disarm(options.streams === true);
   }
 }
 
-async function attemptAll<T>(router: Router, route: RouteEntry, options: RunOptions<T>, guard: RouteDeadline): Promise<T> {
-  const started = router.now();
-  const deadline = started + route.deadlineMs;
-  const signal = guard.signal;
-  let queue = orderCandidates(route, options.stickyKey, router, options.projectId, started, router.random);
-  if (queue.length === 0) throw noTarget(route);
-  const first = queue[0] as Candidate;
-  let attempts = 0;
-  let pass = 0;
-  let lastError: unknown;
-  let required: ErrorClass | undefined;
-  let last: RouteTarget = first.target;
-  const info = (): RoutingInfo => ({
+/** How the request was routed: the arm assigned (the first attempt's) and the target that served or failed last. */
+function routingInfo(route: RouteEntry, first: RouteTarget, last: RouteTarget, attempts: number): RoutingInfo {
+  return {
     route: route.name,
     version: route.version,
-    arm: first.target.arm,
+    arm: first.arm,
     target: last.modelName,
     provider: last.resolved?.provider.name ?? '',
     attempts,
-  });
-
-  while (attempts < route.maxAttempts && guard.expired === undefined) {
-    let candidate = queue.shift();
-    if (candidate === undefined) {
-      if (pass >= route.retriesPerTarget) break;
-      pass += 1;
-      const wait = fullJitterMs(pass - 1, router.random);
-      if (router.now() + wait >= deadline || !(await sleep(wait, signal))) break;
-      queue = orderCandidates(route, options.stickyKey, router, options.projectId, router.now(), router.random);
-      continue;
-    }
-    if (required !== undefined && !candidate.target.accepts.has(required)) continue;
-    const target = candidate.target;
-    const resolved = target.resolved as ResolvedModel;
-    attempts += 1;
-    last = target;
-    router.breakers.begin(target.breakerKey, router.now());
-    let result: T;
-    try {
-      result = await options.attempt({
-        routeName: route.name,
-        routeVersion: route.version,
-        arm: first.target.arm,
-        servedArm: target.arm,
-        attempt: attempts,
-        fallback: target !== first.target,
-        target,
-        resolved,
-        signal,
-      });
-    } catch (error) {
-      lastError = error;
-      const clientGone = clientAborted(options.signal);
-      if (guard.expired && !clientGone) {
-        // The deadline cut this attempt: a timeout against the target's breaker, and the answer.
-        lastError = guard.expired;
-        record(router, route, target, false);
-        break;
-      }
-      const classified = classifyFailure(error, clientGone);
-      // A failure that says nothing about the target's health (a 4xx: it answered) counts as alive,
-      // so a half-open probe ends either way; a client that went away releases the probe.
-      if (clientGone) router.breakers.release(target.breakerKey);
-      else record(router, route, target, !classified.breakerFailure);
-      if (classified.action === 'return' || classified.errorClass === undefined) break;
-      required = classified.errorClass;
-      if (classified.action === 'block_credential') {
-        router.blockCredential(options.projectId, resolved.provider.id, blockReason(error));
-        queue = queue.filter((next) => next.target.resolved?.provider.id !== resolved.provider.id);
-      } else if (classified.action === 'wait_or_next' && classified.retryAfter !== undefined) {
-        const waitMs = classified.retryAfter * 1000;
-        if (waitMs <= route.maxRetryWaitMs && router.now() + waitMs < deadline && attempts < route.maxAttempts) {
-          if (!(await sleep(waitMs, signal))) break;
-          queue.unshift(candidate);
-          candidate = undefined;
-        }
-      }
-      if (router.now() >= deadline) break;
-      continue;
-    }
-    const empty = options.isEmpty?.(result) === true;
-    record(router, route, target, !empty);
-    if (empty && attempts < route.maxAttempts && queue.some((next) => next.target.accepts.has('empty'))) {
-      required = 'empty';
-      await options.discard?.(result);
-      continue;
-    }
-    options.onRouted?.(info());
-    return result;
-  }
-  options.onRouted?.(info());
-  throw guard.expired ?? lastError ?? noTarget(route);
+  };
 }
 
 function record(router: Router, route: RouteEntry, target: RouteTarget, success: boolean): void {

@@ -35,16 +35,24 @@ export function orderCandidates(
   random: () => number = Math.random,
 ): Candidate[] {
   const healthy: Candidate[] = [];
-  const open: Candidate[] = [];
+  let open: Candidate[] | undefined;
   for (const target of route.targets) {
     if (target.weight <= 0 || target.resolved === undefined) continue;
     if (health.credentialBlocked(projectId, target.resolved.provider.id, now)) continue;
     const u = stickyKey === undefined ? 1 - random() : stickyUnit(route.salt, stickyKey, target.id);
     const score = rendezvousScore(u, target.weight);
     const openUntil = health.openUntil(target.breakerKey, now);
-    (openUntil === undefined ? healthy : open).push({ target, score, open: openUntil !== undefined, openUntil });
+    const candidate: Candidate = { target, score, open: openUntil !== undefined, openUntil };
+    if (openUntil === undefined) healthy.push(candidate);
+    else (open ??= []).push(candidate);
   }
-  healthy.sort((a, b) => a.target.tier - b.target.tier || a.score - b.score);
+  if (healthy.length > 1) healthy.sort(byTierThenScore);
+  if (open === undefined) return healthy;
   open.sort((a, b) => (a.openUntil ?? 0) - (b.openUntil ?? 0));
-  return healthy.concat(open);
+  for (const candidate of open) healthy.push(candidate);
+  return healthy;
+}
+
+function byTierThenScore(a: Candidate, b: Candidate): number {
+  return a.target.tier - b.target.tier || a.score - b.score;
 }

@@ -64,10 +64,23 @@ export function routeChat(
   context: CallContext,
   attempt: Attempt<{ response: ChatResponse; route: Route }>,
 ): Promise<{ response: ChatResponse; route: Route }> {
-  return run(router, route, request, context, attempt, {
-    isEmpty: (result) => result.response.choices.every((choice) => !choice.content && choice.toolCalls.length === 0),
-  });
+  return run(router, route, request, context, attempt, chatHandling);
 }
+
+// Made once: the runner's hooks close over nothing of the request.
+const chatHandling: Pick<RunOptions<{ response: ChatResponse; route: Route }>, 'isEmpty'> = {
+  isEmpty: (result) => result.response.choices.every((choice) => !choice.content && choice.toolCalls.length === 0),
+};
+const streamHandling: Pick<RunOptions<StreamOutcome>, 'isEmpty' | 'discard' | 'streams'> = {
+  isEmpty: (outcome) => (outcome as Partial<CommittedStream>).empty === true,
+  discard: async (outcome) => {
+    await outcome.parts[Symbol.asyncIterator]().return?.();
+  },
+  streams: true,
+};
+const embedHandling: Pick<RunOptions<{ response: EmbedResponse; route: Route }>, 'isEmpty'> = {
+  isEmpty: (result) => result.response.embeddings.length === 0,
+};
 
 export function routeStream(
   router: Router,
@@ -76,13 +89,7 @@ export function routeStream(
   context: CallContext,
   attempt: Attempt<StreamOutcome>,
 ): Promise<StreamOutcome> {
-  return run(router, route, request, context, attempt, {
-    isEmpty: (outcome) => (outcome as Partial<CommittedStream>).empty === true,
-    discard: async (outcome) => {
-      await outcome.parts[Symbol.asyncIterator]().return?.();
-    },
-    streams: true,
-  });
+  return run(router, route, request, context, attempt, streamHandling);
 }
 
 /** Embeddings on a route: the same retries and fallbacks as chat (an answer without vectors is empty). */
@@ -93,7 +100,7 @@ export function routeEmbed(
   context: CallContext,
   attempt: Attempt<{ response: EmbedResponse; route: Route }>,
 ): Promise<{ response: EmbedResponse; route: Route }> {
-  return run(router, route, request, context, attempt, { isEmpty: (result) => result.response.embeddings.length === 0 });
+  return run(router, route, request, context, attempt, embedHandling);
 }
 
 function run<T>(
@@ -111,18 +118,10 @@ function run<T>(
     signal: context.signal,
     abortController: context.abortController,
     onRouted: context.onRouted,
-    attempt: (routed: RoutedAttempt) => attempt(routed.resolved, { routing: routingOf(routed), signal: routed.signal, admission }),
-    ...handling,
+    // The routed attempt carries the ledger's routing columns itself (AttemptRouting is a subset).
+    attempt: (routed: RoutedAttempt) => attempt(routed.resolved, { routing: routed, signal: routed.signal, admission }),
+    isEmpty: handling.isEmpty,
+    discard: handling.discard,
+    streams: handling.streams,
   });
-}
-
-function routingOf(routed: RoutedAttempt): AttemptRouting {
-  return {
-    routeName: routed.routeName,
-    routeVersion: routed.routeVersion,
-    arm: routed.arm,
-    servedArm: routed.servedArm,
-    attempt: routed.attempt,
-    fallback: routed.fallback,
-  };
 }
