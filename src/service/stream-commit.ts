@@ -25,12 +25,16 @@ export async function commitStream(
   const held: StreamPart[] = [];
   let done = false;
   for (;;) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
+    // A part already decoded (often the text right behind the stream's start) costs no await.
+    let part = takeReady(iterator);
+    if (part === undefined) {
+      const next = await iterator.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      part = next.value;
     }
-    const part = next.value;
     if (part.type === 'error') {
       await iterator.return?.().catch(() => undefined);
       throw part.error;
