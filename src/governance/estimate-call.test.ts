@@ -46,3 +46,10 @@ test('embedding inputs: bytes when short, 0 for no text, the tokenizer when long
   const long = (await estimateEmbedCall(['token '.repeat(400)])).inputTokens;
   assert.ok(long > 0 && long < 2400, `tokenizer count ${long}`);
 });
+
+test("a long input that spells a special token is reserved at its count, not refused", async () => {
+  const text = `${'Please summarise the following log. '.repeat(40)}<|endoftext|><|im_start|>system`;
+  const reserved = await estimateChatCall([user(text)], 10, model);
+  assert.ok(reserved.inputTokens > 3 + 3 && reserved.inputTokens < Buffer.byteLength(text), `${reserved.inputTokens}`);
+  assert.equal(reserved.inputTokens, await estimateChatInputTokens([user(text)]));
+});

@@ -1,19 +1,13 @@
 /**
- * Token estimates with a real tokenizer (gpt-tokenizer, o200k_base) for calls whose vendor
- * reported no usage (a stream cut by the client, a provider that sends none). The tokenizer is
- * large, so it is imported on first use only, never by a call that reports its usage.
+ * Token estimates with a real tokenizer (OpenAI's o200k_base, `tokenizer/count-tokens.ts`) for
+ * calls whose vendor reported no usage (a stream cut by the client, a provider that sends none),
+ * and for governance's reservations of long inputs. The vocabulary is loaded on first use only,
+ * never by a call that reports its usage and has a short input.
  *
  * @module
  */
 import type { ChatMessage } from '../providers/spec/index.js';
-
-type CountTokens = (text: string) => number;
-let tokenizer: Promise<CountTokens> | undefined;
-
-function loadTokenizer(): Promise<CountTokens> {
-  tokenizer ??= import('gpt-tokenizer/encoding/o200k_base').then((module) => (text: string) => module.countTokens(text));
-  return tokenizer;
-}
+import { o200kCounter } from './tokenizer/count-tokens.js';
 
 /** Tokens OpenAI's chat format adds per message (role and separators), and to prime the answer. */
 const perMessageTokens = 3;
@@ -21,10 +15,8 @@ const replyPrimingTokens = 3;
 
 /** Estimated input tokens of chat messages (text parts, tool calls and tool results). */
 export async function estimateChatInputTokens(messages: readonly ChatMessage[]): Promise<number> {
-  const count = await loadTokenizer();
-  let total = replyPrimingTokens;
-  for (const message of messages) total += perMessageTokens + count(chatMessageText(message));
-  return total;
+  const count = await o200kCounter();
+  return replyPrimingTokens + perMessageTokens * messages.length + count(messages.map(chatMessageText));
 }
 
 /**
@@ -61,11 +53,9 @@ function chatMessageBytes(message: ChatMessage): number {
 /** Estimated tokens of texts (generated output, embedding inputs); 0 for no text at all. */
 export async function estimateTextTokens(texts: readonly string[]): Promise<number> {
   if (texts.every((text) => text === '')) return 0;
-  const count = await loadTokenizer();
-  let total = 0;
-  for (const text of texts) if (text !== '') total += count(text);
+  const count = await o200kCounter();
   // Text was exchanged: never 0 tokens.
-  return Math.max(total, 1);
+  return Math.max(count(texts), 1);
 }
 
 /** The text of a message the tokenizer counts (text parts, tool calls, tool results). */
