@@ -9,6 +9,7 @@ import { CLIENT_CLOSED_STATUS, type Exchange } from './exchange.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { ErrorCode } from '../errors.js';
 import { GovernanceError } from '../governance/governance-error.js';
+import { flattenResponseHead } from './flat-string.js';
 import { bodyPending, lingerOnClose } from './linger.js';
 import { toHttpError, type OpenAIErrorBody } from './openai-error.js';
 import { errorFrame } from './sse.js';
@@ -68,6 +69,8 @@ export function writeSseHead(gateway: GatewayContext, exchange: Exchange, respon
   exchange.status = 200;
   exchange.sse = true;
   response.writeHead(200, headers);
+  // The head's text lives as long as the stream does: one flat string rather than its parts.
+  flattenResponseHead(response);
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import type { StreamPart } from '../providers/spec/index.js';
+import { flattenString } from './flat-string.js';
 import { writeUsage } from './write-chat-completion.js';
 import type { OpenAIErrorBody } from './openai-error.js';
 
@@ -61,9 +62,11 @@ export class ChatChunkEncoder {
   #start(id: string, created: number, systemFingerprint?: string): void {
     // system_fingerprint: the vendor's, or absent (never null; see encodeChatCompletion).
     const fingerprint = systemFingerprint === undefined ? '' : `"system_fingerprint":${JSON.stringify(systemFingerprint)},`;
-    this.#prefix =
+    // Kept for the stream's life: flat (server/flat-string.ts).
+    this.#prefix = flattenString(
       `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},` +
-      `"model":${JSON.stringify(this.#publicModel)},${fingerprint}"choices":[`;
+        `"model":${JSON.stringify(this.#publicModel)},${fingerprint}"choices":[`,
+    );
   }
 
   #choice(delta: string, finishReason: string, logprobs?: Record<string, unknown>): string {

@@ -22,10 +22,17 @@ export interface PartEncoder {
   readonly text: string | undefined;
 }
 
+/** Answers a failure after the head in a surface's shape (its error frame, then the end). */
+export type FailAfterHead = (gateway: GatewayContext, exchange: Exchange, response: ServerResponse, error: unknown) => void;
+
 /**
- * Writes `outcome`'s parts through the encoder made once the head is sent, then `end`. Throws an
- * `error` part's error, or the iterator's: before the head the caller answers with a status, after
- * it with its surface's error frame (`response.headersSent` tells which).
+ * Writes `outcome`'s parts through the encoder made once the head is sent, then `end`. An `error`
+ * part's error, or the iterator's, rejects before the head (the caller answers with a status) and
+ * goes to `failAfterHead` after it, once the iterator is closed.
+ *
+ * Callers hand back this promise rather than await it: a suspended async function per level
+ * (its frame, registers and promise, ~400 bytes, and whatever it still references, such as the
+ * parsed request) would live as long as the stream.
  */
 export async function pumpParts(
   gateway: GatewayContext,
@@ -34,10 +41,12 @@ export async function pumpParts(
   outcome: StreamOutcome,
   makeEncoder: () => PartEncoder,
   end: string,
+  failAfterHead: FailAfterHead,
 ): Promise<void> {
   const iterator = outcome.parts[Symbol.asyncIterator]();
   let upstreamMs = outcome.route.upstreamMs;
   let exhausted = false;
+  let failure: { error: unknown } | undefined;
   try {
     // The first part is already here (the service waited for it); an error part in first place
     // still gets a proper HTTP status.
@@ -68,10 +77,14 @@ export async function pumpParts(
     exhausted = true;
     if (encoder.text !== undefined) exchange.responseText = encoder.text;
     response.end(end);
+  } catch (error) {
+    if (!response.headersSent) throw error;
+    failure = { error };
   } finally {
     exchange.upstreamMs = upstreamMs;
     if (!exhausted) await iterator.return?.().catch(() => undefined);
   }
+  if (failure !== undefined) failAfterHead(gateway, exchange, response, failure.error);
 }
 
 /**

@@ -12,8 +12,20 @@ export interface StreamResult {
   body: string;
 }
 
-/** One streamed chat call on its own connection; resolves when the answer is complete. */
-export function streamOnce(origin: string, apiKey: string, agent: HttpAgent, started: number, model: string, content = 'a b c d'): Promise<StreamResult> {
+/**
+ * One streamed chat call on its own connection (with `system` first, when given, and `fields`
+ * added to the body); resolves when the answer is complete.
+ */
+export function streamOnce(
+  origin: string,
+  apiKey: string,
+  agent: HttpAgent,
+  started: number,
+  model: string,
+  content = 'a b c d',
+  system?: string,
+  fields: Record<string, unknown> = {},
+): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       `${origin}/v1/chat/completions`,
@@ -31,6 +43,7 @@ export function streamOnce(origin: string, apiKey: string, agent: HttpAgent, sta
       },
     );
     request.on('error', reject);
-    request.end(JSON.stringify({ model, stream: true, messages: [{ role: 'user', content }] }));
+    const messages = [...(system === undefined ? [] : [{ role: 'system', content: system }]), { role: 'user', content }];
+    request.end(JSON.stringify({ ...fields, model, stream: true, messages }));
   });
 }

@@ -33,6 +33,17 @@ export abstract class SignalBoundHandler {
     this.controller?.abort(reason instanceof Error ? reason : new undiciErrors.RequestAbortedError());
   }
 
+  /**
+   * Lets go of the answer's raw header buffers. undici (7.x) hands a new-style handler a
+   * controller that keeps the raw headers (a Buffer per name and value, ~1.7 KB) for as long as
+   * the request lives; a held stream has already read them as `headers`. Not part of undici's
+   * typed API, hence the guard: without the field this does nothing.
+   */
+  protected forgetRawHeaders(controller: Dispatcher.DispatchController): void {
+    const raw = controller as { rawHeaders?: unknown };
+    if (raw.rawHeaders != null) raw.rawHeaders = null;
+  }
+
   protected stopListening(): void {
     if (this.#listening) {
       this.#listening = false;

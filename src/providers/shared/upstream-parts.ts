@@ -72,7 +72,13 @@ export function networkFailure(provider: string, signal: CancelSignal): (error: 
  * `next()` made while one is pending are answered in order.
  */
 export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<Part>, ReadyParts<Part> {
-  #options: UpstreamPartsOptions<Part> | undefined;
+  /**
+   * Until the answer's head: `open` holds the request (its body), and so may `decoder` (closures
+   * made in one scope share it), so neither outlives its one call.
+   */
+  #send: UpstreamPartsOptions<Part>['open'] | undefined;
+  #makeDecoder: UpstreamPartsOptions<Part>['decoder'] | undefined;
+  readonly #failure: UpstreamPartsOptions<Part>['failure'];
   #stream: UpstreamStream | undefined;
   #chunks: AsyncIterator<Uint8Array> | undefined;
   #decoder: PartsDecoder<Part> | undefined;
@@ -91,7 +97,9 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
   #waitStarted = 0;
 
   constructor(options: UpstreamPartsOptions<Part>) {
-    this.#options = options;
+    this.#send = options.open;
+    this.#makeDecoder = options.decoder;
+    this.#failure = options.failure;
   }
 
   [Symbol.asyncIterator](): this {
@@ -187,10 +195,12 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
   }
 
   #open(): Promise<IteratorResult<Part>> {
-    const options = this.#options as UpstreamPartsOptions<Part>;
+    const open = this.#send as UpstreamPartsOptions<Part>['open'];
+    // The request is on its way: a held stream keeps nothing of it (a long prompt is most of it).
+    this.#send = undefined;
     let opening: Promise<UpstreamStream>;
     try {
-      opening = options.open();
+      opening = open();
     } catch (error) {
       // An `open` that throws before its first await rejects next(), like one that rejects.
       opening = Promise.reject(error);
@@ -198,6 +208,8 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
     return opening.then(
       (stream) => {
         this.#stream = stream;
+        const makeDecoder = this.#makeDecoder as UpstreamPartsOptions<Part>['decoder'];
+        this.#makeDecoder = undefined;
         if (this.#finished) {
           // return() came while the request was on its way.
           stream.discard();
@@ -205,11 +217,12 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
           this.#waitEnded();
           return done;
         }
-        this.#decoder = options.decoder(stream);
+        this.#decoder = makeDecoder(stream);
         this.#chunks = stream.chunks[Symbol.asyncIterator]();
         return this.#read();
       },
       (error: unknown) => {
+        this.#makeDecoder = undefined;
         this.#finished = true;
         this.#pending = undefined;
         this.#waitEnded();
@@ -252,7 +265,7 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
     if (this.#finished) return;
     this.#finish(false);
     try {
-      const part = (this.#options as UpstreamPartsOptions<Part>).failure(error);
+      const part = this.#failure(error);
       this.#decoder?.beforeFailure?.(this.#queue);
       this.#queue.push(part);
     } catch (thrown) {

@@ -71,7 +71,8 @@ async function streamThroughRequest(call: UpstreamRequest): Promise<UpstreamStre
 /** Queues one answer's body for its reader (see sendUpstreamForStream). */
 class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHandler {
   #resolve: ((stream: UpstreamStream) => void) | undefined;
-  readonly #reject: (error: unknown) => void;
+  /** Until the answer's head: the caller's callbacks (they may hold the request) are dropped then. */
+  #reject: ((error: unknown) => void) | undefined;
   readonly #queue: Buffer[] = [];
   #queued = 0;
   #ended = false;
@@ -89,10 +90,12 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
     this.#reject = reject;
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200 || !this.#resolve) return; // 1xx: informational, the answer follows
+    this.forgetRawHeaders(controller);
     const resolve = this.#resolve;
     this.#resolve = undefined;
+    this.#reject = undefined;
     resolve({
       status: statusCode,
       headers,
@@ -120,9 +123,11 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.stopListening();
-    if (this.#resolve) {
+    const reject = this.#reject;
+    if (this.#resolve && reject) {
       this.#resolve = undefined;
-      this.#reject(error);
+      this.#reject = undefined;
+      reject(error);
       return;
     }
     this.#error = error;

@@ -11,20 +11,23 @@ import { sendAnthropicError } from './send-anthropic-error.js';
  * (the caller answers with a status); after the head, an `error` part or a thrown error becomes
  * `event: error` and the answer ends. Backpressure and client aborts work as for chat completions.
  */
-export async function streamMessage(
+export function streamMessage(
   gateway: GatewayContext,
   exchange: Exchange,
   response: ServerResponse,
   request: PublicChatRequest,
   context: CallContext,
 ): Promise<void> {
-  const outcome = await gateway.service.stream(request, context);
-  const { provider } = outcome.route;
-  const encoder = (): MessageEventEncoder => new MessageEventEncoder(request.model, provider.name, provider.provider?.family, gateway.config.logBodies);
-  try {
-    await pumpParts(gateway, exchange, response, outcome, encoder, '');
-  } catch (error) {
-    if (!response.headersSent) throw error;
-    sendAnthropicError(gateway, exchange, response, error);
-  }
+  // Not async, and only the model in the closures: the request is not kept for the stream's life.
+  const { model } = request;
+  const keepText = gateway.config.logBodies;
+  return gateway.service.stream(request, context).then((outcome) => {
+    const { provider } = outcome.route;
+    const encoder = (): MessageEventEncoder => new MessageEventEncoder(model, provider.name, provider.provider?.family, keepText);
+    return pumpParts(gateway, exchange, response, outcome, encoder, '', failMessageStream);
+  });
+}
+
+function failMessageStream(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, error: unknown): void {
+  sendAnthropicError(gateway, exchange, response, error);
 }

@@ -26,10 +26,8 @@ export async function chatCompletions(
   const resolved = gateway.service.resolve(model, owner.projectId);
   const native = chatNativeFields(parsed.nativeFields, resolved.model, resolved.provider.provider.family);
   if (native !== undefined) parsed.request.native = native;
-  if (parsed.stream) {
-    await streamChatCompletion(gateway, exchange, response, parsed, owner);
-    return;
-  }
+  // Handed back, not awaited: this function's frame (the body, the parsed request) ends here.
+  if (parsed.stream) return streamChatCompletion(gateway, exchange, response, parsed, owner);
   const result = await gateway.service.chat(parsed.request, callContext(exchange, owner));
   const usage = result.response.usage;
   exchange.upstreamMs = result.route.upstreamMs;

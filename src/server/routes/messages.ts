@@ -75,14 +75,11 @@ async function createMessage(gateway: GatewayContext, exchange: Exchange, reques
   if (gateway.service.supportsNative(parsed.model, 'anthropic-messages', exchange.owner?.projectId)) {
     checkMaxTokens(gateway, parsed);
     const options = { model: parsed.model, stream: parsed.stream, headers: forwardedHeaders(request.headers), context };
-    await serveNativeMessage(gateway, exchange, response, body, options);
-    return;
+    return serveNativeMessage(gateway, exchange, response, body, options);
   }
   servedRequest(gateway, parsed, exchange.owner?.projectId);
-  if (parsed.stream) {
-    await streamMessage(gateway, exchange, response, parsed.chat, context);
-    return;
-  }
+  // Handed back, not awaited: this function's frame (the body, the parsed request) ends here.
+  if (parsed.stream) return streamMessage(gateway, exchange, response, parsed.chat, context);
   const result = await gateway.service.chat(parsed.chat, context);
   const usage = result.response.usage;
   exchange.upstreamMs = result.route.upstreamMs;

@@ -15,24 +15,25 @@ import { callContext } from './v1-request.js';
  * backpressure reaches the upstream). A client that goes away aborts the upstream (the exchange's
  * signal) and the parts iterator is closed with `return()`.
  */
-export async function streamChatCompletion(
+export function streamChatCompletion(
   gateway: GatewayContext,
   exchange: Exchange,
   response: ServerResponse,
   parsed: ParsedChatRequest,
   owner: KeyOwner,
 ): Promise<void> {
-  const outcome = await gateway.service.stream(parsed.request, callContext(exchange, owner));
-  const encoder = (): ChatChunkEncoder => new ChatChunkEncoder(parsed.request.model, parsed.includeUsage, gateway.config.logBodies);
-  try {
-    await pumpParts(gateway, exchange, response, outcome, encoder, SSE_DONE);
-  } catch (error) {
-    if (!response.headersSent) throw error;
-    if (!exchange.clientGone) endWithError(exchange, response, error);
-  }
+  // Not async, and nothing of `parsed` but these in the closures: the request is not kept for the stream's life.
+  const { model } = parsed.request;
+  const { includeUsage } = parsed;
+  const keepText = gateway.config.logBodies;
+  const encoder = (): ChatChunkEncoder => new ChatChunkEncoder(model, includeUsage, keepText);
+  return gateway.service
+    .stream(parsed.request, callContext(exchange, owner))
+    .then((outcome) => pumpParts(gateway, exchange, response, outcome, encoder, SSE_DONE, endWithError));
 }
 
-function endWithError(exchange: Exchange, response: ServerResponse, error: unknown): void {
+function endWithError(_gateway: GatewayContext, exchange: Exchange, response: ServerResponse, error: unknown): void {
+  if (exchange.clientGone) return;
   const http = toHttpError(error, exchange.requestId);
   exchange.errorCode = http.code;
   if (response.writableEnded) return;
