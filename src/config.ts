@@ -55,9 +55,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: adminToken(env['SWITCHBOARD_ADMIN_TOKEN']),
     bodyLimitBytes: integer(env, 'SWITCHBOARD_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     configPollMs: integer(env, 'SWITCHBOARD_CONFIG_POLL_MS', 5000, 100, 3_600_000),
-    configListen: env['SWITCHBOARD_CONFIG_LISTEN'] !== '0' && env['SWITCHBOARD_CONFIG_LISTEN'] !== 'false',
+    configListen: onOff(env, 'SWITCHBOARD_CONFIG_LISTEN', true),
     shutdownTimeoutMs: integer(env, 'SWITCHBOARD_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
-    logBodies: env['SWITCHBOARD_LOG_BODIES'] === '1' || env['SWITCHBOARD_LOG_BODIES'] === 'true',
+    logBodies: onOff(env, 'SWITCHBOARD_LOG_BODIES', false),
     ...loadInboundConfig((name, fallback, min, max) => integer(env, name, fallback, min, max)),
     upstreamMaxConnections: integer(env, 'SWITCHBOARD_UPSTREAM_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     upstreamMaxResponseBytes: integer(env, 'SWITCHBOARD_UPSTREAM_MAX_RESPONSE_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -79,9 +79,8 @@ export interface UsageSettings {
 
 /** The usage ledger's settings from the environment. */
 export function loadUsageSettings(env: Readonly<Record<string, string | undefined>>): UsageSettings {
-  const flag = env['SWITCHBOARD_USAGE'];
   return {
-    enabled: flag !== '0' && flag !== 'false',
+    enabled: onOff(env, 'SWITCHBOARD_USAGE', true),
     flushIntervalMs: integer(env, 'SWITCHBOARD_USAGE_FLUSH_MS', 1_000, 10, 3_600_000),
     flushRows: integer(env, 'SWITCHBOARD_USAGE_FLUSH_ROWS', 500, 1, 1_000_000),
     maxBufferedRows: integer(env, 'SWITCHBOARD_USAGE_BUFFER_ROWS', 100_000, 1, 100_000_000),
@@ -102,6 +101,23 @@ function adminToken(raw: string | undefined): string | undefined {
     );
   }
   return token;
+}
+
+const ON = new Set(['1', 'true', 'on', 'yes']);
+const OFF = new Set(['0', 'false', 'off', 'no']);
+
+/**
+ * An on/off setting: 1, true, on, yes or 0, false, off, no (any case); unset or empty is the
+ * default. Anything else stops the start with an error: a switch that is silently left as it was
+ * (`SWITCHBOARD_USAGE=disabled` recording every call) is worse than a refusal.
+ */
+export function onOff(env: Readonly<Record<string, string | undefined>>, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const word = raw.trim().toLowerCase();
+  if (ON.has(word)) return true;
+  if (OFF.has(word)) return false;
+  throw new SwitchboardError('invalid_request', `${name} must be on or off (1/0, true/false, on/off, yes/no), got '${raw}'`);
 }
 
 function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {

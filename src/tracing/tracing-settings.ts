@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { onOff } from '../config.js';
 import { SwitchboardError } from '../errors.js';
 
 export interface TracingSettings {
@@ -48,11 +49,10 @@ export function tracingSettings(env: Env): TracingSettings | undefined {
   if (protocol !== undefined && protocol !== 'http/json') {
     warnings.push(`tracing: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported; spans are sent as OTLP/HTTP JSON (http/json) to ${url}`);
   }
-  const propagate = value(env, 'SWITCHBOARD_OTEL_PROPAGATE')?.toLowerCase();
   return {
     url,
     serviceName: value(env, 'OTEL_SERVICE_NAME') ?? 'switchboard',
-    propagateUpstream: propagate !== 'off' && propagate !== '0' && propagate !== 'false',
+    propagateUpstream: onOff(env, 'SWITCHBOARD_OTEL_PROPAGATE', true),
     warnings,
   };
 }
