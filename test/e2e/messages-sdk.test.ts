@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Anthropic from '@anthropic-ai/sdk';
+import { countTokens as referenceCount } from 'gpt-tokenizer/encoding/o200k_base';
 import { MODELS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { addMessagesModels, anthropicClient, messagesSchema, postSse, SERVING_MODELS } from '../helpers/messages-gateway.js';
 import type { SchemaValidator } from '../helpers/schema-validator.js';
@@ -160,9 +161,10 @@ for (const [vendor, model] of SERVING_MODELS) {
         assert.equal(upstream.length, 1);
         assert.deepEqual(Object.keys(upstream[0]?.body as object).sort(), ['messages', 'model', 'system', 'tools']);
       } else {
-        // The documented estimate: 3 per message + ceil(characters / 4) of system, text and tool JSON.
-        const characters = 'Be brief.'.length + 'hello there'.length + JSON.stringify(tools[0]).length;
-        assert.equal(counted.input_tokens, 3 + Math.ceil(characters / 4));
+        // The documented estimate: 3 per message + the o200k tokens of system, text and tool JSON
+        // (counted here with gpt-tokenizer, the reference the ledger's own counter is checked against).
+        const texts = ['Be brief.', 'hello there', JSON.stringify(tools[0])];
+        assert.equal(counted.input_tokens, 3 + texts.reduce((sum, text) => sum + referenceCount(text), 0));
         assert.equal(upstream.length, 0);
       }
     });

@@ -111,7 +111,7 @@ async function countTokens(gateway: GatewayContext, exchange: Exchange, request:
     }
     inputTokens = counted;
   } else {
-    inputTokens = estimateInputTokens(body);
+    inputTokens = await estimateInputTokens(body);
   }
   exchange.inputTokens = inputTokens;
   sendBody(gateway, exchange, response, 200, JSON.stringify({ input_tokens: inputTokens }), 'application/json', ['request-id', exchange.requestId]);
