@@ -18,6 +18,8 @@
 // BENCH_HELD_RAMP_MS, default 2000), each 20 content chunks BENCH_HELD_CHUNK_MS (500) apart; it
 // reports errors, TTFB p50/p99, the most streams the mock had open at once, and the gateway's RSS
 // per extra stream. `BENCH_HELD=1000 BENCH_MODES= npm run bench` runs only that.
+// BENCH_HELD_PROMPT_KB=100 gives each held stream's user message a prompt of that many KB (the
+// long contexts of agents and chat histories: what a held stream keeps of its request).
 //
 // Usage ledger: BENCH_LEDGER=1 runs the gateway with the ledger on, in a fresh Postgres database
 // sb_bench_<time> created through DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -78,6 +80,7 @@ const settings = {
   held: listEnv('BENCH_HELD', '').map(Number),
   heldChunkMs: numberEnv('BENCH_HELD_CHUNK_MS', 500, 1, 10_000),
   heldRampMs: numberEnv('BENCH_HELD_RAMP_MS', 2000, 0, 60_000),
+  heldPromptKb: numberEnv('BENCH_HELD_PROMPT_KB', 0, 0, 10_000),
   ledger: ledgerPhases(process.env.BENCH_LEDGER),
   route: routePhases(process.env.BENCH_ROUTE),
   trace: tracePhases(process.env.BENCH_TRACE),
@@ -118,8 +121,17 @@ const BODIES = {
   chat: JSON.stringify(CHAT),
   stream: JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } }),
   embed: JSON.stringify({ model: 'text-embedding-3-small', input: 'The quick brown fox jumps over the lazy dog.' }),
-  held: JSON.stringify({ ...CHAT, model: HELD_MODEL, stream: true }),
+  held: JSON.stringify({ ...CHAT, model: HELD_MODEL, stream: true, messages: heldMessages(settings.heldPromptKb) }),
 };
+
+/** The held streams' messages: CHAT's, the user's prompt lengthened to about `kb` KB of words. */
+function heldMessages(kb) {
+  if (kb === 0) return CHAT.messages;
+  const words = ['gateway', 'stream', 'token', 'budget', 'route', 'vendor', 'prompt', 'answer'];
+  let text = '';
+  for (let i = 0; text.length < kb * 1024; i++) text += `${words[(i * 7) % words.length]} `;
+  return [CHAT.messages[0], { role: 'user', content: `${text}\n${CHAT.messages[1].content}` }];
+}
 
 // ------------------------------------------------------------------------------------ processes
 const children = new Set();
@@ -381,7 +393,7 @@ async function heldRun(target, streams, mockOrigin, gatewayPid) {
 function renderHeld(rows) {
   const ideal = HELD_CHUNKS * settings.heldChunkMs;
   const lines = [
-    `Held streams: N at once, ${HELD_CHUNKS} chunks ${settings.heldChunkMs} ms apart (ideal stream ${ideal} ms), started over ${settings.heldRampMs} ms; RSS and CPU are the gateway's.`,
+    `Held streams: N at once, ${HELD_CHUNKS} chunks ${settings.heldChunkMs} ms apart (ideal stream ${ideal} ms), started over ${settings.heldRampMs} ms${settings.heldPromptKb ? `, each with a ${settings.heldPromptKb} KB prompt` : ''}; RSS and CPU are the gateway's.`,
     '',
     '| N | target | ok | errors | upstream at once | TTFB p50 ms | TTFB p99 ms | stream p50 ms | stream max ms | RSS before MB | RSS peak MB | KB/stream | gw CPU µs/stream |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -16,7 +16,12 @@ const replyPrimingTokens = 3;
 /** Estimated input tokens of chat messages (text parts, tool calls and tool results). */
 export async function estimateChatInputTokens(messages: readonly ChatMessage[]): Promise<number> {
   const count = await o200kCounter();
-  return replyPrimingTokens + perMessageTokens * messages.length + count(messages.map(chatMessageText));
+  return inputFramingTokens(messages.length) + count(messages.map(chatMessageText));
+}
+
+/** The tokens OpenAI's chat format adds around `messages` messages' text. */
+export function inputFramingTokens(messages: number): number {
+  return replyPrimingTokens + perMessageTokens * messages;
 }
 
 /**

@@ -10,6 +10,7 @@
 import type { ChatMessage, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
 import { type PartsTap, UpstreamParts } from '../providers/shared/upstream-parts.js';
 import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
+import { chatInputEstimate } from './input-sample.js';
 import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
 
@@ -45,7 +46,9 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
   const pieces: string[] = [];
   let usage: Usage | undefined;
   let errorPart: { status: number; code: string } | undefined;
-  const estimate = (): Promise<UsageBuckets> => estimateChat(messages, pieces);
+  // A long prompt is not kept whole for the stream's life: a sample of it is (input-sample.ts).
+  const input = chatInputEstimate(messages);
+  const estimate = async (): Promise<UsageBuckets> => buckets(...(await Promise.all([input(), estimateTextTokens(pieces)])));
   return {
     estimate,
     part(part, now) {
@@ -100,6 +103,9 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
 
 /** Estimated buckets of a chat call: its messages as input, the generated pieces as output. */
 export async function estimateChat(messages: readonly ChatMessage[], output: readonly string[]): Promise<UsageBuckets> {
-  const [input, generated] = await Promise.all([estimateChatInputTokens(messages), estimateTextTokens(output)]);
-  return { input, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: generated, reasoning: 0 };
+  return buckets(...(await Promise.all([estimateChatInputTokens(messages), estimateTextTokens(output)])));
+}
+
+function buckets(input: number, output: number): UsageBuckets {
+  return { input, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output, reasoning: 0 };
 }

@@ -1,7 +1,7 @@
 // 200 concurrent slow streams (20 chunks 50 ms apart) through a real `switchboard serve`
 // process all complete, side by side, and the gateway process's own resident memory (read from
-// /proc) stays under a bound; a held stream keeps nothing of its request (a heap snapshot of the
-// process). (held-streams.test.ts covers the in-process stack and the limit.)
+// /proc) stays under a bound; a held stream keeps nothing of its request but, with the ledger, a
+// sample of a long prompt (a heap snapshot of the process). (held-streams.test.ts covers the in-process stack and the limit.)
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,6 +21,19 @@ const SERVE_DELAY_MS = 50;
 /** Bound on the serve process's RSS growth while it holds SERVE_STREAMS streams (measured +19 MB, 95 KB a stream, on a loaded 2-core machine). */
 const SERVE_GROWTH_MB = 64;
 const SERVE_KEY = 'sk-held-serve-0123456789abcdef';
+/** The held streams of the heap test, and their system prompts' length (over what the ledger keeps whole). */
+const HELD_COUNT = 4;
+const PROMPT_CHARS = 128_000;
+const PROMPT_FILLER = 'context ';
+
+interface HeldHeap {
+  /** Bytes of prompt text in the heap. */
+  promptBytes: number;
+  /** Another request field's marker is in the heap. */
+  other: boolean;
+  /** Buffers the size of an upstream request body (the prompt and a little JSON around it). */
+  bodyBuffers: number;
+}
 
 describe('long-lived streams through a serve process', { skip: skipWithoutProc() }, () => {
   let database: ServeDatabase;
@@ -96,13 +109,18 @@ describe('long-lived streams through a serve process', { skip: skipWithoutProc()
     assert.ok(elapsed < (SERVE_STREAMS * SERVE_CHUNKS * SERVE_DELAY_MS) / 10, `${Math.round(elapsed)} ms for all streams`);
   });
 
-  it('a held stream keeps nothing of its request without the ledger, and only its messages with it', async () => {
-    // The ledger keeps a stream's messages to estimate its tokens if it is cut before the vendor's
-    // usage arrives (docs/usage.md); without it, nothing of the request outlives the upstream call.
+  it('a held stream keeps nothing of its request without the ledger, and only a sample of a long prompt with it', async () => {
+    // The ledger keeps what it needs to estimate a stream's input tokens if it is cut before the
+    // vendor's usage arrives: a long prompt's sample (usage/input-sample.ts). The upstream request
+    // body is let go once sent (providers/shared/request-body.ts). Without the ledger nothing of
+    // the request outlives the upstream call.
     mockOptions.chunkDelayMs = 300;
     try {
-      const withLedger = await promptsInHeldHeap(instance, snapshotDir);
-      assert.deepEqual(withLedger, { prompt: true, other: false }, 'with the ledger: the messages are kept, the rest of the request is not');
+      const withLedger = await heldHeap(instance, snapshotDir);
+      assert.equal(withLedger.other, false, 'with the ledger: the rest of the request is not kept');
+      assert.ok(withLedger.promptBytes > 0, 'with the ledger: a sample of the prompt is kept');
+      assert.ok(withLedger.promptBytes < HELD_COUNT * 48 * 1024, `with the ledger: ${withLedger.promptBytes} bytes of prompt text kept for ${HELD_COUNT} streams of ${PROMPT_CHARS} characters`);
+      assert.equal(withLedger.bodyBuffers, 0, 'with the ledger: no upstream request body is kept');
       // The same database (an embedded one takes one process at a time), the ledger off.
       await instance.stop();
       instance = await startServeProcess({
@@ -111,34 +129,35 @@ describe('long-lived streams through a serve process', { skip: skipWithoutProc()
         env: { HELD_API_KEY: SERVE_KEY, SWITCHBOARD_CONFIG_POLL_MS: '60000', SWITCHBOARD_USAGE: '0' },
         startTimeoutMs: 60_000,
       });
-      const withoutLedger = await promptsInHeldHeap(instance, path.join(snapshotDir, 'bare'));
-      assert.deepEqual(withoutLedger, { prompt: false, other: false }, 'without the ledger: nothing of the request is kept');
+      const withoutLedger = await heldHeap(instance, path.join(snapshotDir, 'bare'));
+      assert.deepEqual(withoutLedger, { promptBytes: 0, other: false, bodyBuffers: 0 }, 'without the ledger: nothing of the request is kept');
     } finally {
       mockOptions.chunkDelayMs = SERVE_DELAY_MS;
     }
   });
 
   /**
-   * Holds four streams of 20 chunks 300 ms apart (6 s), each with a long system prompt and a
+   * Holds HELD_COUNT streams of 20 chunks 300 ms apart (6 s), each with a long system prompt and a
    * request field (`user`) around markers of their own, snapshots the gateway's heap while all
-   * four are held, and says whether any prompt marker and any other marker was in it.
+   * are held, and says how many bytes of prompt text it holds, whether any other marker is in it,
+   * and how many buffers the size of an upstream request body.
    */
-  async function promptsInHeldHeap(gateway: ServeProcess, dir: string): Promise<{ prompt: boolean; other: boolean }> {
+  async function heldHeap(gateway: ServeProcess, dir: string): Promise<HeldHeap> {
     mkdirSync(dir, { recursive: true });
-    const markers = Array.from({ length: 4 }, () => ({ prompt: `held-prompt-${randomUUID()}`, other: `held-user-${randomUUID()}` }));
+    const markers = Array.from({ length: HELD_COUNT }, () => ({ prompt: `held-prompt-${randomUUID()}`, other: `held-user-${randomUUID()}` }));
     const content = Array.from({ length: SERVE_CHUNKS - 1 }, (_, index) => `w${index}`).join(' ');
     const before = mock.requests.length;
     const started = performance.now();
     const streams = markers.map((marker) =>
-      streamOnce(gateway.url, apiKey, agent, started, 'held-gpt', content, `${marker.prompt} ${'context '.repeat(8_000)}`, { user: marker.other }),
+      streamOnce(gateway.url, apiKey, agent, started, 'held-gpt', content, `${marker.prompt} ${PROMPT_FILLER.repeat(PROMPT_CHARS / PROMPT_FILLER.length)}`, { user: marker.other }),
     );
-    let text: string;
+    let heap: HeapSummary;
     try {
       while (mock.requests.length < before + markers.length) await new Promise((resolve) => setTimeout(resolve, 20));
       // The first chunks are out: each stream is past its request and being held.
       await new Promise((resolve) => setTimeout(resolve, 700));
       process.kill(gateway.pid, 'SIGUSR2');
-      text = await snapshotText(dir);
+      heap = summarizeHeap(await snapshotText(dir), PROMPT_FILLER.repeat(2), PROMPT_CHARS);
     } finally {
       for (const result of await Promise.all(streams)) {
         assert.equal(result.status, 200);
@@ -146,10 +165,44 @@ describe('long-lived streams through a serve process', { skip: skipWithoutProc()
       }
     }
     assert.ok(performance.now() - started > 3_000, 'the streams were still held when the snapshot was taken');
-    assert.ok(text.includes('"held-gpt"'), 'the snapshot is the gateway heap (it holds the model name)');
-    return { prompt: markers.some((marker) => text.includes(marker.prompt)), other: markers.some((marker) => text.includes(marker.other)) };
+    assert.ok(heap.names.has('held-gpt'), 'the snapshot is the gateway heap (it holds the model name)');
+    return {
+      promptBytes: heap.textBytes,
+      other: markers.some((marker) => [...heap.names].some((name) => name.includes(marker.other))),
+      bodyBuffers: heap.bodySizedBuffers,
+    };
   }
 });
+
+interface HeapSummary {
+  /** Every string's name (V8 names a string node with its first 1,024 characters). */
+  names: Set<string>;
+  /** Self sizes of the strings whose name contains `text`. */
+  textBytes: number;
+  /** Array buffers' backing stores of `bodyChars` to `bodyChars` + 2 KB bytes (undici's llhttp memories are 128 KiB: outside). */
+  bodySizedBuffers: number;
+}
+
+/** What the heap test reads off a snapshot. */
+function summarizeHeap(text: string, marker: string, bodyChars: number): HeapSummary {
+  const snapshot = JSON.parse(text) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
+  const fields = snapshot.snapshot.meta.node_fields;
+  const types = snapshot.snapshot.meta.node_types[0];
+  const [typeAt, nameAt, sizeAt] = [fields.indexOf('type'), fields.indexOf('name'), fields.indexOf('self_size')];
+  const summary: HeapSummary = { names: new Set(), textBytes: 0, bodySizedBuffers: 0 };
+  for (let index = 0; index < snapshot.nodes.length; index += fields.length) {
+    const type = types[snapshot.nodes[index + typeAt] as number];
+    const name = snapshot.strings[snapshot.nodes[index + nameAt] as number] as string;
+    const size = snapshot.nodes[index + sizeAt] as number;
+    if (type === 'string' || type === 'concatenated string' || type === 'sliced string') {
+      summary.names.add(name);
+      if (name.includes(marker)) summary.textBytes += size;
+    } else if (type === 'native' && name === 'system / JSArrayBufferData' && size >= bodyChars && size <= bodyChars + 2048) {
+      summary.bodySizedBuffers += 1;
+    }
+  }
+  return summary;
+}
 
 /** The text of the one heap snapshot the process writes to `dir` on SIGUSR2, once it is complete. */
 async function snapshotText(dir: string): Promise<string> {

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { ProviderError } from '../../errors.js';
 import { readBodyText } from './body-text.js';
+import { encodeBody } from './request-body.js';
 import type { Timeouts } from './timeouts.js';
 import { UpstreamConnectionLimitError } from './upstream-agent.js';
 import { defaultUpstreamLimits, MAX_ERROR_BODY_BYTES, responseTooLarge, type UpstreamLimits } from './upstream-limits.js';
@@ -38,10 +39,11 @@ export interface UpstreamResponse {
  */
 export async function sendUpstream(call: UpstreamRequest): Promise<UpstreamResponse> {
   try {
+    const { headers, body } = encodeBody(call.headers, call.body);
     const options = {
       method: call.method ?? 'POST',
-      headers: call.body === undefined ? call.headers : { 'content-type': 'application/json', ...call.headers },
-      body: call.body === undefined ? null : JSON.stringify(call.body),
+      headers,
+      body,
       signal: call.signal,
       headersTimeout: call.timeouts.firstByteMs,
       bodyTimeout: call.timeouts.idleMs,
@@ -223,13 +225,14 @@ export function dispatchUpstream<T>(
   return new Promise<T>((resolve, reject) => {
     const fail = (error: unknown): void => reject(networkError(call.provider, error, call.signal));
     try {
+      const { headers, body } = encodeBody(call.headers, call.body);
       call.dispatcher.dispatch(
         {
           origin: target.origin,
           path: target.path,
           method: call.method ?? 'POST',
-          headers: call.body === undefined ? call.headers : { 'content-type': 'application/json', ...call.headers },
-          body: call.body === undefined ? null : JSON.stringify(call.body),
+          headers,
+          body,
           headersTimeout: call.timeouts.firstByteMs,
           bodyTimeout: call.timeouts.idleMs,
         },
