@@ -15,7 +15,7 @@
 //   AB_COMPARE=route|ledger|governance|full|none|ledger-both|governance-both|full-both|node|floor|floor-full   (full: ledger + budget + rate limit + route, vs bare;
 //     none: bare vs bare; ledger-both, governance-both, full-both: that feature on both sides (with AB_ROOT_A, two builds' features); node: bare vs bare started with AB_NODE_OPTIONS; floor: bench/floor.mjs (A) vs bare (B);
 //     floor-full: bench/floor.mjs vs the full hot path. With floor, B's CPU per request over A's is issue 14's ratio)
-//   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_IDLE_MS=0 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1
+//   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_IDLE_MS=0 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1 AB_PROMPT_KB=0
 //   BENCH_PIN_POSTGRES=1 AB_VERBOSE=1 AB_ROOT_A=<another checkout, built: its build is side A>
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,6 +30,7 @@ import { profileShare } from './profile-share.mjs';
 import { cpuSplitMicros } from './procstat.mjs';
 import { ROUTE_NAME, routedBody } from './route.mjs';
 import { GATEWAY_NODE_FLAGS } from './v8-flags.mjs';
+import { withLongPrompt } from './long-prompt.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -64,7 +65,11 @@ const CHAT = {
   max_tokens: 64,
   temperature: 0.2,
 };
-const BODIES = { chat: JSON.stringify(CHAT), stream: JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } }) };
+// AB_PROMPT_KB=100: the user's prompt lengthened to about that many KB (long contexts).
+const promptKb = Number(process.env.AB_PROMPT_KB ?? 0);
+if (!(Number.isInteger(promptKb) && promptKb >= 0 && promptKb <= 10_000)) throw new Error('AB_PROMPT_KB takes an integer in 0..10000');
+const PROMPTED = { ...CHAT, messages: withLongPrompt(CHAT.messages, promptKb) };
+const BODIES = { chat: JSON.stringify(PROMPTED), stream: JSON.stringify({ ...PROMPTED, stream: true, stream_options: { include_usage: true } }) };
 
 const children = new Set();
 /** Bench databases not dropped yet. */

@@ -45,6 +45,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { runHeld } from './held.mjs';
+import { withLongPrompt } from './long-prompt.mjs';
 import { pinPostgres } from './pin-postgres.mjs';
 import { runLoad, summarize } from './loadgen.mjs';
 import { cpuMicros, memoryMB } from './procstat.mjs';
@@ -121,17 +122,8 @@ const BODIES = {
   chat: JSON.stringify(CHAT),
   stream: JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } }),
   embed: JSON.stringify({ model: 'text-embedding-3-small', input: 'The quick brown fox jumps over the lazy dog.' }),
-  held: JSON.stringify({ ...CHAT, model: HELD_MODEL, stream: true, messages: heldMessages(settings.heldPromptKb) }),
+  held: JSON.stringify({ ...CHAT, model: HELD_MODEL, stream: true, messages: withLongPrompt(CHAT.messages, settings.heldPromptKb) }),
 };
-
-/** The held streams' messages: CHAT's, the user's prompt lengthened to about `kb` KB of words. */
-function heldMessages(kb) {
-  if (kb === 0) return CHAT.messages;
-  const words = ['gateway', 'stream', 'token', 'budget', 'route', 'vendor', 'prompt', 'answer'];
-  let text = '';
-  for (let i = 0; text.length < kb * 1024; i++) text += `${words[(i * 7) % words.length]} `;
-  return [CHAT.messages[0], { role: 'user', content: `${text}\n${CHAT.messages[1].content}` }];
-}
 
 // ------------------------------------------------------------------------------------ processes
 const children = new Set();
