@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { ChatMessage } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
-import { estimateChatInputTokens } from '../usage/estimate-tokens.js';
-import { BYTE_BOUND_MAX_TOKENS, estimateChatCall, estimateEmbedCall } from './estimate-call.js';
+import { estimateChatInputTokens, estimateTextTokens } from '../usage/estimate-tokens.js';
+import { BYTE_BOUND_MAX_TOKENS, estimateChatCall, estimateEmbedCall, EXACT_CHARS } from './estimate-call.js';
 
 const model = { maxTokens: 100 } as ModelEntry;
 const user = (text: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text }] });
@@ -31,13 +32,32 @@ test('the byte bound counts every text the tokenizer sees: text parts, tool call
   assert.ok(reserved.inputTokens >= (await estimateChatInputTokens(messages)));
 });
 
-test('a long chat input goes through the tokenizer', async () => {
-  const text = 'word '.repeat(BYTE_BOUND_MAX_TOKENS);
+test('an input over the byte bound and up to EXACT_CHARS is counted whole', async () => {
+  const text = 'word '.repeat(Math.floor(EXACT_CHARS / 5));
+  assert.ok(Buffer.byteLength(text) > BYTE_BOUND_MAX_TOKENS);
   const messages = [user(text)];
   const reserved = await estimateChatCall(messages, 7, model);
   assert.equal(reserved.inputTokens, await estimateChatInputTokens(messages));
   assert.ok(reserved.inputTokens < text.length / 2, `tokenizer count ${reserved.inputTokens}`);
   assert.equal(reserved.outputTokens, 7);
+});
+
+test('a long input is reserved from a sample: at least the exact count, at most 1.5× it, never over its bytes', async () => {
+  // Real text of several kinds (prose and tables, code, mixed scripts), in slices of 3 K to 100 K characters.
+  const corpus = [readFileSync('docs/benchmark.md', 'utf8'), ...readdirSync('src/server').filter((name) => name.endsWith('.ts')).map((name) => readFileSync(`src/server/${name}`, 'utf8'))].join('\n');
+  const mixed = 'Résumé: 東京で会いましょう。Привет, мир! 🙂 ünïcödé 1234567890 '.repeat(2_000);
+  const texts = [mixed, mixed.slice(0, 20_000) + corpus.slice(0, 20_000)];
+  for (const size of [3_000, 30_000, 100_000]) for (let offset = 0; offset + size <= corpus.length && offset < 8 * size; offset += size) texts.push(corpus.slice(offset, offset + size));
+  for (const text of texts) {
+    const messages = [{ role: 'system', content: 'Be brief.' } as ChatMessage, user(text)];
+    const exact = await estimateChatInputTokens(messages);
+    const reserved = (await estimateChatCall(messages, 10, model)).inputTokens;
+    assert.ok(reserved >= exact && reserved <= exact * 1.5, `${text.length} characters: reserved ${reserved}, exact ${exact}`);
+    assert.ok(reserved <= 3 + 6 + Buffer.byteLength(text) + Buffer.byteLength('Be brief.'));
+    const embedded = (await estimateEmbedCall([text])).inputTokens;
+    const counted = await estimateTextTokens([text]);
+    assert.ok(embedded >= counted && embedded <= counted * 1.5, `embedding of ${text.length} characters: reserved ${embedded}, exact ${counted}`);
+  }
 });
 
 test('embedding inputs: bytes when short, 0 for no text, the tokenizer when long', async () => {

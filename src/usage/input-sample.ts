@@ -10,7 +10,7 @@
  */
 import type { ChatMessage } from '../providers/spec/index.js';
 import { chatMessageText, estimateChatInputTokens, inputFramingTokens } from './estimate-tokens.js';
-import { o200kCounter } from './tokenizer/count-tokens.js';
+import { type CountTokens, o200kCounter } from './tokenizer/count-tokens.js';
 
 /** Messages with at most this many characters of text are kept whole. */
 export const KEEP_CHARS = 64 * 1024;
@@ -35,16 +35,30 @@ function wholeEstimate(messages: readonly ChatMessage[]): () => Promise<number> 
  */
 function sampledEstimate(messages: readonly ChatMessage[], chars: number): () => Promise<number> {
   const framing = inputFramingTokens(messages.length);
-  const texts = messages.map(chatMessageText);
+  const sample = sampleTexts(messages.map(chatMessageText), chars, SAMPLE_WINDOWS, WINDOW_CHARS);
+  return async () => framing + sampledTokens(await o200kCounter(), sample);
+}
+
+/** Windows of a text, their UTF-8 bytes and the whole's. */
+export interface TextSample {
+  pieces: string[];
+  sampleBytes: number;
+  bytes: number;
+}
+
+/** `windows` windows of `windowChars` spread over `texts` (of `chars` characters in all). */
+export function sampleTexts(texts: readonly string[], chars: number, windows: number, windowChars: number): TextSample {
   let bytes = 0;
   for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
-  const sample = sampleWindows(texts, chars);
+  const pieces = sampleWindows(texts, chars, windows, windowChars);
   let sampleBytes = 0;
-  for (const piece of sample) sampleBytes += Buffer.byteLength(piece, 'utf8');
-  return async () => {
-    const count = await o200kCounter();
-    return framing + Math.round((count(sample) * bytes) / Math.max(sampleBytes, 1));
-  };
+  for (const piece of pieces) sampleBytes += Buffer.byteLength(piece, 'utf8');
+  return { pieces, sampleBytes, bytes };
+}
+
+/** The sample's token count scaled to the whole text by UTF-8 bytes. */
+export function sampledTokens(count: CountTokens, sample: TextSample): number {
+  return Math.round((count(sample.pieces) * sample.bytes) / Math.max(sample.sampleBytes, 1));
 }
 
 /** The characters of chatMessageText(message), without joining its parts. */
@@ -66,15 +80,15 @@ function textChars(message: ChatMessage): number {
 }
 
 /**
- * SAMPLE_WINDOWS windows of WINDOW_CHARS, evenly spaced over the texts read as one (the first at
+ * `windows` windows of `windowChars`, evenly spaced over the texts read as one (the first at
  * the start, the last at the end), each piece copied so that it keeps nothing of its source.
  */
-function sampleWindows(texts: readonly string[], chars: number): string[] {
-  const step = (chars - WINDOW_CHARS) / (SAMPLE_WINDOWS - 1);
+function sampleWindows(texts: readonly string[], chars: number, windows: number, windowChars: number): string[] {
+  const step = (chars - windowChars) / (windows - 1);
   const pieces: string[] = [];
-  for (let window = 0; window < SAMPLE_WINDOWS; window++) {
+  for (let window = 0; window < windows; window++) {
     const from = Math.round(window * step);
-    const to = from + WINDOW_CHARS;
+    const to = from + windowChars;
     let offset = 0;
     for (const text of texts) {
       const start = Math.max(from - offset, 0);
