@@ -14,8 +14,8 @@ import { type CountTokens, o200kCounter } from './tokenizer/count-tokens.js';
 
 /** Messages with at most this many characters of text are kept whole. */
 export const KEEP_CHARS = 64 * 1024;
-const SAMPLE_WINDOWS = 16;
-const WINDOW_CHARS = 2 * 1024;
+export const SAMPLE_WINDOWS = 16;
+export const WINDOW_CHARS = 2 * 1024;
 
 /** Estimates the input tokens of `messages` later, keeping only what that needs. */
 export function chatInputEstimate(messages: readonly ChatMessage[]): () => Promise<number> {

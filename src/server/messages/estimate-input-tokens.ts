@@ -10,8 +10,14 @@
  * - any other block: its JSON;
  * - plus 3 tokens per message for the role and framing.
  *
+ * The tokenizer costs about 0.1 µs per character, and clients call this often (Claude Code before
+ * each turn): text over KEEP_CHARS is counted from the ledger's sample (16 windows of 2 K
+ * characters scaled by UTF-8 bytes, within a few percent; usage/input-sample.ts), so a 25 MB body
+ * costs what a 32 K-character one does.
+ *
  * @module
  */
+import { KEEP_CHARS, SAMPLE_WINDOWS, sampledTokens, sampleTexts, WINDOW_CHARS } from '../../usage/input-sample.js';
 import { o200kCounter } from '../../usage/tokenizer/count-tokens.js';
 import { isObject } from '../field-checks.js';
 
@@ -42,7 +48,10 @@ export async function estimateInputTokens(body: Record<string, unknown>): Promis
   const tools = body['tools'];
   if (Array.isArray(tools)) for (const tool of tools) tally.texts.push(JSON.stringify(tool));
   const count = await o200kCounter();
-  return Math.max(1, tally.tokens + count(tally.texts));
+  let chars = 0;
+  for (const text of tally.texts) chars += text.length;
+  const textTokens = chars <= KEEP_CHARS ? count(tally.texts) : sampledTokens(count, sampleTexts(tally.texts, chars, SAMPLE_WINDOWS, WINDOW_CHARS));
+  return Math.max(1, tally.tokens + textTokens);
 }
 
 function countBlock(block: unknown, tally: Tally): void {
