@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { RawJson } from '../providers/shared/raw-json.js';
 import type { KeyOwner } from '../registry/api-key-index.js';
 import type { RoutingInfo } from '../routing/route-runner.js';
 import type { RequestSpan } from '../tracing/tracing.js';
@@ -36,6 +37,8 @@ export class Exchange {
   errorCode: string | undefined;
   /** The request's `x-switchboard-sticky-key` (routes). */
   stickyKey: string | undefined;
+  /** The client's own text of the body's long strings, for the first upstream body. */
+  rawJson: RawJson | undefined;
   /** How a routed request was served: sent as the `x-switchboard-route*` headers. */
   routing: RoutingInfo | undefined;
   /** Set on /v1 routes: sent as `x-switchboard-config-version`. */

@@ -17,16 +17,17 @@ export interface JsonStructureLimits {
   maxJsonElements: number;
 }
 
-const QUOTE = 0x22;
+/** The bytes of JSON's structure (raw-literals.ts walks the same way). */
+export const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
+export const OPEN_OBJECT = 0x7b;
+export const CLOSE_OBJECT = 0x7d;
+export const OPEN_ARRAY = 0x5b;
+export const CLOSE_ARRAY = 0x5d;
+export const COMMA = 0x2c;
 
 /** The offset of the closing quote of the string opening at `start`, or -1 when it never closes. */
-function stringEnd(bytes: Buffer, start: number): number {
+export function stringEnd(bytes: Buffer, start: number): number {
   let end = start;
   for (;;) {
     end = bytes.indexOf(QUOTE, end + 1);

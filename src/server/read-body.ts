@@ -6,7 +6,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { SwitchboardError } from '../errors.js';
+import type { RawJson } from '../providers/shared/raw-json.js';
 import { checkJsonStructure, type JsonStructureLimits } from './json-structure.js';
+import { rawJsonOf } from './raw-literals.js';
 
 function tooLarge(limit: number): SwitchboardError {
   return new SwitchboardError('request_too_large', `Request body is larger than the limit of ${limit} bytes.`);
@@ -32,6 +34,15 @@ function refusedContentType(header: string | undefined): boolean {
  * non-object JSON → 400 naming the problem.
  */
 export async function readJsonBody(request: IncomingMessage, limit: number, structure: JsonStructureLimits): Promise<Record<string, unknown>> {
+  return (await readJsonRequest(request, limit, structure)).body;
+}
+
+/** readJsonBody, with the client's own text of the body's long strings (see raw-literals.ts). */
+export async function readJsonRequest(
+  request: IncomingMessage,
+  limit: number,
+  structure: JsonStructureLimits,
+): Promise<{ body: Record<string, unknown>; raw: RawJson | undefined }> {
   const contentType = request.headers['content-type'];
   if (refusedContentType(contentType)) {
     throw new SwitchboardError('invalid_request', `Content-Type '${(contentType ?? '').slice(0, 60)}' is not accepted; send the body as application/json.`, {
@@ -55,7 +66,7 @@ export async function readJsonBody(request: IncomingMessage, limit: number, stru
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SwitchboardError('invalid_request', 'Request body must be a JSON object.');
   }
-  return value as Record<string, unknown>;
+  return { body: value as Record<string, unknown>, raw: rawJsonOf(bytes, value) };
 }
 
 function readBytes(request: IncomingMessage, limit: number): Promise<Buffer> {

@@ -114,7 +114,7 @@ export class AIService {
     try {
       response = await provider.provider.chat(
         providerRequest,
-        { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+        { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
       );
     } catch (error) {
       if (attempt) {
@@ -161,7 +161,7 @@ export class AIService {
     const started = performance.now();
     const parts = provider.provider.stream(
       providerRequest,
-      { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+      { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
     );
     const upstream = parts[Symbol.asyncIterator]();
     const iterator = attempt ? observeStream(upstream, attempt, request.messages) : upstream;
@@ -214,6 +214,7 @@ export class AIService {
         credential,
         model: limitsOf(model),
         stream: call.stream,
+        rawJson: context.rawJson,
         ...(call.headers === undefined && attempt?.upstreamHeaders === undefined ? {} : { headers: { ...call.headers, ...attempt?.upstreamHeaders } }),
       });
     } catch (error) {
@@ -257,7 +258,7 @@ export class AIService {
     try {
       response = await provider.provider.embed(
         { ...request, model: model.modelId },
-        { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders },
+        { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
       );
     } catch (error) {
       if (attempt) {

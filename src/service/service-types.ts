@@ -8,6 +8,7 @@ import type { ChatRequest, EmbedRequest, NativeApi, StreamPart } from '../provid
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { RoutingInfo } from '../routing/route-runner.js';
 import type { TraceParent } from '../usage/usage-observer.js';
+import type { RawJson } from '../providers/shared/raw-json.js';
 import type { CancelController, CancelSignal } from '../cancel.js';
 
 /** A chat request addressed by public model name (`ai_models.name`). */
@@ -40,6 +41,8 @@ export interface CallContext {
   onGovernanceHeaders?: (headers: readonly string[]) => void;
   /** The caller's W3C trace context: with tracing on, each upstream attempt is a child span of it. */
   trace?: TraceParent;
+  /** The client's own JSON text of its long strings, for the first upstream body (CallOptions.rawJson). */
+  rawJson?: RawJson | undefined;
 }
 
 /** Which model and provider served a call, and how long the upstream took. */

@@ -9,6 +9,8 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
   /** Parsed JSON body, or the raw text when it is not JSON, or undefined when empty. */
   body: unknown;
+  /** The body as it came, as text. */
+  text: string;
   /** Set when the client went away before the mock finished answering. */
   aborted: boolean;
 }
@@ -47,6 +49,7 @@ export async function startMockServer(handler: MockHandler): Promise<MockServer>
         url: incoming.url ?? '/',
         headers: incoming.headers,
         body,
+        text,
         aborted: false,
       };
       requests.push(recorded);

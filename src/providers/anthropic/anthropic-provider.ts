@@ -151,6 +151,7 @@ class AnthropicProvider implements Provider {
       timeouts: this.config.timeouts,
       dispatcher: this.deps.dispatcher,
       limits: this.deps.limits,
+      raw: options.rawJson,
     };
   }
 

@@ -125,6 +125,7 @@ class CohereProvider implements Provider {
       timeouts: this.#timeouts,
       dispatcher: this.#deps.dispatcher,
       limits: this.#deps.limits,
+      raw: options.rawJson,
     };
   }
 

@@ -127,6 +127,7 @@ class GoogleProvider implements Provider {
       timeouts: this.#timeouts,
       dispatcher: this.#deps.dispatcher,
       limits: this.#deps.limits,
+      raw: options.rawJson,
     };
   }
 

@@ -65,6 +65,7 @@ export function createCompatibleEndpoint(
       timeouts: config.timeouts,
       dispatcher: deps.dispatcher,
       limits: deps.limits,
+      raw: callOptions.rawJson,
     };
   };
   return {

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { ProviderError } from '../../errors.js';
 import { readBodyText } from './body-text.js';
+import type { RawJson } from './raw-json.js';
 import { encodeBody } from './request-body.js';
 import type { Timeouts } from './timeouts.js';
 import { UpstreamConnectionLimitError } from './upstream-agent.js';
@@ -22,6 +23,8 @@ export interface UpstreamRequest {
   dispatcher: Dispatcher;
   /** Caps on the answer (ProviderDeps.limits); defaultUpstreamLimits when absent. */
   limits?: UpstreamLimits | undefined;
+  /** The client's long string literals, written into the body as they came (CallOptions.rawJson). */
+  raw?: RawJson | undefined;
 }
 
 /** The upstream's answer, body not yet read. */
@@ -39,7 +42,7 @@ export interface UpstreamResponse {
  */
 export async function sendUpstream(call: UpstreamRequest): Promise<UpstreamResponse> {
   try {
-    const { headers, body } = encodeBody(call.headers, call.body);
+    const { headers, body } = encodeBody(call.headers, call.body, call.raw);
     const options = {
       method: call.method ?? 'POST',
       headers,
@@ -225,7 +228,7 @@ export function dispatchUpstream<T>(
   return new Promise<T>((resolve, reject) => {
     const fail = (error: unknown): void => reject(networkError(call.provider, error, call.signal));
     try {
-      const { headers, body } = encodeBody(call.headers, call.body);
+      const { headers, body } = encodeBody(call.headers, call.body, call.raw);
       call.dispatcher.dispatch(
         {
           origin: target.origin,

@@ -11,6 +11,7 @@ import type { ChatResponse, Usage } from './chat-response.js';
 import type { EmbedRequest, EmbedResponse } from './embed.js';
 import type { StreamPart } from './stream-part.js';
 import type { CancelSignal } from '../../cancel.js';
+import type { RawJson } from '../shared/raw-json.js';
 
 /** The secret material for one call, resolved per project (or from env vars). */
 export interface Credential {
@@ -40,6 +41,11 @@ export interface CallOptions {
   model?: ModelLimits;
   /** Extra headers to forward upstream (already filtered by the caller). */
   headers?: Record<string, string>;
+  /**
+   * The client's own JSON text of its long strings, for the upstream body (pass it on as
+   * UpstreamRequest.raw; it is taken by the first body built).
+   */
+  rawJson?: RawJson | undefined;
 }
 
 /** What a provider can do; mirrors the `features` jsonb column. */

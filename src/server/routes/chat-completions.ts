@@ -3,7 +3,7 @@ import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { chatNativeFields } from '../chat-native-fields.js';
 import { parseChatRequest } from '../parse-chat-request.js';
-import { readJsonBody } from '../read-body.js';
+import { readJsonRequest } from '../read-body.js';
 import { sendBody } from '../send.js';
 import { writeChatCompletion } from '../write-chat-completion.js';
 import { beginV1Request, callContext, resolveModel, takeKeySlot } from './v1-request.js';
@@ -18,7 +18,8 @@ export async function chatCompletions(
 ): Promise<void> {
   const owner = beginV1Request(gateway, exchange, request);
   takeKeySlot(gateway, exchange, owner);
-  const body = await readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config);
+  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
+  exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseChatRequest(body, gateway.config);
   const model = parsed.request.model;

@@ -18,7 +18,7 @@ import { forwardedHeaders, serveNativeMessage } from '../messages/native-message
 import { parseMessagesRequest, type ParsedMessagesRequest } from '../messages/parse-messages-request.js';
 import { sendAnthropicError } from '../messages/send-anthropic-error.js';
 import { streamMessage } from '../messages/stream-message.js';
-import { readJsonBody } from '../read-body.js';
+import { readJsonRequest } from '../read-body.js';
 import { sendBody } from '../send.js';
 import { beginV1Request, callContext, resolveModel, takeKeySlot } from './v1-request.js';
 
@@ -62,7 +62,8 @@ export async function messagesRoute(
 async function readRequest(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, countTokens: boolean) {
   const owner = beginV1Request(gateway, exchange, request);
   if (!countTokens) takeKeySlot(gateway, exchange, owner);
-  const body = await readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config);
+  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
+  exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseMessagesRequest(body, countTokens);
   resolveModel(gateway, exchange, parsed.model);

@@ -12,7 +12,7 @@ import type { StreamPart } from '../../providers/spec/index.js';
 import { routeNativeFields } from '../../service/native-fields.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { readJsonBody } from '../read-body.js';
+import { readJsonRequest } from '../read-body.js';
 import { encodeResponse } from '../responses/encode-response.js';
 import { checkResponsesBasics, parseResponsesRequest, type ParsedResponsesRequest } from '../responses/parse-responses-request.js';
 import { ResponsesEventEncoder } from '../responses/responses-stream.js';
@@ -25,7 +25,8 @@ import { beginV1Request, callContext, resolveModel, takeKeySlot } from './v1-req
 export async function responses(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const owner = beginV1Request(gateway, exchange, request);
   takeKeySlot(gateway, exchange, owner);
-  const body = await readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config);
+  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
+  exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
   const basics = checkResponsesBasics(body);
   resolveModel(gateway, exchange, basics.model);

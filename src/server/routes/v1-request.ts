@@ -59,6 +59,7 @@ export function callContext(exchange: Exchange, owner: KeyOwner): CallContext {
     signal: exchange.signal,
     abortController: exchange.controller,
     trace: exchange.span,
+    rawJson: exchange.rawJson,
     ...(exchange.stickyKey === undefined ? {} : { stickyKey: exchange.stickyKey }),
     onRouted: (info) => {
       exchange.routing = info;
