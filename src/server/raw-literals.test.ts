@@ -57,6 +57,15 @@ test('random bodies: every mapped literal parses to its value', () => {
   }
 });
 
+test('a literal with bytes that are not UTF-8 is left out (they were read as U+FFFD)', () => {
+  const good = long('good');
+  const bytes = Buffer.concat([Buffer.from(`{"a":${JSON.stringify(good)},"b":"${long('bad')}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+  const parsed = JSON.parse(bytes.toString('utf8')) as { b: string };
+  assert.ok(parsed.b.endsWith('\ufffd\ufffd'));
+  const map = rawJsonOf(bytes, parsed)?.take();
+  assert.deepEqual([...(map?.keys() ?? [])], [good]);
+});
+
 test('taken once', () => {
   const text = `{"content":${JSON.stringify(long('x'))}}`;
   const raw = rawJsonOf(Buffer.from(text), JSON.parse(text));

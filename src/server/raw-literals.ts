@@ -3,10 +3,12 @@
  * `JSON.parse` succeeded, one pass over the bytes notes where each string literal of at least
  * RAW_MIN_BYTES lies and its path (`messages[1].content`); the parsed value at that path is the
  * literal's decoded text, so the map from that text to the literal's bytes is exact. A body with a
- * duplicate key or a `__proto__` key gets no map (a path could then name another value).
+ * duplicate key or a `__proto__` key gets no map (a path could then name another value), and a
+ * literal that is not valid UTF-8 is left out (decoding read its bad bytes as U+FFFD).
  *
  * @module
  */
+import { isUtf8 } from 'node:buffer';
 import { RAW_MIN_BYTES, RawJson } from '../providers/shared/raw-json.js';
 import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE, stringEnd } from './json-structure.js';
 
@@ -36,7 +38,9 @@ export function rawJsonOf(bytes: Buffer, parsed: unknown): RawJson | undefined {
   const map = new Map<string, Buffer>();
   for (const literal of literals) {
     const value = valueAt(parsed, literal.path);
-    if (typeof value === 'string') map.set(value, bytes.subarray(literal.start, literal.end));
+    const text = bytes.subarray(literal.start, literal.end);
+    // Invalid UTF-8 was read as U+FFFD: the literal's bytes would not say the same.
+    if (typeof value === 'string' && isUtf8(text)) map.set(value, text);
   }
   return map.size === 0 ? undefined : new RawJson(map);
 }
