@@ -4,15 +4,17 @@
  * request builds a new body, and Node 20's `JSON.stringify` escapes about 1.2 ns per character:
  * ~130 µs for a 100 KB prompt, on every call (docs/benchmark.md, long prompts).
  *
- * `server/raw-literals.ts` finds the literals; `request-body.ts` splices them in. The map is per request (a `RawJson` on the exchange) and taken once: only the request's own
- * upstream body can use it, so whatever happens, no literal from one client reaches another's
- * upstream, and nothing of the request body outlives its first upstream call.
+ * `server/raw-literals.ts` finds the literals; `request-body.ts` splices them in. The map is per
+ * request (a `RawJson` on the exchange) and taken once: only the request's own upstream body can
+ * use it, so whatever happens, no literal from one client reaches another's upstream, and nothing
+ * of the request body outlives its first upstream call.
  *
  * @module
  */
 
 /** String literals (quotes included) of at least this many bytes are kept. */
 export const RAW_MIN_BYTES = 16 * 1024;
+
 /** A request's raw literals, handed out once (to its first upstream body). */
 export class RawJson {
   #map: ReadonlyMap<string, Buffer> | undefined;
