@@ -144,4 +144,19 @@ describe('the Budgets page and History time filters in a browser', { skip: skipW
     // The failed load for the new filters leaves no rows of the previous view on show.
     await historyShows(0);
   });
+  test('a live reload while a filter is being typed keeps what was typed', async () => {
+    await page.goto(`${stack.origin}/admin/#/history`);
+    const items = page.locator('ol.history > li');
+    await items.nth(3).waitFor();
+    const shown = await items.count();
+    const boundary = new Date().toISOString();
+    await page.getByLabel('Since').fill(boundary);
+    // A configuration change: the page hears the event and reloads History under the typing.
+    await stack.db.query(`update public.ai_models set max_tokens = 2048 where name = 'model-b'`);
+    await historyShows(Math.min(50, shown + 1));
+    assert.equal(await page.getByLabel('Since').inputValue(), boundary, 'the typed bound survived the reload');
+    await page.getByLabel('Since').press('Enter');
+    await page.waitForFunction((expected) => (globalThis as unknown as { location: { hash: string } }).location.hash.includes(`since=${encodeURIComponent(expected)}`), boundary);
+    await historyShows(1);
+  });
 });

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, get } from '../api';
 import { ErrorNotice, Loading, Unavailable } from '../components/notice';
 import { formatTime } from '../format';
@@ -66,7 +66,7 @@ export function HistoryPage({ params }: { params: URLSearchParams }) {
         </div>
         <div class="field">
           <label for="history-row">Row id</label>
-          <input id="history-row" value={filters.row} autoComplete="off" onChange={(event) => update({ row: (event.target as HTMLInputElement).value.trim() })} />
+          <FilterInput id="history-row" value={filters.row} onCommit={(value) => update({ row: value })} />
         </div>
         <TimeFilter name="since" label="Since" value={filters.since} onChange={(value) => update({ since: value })} />
         <TimeFilter name="until" label="Until" value={filters.until} onChange={(value) => update({ until: value })} />
@@ -126,15 +126,29 @@ function TimeFilter({ name, label, value, onChange }: { name: string; label: str
   return (
     <div class="field">
       <label for={`history-${name}`}>{label}</label>
-      <input
-        id={`history-${name}`}
-        value={value}
-        autoComplete="off"
-        placeholder="24h or 2026-12-01T09:00Z"
-        aria-describedby="history-time-help"
-        onChange={(event) => onChange((event.target as HTMLInputElement).value.trim())}
-      />
+      <FilterInput id={`history-${name}`} value={value} onCommit={onChange} placeholder="24h or 2026-12-01T09:00Z" aria-describedby="history-time-help" />
     </div>
+  );
+}
+
+/**
+ * A text filter committed on change (Enter, or leaving the field). What is typed is kept as a
+ * draft: a live configuration event reloads the page's data and re-renders it, which would
+ * otherwise put the committed value back into a field the user is still typing in.
+ */
+function FilterInput({ id, value, onCommit, ...rest }: { id: string; value: string; onCommit: (value: string) => void; placeholder?: string; 'aria-describedby'?: string }) {
+  const [draft, setDraft] = useState(value);
+  // The committed value changed (a link, back/forward): the field shows it.
+  useEffect(() => setDraft(value), [value]);
+  return (
+    <input
+      id={id}
+      value={draft}
+      autoComplete="off"
+      {...rest}
+      onInput={(event) => setDraft((event.target as HTMLInputElement).value)}
+      onChange={(event) => onCommit((event.target as HTMLInputElement).value.trim())}
+    />
   );
 }
 
