@@ -17,7 +17,7 @@
 import type { ChatMessage } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatInputTokenBound, chatMessageText, inputFramingTokens } from '../usage/estimate-tokens.js';
-import { sampledTokens, sampleTexts } from '../usage/input-sample.js';
+import { sampledTokens, sampleTexts } from '../usage/text-sample.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
 import type { TokenEstimate } from './governor.js';
 

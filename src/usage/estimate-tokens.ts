@@ -2,11 +2,13 @@
  * Token estimates with a real tokenizer (OpenAI's o200k_base, `tokenizer/count-tokens.ts`) for
  * calls whose vendor reported no usage (a stream cut by the client, a provider that sends none),
  * and for governance's reservations of long inputs. The vocabulary is loaded on first use only,
- * never by a call that reports its usage and has a short input.
+ * never by a call that reports its usage and has a short input. Long texts are counted from a
+ * sample (text-sample.ts): no estimate costs more CPU than a 16 K-character text's.
  *
  * @module
  */
 import type { ChatMessage } from '../providers/spec/index.js';
+import { boundedCount } from './text-sample.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
 /** Tokens OpenAI's chat format adds per message (role and separators), and to prime the answer. */
@@ -16,7 +18,7 @@ const replyPrimingTokens = 3;
 /** Estimated input tokens of chat messages (text parts, tool calls and tool results). */
 export async function estimateChatInputTokens(messages: readonly ChatMessage[]): Promise<number> {
   const count = await o200kCounter();
-  return inputFramingTokens(messages.length) + count(messages.map(chatMessageText));
+  return inputFramingTokens(messages.length) + boundedCount(count, messages.map(chatMessageText));
 }
 
 /** The tokens OpenAI's chat format adds around `messages` messages' text. */
@@ -60,7 +62,7 @@ export async function estimateTextTokens(texts: readonly string[]): Promise<numb
   if (texts.every((text) => text === '')) return 0;
   const count = await o200kCounter();
   // Text was exchanged: never 0 tokens.
-  return Math.max(count(texts), 1);
+  return Math.max(boundedCount(count, texts), 1);
 }
 
 /** The text of a message the tokenizer counts (text parts, tool calls, tool results). */

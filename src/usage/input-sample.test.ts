@@ -1,44 +1,44 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { ChatMessage } from '../providers/spec/index.js';
 import { chatMessageText, estimateChatInputTokens } from './estimate-tokens.js';
-import { chatInputEstimate, KEEP_CHARS } from './input-sample.js';
+import { chatInputEstimate } from './input-sample.js';
+import { EXACT_CHARS } from './text-sample.js';
+import { o200kCounter } from './tokenizer/count-tokens.js';
 
 const user = (text: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text }] });
 
 test('short messages are counted exactly', async () => {
+  const count = await o200kCounter();
   const messages: ChatMessage[] = [{ role: 'system', content: 'Be brief.' }, user('What does an LLM gateway do?')];
-  assert.equal(await chatInputEstimate(messages)(), await estimateChatInputTokens(messages));
-  const edge = [user('a'.repeat(KEEP_CHARS))];
-  assert.equal(await chatInputEstimate(edge)(), await estimateChatInputTokens(edge));
+  assert.equal(await chatInputEstimate(messages)(), 3 + 3 * 2 + count(messages.map(chatMessageText)));
+  const text = 'a b '.repeat(EXACT_CHARS / 4);
+  assert.equal(await chatInputEstimate([user(text)])(), 3 + 3 + count([text]));
 });
 
-test('a long prompt is estimated from a sample within 5% of the exact count', async () => {
-  // Real text of several kinds: docs/benchmark.md (prose, tables, figures), two folders' sources (code), and a
-  // conversation mixing scripts, each far over the size kept whole.
+test('a long prompt kept as a sample gives the estimate of the whole messages, within 6% of the exact count', async () => {
+  const count = await o200kCounter();
   const prose = readFileSync('docs/benchmark.md', 'utf8');
-  const code = ['src/usage', 'src/server']
-    .flatMap((dir) => readdirSync(dir).filter((name) => name.endsWith('.ts')).map((name) => readFileSync(`${dir}/${name}`, 'utf8')))
-    .join('\n');
   const mixed = 'Résumé: 東京で会いましょう。Привет, мир! 🙂 ünïcödé 1234567890 '.repeat(1_500);
   const cases: Array<[string, ChatMessage[]]> = [
     ['prose', [{ role: 'system', content: 'You answer questions about this document.' }, user(prose), user('Summarize it.')]],
-    ['code', [user(code)]],
     ['mixed scripts over several messages', [user(mixed), { role: 'assistant', content: 'Understood.' }, user(prose.slice(0, 40_000) + mixed.slice(0, 30_000))]],
+    ['just over the exact size', [user(prose.slice(0, EXACT_CHARS + 1))]],
   ];
   for (const [name, messages] of cases) {
-    const exact = await estimateChatInputTokens(messages);
-    const estimated = await chatInputEstimate(messages)();
-    const chars = messages.reduce((sum, message) => sum + chatMessageText(message).length, 0);
-    assert.ok(chars > KEEP_CHARS, `${name}: a prompt over the size kept whole (${chars} characters)`);
-    assert.ok(Math.abs(estimated - exact) / exact < 0.05, `${name}: estimated ${estimated}, exact ${exact}`);
+    const kept = chatInputEstimate(messages);
+    const estimated = await kept();
+    assert.equal(estimated, await estimateChatInputTokens(messages), `${name}: the kept sample counts as the whole messages do`);
+    const exact = 3 + 3 * messages.length + count(messages.map(chatMessageText));
+    assert.ok(Math.abs(estimated - exact) / exact < 0.06, `${name}: estimated ${estimated}, exact ${exact}`);
   }
 });
 
 test('a long prompt of one repeated letter is still estimated sensibly', async () => {
-  const messages = [user('x'.repeat(200_000))];
-  const exact = await estimateChatInputTokens(messages);
-  const estimated = await chatInputEstimate(messages)();
+  const count = await o200kCounter();
+  const text = 'x'.repeat(200_000);
+  const estimated = await chatInputEstimate([user(text)])();
+  const exact = 6 + count([text]);
   assert.ok(estimated > 0 && Math.abs(estimated - exact) / exact < 0.1, `estimated ${estimated}, exact ${exact}`);
 });

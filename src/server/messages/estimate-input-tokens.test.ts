@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { countTokens as referenceCount } from 'gpt-tokenizer/encoding/o200k_base';
-import { KEEP_CHARS } from '../../usage/input-sample.js';
+import { EXACT_CHARS } from '../../usage/text-sample.js';
 import { estimateInputTokens } from './estimate-input-tokens.js';
 
 test('count_tokens estimate: text counted with o200k, images and framing added', async () => {
@@ -19,7 +19,7 @@ test('count_tokens estimate: text counted with o200k, images and framing added',
 
 test('count_tokens estimate: a very long body is counted from a sample, within 5%', async () => {
   const doc = readFileSync('docs/benchmark.md', 'utf8');
-  assert.ok(doc.length > KEEP_CHARS);
+  assert.ok(doc.length > EXACT_CHARS);
   const body = { messages: [{ role: 'user', content: doc }] };
   const exact = 3 + referenceCount(doc);
   const estimated = await estimateInputTokens(body);

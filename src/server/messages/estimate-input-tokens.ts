@@ -11,13 +11,13 @@
  * - plus 3 tokens per message for the role and framing.
  *
  * The tokenizer costs about 0.1 µs per character, and clients call this often (Claude Code before
- * each turn): text over KEEP_CHARS is counted from the ledger's sample (16 windows of 2 K
- * characters scaled by UTF-8 bytes, within a few percent; usage/input-sample.ts), so a 25 MB body
- * costs what a 32 K-character one does.
+ * each turn): text over 16 K characters is counted from the ledger's sample (32 windows of 512
+ * characters scaled by UTF-8 bytes, within a few percent; usage/text-sample.ts), so a 25 MB body
+ * costs what a 16 K-character one does.
  *
  * @module
  */
-import { KEEP_CHARS, SAMPLE_WINDOWS, sampledTokens, sampleTexts, WINDOW_CHARS } from '../../usage/input-sample.js';
+import { boundedCount } from '../../usage/text-sample.js';
 import { o200kCounter } from '../../usage/tokenizer/count-tokens.js';
 import { isObject } from '../field-checks.js';
 
@@ -48,10 +48,7 @@ export async function estimateInputTokens(body: Record<string, unknown>): Promis
   const tools = body['tools'];
   if (Array.isArray(tools)) for (const tool of tools) tally.texts.push(JSON.stringify(tool));
   const count = await o200kCounter();
-  let chars = 0;
-  for (const text of tally.texts) chars += text.length;
-  const textTokens = chars <= KEEP_CHARS ? count(tally.texts) : sampledTokens(count, sampleTexts(tally.texts, chars, SAMPLE_WINDOWS, WINDOW_CHARS));
-  return Math.max(1, tally.tokens + textTokens);
+  return Math.max(1, tally.tokens + boundedCount(count, tally.texts));
 }
 
 function countBlock(block: unknown, tally: Tally): void {

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { boundedCount, EXACT_CHARS, SAMPLE_WINDOWS, WINDOW_CHARS } from './text-sample.js';
+import { type CountTokens, o200kCounter } from './tokenizer/count-tokens.js';
+
+/** A counter that records the characters it was given, counting one token per four. */
+function spyCounter(): { count: CountTokens; seen: number[] } {
+  const seen: number[] = [];
+  const count: CountTokens = (texts) => {
+    const chars = texts.reduce((sum, text) => sum + text.length, 0);
+    seen.push(chars);
+    return Math.ceil(chars / 4);
+  };
+  return { count, seen };
+}
+
+test('texts up to EXACT_CHARS are counted whole, longer ones from a bounded sample', () => {
+  const short = spyCounter();
+  const texts = ['a'.repeat(EXACT_CHARS - 10), 'b'.repeat(10)];
+  assert.equal(boundedCount(short.count, texts), EXACT_CHARS / 4);
+  assert.deepEqual(short.seen, [EXACT_CHARS]);
+
+  for (const chars of [EXACT_CHARS + 1, 200_000, 5_000_000]) {
+    const long = spyCounter();
+    const text = 'word '.repeat(Math.ceil(chars / 5)).slice(0, chars);
+    const tokens = boundedCount(long.count, [text.slice(0, 1000), text.slice(1000)]);
+    assert.equal(long.seen.length, 1);
+    assert.ok(long.seen[0]! <= SAMPLE_WINDOWS * WINDOW_CHARS, `${chars} characters: the counter saw ${long.seen[0]}`);
+    // Scaled back to the whole by bytes: one token per four characters of ASCII, give or take rounding.
+    assert.ok(Math.abs(tokens - chars / 4) <= 2, `${chars} characters: ${tokens} tokens`);
+  }
+});
+
+test('a sampled count is within 6% of the exact one on real prose, code, JSON and mixed scripts', async () => {
+  const count = await o200kCounter();
+  const prose = readFileSync('docs/benchmark.md', 'utf8') + readFileSync('docs/usage.md', 'utf8');
+  const code = ['src/usage', 'src/server', 'src/governance']
+    .flatMap((dir) => readdirSync(dir).filter((name) => name.endsWith('.ts')).map((name) => readFileSync(`${dir}/${name}`, 'utf8')))
+    .join('\n');
+  const json = JSON.stringify(JSON.parse(readFileSync('package-lock.json', 'utf8')));
+  const mixed = 'Résumé: 東京で会いましょう。Привет, мир! 🙂 ünïcödé 1234567890 '.repeat(3_000);
+  let slices = 0;
+  for (const [name, text] of Object.entries({ prose, code, json, mixed })) {
+    for (const size of [20_000, 65_536, 131_072]) {
+      for (let from = 0; from + size <= text.length && from < 400_000; from += size + 7_919) {
+        const slice = text.slice(from, from + size);
+        const exact = count([slice]);
+        const sampled = boundedCount(count, [slice]);
+        assert.ok(Math.abs(sampled - exact) / exact < 0.06, `${name}, ${size} characters from ${from}: sampled ${sampled}, exact ${exact}`);
+        slices++;
+      }
+    }
+  }
+  assert.ok(slices > 20, `${slices} slices`);
+});
