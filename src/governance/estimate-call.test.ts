@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { ChatMessage } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
-import { estimateChatInputTokens, estimateTextTokens } from '../usage/estimate-tokens.js';
-import { BYTE_BOUND_MAX_TOKENS, estimateChatCall, estimateEmbedCall, EXACT_CHARS } from './estimate-call.js';
+import { chatMessageText, estimateChatInputTokens } from '../usage/estimate-tokens.js';
+import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
+import { BYTE_BOUND_MAX_TOKENS, estimateChatCall, estimateEmbedCall, estimateNativeCall, EXACT_CHARS } from './estimate-call.js';
 
 const model = { maxTokens: 100 } as ModelEntry;
 const user = (text: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text }] });
@@ -48,14 +49,15 @@ test('a long input is reserved from a sample: at least the exact count, at most 
   const mixed = 'Résumé: 東京で会いましょう。Привет, мир! 🙂 ünïcödé 1234567890 '.repeat(2_000);
   const texts = [mixed, mixed.slice(0, 20_000) + corpus.slice(0, 20_000)];
   for (const size of [3_000, 30_000, 100_000]) for (let offset = 0; offset + size <= corpus.length && offset < 8 * size; offset += size) texts.push(corpus.slice(offset, offset + size));
+  const count = await o200kCounter();
   for (const text of texts) {
     const messages = [{ role: 'system', content: 'Be brief.' } as ChatMessage, user(text)];
-    const exact = await estimateChatInputTokens(messages);
+    const exact = 3 + 6 + count(messages.map(chatMessageText));
     const reserved = (await estimateChatCall(messages, 10, model)).inputTokens;
     assert.ok(reserved >= exact && reserved <= exact * 1.5, `${text.length} characters: reserved ${reserved}, exact ${exact}`);
     assert.ok(reserved <= 3 + 6 + Buffer.byteLength(text) + Buffer.byteLength('Be brief.'));
     const embedded = (await estimateEmbedCall([text])).inputTokens;
-    const counted = await estimateTextTokens([text]);
+    const counted = count([text]);
     assert.ok(embedded >= counted && embedded <= counted * 1.5, `embedding of ${text.length} characters: reserved ${embedded}, exact ${counted}`);
   }
 });
@@ -72,4 +74,39 @@ test("a long input that spells a special token is reserved at its count, not ref
   const reserved = await estimateChatCall([user(text)], 10, model);
   assert.ok(reserved.inputTokens > 3 + 3 && reserved.inputTokens < Buffer.byteLength(text), `${reserved.inputTokens}`);
   assert.equal(reserved.inputTokens, await estimateChatInputTokens([user(text)]));
+});
+
+/** A Messages body of the kind coding agents send: tool definitions, a long system prompt, a history of tool calls. */
+function agentBody(resultText: string): Record<string, unknown> {
+  const tools = Array.from({ length: 12 }, (_, i) => ({
+    name: `read_file_${i}`,
+    description: 'Reads a file from the local filesystem, from an offset, at most a limit of lines.',
+    input_schema: { type: 'object', properties: { path: { type: 'string' }, offset: { type: 'number' }, limit: { type: 'integer', minimum: 1 } }, required: ['path'], additionalProperties: false },
+  }));
+  const messages = Array.from({ length: 10 }, (_, i) =>
+    i % 2 === 1
+      ? { role: 'assistant', content: [{ type: 'text', text: 'Je lis le fichier.' }, { type: 'tool_use', id: `toolu_${i}`, name: 'read_file_1', input: { path: '/src/é.ts', offset: 1.5, tail: null, all: true } }] }
+      : { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${i - 1}`, content: resultText }] },
+  );
+  return { model: 'claude-sonnet-4-5', max_tokens: 2048, system: [{ type: 'text', text: 'You are a coding agent. ', cache_control: { type: 'ephemeral' } }], tools, messages, stream: true, metadata: {}, stop_sequences: [] };
+}
+
+test('a short native body is reserved at the bytes of its JSON text, without its model', async () => {
+  const body = { model: 'claude-haiku-4-5', max_tokens: 64, system: 'Sois bref.', messages: [{ role: 'user', content: [{ type: 'text', text: 'Météo à Nîmes ?' }] }], temperature: 0.5, stream: false, metadata: {}, stop_sequences: [], top_k: null };
+  const { model: _model, ...rest } = body;
+  const reserved = await estimateNativeCall(body, model);
+  assert.equal(reserved.inputTokens, Buffer.byteLength(JSON.stringify(rest)));
+  assert.equal(reserved.outputTokens, 64);
+});
+
+test("a long native body is reserved from its texts, at least its JSON text's tokens and at most 1.5× them", async () => {
+  const count = await o200kCounter();
+  const code = readdirSync('src/server').filter((name) => name.endsWith('.ts')).map((name) => readFileSync(`src/server/${name}`, 'utf8')).join('\n');
+  for (const resultText of ['export const x = 1;\n', code.slice(0, 4_000), code.slice(0, 40_000), '東京で会いましょう。'.repeat(3_000)]) {
+    const body = agentBody(resultText);
+    const { model: _model, ...rest } = body;
+    const exact = count([JSON.stringify(rest)]);
+    const reserved = (await estimateNativeCall(body, model)).inputTokens;
+    assert.ok(reserved >= exact && reserved <= exact * 1.5, `${resultText.length} characters per result: reserved ${reserved}, the JSON's ${exact}`);
+  }
 });

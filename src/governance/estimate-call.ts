@@ -48,11 +48,56 @@ export async function estimateEmbedCall(input: readonly string[]): Promise<Token
   return { inputTokens: await textTokens(input), outputTokens: 0 };
 }
 
-/** A native body (Anthropic Messages, OpenAI Responses): its JSON text as input. */
+/**
+ * A native body (Anthropic Messages, OpenAI Responses): its JSON as input, read off the parsed body
+ * without writing it out (`JSON.stringify` of a 100 KB prompt cost 145 µs, 850 µs with non-Latin
+ * text, on the request's path). The texts (keys, strings, numbers) are reserved like a chat's, and
+ * the punctuation around them at one token per two characters, about what o200k makes of it
+ * (`":"`, `","` and `{"` are one token each). A body of up to BYTE_BOUND_MAX_TOKENS bytes of
+ * JSON is reserved at that bound.
+ */
 export async function estimateNativeCall(body: Record<string, unknown>, model: ModelEntry): Promise<TokenEstimate> {
-  const { model: _model, ...rest } = body;
+  const json: JsonTexts = { texts: [], punctuation: 0 };
+  addObject(body, json, 'model');
+  let bytes = 0;
+  for (const text of json.texts) bytes += Buffer.byteLength(text, 'utf8');
   const bound = body['max_tokens'] ?? body['max_output_tokens'];
-  return { inputTokens: await textTokens([JSON.stringify(rest)]), outputTokens: outputBound(bound, model) };
+  const inputTokens = bytes + json.punctuation <= BYTE_BOUND_MAX_TOKENS ? bytes + json.punctuation : (await reserveTokens(json.texts, bytes)) + Math.ceil(json.punctuation / 2);
+  return { inputTokens, outputTokens: outputBound(bound, model) };
+}
+
+/** The texts of a JSON value and the number of punctuation characters its JSON text has around them. */
+interface JsonTexts {
+  texts: string[];
+  punctuation: number;
+}
+
+/** Depth is bounded: request bodies are checked against SWITCHBOARD_MAX_JSON_DEPTH before they are parsed. */
+function addValue(value: unknown, json: JsonTexts): void {
+  if (typeof value === 'string') {
+    json.texts.push(value);
+    json.punctuation += 2;
+  } else if (Array.isArray(value)) {
+    json.punctuation += value.length === 0 ? 2 : 1 + value.length;
+    for (const element of value) addValue(element, json);
+  } else if (value !== null && typeof value === 'object') {
+    addObject(value as Record<string, unknown>, json);
+  } else {
+    json.texts.push(String(value));
+  }
+}
+
+/** `{"field":value,…}`, without the field `skip`. */
+function addObject(value: Record<string, unknown>, json: JsonTexts, skip?: string): void {
+  let entries = 0;
+  for (const field in value) {
+    if (field === skip) continue;
+    entries++;
+    json.texts.push(field);
+    json.punctuation += 3;
+    addValue(value[field], json);
+  }
+  json.punctuation += entries === 0 ? 2 : 1 + entries;
 }
 
 /** Tokens of texts for a reservation: the byte bound when short, else reserveTokens. */
