@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { pinnedCode, pinnedMessages, pinnedProse } from '../../test/helpers/pinned-texts.js';
 import type { ChatMessage } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatMessageText, estimateChatInputTokens } from '../usage/estimate-tokens.js';
@@ -44,8 +44,8 @@ test('an input over the byte bound and up to EXACT_CHARS is counted whole', asyn
 });
 
 test('a long input is reserved from a sample: at least the exact count, at most 1.5× it, never over its bytes', async () => {
-  // Real text of several kinds (prose and tables, code, mixed scripts), in slices of 3 K to 100 K characters.
-  const corpus = [readFileSync('docs/benchmark.md', 'utf8'), ...readdirSync('src/server').filter((name) => name.endsWith('.ts')).map((name) => readFileSync(`src/server/${name}`, 'utf8'))].join('\n');
+  // Real text of several kinds (prose, code, Japanese, mixed scripts), in slices of 3 K to 100 K characters.
+  const corpus = [pinnedProse().slice(0, 150_000), pinnedCode().slice(0, 250_000), pinnedMessages('ja').slice(0, 150_000)].join('\n');
   const mixed = 'Résumé: 東京で会いましょう。Привет, мир! 🙂 ünïcödé 1234567890 '.repeat(2_000);
   const texts = [mixed, mixed.slice(0, 20_000) + corpus.slice(0, 20_000)];
   for (const size of [3_000, 30_000, 100_000]) for (let offset = 0; offset + size <= corpus.length && offset < 8 * size; offset += size) texts.push(corpus.slice(offset, offset + size));
@@ -101,7 +101,7 @@ test('a short native body is reserved at the bytes of its JSON text, without its
 
 test("a long native body is reserved from its texts, at least its JSON text's tokens and at most 1.5× them", async () => {
   const count = await o200kCounter();
-  const code = readdirSync('src/server').filter((name) => name.endsWith('.ts')).map((name) => readFileSync(`src/server/${name}`, 'utf8')).join('\n');
+  const code = pinnedCode();
   for (const resultText of ['export const x = 1;\n', code.slice(0, 4_000), code.slice(0, 40_000), '東京で会いましょう。'.repeat(3_000)]) {
     const body = agentBody(resultText);
     const { model: _model, ...rest } = body;

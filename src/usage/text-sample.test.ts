@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { pinnedCode, pinnedMessages, pinnedProse } from '../../test/helpers/pinned-texts.js';
 import { boundedCount, EXACT_CHARS, SAMPLE_WINDOWS, WINDOW_CHARS } from './text-sample.js';
 import { type CountTokens, o200kCounter } from './tokenizer/count-tokens.js';
 
-/** A counter that records the characters it was given, counting one token per four. */
+/** A counter that records the characters it was given, counting one token per four (fractions kept). */
 function spyCounter(): { count: CountTokens; seen: number[] } {
   const seen: number[] = [];
   const count: CountTokens = (texts) => {
     const chars = texts.reduce((sum, text) => sum + text.length, 0);
     seen.push(chars);
-    return Math.ceil(chars / 4);
+    return chars / 4;
   };
   return { count, seen };
 }
@@ -32,25 +32,26 @@ test('texts up to EXACT_CHARS are counted whole, longer ones from a bounded samp
   }
 });
 
-test('a sampled count is within 6% of the exact one on real prose, code, JSON and mixed scripts', async () => {
+test('a sampled count is within 5% of the exact one on real prose, code, JSON and mixed scripts', async () => {
   const count = await o200kCounter();
-  const prose = readFileSync('docs/benchmark.md', 'utf8') + readFileSync('docs/usage.md', 'utf8');
-  const code = ['src/usage', 'src/server', 'src/governance']
-    .flatMap((dir) => readdirSync(dir).filter((name) => name.endsWith('.ts')).map((name) => readFileSync(`${dir}/${name}`, 'utf8')))
-    .join('\n');
-  const json = JSON.stringify(JSON.parse(readFileSync('package-lock.json', 'utf8')));
   const mixed = 'Résumé: 東京で会いましょう。Привет, мир! 🙂 ünïcödé 1234567890 '.repeat(3_000);
+  const texts = { prose: pinnedProse(), code: pinnedCode(), japanese: pinnedMessages('ja'), russian: pinnedMessages('ru'), korean: pinnedMessages('ko'), mixed };
   let slices = 0;
-  for (const [name, text] of Object.entries({ prose, code, json, mixed })) {
+  let sum = 0;
+  for (const [name, text] of Object.entries(texts)) {
     for (const size of [20_000, 65_536, 131_072]) {
       for (let from = 0; from + size <= text.length && from < 400_000; from += size + 7_919) {
         const slice = text.slice(from, from + size);
         const exact = count([slice]);
         const sampled = boundedCount(count, [slice]);
-        assert.ok(Math.abs(sampled - exact) / exact < 0.06, `${name}, ${size} characters from ${from}: sampled ${sampled}, exact ${exact}`);
+        const error = (sampled - exact) / exact;
+        assert.ok(Math.abs(error) < 0.05, `${name}, ${size} characters from ${from}: sampled ${sampled}, exact ${exact}`);
+        sum += error;
         slices++;
       }
     }
   }
-  assert.ok(slices > 20, `${slices} slices`);
+  assert.ok(slices > 40, `${slices} slices`);
+  // Windows cut at whitespace: no bias from words cut in two (that alone made the count ~1.4% high).
+  assert.ok(Math.abs(sum / slices) < 0.01, `mean error ${((sum / slices) * 100).toFixed(2)}%`);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { countTokens as referenceCount } from 'gpt-tokenizer/encoding/o200k_base';
+import { pinnedProse } from '../../../test/helpers/pinned-texts.js';
 import { EXACT_CHARS } from '../../usage/text-sample.js';
 import { estimateInputTokens } from './estimate-input-tokens.js';
 
@@ -18,7 +18,7 @@ test('count_tokens estimate: text counted with o200k, images and framing added',
 });
 
 test('count_tokens estimate: a very long body is counted from a sample, within 5%', async () => {
-  const doc = readFileSync('docs/benchmark.md', 'utf8');
+  const doc = pinnedProse().slice(0, 130_000);
   assert.ok(doc.length > EXACT_CHARS);
   const body = { messages: [{ role: 'user', content: doc }] };
   const exact = 3 + referenceCount(doc);

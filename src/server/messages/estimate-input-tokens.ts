@@ -11,8 +11,8 @@
  * - plus 3 tokens per message for the role and framing.
  *
  * The tokenizer costs about 0.1 µs per character, and clients call this often (Claude Code before
- * each turn): text over 16 K characters is counted from the ledger's sample (32 windows of 512
- * characters scaled by UTF-8 bytes, within a few percent; usage/text-sample.ts), so a 25 MB body
+ * each turn): text over 16 K characters is counted from the ledger's sample (64 windows of 256
+ * characters cut at whitespace, scaled by UTF-8 bytes, within a few percent; usage/text-sample.ts), so a 25 MB body
  * costs what a 16 K-character one does.
  *
  * @module
