@@ -56,6 +56,9 @@ test('a malformed or ambiguous vocabulary file is refused', () => {
   assert.throws(() => readTiktoken(Buffer.from('YQ==\n')), /malformed line/);
   assert.throws(() => readTiktoken(Buffer.from('YQ== 1x\n')), /invalid rank/);
   assert.equal(readTiktoken(tiktoken(['a', 'b', 'ab'])).rank(Buffer.from('ab'), 0, 2), 2);
+  assert.throws(() => readTiktoken(Buffer.from('YQ== 2147483648\n')), /too large/);
+  // The last line may lack its newline.
+  assert.equal(readTiktoken(Buffer.from('YQ== 0\nYg== 7')).rank(Buffer.from('b'), 0, 1), 7);
 });
 
 /** Texts of every kind: prose, code, many scripts, emoji, numbers, whitespace runs, long pieces. */

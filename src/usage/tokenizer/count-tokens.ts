@@ -82,7 +82,7 @@ function extrapolate(tokens: number, counted: number, pending: number, texts: re
 
 let o200k: Promise<CountTokens> | undefined;
 
-/** o200k_base, loaded on first use (about 5 MB once loaded). */
+/** o200k_base, loaded on first use (about 6 MB of typed arrays once loaded). */
 export function o200kCounter(): Promise<CountTokens> {
   o200k ??= (async () => {
     const require = createRequire(import.meta.url);
