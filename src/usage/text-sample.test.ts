@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pinnedCode, pinnedMessages, pinnedProse } from '../../test/helpers/pinned-texts.js';
-import { boundedCount, EXACT_CHARS, SAMPLE_WINDOWS, WINDOW_CHARS } from './text-sample.js';
+import { boundedCount, EXACT_CHARS, SAMPLE_WINDOWS, sampleTexts, WINDOW_CHARS } from './text-sample.js';
 import { type CountTokens, o200kCounter } from './tokenizer/count-tokens.js';
 
 /** A counter that records the characters it was given, counting one token per four (fractions kept). */
@@ -30,6 +30,21 @@ test('texts up to EXACT_CHARS are counted whole, longer ones from a bounded samp
     // Scaled back to the whole by bytes: one token per four characters of ASCII, give or take rounding.
     assert.ok(Math.abs(tokens - chars / 4) <= 2, `${chars} characters: ${tokens} tokens`);
   }
+});
+
+test('sample windows start and end at whitespace, never inside a word', () => {
+  const words = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda '.repeat(800);
+  const { pieces } = sampleTexts([words], words.length, SAMPLE_WINDOWS, WINDOW_CHARS);
+  assert.equal(pieces.length, SAMPLE_WINDOWS);
+  for (const piece of pieces) {
+    assert.ok(piece.length > WINDOW_CHARS - 2 * 32 && piece.length <= WINDOW_CHARS, `${piece.length} characters`);
+    // From the whitespace before a word (or the text's start) to a word's end.
+    assert.match(piece, /^(\s|alpha)/);
+    assert.match(piece, /[a-z]$/);
+  }
+  // Text without whitespace nearby is cut where the window falls.
+  const dense = 'x'.repeat(50_000);
+  assert.ok(sampleTexts([dense], dense.length, SAMPLE_WINDOWS, WINDOW_CHARS).pieces.every((piece) => piece.length === WINDOW_CHARS));
 });
 
 test('a sampled count is within 5% of the exact one on real prose, code, JSON and mixed scripts', async () => {
