@@ -44,6 +44,11 @@ export interface AdmitRequest {
    * admitted attempt. Tokens and budgets are reserved for every attempt.
    */
   countRequest?: boolean;
+  /**
+   * Only one request against requests-per-minute limits: no tokens, no budget (a call that
+   * generates nothing and costs nothing, such as counting tokens). Default false.
+   */
+  requestsOnly?: boolean;
 }
 
 /** The estimate of a call no token limit or budget applies to. */
@@ -140,6 +145,7 @@ export class Governor {
     }
     const now = Date.now();
     const applicable = rules.applicable(request.projectId, request.apiKeyId, request.publicName, now);
+    if (request.requestsOnly === true) return this.#reserveRequests(request, applicable, now);
     if (applicable.budgets.length === 0 && applicable.rateLimits.length === 0) return openTicket;
     const needsTokens = applicable.budgets.length > 0 || applicable.rateLimits.some((rule) => rule.tokensPerMinute !== undefined);
     if (!needsTokens) return this.#reserveAll(request, applicable, noTokens, now);
@@ -152,8 +158,7 @@ export class Governor {
   #reserveAll(request: AdmitRequest, applicable: ApplicableRules, estimate: TokenEstimate, now: number): Ticket | Promise<Ticket> {
     const wanted: Hold[] = [];
     for (const rule of applicable.rateLimits) {
-      // An uncounted attempt holds 0 requests: nothing is reserved, but its answer shows the limit's headers.
-      if (rule.requestsPerMinute !== undefined) wanted.push({ counter: this.#counter(rule, 'requests', now), amount: request.countRequest === false ? 0n : 1n });
+      if (rule.requestsPerMinute !== undefined) wanted.push(this.#requestHold(rule, request, now));
       if (rule.tokensPerMinute !== undefined) {
         wanted.push({ counter: this.#counter(rule, 'tokens', now), amount: BigInt(estimate.inputTokens + estimate.outputTokens) });
       }
@@ -162,6 +167,25 @@ export class Governor {
       const cost = this.#worstCost(request, estimate, now);
       for (const rule of applicable.budgets) wanted.push({ counter: this.#counter(rule, 'usd_pico', now), amount: cost });
     }
+    return this.#take(wanted, now);
+  }
+
+  /** One request from each requests-per-minute limit that applies (`AdmitRequest.requestsOnly`). */
+  #reserveRequests(request: AdmitRequest, applicable: ApplicableRules, now: number): Ticket | Promise<Ticket> {
+    const wanted: Hold[] = [];
+    for (const rule of applicable.rateLimits) {
+      if (rule.requestsPerMinute !== undefined) wanted.push(this.#requestHold(rule, request, now));
+    }
+    return wanted.length === 0 ? openTicket : this.#take(wanted, now);
+  }
+
+  /** An uncounted attempt holds 0 requests: nothing is reserved, but its answer shows the limit's headers. */
+  #requestHold(rule: RateLimitRule, request: AdmitRequest, now: number): Hold {
+    return { counter: this.#counter(rule, 'requests', now), amount: request.countRequest === false ? 0n : 1n };
+  }
+
+  /** Takes `wanted` from the leases this instance holds; continues asynchronously from the first that does not fit. */
+  #take(wanted: Hold[], now: number): Ticket | Promise<Ticket> {
     for (let index = 0; index < wanted.length; index += 1) {
       const { counter, amount } = wanted[index] as Hold;
       if (amount === 0n && counter.metric === 'requests') continue;

@@ -296,6 +296,32 @@ export class AIService {
   }
 
   /**
+   * Admits a call that generates nothing and is free (counting tokens): the key's access to the
+   * model (403 `model_not_allowed`), then one request from every requests-per-minute limit that
+   * applies (429 `rate_limited`); no tokens, no budget, no ledger row. The answer carries the
+   * limits' `x-ratelimit-*` headers (`context.onGovernanceHeaders`).
+   */
+  async admitRequestOnly(modelName: string, context: CallContext = {}): Promise<void> {
+    const { model, provider } = this.resolve(modelName, context.projectId);
+    this.#checkAccess(context, modelName, undefined, false, model, provider);
+    if (!this.governor) return;
+    const admitting = this.governor.admit({
+      projectId: context.projectId,
+      apiKeyId: context.apiKeyId,
+      publicName: modelName,
+      model,
+      provider,
+      estimate: () => ({ inputTokens: 0, outputTokens: 0 }),
+      requestsOnly: true,
+    });
+    const ticket = admitting instanceof Promise ? await admitting : admitting;
+    if (ticket === openTicket) return;
+    // A request is consumed whole, whatever the call does next.
+    ticket.settleAsReserved();
+    context.onGovernanceHeaders?.(ticket.headers());
+  }
+
+  /**
    * Reserves the call's worst case against its budgets and rate limits; a refusal is one ledger
    * row. Synchronous when the governor decides at once (see Governor.admit), else a promise.
    */

@@ -37,7 +37,7 @@ export interface World {
   openai: OpenAIMock;
   key: { id: string; key: string };
   projectId: string;
-  start(options?: { governance?: Partial<GovernanceSettings>; usage?: false; pollMs?: number }): Promise<Instance>;
+  start(options?: { governance?: Partial<GovernanceSettings>; usage?: false; pollMs?: number; env?: Record<string, string> }): Promise<Instance>;
   close(): Promise<void>;
 }
 
@@ -99,7 +99,7 @@ export async function createWorld(): Promise<World> {
       const switchboard = await createSwitchboard({
         db: counting(base, statements),
         migrate: false,
-        env: { GOV_OPENAI_API_KEY: UPSTREAM_KEY },
+        env: { GOV_OPENAI_API_KEY: UPSTREAM_KEY, ...options.env },
         pollMs: options.pollMs ?? 250,
         listen: true,
         ...(options.usage === false ? { usage: false as const } : { usage: { flushIntervalMs: 20 } }),

@@ -8,13 +8,14 @@
  * |---|---|---|
  * | invalid_request, unsupported_feature, context_length_exceeded, credential_missing | 400 | invalid_request_error |
  * | authentication_failed | 401 | authentication_error |
- * | permission_denied | 403 | permission_error |
+ * | permission_denied, model_not_allowed | 403 | permission_error |
  * | no_such_model, not_found | 404 | not_found_error |
  * | request_too_large | 413 | request_too_large |
- * | rate_limited | 429 | rate_limit_error |
+ * | rate_limited, insufficient_quota (a budget) | 429 | rate_limit_error |
  * | provider_unavailable (upstream 503/529) | 529 | overloaded_error |
  * | provider_timeout | 504 | timeout_error |
  * | provider_error and every server-side failure | 5xx as chat | api_error |
+ * | any other code | 401, 403, 404, 413, 429 | as the rows above for that status |
  *
  * @module
  */
@@ -56,9 +57,18 @@ function anthropicType(code: ErrorCode, status: number): string {
     case 'provider_timeout':
       return 'timeout_error';
     default:
-      return status >= 500 ? 'api_error' : 'invalid_request_error';
+      return byStatus[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
   }
 }
+
+/** Anthropic's type for a status, for codes of our own it has no word for (governance refusals, upstream 4xx). */
+const byStatus: Partial<Record<number, string>> = {
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+};
 
 /** Maps any thrown value to Anthropic's error shape and status. */
 export function toAnthropicError(error: unknown, requestId: string): AnthropicHttpError {

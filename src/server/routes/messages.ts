@@ -61,7 +61,7 @@ export async function messagesRoute(
 
 async function readRequest(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, countTokens: boolean) {
   const owner = beginV1Request(gateway, exchange, request);
-  if (!countTokens) takeKeySlot(gateway, exchange, owner);
+  takeKeySlot(gateway, exchange, owner);
   const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
   exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
@@ -99,6 +99,8 @@ async function createMessage(gateway: GatewayContext, exchange: Exchange, reques
  */
 async function countTokens(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { body, parsed, context } = await readRequest(gateway, exchange, request, true);
+  // Counting is free (no tokens, no budget, no ledger row) but it is a request: access and requests-per-minute apply.
+  await gateway.service.admitRequestOnly(parsed.model, context);
   let inputTokens: number;
   if (gateway.service.supportsNative(parsed.model, 'anthropic-count-tokens', exchange.owner?.projectId)) {
     const countBody = Object.fromEntries(Object.entries(body).filter(([field]) => !NOT_COUNTED.has(field)));
