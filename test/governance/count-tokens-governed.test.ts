@@ -82,8 +82,10 @@ describe('count_tokens under budgets, rate limits and model access', () => {
     assert.equal(refused.headers.get('x-ratelimit-remaining-requests'), '0');
     // The vendor counted the two admitted Claude calls, not the refused one.
     assert.equal(anthropic.requests.filter((request) => request.url === '/v1/messages/count_tokens').length, vendorCountsBefore + 2);
-    // The same minute's requests are gone for generation calls too.
-    assert.equal((await chat(gateway.origin, world.key.key)).status, 429);
+    // The same minute's requests are gone for generation calls too (refused on requests, checked first).
+    const chatRefused = await chat(gateway.origin, world.key.key);
+    assert.equal(chatRefused.status, 429);
+    assert.match(chatRefused.body.error?.message ?? '', /3 requests per minute/);
     assert.equal(await ledgerRows(), rowsBefore + 1, 'only the refused chat call is a ledger row');
 
     await world.db.query(`delete from public.ai_rate_limits`);
