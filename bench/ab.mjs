@@ -9,7 +9,7 @@
 // faster for its whole life (AB_COMPARE=none, 2026-12-03). So the pair is started AB_PAIRS times,
 // A first, then B first, …, and the table gives the medians over every round of every pair: the
 // sides' req/s, p50 and CPU per request, and the median of the per-round differences B − A.
-// Sequential off-then-on runs on this 2-core machine disagreed by up to 2× (docs/benchmark.md);
+// Sequential off-then-on runs on this 2-core machine disagreed by up to 2× (docs/benchmark-history.md);
 // this is the instrument for the issues' "within X%" goals.
 //
 //   AB_COMPARE=route|ledger|governance|full|none|ledger-both|governance-both|full-both|node|floor|floor-full   (full: ledger + budget + rate limit + route, vs bare;
@@ -41,7 +41,7 @@ const rounds = Number(process.env.AB_ROUNDS ?? 6);
 const seconds = Number(process.env.AB_SECONDS ?? 2);
 // AB_IDLE_MS: both gateways sit idle this long after starting, before the warm-up. V8's memory
 // reducer shrinks an idle heap about 8 s after its last full GC, and a gateway loaded after that
-// ran slower for its whole life (docs/benchmark.md): 10000 measures that state on both sides.
+// ran slower for its whole life (docs/benchmark-history.md): 10000 measures that state on both sides.
 const idleMs = Number(process.env.AB_IDLE_MS ?? 0);
 // `mode:N` is a closed loop on N connections; `mode@R` an open loop at R requests/s, the same
 // offered load on both sides (CPU per request then compares equal work, whatever the req/s ceiling).

@@ -3,7 +3,7 @@
  * of its parts, a cons string of ~32 bytes per join, and keeps the tree as long as the result is
  * alive: an SSE answer's head and its chunk prefix are ~50 such nodes (1.6 KB) per held stream.
  * Reading a character of a cons string flattens it in place into one run of characters, and the
- * next collection drops the parts (docs/benchmark.md, held streams' live heap).
+ * next collection drops the parts (docs/benchmark-history.md, held streams' live heap).
  *
  * @module
  */

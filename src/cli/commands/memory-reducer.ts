@@ -2,7 +2,7 @@
  * V8's memory reducer shrinks an idle heap (young generation to 1 MB) about 8 s after the last
  * full GC. A gateway that idled that long before its traffic, as every deployed one does, then
  * spent 6 µs (7.5%) more CPU per chat request for the rest of its life than one started with
- * `--no-memory-reducer` (docs/benchmark.md). The flag must be on node's command line: it is not
+ * `--no-memory-reducer` (docs/benchmark-history.md). The flag must be on node's command line: it is not
  * allowed in NODE_OPTIONS, and V8 ignores it once the heap exists.
  */
 const FLAG = /^--no[-_]?memory[-_]reducer$/;

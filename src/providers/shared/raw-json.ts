@@ -2,7 +2,7 @@
  * The client's own JSON text of a request body's long strings, so the upstream body can carry
  * them as they came instead of escaping them again. A gateway that validates and translates a
  * request builds a new body, and Node 20's `JSON.stringify` escapes about 1.2 ns per character:
- * ~130 µs for a 100 KB prompt, on every call (docs/benchmark.md, long prompts).
+ * ~130 µs for a 100 KB prompt, on every call (docs/benchmark-history.md, long prompts).
  *
  * `server/raw-literals.ts` finds the literals; `request-body.ts` splices them in. The map is per
  * request (a `RawJson` on the exchange) and taken once: only the request's own upstream body can

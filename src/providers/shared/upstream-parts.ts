@@ -63,7 +63,7 @@ export function networkFailure(provider: string, signal: CancelSignal): (error: 
  * from the body and one `then`, where a chain of async generators (body → SSE events → parts)
  * costs a few promises and result objects per level; at thousands of slow streams those
  * outlive young-generation collections (a chunk's wait is hundreds of milliseconds) and fill
- * the old space (docs/benchmark.md, held streams).
+ * the old space (docs/benchmark-history.md, held streams).
  *
  * Same contract as an async generator over the body: the request goes out on the first `next()`
  * (its error rejects it); a read failure becomes `failure(error)`'s part (after the parts decoded
