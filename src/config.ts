@@ -20,6 +20,8 @@ export interface Config extends InboundConfig {
   providersDir: string | undefined;
   /** Token required by /admin routes. */
   adminToken: string | undefined;
+  /** Bearer token `GET /metrics` requires when set (SWITCHBOARD_METRICS_TOKEN); unset, /metrics is open. */
+  metricsToken: string | undefined;
   /** Largest accepted request body, bytes. */
   bodyLimitBytes: number;
   /** Version poll interval of the config watcher, ms. */
@@ -52,7 +54,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: nonEmpty(env['HOST']) ?? '127.0.0.1',
     port: integer(env, 'PORT', 4141, 0, 65535),
     providersDir: nonEmpty(env['SWITCHBOARD_PROVIDERS_DIR']),
-    adminToken: adminToken(env['SWITCHBOARD_ADMIN_TOKEN']),
+    adminToken: secretToken(env, 'SWITCHBOARD_ADMIN_TOKEN'),
+    metricsToken: secretToken(env, 'SWITCHBOARD_METRICS_TOKEN'),
     bodyLimitBytes: integer(env, 'SWITCHBOARD_BODY_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     configPollMs: integer(env, 'SWITCHBOARD_CONFIG_POLL_MS', 5000, 100, 3_600_000),
     configListen: onOff(env, 'SWITCHBOARD_CONFIG_LISTEN', true),
@@ -92,12 +95,13 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function adminToken(raw: string | undefined): string | undefined {
-  const token = nonEmpty(raw);
+/** A bearer token setting: unset, or at least ADMIN_TOKEN_MIN_LENGTH characters. */
+function secretToken(env: Record<string, string | undefined>, name: string): string | undefined {
+  const token = nonEmpty(env[name]);
   if (token !== undefined && token.length < ADMIN_TOKEN_MIN_LENGTH) {
     throw new SwitchboardError(
       'invalid_request',
-      `SWITCHBOARD_ADMIN_TOKEN is too short (${token.length} characters): use at least ${ADMIN_TOKEN_MIN_LENGTH} random characters (generate one with: openssl rand -base64 32)`,
+      `${name} is too short (${token.length} characters): use at least ${ADMIN_TOKEN_MIN_LENGTH} random characters (generate one with: openssl rand -base64 32)`,
     );
   }
   return token;

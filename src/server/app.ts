@@ -250,7 +250,7 @@ function dispatch(state: GatewayState, exchange: Exchange, request: IncomingMess
     case '/metrics':
       exchange.route = path;
       if (method !== 'GET') return methodNotAllowed(state, exchange, response, 'GET');
-      return metrics(state, exchange, response);
+      return metrics(state, exchange, request, response);
     default:
       if (isDashboardPath(path)) return dashboardRoute(state, state.dashboard, exchange, request, response, path);
       if (path.startsWith(ADMIN_PREFIX)) {

@@ -9,6 +9,7 @@ import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js
 import { bootstrapFirstStart } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
 import { memoryReducerNotice } from './memory-reducer.js';
+import { metricsNotice } from './metrics-notice.js';
 import { openFilesNotice, readOpenFilesLimit } from './open-files.js';
 import { upstreamOptions } from '../../service/upstream-options.js';
 import { startUsageRetention } from '../../usage/reports/usage-retention.js';
@@ -119,6 +120,8 @@ async function serveUntil(
   logLine({ time: new Date().toISOString(), level: openFiles.level, msg: openFiles.message });
   const memoryReducer = memoryReducerNotice(process.execArgv);
   if (memoryReducer) logLine({ time: new Date().toISOString(), level: 'info', msg: memoryReducer });
+  const openMetrics = metricsNotice(address.address, config.metricsToken);
+  if (openMetrics) logLine({ time: new Date().toISOString(), level: 'warn', msg: openMetrics });
   lines.flush();
   if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
   if (adminToken.generated) announceGeneratedAdminToken(context, adminToken.file, adminToken.token);

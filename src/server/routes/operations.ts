@@ -1,4 +1,7 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constantTimeEqual } from '../../crypto/api-key.js';
+import { SwitchboardError } from '../../errors.js';
+import { presentedKey } from '../auth.js';
 import { renderUsageMetrics } from '../../usage/usage-metrics.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -34,8 +37,18 @@ export async function readyz(gateway: GatewayContext, exchange: Exchange, respon
 const UNREADABLE_VERSION =
   'the config version reads 0: this database role cannot read public.switchboard_config_version, so configuration changes are never picked up';
 
-/** `GET /metrics`: Prometheus text. */
-export function metrics(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): void {
+/**
+ * `GET /metrics`: Prometheus text. It names projects, models, budgets and rate limits and what each
+ * spent, so with `SWITCHBOARD_METRICS_TOKEN` set it answers only `Authorization: Bearer <token>`.
+ */
+export function metrics(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): void {
+  const token = gateway.config.metricsToken;
+  if (token !== undefined) {
+    const presented = presentedKey(request.headers);
+    if (presented === undefined || !constantTimeEqual(presented, token)) {
+      throw new SwitchboardError('authentication_failed', "GET /metrics needs 'Authorization: Bearer <SWITCHBOARD_METRICS_TOKEN>'.");
+    }
+  }
   let version: number | undefined;
   try {
     version = gateway.snapshot().version;
