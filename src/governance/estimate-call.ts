@@ -17,6 +17,7 @@
 import type { ChatMessage } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatInputTokenBound, chatMessageText, inputFramingTokens } from '../usage/estimate-tokens.js';
+import { jsonTexts } from '../usage/json-texts.js';
 import { sampledTokens, sampleTexts } from '../usage/text-sample.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
 import type { TokenEstimate } from './governor.js';
@@ -35,10 +36,18 @@ function outputBound(requested: unknown, model: ModelEntry): number {
  */
 export const BYTE_BOUND_MAX_TOKENS = 1024;
 
-/** Synchronous for a short input (its byte bound); a promise when it needs the tokenizer. */
-export function estimateChatCall(messages: readonly ChatMessage[], maxTokens: number | undefined, model: ModelEntry): TokenEstimate | Promise<TokenEstimate> {
+/**
+ * Synchronous for a short input (its byte bound); a promise when it needs the tokenizer. `choices`
+ * is the request's `n`: each choice may generate up to the output bound (the input is billed once).
+ */
+export function estimateChatCall(
+  messages: readonly ChatMessage[],
+  maxTokens: number | undefined,
+  model: ModelEntry,
+  choices = 1,
+): TokenEstimate | Promise<TokenEstimate> {
   const bound = chatInputTokenBound(messages);
-  const outputTokens = outputBound(maxTokens, model);
+  const outputTokens = outputBound(maxTokens, model) * choices;
   if (bound <= BYTE_BOUND_MAX_TOKENS) return { inputTokens: bound, outputTokens };
   const framing = inputFramingTokens(messages.length);
   return reserveTokens(messages.map(chatMessageText), bound - framing).then((tokens) => ({ inputTokens: framing + tokens, outputTokens }));
@@ -50,54 +59,17 @@ export async function estimateEmbedCall(input: readonly string[]): Promise<Token
 
 /**
  * A native body (Anthropic Messages, OpenAI Responses): its JSON as input, read off the parsed body
- * without writing it out (`JSON.stringify` of a 100 KB prompt cost 145 µs, 850 µs with non-Latin
- * text, on the request's path). The texts (keys, strings, numbers) are reserved like a chat's, and
- * the punctuation around them at one token per two characters, about what o200k makes of it
- * (`":"`, `","` and `{"` are one token each). A body of up to BYTE_BOUND_MAX_TOKENS bytes of
- * JSON is reserved at that bound.
+ * (`usage/json-texts.ts`). The texts are reserved like a chat's, and the punctuation around them at
+ * one token per two characters. A body of up to BYTE_BOUND_MAX_TOKENS bytes of JSON is reserved at
+ * that bound.
  */
 export async function estimateNativeCall(body: Record<string, unknown>, model: ModelEntry): Promise<TokenEstimate> {
-  const json: JsonTexts = { texts: [], punctuation: 0 };
-  addObject(body, json, 'model');
+  const json = jsonTexts(body, 'model');
   let bytes = 0;
   for (const text of json.texts) bytes += Buffer.byteLength(text, 'utf8');
   const bound = body['max_tokens'] ?? body['max_output_tokens'];
   const inputTokens = bytes + json.punctuation <= BYTE_BOUND_MAX_TOKENS ? bytes + json.punctuation : (await reserveTokens(json.texts, bytes)) + Math.ceil(json.punctuation / 2);
   return { inputTokens, outputTokens: outputBound(bound, model) };
-}
-
-/** The texts of a JSON value and the number of punctuation characters its JSON text has around them. */
-interface JsonTexts {
-  texts: string[];
-  punctuation: number;
-}
-
-/** Depth is bounded: request bodies are checked against SWITCHBOARD_MAX_JSON_DEPTH before they are parsed. */
-function addValue(value: unknown, json: JsonTexts): void {
-  if (typeof value === 'string') {
-    json.texts.push(value);
-    json.punctuation += 2;
-  } else if (Array.isArray(value)) {
-    json.punctuation += value.length === 0 ? 2 : 1 + value.length;
-    for (const element of value) addValue(element, json);
-  } else if (value !== null && typeof value === 'object') {
-    addObject(value as Record<string, unknown>, json);
-  } else {
-    json.texts.push(String(value));
-  }
-}
-
-/** `{"field":value,…}`, without the field `skip`. */
-function addObject(value: Record<string, unknown>, json: JsonTexts, skip?: string): void {
-  let entries = 0;
-  for (const field in value) {
-    if (field === skip) continue;
-    entries++;
-    json.texts.push(field);
-    json.punctuation += 3;
-    addValue(value[field], json);
-  }
-  json.punctuation += entries === 0 ? 2 : 1 + entries;
 }
 
 /** Tokens of texts for a reservation: the byte bound when short, else reserveTokens. */

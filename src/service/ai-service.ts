@@ -6,7 +6,7 @@
  */
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
 import { randomUUID } from 'node:crypto';
-import type { ChatResponse, EmbedResponse, NativeAnswer, NativeApi } from '../providers/spec/index.js';
+import type { ChatResponse, EmbedResponse, NativeAnswer, NativeApi, Usage } from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
 import { GovernanceError } from '../governance/governance-error.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
@@ -15,6 +15,7 @@ import type { AttemptRouting, UsageAttempt, UsageEndpoint } from '../usage/usage
 import type { Router } from '../routing/router.js';
 import { routeChat, routeEmbed, routeStream, routedModel, type RoutedCall } from './routed-call.js';
 import { observeNative } from '../usage/observe-native.js';
+import { nativeEstimate } from '../usage/native-estimate.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { openTicket, type Ticket } from '../governance/admission-ticket.js';
 import { estimateChatCall, estimateEmbedCall, estimateNativeCall } from '../governance/estimate-call.js';
@@ -106,7 +107,7 @@ export class AIService {
     // Both are usually known at once: a plain value is not awaited (an `await` costs a microtask turn).
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
-    const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), call);
+    const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model, request.n), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', false, model, provider, ticket, routing);
     const started = performance.now();
@@ -155,7 +156,7 @@ export class AIService {
     validateChatRequest(providerRequest, model, true);
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
-    const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model), call);
+    const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model, request.n), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
     const started = performance.now();
@@ -220,14 +221,15 @@ export class AIService {
     } catch (error) {
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
-        attempt.fail(error, undefined);
+        // A call the client gave up on is charged its input, like a chat's.
+        attempt.fail(error, nativeEstimate(call.body, noUsage, undefined));
       }
       throw error;
     }
     const upstreamMs = performance.now() - started;
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
-      answer = observeNative(answer, attempt);
+      answer = observeNative(answer, attempt, call.body);
     }
     return { answer, route: { model, provider, upstreamMs } };
   }
@@ -397,4 +399,9 @@ function admittedTicket(ticket: Ticket, context: CallContext, call: RoutedCall |
   if (call) call.admission.requestCounted = true;
   if (ticket !== openTicket) context.onGovernanceHeaders?.(ticket.headers());
   return ticket;
+}
+
+/** The usage of a call that reported none. */
+function noUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
 }

@@ -6,44 +6,91 @@
  * @module
  */
 import { UpstreamParts } from '../providers/shared/upstream-parts.js';
-import type { NativeAnswer, NativeEvent, NativeStreamAnswer } from '../providers/spec/index.js';
+import type { NativeAnswer, NativeEvent, NativeStreamAnswer, UsageBuckets } from '../providers/spec/index.js';
+import { NativeOutputSample, nativeEstimate } from './native-estimate.js';
 import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
 
-/** Ends `attempt` for a whole answer, or wraps a streamed one so the attempt ends with the stream. */
-export function observeNative(answer: NativeAnswer, attempt: UsageAttempt): NativeAnswer {
+/**
+ * Ends `attempt` for a whole answer, or wraps a streamed one so the attempt ends with the stream.
+ * `body` is the request's: a stream that ends without the vendor's final usage is estimated from
+ * it and from the content seen (native-estimate.ts).
+ */
+export function observeNative(answer: NativeAnswer, attempt: UsageAttempt, body: Record<string, unknown>): NativeAnswer {
   if (answer.type === 'json') {
     attempt.firstTokenAt ??= performance.now();
-    attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage, estimate: undefined });
+    attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage, estimate: nativeEstimate(body, () => answer.usage, undefined) });
     return answer;
   }
-  return { ...answer, events: observedEvents(answer, attempt) };
+  return { ...answer, events: observedEvents(answer, attempt, body) };
 }
 
 /** A content event of either native API: Anthropic's `content_block_delta`, Responses' `response.*.delta`. */
 function isContent(event: NativeEvent): boolean {
-  return event.event !== undefined && event.event.endsWith('delta');
+  return event.event !== undefined && event.event !== 'message_delta' && event.event.endsWith('delta');
+}
+
+/** How the stream's attempt ends: with the vendor's usage, or estimated when its final usage never came. */
+class NativeEnding {
+  readonly #answer: NativeStreamAnswer;
+  readonly #attempt: UsageAttempt;
+  readonly #output = new NativeOutputSample();
+  readonly estimate: () => Promise<UsageBuckets>;
+
+  constructor(answer: NativeStreamAnswer, attempt: UsageAttempt, body: Record<string, unknown>) {
+    this.#answer = answer;
+    this.#attempt = attempt;
+    this.estimate = nativeEstimate(body, () => answer.usage(), this.#output);
+  }
+
+  part(event: NativeEvent, now: number | undefined): void {
+    if (!isContent(event)) return;
+    this.#attempt.firstTokenAt ??= now ?? performance.now();
+    this.#output.add(event.data);
+  }
+
+  /** The stream ended; a vendor that reported no usage at all is estimated. */
+  ended(): void {
+    this.#attempt.end({ status: this.#answer.status, errorCode: null, incomplete: false, usage: this.#answer.usage(), estimate: this.estimate });
+  }
+
+  /** The client went away: the vendor's usage if its final report came, else the estimate. */
+  returned(): void {
+    const complete = this.#answer.usageComplete?.() === true;
+    this.#attempt.end({
+      status: CLIENT_CLOSED_STATUS,
+      errorCode: null,
+      incomplete: true,
+      usage: complete ? this.#answer.usage() : undefined,
+      estimate: this.estimate,
+    });
+  }
+
+  failed(error: unknown): void {
+    this.#attempt.fail(error, this.estimate);
+  }
 }
 
 /** The answer's events, observed: a built-in provider's (UpstreamParts) from inside through its tap, any other wrapped. */
-function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt): AsyncIterable<NativeEvent> {
+function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt, body: Record<string, unknown>): AsyncIterable<NativeEvent> {
   const events = answer.events;
+  const ending = new NativeEnding(answer, attempt, body);
   if (events instanceof UpstreamParts) {
     (events as UpstreamParts<NativeEvent>).tap({
       part(event) {
-        if (isContent(event)) attempt.firstTokenAt ??= performance.now();
+        ending.part(event, undefined);
       },
       waited(ms) {
         attempt.upstreamMs += ms;
       },
       ended() {
-        attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage(), estimate: undefined });
+        ending.ended();
       },
       failed(error) {
-        attempt.fail(error, undefined);
+        ending.failed(error);
       },
       returned() {
-        attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: answer.usage(), estimate: undefined });
+        ending.returned();
       },
     });
     return events;
@@ -55,18 +102,15 @@ function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt): Asyn
         inner,
         attempt,
         (result, now) => {
-          if (result.done) {
-            attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage(), estimate: undefined });
-          } else if (isContent(result.value)) {
-            attempt.firstTokenAt ??= now;
-          }
+          if (result.done) ending.ended();
+          else ending.part(result.value, now);
         },
-        undefined,
+        ending.estimate,
       );
       return {
         next,
         return: async (value?: unknown) => {
-          attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: answer.usage(), estimate: undefined });
+          ending.returned();
           await inner.return?.(value);
           return { done: true, value: undefined };
         },

@@ -60,6 +60,10 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
           attempt.firstTokenAt ??= now ?? performance.now();
           pieces.push(part.text);
           break;
+        case 'reasoning-delta':
+          // Reasoning is billed as output: a stream cut while the model thinks is not free.
+          if (part.text !== undefined && part.text !== '') pieces.push(part.text);
+          break;
         case 'tool-call-delta':
           attempt.firstTokenAt ??= now ?? performance.now();
           pieces.push(part.name ?? '', part.argumentsDelta);

@@ -99,6 +99,31 @@ describe('body structure', () => {
     assert.equal(within.status, 200, within.text);
   });
 
+  it('the same caps hold on /v1/responses and /v1/messages, on the native and the translated path', async () => {
+    const tool = { type: 'function', name: 'f', parameters: { type: 'object' } };
+    const anthropicTool = { name: 'f', input_schema: { type: 'object' } };
+    for (const model of [MODELS.openai, MODELS.anthropic]) {
+      const items = await post('/v1/responses', JSON.stringify({ model, input: Array.from({ length: 6 }, () => user) }));
+      assert.equal(items.status, 400, `${model}: ${items.text}`);
+      assert.equal(items.body.error.param, 'input');
+      assert.match(items.body.error.message, /input may hold at most 5 items \(SWITCHBOARD_MAX_MESSAGES\), got 6/);
+      const tools = await post('/v1/responses', JSON.stringify({ model, input: 'hi', tools: [tool, tool, tool, tool] }));
+      assert.equal(tools.status, 400, `${model}: ${tools.text}`);
+      assert.equal(tools.body.error.param, 'tools');
+
+      const messages = await post('/v1/messages', JSON.stringify({ model, max_tokens: 16, messages: Array.from({ length: 6 }, () => user) }));
+      assert.equal(messages.status, 400, `${model}: ${messages.text}`);
+      const refusal = JSON.parse(messages.text) as { type: string; error: { type: string; message: string } };
+      assert.equal(refusal.error.type, 'invalid_request_error');
+      assert.match(refusal.error.message, /messages may hold at most 5 messages \(SWITCHBOARD_MAX_MESSAGES\), got 6/);
+      const anthropicTools = await post('/v1/messages', JSON.stringify({ model, max_tokens: 16, messages: [user], tools: [anthropicTool, anthropicTool, anthropicTool, anthropicTool] }));
+      assert.equal(anthropicTools.status, 400, `${model}: ${anthropicTools.text}`);
+      assert.match(anthropicTools.text, /tools may hold at most 3 tools/);
+    }
+    const within = await post('/v1/responses', JSON.stringify({ model: MODELS.openai, input: Array.from({ length: 5 }, () => user), tools: [tool, tool, tool] }));
+    assert.equal(within.status, 200, within.text);
+  });
+
   it('embeddings have their own lower body limit; chat takes the same body size', async () => {
     const input = 'w'.repeat(10_000);
     const embed = await post('/v1/embeddings', JSON.stringify({ model: MODELS.openaiEmbed, input }));

@@ -4,10 +4,9 @@
 // carries the x-ratelimit-* headers. PGlite and Postgres (DATABASE_URL).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startAnthropicMock, type AnthropicMock } from '../mock-vendors/anthropic.js';
-import { awayFromMinuteEnd, chat, createWorld, MODELS, within, type Instance, type World } from './governed-gateways.js';
+import type { AnthropicMock } from '../mock-vendors/anthropic.js';
+import { addAnthropicModel, ANTHROPIC_ENV, awayFromMinuteEnd, chat, createWorld, MODELS, within, type Instance, type World } from './governed-gateways.js';
 
-const ANTHROPIC_KEY = 'sk-ant-gov-upstream-0123456789';
 const CLAUDE = 'gov-claude';
 
 interface CountResult {
@@ -32,14 +31,8 @@ describe('count_tokens under budgets, rate limits and model access', () => {
 
   before(async () => {
     world = await createWorld();
-    anthropic = await startAnthropicMock({ apiKeys: [ANTHROPIC_KEY] });
-    await world.db.query(
-      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars, pricing)
-       values ('gov-anthropic', 'AnthropicProvider', $1, '["GOV_ANTHROPIC_API_KEY"]'::jsonb, '{"input_per_mtok": 1000000, "output_per_mtok": 1000000}'::jsonb)`,
-      [anthropic.baseUrl],
-    );
-    await world.db.query(`insert into public.ai_models (name, provider_id, model_id, max_tokens) select $1, id, 'claude-sonnet-4-5', 64 from public.ai_providers where name = 'gov-anthropic'`, [CLAUDE]);
-    gateway = await world.start({ env: { GOV_ANTHROPIC_API_KEY: ANTHROPIC_KEY } });
+    anthropic = await addAnthropicModel(world, CLAUDE, { input: 1, output: 1 });
+    gateway = await world.start({ env: ANTHROPIC_ENV });
   });
   after(async () => {
     await world?.close();

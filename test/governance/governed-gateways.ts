@@ -15,6 +15,7 @@ import { openPostgresDb } from '../../src/db/postgres-adapter.js';
 import type { GovernanceSettings } from '../../src/governance/governance-settings.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { createSwitchboard, type Switchboard } from '../../src/service/switchboard.js';
+import { startAnthropicMock, type AnthropicMock } from '../mock-vendors/anthropic.js';
 import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
 import { insertProjectKey } from '../helpers/serve-process.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -161,4 +162,23 @@ export async function within(ms: number, check: () => Promise<boolean>): Promise
 export async function awayFromMinuteEnd(seconds: number): Promise<void> {
   const left = 60_000 - (Date.now() % 60_000);
   if (left < seconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
+/** The env var the Anthropic row of `addAnthropicModel` names, and the key its mock accepts. */
+export const ANTHROPIC_ENV = { GOV_ANTHROPIC_API_KEY: 'sk-ant-gov-upstream-0123456789' } as const;
+
+/**
+ * Starts a strict Anthropic mock and adds a provider row `gov-anthropic` for it (USD per token as
+ * `pricing` says) and a model `model` on it (claude-sonnet-4-5, max_tokens 64). Start the gateway
+ * with `env: ANTHROPIC_ENV`.
+ */
+export async function addAnthropicModel(world: World, model: string, pricing: { input: number; output: number }): Promise<AnthropicMock> {
+  const anthropic = await startAnthropicMock({ apiKeys: [ANTHROPIC_ENV.GOV_ANTHROPIC_API_KEY] });
+  await world.db.query(
+    `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars, pricing)
+     values ('gov-anthropic', 'AnthropicProvider', $1, '["GOV_ANTHROPIC_API_KEY"]'::jsonb, $2::jsonb)`,
+    [anthropic.baseUrl, JSON.stringify({ input_per_mtok: pricing.input * 1_000_000, output_per_mtok: pricing.output * 1_000_000 })],
+  );
+  await world.db.query(`insert into public.ai_models (name, provider_id, model_id, max_tokens) select $1, id, 'claude-sonnet-4-5', 64 from public.ai_providers where name = 'gov-anthropic'`, [model]);
+  return anthropic;
 }

@@ -126,8 +126,11 @@ export function responseObject(body: Json, counter: number): Json {
   };
 }
 
-/** Answers a validated Responses body, as JSON or as the typed event stream. */
-export async function answerResponses(response: ServerResponse, body: Json, counter: number): Promise<void> {
+/**
+ * Answers a validated Responses body, as JSON or as the typed event stream. `hang`: the stream
+ * stops before `response.completed` (the event with the usage) and never ends.
+ */
+export async function answerResponses(response: ServerResponse, body: Json, counter: number, hang = false): Promise<void> {
   const done = responseObject(body, counter);
   if (body['stream'] !== true) return sendJson(response, 200, done);
   let sequence = 0;
@@ -159,6 +162,11 @@ export async function answerResponses(response: ServerResponse, body: Json, coun
     }
     emit('response.output_item.done', { output_index: outputIndex, item });
   });
+  if (hang) {
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    for (const frame of frames) response.write(frame);
+    return; // never ends; close() or the client's abort tears the connection down
+  }
   emit('response.completed', { response: done });
   return sendSse(response, frames);
 }

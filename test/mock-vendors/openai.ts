@@ -51,6 +51,7 @@ export interface OpenAIMock {
   /** Every call fails with `failure` until called with undefined (an upstream that is down). */
   failAlways(failure: MockFailure | undefined): void;
   failNextStream(options: { afterChunks: number }): void;
+  /** The next chat stream sends `afterChunks` chunks and never ends; the next Responses stream never sends `response.completed`. */
   hangNextStream(options: { afterChunks: number }): void;
   close(): Promise<void>;
 }
@@ -89,7 +90,12 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       counter += 1;
       if (route.endsWith('/models')) return sendJson(response, 200, modelList());
       if (route.endsWith('/embeddings')) return sendJson(response, 200, embeddings(request.body));
-      if (route.endsWith('/responses')) return await answerResponses(response, validateResponses(request.body), counter);
+      if (route.endsWith('/responses')) {
+        const validated = validateResponses(request.body);
+        const hang = validated['stream'] === true && nextStream?.mode === 'hang';
+        if (validated['stream'] === true) nextStream = undefined;
+        return await answerResponses(response, validated, counter, hang);
+      }
       const body = validateChat(request.body);
       const flavour = { reasoningContent: options.reasoningContent === true };
       if (body['stream'] !== true) return sendJson(response, 200, completion(body, counter, flavour));

@@ -27,20 +27,31 @@ const scenarios = [
 type Scenario = (typeof scenarios)[number];
 const sent = (scenario: Scenario): NativeEvent[] => (scenario.stop === 'end' ? events : events.slice(0, 3));
 
-/** Counts the tokens the events report (as the vendors' observers do). */
+/** Counts the tokens the events report (as the vendors' observers do); message_delta is the final report. */
 function countingObserver(): UsageObserver {
   let inputTokens = 0;
   let outputTokens = 0;
+  let complete = false;
   return {
     observe(event) {
       const input = /"input_tokens":(\d+)/.exec(event.data);
       const output = /"output_tokens":(\d+)/.exec(event.data);
       if (input) inputTokens = Number(input[1]);
       if (output) outputTokens = Number(output[1]);
+      if (event.event === 'message_delta') complete = true;
     },
-    usage: (): Usage => ({ inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }),
+    usage: (): Usage => ({
+      inputTokens,
+      outputTokens,
+      totalTokens: inputTokens + outputTokens,
+      buckets: { input: inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: outputTokens, reasoning: 0 },
+    }),
+    complete: () => complete,
   };
 }
+
+/** The request body the estimates read when the vendor's usage is missing. */
+const body = { model: 'claude', max_tokens: 64, messages: [{ role: 'user', content: 'Hello there' }] };
 
 /** The built-in way: the SSE body, two events per read, through nativeStreamAnswer. */
 function builtIn(scenario: Scenario): { answer: NativeStreamAnswer; closed: string[] } {
@@ -76,12 +87,12 @@ function wrapped(scenario: Scenario): NativeStreamAnswer {
     }
     if (scenario.stop === 'reject') throw new Error('socket hang up');
   }
-  return { type: 'stream', status: 200, events: generate(), usage: () => observer.usage() };
+  return { type: 'stream', status: 200, events: generate(), usage: () => observer.usage(), usageComplete: () => observer.complete() };
 }
 
 async function observed(answer: NativeStreamAnswer, scenario: Scenario) {
   const { attempt, outcomes } = recordingAttempt('messages');
-  const watched = observeNative(answer, attempt);
+  const watched = observeNative(answer, attempt, body);
   assert.equal(watched.type, 'stream');
   const tapped = (watched as NativeStreamAnswer).events === answer.events;
   const iterator = (watched as NativeStreamAnswer).events[Symbol.asyncIterator]();
@@ -99,7 +110,8 @@ async function observed(answer: NativeStreamAnswer, scenario: Scenario) {
   } catch (error) {
     seen.push(`rejected: ${(error as Error).message}`);
   }
-  return { seen, ...ended(attempt, outcomes).summary, tapped };
+  const { outcome, summary } = ended(attempt, outcomes);
+  return { seen, ...summary, tapped, estimate: await outcome.estimate?.() };
 }
 
 describe('observeNative: the tap and the wrapper end the attempt alike', () => {
@@ -120,12 +132,15 @@ describe('observeNative: the tap and the wrapper end the attempt alike', () => {
   test('what each scenario records', async () => {
     const outcomes = await Promise.all(scenarios.map((scenario) => observed(builtIn(scenario).answer, scenario)));
     assert.deepEqual(
-      outcomes.map(({ seen, status, errorCode, incomplete, usage }) => ({ events: seen.length, status, errorCode, incomplete, usage })),
+      outcomes.map(({ seen, status, errorCode, incomplete, usage }) => ({ events: seen.length, status, errorCode, incomplete, usage: usage?.totalTokens })),
       [
-        { events: 5, status: 200, errorCode: null, incomplete: false, usage: { inputTokens: 5, outputTokens: 2, totalTokens: 7 } },
+        { events: 5, status: 200, errorCode: null, incomplete: false, usage: 7 },
         { events: 4, status: 500, errorCode: 'internal_error', incomplete: true, usage: undefined },
-        { events: 3, status: 499, errorCode: null, incomplete: true, usage: { inputTokens: 5, outputTokens: 0, totalTokens: 5 } },
+        // Cut before the final report (message_delta): the ledger estimates instead of charging the input only.
+        { events: 3, status: 499, errorCode: null, incomplete: true, usage: undefined },
       ],
     );
+    // The cut stream: the input message_start reported, the output of the text delivered ("Hi there": 2 tokens).
+    assert.deepEqual(outcomes[2]?.estimate, { input: 5, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 2, reasoning: 0 });
   });
 });

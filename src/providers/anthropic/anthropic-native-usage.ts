@@ -15,9 +15,12 @@ export function anthropicBodyUsage(body: Record<string, unknown>): Usage {
  */
 export function anthropicUsageObserver(): UsageObserver {
   let usage: AnthropicUsage = {};
+  let complete = false;
   return {
     observe(event: NativeEvent): void {
       if (event.event !== 'message_start' && event.event !== 'message_delta') return;
+      // The last message_delta's usage is the final one (Anthropic sends one, before message_stop).
+      if (event.event === 'message_delta') complete = true;
       const json = eventJson(event);
       const message = json?.['message'];
       const raw = event.event === 'message_start' && typeof message === 'object' && message !== null ? (message as Record<string, unknown>)['usage'] : json?.['usage'];
@@ -27,5 +30,6 @@ export function anthropicUsageObserver(): UsageObserver {
       usage = { ...usage, ...present };
     },
     usage: () => convertAnthropicUsage(usage),
+    complete: () => complete,
   };
 }

@@ -88,22 +88,23 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | Anth
   const systemParts: AnthropicTextBlock[] = [];
   const messages: AnthropicMessage[] = [];
 
-  const append = (role: 'user' | 'assistant', blocks: AnthropicContentBlock[]): void => {
-    const last = messages[messages.length - 1];
-    if (last === undefined || last.role !== role) {
-      messages.push({ role, content: blocks });
-      return;
+  // The last message's blocks, its tool_result blocks apart: they must precede any other block of
+  // their user message. Kept apart until the message is complete (inserting each tool_result in
+  // front of the others was quadratic in a long run of tool results).
+  let role: 'user' | 'assistant' | undefined;
+  let results: AnthropicContentBlock[] = [];
+  let others: AnthropicContentBlock[] = [];
+  const close = (): void => {
+    if (role !== undefined) messages.push({ role, content: results.length === 0 ? others : results.concat(others) });
+  };
+  const append = (next: 'user' | 'assistant', blocks: AnthropicContentBlock[]): void => {
+    if (next !== role) {
+      close();
+      role = next;
+      results = [];
+      others = [];
     }
-    for (const block of blocks) {
-      if (block.type === 'tool_result') {
-        // tool_result blocks must precede any other block of their user message.
-        let position = 0;
-        while (position < last.content.length && last.content[position]?.type === 'tool_result') position++;
-        last.content.splice(position, 0, block);
-      } else {
-        last.content.push(block);
-      }
-    }
+    for (const block of blocks) (block.type === 'tool_result' ? results : others).push(block);
   };
 
   for (const message of input) {
@@ -132,6 +133,7 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | Anth
         break;
     }
   }
+  close();
   return { system: convertSystem(systemParts), messages };
 }
 

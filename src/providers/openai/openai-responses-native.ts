@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { eventJson, nativeStreamAnswer, type UsageObserver } from '../shared/native-stream.js';
 import type { NativeAnswer, NativeCallOptions, NativeEvent, Usage } from '../spec/index.js';
 import type { CompatibleEndpoint } from './compatible-endpoint.js';
+import { tokenCount, unreportedUsage, usageFromBuckets } from '../shared/usage-buckets.js';
 
 const responsesUsageSchema = z.looseObject({
   input_tokens: z.number().optional(),
@@ -17,31 +18,36 @@ const responsesUsageSchema = z.looseObject({
   output_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 
-/** A Responses `usage` object in normalized form; zeros when absent or malformed. */
+/**
+ * A Responses `usage` object in normalized form, with the ledger's buckets: `input_tokens` includes
+ * the cached ones and `output_tokens` the reasoning ones, as in chat completions. Absent or
+ * malformed: unreported (the ledger estimates the call).
+ */
 export function convertResponsesUsage(raw: unknown): Usage {
   const parsed = responsesUsageSchema.safeParse(raw);
-  const usage = parsed.success ? parsed.data : {};
-  const inputTokens = usage.input_tokens ?? 0;
-  const outputTokens = usage.output_tokens ?? 0;
-  const result: Usage = { inputTokens, outputTokens, totalTokens: usage.total_tokens ?? inputTokens + outputTokens };
-  const cached = usage.input_tokens_details?.cached_tokens;
-  if (typeof cached === 'number') result.cachedInputTokens = cached;
-  const reasoning = usage.output_tokens_details?.reasoning_tokens;
-  if (typeof reasoning === 'number') result.reasoningTokens = reasoning;
-  return result;
+  if (!parsed.success || raw === undefined || raw === null) return unreportedUsage();
+  const usage = parsed.data;
+  const input = tokenCount(usage.input_tokens);
+  const output = tokenCount(usage.output_tokens);
+  const cachedInput = Math.min(tokenCount(usage.input_tokens_details?.cached_tokens), input);
+  const reasoning = Math.min(tokenCount(usage.output_tokens_details?.reasoning_tokens), output);
+  return usageFromBuckets({ input: input - cachedInput, cachedInput, cacheWrite5m: 0, cacheWrite1h: 0, output: output - reasoning, reasoning }, raw);
 }
 
 /** Usage of a Responses stream: on the terminal event's `response.usage` (completed, incomplete or failed). */
 function responsesUsageObserver(): UsageObserver {
   let usage: Usage = convertResponsesUsage(undefined);
+  let complete = false;
   return {
     observe(event: NativeEvent): void {
       const type = event.event;
       if (type !== 'response.completed' && type !== 'response.incomplete' && type !== 'response.failed') return;
+      complete = true;
       const response = eventJson(event)?.['response'];
       if (typeof response === 'object' && response !== null) usage = convertResponsesUsage((response as Record<string, unknown>)['usage']);
     },
     usage: () => usage,
+    complete: () => complete,
   };
 }
 

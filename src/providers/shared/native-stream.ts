@@ -13,6 +13,8 @@ import type { UpstreamStream } from './upstream-stream.js';
 export interface UsageObserver {
   observe(event: NativeEvent): void;
   usage(): Usage;
+  /** Whether the event carrying the final usage has been seen. */
+  complete(): boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export function nativeStreamAnswer(provider: string, stream: UpstreamStream, obs
       throw error;
     },
   });
-  return { type: 'stream', status: stream.status, events, usage: () => observer.usage() };
+  return { type: 'stream', status: stream.status, events, usage: () => observer.usage(), usageComplete: () => observer.complete() };
 }
 
 /** Each complete event of a chunk, shown to the observer and queued unchanged. */

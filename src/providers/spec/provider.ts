@@ -99,7 +99,10 @@ export interface NativeStreamAnswer {
   type: 'stream';
   status: number;
   events: AsyncIterable<NativeEvent>;
+  /** The usage reported so far. */
   usage(): Usage;
+  /** Whether the vendor's final usage has arrived (absent: never known, a cut stream is estimated). */
+  usageComplete?(): boolean;
 }
 
 /** What a native call returns. */

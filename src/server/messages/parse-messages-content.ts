@@ -34,11 +34,12 @@ export function defer(deferred: Deferred, path: string, what: string): void {
   );
 }
 
-/** `messages`, checked and converted. */
-export function parseMessagesContent(value: unknown, deferred: Deferred): ChatMessage[] {
+/** `messages`, checked and converted; more than `maxMessages` → 400. */
+export function parseMessagesContent(value: unknown, deferred: Deferred, maxMessages: number): ChatMessage[] {
   if (value === undefined || value === null) throw invalid('messages', 'is required');
   if (!Array.isArray(value)) throw invalid('messages', 'must be an array of messages');
   if (value.length === 0) throw invalid('messages', 'must contain at least one message');
+  if (value.length > maxMessages) throw invalid('messages', `may hold at most ${maxMessages} messages (SWITCHBOARD_MAX_MESSAGES), got ${value.length}`);
   const messages: ChatMessage[] = [];
   for (let index = 0; index < value.length; index++) {
     const path = `messages.${index}`;

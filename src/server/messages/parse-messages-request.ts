@@ -25,6 +25,8 @@ import {
   requiredString,
   type JsonObject,
 } from '../field-checks.js';
+import { INBOUND_DEFAULTS } from '../../inbound-config.js';
+import type { ChatRequestLimits } from '../parse-chat-request.js';
 import { cacheControl, defer, parseMessagesContent, type Deferred } from './parse-messages-content.js';
 
 export interface ParsedMessagesRequest {
@@ -51,18 +53,18 @@ const MIN_THINKING_BUDGET = 1024;
  * Parses a `/v1/messages` body (`countTokens`: a `/v1/messages/count_tokens` body, where
  * `max_tokens` is optional and `stream` is ignored).
  */
-export function parseMessagesRequest(body: JsonObject, countTokens = false): ParsedMessagesRequest {
+export function parseMessagesRequest(body: JsonObject, countTokens = false, limits: ChatRequestLimits = INBOUND_DEFAULTS): ParsedMessagesRequest {
   const model = requiredString(body, 'model');
   const deferred: Deferred = { error: undefined };
   const maxTokens = countTokens
     ? optionalInteger(body, 'max_tokens', 1, MAX_TOKENS_LIMIT)
     : requiredInteger(body, 'max_tokens', 1, MAX_TOKENS_LIMIT);
-  const chat: PublicChatRequest = { model, messages: parseMessagesContent(body['messages'], deferred) };
+  const chat: PublicChatRequest = { model, messages: parseMessagesContent(body['messages'], deferred, limits.maxMessages) };
   const system = parseSystem(body['system']);
   if (system !== undefined) chat.messages.unshift(system);
   if (maxTokens !== undefined) chat.maxTokens = maxTokens;
 
-  const tools = parseTools(body['tools'], deferred);
+  const tools = parseTools(body['tools'], deferred, limits.maxTools);
   if (tools !== undefined) chat.tools = tools;
   parseToolChoice(body['tool_choice'], chat);
   const stop = parseStopSequences(body['stop_sequences']);
@@ -109,9 +111,10 @@ function parseSystem(value: unknown): PublicChatRequest['messages'][number] | un
   return texts.length === 0 ? undefined : { role: 'system', content: texts.join('\n\n') };
 }
 
-function parseTools(value: unknown, deferred: Deferred): ToolDefinition[] | undefined {
+function parseTools(value: unknown, deferred: Deferred, maxTools: number): ToolDefinition[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw invalid('tools', 'must be an array of tools');
+  if (value.length > maxTools) throw invalid('tools', `may hold at most ${maxTools} tools (SWITCHBOARD_MAX_TOOLS), got ${value.length}`);
   const tools: ToolDefinition[] = [];
   for (let index = 0; index < value.length; index++) {
     const path = `tools.${index}`;

@@ -42,6 +42,26 @@ describe('parseResponsesInput', () => {
     ]);
   });
 
+  it('keeps every reasoning item of a turn, in order, when reasoning and calls alternate', () => {
+    const pairs = 200;
+    const input: unknown[] = [{ role: 'user', content: 'go' }, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Working.' }] }];
+    for (let index = 0; index < pairs; index++) {
+      input.push({ type: 'reasoning', summary: [{ type: 'summary_text', text: `r${index}` }] });
+      input.push({ type: 'function_call', call_id: `c${index}`, name: 'step', arguments: '{}' });
+    }
+    const [, turn, ...rest] = parseResponsesInput(input, undefined);
+    assert.equal(rest.length, 0);
+    assert.ok(turn?.role === 'assistant');
+    assert.deepEqual(
+      turn.reasoning?.map((block) => block.text),
+      Array.from({ length: pairs }, (_, index) => `r${index}`),
+    );
+    assert.deepEqual(
+      turn.toolCalls?.map((call) => call.id),
+      Array.from({ length: pairs }, (_, index) => `c${index}`),
+    );
+  });
+
   it('names the bad field', () => {
     const cases: [unknown, string][] = [
       [[], 'input'],

@@ -83,7 +83,12 @@ class InputConverter {
     if (open) {
       (open.toolCalls ??= []).push(call);
       // Reasoning between the turn's text and its calls stays with that turn.
-      if (this.#reasoning.length > 0) open.reasoning = [...(open.reasoning ?? []), ...this.#reasoning.splice(0)];
+      // Appended in place: copying the turn's list per call made reasoning/call pairs quadratic.
+      if (this.#reasoning.length > 0) {
+        const reasoning = (open.reasoning ??= []);
+        for (const block of this.#reasoning) reasoning.push(block);
+        this.#reasoning = [];
+      }
       return;
     }
     this.#pushAssistant({ role: 'assistant', content: null, toolCalls: [call] });

@@ -13,6 +13,8 @@
 import type { ReasoningEffort } from '../../providers/spec/index.js';
 import type { PublicChatRequest } from '../../service/ai-service.js';
 import { invalid, isObject, optionalBoolean, optionalInteger, optionalNumber, optionalString, requiredString, unsupported, type JsonObject } from '../field-checks.js';
+import { INBOUND_DEFAULTS } from '../../inbound-config.js';
+import type { ChatRequestLimits } from '../parse-chat-request.js';
 import { parseResponsesInput } from './parse-responses-input.js';
 import { parseResponsesTextFormat, parseResponsesToolChoice, parseResponsesTools } from './parse-responses-tools.js';
 
@@ -52,12 +54,20 @@ export interface ResponseEcho {
 }
 
 /** The checks shared by both paths; throws 400 naming the first bad field. */
-export function checkResponsesBasics(body: JsonObject): ResponsesBasics {
+export function checkResponsesBasics(body: JsonObject, limits: ChatRequestLimits = INBOUND_DEFAULTS): ResponsesBasics {
   const model = requiredString(body, 'model');
   refuseStateful(body);
   const input = body['input'];
   if (input === undefined || input === null) throw invalid('input', 'is required');
   if (typeof input !== 'string' && !Array.isArray(input)) throw invalid('input', 'must be a string or an array of input items');
+  // The chat caps, on both paths: an input item is at most one message, a tool is a tool.
+  if (Array.isArray(input) && input.length > limits.maxMessages) {
+    throw invalid('input', `may hold at most ${limits.maxMessages} items (SWITCHBOARD_MAX_MESSAGES), got ${input.length}`);
+  }
+  const tools = body['tools'];
+  if (Array.isArray(tools) && tools.length > limits.maxTools) {
+    throw invalid('tools', `may hold at most ${limits.maxTools} tools (SWITCHBOARD_MAX_TOOLS), got ${tools.length}`);
+  }
   optionalString(body, 'instructions');
   optionalNumber(body, 'temperature', 0, 2);
   optionalNumber(body, 'top_p', 0, 1);
@@ -71,8 +81,8 @@ export function checkResponsesBasics(body: JsonObject): ResponsesBasics {
 }
 
 /** Everything the normalized path needs; runs `checkResponsesBasics` first. */
-export function parseResponsesRequest(body: JsonObject): ParsedResponsesRequest {
-  const basics = checkResponsesBasics(body);
+export function parseResponsesRequest(body: JsonObject, limits: ChatRequestLimits = INBOUND_DEFAULTS): ParsedResponsesRequest {
+  const basics = checkResponsesBasics(body, limits);
   refuseUnsupported(body);
   const instructions = optionalString(body, 'instructions');
   const request: PublicChatRequest = { model: basics.model, messages: parseResponsesInput(body['input'], instructions) };

@@ -65,7 +65,7 @@ async function readRequest(gateway: GatewayContext, exchange: Exchange, request:
   const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
   exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
-  const parsed = parseMessagesRequest(body, countTokens);
+  const parsed = parseMessagesRequest(body, countTokens, gateway.config);
   resolveModel(gateway, exchange, parsed.model);
   const context: CallContext = callContext(exchange, owner);
   return { body, parsed, context };

@@ -28,14 +28,14 @@ export async function responses(gateway: GatewayContext, exchange: Exchange, req
   const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
   exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
-  const basics = checkResponsesBasics(body);
+  const basics = checkResponsesBasics(body, gateway.config);
   resolveModel(gateway, exchange, basics.model);
   if (gateway.service.supportsNative(basics.model, 'openai-responses', owner.projectId)) {
     checkNativeLimits(body, gateway.service.resolve(basics.model).model);
     await nativeResponses(gateway, exchange, response, body, { ...basics, context: callContext(exchange, owner) });
     return;
   }
-  const parsed = parseResponsesRequest(body);
+  const parsed = parseResponsesRequest(body, gateway.config);
   const { model, provider } = gateway.service.resolve(parsed.model, owner.projectId);
   const native = routeNativeFields(parsed.nativeFields, { from: 'openai', servingFamily: provider.provider.family, model, changesAnswer: () => false });
   if (native !== undefined) parsed.request.native = native;

@@ -1,0 +1,98 @@
+/**
+ * What a native stream (the vendor's own API passed through) is charged when it ends without the
+ * vendor's final usage: cut by the client before Anthropic's `message_delta` or the Responses API's
+ * `response.completed`, or served by a provider that reports none. Without it such a stream cost
+ * $0 (Responses) or its input only (Anthropic) however much the client had read: a client could
+ * read a whole answer, close the connection before the last event, and never be charged against
+ * its budget.
+ *
+ * - Input: what the vendor already reported (Anthropic's `message_start`), else the body's JSON
+ *   texts estimated (the route holds the body for the stream's life anyway).
+ * - Output: the text of the content events seen (`content_block_delta`, `response.*.delta`), never
+ *   less than the vendor reported so far. The events' data strings are kept as they passed, up to
+ *   KEPT_CHARS characters, and parsed only if the estimate is needed; past that the count is
+ *   scaled by the data characters seen.
+ *
+ * @module
+ */
+import type { Usage, UsageBuckets } from '../providers/spec/index.js';
+import { boundedCount } from './text-sample.js';
+import { estimateTextTokens } from './estimate-tokens.js';
+import { jsonTexts } from './json-texts.js';
+import { o200kCounter } from './tokenizer/count-tokens.js';
+
+/** Content event data kept per stream for its output estimate, characters. */
+export const KEPT_CHARS = 16 * 1024;
+
+/** The content events of a native stream, kept (bounded) for an output estimate. */
+export class NativeOutputSample {
+  #kept: string[] = [];
+  #keptChars = 0;
+  #seenChars = 0;
+
+  /** One content event's data (its JSON text). */
+  add(data: string): void {
+    this.#seenChars += data.length;
+    if (this.#keptChars >= KEPT_CHARS) return;
+    this.#kept.push(data);
+    this.#keptChars += data.length;
+  }
+
+  /** Estimated output tokens of the events seen. */
+  async tokens(): Promise<number> {
+    if (this.#keptChars === 0) return 0;
+    const counted = await estimateTextTokens(this.#kept.map(deltaText));
+    return Math.ceil((counted * this.#seenChars) / this.#keptChars);
+  }
+}
+
+/**
+ * The generated text of one content event: the Responses API's `delta` string, or the text,
+ * tool input JSON or thinking of an Anthropic `delta` object ('' for anything else).
+ */
+export function deltaText(data: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return '';
+  }
+  if (typeof json !== 'object' || json === null) return '';
+  const delta = (json as Record<string, unknown>)['delta'];
+  if (typeof delta === 'string') return delta;
+  if (typeof delta !== 'object' || delta === null) return '';
+  const fields = delta as Record<string, unknown>;
+  for (const field of ['text', 'partial_json', 'thinking']) {
+    const value = fields[field];
+    if (typeof value === 'string') return value;
+  }
+  return '';
+}
+
+/** Estimated input tokens of a native body: its texts, and one token per two punctuation characters. */
+export async function nativeInputTokens(body: Record<string, unknown>): Promise<number> {
+  const json = jsonTexts(body, 'model');
+  return boundedCount(await o200kCounter(), json.texts) + Math.ceil(json.punctuation / 2);
+}
+
+/**
+ * The estimate of a native call that ended without its final usage: `reported` is the usage the
+ * vendor sent so far, `output` the content seen (none for a JSON answer).
+ */
+export function nativeEstimate(body: Record<string, unknown>, reported: () => Usage, output: NativeOutputSample | undefined): () => Promise<UsageBuckets> {
+  return async () => {
+    const usage = reported();
+    const known = usage.buckets;
+    const inputKnown = known !== undefined && usage.inputTokens > 0;
+    const [input, generated] = await Promise.all([inputKnown ? 0 : nativeInputTokens(body), output?.tokens() ?? 0]);
+    return {
+      input: inputKnown ? known.input : input,
+      cachedInput: inputKnown ? known.cachedInput : 0,
+      cacheWrite5m: inputKnown ? known.cacheWrite5m : 0,
+      cacheWrite1h: inputKnown ? known.cacheWrite1h : 0,
+      // Reasoning the vendor reported stays its own bucket; text seen beyond the report is output.
+      output: Math.max(known?.output ?? 0, generated - (known?.reasoning ?? 0)),
+      reasoning: known?.reasoning ?? 0,
+    };
+  };
+}
