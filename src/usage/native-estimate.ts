@@ -21,8 +21,12 @@ import { estimateTextTokens } from './estimate-tokens.js';
 import { jsonTexts } from './json-texts.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
-/** Content event data kept per stream for its output estimate, characters. */
-export const KEPT_CHARS = 16 * 1024;
+/**
+ * Content event data kept per stream for its output estimate, characters: about 45 Anthropic text
+ * deltas. A held stream keeps them for its life, so the bound is small; the rest is extrapolated
+ * (the events' JSON framing is alike from one to the next).
+ */
+export const KEPT_CHARS = 4 * 1024;
 
 /** The content events of a native stream, kept (bounded) for an output estimate. */
 export class NativeOutputSample {
