@@ -14,7 +14,7 @@ export interface OpenAIModel {
   owned_by: string;
 }
 
-export function encodeModel(model: ModelEntry, created: number): OpenAIModel {
+export function encodeModel(model: Pick<ModelEntry, 'name' | 'providerName'>, created: number): OpenAIModel {
   return { id: model.name, object: 'model', created, owned_by: model.providerName };
 }
 

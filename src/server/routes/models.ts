@@ -17,7 +17,12 @@ export function listModels(gateway: GatewayContext, exchange: Exchange, request:
   sendJson(gateway, exchange, response, 200, encodeModelList(gateway.service.modelsFor(owner.projectId, owner.keyId), loadedAt(gateway)));
 }
 
-/** `GET /v1/models/{model}`: `name` is the rest of the path, percent-decoded (names may hold `/`). */
+/**
+ * `GET /v1/models/{model}`: `name` is the rest of the path, percent-decoded (names may hold `/`).
+ * Any name the key may call answers, resolved as a call would be: the key's project's route of
+ * that name, else a global route, else the model. `id` is the name asked for; `owned_by` the
+ * provider that would serve it first.
+ */
 export function retrieveModel(
   gateway: GatewayContext,
   exchange: Exchange,
@@ -36,6 +41,6 @@ export function retrieveModel(
   if (!gateway.service.allows({ projectId: owner.projectId, apiKeyId: owner.keyId }, name)) {
     throw new GovernanceError('model_not_allowed', `This API key is not allowed to call '${name}'.`, { param: 'model' });
   }
-  const model = gateway.service.resolve(name).model;
-  sendJson(gateway, exchange, response, 200, encodeModel(model, loadedAt(gateway)));
+  const model = gateway.service.resolve(name, owner.projectId).model;
+  sendJson(gateway, exchange, response, 200, encodeModel({ name, providerName: model.providerName }, loadedAt(gateway)));
 }
