@@ -28,6 +28,10 @@ insert into public.ai_providers (name, provider_class, api_base_url, required_en
   values ('e2e-deepseek', 'CustomProvider', '${deepseek.baseUrl}', '["E2E_OPENAI_API_KEY"]');
 insert into public.ai_models (name, provider_id, model_id, max_tokens, features)
   select 'e2e-claude-think', id, 'claude-test-1', 64000, '{"reasoning": true}' from public.ai_providers where name = 'e2e-anthropic';
+insert into public.ai_models (name, provider_id, model_id, max_tokens)
+  select 'e2e-claude-4-7', id, 'claude-opus-4-7', 64000 from public.ai_providers where name = 'e2e-anthropic';
+insert into public.ai_models (name, provider_id, model_id, max_tokens)
+  select 'e2e-claude-4-6', id, 'claude-sonnet-4-6', 64000 from public.ai_providers where name = 'e2e-anthropic';
 insert into public.ai_models (name, provider_id, model_id, features)
   select 'e2e-claude-logprobs-drop', id, 'claude-test-1', '{"native_fields": {"logprobs": "drop"}}' from public.ai_providers where name = 'e2e-anthropic';
 insert into public.ai_models (name, provider_id, model_id)
@@ -77,6 +81,53 @@ describe('reasoning_effort across vendors', () => {
     assert.equal(reasoning, 'Thinking about: think hard');
     assert.ok(order.indexOf('text') > order.lastIndexOf('reasoning'), order.join(','));
     assert.deepEqual(body(t.anthropic.requests.at(-1))['thinking'], { type: 'enabled', budget_tokens: 2048 });
+  });
+
+  it('Claude 4.7: adaptive thinking with output_config.effort, summaries shown; sampling controls never sent', async () => {
+    const completion = await client.chat.completions.create(ask('e2e-claude-4-7', { reasoning_effort: 'xhigh', max_tokens: 500, temperature: 0.3, top_p: 0.5 }));
+    const sent = body(t.anthropic.requests.at(-1));
+    assert.deepEqual(sent['thinking'], { type: 'adaptive', display: 'summarized' });
+    assert.deepEqual(sent['output_config'], { effort: 'xhigh' });
+    assert.equal(sent['max_tokens'], 32768 + 500);
+    assert.equal(reasoningOf(completion.choices[0]?.message), 'Thinking about: think hard');
+    const plain = await client.chat.completions.create(ask('e2e-claude-4-7', { temperature: 0.2, top_p: 0.9 }));
+    const plainSent = body(t.anthropic.requests.at(-1));
+    assert.equal(plain.choices[0]?.message.content, 'Echo: think hard');
+    assert.equal('temperature' in plainSent || 'top_p' in plainSent || 'thinking' in plainSent, false);
+  });
+
+  it('Claude 4.6: adaptive thinking; minimal is low, xhigh (4.7 and later only) is high; sampling kept when not thinking', async () => {
+    await client.chat.completions.create(ask('e2e-claude-4-6', { reasoning_effort: 'minimal' }));
+    assert.deepEqual(body(t.anthropic.requests.at(-1))['output_config'], { effort: 'low' });
+    await client.chat.completions.create({ ...ask('e2e-claude-4-6', { reasoning_effort: 'xhigh' }), stream: true }).then(async (stream) => {
+      for await (const chunk of stream) void chunk;
+    });
+    const sent = body(t.anthropic.requests.at(-1));
+    assert.deepEqual([sent['thinking'], sent['output_config']], [{ type: 'adaptive', display: 'summarized' }, { effort: 'high' }]);
+    await client.chat.completions.create(ask('e2e-claude-4-6', { temperature: 0.2 }));
+    assert.equal(body(t.anthropic.requests.at(-1))['temperature'], 0.2);
+  });
+
+  it('Anthropic tool loop over chat completions: the turn that answers tool calls goes without thinking (the client cannot send its signature back)', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
+    for (const model of ['e2e-claude-think', 'e2e-claude-4-7']) {
+      const first = await client.chat.completions.create(ask(model, { reasoning_effort: 'medium', tools }));
+      const call = first.choices[0]?.message.tool_calls?.[0];
+      assert.ok(call, `${model}: the first turn calls the tool`);
+      assert.ok(body(t.anthropic.requests.at(-1))['thinking'], `${model}: the first turn thinks`);
+      const second = await client.chat.completions.create({
+        model,
+        reasoning_effort: 'medium',
+        tools,
+        messages: [
+          { role: 'user', content: 'think hard' },
+          { role: 'assistant', content: null, tool_calls: [call] },
+          { role: 'tool', tool_call_id: call.id, content: 'found it' },
+        ],
+      } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming);
+      assert.equal(second.choices[0]?.message.content, 'Echo: found it', model);
+      assert.equal(body(t.anthropic.requests.at(-1))['thinking'], undefined, model);
+    }
   });
 
   it('Gemini 2.5: becomes thinkingConfig.thinkingBudget with includeThoughts; thoughts and their tokens come back', async () => {

@@ -84,17 +84,47 @@ export function checkMessagesRequest(raw: unknown, version: string, counting = f
   return { body: raw, messages };
 }
 
-/** `thinking` and what it forbids; true when thinking is enabled. */
+/** The Claude version a model id names (4.7 → 407; 0 when it names none), for the rules that differ by model. */
+function claudeVersionOf(model: unknown): number {
+  const match = /claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?!\d)/.exec(String(model));
+  return match === null ? 0 : Number(match[1]) * 100 + Number(match[2] ?? 0);
+}
+
+const efforts = ['low', 'medium', 'high', 'xhigh', 'max'];
+
+/** `thinking`, `output_config` and what they forbid; true when thinking is on (enabled or adaptive). */
 function checkThinking(raw: Json): boolean {
+  const version = claudeVersionOf(raw['model']);
+  if (version >= 407) {
+    for (const key of samplingKeys) if (raw[key] !== undefined) throw new RequestError(`\`${key}\` is deprecated for this model.`);
+  }
+  const config = raw['output_config'];
+  if (config !== undefined) {
+    if (!isRecord(config)) throw new RequestError('output_config: Input should be a valid dictionary');
+    const effort = config['effort'];
+    if (effort !== undefined && !efforts.includes(String(effort))) {
+      throw new RequestError(`output_config.effort: Input should be ${efforts.map((value) => `'${value}'`).join(', ')}`);
+    }
+    if (effort === 'xhigh' && version < 407) throw new RequestError('output_config.effort: xhigh is not supported by this model.');
+  }
   const thinking = raw['thinking'];
   if (thinking === undefined) return false;
   if (!isRecord(thinking) || !['enabled', 'disabled', 'adaptive'].includes(String(thinking['type']))) {
     throw new RequestError("thinking: Input tag does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'");
   }
-  if (thinking['type'] !== 'enabled') return false;
-  const budget = thinking['budget_tokens'];
-  if (!Number.isInteger(budget) || (budget as number) < 1024) throw new RequestError('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
-  if ((budget as number) >= (raw['max_tokens'] as number)) throw new RequestError('`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size');
+  if (thinking['type'] === 'disabled') return false;
+  if (thinking['type'] === 'adaptive') {
+    if (version < 406) throw new RequestError('adaptive thinking is not supported on this model');
+    const display = thinking['display'];
+    if (display !== undefined && display !== 'summarized' && display !== 'omitted') {
+      throw new RequestError("thinking.adaptive.display: Input should be 'summarized' or 'omitted'");
+    }
+  } else {
+    if (version >= 407) throw new RequestError('"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.');
+    const budget = thinking['budget_tokens'];
+    if (!Number.isInteger(budget) || (budget as number) < 1024) throw new RequestError('thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
+    if ((budget as number) >= (raw['max_tokens'] as number)) throw new RequestError('`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size');
+  }
   if (raw['temperature'] !== undefined && raw['temperature'] !== 1) throw new RequestError('`temperature` may only be set to 1 when thinking is enabled or in adaptive mode. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility');
   if (raw['top_k'] !== undefined) throw new RequestError('`top_k` is not supported when thinking is enabled');
   const choice = raw['tool_choice'];

@@ -163,10 +163,13 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
   const inputCount = inputWords(body, messages);
   const cacheRead = system.includes('cache') ? 3 : 0;
   const cacheWrite = system.includes('cache-write') ? 2 : 0;
-  // With thinking enabled the answer opens with a signed thinking block (counted in output_tokens).
-  const thinks = isRecord(body['thinking']) && body['thinking']['type'] === 'enabled';
+  // With thinking on the answer opens with a signed thinking block (counted in output_tokens). In
+  // adaptive mode with `display: 'omitted'` its text is empty (the signature still carries it).
+  const thinking = isRecord(body['thinking']) ? body['thinking'] : undefined;
+  const thinks = thinking?.['type'] === 'enabled' || thinking?.['type'] === 'adaptive';
   const thinkingText = `Thinking about: ${userText}`;
-  const thinkingBlocks = thinks ? [{ type: 'thinking', thinking: thinkingText, signature: signThinking(thinkingText) }] : [];
+  const shown = thinking?.['display'] === 'omitted' ? '' : thinkingText;
+  const thinkingBlocks = thinks ? [{ type: 'thinking', thinking: shown, signature: signThinking(shown) }] : [];
   const thinkingTokens = thinks ? words(thinkingText) : 0;
   const usage = (outputTokens: number): Json => ({
     input_tokens: Math.max(0, inputCount - cacheRead - cacheWrite),

@@ -92,10 +92,15 @@ export interface AnthropicRequestBody {
   top_p?: number;
   /** Only under `2023-06-01`; `2026-10-21` rejects it; never while thinking. */
   top_k?: number;
-  thinking?: { type: 'enabled'; budget_tokens: number };
+  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'adaptive'; display?: 'summarized' | 'omitted' };
+  /** Claude 4.6+: how much the model spends (adaptive thinking's control). */
+  output_config?: { effort?: AnthropicEffort };
   metadata?: { user_id: string };
   stream?: boolean;
 }
+
+/** `output_config.effort` (Claude 4.6+; `xhigh` from 4.7). */
+export type AnthropicEffort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
 /** Token counts. `input_tokens` excludes cache reads and cache writes, which are counted apart. */
 export const anthropicUsageSchema = z.looseObject({

@@ -1,17 +1,26 @@
 import { SwitchboardError } from '../../errors.js';
-import { MIN_THINKING_BUDGET, requestedBudget } from '../shared/reasoning.js';
-import type { ChatRequest, ReasoningBlock } from '../spec/index.js';
-import type { AnthropicContentBlock, AnthropicRequestBody } from './anthropic-api.js';
+import { MIN_THINKING_BUDGET, requestedBudget, requestedEffort } from '../shared/reasoning.js';
+import type { ChatRequest, ReasoningBlock, ReasoningEffort } from '../spec/index.js';
+import type { AnthropicContentBlock, AnthropicEffort, AnthropicMessage, AnthropicRequestBody } from './anthropic-api.js';
+import { claudeGeneration } from './claude-generation.js';
 
 /**
- * Turns the request's reasoning control into Anthropic's `thinking: {type: 'enabled',
- * budget_tokens}` (effort → budget by the shared table; an explicit budget as is; `none` → no
- * thinking). The budget must be ≥ 1024 and below `max_tokens`, which counts thinking too, so
- * `max_tokens` becomes budget + the visible limit (the request's, else 4096), capped at the model
- * row's `max_tokens`; a budget that still does not fit is lowered to `max_tokens - 1`, and thinking
- * is left off when that is under 1024. While thinking Anthropic accepts only `temperature` 1 and
- * `top_p` ≥ 0.95 and refuses `top_k`: other values are dropped. A forced tool choice cannot be
- * combined with thinking: 400 naming `tool_choice`.
+ * Turns the request's reasoning control into Anthropic's `thinking`. Claude 4.6 and later (see
+ * claudeGeneration) get adaptive thinking, `{type: 'adaptive', display: 'summarized'}` with
+ * `output_config.effort` (minimal and low → low, medium, high, xhigh → xhigh from 4.7, else high;
+ * an explicit budget → the nearest effort); earlier models get `{type: 'enabled', budget_tokens}`
+ * (effort → budget by the shared table; an explicit budget as is). `none` → no thinking either way.
+ * The budget (the effort's, in adaptive mode) must be ≥ 1024 and below `max_tokens`, which counts
+ * thinking too, so `max_tokens` becomes budget + the visible limit (the request's, else 4096),
+ * capped at the model row's `max_tokens`; a budget that still does not fit is lowered to
+ * `max_tokens - 1`, and thinking is left off when that is under 1024. While thinking Anthropic
+ * accepts only `temperature` 1 and `top_p` ≥ 0.95 and refuses `top_k`: other values are dropped. A
+ * forced tool choice cannot be combined with thinking: 400 naming `tool_choice`.
+ *
+ * Thinking is also left off when the request answers tool calls of an assistant turn that does not
+ * open with its signed thinking: Anthropic refuses such a turn while thinking is on ("Expected
+ * `thinking` or `redacted_thinking`, but found `tool_use`"), and a client of another protocol
+ * (chat completions) has no way to send the signature back.
  */
 export function applyAnthropicThinking(body: AnthropicRequestBody, request: ChatRequest, modelMaxTokens: number | undefined, defaultVisible: number): void {
   const wanted = requestedBudget(request.reasoning);
@@ -20,6 +29,7 @@ export function applyAnthropicThinking(body: AnthropicRequestBody, request: Chat
   const maxTokens = Math.min(Math.max(wanted, MIN_THINKING_BUDGET) + visible, modelMaxTokens ?? Number.MAX_SAFE_INTEGER);
   const budget = Math.min(Math.max(wanted, MIN_THINKING_BUDGET), maxTokens - 1);
   if (budget < MIN_THINKING_BUDGET) return;
+  if (answersUnsignedToolTurn(body.messages)) return;
   const choice = body.tool_choice?.type;
   if (choice === 'any' || choice === 'tool') {
     throw new SwitchboardError('unsupported_feature', 'tool_choice cannot force a tool while Anthropic thinking is on; use auto or none, or drop the reasoning control', {
@@ -27,10 +37,40 @@ export function applyAnthropicThinking(body: AnthropicRequestBody, request: Chat
     });
   }
   body.max_tokens = maxTokens;
-  body.thinking = { type: 'enabled', budget_tokens: budget };
+  const generation = claudeGeneration(body.model);
+  if (generation.adaptiveThinking) {
+    body.thinking = { type: 'adaptive', display: 'summarized' };
+    body.output_config = { effort: adaptiveEffort(requestedEffort(request.reasoning), generation.xhighEffort) };
+  } else {
+    body.thinking = { type: 'enabled', budget_tokens: budget };
+  }
   if (body.temperature !== undefined && body.temperature !== 1) delete body.temperature;
   if (body.top_p !== undefined && body.top_p < 0.95) delete body.top_p;
   delete body.top_k;
+}
+
+function adaptiveEffort(effort: ReasoningEffort | undefined, xhigh: boolean): AnthropicEffort {
+  switch (effort) {
+    case 'minimal':
+    case 'low':
+      return 'low';
+    case 'medium':
+      return 'medium';
+    case 'xhigh':
+      return xhigh ? 'xhigh' : 'high';
+    default:
+      return 'high';
+  }
+}
+
+/** The last message answers tool calls of an assistant turn that does not open with thinking. */
+function answersUnsignedToolTurn(messages: readonly AnthropicMessage[]): boolean {
+  const last = messages[messages.length - 1];
+  const previous = messages[messages.length - 2];
+  if (last?.role !== 'user' || previous?.role !== 'assistant') return false;
+  if (!last.content.some((block) => block.type === 'tool_result')) return false;
+  const first = previous.content[0];
+  return first?.type !== 'thinking' && first?.type !== 'redacted_thinking';
 }
 
 /**

@@ -3,6 +3,7 @@ import { parseDataUrl } from '../shared/data-url.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../spec/index.js';
+import { claudeGeneration } from './claude-generation.js';
 import { applyAnthropicThinking, convertReasoningToAnthropic } from './convert-anthropic-thinking.js';
 import type {
   AnthropicContentBlock,
@@ -32,8 +33,9 @@ export interface AnthropicRequestContext {
  *   turn become one user message of `tool_result` blocks (tool results always first, as the API
  *   requires).
  * - `max_tokens` is always sent: the request's, else the model row's, else 4096.
- * - `temperature`, `top_p` and `top_k` are sent under `2023-06-01` only: API version `2026-10-21`
- *   rejects them (even at default values), so they are dropped there.
+ * - `temperature`, `top_p` and `top_k` are sent under `2023-06-01` only and not to Claude 4.7 and
+ *   later: API version `2026-10-21` and those models reject them (even at default values), so they
+ *   are dropped there.
  * - Reasoning controls become `thinking` (see applyAnthropicThinking); signed thinking blocks of
  *   earlier Anthropic turns open their assistant message again, unchanged.
  * - `cacheControl` on text, images, tools and system text becomes `cache_control` (the system is
@@ -74,12 +76,13 @@ export function convertToAnthropicRequest(request: ChatRequest, context: Anthrop
   const stopSequences = request.stop?.filter((sequence) => sequence.trim() !== '');
   if (stopSequences !== undefined && stopSequences.length > 0) body.stop_sequences = stopSequences;
 
-  if (context.version === '2023-06-01') {
+  // API version 2026-10-21 and Claude 4.7 and later refuse the sampling controls, even at defaults.
+  if (context.version === '2023-06-01' && claudeGeneration(request.model).sampling) {
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.topP !== undefined) body.top_p = request.topP;
+    if (request.topK !== undefined) body.top_k = request.topK;
   }
   if (request.user !== undefined && request.user !== '') body.metadata = { user_id: request.user };
-  if (context.version === '2023-06-01' && request.topK !== undefined) body.top_k = request.topK;
   applyAnthropicThinking(body, request, context.modelMaxTokens, defaultAnthropicMaxTokens);
   return mergeNativeFields(body, request.native, 'anthropic');
 }
