@@ -131,10 +131,15 @@ describe('request errors', () => {
       client.messages.create(serverTool as unknown as Anthropic.MessageCreateParamsNonStreaming),
       sdkError(Anthropic.BadRequestError, { status: 400, type: 'invalid_request_error', message: /^tools\.0\.type: the server tool 'web_search_20250305'/ }),
     );
-    const unknownField = { model: MODELS.cohere, max_tokens: 16, messages: text('x'), output_config: { effort: 'low' } };
+    const unknownField = { model: MODELS.cohere, max_tokens: 16, messages: text('x'), container: 'container_1' };
     await assert.rejects(
       client.messages.create(unknownField as unknown as Anthropic.MessageCreateParamsNonStreaming),
-      sdkError(Anthropic.BadRequestError, { status: 400, type: 'invalid_request_error', message: /^output_config is not supported by the model 'e2e-command'/ }),
+      sdkError(Anthropic.BadRequestError, { status: 400, type: 'invalid_request_error', message: /^container is not supported by the model 'e2e-command'/ }),
+    );
+    const unknownSetting = { model: MODELS.cohere, max_tokens: 16, messages: text('x'), output_config: { effort: 'low', task_budget: 5 } };
+    await assert.rejects(
+      client.messages.create(unknownSetting as unknown as Anthropic.MessageCreateParamsNonStreaming),
+      sdkError(Anthropic.BadRequestError, { status: 400, type: 'invalid_request_error', message: /^output_config\.task_budget: this setting is only supported when an Anthropic model serves/ }),
     );
     // A field whose loss does not change the answer is dropped instead.
     const dropped = await client.messages.create({ model: MODELS.cohere, max_tokens: 16, messages: text('hi'), service_tier: 'auto' });

@@ -218,6 +218,29 @@ describe('/v1/messages field mapping for other vendors', () => {
     assert.deepEqual(starts, ['thinking', 'text']);
   });
 
+  it("serves Claude Code's body to another vendor: adaptive thinking with output_config.effort, structured output, context_management dropped", async () => {
+    const before = t.openai.requests.length;
+    const body = {
+      model: MODELS.openai,
+      max_tokens: 256,
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'max' },
+      context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] },
+      messages: [{ role: 'user', content: 'ponder this' }],
+    };
+    const message = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming);
+    schema.validateAgainst('Message', message);
+    const sent = t.openai.requests[before]?.body as Record<string, unknown>;
+    assert.equal(sent['reasoning_effort'], 'xhigh', 'max is the highest effort the others know');
+    assert.equal('context_management' in sent || 'output_config' in sent, false);
+
+    const format = { type: 'json_schema', schema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false } };
+    await client.messages.create({ ...body, output_config: { effort: 'low', format } } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+    const structured = t.openai.requests.at(-1)?.body as Record<string, unknown>;
+    assert.equal(structured['reasoning_effort'], 'low');
+    assert.deepEqual(structured['response_format'], { type: 'json_schema', json_schema: { name: 'response', schema: format.schema, strict: true } });
+  });
+
   it("drops Anthropic-signed thinking from the history of another vendor's model", async () => {
     for (const model of [MODELS.openai, MODELS.google, MODELS.cohere]) {
       const message = await client.messages.create({

@@ -9,11 +9,12 @@
  * `maxTokens`; `stop_sequences` → `stop`; `top_k` → `topK`; `metadata.user_id` → `user`;
  * `tool_choice` `auto|any|tool|none` → `auto|required|{name}|none`, `disable_parallel_tool_use` →
  * `parallelToolCalls: false`; `thinking` `enabled` → `reasoning.budgetTokens`, `adaptive` →
- * `reasoning.effort: 'medium'`, `disabled` → nothing.
+ * `reasoning.effort` (`output_config.effort`, else medium), `disabled` → nothing;
+ * `output_config.format` (json_schema) → `responseFormat`.
  *
  * @module
  */
-import type { ReasoningOptions, ToolChoice, ToolDefinition } from '../../providers/spec/index.js';
+import type { ReasoningEffort, ReasoningOptions, ToolChoice, ToolDefinition } from '../../providers/spec/index.js';
 import type { PublicChatRequest } from '../../service/ai-service.js';
 import {
   invalid,
@@ -43,7 +44,7 @@ export interface ParsedMessagesRequest {
 
 const KNOWN_FIELDS = new Set([
   'model', 'max_tokens', 'messages', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k',
-  'tools', 'tool_choice', 'thinking',
+  'tools', 'tool_choice', 'thinking', 'output_config',
 ]);
 const MAX_TOKENS_LIMIT = 100_000_000;
 /** Anthropic's smallest thinking budget. */
@@ -75,7 +76,8 @@ export function parseMessagesRequest(body: JsonObject, countTokens = false, limi
   if (topP !== undefined) chat.topP = topP;
   const topK = optionalInteger(body, 'top_k', 0, MAX_TOKENS_LIMIT);
   if (topK !== undefined) chat.topK = topK;
-  const reasoning = parseThinking(body['thinking'], maxTokens);
+  const effort = parseOutputConfig(body['output_config'], chat, deferred);
+  const reasoning = parseThinking(body['thinking'], maxTokens, effort);
   if (reasoning !== undefined) chat.reasoning = reasoning;
   const user = parseMetadata(body['metadata']);
   if (user !== undefined) chat.user = user;
@@ -174,8 +176,13 @@ function parseStopSequences(value: unknown): string[] | undefined {
   return value.length === 0 ? undefined : (value as string[]);
 }
 
-function parseThinking(value: unknown, maxTokens: number | undefined): ReasoningOptions | undefined {
-  if (value === undefined || value === null) return undefined;
+/**
+ * `thinking`, with `output_config.effort` (`effort`): `enabled` → its budget; `adaptive` → the
+ * effort (medium when none is given); no `thinking` → the effort when one is given; `disabled` →
+ * no reasoning.
+ */
+function parseThinking(value: unknown, maxTokens: number | undefined, effort: ReasoningEffort | undefined): ReasoningOptions | undefined {
+  if (value === undefined || value === null) return effort === undefined ? undefined : { effort };
   if (!isObject(value)) throw invalid('thinking', "must be an object {type: 'enabled', budget_tokens} | {type: 'disabled'} | {type: 'adaptive'}");
   switch (value['type']) {
     case 'enabled': {
@@ -187,12 +194,39 @@ function parseThinking(value: unknown, maxTokens: number | undefined): Reasoning
       return { budgetTokens: budget };
     }
     case 'adaptive':
-      return { effort: 'medium' };
+      return { effort: effort ?? 'medium' };
     case 'disabled':
       return undefined;
     default:
       throw invalid('thinking.type', "must be one of 'enabled', 'disabled', 'adaptive'");
   }
+}
+
+const EFFORTS: Readonly<Record<string, ReasoningEffort>> = { low: 'low', medium: 'medium', high: 'high', xhigh: 'xhigh', max: 'xhigh' };
+
+/**
+ * `output_config` (Claude Code sends it with adaptive thinking): `effort` → the reasoning effort
+ * (`max` → `xhigh`, the highest the other vendors know); `format: {type: 'json_schema', schema}`
+ * (structured outputs) → `responseFormat` json_schema. Anything else in it (a future setting) is
+ * left to Anthropic: refused (400 naming it) only when another vendor serves the request.
+ */
+function parseOutputConfig(value: unknown, chat: PublicChatRequest, deferred: Deferred): ReasoningEffort | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw invalid('output_config', 'must be an object {effort?, format?}');
+  let effort: ReasoningEffort | undefined;
+  for (const key of Object.keys(value)) {
+    const field = value[key];
+    if (field === undefined || field === null) continue;
+    if (key === 'effort') {
+      effort = typeof field === 'string' ? EFFORTS[field] : undefined;
+      if (effort === undefined) defer(deferred, 'output_config.effort', `the effort ${JSON.stringify(field).slice(0, 40)}`);
+    } else if (key === 'format' && isObject(field) && field['type'] === 'json_schema' && isObject(field['schema'])) {
+      chat.responseFormat = { type: 'json_schema', name: 'response', schema: field['schema'], strict: true };
+    } else {
+      defer(deferred, `output_config.${key}`, 'this setting');
+    }
+  }
+  return effort;
 }
 
 function parseMetadata(value: unknown): string | undefined {

@@ -30,9 +30,13 @@ const NOT_COUNTED = new Set(['max_tokens', 'stream', 'stop_sequences', 'temperat
 
 /**
  * Top-level Messages fields whose loss does not change what the answer says (dropped for other
- * vendors): service and placement choices, prompt caching, speed, diagnostics.
+ * vendors): service and placement choices, prompt caching, speed, diagnostics, and Anthropic's
+ * server-side context editing (`context_management`, which Claude Code sends: without it the other
+ * vendor's model sees the whole conversation, as the client sent it).
  */
-const DROPPABLE = new Set(['service_tier', 'inference_geo', 'cache_control', 'speed', 'diagnostics', 'workspace_id', 'user_profile_id']);
+const DROPPABLE = new Set([
+  'service_tier', 'inference_geo', 'cache_control', 'speed', 'diagnostics', 'workspace_id', 'user_profile_id', 'context_management',
+]);
 
 /** Dispatches a Messages route (or any path under it); never throws (errors answer in Anthropic's shape). */
 export async function messagesRoute(
