@@ -43,8 +43,8 @@ export function unboundCredentialError(providerName: string): SwitchboardError {
   return new SwitchboardError(
     'credential_invalid',
     `The stored credentials of this project for provider '${providerName}' were stored before credentials were bound to the provider URL, ` +
-      "and are not sent until bound: restart the gateway or run 'switchboard migrate' as the database owner (binds them to the provider's " +
-      'current URL), or enter the key again.',
+      'and are not sent: enter the key again. A database upgraded from an earlier version binds them once, to the provider\'s current URL, ' +
+      "at the first gateway start or 'switchboard migrate' as the database owner.",
     { isRetryable: false },
   );
 }

@@ -116,7 +116,7 @@ for (const install of ['fresh', 'upgraded'] as const) {
       assert.deepEqual(
         tables.rows.filter((table) => table.forced).map((table) => table.relname),
         // The config history, the version log and the instances (issue 13) are forced as well.
-        ['ai_provider_credentials', 'ai_usage', 'ai_usage_hourly', 'api_keys', 'switchboard_config_history', 'switchboard_config_version_log', 'switchboard_instances'],
+        ['ai_provider_credentials', 'ai_usage', 'ai_usage_hourly', 'api_keys', 'switchboard_config_history', 'switchboard_config_version_log', 'switchboard_instances', 'switchboard_upgrades'],
       );
       assert.ok(tables.rows.some((table) => table.relname === 'switchboard_migrations'));
     });
@@ -129,6 +129,7 @@ for (const install of ['fresh', 'upgraded'] as const) {
         await refusedAs(db, role, `select prefix, key_hash from public.api_keys`);
         await refusedAs(db, role, `insert into public.switchboard_migrations (name, checksum) values ('29991231000000_fake.sql', 'x')`);
         await refusedAs(db, role, `update public.switchboard_config_version set version = version + 1`);
+        await refusedAs(db, role, `delete from public.switchboard_upgrades`);
         await refusedAs(db, role, `select public.switchboard_lock_down('public.app_notes')`);
       }
       const provider = await db.query(`select api_base_url from public.ai_providers where name = 'openai'`);
@@ -144,6 +145,8 @@ for (const install of ['fresh', 'upgraded'] as const) {
         const result = await tx.query(`update public.ai_providers set display_name = 'OpenAI (admin)' where name = 'openai'`);
         assert.equal(result.rowCount, 1);
       });
+      // …but cannot undo a one-time upgrade (that would let an old credential envelope be bound again).
+      await refusedAs(db, 'service_role', `delete from public.switchboard_upgrades`);
       const after = await db.query<{ version: string }>(`select version::text from public.switchboard_config_version`);
       assert.equal(Number(after.rows[0]?.version), Number(before.rows[0]?.version) + 1);
     });

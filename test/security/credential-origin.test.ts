@@ -120,11 +120,35 @@ describe('a stored credential is bound to the origin it was entered for', () => 
 });
 
 describe('envelopes sealed before origin binding (legacy)', () => {
-  it('are refused, then bound to the provider URL of the moment by the next gateway start', async () => {
+  it('written back after the one-time upgrade (an old copy) are refused and never bound, wherever the provider points', async () => {
+    const done = await db.query<{ name: string }>(`select name from public.switchboard_upgrades`);
+    assert.deepEqual(done.rows.map((row) => row.name), ['credential-origin-binding'], 'a fresh database needs no binding');
+    const legacy = sealSecret(JSON.stringify({ api_key: keys.gamma }), master.key, credentialAssociatedData(gamma.id, seeded.providerId));
+    await db.query(`insert into public.ai_provider_credentials (project_id, provider_id, credentials) values ($1, $2, $3)`, [gamma.id, seeded.providerId, legacy]);
+    await moveProvider(capture.baseUrl);
+    const restarted = await startStack(db, { keyring, env: {} });
+    try {
+      const lines = restarted.logs.map((entry) => entry.line).join('\n');
+      assert.match(lines, /1 stored credential\(s\) sealed before origin binding were found after the one-time upgrade and are not bound/);
+      assert.deepEqual(leakedSecrets(lines, keys), []);
+      const seen = capture.requests.length;
+      await assertRefused(gamma, /were stored before credentials were bound to the provider URL, and are not sent: enter the key again/, restarted);
+      assert.equal(capture.requests.length, seen, 'nothing reached the new URL');
+      const row = await storedRow(db, gamma.id, seeded.providerId);
+      assert.equal(row?.credentials, legacy, 'the row is left as it was');
+    } finally {
+      await restarted.close();
+      await moveProvider(vendor.baseUrl);
+      await db.query(`delete from public.ai_provider_credentials where project_id = $1`, [gamma.id]);
+    }
+  });
+
+  it('are refused, then bound to the provider URL of the moment by the first gateway start of an upgraded database', async () => {
+    await db.query(`delete from public.switchboard_upgrades where name = 'credential-origin-binding'`);
     const legacy = sealSecret(JSON.stringify({ api_key: keys.gamma }), master.key, credentialAssociatedData(gamma.id, seeded.providerId));
     await db.query(`insert into public.ai_provider_credentials (project_id, provider_id, credentials) values ($1, $2, $3)`, [gamma.id, seeded.providerId, legacy]);
     await stack.sb.reload();
-    await assertRefused(gamma, /were stored before credentials were bound to the provider URL, and are not sent until bound: restart the gateway or run 'switchboard migrate'/);
+    await assertRefused(gamma, /were stored before credentials were bound to the provider URL, and are not sent: enter the key again/);
 
     const restarted = await startStack(db, { keyring, env: {} });
     try {
