@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.js';
 import { UsageBuffer } from '../db/sql/usage-buffer.js';
-import { insertUsageParams, maxRowsPerInsert, type UsageRowInsert } from '../db/sql/usage.js';
+import { insertUsageParams, insertUsageParamsSkippingTaken, maxRowsPerInsert, usageKey, type UsageRowInsert } from '../db/sql/usage.js';
 import { DatabaseError, errorMessage } from '../errors.js';
 
 /** Writer settings (see docs/usage.md). */
@@ -178,7 +178,10 @@ export class UsageWriter {
         await insertUsageParams(this.#db, this.#buffer.params(count));
       } catch (error) {
         if (!isRowError(error)) throw error;
-        // One row the database refuses must not hold back the others: they go one by one.
+        // A request id used before (a client reusing its x-request-id): the batch again without the
+        // taken ids, then those rows under suffixed ids. Any other row the database refuses must
+        // not hold back the others: they go one by one.
+        if (error instanceof DatabaseError && error.sqlState === '23505') return await this.#writeAroundTaken(count);
         return await this.#writeOneByOne(count);
       }
     } catch (error) {
@@ -188,6 +191,31 @@ export class UsageWriter {
     // Rows pushed meanwhile were appended after the batch: drop exactly the batch from the front.
     this.#buffer.shift(count);
     this.#written(count);
+    return count;
+  }
+
+  /**
+   * Writes the `count` oldest rows in one statement that skips rows whose request id and attempt are
+   * taken, then those rows one by one under suffixed ids. Two statements however many rows reuse an
+   * id: a client sending the same x-request-id again and again cannot turn every batch of every
+   * project into a statement per row.
+   */
+  async #writeAroundTaken(count: number): Promise<number> {
+    const inserted = new Map<string, number>();
+    for (const key of await insertUsageParamsSkippingTaken(this.#db, this.#buffer.params(count))) inserted.set(key, (inserted.get(key) ?? 0) + 1);
+    const taken: number[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const row = this.#buffer.describe(index);
+      const key = usageKey(row.requestId, row.attempt);
+      const left = inserted.get(key) ?? 0;
+      if (left > 0) inserted.set(key, left - 1);
+      else taken.push(index);
+    }
+    // The taken rows (in order) go to the front, the inserted ones leave the buffer.
+    this.#buffer.moveToEnd(count, taken);
+    this.#buffer.shift(count - taken.length);
+    this.#written(count - taken.length);
+    if (taken.length > 0) await this.#writeOneByOne(taken.length);
     return count;
   }
 

@@ -114,16 +114,17 @@ describe('usage writer batching', () => {
       exec: (sql) => db.exec(sql),
       async query(sql, params) {
         const single = sql.startsWith('insert into public.ai_usage ') && (params?.[0] as string).startsWith('{') && !(params?.[0] as string).includes(',');
-        if (single && ++singles === 3) throw new DatabaseError('database_unavailable', 'database unavailable: connection lost', { sqlState: '08006' });
+        if (single && ++singles === 2) throw new DatabaseError('database_unavailable', 'database unavailable: connection lost', { sqlState: '08006' });
         return db.query(sql, params);
       },
     };
     const writer = new UsageWriter(flaky, { flushRows: 1_000, flushIntervalMs: 60_000 });
-    // A client reused x-request-id 'reused': the batch fails on the duplicate and goes one by one.
+    // A client reused x-request-id 'reused': the batch fails on the duplicate, goes again without
+    // it, and the reused row follows alone (its first try is refused, the suffixed one is lost).
     const rows = [...rowsNamed('midway', 2), { ...sampleUsageRow, requestId: 'reused' }, ...rowsNamed('midway-late', 2)];
     for (const row of rows) writer.push(row);
     await assert.rejects(writer.flush(), /connection lost/);
-    assert.equal(writer.stats().buffered, 3);
+    assert.equal(writer.stats().buffered, 1);
     await writer.flush();
     const stored = await db.query<{ request_id: string; n: number }>(
       `select regexp_replace(request_id, '~.*', '~suffix') as request_id, count(*)::int as n from public.ai_usage group by 1 order by 1`,
@@ -137,6 +138,43 @@ describe('usage writer batching', () => {
       { request_id: 'reused~suffix', n: 1 },
     ]);
     assert.deepEqual(writer.stats(), { buffered: 0, written: 5, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 }, failedFlushes: 1 });
+    await writer.close();
+  });
+
+  test('reused request ids cost a statement or two each, not a statement per row of the batch', async () => {
+    await db.query(`insert into public.ai_usage (request_id, attempt, started_at, ended_at, requested_model, endpoint, streamed, status, overhead_ms, usage_source)
+                    values ('taken', 1, now(), now(), 'm', 'chat', false, 200, 0, 'none')`);
+    const statements: number[] = [];
+    const watched: Queryable = {
+      exec: (sql) => db.exec(sql),
+      async query(sql, params) {
+        if (sql.startsWith('insert into public.ai_usage ')) statements.push(statements.length);
+        return db.query(sql, params);
+      },
+    };
+    const writer = new UsageWriter(watched, { flushRows: 1_000, flushIntervalMs: 60_000 });
+    const rows = rowsNamed('busy', 300);
+    // Another tenant's ids in the same batch: one taken before, one reused twice within the batch.
+    rows.splice(50, 0, { ...sampleUsageRow, requestId: 'taken' });
+    rows.splice(120, 0, { ...sampleUsageRow, requestId: 'busy-7' });
+    rows.splice(200, 0, { ...sampleUsageRow, requestId: 'busy-7' });
+    for (const row of rows) writer.push(row);
+    await writer.flush();
+    // The batch (refused), the batch without the taken ids, then each of the 3: tried, suffixed.
+    assert.equal(statements.length, 2 + 3 * 2);
+    const stored = await db.query<{ request_id: string; n: number }>(
+      `select regexp_replace(request_id, '~.*', '~suffix') as request_id, count(*)::int as n from public.ai_usage
+        where split_part(request_id, '~', 1) in ('taken', 'busy-7') group by 1 order by 1`,
+    );
+    assert.deepEqual(stored.rows, [
+      { request_id: 'busy-7', n: 1 },
+      { request_id: 'busy-7~suffix', n: 2 },
+      { request_id: 'taken', n: 1 },
+      { request_id: 'taken~suffix', n: 1 },
+    ]);
+    const all = await db.query<{ n: number }>(`select count(*)::int as n from public.ai_usage`);
+    assert.equal(all.rows[0]?.n, 1 + 303);
+    assert.deepEqual(writer.stats(), { buffered: 0, written: 303, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 }, failedFlushes: 0 });
     await writer.close();
   });
 });

@@ -176,6 +176,24 @@ export class UsageBuffer {
     segment.strings[slot * requestIdPlace.width + requestIdPlace.offset] = requestId;
   }
 
+  /**
+   * Moves the rows at `indexes` (ascending, each below `count`) to the last places among the `count`
+   * oldest rows, in their order, over the rows there (written ones): a following `shift(count -
+   * indexes.length)` leaves exactly them at the front.
+   */
+  moveToEnd(count: number, indexes: readonly number[]): void {
+    for (let j = indexes.length - 1; j >= 0; j -= 1) {
+      const from = indexes[j] as number;
+      const to = count - indexes.length + j;
+      if (from === to) continue;
+      const [source, a] = this.#locate(from);
+      const [target, b] = this.#locate(to);
+      target.numbers.set(source.numbers.subarray(a * numberFields.length, (a + 1) * numberFields.length), b * numberFields.length);
+      target.bools.set(source.bools.subarray(a * boolFields.length, (a + 1) * boolFields.length), b * boolFields.length);
+      for (let k = 0; k < stringFields.length; k += 1) target.strings[b * stringFields.length + k] = source.strings[a * stringFields.length + k];
+    }
+  }
+
   /** Drops the `count` oldest rows (written, or given up). */
   shift(count: number): void {
     const rows = Math.min(count, this.#length);

@@ -57,6 +57,23 @@ export async function insertUsageParams(db: Queryable, params: readonly (string 
   await db.query(insertSql, [...params]);
 }
 
+const insertSkippingTakenSql = `${insertSql} on conflict (request_id, attempt) do nothing returning request_id, attempt`;
+
+/**
+ * Inserts one batch like `insertUsageParams`, leaving out the rows whose (request_id, attempt) is
+ * taken (by an earlier row or an earlier row of the batch); returns the keys it inserted, as
+ * `request_id` + space + `attempt`, one entry per row.
+ */
+export async function insertUsageParamsSkippingTaken(db: Queryable, params: readonly (string | null)[]): Promise<string[]> {
+  const result = await db.query<{ request_id: string; attempt: number }>(insertSkippingTakenSql, [...params]);
+  return result.rows.map((row) => usageKey(row.request_id, row.attempt));
+}
+
+/** A ledger row's unique key as one string (see insertUsageParamsSkippingTaken). */
+export function usageKey(requestId: string, attempt: number): string {
+  return `${requestId} ${attempt}`;
+}
+
 /** Inserts up to `maxRowsPerInsert` ledger rows in one statement. */
 export async function insertUsageRows(db: Queryable, rows: readonly UsageRowInsert[]): Promise<void> {
   if (rows.length === 0) return;
