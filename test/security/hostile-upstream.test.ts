@@ -16,6 +16,7 @@ const key = `tenant${randomBytes(20).toString('hex')}`;
 const base64 = Buffer.from(key).toString('base64');
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const MAX_EVENT_BYTES = 64 * 1024;
+const CLAUDE = 'sec-claude';
 
 /** Every 8-character run of the key and of its base64 forms: any of them in captured text is a leak. */
 function fragments(): Set<string> {
@@ -77,7 +78,32 @@ describe('a hostile upstream', () => {
     if (!response.destroyed) response.end(mode === 'huge' ? '"}}]}' : '\n\n');
   }
 
+  /** The native streams: Anthropic's `event: error`, the Responses API's `error` and `response.failed`. */
+  function nativeFailure(request: RecordedRequest, response: ServerResponse): boolean {
+    const frame = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    if (request.url.endsWith('/messages')) {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const usage = { input_tokens: 3, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+      response.write(frame('message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, stop_sequence: null, usage } }));
+      response.end(frame('error', { type: 'error', error: { type: 'overloaded_error', message: `overloaded for key ${key}` }, request_id: `req ${key.slice(2, 30)}` }));
+      return true;
+    }
+    if (!request.url.endsWith('/responses')) return false;
+    const mode = (request.body as { input?: unknown }).input;
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const created = { id: 'resp_1', object: 'response', status: 'in_progress', model: 'gpt-x', output: [] };
+    response.write(frame('response.created', { type: 'response.created', sequence_number: 0, response: created }));
+    if (mode === 'failed') {
+      const failed = { ...created, status: 'failed', output: [{ type: 'message', content: [{ type: 'output_text', text: 'partial answer' }] }], error: { code: 'server_error', message: `failed with ${base64}` } };
+      response.end(frame('response.failed', { type: 'response.failed', sequence_number: 1, response: failed }));
+    } else {
+      response.end(frame('error', { type: 'error', sequence_number: 1, code: key, message: `bad key …${key.slice(-12)}`, param: null }));
+    }
+    return true;
+  }
+
   async function handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
+    if (nativeFailure(request, response)) return;
     const body = request.body as { messages: { content: string }[]; stream?: boolean };
     const mode = body.messages.at(-1)?.content ?? '';
     const failure = errorBodies[mode];
@@ -115,9 +141,13 @@ describe('a hostile upstream', () => {
     db = await createTestDb();
     const seeded = await seedTenants(db, `${hostile.origin}/v1`, ['victim']);
     tenant = seeded.tenants['victim'] as Tenant;
+    await db.exec(`
+insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars)
+  values ('sec-anthropic', 'AnthropicProvider', '${hostile.origin}/v1', '["SEC_ANTHROPIC_API_KEY"]');
+insert into public.ai_models (name, provider_id, model_id) select '${CLAUDE}', id, 'claude-x' from public.ai_providers where name = 'sec-anthropic';`);
     stack = await startStack(db, {
       keyring: undefined,
-      env: { [ENV_VAR]: key },
+      env: { [ENV_VAR]: key, SEC_ANTHROPIC_API_KEY: key },
       upstream: { limits: { maxResponseBytes: MAX_RESPONSE_BYTES, maxEventBytes: MAX_EVENT_BYTES } },
     });
   });
@@ -149,6 +179,27 @@ describe('a hostile upstream', () => {
     const streamed = await call('stream-error', true);
     assert.match(streamed.text, /stream failed for \[redacted\]/);
     assert.match(streamed.text, /"param":null/);
+  });
+
+  it('failure events of native streams (/v1/messages, /v1/responses) are passed on without the key', async () => {
+    const post = async (label: string, path: string, body: unknown): Promise<string> => {
+      const response = await fetch(`${stack.origin}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      captured.push({ label, text });
+      return text;
+    };
+    const messages = await post('messages stream', '/v1/messages', { model: CLAUDE, max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    assert.match(messages, /event: error\ndata: \{"type":"error","error":\{"type":"overloaded_error","message":"overloaded for key \[redacted\]"\},"request_id":"req \[redacted\]"\}/);
+    const error = await post('responses error', '/v1/responses', { model: MODEL, stream: true, input: 'error' });
+    assert.match(error, /event: error\ndata: \{"type":"error","sequence_number":1,"code":"\[redacted\]","message":"bad key …\[redacted\]","param":null\}/);
+    const failed = await post('responses failed', '/v1/responses', { model: MODEL, stream: true, input: 'failed' });
+    assert.match(failed, /event: response\.failed\n/);
+    assert.match(failed, /"error":\{"code":"server_error","message":"failed with \[redacted\]"\}/);
+    assert.match(failed, /"text":"partial answer"/, 'the answer so far is passed on as it was');
   });
 
   it('a whole answer over the cap is a provider_error at once, and the upstream is cut off', async () => {

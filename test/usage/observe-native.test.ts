@@ -73,7 +73,7 @@ function builtIn(scenario: Scenario): { answer: NativeStreamAnswer; closed: stri
     release: () => void closed.push('release'),
     discard: () => void closed.push('discard'),
   };
-  return { answer: nativeStreamAnswer('anthropic', stream, countingObserver()), closed };
+  return { answer: nativeStreamAnswer('anthropic', stream, countingObserver(), []), closed };
 }
 
 /** Another provider class's native stream: a plain async generator. */

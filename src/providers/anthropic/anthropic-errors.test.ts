@@ -58,6 +58,19 @@ describe('AnthropicProvider errors', () => {
     assert.ok(!JSON.stringify({ message: error.message, stack: error.stack }).includes(wrongKey));
   });
 
+  test("a vendor message echoing a value of the credential's own headers (a proxy's key) is redacted", async () => {
+    const proxyKey = 'proxy-secret-0a1b2c3d4e5f';
+    mock.failNext({
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: `proxy key ${proxyKey} is not allowed here` } },
+    });
+    const options = { ...callOptions(secretKey), credential: { apiKey: secretKey, headers: { 'x-proxy-key': proxyKey } } };
+    const error = await chatError(hello, options);
+    assert.equal(mock.requests[0]?.headers['x-proxy-key'], proxyKey);
+    assert.ok(!error.message.includes(proxyKey.slice(6, 20)), error.message);
+    assert.match(error.message, /proxy key \[redacted\] is not allowed here/);
+  });
+
   test('a vendor message echoing the key is redacted', async () => {
     mock.failNext({
       status: 400,

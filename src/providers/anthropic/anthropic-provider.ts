@@ -1,5 +1,5 @@
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
-import { authHeaders, joinUrl } from '../shared/auth-headers.js';
+import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
 import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { nativeStreamAnswer } from '../shared/native-stream.js';
@@ -66,7 +66,7 @@ class AnthropicProvider implements Provider {
       decoder: (stream) =>
         new AnthropicStreamDecoder(stream.limits.maxEventBytes, {
           provider: this.name,
-          secrets: [options.credential.apiKey],
+          secrets: credentialSecrets(options.credential),
           created: this.nowSeconds(),
           fallbackId: this.deps.randomId,
           fallbackModel: request.model,
@@ -87,7 +87,7 @@ class AnthropicProvider implements Provider {
     if (streaming) {
       wireBody['stream'] = true;
       const stream = await this.sendForStream(wireBody, callOptions);
-      return nativeStreamAnswer(this.name, stream, anthropicUsageObserver());
+      return nativeStreamAnswer(this.name, stream, anthropicUsageObserver(), credentialSecrets(callOptions.credential));
     }
     delete wireBody['stream'];
     const response = await this.send(wireBody, callOptions);
@@ -157,7 +157,7 @@ class AnthropicProvider implements Provider {
 
   /** An error status as its mapped error, from the answer's body (JSON, or undefined when it is not). */
   private upstreamError(answer: Pick<UpstreamResponse, 'status' | 'headers'>, body: unknown, options: CallOptions): Error {
-    return mapAnthropicError(this.name, answer.status, answer.headers, body, [options.credential.apiKey], this.deps.now());
+    return mapAnthropicError(this.name, answer.status, answer.headers, body, credentialSecrets(options.credential), this.deps.now());
   }
 
   private nowSeconds(): number {

@@ -1,6 +1,6 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderClass, ProviderClassDefaults, ProviderSettings } from '../provider-class.js';
-import { authHeaders, joinUrl } from '../shared/auth-headers.js';
+import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
 import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
@@ -69,7 +69,7 @@ class CohereProvider implements Provider {
           model: request.model,
           created: this.#created(),
           randomId: this.#deps.randomId,
-          secrets: [options.credential.apiKey],
+          secrets: credentialSecrets(options.credential),
         }),
       failure: networkFailure(this.name, options.signal),
     });
@@ -132,7 +132,7 @@ class CohereProvider implements Provider {
   /** What an error answer throws once its body is read: the mapped error, or the abort's reason when the caller left meanwhile. */
   #error(answer: Pick<UpstreamResponse, 'status' | 'headers'>, errorBody: unknown, options: CallOptions): unknown {
     if (options.signal.aborted) return options.signal.reason;
-    return mapCohereError(this.name, answer.status, answer.headers, errorBody, [options.credential.apiKey], this.#deps.now());
+    return mapCohereError(this.name, answer.status, answer.headers, errorBody, credentialSecrets(options.credential), this.#deps.now());
   }
 
   #created(): number {

@@ -1,6 +1,6 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
-import { authHeaders, joinUrl } from '../shared/auth-headers.js';
+import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
 import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
@@ -65,7 +65,7 @@ class GoogleProvider implements Provider {
           provider: this.name,
           model: request.model,
           deps: this.#deps,
-          secrets: [options.credential.apiKey],
+          secrets: credentialSecrets(options.credential),
         }),
       failure: networkFailure(this.name, options.signal),
     });
@@ -138,7 +138,7 @@ class GoogleProvider implements Provider {
       status: answer.status,
       body,
       headers: answer.headers,
-      secrets: [options.credential.apiKey],
+      secrets: credentialSecrets(options.credential),
     });
   }
 }

@@ -1,6 +1,6 @@
 import { SwitchboardError } from '../../errors.js';
 import type { ProviderSettings } from '../provider-class.js';
-import { authHeaders, joinUrl } from '../shared/auth-headers.js';
+import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
 import { parseErrorBody, parseJsonBody, readErrorBody, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
 import { sendUpstreamForText } from '../shared/upstream-text.js';
@@ -45,7 +45,7 @@ export function createCompatibleEndpoint(
   }
   const errorContext = (callOptions: CallOptions): OpenAIErrorContext => ({
     provider,
-    secrets: [callOptions.credential.apiKey],
+    secrets: credentialSecrets(callOptions.credential),
     now: deps.now(),
   });
   const upstreamRequest = (path: string, body: unknown, callOptions: CallOptions): UpstreamRequest => {

@@ -21,6 +21,15 @@ export function authHeaders(
   return headers;
 }
 
+/**
+ * What redaction must scrub from an upstream's words for one call: the API key, and the values of
+ * the credential's own headers (a proxy's or gateway's key is kept there, sealed like the API key).
+ */
+export function credentialSecrets(credential: Credential): (string | undefined)[] {
+  if (credential.headers === undefined) return [credential.apiKey];
+  return [credential.apiKey, ...Object.values(credential.headers)];
+}
+
 /** Joins a base URL and a path with exactly one slash. */
 export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { NativeEvent, NativeStreamAnswer, Usage } from '../spec/index.js';
+import { redact } from './redact.js';
 import { SseDecoder, type SseSink } from './sse-decoder.js';
 import { UpstreamParts, type PartsDecoder } from './upstream-parts.js';
 import type { UpstreamStream } from './upstream-stream.js';
@@ -22,12 +23,14 @@ export interface UsageObserver {
  * as a normalized stream's parts do: decoded synchronously per chunk, those of one read handed over
  * without a promise each (`takeReady`), the body released once read to its end; `return()` on the
  * iterator, or a failure, discards it (which aborts the upstream). A read failure or an event over
- * the size cap rejects `next()` after the events before it.
+ * the size cap rejects `next()` after the events before it. The vendor's in-stream failures (an
+ * `error` event, Responses' `response.failed`) are passed on with `secrets` (the call's key)
+ * redacted from their words, like an error status's body.
  */
-export function nativeStreamAnswer(provider: string, stream: UpstreamStream, observer: UsageObserver): NativeStreamAnswer {
+export function nativeStreamAnswer(provider: string, stream: UpstreamStream, observer: UsageObserver, secrets: readonly (string | undefined)[]): NativeStreamAnswer {
   const events = new UpstreamParts<NativeEvent>({
     open: () => Promise.resolve(stream),
-    decoder: () => new NativeEventDecoder(provider, stream.limits.maxEventBytes, observer),
+    decoder: () => new NativeEventDecoder(provider, stream.limits.maxEventBytes, observer, secrets),
     failure: (error) => {
       throw error;
     },
@@ -39,11 +42,13 @@ export function nativeStreamAnswer(provider: string, stream: UpstreamStream, obs
 class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
   readonly #sse: SseDecoder;
   readonly #observer: UsageObserver;
+  readonly #secrets: readonly (string | undefined)[];
   #out: NativeEvent[] = [];
 
-  constructor(provider: string, maxEventBytes: number, observer: UsageObserver) {
+  constructor(provider: string, maxEventBytes: number, observer: UsageObserver, secrets: readonly (string | undefined)[]) {
     this.#sse = new SseDecoder(provider, maxEventBytes);
     this.#observer = observer;
+    this.#secrets = secrets;
   }
 
   chunk(bytes: Uint8Array, out: NativeEvent[]): boolean {
@@ -58,10 +63,45 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
   }
 
   event(name: string | undefined, data: string): void {
-    const event: NativeEvent = { event: name, data };
+    const event: NativeEvent = { event: name, data: name === 'error' || name === 'response.failed' ? redactFailure(data, this.#secrets) : data };
     this.#observer.observe(event);
     this.#out.push(event);
   }
+}
+
+/**
+ * A failure event's data with the secrets redacted from every string in it: an Anthropic or
+ * Responses `error` event whole (a few fields), a `response.failed` event's `response.error` only
+ * (the rest is the answer so far, which may be long and is the model's, not the vendor's, words).
+ * Data that is not JSON is redacted as text.
+ */
+function redactFailure(data: string, secrets: readonly (string | undefined)[]): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return redact(data, secrets);
+  }
+  if (!isRecord(value)) return redact(data, secrets);
+  const response = value['response'];
+  if (value['type'] === 'response.failed' && isRecord(response)) {
+    if (response['error'] !== undefined) response['error'] = redactStrings(response['error'], secrets);
+    return JSON.stringify(value);
+  }
+  return JSON.stringify(redactStrings(value, secrets));
+}
+
+function redactStrings(value: unknown, secrets: readonly (string | undefined)[]): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, secrets));
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[redact(key, secrets)] = redactStrings(item, secrets);
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The event's data as a JSON object, or undefined when it is not one (observers skip it). */
