@@ -75,7 +75,11 @@ export function classifyFailure(error: unknown, aborted: boolean): Classified {
     if (error.code === 'provider_unavailable' || error.code === 'provider_error') return of('connection', true);
     return returnAtOnce;
   }
-  if (status === 401 || status === 403 || status === 402 || (code !== undefined && QUOTA_CODES.has(code))) return of('auth', false);
+  if (status === 401 || status === 402 || (code !== undefined && QUOTA_CODES.has(code))) return of('auth', false);
+  // A 403 is about what was asked for (a model the key may not use, a file of another account, a
+  // region), not the credential as a whole: the next candidate, without blocking the credential
+  // for every model of the provider (a client could otherwise have it blocked on purpose).
+  if (status === 403) return { ...of('auth', false), action: 'next' };
   if (status === 429) return of('rate_limited', false);
   if (status === 529 || status === 503) return of('overloaded', true);
   if (status === 408 || status === 504) return of('timeout', true);

@@ -1,6 +1,6 @@
 // Issue 11, retries and fallbacks: a primary failing with 500, 529, 429 (+ retry-after), a timeout
 // before headers and a refused connection is served by the fallback, and every attempt is a ledger
-// row (embeddings too); a 400 comes back as is without a retry; a 401 blocks the primary's credential. Real gateway,
+// row (embeddings too); a 400 comes back as is without a retry; a 401 blocks the primary's credential, a 403 does not. Real gateway,
 // real database, strict vendor mocks.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +19,7 @@ describe('a route falls back before the first byte and records every attempt', (
     await createRoute(world.db, 'ab-slow', { 'model-slow': [1, 0], 'model-b': [1, 1] });
     await createRoute(world.db, 'ab-refused', { 'model-refused': [1, 0], 'model-b': [1, 1] });
     await createRoute(world.db, 'ab-401', { 'model-a': [1, 0], 'model-b': [1, 1] }, { sticky_key: 'none' });
+    await createRoute(world.db, 'ab-403', { 'model-a': [1, 0], 'model-b': [1, 1] }, { sticky_key: 'none' });
     gw = await startInstance(world);
   });
   after(async () => {
@@ -132,6 +133,16 @@ describe('a route falls back before the first byte and records every attempt', (
         [2, 'model-b', 200, 'embeddings', true],
       ],
     );
+  });
+
+  it('a 403 (this resource, not the credential) falls back without blocking: the next request goes to the primary again', async () => {
+    world.a.failNext({ status: 403 });
+    const first = await served('ab-403');
+    assert.equal(first.answer.status, 200);
+    assert.deepEqual(first.rows.map((row) => [row.model_name, row.status]), [['model-a', 403], ['model-b', 200]]);
+    const second = await served('ab-403');
+    assert.deepEqual(second.rows.map((row) => [row.model_name, row.status, row.attempt]), [['model-a', 200, 1]]);
+    assert.equal(gw.switchboard.service.router?.credentials.list(Date.now()).length, 0, 'no credential is blocked');
   });
 
   it('a 401 from the primary blocks its credential: this request and the next are served by the fallback', async () => {
