@@ -61,8 +61,10 @@ export function changesChatAnswer(field: string, value: unknown): boolean {
     case 'top_logprobs':
     case 'prediction':
     case 'web_search_options':
-    case 'modalities':
       return true;
+    case 'modalities':
+      // ['text'] is every vendor's default (other modalities are refused before this).
+      return !(Array.isArray(value) && value.every((modality) => modality === 'text'));
     case 'logit_bias':
       return isObject(value) && Object.keys(value).length > 0;
     default:

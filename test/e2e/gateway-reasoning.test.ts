@@ -214,11 +214,12 @@ describe('native fields', () => {
   });
 
   it('fields that do not change the answer are dropped for other families', async () => {
-    const completion = await client.chat.completions.create(ask(MODELS.anthropic, { service_tier: 'flex', store: true, metadata: { a: 'b' } }));
-    assert.equal(completion.choices[0]?.message.content, 'Echo: think hard');
-    const sent = body(t.anthropic.requests.at(-1));
-    assert.equal('store' in sent, false);
-    assert.equal('metadata' in sent, false);
+    for (const [model, requests] of [[MODELS.anthropic, t.anthropic.requests], [MODELS.google, t.google.requests], [MODELS.cohere, t.cohere.requests]] as const) {
+      const completion = await client.chat.completions.create(ask(model, { service_tier: 'flex', store: true, metadata: { a: 'b' }, modalities: ['text'] }));
+      assert.equal(completion.choices[0]?.message.content, 'Echo: think hard', model);
+      const sent = body(requests.at(-1));
+      assert.equal('store' in sent || 'metadata' in sent || 'modalities' in sent, false, model);
+    }
   });
 
   it("a model row's native_fields overrides the rule per field", async () => {
