@@ -206,3 +206,14 @@ describe('CohereProvider.embed', () => {
     assert.equal(error.code, 'authentication_failed');
   });
 });
+
+describe('a generation Cohere gave up on (HTTP 200)', () => {
+  for (const [reason, code, status] of [['ERROR', 'provider_error', 502], ['TIMEOUT', 'provider_timeout', 504]] as const) {
+    test(`finish_reason ${reason} is a retryable ${code}, as in a stream, not an answer`, async () => {
+      const usage = { billed_units: { input_tokens: 1, output_tokens: 2 }, tokens: { input_tokens: 1, output_tokens: 2 } };
+      mock.failNext({ status: 200, body: { id: 'c1', message: { role: 'assistant', content: [{ type: 'text', text: 'half' }] }, finish_reason: reason, usage } });
+      const error = await providerError(provider.chat(hello, options('test-key')));
+      assert.deepEqual([error.code, error.status, error.isRetryable, error.upstreamCode], [code, status, true, reason]);
+    });
+  }
+});

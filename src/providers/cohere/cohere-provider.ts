@@ -11,7 +11,7 @@ import { cohereChatResponseSchema, cohereEmbedResponseSchema, type CohereEmbedRe
 import { CohereStreamDecoder } from './cohere-stream-decoder.js';
 import { convertCohereResponse } from './convert-cohere-response.js';
 import { convertToCohereRequest } from './convert-to-cohere-request.js';
-import { mapCohereError } from './map-cohere-error.js';
+import { cohereStreamError, mapCohereError } from './map-cohere-error.js';
 
 /** Cohere's `/v2/embed` accepts at most 96 texts per call; larger inputs are sent in batches. */
 const embedBatchSize = 96;
@@ -52,6 +52,9 @@ class CohereProvider implements Provider {
     const response = await this.#post('chat', body, options);
     const parsed = cohereChatResponseSchema.safeParse(await readJson(this.name, response, options.signal));
     if (!parsed.success) throw this.#unexpectedShape(response.status);
+    // Cohere gave up mid-generation (HTTP 200): a failure, as in a stream, not an answer.
+    const reason = parsed.data.finish_reason;
+    if (reason === 'ERROR' || reason === 'TIMEOUT') throw cohereStreamError(this.name, reason, undefined, credentialSecrets(options.credential));
     return convertCohereResponse(parsed.data, request.model, this.#created());
   }
 
