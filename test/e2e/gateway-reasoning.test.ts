@@ -148,6 +148,28 @@ describe('reasoning_effort across vendors', () => {
     assert.equal(reasoningOf(quiet.choices[0]?.message), undefined);
   });
 
+  it("Gemini 3 tool loop over chat completions: the call's thought signature travels in its id and goes back to Gemini", async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
+    const first = await client.chat.completions.create(ask('e2e-gemini-3', { tools }));
+    const call = first.choices[0]?.message.tool_calls?.[0];
+    assert.ok(call);
+    assert.match(call.id, /^call_[0-9a-f]+__sbsig__[A-Za-z0-9_-]+$/);
+    await client.chat.completions.create({
+      model: 'e2e-gemini-3',
+      tools,
+      messages: [
+        { role: 'user', content: 'think hard' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: 'found it' },
+      ],
+    } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming);
+    const contents = (body(t.google.requests.at(-1))['contents'] ?? []) as { parts: Record<string, unknown>[] }[];
+    const echoed = contents[1]?.parts[0]?.['thoughtSignature'];
+    assert.equal(typeof echoed, 'string');
+    // The mock signs `signature-<n>` (base64): the model's own signature, not the stand-in for foreign history.
+    assert.match(Buffer.from(String(echoed), 'base64').toString(), /^signature-\d+$/);
+  });
+
   it('Cohere: becomes thinking with a token budget', async () => {
     await client.chat.completions.create(ask(MODELS.cohere, { reasoning_effort: 'minimal' }));
     assert.deepEqual(body(t.cohere.requests.at(-1))['thinking'], { type: 'enabled', token_budget: 1024 });

@@ -26,7 +26,7 @@ describe('convertGoogleResponse', () => {
           index: 0,
           content: 'Let me check both cities.',
           toolCalls: [
-            { id: 'call_r1', name: 'get_weather', arguments: '{"city":"Paris"}', providerMetadata: { thoughtSignature: 'CiQBcsjafE2yJQ==' } },
+            { id: 'call_r1__sbsig__CiQBcsjafE2yJQ', name: 'get_weather', arguments: '{"city":"Paris"}', providerMetadata: { thoughtSignature: 'CiQBcsjafE2yJQ==' } },
             { id: 'call_r2', name: 'get_weather', arguments: '{"city":"London"}' },
           ],
           finishReason: 'tool_calls',

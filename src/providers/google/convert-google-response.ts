@@ -1,4 +1,5 @@
 import { ProviderError } from '../../errors.js';
+import { idWithSignature } from './thought-signature-id.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import type { ChatChoice, ChatResponse, ReasoningBlock, ToolCall } from '../spec/index.js';
 import { googleGenerateContentResponseSchema, type GoogleGenerateContentResponse } from './google-api.js';
@@ -71,14 +72,16 @@ function convertCandidate(candidate: Candidate, position: number, randomId: () =
 
 /**
  * A Gemini function call as a ToolCall. Gemini sends no usable call id, so one is made up; the
- * `thoughtSignature` rides in providerMetadata so the next request can echo it (Gemini 3 needs it).
+ * `thoughtSignature` rides in providerMetadata (for library callers) and in the id (for HTTP
+ * clients, see thought-signature-id.ts) so the next request can echo it (Gemini 3 needs it).
  */
 export function convertFunctionCall(
   call: { name: string; args?: Record<string, unknown> | undefined },
   thoughtSignature: string | undefined,
   randomId: () => string,
 ): ToolCall {
-  const toolCall: ToolCall = { id: `call_${randomId()}`, name: call.name, arguments: JSON.stringify(call.args ?? {}) };
+  const id = `call_${randomId()}`;
+  const toolCall: ToolCall = { id: thoughtSignature ? idWithSignature(id, thoughtSignature) : id, name: call.name, arguments: JSON.stringify(call.args ?? {}) };
   if (thoughtSignature) toolCall.providerMetadata = { thoughtSignature };
   return toolCall;
 }

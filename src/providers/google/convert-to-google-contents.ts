@@ -1,4 +1,5 @@
 import { SwitchboardError } from '../../errors.js';
+import { signatureFromId } from './thought-signature-id.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
 import type { ChatMessage, ContentPart } from '../spec/index.js';
@@ -59,7 +60,7 @@ export function convertToGoogleContents(
         for (const call of message.toolCalls ?? []) {
           toolNames.set(call.id, call.name);
           const functionCall = { name: call.name, args: parseJsonArguments(call.arguments) };
-          const signature = call.providerMetadata?.['thoughtSignature'];
+          const signature = call.providerMetadata?.['thoughtSignature'] ?? signatureFromId(call.id);
           parts.push(signature ? { functionCall, thoughtSignature: signature } : { functionCall });
         }
         append('model', parts);

@@ -76,7 +76,7 @@ describe('GoogleProvider stream', () => {
       {
         type: 'tool-call-delta',
         toolCallIndex: 0,
-        id: 'call_id1',
+        id: `call_id1__sbsig__${signature.replace(/=+$/, '')}`,
         name: 'get_weather',
         argumentsDelta: '{"query":"weather in Lima"}',
         providerMetadata: { thoughtSignature: signature },
@@ -220,7 +220,7 @@ describe('GoogleStreamDecoder on a recorded Gemini stream', () => {
         {
           type: 'tool-call-delta',
           toolCallIndex: 0,
-          id: 'call_r1',
+          id: 'call_r1__sbsig__CiQBcsjafE2yJQ',
           name: 'get_weather',
           argumentsDelta: '{"city":"Paris"}',
           providerMetadata: { thoughtSignature: 'CiQBcsjafE2yJQ==' },

@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { idWithSignature, signatureFromId } from './thought-signature-id.js';
+
+test('a base64 signature rides in the id within [A-Za-z0-9_-] and comes back exactly', () => {
+  for (const signature of ['c2lnbmF0dXJlLTE=', 'ab+/cd==', 'AAAA', Buffer.from([250, 251, 252, 253, 254]).toString('base64')]) {
+    const id = idWithSignature('call_0123abcd', signature);
+    assert.match(id, /^call_0123abcd__sbsig__[A-Za-z0-9_-]+$/);
+    assert.equal(signatureFromId(id), signature);
+  }
+});
+
+test('ids without a carried signature, and signatures that are not base64, carry nothing', () => {
+  assert.equal(signatureFromId('call_0123abcd'), undefined);
+  assert.equal(signatureFromId('toolu_01-ts-abc'), undefined);
+  assert.equal(signatureFromId('call_1__sbsig__'), undefined);
+  assert.equal(signatureFromId('call_1__sbsig__a.b'), undefined);
+  assert.equal(idWithSignature('call_1', 'not base64!'), 'call_1');
+});
