@@ -16,6 +16,19 @@ let deepseek: OpenAIMock;
 const body = (request: RecordedRequest | undefined): Record<string, unknown> => (request?.body ?? {}) as Record<string, unknown>;
 const ask = (model: string, extra: Record<string, unknown> = {}): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming =>
   ({ model, messages: [{ role: 'user', content: 'think hard' }], ...extra }) as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
+/** The second turn of a tool loop: the first turn's call answered with 'found it'. */
+const answerCall = (model: string, call: OpenAI.Chat.Completions.ChatCompletionMessageToolCall, extra: Record<string, unknown> = {}) =>
+  client.chat.completions.create({
+    model,
+    tools,
+    messages: [
+      { role: 'user', content: 'think hard' },
+      { role: 'assistant', content: null, tool_calls: [call] },
+      { role: 'tool', tool_call_id: call.id, content: 'found it' },
+    ],
+    ...extra,
+  } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming);
 /** The non-standard reasoning field of a message or delta. */
 const reasoningOf = (value: object | undefined): unknown => (value as { reasoning_content?: unknown } | undefined)?.reasoning_content;
 
@@ -109,22 +122,12 @@ describe('reasoning_effort across vendors', () => {
   });
 
   it('Anthropic tool loop over chat completions: the turn that answers tool calls goes without thinking (the client cannot send its signature back)', async () => {
-    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
     for (const model of ['e2e-claude-think', 'e2e-claude-4-7']) {
       const first = await client.chat.completions.create(ask(model, { reasoning_effort: 'medium', tools }));
       const call = first.choices[0]?.message.tool_calls?.[0];
       assert.ok(call, `${model}: the first turn calls the tool`);
       assert.ok(body(t.anthropic.requests.at(-1))['thinking'], `${model}: the first turn thinks`);
-      const second = await client.chat.completions.create({
-        model,
-        reasoning_effort: 'medium',
-        tools,
-        messages: [
-          { role: 'user', content: 'think hard' },
-          { role: 'assistant', content: null, tool_calls: [call] },
-          { role: 'tool', tool_call_id: call.id, content: 'found it' },
-        ],
-      } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming);
+      const second = await answerCall(model, call, { reasoning_effort: 'medium' });
       assert.equal(second.choices[0]?.message.content, 'Echo: found it', model);
       assert.equal(body(t.anthropic.requests.at(-1))['thinking'], undefined, model);
     }
@@ -149,20 +152,11 @@ describe('reasoning_effort across vendors', () => {
   });
 
   it("Gemini 3 tool loop over chat completions: the call's thought signature travels in its id and goes back to Gemini", async () => {
-    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
     const first = await client.chat.completions.create(ask('e2e-gemini-3', { tools }));
     const call = first.choices[0]?.message.tool_calls?.[0];
     assert.ok(call);
     assert.match(call.id, /^call_[0-9a-f]+__sbsig__[A-Za-z0-9_-]+$/);
-    await client.chat.completions.create({
-      model: 'e2e-gemini-3',
-      tools,
-      messages: [
-        { role: 'user', content: 'think hard' },
-        { role: 'assistant', content: null, tool_calls: [call] },
-        { role: 'tool', tool_call_id: call.id, content: 'found it' },
-      ],
-    } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming);
+    await answerCall('e2e-gemini-3', call);
     const contents = (body(t.google.requests.at(-1))['contents'] ?? []) as { parts: Record<string, unknown>[] }[];
     const echoed = contents[1]?.parts[0]?.['thoughtSignature'];
     assert.equal(typeof echoed, 'string');
