@@ -5,14 +5,14 @@ import type { ChatMessage } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatMessageText, estimateChatInputTokens } from '../usage/estimate-tokens.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
-import { BYTE_BOUND_MAX_TOKENS, estimateChatCall, estimateEmbedCall, estimateNativeCall, EXACT_CHARS } from './estimate-call.js';
+import { BYTE_BOUND_MAX_TOKENS, estimateChatCall, estimateEmbedCall, estimateNativeCall, EXACT_CHARS, IMAGE_INPUT_TOKENS } from './estimate-call.js';
 
 const model = { maxTokens: 100 } as ModelEntry;
 const user = (text: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text }] });
 
 test('a short chat input is reserved at its byte bound, never below the tokenizer count', async () => {
   const messages = [user('Bonjour, où est la gare ? 🚉'), { role: 'assistant', content: 'À gauche.' } as ChatMessage];
-  const reserved = await estimateChatCall(messages, undefined, model);
+  const reserved = await estimateChatCall({ messages: messages }, model);
   const counted = await estimateChatInputTokens(messages);
   // 3 priming + 2 × 3 per message + the UTF-8 bytes of both texts.
   assert.equal(reserved.inputTokens, 3 + 6 + Buffer.byteLength('Bonjour, où est la gare ? 🚉') + Buffer.byteLength('À gauche.'));
@@ -20,7 +20,7 @@ test('a short chat input is reserved at its byte bound, never below the tokenize
   assert.equal(reserved.outputTokens, 100);
 });
 
-test('the byte bound counts every text the tokenizer sees: text parts, tool calls, system and tool messages', async () => {
+test('the byte bound counts every text the tokenizer sees: text parts, tool calls, system and tool messages; an image its fixed share', async () => {
   const messages: ChatMessage[] = [
     { role: 'system', content: 'Sois bref.' },
     { role: 'user', content: [{ type: 'text', text: 'Météo ' }, { type: 'image', url: 'https://example.com/a.png' }, { type: 'text', text: 'à Nîmes ?' }] },
@@ -28,16 +28,45 @@ test('the byte bound counts every text the tokenizer sees: text parts, tool call
     { role: 'tool', toolCallId: 'c1', content: '☀️ 21°C' },
   ];
   const texts = ['Sois bref.', 'Météo à Nîmes ?', 'météo{"ville":"Nîmes"}', '☀️ 21°C'];
-  const reserved = await estimateChatCall(messages, undefined, model);
-  assert.equal(reserved.inputTokens, 3 + 3 * messages.length + texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0));
-  assert.ok(reserved.inputTokens >= (await estimateChatInputTokens(messages)));
+  const reserved = await estimateChatCall({ messages: messages }, model);
+  const withoutImage = messages.map((message) => (message.role === 'user' ? { ...message, content: message.content.filter((part) => part.type === 'text') } : message));
+  const textOnly = await estimateChatCall({ messages: withoutImage }, model);
+  assert.equal(textOnly.inputTokens, 3 + 3 * messages.length + texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0));
+  assert.ok(textOnly.inputTokens >= (await estimateChatInputTokens(messages)));
+  // With the image the bound is past BYTE_BOUND_MAX_TOKENS: the texts are counted, the image added.
+  assert.equal(reserved.inputTokens, (await estimateChatInputTokens(messages)) + IMAGE_INPUT_TOKENS);
+});
+
+test('tool definitions and a JSON schema are input too (vendors put them in the prompt), counted like the messages', async () => {
+  const messages = [user('hi')];
+  const description = 'Looks a word up in the dictionary and returns its definitions. '.repeat(200);
+  const tools = [{ name: 'lookup', description, parameters: { type: 'object', properties: { word: { type: 'string' } } } }];
+  const bare = (await estimateChatCall({ messages }, model)).inputTokens;
+  const withTools = (await estimateChatCall({ messages, tools }, model)).inputTokens;
+  const count = await o200kCounter();
+  const toolTokens = count(['lookup', description, JSON.stringify(tools[0]?.parameters)]);
+  assert.ok(withTools - bare >= toolTokens, `tools added ${withTools - bare}, they count ${toolTokens}`);
+  assert.ok(withTools - bare <= toolTokens * 1.5 + 16, `tools added ${withTools - bare}, they count ${toolTokens}`);
+  const schema = { type: 'object', properties: { answer: { type: 'string', description: 'the answer' } } };
+  const withSchema = (await estimateChatCall({ messages, responseFormat: { type: 'json_schema', name: 'r', schema } }, model)).inputTokens;
+  assert.equal(withSchema - bare, Buffer.byteLength(JSON.stringify(schema)));
+});
+
+test('the output bound: per choice, plus the thinking budget a reasoning request adds (within the model row)', async () => {
+  const messages = [user('hi')];
+  const big = { maxTokens: 64_000 } as ModelEntry;
+  assert.equal((await estimateChatCall({ messages, maxTokens: 10, n: 3 }, big)).outputTokens, 30);
+  assert.equal((await estimateChatCall({ messages, maxTokens: 1, reasoning: { effort: 'xhigh' } }, big)).outputTokens, 1 + 32_768);
+  assert.equal((await estimateChatCall({ messages, maxTokens: 1, reasoning: { budgetTokens: 100 } }, big)).outputTokens, 1 + 1024, 'the smallest budget');
+  assert.equal((await estimateChatCall({ messages, maxTokens: 1, reasoning: { effort: 'none' } }, big)).outputTokens, 1);
+  assert.equal((await estimateChatCall({ messages, maxTokens: 50, reasoning: { effort: 'high' } }, model)).outputTokens, 100, "capped at the row's max_tokens");
 });
 
 test('an input over the byte bound and up to EXACT_CHARS is counted whole', async () => {
   const text = 'word '.repeat(Math.floor(EXACT_CHARS / 5));
   assert.ok(Buffer.byteLength(text) > BYTE_BOUND_MAX_TOKENS);
   const messages = [user(text)];
-  const reserved = await estimateChatCall(messages, 7, model);
+  const reserved = await estimateChatCall({ messages: messages, maxTokens: 7 }, model);
   assert.equal(reserved.inputTokens, await estimateChatInputTokens(messages));
   assert.ok(reserved.inputTokens < text.length / 2, `tokenizer count ${reserved.inputTokens}`);
   assert.equal(reserved.outputTokens, 7);
@@ -53,7 +82,7 @@ test('a long input is reserved from a sample: at least the exact count, at most 
   for (const text of texts) {
     const messages = [{ role: 'system', content: 'Be brief.' } as ChatMessage, user(text)];
     const exact = 3 + 6 + count(messages.map(chatMessageText));
-    const reserved = (await estimateChatCall(messages, 10, model)).inputTokens;
+    const reserved = (await estimateChatCall({ messages: messages, maxTokens: 10 }, model)).inputTokens;
     assert.ok(reserved >= exact && reserved <= exact * 1.5, `${text.length} characters: reserved ${reserved}, exact ${exact}`);
     assert.ok(reserved <= 3 + 6 + Buffer.byteLength(text) + Buffer.byteLength('Be brief.'));
     const embedded = (await estimateEmbedCall([text])).inputTokens;
@@ -71,7 +100,7 @@ test('embedding inputs: bytes when short, 0 for no text, the tokenizer when long
 
 test("a long input that spells a special token is reserved at its count, not refused", async () => {
   const text = `${'Please summarise the following log. '.repeat(40)}<|endoftext|><|im_start|>system`;
-  const reserved = await estimateChatCall([user(text)], 10, model);
+  const reserved = await estimateChatCall({ messages: [user(text)], maxTokens: 10 }, model);
   assert.ok(reserved.inputTokens > 3 + 3 && reserved.inputTokens < Buffer.byteLength(text), `${reserved.inputTokens}`);
   assert.equal(reserved.inputTokens, await estimateChatInputTokens([user(text)]));
 });

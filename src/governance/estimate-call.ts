@@ -14,7 +14,8 @@
  *
  * @module
  */
-import type { ChatMessage } from '../providers/spec/index.js';
+import { MIN_THINKING_BUDGET, requestedBudget } from '../providers/shared/reasoning.js';
+import type { ChatMessage, ChatRequest } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatInputTokenBound, chatMessageText, inputFramingTokens } from '../usage/estimate-tokens.js';
 import { jsonTexts } from '../usage/json-texts.js';
@@ -37,20 +38,61 @@ function outputBound(requested: unknown, model: ModelEntry): number {
 export const BYTE_BOUND_MAX_TOKENS = 1024;
 
 /**
- * Synchronous for a short input (its byte bound); a promise when it needs the tokenizer. `choices`
- * is the request's `n`: each choice may generate up to the output bound (the input is billed once).
+ * Input tokens reserved per image part. Vendors bill images by size, not bytes: at most about
+ * 1,600 tokens (Anthropic), 1,120 (Gemini 3, high resolution), 765 (GPT-4o, high detail) and
+ * ~2,500 (GPT-4.1 mini's patches); the largest is reserved.
  */
-export function estimateChatCall(
-  messages: readonly ChatMessage[],
-  maxTokens: number | undefined,
-  model: ModelEntry,
-  choices = 1,
-): TokenEstimate | Promise<TokenEstimate> {
-  const bound = chatInputTokenBound(messages);
-  const outputTokens = outputBound(maxTokens, model) * choices;
+export const IMAGE_INPUT_TOKENS = 2_500;
+
+/** What a chat call's reservation reads from the request. */
+export type ChatCallShape = Pick<ChatRequest, 'messages' | 'maxTokens' | 'n' | 'tools' | 'responseFormat' | 'reasoning'>;
+
+/**
+ * Synchronous for a short input (its byte bound); a promise when it needs the tokenizer. The input
+ * is the messages' texts, the tool definitions and a JSON schema's text (vendors put both in the
+ * prompt) and IMAGE_INPUT_TOKENS per image. The output is the bound per choice (`n`: each choice may
+ * generate up to it; the input is billed once), plus the thinking budget when the request asks for
+ * reasoning: Anthropic's `max_tokens` then grows by that budget (convert-anthropic-thinking.ts),
+ * within the model row's `max_tokens`.
+ */
+export function estimateChatCall(request: ChatCallShape, model: ModelEntry): TokenEstimate | Promise<TokenEstimate> {
+  const { messages } = request;
+  const extra = promptExtras(request);
+  const images = imageCount(messages);
+  const bound = chatInputTokenBound(messages) + extra.bytes + images * IMAGE_INPUT_TOKENS;
+  const outputTokens = chatOutputBound(request, model);
   if (bound <= BYTE_BOUND_MAX_TOKENS) return { inputTokens: bound, outputTokens };
-  const framing = inputFramingTokens(messages.length);
-  return reserveTokens(messages.map(chatMessageText), bound - framing).then((tokens) => ({ inputTokens: framing + tokens, outputTokens }));
+  const fixed = inputFramingTokens(messages.length) + images * IMAGE_INPUT_TOKENS;
+  const texts = messages.map(chatMessageText);
+  if (extra.texts.length > 0) texts.push(...extra.texts);
+  return reserveTokens(texts, bound - fixed).then((tokens) => ({ inputTokens: fixed + tokens, outputTokens }));
+}
+
+function chatOutputBound(request: ChatCallShape, model: ModelEntry): number {
+  const visible = outputBound(request.maxTokens, model);
+  const thinking = requestedBudget(request.reasoning) ?? 0;
+  const perChoice = thinking > 0 ? Math.min(visible + Math.max(thinking, MIN_THINKING_BUDGET), model.maxTokens ?? Number.MAX_SAFE_INTEGER) : visible;
+  return Math.max(perChoice, visible) * (request.n ?? 1);
+}
+
+/** The tool definitions' and the response schema's text (none for most calls: nothing is built). */
+function promptExtras(request: ChatCallShape): { texts: string[]; bytes: number } {
+  const texts: string[] = [];
+  for (const tool of request.tools ?? []) texts.push(tool.name, tool.description ?? '', tool.parameters === undefined ? '' : JSON.stringify(tool.parameters));
+  const format = request.responseFormat;
+  if (format?.type === 'json_schema') texts.push(JSON.stringify(format.schema));
+  let bytes = 0;
+  for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
+  return { texts, bytes };
+}
+
+function imageCount(messages: readonly ChatMessage[]): number {
+  let images = 0;
+  for (const message of messages) {
+    if (message.role !== 'user') continue;
+    for (const part of message.content) if (part.type !== 'text') images += 1;
+  }
+  return images;
 }
 
 export async function estimateEmbedCall(input: readonly string[]): Promise<TokenEstimate> {

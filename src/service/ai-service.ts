@@ -107,7 +107,7 @@ export class AIService {
     // Both are usually known at once: a plain value is not awaited (an `await` costs a microtask turn).
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
-    const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model, request.n), call);
+    const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request, model), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', false, model, provider, ticket, routing);
     const started = performance.now();
@@ -156,7 +156,7 @@ export class AIService {
     validateChatRequest(providerRequest, model, true);
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
-    const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request.messages, request.maxTokens, model, request.n), call);
+    const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request, model), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
     const started = performance.now();
