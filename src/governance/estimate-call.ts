@@ -76,7 +76,10 @@ function chatOutputBound(request: ChatCallShape, model: ModelEntry): number {
 }
 
 /** The tool definitions' and the response schema's text (none for most calls: nothing is built). */
+const NO_EXTRAS: { texts: string[]; bytes: number } = Object.freeze({ texts: [], bytes: 0 }) as { texts: string[]; bytes: number };
+
 function promptExtras(request: ChatCallShape): { texts: string[]; bytes: number } {
+  if (request.tools === undefined && request.responseFormat?.type !== 'json_schema') return NO_EXTRAS;
   const texts: string[] = [];
   for (const tool of request.tools ?? []) texts.push(tool.name, tool.description ?? '', tool.parameters === undefined ? '' : JSON.stringify(tool.parameters));
   const format = request.responseFormat;
