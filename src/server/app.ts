@@ -6,7 +6,7 @@
  * @module
  */
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config.js';
 import { SwitchboardError } from '../errors.js';
 import type { ConfigSnapshot } from '../registry/config-snapshot.js';
@@ -189,6 +189,7 @@ async function handleRequest(state: GatewayState, request: IncomingMessage, resp
     state.requestStarted();
     // 'close' comes once per response: a plain listener spares once()'s wrapper.
     response.on('close', onResponseClose);
+    if (response.socket === null) closeWithConnection(request, response);
     const handled = dispatch(state, exchange, request, response);
     if (handled !== undefined) await handled;
   } catch (error) {
@@ -207,6 +208,32 @@ function onResponseClose(this: GatewayResponse): void {
   const slotKey = this.exchange?.slotKey;
   if (slotKey !== undefined) this.state?.keyConcurrency.release(slotKey);
   this.state?.requestClosed();
+}
+
+/** The responses of a connection that wait behind the one being written (pipelined requests). */
+const queuedResponses = Symbol('switchboard.queuedResponses');
+type QueueingSocket = Socket & { [queuedResponses]?: Set<GatewayResponse> };
+
+/**
+ * A pipelined request's response waits, without a socket, behind the response before it, and Node
+ * never emits its 'close' if the connection closes first: its key slot and in-flight count would
+ * stay taken and its upstream call would never learn the client left. So the connection's close
+ * closes every response still waiting (one listener per connection, however many are queued).
+ */
+function closeWithConnection(request: IncomingMessage, response: GatewayResponse): void {
+  const socket = request.socket as QueueingSocket;
+  let queued = socket[queuedResponses];
+  if (queued === undefined) {
+    const waiting = new Set<GatewayResponse>();
+    socket[queuedResponses] = queued = waiting;
+    socket.once('close', () => {
+      for (const left of waiting) onResponseClose.call(left);
+      waiting.clear();
+    });
+  }
+  queued.add(response);
+  // Given the socket, the response has its own 'close' again.
+  response.once('socket', () => queued.delete(response));
 }
 
 /**

@@ -106,16 +106,31 @@ function uncork(exchange: Exchange, response: ServerResponse): void {
   response.uncork();
 }
 
-/** Resolves on `drain`, or on `close` when the client went away instead. */
-export function drained(response: ServerResponse): Promise<void> {
+/**
+ * How long a client may read nothing while an answer waits for it (a full socket buffer) before the
+ * connection is cut. Streams are slow producers: a client that stops reading for this long holds
+ * the call's budget reservation, key slot and upstream connection for nothing.
+ */
+export const CLIENT_STALL_MS = 60_000;
+
+/**
+ * Resolves on `drain`, or on `close` when the client went away instead; a client that reads
+ * nothing for `stallMs` has its connection destroyed (its 'close' then ends the call).
+ */
+export function drained(response: Pick<ServerResponse, 'destroyed' | 'destroy' | 'on' | 'off'>, stallMs = CLIENT_STALL_MS): Promise<void> {
   // 'close' may have fired already; it does not fire twice.
   if (response.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
+      clearTimeout(stalled);
       response.off('drain', done);
       response.off('close', done);
       resolve();
     };
+    const stalled = setTimeout(() => {
+      response.destroy();
+      done();
+    }, stallMs);
     response.on('drain', done);
     response.on('close', done);
   });
