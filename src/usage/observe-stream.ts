@@ -11,7 +11,7 @@ import type { ChatMessage, StreamPart, Usage, UsageBuckets } from '../providers/
 import { type PartsTap, UpstreamParts } from '../providers/shared/upstream-parts.js';
 import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
 import { chatInputEstimate } from './input-sample.js';
-import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
+import { CLIENT_CLOSED_STATUS, cutByTimeout, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
 
 /** The parts of `inner`, observed for `attempt`. */
@@ -45,7 +45,7 @@ interface AttemptTap extends PartsTap {
 function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): AttemptTap {
   const pieces: string[] = [];
   let usage: Usage | undefined;
-  let errorPart: { status: number; code: string } | undefined;
+  let errorPart: { status: number; code: string; timedOut: boolean } | undefined;
   // A long prompt is not kept whole for the stream's life: a sample of it is (input-sample.ts).
   const input = chatInputEstimate(messages);
   const estimate = async (): Promise<UsageBuckets> => buckets(...(await Promise.all([input(), estimateTextTokens(pieces)])));
@@ -72,7 +72,7 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
           usage = part.usage;
           break;
         case 'error':
-          errorPart = { status: part.error.status, code: part.error.code };
+          errorPart = { status: part.error.status, code: part.error.code, timedOut: cutByTimeout(part.error) };
           break;
         default:
           break;
@@ -87,7 +87,7 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
         errorCode: errorPart?.code ?? null,
         incomplete: errorPart !== undefined && !attempt.precommit,
         usage,
-        estimate: errorPart && pieces.length === 0 ? undefined : estimate,
+        estimate: errorPart && pieces.length === 0 && !errorPart.timedOut ? undefined : estimate,
       });
     },
     failed(error) {
@@ -97,7 +97,7 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
       if (usage) {
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
       } else if (errorPart) {
-        attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: !attempt.precommit, usage: undefined, estimate: pieces.length > 0 ? estimate : undefined });
+        attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: !attempt.precommit, usage: undefined, estimate: pieces.length > 0 || errorPart.timedOut ? estimate : undefined });
       } else {
         attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
       }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { UsageRowInsert } from '../db/sql/usage.js';
-import { SwitchboardError } from '../errors.js';
+import { ProviderError, SwitchboardError } from '../errors.js';
 import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { AttemptObservation, TraceParent } from './usage-observer.js';
@@ -122,7 +122,8 @@ export class UsageAttempt {
       errorCode: known ? error.code : 'internal_error',
       incomplete: this.streamed && !this.precommit,
       usage: undefined,
-      estimate: undefined,
+      // A call the gateway gave up waiting on was received, and likely billed, by the vendor.
+      estimate: cutByTimeout(error) ? estimate : undefined,
     });
   }
 
@@ -171,4 +172,14 @@ export class UsageAttempt {
       fallback: this.routing?.fallback ?? false,
     };
   }
+}
+
+/**
+ * The gateway gave up waiting (first-byte or idle timeout, a route's deadline): the vendor had the
+ * request and went on generating, so the call is estimated like a client's cut rather than free.
+ * A vendor's own 504 or 408 answer (an `upstreamStatus`) generated nothing and stays unbilled.
+ */
+export function cutByTimeout(error: unknown): boolean {
+  if (!(error instanceof SwitchboardError) || error.code !== 'provider_timeout') return false;
+  return !(error instanceof ProviderError && error.upstreamStatus !== undefined);
 }
