@@ -1,4 +1,4 @@
-// A rate limit's period ends every minute, often with calls in flight: the old period's counter is
+// A period ends (a rate limit's every minute) often with calls in flight: the old period's counter is
 // retired and keeps reporting until they settle, while a new counter leases the current period. Both
 // lease rows of one instance are unique per (counter, instance), so a retired counter that asked for
 // room got the live counter's row back, and its release later deleted it with the live counter's
@@ -7,23 +7,24 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { syncLeases } from '../../src/db/sql/governance.js';
 import { LeaseCounter } from '../../src/governance/lease-counter.js';
-import type { RateLimitRule } from '../../src/governance/governance-rules.js';
+import type { BudgetRule } from '../../src/governance/governance-rules.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 
 const INSTANCE = 'rollover-instance';
 
 describe('a retired counter beside the live one of the next period', () => {
   let db: TestDb;
-  let rule: RateLimitRule;
+  let rule: BudgetRule;
 
   before(async () => {
     db = await createTestDb();
     const project = await db.query<{ id: string }>(`insert into public.projects (name) values ('rollover') returning id`);
+    // A daily budget (a minute's rate limit would make the test depend on the clock's second).
     const limit = await db.query<{ id: string }>(
-      `insert into public.ai_rate_limits (name, project_id, requests_per_minute) values ('rollover-rpm', $1, 1000) returning id`,
+      `insert into public.ai_budgets (name, project_id, limit_usd, period) values ('rollover-day', $1, 1, 'day') returning id`,
       [project.rows[0]?.id as string],
     );
-    rule = { kind: 'rate_limit', id: limit.rows[0]?.id as string, requestsPerMinute: 1000n, tokensPerMinute: null } as unknown as RateLimitRule;
+    rule = { kind: 'budget', id: limit.rows[0]?.id as string, limitPico: 1_000_000_000_000n } as unknown as BudgetRule;
   });
   after(async () => {
     await db?.dispose();
@@ -46,19 +47,20 @@ describe('a retired counter beside the live one of the next period', () => {
   }
 
   it("reports its consumption, takes no lease of the new period, and its release leaves the live counter's lease alone", async () => {
-    const live = new LeaseCounter(`${rule.id}:requests`, rule, 'requests', 50n);
+    const live = new LeaseCounter(`${rule.id}:usd_pico`, rule, 'usd_pico', 50n);
     await exchange(live, false);
     assert.ok(live.leaseId !== null && live.lease > 0n);
 
     // The previous minute's counter and this instance's lease on it, two calls still in flight.
     const old = await db.query<{ id: string }>(
       `with c as (insert into public.ai_governance_counters (limit_id, metric, period_start, period_end, leased)
-                  values ($1, 'requests', date_trunc('minute', now()) - interval '1 minute', date_trunc('minute', now()), 50) returning id)
+                  values ($1, 'usd_pico', date_trunc('day', now() at time zone 'utc') at time zone 'utc' - interval '1 day',
+                          date_trunc('day', now() at time zone 'utc') at time zone 'utc', 50) returning id)
        insert into public.ai_governance_leases (counter_id, instance_id, amount, reserved, expires_at)
        select id, $2, 50, 2, now() + interval '30 seconds' from c returning id::text as id`,
       [rule.id, INSTANCE],
     );
-    const retired = new LeaseCounter(`${rule.id}:requests`, rule, 'requests', 50n);
+    const retired = new LeaseCounter(`${rule.id}:usd_pico`, rule, 'usd_pico', 50n);
     retired.leaseId = old.rows[0]?.id as string;
     retired.lease = 50n;
     retired.reserved = 2n;
