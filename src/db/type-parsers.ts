@@ -11,6 +11,8 @@ export type TypeParser = (value: string) => unknown;
 
 const DATE = 1082;
 const DATE_ARRAY = 1182;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
 const NUMERIC_ARRAY = 1231;
 const TEXT_ARRAY = 1009;
 
@@ -22,13 +24,34 @@ function pgParser(oid: number): TypeParser {
 const identity: TypeParser = (value) => value;
 const stringArray = pgParser(TEXT_ARRAY);
 
+/** The latest and earliest times a Date holds (±8.64e15 ms): what `infinity` means to a comparison. */
+export const END_OF_TIME = new Date(8.64e15);
+export const START_OF_TIME = new Date(-8.64e15);
+
+/**
+ * A timestamp as a Date, `infinity` and `-infinity` included: node-postgres makes them the numbers
+ * ±Infinity, and every reader calls `getTime()` on a timestamp, so a key that `expires_at =
+ * 'infinity'` (never) or a price `effective_from = 'infinity'` threw on every request or reload.
+ */
+function timestampParser(oid: number): TypeParser {
+  const parse = pgParser(oid);
+  return (value) => {
+    if (value === 'infinity') return new Date(END_OF_TIME);
+    if (value === '-infinity') return new Date(START_OF_TIME);
+    return parse(value);
+  };
+}
+
 /**
  * Overrides of node-postgres' defaults: `date` stays a `'YYYY-MM-DD'` string (node-postgres makes
- * a local-midnight Date, which shifts with the process time zone) and `date[]`/`numeric[]` follow
- * their element types (node-postgres turns `numeric[]` into numbers).
+ * a local-midnight Date, which shifts with the process time zone), `date[]`/`numeric[]` follow
+ * their element types (node-postgres turns `numeric[]` into numbers), and timestamps `±infinity`
+ * are the Dates furthest from now instead of the numbers ±Infinity.
  */
 const overrides: Readonly<Record<number, TypeParser>> = {
   [DATE]: identity,
+  [TIMESTAMP]: timestampParser(TIMESTAMP),
+  [TIMESTAMPTZ]: timestampParser(TIMESTAMPTZ),
   [DATE_ARRAY]: stringArray,
   [NUMERIC_ARRAY]: stringArray,
 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { picoToUsd, decimalToPico } from './decimal-to-pico.js';
-import { formatReset } from './format-reset.js';
+import { describeReset, formatReset } from './format-reset.js';
 
 describe('OpenAI reset durations and USD amounts', () => {
   it('formats resets like OpenAI', () => {
@@ -10,6 +10,13 @@ describe('OpenAI reset durations and USD amounts', () => {
     assert.equal(formatReset(6500), '6.5s');
     assert.equal(formatReset(360_000), '6m0s');
     assert.equal(formatReset(3_723_000), '1h2m3s');
+  });
+
+  it('describes when a period ends, and a window without end (infinity) as never', () => {
+    const now = Date.parse('2026-12-02T21:00:00Z');
+    assert.equal(describeReset(Date.parse('2026-12-03T00:00:00Z'), now), 'at 2026-12-03T00:00:00Z (in 3h0m0s)');
+    assert.equal(describeReset(8.64e15, now), 'never (the window has no end)');
+    assert.equal(describeReset(8.64e15 + 5_000, now), 'never (the window has no end)', 'past the last Date, with clock skew added');
   });
 
   it('parses and prints pico-USD exactly', () => {

@@ -12,7 +12,11 @@ export function formatReset(ms: number): string {
   return `${seconds}s`;
 }
 
-/** When a period ends, for messages: `2026-12-03T00:00:00Z (in 3h2m0s)`. */
+/** Periods ending this late (a window whose end is `infinity`) never reset. */
+const NEVER = 8.64e15 - 366 * 86_400_000;
+
+/** When a period ends, for messages: `at 2026-12-03T00:00:00Z (in 3h2m0s)`, or `never` for an endless window. */
 export function describeReset(periodEnd: number, now: number): string {
-  return `${new Date(periodEnd).toISOString().replace('.000Z', 'Z')} (in ${formatReset(periodEnd - now)})`;
+  if (!(periodEnd < NEVER)) return 'never (the window has no end)';
+  return `at ${new Date(periodEnd).toISOString().replace('.000Z', 'Z')} (in ${formatReset(periodEnd - now)})`;
 }

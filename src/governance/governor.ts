@@ -330,7 +330,7 @@ export class Governor {
       const left = counter.remaining();
       return new GovernanceError(
         'insufficient_quota',
-        `Budget '${rule.name}' is exhausted for this ${rule.period === 'fixed' ? 'window' : rule.period}: this request may cost up to ${picoToUsd(amount)} and ${picoToUsd(left)} of ${picoToUsd(counter.limit ?? 0n)} is left. It resets at ${describeReset(counter.periodEnd, now)}.`,
+        `Budget '${rule.name}' is exhausted for this ${rule.period === 'fixed' ? 'window' : rule.period}: this request may cost up to ${picoToUsd(amount)} and ${picoToUsd(left)} of ${picoToUsd(counter.limit ?? 0n)} is left. It resets ${describeReset(counter.periodEnd, now)}.`,
         { retryAfter, headers },
       );
     }

@@ -71,6 +71,18 @@ describe('value rules (on the database under test)', () => {
     assert.deepEqual({ ...(rows[0]?.span as object) }, { days: 1, hours: 2 });
   });
 
+  test("timestamps 'infinity' and '-infinity' are the Dates furthest from now (not the numbers ±Infinity)", async () => {
+    const { rows } = await db.query<{ late: Date; early: Date; plain: Date }>(
+      `select 'infinity'::timestamptz as late, '-infinity'::timestamptz as early, 'infinity'::timestamp as plain`,
+    );
+    const row = rows[0];
+    assert.ok(row?.late instanceof Date && row.early instanceof Date && row.plain instanceof Date);
+    assert.equal(row.late.getTime(), 8.64e15);
+    assert.equal(row.early.getTime(), -8.64e15);
+    assert.equal(row.plain.getTime(), 8.64e15);
+    assert.ok(row.late.getTime() > Date.now() && row.early.getTime() < Date.now());
+  });
+
   test('parameters: arrays as Postgres arrays, objects as JSON, dates, buffers', async () => {
     const { rows } = await db.query(paramsQuery, [...params]);
     assert.deepEqual(rows[0], {

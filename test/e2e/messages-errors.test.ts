@@ -136,6 +136,13 @@ describe('request errors', () => {
       client.messages.create(unknownField as unknown as Anthropic.MessageCreateParamsNonStreaming),
       sdkError(Anthropic.BadRequestError, { status: 400, type: 'invalid_request_error', message: /^container is not supported by the model 'e2e-command'/ }),
     );
+    for (const effort of ['constructor', '__proto__', 'extreme']) {
+      const odd = { model: MODELS.cohere, max_tokens: 16, messages: text('x'), output_config: { effort } };
+      await assert.rejects(
+        client.messages.create(odd as unknown as Anthropic.MessageCreateParamsNonStreaming),
+        sdkError(Anthropic.BadRequestError, { status: 400, type: 'invalid_request_error', message: /^output_config\.effort: the effort/ }),
+      );
+    }
     const unknownSetting = { model: MODELS.cohere, max_tokens: 16, messages: text('x'), output_config: { effort: 'low', task_budget: 5 } };
     await assert.rejects(
       client.messages.create(unknownSetting as unknown as Anthropic.MessageCreateParamsNonStreaming),

@@ -218,7 +218,7 @@ function parseOutputConfig(value: unknown, chat: PublicChatRequest, deferred: De
     const field = value[key];
     if (field === undefined || field === null) continue;
     if (key === 'effort') {
-      effort = typeof field === 'string' ? EFFORTS[field] : undefined;
+      effort = typeof field === 'string' && Object.hasOwn(EFFORTS, field) ? EFFORTS[field] : undefined;
       if (effort === undefined) defer(deferred, 'output_config.effort', `the effort ${JSON.stringify(field).slice(0, 40)}`);
     } else if (key === 'format' && isObject(field) && field['type'] === 'json_schema' && isObject(field['schema'])) {
       chat.responseFormat = { type: 'json_schema', name: 'response', schema: field['schema'], strict: true };
