@@ -30,6 +30,8 @@ describe('parseCredentialPayload', () => {
       [{ api_key: '' }, 'api_key', /must not be empty/],
       [{ api_key: 'x'.repeat(4097) }, 'api_key', /4096/],
       [{ api_key: SECRET, api_secret: SECRET }, '(root)', /unknown field\(s\): api_secret/],
+      [{ api_key: `${SECRET}\n` }, 'api_key', /must not contain line breaks or other control characters/],
+      [{ api_key: SECRET, organization: 'org-1\r\n' }, 'organization', /must not contain line breaks/],
       [{ api_key: SECRET, organization: 7 }, 'organization', /expected string/],
       [{ api_key: SECRET, base_url: `ftp://${SECRET}.example.com` }, 'base_url', /URL|url/],
       [{ api_key: SECRET, base_url: SECRET }, 'base_url', /URL|url/],

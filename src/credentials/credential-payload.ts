@@ -5,8 +5,9 @@ import type { Credential } from '../providers/spec/index.js';
 /** The JSON object stored (encrypted) per project and provider. */
 export const credentialPayloadSchema = z
   .object({
-    api_key: z.string().min(1, 'must not be empty').max(4096),
-    organization: z.string().min(1).max(256).optional(),
+    // Sent in a header: no line break or other control character (a pasted key's trailing newline).
+    api_key: z.string().min(1, 'must not be empty').max(4096).regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain line breaks or other control characters'),
+    organization: z.string().min(1).max(256).regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain line breaks or other control characters').optional(),
     base_url: z.url({ protocol: /^https?$/ }).optional(),
     // Values as providers/shared/header-fields.ts (this layer cannot import it): no CR, LF or other control character.
     headers: z

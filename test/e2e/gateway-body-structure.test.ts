@@ -77,6 +77,20 @@ describe('body structure', () => {
     );
   });
 
+  it("JSON nested too deeply inside a tool call's arguments is a 400 (was a 502 counted against the vendor's health)", async () => {
+    const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    for (const [model, requests] of [[MODELS.anthropic, t.anthropic.requests], [MODELS.google, t.google.requests]] as const) {
+      const before = requests.length;
+      const call = { id: 'c1', type: 'function', function: { name: 'f', arguments: deep } };
+      const body = JSON.stringify({ model, messages: [user, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'c1', content: 'ok' }] });
+      const response = await post('/v1/chat/completions', body);
+      assert.equal(response.status, 400, `${model}: ${response.text.slice(0, 300)}`);
+      assert.equal(response.body.error.code, 'invalid_request');
+      assert.match(response.body.error.message, /nested too deeply to be sent on/);
+      assert.equal(requests.length, before, `${model}: nothing went upstream`);
+    }
+  });
+
   it('caps messages, tools and content parts, naming the field and the limit', async () => {
     const messages = await post('/v1/chat/completions', JSON.stringify({ model: MODELS.openai, messages: Array.from({ length: 6 }, () => user) }));
     assert.equal(messages.status, 400);

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
-import { ProviderError } from '../../errors.js';
+import { ProviderError, SwitchboardError } from '../../errors.js';
 import { readBodyText } from './body-text.js';
 import type { RawJson } from './raw-json.js';
 import { encodeBody } from './request-body.js';
@@ -150,7 +150,17 @@ export function parseErrorBody(text: string | undefined): unknown {
 /** Maps undici/network failures to ProviderErrors; aborts pass through as they are. */
 export function networkError(provider: string, error: unknown, signal?: CancelSignal): unknown {
   if (signal?.aborted) return signal.reason ?? error;
-  if (error instanceof ProviderError) return error;
+  // Ours already (a body that cannot be encoded): not a network failure, no breaker counts it.
+  if (error instanceof SwitchboardError) return error;
+  if (error instanceof undiciErrors.InvalidArgumentError) {
+    // undici refused to build the request: a header value with a line break (a pasted key's
+    // trailing newline) or the like. The row or the credential is wrong, not the vendor's health.
+    return new SwitchboardError(
+      'credential_invalid',
+      `Provider '${provider}': the upstream request could not be built (${error.message}): check the stored credential, its env var and the row's header settings for line breaks or other invalid characters`,
+      { cause: error },
+    );
+  }
   if (error instanceof UpstreamConnectionLimitError) {
     return new ProviderError('provider_unavailable', `Provider '${provider}' is busy: ${error.message}; retry shortly`, {
       provider,

@@ -11,6 +11,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import { SwitchboardError } from '../../errors.js';
 import { RAW_MIN_BYTES, type RawJson } from './raw-json.js';
 
 /** Bodies of this many characters or more are sent through a SentOnce. */
@@ -28,6 +29,19 @@ export interface EncodedBody {
  */
 export function encodeBody(headers: Record<string, string>, body: unknown, raw?: RawJson): EncodedBody {
   if (body === undefined) return { headers, body: null };
+  try {
+    return encodeJson(headers, body, raw);
+  } catch (error) {
+    // JSON.parse takes nesting that JSON.stringify's recursion cannot (a tool call's arguments or a
+    // tool result parsed into an object): the client's request, not the vendor, is at fault.
+    if (!(error instanceof RangeError)) throw error;
+    throw new SwitchboardError('invalid_request', 'The request holds JSON nested too deeply to be sent on (in a tool call\'s arguments or a tool result)', {
+      cause: error,
+    });
+  }
+}
+
+function encodeJson(headers: Record<string, string>, body: unknown, raw: RawJson | undefined): EncodedBody {
   const literals = raw?.take();
   const spliced = literals === undefined ? undefined : splice(body, literals);
   if (spliced !== undefined) return bytesBody(headers, spliced);
