@@ -83,8 +83,10 @@ describe('binding on a real database', () => {
     await legacy(providers['bind-url'] as string, { api_key: 'sk-legacy' });
     await legacy(providers['bind-default'] as string, { api_key: 'co-legacy', organization: 'org-1' });
     await legacy(providers['bind-none'] as string, { api_key: 'k-legacy' });
+    // A database upgraded from before origin binding (a fresh one is marked done at migration).
+    await db.query(`delete from public.switchboard_upgrades where name = 'credential-origin-binding'`);
     const first = await bindLegacyCredentials(db, keyring, classBaseUrl);
-    assert.deepEqual(first, { bound: 2, unbound: 1, unreadable: 0, filtered: false });
+    assert.deepEqual(first, { bound: 2, unbound: 1, unreadable: 0, filtered: false, refused: 0 });
     assert.equal(
       describeBinding(first),
       "bound 2 stored credential(s) sealed before origin binding to their provider's current URL; " +
@@ -93,11 +95,16 @@ describe('binding on a real database', () => {
     assert.deepEqual(await sealed(providers['bind-url'] as string), { api_key: 'sk-legacy', bound_origin: 'https://llm.example.com:8443' });
     assert.deepEqual(await sealed(providers['bind-default'] as string), { api_key: 'co-legacy', organization: 'org-1', bound_origin: 'https://api.cohere.com' });
     assert.deepEqual(await sealed(providers['bind-none'] as string), { api_key: 'k-legacy' });
-    // Idempotent; a row under an unknown key is counted, not touched.
+    // Once: a row under an unknown key is counted, not touched; a legacy row found later is refused.
     await db.query(`delete from public.ai_provider_credentials where provider_id = $1`, [providers['bind-none'] as string]);
     await legacy(providers['bind-none'] as string, { api_key: 'k-other' }, createMasterKey(randomBytes(32)));
     const second = await bindLegacyCredentials(db, keyring, classBaseUrl);
-    assert.deepEqual(second, { bound: 0, unbound: 0, unreadable: 1, filtered: false });
+    assert.deepEqual(second, { bound: 0, unbound: 0, unreadable: 1, filtered: false, refused: 0 });
     assert.equal(describeBinding(second), undefined);
+    await db.query(`delete from public.ai_provider_credentials where provider_id = $1`, [providers['bind-none'] as string]);
+    await legacy(providers['bind-none'] as string, { api_key: 'k-late' });
+    const third = await bindLegacyCredentials(db, keyring, classBaseUrl);
+    assert.deepEqual(third, { bound: 0, unbound: 0, unreadable: 0, filtered: false, refused: 1 });
+    assert.deepEqual(await sealed(providers['bind-none'] as string), { api_key: 'k-late' }, 'left unbound');
   });
 });
