@@ -41,6 +41,8 @@ export class GoogleStreamDecoder extends SsePartsDecoder {
 
   protected close(out: StreamPart[]): void {
     if (!this.#started) this.#start(undefined);
+    // Gemini's last chunk carries the finishReason: a body that ends before one was cut off.
+    if (this.#finishReason === undefined && !this.#blocked) return this.fail(this.protocolError('ended the stream before a finishReason'));
     out.push({
       type: 'finish',
       finishReason: this.#blocked ? 'content_filter' : mapGoogleFinishReason(this.#finishReason, this.#toolCallCount > 0),

@@ -200,6 +200,18 @@ describe('GoogleStreamDecoder on a recorded Gemini stream', () => {
       ...context,
     });
 
+  test('a stream that ends before any finishReason was cut off: an error part, not a normal finish', async () => {
+    const text = await readFile(new URL('../../../test/fixtures/google/stream-thinking-tool-calls.chunks.txt', import.meta.url), 'utf8');
+    // Everything up to (not including) the chunk that carries the finishReason.
+    const cut = text.slice(0, text.lastIndexOf('data:', text.indexOf('"finishReason"')));
+    assert.ok(cut.length > 0 && !cut.includes('finishReason'));
+    const parts = decodeParts(decoder(), byteChunks(cut, 4096));
+    const last = parts.at(-1);
+    assert.equal(last?.type, 'error');
+    assert.match(last?.type === 'error' ? last.error.message : '', /ended the stream before a finishReason/);
+    assert.ok(!parts.some((part) => part.type === 'finish'));
+  });
+
   test('CRLF frames split anywhere, thought parts as reasoning deltas, parallel calls indexed', async () => {
     const text = await readFile(new URL('../../../test/fixtures/google/stream-thinking-tool-calls.chunks.txt', import.meta.url), 'utf8');
     for (const size of [1, 7, 4096]) {
