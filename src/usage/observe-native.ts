@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { SwitchboardError } from '../errors.js';
+import { clientAborted } from '../routing/route-deadline.js';
 import { UpstreamParts } from '../providers/shared/upstream-parts.js';
 import type { NativeAnswer, NativeEvent, NativeStreamAnswer, UsageBuckets } from '../providers/spec/index.js';
 import { NativeOutputSample, nativeEstimate } from './native-estimate.js';
@@ -49,8 +51,16 @@ class NativeEnding {
     this.#output.add(event.data);
   }
 
-  /** The stream ended; a vendor that reported no usage at all is estimated. */
+  /**
+   * The stream ended; a vendor that reported no usage at all is estimated. One that ended before its
+   * final report (a provider class of one's own whose body was cut: the built-in ones fail instead)
+   * is a 502 `provider_error`, incomplete and estimated.
+   */
   ended(): void {
+    if (this.#answer.usageComplete?.() === false) {
+      this.#attempt.end({ status: 502, errorCode: 'provider_error', incomplete: true, usage: undefined, estimate: this.estimate });
+      return;
+    }
     this.#attempt.end({ status: this.#answer.status, errorCode: null, incomplete: false, usage: this.#answer.usage(), estimate: this.estimate });
   }
 
@@ -66,8 +76,15 @@ class NativeEnding {
     });
   }
 
+  /**
+   * A failure: once content went out (the vendor generated it and bills it) the attempt is
+   * estimated like a cut stream; before, it fails as any call does.
+   */
   failed(error: unknown): void {
-    this.#attempt.fail(error, this.estimate);
+    const attempt = this.#attempt;
+    if (attempt.firstTokenAt === undefined || clientAborted(attempt.caller.signal)) return attempt.fail(error, this.estimate);
+    const known = error instanceof SwitchboardError;
+    attempt.end({ status: known ? error.status : 500, errorCode: known ? error.code : 'internal_error', incomplete: true, usage: undefined, estimate: this.estimate });
   }
 }
 
@@ -106,6 +123,7 @@ function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt, body:
           else ending.part(result.value, now);
         },
         ending.estimate,
+        (error) => ending.failed(error),
       );
       return {
         next,

@@ -14,6 +14,8 @@ export function timedNext<T>(
   attempt: UsageAttempt,
   onResult: (result: IteratorResult<T>, now: number) => void,
   estimate: AttemptOutcome['estimate'],
+  /** Ends the attempt on a failure instead of `attempt.fail` (a native stream estimates what it delivered). */
+  onFailure?: (error: unknown) => void,
 ): () => Promise<IteratorResult<T>> {
   let waitStarted = 0;
   const resolved = (result: IteratorResult<T>): IteratorResult<T> => {
@@ -24,7 +26,8 @@ export function timedNext<T>(
   };
   const failed = (error: unknown): void => {
     attempt.upstreamMs += performance.now() - waitStarted;
-    attempt.fail(error, estimate);
+    if (onFailure) onFailure(error);
+    else attempt.fail(error, estimate);
   };
   const rejected = (error: unknown): never => {
     failed(error);

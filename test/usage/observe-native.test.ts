@@ -143,4 +143,29 @@ describe('observeNative: the tap and the wrapper end the attempt alike', () => {
     // The cut stream: the input message_start reported, the output of the text delivered ("Hi there": 2 tokens).
     assert.deepEqual(outcomes[2]?.estimate, { input: 5, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 2, reasoning: 0 });
   });
+
+  test('a body that ends cleanly before the final event was cut off: the client is told, the ledger estimates', async () => {
+    const short = { name: 'ended early', stop: 'short' as const };
+    const frames = events.slice(0, 3).map(frame).join('');
+    const stream = {
+      status: 200,
+      headers: {},
+      limits: defaultUpstreamLimits,
+      chunks: (async function* () {
+        yield Buffer.from(frames);
+      })(),
+      text: async () => undefined,
+      release: () => undefined,
+      discard: () => undefined,
+    };
+    const viaTap = await observed(nativeStreamAnswer('anthropic', stream, countingObserver(), []), short as unknown as Scenario);
+    assert.equal(viaTap.seen.length, 4);
+    assert.match(viaTap.seen[3] ?? '', /^rejected: Provider 'anthropic' ended the stream before its final event$/);
+    assert.deepEqual([viaTap.status, viaTap.errorCode, viaTap.incomplete, viaTap.usage], [502, 'provider_error', true, undefined]);
+    assert.deepEqual(viaTap.estimate, { input: 5, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 2, reasoning: 0 });
+    // A provider class of one's own whose stream just stops: recorded alike (the client saw what it was sent).
+    const viaWrapper = await observed(wrapped({ name: 'cut upstream', stop: 'short' } as unknown as Scenario), short as unknown as Scenario);
+    assert.deepEqual([viaWrapper.status, viaWrapper.errorCode, viaWrapper.incomplete, viaWrapper.usage], [502, 'provider_error', true, undefined]);
+    assert.deepEqual(viaWrapper.estimate, viaTap.estimate);
+  });
 });

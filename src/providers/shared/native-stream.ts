@@ -5,6 +5,7 @@
  * @module
  */
 import type { NativeEvent, NativeStreamAnswer, Usage } from '../spec/index.js';
+import { ProviderError } from '../../errors.js';
 import { redact } from './redact.js';
 import { SseDecoder, type SseSink } from './sse-decoder.js';
 import { UpstreamParts, type PartsDecoder } from './upstream-parts.js';
@@ -40,12 +41,16 @@ export function nativeStreamAnswer(provider: string, stream: UpstreamStream, obs
 
 /** Each complete event of a chunk, shown to the observer and queued unchanged. */
 class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
+  readonly #provider: string;
   readonly #sse: SseDecoder;
   readonly #observer: UsageObserver;
   readonly #secrets: readonly (string | undefined)[];
   #out: NativeEvent[] = [];
+  /** The vendor reported a failure in the stream (it told the client itself). */
+  #failed = false;
 
   constructor(provider: string, maxEventBytes: number, observer: UsageObserver, secrets: readonly (string | undefined)[]) {
+    this.#provider = provider;
     this.#sse = new SseDecoder(provider, maxEventBytes);
     this.#observer = observer;
     this.#secrets = secrets;
@@ -57,13 +62,19 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
     return false;
   }
 
+  /** A body that ends before the vendor's final event (and without a failure event) was cut off. */
   end(out: NativeEvent[]): void {
     this.#out = out;
     this.#sse.end(this);
+    if (!this.#failed && !this.#observer.complete()) {
+      throw new ProviderError('provider_error', `Provider '${this.#provider}' ended the stream before its final event`, { provider: this.#provider, status: 502 });
+    }
   }
 
   event(name: string | undefined, data: string): void {
-    const event: NativeEvent = { event: name, data: name === 'error' || name === 'response.failed' ? redactFailure(data, this.#secrets) : data };
+    const failure = name === 'error' || name === 'response.failed';
+    if (failure) this.#failed = true;
+    const event: NativeEvent = { event: name, data: failure ? redactFailure(data, this.#secrets) : data };
     this.#observer.observe(event);
     this.#out.push(event);
   }
