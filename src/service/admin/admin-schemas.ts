@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { HARD_DENIED_ENV_VARS, isHardDeniedEnvVar } from '../../credentials/env-var-policy.js';
 import { headerMapSchema, headerValueSchema } from '../../providers/shared/header-fields.js';
+import { parsePricing } from '../../registry/parse-prices.js';
 import { featuresSchema, pricingSchema, requiredEnvVarsSchema } from '../../registry/row-schemas.js';
 
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
@@ -17,6 +18,12 @@ const jsonObject = z.record(z.string(), z.unknown());
 // The gateway never reads its own configuration through a row: refuse those names when the row is written.
 const requiredEnvVars = requiredEnvVarsSchema.refine((names) => !names.some(isHardDeniedEnvVar), {
   error: `must not name ${HARD_DENIED_ENV_VARS.join(', ')}: the gateway never reads its own configuration through a provider row`,
+});
+// The loader's own check of every priced key (a string, a negative or a sub-micro-dollar price made the
+// whole row unpriced, and USD budgets stopped bounding the model): refused when written.
+const pricing = pricingSchema.superRefine((value, context) => {
+  const { invalid } = parsePricing(value);
+  if (invalid !== undefined) context.addIssue({ code: 'custom', message: invalid });
 });
 // Every class that reads `config.headers` sends them as headers: refuse CR/LF there at write time.
 const providerConfig = z.looseObject({ headers: headerMapSchema.optional() });
@@ -29,7 +36,7 @@ export const providerCreateSchema = z
     api_base_url: httpUrl.nullable().optional(),
     required_env_vars: requiredEnvVars.optional(),
     features: featuresSchema.optional(),
-    pricing: pricingSchema.optional(),
+    pricing: pricing.optional(),
     auth_header_name: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').nullable().optional(),
     auth_header_prefix: headerValueSchema.max(50).nullable().optional(),
     request_template: jsonObject.nullable().optional(),
@@ -48,7 +55,7 @@ export const modelCreateSchema = z
     model_id: z.string().min(1).max(300),
     context_window: z.number().int().positive().nullable().optional(),
     max_tokens: z.number().int().positive().nullable().optional(),
-    pricing: pricingSchema.optional(),
+    pricing: pricing.optional(),
     features: featuresSchema.optional(),
     is_active: z.boolean().optional(),
   })
