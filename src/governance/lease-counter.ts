@@ -95,22 +95,16 @@ export class LeaseCounter {
     return left > 0n ? left : 0n;
   }
 
-  /**
-   * What to send in an exchange. `need`: room a waiting request needs on top of the reservations. A
-   * retired counter only reports and returns: it wants no lease, for asking would open one on the
-   * current period, which is the live counter's own lease row (one per counter and instance), and
-   * the retired counter's release would then delete the live counter's lease with its consumption.
-   */
+  /** What to send in an exchange. `need`: room a waiting request needs on top of the reservations. */
   item(need: bigint, release: boolean): LeaseSyncItem {
-    const wanting = !release && !this.retired;
     return {
       limitId: this.rule.id,
       metric: this.metric,
       leaseId: this.leaseId,
       consumed: this.consumed,
       reserved: this.reserved,
-      want: wanting ? this.reserved + this.chunk : 0n,
-      need: !wanting || need === 0n ? 0n : this.reserved + need,
+      want: release ? 0n : this.reserved + this.chunk,
+      need: release || need === 0n ? 0n : this.reserved + need,
       release,
       limit: limitOf(this.rule, this.metric),
     };
