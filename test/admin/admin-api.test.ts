@@ -371,7 +371,9 @@ describe('admin API /admin/v1', () => {
       assert.equal(listed.body[0]?.['id'], created.body['id']);
       assert.equal(listed.body[0]?.['revoked_at'], null);
       assert.ok(!('key' in (listed.body[0] ?? {})) && !('key_hash' in (listed.body[0] ?? {})));
-      const secret = key.slice(key.lastIndexOf('-') + 1);
+      // `sb-<12-char prefix>-<secret>`; the base64url secret may itself contain '-'.
+      const secret = key.slice('sb-'.length + String(created.body['prefix']).length + 1);
+      assert.ok(secret.length >= 43);
       const all = JSON.stringify((await call('GET', '/api-keys')).body);
       assert.ok(!all.includes(key) && !all.includes(secret), 'no listing contains the key');
 
