@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/db.js';
 import { selectBudgets, selectModelAccess, selectRateLimits, type CounterMetric } from '../db/sql/governance.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { PriceBook } from '../registry/price-book.js';
 import { quoteCost } from '../usage/cost.js';
@@ -61,7 +61,7 @@ export interface GovernorOptions {
   prices: () => PriceBook;
   settings?: Partial<GovernanceSettings>;
   log?: GovernorLog;
-  /** This instance's id in lease rows (default: a random UUID). */
+  /** This instance's id in lease rows, at most 86 characters (default: a random UUID). */
   instanceId?: string;
 }
 
@@ -89,6 +89,8 @@ export class Governor {
     this.#log = options.log ?? (() => {});
     this.settings = { ...defaultGovernanceSettings, ...options.settings };
     this.instanceId = options.instanceId ?? randomUUID();
+    // Lease rows are `<instance>/<holder>` within 100 characters (LeaseCounter.holder).
+    if (this.instanceId.length === 0 || this.instanceId.length > 86) throw new SwitchboardError('invalid_request', 'governance: instanceId must be 1 to 86 characters');
     this.#sync = new LeaseSync(options.db, this.instanceId, this.settings, this.#counters, this.#log);
   }
 

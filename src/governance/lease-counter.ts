@@ -12,7 +12,17 @@
 import type { CounterMetric, LeaseSyncItem, LeaseSyncResult } from '../db/sql/governance.js';
 import type { BudgetRule, RateLimitRule } from './governance-rules.js';
 
+/** Holders are numbered per process (base 36); an instance's lease row is `<instance>/<holder>`. */
+let lastHolder = 0;
+
 export class LeaseCounter {
+  /**
+   * This counter object's own lease row in the store. A retired counter (its rule changed in place,
+   * or its period ended before it got its lease) and the live one that replaced it share limit,
+   * metric and period: with one row per instance, the retired counter's release deleted the live
+   * counter's lease with its unreported consumption.
+   */
+  readonly holder = (lastHolder += 1).toString(36);
   leaseId: string | null = null;
   /** The lease amount per the database after the last exchange. */
   lease = 0n;
@@ -100,6 +110,7 @@ export class LeaseCounter {
     return {
       limitId: this.rule.id,
       metric: this.metric,
+      holder: this.holder,
       leaseId: this.leaseId,
       consumed: this.consumed,
       reserved: this.reserved,

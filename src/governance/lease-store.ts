@@ -40,6 +40,7 @@ export async function redisLeaseStore(url: string): Promise<LeaseStore> {
       const payload = items.map((item) => ({
         limit_id: item.limitId,
         metric: item.metric,
+        holder: item.holder,
         lease_id: item.leaseId,
         consumed: item.consumed.toString(),
         reserved: item.reserved.toString(),

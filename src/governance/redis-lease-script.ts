@@ -2,7 +2,9 @@
  * The lease exchange on Redis (rate limits only), as one Lua script: the same rules as
  * `switchboard_governance_sync()` (charge expired leases whole, report consumption, renew, return,
  * top up toward `want` never past the limit, shrink near it), over aligned minutes of Redis' clock.
- * A lease id is its window's start (ms). Amounts are integers kept below 2^53.
+ * A lease id is its window's start (ms); a lease's fields are named after its holder,
+ * `<instance>/<holder>` (one per counter object, see LeaseCounter.holder). Amounts are integers kept
+ * below 2^53.
  *
  * @module
  */
@@ -31,6 +33,8 @@ end
 local out = {}
 for _, item in ipairs(items) do
   local prefix = 'switchboard:governance:' .. item.limit_id .. ':' .. item.metric .. ':'
+  local who = instance
+  if type(item.holder) == 'string' then who = instance .. '/' .. item.holder end
   local limit = num(item.limit)
   local consumed = num(item.consumed)
   local lease_id = nil
@@ -39,7 +43,7 @@ for _, item in ipairs(items) do
   if item.lease_id ~= cjson.null and item.lease_id ~= nil then
     local old = prefix .. item.lease_id
     charge_expired(old)
-    local held = redis.call('HGET', old, 'lease:' .. instance)
+    local held = redis.call('HGET', old, 'lease:' .. who)
     if held then
       amount = num(held)
       local take = math.min(amount, consumed)
@@ -48,11 +52,11 @@ for _, item in ipairs(items) do
       amount = amount - take
       if item.release or old ~= key then
         redis.call('HSET', old, 'leased', int(math.max(0, num(redis.call('HGET', old, 'leased')) - amount)))
-        redis.call('HDEL', old, 'lease:' .. instance, 'exp:' .. instance, 'res:' .. instance)
+        redis.call('HDEL', old, 'lease:' .. who, 'exp:' .. who, 'res:' .. who)
         amount = 0
       else
         lease_id = item.lease_id
-        redis.call('HSET', old, 'lease:' .. instance, int(amount), 'exp:' .. instance, int(now + ttl), 'res:' .. instance, int(num(item.reserved)))
+        redis.call('HSET', old, 'lease:' .. who, int(amount), 'exp:' .. who, int(now + ttl), 'res:' .. who, int(num(item.reserved)))
       end
     end
   elseif consumed > 0 then
@@ -61,8 +65,8 @@ for _, item in ipairs(items) do
   charge_expired(key)
   if lease_id == nil and not item.release and (num(item.want) > 0 or num(item.need) > 0) then
     lease_id = int(window)
-    amount = num(redis.call('HGET', key, 'lease:' .. instance))
-    redis.call('HSET', key, 'lease:' .. instance, int(amount), 'exp:' .. instance, int(now + ttl), 'res:' .. instance, int(num(item.reserved)))
+    amount = num(redis.call('HGET', key, 'lease:' .. who))
+    redis.call('HSET', key, 'lease:' .. who, int(amount), 'exp:' .. who, int(now + ttl), 'res:' .. who, int(num(item.reserved)))
   end
   if lease_id ~= nil then
     local spent = num(redis.call('HGET', key, 'spent'))
@@ -76,7 +80,7 @@ for _, item in ipairs(items) do
     if shortfall > room then grant = 0 end
     if grant > 0 then
       amount = amount + grant
-      redis.call('HSET', key, 'lease:' .. instance, int(amount), 'leased', int(leased + grant))
+      redis.call('HSET', key, 'lease:' .. who, int(amount), 'leased', int(leased + grant))
     end
   end
   redis.call('PEXPIRE', key, 180000)

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import type { Db, Queryable } from '../../src/db/db.js';
 import { openPostgresDb } from '../../src/db/postgres-adapter.js';
@@ -23,6 +23,8 @@ import { createTestDb, type TestDb } from '../helpers/test-db.js';
 export const UPSTREAM_KEY = 'sk-gov-upstream-0123456789abcdef';
 export const MODELS = ['gov-a', 'gov-b', 'gov-c'] as const;
 export const PROJECT = 'gov';
+/** The optional Redis store of the Redis tests. */
+export const REDIS_URL = process.env['SWITCHBOARD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 export interface Instance {
   origin: string;
@@ -181,4 +183,22 @@ export async function addAnthropicModel(world: World, model: string, pricing: { 
   );
   await world.db.query(`insert into public.ai_models (name, provider_id, model_id, max_tokens) select $1, id, 'claude-sonnet-4-5', 64 from public.ai_providers where name = 'gov-anthropic'`, [model]);
   return anthropic;
+}
+
+/** True when Redis answers at REDIS_URL (the Redis tests skip otherwise). */
+export async function redisReachable(): Promise<boolean> {
+  const { hostname, port } = new URL(REDIS_URL);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }

@@ -2,28 +2,8 @@
 // redis://127.0.0.1:6379): two instances share the requests-per-minute limit through Redis, and no
 // counter row is written to Postgres for it. Skips with a message when Redis is unreachable.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { awayFromMinuteEnd, chat, createWorld, within, type Instance, type World } from './governed-gateways.js';
-
-const REDIS_URL = process.env['SWITCHBOARD_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-async function redisReachable(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
+import { awayFromMinuteEnd, chat, createWorld, REDIS_URL, redisReachable, within, type Instance, type World } from './governed-gateways.js';
 
 const skip = (await redisReachable()) ? false : `Redis is unreachable at ${REDIS_URL}`;
 

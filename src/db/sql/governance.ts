@@ -74,6 +74,8 @@ export type CounterMetric = 'usd_pico' | 'requests' | 'tokens';
 export interface LeaseSyncItem {
   limitId: string;
   metric: CounterMetric;
+  /** The counter object's id in this instance: its lease row is `<instance>/<holder>` ([0-9a-z]{1,13}). */
+  holder: string;
   leaseId: string | null;
   consumed: bigint;
   reserved: bigint;
@@ -117,6 +119,7 @@ export async function syncLeases(db: Queryable, instanceId: string, ttlMs: numbe
   const payload = items.map((item) => ({
     limit_id: item.limitId,
     metric: item.metric,
+    holder: item.holder,
     lease_id: item.leaseId,
     consumed: item.consumed.toString(),
     reserved: item.reserved.toString(),
