@@ -10,12 +10,25 @@
  * request rate each statement (its planning, rollup trigger and commit) is shared by `flushRows`
  * rows rather than by the few that came in during one round trip.
  *
+ * An insert that fails without an answer about its rows (the connection lost) may have committed
+ * all the same: only the acknowledgement was lost. Its rows are retried, and if they then collide
+ * with their own request ids, one select tells whether the rows stored there are theirs (see
+ * `#settleUnsure`), so that they are not recorded a second time as reused ids.
+ *
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.js';
 import { UsageBuffer } from '../db/sql/usage-buffer.js';
-import { insertUsageParams, insertUsageParamsSkippingTaken, maxRowsPerInsert, usageKey, type UsageRowInsert } from '../db/sql/usage.js';
+import {
+  insertUsageParams,
+  insertUsageParamsSkippingTaken,
+  maxRowsPerInsert,
+  readUsageRowFacts,
+  sameUsageRow,
+  usageKey,
+  type UsageRowInsert,
+} from '../db/sql/usage.js';
 import { DatabaseError, errorMessage } from '../errors.js';
 
 /** Writer settings (see docs/usage.md). */
@@ -76,6 +89,12 @@ export class UsageWriter {
   #closed = false;
   #lastDropWarning = 0;
   #lastFailureWarning = 0;
+  /**
+   * How many of the oldest buffered rows an insert failed for without telling (the database lost):
+   * they may be in the ledger already. Rows only leave from the front and arrive at the back, and
+   * every insert starts at the front, so those rows are always a prefix of the buffer.
+   */
+  #unsure = 0;
   readonly #stats = { written: 0, failedFlushes: 0, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 } };
 
   constructor(db: Queryable, settings: Partial<UsageWriterSettings> = {}, log: UsageLog = () => {}) {
@@ -153,6 +172,7 @@ export class UsageWriter {
           const lost = this.#buffer.length;
           this.#stats.dropped.shutdown += lost;
           this.#buffer.clear();
+          this.#unsure = 0;
           this.#log('error', `usage ledger: ${lost} rows could not be written before shutdown and are lost: ${errorMessage(error)}`, {
             dropped: lost,
           });
@@ -177,7 +197,10 @@ export class UsageWriter {
       try {
         await insertUsageParams(this.#db, this.#buffer.params(count));
       } catch (error) {
-        if (!isRowError(error)) throw error;
+        if (!isRowError(error)) {
+          this.#outcomeUnknown(count);
+          throw error;
+        }
         // A request id used before (a client reusing its x-request-id): the batch again without the
         // taken ids, then those rows under suffixed ids. Any other row the database refuses must
         // not hold back the others: they go one by one.
@@ -189,7 +212,7 @@ export class UsageWriter {
       throw error;
     }
     // Rows pushed meanwhile were appended after the batch: drop exactly the batch from the front.
-    this.#buffer.shift(count);
+    this.#shift(count);
     this.#written(count);
     return count;
   }
@@ -198,11 +221,27 @@ export class UsageWriter {
    * Writes the `count` oldest rows in one statement that skips rows whose request id and attempt are
    * taken, then those rows one by one under suffixed ids. Two statements however many rows reuse an
    * id: a client sending the same x-request-id again and again cannot turn every batch of every
-   * project into a statement per row.
+   * project into a statement per row. Rows of an insert whose outcome was unknown are settled
+   * first (one select): those found in the ledger leave the buffer.
    */
-  async #writeAroundTaken(count: number): Promise<number> {
+  async #writeAroundTaken(batch: number): Promise<number> {
+    const count = this.#unsure > 0 ? batch - (await this.#settleUnsure()).length : batch;
+    if (count === 0) return batch;
     const inserted = new Map<string, number>();
-    for (const key of await insertUsageParamsSkippingTaken(this.#db, this.#buffer.params(count))) inserted.set(key, (inserted.get(key) ?? 0) + 1);
+    let keys: string[];
+    try {
+      keys = await insertUsageParamsSkippingTaken(this.#db, this.#buffer.params(count));
+    } catch (error) {
+      if (!isRowError(error)) {
+        this.#outcomeUnknown(count);
+        throw error;
+      }
+      // Another row of the batch the database refuses for its values: one by one, or the batch
+      // would be retried forever and hold back every row behind it.
+      await this.#writeOneByOne(count);
+      return batch;
+    }
+    for (const key of keys) inserted.set(key, (inserted.get(key) ?? 0) + 1);
     const taken: number[] = [];
     for (let index = 0; index < count; index += 1) {
       const row = this.#buffer.describe(index);
@@ -213,43 +252,105 @@ export class UsageWriter {
     }
     // The taken rows (in order) go to the front, the inserted ones leave the buffer.
     this.#buffer.moveToEnd(count, taken);
-    this.#buffer.shift(count - taken.length);
+    this.#shift(count - taken.length);
     this.#written(count - taken.length);
     if (taken.length > 0) await this.#writeOneByOne(taken.length);
-    return count;
+    return batch;
   }
 
   /**
    * Writes the `count` oldest rows one statement each, taking each off the buffer once written, so
    * that a failure midway (the database gone) leaves only unwritten rows to retry. A request id
    * used before (a client reusing its x-request-id) is recorded under a suffixed id; a row the
-   * database refuses for its values alone is dropped, counted (`invalid`) and logged.
+   * database refuses for its values alone is dropped, counted (`invalid`) and logged. A row of an
+   * insert whose outcome was unknown that collides is settled first (see `#settleUnsure`).
    */
   async #writeOneByOne(count: number): Promise<number> {
-    for (let index = 0; index < count; index += 1) {
+    let left = count;
+    while (left > 0) {
       const row = this.#buffer.describe(0);
       try {
         await insertUsageParams(this.#db, this.#buffer.params(1));
       } catch (error) {
-        if (!isRowError(error)) throw error;
+        if (!isRowError(error)) {
+          this.#outcomeUnknown(1);
+          throw error;
+        }
         if (error instanceof DatabaseError && error.sqlState === '23505') {
+          if (this.#unsure > 0) {
+            // This row and the other unsure ones (all among the `left`) are settled at once.
+            const found = await this.#settleUnsure();
+            left -= found.length;
+            if (found[0] === 0) continue; // this row was in the ledger: on to the next
+          }
           const requestId = `${row.requestId.slice(0, 100)}~${randomUUID().slice(0, 8)}`;
           this.#log('warn', `usage ledger: request id '${row.requestId}' was used before; recorded as '${requestId}'`);
           this.#buffer.setRequestId(0, requestId);
-          await insertUsageParams(this.#db, this.#buffer.params(1));
+          try {
+            await insertUsageParams(this.#db, this.#buffer.params(1));
+          } catch (retryError) {
+            if (!isRowError(retryError)) this.#outcomeUnknown(1);
+            throw retryError;
+          }
         } else {
-          this.#buffer.shift(1);
+          this.#shift(1);
           this.#stats.dropped.invalid += 1;
           this.#log('error', `usage ledger: the database refused the row of request '${row.requestId}' attempt ${row.attempt}; it is dropped: ${errorMessage(error)}`, {
             dropped: this.#stats.dropped.invalid,
           });
+          left -= 1;
           continue;
         }
       }
-      this.#buffer.shift(1);
+      this.#shift(1);
       this.#written(1);
+      left -= 1;
     }
     return count;
+  }
+
+  /**
+   * Settles the `#unsure` oldest rows with one select of the ledger rows under their keys. A row
+   * found there with the same facts was written by the insert that failed (only its
+   * acknowledgement was lost): it leaves the buffer and counts as written. Each stored row vouches
+   * for one buffered row at most. The others are not in the ledger under their keys and are from
+   * now on rows like any other (a collision is then a reused request id). Returns the indexes of
+   * the rows found, ascending.
+   */
+  async #settleUnsure(): Promise<number[]> {
+    const count = this.#unsure;
+    const rows = Array.from({ length: count }, (_, index) => this.#buffer.row(index));
+    const stored = await readUsageRowFacts(this.#db, rows);
+    const found: number[] = [];
+    const kept: number[] = [];
+    rows.forEach((row, index) => {
+      const key = usageKey(row.requestId, row.attempt);
+      const facts = stored.get(key);
+      if (facts !== undefined && sameUsageRow(facts, row)) {
+        stored.delete(key);
+        found.push(index);
+      } else kept.push(index);
+    });
+    // The rows kept go to the front, in order (over the found ones), which then leave.
+    this.#buffer.moveToEnd(count, kept);
+    this.#buffer.shift(found.length);
+    this.#unsure = 0;
+    if (found.length > 0) {
+      this.#written(found.length);
+      this.#log('info', `usage ledger: ${found.length} rows were written by an insert whose acknowledgement was lost; not written again`);
+    }
+    return found;
+  }
+
+  /** Drops the `rows` oldest rows (written, or given up). */
+  #shift(rows: number): void {
+    this.#buffer.shift(rows);
+    this.#unsure = Math.max(this.#unsure - rows, 0);
+  }
+
+  /** An insert of the `rows` oldest rows failed without telling whether it committed. */
+  #outcomeUnknown(rows: number): void {
+    this.#unsure = Math.max(this.#unsure, rows);
   }
 
   #written(rows: number): void {

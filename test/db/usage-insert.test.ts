@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { tokenElement } from '../../src/db/sql/array-literal.js';
-import { insertUsageRows, type UsageRowInsert } from '../../src/db/sql/usage.js';
+import { insertUsageRows, readUsageRowFacts, sameUsageRow, usageKey, type UsageRowInsert } from '../../src/db/sql/usage.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { sampleUsageRow as base } from '../helpers/usage-row.js';
 
@@ -212,6 +212,23 @@ describe('usage ledger insert', () => {
     await insertUsageRows(db, rows);
     const after = await db.query<{ n: string }>('select coalesce(sum(requests), 0)::text as n from public.ai_usage_hourly');
     assert.equal(Number(after.rows[0]!.n) - Number(before.rows[0]!.n), 700);
+  });
+
+  test('a stored row read back by its key is the same row as the one sent (times to the microsecond), and no other', async () => {
+    const rows: UsageRowInsert[] = [
+      { ...base, requestId: 'facts-0' },
+      { ...base, requestId: 'facts-1', attempt: 2, startedAtMs: base.startedAtMs + 0.25, projectId: null, apiKeyId: null, endpoint: 'embeddings' },
+      { ...base, requestId: 'facts "quoted", {braced}', startedAtMs: Date.parse('2025-01-01T00:00:00.000Z') },
+    ];
+    await insertUsageRows(db, rows);
+    const missing = { requestId: 'facts-0', attempt: 9 };
+    const stored = await readUsageRowFacts(db, [...rows, rows[0]!, missing]);
+    assert.deepEqual([...stored.keys()].sort(), rows.map((row) => usageKey(row.requestId, row.attempt)).sort());
+    for (const row of rows) assert.ok(sameUsageRow(stored.get(usageKey(row.requestId, row.attempt))!, row), row.requestId);
+    const first = stored.get(usageKey('facts-0', 1))!;
+    for (const other of [{ startedAtMs: base.startedAtMs + 1 }, { endedAtMs: base.endedAtMs - 0.01 }, { status: 500 }, { outputTokens: 21 }, { projectId: null }]) {
+      assert.equal(sameUsageRow(first, { ...base, ...other }), false, JSON.stringify(other));
+    }
   });
 
   test('a value of the wrong type fails the statement instead of being stored', async () => {

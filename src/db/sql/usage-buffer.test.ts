@@ -155,13 +155,15 @@ describe('usage buffer', () => {
     assert.equal(same[column('started_at')], '{0,1,2,3}');
   });
 
-  test('a row gets another request id in place; describe reads it back', () => {
+  test('a row gets another request id in place; describe and row read it back', () => {
     const buffer = new UsageBuffer();
     for (let index = 0; index < 300; index += 1) buffer.push(row(index));
     buffer.shift(255);
     buffer.setRequestId(1, 'renamed');
     assert.deepEqual(buffer.describe(1), { requestId: 'renamed', attempt: 1 + (256 % 3) });
     assert.equal(buffer.params(3)[0], '{"req-255","renamed","req-257"}');
+    assert.deepEqual(buffer.row(2), row(257));
+    assert.deepEqual(buffer.row(1), { ...row(256), requestId: 'renamed' });
     buffer.clear();
     assert.equal(buffer.length, 0);
     assert.deepEqual(buffer.params(10)[0], '{}');

@@ -170,6 +170,22 @@ export class UsageBuffer {
     };
   }
 
+  /**
+   * The `index`-th oldest row read back as pushed (a duration to the microsecond it is kept at), to
+   * compare it with a row found in the ledger; not for the write path.
+   */
+  row(index: number): UsageRowInsert {
+    const [segment, slot] = this.#locate(index);
+    const row: Partial<Record<Field, unknown>> = {};
+    numberFields.forEach((field, offset) => {
+      const value = segment.numbers[slot * numberFields.length + offset] as number;
+      row[field] = Number.isNaN(value) ? null : inMicros[offset] ? value / 1000 : value;
+    });
+    boolFields.forEach((field, offset) => (row[field] = segment.bools[slot * boolFields.length + offset] === 1));
+    stringFields.forEach((field, offset) => (row[field] = segment.strings[slot * stringFields.length + offset]));
+    return row as UsageRowInsert;
+  }
+
   /** Gives the `index`-th oldest row another request id (a duplicate's suffixed id). */
   setRequestId(index: number, requestId: string): void {
     const [segment, slot] = this.#locate(index);

@@ -74,6 +74,81 @@ export function usageKey(requestId: string, attempt: number): string {
   return `${requestId} ${attempt}`;
 }
 
+/** The fields that tell a ledger row from another row under the same (request_id, attempt). */
+const factFields = [
+  'projectId', 'apiKeyId', 'startedAtMs', 'endedAtMs', 'endpoint', 'status',
+  'inputTokens', 'cachedInputTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens',
+] as const;
+
+/** A ledger row's identifying facts (see `sameUsageRow`). */
+export type UsageRowFacts = Pick<UsageRowInsert, (typeof factFields)[number]>;
+
+interface FactsRow {
+  request_id: string;
+  attempt: number;
+  project_id: string | null;
+  api_key_id: string | null;
+  started_ms: number;
+  ended_ms: number;
+  endpoint: UsageRowInsert['endpoint'];
+  status: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+}
+
+const selectFactsSql = `select u.request_id, u.attempt, u.project_id, u.api_key_id,
+  (extract(epoch from u.started_at) * 1000)::float8 as started_ms, (extract(epoch from u.ended_at) * 1000)::float8 as ended_ms,
+  u.endpoint, u.status, u.input_tokens::float8 as input_tokens, u.cached_input_tokens::float8 as cached_input_tokens,
+  u.cache_write_5m_tokens::float8 as cache_write_5m_tokens, u.cache_write_1h_tokens::float8 as cache_write_1h_tokens,
+  u.output_tokens::float8 as output_tokens, u.reasoning_tokens::float8 as reasoning_tokens
+  from unnest($1::text[], $2::int4[]) as k(request_id, attempt)
+  join public.ai_usage u on u.request_id = k.request_id and u.attempt = k.attempt`;
+
+/**
+ * The facts of the ledger rows stored under the given keys, in one statement, by `usageKey`
+ * (keys without a row are absent).
+ */
+export async function readUsageRowFacts(db: Queryable, keys: readonly { requestId: string; attempt: number }[]): Promise<Map<string, UsageRowFacts>> {
+  const unique = new Map(keys.map((key) => [usageKey(key.requestId, key.attempt), key]));
+  const requestIds = [...unique.values()].map((key) => key.requestId);
+  const attempts = [...unique.values()].map((key) => key.attempt);
+  const result = await db.query<FactsRow>(selectFactsSql, [requestIds, attempts]);
+  return new Map(
+    result.rows.map((row) => [
+      usageKey(row.request_id, row.attempt),
+      {
+        projectId: row.project_id,
+        apiKeyId: row.api_key_id,
+        startedAtMs: row.started_ms,
+        endedAtMs: row.ended_ms,
+        endpoint: row.endpoint,
+        status: row.status,
+        inputTokens: row.input_tokens,
+        cachedInputTokens: row.cached_input_tokens,
+        cacheWrite5mTokens: row.cache_write_5m_tokens,
+        cacheWrite1hTokens: row.cache_write_1h_tokens,
+        outputTokens: row.output_tokens,
+        reasoningTokens: row.reasoning_tokens,
+      },
+    ]),
+  );
+}
+
+/**
+ * Whether a stored row is `row` itself: the same project, key, times, endpoint, status and token
+ * buckets. Times travel as float8 seconds and are kept to the microsecond, so they are equal
+ * within one (whole milliseconds, as the gateway records them, come back exact).
+ */
+export function sameUsageRow(stored: UsageRowFacts, row: UsageRowFacts): boolean {
+  return factFields.every((field) =>
+    field === 'startedAtMs' || field === 'endedAtMs' ? Math.abs(stored[field] - row[field]) < 0.001 : stored[field] === row[field],
+  );
+}
+
 /** Inserts up to `maxRowsPerInsert` ledger rows in one statement. */
 export async function insertUsageRows(db: Queryable, rows: readonly UsageRowInsert[]): Promise<void> {
   if (rows.length === 0) return;
