@@ -56,7 +56,7 @@ async function observed() {
   const attempt = new UsageAttempt(CALLER, 'm', 'chat', true, {}, {}, () => {});
   const parts = upstream();
   const inner = wrap ? { next: () => parts.next(), return: () => parts.return() } : parts;
-  await drain(observeStream(inner, attempt, MESSAGES));
+  await drain(observeStream(inner, attempt, { messages: MESSAGES }));
 }
 
 for (const [label, run] of [['bare', bare], [wrap ? 'observed (wrapped)' : 'observed', observed]]) {

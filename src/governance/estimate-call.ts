@@ -17,7 +17,7 @@
 import { MIN_THINKING_BUDGET, requestedBudget } from '../providers/shared/reasoning.js';
 import type { ChatMessage, ChatRequest } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
-import { chatInputTokenBound, chatMessageText, inputFramingTokens } from '../usage/estimate-tokens.js';
+import { chatInputTokenBound, chatMessageText, inputFramingTokens, promptExtraTexts } from '../usage/estimate-tokens.js';
 import { jsonTexts } from '../usage/json-texts.js';
 import { sampledTokens, sampleTexts } from '../usage/text-sample.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
@@ -75,15 +75,9 @@ function chatOutputBound(request: ChatCallShape, model: ModelEntry): number {
   return Math.max(perChoice, visible) * (request.n ?? 1);
 }
 
-/** The tool definitions' and the response schema's text (none for most calls: nothing is built). */
-const NO_EXTRAS: { texts: string[]; bytes: number } = Object.freeze({ texts: [], bytes: 0 }) as { texts: string[]; bytes: number };
-
-function promptExtras(request: ChatCallShape): { texts: string[]; bytes: number } {
-  if (request.tools === undefined && request.responseFormat?.type !== 'json_schema') return NO_EXTRAS;
-  const texts: string[] = [];
-  for (const tool of request.tools ?? []) texts.push(tool.name, tool.description ?? '', tool.parameters === undefined ? '' : JSON.stringify(tool.parameters));
-  const format = request.responseFormat;
-  if (format?.type === 'json_schema') texts.push(JSON.stringify(format.schema));
+/** The tool definitions' and the response schema's text (promptExtraTexts) and their UTF-8 bytes. */
+function promptExtras(request: ChatCallShape): { texts: readonly string[]; bytes: number } {
+  const texts = promptExtraTexts(request);
   let bytes = 0;
   for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
   return { texts, bytes };

@@ -120,7 +120,7 @@ export class AIService {
     } catch (error) {
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
-        attempt.fail(error, () => estimateChat(request.messages, []));
+        attempt.fail(error, () => estimateChat(request, []));
       }
       throw error;
     }
@@ -128,7 +128,7 @@ export class AIService {
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
       attempt.responseModel = response.model;
-      attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request.messages, outputTexts(response)) });
+      attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request, outputTexts(response)) });
     }
     return { response, route: { model, provider, upstreamMs } };
   }
@@ -165,7 +165,7 @@ export class AIService {
       { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
     );
     const upstream = parts[Symbol.asyncIterator]();
-    const iterator = attempt ? observeStream(upstream, attempt, request.messages) : upstream;
+    const iterator = attempt ? observeStream(upstream, attempt, request) : upstream;
     if (routing) return commitStream(iterator, attempt, { model, provider, upstreamMs: 0 }, started);
     const first = await iterator.next();
     const route: Route = { model, provider, upstreamMs: performance.now() - started };

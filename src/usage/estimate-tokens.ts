@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ChatMessage } from '../providers/spec/index.js';
+import type { ChatMessage, ChatRequest } from '../providers/spec/index.js';
 import { boundedCount } from './text-sample.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
@@ -15,10 +15,34 @@ import { o200kCounter } from './tokenizer/count-tokens.js';
 const perMessageTokens = 3;
 const replyPrimingTokens = 3;
 
-/** Estimated input tokens of chat messages (text parts, tool calls and tool results). */
-export async function estimateChatInputTokens(messages: readonly ChatMessage[]): Promise<number> {
+/** What a chat call's input estimate reads from the request. */
+export type ChatInput = Pick<ChatRequest, 'messages' | 'tools' | 'responseFormat'>;
+
+/**
+ * Estimated input tokens of chat messages (text parts, tool calls and tool results), and of
+ * `extras` (promptExtraTexts: the tool definitions and a JSON schema, which vendors bill as input).
+ */
+export async function estimateChatInputTokens(messages: readonly ChatMessage[], extras: readonly string[] = noExtras): Promise<number> {
   const count = await o200kCounter();
-  return inputFramingTokens(messages.length) + boundedCount(count, messages.map(chatMessageText));
+  const texts = messages.map(chatMessageText);
+  if (extras.length > 0) texts.push(...extras);
+  return inputFramingTokens(messages.length) + boundedCount(count, texts);
+}
+
+const noExtras: readonly string[] = Object.freeze([]);
+
+/**
+ * The texts a vendor puts in the prompt besides the messages, and bills as input: each tool's
+ * name, description and parameters' JSON Schema, and a `json_schema` response format's schema
+ * (none for most calls: nothing is built). The same texts as governance's reservation counts.
+ */
+export function promptExtraTexts(request: ChatInput): readonly string[] {
+  const format = request.responseFormat;
+  if ((request.tools === undefined || request.tools.length === 0) && format?.type !== 'json_schema') return noExtras;
+  const texts: string[] = [];
+  for (const tool of request.tools ?? []) texts.push(tool.name, tool.description ?? '', tool.parameters === undefined ? '' : JSON.stringify(tool.parameters));
+  if (format?.type === 'json_schema') texts.push(JSON.stringify(format.schema));
+  return texts;
 }
 
 /** The tokens OpenAI's chat format adds around `messages` messages' text. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pinnedProse } from '../../test/helpers/pinned-texts.js';
-import type { ChatMessage } from '../providers/spec/index.js';
-import { chatMessageText, estimateChatInputTokens } from './estimate-tokens.js';
+import type { ChatMessage, ToolDefinition } from '../providers/spec/index.js';
+import { chatMessageText, estimateChatInputTokens, promptExtraTexts } from './estimate-tokens.js';
 import { chatInputEstimate } from './input-sample.js';
 import { EXACT_CHARS } from './text-sample.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
@@ -12,9 +12,9 @@ const user = (text: string): ChatMessage => ({ role: 'user', content: [{ type: '
 test('short messages are counted exactly', async () => {
   const count = await o200kCounter();
   const messages: ChatMessage[] = [{ role: 'system', content: 'Be brief.' }, user('What does an LLM gateway do?')];
-  assert.equal(await chatInputEstimate(messages)(), 3 + 3 * 2 + count(messages.map(chatMessageText)));
+  assert.equal(await chatInputEstimate({ messages })(), 3 + 3 * 2 + count(messages.map(chatMessageText)));
   const text = 'a b '.repeat(EXACT_CHARS / 4);
-  assert.equal(await chatInputEstimate([user(text)])(), 3 + 3 + count([text]));
+  assert.equal(await chatInputEstimate({ messages: [user(text)] })(), 3 + 3 + count([text]));
 });
 
 test('a long prompt kept as a sample gives the estimate of the whole messages, within 5% of the exact count', async () => {
@@ -27,7 +27,7 @@ test('a long prompt kept as a sample gives the estimate of the whole messages, w
     ['just over the exact size', [user(prose.slice(0, EXACT_CHARS + 1))]],
   ];
   for (const [name, messages] of cases) {
-    const kept = chatInputEstimate(messages);
+    const kept = chatInputEstimate({ messages });
     const estimated = await kept();
     assert.equal(estimated, await estimateChatInputTokens(messages), `${name}: the kept sample counts as the whole messages do`);
     const exact = 3 + 3 * messages.length + count(messages.map(chatMessageText));
@@ -38,7 +38,29 @@ test('a long prompt kept as a sample gives the estimate of the whole messages, w
 test('a long prompt of one repeated letter is still estimated sensibly', async () => {
   const count = await o200kCounter();
   const text = 'x'.repeat(200_000);
-  const estimated = await chatInputEstimate([user(text)])();
+  const estimated = await chatInputEstimate({ messages: [user(text)] })();
   const exact = 6 + count([text]);
   assert.ok(estimated > 0 && Math.abs(estimated - exact) / exact < 0.1, `estimated ${estimated}, exact ${exact}`);
+});
+
+test('tool definitions and a JSON schema are kept for the estimate: whole when short, in the sample when long', async () => {
+  const count = await o200kCounter();
+  const parameters = { type: 'object', properties: { city: { type: 'string' } } };
+  const schema = { type: 'object', properties: { answer: { type: 'string' } } };
+  const short = { messages: [user('Weather in Paris?')], tools: [{ name: 'weather', description: 'Weather of a city.', parameters }], responseFormat: { type: 'json_schema' as const, name: 'a', schema } };
+  const extras = ['weather', 'Weather of a city.', JSON.stringify(parameters), JSON.stringify(schema)];
+  assert.equal(await chatInputEstimate(short)(), 3 + 3 + count(['Weather in Paris?', ...extras]));
+  // An agent's many tools: past the exact size with a short prompt, so the tools are sampled too.
+  const prose = pinnedProse();
+  const tools: ToolDefinition[] = Array.from({ length: 60 }, (_, index) => ({
+    name: `tool_${index}`,
+    description: prose.slice(index * 500, index * 500 + 500),
+    parameters: { type: 'object', properties: { [`field_${index}`]: { type: 'string', description: prose.slice(index * 300, index * 300 + 120) } } },
+  }));
+  const long = { messages: [user('Weather in Paris?')], tools };
+  const estimated = await chatInputEstimate(long)();
+  assert.equal(estimated, await estimateChatInputTokens(long.messages, promptExtraTexts(long)), 'the kept sample counts as the whole input does');
+  const exact = 3 + 3 + count(['Weather in Paris?', ...promptExtraTexts(long)]);
+  assert.ok(Math.abs(estimated - exact) / exact < 0.05, `estimated ${estimated}, exact ${exact}`);
+  assert.ok(estimated > 60 * 100, `${estimated} tokens: the tools are counted`);
 });

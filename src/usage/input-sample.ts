@@ -1,36 +1,42 @@
 /**
- * What a stream keeps of its messages to estimate its input tokens if it is cut before the vendor
- * reports usage. Messages of up to EXACT_CHARS characters of text are kept as they are and counted
- * exactly; longer ones would be counted from a sample anyway (text-sample.ts), and a held stream
- * would keep its whole prompt for its whole life (agents send hundreds of KB), so it keeps only
- * that sample, copied out of the request's strings, taken when the stream starts.
+ * What a stream keeps of its input to estimate its input tokens if it is cut before the vendor
+ * reports usage: the messages, and the tool definitions' and a JSON schema's texts (vendors bill
+ * them as input; promptExtraTexts). Inputs of up to EXACT_CHARS characters of text are kept as
+ * they are and counted exactly; longer ones would be counted from a sample anyway (text-sample.ts),
+ * and a held stream would keep its whole prompt for its whole life (agents send hundreds of KB), so
+ * it keeps only that sample, copied out of the request's strings, taken when the stream starts.
  *
  * @module
  */
 import type { ChatMessage } from '../providers/spec/index.js';
-import { chatMessageText, estimateChatInputTokens, inputFramingTokens } from './estimate-tokens.js';
+import { type ChatInput, chatMessageText, estimateChatInputTokens, inputFramingTokens, promptExtraTexts } from './estimate-tokens.js';
 import { EXACT_CHARS, SAMPLE_WINDOWS, sampledTokens, sampleTexts, WINDOW_CHARS } from './text-sample.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
-/** Estimates the input tokens of `messages` later, keeping only what that needs. */
-export function chatInputEstimate(messages: readonly ChatMessage[]): () => Promise<number> {
+/** Estimates the input tokens of `request` later, keeping only what that needs (not the request). */
+export function chatInputEstimate(request: ChatInput): () => Promise<number> {
+  const { messages } = request;
+  const extras = promptExtraTexts(request);
   let chars = 0;
   for (const message of messages) chars += textChars(message);
-  return chars <= EXACT_CHARS ? wholeEstimate(messages) : sampledEstimate(messages, chars);
+  for (const text of extras) chars += text.length;
+  return chars <= EXACT_CHARS ? wholeEstimate(messages, extras) : sampledEstimate(messages, extras, chars);
 }
 
-/** Counts the messages themselves (kept). */
-function wholeEstimate(messages: readonly ChatMessage[]): () => Promise<number> {
-  return () => estimateChatInputTokens(messages);
+/** Counts the messages and extras themselves (kept). */
+function wholeEstimate(messages: readonly ChatMessage[], extras: readonly string[]): () => Promise<number> {
+  return () => estimateChatInputTokens(messages, extras);
 }
 
 /**
  * Counts a sample. A function of its own: V8 gives the closures of one call a shared context, so
  * a closure over `messages` anywhere in this function would keep them alive with the sample.
  */
-function sampledEstimate(messages: readonly ChatMessage[], chars: number): () => Promise<number> {
+function sampledEstimate(messages: readonly ChatMessage[], extras: readonly string[], chars: number): () => Promise<number> {
   const framing = inputFramingTokens(messages.length);
-  const sample = sampleTexts(messages.map(chatMessageText), chars, SAMPLE_WINDOWS, WINDOW_CHARS);
+  const texts = messages.map(chatMessageText);
+  if (extras.length > 0) texts.push(...extras);
+  const sample = sampleTexts(texts, chars, SAMPLE_WINDOWS, WINDOW_CHARS);
   return async () => framing + sampledTokens(await o200kCounter(), sample);
 }
 

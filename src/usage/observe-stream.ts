@@ -7,16 +7,17 @@
  *
  * @module
  */
-import type { ChatMessage, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import type { StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import { billedUsage } from '../providers/shared/billed-provider-error.js';
 import { type PartsTap, UpstreamParts } from '../providers/shared/upstream-parts.js';
-import { estimateChatInputTokens, estimateTextTokens } from './estimate-tokens.js';
+import { type ChatInput, estimateChatInputTokens, estimateTextTokens, promptExtraTexts } from './estimate-tokens.js';
 import { chatInputEstimate } from './input-sample.js';
 import { CLIENT_CLOSED_STATUS, cutByTimeout, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
 
-/** The parts of `inner`, observed for `attempt`. */
-export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAttempt, messages: readonly ChatMessage[]): AsyncIterator<StreamPart> {
-  const tap = attemptTap(attempt, messages);
+/** The parts of `inner`, observed for `attempt` (`request`: the input estimated if the vendor reports no usage). */
+export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAttempt, request: ChatInput): AsyncIterator<StreamPart> {
+  const tap = attemptTap(attempt, request);
   if (inner instanceof UpstreamParts) {
     inner.tap(tap);
     return inner;
@@ -42,12 +43,13 @@ interface AttemptTap extends PartsTap {
   readonly estimate: () => Promise<UsageBuckets>;
 }
 
-function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): AttemptTap {
+function attemptTap(attempt: UsageAttempt, request: ChatInput): AttemptTap {
   const pieces: string[] = [];
   let usage: Usage | undefined;
-  let errorPart: { status: number; code: string; timedOut: boolean } | undefined;
+  // `usage`: what the vendor reported, and bills, for the failure (a BilledProviderError).
+  let errorPart: { status: number; code: string; timedOut: boolean; usage: Usage | undefined } | undefined;
   // A long prompt is not kept whole for the stream's life: a sample of it is (input-sample.ts).
-  const input = chatInputEstimate(messages);
+  const input = chatInputEstimate(request);
   const estimate = async (): Promise<UsageBuckets> => buckets(...(await Promise.all([input(), estimateTextTokens(pieces)])));
   return {
     estimate,
@@ -72,7 +74,7 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
           usage = part.usage;
           break;
         case 'error':
-          errorPart = { status: part.error.status, code: part.error.code, timedOut: cutByTimeout(part.error) };
+          errorPart = { status: part.error.status, code: part.error.code, timedOut: cutByTimeout(part.error), usage: billedUsage(part.error) };
           break;
         default:
           break;
@@ -86,7 +88,7 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
         status: errorPart?.status ?? 200,
         errorCode: errorPart?.code ?? null,
         incomplete: errorPart !== undefined && !attempt.precommit,
-        usage,
+        usage: usage ?? errorPart?.usage,
         estimate: errorPart && pieces.length === 0 && !errorPart.timedOut ? undefined : estimate,
       });
     },
@@ -97,7 +99,7 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
       if (usage) {
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
       } else if (errorPart) {
-        attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: !attempt.precommit, usage: undefined, estimate: pieces.length > 0 || errorPart.timedOut ? estimate : undefined });
+        attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: !attempt.precommit, usage: errorPart.usage, estimate: pieces.length > 0 || errorPart.timedOut ? estimate : undefined });
       } else {
         attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
       }
@@ -105,9 +107,12 @@ function attemptTap(attempt: UsageAttempt, messages: readonly ChatMessage[]): At
   };
 }
 
-/** Estimated buckets of a chat call: its messages as input, the generated pieces as output. */
-export async function estimateChat(messages: readonly ChatMessage[], output: readonly string[]): Promise<UsageBuckets> {
-  return buckets(...(await Promise.all([estimateChatInputTokens(messages), estimateTextTokens(output)])));
+/**
+ * Estimated buckets of a chat call: its messages, tool definitions and JSON schema as input
+ * (vendors bill all three), the generated pieces as output.
+ */
+export async function estimateChat(request: ChatInput, output: readonly string[]): Promise<UsageBuckets> {
+  return buckets(...(await Promise.all([estimateChatInputTokens(request.messages, promptExtraTexts(request)), estimateTextTokens(output)])));
 }
 
 function buckets(input: number, output: number): UsageBuckets {

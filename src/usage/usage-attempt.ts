@@ -6,6 +6,7 @@
 import type { UsageRowInsert } from '../db/sql/usage.js';
 import { ProviderError, SwitchboardError } from '../errors.js';
 import type { Usage, UsageBuckets } from '../providers/spec/index.js';
+import { billedUsage } from '../providers/shared/billed-provider-error.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { AttemptObservation, TraceParent } from './usage-observer.js';
 import { clientAborted } from '../routing/route-deadline.js';
@@ -110,10 +111,14 @@ export class UsageAttempt {
     this.sink(this, outcome);
   }
 
-  /** Ends the attempt with a failure: a cut (499) when the caller's signal aborted. */
+  /**
+   * Ends the attempt with a failure: a cut (499) when the caller's signal aborted. A failure the
+   * vendor bills (a BilledProviderError) is recorded with the vendor's usage.
+   */
   fail(error: unknown, estimate: AttemptOutcome['estimate']): void {
+    const usage = billedUsage(error);
     if (clientAborted(this.caller.signal)) {
-      this.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
+      this.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage, estimate });
       return;
     }
     const known = error instanceof SwitchboardError;
@@ -121,7 +126,7 @@ export class UsageAttempt {
       status: known ? error.status : 500,
       errorCode: known ? error.code : 'internal_error',
       incomplete: this.streamed && !this.precommit,
-      usage: undefined,
+      usage,
       // A call the gateway gave up waiting on was received, and likely billed, by the vendor.
       estimate: cutByTimeout(error) ? estimate : undefined,
     });

@@ -2,7 +2,9 @@
 // prices (a change, a scheduled change) as the ledger records them. Same on PGlite and Postgres.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ChatMessage } from '../../src/providers/spec/index.js';
+import type { ChatMessage, ToolDefinition } from '../../src/providers/spec/index.js';
+import { o200kCounter } from '../../src/usage/tokenizer/count-tokens.js';
+import { pinnedProse } from '../helpers/pinned-texts.js';
 import { user } from '../library/library-harness.js';
 import { expectedCostPico, ledgerRows, pricingJson, PRICES, rowBuckets, scaled, startLedgerStack, type LedgerStack } from './ledger-harness.js';
 
@@ -52,6 +54,33 @@ describe('estimated usage and price changes', () => {
     // The spelled tokens count as text: more input than the 3 + 3 framing tokens.
     assert.ok(buckets.input > 10n && buckets.output > 0n, JSON.stringify(row));
     assert.equal(scaled(row.cost_usd ?? '0', 12), expectedCostPico(buckets, PRICES));
+  });
+
+  test('a cut stream is estimated with its tool definitions: a large one grows the input tokens by its own count', async () => {
+    const { switchboard, mocks, db } = stack;
+    const cutRow = async (requestId: string, tools?: ToolDefinition[]) => {
+      mocks.openai.hangNextStream({ afterChunks: 2 });
+      let deltas = 0;
+      // `none`: the mock answers with text even though tools are offered.
+      const request = { model: 'lib-gpt', messages, ...(tools ? { tools, toolChoice: 'none' as const } : {}) };
+      for await (const part of switchboard.stream(request, { requestId })) {
+        if (part.type === 'text-delta') deltas += 1;
+        if (deltas === 1) break;
+      }
+      await switchboard.service.usage?.flush();
+      const [row] = await ledgerRows(db, `request_id = $1`, [requestId]);
+      assert.ok(row, 'the row is written');
+      assert.deepEqual([row.usage_source, row.status, row.incomplete], ['estimated', 499, true]);
+      return row;
+    };
+    const parameters = { type: 'object', properties: { account: { type: 'string', description: pinnedProse().slice(0, 600) } }, required: ['account'] };
+    const tool: ToolDefinition = { name: 'lookup_ledger', description: pinnedProse().slice(600, 6_600), parameters };
+    const bare = await cutRow('cut-no-tools');
+    const withTool = await cutRow('cut-with-tools', [tool]);
+    const toolTokens = (await o200kCounter())([tool.name, tool.description ?? '', JSON.stringify(parameters)]);
+    assert.ok(toolTokens > 1_000, `${toolTokens} tokens of tool definition`);
+    assert.equal(BigInt(withTool.input_tokens) - BigInt(bare.input_tokens), BigInt(toolTokens));
+    assert.equal(scaled(withTool.cost_usd ?? '0', 12), expectedCostPico(rowBuckets(withTool), PRICES));
   });
 
   test('a provider that reports no usage is recorded as estimated', async () => {

@@ -4,10 +4,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProviderError } from '../../src/errors.js';
-import type { StreamPart } from '../../src/providers/spec/index.js';
+import type { ChatMessage, StreamPart } from '../../src/providers/spec/index.js';
+import { BilledProviderError } from '../../src/providers/shared/billed-provider-error.js';
 import { UpstreamParts } from '../../src/providers/shared/upstream-parts.js';
+import { usageFromBuckets } from '../../src/providers/shared/usage-buckets.js';
 import { defaultUpstreamLimits } from '../../src/providers/shared/upstream-limits.js';
+import type { ChatInput } from '../../src/usage/estimate-tokens.js';
 import { observeStream } from '../../src/usage/observe-stream.js';
+import { o200kCounter } from '../../src/usage/tokenizer/count-tokens.js';
 import { ended, recordingAttempt } from '../helpers/recording-attempt.js';
 
 const usage = { inputTokens: 5, outputTokens: 2, totalTokens: 7 };
@@ -76,7 +80,7 @@ async function consume(iterator: AsyncIterator<StreamPart>, scenario: (typeof sc
 
 async function observed(inner: AsyncIterator<StreamPart>, scenario: (typeof scenarios)[number]) {
   const { attempt, outcomes } = recordingAttempt('chat');
-  const iterator = observeStream(inner, attempt, [{ role: 'user', content: [{ type: 'text', text: 'Say hello' }] }]);
+  const iterator = observeStream(inner, attempt, { messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello' }] }] });
   const seen = await consume(iterator, scenario);
   const { outcome, summary } = ended(attempt, outcomes);
   const estimate = outcome.estimate ? await outcome.estimate() : undefined;
@@ -108,4 +112,33 @@ describe('observeStream: the tap and the wrapper end the attempt alike', () => {
       ],
     );
   });
+});
+
+test("a cut stream's estimate counts the request's tool definitions and JSON schema as input", async () => {
+  const messages: ChatMessage[] = [{ role: 'user', content: [{ type: 'text', text: 'Say hello' }] }];
+  const parameters = { type: 'object', properties: { name: { type: 'string', description: 'Who to greet, by first name' } } };
+  const tools = [{ name: 'greet', description: 'Greets someone by name, politely, in the language of the conversation.', parameters }];
+  const schema = { type: 'object', properties: { greeting: { type: 'string' } } };
+  const cut = scenarios[3] as (typeof scenarios)[number];
+  const estimatedInput = async (request: ChatInput): Promise<number> => {
+    const { attempt, outcomes } = recordingAttempt('chat');
+    await consume(observeStream(upstreamParts(cut), attempt, request), cut);
+    const estimate = await ended(attempt, outcomes).outcome.estimate?.();
+    return estimate?.input ?? 0;
+  };
+  const count = await o200kCounter();
+  const bare = await estimatedInput({ messages });
+  const full = await estimatedInput({ messages, tools, responseFormat: { type: 'json_schema', name: 'g', schema } });
+  assert.equal(bare, 3 + 3 + count(['Say hello']));
+  assert.equal(full, 3 + 3 + count(['Say hello', 'greet', tools[0]?.description ?? '', JSON.stringify(parameters), JSON.stringify(schema)]));
+});
+
+test("an error part the vendor billed ends the attempt with the vendor's usage, through the tap and the wrapper", async () => {
+  const billed = usageFromBuckets({ input: 3, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 1, reasoning: 0 }, { billed_units: { input_tokens: 3, output_tokens: 1 } });
+  const error = new BilledProviderError('provider_error', 'ended the stream with ERROR', { provider: 'cohere', upstreamCode: 'ERROR', isRetryable: true, usage: billed });
+  const scenario = { name: 'a billed error part', parts: [start, { type: 'text-delta', text: 'Hel' }, { type: 'error', error }] as StreamPart[], stop: 'end' as const };
+  for (const inner of [upstreamParts(scenario), generatorParts(scenario)]) {
+    const outcome = await observed(inner, scenario);
+    assert.deepEqual([outcome.status, outcome.errorCode, outcome.incomplete, outcome.usage], [502, 'provider_error', true, billed]);
+  }
 });

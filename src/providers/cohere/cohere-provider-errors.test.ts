@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { startCohereMock, type CohereMock } from '../../../test/mock-vendors/cohere.js';
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderSettings } from '../provider-class.js';
+import { billedUsage } from '../shared/billed-provider-error.js';
 import { defaultProviderDeps, type ProviderDeps } from '../shared/provider-deps.js';
 import type { CallOptions, ChatRequest, Provider } from '../spec/index.js';
 import { CohereProviderClass } from './index.js';
@@ -214,6 +215,16 @@ describe('a generation Cohere gave up on (HTTP 200)', () => {
       mock.failNext({ status: 200, body: { id: 'c1', message: { role: 'assistant', content: [{ type: 'text', text: 'half' }] }, finish_reason: reason, usage } });
       const error = await providerError(provider.chat(hello, options('test-key')));
       assert.deepEqual([error.code, error.status, error.isRetryable, error.upstreamCode], [code, status, true, reason]);
+    });
+
+    test(`finish_reason ${reason} carries the usage Cohere bills for it (billed_units), for the ledger`, async () => {
+      const usage = { billed_units: { input_tokens: 12, output_tokens: 5 }, tokens: { input_tokens: 240, output_tokens: 5 } };
+      mock.failNext({ status: 200, body: { id: 'c2', message: { role: 'assistant', content: [{ type: 'text', text: 'half an' }] }, finish_reason: reason, usage } });
+      const billed = billedUsage(await providerError(provider.chat(hello, options('test-key'))));
+      assert.deepEqual(billed?.buckets, { input: 12, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 5, reasoning: 0 });
+      assert.deepEqual([billed?.inputTokens, billed?.outputTokens, billed?.raw], [240, 5, usage]);
+      mock.failNext({ status: 200, body: { id: 'c3', message: { role: 'assistant' }, finish_reason: reason } });
+      assert.equal(billedUsage(await providerError(provider.chat(hello, options('test-key')))), undefined, 'no usage, nothing billed to carry');
     });
   }
 });

@@ -52,9 +52,9 @@ class CohereProvider implements Provider {
     const response = await this.#post('chat', body, options);
     const parsed = cohereChatResponseSchema.safeParse(await readJson(this.name, response, options.signal));
     if (!parsed.success) throw this.#unexpectedShape(response.status);
-    // Cohere gave up mid-generation (HTTP 200): a failure, as in a stream, not an answer.
+    // Cohere gave up mid-generation (HTTP 200): a failure, as in a stream, not an answer; billed all the same.
     const reason = parsed.data.finish_reason;
-    if (reason === 'ERROR' || reason === 'TIMEOUT') throw cohereStreamError(this.name, reason, undefined, credentialSecrets(options.credential));
+    if (reason === 'ERROR' || reason === 'TIMEOUT') throw cohereStreamError(this.name, reason, undefined, credentialSecrets(options.credential), parsed.data.usage);
     return convertCohereResponse(parsed.data, request.model, this.#created());
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ProviderError } from '../../errors.js';
+import { billedUsage } from '../shared/billed-provider-error.js';
 import { defaultUpstreamLimits } from '../shared/upstream-limits.js';
 import type { StreamPart } from '../spec/index.js';
 import { cohereChatResponseSchema } from './cohere-api.js';
@@ -58,6 +59,10 @@ describe('CohereStreamDecoder (recorded-format fixtures)', () => {
     const last = parts.at(-1);
     assert.ok(last?.type === 'error' && last.error instanceof ProviderError);
     assert.equal(last.error.status, 502);
+    // Cohere bills the failed generation: its usage rides on the error, for the ledger.
+    const usage = billedUsage(last.error);
+    assert.deepEqual(usage?.buckets, { input: 3, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 1, reasoning: 0 });
+    assert.deepEqual(usage?.raw, { billed_units: { input_tokens: 3, output_tokens: 1 }, tokens: { input_tokens: 69, output_tokens: 1 } });
   });
 
   test('TIMEOUT is a provider_timeout and the vendor text is redacted', async () => {
@@ -70,6 +75,7 @@ describe('CohereStreamDecoder (recorded-format fixtures)', () => {
     assert.ok(last?.type === 'error');
     assert.equal(last.error.code, 'provider_timeout');
     assert.equal(last.error.message, "Provider 'cohere' ended the stream with TIMEOUT: took too long for [redacted]");
+    assert.equal(billedUsage(last.error), undefined, 'no usage reported: nothing billed to carry');
   });
 
   test('a body that ends before message-end, or sends non-JSON, ends with an error part', async () => {

@@ -1,9 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProviderError } from '../../errors.js';
+import { BilledProviderError } from '../shared/billed-provider-error.js';
 import { redact, upstreamError } from '../shared/provider-error.js';
 import { safeUpstreamCode } from '../shared/redact.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
-import { cohereErrorSchema } from './cohere-api.js';
+import { cohereErrorSchema, type CohereUsage } from './cohere-api.js';
+import { mapCohereUsage } from './map-cohere-usage.js';
 
 /**
  * Cohere's error body is only `{"id", "message"}`: there is no type or code field. Its messages
@@ -42,20 +44,25 @@ export function mapCohereError(
   return error;
 }
 
-/** The error for a stream that Cohere ended with `finish_reason` ERROR or TIMEOUT (or an `error`). */
+/**
+ * The error for an answer or a stream that Cohere ended with `finish_reason` ERROR or TIMEOUT (or
+ * an `error`). Cohere bills such a generation: the `usage` it reported rides on the error, for the
+ * ledger (a BilledProviderError).
+ */
 export function cohereStreamError(
   provider: string,
   finishReason: string | null | undefined,
   message: string | null | undefined,
   secrets: readonly (string | undefined)[],
+  usage?: CohereUsage | null,
 ): ProviderError {
   const timeout = finishReason === 'TIMEOUT';
   const detail = message ? `: ${redact(message, secrets).slice(0, 500)}` : '';
-  return new ProviderError(
-    timeout ? 'provider_timeout' : 'provider_error',
-    `Provider '${provider}' ended the stream with ${finishReason ?? 'an error'}${detail}`,
-    { provider, status: timeout ? 504 : 502, upstreamCode: safeUpstreamCode(finishReason ?? 'ERROR', secrets) ?? 'ERROR', isRetryable: true },
-  );
+  const billed = mapCohereUsage(usage);
+  const options = { provider, status: timeout ? 504 : 502, upstreamCode: safeUpstreamCode(finishReason ?? 'ERROR', secrets) ?? 'ERROR', isRetryable: true };
+  const code = timeout ? 'provider_timeout' : 'provider_error';
+  const text = `Provider '${provider}' ended the stream with ${finishReason ?? 'an error'}${detail}`;
+  return billed.buckets === undefined ? new ProviderError(code, text, options) : new BilledProviderError(code, text, { ...options, usage: billed });
 }
 
 function messageCategory(message: string): string | undefined {
