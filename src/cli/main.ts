@@ -45,6 +45,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       // An explicit --data-dir selects the embedded database even when DATABASE_URL is set.
       ...(globals.dataDir === undefined ? {} : { databaseUrl: undefined, dataDir: path.resolve(globals.dataDir) }),
     });
+    if (globals.databaseUrl !== undefined && hasPassword(globals.databaseUrl)) stderr.write(DATABASE_URL_ARGV_WARNING);
     const context: CliContext = {
       config,
       json: globals.json,
@@ -101,6 +102,21 @@ function extractGlobals(argv: readonly string[]): { globals: Globals; rest: stri
     else rest.push(argument);
   }
   return { globals, rest };
+}
+
+/** Printed on stderr when `--database-url` carries a password (never repeating it). */
+const DATABASE_URL_ARGV_WARNING =
+  'switchboard: warning: --database-url put the database password in your shell history and in the process list (ps) that every local user can read ' +
+  'for as long as the command runs; set DATABASE_URL in the environment instead.\n';
+
+function hasPassword(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    // Other URLs are refused as malformed before anything runs (that error says enough).
+    return (parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:') && parsed.password !== '';
+  } catch {
+    return false;
+  }
 }
 
 function splitOnce(argument: string): [string, string] {

@@ -255,6 +255,30 @@ describe('gateway with a scripted provider', () => {
     assert.equal((await fetch(`${origin}/readyz`)).status, 200);
   });
 
+  it('a flood of /readyz runs the readiness check (a database query) once, not once per probe', async () => {
+    let checks = 0;
+    const probed = createGateway({
+      service: new AIService({ registry: () => fixed.registry, credentials: createEnvCredentialResolver({}) }),
+      snapshot: () => fixed,
+      config: { ...loadConfig({}), shutdownTimeoutMs: 1000 },
+      ready: async () => {
+        checks += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return true;
+      },
+    });
+    const address = await probed.listen(0, '127.0.0.1');
+    try {
+      const started = performance.now();
+      const statuses = await Promise.all(Array.from({ length: 200 }, async () => (await fetch(`http://127.0.0.1:${address.port}/readyz`)).status));
+      assert.ok(statuses.every((status) => status === 200));
+      // One run per second of probing at most (one in all, unless this machine is very slow).
+      assert.ok(checks <= 1 + Math.floor((performance.now() - started) / 1000), `${checks} checks`);
+    } finally {
+      await probed.close();
+    }
+  });
+
   it('a snapshot at config version 0 (version row unreadable): /readyz 503 with the reason, /v1 still served', async () => {
     versionZero = true;
     try {

@@ -20,6 +20,7 @@ import { embeddings } from './routes/embeddings.js';
 import { COUNT_TOKENS_PATH, MESSAGES_PATH, messagesRoute } from './routes/messages.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import { healthz, metrics, readyz } from './routes/operations.js';
+import { sharedCheck } from './shared-check.js';
 import { responses } from './routes/responses.js';
 import { sendError } from './send.js';
 import { ADMIN_PREFIX, adminRoute } from './admin/admin-router.js';
@@ -36,7 +37,7 @@ export interface GatewayOptions {
   config: Config;
   /** Receives one JSON-able line per request. */
   log?: (line: Record<string, unknown>) => void;
-  /** Readiness (database reachable, registry loaded); defaults to "a snapshot is loaded". */
+  /** Readiness (database reachable, registry loaded), run at most once per second for all `/readyz` probes; defaults to "a snapshot is loaded". */
   ready?: () => Promise<boolean>;
   /** Serves `/admin/v1/*` (token: `config.adminToken`); without it those routes answer 404. */
   admin?: AdminService;
@@ -63,6 +64,8 @@ class GatewayResponse<Request extends IncomingMessage = IncomingMessage> extends
 }
 
 const MODEL_PATH = '/v1/models/';
+/** How long a readiness answer (`options.ready`, a database query) serves `/readyz` probes. */
+const READY_TTL_MS = 1_000;
 
 class GatewayState implements GatewayContext {
   readonly service: AIService;
@@ -90,12 +93,14 @@ class GatewayState implements GatewayContext {
     this.usageCounters = options.usageCounters;
     this.tracing = options.tracing;
     this.dashboard = options.dashboard ?? loadDashboardAssets();
+    const ready = options.ready;
     this.ready =
-      options.ready ??
-      (() => {
-        options.snapshot();
-        return Promise.resolve(true);
-      });
+      ready === undefined
+        ? () => {
+            options.snapshot();
+            return Promise.resolve(true);
+          }
+        : sharedCheck(ready, READY_TTL_MS);
   }
 
   requestStarted(): void {

@@ -91,4 +91,13 @@ describe('GenAI span attributes', () => {
       'server.port': 443,
     });
   });
+  it("leaves out a vendor's model that is no plausible model id (megabytes, control characters)", () => {
+    const { attempt, row } = settled({ status: 200, errorCode: null, incomplete: false, usage, estimate: undefined });
+    for (const model of ['x'.repeat(257), 'gpt-4o\nInjected: 1', '', 'model with spaces']) {
+      attempt.responseModel = model;
+      assert.equal(attemptEndAttributes(attempt, row)['gen_ai.response.model'], undefined, JSON.stringify(model.slice(0, 20)));
+    }
+    attempt.responseModel = 'models/gemini-2.5-flash:001';
+    assert.equal(attemptEndAttributes(attempt, row)['gen_ai.response.model'], 'models/gemini-2.5-flash:001');
+  });
 });

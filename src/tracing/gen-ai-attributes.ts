@@ -95,7 +95,8 @@ export function attemptEndAttributes(attempt: UsageAttempt, row: UsageRowInsert)
     'switchboard.usage_source': row.usageSource,
     'switchboard.incomplete': row.incomplete,
   };
-  if (attempt.responseModel !== undefined) attributes['gen_ai.response.model'] = attempt.responseModel;
+  const responseModel = modelAttribute(attempt.responseModel);
+  if (responseModel !== undefined) attributes['gen_ai.response.model'] = responseModel;
   if (row.costUsd !== null) attributes['switchboard.cost_usd'] = Number(row.costUsd);
   if (row.ttftMs !== null) attributes['switchboard.ttft_ms'] = round(row.ttftMs);
   if (row.upstreamMs !== null) attributes['switchboard.upstream_ms'] = round(row.upstreamMs);
@@ -116,4 +117,15 @@ export function attemptFailed(row: UsageRowInsert): boolean {
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
+}
+
+/** Model ids are short printable ASCII; the vendor's answer decides this one, so it is checked. */
+const MODEL_ID = /^[\x21-\x7e]{1,256}$/;
+
+/**
+ * The vendor's `model` as an attribute, or undefined when it is not a plausible model id: a hostile
+ * or broken upstream could answer megabytes there, held in the span queue while the collector is slow.
+ */
+export function modelAttribute(model: string | undefined): string | undefined {
+  return model !== undefined && MODEL_ID.test(model) ? model : undefined;
 }

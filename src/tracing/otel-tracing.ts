@@ -33,8 +33,32 @@ export function createOtelTracing(settings: TracingSettings, log: TracingLog): T
     startRequest: (exchange, request) => new ServerSpan(tracer, exchange, request),
     observer: new AttemptTracer(tracer, settings.propagateUpstream),
     flush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    shutdown: () => shutdownWithin(provider, settings.shutdownMs ?? SHUTDOWN_MS, log),
   };
+}
+
+/** How long shutdown waits for the last spans to reach the collector. */
+const SHUTDOWN_MS = 5_000;
+
+/**
+ * Shuts the provider down, giving up after `ms`: with the collector down the exporter retries for
+ * up to its 10 s timeout and then rejects, which made a SIGTERM exit 1 instead of stopping cleanly.
+ * Spans not delivered by then are lost (logged).
+ */
+async function shutdownWithin(provider: BasicTracerProvider, ms: number, log: TracingLog): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+    timer.unref();
+  });
+  try {
+    const outcome = await Promise.race([provider.shutdown().then(() => 'done' as const), deadline]);
+    if (outcome === 'late') log('warn', `tracing: the collector did not take the last spans within ${ms} ms; they are dropped`);
+  } catch (error) {
+    log('warn', `tracing: delivering the last spans failed; they are dropped: ${clip(error instanceof Error ? error.message : String(error))}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The server span of one request; attempts add their usage and cost to it while it is open. */

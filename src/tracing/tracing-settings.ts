@@ -15,6 +15,8 @@ export interface TracingSettings {
   serviceName: string;
   /** Send the attempt span's `traceparent` to the vendor (SWITCHBOARD_OTEL_PROPAGATE, default on). */
   propagateUpstream: boolean;
+  /** How long shutdown waits for the last spans (default 5 s; for tests). */
+  shutdownMs?: number;
   /** Things worth a warning at start (e.g. a protocol other than http/json asked for). */
   warnings: string[];
 }

@@ -31,6 +31,16 @@ describe('switchboard --help and usage errors', () => {
     assert.match(result.stderr, pattern);
   };
 
+  test('--database-url with a password warns on stderr (process list, shell history) without repeating it', async () => {
+    const secret = 'argv-db-password-5e1f';
+    const warned = await runCli(['--database-url', `postgres://owner:${secret}@127.0.0.1:9/app`, '--help'], { env });
+    assert.equal(warned.code, 0);
+    assert.match(warned.stderr, /^switchboard: warning: --database-url put the database password in your shell history and in the process list \(ps\)[^\n]*DATABASE_URL[^\n]*\n$/);
+    assert.equal(warned.stderr.includes(secret) || warned.stdout.includes(secret), false);
+    const quiet = await runCli(['--database-url=postgres://owner@127.0.0.1:9/app', '--help'], { env });
+    assert.equal(quiet.stderr, '', 'no password, no warning');
+  });
+
   test('--help, -h and help print the command list on stdout and exit 0', async () => {
     for (const args of [['--help'], ['-h'], ['help']]) {
       const result = await runCli(args, { env });

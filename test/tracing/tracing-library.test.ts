@@ -5,6 +5,8 @@
 // SWITCHBOARD_OTEL_PROPAGATE=off keeps the header away from vendors.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createSwitchboard, type Switchboard } from '../../src/service/switchboard.js';
 import { loadTracing } from '../../src/tracing/load-tracing.js';
@@ -125,5 +127,27 @@ describe('tracing in the library', () => {
     const upstream = lastRequest(mocks.openai.requests);
     assert.equal(upstream?.headers['traceparent'], undefined);
     assert.equal(upstream?.headers['tracestate'], undefined);
+  });
+  test('shutdown with the collector not answering gives up after its deadline and says so, without throwing', async () => {
+    const silent = createServer(() => {}); // takes the POST, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const warnings: string[] = [];
+    const settings = tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+    const tracing = await loadTracing(settings && { ...settings, shutdownMs: 300 }, (level, message) => {
+      if (level === 'warn') warnings.push(message);
+    });
+    assert.ok(tracing);
+    const switchboard = await createSwitchboard({ db, env: LIBRARY_ENV, pollMs: 0, listen: false, usage: false, observers: [tracing.observer] });
+    try {
+      await switchboard.chat({ model: 'lib-gpt', messages: [user('last span')] }, { trace: { traceparent: `00-${hex(16)}-${hex(8)}-01` } });
+      const started = performance.now();
+      await tracing.shutdown();
+      assert.ok(performance.now() - started < 3_000, "not the exporter's own 10 s timeout");
+      assert.match(warnings.join('\n'), /did not take the last spans within 300 ms|delivering the last spans failed/);
+    } finally {
+      await switchboard.close();
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });
