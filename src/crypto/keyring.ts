@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SwitchboardError } from '../errors.js';
+import { refuseForeignOwner } from './owned-file.js';
 
 export const MASTER_KEY_BYTES = 32;
 export const MASTER_KEY_FILE_NAME = 'master.key';
@@ -183,7 +184,9 @@ function readIfExists(file: string): string | undefined {
 
 function warnIfShared(file: string, warn: (message: string) => void): void {
   if (process.platform === 'win32') return;
-  const mode = fs.statSync(file).mode & 0o777;
+  const stats = fs.statSync(file);
+  refuseForeignOwner(file, stats, 'stored credentials would be sealed under a key they know');
+  const mode = stats.mode & 0o777;
   if ((mode & 0o077) !== 0) {
     warn(`${file} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${file}`);
   }

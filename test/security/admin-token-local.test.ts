@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,6 +84,27 @@ describe('admin token and local secret files', () => {
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /admin\.token was readable by other users \(mode 644\); changed it to 600/);
     assert.equal(warnings[0]?.includes(token), false);
+  });
+
+  it('a master.key or admin.token owned by another user is refused (it could have been planted), naming the file only', { skip: process.getuid?.() === 0 ? false : 'needs root to chown' }, () => {
+    const dataDir = path.join(root, 'planted', 'db');
+    const config = loadConfig({ SWITCHBOARD_DATA_DIR: dataDir });
+    const tokenFile = adminTokenFile(config);
+    mkdirSync(dataDir, { recursive: true });
+    const token = `sba-${'p'.repeat(40)}`;
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    chownSync(tokenFile, 65534, 65534);
+    assert.throws(() => resolveAdminToken(config, { generate: true }), (error: Error) => {
+      assert.match(error.message, /admin\.token belongs to uid 65534, not to the user running Switchboard \(uid 0\): another user may have planted it/);
+      assert.equal(error.message.includes(token), false);
+      return true;
+    });
+    const keyFile = path.join(dataDir, 'master.key');
+    writeFileSync(keyFile, `${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o600 });
+    chownSync(keyFile, 65534, 65534);
+    assert.throws(() => loadKeyring({}, { mode: 'embedded', dataDir }), /master\.key belongs to uid 65534[^]*sealed under a key they know/);
+    chownSync(keyFile, 0, 0);
+    assert.ok(loadKeyring({}, { mode: 'embedded', dataDir }), 'owned again: read');
   });
 
   it('master.key, admin.token and switchboard.endpoint are created 0600 (their folders 0700) even under umask 000', () => {

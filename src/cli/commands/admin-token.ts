@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ADMIN_TOKEN_MIN_LENGTH, type Config } from '../../config.js';
 import { SwitchboardError } from '../../errors.js';
 import type { CliContext } from '../cli-context.js';
+import { refuseForeignOwner } from '../../crypto/owned-file.js';
 
 /** Where an embedded installation keeps its generated admin token (next to the data dir, mode 0600). */
 export function adminTokenFile(config: Config): string {
@@ -63,7 +64,9 @@ function readTokenFile(file: string, warn: (message: string) => void): string | 
     );
   }
   if (process.platform !== 'win32') {
-    const mode = statSync(file).mode & 0o777;
+    const stats = statSync(file);
+    refuseForeignOwner(file, stats, 'the admin API would accept a token they know');
+    const mode = stats.mode & 0o777;
     if ((mode & 0o077) !== 0) {
       chmodSync(file, 0o600);
       warn(`${file} was readable by other users (mode ${mode.toString(8)}); changed it to 600 (anyone who read it may hold the admin token: delete the file to generate a new one)`);
