@@ -4,7 +4,7 @@ import { insertApiKey } from '../../db/sql/api-keys.js';
 import { createProject, listProjects } from '../../db/sql/projects.js';
 
 /**
- * On the first start of an empty database: a project `default` with one API key. Returns the key
+ * On the first start of an empty embedded database (`serve` does not call it on Postgres): a project `default` with one API key. Returns the key
  * (to print once), or undefined when the database already has projects.
  */
 export async function bootstrapFirstStart(db: Db): Promise<{ key: string } | undefined> {
@@ -13,4 +13,13 @@ export async function bootstrapFirstStart(db: Db): Promise<{ key: string } | und
   const generated = generateApiKey();
   await insertApiKey(db, { projectName: project.name, name: 'default', prefix: generated.prefix, keyHash: generated.hash });
   return { key: generated.key };
+}
+
+/** True when no project is visible (a role that sees none gets a harmless hint; a failure is not "none"). */
+export async function hasNoProject(db: Db): Promise<boolean> {
+  try {
+    return (await listProjects(db)).length === 0;
+  } catch {
+    return false;
+  }
 }

@@ -6,7 +6,7 @@ import { print, type CliContext, type Command } from '../cli-context.js';
 import { parseOptions } from '../parse-options.js';
 import { adminServiceFor, startInstanceReporting } from '../../service/admin/admin-for-switchboard.js';
 import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js';
-import { bootstrapFirstStart } from './bootstrap.js';
+import { bootstrapFirstStart, hasNoProject } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
 import { memoryReducerNotice } from './memory-reducer.js';
 import { metricsNotice } from './metrics-notice.js';
@@ -83,8 +83,11 @@ async function serveUntil(
     upstream: upstreamOptions(config),
     log: (level, message, fields) => logLine({ time: new Date().toISOString(), level, msg: message, ...fields }),
   });
-  const bootstrap = await bootstrapFirstStart(switchboard.db);
+  // Embedded only: on Postgres the key would land in container logs (and the runtime role cannot
+  // create projects); an operator creates them with `switchboard projects create` / the admin API.
+  const bootstrap = config.databaseUrl === undefined ? await bootstrapFirstStart(switchboard.db) : undefined;
   if (bootstrap) await switchboard.reload();
+  const noProjectYet = config.databaseUrl !== undefined && (await hasNoProject(switchboard.db));
   const adminToken = resolveAdminToken(config, { generate: !config.databaseUrl });
   const serviceLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void =>
     logLine({ time: new Date().toISOString(), level, msg: message, ...fields });
@@ -124,6 +127,7 @@ async function serveUntil(
   if (openMetrics) logLine({ time: new Date().toISOString(), level: 'warn', msg: openMetrics });
   lines.flush();
   if (bootstrap) printFirstStart(context, baseUrl, bootstrap.key);
+  if (noProjectYet) print(context, NO_PROJECT_HINT);
   if (adminToken.generated) announceGeneratedAdminToken(context, adminToken.file, adminToken.token);
   const removeEndpoint = config.databaseUrl ? () => {} : writeEndpoint(config.dataDir, baseUrl);
   const retention = startUsageRetention(switchboard.db, {
@@ -144,6 +148,10 @@ async function serveUntil(
   print(context, 'Stopped.');
   return 0;
 }
+
+const NO_PROJECT_HINT =
+  'No project yet: create one and its first API key with `switchboard projects create <name>` and ' +
+  '`switchboard keys create --project <name>` (or the admin API), as a role that may write them.';
 
 function printFirstStart(context: CliContext, baseUrl: string, key: string): void {
   print(
