@@ -108,6 +108,10 @@ describe('schema and seeded rows', () => {
     assert.equal(byName.get('gemini-2.5-pro')?.contextWindow, 1048576);
     assert.equal(byName.get('text-embedding-3-small')?.maxTokens, null);
     assert.deepEqual(byName.get('text-embedding-3-small')?.features, { streaming: false, tools: false, vision: false, json_mode: false, embeddings: true });
+    const reasoning = (name: string): unknown => (byName.get(name)?.features as Record<string, unknown> | undefined)?.['reasoning'];
+    assert.equal(reasoning('gpt-5'), true, 'the seeded GPT-5 rows reason');
+    assert.equal(reasoning('gpt-5-mini'), true);
+    assert.equal(reasoning('gpt-4o'), undefined);
     for (const model of models) {
       const pricing = model.pricing as Record<string, unknown>;
       assert.equal(typeof pricing.input_per_mtok, 'number', model.name);

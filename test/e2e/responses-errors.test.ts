@@ -124,13 +124,32 @@ describe('request errors on /v1/responses', () => {
       apiError({ status: 400, code: 'unsupported_feature', param: 'input[0].content[0].file_id' }),
     );
     await assert.rejects(
-      client.responses.create({ model, input: [{ type: 'item_reference', id: 'msg_1' }] }),
-      apiError({ status: 400, code: 'unsupported_feature', param: 'input[0].type', message: /does not keep/ }),
-    );
-    await assert.rejects(
       client.responses.create({ model, input: [{ role: 'robot' as 'user', content: 'x' }] }),
       apiError({ status: 400, param: 'input[0].role' }),
     );
+  });
+
+  it('item_reference items get the same 400 on both paths, saying what to do, before any upstream call', async () => {
+    // The Vercel AI SDK assumes store defaults to true and refers to earlier output items by id.
+    const before = t.openai.requests.length;
+    for (const model of bothPaths) {
+      const input: OpenAI.Responses.ResponseInput = [
+        { role: 'user', content: 'weather in Oslo' },
+        { type: 'item_reference', id: 'msg_0123456789abcdef' },
+        { role: 'user', content: 'and tomorrow?' },
+      ];
+      await assert.rejects(
+        client.responses.create({ model, input }),
+        apiError({
+          status: 400,
+          code: 'unsupported_feature',
+          param: 'input[1].type',
+          type: 'invalid_request_error',
+          message: /'item_reference' is not supported.*does not keep.*Send the items themselves.*providerOptions: \{ openai: \{ store: false \} \}/,
+        }),
+      );
+    }
+    assert.equal(t.openai.requests.length, before, 'OpenAI was not called (it would answer 404: items are not persisted under store: false)');
   });
 
   it('stateful fields are refused with a clear 400; store: false is accepted', async () => {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type OpenAI from 'openai';
 import { MODELS, type TestGateway } from '../helpers/gateway.js';
 import { signThinking } from '../mock-vendors/anthropic-checks.js';
-import { CLAUDE_THINKING_MODEL, startResponsesGateway } from './responses-helpers.js';
+import { CLAUDE_THINKING_MODEL, CUSTOM_MODEL, startResponsesGateway } from './responses-helpers.js';
 
 const lookup: OpenAI.Responses.FunctionTool = {
   type: 'function',
@@ -94,5 +94,24 @@ describe('Anthropic thinking through /v1/responses', () => {
     const second = await secondTurn(CLAUDE_THINKING_MODEL, fromGemini.output, false);
     assert.equal(second.output_text, 'Echo: snow');
     assert.deepEqual(thinkingSentToAnthropic(), []);
+  });
+});
+
+describe('reasoning.effort "max" on the normalized path', () => {
+  it('is served as xhigh (as /v1/messages maps effort max) and echoed as sent', async () => {
+    const custom = await client.responses.create({ model: CUSTOM_MODEL, input: 'think hard', reasoning: { effort: 'max' } });
+    assert.equal(custom.output_text, 'Echo: think hard');
+    assert.equal(custom.reasoning?.effort, 'max');
+    assert.match(JSON.stringify(t.openai.requests.at(-1)?.body), /"reasoning_effort":"xhigh"/);
+
+    const thinkingFor = async (effort: 'max' | 'xhigh'): Promise<unknown> => {
+      const response = await client.responses.create({ model: CLAUDE_THINKING_MODEL, input: 'think hard', reasoning: { effort } });
+      assert.equal(response.status, 'completed');
+      assert.equal(response.reasoning?.effort, effort);
+      return (t.anthropic.requests.at(-1)?.body as { thinking?: unknown }).thinking;
+    };
+    const max = await thinkingFor('max');
+    assert.ok(max !== undefined, 'thinking is on');
+    assert.deepEqual(max, await thinkingFor('xhigh'));
   });
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OpenAI from 'openai';
 import { APIError } from 'openai';
-import type { TestGateway } from '../helpers/gateway.js';
+import { MODELS, type TestGateway } from '../helpers/gateway.js';
 import { lastUpstream, SERVED_BY, startResponsesGateway } from './responses-helpers.js';
 
 type FunctionTool = OpenAI.Responses.FunctionTool;
@@ -174,6 +174,32 @@ for (const served of SERVED_BY) {
     });
   });
 }
+
+describe('/v1/responses cut by max_output_tokens (normalized path)', () => {
+  const statuses = (items: readonly OpenAI.Responses.ResponseOutputItem[] | undefined): unknown[] =>
+    (items ?? []).map((item) => [item.type, 'status' in item ? item.status : undefined]);
+
+  it('a streamed cut marks the items still open incomplete, as the complete answer does', async () => {
+    const body = { model: MODELS.anthropic, input: 'one two three four five', max_output_tokens: 2 };
+    const complete = await client.responses.create(body);
+    assert.equal(complete.status, 'incomplete');
+    assert.deepEqual(statuses(complete.output), [['message', 'incomplete']]);
+
+    const stream = await client.responses.create({ ...body, stream: true });
+    const done: OpenAI.Responses.ResponseOutputItem[] = [];
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      if (event.type === 'response.output_item.done') done.push(event.item);
+      if (event.type === 'response.incomplete') final = event.response;
+    }
+    assert.equal(final?.status, 'incomplete');
+    assert.equal(final?.incomplete_details?.reason, 'max_output_tokens');
+    assert.deepEqual(statuses(done), [['message', 'incomplete']]);
+    assert.deepEqual(statuses(final?.output), [['message', 'incomplete']]);
+    const message = final?.output[0];
+    assert.equal(message?.type === 'message' && message.content[0]?.type === 'output_text' ? message.content[0].text : undefined, complete.output_text);
+  });
+});
 
 describe('/v1/responses hot path', () => {
   it('runs no database query per request, on either path, streaming or not', async () => {

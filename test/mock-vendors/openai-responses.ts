@@ -9,16 +9,37 @@
  * user message; a `reasoning.effort` other than `none` adds a reasoning item (summary
  * `Thinking about: <text>`) and 7 reasoning tokens.
  *
+ * Kept state, as the real API has it under `store: false` (the mock keeps nothing, whatever the
+ * `store`): an `item_reference` input item, or a `reasoning` input item without
+ * `encrypted_content`, names an item that was never kept: 404 `Item with id '…' not found`.
+ * `include: ["reasoning.encrypted_content"]` puts `encrypted_content` on reasoning output items,
+ * for a reasoning model (id `o<digit>…` or `gpt-5…`) only; for another model it is a 400. A
+ * replayed `encrypted_content` must be the mock's own.
+ *
  * @module
  */
 import type { ServerResponse } from 'node:http';
 import { sendJson, sendSse } from '../helpers/mock-server.js';
-import { expect, invalid, isObject, type Json, range } from './openai-checks.js';
+import { expect, invalid, isObject, type Json, OpenAIError, range } from './openai-checks.js';
 
 const responsesFields = new Set(
   'model input instructions tools tool_choice text max_output_tokens reasoning temperature top_p parallel_tool_calls metadata stream stream_options store previous_response_id include truncation user safety_identifier prompt_cache_key service_tier background max_tool_calls prompt top_logprobs conversation'.split(' '),
 );
-const efforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+const efforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+const includable = new Set(
+  'file_search_call.results web_search_call.results web_search_call.action.sources message.input_image.image_url computer_call_output.output.image_url code_interpreter_call.outputs reasoning.encrypted_content message.output_text.logprobs'.split(' '),
+);
+const ENCRYPTED_REASONING = 'reasoning.encrypted_content';
+/** The prefix of the mock's `encrypted_content` (OpenAI's are opaque Fernet-like tokens). */
+const sealedPrefix = 'gAAAAAmock.';
+
+/** Models that reason (and so can return encrypted reasoning), by OpenAI's naming. */
+const isReasoningModel = (model: unknown): boolean => typeof model === 'string' && /^(o\d|gpt-5)/.test(model);
+
+const notFound = (id: unknown, store: unknown): never => {
+  const kept = store === false ? ' Items are not persisted when `store` is set to false. Try again with `store` set to true, or remove this item from your input.' : '';
+  throw new OpenAIError(404, `Item with id '${String(id)}' not found.${kept}`, 'input');
+};
 const created = 1_767_225_600;
 const reasoningTokens = 7;
 
@@ -36,10 +57,33 @@ export function validateResponses(body: unknown): Json {
     input.forEach((item, index) => {
       if (!isObject(item)) invalid(`Invalid type for 'input[${index}]': expected an object.`, `input[${index}]`, 'invalid_type');
       const type = item['type'] ?? 'message';
-      if (!['message', 'function_call', 'function_call_output', 'reasoning'].includes(String(type))) {
+      if (!['message', 'function_call', 'function_call_output', 'reasoning', 'item_reference'].includes(String(type))) {
         invalid(`Invalid value: '${String(type)}'.`, `input[${index}].type`, 'invalid_value');
       }
+      if (type === 'item_reference') {
+        expect(typeof item['id'] === 'string', `input[${index}].id`, 'a string', item['id']);
+        notFound(item['id'], body['store']);
+      }
+      if (type === 'reasoning') {
+        const sealed = item['encrypted_content'];
+        if (sealed === undefined || sealed === null) notFound(item['id'], body['store']);
+        if (typeof sealed !== 'string' || !sealed.startsWith(sealedPrefix)) {
+          throw new OpenAIError(400, `The encrypted content for item ${String(item['id'])} could not be verified.`, null, 'invalid_encrypted_content');
+        }
+      }
     });
+  }
+  const include = body['include'];
+  if (include !== undefined && include !== null) {
+    expect(Array.isArray(include), 'include', 'an array', include);
+    (include as unknown[]).forEach((entry, index) => {
+      if (typeof entry !== 'string' || !includable.has(entry)) {
+        invalid(`Invalid value: '${String(entry)}'. Supported values are: ${[...includable].map((name) => `'${name}'`).join(', ')}.`, `include[${index}]`, 'invalid_value');
+      }
+    });
+    if ((include as unknown[]).includes(ENCRYPTED_REASONING) && !isReasoningModel(body['model'])) {
+      invalid('Encrypted content is not supported with this model.', 'include', 'unsupported_parameter');
+    }
   }
   const reasoning = body['reasoning'];
   if (reasoning !== undefined && reasoning !== null) {
@@ -77,7 +121,11 @@ export function responseObject(body: Json, counter: number): Json {
   const thinks = typeof effort === 'string' && effort !== 'none';
   const output: Json[] = [];
   if (thinks) {
-    output.push({ id: `rs_mock${counter}`, type: 'reasoning', summary: [{ type: 'summary_text', text: `Thinking about: ${userText}` }] });
+    const summary = `Thinking about: ${userText}`;
+    const item: Json = { id: `rs_mock${counter}`, type: 'reasoning', summary: [{ type: 'summary_text', text: summary }] };
+    const include = Array.isArray(body['include']) ? (body['include'] as unknown[]) : [];
+    if (include.includes(ENCRYPTED_REASONING)) item['encrypted_content'] = sealedPrefix + Buffer.from(summary).toString('base64url');
+    output.push(item);
   }
   let outputText = '';
   if (tools.length > 0 && (last['type'] ?? 'message') === 'message' && last['role'] === 'user' && body['tool_choice'] !== 'none') {

@@ -6,10 +6,12 @@
  * and `reasoning`. Consecutive `function_call` items become one assistant turn with several calls
  * (what every vendor expects), and a `reasoning` item travels with the assistant turn after it.
  * Items that need state or server-side tools (`item_reference`, `web_search_call`, …) are refused
- * with 400 naming them. Errors name the field, e.g. `input[2].call_id`.
+ * with 400 naming them (`item_reference` already by `checkResponsesBasics`, on both paths). Errors
+ * name the field, e.g. `input[2].call_id`.
  *
  * @module
  */
+import type { SwitchboardError } from '../../errors.js';
 import type { AssistantMessage, ChatMessage, ContentPart, ReasoningBlock } from '../../providers/spec/index.js';
 import { invalid, isObject, unsupported, type JsonObject } from '../field-checks.js';
 import { openReasoning } from './reasoning-envelope.js';
@@ -36,7 +38,7 @@ class InputConverter {
         this.#reasoning.push(parseReasoningItem(item, path));
         return;
       case 'item_reference':
-        throw unsupported(`${path}.type`, "'item_reference' needs stored responses, which this gateway does not keep; send the items themselves");
+        throw itemReferenceRefused(path);
       default:
         if (typeof type !== 'string') throw invalid(`${path}.type`, 'must be a string');
         throw unsupported(`${path}.type`, `'${type}' items are not supported; use messages, function_call, function_call_output and reasoning`);
@@ -113,6 +115,19 @@ class InputConverter {
     this.messages.push(message);
     this.#openAssistant = undefined;
   }
+}
+
+/**
+ * The 400 for an `item_reference` input item (`path`: the item's). It names what to do, since the
+ * Vercel AI SDK sends references by default: it assumes `store` defaults to true and refers to
+ * earlier output items by their id, which only a server that kept them can resolve.
+ */
+export function itemReferenceRefused(path: string): SwitchboardError {
+  return unsupported(
+    `${path}.type`,
+    "'item_reference' is not supported. Switchboard is stateless: it does not keep responses or their items, so an item cannot be referred to by id. " +
+      'Send the items themselves in input (the whole conversation); with the Vercel AI SDK, set providerOptions: { openai: { store: false } }.',
+  );
 }
 
 /** `input` → messages, after `instructions` (sent as the system message). */

@@ -2,11 +2,12 @@
  * OpenAI Responses wire body → what the route needs, validated by hand like chat completions: a bad
  * field answers 400 naming it (with `param`).
  *
- * Stateless: `previous_response_id`, `store: true`, `conversation` and `background: true` need
- * responses kept on the server, which Switchboard does not do; they are refused with 400 saying so
- * (`store: false` or no `store` is accepted). The rest of the checks apply on both paths: the
- * native one (an OpenAI-class model called on its own /v1/responses, body passed unchanged) and
- * the normalized one (any other model, through `parseResponsesRequest`).
+ * Stateless: `previous_response_id`, `store: true`, `conversation`, `background: true` and
+ * `item_reference` input items need responses kept on the server, which Switchboard does not do;
+ * they are refused with 400 saying so (`store: false` or no `store` is accepted). The rest of the
+ * checks apply on both paths: the native one (an OpenAI-class model called on its own
+ * /v1/responses, body passed unchanged) and the normalized one (any other model, through
+ * `parseResponsesRequest`).
  *
  * @module
  */
@@ -15,11 +16,13 @@ import type { PublicChatRequest } from '../../service/ai-service.js';
 import { invalid, isObject, optionalBoolean, optionalInteger, optionalNumber, optionalString, requiredString, unsupported, type JsonObject } from '../field-checks.js';
 import { INBOUND_DEFAULTS } from '../../inbound-config.js';
 import type { ChatRequestLimits } from '../parse-chat-request.js';
-import { parseResponsesInput } from './parse-responses-input.js';
+import { itemReferenceRefused, parseResponsesInput } from './parse-responses-input.js';
 import { parseResponsesTextFormat, parseResponsesToolChoice, parseResponsesTools } from './parse-responses-tools.js';
 
 const MAX_TOKENS_LIMIT = 100_000_000;
-const efforts: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+/** OpenAI's efforts (`ReasoningEffort` in its SDK); `max` has no normalized place and is served as `xhigh`. */
+export type ResponsesEffort = ReasoningEffort | 'max';
+const efforts: readonly ResponsesEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
 const summaries = ['auto', 'concise', 'detailed'];
 
 /** What every request is checked for, on both paths. */
@@ -49,7 +52,8 @@ export interface ResponseEcho {
   topP: number | null;
   maxOutputTokens: number | null;
   text: JsonObject;
-  reasoning: { effort: ReasoningEffort | null; summary: string | null } | null;
+  /** As the client sent it (`max` included). */
+  reasoning: { effort: ResponsesEffort | null; summary: string | null } | null;
   user: string | undefined;
 }
 
@@ -64,6 +68,7 @@ export function checkResponsesBasics(body: JsonObject, limits: ChatRequestLimits
   if (Array.isArray(input) && input.length > limits.maxMessages) {
     throw invalid('input', `may hold at most ${limits.maxMessages} items (SWITCHBOARD_MAX_MESSAGES), got ${input.length}`);
   }
+  if (Array.isArray(input)) refuseItemReferences(input);
   const tools = body['tools'];
   if (Array.isArray(tools) && tools.length > limits.maxTools) {
     throw invalid('tools', `may hold at most ${limits.maxTools} tools (SWITCHBOARD_MAX_TOOLS), got ${tools.length}`);
@@ -103,7 +108,8 @@ export function parseResponsesRequest(body: JsonObject, limits: ChatRequestLimit
   const user = optionalString(body, 'user');
   if (user !== undefined) request.user = user;
   const reasoning = parseReasoning(body['reasoning']);
-  if (reasoning?.effort) request.reasoning = { effort: reasoning.effort };
+  // `max` → `xhigh`, the highest effort the other vendors know (as /v1/messages maps Anthropic's `max`).
+  if (reasoning?.effort) request.reasoning = { effort: reasoning.effort === 'max' ? 'xhigh' : reasoning.effort };
 
   const echo: ResponseEcho = {
     model: basics.model,
@@ -146,6 +152,17 @@ function refuseStateful(body: JsonObject): void {
   if (background === true) throw unsupported('background', `true is not supported. ${stateless}, so it cannot run one in the background.`);
 }
 
+/**
+ * `item_reference` items name an item kept on the server, which Switchboard never has: refused on
+ * both paths before any upstream call (OpenAI itself would answer 404 under `store: false`).
+ */
+function refuseItemReferences(input: readonly unknown[]): void {
+  for (let index = 0; index < input.length; index++) {
+    const item: unknown = input[index];
+    if (isObject(item) && item['type'] === 'item_reference') throw itemReferenceRefused(`input[${index}]`);
+  }
+}
+
 /** Fields that would change the answer and have no normalized place (the native path passes them). */
 function refuseUnsupported(body: JsonObject): void {
   if (present(body['prompt'])) throw unsupported('prompt', '(a stored prompt template) is only supported for models served on OpenAI\'s own Responses API');
@@ -173,14 +190,14 @@ function parseMetadata(value: unknown): Record<string, string> | undefined {
   return value as Record<string, string>;
 }
 
-function parseReasoning(value: unknown): { effort?: ReasoningEffort; summary?: string } | undefined {
+function parseReasoning(value: unknown): { effort?: ResponsesEffort; summary?: string } | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) throw invalid('reasoning', 'must be an object');
-  const result: { effort?: ReasoningEffort; summary?: string } = {};
+  const result: { effort?: ResponsesEffort; summary?: string } = {};
   const effort = value['effort'];
   if (present(effort)) {
-    if (!efforts.includes(effort as ReasoningEffort)) throw invalid('reasoning.effort', `must be one of ${efforts.map((name) => `'${name}'`).join(', ')}`);
-    result.effort = effort as ReasoningEffort;
+    if (!efforts.includes(effort as ResponsesEffort)) throw invalid('reasoning.effort', `must be one of ${efforts.map((name) => `'${name}'`).join(', ')}`);
+    result.effort = effort as ResponsesEffort;
   }
   for (const field of ['summary', 'generate_summary']) {
     const summary = value[field];

@@ -11,6 +11,9 @@ import { sealReasoning } from './reasoning-envelope.js';
 
 export type JsonObject = Record<string, unknown>;
 
+/** An output item's status (`incomplete`: still open when the response was cut or failed). */
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
 /** How a response ended, as the `response` object says it. */
 export interface ResponseEnd {
   status: 'completed' | 'incomplete' | 'failed';
@@ -60,7 +63,7 @@ export function endOf(finishReason: FinishReason): ResponseEnd {
 }
 
 /** A `reasoning` output item: the text as its summary, signatures sealed in `encrypted_content`. */
-export function reasoningItem(id: string, block: ReasoningBlock, status: 'in_progress' | 'completed' = 'completed'): JsonObject {
+export function reasoningItem(id: string, block: ReasoningBlock, status: ItemStatus = 'completed'): JsonObject {
   const item: JsonObject = { id, type: 'reasoning', summary: block.text === '' ? [] : [{ type: 'summary_text', text: block.text }] };
   const sealed = sealReasoning(block);
   if (sealed !== undefined) item['encrypted_content'] = sealed;
@@ -74,12 +77,12 @@ export function outputText(text: string): JsonObject {
 }
 
 /** An assistant `message` output item. */
-export function messageItem(id: string, content: JsonObject[], status: 'in_progress' | 'completed' | 'incomplete'): JsonObject {
+export function messageItem(id: string, content: JsonObject[], status: ItemStatus): JsonObject {
   return { id, type: 'message', status, role: 'assistant', content };
 }
 
 /** A `function_call` output item. */
-export function functionCallItem(id: string, call: Pick<ToolCall, 'id' | 'name' | 'arguments'>, status: 'in_progress' | 'completed'): JsonObject {
+export function functionCallItem(id: string, call: Pick<ToolCall, 'id' | 'name' | 'arguments'>, status: ItemStatus): JsonObject {
   return { id, type: 'function_call', status, call_id: call.id, name: call.name, arguments: call.arguments };
 }
 

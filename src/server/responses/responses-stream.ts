@@ -20,6 +20,7 @@ import {
   reasoningItem,
   responseObject,
   ResponseIds,
+  type ItemStatus,
   type JsonObject,
   type ResponseEnd,
 } from './response-object.js';
@@ -191,7 +192,8 @@ export class ResponsesEventEncoder {
     this.#emit('response.function_call_arguments.delta', { item_id: call.id, output_index: call.outputIndex, delta: part.argumentsDelta });
   }
 
-  #closeCurrent(): void {
+  /** Closes the open reasoning or message item (`status`: `incomplete` when the response was cut there). */
+  #closeCurrent(status: ItemStatus = 'completed'): void {
     const open = this.#current;
     this.#current = undefined;
     if (open === undefined) return;
@@ -199,7 +201,7 @@ export class ResponsesEventEncoder {
       const at = { item_id: open.id, output_index: open.outputIndex, content_index: 0 };
       this.#emit('response.output_text.done', { ...at, text: open.text, logprobs: [] });
       this.#emit('response.content_part.done', { ...at, part: outputText(open.text) });
-      this.#done(open.outputIndex, messageItem(open.id, [outputText(open.text)], 'completed'));
+      this.#done(open.outputIndex, messageItem(open.id, [outputText(open.text)], status));
       return;
     }
     if (open.summaryOpen) {
@@ -211,20 +213,23 @@ export class ResponsesEventEncoder {
     if (open.signature !== undefined) block.signature = open.signature;
     if (open.redactedData !== undefined) block.redactedData = open.redactedData;
     if (this.#family !== undefined) block.origin = this.#family;
-    this.#done(open.outputIndex, reasoningItem(open.id, block));
+    this.#done(open.outputIndex, reasoningItem(open.id, block, status));
   }
 
-  #closeAll(): void {
-    this.#closeCurrent();
+  /** Closes every open item with `status`. */
+  #closeAll(status: ItemStatus = 'completed'): void {
+    this.#closeCurrent(status);
     for (const call of this.#calls.values()) {
       this.#emit('response.function_call_arguments.done', { item_id: call.id, output_index: call.outputIndex, name: call.name, arguments: call.arguments });
-      this.#done(call.outputIndex, functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.arguments }, 'completed'));
+      this.#done(call.outputIndex, functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.arguments }, status));
     }
     this.#calls.clear();
   }
 
   #finish(end: ResponseEnd, usage: Usage): void {
-    this.#closeAll();
+    // Items still open at a cut (output-token limit, content filter) or a failed end are
+    // `incomplete`, as in the complete answer and OpenAI's own; those closed before it stay completed.
+    this.#closeAll(end.status === 'completed' ? 'completed' : 'incomplete');
     const type = end.status === 'completed' ? 'response.completed' : end.status === 'incomplete' ? 'response.incomplete' : 'response.failed';
     this.#emit(type, { response: this.#response(end.status, end, usage) });
   }

@@ -1,9 +1,10 @@
 /**
  * `/v1/responses` for a model whose provider speaks OpenAI's Responses API itself (OpenAI rows,
  * and Custom rows with `native_apis: ["openai-responses"]`): the client's body goes to the vendor's
- * own `/responses` unchanged (apart from `model`, and `store: false`, since Switchboard is
- * stateless), and its answer comes back unchanged apart from `model`, which names the public model
- * as on every other answer.
+ * own `/responses` unchanged (apart from `model`, `store: false`, since Switchboard is stateless,
+ * and, for a reasoning model, `include: ["reasoning.encrypted_content"]`: see `upstreamBody`), and
+ * its answer comes back unchanged apart from `model`, which names the public model as on every
+ * other answer.
  *
  * @module
  */
@@ -43,18 +44,37 @@ export function checkNativeLimits(body: JsonObject, model: ModelEntry): void {
   }
 }
 
-/** Serves the request on the vendor's Responses API. */
+const ENCRYPTED_REASONING = 'reasoning.encrypted_content';
+
+/**
+ * The body sent to the vendor: `store: false` always (OpenAI's default, true, would keep the
+ * conversation at OpenAI under the gateway's key). Under `store: false` OpenAI keeps no reasoning
+ * item either, so a client that replays a response's output (the SDKs' tool loop) gets 404 for
+ * every `rs_…` item unless the item carries its `encrypted_content`. So for a row with
+ * `features.reasoning: true` (the seeded GPT-5 rows), when the client did not send `store: false`
+ * itself (then it knows and chose its own `include`), `reasoning.encrypted_content` joins the
+ * client's `include`. Only for such rows: OpenAI answers 400 to it for a model that does not reason
+ * (gpt-4o), and an OpenAI-compatible server behind a Custom row may not know it.
+ */
+export function upstreamBody(body: JsonObject, model: ModelEntry): JsonObject {
+  const upstream: JsonObject = { ...body, store: false };
+  if (body['store'] === false || model.features.reasoning !== true) return upstream;
+  const include = body['include'];
+  if (include === undefined || include === null) upstream['include'] = [ENCRYPTED_REASONING];
+  // Anything but a list is left to the vendor to judge, like every other field.
+  else if (Array.isArray(include) && !include.includes(ENCRYPTED_REASONING)) upstream['include'] = [...include, ENCRYPTED_REASONING];
+  return upstream;
+}
+
+/** Serves the request on the vendor's Responses API (`row`: the model's row, for `upstreamBody`). */
 export async function nativeResponses(
   gateway: GatewayContext,
   exchange: Exchange,
   response: ServerResponse,
   body: JsonObject,
-  call: { model: string; stream: boolean; context: CallContext },
+  call: { model: string; stream: boolean; row: ModelEntry; context: CallContext },
 ): Promise<void> {
-  const { answer, route } = await gateway.service.native(
-    { api: 'openai-responses', body: { ...body, store: false }, stream: call.stream },
-    call.context,
-  );
+  const { answer, route } = await gateway.service.native({ api: 'openai-responses', body: upstreamBody(body, call.row), stream: call.stream }, call.context);
   exchange.upstreamMs = route.upstreamMs;
   if (answer.type === 'json') {
     exchange.inputTokens = answer.usage.inputTokens;

@@ -31,8 +31,9 @@ export async function responses(gateway: GatewayContext, exchange: Exchange, req
   const basics = checkResponsesBasics(body, gateway.config);
   resolveModel(gateway, exchange, basics.model);
   if (gateway.service.supportsNative(basics.model, 'openai-responses', owner.projectId)) {
-    checkNativeLimits(body, gateway.service.resolve(basics.model).model);
-    await nativeResponses(gateway, exchange, response, body, { ...basics, context: callContext(exchange, owner) });
+    const row = gateway.service.resolve(basics.model).model;
+    checkNativeLimits(body, row);
+    await nativeResponses(gateway, exchange, response, body, { ...basics, row, context: callContext(exchange, owner) });
     return;
   }
   const parsed = parseResponsesRequest(body, gateway.config);
