@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig, loadUsageSettings } from './config.js';
+import { loadConfig, loadConfigMinIntervalMs, loadUsageSettings } from './config.js';
 import { tracingSettings } from './tracing/tracing-settings.js';
 
 describe('on/off settings', () => {
@@ -33,5 +33,14 @@ describe('on/off settings', () => {
     assert.equal(tracingSettings(env)?.propagateUpstream, true);
     assert.equal(tracingSettings({ ...env, SWITCHBOARD_OTEL_PROPAGATE: 'no' })?.propagateUpstream, false);
     assert.throws(() => tracingSettings({ ...env, SWITCHBOARD_OTEL_PROPAGATE: 'never' }), /SWITCHBOARD_OTEL_PROPAGATE must be on or off/);
+  });
+});
+
+describe('SWITCHBOARD_CONFIG_MIN_INTERVAL_MS', () => {
+  it('defaults to 50 ms and refuses what is not an integer from 0 to 60,000', () => {
+    assert.equal(loadConfigMinIntervalMs({}), 50);
+    assert.equal(loadConfigMinIntervalMs({ SWITCHBOARD_CONFIG_MIN_INTERVAL_MS: '0' }), 0);
+    assert.throws(() => loadConfigMinIntervalMs({ SWITCHBOARD_CONFIG_MIN_INTERVAL_MS: '-1' }), /between 0 and 60000/);
+    assert.throws(() => loadConfigMinIntervalMs({ SWITCHBOARD_CONFIG_MIN_INTERVAL_MS: 'fast' }), /SWITCHBOARD_CONFIG_MIN_INTERVAL_MS/);
   });
 });

@@ -91,6 +91,14 @@ export function loadUsageSettings(env: Readonly<Record<string, string | undefine
   };
 }
 
+/**
+ * The least time from one configuration check or reload to a check a change notification asks for,
+ * ms (SWITCHBOARD_CONFIG_MIN_INTERVAL_MS, default 50): bounds what a NOTIFY storm can cost.
+ */
+export function loadConfigMinIntervalMs(env: Readonly<Record<string, string | undefined>>): number {
+  return integer(env, 'SWITCHBOARD_CONFIG_MIN_INTERVAL_MS', 50, 0, 60_000);
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/db.js';
+import { selectConfigVersion } from '../db/sql/config-version.js';
 import { selectBudgets, selectModelAccess, selectRateLimits, type CounterMetric } from '../db/sql/governance.js';
 import { errorMessage, SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
@@ -22,6 +23,7 @@ import { defaultGovernanceSettings, type GovernanceSettings } from './governance
 import { LeaseCounter } from './lease-counter.js';
 import { LeaseSync } from './lease-sync.js';
 import { redisLeaseStore } from './lease-store.js';
+import { escapeLabel } from '../metrics-label.js';
 
 /** A call's worst case in tokens: its input (tokenizer) and the most it may generate. */
 export interface TokenEstimate {
@@ -80,6 +82,7 @@ export class Governor {
   #rules = GovernanceRules.empty();
   #reloading: Promise<void> | undefined;
   #reloadAgain = false;
+  #rulesVersion: number | undefined;
   /** Refusals by code, for /metrics. */
   readonly refusals = new Map<string, number>();
 
@@ -105,6 +108,15 @@ export class Governor {
     this.#sync.start();
   }
 
+  /**
+   * The configuration version read before the rules in force were loaded: they hold every change up
+   * to it. Undefined until a load succeeds. Behind the watcher's version after a failed reload
+   * (`RulesFollower` retries).
+   */
+  get rulesVersion(): number | undefined {
+    return this.#rulesVersion;
+  }
+
   /** Reloads the rules from the database (after a config change); coalesces concurrent calls. */
   reload(): Promise<void> {
     if (this.#reloading) {
@@ -115,8 +127,12 @@ export class Governor {
       do {
         this.#reloadAgain = false;
         try {
+          // First, and on its own: a change committed while the rules are read is then newer than
+          // the version recorded, and loaded again.
+          const version = await selectConfigVersion(this.#db);
           const [budgets, rateLimits, access] = await Promise.all([selectBudgets(this.#db), selectRateLimits(this.#db), selectModelAccess(this.#db)]);
           this.#swap(new GovernanceRules(budgets, rateLimits, access, (message) => this.#log('warn', message)));
+          this.#rulesVersion = version;
         } catch (error) {
           this.#log('error', `governance: reloading budgets, rate limits and model access failed; keeping the last rules: ${errorMessage(error)}`);
         }
@@ -237,7 +253,7 @@ export class Governor {
         if (name !== 'limit') lines.push(`# TYPE switchboard_governance_${name} gauge`);
         for (const counter of counters) {
           const value = name === 'limit' ? (counter.limit ?? 0n) : name === 'spent' ? counter.spent + counter.consumed : name === 'reserved' ? counter.reserved : counter.leased;
-          lines.push(`switchboard_governance_${name}{kind="${counter.rule.kind}",name="${counter.rule.name}",metric="${unitOf(counter.metric)}"} ${format(value, counter.metric)}`);
+          lines.push(`switchboard_governance_${name}{kind="${counter.rule.kind}",name="${escapeLabel(counter.rule.name)}",metric="${unitOf(counter.metric)}"} ${format(value, counter.metric)}`);
         }
       }
     }

@@ -20,8 +20,13 @@ export interface ConfigSnapshot {
   routes: RouteTable;
 }
 
-/** Which parts of the snapshot a change touches, by table name. */
-export type SnapshotPart = 'registry' | 'apiKeys' | 'credentials' | 'routes';
+/**
+ * Which parts of the configuration a change touches, by table name. `governance` (budgets, rate
+ * limits, model access) is not in the snapshot: the governor loads it when told.
+ */
+export type SnapshotPart = 'registry' | 'apiKeys' | 'credentials' | 'routes' | 'governance';
+
+export const allSnapshotParts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials', 'routes', 'governance']);
 
 export function partsForTable(table: string): SnapshotPart[] {
   switch (table) {
@@ -36,26 +41,31 @@ export function partsForTable(table: string): SnapshotPart[] {
       return ['routes'];
     case 'api_keys':
     case 'projects':
-      return ['apiKeys', 'credentials'];
+      // Model access (`allowed_models`) is a column of both.
+      return ['apiKeys', 'credentials', 'governance'];
     case 'ai_provider_credentials':
       return ['credentials'];
+    case 'ai_budgets':
+    case 'ai_rate_limits':
+      return ['governance'];
     default:
-      return ['registry', 'apiKeys', 'credentials', 'routes'];
+      return [...allSnapshotParts];
   }
 }
 
 /**
- * Loads a snapshot. The version is read first, so a change that commits during the load is
- * seen again by the next version check rather than lost. Parts not listed in `parts` are taken
- * from `previous`.
+ * Loads a snapshot. The version is read first (or given: read by the caller before it chose
+ * `parts`), so a change that commits during the load is seen again by the next version check
+ * rather than lost. Parts not listed in `parts` are taken from `previous`.
  */
 export async function loadConfigSnapshot(
   db: Queryable,
   options: LoaderOptions,
   previous?: ConfigSnapshot,
-  parts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials', 'routes']),
+  parts: ReadonlySet<SnapshotPart> = allSnapshotParts,
+  knownVersion?: number,
 ): Promise<ConfigSnapshot> {
-  const version = await selectConfigVersion(db);
+  const version = knownVersion ?? (await selectConfigVersion(db));
   const reloadRegistry = parts.has('registry') || !previous;
   const [registry, apiKeys, prices] = await Promise.all([
     reloadRegistry ? loadRegistry(db, version, options) : Promise.resolve(previous.registry),

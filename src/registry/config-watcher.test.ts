@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { selectConfigVersion } from '../db/sql/config-version.js';
+import { selectConfigState, selectConfigVersion } from '../db/sql/config-version.js';
 import { SwitchboardError } from '../errors.js';
 import { builtinProviderClasses } from '../providers/builtin.js';
 import { defaultProviderDeps } from '../providers/shared/provider-deps.js';
@@ -68,6 +68,11 @@ describe('ConfigWatcher', () => {
     assert.equal(await selectConfigVersion(db), before + 2);
     await db.query(`select count(*) from public.ai_models`);
     assert.equal(await selectConfigVersion(db), before + 2, 'a read does not bump');
+    const state = await selectConfigState(db);
+    assert.equal(state.version, before + 2);
+    assert.equal(state.tableVersions?.get('ai_models'), before + 1, 'each table records the version of its last change');
+    assert.equal(state.tableVersions?.get('ai_providers'), before + 2);
+    assert.ok((state.tableVersions?.get('ai_budgets') ?? Infinity) <= before);
   });
 
   test('refresh() picks up a model inserted after start', async () => {
@@ -81,6 +86,10 @@ describe('ConfigWatcher', () => {
     assert.equal(watcher.snapshot.registry.resolve('watch-refresh').provider.name, 'openai');
     assert.equal(watcher.snapshot.version, await selectConfigVersion(db));
     assert.ok(watcher.snapshot.version > startVersion);
+    // No part named: only what changed since (nothing), and it resolves.
+    const same = watcher.snapshot;
+    await watcher.refresh(new Set());
+    assert.equal(watcher.snapshot, same);
   });
 
   test('with listen: true, the trigger NOTIFY reloads the registry after an SQL insert', async () => {
@@ -137,5 +146,64 @@ describe('ConfigWatcher', () => {
     await insertModel('watch-after-failure');
     await watcher.refresh();
     assert.equal(watcher.snapshot.registry.resolve('watch-after-failure').model.name, 'watch-after-failure');
+  });
+  test('the version check reloads only the parts whose tables changed since the version served', async () => {
+    await db.query(`insert into public.projects (name) values ('watch-parts')`);
+    const watcher = await startWatcher({ pollMs: 25 });
+    let change = nextChange(watcher);
+    await db.query(`insert into public.ai_rate_limits (name, project_id, requests_per_minute) select 'watch-rpm', id, 5 from public.projects where name = 'watch-parts'`);
+    assert.deepEqual([...(await change).parts], ['governance']);
+    change = nextChange(watcher);
+    await db.query(`update public.projects set allowed_models = array['gpt-4o-mini'] where name = 'watch-parts'`);
+    assert.deepEqual([...(await change).parts].sort(), ['apiKeys', 'credentials', 'governance']);
+    // By hand, without a table: everything.
+    change = nextChange(watcher);
+    await db.query(`update public.switchboard_config_version set version = version + 1`);
+    assert.deepEqual([...(await change).parts].sort(), ['apiKeys', 'credentials', 'governance', 'registry', 'routes']);
+  });
+
+  test('a notification that did not come with a version change reloads nothing', async () => {
+    const watcher = await startWatcher({ listen: true, debounceMs: 1, minIntervalMs: 20 });
+    const swaps: ReadonlySet<SnapshotPart>[] = [];
+    watcher.onChange((_snapshot, parts) => swaps.push(parts));
+    for (const payload of ['{}', '{"table": "ai_provider_credentials"}', '{"version": 999999, "table": "api_keys"}', '[', 'null']) {
+      await db.query(`select pg_notify('switchboard_config', $1)`, [payload]);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(swaps, []);
+    const change = nextChange(watcher);
+    await insertModel('watch-hinted');
+    assert.deepEqual([...(await change).parts], ['registry']);
+  });
+
+  // Last: it rewinds the schema to before per-table versions (a gateway started with --no-migrate
+  // while an upgrade is under way).
+  test('without per-table versions, a moved version reloads the parts the notifications named (the poll: everything)', async () => {
+    await db.exec(`
+      create or replace function public.switchboard_notify_config() returns trigger
+      language plpgsql security definer set search_path = '' as $$
+      declare new_version bigint;
+      begin
+        update public.switchboard_config_version set version = version + 1 where id returning version into new_version;
+        perform pg_notify('switchboard_config', json_build_object('version', new_version, 'table', tg_table_name)::text);
+        return null;
+      end;
+      $$;
+      alter table public.switchboard_config_version drop column table_versions;`);
+    assert.equal((await selectConfigState(db)).tableVersions, undefined);
+    const listening = await startWatcher({ listen: true, debounceMs: 1, minIntervalMs: 20 });
+    const swaps: ReadonlySet<SnapshotPart>[] = [];
+    listening.onChange((_snapshot, parts) => swaps.push(parts));
+    await db.query(`select pg_notify('switchboard_config', '{}')`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(swaps, [], 'no version change, no reload');
+    const change = nextChange(listening);
+    await insertModel('watch-unmigrated');
+    assert.deepEqual([...(await change).parts], ['registry']);
+    const polling = await startWatcher({ pollMs: 25 });
+    const polled = nextChange(polling);
+    await db.query(`update public.ai_models set is_active = false where name = 'watch-unmigrated'`);
+    assert.equal((await polled).parts.size, 5);
   });
 });

@@ -1,15 +1,18 @@
 /**
- * Keeps a config snapshot current: LISTEN on the config channel (reloading only the parts a
- * change touched, debounced), plus a periodic version check that catches lost notifications and
- * poolers without LISTEN. A failed reload keeps the last good snapshot and is retried by the next
- * check.
+ * Keeps a config snapshot current: LISTEN on the config channel, plus a periodic version check that
+ * catches lost notifications and poolers without LISTEN. A notification is only a hint (Postgres
+ * lets any login NOTIFY): it leads to a version check, debounced, at most `maxWaitMs` late and at
+ * least `minIntervalMs` after the previous check or reload; the snapshot is reloaded only when the
+ * version moved, and then only the parts whose tables changed since (per-table versions of the
+ * version row). A failed reload keeps the last good snapshot and is retried by the next check.
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/db.js';
-import { configChannel, selectConfigVersion } from '../db/sql/config-version.js';
+import { configChannel, selectConfigState, type ConfigVersionState } from '../db/sql/config-version.js';
 import { errorMessage } from '../errors.js';
-import { loadConfigSnapshot, partsForTable, type ConfigSnapshot, type SnapshotPart } from './config-snapshot.js';
+import { allSnapshotParts, loadConfigSnapshot, partsForTable, type ConfigSnapshot, type SnapshotPart } from './config-snapshot.js';
 import type { LoaderOptions } from './provider-loader.js';
 
 export interface ConfigWatcherOptions {
@@ -18,24 +21,44 @@ export interface ConfigWatcherOptions {
   pollMs: number;
   /** Subscribe to change notifications. */
   listen: boolean;
-  /** Coalesces bursts of notifications, ms. */
+  /** Quiet time that ends a burst of notifications, ms (default 10). */
   debounceMs?: number;
+  /** The longest a notification waits for its burst to end, ms (default 100). */
+  maxWaitMs?: number;
+  /** The least time from one check or reload to a check a notification asks for, ms (default 50). */
+  minIntervalMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
 export type ChangeListener = (snapshot: ConfigSnapshot, parts: ReadonlySet<SnapshotPart>) => void;
 
-const allParts: ReadonlySet<SnapshotPart> = new Set(['registry', 'apiKeys', 'credentials', 'routes']);
+const defaultMinIntervalMs = 50;
 
 export class ConfigWatcher {
   readonly #db: Db;
   readonly #options: ConfigWatcherOptions;
   readonly #listeners: ChangeListener[] = [];
   #snapshot: ConfigSnapshot | undefined;
-  #pending = new Set<SnapshotPart>();
-  #debounce: NodeJS.Timeout | undefined;
+  /** Parts `refresh()` asked for: reloaded whatever the version says. */
+  #requested = new Set<SnapshotPart>();
+  /** `refresh()` calls made, and those whose parts a reload has taken and finished. */
+  #requestSeq = 0;
+  #servedSeq = 0;
+  /** A version check is due (the poll, a restored LISTEN). */
+  #checkDue = false;
+  /**
+   * Parts named by notifications since the last check; undefined when none came. Only used where
+   * the version cannot tell (no per-table versions, or an unreadable version row).
+   */
+  #hinted: Set<SnapshotPart> | undefined;
+  #firstHintAt = 0;
+  /** The hint timer fired: the next step of the worker is a check. */
+  #hintDue = false;
+  #hintTimer: NodeJS.Timeout | undefined;
+  /** When the last check or reload started (performance.now()). */
+  #lastRunAt = -Infinity;
+  #worker: Promise<void> | undefined;
   #poll: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #reconnect: NodeJS.Timeout | undefined;
   #reconnectDelayMs = 0;
@@ -58,7 +81,7 @@ export class ConfigWatcher {
     this.#warnIfVersionUnreadable(undefined, this.#snapshot);
     if (this.#options.listen && !(await this.#subscribe())) this.#scheduleReconnect();
     if (this.#options.pollMs > 0) {
-      this.#poll = setInterval(() => void this.#checkVersion(), this.#options.pollMs);
+      this.#poll = setInterval(() => this.#requestCheck(), this.#options.pollMs);
       this.#poll.unref();
     }
     return this.#snapshot;
@@ -69,19 +92,23 @@ export class ConfigWatcher {
     this.#listeners.push(listener);
   }
 
-  /** Reloads now (e.g. right after this process wrote a change) and resolves when swapped in. */
-  async refresh(parts: ReadonlySet<SnapshotPart> = allParts): Promise<void> {
-    for (const part of parts) this.#pending.add(part);
-    await this.#drain();
+  /**
+   * Reloads `parts` now (e.g. right after this process wrote a change), with whatever else changed
+   * since the version served, and resolves when swapped in (or the reload failed).
+   */
+  async refresh(parts: ReadonlySet<SnapshotPart> = allSnapshotParts): Promise<void> {
+    for (const part of parts) this.#requested.add(part);
+    const mine = ++this.#requestSeq;
+    while (this.#servedSeq < mine && !this.#stopped) await this.#work();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#reconnect);
-    clearTimeout(this.#debounce);
+    clearTimeout(this.#hintTimer);
     clearInterval(this.#poll);
     await this.#unlisten?.().catch(() => {});
-    await this.#running?.catch(() => {});
+    await this.#worker?.catch(() => {});
   }
 
   /** LISTENs; true on success. A lost connection schedules a reconnect. */
@@ -103,68 +130,137 @@ export class ConfigWatcher {
     }
   }
 
-  /** Re-LISTENs with exponential backoff (100 ms … 5 s), then reloads everything it may have missed. */
+  /** Re-LISTENs with exponential backoff (100 ms … 5 s), then checks for what it may have missed. */
   #scheduleReconnect(): void {
     if (this.#stopped || this.#reconnect) return;
     this.#reconnectDelayMs = Math.min(5000, this.#reconnectDelayMs === 0 ? 100 : this.#reconnectDelayMs * 2);
     this.#reconnect = setTimeout(() => {
       this.#reconnect = undefined;
-      void this.#subscribe().then(async (ok) => {
+      void this.#subscribe().then((ok) => {
         if (!ok) return this.#scheduleReconnect();
         this.#reconnectDelayMs = 0;
-        this.#log('info', 'LISTEN connection restored; reloading the configuration');
-        await this.refresh();
+        this.#log('info', 'LISTEN connection restored; checking the configuration version');
+        this.#requestCheck();
       });
     }, this.#reconnectDelayMs);
     this.#reconnect.unref();
   }
 
+  #requestCheck(): void {
+    this.#checkDue = true;
+    void this.#work();
+  }
+
+  /**
+   * A hint: schedules a version check `debounceMs` after the last notification of a burst, at most
+   * `maxWaitMs` after its first, and never sooner than `minIntervalMs` after the last check or reload.
+   */
   #onNotification(payload: string): void {
-    let table = '';
-    try {
-      table = String((JSON.parse(payload) as { table?: unknown }).table ?? '');
-    } catch {
-      // An unreadable payload still means "something changed".
+    if (this.#stopped) return;
+    const now = performance.now();
+    if (this.#hinted === undefined) {
+      this.#hinted = new Set();
+      this.#firstHintAt = now;
     }
-    for (const part of partsForTable(table)) this.#pending.add(part);
-    clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => void this.#drain(), this.#options.debounceMs ?? 10);
+    for (const part of partsForTable(tableOf(payload))) this.#hinted.add(part);
+    if (this.#hintDue) return;
+    const settled = Math.min(now + (this.#options.debounceMs ?? 10), this.#firstHintAt + (this.#options.maxWaitMs ?? 100));
+    const due = Math.max(settled, this.#lastRunAt + (this.#options.minIntervalMs ?? defaultMinIntervalMs));
+    clearTimeout(this.#hintTimer);
+    this.#hintTimer = setTimeout(() => {
+      this.#hintTimer = undefined;
+      this.#hintDue = true;
+      void this.#work();
+    }, Math.max(0, due - now));
+    this.#hintTimer.unref();
   }
 
-  async #checkVersion(): Promise<void> {
-    if (this.#stopped || this.#running) return;
+  /** Runs the pending refreshes and checks one at a time; callers join the running worker. */
+  #work(): Promise<void> {
+    this.#worker ??= this.#loop().finally(() => {
+      this.#worker = undefined;
+      // Work that arrived after the loop's last look.
+      if (this.#pending()) void this.#work();
+    });
+    return this.#worker;
+  }
+
+  #pending(): boolean {
+    return !this.#stopped && (this.#servedSeq < this.#requestSeq || this.#checkDue || this.#hintDue);
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#pending()) {
+      const forced = this.#requested;
+      const served = this.#requestSeq;
+      this.#requested = new Set();
+      await this.#check(forced);
+      this.#servedSeq = served;
+    }
+  }
+
+  /**
+   * Reads the version row and reloads what changed since the snapshot's version, with the `forced`
+   * parts (a refresh) whatever the version says.
+   */
+  async #check(forced: ReadonlySet<SnapshotPart>): Promise<void> {
+    const hints = this.#hinted;
+    this.#hinted = undefined;
+    this.#hintDue = false;
+    this.#checkDue = false;
+    clearTimeout(this.#hintTimer);
+    this.#hintTimer = undefined;
+    this.#lastRunAt = performance.now();
+    let state: ConfigVersionState;
     try {
-      const version = await selectConfigVersion(this.#db);
-      if (version !== this.#snapshot?.version) await this.refresh();
+      state = await selectConfigState(this.#db);
     } catch (error) {
+      this.#keepHints(hints);
       this.#log('warn', `config version check failed; still serving version ${this.#snapshot?.version}: ${errorMessage(error)}`);
+      return;
     }
+    const parts = new Set([...forced, ...this.#changedParts(state, hints)]);
+    if (parts.size > 0 && !(await this.#reload(parts, state.version))) this.#keepHints(hints);
   }
 
-  /** Runs reloads one at a time until nothing is pending. */
-  async #drain(): Promise<void> {
-    while (this.#running) await this.#running.catch(() => {});
-    if (this.#pending.size === 0 || this.#stopped) return;
-    const parts = this.#pending;
-    this.#pending = new Set();
-    this.#running = this.#reload(parts);
-    try {
-      await this.#running;
-    } finally {
-      this.#running = undefined;
+  /** The parts to reload after reading `state`; empty when nothing changed. */
+  #changedParts(state: ConfigVersionState, hints: ReadonlySet<SnapshotPart> | undefined): ReadonlySet<SnapshotPart> {
+    const loaded = this.#snapshot?.version ?? 0;
+    // An unreadable version row (0) cannot tell: the notifications decide, as rate-limited hints.
+    if (state.version === loaded) return state.version === 0 && hints ? hints : new Set();
+    // Lower: a restored or replaced database. No per-table versions (not migrated yet): what the
+    // notifications named, or everything for the poll.
+    if (state.version < loaded || state.tableVersions === undefined) return state.version > loaded && hints ? hints : allSnapshotParts;
+    const parts = new Set<SnapshotPart>();
+    for (const [table, version] of state.tableVersions) {
+      if (version > loaded) for (const part of partsForTable(table)) parts.add(part);
     }
-    if (this.#pending.size > 0) await this.#drain();
+    // The version moved without a table saying so (bumped by hand): reload everything.
+    return parts.size > 0 ? parts : allSnapshotParts;
   }
 
-  async #reload(parts: ReadonlySet<SnapshotPart>): Promise<void> {
+  /** Hints of a check that failed count for the next one. */
+  #keepHints(hints: ReadonlySet<SnapshotPart> | undefined): void {
+    if (hints === undefined) return;
+    if (this.#hinted === undefined) {
+      this.#hinted = new Set();
+      this.#firstHintAt = performance.now();
+    }
+    for (const part of hints) this.#hinted.add(part);
+  }
+
+  async #reload(parts: ReadonlySet<SnapshotPart>, version?: number): Promise<boolean> {
+    this.#lastRunAt = performance.now();
     try {
-      const next = await loadConfigSnapshot(this.#db, this.#options.loader, this.#snapshot, parts);
+      const next = await loadConfigSnapshot(this.#db, this.#options.loader, this.#snapshot, parts, version);
       this.#warnIfVersionUnreadable(this.#snapshot, next);
       this.#snapshot = next;
       for (const listener of this.#listeners) listener(next, parts);
       this.#log('info', 'configuration reloaded', { version: next.version, parts: [...parts] });
+      return true;
     } catch (error) {
       this.#log('error', `configuration reload failed; still serving version ${this.#snapshot?.version}: ${errorMessage(error)}`);
+      return false;
     }
   }
 
@@ -180,5 +276,15 @@ export class ConfigWatcher {
 
   #log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
     this.#options.log?.(level, message, fields);
+  }
+}
+
+/** The table a notification names; '' (everything) when it names none or cannot be read. */
+function tableOf(payload: string): string {
+  try {
+    const table = (JSON.parse(payload) as { table?: unknown } | null)?.table;
+    return typeof table === 'string' ? table : '';
+  } catch {
+    return '';
   }
 }

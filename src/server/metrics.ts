@@ -9,6 +9,7 @@
  */
 import { picoToDecimal } from '../usage/money.js';
 import { TOKEN_BUCKETS, type UsageSeries } from '../usage/reports/usage-counters.js';
+import { escapeLabel } from '../metrics-label.js';
 
 /** What one finished request contributes. */
 export interface RequestSample {
@@ -28,10 +29,6 @@ export interface RequestSample {
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
-
-function escapeLabel(value: string): string {
-  return value.replace(/[\\"\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`));
-}
 
 /** `name="value",…` for the given names and values. */
 function labelText(names: readonly string[], values: readonly string[]): string {

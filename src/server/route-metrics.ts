@@ -1,10 +1,7 @@
 import type { Router } from '../routing/router.js';
+import { escapeLabel } from '../metrics-label.js';
 
 const stateValue = { closed: 0, half_open: 1, open: 2 } as const;
-
-function escapeLabel(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('"', '\\"');
-}
 
 /**
  * `switchboard_circuit_breaker_state` (0 closed, 1 half-open, 2 open) per (provider, model) this

@@ -20,13 +20,14 @@ import { defaultProviderDeps, type ProviderDeps, type ProviderDepsOptions } from
 import { ConfigWatcher } from '../registry/config-watcher.js';
 import { loadProviderClasses } from '../registry/load-provider-classes.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
-import { loadUsageSettings } from '../config.js';
+import { loadConfigMinIntervalMs, loadUsageSettings } from '../config.js';
 import type { UsageObserver } from '../usage/usage-observer.js';
 import { UsageRecorder } from '../usage/usage-recorder.js';
 import { UsageWriter, type UsageWriterSettings } from '../usage/usage-writer.js';
 import { countUsageRow, UsageCounters } from '../usage/reports/usage-counters.js';
 import { Router } from '../routing/router.js';
 import { Governor } from '../governance/governor.js';
+import { RulesFollower } from '../governance/rules-follower.js';
 import { loadGovernanceSettings, type GovernanceSettings } from '../governance/governance-settings.js';
 import { AIService, type CallContext, type PublicChatRequest, type PublicEmbedRequest } from './ai-service.js';
 
@@ -47,6 +48,11 @@ export interface SwitchboardOptions {
   pollMs?: number;
   /** LISTEN for config changes (default true). */
   listen?: boolean;
+  /**
+   * The least time from one config check or reload to a check a notification asks for, ms
+   * (default SWITCHBOARD_CONFIG_MIN_INTERVAL_MS, else 50).
+   */
+  configMinIntervalMs?: number;
   /**
    * The master keyring for stored credentials. Default: from SWITCHBOARD_MASTER_KEY(_FILE); in
    * embedded mode a key generated next to the data dir (`<dataDir>/../master.key`).
@@ -119,6 +125,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       loader: { classes, deps, warn: (message) => log('warn', message), cache: new Map(), envVarPolicy },
       pollMs: options.pollMs ?? 5000,
       listen: options.listen ?? true,
+      minIntervalMs: options.configMinIntervalMs ?? loadConfigMinIntervalMs(env),
       log,
     });
     await watcher.start();
@@ -149,9 +156,13 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       options.governance === false
         ? undefined
         : new Governor({ db, prices: () => watcher.snapshot.prices, settings: { ...loadGovernanceSettings(env), ...options.governance }, log });
-    if (governor) {
+    const rules = governor && new RulesFollower(governor);
+    if (governor && rules) {
       await governor.start();
-      watcher.onChange(() => void governor.reload());
+      rules.expect(watcher.snapshot.version);
+      watcher.onChange((snapshot, parts) => {
+        if (parts.has('governance')) rules.changed(snapshot.version);
+      });
     }
     const service = new AIService({
       ...(governor ? { governor } : {}),
@@ -187,6 +198,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
           await usage?.close();
           await router.flush();
           // Then the leases: what the ledger settled is reported, the rest returned.
+          rules?.close();
           await governor?.close();
           await watcher.stop();
           if (ownsDeps) await deps.dispatcher.close();

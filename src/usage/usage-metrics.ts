@@ -1,8 +1,5 @@
 import type { UsageStats } from './usage-recorder.js';
-
-function label(value: string): string {
-  return value.replace(/[\\"\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`));
-}
+import { escapeLabel } from '../metrics-label.js';
 
 /** The ledger's Prometheus lines (appended to the gateway's /metrics). */
 export function renderUsageMetrics(stats: UsageStats): string {
@@ -27,6 +24,6 @@ export function renderUsageMetrics(stats: UsageStats): string {
     '# HELP switchboard_usage_unpriced_requests_total Requests recorded with an unknown cost (no price), by model.',
     '# TYPE switchboard_usage_unpriced_requests_total counter',
   ];
-  for (const [model, count] of stats.unpriced) lines.push(`switchboard_usage_unpriced_requests_total{model="${label(model)}"} ${count}`);
+  for (const [model, count] of stats.unpriced) lines.push(`switchboard_usage_unpriced_requests_total{model="${escapeLabel(model)}"} ${count}`);
   return `${lines.join('\n')}\n`;
 }
