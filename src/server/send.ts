@@ -62,10 +62,10 @@ export function sendJson(gateway: GatewayContext, exchange: Exchange, response: 
   sendBody(gateway, exchange, response, status, JSON.stringify(value));
 }
 
-/** Starts a Server-Sent Events answer. */
-export function writeSseHead(gateway: GatewayContext, exchange: Exchange, response: ServerResponse): void {
+/** Starts a Server-Sent Events answer (`cacheControl`: `no-store` for answers no cache may keep). */
+export function writeSseHead(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, cacheControl = 'no-cache'): void {
   const headers = commonHeaders(gateway, exchange, 'text/event-stream; charset=utf-8');
-  headers.push('cache-control', 'no-cache', 'x-accel-buffering', 'no');
+  headers.push('cache-control', cacheControl, 'x-accel-buffering', 'no');
   exchange.status = 200;
   exchange.sse = true;
   response.writeHead(200, headers);

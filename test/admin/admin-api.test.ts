@@ -119,6 +119,33 @@ describe('admin API /admin/v1', () => {
       assertError(await call('GET', '/providers/adm-unauth'), 404, 'not_found');
     });
 
+    test('the Bearer scheme is case-insensitive (RFC 7235), as on /v1', async () => {
+      for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+        const response = await fetch(`${origin}/admin/v1/providers`, { headers: { authorization: `${scheme} ${ADMIN_TOKEN}` } });
+        assert.equal(response.status, 200, scheme);
+        await response.arrayBuffer();
+      }
+    });
+
+    test('no answer may be cached: cache-control no-store on reads, the new key, errors and CSV', async () => {
+      const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const answers = [
+        await fetch(`${origin}/admin/v1/providers`, { headers }),
+        await fetch(`${origin}/admin/v1/projects`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"name":"adm-nostore"}' }),
+        await fetch(`${origin}/admin/v1/api-keys`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"project":"adm-nostore"}' }),
+        await fetch(`${origin}/admin/v1/providers`),
+        await fetch(`${origin}/admin/v1/usage/series?format=csv`, { headers }),
+      ];
+      assert.deepEqual(
+        answers.map((answer) => answer.status),
+        [200, 201, 201, 401, 200],
+      );
+      for (const answer of answers) {
+        assert.equal(answer.headers.get('cache-control'), 'no-store', answer.url);
+        await answer.arrayBuffer();
+      }
+    });
+
     test('an unknown route is 404, a known path with the wrong method 405', async () => {
       assertError(await call('GET', '/nope'), 404, 'not_found');
       assertError(await call('GET', '/providers/openai/extra/segments'), 404, 'not_found');

@@ -4,7 +4,7 @@
  * data; the stream reconnects with a growing delay and stops when signed out.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { apiFetch, getToken, onTokenChange } from './api';
+import { apiFetch, getToken, onTokenChange, setToken } from './api';
 
 export type LiveEvent = 'config' | 'usage' | 'instances';
 export type LiveState = 'connecting' | 'live' | 'offline' | 'unavailable';
@@ -58,7 +58,11 @@ async function run(signal: AbortSignal): Promise<void> {
         setState('unavailable');
         return;
       }
-      if (status === 401) return;
+      // The token is no longer valid (rotated on the server): back to the sign-in form, as api() does.
+      if (status === 401) {
+        setToken(null);
+        return;
+      }
     }
     if (signal.aborted) return;
     setState('offline');

@@ -5,13 +5,10 @@
  *
  * @module
  */
+import { isLoopbackAddress } from '../../server/local-host.js';
 
 /** The warning for `address` (the address the gateway listens on), or undefined. */
 export function metricsNotice(address: string, metricsToken: string | undefined): string | undefined {
-  if (metricsToken !== undefined || isLoopback(address)) return undefined;
+  if (metricsToken !== undefined || isLoopbackAddress(address)) return undefined;
   return `GET /metrics answers anyone who can reach ${address} and lists every project's spend and limits: set SWITCHBOARD_METRICS_TOKEN (at least 32 characters) to require 'Authorization: Bearer <token>' for it`;
-}
-
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
 }

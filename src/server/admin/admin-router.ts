@@ -89,6 +89,8 @@ export async function adminRoute(
   path: string,
   search: string,
 ): Promise<void> {
+  // Answers carry keys, credential hints and spend: no cache may keep one (errors and CSV included).
+  response.setHeader('cache-control', 'no-store');
   const segments = path.slice(ADMIN_PREFIX.length).split('/').filter((segment) => segment !== '').map(decodeSegment);
   if (segments.length === 1 && segments[0] === 'openapi.json' && exchange.method === 'GET') {
     exchange.route = '/admin/v1/openapi.json';
@@ -118,7 +120,8 @@ export async function adminRoute(
 function checkAdminToken(token: string | undefined, request: IncomingMessage): void {
   if (!token) throw new SwitchboardError('permission_denied', 'The admin API is disabled: set SWITCHBOARD_ADMIN_TOKEN.');
   const header = request.headers.authorization;
-  const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  // RFC 7235: the scheme is case-insensitive (as on /v1 and /metrics).
+  const presented = typeof header === 'string' && header.slice(0, 7).toLowerCase() === 'bearer ' ? header.slice(7).trim() : undefined;
   if (!presented) throw new SwitchboardError('authentication_failed', 'Missing admin token: send Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>.');
   if (!constantTimeEqual(presented, token)) throw new SwitchboardError('authentication_failed', 'Invalid admin token.');
 }

@@ -88,7 +88,7 @@ export async function adminEvents(
     }
   };
   try {
-    writeSseHead(gateway, exchange, response);
+    writeSseHead(gateway, exchange, response, 'no-store');
     write('retry: 2000\n: connected\n\n');
     while (!ended) {
       const event = queue.shift();

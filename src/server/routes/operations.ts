@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constantTimeEqual } from '../../crypto/api-key.js';
 import { SwitchboardError } from '../../errors.js';
 import { presentedKey } from '../auth.js';
+import { isLocalHostHeader, isLoopbackAddress } from '../local-host.js';
 import { renderUsageMetrics } from '../../usage/usage-metrics.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -43,7 +44,15 @@ const UNREADABLE_VERSION =
  */
 export function metrics(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): void {
   const token = gateway.config.metricsToken;
-  if (token !== undefined) {
+  if (token === undefined) {
+    if (isLoopbackAddress(request.socket.localAddress) && !isLocalHostHeader(request.headers.host)) {
+      throw new SwitchboardError(
+        'permission_denied',
+        "GET /metrics without SWITCHBOARD_METRICS_TOKEN answers only a local Host (localhost, *.localhost or an IP address) on a loopback connection, so that a web page cannot read it by DNS rebinding: request it by address, or set SWITCHBOARD_METRICS_TOKEN.",
+        { status: 421 },
+      );
+    }
+  } else {
     const presented = presentedKey(request.headers);
     if (presented === undefined || !constantTimeEqual(presented, token)) {
       throw new SwitchboardError('authentication_failed', "GET /metrics needs 'Authorization: Bearer <SWITCHBOARD_METRICS_TOKEN>'.");
