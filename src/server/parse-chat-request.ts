@@ -6,7 +6,8 @@
  * non-text `modalities`) are refused with 400 `unsupported_feature` naming the field. Every other
  * field the gateway does not interpret is vendor-native (`nativeFields`): the route passes it to an
  * OpenAI-family row unchanged, or applies the refuse/drop rule for other families (see
- * chat-native-fields.ts). `reasoning_effort` becomes the normalized reasoning control.
+ * chat-native-fields.ts). `reasoning_effort` becomes the normalized reasoning control (`max`
+ * included: an OpenAI-family row gets it as sent, other vendors serve it as `xhigh`).
  *
  * @module
  */
@@ -43,7 +44,8 @@ export interface ParsedChatRequest {
   nativeFields: Record<string, unknown>;
 }
 
-const reasoningEfforts: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+/** OpenAI's efforts (`ReasoningEffort` in its SDK, `max` included, as on /v1/responses). */
+const reasoningEfforts: readonly ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
 
 const MAX_TOKENS_LIMIT = 100_000_000;
 

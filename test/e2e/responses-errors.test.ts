@@ -307,6 +307,30 @@ describe('upstream errors on /v1/responses', () => {
     assert.equal(failed?.status, 'failed');
     assert.match(failed?.error?.message ?? '', /e2e-anthropic/);
   });
+
+  it('items open when the vendor fails mid-stream are incomplete in response.failed, never in_progress', async () => {
+    const failedOutput = async (body: OpenAI.Responses.ResponseCreateParamsStreaming): Promise<OpenAI.Responses.ResponseOutputItem[]> => {
+      const stream = await client.responses.create(body);
+      let failed: OpenAI.Responses.Response | undefined;
+      for await (const event of stream) if (event.type === 'response.failed') failed = event.response;
+      assert.equal(failed?.status, 'failed');
+      assert.doesNotMatch(JSON.stringify(failed?.output), /in_progress/);
+      return failed?.output ?? [];
+    };
+    // Two words of text, then Anthropic's in-stream overloaded_error.
+    t.anthropic.failNextStream({ afterChunks: 2 });
+    const text = await failedOutput({ model: MODELS.anthropic, input: 'one two three four', stream: true });
+    assert.deepEqual(text.map((item) => [item.type, 'status' in item ? item.status : undefined]), [['message', 'incomplete']]);
+    assert.equal(text[0]?.type === 'message' && text[0].content[0]?.type === 'output_text' ? text[0].content[0].text : undefined, 'Echo: one');
+
+    // A tool call with half its arguments, then the error.
+    t.anthropic.failNextStream({ afterChunks: 2 });
+    const tool = { type: 'function' as const, name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } }, strict: false };
+    const call = await failedOutput({ model: MODELS.anthropic, input: 'look up paris', tools: [tool], stream: true });
+    assert.deepEqual(call.map((item) => [item.type, 'status' in item ? item.status : undefined]), [['function_call', 'incomplete']]);
+    const args = call[0]?.type === 'function_call' ? call[0].arguments : '';
+    assert.ok(args.length > 0 && '{"query":"look up paris"}'.startsWith(args), `the arguments so far: ${args}`);
+  });
 });
 
 describe('robustness of /v1/responses', () => {

@@ -201,6 +201,54 @@ describe('/v1/responses cut by max_output_tokens (normalized path)', () => {
   });
 });
 
+describe('/v1/responses: an answer cut inside a tool call (normalized path)', () => {
+  const statuses = (items: readonly OpenAI.Responses.ResponseOutputItem[] | undefined): unknown[] =>
+    (items ?? []).map((item) => [item.type, 'status' in item ? item.status : undefined]);
+  // Anthropic's answer when max_tokens runs out inside a tool_use block: the text before it is
+  // whole, the call is not (stop_reason max_tokens).
+  const usage = { input_tokens: 12, output_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  const cutMessage = {
+    id: 'msg_cut_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-test-1',
+    content: [
+      { type: 'text', text: 'Let me look.' },
+      { type: 'tool_use', id: 'toolu_cut_1', name: 'lookup', input: { query: 'par' } },
+    ],
+    stop_reason: 'max_tokens',
+    stop_sequence: null,
+    usage,
+  };
+  const frame = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  const cutStream = [
+    frame('message_start', { type: 'message_start', message: { ...cutMessage, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }),
+    frame('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    frame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Let me look.' } }),
+    frame('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    frame('content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_cut_1', name: 'lookup', input: {} } }),
+    frame('content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"query": "par' } }),
+    frame('content_block_stop', { type: 'content_block_stop', index: 1 }),
+    frame('message_delta', { type: 'message_delta', delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: 20 } }),
+    frame('message_stop', { type: 'message_stop' }),
+  ].join('');
+
+  it('marks the call incomplete and the text before it completed, streamed or not', async () => {
+    const body = { model: MODELS.anthropic, input: 'look up paris', tools: [lookup] };
+    t.anthropic.replayNext({ json: cutMessage });
+    const complete = await client.responses.create(body);
+    assert.equal(complete.status, 'incomplete');
+    assert.equal(complete.incomplete_details?.reason, 'max_output_tokens');
+    assert.deepEqual(statuses(complete.output), [['message', 'completed'], ['function_call', 'incomplete']]);
+
+    t.anthropic.replayNext({ sse: cutStream });
+    const stream = await client.responses.create({ ...body, stream: true });
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) if (event.type === 'response.incomplete') final = event.response;
+    assert.deepEqual(statuses(final?.output), statuses(complete.output));
+  });
+});
+
 describe('/v1/responses hot path', () => {
   it('runs no database query per request, on either path, streaming or not', async () => {
     const before = t.queryCount();

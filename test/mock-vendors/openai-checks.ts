@@ -96,7 +96,8 @@ export function validateChat(body: unknown): Json {
   return body;
 }
 
-const reasoningEfforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+// OpenAI's ReasoningEffort (shared by chat completions and Responses in openai-node 6.46+).
+const reasoningEfforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
 const serviceTiers = ['auto', 'default', 'flex', 'scale', 'priority'];
 
 /** reasoning_effort, logprobs/top_logprobs and service_tier as the real API checks them. */

@@ -7,7 +7,7 @@ import { claudeGeneration } from './claude-generation.js';
 /**
  * Turns the request's reasoning control into Anthropic's `thinking`. Claude 4.6 and later (see
  * claudeGeneration) get adaptive thinking, `{type: 'adaptive', display: 'summarized'}` with
- * `output_config.effort` (minimal and low → low, medium, high, xhigh → xhigh from 4.7, else high;
+ * `output_config.effort` (minimal and low → low, medium, high, xhigh and max → xhigh from 4.7, else high;
  * an explicit budget → the nearest effort); earlier models get `{type: 'enabled', budget_tokens}`
  * (effort → budget by the shared table; an explicit budget as is). `none` → no thinking either way.
  * The budget (the effort's, in adaptive mode) must be ≥ 1024 and below `max_tokens`, which counts
@@ -57,6 +57,8 @@ function adaptiveEffort(effort: ReasoningEffort | undefined, xhigh: boolean): An
     case 'medium':
       return 'medium';
     case 'xhigh':
+    case 'max':
+      // OpenAI's `max` is served as `xhigh` on every other vendor (as /v1/messages maps Anthropic's `max`).
       return xhigh ? 'xhigh' : 'high';
     default:
       return 'high';

@@ -215,6 +215,9 @@ describe('a generation Cohere gave up on (HTTP 200)', () => {
       mock.failNext({ status: 200, body: { id: 'c1', message: { role: 'assistant', content: [{ type: 'text', text: 'half' }] }, finish_reason: reason, usage } });
       const error = await providerError(provider.chat(hello, options('test-key')));
       assert.deepEqual([error.code, error.status, error.isRetryable, error.upstreamCode], [code, status, true, reason]);
+      // A whole JSON answer, not a stream: the message says what Cohere answered, and no vendor text.
+      const outcome = reason === 'TIMEOUT' ? 'timed out' : 'failed';
+      assert.equal(error.message, `Provider 'cohere' answered with finish_reason ${reason}: the generation ${outcome}`);
     });
 
     test(`finish_reason ${reason} carries the usage Cohere bills for it (billed_units), for the ledger`, async () => {

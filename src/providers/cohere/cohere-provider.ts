@@ -54,7 +54,7 @@ class CohereProvider implements Provider {
     if (!parsed.success) throw this.#unexpectedShape(response.status);
     // Cohere gave up mid-generation (HTTP 200): a failure, as in a stream, not an answer; billed all the same.
     const reason = parsed.data.finish_reason;
-    if (reason === 'ERROR' || reason === 'TIMEOUT') throw cohereStreamError(this.name, reason, undefined, credentialSecrets(options.credential), parsed.data.usage);
+    if (reason === 'ERROR' || reason === 'TIMEOUT') throw cohereStreamError(this.name, 'answer', reason, undefined, credentialSecrets(options.credential), parsed.data.usage);
     return convertCohereResponse(parsed.data, request.model, this.#created());
   }
 

@@ -144,7 +144,7 @@ export class CohereStreamDecoder extends SsePartsDecoder {
     if (!parsed.success) return { type: 'error', error: this.protocolError('sent a malformed message-end event') };
     const { finish_reason: reason, error, usage } = parsed.data;
     if (reason === 'ERROR' || reason === 'TIMEOUT' || error) {
-      return { type: 'error', error: cohereStreamError(this.provider, reason, error, this.#context.secrets, usage) };
+      return { type: 'error', error: cohereStreamError(this.provider, 'stream', reason, error, this.#context.secrets, usage) };
     }
     return { type: 'finish', finishReason: mapCohereFinishReason(reason), usage: mapCohereUsage(usage) };
   }

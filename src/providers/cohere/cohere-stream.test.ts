@@ -78,6 +78,18 @@ describe('CohereStreamDecoder (recorded-format fixtures)', () => {
     assert.equal(billedUsage(last.error), undefined, 'no usage reported: nothing billed to carry');
   });
 
+  test('an error text beside another finish_reason is said to be an error, not that reason', async () => {
+    const text = [
+      'event: message-start\ndata: {"id":"m1","type":"message-start","delta":{"message":{"role":"assistant"}}}\n\n',
+      'event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"COMPLETE","error":"generation aborted"}}\n\n',
+      'data: [DONE]\n\n',
+    ].join('');
+    const last = (await replay(text)).at(-1);
+    assert.ok(last?.type === 'error' && last.error instanceof ProviderError);
+    assert.deepEqual([last.error.code, last.error.upstreamCode], ['provider_error', 'COMPLETE']);
+    assert.equal(last.error.message, "Provider 'cohere' ended the stream with an error: generation aborted");
+  });
+
   test('a body that ends before message-end, or sends non-JSON, ends with an error part', async () => {
     const cut = fixture('stream-text.chunks.txt').split('event: message-end')[0] ?? '';
     const truncated = await replay(cut);

@@ -47,10 +47,12 @@ export function mapCohereError(
 /**
  * The error for an answer or a stream that Cohere ended with `finish_reason` ERROR or TIMEOUT (or
  * an `error`). Cohere bills such a generation: the `usage` it reported rides on the error, for the
- * ledger (a BilledProviderError).
+ * ledger (a BilledProviderError). `source` says which it was, for the message: a stream's
+ * `message-end` event, or a whole JSON answer (HTTP 200, no stream).
  */
 export function cohereStreamError(
   provider: string,
+  source: 'stream' | 'answer',
   finishReason: string | null | undefined,
   message: string | null | undefined,
   secrets: readonly (string | undefined)[],
@@ -59,9 +61,14 @@ export function cohereStreamError(
   const timeout = finishReason === 'TIMEOUT';
   const detail = message ? `: ${redact(message, secrets).slice(0, 500)}` : '';
   const billed = mapCohereUsage(usage);
-  const options = { provider, status: timeout ? 504 : 502, upstreamCode: safeUpstreamCode(finishReason ?? 'ERROR', secrets) ?? 'ERROR', isRetryable: true };
+  const upstreamCode = safeUpstreamCode(finishReason ?? 'ERROR', secrets) ?? 'ERROR';
+  const options = { provider, status: timeout ? 504 : 502, upstreamCode, isRetryable: true };
   const code = timeout ? 'provider_timeout' : 'provider_error';
-  const text = `Provider '${provider}' ended the stream with ${finishReason ?? 'an error'}${detail}`;
+  const failure = finishReason === 'ERROR' || timeout ? finishReason : 'an error';
+  const text =
+    source === 'stream'
+      ? `Provider '${provider}' ended the stream with ${failure}${detail}`
+      : `Provider '${provider}' answered with finish_reason ${upstreamCode}: the generation ${timeout ? 'timed out' : 'failed'}${detail}`;
   return billed.buckets === undefined ? new ProviderError(code, text, options) : new BilledProviderError(code, text, { ...options, usage: billed });
 }
 

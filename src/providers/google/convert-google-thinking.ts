@@ -8,8 +8,8 @@ const FLASH_MAX_BUDGET = 24576;
 
 /**
  * The request's reasoning control as Gemini's `thinkingConfig`, or undefined when it sets none.
- * Gemini 3 and later take `thinkingLevel` (minimal → MINIMAL, low → LOW, medium → MEDIUM, high
- * and xhigh → HIGH; Pro models know only LOW and HIGH; `none` → the lowest level, as 3.x cannot
+ * Gemini 3 and later take `thinkingLevel` (minimal → MINIMAL, low → LOW, medium → MEDIUM, high,
+ * xhigh and max → HIGH; Pro models know only LOW and HIGH; `none` → the lowest level, as 3.x cannot
  * turn thinking off). Gemini 2.5 takes `thinkingBudget`: the shared budget table (minimal 512 on
  * Gemini) capped at 24576 (32768 on Pro), `none` → 0 (128 on Pro, which cannot turn it off).
  * `includeThoughts` is on unless the effort is `none`, so the thought summaries come back.
@@ -20,7 +20,7 @@ export function convertGoogleThinking(model: string, reasoning: ReasoningOptions
   const pro = /-pro\b/.test(model);
   const includeThoughts = effort !== 'none';
   if (requiresThoughtSignature(model)) {
-    const levels = { none: 'MINIMAL', minimal: 'MINIMAL', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', xhigh: 'HIGH' } as const;
+    const levels = { none: 'MINIMAL', minimal: 'MINIMAL', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', xhigh: 'HIGH', max: 'HIGH' } as const;
     const level = levels[effort];
     const proLevel = level === 'MINIMAL' || level === 'LOW' ? 'LOW' : 'HIGH';
     return { thinkingLevel: pro ? proLevel : level, includeThoughts };

@@ -10,16 +10,18 @@ import type { ReasoningEffort, ReasoningOptions } from '../spec/index.js';
 /** Anthropic's smallest thinking budget. */
 export const MIN_THINKING_BUDGET = 1024;
 
-/** Thinking budget per effort (`none`: no thinking). */
+/** Thinking budget per effort (`none`: no thinking; `max` is served as `xhigh`). */
 export const budgetByEffort: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = {
   minimal: 1024,
   low: 2048,
   medium: 8192,
   high: 24576,
   xhigh: 32768,
+  max: 32768,
 };
 
-const ordered = Object.entries(budgetByEffort) as [Exclude<ReasoningEffort, 'none'>, number][];
+/** The efforts a budget maps back to (`max` never: it is `xhigh`'s budget). */
+const ordered = (Object.entries(budgetByEffort) as [Exclude<ReasoningEffort, 'none'>, number][]).filter(([effort]) => effort !== 'max');
 
 /** The effort whose budget is nearest to `budget` (ties go to the lower effort); 0 is `none`. */
 export function effortForBudget(budget: number): ReasoningEffort {

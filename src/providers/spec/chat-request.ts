@@ -126,8 +126,11 @@ export type ResponseFormat =
       strict?: boolean;
     };
 
-/** OpenAI's reasoning effort levels (the union of every model's subset). */
-export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+/**
+ * OpenAI's reasoning effort levels (the union of every model's subset). `max` reaches an
+ * OpenAI-family body as is; every other vendor serves it as `xhigh`.
+ */
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
 /**
  * How much the model should reason. `effort` is OpenAI's scale; `budgetTokens` is Anthropic's

@@ -18,20 +18,35 @@ import {
   type JsonObject,
 } from './response-object.js';
 
-/** The complete `response` object for `answer` (its first choice: Responses has no `n`). */
+/**
+ * The complete `response` object for `answer` (its first choice: Responses has no `n`). An answer
+ * cut by the output-token limit or a content filter (or failed) marks the items that were still
+ * open at the cut `incomplete`, as the stream does: every `function_call` (none of them was
+ * closed), else the message, else (cut while reasoning, no text) the last reasoning item, which then
+ * stands alone as in OpenAI's. Items the model had moved on from stay `completed`.
+ */
 export function encodeResponse(answer: ChatResponse, echo: ResponseEcho, ids: ResponseIds = new ResponseIds()): JsonObject {
   const choice = answer.choices[0];
   const output: JsonObject[] = [];
   const end = endOf(choice?.finishReason ?? 'stop');
   if (choice) {
-    for (const block of choice.reasoning ?? []) output.push(reasoningItem(ids.item('rs'), block));
+    const cut = end.status !== 'completed';
+    const calls = choice.toolCalls;
+    const reasoning = choice.reasoning ?? [];
+    const refusal = typeof choice.refusal === 'string' ? choice.refusal : '';
     const content: JsonObject[] = [];
-    if (choice.content !== null && (choice.content !== '' || choice.toolCalls.length === 0)) content.push(outputText(choice.content));
-    if (typeof choice.refusal === 'string' && choice.refusal !== '') content.push({ type: 'refusal', refusal: choice.refusal });
-    if (content.length > 0 || choice.toolCalls.length === 0) {
-      output.push(messageItem(ids.item('msg'), content.length > 0 ? content : [outputText('')], end.status === 'completed' ? 'completed' : 'incomplete'));
+    if (choice.content !== null && (choice.content !== '' || calls.length === 0)) content.push(outputText(choice.content));
+    if (refusal !== '') content.push({ type: 'refusal', refusal });
+    // Cut before any text or call: the reasoning was the open item, and no empty message follows it.
+    const cutInReasoning = cut && reasoning.length > 0 && calls.length === 0 && (choice.content ?? '') === '' && refusal === '';
+    reasoning.forEach((block, index) => {
+      output.push(reasoningItem(ids.item('rs'), block, cutInReasoning && index === reasoning.length - 1 ? 'incomplete' : 'completed'));
+    });
+    if (!cutInReasoning && (content.length > 0 || calls.length === 0)) {
+      const status = cut && calls.length === 0 ? 'incomplete' : 'completed';
+      output.push(messageItem(ids.item('msg'), content.length > 0 ? content : [outputText('')], status));
     }
-    for (const call of choice.toolCalls) output.push(functionCallItem(ids.item('fc'), call, 'completed'));
+    for (const call of calls) output.push(functionCallItem(ids.item('fc'), call, cut ? 'incomplete' : 'completed'));
   }
   return responseObject(echo, { id: ids.id, createdAt: answer.created }, { status: end.status, end, output, usage: answer.usage });
 }

@@ -20,8 +20,11 @@ import { itemReferenceRefused, parseResponsesInput } from './parse-responses-inp
 import { parseResponsesTextFormat, parseResponsesToolChoice, parseResponsesTools } from './parse-responses-tools.js';
 
 const MAX_TOKENS_LIMIT = 100_000_000;
-/** OpenAI's efforts (`ReasoningEffort` in its SDK); `max` has no normalized place and is served as `xhigh`. */
-export type ResponsesEffort = ReasoningEffort | 'max';
+/**
+ * OpenAI's efforts (`ReasoningEffort` in its SDK). The normalized path serves `max` as `xhigh`, also
+ * on an OpenAI-compatible chat row (a translation, unlike chat completions, which passes `max` on).
+ */
+export type ResponsesEffort = ReasoningEffort;
 const efforts: readonly ResponsesEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
 const summaries = ['auto', 'concise', 'detailed'];
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FinishReason, StreamPart } from '../../providers/spec/index.js';
+import type { ChatChoice, FinishReason, StreamPart } from '../../providers/spec/index.js';
+import { encodeResponse } from './encode-response.js';
 import type { ResponseEcho } from './parse-responses-request.js';
 import { ResponsesEventEncoder } from './responses-stream.js';
 
@@ -20,18 +21,25 @@ const echo: ResponseEcho = {
 };
 const usage = { inputTokens: 1, outputTokens: 2, totalTokens: 3 };
 
-interface Event {
+interface Item {
   type: string;
-  item?: { type: string; status: string };
-  response?: { status: string; output: { type: string; status: string }[] };
+  status: string;
+  arguments?: string;
+  content?: { text?: string }[];
 }
 
-/** The events for `parts` followed by a finish with `finishReason`. */
-function events(parts: StreamPart[], finishReason: FinishReason): Event[] {
+interface Event {
+  type: string;
+  item?: Item;
+  response?: { status: string; output: Item[] };
+}
+
+/** The events for `parts` followed by a finish with `finishReason`, or by a failure. */
+function events(parts: StreamPart[], end: FinishReason | 'fail'): Event[] {
   const encoder = new ResponsesEventEncoder(echo, 'anthropic');
   let frames = encoder.encode({ type: 'stream-start', id: 'x', model: 'm', created: 1 });
   for (const part of parts) frames += encoder.encode(part);
-  frames += encoder.encode({ type: 'finish', finishReason, usage });
+  frames += end === 'fail' ? encoder.fail({ code: 'provider_error', message: 'gone', param: null }) : encoder.encode({ type: 'finish', finishReason: end, usage });
   return frames
     .split('\n\n')
     .filter((frame) => frame !== '')
@@ -59,5 +67,63 @@ describe('ResponsesEventEncoder item statuses', () => {
   it('a completed answer marks every item completed', () => {
     assert.deepEqual(statuses(events([thinking, text], 'stop')).final, ['reasoning:completed', 'message:completed']);
     assert.deepEqual(statuses(events([call], 'tool_calls')).final, ['function_call:completed']);
+  });
+});
+
+describe('ResponsesEventEncoder after a vendor failure mid-stream', () => {
+  const text: StreamPart = { type: 'text-delta', text: 'Echo: one' };
+  const call: StreamPart = { type: 'tool-call-delta', toolCallIndex: 0, id: 'c1', name: 'lookup', argumentsDelta: '{"q":' };
+
+  it('response.failed holds the items open at the failure as incomplete, with what they had', () => {
+    const failed = events([text, call], 'fail');
+    assert.deepEqual(failed.slice(-2).map((event) => event.type), ['error', 'response.failed']);
+    assert.equal(failed.at(-1)?.response?.status, 'failed');
+    assert.deepEqual(statuses(failed), { done: ['message:completed'], final: ['message:completed', 'function_call:incomplete'] });
+    assert.equal(failed.at(-1)?.response?.output[1]?.arguments, '{"q":');
+    const cutText = events([{ type: 'reasoning-delta', index: 0, text: 'hmm' }, text], 'fail');
+    assert.deepEqual(statuses(cutText).final, ['reasoning:completed', 'message:incomplete']);
+    assert.equal(cutText.at(-1)?.response?.output[1]?.content?.[0]?.text, 'Echo: one');
+    assert.ok(!JSON.stringify(failed.at(-1)).includes('in_progress'), 'no item left in_progress');
+  });
+});
+
+describe('the complete answer marks the same items incomplete as the stream', () => {
+  const reasoning = [{ text: 'hmm' }];
+  const calls = [{ id: 'c1', name: 'lookup', arguments: '{"q":' }];
+  const cases: { name: string; choice: Omit<ChatChoice, 'index' | 'finishReason'>; parts: StreamPart[] }[] = [
+    { name: 'text', choice: { content: 'Echo: one', toolCalls: [] }, parts: [{ type: 'text-delta', text: 'Echo: one' }] },
+    {
+      name: 'reasoning and text',
+      choice: { content: 'Echo: one', toolCalls: [], reasoning },
+      parts: [{ type: 'reasoning-delta', index: 0, text: 'hmm' }, { type: 'text-delta', text: 'Echo: one' }],
+    },
+    { name: 'reasoning only', choice: { content: null, toolCalls: [], reasoning }, parts: [{ type: 'reasoning-delta', index: 0, text: 'hmm' }] },
+    { name: 'a call', choice: { content: null, toolCalls: calls }, parts: [{ type: 'tool-call-delta', toolCallIndex: 0, id: 'c1', name: 'lookup', argumentsDelta: '{"q":' }] },
+    {
+      name: 'text then a call',
+      choice: { content: 'Echo: one', toolCalls: calls },
+      parts: [{ type: 'text-delta', text: 'Echo: one' }, { type: 'tool-call-delta', toolCallIndex: 0, id: 'c1', name: 'lookup', argumentsDelta: '{"q":' }],
+    },
+  ];
+  for (const finishReason of ['length', 'content_filter', 'stop', 'tool_calls'] as const) {
+    for (const { name, choice, parts } of cases) {
+      // A completed answer without text still gets its (empty) message item; the stream opens none.
+      if (name === 'reasoning only' && (finishReason === 'stop' || finishReason === 'tool_calls')) continue;
+      it(`${name}, finish ${finishReason}`, () => {
+        const answer = { id: 'x', model: 'm', created: 1, choices: [{ index: 0, finishReason, ...choice }], usage };
+        const complete = encodeResponse(answer, echo) as { status: string; output: Item[] };
+        const streamed = events(parts, finishReason).at(-1)?.response;
+        assert.equal(complete.status, streamed?.status);
+        assert.deepEqual(
+          complete.output.map((item) => `${item.type}:${item.status}`),
+          statuses(events(parts, finishReason)).final,
+        );
+      });
+    }
+  }
+  it('a cut call is incomplete in the complete answer', () => {
+    const answer = { id: 'x', model: 'm', created: 1, choices: [{ index: 0, finishReason: 'length' as const, content: 'Echo', toolCalls: calls }], usage };
+    const complete = encodeResponse(answer, echo) as { status: string; output: Item[] };
+    assert.deepEqual(complete.output.map((item) => `${item.type}:${item.status}`), ['message:completed', 'function_call:incomplete']);
   });
 });

@@ -6,7 +6,8 @@
  * `response.output_text.delta`… + `response.output_text.done` + `response.content_part.done`, or
  * `response.function_call_arguments.delta`… + `.done`) and `response.output_item.done`, and last
  * `response.completed` (or `response.incomplete` / `response.failed`). A failure after the start
- * sends `error` and then `response.failed`.
+ * sends `error` and then `response.failed`, whose output holds the items open at the failure as
+ * `incomplete` (OpenAI leaves no item `in_progress` in a finished response).
  *
  * @module
  */
@@ -49,6 +50,11 @@ interface OpenCall {
   callId: string;
   name: string;
   arguments: string;
+}
+
+/** An open call's `function_call` item, with `status`. */
+function callItem(call: OpenCall, status: ItemStatus): JsonObject {
+  return functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.arguments }, status);
 }
 
 /** Encodes one stream's parts in order; each method returns the frames to write. */
@@ -100,9 +106,14 @@ export class ResponsesEventEncoder {
     return this.#flush();
   }
 
-  /** The frames for a failure after the start: an `error` event, then `response.failed`. */
+  /**
+   * The frames for a failure after the start: an `error` event, then `response.failed`. Items open
+   * at the failure are `incomplete` in its `response.output`, with what they held so far (no
+   * `.done` events for them: the stream broke, it did not close them).
+   */
   fail(error: { code: string | null; message: string; param: string | null }): string {
     this.#emit('error', { code: error.code, message: error.message, param: error.param });
+    this.#abandonAll();
     const code = error.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
     const end: ResponseEnd = { status: 'failed', incompleteDetails: null, error: { code, message: error.message } };
     this.#emit('response.failed', { response: this.#response(end.status, end, null) });
@@ -201,19 +212,12 @@ export class ResponsesEventEncoder {
       const at = { item_id: open.id, output_index: open.outputIndex, content_index: 0 };
       this.#emit('response.output_text.done', { ...at, text: open.text, logprobs: [] });
       this.#emit('response.content_part.done', { ...at, part: outputText(open.text) });
-      this.#done(open.outputIndex, messageItem(open.id, [outputText(open.text)], status));
-      return;
-    }
-    if (open.summaryOpen) {
+    } else if (open.summaryOpen) {
       const at = { item_id: open.id, output_index: open.outputIndex, summary_index: 0 };
       this.#emit('response.reasoning_summary_text.done', { ...at, text: open.text });
       this.#emit('response.reasoning_summary_part.done', { ...at, part: { type: 'summary_text', text: open.text } });
     }
-    const block: ReasoningBlock = { text: open.text };
-    if (open.signature !== undefined) block.signature = open.signature;
-    if (open.redactedData !== undefined) block.redactedData = open.redactedData;
-    if (this.#family !== undefined) block.origin = this.#family;
-    this.#done(open.outputIndex, reasoningItem(open.id, block, status));
+    this.#done(open.outputIndex, this.#currentItem(open, status));
   }
 
   /** Closes every open item with `status`. */
@@ -221,9 +225,28 @@ export class ResponsesEventEncoder {
     this.#closeCurrent(status);
     for (const call of this.#calls.values()) {
       this.#emit('response.function_call_arguments.done', { item_id: call.id, output_index: call.outputIndex, name: call.name, arguments: call.arguments });
-      this.#done(call.outputIndex, functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.arguments }, status));
+      this.#done(call.outputIndex, callItem(call, status));
     }
     this.#calls.clear();
+  }
+
+  /** A failure: every open item becomes `incomplete` in the output, with no event of its own. */
+  #abandonAll(): void {
+    const open = this.#current;
+    this.#current = undefined;
+    if (open !== undefined) this.#output[open.outputIndex] = this.#currentItem(open, 'incomplete');
+    for (const call of this.#calls.values()) this.#output[call.outputIndex] = callItem(call, 'incomplete');
+    this.#calls.clear();
+  }
+
+  /** The open reasoning or message item as it stands, with `status`. */
+  #currentItem(open: OpenReasoning | OpenMessage, status: ItemStatus): JsonObject {
+    if (open.kind === 'message') return messageItem(open.id, [outputText(open.text)], status);
+    const block: ReasoningBlock = { text: open.text };
+    if (open.signature !== undefined) block.signature = open.signature;
+    if (open.redactedData !== undefined) block.redactedData = open.redactedData;
+    if (this.#family !== undefined) block.origin = this.#family;
+    return reasoningItem(open.id, block, status);
   }
 
   #finish(end: ResponseEnd, usage: Usage): void {
