@@ -9,9 +9,9 @@
  * - Input: what the vendor already reported (Anthropic's `message_start`), else the body's JSON
  *   texts estimated (the route holds the body for the stream's life anyway).
  * - Output: the text of the content events seen (`content_block_delta`, `response.*.delta`), never
- *   less than the vendor reported so far. The events' data strings are kept as they passed, up to
- *   KEPT_CHARS characters, and parsed only if the estimate is needed; past that the count is
- *   scaled by the data characters seen.
+ *   less than the vendor reported so far (reported-estimate.ts combines the two). The events'
+ *   data strings are kept as they passed, up to KEPT_CHARS characters, and parsed only if the
+ *   estimate is needed; past that the count is scaled by the data characters seen.
  *
  * @module
  */
@@ -20,6 +20,7 @@ import { boundedCount } from './text-sample.js';
 import { estimateTextTokens } from './estimate-tokens.js';
 import { jsonTexts } from './json-texts.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
+import { withReported } from './reported-estimate.js';
 
 /**
  * Content event data kept per stream for its output estimate, characters: about 45 Anthropic text
@@ -84,19 +85,5 @@ export async function nativeInputTokens(body: Record<string, unknown>): Promise<
  * vendor sent so far, `output` the content seen (none for a JSON answer).
  */
 export function nativeEstimate(body: Record<string, unknown>, reported: () => Usage, output: NativeOutputSample | undefined): () => Promise<UsageBuckets> {
-  return async () => {
-    const usage = reported();
-    const known = usage.buckets;
-    const inputKnown = known !== undefined && usage.inputTokens > 0;
-    const [input, generated] = await Promise.all([inputKnown ? 0 : nativeInputTokens(body), output?.tokens() ?? 0]);
-    return {
-      input: inputKnown ? known.input : input,
-      cachedInput: inputKnown ? known.cachedInput : 0,
-      cacheWrite5m: inputKnown ? known.cacheWrite5m : 0,
-      cacheWrite1h: inputKnown ? known.cacheWrite1h : 0,
-      // Reasoning the vendor reported stays its own bucket; text seen beyond the report is output.
-      output: Math.max(known?.output ?? 0, generated - (known?.reasoning ?? 0)),
-      reasoning: known?.reasoning ?? 0,
-    };
-  };
+  return () => withReported(reported(), () => nativeInputTokens(body), async () => (output === undefined ? 0 : output.tokens()));
 }

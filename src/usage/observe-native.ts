@@ -5,8 +5,6 @@
  *
  * @module
  */
-import { SwitchboardError } from '../errors.js';
-import { clientAborted } from '../routing/route-deadline.js';
 import { UpstreamParts } from '../providers/shared/upstream-parts.js';
 import type { NativeAnswer, NativeEvent, NativeStreamAnswer, UsageBuckets } from '../providers/spec/index.js';
 import { NativeOutputSample, nativeEstimate } from './native-estimate.js';
@@ -81,10 +79,7 @@ class NativeEnding {
    * estimated like a cut stream; before, it fails as any call does.
    */
   failed(error: unknown): void {
-    const attempt = this.#attempt;
-    if (attempt.firstTokenAt === undefined || clientAborted(attempt.caller.signal)) return attempt.fail(error, this.estimate);
-    const known = error instanceof SwitchboardError;
-    attempt.end({ status: known ? error.status : 500, errorCode: known ? error.code : 'internal_error', incomplete: true, usage: undefined, estimate: this.estimate });
+    this.#attempt.fail(error, this.estimate, this.#attempt.firstTokenAt !== undefined);
   }
 }
 
@@ -122,7 +117,6 @@ function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt, body:
           if (result.done) ending.ended();
           else ending.part(result.value, now);
         },
-        ending.estimate,
         (error) => ending.failed(error),
       );
       return {

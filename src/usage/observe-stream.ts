@@ -14,20 +14,21 @@ import { type ChatInput, estimateChatInputTokens, estimateTextTokens, promptExtr
 import { chatInputEstimate } from './input-sample.js';
 import { CLIENT_CLOSED_STATUS, cutByTimeout, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
+import { withReported } from './reported-estimate.js';
 
 /** The parts of `inner`, observed for `attempt` (`request`: the input estimated if the vendor reports no usage). */
 export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAttempt, request: ChatInput): AsyncIterator<StreamPart> {
-  const tap = attemptTap(attempt, request);
   if (inner instanceof UpstreamParts) {
-    inner.tap(tap);
+    inner.tap(attemptTap(attempt, request, inner));
     return inner;
   }
+  const tap = attemptTap(attempt, request, undefined);
   const onResult = (result: IteratorResult<StreamPart>, now: number): void => {
     if (result.done) tap.ended();
     else tap.part(result.value, now);
   };
   return {
-    next: timedNext(inner, attempt, onResult, tap.estimate),
+    next: timedNext(inner, attempt, onResult, tap.failed),
     return: async (value?: unknown) => {
       tap.returned();
       await inner.return?.(value);
@@ -40,19 +41,25 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
 interface AttemptTap extends PartsTap {
   /** `now`: when the wrapper received the part (the tap reads the clock for the first token only). */
   part(part: StreamPart, now?: number): void;
-  readonly estimate: () => Promise<UsageBuckets>;
+  readonly failed: (error: unknown) => void;
 }
 
-function attemptTap(attempt: UsageAttempt, request: ChatInput): AttemptTap {
+/**
+ * `upstream`: a built-in provider's stream, whose decoder keeps the usage the vendor reported
+ * before its final report (Anthropic's `message_start`): an estimate starts from it.
+ */
+function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: UpstreamParts | undefined): AttemptTap {
   const pieces: string[] = [];
   let usage: Usage | undefined;
   // `usage`: what the vendor reported, and bills, for the failure (a BilledProviderError).
   let errorPart: { status: number; code: string; timedOut: boolean; usage: Usage | undefined } | undefined;
   // A long prompt is not kept whole for the stream's life: a sample of it is (input-sample.ts).
   const input = chatInputEstimate(request);
-  const estimate = async (): Promise<UsageBuckets> => buckets(...(await Promise.all([input(), estimateTextTokens(pieces)])));
+  const estimate = (): Promise<UsageBuckets> => withReported(upstream?.reportedUsage(), input, () => estimateTextTokens(pieces));
   return {
-    estimate,
+    // The upstream broke off (a rejection: a provider class of one's own; a built-in one's read
+    // failure is an error part): text already sent was generated and is billed, so it is estimated.
+    failed: (error) => attempt.fail(error, estimate, pieces.length > 0),
     part(part, now) {
       switch (part.type) {
         case 'stream-start':
@@ -91,9 +98,6 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput): AttemptTap {
         usage: usage ?? errorPart?.usage,
         estimate: errorPart && pieces.length === 0 && !errorPart.timedOut ? undefined : estimate,
       });
-    },
-    failed(error) {
-      attempt.fail(error, estimate);
     },
     returned() {
       if (usage) {

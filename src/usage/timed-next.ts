@@ -1,21 +1,20 @@
 /**
  * The `next()` of an iterator that watches an upstream stream for the ledger: it adds each wait
  * on the upstream to the attempt's `upstreamMs`, hands every result to `onResult` (with the time it
- * arrived), and ends the attempt when the upstream fails. No async frame wraps each part: one
+ * arrived), and a failure of the upstream to `onFailure`. No async frame wraps each part: one
  * `then()` with handlers made once per stream. One wait at a time, as the iterator protocol's
  * consumers call `next()` after the previous one settled.
  *
  * @module
  */
-import type { AttemptOutcome, UsageAttempt } from './usage-attempt.js';
+import type { UsageAttempt } from './usage-attempt.js';
 
 export function timedNext<T>(
   inner: AsyncIterator<T>,
   attempt: UsageAttempt,
   onResult: (result: IteratorResult<T>, now: number) => void,
-  estimate: AttemptOutcome['estimate'],
-  /** Ends the attempt on a failure instead of `attempt.fail` (a native stream estimates what it delivered). */
-  onFailure?: (error: unknown) => void,
+  /** Ends the attempt on a failure (the stream estimates what it delivered, see UsageAttempt.fail). */
+  onFailure: (error: unknown) => void,
 ): () => Promise<IteratorResult<T>> {
   let waitStarted = 0;
   const resolved = (result: IteratorResult<T>): IteratorResult<T> => {
@@ -26,8 +25,7 @@ export function timedNext<T>(
   };
   const failed = (error: unknown): void => {
     attempt.upstreamMs += performance.now() - waitStarted;
-    if (onFailure) onFailure(error);
-    else attempt.fail(error, estimate);
+    onFailure(error);
   };
   const rejected = (error: unknown): never => {
     failed(error);

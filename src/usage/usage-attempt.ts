@@ -113,9 +113,11 @@ export class UsageAttempt {
 
   /**
    * Ends the attempt with a failure: a cut (499) when the caller's signal aborted. A failure the
-   * vendor bills (a BilledProviderError) is recorded with the vendor's usage.
+   * vendor bills (a BilledProviderError) is recorded with the vendor's usage. `delivered`: content
+   * already went out (a stream whose upstream broke off midway), which the vendor generated and
+   * bills, so the attempt is estimated like a cut stream instead of recorded without usage.
    */
-  fail(error: unknown, estimate: AttemptOutcome['estimate']): void {
+  fail(error: unknown, estimate: AttemptOutcome['estimate'], delivered = false): void {
     const usage = billedUsage(error);
     if (clientAborted(this.caller.signal)) {
       this.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage, estimate });
@@ -128,7 +130,7 @@ export class UsageAttempt {
       incomplete: this.streamed && !this.precommit,
       usage,
       // A call the gateway gave up waiting on was received, and likely billed, by the vendor.
-      estimate: cutByTimeout(error) ? estimate : undefined,
+      estimate: delivered || cutByTimeout(error) ? estimate : undefined,
     });
   }
 

@@ -49,13 +49,16 @@ export interface LedgerStack {
   close(): Promise<void>;
 }
 
-/** A library Switchboard with the five classes' rows, every chat model priced with PRICES. */
-export async function startLedgerStack(): Promise<LedgerStack> {
+/**
+ * A library Switchboard with the five classes' rows, every chat model priced with PRICES
+ * (`providersDir`: provider classes of one's own, as SWITCHBOARD_PROVIDERS_DIR).
+ */
+export async function startLedgerStack(options: { providersDir?: string } = {}): Promise<LedgerStack> {
   const db = await createTestDb();
   const mocks = await startVendorMocks();
   await insertLibraryRows(db, mocks);
   await db.query(`update public.ai_models set pricing = $1 where name like 'lib-%'`, [pricingJson(PRICES)]);
-  const switchboard = await createSwitchboard({ db, env: LIBRARY_ENV, pollMs: 0, listen: false, usage: { flushIntervalMs: 50 } });
+  const switchboard = await createSwitchboard({ db, env: LIBRARY_ENV, pollMs: 0, listen: false, usage: { flushIntervalMs: 50 }, ...options });
   return {
     db,
     mocks,

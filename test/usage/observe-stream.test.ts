@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProviderError } from '../../src/errors.js';
-import type { ChatMessage, StreamPart } from '../../src/providers/spec/index.js';
+import type { ChatMessage, StreamPart, Usage } from '../../src/providers/spec/index.js';
 import { BilledProviderError } from '../../src/providers/shared/billed-provider-error.js';
 import { UpstreamParts } from '../../src/providers/shared/upstream-parts.js';
 import { usageFromBuckets } from '../../src/providers/shared/usage-buckets.js';
@@ -30,8 +30,11 @@ const scenarios: { name: string; parts: StreamPart[]; stop: 'end' | 'reject' | '
   { name: 'cut by the client', parts: [start, { type: 'text-delta', text: 'Hi' }, { type: 'text-delta', text: ' there' }], stop: 'cut', take: 2 },
 ];
 
-/** The scenario's parts from an UpstreamParts: one body chunk per part (the decoder hands out the next part). */
-function upstreamParts(scenario: (typeof scenarios)[number]): UpstreamParts {
+/**
+ * The scenario's parts from an UpstreamParts: one body chunk per part (the decoder hands out the
+ * next part); `reported`: the usage its decoder says the vendor reported so far.
+ */
+function upstreamParts(scenario: (typeof scenarios)[number], reported?: Usage): UpstreamParts {
   const chunks = async function* (): AsyncGenerator<Uint8Array> {
     for (let index = 0; index < scenario.parts.length; index++) yield Uint8Array.of(index);
     if (scenario.stop === 'reject') throw new Error('socket hang up');
@@ -44,6 +47,7 @@ function upstreamParts(scenario: (typeof scenarios)[number]): UpstreamParts {
         return false;
       },
       end: () => {},
+      reported: () => reported,
     }),
     failure: (error) => {
       throw error;
@@ -107,7 +111,8 @@ describe('observeStream: the tap and the wrapper end the attempt alike', () => {
       [
         { status: 200, errorCode: null, incomplete: false, usage, estimated: true },
         { status: 529, errorCode: 'provider_error', incomplete: true, usage: undefined, estimated: true },
-        { status: 500, errorCode: 'internal_error', incomplete: true, usage: undefined, estimated: false },
+        // Text went out before the read failed: the vendor generated and bills it (was recorded without usage).
+        { status: 500, errorCode: 'internal_error', incomplete: true, usage: undefined, estimated: true },
         { status: 499, errorCode: null, incomplete: true, usage: undefined, estimated: true },
       ],
     );
@@ -140,5 +145,21 @@ test("an error part the vendor billed ends the attempt with the vendor's usage, 
   for (const inner of [upstreamParts(scenario), generatorParts(scenario)]) {
     const outcome = await observed(inner, scenario);
     assert.deepEqual([outcome.status, outcome.errorCode, outcome.incomplete, outcome.usage], [502, 'provider_error', true, billed]);
+  }
+});
+
+test('a stream that fails or is cut before its final usage starts from what the vendor reported (message_start), through the tap', async () => {
+  // Input and cache counts reported up front, one output token so far; the rest is the text seen.
+  const early = usageFromBuckets({ input: 40, cachedInput: 900, cacheWrite5m: 12, cacheWrite1h: 0, output: 1, reasoning: 0 }, { input_tokens: 40 });
+  const text = ' a fairly long answer, longer than one token';
+  const count = await o200kCounter();
+  for (const stop of ['reject', 'cut', 'end'] as const) {
+    const parts: StreamPart[] = [start, { type: 'text-delta', text }];
+    if (stop === 'end') parts.push({ type: 'error', error: providerError });
+    const scenario = { name: stop, parts, stop, take: 2 };
+    const { attempt, outcomes } = recordingAttempt('chat');
+    await consume(observeStream(upstreamParts(scenario, early), attempt, { messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello' }] }] }), scenario);
+    const estimate = await ended(attempt, outcomes).outcome.estimate?.();
+    assert.deepEqual(estimate, { input: 40, cachedInput: 900, cacheWrite5m: 12, cacheWrite1h: 0, output: count([text]), reasoning: 0 }, stop);
   }
 });

@@ -1,6 +1,6 @@
 import { SsePartsDecoder } from '../shared/sse-parts-decoder.js';
 import { unreportedUsage } from '../shared/usage-buckets.js';
-import type { FinishReason } from '../spec/index.js';
+import type { FinishReason, Usage } from '../spec/index.js';
 import type { AnthropicUsage } from './anthropic-api.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { DeltaTemplate } from './delta-template.js';
@@ -67,6 +67,11 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
 
   protected close(): void {
     if (!this.complete) this.fail(this.protocolError('ended the stream before message_stop'));
+  }
+
+  /** The usage of `message_start` and the `message_delta`s so far (undefined before any). */
+  reported(): Usage | undefined {
+    return Object.keys(this.#usage).length > 0 ? convertAnthropicUsage(this.#usage) : undefined;
   }
 
   /** `message_stop` completes the stream: later events are ignored. */

@@ -1,6 +1,6 @@
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { SsePartsDecoder } from '../shared/sse-parts-decoder.js';
-import type { StreamPart } from '../spec/index.js';
+import type { StreamPart, Usage } from '../spec/index.js';
 import type { GoogleUsageMetadata } from './google-api.js';
 import { convertFunctionCall } from './convert-google-response.js';
 import { convertGoogleUsage } from './convert-google-usage.js';
@@ -48,6 +48,11 @@ export class GoogleStreamDecoder extends SsePartsDecoder {
       finishReason: this.#blocked ? 'content_filter' : mapGoogleFinishReason(this.#finishReason, this.#toolCallCount > 0),
       usage: convertGoogleUsage(this.#usage),
     });
+  }
+
+  /** The last (cumulative) `usageMetadata` so far. */
+  reported(): Usage | undefined {
+    return this.#usage === undefined ? undefined : convertGoogleUsage(this.#usage);
   }
 
   beforeFailure(out: StreamPart[]): void {

@@ -1,6 +1,6 @@
 import { SsePartsDecoder } from '../shared/sse-parts-decoder.js';
 import { ChunkTemplate } from './chunk-template.js';
-import type { StreamPart } from '../spec/index.js';
+import type { StreamPart, Usage } from '../spec/index.js';
 import { convertOpenAIUsage, type ResponseDefaults } from './convert-openai-response.js';
 import { mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-error.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
@@ -47,6 +47,11 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
       usage: convertOpenAIUsage(this.#usage),
       ...(this.#serviceTier === undefined ? {} : { native: { service_tier: this.#serviceTier } }),
     });
+  }
+
+  /** The usage chunk, when it came (compatible servers may send usage on every chunk). */
+  reported(): Usage | undefined {
+    return this.#usage === undefined ? undefined : convertOpenAIUsage(this.#usage);
   }
 
   /** Events after `[DONE]` or an error are ignored. */

@@ -1,5 +1,5 @@
 import { ProviderError } from '../../errors.js';
-import type { StreamPart } from '../spec/index.js';
+import type { StreamPart, Usage } from '../spec/index.js';
 import { networkError } from './http.js';
 import type { ReadyParts } from './ready-parts.js';
 import { takeQueuedChunk, type UpstreamStream } from './upstream-stream.js';
@@ -16,6 +16,11 @@ export interface PartsDecoder<Part = StreamPart> {
    * owes before it (a `stream-start` not given yet). Not called when `failure` rejects instead.
    */
   beforeFailure?(out: Part[]): void;
+  /**
+   * Optional: the usage the vendor reported so far (Anthropic's `message_start`, Gemini's cumulative
+   * `usageMetadata`), undefined for none; the ledger starts from it when the final report never comes.
+   */
+  reported?(): Usage | undefined;
 }
 
 export interface UpstreamPartsOptions<Part = StreamPart> {
@@ -110,6 +115,11 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
   tap(tap: PartsTap<Part>): void {
     if (this.#tap !== undefined || this.#pending !== undefined || this.#chunks !== undefined || this.#finished) throw new Error('UpstreamParts: tap before the first next(), once');
     this.#tap = tap;
+  }
+
+  /** The usage the vendor reported so far, when the decoder keeps it (PartsDecoder.reported). */
+  reportedUsage(): Usage | undefined {
+    return this.#decoder?.reported?.();
   }
 
   next(): Promise<IteratorResult<Part>> {
