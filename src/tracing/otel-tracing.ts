@@ -15,6 +15,7 @@ import type { UsageRowInsert } from '../db/sql/usage.js';
 import type { UsageAttempt } from '../usage/usage-attempt.js';
 import type { AttemptObservation, UsageObserver } from '../usage/usage-observer.js';
 import { attemptEndAttributes, attemptFailed, attemptStartAttributes, operationName, type SpanAttributes } from './gen-ai-attributes.js';
+import { gatewaySampler } from './gateway-sampler.js';
 import { formatTraceparent, parseTraceparent, saneTracestate } from './traceparent.js';
 import type { RequestSpan, TracedExchange, Tracing, TracingLog } from './tracing.js';
 import type { TracingSettings } from './tracing-settings.js';
@@ -26,6 +27,8 @@ const warnEveryMs = 60_000;
 export function createOtelTracing(settings: TracingSettings, log: TracingLog): Tracing {
   const provider = new BasicTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ 'service.name': settings.serviceName })),
+    // Our own decision, not the SDK's default that follows a client's sampled flag (see gateway-sampler.ts).
+    sampler: gatewaySampler(settings.sampleRatio, settings.trustClientSampling),
     spanProcessors: [new BatchSpanProcessor(watchedExporter(new OTLPTraceExporter({ url: settings.url }), settings.url, log))],
   });
   const tracer = provider.getTracer('switchboard');
@@ -61,13 +64,21 @@ async function shutdownWithin(provider: BasicTracerProvider, ms: number, log: Tr
   }
 }
 
-/** The server span of one request; attempts add their usage and cost to it while it is open. */
+/**
+ * The server span of one request; attempts add their usage and cost to it while it is open.
+ * The OpenTelemetry span is made when first needed (an attempt begins, or the request ends) with
+ * the request's arrival as its start. A request that presented no valid project key and made no
+ * attempt (a 401, an unknown route, a health probe, `/metrics`, the dashboard and admin API) never
+ * makes one, so a flood of unauthenticated requests exports nothing (metrics and logs still count
+ * them); an upstream 401 comes after an attempt, so it keeps its span.
+ */
 class ServerSpan implements RequestSpan {
-  readonly span: Span;
-  /** The context whose active span is this one: the parent of the attempt spans. */
-  readonly context: Context;
-  readonly tracestate: string | undefined;
+  readonly #tracer: Tracer;
   readonly #exchange: TracedExchange;
+  #request: IncomingMessage | undefined;
+  #span: Span | undefined;
+  #context: Context | undefined;
+  #tracestate: string | undefined;
   #traceparent: string | undefined;
   #ended = false;
   #attempts = 0;
@@ -79,29 +90,26 @@ class ServerSpan implements RequestSpan {
   #last: SpanAttributes | undefined;
 
   constructor(tracer: Tracer, exchange: TracedExchange, request: IncomingMessage) {
+    this.#tracer = tracer;
     this.#exchange = exchange;
-    const parent = remoteParent(request.headers.traceparent, request.headers.tracestate);
-    const url = request.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    this.span = tracer.startSpan(
-      exchange.method,
-      {
-        kind: SpanKind.SERVER,
-        // The attempt spans are timed on the monotonic clock (timeOrigin + performance.now()); the
-        // SDK's default start is Date.now(), which drifts from it, so an attempt could seem to start
-        // before its request. Both ends of this span take the attempts' clock.
-        startTime: performance.timeOrigin + performance.now(),
-        attributes: {
-          'http.request.method': exchange.method,
-          'url.path': path.length > MAX_PATH_CHARS ? path.slice(0, MAX_PATH_CHARS) : path,
-          'switchboard.request_id': exchange.requestId,
-        },
-      },
-      parent,
-    );
-    this.context = trace.setSpan(parent, this.span);
-    this.tracestate = parent === ROOT_CONTEXT ? undefined : saneTracestate(request.headers.tracestate);
+    this.#request = request;
+  }
+
+  /** The OpenTelemetry span (made now if it was not yet). */
+  get span(): Span {
+    return this.#span ?? this.#open();
+  }
+
+  /** The context whose active span is this one: the parent of the attempt spans. */
+  get context(): Context {
+    if (this.#context === undefined) this.#open();
+    return this.#context as Context;
+  }
+
+  /** The client's `tracestate`, when it sent a valid `traceparent` and a sane `tracestate`. */
+  get tracestate(): string | undefined {
+    if (this.#span === undefined) this.#open();
+    return this.#tracestate;
   }
 
   get traceparent(): string {
@@ -114,6 +122,38 @@ class ServerSpan implements RequestSpan {
 
   get projectName(): string | undefined {
     return this.#exchange.owner?.projectName;
+  }
+
+  #open(): Span {
+    const request = this.#request as IncomingMessage;
+    this.#request = undefined;
+    const exchange = this.#exchange;
+    const parent = remoteParent(request.headers.traceparent, request.headers.tracestate);
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const span = this.#tracer.startSpan(
+      exchange.method,
+      {
+        kind: SpanKind.SERVER,
+        // The attempt spans are timed on the monotonic clock (timeOrigin + performance.now()); the
+        // SDK's default start is Date.now(), which drifts from it, so an attempt could seem to start
+        // before its request. Both ends of this span take the attempts' clock.
+        startTime: performance.timeOrigin + exchange.started,
+        attributes: {
+          'http.request.method': exchange.method,
+          'url.path': path.length > MAX_PATH_CHARS ? path.slice(0, MAX_PATH_CHARS) : path,
+          'switchboard.request_id': exchange.requestId,
+        },
+      },
+      parent,
+    );
+    this.#span = span;
+    this.#context = trace.setSpan(parent, span);
+    this.#tracestate = parent === ROOT_CONTEXT ? undefined : saneTracestate(request.headers.tracestate);
+    // Made only after the end (an attempt that began late): end it at once, or it is never exported.
+    if (this.#ended) span.end(performance.timeOrigin + performance.now());
+    return span;
   }
 
   /** An attempt of this request was settled (before the answer ended, unless usage was estimated). */
@@ -137,9 +177,18 @@ class ServerSpan implements RequestSpan {
 
   end(): void {
     if (this.#ended) return;
-    this.#ended = true;
     const exchange = this.#exchange;
+    // No project key and no attempt (a 401, an unknown route, a probe): no span (see the class comment).
+    if (this.#span === undefined && exchange.owner === undefined) {
+      this.#ended = true;
+      return;
+    }
     const span = this.span;
+    this.#ended = true;
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     span.updateName(`${exchange.method} ${exchange.route}`);
     span.setAttribute('http.route', exchange.route);
     span.setAttribute('http.response.status_code', exchange.status);
@@ -206,6 +255,8 @@ class AttemptSpan implements AttemptObservation {
   ) {}
 
   end(attempt: UsageAttempt, row: UsageRowInsert): void {
+    // Not sampled: nothing of it is exported, and its server span (same decision) sums nothing.
+    if (!this.span.isRecording()) return;
     const attributes = attemptEndAttributes(attempt, row);
     this.span.setAttributes(attributes);
     if (attemptFailed(row)) this.span.setStatus({ code: SpanStatusCode.ERROR });

@@ -16,6 +16,8 @@ describe('tracingSettings', () => {
       url: 'http://collector:4318/v1/traces',
       serviceName: 'switchboard',
       propagateUpstream: true,
+      sampleRatio: 1,
+      trustClientSampling: false,
       warnings: [],
     });
     const settings = tracingSettings({
@@ -35,6 +37,23 @@ describe('tracingSettings', () => {
     assert.throws(() => tracingSettings({ SWITCHBOARD_OTEL: 'yes please' }), /SWITCHBOARD_OTEL must be on or off/);
     assert.throws(() => tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), /must be an http\(s\) URL/);
     assert.throws(() => tracingSettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'file:///etc/passwd' }), /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http\(s\) URL/);
+  });
+
+  it("reads the ratio from OTEL_TRACES_SAMPLER(_ARG); a client's sampled flag counts only when trusted", () => {
+    const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    const ratio = (env: Record<string, string>): number | undefined => tracingSettings({ ...on, ...env })?.sampleRatio;
+    assert.equal(ratio({ OTEL_TRACES_SAMPLER: 'always_on' }), 1);
+    assert.equal(ratio({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }), 0);
+    assert.equal(ratio({ OTEL_TRACES_SAMPLER: 'always_off', OTEL_TRACES_SAMPLER_ARG: '0.5' }), 0);
+    assert.equal(ratio({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }), 0.25);
+    assert.equal(ratio({ OTEL_TRACES_SAMPLER: 'TraceIdRatio' }), 1, 'no argument: 1, as the SDK');
+    for (const arg of ['1.5', '-0.1', 'half', 'NaN']) {
+      assert.throws(() => ratio({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: arg }), /OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/);
+    }
+    assert.throws(() => ratio({ OTEL_TRACES_SAMPLER: 'jaeger_remote' }), /OTEL_TRACES_SAMPLER must be always_on, always_off or traceidratio/);
+    assert.equal(tracingSettings(on)?.trustClientSampling, false);
+    assert.equal(tracingSettings({ ...on, SWITCHBOARD_OTEL_TRUST_CLIENT_SAMPLING: '1' })?.trustClientSampling, true);
+    assert.throws(() => tracingSettings({ ...on, SWITCHBOARD_OTEL_TRUST_CLIENT_SAMPLING: 'maybe' }), /SWITCHBOARD_OTEL_TRUST_CLIENT_SAMPLING must be on or off/);
   });
 
   it('warns when another protocol is asked for', () => {

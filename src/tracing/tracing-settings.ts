@@ -15,6 +15,13 @@ export interface TracingSettings {
   serviceName: string;
   /** Send the attempt span's `traceparent` to the vendor (SWITCHBOARD_OTEL_PROPAGATE, default on). */
   propagateUpstream: boolean;
+  /** The share of traces kept, 0 to 1 (OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, default 1). */
+  sampleRatio: number;
+  /**
+   * Follow the sampled flag of the client's `traceparent` (SWITCHBOARD_OTEL_TRUST_CLIENT_SAMPLING,
+   * default off): only behind an edge that sets or checks the header. Off, `sampleRatio` decides.
+   */
+  trustClientSampling: boolean;
   /** How long shutdown waits for the last spans (default 5 s; for tests). */
   shutdownMs?: number;
   /** Things worth a warning at start (e.g. a protocol other than http/json asked for). */
@@ -55,8 +62,39 @@ export function tracingSettings(env: Env): TracingSettings | undefined {
     url,
     serviceName: value(env, 'OTEL_SERVICE_NAME') ?? 'switchboard',
     propagateUpstream: onOff(env, 'SWITCHBOARD_OTEL_PROPAGATE', true),
+    sampleRatio: sampleRatio(env),
+    trustClientSampling: onOff(env, 'SWITCHBOARD_OTEL_TRUST_CLIENT_SAMPLING', false),
     warnings,
   };
+}
+
+/**
+ * The ratio of OTEL_TRACES_SAMPLER: 1 for `always_on`, 0 for `always_off`, OTEL_TRACES_SAMPLER_ARG
+ * (default 1) for `traceidratio`; a `parentbased_` prefix names the same ratio (whether a client's
+ * flag counts is SWITCHBOARD_OTEL_TRUST_CLIENT_SAMPLING's call). Other samplers are refused.
+ */
+function sampleRatio(env: Env): number {
+  const sampler = value(env, 'OTEL_TRACES_SAMPLER')?.toLowerCase() ?? 'parentbased_always_on';
+  switch (sampler.startsWith('parentbased_') ? sampler.slice('parentbased_'.length) : sampler) {
+    case 'always_on':
+      return 1;
+    case 'always_off':
+      return 0;
+    case 'traceidratio': {
+      const raw = value(env, 'OTEL_TRACES_SAMPLER_ARG');
+      if (raw === undefined) return 1;
+      const ratio = Number(raw);
+      if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+        throw new SwitchboardError('invalid_request', `OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1, got '${raw}'`);
+      }
+      return ratio;
+    }
+    default:
+      throw new SwitchboardError(
+        'invalid_request',
+        `OTEL_TRACES_SAMPLER must be always_on, always_off or traceidratio (with or without the parentbased_ prefix), got '${env['OTEL_TRACES_SAMPLER']}'`,
+      );
+  }
 }
 
 function value(env: Env, name: string): string | undefined {

@@ -14,6 +14,8 @@ export type TracingLog = (level: 'info' | 'warn' | 'error', message: string, fie
 export interface TracedExchange {
   readonly requestId: string;
   readonly method: string;
+  /** performance.now() when the request arrived: the span's start. */
+  readonly started: number;
   /** Route template, e.g. `/v1/chat/completions`. */
   readonly route: string;
   readonly owner: { readonly projectName: string } | undefined;
@@ -32,7 +34,11 @@ export interface RequestSpan extends TraceParent {
 }
 
 export interface Tracing {
-  /** Starts the server span of a request (a child of its valid `traceparent` header, if any). */
+  /**
+   * The server span of a request (a child of its valid `traceparent` header, if any). It costs
+   * nothing until an attempt begins or it ends; a request refused with 401 before any attempt
+   * exports no span.
+   */
   startRequest(exchange: TracedExchange, request: IncomingMessage): RequestSpan;
   /** Makes one client span per upstream attempt (give it to the usage recorder). */
   readonly observer: UsageObserver;

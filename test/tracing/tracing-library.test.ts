@@ -40,8 +40,9 @@ describe('tracing in the library', () => {
     await db?.dispose();
   });
 
-  async function open(env: Record<string, string>): Promise<{ switchboard: Switchboard; tracing: Tracing }> {
-    const tracing = await loadTracing(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...env }), () => {});
+  async function open(env: Record<string, string>, options: { trustClientSampling?: boolean } = {}): Promise<{ switchboard: Switchboard; tracing: Tracing }> {
+    const settings = tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...env });
+    const tracing = await loadTracing(settings && { ...settings, ...options }, () => {});
     assert.ok(tracing, 'tracing is on');
     const switchboard = await createSwitchboard({ db, env: LIBRARY_ENV, pollMs: 0, listen: false, usage: false, observers: [tracing.observer] });
     const handle = { switchboard, tracing };
@@ -128,6 +129,23 @@ describe('tracing in the library', () => {
     assert.equal(upstream?.headers['traceparent'], undefined);
     assert.equal(upstream?.headers['tracestate'], undefined);
   });
+  test("the caller's sampled flag counts only with trustClientSampling; the vendor gets the decision", async () => {
+    const ratioZero = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' };
+    const untrusted = await open(ratioZero);
+    const droppedTrace = hex(16);
+    const count = receiver.spans.length;
+    await untrusted.switchboard.chat({ model: 'lib-gpt', messages: [user('not kept')] }, { trace: { traceparent: `00-${droppedTrace}-${hex(8)}-01` } });
+    assert.match(String(lastRequest(mocks.openai.requests)?.headers['traceparent']), new RegExp(`^00-${droppedTrace}-[0-9a-f]{16}-00$`));
+    await untrusted.tracing.flush();
+    assert.equal(receiver.spans.length, count, 'no span');
+
+    const trusted = await open(ratioZero, { trustClientSampling: true });
+    const keptTrace = hex(16);
+    await trusted.switchboard.chat({ model: 'lib-gpt', messages: [user('kept')] }, { trace: { traceparent: `00-${keptTrace}-${hex(8)}-01` } });
+    const span = await spanOf(trusted.tracing, keptTrace);
+    assert.equal(lastRequest(mocks.openai.requests)?.headers['traceparent'], `00-${keptTrace}-${span.spanId}-01`);
+  });
+
   test('shutdown with the collector not answering gives up after its deadline and says so, without throwing', async () => {
     const silent = createServer(() => {}); // takes the POST, never answers
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -77,10 +77,14 @@ describe('traces from a serve process', () => {
     return (await readFile(modules, 'utf8')).split('\n').filter((line) => line !== '');
   }
 
-  function chat(instance: ServeProcess, traceparent: string | undefined, body: Record<string, unknown>): Promise<Response> {
+  function chat(instance: ServeProcess, traceparent: string | undefined, body: Record<string, unknown>, key: string | null = apiKey): Promise<Response> {
     return fetch(`${instance.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...(traceparent ? { traceparent } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+        ...(traceparent ? { traceparent } : {}),
+      },
       body: JSON.stringify({ model: MODEL, ...body }),
     });
   }
@@ -175,6 +179,15 @@ describe('traces from a serve process', () => {
     assert.ok(attemptMs >= 4 * CHUNK_DELAY_MS, `the attempt span lasts the whole stream: ${attemptMs} ms`);
     assert.ok(Number(streamSpans.attempt.attributes['switchboard.ttft_ms']) < attemptMs);
 
+    // A client asking to stay out of traces (-00) is traced all the same (the ratio, 1 here, decides),
+    // and the vendor is told it is sampled.
+    const optOutTrace = hex(16);
+    const optOutParent = hex(8);
+    const optOutAt = openai.requests.length;
+    assert.equal((await chat(instance, `00-${optOutTrace}-${optOutParent}-00`, { messages: [{ role: 'user', content: 'do not trace me' }] })).status, 200);
+    const optOut = requestSpans(await receiver.waitFor(twoSpans(optOutTrace)), optOutTrace, optOutParent);
+    assert.equal(openai.requests[optOutAt]?.headers['traceparent'], `00-${optOutTrace}-${optOut.attempt.spanId}-01`);
+
     // Without a traceparent, a request starts its own trace; a malformed one is ignored the same way.
     for (const traceparent of [undefined, `00-${'0'.repeat(32)}-${hex(8)}-01`]) {
       const count = receiver.spans.length;
@@ -201,6 +214,117 @@ describe('traces from a serve process', () => {
     const opentelemetry = (await loaded(modules)).filter((line) => line.includes('/@opentelemetry/'));
     assert.ok(opentelemetry.length > 0, 'with tracing on, the watch sees OpenTelemetry loaded');
     assert.ok(receiver.requests.every((request) => request.contentType.startsWith('application/json')), 'OTLP/HTTP JSON');
+  });
+
+  /** The traceparent the vendor got for the last call since `from`: its trace id and flags. */
+  function upstreamTrace(from: number): { traceId: string; spanId: string; flags: string } {
+    const sent = openai.requests.slice(from).at(-1)?.headers['traceparent'];
+    const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(typeof sent === 'string' ? sent : '');
+    assert.ok(match, `a traceparent upstream: ${String(sent)}`);
+    return { traceId: match[1] as string, spanId: match[2] as string, flags: match[3] as string };
+  }
+
+  const say = (content: string): Record<string, unknown> => ({ messages: [{ role: 'user', content }] });
+
+  test("an untrusted client's sampled flag does not decide: ratio 0 keeps its -01 trace out, and the vendor gets flag 00", async () => {
+    const spans = receiver.spans.length;
+    const { instance } = await serve('ratio-0', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    });
+    const clientTrace = hex(16);
+    const clientSpan = hex(8);
+    const before = openai.requests.length;
+    assert.equal((await chat(instance, `00-${clientTrace}-${clientSpan}-01`, say('force a trace'))).status, 200);
+    const upstream = upstreamTrace(before);
+    assert.equal(upstream.traceId, clientTrace, "the client's trace id is continued");
+    assert.notEqual(upstream.spanId, clientSpan, "not the client's own header");
+    assert.equal(upstream.flags, '00', "the vendor is told our decision: not sampled");
+    // Shutdown exports whatever was queued: nothing was.
+    assert.equal(await instance.stop(), 0);
+    assert.deepEqual(receiver.spans.slice(spans).map((span) => `${span.name} ${span.traceId}`), [], 'no span at all');
+  });
+
+  test('SWITCHBOARD_OTEL_TRUST_CLIENT_SAMPLING=1: the client flag decides again, over a ratio of 0', async () => {
+    const spans = receiver.spans.length;
+    const { instance } = await serve('trusted', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_SERVICE_NAME: 'switchboard-test',
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0',
+      SWITCHBOARD_OTEL_TRUST_CLIENT_SAMPLING: '1',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    });
+    const keptTrace = hex(16);
+    const keptParent = hex(8);
+    let before = openai.requests.length;
+    assert.equal((await chat(instance, `00-${keptTrace}-${keptParent}-01`, say('trusted edge'))).status, 200);
+    const { attempt } = requestSpans(await receiver.waitFor(twoSpans(keptTrace)), keptTrace, keptParent);
+    assert.equal(openai.requests[before]?.headers['traceparent'], `00-${keptTrace}-${attempt.spanId}-01`);
+    // The edge said "not sampled", and a request without a traceparent gets the ratio (0).
+    const droppedTrace = hex(16);
+    before = openai.requests.length;
+    assert.equal((await chat(instance, `00-${droppedTrace}-${hex(8)}-00`, say('edge says no'))).status, 200);
+    assert.equal(upstreamTrace(before).flags, '00');
+    assert.equal((await chat(instance, undefined, say('no parent'))).status, 200);
+    assert.equal(await instance.stop(), 0);
+    assert.deepEqual(
+      receiver.spans.slice(spans).filter((span) => span.traceId !== keptTrace).map((span) => `${span.name} ${span.traceId}`),
+      [],
+      'only the trace the edge sampled',
+    );
+  });
+
+  test('a request without a project key (refused, a probe, an unknown route) exports no span; an upstream 401 keeps its span', async () => {
+    const spans = receiver.spans.length;
+    const { instance } = await serve('auth', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_SERVICE_NAME: 'switchboard-test',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    });
+    // Wrong key, no key: 401, and no span (the ratio is 1 and the client says sampled).
+    const refused: string[] = [];
+    for (const key of ['sk-wrong-0123456789abcdef', null]) {
+      const traceId = hex(16);
+      refused.push(traceId);
+      const answer = await chat(instance, `00-${traceId}-${hex(8)}-01`, say('let me in'), key);
+      assert.equal(answer.status, 401);
+      assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'invalid_api_key');
+    }
+    // No key on routes that need none, or on no route at all: no span either (probes, scans).
+    for (const path of ['/healthz', '/readyz', '/v1/nope', '/wp-login.php']) {
+      const traceId = hex(16);
+      refused.push(traceId);
+      const answer = await fetch(`${instance.url}${path}`, { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } });
+      assert.ok([200, 404].includes(answer.status), `${path}: ${answer.status}`);
+      await answer.arrayBuffer();
+    }
+    // A request with the key, after them: once its spans are in, theirs would be too (one queue, in order).
+    const keyedTrace = hex(16);
+    assert.equal((await chat(instance, `00-${keyedTrace}-${hex(8)}-01`, say('with my key'))).status, 200);
+    await receiver.waitFor(twoSpans(keyedTrace));
+    assert.deepEqual(receiver.spans.filter((span) => refused.includes(span.traceId)).map((span) => span.name), [], 'no span of a refused request');
+    // The vendor refusing its own key is an attempt: that request keeps its spans (last: it blocks the credential).
+    openai.failAlways({ status: 401 });
+    const upstreamRefusal = hex(16);
+    const failed = await chat(instance, `00-${upstreamRefusal}-${hex(8)}-01`, say('vendor says no'));
+    openai.failAlways(undefined);
+    assert.equal(failed.status, 401);
+    const failSpans = inTrace(await receiver.waitFor((all) => inTrace(all, upstreamRefusal).some((span) => span.kind === SERVER)), upstreamRefusal);
+    assert.equal(failSpans.find((span) => span.kind === SERVER)?.attributes['http.response.status_code'], 401);
+    assert.ok(failSpans.some((span) => span.kind === CLIENT && span.attributes['error.type'] === 'authentication_failed'), 'its attempt span');
+
+    assert.equal(await instance.stop(), 0);
+    const mine = receiver.spans.slice(spans);
+    assert.deepEqual(mine.filter((span) => refused.includes(span.traceId)).map((span) => span.name), [], 'no span of a refused request');
+    assert.ok(mine.length >= 4, `${mine.length} spans`);
+    assert.deepEqual(
+      mine.filter((span) => span.traceId !== keyedTrace && span.traceId !== upstreamRefusal).map((span) => `${span.name} ${span.traceId}`),
+      [],
+      'the two traced requests only',
+    );
   });
 
   test('tracing off: nothing is sent and no OpenTelemetry module is loaded', async () => {
