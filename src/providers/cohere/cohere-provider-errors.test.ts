@@ -72,14 +72,14 @@ describe('CohereProvider errors', () => {
     assert.equal(mock.requests.length, 0);
   });
 
-  test('429 keeps the vendor message and the retry-after header', async () => {
+  test("429 keeps the vendor's code and retry-after header, not its text (the shared account's limits)", async () => {
     mock.failNext({ status: 429, headers: { 'retry-after': '7' } });
     const error = await providerError(provider.chat(hello, options('test-key')));
     assert.equal(error.code, 'rate_limited');
     assert.equal(error.status, 429);
     assert.equal(error.retryAfter, 7);
     assert.equal(error.isRetryable, true);
-    assert.match(error.message, /^Provider 'cohere' failed: HTTP 429: You are past the per minute request limit/);
+    assert.equal(error.message, "Provider 'cohere' failed: HTTP 429: the vendor is rate limiting the gateway's account (its limits or quota); retry later");
   });
 
   test('500 and 503 are retryable provider failures', async () => {

@@ -38,9 +38,10 @@ function clientStatus(status: number): number {
 
 /**
  * Builds the ProviderError for an upstream error response. Nothing in it carries the credential:
- * auth failures get a fixed message (vendors echo key fragments there), any other vendor message
- * is redacted (see redact), and the vendor's `param` and code are kept only when they are a field
- * path and a code with nothing to redact.
+ * auth failures get a fixed message (vendors echo key fragments there), a 429 too (the vendor's
+ * text describes the shared account's limits and traffic), any other vendor message is redacted
+ * (see redact), and the vendor's `param` and code are kept only when they are a field path and a
+ * code with nothing to redact.
  */
 export function upstreamError(
   provider: string,
@@ -52,6 +53,10 @@ export function upstreamError(
   let detail: string;
   if (status === 401 || status === 403) {
     detail = `rejected the credentials (HTTP ${status}); check this project's API key for '${provider}'`;
+  } else if (status === 429) {
+    // The vendor's text describes the account every tenant shares: its limits and what all of
+    // them used ("Limit 30000, Used 29990"). Its code (rate limit or quota) and retry-after stay.
+    detail = `HTTP 429: the vendor is rate limiting the gateway's account (its limits or quota); retry later`;
   } else {
     const vendorMessage = fields.message ? redact(fields.message, secrets) : undefined;
     detail = vendorMessage ? `HTTP ${status}: ${truncate(vendorMessage, 500)}` : `HTTP ${status}`;

@@ -18,6 +18,18 @@ describe('redact', () => {
     assert.equal(redact(`x ${key.slice(0, 7)} y`, [key]), `x ${key.slice(0, 7)} y`);
   });
 
+  test("the vendor account's ids: organization, project, UUIDs, Google project numbers", () => {
+    const openai = 'Rate limit reached for gpt-4o in organization org-AbCdEf0123456789 on tokens per min (TPM): Limit 30000. Project proj_Zyx987654321abc.';
+    assert.equal(redact(openai, []), 'Rate limit reached for gpt-4o in organization [account] on tokens per min (TPM): Limit 30000. Project [account].');
+    const anthropic = 'This request would exceed the rate limit for your organization (6a3d2b7e-1c4f-4e8a-9b2d-0f1e2d3c4b5a) of 50,000 input tokens per minute.';
+    assert.equal(redact(anthropic, []), 'This request would exceed the rate limit for your organization ([account]) of 50,000 input tokens per minute.');
+    const google = "Quota exceeded for consumer 'project_number:123456789012' (projects/123456789012).";
+    assert.equal(redact(google, []), "Quota exceeded for consumer '[account]' ([account]).");
+    // Field names and ordinary words that merely start alike stay.
+    const prose = "Invalid 'organization' field; org-chart and proj_x are fine.";
+    assert.equal(redact(prose, []), prose);
+  });
+
   test('vendor key shapes and masked echoes, even when not the call’s own key', () => {
     const shapes = [
       'sk-proj-abcdefghijklmnop1234',

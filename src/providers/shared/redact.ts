@@ -24,10 +24,19 @@ const KEY_PATTERNS =
   /\b(?:sk|pk|rk|key|api_key|gsk|xai|fw|hf|r8|nvapi|pplx|csk|ghp|gho|github_pat|glpat)[-_][A-Za-z0-9_*.-]*(?:\*[A-Za-z0-9_*.-]*|[A-Za-z0-9_.-]{8,})|\bAIza[A-Za-z0-9_*-]{8,}|\bya29\.[A-Za-z0-9_*.-]{8,}|\b(?:AKIA|ASIA)[A-Z0-9*]{12,}|\bBearer\s+[A-Za-z0-9._~+/*=-]{8,}/g;
 
 /**
+ * Ids of the operator's vendor account, which a vendor names in its errors ("… in organization
+ * org-… on tokens per min"): OpenAI organization and project ids, UUIDs (Anthropic's organization),
+ * Google project numbers. One tenant must not learn the account every tenant shares.
+ */
+const ACCOUNT_PATTERNS =
+  /\borg-[A-Za-z0-9]{8,}|\bproj_[A-Za-z0-9]{8,}|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\bproject_number:\s*\d+|\bprojects\/\d{6,}/gi;
+const ACCOUNT = '[account]';
+
+/**
  * `text` without the secrets: every run of 8+ characters taken from a secret, from its base64 or
  * from its base64url form (so the whole secret, any prefix or suffix, a middle fragment), shorter
- * secrets (4–7 characters) when whole, and anything shaped like a vendor key (KEY_PATTERNS). Only
- * the first MAX_REDACTED_INPUT characters are kept.
+ * secrets (4–7 characters) when whole, anything shaped like a vendor key (KEY_PATTERNS), and the
+ * vendor account's ids (ACCOUNT_PATTERNS). Only the first MAX_REDACTED_INPUT characters are kept.
  */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let result = text.length > MAX_REDACTED_INPUT ? text.slice(0, MAX_REDACTED_INPUT) : text;
@@ -44,7 +53,7 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
     }
   }
   if (fragments.size > 0) result = redactFragments(result, fragments);
-  return result.replace(KEY_PATTERNS, REDACTED);
+  return result.replace(KEY_PATTERNS, REDACTED).replace(ACCOUNT_PATTERNS, ACCOUNT);
 }
 
 /** Replaces each maximal run of overlapping fragment matches with one REDACTED. */
