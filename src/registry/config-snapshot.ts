@@ -1,6 +1,6 @@
-import type { Queryable } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import { selectActiveApiKeys } from '../db/sql/access-rows.js';
-import { selectConfigVersion } from '../db/sql/config-version.js';
+import { readConsistently, selectConfigVersion } from '../db/sql/config-version.js';
 import { selectPriceHistory } from '../db/sql/price-history.js';
 import { ApiKeyIndex } from './api-key-index.js';
 import { loadRegistry, type LoaderOptions } from './provider-loader.js';
@@ -54,25 +54,51 @@ export function partsForTable(table: string): SnapshotPart[] {
 }
 
 /**
- * Loads a snapshot. The version is read first (or given: read by the caller before it chose
- * `parts`), so a change that commits during the load is seen again by the next version check
- * rather than lost. Parts not listed in `parts` are taken from `previous`.
+ * Loads a whole snapshot in one read-only transaction (`readConsistently`): every part, and the
+ * version it is tagged with, come from the same committed state, so a transaction that commits
+ * during the load (a provider and its model) is in it entirely or not at all.
  */
-export async function loadConfigSnapshot(
-  db: Queryable,
+export function loadConfigSnapshot(db: Db, options: LoaderOptions): Promise<ConfigSnapshot> {
+  return readConsistently(db, async (tx) => loadSnapshotParts(tx, await selectConfigVersion(tx), options));
+}
+
+/**
+ * Reads `parts` with `tx`, which must be a `readConsistently` transaction in which `version` was
+ * read; the other parts are taken from `previous`. The routes read after the registry they bind to.
+ */
+export async function loadSnapshotParts(
+  tx: Queryable,
+  version: number,
   options: LoaderOptions,
   previous?: ConfigSnapshot,
   parts: ReadonlySet<SnapshotPart> = allSnapshotParts,
-  knownVersion?: number,
 ): Promise<ConfigSnapshot> {
-  const version = knownVersion ?? (await selectConfigVersion(db));
   const reloadRegistry = parts.has('registry') || !previous;
   const [registry, apiKeys, prices] = await Promise.all([
-    reloadRegistry ? loadRegistry(db, version, options) : Promise.resolve(previous.registry),
-    parts.has('apiKeys') || !previous ? selectActiveApiKeys(db).then((rows) => new ApiKeyIndex(rows)) : Promise.resolve(previous.apiKeys),
-    reloadRegistry ? selectPriceHistory(db).then((rows) => new PriceBook(rows, options.warn)) : Promise.resolve(previous.prices),
+    reloadRegistry ? loadRegistry(tx, version, options) : Promise.resolve(previous.registry),
+    parts.has('apiKeys') || !previous ? selectActiveApiKeys(tx).then((rows) => new ApiKeyIndex(rows)) : Promise.resolve(previous.apiKeys),
+    reloadRegistry ? selectPriceHistory(tx).then((rows) => new PriceBook(rows, options.warn)) : Promise.resolve(previous.prices),
   ]);
   const routes =
-    reloadRegistry || parts.has('routes') || !previous ? await loadRouteTable(db, registry, options.warn) : previous.routes;
+    reloadRegistry || parts.has('routes') || !previous
+      ? await withSavepoint(tx, () => loadRouteTable(tx, registry, options.warn))
+      : previous.routes;
   return { version, registry, apiKeys, prices, routes };
+}
+
+/**
+ * Runs `work`, which may catch a failed statement itself (the route loader serves no routes on a
+ * database without the routes tables), behind a savepoint: a caught failure would otherwise abort
+ * the transaction, and with it the whole load.
+ */
+async function withSavepoint<T>(tx: Queryable, work: () => Promise<T>): Promise<T> {
+  await tx.query('savepoint switchboard_part');
+  const result = await work();
+  try {
+    await tx.query('release savepoint switchboard_part');
+  } catch {
+    // Aborted by a statement `work` caught: back to before it; what `work` returned stands.
+    await tx.query('rollback to savepoint switchboard_part');
+  }
+  return result;
 }

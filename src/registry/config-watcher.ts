@@ -4,15 +4,19 @@
  * lets any login NOTIFY): it leads to a version check, debounced, at most `maxWaitMs` late and at
  * least `minIntervalMs` after the previous check or reload; the snapshot is reloaded only when the
  * version moved, and then only the parts whose tables changed since (per-table versions of the
- * version row). A failed reload keeps the last good snapshot and is retried by the next check.
+ * version row). The version row and the parts are read in one read-only transaction, so a snapshot
+ * never holds half of a transaction. A failed reload keeps the last good snapshot and is retried by
+ * the next check.
  *
  * @module
  */
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/db.js';
-import { configChannel, selectConfigState, type ConfigVersionState } from '../db/sql/config-version.js';
+import { configChannel, readConsistently, selectConfigState, type ConfigVersionState } from '../db/sql/config-version.js';
 import { errorMessage } from '../errors.js';
-import { allSnapshotParts, loadConfigSnapshot, partsForTable, type ConfigSnapshot, type SnapshotPart } from './config-snapshot.js';
+import {
+  allSnapshotParts, loadConfigSnapshot, loadSnapshotParts, partsForTable, type ConfigSnapshot, type SnapshotPart,
+} from './config-snapshot.js';
 import type { LoaderOptions } from './provider-loader.js';
 
 export interface ConfigWatcherOptions {
@@ -94,7 +98,8 @@ export class ConfigWatcher {
 
   /**
    * Reloads `parts` now (e.g. right after this process wrote a change), with whatever else changed
-   * since the version served, and resolves when swapped in (or the reload failed).
+   * since the version served, and resolves when swapped in (or the reload failed). With no parts,
+   * only what changed: a version check that starts after this call.
    */
   async refresh(parts: ReadonlySet<SnapshotPart> = allSnapshotParts): Promise<void> {
     for (const part of parts) this.#requested.add(part);
@@ -201,7 +206,9 @@ export class ConfigWatcher {
 
   /**
    * Reads the version row and reloads what changed since the snapshot's version, with the `forced`
-   * parts (a refresh) whatever the version says.
+   * parts (a refresh) whatever the version says. The version row (read again when it moved) and the
+   * parts are read in one read-only transaction: the snapshot holds a transaction that commits
+   * meanwhile entirely or not at all, and is tagged with the version it was read at.
    */
   async #check(forced: ReadonlySet<SnapshotPart>): Promise<void> {
     const hints = this.#hinted;
@@ -211,16 +218,26 @@ export class ConfigWatcher {
     clearTimeout(this.#hintTimer);
     this.#hintTimer = undefined;
     this.#lastRunAt = performance.now();
-    let state: ConfigVersionState;
+    const progress = { reloading: false };
+    let loaded: { next: ConfigSnapshot; parts: ReadonlySet<SnapshotPart> } | undefined;
     try {
-      state = await selectConfigState(this.#db);
+      // Nothing changed (most polls, any forged notification): one statement, no transaction.
+      if (forced.size === 0 && this.#changedParts(await selectConfigState(this.#db), hints).size === 0) return;
+      loaded = await readConsistently(this.#db, async (tx) => {
+        const state = await selectConfigState(tx);
+        const parts = new Set([...forced, ...this.#changedParts(state, hints)]);
+        if (parts.size === 0) return undefined;
+        progress.reloading = true;
+        return { parts, next: await loadSnapshotParts(tx, state.version, this.#options.loader, this.#snapshot, parts) };
+      });
     } catch (error) {
       this.#keepHints(hints);
-      this.#log('warn', `config version check failed; still serving version ${this.#snapshot?.version}: ${errorMessage(error)}`);
+      const version = this.#snapshot?.version;
+      if (progress.reloading) this.#log('error', `configuration reload failed; still serving version ${version}: ${errorMessage(error)}`);
+      else this.#log('warn', `config version check failed; still serving version ${version}: ${errorMessage(error)}`);
       return;
     }
-    const parts = new Set([...forced, ...this.#changedParts(state, hints)]);
-    if (parts.size > 0 && !(await this.#reload(parts, state.version))) this.#keepHints(hints);
+    if (loaded) this.#swap(loaded.next, loaded.parts);
   }
 
   /** The parts to reload after reading `state`; empty when nothing changed. */
@@ -249,19 +266,11 @@ export class ConfigWatcher {
     for (const part of hints) this.#hinted.add(part);
   }
 
-  async #reload(parts: ReadonlySet<SnapshotPart>, version?: number): Promise<boolean> {
-    this.#lastRunAt = performance.now();
-    try {
-      const next = await loadConfigSnapshot(this.#db, this.#options.loader, this.#snapshot, parts, version);
-      this.#warnIfVersionUnreadable(this.#snapshot, next);
-      this.#snapshot = next;
-      for (const listener of this.#listeners) listener(next, parts);
-      this.#log('info', 'configuration reloaded', { version: next.version, parts: [...parts] });
-      return true;
-    } catch (error) {
-      this.#log('error', `configuration reload failed; still serving version ${this.#snapshot?.version}: ${errorMessage(error)}`);
-      return false;
-    }
+  #swap(next: ConfigSnapshot, parts: ReadonlySet<SnapshotPart>): void {
+    this.#warnIfVersionUnreadable(this.#snapshot, next);
+    this.#snapshot = next;
+    for (const listener of this.#listeners) listener(next, parts);
+    this.#log('info', 'configuration reloaded', { version: next.version, parts: [...parts] });
   }
 
   /** Version 0 means the row is invisible to this role: say so once, when it starts. */

@@ -83,8 +83,18 @@ export interface Switchboard {
   embed(request: PublicEmbedRequest, context?: CallContext): Promise<EmbedResponse>;
   /** The models that can be called now. */
   models(): ModelEntry[];
-  /** Reloads the configuration (and the governance rules) from the database now. */
+  /**
+   * Reloads every part of the configuration (emptying the credential caches) and the governance
+   * rules from the database now.
+   */
   reload(): Promise<void>;
+  /**
+   * Applies what changed in the database since the version served: only the parts whose tables
+   * moved (the credential caches are emptied only when credentials, projects or keys changed), and
+   * the governance rules when theirs did. Resolves once this instance serves it (an admin write
+   * awaits this before it answers).
+   */
+  reloadChanged(): Promise<void>;
   close(): Promise<void>;
   readonly db: Db;
   readonly service: AIService;
@@ -171,6 +181,12 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       ...(usage ? { usage } : {}),
       router,
     });
+    // The configuration snapshot and the governance rules both, before the caller goes on (the
+    // watcher's own governor.reload() is not awaited; this one joins it and reads again after it).
+    const reload = async (): Promise<void> => {
+      await watcher.refresh();
+      await governor?.reload();
+    };
     let closing: Promise<void> | undefined;
     return {
       db,
@@ -184,12 +200,13 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       stream: (request, context) => lazyStream(service, request, context),
       embed: async (request, context) => (await service.embed(request, context)).response,
       models: () => service.models(),
-      // An admin write applies on this instance before it answers: the configuration snapshot and
-      // the governance rules both (the watcher's own governor.reload() is not awaited; this one
-      // joins it and reads again after it).
-      reload: async () => {
-        await watcher.refresh();
-        await governor?.reload();
+      reload,
+      reloadChanged: async () => {
+        // Version 0: the version row is unreadable, so nothing can say what changed.
+        if (watcher.snapshot.version === 0) return reload();
+        await watcher.refresh(new Set());
+        // The watcher started the rules' reload when their tables moved (not awaited): join it.
+        if (rules?.behind) await governor?.reload();
       },
       // Idempotent: a second close() (e.g. from a finally and a signal handler) waits for the first.
       close: () =>

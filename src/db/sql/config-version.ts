@@ -1,7 +1,38 @@
-import type { Queryable } from '../db.js';
+import type { Db, Queryable } from '../db.js';
 
 /** The channel config triggers notify on. Payload: `{"version": n, "table": "<table>"}`. */
 export const configChannel = 'switchboard_config';
+
+/**
+ * Runs `work` in one read-only transaction that sees one state of the database: REPEATABLE READ, so
+ * every statement reads what was committed before the first one, whatever commits meanwhile. (The
+ * embedded database is one connection, which a transaction holds: no other write runs during it.)
+ * Use only `tx` inside: on the embedded database a query on `db` would wait for the transaction.
+ */
+export function readConsistently<T>(db: Db, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('set transaction isolation level repeatable read, read only');
+    return work(oneAtATime(tx));
+  });
+}
+
+/**
+ * `tx` with its statements sent one after the other: the loaders read parts with `Promise.all`,
+ * which on a pool runs them side by side, but one connection takes one statement at a time (pg
+ * deprecates queueing them on the client).
+ */
+function oneAtATime(tx: Queryable): Queryable {
+  let last: Promise<unknown> = Promise.resolve();
+  const next = <R>(run: () => Promise<R>): Promise<R> => {
+    const result = last.then(run);
+    last = result.catch(() => undefined);
+    return result;
+  };
+  return {
+    query: (sql, params) => next(() => tx.query(sql, params)),
+    exec: (sql) => next(() => tx.exec(sql)),
+  };
+}
 
 /** The current configuration version (bumped by every config write). */
 export async function selectConfigVersion(db: Queryable): Promise<number> {

@@ -14,8 +14,9 @@ export interface AdminForSwitchboardOptions {
 
 /**
  * The admin service of a running Switchboard: writes its database, reports row status from the
- * registry it serves, and reloads that registry before a write's response is sent; with the
- * dashboard's routes (history, instances, status, usage series, live events).
+ * registry it serves, and applies a write before its response is sent (reloading only the parts
+ * whose tables the write changed); with the dashboard's routes (history, instances, status, usage
+ * series, live events).
  */
 export function adminServiceFor(switchboard: Switchboard, options: AdminForSwitchboardOptions = {}): AdminService {
   const events = new AdminEventHub({
@@ -30,7 +31,7 @@ export function adminServiceFor(switchboard: Switchboard, options: AdminForSwitc
     snapshot: () => switchboard.watcher.snapshot,
     instanceId: options.instanceId ?? newInstanceId(),
     events,
-    onChange: () => switchboard.reload(),
+    onChange: () => switchboard.reloadChanged(),
   });
   return new AdminService({
     db: switchboard.db,
@@ -41,7 +42,7 @@ export function adminServiceFor(switchboard: Switchboard, options: AdminForSwitc
       const entry = kind === 'provider' ? registry.providers.get(name) : registry.models.get(name);
       return entry && { status: entry.status, reason: entry.reason };
     },
-    onChange: () => switchboard.reload(),
+    onChange: () => switchboard.reloadChanged(),
     router: () => switchboard.service.router,
     dashboard,
   });
