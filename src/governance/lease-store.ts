@@ -15,8 +15,23 @@ export interface LeaseStore {
   close(): Promise<void>;
 }
 
+/** The most items one call of `switchboard_governance_sync` takes (the function refuses more). */
+export const MAX_SYNC_ITEMS = 1000;
+
 export function postgresLeaseStore(db: Db): LeaseStore {
-  return { sync: (instanceId, ttlMs, items) => syncLeases(db, instanceId, ttlMs, items), close: () => Promise.resolve() };
+  return {
+    // An instance with more live counters than one call takes sends them in batches, one after
+    // the other (each item is exchanged on its own: a batch is only a round trip saved).
+    async sync(instanceId, ttlMs, items) {
+      if (items.length <= MAX_SYNC_ITEMS) return syncLeases(db, instanceId, ttlMs, items);
+      const results: LeaseSyncResult[] = [];
+      for (let start = 0; start < items.length; start += MAX_SYNC_ITEMS) {
+        results.push(...(await syncLeases(db, instanceId, ttlMs, items.slice(start, start + MAX_SYNC_ITEMS))));
+      }
+      return results;
+    },
+    close: () => Promise.resolve(),
+  };
 }
 
 interface RedisClient {

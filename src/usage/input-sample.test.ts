@@ -29,9 +29,11 @@ test('a long prompt kept as a sample gives the estimate of the whole messages, w
   for (const [name, messages] of cases) {
     const kept = chatInputEstimate({ messages });
     const estimated = await kept();
-    assert.equal(estimated, await estimateChatInputTokens(messages), `${name}: the kept sample counts as the whole messages do`);
     const exact = 3 + 3 * messages.length + count(messages.map(chatMessageText));
     assert.ok(Math.abs(estimated - exact) / exact < 0.05, `${name}: estimated ${estimated}, exact ${exact}`);
+    // The whole messages are sampled the same way (each sample at its own random places).
+    const whole = await estimateChatInputTokens(messages);
+    assert.ok(Math.abs(whole - exact) / exact < 0.05, `${name}: the whole messages estimated ${whole}, exact ${exact}`);
   }
 });
 
@@ -59,8 +61,9 @@ test('tool definitions and a JSON schema are kept for the estimate: whole when s
   }));
   const long = { messages: [user('Weather in Paris?')], tools };
   const estimated = await chatInputEstimate(long)();
-  assert.equal(estimated, await estimateChatInputTokens(long.messages, promptExtraTexts(long)), 'the kept sample counts as the whole input does');
   const exact = 3 + 3 + count(['Weather in Paris?', ...promptExtraTexts(long)]);
   assert.ok(Math.abs(estimated - exact) / exact < 0.05, `estimated ${estimated}, exact ${exact}`);
+  const whole = await estimateChatInputTokens(long.messages, promptExtraTexts(long));
+  assert.ok(Math.abs(whole - exact) / exact < 0.05, `the whole input estimated ${whole}, exact ${exact}`);
   assert.ok(estimated > 60 * 100, `${estimated} tokens: the tools are counted`);
 });

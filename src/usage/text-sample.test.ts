@@ -70,3 +70,31 @@ test('a sampled count is within 5% of the exact one on real prose, code, JSON an
   // Windows cut at whitespace: no bias from words cut in two (that alone made the count ~1.4% high).
   assert.ok(Math.abs(sum / slices) < 0.01, `mean error ${((sum / slices) * 100).toFixed(2)}%`);
 });
+
+/**
+ * A prompt written against evenly spaced windows: dense text (digits and punctuation, about one
+ * token per 1.5 bytes) everywhere except spaces where such windows would fall.
+ */
+function craftedAgainstFixedWindows(chars: number, windows: number, windowChars: number): string {
+  const dense = Array.from({ length: chars }, (_, index) => '7#q!9@z;'[(index * 7919) % 8]).join('');
+  const out = dense.split('');
+  const step = (chars - windowChars) / (windows - 1);
+  for (let window = 0; window < windows; window++) {
+    const start = Math.round(window * step);
+    for (let index = Math.max(start - 40, 0); index < Math.min(start + windowChars + 40, chars); index++) out[index] = ' ';
+  }
+  return out.join('');
+}
+
+test('a text crafted for fixed window places is not undercounted: the windows fall at random places', async () => {
+  const count = await o200kCounter();
+  const chars = 120_000;
+  const text = craftedAgainstFixedWindows(chars, SAMPLE_WINDOWS, WINDOW_CHARS);
+  const exact = count([text]);
+  const estimates = Array.from({ length: 15 }, () => boundedCount(count, [text])).sort((a, b) => a - b);
+  const median = estimates[7] as number;
+  // Fixed places saw spaces only (~1 token per 256 characters); random ones see the text as it is.
+  assert.ok(median >= 0.8 * exact && median <= 1.25 * exact, `median ${median} of ${estimates.join(', ')} against ${exact} exact`);
+  // Drawn anew for every sample.
+  assert.ok(new Set(estimates).size > 1, 'the same estimate every time');
+});
