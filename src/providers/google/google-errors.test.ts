@@ -74,7 +74,9 @@ describe('GoogleProvider error mapping', () => {
     assert.equal(error.status, 429);
     assert.equal(error.retryAfter, 7);
     assert.equal(error.isRetryable, true);
-    assert.match(error.message, /exceeded your current quota/);
+    // The vendor's text describes the shared account's quota: the client gets a fixed message.
+    assert.doesNotMatch(error.message, /exceeded your current quota/);
+    assert.match(error.message, /HTTP 429: the vendor is rate limiting the gateway's account/);
   });
 
   test('without RetryInfo, a retry-after header is used', async () => {
