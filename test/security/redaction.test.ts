@@ -122,7 +122,9 @@ describe('no secret in logs, metrics or responses', () => {
     const limited = await send('upstream 429', '/v1/chat/completions', { apiKey: tenants.alpha.apiKey, body: chatBody('x') });
     assert.equal(limited.status, 429);
     assert.match(limited.text, /retry-after: 3/);
-    assert.match(limited.text, /Rate limit reached for key/);
+    // The vendor's text (the shared account's limits) is not passed on at all.
+    assert.doesNotMatch(limited.text, /Rate limit reached for key|org-alpha|Used 3/);
+    assert.match(limited.text, /rate limiting the gateway's account/);
     mock.failNext({ status: 429 });
     assert.equal((await send('upstream 429 (stream)', '/v1/chat/completions', { apiKey: tenants.alpha.apiKey, body: chatBody('x', { stream: true }) })).status, 429);
     mock.failNext({ status: 500, body: { error: { message: `upstream exploded while using ${keys.env}`, type: 'server_error', param: null, code: null } } });
