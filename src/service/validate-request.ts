@@ -46,6 +46,11 @@ function unsupported(model: ModelEntry, what: string, param: string): Switchboar
   return new SwitchboardError('unsupported_feature', `The model '${model.name}' does not support ${what}.`, { param });
 }
 
+/** An image in a user turn, or in a tool result (a screenshot tool's). */
 function hasImage(request: ChatRequest): boolean {
-  return request.messages.some((message) => message.role === 'user' && message.content.some((part) => part.type === 'image'));
+  return request.messages.some(
+    (message) =>
+      (message.role === 'user' && message.content.some((part) => part.type === 'image')) ||
+      (message.role === 'tool' && message.parts?.some((part) => part.type === 'image') === true),
+  );
 }

@@ -11,7 +11,7 @@ export const versions = ['2023-06-01', '2026-10-21'];
 export const topLevelKeys = new Set([
   'model', 'max_tokens', 'messages', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p',
   'top_k', 'tools', 'tool_choice', 'thinking', 'service_tier', 'output_config', 'container', 'mcp_servers',
-  'context_management',
+  'context_management', 'speed', 'inference_geo',
 ]);
 export const samplingKeys = ['temperature', 'top_p', 'top_k'];
 /** `POST /v1/messages/count_tokens` takes the Messages body without these. */
@@ -30,6 +30,14 @@ export function signThinking(thinking: string): string {
   return `sig_mock_${Buffer.from(thinking).toString('base64')}`;
 }
 export const toolKeys = new Set(['name', 'description', 'input_schema', 'cache_control', 'strict', 'type']);
+/** Server tools the mock knows, with the `name` each must have (the API's fixed names). */
+export const serverTools: Record<string, string> = {
+  web_search_20250305: 'web_search',
+  web_fetch_20250910: 'web_fetch',
+  code_execution_20250825: 'code_execution',
+  bash_20250124: 'bash',
+  text_editor_20250728: 'str_replace_based_edit_tool',
+};
 export const errorTypeForStatus: Record<number, [string, string]> = {
   400: ['invalid_request_error', 'Invalid request'],
   401: ['authentication_error', 'invalid x-api-key'],
@@ -153,6 +161,11 @@ export function checkTools(raw: Json): void {
     if (!Array.isArray(tools)) throw new RequestError('tools: Input should be a valid list');
     tools.forEach((tool: unknown, index) => {
       if (!isRecord(tool)) throw new RequestError(`tools.${index}: Input should be a valid dictionary`);
+      if (tool['type'] !== undefined && tool['type'] !== 'custom') {
+        checkServerTool(tool, index);
+        names.push(String(tool['name']));
+        return;
+      }
       for (const key of Object.keys(tool)) {
         if (!toolKeys.has(key)) throw new RequestError(`tools.${index}.custom.${key}: Extra inputs are not permitted`);
       }
@@ -178,6 +191,16 @@ export function checkTools(raw: Json): void {
   if (choice['type'] === 'tool' && !names.includes(String(choice['name']))) {
     throw new RequestError(`tool_choice: Tool '${String(choice['name'])}' not found in provided tools`);
   }
+}
+
+/** A server tool (`{type: 'web_search_20250305', name: 'web_search', max_uses?}`…): a known type with its fixed name. */
+function checkServerTool(tool: Json, index: number): void {
+  const type = String(tool['type']);
+  const name = serverTools[type];
+  if (name === undefined) {
+    throw new RequestError(`tools.${index}: Input tag '${type}' found using 'type' does not match any of the expected tags: 'custom', ${Object.keys(serverTools).map((known) => `'${known}'`).join(', ')}`);
+  }
+  if (tool['name'] !== name) throw new RequestError(`tools.${index}.${type}.name: Input should be '${name}'`);
 }
 
 /** Checks each message and merges consecutive same-role ones, as the API does. */
@@ -214,14 +237,7 @@ export function checkBlock(block: unknown, role: 'user' | 'assistant', path: str
   if (type === 'text' && (typeof block['text'] !== 'string' || block['text'] === '')) {
     throw new RequestError('messages: text content blocks must be non-empty');
   }
-  if (type === 'image') {
-    const source = block['source'];
-    const valid =
-      isRecord(source) &&
-      ((source['type'] === 'base64' && typeof source['media_type'] === 'string' && typeof source['data'] === 'string') ||
-        (source['type'] === 'url' && typeof source['url'] === 'string'));
-    if (!valid) throw new RequestError(`${path}.image.source: Input should be a valid base64 or url image source`);
-  }
+  if (type === 'image') checkImageSource(block['source'], path);
   if (type === 'tool_use') {
     if (role !== 'assistant') throw new RequestError(`${path}: tool_use blocks are only allowed in assistant messages`);
     if (typeof block['id'] !== 'string' || typeof block['name'] !== 'string' || !isRecord(block['input'])) {
@@ -238,8 +254,47 @@ export function checkBlock(block: unknown, role: 'user' | 'assistant', path: str
   if (type === 'tool_result') {
     if (role !== 'user') throw new RequestError(`${path}: tool_result blocks are only allowed in user messages`);
     if (typeof block['tool_use_id'] !== 'string') throw new RequestError(`${path}.tool_result.tool_use_id: Field required`);
+    checkToolResultContent(block['content'], `${path}.tool_result.content`);
   }
   return block as Block;
+}
+
+const imageMediaTypes = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+
+/** An image block's `source`: base64 (of one of the four image types) or url. */
+function checkImageSource(source: unknown, path: string): void {
+  const valid =
+    isRecord(source) &&
+    ((source['type'] === 'base64' && typeof source['media_type'] === 'string' && typeof source['data'] === 'string') ||
+      (source['type'] === 'url' && typeof source['url'] === 'string'));
+  if (!valid) throw new RequestError(`${path}.image.source: Input should be a valid base64 or url image source`);
+  if (source['type'] === 'base64' && !imageMediaTypes.includes(String(source['media_type']))) {
+    throw new RequestError(`${path}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`);
+  }
+}
+
+/**
+ * A tool_result's `content`: a string, or a list of `text` and `image` blocks (the API also takes
+ * `document` and `search_result` blocks there, which the mock does not know, as in user turns).
+ */
+function checkToolResultContent(content: unknown, path: string): void {
+  if (content === undefined || typeof content === 'string') return;
+  if (!Array.isArray(content)) throw new RequestError(`${path}: Input should be a valid string or list`);
+  content.forEach((block: unknown, index) => {
+    const blockPath = `${path}.${index}`;
+    if (!isRecord(block) || typeof block['type'] !== 'string') throw new RequestError(`${blockPath}: Input should be a valid dictionary`);
+    const type = block['type'];
+    if (type !== 'text' && type !== 'image') {
+      throw new RequestError(`${blockPath}: Input tag '${type}' found using 'type' does not match any of the expected tags: 'text', 'image', 'search_result', 'document'`);
+    }
+    for (const key of Object.keys(block)) {
+      if (!blockKeys[type]?.includes(key)) throw new RequestError(`${blockPath}.${type}.${key}: Extra inputs are not permitted`);
+    }
+    if (type === 'text' && (typeof block['text'] !== 'string' || block['text'] === '')) {
+      throw new RequestError('messages: text content blocks must be non-empty');
+    }
+    if (type === 'image') checkImageSource(block['source'], blockPath);
+  });
 }
 
 export function checkToolPairing(messages: Message[]): void {

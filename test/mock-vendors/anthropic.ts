@@ -196,8 +196,10 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
 
   const lastResult = toolResults[toolResults.length - 1];
   let text = `Echo: ${lastResult !== undefined ? resultText(lastResult['content']) : userText}`;
-  for (const block of lastUser?.content ?? []) {
-    if (block.type !== 'image' || !isRecord(block['source'])) continue;
+  // Images of the last user turn, and those inside its last tool result (a screenshot tool's).
+  const resultBlocks = Array.isArray(lastResult?.['content']) ? (lastResult['content'] as unknown[]).filter(isRecord) : [];
+  for (const block of [...(lastUser?.content ?? []), ...resultBlocks]) {
+    if (block['type'] !== 'image' || !isRecord(block['source'])) continue;
     const source = block['source'];
     text += ` [image:${String(source['type'] === 'base64' ? source['media_type'] : source['url'])}]`;
   }
@@ -334,7 +336,7 @@ function systemText(system: unknown): string {
 
 function resultText(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((block: unknown) => (isRecord(block) && block['type'] === 'text' ? String(block['text']) : '')).join(' ');
+  if (Array.isArray(content)) return content.filter((block: unknown) => isRecord(block) && block['type'] === 'text').map((block: Json) => String(block['text'])).join(' ');
   return '';
 }
 

@@ -191,6 +191,10 @@ function validateMessage(message: unknown, toolCallIds: Set<string>): Problem | 
   }
   if (role === 'tool') {
     if (typeof message['tool_call_id'] !== 'string' || !toolCallIds.has(message['tool_call_id'])) return bad('tool call id not found in previous tool calls');
+    // ToolMessageV2.content: a string, or text and document blocks (no images).
+    if (Array.isArray(content) && !content.every((part) => isRecord(part) && (part['type'] === 'text' || part['type'] === 'document'))) {
+      return bad('invalid request: unsupported content part in a tool message.');
+    }
     return undefined;
   }
   if (Array.isArray(content)) {

@@ -101,6 +101,8 @@ export const fields = {
   fileData: names('mimeType fileUri'),
   functionCall: names('id name args'),
   functionResponse: names('id name response willContinue scheduling parts'),
+  functionResponsePart: names('inlineData fileData'),
+  functionResponseBlob: names('mimeType data displayName'),
   generationConfig: names(
     'stopSequences responseMimeType responseSchema responseJsonSchema responseModalities candidateCount ' +
       'maxOutputTokens temperature topP topK seed presencePenalty frequencyPenalty responseLogprobs logprobs ' +
@@ -159,7 +161,36 @@ export function checkPart(value: unknown, path: string): void {
     const response = checkFields(field(part, 'functionResponse'), fields.functionResponse, `${path}.function_response`);
     required(typeof field(response, 'name') === 'string', 'function_response.name');
     required(isObject(field(response, 'response')), 'function_response.response');
+    list(response, 'parts').forEach((media, index) => checkFunctionResponsePart(media, `${path}.function_response.parts[${index}]`));
   }
+}
+
+/** MIME types a multimodal function response may carry (https://ai.google.dev/gemini-api/docs/function-calling#multimodal). */
+export const functionResponseMimeTypes = names('image/png image/jpeg image/webp application/pdf text/plain');
+
+/** One media part of a function response: inline data only (the Gemini API takes no `fileData` there). */
+function checkFunctionResponsePart(value: unknown, path: string): void {
+  const part = checkFields(value, fields.functionResponsePart, path);
+  if (field(part, 'fileData') !== undefined) throw invalid(`* GenerateContentRequest.${path}.file_data: file_data is not supported in the Gemini API.\n`);
+  if (field(part, 'inlineData') === undefined) {
+    throw invalid(`* GenerateContentRequest.${path}.data: required oneof field 'data' must have one initialized field\n`);
+  }
+  const blob = checkFields(field(part, 'inlineData'), fields.functionResponseBlob, `${path}.inline_data`);
+  const mimeType = field(blob, 'mimeType');
+  if (typeof mimeType !== 'string') throw invalid(`* GenerateContentRequest.${path}.inline_data.mime_type is required\n`);
+  if (!functionResponseMimeTypes.includes(mimeType)) {
+    throw invalid(`Unsupported MIME type in a function response part: ${mimeType}. Supported: ${functionResponseMimeTypes.join(', ')}.`);
+  }
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(String(field(blob, 'data')))) {
+    throw invalid(`Invalid value at '${path}.inline_data.data' (TYPE_BYTES), Base64 decoding failed`);
+  }
+}
+
+/** Media in a function response is Gemini 3 and later only; earlier models answer 400. */
+function checkMultimodalFunctionResponses(contents: Json[], model: string): void {
+  if (/^gemini-([3-9]|\d{2,})/.test(model)) return;
+  const multimodal = contents.some((content) => resultsOf(content).some((part) => list(child(part, 'functionResponse'), 'parts').length > 0));
+  if (multimodal) throw invalid('Multimodal function responses are not supported for this model.');
 }
 
 export function checkContent(value: unknown, path: string): Json {
@@ -290,6 +321,7 @@ export function checkGenerateRequest(body: unknown, model: string): Json {
   if (contents.length === 0) throw invalid('* GenerateContentRequest.contents: contents is not specified\n');
   if (field(request, 'systemInstruction') !== undefined) checkContent(field(request, 'systemInstruction'), 'system_instruction');
   checkTurnOrder(contents, model);
+  checkMultimodalFunctionResponses(contents, model);
   checkTools(request);
   checkGenerationConfig(request);
   return request;

@@ -98,7 +98,9 @@ function answer(request: Json): Answer {
   const results = resultsOf(last);
   const lastResult = results[results.length - 1];
   let text = `Echo: ${texts.length > 0 || !lastResult ? userText : resultText(lastResult)}`;
-  for (const part of objects(last, 'parts')) {
+  // Media of the last user turn, and that inside its last function response (a screenshot tool's).
+  const resultMedia = lastResult ? objects(child(lastResult, 'functionResponse'), 'parts') : [];
+  for (const part of [...objects(last, 'parts'), ...resultMedia]) {
     if (isObject(field(part, 'inlineData'))) text += ` [image:${String(field(child(part, 'inlineData'), 'mimeType'))}]`;
     if (isObject(field(part, 'fileData'))) text += ` [image:${String(field(child(part, 'fileData'), 'fileUri'))}]`;
   }

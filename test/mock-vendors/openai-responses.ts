@@ -64,6 +64,7 @@ export function validateResponses(body: unknown): Json {
         expect(typeof item['id'] === 'string', `input[${index}].id`, 'a string', item['id']);
         notFound(item['id'], body['store']);
       }
+      if (type === 'function_call_output') checkFunctionCallOutput(item['output'], `input[${index}].output`);
       if (type === 'reasoning') {
         const sealed = item['encrypted_content'];
         if (sealed === undefined || sealed === null) notFound(item['id'], body['store']);
@@ -97,6 +98,41 @@ export function validateResponses(body: unknown): Json {
   range(body, 'temperature', 0, 2);
   range(body, 'top_p', 0, 1);
   return body;
+}
+
+const outputPartTypes = ['input_text', 'input_image', 'input_file'];
+
+/** A function_call_output's `output`: a string, or `input_text`, `input_image` and `input_file` parts. */
+function checkFunctionCallOutput(output: unknown, at: string): void {
+  expect(typeof output === 'string' || Array.isArray(output), at, 'a string or an array', output);
+  if (typeof output === 'string') return;
+  (output as unknown[]).forEach((part, index) => {
+    const partAt = `${at}[${index}]`;
+    const type = isObject(part) ? part['type'] : undefined;
+    if (!isObject(part) || typeof type !== 'string' || !outputPartTypes.includes(type)) {
+      invalid(`Invalid value: '${String(type)}'. Supported values are: ${outputPartTypes.map((name) => `'${name}'`).join(', ')}.`, `${partAt}.type`, 'invalid_value');
+      return;
+    }
+    if (type === 'input_text') expect(typeof part['text'] === 'string', `${partAt}.text`, 'a string', part['text']);
+    if (type === 'input_image') {
+      const ok = typeof part['image_url'] === 'string' || typeof part['file_id'] === 'string';
+      if (!ok) invalid(`Missing required parameter: '${partAt}.image_url'.`, `${partAt}.image_url`, 'missing_required_parameter');
+      const detail = part['detail'];
+      if (detail !== undefined && detail !== null && !['auto', 'low', 'high', 'original'].includes(String(detail))) {
+        invalid(`Invalid value: '${String(detail)}'. Supported values are: 'auto', 'low', 'high', and 'original'.`, `${partAt}.detail`, 'invalid_value');
+      }
+    }
+  });
+}
+
+/** A function_call_output's text, with ` [image:<url head>]` per image (the mock's echo of a screenshot). */
+function textOfOutput(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (!Array.isArray(output)) return '';
+  return output
+    .filter(isObject)
+    .map((part) => (part['type'] === 'input_image' ? `[image:${String(part['image_url'] ?? part['file_id']).slice(0, 22)}]` : String(part['text'] ?? '')))
+    .join(' ');
 }
 
 function textOfContent(content: unknown): string {
@@ -133,7 +169,7 @@ export function responseObject(body: Json, counter: number): Json {
     output.push({ id: `fc_mock${counter}`, type: 'function_call', status: 'completed', call_id: `call_mock${counter}`, name: tools[0]?.['name'], arguments: args });
     outputText = args;
   } else {
-    const text = `Echo: ${last['type'] === 'function_call_output' ? String(last['output']) : userText}`;
+    const text = `Echo: ${last['type'] === 'function_call_output' ? textOfOutput(last['output']) : userText}`;
     output.push({
       id: `msg_mock${counter}`,
       type: 'message',

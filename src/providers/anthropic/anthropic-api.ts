@@ -49,7 +49,8 @@ export interface AnthropicToolUseBlock {
 export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content: string;
+  /** Text, or text and image blocks (a screenshot tool's result). */
+  content: string | (AnthropicTextBlock | AnthropicImageBlock)[];
 }
 
 export type AnthropicContentBlock =

@@ -7,6 +7,7 @@ import { claudeGeneration } from './claude-generation.js';
 import { applyAnthropicThinking, convertReasoningToAnthropic } from './convert-anthropic-thinking.js';
 import type {
   AnthropicContentBlock,
+  AnthropicImageBlock,
   AnthropicMessage,
   AnthropicRequestBody,
   AnthropicTextBlock,
@@ -40,6 +41,8 @@ export interface AnthropicRequestContext {
  *   earlier Anthropic turns open their assistant message again, unchanged.
  * - `cacheControl` on text, images, tools and system text becomes `cache_control` (the system is
  *   then sent as text blocks); native fields of the `anthropic` family are merged in unchanged.
+ * - A tool result holding images (`parts`) becomes a `tool_result` whose content is text and image
+ *   blocks, converted as a user turn's are (data: URL → base64 source, http(s) URL → url source).
  * - Dropped because Anthropic has no equivalent and ignoring them changes no answer's shape:
  *   `seed`, `presencePenalty`, `frequencyPenalty`, a user's `name`, a tool's `strict`, image `detail`.
  * - Refused (`unsupported_feature`) because the client relies on them for the answer's shape:
@@ -131,9 +134,12 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | Anth
         if (blocks.length > 0) append('assistant', blocks);
         break;
       }
-      case 'tool':
-        append('user', [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content }]);
+      case 'tool': {
+        // A result holding images becomes text and image blocks, which tool_result.content takes.
+        const content = message.parts === undefined ? message.content : message.parts.map(convertUserPart).filter((block) => block !== undefined);
+        append('user', [{ type: 'tool_result', tool_use_id: message.toolCallId, content }]);
         break;
+      }
     }
   }
   close();
@@ -147,7 +153,8 @@ function convertSystem(parts: AnthropicTextBlock[]): string | AnthropicTextBlock
   return parts.map((part) => part.text).join('\n\n');
 }
 
-function convertUserPart(part: ContentPart): AnthropicContentBlock | undefined {
+/** A text or image part as its block (an empty text is dropped: Anthropic refuses empty text blocks). */
+function convertUserPart(part: ContentPart): AnthropicTextBlock | AnthropicImageBlock | undefined {
   const cache = part.cacheControl ? { cache_control: part.cacheControl } : {};
   if (part.type === 'text') return part.text === '' ? undefined : { type: 'text', text: part.text, ...cache };
   const inline = parseDataUrl(part.url);
@@ -155,9 +162,8 @@ function convertUserPart(part: ContentPart): AnthropicContentBlock | undefined {
     return { type: 'image', source: { type: 'base64', media_type: inline.mimeType, data: inline.data }, ...cache };
   }
   if (/^https?:\/\//i.test(part.url)) return { type: 'image', source: { type: 'url', url: part.url }, ...cache };
-  throw new SwitchboardError('invalid_request', 'Image URLs must be http(s) URLs or base64 data URLs', {
-    param: 'messages',
-  });
+  const param = part.param ?? 'messages';
+  throw new SwitchboardError('invalid_request', `${param}: image URLs must be http(s) URLs or base64 data URLs`, { param });
 }
 
 function convertTool(tool: ToolDefinition): AnthropicTool {

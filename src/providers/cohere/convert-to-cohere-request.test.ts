@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SwitchboardError } from '../../errors.js';
 import { convertToCohereRequest } from './convert-to-cohere-request.js';
 
 describe('convertToCohereRequest', () => {
@@ -47,5 +48,24 @@ describe('convertToCohereRequest', () => {
     assert.equal(body.p, 0.99);
     assert.deepEqual(body.response_format, { type: 'json_object' });
     assert.deepEqual(body.messages, [{ role: 'assistant', tool_calls: [{ id: 'f_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }]);
+  });
+
+  test('a tool result holding an image is refused before any call, naming the image (v2 tool content is text and documents)', () => {
+    assert.throws(
+      () =>
+        convertToCohereRequest(
+          {
+            model: 'command-a-03-2025',
+            messages: [
+              { role: 'user', content: [{ type: 'text', text: 'shoot' }] },
+              { role: 'assistant', content: null, toolCalls: [{ id: 'call_1', name: 'screenshot', arguments: '{}' }] },
+              { role: 'tool', toolCallId: 'call_1', content: '', parts: [{ type: 'image', url: 'data:image/png;base64,iVBORw0KGgo=', param: 'messages.2.content.0.content.0' }] },
+            ],
+          },
+          { stream: false },
+        ),
+      (error: unknown) =>
+        error instanceof SwitchboardError && error.code === 'unsupported_feature' && error.param === 'messages.2.content.0.content.0' && /Cohere takes no image/.test(error.message),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { SwitchboardError } from '../../errors.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import { requestedBudget } from '../shared/reasoning.js';
+import { refuseToolImage } from '../shared/tool-result-images.js';
 import type { ChatMessage, ChatRequest, ToolChoice, UserMessage } from '../spec/index.js';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-api.js';
 
@@ -9,6 +10,7 @@ import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } 
  * tool definition), so OpenAI-only fields (`user`, tool `strict`, `parallel_tool_calls`) are
  * translated or dropped here, never forwarded. Reasoning controls become `thinking` (`none` →
  * disabled, else enabled with the shared budget as `token_budget`); native `cohere` fields are merged.
+ * A tool result holding an image is refused (400 `unsupported_feature`): v2 tool content has no images.
  */
 export function convertToCohereRequest(request: ChatRequest, options: { stream: boolean }): CohereChatRequest {
   if (request.n !== undefined && request.n > 1) {
@@ -79,6 +81,8 @@ function convertMessage(message: ChatMessage): CohereMessage {
       };
     }
     case 'tool':
+      // A v2 tool message's content is text or `document` blocks: no images.
+      refuseToolImage(message, "Cohere takes no image in a tool result: a 'tool' message holds text and documents only.");
       return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
   }
 }

@@ -1,4 +1,5 @@
 import { SwitchboardError } from '../../errors.js';
+import { convertGoogleFunctionResponse } from './convert-google-function-response.js';
 import { signatureFromId } from './thought-signature-id.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
@@ -20,12 +21,13 @@ export interface GoogleContents {
 
 /**
  * Converts the conversation: system/developer messages become `systemInstruction`, assistant turns
- * `model` turns, tool results `functionResponse` parts of a user turn, and consecutive turns of
- * one role are merged (so all results of one tool turn share a user turn).
+ * `model` turns, tool results `functionResponse` parts of a user turn (with their images when
+ * `multimodalFunctionResponses`, see convertGoogleFunctionResponse), and consecutive turns of one
+ * role are merged (so all results of one tool turn share a user turn).
  */
 export function convertToGoogleContents(
   messages: readonly ChatMessage[],
-  options: { signaturesRequired: boolean },
+  options: { signaturesRequired: boolean; multimodalFunctionResponses: boolean },
 ): GoogleContents {
   const system: { text: string }[] = [];
   const contents: GoogleContent[] = [];
@@ -75,7 +77,7 @@ export function convertToGoogleContents(
             { param: `messages[${index}].tool_call_id` },
           );
         }
-        append('user', [{ functionResponse: { name, response: toolResponse(message.content) } }]);
+        append('user', [{ functionResponse: convertGoogleFunctionResponse(message, name, options.multimodalFunctionResponses) }]);
         break;
       }
     }
@@ -95,19 +97,6 @@ function convertUserPart(part: ContentPart, param: string): GooglePart | undefin
   }
   const mimeType = guessImageMimeType(part.url);
   return { fileData: mimeType ? { fileUri: part.url, mimeType } : { fileUri: part.url } };
-}
-
-/** A JSON object result is sent as is; anything else is wrapped as `{content: <text>}`. */
-function toolResponse(content: string): Record<string, unknown> {
-  if (content.trimStart().startsWith('{')) {
-    try {
-      const value: unknown = JSON.parse(content);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-    } catch {
-      // not JSON after all: fall through
-    }
-  }
-  return { content };
 }
 
 /** Gemini 3 checks the first function call of each model turn; only that one carries a signature. */

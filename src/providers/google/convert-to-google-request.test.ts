@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ChatRequest } from '../spec/index.js';
+import { SwitchboardError } from '../../errors.js';
+import type { ChatRequest, ContentPart } from '../spec/index.js';
 import { convertToGoogleRequest } from './convert-to-google-request.js';
 import { googleModelPath, requiresThoughtSignature } from './google-model-path.js';
 
@@ -75,6 +76,49 @@ describe('convertToGoogleRequest', () => {
     );
     assert.deepEqual(body.tools, [{ functionDeclarations: [{ name: 'now' }] }]);
     assert.equal(body.generationConfig, undefined);
+  });
+});
+
+describe('convertToGoogleRequest: images in tool results', () => {
+  const screenshot = (parts: ContentPart[]) => (model: string): ChatRequest => ({
+    model,
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: 'shoot' }] },
+      { role: 'assistant', content: null, toolCalls: [{ id: 'call_1', name: 'screenshot', arguments: '{}' }] },
+      { role: 'tool', toolCallId: 'call_1', content: 'the page', parts },
+    ],
+  });
+  const refusedAt = (param: string, message: RegExp) => (error: unknown): boolean =>
+    error instanceof SwitchboardError && error.code === 'unsupported_feature' && error.param === param && message.test(error.message);
+
+  test('Gemini 3: the images go inline in functionResponse.parts, the text in response', () => {
+    const request = screenshot([
+      { type: 'text', text: 'the page' },
+      { type: 'image', url: 'data:image/png;base64,iVBORw0KGgo=', param: 'input[2].output[1]' },
+      { type: 'image', url: 'data:image/webp;base64,UklGRg==', param: 'input[2].output[2]' },
+    ]);
+    const body = convertToGoogleRequest(request('gemini-3-flash-preview'), { stream: false });
+    assert.deepEqual(body.contents[2], {
+      role: 'user',
+      parts: [
+        {
+          functionResponse: {
+            name: 'screenshot',
+            response: { content: 'the page' },
+            parts: [{ inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }, { inlineData: { mimeType: 'image/webp', data: 'UklGRg==' } }],
+          },
+        },
+      ],
+    });
+  });
+
+  test('refused before any call, naming the image: an earlier model, a URL, another image type', () => {
+    const png = { type: 'image' as const, url: 'data:image/png;base64,iVBORw0KGgo=', param: 'messages.2.content.0.content.1' };
+    assert.throws(() => convertToGoogleRequest(screenshot([png])('gemini-2.5-flash'), { stream: false }), refusedAt(png.param, /before Gemini 3/));
+    const url = { type: 'image' as const, url: 'https://example.com/a.png', param: 'input[2].output[0]' };
+    assert.throws(() => convertToGoogleRequest(screenshot([url])('gemini-3-pro-preview'), { stream: false }), refusedAt(url.param, /inline data only/));
+    const gif = { type: 'image' as const, url: 'data:image/gif;base64,R0lGOD', param: 'input[2].output[0]' };
+    assert.throws(() => convertToGoogleRequest(screenshot([gif])('gemini-3-pro-preview'), { stream: false }), refusedAt(gif.param, /not image\/gif/));
   });
 });
 

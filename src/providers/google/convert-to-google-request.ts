@@ -1,7 +1,7 @@
 import type { ChatRequest, ToolChoice } from '../spec/index.js';
 import type { GoogleGenerateContentRequest, GoogleGenerationConfig } from './google-api.js';
 import { convertToGoogleContents } from './convert-to-google-contents.js';
-import { requiresThoughtSignature } from './google-model-path.js';
+import { requiresThoughtSignature, takesMultimodalFunctionResponses } from './google-model-path.js';
 import { convertGoogleThinking } from './convert-google-thinking.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 
@@ -17,6 +17,7 @@ export function convertToGoogleRequest(
 ): GoogleGenerateContentRequest {
   const body: GoogleGenerateContentRequest = convertToGoogleContents(request.messages, {
     signaturesRequired: requiresThoughtSignature(request.model),
+    multimodalFunctionResponses: takesMultimodalFunctionResponses(request.model),
   });
 
   if (request.tools && request.tools.length > 0) {

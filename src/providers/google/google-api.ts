@@ -13,7 +13,17 @@ export type GooglePart =
   | { inlineData: { mimeType: string; data: string } }
   | { fileData: { fileUri: string; mimeType?: string } }
   | { functionCall: { name: string; args: Record<string, unknown> }; thoughtSignature?: string }
-  | { functionResponse: { name: string; response: Record<string, unknown> } };
+  | { functionResponse: GoogleFunctionResponse };
+
+/**
+ * A function's result. `parts` (Gemini 3 and later: "multimodal function responses") carries media
+ * the function returned, each as `inlineData` (the Gemini API takes no `fileData` here).
+ */
+export interface GoogleFunctionResponse {
+  name: string;
+  response: Record<string, unknown>;
+  parts?: { inlineData: { mimeType: string; data: string } }[];
+}
 
 export interface GoogleContent {
   role: 'user' | 'model';

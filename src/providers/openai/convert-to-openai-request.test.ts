@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SwitchboardError } from '../../errors.js';
 import type { ChatRequest } from '../spec/index.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 
@@ -46,5 +47,24 @@ describe('convertToOpenAIRequest', () => {
     assert.equal(body['n'], undefined);
     assert.equal(body['max_tokens'], 10);
     assert.equal(body['max_completion_tokens'], undefined);
+  });
+
+  test('a tool result holding an image is refused before any call, naming the image (tool messages are text only)', () => {
+    const screenshot: ChatRequest = {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'shoot' }] },
+        { role: 'assistant', content: null, toolCalls: [{ id: 'call_1', name: 'screenshot', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'call_1', content: 'the page', parts: [{ type: 'text', text: 'the page' }, { type: 'image', url: 'https://x/y.png', param: 'input[2].output[1]' }] },
+      ],
+    };
+    assert.throws(
+      () => convertToOpenAIRequest(screenshot, { stream: false, maxTokensField: 'max_completion_tokens' }),
+      (error: unknown) =>
+        error instanceof SwitchboardError &&
+        error.code === 'unsupported_feature' &&
+        error.param === 'input[2].output[1]' &&
+        /^input\[2\]\.output\[1\]: The OpenAI chat-completions API takes no image in a tool result/.test(error.message),
+    );
   });
 });

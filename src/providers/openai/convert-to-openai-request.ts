@@ -1,5 +1,6 @@
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import { requestedEffort } from '../shared/reasoning.js';
+import { refuseToolImage } from '../shared/tool-result-images.js';
 import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice } from '../spec/index.js';
 import type { OpenAIChatRequestBody, OpenAIWireMessage, OpenAIWireUserPart } from './openai-api.js';
 
@@ -49,7 +50,11 @@ export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequ
   return mergeNativeFields(body, request.native, 'openai');
 }
 
-/** The conversation as OpenAI wire messages; a user turn of one text part becomes a plain string. */
+/**
+ * The conversation as OpenAI wire messages; a user turn of one text part becomes a plain string.
+ * A tool result holding an image is refused (400 `unsupported_feature`): a `tool` message takes
+ * text only (`string | ChatCompletionContentPartText[]`), in OpenAI's API and the compatible servers.
+ */
 export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenAIWireMessage[] {
   return messages.map((message): OpenAIWireMessage => {
     switch (message.role) {
@@ -83,6 +88,7 @@ export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenA
             : undefined,
         };
       case 'tool':
+        refuseToolImage(message, "The OpenAI chat-completions API takes no image in a tool result: a 'tool' message holds text only.");
         return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
     }
   });

@@ -24,9 +24,14 @@ export interface ImagePart {
   detail?: 'auto' | 'low' | 'high';
   /** Anthropic's `cache_control` marker, passed to Anthropic unchanged; other vendors ignore it. */
   cacheControl?: Record<string, unknown>;
+  /**
+   * The client's own field path of this image (`input[3].output[1]`, `messages.2.content.0.content.1`),
+   * set where it differs from the chat-completions path: a provider that refuses the image names it.
+   */
+  param?: string;
 }
 
-/** A part of a user message. */
+/** A part of a user message, or of a tool result. */
 export type ContentPart = TextPart | ImagePart;
 
 /** A call the model asked for (in a response) or made earlier (in the history). */
@@ -90,11 +95,19 @@ export interface AssistantMessage {
   reasoning?: ReasoningBlock[];
 }
 
-/** The result of one tool call, answering `toolCallId`. */
+/**
+ * The result of one tool call, answering `toolCallId`. Most results are text. A result that holds
+ * an image (a computer-use or screenshot tool's) also has `parts`: providers whose vendor takes
+ * images in tool results send those; the others refuse the request (`unsupported_feature`, naming
+ * the image's `param`) before any upstream call, rather than drop the image.
+ */
 export interface ToolMessage {
   role: 'tool';
   toolCallId: string;
+  /** The result's text; with `parts`, the text of its text parts (what text-only readers count). */
   content: string;
+  /** The result as ordered text and image parts; set only when it holds at least one image. */
+  parts?: ContentPart[];
 }
 
 /** One message of the conversation. */

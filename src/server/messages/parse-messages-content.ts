@@ -4,19 +4,21 @@
  *
  * A block of a known type with a wrong shape is a 400 whoever serves the model. A block the
  * normalized request cannot carry (`document`, `search_result`, server-tool blocks, a `file` image
- * source, images inside a tool result) is not an error yet: it is recorded in `Deferred` and
- * refused only when a model of another vendor serves the request, since an Anthropic model gets
- * the body unchanged.
+ * source) is not an error yet: it is recorded in `Deferred` and refused only when a model of
+ * another vendor serves the request, since an Anthropic model gets the body unchanged.
  *
  * Conversion: a user turn's `tool_result` blocks become `tool` messages (first, in order, as OpenAI
  * requires them right after the calls), the rest of the turn one user message; `is_error: true`
- * prefixes the result with `Error: ` (other vendors have no flag for it). An assistant turn's
- * `thinking`/`redacted_thinking` blocks become its reasoning, `tool_use` blocks its tool calls.
+ * prefixes the result with `Error: ` (other vendors have no flag for it). A `tool_result`'s `image`
+ * blocks stay in its tool message as parts, each with its own path, so a vendor that takes images
+ * in tool results gets them and one that does not refuses the request naming the block. An
+ * assistant turn's `thinking`/`redacted_thinking` blocks become its reasoning, `tool_use` blocks
+ * its tool calls.
  *
  * @module
  */
 import { SwitchboardError } from '../../errors.js';
-import type { AssistantMessage, ChatMessage, ContentPart, ReasoningBlock, ToolCall } from '../../providers/spec/index.js';
+import type { AssistantMessage, ChatMessage, ContentPart, ImagePart, ReasoningBlock, ToolCall } from '../../providers/spec/index.js';
 import { invalid, isObject, type JsonObject } from '../field-checks.js';
 import { decodeSignature } from './reasoning-signature.js';
 
@@ -153,7 +155,7 @@ function textPart(block: JsonObject, path: string): { type: 'text'; text: string
   return cache === undefined ? { type: 'text', text } : { type: 'text', text, cacheControl: cache };
 }
 
-function imagePart(block: JsonObject, path: string, deferred: Deferred): ContentPart | undefined {
+function imagePart(block: JsonObject, path: string, deferred: Deferred): ImagePart | undefined {
   const source = block['source'];
   if (!isObject(source)) throw invalid(`${path}.source`, "must be an object {type: 'base64' | 'url', ...}");
   let url: string;
@@ -183,23 +185,47 @@ function toolResult(block: JsonObject, path: string, deferred: Deferred): ChatMe
   const isError = block['is_error'];
   if (isError !== undefined && isError !== null && typeof isError !== 'boolean') throw invalid(`${path}.is_error`, 'must be a boolean');
   const content = block['content'];
-  let text = '';
+  const parts: ContentPart[] = [];
   if (typeof content === 'string') {
-    text = content;
+    parts.push({ type: 'text', text: content });
   } else if (Array.isArray(content)) {
-    const pieces: string[] = [];
     for (let index = 0; index < content.length; index++) {
       const part: unknown = content[index];
       const partPath = `${path}.content.${index}`;
       if (!isObject(part) || typeof part['type'] !== 'string') throw invalid(partPath, 'must be an object with a type');
-      if (part['type'] === 'text') pieces.push(textPart(part, partPath).text);
-      else defer(deferred, `${partPath}.type`, `a '${part['type']}' block inside a tool_result`);
+      if (part['type'] === 'text') {
+        parts.push(textPart(part, partPath));
+      } else if (part['type'] === 'image') {
+        // A screenshot: carried as a part (the serving vendor takes it or refuses the request).
+        const image = imagePart(part, partPath, deferred);
+        if (image !== undefined) parts.push({ ...image, param: partPath });
+      } else {
+        defer(deferred, `${partPath}.type`, `a '${part['type']}' block inside a tool_result`);
+      }
     }
-    text = pieces.join('\n');
   } else if (content !== undefined && content !== null) {
     throw invalid(`${path}.content`, 'must be a string or an array of content blocks');
   }
-  return { role: 'tool', toolCallId, content: isError === true ? `Error: ${text}` : text };
+  return toolMessage(toolCallId, parts, isError === true);
+}
+
+/**
+ * A tool message of a result's parts: its text is the text parts joined with a newline (prefixed
+ * `Error: ` for `is_error`, which other vendors have no flag for); `parts` is kept only when an
+ * image is among them.
+ */
+function toolMessage(toolCallId: string, parts: ContentPart[], isError: boolean): ChatMessage {
+  const texts: string[] = [];
+  for (const part of parts) if (part.type === 'text') texts.push(part.text);
+  const text = texts.join('\n');
+  const content = isError ? `Error: ${text}` : text;
+  if (!parts.some((part) => part.type === 'image')) return { role: 'tool', toolCallId, content };
+  if (isError) {
+    const [first] = parts;
+    if (first?.type === 'text') parts[0] = { type: 'text', text: `Error: ${first.text}` };
+    else parts.unshift({ type: 'text', text: 'Error: ' });
+  }
+  return { role: 'tool', toolCallId, content, parts };
 }
 
 function toolUse(block: JsonObject, path: string): ToolCall {

@@ -62,6 +62,53 @@ describe('parseResponsesInput', () => {
     );
   });
 
+  it('a function_call_output holding images keeps them as parts, each naming its own field', () => {
+    const messages = parseResponsesInput(
+      [
+        { type: 'function_call', call_id: 'c1', name: 'screenshot', arguments: '{}' },
+        {
+          type: 'function_call_output',
+          call_id: 'c1',
+          output: [
+            { type: 'input_text', text: 'the ' },
+            { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'high' },
+            { type: 'output_text', text: 'page' },
+            { type: 'input_image', image_url: 'https://x/y.png' },
+          ],
+        },
+      ],
+      undefined,
+    );
+    assert.deepEqual(messages[1], {
+      role: 'tool',
+      toolCallId: 'c1',
+      content: 'the page',
+      parts: [
+        { type: 'text', text: 'the ' },
+        { type: 'image', url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'high', param: 'input[1].output[1]' },
+        { type: 'text', text: 'page' },
+        { type: 'image', url: 'https://x/y.png', param: 'input[1].output[3]' },
+      ],
+    });
+  });
+
+  it('refuses input_file and an uploaded image in a function_call_output, naming the part', () => {
+    const cases: [unknown, string, string][] = [
+      [{ type: 'input_file', file_data: 'data:application/pdf;base64,JVBERi0=' }, 'input[0].output[0].type', 'unsupported_feature'],
+      [{ type: 'input_image', file_id: 'file-1' }, 'input[0].output[0].file_id', 'unsupported_feature'],
+      [{ type: 'input_image', image_url: '' }, 'input[0].output[0].image_url', 'invalid_request'],
+      [{ type: 'input_audio' }, 'input[0].output[0].type', 'invalid_request'],
+    ];
+    for (const [part, param, code] of cases) {
+      assert.throws(() => parseResponsesInput([{ type: 'function_call_output', call_id: 'c1', output: [part] }], undefined), (error: unknown) => {
+        assert.ok(error instanceof SwitchboardError);
+        assert.equal(error.param, param);
+        assert.equal(error.code, code);
+        return true;
+      });
+    }
+  });
+
   it('names the bad field', () => {
     const cases: [unknown, string][] = [
       [[], 'input'],

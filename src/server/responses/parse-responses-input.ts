@@ -3,8 +3,9 @@
  *
  * Items: messages (`role` user, system, developer or assistant; content a string or parts
  * `input_text`, `input_image`, `output_text`, `refusal`), `function_call`, `function_call_output`
- * and `reasoning`. Consecutive `function_call` items become one assistant turn with several calls
- * (what every vendor expects), and a `reasoning` item travels with the assistant turn after it.
+ * (`output` a string, or text and image parts: a screenshot tool's) and `reasoning`. Consecutive
+ * `function_call` items become one assistant turn with several calls (what every vendor
+ * expects), and a `reasoning` item travels with the assistant turn after it.
  * Items that need state or server-side tools (`item_reference`, `web_search_call`, …) are refused
  * with 400 naming them (`item_reference` already by `checkResponsesBasics`, on both paths). Errors
  * name the field, e.g. `input[2].call_id`.
@@ -12,7 +13,7 @@
  * @module
  */
 import type { SwitchboardError } from '../../errors.js';
-import type { AssistantMessage, ChatMessage, ContentPart, ReasoningBlock } from '../../providers/spec/index.js';
+import type { AssistantMessage, ChatMessage, ContentPart, ImagePart, ReasoningBlock } from '../../providers/spec/index.js';
 import { invalid, isObject, unsupported, type JsonObject } from '../field-checks.js';
 import { openReasoning } from './reasoning-envelope.js';
 
@@ -97,9 +98,14 @@ class InputConverter {
   }
 
   #functionCallOutput(item: JsonObject, path: string): void {
+    const toolCallId = nonEmpty(item, 'call_id', path);
     const output = item['output'];
-    const content = typeof output === 'string' ? output : joinedText(output, `${path}.output`, ['input_text', 'output_text']);
-    this.#push({ role: 'tool', toolCallId: nonEmpty(item, 'call_id', path), content });
+    if (typeof output === 'string') return this.#push({ role: 'tool', toolCallId, content: output });
+    const parts = outputParts(output, `${path}.output`);
+    let content = '';
+    for (const part of parts) if (part.type === 'text') content += part.text;
+    // Text-only output stays plain text, as before; a screenshot's image travels as a part.
+    this.#push(parts.some((part) => part.type === 'image') ? { role: 'tool', toolCallId, content, parts } : { role: 'tool', toolCallId, content });
   }
 
   #pushAssistant(message: AssistantMessage): void {
@@ -179,6 +185,42 @@ function joinedText(value: unknown, path: string, types: readonly string[]): str
   return text;
 }
 
+/**
+ * A `function_call_output`'s `output` array: `input_text` (or `output_text`) and `input_image` parts,
+ * the images carrying their own path for a vendor's refusal. `input_file` is refused: files have no
+ * normalized part (an OpenAI model, served natively, gets them).
+ */
+function outputParts(value: unknown, path: string): ContentPart[] {
+  if (value === undefined || value === null) throw invalid(path, 'is required');
+  if (!Array.isArray(value)) throw invalid(path, 'must be a string or an array of content parts');
+  const parts = new Array<ContentPart>(value.length);
+  for (let index = 0; index < value.length; index++) {
+    const part: unknown = value[index];
+    const partPath = `${path}[${index}]`;
+    if (!isObject(part)) throw invalid(partPath, 'must be an object with a type');
+    switch (part['type']) {
+      case 'input_text':
+      case 'output_text': {
+        const text = part['text'];
+        if (typeof text !== 'string') throw invalid(`${partPath}.text`, 'must be a string');
+        parts[index] = { type: 'text', text };
+        break;
+      }
+      case 'input_image':
+        parts[index] = { ...imagePart(part, partPath), param: partPath };
+        break;
+      case 'input_file':
+        throw unsupported(
+          `${partPath}.type`,
+          "'input_file' parts are not supported in a function_call_output on this model: only text and images (input_text, input_image) are carried to its vendor. Files reach OpenAI models only.",
+        );
+      default:
+        throw invalid(`${partPath}.type`, "must be one of 'input_text', 'input_image', 'input_file'");
+    }
+  }
+  return parts;
+}
+
 function userParts(value: unknown, path: string): ContentPart[] {
   if (typeof value === 'string') return [{ type: 'text', text: value }];
   if (value === undefined || value === null) throw invalid(path, 'is required');
@@ -196,23 +238,27 @@ function userPart(part: unknown, path: string): ContentPart {
       if (typeof text !== 'string') throw invalid(`${path}.text`, 'must be a string');
       return { type: 'text', text };
     }
-    case 'input_image': {
-      if (part['file_id'] !== undefined && part['file_id'] !== null) {
-        throw unsupported(`${path}.file_id`, 'is not supported (uploaded files are not kept); send image_url as a URL or a data: URL');
-      }
-      const url = part['image_url'];
-      if (typeof url !== 'string' || url === '') throw invalid(`${path}.image_url`, 'must be a non-empty string (a URL or a data: URL)');
-      const detail = part['detail'];
-      if (detail === undefined || detail === null) return { type: 'image', url };
-      if (detail !== 'auto' && detail !== 'low' && detail !== 'high') throw invalid(`${path}.detail`, "must be one of 'auto', 'low', 'high'");
-      return { type: 'image', url, detail };
-    }
+    case 'input_image':
+      return imagePart(part, path);
     case 'input_file':
     case 'input_audio':
       throw unsupported(`${path}.type`, `'${String(part['type'])}' content parts are not supported`);
     default:
       throw invalid(`${path}.type`, "must be one of 'input_text', 'input_image'");
   }
+}
+
+/** An `input_image` part (of a user message or a function_call_output) → an image part. */
+function imagePart(part: JsonObject, path: string): ImagePart {
+  if (part['file_id'] !== undefined && part['file_id'] !== null) {
+    throw unsupported(`${path}.file_id`, 'is not supported (uploaded files are not kept); send image_url as a URL or a data: URL');
+  }
+  const url = part['image_url'];
+  if (typeof url !== 'string' || url === '') throw invalid(`${path}.image_url`, 'must be a non-empty string (a URL or a data: URL)');
+  const detail = part['detail'];
+  if (detail === undefined || detail === null) return { type: 'image', url };
+  if (detail !== 'auto' && detail !== 'low' && detail !== 'high') throw invalid(`${path}.detail`, "must be one of 'auto', 'low', 'high'");
+  return { type: 'image', url, detail };
 }
 
 function parseReasoningItem(item: JsonObject, path: string): ReasoningBlock {
