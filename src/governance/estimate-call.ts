@@ -1,7 +1,8 @@
 /**
  * A call's worst case in tokens, for reservations, computed before the upstream call (on the
  * request's path, so its CPU counts): the most the call may generate (`max_tokens`, else the model
- * row's `max_tokens`, else DEFAULT_MAX_OUTPUT_TOKENS), and the input:
+ * row's `max_tokens`, else DEFAULT_MAX_OUTPUT_TOKENS; a governed call whose client set no limit
+ * gets this one upstream: chatOutputCap, nativeOutputCap), and the input:
  *
  * - up to BYTE_BOUND_MAX_TOKENS UTF-8 bytes: the byte count (an upper bound: every o200k token is at
  *   least one byte; cheaper than the tokenizer, and the overestimate is small);
@@ -14,11 +15,12 @@
  *
  * @module
  */
-import { MIN_THINKING_BUDGET, requestedBudget } from '../providers/shared/reasoning.js';
+import { budgetByEffort, MIN_THINKING_BUDGET, requestedBudget } from '../providers/shared/reasoning.js';
 import type { ChatMessage, ChatRequest } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatInputTokenBound, chatMessageText, inputFramingTokens, promptExtraTexts } from '../usage/estimate-tokens.js';
 import { jsonTexts } from '../usage/json-texts.js';
+import { IMAGE_INPUT_TOKENS } from '../usage/media-tokens.js';
 import { sampledTokens, sampleTexts } from '../usage/text-sample.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
 import type { TokenEstimate } from './governor.js';
@@ -26,9 +28,13 @@ import type { TokenEstimate } from './governor.js';
 /** Output tokens reserved when neither the request nor the model row bounds them. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
+/** Whether a request's output limit is one a vendor honours (a positive integer). */
+function isOutputLimit(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
 function outputBound(requested: unknown, model: ModelEntry): number {
-  if (typeof requested === 'number' && Number.isInteger(requested) && requested > 0) return requested;
-  return model.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  return isOutputLimit(requested) ? requested : (model.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
 }
 
 /**
@@ -37,12 +43,8 @@ function outputBound(requested: unknown, model: ModelEntry): number {
  */
 export const BYTE_BOUND_MAX_TOKENS = 1024;
 
-/**
- * Input tokens reserved per image part. Vendors bill images by size, not bytes: at most about
- * 1,600 tokens (Anthropic), 1,120 (Gemini 3, high resolution), 765 (GPT-4o, high detail) and
- * ~2,500 (GPT-4.1 mini's patches); the largest is reserved.
- */
-export const IMAGE_INPUT_TOKENS = 2_500;
+/** Input tokens reserved per image part: the ledger's estimates count the same (usage/media-tokens.ts). */
+export { IMAGE_INPUT_TOKENS };
 
 /** What a chat call's reservation reads from the request. */
 export type ChatCallShape = Pick<ChatRequest, 'messages' | 'maxTokens' | 'n' | 'tools' | 'responseFormat' | 'reasoning'>;
@@ -69,10 +71,25 @@ export function estimateChatCall(request: ChatCallShape, model: ModelEntry): Tok
 }
 
 function chatOutputBound(request: ChatCallShape, model: ModelEntry): number {
+  return chatOutputCap(request, model) * (request.n ?? 1);
+}
+
+/**
+ * The most one choice of a chat call may generate, as its reservation counts it: the request's
+ * `max_tokens`, else the model row's, else DEFAULT_MAX_OUTPUT_TOKENS; plus the thinking budget (at
+ * least MIN_THINKING_BUDGET) when the request asks for reasoning, within the model row's
+ * `max_tokens`: Anthropic's `max_tokens` rule (convert-anthropic-thinking.ts). Sent upstream as
+ * the output limit of a governed call whose client set none (service/output-cap.ts).
+ */
+export function chatOutputCap(request: Pick<ChatRequest, 'maxTokens' | 'reasoning'>, model: ModelEntry): number {
   const visible = outputBound(request.maxTokens, model);
-  const thinking = requestedBudget(request.reasoning) ?? 0;
-  const perChoice = thinking > 0 ? Math.min(visible + Math.max(thinking, MIN_THINKING_BUDGET), model.maxTokens ?? Number.MAX_SAFE_INTEGER) : visible;
-  return Math.max(perChoice, visible) * (request.n ?? 1);
+  return withThinking(visible, requestedBudget(request.reasoning) ?? 0, model);
+}
+
+/** `visible` plus a thinking budget (at least MIN_THINKING_BUDGET), within the model row's `max_tokens`; never below `visible`. */
+function withThinking(visible: number, thinking: number, model: ModelEntry): number {
+  if (thinking <= 0) return visible;
+  return Math.max(visible, Math.min(visible + Math.max(thinking, MIN_THINKING_BUDGET), model.maxTokens ?? Number.MAX_SAFE_INTEGER));
 }
 
 /** The tool definitions' and the response schema's text (promptExtraTexts) and their UTF-8 bytes. */
@@ -106,9 +123,28 @@ export async function estimateNativeCall(body: Record<string, unknown>, model: M
   const json = jsonTexts(body, 'model');
   let bytes = 0;
   for (const text of json.texts) bytes += Buffer.byteLength(text, 'utf8');
-  const bound = body['max_tokens'] ?? body['max_output_tokens'];
   const inputTokens = bytes + json.punctuation <= BYTE_BOUND_MAX_TOKENS ? bytes + json.punctuation : (await reserveTokens(json.texts, bytes)) + Math.ceil(json.punctuation / 2);
-  return { inputTokens, outputTokens: outputBound(bound, model) };
+  return { inputTokens, outputTokens: nativeOutputCap(body, model) };
+}
+
+/**
+ * The most a native call may generate, as its reservation counts it: the body's own limit
+ * (`max_tokens`, `max_output_tokens`: both vendors count thinking in it), else the model row's
+ * `max_tokens` or DEFAULT_MAX_OUTPUT_TOKENS plus the thinking budget of a Responses body's
+ * `reasoning.effort`, as chatOutputCap adds it. Sent upstream when the body sets none and the call
+ * is governed (service/output-cap.ts).
+ */
+export function nativeOutputCap(body: Record<string, unknown>, model: ModelEntry): number {
+  const requested = body['max_tokens'] ?? body['max_output_tokens'];
+  if (isOutputLimit(requested)) return requested;
+  return withThinking(model.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, effortBudget(body['reasoning']), model);
+}
+
+/** The shared budget of a Responses body's `reasoning.effort` (0 when it sets none or an unknown one). */
+function effortBudget(reasoning: unknown): number {
+  if (typeof reasoning !== 'object' || reasoning === null) return 0;
+  const effort: unknown = (reasoning as Record<string, unknown>)['effort'];
+  return typeof effort === 'string' && Object.hasOwn(budgetByEffort, effort) ? budgetByEffort[effort as keyof typeof budgetByEffort] : 0;
 }
 
 /** Tokens of texts for a reservation: the byte bound when short, else reserveTokens. */

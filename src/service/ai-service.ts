@@ -18,7 +18,8 @@ import { observeNative } from '../usage/observe-native.js';
 import { nativeEstimate } from '../usage/native-estimate.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { openTicket, type Ticket } from '../governance/admission-ticket.js';
-import { estimateChatCall, estimateEmbedCall, estimateNativeCall } from '../governance/estimate-call.js';
+import { estimateEmbedCall } from '../governance/estimate-call.js';
+import { estimateBoundedChat, estimateBoundedNative } from './output-cap.js';
 import type { Governor, TokenEstimate } from '../governance/governor.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 import { commitStream } from './stream-commit.js';
@@ -107,7 +108,8 @@ export class AIService {
     // Both are usually known at once: a plain value is not awaited (an `await` costs a microtask turn).
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
-    const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateChatCall(request, model), call);
+    // Governed: this attempt's own request gets the output bound its reservation assumed (output-cap.ts).
+    const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', false, model, provider, ticket, routing);
     const started = performance.now();
@@ -156,7 +158,7 @@ export class AIService {
     validateChatRequest(providerRequest, model, true);
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
-    const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateChatCall(request, model), call);
+    const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
     const started = performance.now();
@@ -185,7 +187,8 @@ export class AIService {
 
   /**
    * Calls the vendor's own API with the client's body unchanged apart from `model` (replaced by the
-   * row's model id) and `stream`, resolving model → provider → credential exactly like `chat`.
+   * row's model id), `stream`, and the output limit a governed call's reservation assumed when the
+   * body sets none (output-cap.ts), resolving model → provider → credential exactly like `chat`.
    * Throws `unsupported_feature` when the serving provider has no such API (check `supportsNative`).
    */
   async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
@@ -204,13 +207,14 @@ export class AIService {
     }
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
+    const body: Record<string, unknown> = { ...call.body, model: model.modelId };
     // Counting tokens generates nothing and is free: only generation calls are ledger rows (and governed).
-    const ticket = endpoint === undefined ? openTicket : await this.#admit(context, modelName, endpoint, call.stream, model, provider, () => estimateNativeCall(call.body, model));
+    const ticket = endpoint === undefined ? openTicket : await this.#admit(context, modelName, endpoint, call.stream, model, provider, () => estimateBoundedNative(call.body, body, call.api, model));
     const attempt = endpoint === undefined ? undefined : this.#begin(context, modelName, endpoint, call.stream, model, provider, ticket);
     const started = performance.now();
     let answer: NativeAnswer;
     try {
-      answer = await native.call(provider.provider, call.api, { ...call.body, model: model.modelId }, {
+      answer = await native.call(provider.provider, call.api, body, {
         signal: context.signal ?? neverCancelled,
         credential,
         model: limitsOf(model),

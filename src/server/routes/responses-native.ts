@@ -2,7 +2,9 @@
  * `/v1/responses` for a model whose provider speaks OpenAI's Responses API itself (OpenAI rows,
  * and Custom rows with `native_apis: ["openai-responses"]`): the client's body goes to the vendor's
  * own `/responses` unchanged (apart from `model`, `store: false`, since Switchboard is stateless,
- * and, for a reasoning model, `include: ["reasoning.encrypted_content"]`: see `upstreamBody`), and
+ * for a reasoning model, `include: ["reasoning.encrypted_content"]`: see `upstreamBody`, and, when
+ * a budget or a token limit applies and the body sets no `max_output_tokens`, the bound its
+ * reservation assumed: service/output-cap.ts), and
  * its answer comes back unchanged apart from `model`, which names the public model as on every
  * other answer.
  *
