@@ -9,6 +9,9 @@ import { decimalToPico } from './decimal-to-pico.js';
 
 export type BudgetPeriod = 'day' | 'week' | 'month' | 'fixed';
 
+/** What a budget does with a call to a model that has no price in force (`ai_budgets.unpriced`). */
+export type UnpricedPolicy = 'allow' | 'refuse';
+
 export interface BudgetRule {
   kind: 'budget';
   id: string;
@@ -23,6 +26,8 @@ export interface BudgetRule {
   endsAt: number | undefined;
   /** Fraction of the limit past which answers warn; undefined = no warning. */
   softThreshold: number | undefined;
+  /** 'refuse': a call it applies to is refused when its model has no price in force (it would cost 0 here). */
+  unpriced: UnpricedPolicy;
   /** Changes when anything that affects leases changes. */
   fingerprint: string;
 }
@@ -46,6 +51,7 @@ export interface ApplicableRules {
 }
 
 const periods: ReadonlySet<string> = new Set(['day', 'week', 'month', 'fixed']);
+const unpricedPolicies: ReadonlySet<string> = new Set(['allow', 'refuse']);
 const none: ApplicableRules = { budgets: [], rateLimits: [] };
 
 export class GovernanceRules {
@@ -156,6 +162,7 @@ function budgetRule(row: BudgetRow): BudgetRule | string {
   if (limitPico === undefined) return `limit_usd '${row.limitUsd}' is not a decimal amount`;
   const soft = row.softThreshold === null ? undefined : Number(row.softThreshold);
   if (soft !== undefined && !(soft > 0 && soft <= 1)) return `soft_threshold '${row.softThreshold}' is not in (0, 1]`;
+  if (!unpricedPolicies.has(row.unpriced)) return `unknown unpriced '${row.unpriced}'`;
   return {
     kind: 'budget',
     id: row.id,
@@ -168,6 +175,7 @@ function budgetRule(row: BudgetRow): BudgetRule | string {
     startsAt: row.startsAt?.getTime(),
     endsAt: row.endsAt?.getTime(),
     softThreshold: soft,
+    unpriced: row.unpriced as UnpricedPolicy,
     fingerprint: `${row.limitUsd}|${row.period}|${row.startsAt?.getTime()}|${row.endsAt?.getTime()}`,
   };
 }

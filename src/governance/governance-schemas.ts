@@ -21,6 +21,8 @@ export const budgetSetSchema = z
     starts_at: z.iso.datetime({ offset: true }).nullable().optional(),
     ends_at: z.iso.datetime({ offset: true }).nullable().optional(),
     soft_threshold: z.number().gt(0).lte(1).nullable().optional(),
+    /** A call to a model with no price in force: 'allow' (default, it costs 0 here) or 'refuse' (403). */
+    unpriced: z.enum(['allow', 'refuse']).optional(),
     is_active: z.boolean().optional(),
   })
   .strict()

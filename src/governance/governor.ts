@@ -183,9 +183,26 @@ export class Governor {
     }
     if (applicable.budgets.length > 0) {
       const cost = this.#worstCost(request, estimate, now);
-      for (const rule of applicable.budgets) wanted.push({ counter: this.#counter(rule, 'usd_pico', now), amount: cost });
+      // No price in force: the call costs 0 against every budget, unless one of them refuses it.
+      if (cost === null) this.#refuseUnpriced(request, applicable.budgets);
+      for (const rule of applicable.budgets) wanted.push({ counter: this.#counter(rule, 'usd_pico', now), amount: cost ?? 0n });
     }
     return this.#take(wanted, now);
+  }
+
+  /** Throws 403 `model_not_allowed` when a budget that applies refuses calls to unpriced models (nothing is reserved yet). */
+  #refuseUnpriced(request: AdmitRequest, budgets: readonly BudgetRule[]): void {
+    const rule = budgets.find((budget) => budget.unpriced === 'refuse');
+    if (rule === undefined) return;
+    const model = request.model.name;
+    const via = model === request.publicName ? '' : ` (served for '${request.publicName}')`;
+    throw this.#refuse(
+      new GovernanceError(
+        'model_not_allowed',
+        `Budget '${rule.name}' refuses calls to models with no price: '${model}'${via} has no price in force, so its cost cannot be counted against the budget.`,
+        { param: 'model', unpriced: true },
+      ),
+    );
   }
 
   /** One request from each requests-per-minute limit that applies (`AdmitRequest.requestsOnly`). */
@@ -366,14 +383,15 @@ export class Governor {
     return error;
   }
 
-  #worstCost(request: AdmitRequest, estimate: TokenEstimate, now: number): bigint {
+  /** The call's worst case in pico-USD at the prices in force at `now`; null when the model has no price in force. */
+  #worstCost(request: AdmitRequest, estimate: TokenEstimate, now: number): bigint | null {
     const quote = quoteCost(
       this.#prices(),
       { modelId: request.model.id, providerId: request.provider.id, anthropic: request.provider.className === 'AnthropicProvider' },
       { input: estimate.inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: estimate.outputTokens, reasoning: 0 },
       now,
     );
-    return quote.costPico ?? 0n;
+    return quote.costPico;
   }
 
   #warnOnce(counter: LeaseCounter): void {

@@ -5,6 +5,7 @@
  * @module
  */
 import { ProviderError, SwitchboardError } from '../errors.js';
+import { GovernanceError } from '../governance/governance-error.js';
 
 /** Error classes a route target may accept as fall-through (`ai_route_targets.accepts`). */
 export const ERROR_CLASSES = [
@@ -68,7 +69,12 @@ export function classifyFailure(error: unknown, aborted: boolean): Classified {
   });
   if (error.code === 'context_length_exceeded') return of('context_length', false);
   if (code !== undefined && POLICY_CODES.has(code)) return of('content_policy', false);
-  if (upstream === undefined) return error.code === 'credential_missing' ? of('auth', false) : returnAtOnce;
+  if (upstream === undefined) {
+    // A budget refusing this target's model for having no price: the next candidate may be priced
+    // (like a vendor's 403, it refuses what was asked for, not the credential: no block).
+    if (error instanceof GovernanceError && error.unpriced) return { ...of('auth', false), action: 'next' };
+    return error.code === 'credential_missing' ? of('auth', false) : returnAtOnce;
+  }
   if (status === undefined) {
     // No HTTP answer: a connection failure or a timeout before the headers.
     if (error.code === 'provider_timeout') return of('timeout', true);

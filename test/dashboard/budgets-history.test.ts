@@ -1,7 +1,8 @@
 // The Budgets page and the History time filters in headless Chromium against the real gateway: a
 // budget with spend (real calls through /v1, settled by governance) shows its spent figure and the
-// run-out the pure function gives (web/src/burn-down.ts) with a burn-down chart; rate limits are
-// listed; History's since/until filters (kept in the URL) narrow the list.
+// run-out the pure function gives (web/src/burn-down.ts) with a burn-down chart, and whether it
+// refuses unpriced models; rate limits are listed; History's since/until filters (kept in the URL)
+// narrow the list.
 // Runs on PGlite, and on Postgres when DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -46,8 +47,10 @@ describe('the Budgets page and History time filters in a browser', { skip: skipW
   test('a budget with spend shows spent, remaining and the run-out the pure function gives, with a burn-down chart', async () => {
     // A fixed window that started 10 minutes ago: a few calls make a rate that runs out within it.
     const now = Date.now();
+    // It refuses unpriced models: model-a is priced, so its calls pass and spend.
     await stack.admin('PUT', '/budgets/dash-window', {
       project: 'dash', limit_usd: 0.1, period: 'fixed', starts_at: new Date(now - 600_000).toISOString(), ends_at: new Date(now + 86_400_000).toISOString(),
+      unpriced: 'refuse',
     });
     const client = stack.client(apiKey);
     for (let index = 0; index < 4; index++) {
@@ -83,6 +86,10 @@ describe('the Budgets page and History time filters in a browser', { skip: skipW
     assert.ok(shown.summary.includes(describeRunOut(verdict)), shown.summary);
     assert.ok(shown.summary.startsWith(`${formatUsd(budget.spent_usd)} of $0.10 spent this window`), shown.summary);
     await page.locator('.chart canvas').first().waitFor();
+
+    // The unpriced setting of each budget.
+    assert.equal(await row.locator('[data-field="unpriced"]').innerText(), 'refused');
+    assert.equal(await page.locator('tr[data-budget="dash-month"] [data-field="unpriced"]').innerText(), 'allowed at $0');
 
     // The month budget with no spend says so; the rate limit is listed with RPM and TPM.
     assert.match(await page.locator('tr[data-budget="dash-month"] [data-field="run-out"]').innerText(), /no spend yet this period|will not run out/);

@@ -67,12 +67,35 @@ describe('the admin API and /metrics', () => {
     assert.match(metrics, /^switchboard_governance_reserved\{kind="budget",name="api-month",metric="usd"\} 0\.00$/m);
     assert.match(metrics, /^switchboard_governance_leased\{kind="budget",name="api-month",metric="usd"\} \d+\.\d+$/m);
 
+    assert.equal(row['unpriced'], 'allow', 'the default');
     const bad = await admin('PUT', '/budgets/api-bad', { project: 'gov', limit_usd: -1 });
     assert.equal(bad.status, 400);
     const unknownProject = await admin('PUT', '/budgets/api-x', { project: 'nope', limit_usd: 1 });
     assert.equal(unknownProject.status, 404);
     assert.equal((await admin('DELETE', '/budgets/api-month')).status, 200);
     assert.equal((await admin('DELETE', '/budgets/api-month')).status, 404);
+  });
+
+  it("a budget's unpriced setting: validated, listed, in the OpenAPI document, applied before the PUT answers", async () => {
+    const badValue = await admin('PUT', '/budgets/api-unpriced', { project: 'gov', limit_usd: 10, unpriced: 'deny' });
+    assert.equal(badValue.status, 400);
+    assert.equal((badValue.json as { error: { param: string } }).error.param, 'unpriced');
+    const put = await admin('PUT', '/budgets/api-unpriced', { project: 'gov', limit_usd: 10, unpriced: 'refuse' });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    assert.equal((put.json as Record<string, unknown>)['unpriced'], 'refuse');
+    const listed = ((await admin('GET', '/budgets')).json as Record<string, unknown>[]).find((budget) => budget['name'] === 'api-unpriced');
+    assert.equal(listed?.['unpriced'], 'refuse');
+    const rule = instance.switchboard.governor?.rules.all().find((item) => item.name === 'api-unpriced');
+    assert.ok(rule?.kind === 'budget' && rule.unpriced === 'refuse', 'the writing instance serves the new rule');
+    const openapi = (await admin('GET', '/openapi.json')).json as {
+      paths: Record<string, { put?: { requestBody: { content: Record<string, { schema: { properties: Record<string, { enum?: string[] }> } }> } } }>;
+    };
+    const properties = openapi.paths['/admin/v1/budgets/{name}']?.put?.requestBody.content['application/json']?.schema.properties;
+    assert.deepEqual(properties?.['unpriced']?.enum, ['allow', 'refuse']);
+    // A PUT replaces the row: without the field it is back to the default.
+    const replaced = await admin('PUT', '/budgets/api-unpriced', { project: 'gov', limit_usd: 10 });
+    assert.equal((replaced.json as Record<string, unknown>)['unpriced'], 'allow');
+    assert.equal((await admin('DELETE', '/budgets/api-unpriced')).status, 200);
   });
 
   it('PUT rate limits and model access apply on the writing instance before it answers', async () => {

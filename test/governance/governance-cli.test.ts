@@ -27,8 +27,19 @@ describe('switchboard budgets', () => {
     assert.equal(budget['api_key_id'], keyId);
     const list = await cli('budgets', 'list');
     assert.equal(list.code, 0, list.stderr);
-    assert.match(lines(list.stdout)[0] ?? '', /^name\s+project\s+api_key_id\s+model_name\s+period\s+period_end\s+limit_usd\s+spent_usd\s+reserved_usd\s+leased_usd\s+leases$/);
-    assert.match(list.stdout, /cli-month\s+cli-gov/);
+    assert.match(lines(list.stdout)[0] ?? '', /^name\s+project\s+api_key_id\s+model_name\s+period\s+period_end\s+limit_usd\s+spent_usd\s+reserved_usd\s+leased_usd\s+leases\s+unpriced$/);
+    assert.match(list.stdout, /cli-month\s+cli-gov.*\sallow$/m);
     assert.equal((await cli('budgets', 'remove', 'cli-month')).code, 0);
+  });
+
+  it('--unpriced refuse makes a budget refuse models with no price; a bad value names the field', async () => {
+    const set = await cli('budgets', 'set', 'cli-strict', '--project', 'cli-gov', '--limit-usd', '5', '--unpriced', 'refuse', '--json');
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal((JSON.parse(set.stdout) as Record<string, unknown>)['unpriced'], 'refuse');
+    assert.match((await cli('budgets', 'list')).stdout, /cli-strict\s+cli-gov.*\srefuse$/m);
+    const bad = await cli('budgets', 'set', 'cli-strict', '--project', 'cli-gov', '--limit-usd', '5', '--unpriced', 'deny');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /unpriced/);
+    assert.equal((await cli('budgets', 'remove', 'cli-strict')).code, 0);
   });
 });

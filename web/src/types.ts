@@ -216,6 +216,8 @@ export interface BudgetRow {
   spent_usd: string;
   reserved_usd: string;
   soft_threshold: number | null;
+  /** A call to a model with no price in force: admitted at no cost, or refused (403). */
+  unpriced: 'allow' | 'refuse';
 }
 
 /** `GET /rate-limits` */

@@ -32,7 +32,7 @@ function integerFlag(value: string | undefined, flag: string): number | null {
   return parsed;
 }
 
-const budgetColumns = ['name', 'project', 'api_key_id', 'model_name', 'period', 'period_end', 'limit_usd', 'spent_usd', 'reserved_usd', 'leased_usd', 'leases'];
+const budgetColumns = ['name', 'project', 'api_key_id', 'model_name', 'period', 'period_end', 'limit_usd', 'spent_usd', 'reserved_usd', 'leased_usd', 'leases', 'unpriced'];
 const limitColumns = ['name', 'project', 'api_key_id', 'model_name', 'metric', 'per_minute', 'used', 'reserved', 'leased', 'leases'];
 
 export const budgetsCommand: Command = {
@@ -43,6 +43,7 @@ export const budgetsCommand: Command = {
     '  switchboard budgets set <name> --project <name> --limit-usd <amount> [--period day|week|month|fixed]',
     '                              [--key <api key id>] [--model <public name>] [--soft <0-1>]',
     '                              [--starts <ISO time> --ends <ISO time>]   (fixed windows)',
+    '                              [--unpriced allow|refuse]   (refuse: 403 for a model with no price in force)',
     '  switchboard budgets list [--json]      limit, spent, reserved and leased in the current period',
     '  switchboard budgets remove <name>',
   ].join('\n'),
@@ -65,6 +66,7 @@ export const budgetsCommand: Command = {
         soft: { type: 'string' },
         starts: { type: 'string' },
         ends: { type: 'string' },
+        unpriced: { type: 'string' },
       });
       const body = {
         project: requireOption(values.project, '--project'),
@@ -75,6 +77,7 @@ export const budgetsCommand: Command = {
         ...(values.soft === undefined ? {} : { soft_threshold: Number(values.soft) }),
         ...(values.starts === undefined ? {} : { starts_at: values.starts }),
         ...(values.ends === undefined ? {} : { ends_at: values.ends }),
+        ...(values.unpriced === undefined ? {} : { unpriced: values.unpriced }),
       };
       const budget = await withAdmin(context, (admin) => admin.setBudget(name, body));
       output(context, budget, [budget], budgetColumns);

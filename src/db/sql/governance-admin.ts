@@ -15,17 +15,22 @@ export interface BudgetWrite {
   startsAt: string | null;
   endsAt: string | null;
   softThreshold: number | null;
+  /** 'allow' or 'refuse' (checked by the column). */
+  unpriced: string;
   isActive: boolean;
 }
 
 export async function upsertBudget(db: Queryable, budget: BudgetWrite): Promise<void> {
   await db.query(
-    `insert into public.ai_budgets (name, project_id, api_key_id, model_name, limit_usd, period, starts_at, ends_at, soft_threshold, is_active)
-     values ($1, $2, $3, $4, $5::numeric, $6, $7::timestamptz, $8::timestamptz, $9, $10)
+    `insert into public.ai_budgets (name, project_id, api_key_id, model_name, limit_usd, period, starts_at, ends_at, soft_threshold, unpriced, is_active)
+     values ($1, $2, $3, $4, $5::numeric, $6, $7::timestamptz, $8::timestamptz, $9, $10, $11)
      on conflict (name) do update set project_id = excluded.project_id, api_key_id = excluded.api_key_id, model_name = excluded.model_name,
        limit_usd = excluded.limit_usd, period = excluded.period, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-       soft_threshold = excluded.soft_threshold, is_active = excluded.is_active`,
-    [budget.name, budget.projectId, budget.apiKeyId, budget.modelName, budget.limitUsd, budget.period, budget.startsAt, budget.endsAt, budget.softThreshold, budget.isActive],
+       soft_threshold = excluded.soft_threshold, unpriced = excluded.unpriced, is_active = excluded.is_active`,
+    [
+      budget.name, budget.projectId, budget.apiKeyId, budget.modelName, budget.limitUsd, budget.period, budget.startsAt, budget.endsAt, budget.softThreshold,
+      budget.unpriced, budget.isActive,
+    ],
   );
 }
 

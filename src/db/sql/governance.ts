@@ -19,6 +19,8 @@ export interface BudgetRow {
   endsAt: Date | null;
   /** numeric as a decimal string, or null. */
   softThreshold: string | null;
+  /** What a call to a model with no price in force gets: 'allow' (costs 0 here) or 'refuse'. */
+  unpriced: string;
   isActive: boolean;
 }
 
@@ -45,7 +47,7 @@ export async function selectBudgets(db: Queryable): Promise<BudgetRow[]> {
   const result = await db.query<BudgetRow>(
     `select id, name, project_id as "projectId", api_key_id as "apiKeyId", model_name as "modelName",
             limit_usd::text as "limitUsd", period, starts_at as "startsAt", ends_at as "endsAt",
-            soft_threshold::text as "softThreshold", is_active as "isActive"
+            soft_threshold::text as "softThreshold", unpriced, is_active as "isActive"
        from public.ai_budgets order by name`,
   );
   return result.rows;
@@ -166,6 +168,8 @@ export interface CounterStatusRow {
   periodEnd: Date | null;
   softThreshold: string | null;
   period: string;
+  /** Budgets: 'allow' or 'refuse' (ai_budgets.unpriced); null for rate limits. */
+  unpriced: string | null;
 }
 
 /**
@@ -177,10 +181,10 @@ export async function selectCounterStatus(db: Queryable): Promise<CounterStatusR
   const result = await db.query<CounterStatusRow>(
     `with limits as (
        select 'budget' as kind, b.id, b.name, b.project_id, b.api_key_id, b.model_name, 'usd_pico' as metric,
-              b.period, b.soft_threshold::text as soft_threshold
+              b.period, b.soft_threshold::text as soft_threshold, b.unpriced
          from public.ai_budgets b
        union all
-       select 'rate_limit', r.id, r.name, r.project_id, r.api_key_id, r.model_name, m.metric, 'minute', null
+       select 'rate_limit', r.id, r.name, r.project_id, r.api_key_id, r.model_name, m.metric, 'minute', null, null
          from public.ai_rate_limits r
          cross join lateral (values ('requests'), ('tokens')) as m(metric)
         where (m.metric = 'requests' and r.requests_per_minute is not null) or (m.metric = 'tokens' and r.tokens_per_minute is not null)
@@ -190,7 +194,8 @@ export async function selectCounterStatus(db: Queryable): Promise<CounterStatusR
             coalesce((select sum(x.reserved) from public.ai_governance_leases x where x.counter_id = c.id), 0)::text as reserved,
             coalesce(c.leased, 0)::text as leased,
             (select count(*) from public.ai_governance_leases x where x.counter_id = c.id)::int as leases,
-            lim.period_start as "periodStart", lim.period_end as "periodEnd", l.soft_threshold as "softThreshold", l.period
+            lim.period_start as "periodStart", lim.period_end as "periodEnd", l.soft_threshold as "softThreshold", l.period,
+            l.unpriced
        from limits l
        join public.projects p on p.id = l.project_id
        left join lateral public.switchboard_governance_limit(l.id, l.metric, now()) lim on true

@@ -29,6 +29,8 @@ export interface BudgetStatus {
   leased_usd: string;
   leases: number;
   soft_threshold: number | null;
+  /** A call to a model with no price in force: admitted at no cost ('allow') or refused ('refuse'). */
+  unpriced: 'allow' | 'refuse';
 }
 
 export interface RateLimitStatus {
@@ -70,6 +72,7 @@ export class GovernanceAdmin {
         leased_usd: usd(row.leased) ?? '0.00',
         leases: row.leases,
         soft_threshold: row.softThreshold === null ? null : Number(row.softThreshold),
+        unpriced: row.unpriced === 'refuse' ? ('refuse' as const) : ('allow' as const),
       }));
   }
 
@@ -107,6 +110,7 @@ export class GovernanceAdmin {
       startsAt: values.starts_at ?? null,
       endsAt: values.ends_at ?? null,
       softThreshold: values.soft_threshold ?? null,
+      unpriced: values.unpriced ?? 'allow',
       isActive: values.is_active ?? true,
     });
     await this.onChange();

@@ -34,8 +34,8 @@ const rateText = (verdict: RunOutVerdict): string =>
   (verdict.kind === 'runs-out' || verdict.kind === 'will-not-run-out' || verdict.kind === 'exhausted') && verdict.ratePerDay !== null ? `${formatUsd(verdict.ratePerDay)}/day` : '—';
 
 /**
- * Budgets with spent, reserved and remaining in the current period and when each runs out at the
- * current rate (web/src/burn-down.ts); the burn-down chart of the budget chosen in the URL
+ * Budgets with spent, reserved and remaining in the current period, whether each refuses models
+ * with no price, and when each runs out at the current rate (web/src/burn-down.ts); the burn-down chart of the budget chosen in the URL
  * (`#/budgets?budget=…`, default the first) from the usage rollups; and the rate limits.
  */
 export function BudgetsPage({ params }: { params: URLSearchParams }) {
@@ -64,6 +64,7 @@ export function BudgetsPage({ params }: { params: URLSearchParams }) {
                   <th scope="col">Period (UTC)</th>
                   <th scope="col">Limit</th>
                   <th scope="col">Soft</th>
+                  <th scope="col">Unpriced models</th>
                   <th scope="col">Spent</th>
                   <th scope="col">Reserved</th>
                   <th scope="col">Remaining</th>
@@ -94,6 +95,9 @@ export function BudgetsPage({ params }: { params: URLSearchParams }) {
                       </td>
                       <td>{formatUsd(budget.limit_usd)}</td>
                       <td>{budget.soft_threshold === null ? '—' : formatPercent(budget.soft_threshold)}</td>
+                      <td data-field="unpriced" class={budget.unpriced === 'refuse' ? undefined : 'muted'}>
+                        {budget.unpriced === 'refuse' ? 'refused' : 'allowed at $0'}
+                      </td>
                       <td data-field="spent">{formatUsd(budget.spent_usd)}</td>
                       <td>{formatUsd(budget.reserved_usd)}</td>
                       <td>{remaining === null ? '—' : formatUsd(Math.max(0, remaining))}</td>
