@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { estimateChatCall } from '../governance/estimate-call.js';
-import type { ChatMessage, ResponseFormat, ToolDefinition } from '../providers/spec/index.js';
+import type { ChatMessage, ContentPart, ResponseFormat, ToolDefinition } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
-import { chatMessageText, promptExtraTexts } from './estimate-tokens.js';
+import { chatMessageText, estimateChatInputTokens, promptExtraTexts } from './estimate-tokens.js';
+import { IMAGE_INPUT_TOKENS } from './media-tokens.js';
 import { estimateChat } from './observe-stream.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
@@ -38,4 +39,19 @@ test("the estimate counts what governance's reservation counts: past the byte bo
   const request = { messages: [user('word '.repeat(250))], tools, responseFormat };
   const reserved = await estimateChatCall(request, { maxTokens: 100 } as ModelEntry);
   assert.equal((await estimateChat(request, [])).input, reserved.inputTokens);
+});
+
+test('a cut call with N images (user turns and tool results) is estimated at least N × IMAGE_INPUT_TOKENS', async () => {
+  const image = (index: number): ContentPart => ({ type: 'image', url: `data:image/png;base64,iVBORw0KGgo${index}` });
+  const withImages: ChatMessage[] = [
+    { role: 'user', content: [{ type: 'text', text: 'Describe these.' }, image(1), image(2), image(3)] },
+    { role: 'assistant', content: null, toolCalls: [{ id: 'c1', name: 'screenshot', arguments: '{}' }] },
+    { role: 'tool', toolCallId: 'c1', content: 'the screen', parts: [{ type: 'text', text: 'the screen' }, image(4), image(5)] },
+  ];
+  const estimate = await estimateChat({ messages: withImages }, ['ok']);
+  assert.ok(estimate.input >= 5 * IMAGE_INPUT_TOKENS, String(estimate.input));
+  const textOnly = await estimateChatInputTokens(withImages);
+  assert.equal(estimate.input, textOnly + 5 * IMAGE_INPUT_TOKENS);
+  // The tool result's images count too (not only the user turn's).
+  assert.equal((await estimateChat({ messages: withImages.slice(1) }, [])).input, (await estimateChatInputTokens(withImages.slice(1))) + 2 * IMAGE_INPUT_TOKENS);
 });

@@ -8,6 +8,7 @@
  * @module
  */
 import type { ChatMessage, ChatRequest } from '../providers/spec/index.js';
+import { chatImageCount, IMAGE_INPUT_TOKENS } from './media-tokens.js';
 import { boundedCount } from './text-sample.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
@@ -19,8 +20,9 @@ const replyPrimingTokens = 3;
 export type ChatInput = Pick<ChatRequest, 'messages' | 'tools' | 'responseFormat'>;
 
 /**
- * Estimated input tokens of chat messages (text parts, tool calls and tool results), and of
+ * Estimated input tokens of chat messages' text (text parts, tool calls and tool results), and of
  * `extras` (promptExtraTexts: the tool definitions and a JSON schema, which vendors bill as input).
+ * Text only: estimateChatCallInputTokens adds the images.
  */
 export async function estimateChatInputTokens(messages: readonly ChatMessage[], extras: readonly string[] = noExtras): Promise<number> {
   const count = await o200kCounter();
@@ -30,6 +32,15 @@ export async function estimateChatInputTokens(messages: readonly ChatMessage[], 
 }
 
 const noExtras: readonly string[] = Object.freeze([]);
+
+/**
+ * The estimated input of a chat call whose vendor reported no usage: estimateChatInputTokens plus
+ * IMAGE_INPUT_TOKENS per image (user turns and tool results; counted, never decoded), as
+ * governance's reservation counts them. Without the images, 50 images cost the tokens of their text.
+ */
+export async function estimateChatCallInputTokens(messages: readonly ChatMessage[], extras: readonly string[] = noExtras): Promise<number> {
+  return (await estimateChatInputTokens(messages, extras)) + chatImageCount(messages) * IMAGE_INPUT_TOKENS;
+}
 
 /**
  * The texts a vendor puts in the prompt besides the messages, and bills as input: each tool's

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pinnedProse } from '../../test/helpers/pinned-texts.js';
-import type { ChatMessage, ToolDefinition } from '../providers/spec/index.js';
+import type { ChatMessage, ContentPart, ToolDefinition } from '../providers/spec/index.js';
 import { chatMessageText, estimateChatInputTokens, promptExtraTexts } from './estimate-tokens.js';
 import { chatInputEstimate } from './input-sample.js';
+import { IMAGE_INPUT_TOKENS } from './media-tokens.js';
 import { EXACT_CHARS } from './text-sample.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
@@ -66,4 +67,20 @@ test('tool definitions and a JSON schema are kept for the estimate: whole when s
   const whole = await estimateChatInputTokens(long.messages, promptExtraTexts(long));
   assert.ok(Math.abs(whole - exact) / exact < 0.05, `the whole input estimated ${whole}, exact ${exact}`);
   assert.ok(estimated > 60 * 100, `${estimated} tokens: the tools are counted`);
+});
+
+test('images count IMAGE_INPUT_TOKENS each, in user turns and tool results, whole or sampled', async () => {
+  const image: ContentPart = { type: 'image', url: 'https://example.com/screen.png' };
+  const images = (text: string): ChatMessage[] => [
+    { role: 'user', content: [{ type: 'text', text }, image, image, image] },
+    { role: 'assistant', content: null, toolCalls: [{ id: 'c1', name: 'screenshot', arguments: '{}' }] },
+    { role: 'tool', toolCallId: 'c1', content: 'taken', parts: [{ type: 'text', text: 'taken' }, image, image] },
+  ];
+  const short = images('What changed?');
+  assert.equal(await chatInputEstimate({ messages: short })(), (await estimateChatInputTokens(short)) + 5 * IMAGE_INPUT_TOKENS);
+  const long = images(pinnedProse().slice(0, EXACT_CHARS + 1));
+  const count = await o200kCounter();
+  const text = 3 + 3 * long.length + count(long.map(chatMessageText));
+  const estimated = await chatInputEstimate({ messages: long })();
+  assert.ok(estimated >= 5 * IMAGE_INPUT_TOKENS + text * 0.95, `sampled: ${estimated}, text ${text}`);
 });

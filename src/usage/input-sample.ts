@@ -5,11 +5,13 @@
  * they are and counted exactly; longer ones would be counted from a sample anyway (text-sample.ts),
  * and a held stream would keep its whole prompt for its whole life (agents send hundreds of KB), so
  * it keeps only that sample, copied out of the request's strings, taken when the stream starts.
+ * Images count IMAGE_INPUT_TOKENS each (media-tokens.ts), not their URLs' text.
  *
  * @module
  */
 import type { ChatMessage } from '../providers/spec/index.js';
-import { type ChatInput, chatMessageText, estimateChatInputTokens, inputFramingTokens, promptExtraTexts } from './estimate-tokens.js';
+import { type ChatInput, chatMessageText, estimateChatCallInputTokens, inputFramingTokens, promptExtraTexts } from './estimate-tokens.js';
+import { chatImageCount, IMAGE_INPUT_TOKENS } from './media-tokens.js';
 import { EXACT_CHARS, SAMPLE_WINDOWS, sampledTokens, sampleTexts, WINDOW_CHARS } from './text-sample.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
@@ -25,7 +27,7 @@ export function chatInputEstimate(request: ChatInput): () => Promise<number> {
 
 /** Counts the messages and extras themselves (kept). */
 function wholeEstimate(messages: readonly ChatMessage[], extras: readonly string[]): () => Promise<number> {
-  return () => estimateChatInputTokens(messages, extras);
+  return () => estimateChatCallInputTokens(messages, extras);
 }
 
 /**
@@ -33,7 +35,7 @@ function wholeEstimate(messages: readonly ChatMessage[], extras: readonly string
  * a closure over `messages` anywhere in this function would keep them alive with the sample.
  */
 function sampledEstimate(messages: readonly ChatMessage[], extras: readonly string[], chars: number): () => Promise<number> {
-  const framing = inputFramingTokens(messages.length);
+  const framing = inputFramingTokens(messages.length) + chatImageCount(messages) * IMAGE_INPUT_TOKENS;
   const texts = messages.map(chatMessageText);
   if (extras.length > 0) texts.push(...extras);
   const sample = sampleTexts(texts, chars, SAMPLE_WINDOWS, WINDOW_CHARS);

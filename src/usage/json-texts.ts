@@ -17,36 +17,40 @@ export interface JsonTexts {
   punctuation: number;
 }
 
-/** The texts of `body` (an object), without its top-level field `skip`. */
-export function jsonTexts(body: Record<string, unknown>, skip?: string): JsonTexts {
+/**
+ * The texts of `body` (an object), without its top-level field `skip` and without the objects in
+ * `leaveOut` (counted otherwise: native-estimate.ts counts images at a fixed figure, not their data).
+ */
+export function jsonTexts(body: Record<string, unknown>, skip?: string, leaveOut?: ReadonlySet<object>): JsonTexts {
   const json: JsonTexts = { texts: [], punctuation: 0 };
-  addObject(body, json, skip);
+  addObject(body, json, leaveOut, skip);
   return json;
 }
 
-function addValue(value: unknown, json: JsonTexts): void {
+function addValue(value: unknown, json: JsonTexts, leaveOut: ReadonlySet<object> | undefined): void {
   if (typeof value === 'string') {
     json.texts.push(value);
     json.punctuation += 2;
   } else if (Array.isArray(value)) {
     json.punctuation += value.length === 0 ? 2 : 1 + value.length;
-    for (const element of value) addValue(element, json);
+    for (const element of value) addValue(element, json, leaveOut);
   } else if (value !== null && typeof value === 'object') {
-    addObject(value as Record<string, unknown>, json);
+    if (leaveOut?.has(value) === true) return;
+    addObject(value as Record<string, unknown>, json, leaveOut);
   } else {
     json.texts.push(String(value));
   }
 }
 
 /** `{"field":value,…}`, without the field `skip`. */
-function addObject(value: Record<string, unknown>, json: JsonTexts, skip?: string): void {
+function addObject(value: Record<string, unknown>, json: JsonTexts, leaveOut: ReadonlySet<object> | undefined, skip?: string): void {
   let entries = 0;
   for (const field in value) {
     if (field === skip) continue;
     entries++;
     json.texts.push(field);
     json.punctuation += 3;
-    addValue(value[field], json);
+    addValue(value[field], json, leaveOut);
   }
   json.punctuation += entries === 0 ? 2 : 1 + entries;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { deltaText, KEPT_CHARS, nativeEstimate, nativeInputTokens, NativeOutputSample } from './native-estimate.js';
 import { estimateTextTokens } from './estimate-tokens.js';
+import { DOCUMENT_INPUT_TOKENS, IMAGE_INPUT_TOKENS } from './media-tokens.js';
 
 const anthropicText = (text: string): string => JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
 
@@ -49,5 +50,49 @@ describe('native stream estimates', () => {
     const buckets = { input: 3, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 40, reasoning: 7 };
     const estimate = await nativeEstimate({}, () => ({ inputTokens: 3, outputTokens: 47, totalTokens: 50, buckets }), sample)();
     assert.deepEqual(estimate, buckets);
+  });
+
+  const bigData = 'iVBORw0KGgo'.repeat(20_000);
+  const anthropicImage = (data: string): Record<string, unknown> => ({ type: 'image', source: { type: 'base64', media_type: 'image/png', data } });
+
+  test('Anthropic image blocks, in user content and in a tool_result, count IMAGE_INPUT_TOKENS each, not their data', async () => {
+    const text = { type: 'text', text: 'What is on these?' };
+    const body = {
+      model: 'm',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: [text, anthropicImage('aGk='), anthropicImage(bigData), { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'screenshot', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: 'taken' }, anthropicImage('aGk='), anthropicImage('aGk=')] }] },
+      ],
+    };
+    const estimated = await nativeInputTokens(body);
+    assert.ok(estimated >= 5 * IMAGE_INPUT_TOKENS, String(estimated));
+    // Counted, not read: 220 KB of base64 add nothing over a 4-character image.
+    const small = { ...body, messages: [{ ...body.messages[0], content: [text, anthropicImage('aGk='), anthropicImage('aGk='), anthropicImage('aGk=')] }, ...body.messages.slice(1)] };
+    assert.ok(Math.abs(estimated - (await nativeInputTokens(small))) <= 20, `${estimated} vs ${await nativeInputTokens(small)}`);
+    assert.ok(estimated < 5 * IMAGE_INPUT_TOKENS + 200, String(estimated));
+  });
+
+  test('Responses input_image parts, in message content and a function_call_output, count IMAGE_INPUT_TOKENS each; documents DOCUMENT_INPUT_TOKENS more', async () => {
+    const inputImage = (url: string): Record<string, unknown> => ({ type: 'input_image', image_url: url, detail: 'high' });
+    const body = {
+      model: 'm',
+      input: [
+        { role: 'user', content: [{ type: 'input_text', text: 'Compare these.' }, inputImage(`data:image/png;base64,${bigData}`), inputImage('https://example.com/b.png'), { type: 'input_image', file_id: 'file-1' }] },
+        { type: 'function_call', call_id: 'c1', name: 'screenshot', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_text', text: 'taken' }, inputImage('data:image/png;base64,aGk='), inputImage('https://example.com/c.png')] },
+      ],
+    };
+    const estimated = await nativeInputTokens(body);
+    assert.ok(estimated >= 5 * IMAGE_INPUT_TOKENS && estimated < 5 * IMAGE_INPUT_TOKENS + 200, String(estimated));
+    const withFile = { ...body, input: [...body.input, { role: 'user', content: [{ type: 'input_file', file_id: 'file-2' }] }] };
+    assert.ok((await nativeInputTokens(withFile)) >= estimated + DOCUMENT_INPUT_TOKENS);
+  });
+
+  test('an image-shaped object outside the content (a tool schema) is only text', async () => {
+    const schema = { type: 'object', properties: { shot: { type: 'image', description: 'x'.repeat(40) } } };
+    const body = { model: 'm', input: 'hi', tools: [{ type: 'function', name: 'f', parameters: schema }] };
+    assert.ok((await nativeInputTokens(body)) < IMAGE_INPUT_TOKENS);
   });
 });

@@ -7,7 +7,8 @@
  * its budget.
  *
  * - Input: what the vendor already reported (Anthropic's `message_start`), else the body's JSON
- *   texts estimated (the route holds the body for the stream's life anyway).
+ *   texts estimated (the route holds the body for the stream's life anyway), images and documents
+ *   at a fixed figure each (media-tokens.ts).
  * - Output: the text of the content events seen (`content_block_delta`, `response.*.delta`), never
  *   less than the vendor reported so far (reported-estimate.ts combines the two). The events'
  *   data strings are kept as they passed, up to KEPT_CHARS characters, and parsed only if the
@@ -19,6 +20,7 @@ import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 import { boundedCount } from './text-sample.js';
 import { estimateTextTokens } from './estimate-tokens.js';
 import { jsonTexts } from './json-texts.js';
+import { DOCUMENT_INPUT_TOKENS, IMAGE_INPUT_TOKENS } from './media-tokens.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 import { withReported } from './reported-estimate.js';
 
@@ -74,10 +76,61 @@ export function deltaText(data: string): string {
   return '';
 }
 
-/** Estimated input tokens of a native body: its texts, and one token per two punctuation characters. */
+/**
+ * Estimated input tokens of a native body: its texts, one token per two punctuation characters,
+ * IMAGE_INPUT_TOKENS per image (its data or URL not counted as text) and DOCUMENT_INPUT_TOKENS per
+ * document on top of its text (nativeMedia).
+ */
 export async function nativeInputTokens(body: Record<string, unknown>): Promise<number> {
-  const json = jsonTexts(body, 'model');
-  return boundedCount(await o200kCounter(), json.texts) + Math.ceil(json.punctuation / 2);
+  const media = nativeMedia(body);
+  const json = jsonTexts(body, 'model', media.images);
+  const fixed = media.images.size * IMAGE_INPUT_TOKENS + media.documents * DOCUMENT_INPUT_TOKENS;
+  return boundedCount(await o200kCounter(), json.texts) + Math.ceil(json.punctuation / 2) + fixed;
+}
+
+/** The image blocks and parts of a native body (distinct objects), and how many documents it has. */
+export interface NativeMedia {
+  images: Set<object>;
+  documents: number;
+}
+
+/**
+ * The images and documents where the vendors take them: Anthropic's `image` and `document` blocks
+ * in `messages[].content` and in a `tool_result`'s `content`; the Responses API's `input_image` and
+ * `input_file` parts in `input[].content` and a `function_call_output`'s `output`. Read off the
+ * parsed body (a few property reads per part), nothing decoded; blocks elsewhere (a tool's schema)
+ * are only text.
+ */
+export function nativeMedia(body: Record<string, unknown>): NativeMedia {
+  const media: NativeMedia = { images: new Set(), documents: 0 };
+  for (const turns of [body['messages'], body['input']]) {
+    if (!Array.isArray(turns)) continue;
+    for (const turn of turns) {
+      if (!isObject(turn)) continue;
+      addParts(turn['content'], media, true);
+      addParts(turn['output'], media, false);
+    }
+  }
+  return media;
+}
+
+const imageTypes = new Set(['image', 'input_image']);
+const documentTypes = new Set(['document', 'input_file']);
+
+function addParts(parts: unknown, media: NativeMedia, nested: boolean): void {
+  if (!Array.isArray(parts)) return;
+  for (const part of parts) {
+    if (!isObject(part)) continue;
+    const type = part['type'];
+    if (typeof type !== 'string') continue;
+    if (imageTypes.has(type)) media.images.add(part);
+    else if (documentTypes.has(type)) media.documents += 1;
+    else if (nested && type === 'tool_result') addParts(part['content'], media, false);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -10,7 +10,7 @@
 import type { StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
 import { billedUsage } from '../providers/shared/billed-provider-error.js';
 import { type PartsTap, UpstreamParts } from '../providers/shared/upstream-parts.js';
-import { type ChatInput, estimateChatInputTokens, estimateTextTokens, promptExtraTexts } from './estimate-tokens.js';
+import { type ChatInput, estimateChatCallInputTokens, estimateTextTokens, promptExtraTexts } from './estimate-tokens.js';
 import { chatInputEstimate } from './input-sample.js';
 import { CLIENT_CLOSED_STATUS, cutByTimeout, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
@@ -112,11 +112,11 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
 }
 
 /**
- * Estimated buckets of a chat call: its messages, tool definitions and JSON schema as input
- * (vendors bill all three), the generated pieces as output.
+ * Estimated buckets of a chat call: its messages (images at IMAGE_INPUT_TOKENS each), tool
+ * definitions and JSON schema as input (vendors bill all three), the generated pieces as output.
  */
 export async function estimateChat(request: ChatInput, output: readonly string[]): Promise<UsageBuckets> {
-  return buckets(...(await Promise.all([estimateChatInputTokens(request.messages, promptExtraTexts(request)), estimateTextTokens(output)])));
+  return buckets(...(await Promise.all([estimateChatCallInputTokens(request.messages, promptExtraTexts(request)), estimateTextTokens(output)])));
 }
 
 function buckets(input: number, output: number): UsageBuckets {

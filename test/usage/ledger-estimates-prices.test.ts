@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ChatMessage, ToolDefinition } from '../../src/providers/spec/index.js';
+import { IMAGE_INPUT_TOKENS } from '../../src/usage/media-tokens.js';
 import { o200kCounter } from '../../src/usage/tokenizer/count-tokens.js';
 import { pinnedProse } from '../helpers/pinned-texts.js';
 import { user } from '../library/library-harness.js';
@@ -81,6 +82,25 @@ describe('estimated usage and price changes', () => {
     assert.ok(toolTokens > 1_000, `${toolTokens} tokens of tool definition`);
     assert.equal(BigInt(withTool.input_tokens) - BigInt(bare.input_tokens), BigInt(toolTokens));
     assert.equal(scaled(withTool.cost_usd ?? '0', 12), expectedCostPico(rowBuckets(withTool), PRICES));
+  });
+
+  test('a cut stream with 5 images is estimated at IMAGE_INPUT_TOKENS per image, not their text', async () => {
+    const { switchboard, mocks, db } = stack;
+    mocks.openai.hangNextStream({ afterChunks: 2 });
+    const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const images: ChatMessage[] = [{ role: 'user', content: [{ type: 'text', text: 'What is on these?' }, ...Array.from({ length: 5 }, () => ({ type: 'image' as const, url: `data:image/png;base64,${pixel}` }))] }];
+    let deltas = 0;
+    for await (const part of switchboard.stream({ model: 'lib-gpt', messages: images }, { requestId: 'cut-images' })) {
+      if (part.type === 'text-delta') deltas += 1;
+      if (deltas === 1) break;
+    }
+    await switchboard.service.usage?.flush();
+    const [row] = await ledgerRows(db, `request_id = 'cut-images'`);
+    assert.ok(row, 'the row is written');
+    assert.deepEqual([row.usage_source, row.status, row.incomplete], ['estimated', 499, true]);
+    const buckets = rowBuckets(row);
+    assert.ok(buckets.input >= BigInt(5 * IMAGE_INPUT_TOKENS), `input tokens ${buckets.input}`);
+    assert.equal(scaled(row.cost_usd ?? '0', 12), expectedCostPico(buckets, PRICES));
   });
 
   test('a provider that reports no usage is recorded as estimated', async () => {
