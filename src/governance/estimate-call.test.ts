@@ -37,6 +37,17 @@ test('the byte bound counts every text the tokenizer sees: text parts, tool call
   assert.equal(reserved.inputTokens, (await estimateChatInputTokens(messages)) + IMAGE_INPUT_TOKENS);
 });
 
+test('images in tool results (screenshots) are reserved like images in user turns', async () => {
+  const screenshot = { type: 'image' as const, url: 'data:image/png;base64,iVBORw0KGgo=' };
+  const messages: ChatMessage[] = [
+    user('Take three screenshots.'),
+    { role: 'assistant', content: null, toolCalls: [{ id: 'c1', name: 'screenshot', arguments: '{}' }] },
+    { role: 'tool', toolCallId: 'c1', content: 'three screens', parts: [{ type: 'text', text: 'three screens' }, screenshot, screenshot, screenshot] },
+  ];
+  const reserved = await estimateChatCall({ messages }, model);
+  assert.ok(reserved.inputTokens >= 3 * IMAGE_INPUT_TOKENS, `reserved ${reserved.inputTokens}`);
+});
+
 test('tool definitions and a JSON schema are input too (vendors put them in the prompt), counted like the messages', async () => {
   const messages = [user('hi')];
   const description = 'Looks a word up in the dictionary and returns its definitions. '.repeat(200);

@@ -16,11 +16,11 @@
  * @module
  */
 import { budgetByEffort, MIN_THINKING_BUDGET, requestedBudget } from '../providers/shared/reasoning.js';
-import type { ChatMessage, ChatRequest } from '../providers/spec/index.js';
+import type { ChatRequest } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatInputTokenBound, chatMessageText, inputFramingTokens, promptExtraTexts } from '../usage/estimate-tokens.js';
 import { jsonTexts } from '../usage/json-texts.js';
-import { IMAGE_INPUT_TOKENS } from '../usage/media-tokens.js';
+import { chatImageCount, IMAGE_INPUT_TOKENS } from '../usage/media-tokens.js';
 import { sampledTokens, sampleTexts } from '../usage/text-sample.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
 import type { TokenEstimate } from './governor.js';
@@ -60,7 +60,7 @@ export type ChatCallShape = Pick<ChatRequest, 'messages' | 'maxTokens' | 'n' | '
 export function estimateChatCall(request: ChatCallShape, model: ModelEntry): TokenEstimate | Promise<TokenEstimate> {
   const { messages } = request;
   const extra = promptExtras(request);
-  const images = imageCount(messages);
+  const images = chatImageCount(messages);
   const bound = chatInputTokenBound(messages) + extra.bytes + images * IMAGE_INPUT_TOKENS;
   const outputTokens = chatOutputBound(request, model);
   if (bound <= BYTE_BOUND_MAX_TOKENS) return { inputTokens: bound, outputTokens };
@@ -98,15 +98,6 @@ function promptExtras(request: ChatCallShape): { texts: readonly string[]; bytes
   let bytes = 0;
   for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
   return { texts, bytes };
-}
-
-function imageCount(messages: readonly ChatMessage[]): number {
-  let images = 0;
-  for (const message of messages) {
-    if (message.role !== 'user') continue;
-    for (const part of message.content) if (part.type !== 'text') images += 1;
-  }
-  return images;
 }
 
 export async function estimateEmbedCall(input: readonly string[]): Promise<TokenEstimate> {

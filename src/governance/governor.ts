@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/db.js';
-import { selectConfigVersion } from '../db/sql/config-version.js';
+import { readConsistently, selectConfigVersion } from '../db/sql/config-version.js';
 import { selectBudgets, selectModelAccess, selectRateLimits, type CounterMetric } from '../db/sql/governance.js';
 import { errorMessage, SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
@@ -127,10 +127,14 @@ export class Governor {
       do {
         this.#reloadAgain = false;
         try {
-          // First, and on its own: a change committed while the rules are read is then newer than
-          // the version recorded, and loaded again.
-          const version = await selectConfigVersion(this.#db);
-          const [budgets, rateLimits, access] = await Promise.all([selectBudgets(this.#db), selectRateLimits(this.#db), selectModelAccess(this.#db)]);
+          // The version and the rules in one read-only snapshot: a transaction committing between
+          // two of the reads (a budget and its model access written together) is seen whole or not at
+          // all, and the version recorded is exactly the one the rules hold.
+          const { version, budgets, rateLimits, access } = await readConsistently(this.#db, async (tx) => {
+            const read = await selectConfigVersion(tx);
+            const [budgetRows, limitRows, accessRows] = await Promise.all([selectBudgets(tx), selectRateLimits(tx), selectModelAccess(tx)]);
+            return { version: read, budgets: budgetRows, rateLimits: limitRows, access: accessRows };
+          });
           this.#swap(new GovernanceRules(budgets, rateLimits, access, (message) => this.#log('warn', message)));
           this.#rulesVersion = version;
         } catch (error) {
