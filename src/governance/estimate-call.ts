@@ -20,7 +20,8 @@ import type { ChatRequest } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatInputTokenBound, chatMessageText, inputFramingTokens, promptExtraTexts } from '../usage/estimate-tokens.js';
 import { jsonTexts } from '../usage/json-texts.js';
-import { chatImageCount, IMAGE_INPUT_TOKENS } from '../usage/media-tokens.js';
+import { chatImageCount, DOCUMENT_INPUT_TOKENS, IMAGE_INPUT_TOKENS } from '../usage/media-tokens.js';
+import { nativeMedia } from '../usage/native-estimate.js';
 import { sampledTokens, sampleTexts } from '../usage/text-sample.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
 import type { TokenEstimate } from './governor.js';
@@ -111,10 +112,14 @@ export async function estimateEmbedCall(input: readonly string[]): Promise<Token
  * that bound.
  */
 export async function estimateNativeCall(body: Record<string, unknown>, model: ModelEntry): Promise<TokenEstimate> {
-  const json = jsonTexts(body, 'model');
+  // Images and documents where the vendors take them count at their fixed figures, not as the
+  // text of their base64 data or URL (usage/native-estimate.ts counts them the same way).
+  const media = nativeMedia(body);
+  const json = jsonTexts(body, 'model', media.images);
   let bytes = 0;
   for (const text of json.texts) bytes += Buffer.byteLength(text, 'utf8');
-  const inputTokens = bytes + json.punctuation <= BYTE_BOUND_MAX_TOKENS ? bytes + json.punctuation : (await reserveTokens(json.texts, bytes)) + Math.ceil(json.punctuation / 2);
+  const texts = bytes + json.punctuation <= BYTE_BOUND_MAX_TOKENS ? bytes + json.punctuation : (await reserveTokens(json.texts, bytes)) + Math.ceil(json.punctuation / 2);
+  const inputTokens = texts + media.images.size * IMAGE_INPUT_TOKENS + media.documents * DOCUMENT_INPUT_TOKENS;
   return { inputTokens, outputTokens: nativeOutputCap(body, model) };
 }
 
