@@ -3,16 +3,18 @@
  * gateway interprets, which it can never honour, and which change the answer when dropped.
  *
  * Every other field is vendor-native: it reaches an OpenAI-family row unchanged (`logprobs`,
- * `top_logprobs`, `service_tier`, `prompt_cache_key`, `safety_identifier`, `verbosity`, `store`,
- * `metadata`, and fields newer than this gateway); for other families it is refused with 400 naming
- * it when dropping it changes the answer, else dropped; a model row overrides that per field.
+ * `top_logprobs`, `prompt_cache_key`, `safety_identifier`, `verbosity`, and fields newer than this
+ * gateway); for other families it is refused with 400 naming it when dropping it changes the answer,
+ * else dropped; a model row overrides that per field. Secure defaults (`native-field-defaults.ts`)
+ * hold back what the row does not pass: `store` and `metadata` are dropped, a `service_tier` other
+ * than `auto`/`default` and `web_search_options` are refused.
  *
  * @module
  */
 import type { NativeFields, ProviderFamily } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
-import { routeNativeFields } from '../service/native-fields.js';
 import { isObject, unsupported, type JsonObject } from './field-checks.js';
+import { routeGuardedFields } from './native-field-defaults.js';
 
 /** Fields parseChatRequest maps into the normalized request. */
 const interpreted = new Set([
@@ -74,7 +76,7 @@ export function changesChatAnswer(field: string, value: unknown): boolean {
 
 /** The native fields of a chat request for the serving model (throws 400 naming a refused field). */
 export function chatNativeFields(fields: Record<string, unknown>, model: ModelEntry, servingFamily: ProviderFamily | undefined): NativeFields | undefined {
-  return routeNativeFields(fields, { from: 'openai', servingFamily, model, changesAnswer: changesChatAnswer });
+  return routeGuardedFields(fields, { from: 'openai', servingFamily, model, changesAnswer: changesChatAnswer });
 }
 
 function present(value: unknown): boolean {

@@ -199,11 +199,13 @@ describe('reasoning_effort across vendors', () => {
 
 describe('native fields', () => {
   it('OpenAI rows get logprobs, top_logprobs, service_tier and other native fields as sent, and the vendor answers come back', async () => {
-    const native = { logprobs: true, top_logprobs: 2, service_tier: 'flex', prompt_cache_key: 'k1', safety_identifier: 'sid', store: false, metadata: { team: 'a' } };
-    const completion = await client.chat.completions.create(ask(MODELS.openai, native));
+    const native = { logprobs: true, top_logprobs: 2, service_tier: 'auto', prompt_cache_key: 'k1', safety_identifier: 'sid' };
+    const completion = await client.chat.completions.create(ask(MODELS.openai, { ...native, store: false, metadata: { team: 'a' } }));
     const sent = body(t.openai.requests.at(-1));
     for (const [field, value] of Object.entries(native)) assert.deepEqual(sent[field], value, field);
-    assert.equal(completion.service_tier, 'flex');
+    // Secure defaults (chat-native-store.test.ts): store and metadata are not sent without a row rule.
+    assert.equal('store' in sent || 'metadata' in sent, false);
+    assert.equal(completion.service_tier, 'auto');
     const logprobs = completion.choices[0]?.logprobs?.content ?? [];
     assert.deepEqual(logprobs.map((entry) => entry.token), ['Echo:', ' think', ' hard']);
     assert.equal(logprobs[0]?.top_logprobs.length, 2);

@@ -1,27 +1,33 @@
 /**
  * `/v1/messages` served by an Anthropic model: the client's body goes to Anthropic unchanged
- * (through `AIService.native`, apart from `model`, replaced by the row's model id), so
- * `cache_control`, thinking blocks and their signatures, server tools, betas and every other field
- * arrive as sent; the answer comes back unchanged apart from `model`, which says the public name
- * the client asked for (as on every Switchboard surface).
+ * (through `AIService.native`, apart from `model`, replaced by the row's model id, and what the
+ * row's `native_fields` rules hold back: see `native-body.ts`), so `cache_control`, thinking blocks
+ * and their signatures, the client's tools and every other field arrive as sent; of its
+ * `anthropic-beta` flags, those the row lets through (`anthropic-betas.ts`). The answer comes back
+ * unchanged apart from `model`, which says the public name the client asked for (as on every
+ * Switchboard surface).
  *
  * @module
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { takeReady } from '../../providers/shared/ready-parts.js';
 import type { NativeEvent, NativeStreamAnswer } from '../../providers/spec/index.js';
+import type { ModelEntry } from '../../registry/provider-registry.js';
 import type { CallContext } from '../../service/ai-service.js';
+import { allowedBetas } from '../anthropic-betas.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { drained, writeBatched } from '../stream-parts.js';
 import { sendBody, writeSseHead } from '../send.js';
 import { sendAnthropicError } from './send-anthropic-error.js';
 
-/** The client headers forwarded to Anthropic: `anthropic-beta` only (the row sets the version and key). */
-export function forwardedHeaders(headers: IncomingHttpHeaders): Record<string, string> | undefined {
-  const beta = headers['anthropic-beta'];
-  const value = Array.isArray(beta) ? beta.join(',') : beta;
-  return value === undefined || value.trim() === '' ? undefined : { 'anthropic-beta': value };
+/**
+ * The client headers forwarded to Anthropic: `anthropic-beta` only (the row sets the version and
+ * key), reduced to the flags `model`'s row lets through.
+ */
+export function forwardedHeaders(headers: IncomingHttpHeaders, model: ModelEntry): Record<string, string> | undefined {
+  const value = allowedBetas(headers['anthropic-beta'], model);
+  return value === undefined ? undefined : { 'anthropic-beta': value };
 }
 
 /** Serves the body natively: a JSON answer, or the vendor's event stream passed through. */

@@ -1,15 +1,15 @@
 /**
  * `POST /v1/messages` and `POST /v1/messages/count_tokens`: Anthropic's Messages API, served by
  * any model of the registry. An Anthropic model gets the client's body unchanged (the native
- * call); any other model gets the normalized request, and its answer is encoded back. Every error
- * answers in Anthropic's shape.
+ * call) but for what the row's `native_fields` rules hold back (`native-body.ts`, the same rules
+ * as chat completions); any other model gets the normalized request, and its answer is encoded
+ * back. Every error answers in Anthropic's shape.
  *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SwitchboardError } from '../../errors.js';
 import type { CallContext } from '../../service/ai-service.js';
-import { routeNativeFields } from '../../service/native-fields.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { encodeMessage } from '../messages/encode-message.js';
@@ -18,6 +18,8 @@ import { forwardedHeaders, serveNativeMessage } from '../messages/native-message
 import { parseMessagesRequest, type ParsedMessagesRequest } from '../messages/parse-messages-request.js';
 import { sendAnthropicError } from '../messages/send-anthropic-error.js';
 import { streamMessage } from '../messages/stream-message.js';
+import { routeGuardedFields } from '../native-field-defaults.js';
+import { ruledMessagesBody } from '../native-body.js';
 import { readJsonRequest } from '../read-body.js';
 import { sendBody } from '../send.js';
 import { beginV1Request, callContext, resolveModel, takeKeySlot } from './v1-request.js';
@@ -79,8 +81,10 @@ async function createMessage(gateway: GatewayContext, exchange: Exchange, reques
   const { body, parsed, context } = await readRequest(gateway, exchange, request, false);
   if (gateway.service.supportsNative(parsed.model, 'anthropic-messages', exchange.owner?.projectId)) {
     checkMaxTokens(gateway, parsed);
-    const options = { model: parsed.model, stream: parsed.stream, headers: forwardedHeaders(request.headers), context };
-    return serveNativeMessage(gateway, exchange, response, body, options);
+    const { model } = gateway.service.resolve(parsed.model, exchange.owner?.projectId);
+    const upstream = ruledMessagesBody(body, parsed.extras, model);
+    const options = { model: parsed.model, stream: parsed.stream, headers: forwardedHeaders(request.headers, model), context };
+    return serveNativeMessage(gateway, exchange, response, upstream, options);
   }
   servedRequest(gateway, parsed, exchange.owner?.projectId);
   // Handed back, not awaited: this function's frame (the body, the parsed request) ends here.
@@ -98,8 +102,8 @@ async function createMessage(gateway: GatewayContext, exchange: Exchange, reques
 
 /**
  * `{input_tokens}`: Anthropic's own count when an Anthropic model serves the body (sent unchanged
- * but for the output settings in `NOT_COUNTED`, which the count endpoint refuses), else the
- * documented estimate.
+ * but for the output settings in `NOT_COUNTED`, which the count endpoint refuses, and what the
+ * row's rules hold back, as on `/v1/messages`), else the documented estimate.
  */
 async function countTokens(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { body, parsed, context } = await readRequest(gateway, exchange, request, true);
@@ -107,8 +111,10 @@ async function countTokens(gateway: GatewayContext, exchange: Exchange, request:
   await gateway.service.admitRequestOnly(parsed.model, context);
   let inputTokens: number;
   if (gateway.service.supportsNative(parsed.model, 'anthropic-count-tokens', exchange.owner?.projectId)) {
-    const countBody = Object.fromEntries(Object.entries(body).filter(([field]) => !NOT_COUNTED.has(field)));
-    const headers = forwardedHeaders(request.headers);
+    const { model } = gateway.service.resolve(parsed.model, exchange.owner?.projectId);
+    const ruled = ruledMessagesBody(body, parsed.extras, model);
+    const countBody = Object.fromEntries(Object.entries(ruled).filter(([field]) => !NOT_COUNTED.has(field)));
+    const headers = forwardedHeaders(request.headers, model);
     const call = { api: 'anthropic-count-tokens' as const, body: countBody, stream: false, ...(headers ? { headers } : {}) };
     const { answer, route } = await gateway.service.native(call, context);
     exchange.upstreamMs = route.upstreamMs;
@@ -145,7 +151,7 @@ function checkMaxTokens(gateway: GatewayContext, parsed: ParsedMessagesRequest):
 function servedRequest(gateway: GatewayContext, parsed: ParsedMessagesRequest, projectId: string | undefined): void {
   if (parsed.deferred.error !== undefined) throw parsed.deferred.error;
   const { model, provider } = gateway.service.resolve(parsed.model, projectId);
-  const native = routeNativeFields(parsed.extras, {
+  const native = routeGuardedFields(parsed.extras, {
     from: 'anthropic',
     servingFamily: provider.provider.family,
     model,

@@ -1,7 +1,8 @@
 /**
  * `POST /v1/responses`, OpenAI's Responses API, stateless. A model whose provider speaks the
- * Responses API itself is served on it unchanged (`responses-native.ts`); any other model through
- * the normalized service (`AIService.chat` / `stream`), decoded and encoded here.
+ * Responses API itself is served on it unchanged (`responses-native.ts`) but for what the row's
+ * `native_fields` rules hold back (`native-body.ts`); any other model through the normalized
+ * service (`AIService.chat` / `stream`), decoded and encoded here.
  *
  * @module
  */
@@ -9,9 +10,10 @@ import type { CallContext } from '../../service/ai-service.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SwitchboardError } from '../../errors.js';
 import type { StreamPart } from '../../providers/spec/index.js';
-import { routeNativeFields } from '../../service/native-fields.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { ruledResponsesBody } from '../native-body.js';
+import { routeGuardedFields } from '../native-field-defaults.js';
 import { readJsonRequest } from '../read-body.js';
 import { encodeResponse } from '../responses/encode-response.js';
 import { checkResponsesBasics, parseResponsesRequest, type ParsedResponsesRequest } from '../responses/parse-responses-request.js';
@@ -33,12 +35,13 @@ export async function responses(gateway: GatewayContext, exchange: Exchange, req
   if (gateway.service.supportsNative(basics.model, 'openai-responses', owner.projectId)) {
     const row = gateway.service.resolve(basics.model).model;
     checkNativeLimits(body, row);
-    await nativeResponses(gateway, exchange, response, body, { ...basics, row, context: callContext(exchange, owner) });
+    const ruled = ruledResponsesBody(body, row);
+    await nativeResponses(gateway, exchange, response, ruled, { ...basics, row, context: callContext(exchange, owner) });
     return;
   }
   const parsed = parseResponsesRequest(body, gateway.config);
   const { model, provider } = gateway.service.resolve(parsed.model, owner.projectId);
-  const native = routeNativeFields(parsed.nativeFields, { from: 'openai', servingFamily: provider.provider.family, model, changesAnswer: () => false });
+  const native = routeGuardedFields(parsed.nativeFields, { from: 'openai', servingFamily: provider.provider.family, model, changesAnswer: () => false });
   if (native !== undefined) parsed.request.native = native;
   try {
     if (parsed.stream) await streamResponse(gateway, exchange, response, parsed, callContext(exchange, owner));
