@@ -169,10 +169,20 @@ describe('request errors on /v1/responses', () => {
     }
   });
 
-  it('built-in tools and non-function tool choices → 400 naming them (normalized path)', async () => {
+  it("built-in tools and non-function tool choices → 400 naming them (normalized path); Codex's web_search and image_generation are left out", async () => {
     await assert.rejects(
-      client.responses.create({ model: MODELS.google, input: 'x', tools: [{ type: 'web_search' }] }),
-      apiError({ status: 400, code: 'unsupported_feature', param: 'tools[0].type', message: /'web_search' tools are not supported/ }),
+      client.responses.create({ model: MODELS.google, input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }),
+      apiError({ status: 400, code: 'unsupported_feature', param: 'tools[0].type', message: /'file_search' tools are not supported/ }),
+    );
+    // What the Codex CLI may offer on every request: the call is served without them.
+    const before = t.google.requests.length;
+    const served = await client.responses.create({ model: MODELS.google, input: 'x', tools: [{ type: 'web_search' }, { type: 'image_generation' }] });
+    assert.equal(served.status, 'completed');
+    const sent = t.google.requests.slice(before).map((request) => (request.body as { tools?: unknown }).tools);
+    assert.deepEqual(sent, [undefined], 'no tool reached the vendor');
+    await assert.rejects(
+      client.responses.create({ model: MODELS.google, input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search_preview' } }),
+      apiError({ status: 400, code: 'unsupported_feature', param: 'tool_choice.type' }),
     );
     await assert.rejects(
       client.responses.create({ model: MODELS.cohere, input: 'x', tool_choice: { type: 'file_search' } }),

@@ -1,7 +1,9 @@
 /**
  * The Responses API's `tools`, `tool_choice` and `text.format` → normalized tool definitions, tool
  * choice and response format. Only function tools exist off the native path: a built-in tool
- * (`web_search`, `file_search`, `computer_use_preview`, `mcp`, …) is refused with 400 naming it.
+ * (`file_search`, `computer_use_preview`, `mcp`, …) is refused with 400 naming it, except the two
+ * the Codex CLI may offer on every request, `web_search*` and `image_generation`, which are left out
+ * (as the native path drops them without a row rule; forcing one with `tool_choice` is refused).
  *
  * @module
  */
@@ -14,12 +16,13 @@ export function parseResponsesTools(value: unknown): ToolDefinition[] | undefine
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw invalid('tools', 'must be an array of tools');
   if (value.length === 0) return undefined;
-  const tools = new Array<ToolDefinition>(value.length);
+  const tools: ToolDefinition[] = [];
   for (let index = 0; index < value.length; index++) {
     const path = `tools[${index}]`;
     const tool: unknown = value[index];
     if (!isObject(tool)) throw invalid(path, "must be an object {type: 'function', name, parameters}");
     const type = tool['type'];
+    if (typeof type === 'string' && leftOut(type)) continue;
     if (type !== 'function') {
       if (typeof type === 'string') throw unsupported(`${path}.type`, `'${type}' tools are not supported by this gateway; use 'function' tools`);
       throw invalid(`${path}.type`, "must be 'function'");
@@ -34,9 +37,14 @@ export function parseResponsesTools(value: unknown): ToolDefinition[] | undefine
     }
     const strict = optionalBoolean(tool, 'strict', `${path}.strict`);
     if (strict !== undefined) definition.strict = strict;
-    tools[index] = definition;
+    tools.push(definition);
   }
-  return tools;
+  return tools.length === 0 ? undefined : tools;
+}
+
+/** Hosted tools a client offers by default (Codex), left out rather than refused. */
+function leftOut(type: string): boolean {
+  return type.startsWith('web_search') || type === 'image_generation';
 }
 
 /** `tool_choice` → normalized choice (undefined when absent). */
