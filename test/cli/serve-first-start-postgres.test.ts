@@ -20,8 +20,12 @@ describe('serve on an empty Postgres database', { skip: skipWithoutPostgres() },
   });
 
   it('creates no project and prints no key; it says how to create them', async () => {
-    serve = await startServeProcess({ databaseUrl: db.url as string });
-    const { stdout, stderr } = serve.output();
+    const started = await startServeProcess({ databaseUrl: db.url as string });
+    serve = started;
+    // The hint follows the "listening" line, maybe in a later chunk of the pipe: wait for it.
+    const deadline = Date.now() + 10_000;
+    while (!started.output().stdout.includes('No project yet') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    const { stdout, stderr } = started.output();
     assert.doesNotMatch(stdout + stderr, /\bsb-[0-9A-Za-z]{12}-/, 'a gateway key in the output');
     assert.match(stdout, /No project yet: create one and its first API key with `switchboard projects create <name>`/);
     const projects = await db.query(`select 1 from public.projects`);
