@@ -64,14 +64,20 @@ test('tool definitions and a JSON schema are input too (vendors put them in the 
   assert.equal(withSchema - bare, Buffer.byteLength(JSON.stringify(schema)));
 });
 
-test('the output bound: per choice, plus the thinking budget a reasoning request adds (within the model row)', async () => {
+test("the output bound: per choice; the client's limit counts reasoning; without one the thinking budget is added (within the model row)", async () => {
   const messages = [user('hi')];
   const big = { maxTokens: 64_000 } as ModelEntry;
+  const unbounded = {} as ModelEntry;
   assert.equal((await estimateChatCall({ messages, maxTokens: 10, n: 3 }, big)).outputTokens, 30);
-  assert.equal((await estimateChatCall({ messages, maxTokens: 1, reasoning: { effort: 'xhigh' } }, big)).outputTokens, 1 + 32_768);
-  assert.equal((await estimateChatCall({ messages, maxTokens: 1, reasoning: { budgetTokens: 100 } }, big)).outputTokens, 1 + 1024, 'the smallest budget');
-  assert.equal((await estimateChatCall({ messages, maxTokens: 1, reasoning: { effort: 'none' } }, big)).outputTokens, 1);
-  assert.equal((await estimateChatCall({ messages, maxTokens: 50, reasoning: { effort: 'high' } }, model)).outputTokens, 100, "capped at the row's max_tokens");
+  // Every vendor is sent the client's limit as it is (Anthropic's budget is fitted under it).
+  assert.equal((await estimateChatCall({ messages, maxTokens: 1, reasoning: { effort: 'xhigh' } }, big)).outputTokens, 1);
+  assert.equal((await estimateChatCall({ messages, maxTokens: 5000, reasoning: { budgetTokens: 100 } }, big)).outputTokens, 5000);
+  assert.equal((await estimateChatCall({ messages, maxTokens: 50, reasoning: { effort: 'high' } }, model)).outputTokens, 50);
+  // No limit: the row's max_tokens, else 4,096 plus the budget (at least 1,024), within the row's.
+  assert.equal((await estimateChatCall({ messages, reasoning: { effort: 'xhigh' } }, unbounded)).outputTokens, 4096 + 32_768);
+  assert.equal((await estimateChatCall({ messages, reasoning: { budgetTokens: 100 } }, unbounded)).outputTokens, 4096 + 1024, 'the smallest budget');
+  assert.equal((await estimateChatCall({ messages, reasoning: { effort: 'none' } }, unbounded)).outputTokens, 4096);
+  assert.equal((await estimateChatCall({ messages, reasoning: { effort: 'high' } }, model)).outputTokens, 100, "the row's max_tokens");
 });
 
 test('an input over the byte bound and up to EXACT_CHARS is counted whole', async () => {

@@ -34,10 +34,6 @@ function isOutputLimit(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
 
-function outputBound(requested: unknown, model: ModelEntry): number {
-  return isOutputLimit(requested) ? requested : (model.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
-}
-
 /**
  * Inputs up to this many tokens by their byte bound are reserved at the bound (at most ~770 tokens
  * over the tokenizer's count, released at settlement); longer ones go through the tokenizer.
@@ -54,9 +50,7 @@ export type ChatCallShape = Pick<ChatRequest, 'messages' | 'maxTokens' | 'n' | '
  * Synchronous for a short input (its byte bound); a promise when it needs the tokenizer. The input
  * is the messages' texts, the tool definitions and a JSON schema's text (vendors put both in the
  * prompt) and IMAGE_INPUT_TOKENS per image. The output is the bound per choice (`n`: each choice may
- * generate up to it; the input is billed once), plus the thinking budget when the request asks for
- * reasoning: Anthropic's `max_tokens` then grows by that budget (convert-anthropic-thinking.ts),
- * within the model row's `max_tokens`.
+ * generate up to it; the input is billed once): chatOutputCap.
  */
 export function estimateChatCall(request: ChatCallShape, model: ModelEntry): TokenEstimate | Promise<TokenEstimate> {
   const { messages } = request;
@@ -77,14 +71,16 @@ function chatOutputBound(request: ChatCallShape, model: ModelEntry): number {
 
 /**
  * The most one choice of a chat call may generate, as its reservation counts it: the request's
- * `max_tokens`, else the model row's, else DEFAULT_MAX_OUTPUT_TOKENS; plus the thinking budget (at
- * least MIN_THINKING_BUDGET) when the request asks for reasoning, within the model row's
- * `max_tokens`: Anthropic's `max_tokens` rule (convert-anthropic-thinking.ts). Sent upstream as
- * the output limit of a governed call whose client set none (service/output-cap.ts).
+ * `max_tokens`, which every vendor is sent as it is and which counts reasoning too (Anthropic's
+ * thinking budget is fitted under it: convert-anthropic-thinking.ts). Without one: the model row's
+ * `max_tokens`, else DEFAULT_MAX_OUTPUT_TOKENS, plus the thinking budget (at least
+ * MIN_THINKING_BUDGET) when the request asks for reasoning, within the model row's `max_tokens`,
+ * as Anthropic's `max_tokens` then grows. Sent upstream as the output limit of a governed call whose
+ * client set none (service/output-cap.ts).
  */
 export function chatOutputCap(request: Pick<ChatRequest, 'maxTokens' | 'reasoning'>, model: ModelEntry): number {
-  const visible = outputBound(request.maxTokens, model);
-  return withThinking(visible, requestedBudget(request.reasoning) ?? 0, model);
+  if (isOutputLimit(request.maxTokens)) return request.maxTokens;
+  return withThinking(model.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, requestedBudget(request.reasoning) ?? 0, model);
 }
 
 /** `visible` plus a thinking budget (at least MIN_THINKING_BUDGET), within the model row's `max_tokens`; never below `visible`. */

@@ -35,5 +35,5 @@ export function notEnabled(param: string, what: string, model: ModelEntry, why: 
 
 /** 400 `unsupported_feature` for something a row rule says `refuse` to. */
 export function refusedByRow(param: string, what: string, model: ModelEntry): SwitchboardError {
-  return new SwitchboardError('unsupported_feature', `${what} is not supported by the model '${model.name}' (refused by its native_fields rules).`, { param });
+  return new SwitchboardError('unsupported_feature', `${what} is not allowed for the model '${model.name}' (refused by its native_fields rules).`, { param });
 }

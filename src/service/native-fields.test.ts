@@ -44,4 +44,25 @@ describe('routeNativeFields', () => {
     });
     assert.throws(() => routeNativeFields({ store: true }, { from: 'openai', servingFamily: 'openai', model: rules, changesAnswer }), /store/);
   });
+
+  test("a refusal names its reason: the row's rule (same family too), else the provider of another family", () => {
+    const rules = model({ store: 'refuse' });
+    for (const servingFamily of ['openai', 'anthropic'] as const) {
+      assert.throws(() => routeNativeFields({ store: true }, { from: 'openai', servingFamily, model: rules, changesAnswer }), {
+        code: 'unsupported_feature',
+        param: 'store',
+        message: "store is not allowed for the model 'claude' (refused by its native_fields rules)",
+      });
+    }
+    assert.throws(() => routeNativeFields({ logprobs: true }, { from: 'openai', servingFamily: 'anthropic', model: model(), changesAnswer }), {
+      code: 'unsupported_feature',
+      param: 'logprobs',
+      message: "logprobs is not supported by the model 'claude' (its provider does not understand it)",
+    });
+  });
+
+  test('only own keys of the rules count: a field named like an Object method passes to the same family', () => {
+    const native = routeNativeFields({ constructor: 'x', toString: 1 }, { from: 'openai', servingFamily: 'openai', model: model(), changesAnswer });
+    assert.deepEqual(native, { family: 'openai', fields: { constructor: 'x', toString: 1 } });
+  });
 });

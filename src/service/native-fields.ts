@@ -33,11 +33,16 @@ export function routeNativeFields(fields: Record<string, unknown>, context: Nati
   let count = 0;
   for (const [field, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    const rule = model.nativeFields[field] ?? (servingFamily === context.from ? 'pass' : context.changesAnswer(field, value) ? 'refuse' : 'drop');
+    // Own keys only: a body field named `constructor` is not a rule.
+    const rowRule = Object.hasOwn(model.nativeFields, field) ? model.nativeFields[field] : undefined;
+    const rule = rowRule ?? (servingFamily === context.from ? 'pass' : context.changesAnswer(field, value) ? 'refuse' : 'drop');
     if (rule === 'refuse') {
+      // The reason the client reads: the row's own rule, or a provider of another API family.
       throw new SwitchboardError(
         'unsupported_feature',
-        `${field} is not supported by the model '${model.name}' (its provider does not understand it)`,
+        rowRule === undefined
+          ? `${field} is not supported by the model '${model.name}' (its provider does not understand it)`
+          : `${field} is not allowed for the model '${model.name}' (refused by its native_fields rules)`,
         { param: field },
       );
     }

@@ -19,8 +19,9 @@ import type { ModelEntry } from '../registry/provider-registry.js';
  * The estimate of a chat attempt (`request`: the client's), which sets the attempt's upstream
  * request's `maxTokens` (each builder sends it in its vendor's field) when the client set none.
  * Not for the Anthropic family (`family`: the serving provider's): its builder always sends
- * `max_tokens` by the rule the reservation follows (the visible limit, grown by the thinking
- * budget), and would add the budget a second time.
+ * `max_tokens`, by the rule the reservation follows (the client's limit as it is; without one the
+ * default visible limit grown by the thinking budget, within the row's `max_tokens`: never above
+ * the reservation's bound).
  */
 export function estimateBoundedChat(request: ChatCallShape, upstream: ChatRequest, model: ModelEntry, family: ProviderFamily | undefined): TokenEstimate | Promise<TokenEstimate> {
   if (upstream.maxTokens === undefined && family !== 'anthropic') upstream.maxTokens = chatOutputCap(upstream, model);

@@ -1,6 +1,6 @@
 // A reservation covers what the vendor will bill, not only the messages' text: tool definitions (a
 // 4 MB tool description with `max_tokens: 1` used to reserve a few tokens while the vendor billed a
-// million), images, and the thinking budget a reasoning request adds to Anthropic's `max_tokens`.
+// million), images, and thinking (within the client's limit, which is reserved and sent as it is).
 // Each is refused by a budget before the vendor is called when it cannot fit. PGlite and Postgres.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -62,12 +62,13 @@ describe('reservations count tools, images and thinking', () => {
     assert.equal(anthropic.requests.length, calls, 'refused before the vendor');
   });
 
-  it("reasoning: the thinking budget Anthropic's max_tokens grows by is reserved as output", async () => {
+  it("reasoning: the client's limit bounds thinking too; it is what is reserved and what Anthropic gets", async () => {
     const calls = anthropic.requests.length;
-    const ask = (effort: string) => chat({ model: THINKER, max_tokens: 1, reasoning_effort: effort, messages: [{ role: 'user', content: 'hi' }] });
-    assert.deepEqual(await ask('high'), { status: 429, code: 'insufficient_quota' });
+    const ask = (maxTokens: number) => chat({ model: THINKER, max_tokens: maxTokens, reasoning_effort: 'high', messages: [{ role: 'user', content: 'hi' }] });
+    assert.deepEqual(await ask(2500), { status: 429, code: 'insufficient_quota' });
     assert.equal(anthropic.requests.length, calls, 'refused before the vendor');
-    assert.equal((await ask('minimal')).status, 200, '1 + 1,024 tokens fit the $2,000 budget');
-    assert.equal((anthropic.requests.at(-1)?.body as { max_tokens: number }).max_tokens, 1 + 1024);
+    assert.equal((await ask(1900)).status, 200, '1,900 output tokens fit the $2,000 budget, thinking included');
+    const sent = anthropic.requests.at(-1)?.body as { max_tokens: number; thinking?: unknown };
+    assert.deepEqual([sent.max_tokens, sent.thinking], [1900, { type: 'enabled', budget_tokens: 1024 }]);
   });
 });

@@ -93,12 +93,15 @@ INSERT INTO ai_models (name, provider_id, model_id, max_tokens)
     assert.equal(sent['top_k'], 5);
   });
 
-  test('max_tokens becomes budget + visible limit, capped by the model row (budget lowered below it); a forced tool is refused', async () => {
+  test("max_tokens is the caller's limit (the budget fitted under it), else budget + 4096 capped by the model row; a forced tool is refused", async () => {
     await switchboard.chat({ model: 'lib-claude', messages: [user('budget')], reasoning: { budgetTokens: 40000 }, maxTokens: 100 });
+    assert.equal('thinking' in lastAnthropicBody(), false, 'no room for a 1024 budget under 100');
+    assert.equal(lastAnthropicBody()['max_tokens'], 100);
+    await switchboard.chat({ model: 'lib-claude', messages: [user('budget')], reasoning: { budgetTokens: 40000 }, maxTokens: 50000 });
     assert.deepEqual(lastAnthropicBody()['thinking'], { type: 'enabled', budget_tokens: 40000 });
-    assert.equal(lastAnthropicBody()['max_tokens'], 40100);
+    assert.equal(lastAnthropicBody()['max_tokens'], 50000);
     await switchboard.chat({ model: 'lib-claude-small', messages: [user('budget')], reasoning: { effort: 'medium' } });
-    assert.deepEqual(lastAnthropicBody()['thinking'], { type: 'enabled', budget_tokens: 2999 });
+    assert.deepEqual(lastAnthropicBody()['thinking'], { type: 'enabled', budget_tokens: 1500 });
     assert.equal(lastAnthropicBody()['max_tokens'], 3000);
     const before = mocks.anthropic.requests.length;
     const error = await switchboard.chat({ model: 'lib-claude', messages: [user('x')], tools: [lookup], toolChoice: 'required', reasoning: { effort: 'high' } }).catch((caught: unknown) => caught);

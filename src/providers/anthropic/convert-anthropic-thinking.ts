@@ -10,12 +10,15 @@ import { claudeGeneration } from './claude-generation.js';
  * `output_config.effort` (minimal and low → low, medium, high, xhigh and max → xhigh from 4.7, else high;
  * an explicit budget → the nearest effort); earlier models get `{type: 'enabled', budget_tokens}`
  * (effort → budget by the shared table; an explicit budget as is). `none` → no thinking either way.
- * The budget (the effort's, in adaptive mode) must be ≥ 1024 and below `max_tokens`, which counts
- * thinking too, so `max_tokens` becomes budget + the visible limit (the request's, else 4096),
- * capped at the model row's `max_tokens`; a budget that still does not fit is lowered to
- * `max_tokens - 1`, and thinking is left off when that is under 1024. While thinking Anthropic
- * accepts only `temperature` 1 and `top_p` ≥ 0.95 and refuses `top_k`: other values are dropped. A
- * forced tool choice cannot be combined with thinking: 400 naming `tool_choice`.
+ *
+ * `max_tokens` counts thinking too, as the client's limit does (OpenAI's `max_completion_tokens`
+ * and `max_output_tokens` include reasoning tokens; Anthropic's `max_tokens` thinking), so the
+ * request's limit is sent as it is and the budget fits under it (fitThinkingBudget). Without one,
+ * `max_tokens` is the budget + `defaultVisible`, within the model row's `max_tokens`. The budget
+ * (the effort's, in adaptive mode) must be ≥ 1024 and below `max_tokens`: when it cannot be,
+ * thinking is left off (a limit of 1024 or less). While thinking Anthropic accepts only
+ * `temperature` 1 and `top_p` ≥ 0.95 and refuses `top_k`: other values are dropped. A forced tool
+ * choice cannot be combined with thinking: 400 naming `tool_choice`.
  *
  * Thinking is also left off when the request answers tool calls of an assistant turn that does not
  * open with its signed thinking: Anthropic refuses such a turn while thinking is on ("Expected
@@ -25,10 +28,10 @@ import { claudeGeneration } from './claude-generation.js';
 export function applyAnthropicThinking(body: AnthropicRequestBody, request: ChatRequest, modelMaxTokens: number | undefined, defaultVisible: number): void {
   const wanted = requestedBudget(request.reasoning);
   if (wanted === undefined || wanted <= 0) return;
-  const visible = request.maxTokens ?? defaultVisible;
-  const maxTokens = Math.min(Math.max(wanted, MIN_THINKING_BUDGET) + visible, modelMaxTokens ?? Number.MAX_SAFE_INTEGER);
-  const budget = Math.min(Math.max(wanted, MIN_THINKING_BUDGET), maxTokens - 1);
-  if (budget < MIN_THINKING_BUDGET) return;
+  const requested = Math.max(wanted, MIN_THINKING_BUDGET);
+  const maxTokens = request.maxTokens ?? Math.min(requested + defaultVisible, modelMaxTokens ?? Number.MAX_SAFE_INTEGER);
+  const budget = fitThinkingBudget(requested, maxTokens, request.reasoning?.budgetTokens !== undefined, defaultVisible);
+  if (budget === undefined) return;
   if (answersUnsignedToolTurn(body.messages)) return;
   const choice = body.tool_choice?.type;
   if (choice === 'any' || choice === 'tool') {
@@ -47,6 +50,20 @@ export function applyAnthropicThinking(body: AnthropicRequestBody, request: Chat
   if (body.temperature !== undefined && body.temperature !== 1) delete body.temperature;
   if (body.top_p !== undefined && body.top_p < 0.95) delete body.top_p;
   delete body.top_k;
+}
+
+/**
+ * The thinking budget under `maxTokens`, or undefined when even Anthropic's smallest (1024) does not
+ * fit. An explicit budget (`/v1/messages`' `budget_tokens`, the library's `budgetTokens`) below
+ * the limit is kept as the client wrote it. An effort's budget, or an explicit one that does not
+ * fit, is lowered so the answer keeps half the limit, or `answerRoom` tokens of a larger one;
+ * never below 1024, which leaves a limit just over 1024 little room for the answer.
+ */
+export function fitThinkingBudget(requested: number, maxTokens: number, explicit: boolean, answerRoom: number): number | undefined {
+  if (explicit && requested < maxTokens) return requested;
+  const room = Math.min(answerRoom, Math.floor(maxTokens / 2));
+  const budget = Math.max(MIN_THINKING_BUDGET, Math.min(requested, maxTokens - room));
+  return budget < maxTokens ? budget : undefined;
 }
 
 function adaptiveEffort(effort: ReasoningEffort | undefined, xhigh: boolean): AnthropicEffort {

@@ -50,6 +50,22 @@ describe('convertToCohereRequest', () => {
     assert.deepEqual(body.messages, [{ role: 'assistant', tool_calls: [{ id: 'f_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }]);
   });
 
+  test("image detail: `original` (a Responses API value) becomes Cohere's highest, `high`", () => {
+    const body = convertToCohereRequest(
+      { model: 'm', messages: [{ role: 'user', content: [{ type: 'image', url: 'https://x/y.png', detail: 'original' }, { type: 'image', url: 'https://x/z.png', detail: 'low' }] }] },
+      { stream: false },
+    );
+    assert.deepEqual(body.messages, [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'high' } },
+          { type: 'image_url', image_url: { url: 'https://x/z.png', detail: 'low' } },
+        ],
+      },
+    ]);
+  });
+
   test('a tool result holding an image is refused before any call, naming the image (v2 tool content is text and documents)', () => {
     assert.throws(
       () =>

@@ -97,7 +97,8 @@ function convertUserContent(message: UserMessage): string | CohereContentPart[] 
         ? { type: 'text', text: part.text }
         : {
             type: 'image_url',
-            image_url: { url: part.url, ...(part.detail === undefined ? {} : { detail: part.detail }) },
+            // Cohere's detail values are chat completions' (no `original`: its highest is `high`).
+            image_url: { url: part.url, ...(part.detail === undefined ? {} : { detail: part.detail === 'original' ? 'high' : part.detail }) },
           },
   );
 }

@@ -40,6 +40,16 @@ describe('convertToOpenAIRequest', () => {
     });
   });
 
+  test("image detail: `original` (a Responses API value) becomes chat's highest, `high`; the others pass as they are", () => {
+    const details = ['original', 'high', 'low', 'auto', undefined] as const;
+    const body = convertToOpenAIRequest(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: details.map((detail) => ({ type: 'image' as const, url: 'https://x/y.png', ...(detail ? { detail } : {}) })) }] },
+      { stream: false, maxTokensField: 'max_completion_tokens' },
+    );
+    const sent = (body.messages[0]?.content as { image_url: { detail?: string } }[]).map((part) => part.image_url.detail);
+    assert.deepEqual(sent, ['high', 'high', 'low', 'auto', undefined]);
+  });
+
   test('streams ask for usage, drop n, and honour max_tokens_field', () => {
     const body = wire(convertToOpenAIRequest(request, { stream: true, maxTokensField: 'max_tokens' })) as Record<string, unknown>;
     assert.equal(body['stream'], true);

@@ -1,7 +1,7 @@
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import { requestedEffort } from '../shared/reasoning.js';
 import { refuseToolImage } from '../shared/tool-result-images.js';
-import type { ChatMessage, ChatRequest, ResponseFormat, ToolChoice } from '../spec/index.js';
+import type { ChatMessage, ChatRequest, ImagePart, ResponseFormat, ToolChoice } from '../spec/index.js';
 import type { OpenAIChatRequestBody, OpenAIWireMessage, OpenAIWireUserPart } from './openai-api.js';
 
 /** Which field carries the output limit: `max_tokens` for servers that only know the old name. */
@@ -70,7 +70,7 @@ export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenA
                 (part): OpenAIWireUserPart =>
                   part.type === 'text'
                     ? { type: 'text', text: part.text }
-                    : { type: 'image_url', image_url: { url: part.url, detail: part.detail } },
+                    : { type: 'image_url', image_url: { url: part.url, detail: chatImageDetail(part.detail) } },
               );
         return message.name === undefined ? { role: 'user', content } : { role: 'user', content, name: message.name };
       }
@@ -105,4 +105,9 @@ function convertResponseFormat(format: ResponseFormat | undefined): OpenAIChatRe
     type: 'json_schema',
     json_schema: { name: format.name, schema: format.schema, description: format.description, strict: format.strict },
   };
+}
+
+/** Chat completions has no `original` (a Responses API value): its highest fidelity is `high`. */
+function chatImageDetail(detail: ImagePart['detail']): 'auto' | 'low' | 'high' | undefined {
+  return detail === 'original' ? 'high' : detail;
 }

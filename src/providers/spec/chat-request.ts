@@ -20,8 +20,11 @@ export interface TextPart {
 export interface ImagePart {
   type: 'image';
   url: string;
-  /** OpenAI's fidelity hint; ignored by providers that have none. */
-  detail?: 'auto' | 'low' | 'high';
+  /**
+   * OpenAI's fidelity hint; ignored by providers that have none. `original` (full resolution) comes
+   * only from the Responses API: chat-completions wires, which have no such value, get `high`.
+   */
+  detail?: 'auto' | 'low' | 'high' | 'original';
   /** Anthropic's `cache_control` marker, passed to Anthropic unchanged; other vendors ignore it. */
   cacheControl?: Record<string, unknown>;
   /**

@@ -5,6 +5,18 @@ import { parseResponsesInput } from './parse-responses-input.js';
 import { openReasoning, sealReasoning } from './reasoning-envelope.js';
 
 describe('parseResponsesInput', () => {
+  it("accepts every input_image detail the Responses API takes, `original` included; refuses others naming the field", () => {
+    for (const detail of ['auto', 'low', 'high', 'original']) {
+      assert.deepEqual(parseResponsesInput([{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png', detail }] }], undefined), [
+        { role: 'user', content: [{ type: 'image', url: 'https://x/y.png', detail }] },
+      ]);
+    }
+    assert.throws(
+      () => parseResponsesInput([{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png', detail: 'ultra' }] }], undefined),
+      (error: unknown) => error instanceof SwitchboardError && error.param === 'input[0].content[0].detail' && /'original'/.test(error.message),
+    );
+  });
+
   it('puts instructions first and turns a string into one user message', () => {
     assert.deepEqual(parseResponsesInput('hi', 'Be brief.'), [
       { role: 'system', content: 'Be brief.' },

@@ -257,7 +257,9 @@ function imagePart(part: JsonObject, path: string): ImagePart {
   if (typeof url !== 'string' || url === '') throw invalid(`${path}.image_url`, 'must be a non-empty string (a URL or a data: URL)');
   const detail = part['detail'];
   if (detail === undefined || detail === null) return { type: 'image', url };
-  if (detail !== 'auto' && detail !== 'low' && detail !== 'high') throw invalid(`${path}.detail`, "must be one of 'auto', 'low', 'high'");
+  if (detail !== 'auto' && detail !== 'low' && detail !== 'high' && detail !== 'original') {
+    throw invalid(`${path}.detail`, "must be one of 'auto', 'low', 'high', 'original'");
+  }
   return { type: 'image', url, detail };
 }
 
