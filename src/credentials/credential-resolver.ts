@@ -16,9 +16,10 @@ export interface CredentialTarget {
 }
 
 /**
- * Finds the credential for one call: the project's stored credential for that provider, else the
- * env vars named by the provider row, else a clear `credential_missing` error. Implementations
- * serve from memory in steady state (no query per request).
+ * Finds the credential for one call: the project's stored credential for that provider (marked
+ * `projectOwned: true`), else the env vars named by the provider row (shared by every project, so
+ * unmarked), else a clear `credential_missing` error. Implementations serve from memory in steady
+ * state (no query per request).
  */
 export interface CredentialResolver {
   resolve(projectId: string | undefined, provider: CredentialTarget): Credential | Promise<Credential>;

@@ -95,8 +95,9 @@ describe('CredentialStore', () => {
       organization: 'org-acme',
       baseUrl: 'https://eu.example.com/v1',
       headers: { 'X-Tenant': 'acme' },
+      projectOwned: true,
     });
-    // The other project has no row: env vars.
+    // The other project has no row: env vars, shared by every project (not marked as its own).
     assert.deepEqual(await store.resolve(otherProjectId, provider), { apiKey: envKey });
   });
 
@@ -124,15 +125,16 @@ describe('CredentialStore', () => {
     const first = secret('first');
     await new CredentialStore(db, keyring, {}).set(projectId, provider.id, { api_key: first });
     const results = await Promise.all([store.resolve(projectId, provider), store.resolve(projectId, provider), store.resolve(projectId, provider)]);
-    assert.deepEqual(results, [{ apiKey: first }, { apiKey: first }, { apiKey: first }]);
+    const own = (apiKey: string) => ({ apiKey, projectOwned: true });
+    assert.deepEqual(results, [own(first), own(first), own(first)]);
     assert.equal(counted.count, 1, 'one transaction for three concurrent resolves');
     // Steady state: synchronous, no query, even though the row changed underneath.
     const second = secret('second');
     await new CredentialStore(db, keyring, {}).set(projectId, provider.id, { api_key: second });
-    assert.deepEqual(store.resolve(projectId, provider), { apiKey: first });
+    assert.deepEqual(store.resolve(projectId, provider), own(first));
     assert.equal(counted.count, 1);
     store.invalidate();
-    assert.deepEqual(await store.resolve(projectId, provider), { apiKey: second });
+    assert.deepEqual(await store.resolve(projectId, provider), own(second));
     assert.equal(counted.count, 2);
   });
 
@@ -154,7 +156,7 @@ describe('CredentialStore', () => {
     assert.deepEqual(await store.resolve(projectId, provider), { apiKey: envKey });
     const key = secret('new');
     await store.set(projectId, provider.id, { api_key: key });
-    assert.deepEqual(await store.resolve(projectId, provider), { apiKey: key });
+    assert.deepEqual(await store.resolve(projectId, provider), { apiKey: key, projectOwned: true });
     assert.equal(await store.delete(projectId, provider.id), true);
     assert.deepEqual(await store.resolve(projectId, provider), { apiKey: envKey });
     assert.equal(await store.delete(projectId, provider.id), false);

@@ -4,7 +4,8 @@
  * watcher says credentials changed. No row → the provider's env vars (only those the env-var
  * policy allows) → a clear error. A row that cannot be opened fails the call closed; it never
  * falls back to the env vars. A stored credential is bound to the origin it was entered for and
- * is never sent to another one.
+ * is never sent to another one. A stored credential is marked as the project's own (`projectOwned`);
+ * an env-var one is shared by every project that falls back to it.
  *
  * @module
  */
@@ -131,7 +132,8 @@ export class CredentialStore implements CredentialResolver {
     }
     try {
       const opened = openCredential(row.credentials, requireKeyring(this.#keyring), projectId, provider.id);
-      return { kind: 'stored', credential: toCredential(opened.payload), boundOrigin: opened.boundOrigin };
+      // The project's own key: what its tenant names its end users by goes to the vendor unchanged.
+      return { kind: 'stored', credential: { ...toCredential(opened.payload), projectOwned: true }, boundOrigin: opened.boundOrigin };
     } catch (error) {
       const reason = SwitchboardError.isInstance(error) ? error.message : 'the decrypted payload is not valid';
       return {

@@ -5,7 +5,8 @@
  * @module
  */
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { scopedIdKey } from '../crypto/scoped-id.js';
 import type { ChatResponse, EmbedResponse, NativeAnswer, NativeApi, Usage } from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
 import { GovernanceError } from '../governance/governance-error.js';
@@ -27,6 +28,7 @@ import { commitStream } from './stream-commit.js';
 import type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
 import { neverCancelled } from '../cancel.js';
+import { idScopeOf, scopeChatRequest, scopeEmbedRequest, scopeNativeBody } from './shared-account-ids.js';
 
 export type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 
@@ -40,6 +42,12 @@ export interface AIServiceOptions {
   router?: Router;
   /** Budgets, rate limits and model access (off when absent). */
   governor?: Governor;
+  /**
+   * The key of the per-project pseudonyms that end-user ids and prompt cache keys become on a
+   * credential the project does not own (`scopedIdKey(keyring.current)`; default: the key without
+   * a master key, see src/crypto/scoped-id.ts).
+   */
+  scopedIdKey?: KeyObject;
 }
 
 export class AIService {
@@ -50,9 +58,11 @@ export class AIService {
   /** The routing engine, when routes are served. */
   readonly router: Router | undefined;
   readonly governor: Governor | undefined;
+  readonly #idKey: KeyObject;
 
   constructor(options: AIServiceOptions) {
     this.governor = options.governor;
+    this.#idKey = options.scopedIdKey ?? scopedIdKey(undefined);
     this.#registry = options.registry;
     this.#credentials = options.credentials;
     this.usage = options.usage;
@@ -108,6 +118,8 @@ export class AIService {
     // Both are usually known at once: a plain value is not awaited (an `await` costs a microtask turn).
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
+    const scope = idScopeOf(this.#idKey, context.projectId, credential);
+    const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     // Governed: this attempt's own request gets the output bound its reservation assumed (output-cap.ts).
     const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
@@ -116,7 +128,7 @@ export class AIService {
     let response: ChatResponse;
     try {
       response = await provider.provider.chat(
-        providerRequest,
+        sent,
         { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
       );
     } catch (error) {
@@ -158,12 +170,14 @@ export class AIService {
     validateChatRequest(providerRequest, model, true);
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
+    const scope = idScopeOf(this.#idKey, context.projectId, credential);
+    const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
     const started = performance.now();
     const parts = provider.provider.stream(
-      providerRequest,
+      sent,
       { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
     );
     const upstream = parts[Symbol.asyncIterator]();
@@ -189,7 +203,9 @@ export class AIService {
    * Calls the vendor's own API with the client's body unchanged apart from `model` (replaced by the
    * row's model id), `stream`, and the output limit a governed call's reservation assumed when the
    * body sets none (output-cap.ts), resolving model → provider → credential exactly like `chat`.
-   * Throws `unsupported_feature` when the serving provider has no such API (check `supportsNative`).
+   * On a credential the project does not own, end-user ids and cache keys go as its pseudonyms
+   * (shared-account-ids.ts), as on every path. Throws `unsupported_feature` when the serving
+   * provider has no such API (check `supportsNative`).
    */
   async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
     const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
@@ -207,7 +223,9 @@ export class AIService {
     }
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
-    const body: Record<string, unknown> = { ...call.body, model: model.modelId };
+    const unscoped: Record<string, unknown> = { ...call.body, model: model.modelId };
+    const scope = idScopeOf(this.#idKey, context.projectId, credential);
+    const body = scope === undefined ? unscoped : scopeNativeBody(call.api, unscoped, scope);
     // Counting tokens generates nothing and is free: only generation calls are ledger rows (and governed).
     const ticket = endpoint === undefined ? openTicket : await this.#admit(context, modelName, endpoint, call.stream, model, provider, () => estimateBoundedNative(call.body, body, call.api, model));
     const attempt = endpoint === undefined ? undefined : this.#begin(context, modelName, endpoint, call.stream, model, provider, ticket);
@@ -262,8 +280,10 @@ export class AIService {
     const started = performance.now();
     let response: EmbedResponse;
     try {
+      const embedRequest = { ...request, model: model.modelId };
+      const scope = idScopeOf(this.#idKey, context.projectId, credential);
       response = await provider.provider.embed(
-        { ...request, model: model.modelId },
+        scope === undefined ? embedRequest : scopeEmbedRequest(embedRequest, scope),
         { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
       );
     } catch (error) {

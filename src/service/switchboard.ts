@@ -14,6 +14,7 @@ import { bindLegacyCredentials, describeBinding } from '../credentials/bind-lega
 import { CredentialStore } from '../credentials/credential-store.js';
 import { envVarPolicyOf } from '../credentials/env-var-policy.js';
 import { loadKeyring, type Keyring } from '../crypto/keyring.js';
+import { scopedIdKey } from '../crypto/scoped-id.js';
 import { errorMessage } from '../errors.js';
 import type { ChatResponse, EmbedResponse, StreamPart } from '../providers/spec/index.js';
 import { defaultProviderDeps, type ProviderDeps, type ProviderDepsOptions } from '../providers/shared/provider-deps.js';
@@ -58,7 +59,10 @@ export interface SwitchboardOptions {
    * embedded mode a key generated next to the data dir (`<dataDir>/../master.key`).
    */
   keyring?: Keyring;
-  /** Replaces the per-project credential store (stored rows, then env vars). */
+  /**
+   * Replaces the per-project credential store (stored rows, then env vars). It marks a project's own
+   * key `projectOwned: true`; any other is taken as shared (end-user ids and cache keys scoped).
+   */
   credentials?: CredentialResolver;
   deps?: ProviderDeps;
   /** Connection limit and answer caps of the default deps (ignored with `deps`). */
@@ -180,6 +184,8 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       credentials: options.credentials ?? store,
       ...(usage ? { usage } : {}),
       router,
+      // Every instance shares the master key: the pseudonyms agree across instances and restarts.
+      scopedIdKey: scopedIdKey(keyring?.current),
     });
     // The configuration snapshot and the governance rules both, before the caller goes on (the
     // watcher's own governor.reload() is not awaited; this one joins it and reads again after it).

@@ -68,14 +68,24 @@ describe('reasoning_effort across vendors', () => {
   });
 
   it('Anthropic: becomes a thinking budget; thinking text back in reasoning_content', async () => {
-    const completion = await client.chat.completions.create(ask('e2e-claude-think', { reasoning_effort: 'medium', max_tokens: 500, temperature: 0.3 }));
+    const completion = await client.chat.completions.create(ask('e2e-claude-think', { reasoning_effort: 'medium', max_tokens: 16_000, temperature: 0.3 }));
     const sent = body(t.anthropic.requests.at(-1));
     assert.deepEqual(sent['thinking'], { type: 'enabled', budget_tokens: 8192 });
-    assert.equal(sent['max_tokens'], 8192 + 500);
+    assert.equal(sent['max_tokens'], 16_000, "the client's limit, thinking included");
     assert.equal(sent['temperature'], undefined, 'temperature other than 1 is dropped while thinking');
     assert.equal(reasoningOf(completion.choices[0]?.message), 'Thinking about: think hard');
     assert.equal(completion.choices[0]?.message.content, 'Echo: think hard');
     assert.equal(completion.usage?.completion_tokens_details?.reasoning_tokens, 4);
+  });
+
+  it("Anthropic: the budget fits under the client's max_completion_tokens; a limit too small for Anthropic's 1024 leaves thinking off", async () => {
+    await client.chat.completions.create(ask('e2e-claude-think', { reasoning_effort: 'high', max_completion_tokens: 3000 }));
+    const fitted = body(t.anthropic.requests.at(-1));
+    assert.deepEqual([fitted['max_tokens'], fitted['thinking']], [3000, { type: 'enabled', budget_tokens: 1500 }]);
+    const completion = await client.chat.completions.create(ask('e2e-claude-think', { reasoning_effort: 'high', max_completion_tokens: 500 }));
+    const plain = body(t.anthropic.requests.at(-1));
+    assert.deepEqual([plain['max_tokens'], 'thinking' in plain], [500, false]);
+    assert.equal(completion.choices[0]?.message.content, 'Echo: think hard');
   });
 
   it('Anthropic streaming: thinking deltas arrive as delta.reasoning_content before the text', async () => {
@@ -97,11 +107,11 @@ describe('reasoning_effort across vendors', () => {
   });
 
   it('Claude 4.7: adaptive thinking with output_config.effort, summaries shown; sampling controls never sent', async () => {
-    const completion = await client.chat.completions.create(ask('e2e-claude-4-7', { reasoning_effort: 'xhigh', max_tokens: 500, temperature: 0.3, top_p: 0.5 }));
+    const completion = await client.chat.completions.create(ask('e2e-claude-4-7', { reasoning_effort: 'xhigh', max_tokens: 40_000, temperature: 0.3, top_p: 0.5 }));
     const sent = body(t.anthropic.requests.at(-1));
     assert.deepEqual(sent['thinking'], { type: 'adaptive', display: 'summarized' });
     assert.deepEqual(sent['output_config'], { effort: 'xhigh' });
-    assert.equal(sent['max_tokens'], 32768 + 500);
+    assert.equal(sent['max_tokens'], 40_000);
     assert.equal(reasoningOf(completion.choices[0]?.message), 'Thinking about: think hard');
     const plain = await client.chat.completions.create(ask('e2e-claude-4-7', { temperature: 0.2, top_p: 0.9 }));
     const plainSent = body(t.anthropic.requests.at(-1));
@@ -199,10 +209,14 @@ describe('reasoning_effort across vendors', () => {
 
 describe('native fields', () => {
   it('OpenAI rows get logprobs, top_logprobs, service_tier and other native fields as sent, and the vendor answers come back', async () => {
-    const native = { logprobs: true, top_logprobs: 2, service_tier: 'auto', prompt_cache_key: 'k1', safety_identifier: 'sid' };
-    const completion = await client.chat.completions.create(ask(MODELS.openai, { ...native, store: false, metadata: { team: 'a' } }));
+    const native = { logprobs: true, top_logprobs: 2, service_tier: 'auto' };
+    const scoped = { prompt_cache_key: 'k1', safety_identifier: 'sid' };
+    const completion = await client.chat.completions.create(ask(MODELS.openai, { ...native, ...scoped, store: false, metadata: { team: 'a' } }));
     const sent = body(t.openai.requests.at(-1));
     for (const [field, value] of Object.entries(native)) assert.deepEqual(sent[field], value, field);
+    // The test gateway's key is an env var every project shares: the cache key and end-user id go
+    // as the project's pseudonyms (test/security/shared-account-ids.test.ts).
+    for (const field of Object.keys(scoped)) assert.match(String(sent[field]), /^sb_[A-Za-z0-9_-]{32}$/, field);
     // Secure defaults (chat-native-store.test.ts): store and metadata are not sent without a row rule.
     assert.equal('store' in sent || 'metadata' in sent, false);
     assert.equal(completion.service_tier, 'auto');

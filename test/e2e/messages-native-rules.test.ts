@@ -102,7 +102,7 @@ describe('top-level fields: secure defaults and the row rules', () => {
     assert.equal('context_management' in lastSent().body, false);
     assert.equal((await post(ask(PLAIN, { context_management: edits }))).status, 200);
     assert.deepEqual(lastSent().body['context_management'], edits, 'passed by default');
-    await refused(ask(OPEN, { diagnostics: { level: 'full' } }), /^diagnostics is not supported by the model 'e2e-claude-rules-open'/);
+    await refused(ask(OPEN, { diagnostics: { level: 'full' } }), /^diagnostics is not allowed for the model 'e2e-claude-rules-open' \(refused by its native_fields rules\)/);
   });
 });
 
@@ -183,7 +183,11 @@ describe('Claude Code keeps working by default', () => {
     assert.equal(response.status, 200, await response.clone().text());
     assert.match(await response.text(), /event: message_stop/);
     const sent = lastSent();
-    assert.deepEqual({ ...sent.body, model: PLAIN }, body);
+    // metadata.user_id goes as the project's pseudonym: the test gateway's key is an env var every
+    // project shares (test/security/shared-account-ids.test.ts).
+    const { metadata, ...rest } = sent.body;
+    assert.deepEqual({ ...rest, model: PLAIN, metadata: body.metadata }, body);
+    assert.match(String((metadata as { user_id?: unknown }).user_id), /^sb_[A-Za-z0-9_-]{32}$/);
     assert.equal(sent.headers['anthropic-beta'], betas);
   });
 });

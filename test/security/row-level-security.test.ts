@@ -206,8 +206,8 @@ describe('row-level security for the runtime role', () => {
     const target = { id: seeded.providerId, name: 'sec-openai', requiredEnvVars: [ENV_VAR], baseUrl: 'http://127.0.0.1:9/v1' };
     // The env var holds another key: a read that RLS hid would silently fall back to it.
     const store = new CredentialStore(runtimeDb, keyringOf(master.key), { [ENV_VAR]: keys.env });
-    assert.deepEqual(await store.resolve(a.id, target), { apiKey: keys.a });
-    assert.deepEqual(await store.resolve(b.id, target), { apiKey: keys.b });
+    assert.deepEqual(await store.resolve(a.id, target), { apiKey: keys.a, projectOwned: true });
+    assert.deepEqual(await store.resolve(b.id, target), { apiKey: keys.b, projectOwned: true });
     // Credentials are written by the admin side (owner, superuser or BYPASSRLS), never by the gateway's role.
     await refused(store.set(a.id, seeded.unsetProviderId, { api_key: upstreamKey('proj-a-2') }), /permission denied/);
     await refused(store.delete(a.id, seeded.providerId), /permission denied/);

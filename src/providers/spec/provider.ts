@@ -23,6 +23,12 @@ export interface Credential {
   organization?: string;
   /** Extra headers for this project's calls. */
   headers?: Record<string, string>;
+  /**
+   * True when the key is the calling project's own (stored for it). Absent: the key may serve other
+   * projects too (the env-var fallback), so the service sends the end-user ids and prompt cache keys
+   * a tenant names as per-project pseudonyms (see src/service/shared-account-ids.ts). Providers ignore it.
+   */
+  projectOwned?: boolean;
 }
 
 /** Facts about the model row that a provider may need to build a valid request. */
