@@ -3,7 +3,10 @@
  *
  * @module
  */
-/** The priced keys of a `pricing` object (USD per million tokens, `per_request` USD per call). */
+/**
+ * The priced keys of a `pricing` object (USD per million tokens; `per_request` USD per call,
+ * `web_search_per_call` USD per server-side web search).
+ */
 export const priceKeys = [
   'input_per_mtok',
   'cached_input_per_mtok',
@@ -12,12 +15,13 @@ export const priceKeys = [
   'output_per_mtok',
   'reasoning_per_mtok',
   'per_request',
+  'web_search_per_call',
 ] as const;
 export type PriceKey = (typeof priceKeys)[number];
 
 /**
- * Prices as integers: `*_per_mtok` in micro-USD per million tokens (6 decimals), `per_request` in
- * pico-USD (12 decimals).
+ * Prices as integers: `*_per_mtok` in micro-USD per million tokens (6 decimals), `per_request` and
+ * `web_search_per_call` in pico-USD (12 decimals).
  */
 export type IntegerPrices = Partial<Record<PriceKey, bigint>>;
 
@@ -45,7 +49,7 @@ export function scaledInteger(value: number, decimals: number): bigint | undefin
 
 /**
  * Parses a pricing object: `*_per_mtok` keys to micro-USD per million tokens (at most 6 decimals),
- * `per_request` to pico-USD (at most 12 decimals). Other keys are ignored. A priced key that is not
+ * `per_request` and `web_search_per_call` to pico-USD (at most 12 decimals). Other keys are ignored. A priced key that is not
  * a non-negative number with few enough decimals makes the whole row unusable (`invalid`).
  */
 export function parsePricing(pricing: unknown): { prices: IntegerPrices; invalid?: string } {
@@ -55,7 +59,7 @@ export function parsePricing(pricing: unknown): { prices: IntegerPrices; invalid
   for (const key of priceKeys) {
     const value = record[key];
     if (value === undefined || value === null) continue;
-    const decimals = key === 'per_request' ? 12 : 6;
+    const decimals = key === 'per_request' || key === 'web_search_per_call' ? 12 : 6;
     const scaled = typeof value === 'number' ? scaledInteger(value, decimals) : undefined;
     if (scaled === undefined) return { prices: {}, invalid: `${key} must be a non-negative number with at most ${decimals} decimals` };
     prices[key] = scaled;

@@ -96,5 +96,32 @@ describe('money', () => {
     const huge = { input_per_mtok: 10n ** 18n };
     assert.equal(costOfBuckets(huge, buckets({ input: 3 }), false), 3n * 10n ** 18n);
   });
-});
 
+  test('web_search_per_call: USD per search with up to 12 decimals, validated like per_request', () => {
+    assert.deepEqual(parsePricing({ input_per_mtok: 3, web_search_per_call: 0.01 }).prices, { input_per_mtok: 3_000_000n, web_search_per_call: 10_000_000_000n });
+    assert.deepEqual(parsePricing({ web_search_per_call: 0.000000000001 }).prices, { web_search_per_call: 1n });
+    assert.match(parsePricing({ input_per_mtok: 3, web_search_per_call: 0.0000000000001 }).invalid ?? '', /^web_search_per_call must be a non-negative number with at most 12 decimals$/);
+    assert.match(parsePricing({ web_search_per_call: -0.01 }).invalid ?? '', /web_search_per_call/);
+    assert.match(parsePricing({ web_search_per_call: '0.01' }).invalid ?? '', /web_search_per_call/);
+    assert.deepEqual(parsePricing({ web_search_per_call: null }).prices, {});
+  });
+
+  test('web searches cost searches × web_search_per_call on top of the tokens, exactly', () => {
+    const prices = parsePricing({ input_per_mtok: 3, output_per_mtok: 15, per_request: 0.000001, web_search_per_call: 0.01 }).prices;
+    const tokens = 100n * 3_000_000n + 20n * 15_000_000n + 1_000_000n;
+    assert.equal(costOfBuckets(prices, buckets({ input: 100, output: 20 }), false), tokens);
+    assert.equal(costOfBuckets(prices, buckets({ input: 100, output: 20, webSearchCalls: 3 }), false), tokens + 3n * 10_000_000_000n);
+    assert.equal(costOfBuckets(prices, buckets({ input: 100, output: 20, webSearchCalls: 3 }), true), tokens + 3n * 10_000_000_000n);
+    // No search price: searches cost 0 (the tokens are still priced).
+    assert.equal(costOfBuckets({ input_per_mtok: 3_000_000n }, buckets({ input: 100, webSearchCalls: 3 }), false), 300_000_000n);
+    // Past a double's exact range the same arithmetic runs in BigInt.
+    const big = buckets({ input: 2 ** 53, webSearchCalls: 7 });
+    assert.equal(costOfBuckets(prices, big, false), BigInt(2 ** 53) * 3_000_000n + 1_000_000n + 7n * 10_000_000_000n);
+    const manySearches = buckets({ webSearchCalls: 2 ** 40 });
+    assert.equal(costOfBuckets({ per_request: 0n, web_search_per_call: 10n ** 12n }, manySearches, false), BigInt(2 ** 40) * 10n ** 12n);
+  });
+
+  test('a web search price alone leaves the tokens unpriced: the cost is unknown', () => {
+    assert.equal(costOfBuckets({ web_search_per_call: 10_000_000_000n }, buckets({ input: 10, webSearchCalls: 2 }), false), null);
+  });
+});

@@ -10,7 +10,10 @@ import type { PriceBook, PriceEntry } from '../registry/price-book.js';
 
 /** The price rows an attempt used and its cost (null = no price known, never 0 for unknown). */
 export interface CostQuote {
-  /** pico-USD (1e-12 USD), or null when the model has no input, output or per-request price. */
+  /**
+   * pico-USD (1e-12 USD), or null when the model has no input, output or per-request price (a
+   * `web_search_per_call` price alone does not price a call's tokens).
+   */
   costPico: bigint | null;
   /** The model's `ai_price_history` row in force. */
   priceId: string | null;
@@ -33,8 +36,9 @@ const scale = 40n;
  * The cost of `buckets` at `time` (epoch ms): each key of the model's price row wins over its
  * provider's row. Missing keys default: cached input = input (Anthropic: 0.1× input), 5-minute
  * cache write = input (Anthropic: 1.25×), 1-hour cache write = input (Anthropic: 2×), reasoning =
- * output; a missing input or output price is 0 when the other one is set. The result is rounded
- * to the pico-USD (half up) only when a default multiplier leaves a fraction.
+ * output; a missing input or output price is 0 when the other one is set; web searches cost
+ * `web_search_per_call` each (0 when missing). The result is rounded to the pico-USD (half up)
+ * only when a default multiplier leaves a fraction.
  */
 export function quoteCost(prices: PriceBook, model: PricedModel, buckets: UsageBuckets, time: number): CostQuote {
   const modelRow = prices.modelPrice(model.modelId, time);
@@ -53,9 +57,9 @@ export function costOfBuckets(prices: IntegerPrices, buckets: UsageBuckets, anth
 }
 
 /**
- * Per-token rates ×40 in the order of `bucketsInOrder`, then the per-request price ×40; `small`
- * holds the same as numbers when each is a safe integer, for the common cost that stays exact
- * in doubles.
+ * Per-token rates ×40 in the order of `bucketsInOrder`, then the per-request price ×40, then the
+ * price of one web search ×40; `small` holds the same as numbers when each is a safe integer, for
+ * the common cost that stays exact in doubles.
  */
 interface Rates {
   big: readonly bigint[];
@@ -84,6 +88,7 @@ function ratesOf(prices: IntegerPrices, anthropic: boolean): Rates | null {
     out40,
     rate('reasoning_per_mtok', out40),
     (prices.per_request ?? 0n) * scale,
+    (prices.web_search_per_call ?? 0n) * scale,
   ];
   const safe = big.every((value) => value <= BigInt(Number.MAX_SAFE_INTEGER));
   const small = safe ? big.map(Number) : undefined;
@@ -92,25 +97,26 @@ function ratesOf(prices: IntegerPrices, anthropic: boolean): Rates | null {
 
 function costAtRates(rates: Rates, buckets: UsageBuckets): bigint {
   const tokens = bucketsInOrder(buckets);
+  const searches = buckets.webSearchCalls ?? 0;
   const { small } = rates;
   if (small !== undefined) {
     // Exact in doubles while every product and the sum stay safe integers: Σ tokens × the largest
-    // rate + the per-request price bounds them all.
+    // rate + the per-request price + the searches' price bounds them all.
     let count = 0;
-    let integers = true;
+    let integers = Number.isSafeInteger(searches) && searches >= 0;
     for (const value of tokens) {
       integers &&= Number.isSafeInteger(value) && value >= 0;
       count += value;
     }
-    const perRequest = small[6] as number;
-    if (integers && count * rates.maxRate + perRequest <= Number.MAX_SAFE_INTEGER) {
-      let total40 = perRequest;
+    const fixed = (small[6] as number) + searches * (small[7] as number);
+    if (integers && count * rates.maxRate + fixed <= Number.MAX_SAFE_INTEGER) {
+      let total40 = fixed;
       for (let index = 0; index < 6; index += 1) total40 += (tokens[index] as number) * (small[index] as number);
       const rounded = total40 + 20;
       return BigInt((rounded - (rounded % 40)) / 40);
     }
   }
-  let total40 = rates.big[6] as bigint;
+  let total40 = (rates.big[6] as bigint) + BigInt(Math.trunc(searches)) * (rates.big[7] as bigint);
   for (let index = 0; index < 6; index += 1) total40 += BigInt(tokens[index] as number) * (rates.big[index] as bigint);
   return (total40 + scale / 2n) / scale;
 }

@@ -12,7 +12,8 @@ import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 /**
  * `reported`'s input buckets when it counted any input, else `input()`; output = the estimated
  * output (`output()`, the text seen, reasoning included) beyond the reported reasoning, never less
- * than the output reported; reasoning = the reported reasoning.
+ * than the output reported; reasoning = the reported reasoning; the web searches reported or seen
+ * so far are kept (they are billed per search, not estimated).
  */
 export async function withReported(reported: Usage | undefined, input: () => Promise<number>, output: () => Promise<number>): Promise<UsageBuckets> {
   const known = reported?.buckets;
@@ -26,5 +27,6 @@ export async function withReported(reported: Usage | undefined, input: () => Pro
     // Reasoning the vendor reported stays its own bucket; text seen beyond the report is output.
     output: Math.max(known?.output ?? 0, generated - (known?.reasoning ?? 0)),
     reasoning: known?.reasoning ?? 0,
+    ...(reported?.webSearchCalls ? { webSearchCalls: reported.webSearchCalls } : {}),
   };
 }

@@ -167,6 +167,7 @@ export class UsageAttempt {
       cacheWrite1hTokens: b.cacheWrite1h,
       outputTokens: b.output,
       reasoningTokens: b.reasoning,
+      webSearchCalls: b.webSearchCalls ?? 0,
       usageSource: source,
       rawUsage: typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null,
       priceId: null,

@@ -236,7 +236,7 @@ describe('admin API /admin/v1', () => {
       assertError(await call('PATCH', '/providers/adm-openai', { provider_class: 'NoSuchProvider' }), 400, 'invalid_request', 'provider_class');
       assertError(await call('PATCH', '/providers/adm-openai', { pricing: { input_per_mtok: -1 } }), 400, 'invalid_request', 'pricing.input_per_mtok');
       // Prices the loader would refuse (making the whole row unpriced) are refused when written.
-      for (const pricing of [{ input_per_mtok: 3, per_request: '0.01' }, { reasoning_per_mtok: -1 }, { input_per_mtok: 1e-7 }]) {
+      for (const pricing of [{ input_per_mtok: 3, per_request: '0.01' }, { reasoning_per_mtok: -1 }, { input_per_mtok: 1e-7 }, { input_per_mtok: 3, web_search_per_call: 1e-13 }]) {
         const message = assertError(await call('PATCH', '/providers/adm-openai', { pricing }), 400, 'invalid_request', 'pricing');
         assert.match(message, /must be a non-negative number with at most (6|12) decimals/, JSON.stringify(pricing));
       }

@@ -33,6 +33,7 @@ export const sampleUsageRow: UsageRowInsert = {
   cacheWrite1hTokens: 3,
   outputTokens: 20,
   reasoningTokens: 4,
+  webSearchCalls: 0,
   usageSource: 'provider',
   rawUsage: { prompt_tokens: 24, completion_tokens: 20, note: 'quote " backslash \\ brace { comma , NULL' },
   priceId: null,

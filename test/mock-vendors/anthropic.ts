@@ -13,6 +13,10 @@
  * Answers follow the contract. Anthropic specifics: usage reports `input_tokens` without cached
  * tokens; a system prompt containing `cache` reads 3 tokens from the cache and one containing
  * `cache-write` also writes 2. Input words are counted in text blocks, tool results and the system.
+ * A `web_search_*` server tool searches once per word `search` of the last user text (at most its
+ * `max_uses`): a `server_tool_use` + `web_search_tool_result` block pair each, before the text, and
+ * `usage.server_tool_use.web_search_requests` (in a stream, on `message_delta` only). Server tools
+ * are never answered with a client `tool_use` block.
  *
  * @module
  */
@@ -171,6 +175,11 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
   const shown = thinking?.['display'] === 'omitted' ? '' : thinkingText;
   const thinkingBlocks = thinks ? [{ type: 'thinking', thinking: shown, signature: signThinking(shown) }] : [];
   const thinkingTokens = thinks ? words(thinkingText) : 0;
+  // Web search: one search per word `search` in the last user text (at most the tool's max_uses).
+  const webSearch = tools.find((tool) => String(tool['type']).startsWith('web_search_'));
+  const maxUses = typeof webSearch?.['max_uses'] === 'number' ? webSearch['max_uses'] : Infinity;
+  const searches = webSearch !== undefined && lastIsUser && toolResults.length === 0 && choice?.['type'] !== 'none' ? Math.min(searchWords(userText), maxUses) : 0;
+  const searchBlocks = Array.from({ length: searches }, (_, index) => webSearchBlocks(`srvtoolu_mock_${id.slice(9)}_${index + 1}`, userText, index));
   const usage = (outputTokens: number): Json => ({
     input_tokens: Math.max(0, inputCount - cacheRead - cacheWrite),
     output_tokens: outputTokens + thinkingTokens,
@@ -178,12 +187,15 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
     cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
+    server_tool_use: searches > 0 ? { web_search_requests: searches, web_fetch_requests: 0 } : null,
     service_tier: 'standard',
   });
   const base = { id, type: 'message', role: 'assistant', model: body['model'], stop_details: null, container: null };
+  // Client tools only: a server tool is run by the API, never answered with a tool_use block.
+  const clientTools = tools.filter((tool) => !isServerRun(tool));
 
-  if (tools.length > 0 && lastIsUser && toolResults.length === 0 && choice?.['type'] !== 'none') {
-    const tool = choice?.['type'] === 'tool' ? tools.find((candidate) => candidate['name'] === choice['name']) : tools[0];
+  if (searches === 0 && clientTools.length > 0 && lastIsUser && toolResults.length === 0 && choice?.['type'] !== 'none') {
+    const tool = choice?.['type'] === 'tool' ? clientTools.find((candidate) => candidate['name'] === choice['name']) : clientTools[0];
     const input = { query: userText };
     return {
       ...base,
@@ -223,11 +235,41 @@ function answer(body: Json, messages: Message[], id: string, toolUseId: string):
   }
   return {
     ...base,
-    content: [...thinkingBlocks, { type: 'text', text, citations: null }],
+    content: [...thinkingBlocks, ...searchBlocks.flat(), { type: 'text', text, citations: null }],
     stop_reason: stopReason,
     stop_sequence: stopSequence,
     usage: usage(words(text)),
   };
+}
+
+/** Times the word `search` appears in `text` (any case). */
+function searchWords(text: string): number {
+  return text.split(/\s+/).filter((word) => word.toLowerCase() === 'search').length;
+}
+
+/** Tools the API runs itself (web search and fetch, code execution): never a client `tool_use`. */
+function isServerRun(tool: Json): boolean {
+  return /^(web_search|web_fetch|code_execution)_/.test(String(tool['type'] ?? ''));
+}
+
+/** One web search as the API reports it: the `server_tool_use` call and its `web_search_tool_result`. */
+function webSearchBlocks(toolUseId: string, query: string, index: number): Json[] {
+  return [
+    { type: 'server_tool_use', id: toolUseId, name: 'web_search', input: { query }, caller: { type: 'direct' } },
+    {
+      type: 'web_search_tool_result',
+      tool_use_id: toolUseId,
+      content: [
+        {
+          type: 'web_search_result',
+          url: `https://example.com/result-${index + 1}`,
+          title: `Result ${index + 1}`,
+          encrypted_content: Buffer.from(`mock result ${index + 1} for ${query}`).toString('base64'),
+          page_age: 'December 1, 2026',
+        },
+      ],
+    },
+  ];
 }
 
 /** Input words: text blocks, tool results and the system prompt. */
@@ -248,7 +290,8 @@ async function sendStream(response: ServerResponse, message: Json, fault: { kind
   const frames: { text: string; delta?: boolean }[] = [
     frame('message_start', {
       type: 'message_start',
-      message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
+      // The server-tool counts come with the final usage (message_delta) only.
+      message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1, server_tool_use: null } },
     }),
   ];
   const delta = (index: number, body: Json): { text: string; delta: boolean } => ({
@@ -265,6 +308,9 @@ async function sendStream(response: ServerResponse, message: Json, fault: { kind
       if (index === 0) frames.push(frame('ping', { type: 'ping' }));
       for (const piece of String(block['thinking']).split(/(?=\s)/)) frames.push(delta(index, { type: 'thinking_delta', thinking: piece }));
       frames.push(delta(index, { type: 'signature_delta', signature: block['signature'] }));
+    } else if (block.type === 'web_search_tool_result') {
+      // A server tool's result arrives whole in its content_block_start, with no deltas.
+      frames.push(frame('content_block_start', { type: 'content_block_start', index, content_block: block }));
     } else {
       frames.push(frame('content_block_start', { type: 'content_block_start', index, content_block: { ...block, input: {} } }));
       if (index === 0) frames.push(frame('ping', { type: 'ping' }));

@@ -7,7 +7,10 @@
  * Deterministic answers (the mock contract): `Echo: ` + the last user text, or one call of the first
  * function tool with `{"query": "<last user text>"}` when tools are offered and the last item is a
  * user message; a `reasoning.effort` other than `none` adds a reasoning item (summary
- * `Thinking about: <text>`) and 7 reasoning tokens.
+ * `Thinking about: <text>`) and 7 reasoning tokens. A `web_search*` tool searches once per word
+ * `search` of the last user text: a `web_search_call` item each (`action: {type: 'search', query}`;
+ * streamed as `output_item.added`, `web_search_call.in_progress|searching|completed`,
+ * `output_item.done`), then the echo text instead of a function call.
  *
  * Kept state, as the real API has it under `store: false` (the mock keeps nothing, whatever the
  * `store`): an `item_reference` input item, or a `reasoning` input item without
@@ -145,6 +148,8 @@ function textOfContent(content: unknown): string {
 }
 
 const words = (text: string): number => text.split(/\s+/).filter(Boolean).length;
+/** Times the word `search` appears in `text` (any case). */
+const searchWords = (text: string): number => text.split(/\s+/).filter((word) => word.toLowerCase() === 'search').length;
 
 /** The `response` object for a validated body. */
 export function responseObject(body: Json, counter: number): Json {
@@ -164,9 +169,17 @@ export function responseObject(body: Json, counter: number): Json {
     output.push(item);
   }
   let outputText = '';
-  if (tools.length > 0 && (last['type'] ?? 'message') === 'message' && last['role'] === 'user' && body['tool_choice'] !== 'none') {
+  const lastIsUser = (last['type'] ?? 'message') === 'message' && last['role'] === 'user';
+  // Web search: one web_search_call per word `search` in the last user text, before the answer.
+  const searches = lastIsUser && body['tool_choice'] !== 'none' && tools.some((tool) => String(tool['type']).startsWith('web_search')) ? searchWords(userText) : 0;
+  for (let index = 0; index < searches; index += 1) {
+    output.push({ id: `ws_mock${counter}_${index + 1}`, type: 'web_search_call', status: 'completed', action: { type: 'search', query: userText } });
+  }
+  // The API runs web search itself: never answered with a function_call.
+  const functions = tools.filter((tool) => !String(tool['type']).startsWith('web_search'));
+  if (searches === 0 && functions.length > 0 && lastIsUser && body['tool_choice'] !== 'none') {
     const args = JSON.stringify({ query: userText });
-    output.push({ id: `fc_mock${counter}`, type: 'function_call', status: 'completed', call_id: `call_mock${counter}`, name: tools[0]?.['name'], arguments: args });
+    output.push({ id: `fc_mock${counter}`, type: 'function_call', status: 'completed', call_id: `call_mock${counter}`, name: functions[0]?.['name'], arguments: args });
     outputText = args;
   } else {
     const text = `Echo: ${last['type'] === 'function_call_output' ? textOfOutput(last['output']) : userText}`;
@@ -241,6 +254,10 @@ export async function answerResponses(response: ServerResponse, body: Json, coun
       const cut = Math.ceil(args.length / 2);
       for (const delta of [args.slice(0, cut), args.slice(cut)]) emit('response.function_call_arguments.delta', { item_id: itemId, output_index: outputIndex, delta });
       emit('response.function_call_arguments.done', { item_id: itemId, output_index: outputIndex, name: item['name'], arguments: args });
+    } else if (item['type'] === 'web_search_call') {
+      const { action: _action, ...started } = item;
+      emit('response.output_item.added', { output_index: outputIndex, item: { ...started, status: 'in_progress' } });
+      for (const phase of ['in_progress', 'searching', 'completed']) emit(`response.web_search_call.${phase}`, { item_id: itemId, output_index: outputIndex });
     } else {
       emit('response.output_item.added', { output_index: outputIndex, item: { ...item, summary: [] } });
     }

@@ -39,8 +39,9 @@ function attemptLines(attempt: ExplainedAttempt): string[] {
   }
   const rows = attempt.buckets.map((bucket) => ({
     bucket: bucket.bucket,
-    tokens: bucket.bucket === 'per_request' ? '1 call' : bucket.tokens,
-    'usd/mtok': bucket.bucket === 'per_request' ? `${bucket.price_per_mtok}/call` : bucket.price_per_mtok,
+    tokens: bucket.bucket === 'per_request' ? '1 call' : bucket.bucket === 'web_search' ? `${bucket.tokens} searches` : bucket.tokens,
+    'usd/mtok':
+      bucket.bucket === 'per_request' ? `${bucket.price_per_mtok}/call` : bucket.bucket === 'web_search' ? `${bucket.price_per_mtok}/search` : bucket.price_per_mtok,
     from: bucket.price_from,
     cost_usd: bucket.cost_usd,
   }));

@@ -34,6 +34,7 @@ function row(index: number): UsageRowInsert {
     cacheWrite1hTokens: 0,
     outputTokens: 2 * index,
     reasoningTokens: 0,
+    webSearchCalls: index % 5 === 0 ? 2 : 0,
     usageSource: 'provider',
     rawUsage: index % 6 === 0 ? null : { prompt_tokens: index, note: 'a,"b"' },
     priceId: String(index),

@@ -35,6 +35,8 @@ export interface UsageRowInsert {
   cacheWrite1hTokens: number;
   outputTokens: number;
   reasoningTokens: number;
+  /** Server-side web searches the vendor billed per search (0 for none). */
+  webSearchCalls: number;
   usageSource: 'provider' | 'estimated' | 'none';
   /** The vendor's usage object (stored as jsonb), or null. */
   rawUsage: Record<string, unknown> | null;
@@ -90,4 +92,5 @@ export const usageColumns: readonly (readonly [string, string, Encoding, keyof U
   ['cost_usd', 'numeric', 'token', 'costUsd'], ['route_name', 'text', 'dict', 'routeName'],
   ['route_version', 'int8', 'number', 'routeVersion'], ['arm', 'text', 'dict', 'arm'],
   ['served_arm', 'text', 'dict', 'servedArm'], ['fallback', 'bool', 'bool', 'fallback'],
+  ['web_search_calls', 'int4', 'number', 'webSearchCalls'],
 ];

@@ -37,6 +37,8 @@ export interface UsageRequestRow {
   cacheWrite1hTokens: string;
   outputTokens: string;
   reasoningTokens: string;
+  /** Server-side web searches billed per search. */
+  webSearchCalls: number;
   rawUsage: unknown;
   priceId: string | null;
   providerPriceId: string | null;
@@ -65,7 +67,8 @@ export async function selectUsageRequest(db: Queryable, requestId: string): Prom
             u.incomplete, u.usage_source as "usageSource", u.overhead_ms as "overheadMs", u.upstream_ms as "upstreamMs",
             u.ttft_ms as "ttftMs", u.input_tokens as "inputTokens", u.cached_input_tokens as "cachedInputTokens",
             u.cache_write_5m_tokens as "cacheWrite5mTokens", u.cache_write_1h_tokens as "cacheWrite1hTokens",
-            u.output_tokens as "outputTokens", u.reasoning_tokens as "reasoningTokens", u.raw_usage as "rawUsage",
+            u.output_tokens as "outputTokens", u.reasoning_tokens as "reasoningTokens",
+            u.web_search_calls as "webSearchCalls", u.raw_usage as "rawUsage",
             u.price_id::text as "priceId", u.provider_price_id::text as "providerPriceId", u.cost_usd::text as "costUsd"
        from public.ai_usage u left join public.projects p on p.id = u.project_id
             left join public.ai_providers pv on pv.id = u.provider_id

@@ -77,7 +77,7 @@ export function usageKey(requestId: string, attempt: number): string {
 /** The fields that tell a ledger row from another row under the same (request_id, attempt). */
 const factFields = [
   'projectId', 'apiKeyId', 'startedAtMs', 'endedAtMs', 'endpoint', 'status',
-  'inputTokens', 'cachedInputTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens',
+  'inputTokens', 'cachedInputTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens', 'webSearchCalls',
 ] as const;
 
 /** A ledger row's identifying facts (see `sameUsageRow`). */
@@ -98,13 +98,14 @@ interface FactsRow {
   cache_write_1h_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
+  web_search_calls: number;
 }
 
 const selectFactsSql = `select u.request_id, u.attempt, u.project_id, u.api_key_id,
   (extract(epoch from u.started_at) * 1000)::float8 as started_ms, (extract(epoch from u.ended_at) * 1000)::float8 as ended_ms,
   u.endpoint, u.status, u.input_tokens::float8 as input_tokens, u.cached_input_tokens::float8 as cached_input_tokens,
   u.cache_write_5m_tokens::float8 as cache_write_5m_tokens, u.cache_write_1h_tokens::float8 as cache_write_1h_tokens,
-  u.output_tokens::float8 as output_tokens, u.reasoning_tokens::float8 as reasoning_tokens
+  u.output_tokens::float8 as output_tokens, u.reasoning_tokens::float8 as reasoning_tokens, u.web_search_calls
   from unnest($1::text[], $2::int4[]) as k(request_id, attempt)
   join public.ai_usage u on u.request_id = k.request_id and u.attempt = k.attempt`;
 
@@ -133,14 +134,15 @@ export async function readUsageRowFacts(db: Queryable, keys: readonly { requestI
         cacheWrite1hTokens: row.cache_write_1h_tokens,
         outputTokens: row.output_tokens,
         reasoningTokens: row.reasoning_tokens,
+        webSearchCalls: row.web_search_calls,
       },
     ]),
   );
 }
 
 /**
- * Whether a stored row is `row` itself: the same project, key, times, endpoint, status and token
- * buckets. Times travel as float8 seconds and are kept to the microsecond, so they are equal
+ * Whether a stored row is `row` itself: the same project, key, times, endpoint, status, token
+ * buckets and web searches. Times travel as float8 seconds and are kept to the microsecond, so they are equal
  * within one (whole milliseconds, as the gateway records them, come back exact).
  */
 export function sameUsageRow(stored: UsageRowFacts, row: UsageRowFacts): boolean {

@@ -2,7 +2,7 @@ import { SsePartsDecoder } from '../shared/sse-parts-decoder.js';
 import { unreportedUsage } from '../shared/usage-buckets.js';
 import type { FinishReason, Usage } from '../spec/index.js';
 import type { AnthropicUsage } from './anthropic-api.js';
-import { convertAnthropicUsage } from './convert-anthropic-usage.js';
+import { convertAnthropicUsage, isWebSearchCall } from './convert-anthropic-usage.js';
 import { DeltaTemplate } from './delta-template.js';
 import { mapAnthropicStreamError } from './map-anthropic-error.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
@@ -37,6 +37,7 @@ const knownEvents = new Set(['content_block_start', 'content_block_delta', 'cont
  * `argumentsDelta`; a `thinking` block's `thinking_delta` / `signature_delta` → `reasoning-delta`
  * (text, then signature) and a `redacted_thinking` block → one `reasoning-delta` with its data;
  * `message_delta` carries the stop reason and the (cumulative) usage; `message_stop` → `finish`.
+ * A `web_search` server-tool call's block is counted (the searches of a stream cut before its usage).
  * `ping`, citation deltas and unknown events are skipped. `event: error` → one `error` part, then
  * nothing. After `message_stop` (or an error) the rest of the body is not needed: its events are
  * ignored and it is released, so the pooled connection stays reusable. A body that ends before
@@ -53,6 +54,8 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
   readonly #usage: AnthropicUsage = {};
   readonly #toolBlocks = new Map<number, ToolBlock>();
   #toolCallCount = 0;
+  /** `web_search` server-tool calls seen: the searches of a stream cut before its final usage. */
+  #searches = 0;
   /** Content block index → reasoning index, for thinking blocks. */
   readonly #reasoningBlocks = new Map<number, number>();
   /** The last text or thinking delta, to read the next ones without parsing them. */
@@ -69,9 +72,12 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
     if (!this.complete) this.fail(this.protocolError('ended the stream before message_stop'));
   }
 
-  /** The usage of `message_start` and the `message_delta`s so far (undefined before any). */
+  /**
+   * The usage of `message_start` and the `message_delta`s so far (undefined before any), with the
+   * web searches seen when more than reported (a stream cut before its final usage).
+   */
   reported(): Usage | undefined {
-    return Object.keys(this.#usage).length > 0 ? convertAnthropicUsage(this.#usage) : undefined;
+    return Object.keys(this.#usage).length > 0 ? convertAnthropicUsage(this.#usage, this.#searches) : undefined;
   }
 
   /** `message_stop` completes the stream: later events are ignored. */
@@ -153,6 +159,8 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
       if (typeof redactedData === 'string') this.out.push({ type: 'reasoning-delta', index: reasoningIndex, redactedData });
     } else if (block?.['type'] === 'text' && typeof block['text'] === 'string' && block['text'] !== '') {
       this.out.push({ type: 'text-delta', text: block['text'] });
+    } else if (isWebSearchCall(block)) {
+      this.#searches += 1;
     }
   }
 

@@ -21,35 +21,70 @@ const responsesUsageSchema = z.looseObject({
 
 /**
  * A Responses `usage` object in normalized form, with the ledger's buckets: `input_tokens` includes
- * the cached ones and `output_tokens` the reasoning ones, as in chat completions. Absent or
- * malformed: unreported (the ledger estimates the call).
+ * the cached ones and `output_tokens` the reasoning ones, as in chat completions. `webSearchCalls`:
+ * the answer's `web_search_call` output items (OpenAI bills each call). Absent or malformed usage:
+ * unreported (the ledger estimates the tokens), the web search calls kept.
  */
-export function convertResponsesUsage(raw: unknown): Usage {
+export function convertResponsesUsage(raw: unknown, webSearchCalls = 0): Usage {
   const parsed = responsesUsageSchema.safeParse(raw);
-  if (!parsed.success || raw === undefined || raw === null) return unreportedUsage();
+  if (!parsed.success || raw === undefined || raw === null) return searchesOnly(webSearchCalls);
   const usage = parsed.data;
   const input = tokenCount(usage.input_tokens);
   const output = tokenCount(usage.output_tokens);
   const cachedInput = Math.min(tokenCount(usage.input_tokens_details?.cached_tokens), input);
   const reasoning = Math.min(tokenCount(usage.output_tokens_details?.reasoning_tokens), output);
-  return usageFromBuckets({ input: input - cachedInput, cachedInput, cacheWrite5m: 0, cacheWrite1h: 0, output: output - reasoning, reasoning }, raw);
+  const buckets = { input: input - cachedInput, cachedInput, cacheWrite5m: 0, cacheWrite1h: 0, output: output - reasoning, reasoning };
+  return usageFromBuckets(webSearchCalls > 0 ? { ...buckets, webSearchCalls } : buckets, raw);
 }
 
-/** Usage of a Responses stream: on the terminal event's `response.usage` (completed, incomplete or failed). */
+/** The `web_search_call` items of a response's `output` (each one a billed web search call). */
+export function countWebSearchCalls(output: unknown): number {
+  if (!Array.isArray(output)) return 0;
+  let count = 0;
+  for (const item of output) {
+    if (typeof item === 'object' && item !== null && (item as Record<string, unknown>)['type'] === 'web_search_call') count += 1;
+  }
+  return count;
+}
+
+/** The usage of a whole `response` object: its `usage` and its web search calls. */
+function responseUsage(response: Record<string, unknown>): Usage {
+  return convertResponsesUsage(response['usage'], countWebSearchCalls(response['output']));
+}
+
+/**
+ * Usage of a Responses stream: on the terminal event's `response` (completed, incomplete or
+ * failed): its `usage` and its `web_search_call` items. Until then the `web_search_call` items
+ * added so far (`response.output_item.added`) count the searches of a stream cut before its end,
+ * with whatever usage was reported (none: the ledger estimates the tokens).
+ */
 function responsesUsageObserver(): UsageObserver {
-  let usage: Usage = convertResponsesUsage(undefined);
+  let usage: Usage | undefined;
   let complete = false;
+  let searches = 0;
   return {
     observe(event: NativeEvent): void {
       const type = event.event;
+      if (type === 'response.output_item.added') {
+        // The item as it starts: a message's content and a call's arguments are still empty.
+        if (event.data.includes('"type":"web_search_call"')) searches += 1;
+        return;
+      }
       if (type !== 'response.completed' && type !== 'response.incomplete' && type !== 'response.failed') return;
       complete = true;
       const response = eventJson(event)?.['response'];
-      if (typeof response === 'object' && response !== null) usage = convertResponsesUsage((response as Record<string, unknown>)['usage']);
+      if (typeof response === 'object' && response !== null) usage = responseUsage(response as Record<string, unknown>);
     },
-    usage: () => usage,
+    usage: () => usage ?? searchesOnly(searches),
     complete: () => complete,
   };
+}
+
+/** No usage reported (yet): zeros and no token buckets, with the web searches seen so far. */
+function searchesOnly(searches: number): Usage {
+  const usage = unreportedUsage();
+  if (searches > 0) usage.webSearchCalls = searches;
+  return usage;
 }
 
 /** Calls `POST /responses` on an OpenAI-compatible endpoint. */
@@ -65,7 +100,7 @@ export async function callOpenAIResponses(
   if (!streaming) {
     const json = await endpoint.postForJson('/responses', wireBody, callOptions);
     const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
-    return { type: 'json', status: 200, body: answer, usage: convertResponsesUsage(answer['usage']) };
+    return { type: 'json', status: 200, body: answer, usage: responseUsage(answer) };
   }
   const stream = await endpoint.postForStream('/responses', wireBody, callOptions);
   return nativeStreamAnswer(endpoint.provider, stream, responsesUsageObserver(), credentialSecrets(callOptions.credential));

@@ -17,6 +17,7 @@ export function usageFromBuckets(buckets: UsageBuckets, raw: unknown): Usage {
   if (buckets.cachedInput > 0) usage.cachedInputTokens = buckets.cachedInput;
   if (cacheWrites > 0) usage.cacheCreationInputTokens = cacheWrites;
   if (buckets.reasoning > 0) usage.reasoningTokens = buckets.reasoning;
+  if (buckets.webSearchCalls !== undefined && buckets.webSearchCalls > 0) usage.webSearchCalls = buckets.webSearchCalls;
   return usage;
 }
 

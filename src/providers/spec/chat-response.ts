@@ -32,6 +32,12 @@ export interface UsageBuckets {
   output: number;
   /** Output tokens spent on hidden reasoning (OpenAI reasoning, Gemini thoughts). */
   reasoning: number;
+  /**
+   * Not a token bucket: the server-side web searches the vendor ran and bills per search
+   * (Anthropic `usage.server_tool_use.web_search_requests`, the Responses API's `web_search_call`
+   * output items), priced by `web_search_per_call`. Absent = none.
+   */
+  webSearchCalls?: number;
 }
 
 /** Token counts of one call. */
@@ -48,6 +54,8 @@ export interface Usage {
   cacheCreationInputTokens?: number;
   /** Output tokens spent on hidden reasoning. */
   reasoningTokens?: number;
+  /** Server-side web searches the vendor ran (and bills per search), when any. */
+  webSearchCalls?: number;
   /**
    * The billing buckets, present when the vendor reported usage. Absent = the vendor said nothing
    * (the ledger then estimates with a tokenizer).

@@ -12,7 +12,8 @@ import type { UsageBuckets } from '../../providers/spec/index.js';
 import { parsePricing, type IntegerPrices, type PriceKey } from '../../registry/parse-prices.js';
 import { costOfBuckets } from '../cost.js';
 
-export type BucketName = keyof UsageBuckets;
+/** A token bucket (web searches are priced per search, apart: `RowPrices.webSearchPico`). */
+export type BucketName = Exclude<keyof UsageBuckets, 'webSearchCalls'>;
 
 /** A bucket's rate and where it came from. */
 export interface BucketRate {
@@ -24,8 +25,11 @@ export interface BucketRate {
   from: string;
 }
 
-/** A row's priced buckets: their rates, the per-request price (pico-USD), or why there is none. */
-export type RowPrices = { priced: true; rates: BucketRate[]; perRequestPico: bigint } | { priced: false; reason: string };
+/**
+ * A row's priced buckets: their rates, the per-request price and the price of one web search
+ * (pico-USD), or why there is none.
+ */
+export type RowPrices = { priced: true; rates: BucketRate[]; perRequestPico: bigint; webSearchPico: bigint } | { priced: false; reason: string };
 
 const bucketKeys: [BucketName, PriceKey, string, string][] = [
   ['input', 'input_per_mtok', 'default: 0 (only output is priced)', 'default: 0 (only output is priced)'],
@@ -56,7 +60,9 @@ export function rowPrices(modelPricing: unknown, providerPricing: unknown, anthr
     const from = priceKey in model.prices ? 'model' : priceKey in provider.prices ? 'provider' : anthropic ? anthropicFallback : fallback;
     return { bucket, priceKey, rate40, from };
   });
-  return { priced: true, rates, perRequestPico: base };
+  // One search: exact (×40 in the ledger and divided back), whatever the other prices.
+  const webSearchPico = (costOfBuckets(merged, { ...none, webSearchCalls: 1 }, anthropic) as bigint) - base;
+  return { priced: true, rates, perRequestPico: base, webSearchPico };
 }
 
 /** `value / 10^scale` as an exact decimal string, trailing zeros (and a bare point) dropped. */

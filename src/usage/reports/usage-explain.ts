@@ -1,7 +1,8 @@
 /**
  * `usage explain <request-id>`: a request's ledger rows (one per upstream attempt), the price
- * history rows each used, and the arithmetic tokens × price per bucket (+ the per-request price)
- * that gives its `cost_usd`, recomputed with integers so it matches to the last digit.
+ * history rows each used, and the arithmetic tokens × price per bucket (+ web searches × their
+ * price, + the per-request price) that gives its `cost_usd`, recomputed with integers so it
+ * matches to the last digit.
  *
  * @module
  */
@@ -14,10 +15,11 @@ import { picoUsd } from './pico-usd.js';
 
 /** One priced bucket: `tokens × price_per_mtok / 10^6 = cost_usd`, exactly. */
 export interface ExplainedBucket {
-  /** input, cached_input, cache_write_5m, cache_write_1h, output, reasoning, or per_request. */
+  /** input, cached_input, cache_write_5m, cache_write_1h, output, reasoning, web_search, or per_request. */
   bucket: string;
+  /** Tokens; for web_search the searches, for per_request 1. */
   tokens: number;
-  /** USD per million tokens (per call for per_request), exact. */
+  /** USD per million tokens (per search for web_search, per call for per_request), exact. */
   price_per_mtok: string;
   /** 'model' or 'provider' (the price row whose key it is), or the default rule used. */
   price_from: string;
@@ -43,6 +45,8 @@ export interface ExplainedAttempt {
   incomplete: boolean;
   usage_source: string;
   latency: { duration_ms: number; overhead_ms: number; upstream_ms: number | null; ttft_ms: number | null };
+  /** Server-side web searches the vendor billed per search (the `web_search` bucket when priced). */
+  web_search_calls: number;
   raw_usage: unknown;
   /** The model's and the provider's price rows used (the model's keys win). */
   prices: { id: string; of: 'model' | 'provider'; effective_from: string; source: string; pricing: unknown }[];
@@ -87,7 +91,9 @@ function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceH
     output: row.outputTokens,
     reasoning: row.reasoningTokens,
   };
-  const priced = resolved.priced ? priceBuckets(counts, resolved, perRequestFrom(modelPrice, providerPrice)) : undefined;
+  const priced = resolved.priced
+    ? priceBuckets(counts, row.webSearchCalls, resolved, { perRequest: keyFrom('per_request', modelPrice, providerPrice), webSearch: keyFrom('web_search_per_call', modelPrice, providerPrice) })
+    : undefined;
   const computed = priced ? picoToDecimal(priced.sumPico) : null;
   return {
     attempt: row.attempt,
@@ -107,6 +113,7 @@ function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceH
     incomplete: row.incomplete,
     usage_source: row.usageSource,
     latency: { duration_ms: row.endedAt.getTime() - row.startedAt.getTime(), overhead_ms: row.overheadMs, upstream_ms: row.upstreamMs, ttft_ms: row.ttftMs },
+    web_search_calls: row.webSearchCalls,
     raw_usage: row.rawUsage,
     prices: [
       ...(modelPrice ? [priceEntry(modelPrice, 'model' as const)] : []),
@@ -120,14 +127,18 @@ function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceH
   };
 }
 
-/** tokens × rate per bucket (+ the per-request price), summed in 1/40 pico-USD and rounded half up like the ledger. */
+/**
+ * tokens × rate per bucket (+ searches × the search price, + the per-request price), summed in 1/40
+ * pico-USD and rounded half up like the ledger.
+ */
 function priceBuckets(
   counts: Record<BucketName, string>,
+  searches: number,
   prices: Extract<RowPrices, { priced: true }>,
-  perRequestFrom: string,
+  from: { perRequest: string; webSearch: string },
 ): { buckets: ExplainedBucket[]; sumPico: bigint } {
   const buckets: ExplainedBucket[] = [];
-  let total40 = prices.perRequestPico * 40n;
+  let total40 = (prices.perRequestPico + BigInt(searches) * prices.webSearchPico) * 40n;
   for (const rate of prices.rates) {
     const tokens = BigInt(counts[rate.bucket]);
     if (tokens === 0n) continue;
@@ -140,9 +151,13 @@ function priceBuckets(
       cost_usd: exactDecimal(tokens * rate.rate40 * 25n, 15),
     });
   }
+  if (searches > 0) {
+    const cost = exactDecimal(BigInt(searches) * prices.webSearchPico, 12);
+    buckets.push({ bucket: 'web_search', tokens: searches, price_per_mtok: exactDecimal(prices.webSearchPico, 12), price_from: from.webSearch, cost_usd: cost });
+  }
   if (prices.perRequestPico > 0n) {
     const perRequest = exactDecimal(prices.perRequestPico, 12);
-    buckets.push({ bucket: 'per_request', tokens: 1, price_per_mtok: perRequest, price_from: perRequestFrom, cost_usd: perRequest });
+    buckets.push({ bucket: 'per_request', tokens: 1, price_per_mtok: perRequest, price_from: from.perRequest, cost_usd: perRequest });
   }
   return { buckets, sumPico: (total40 + 20n) / 40n };
 }
@@ -160,7 +175,8 @@ const bucketLabels: Record<BucketName, string> = {
   reasoning: 'reasoning',
 };
 
-function perRequestFrom(model: PriceHistoryRow | undefined, provider: PriceHistoryRow | undefined): string {
-  const has = (row: PriceHistoryRow | undefined): boolean => typeof row?.pricing === 'object' && row.pricing !== null && 'per_request' in row.pricing;
-  return has(model) ? 'model' : has(provider) ? 'provider' : 'default';
+/** Which price row a per-call key came from (the model's wins), or 'default' (0). */
+function keyFrom(key: 'per_request' | 'web_search_per_call', model: PriceHistoryRow | undefined, provider: PriceHistoryRow | undefined): string {
+  const has = (row: PriceHistoryRow | undefined): boolean => typeof row?.pricing === 'object' && row.pricing !== null && key in row.pricing;
+  return has(model) ? 'model' : has(provider) ? 'provider' : 'default: 0';
 }
