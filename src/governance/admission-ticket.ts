@@ -34,6 +34,8 @@ export class AdmissionTicket implements Ticket {
   constructor(
     readonly holds: readonly Hold[],
     readonly onWarn: (counter: LeaseCounter) => void,
+    /** The instance's clock (the governor's), epoch ms. */
+    readonly now: () => number = Date.now,
   ) {}
 
   settle(actualCostPico: bigint | null, actualTokens: number): void {
@@ -59,7 +61,7 @@ export class AdmissionTicket implements Ticket {
   }
 
   headers(): readonly string[] {
-    return holdHeaders(this.holds, Date.now(), this.onWarn);
+    return holdHeaders(this.holds, this.now(), this.onWarn);
   }
 }
 

@@ -16,11 +16,17 @@ export interface GovernanceSettings {
   syncMs: number;
   /** An unused counter returns its lease after this long (default 10 s). */
   idleMs: number;
+  /**
+   * The longest a call waits on a lease exchange (SWITCHBOARD_GOVERNANCE_TIMEOUT_MS, default 2 s);
+   * past it the call gets what `fail` says, as when the store is unreachable. Also each exchange's
+   * lock timeout in Postgres.
+   */
+  timeoutMs: number;
   /** SWITCHBOARD_REDIS_URL: rate-limit counters on Redis (budgets stay in Postgres). */
   redisUrl?: string;
 }
 
-export const defaultGovernanceSettings: GovernanceSettings = { fail: 'closed', leaseFraction: 0.05, leaseTtlMs: 30_000, syncMs: 250, idleMs: 10_000 };
+export const defaultGovernanceSettings: GovernanceSettings = { fail: 'closed', leaseFraction: 0.05, leaseTtlMs: 30_000, syncMs: 250, idleMs: 10_000, timeoutMs: 2000 };
 
 export function loadGovernanceSettings(env: Readonly<Record<string, string | undefined>>): GovernanceSettings {
   const fail = env['SWITCHBOARD_GOVERNANCE_FAIL']?.trim() || 'closed';
@@ -33,6 +39,7 @@ export function loadGovernanceSettings(env: Readonly<Record<string, string | und
     leaseTtlMs: number(env, 'SWITCHBOARD_GOVERNANCE_LEASE_TTL_MS', defaultGovernanceSettings.leaseTtlMs, 1000, 3_600_000),
     syncMs: number(env, 'SWITCHBOARD_GOVERNANCE_SYNC_MS', defaultGovernanceSettings.syncMs, 10, 60_000),
     idleMs: number(env, 'SWITCHBOARD_GOVERNANCE_IDLE_MS', defaultGovernanceSettings.idleMs, 100, 3_600_000),
+    timeoutMs: number(env, 'SWITCHBOARD_GOVERNANCE_TIMEOUT_MS', defaultGovernanceSettings.timeoutMs, 50, 60_000),
     ...(env['SWITCHBOARD_REDIS_URL']?.trim() ? { redisUrl: env['SWITCHBOARD_REDIS_URL'].trim() } : {}),
   };
 }

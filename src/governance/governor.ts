@@ -8,13 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/db.js';
-import { readConsistently, selectConfigVersion } from '../db/sql/config-version.js';
-import { selectBudgets, selectModelAccess, selectRateLimits, type CounterMetric } from '../db/sql/governance.js';
+import { readConsistently } from '../db/sql/config-version.js';
+import { selectBudgets, selectModelAccess, selectRateLimits, selectRulesVersion, type CounterMetric } from '../db/sql/governance.js';
 import { errorMessage, SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { PriceBook } from '../registry/price-book.js';
 import { quoteCost } from '../usage/cost.js';
 import { AdmissionTicket, budgetWarning, holdHeaders, openTicket, type Hold, type Ticket } from './admission-ticket.js';
+import { DatabaseClock } from './database-clock.js';
 import { picoToUsd } from './decimal-to-pico.js';
 import { describeReset } from './format-reset.js';
 import { GovernanceError } from './governance-error.js';
@@ -22,7 +23,7 @@ import { GovernanceRules, type ApplicableRules, type BudgetRule, type RateLimitR
 import { defaultGovernanceSettings, type GovernanceSettings } from './governance-settings.js';
 import { LeaseCounter } from './lease-counter.js';
 import { LeaseSync } from './lease-sync.js';
-import { redisLeaseStore } from './lease-store.js';
+import { MAX_SYNC_ITEMS, redisLeaseStore } from './lease-store.js';
 import { escapeLabel } from '../metrics-label.js';
 
 /** A call's worst case in tokens: its input (tokenizer) and the most it may generate. */
@@ -65,6 +66,18 @@ export interface GovernorOptions {
   log?: GovernorLog;
   /** This instance's id in lease rows, at most 86 characters (default: a random UUID). */
   instanceId?: string;
+  /**
+   * The instance's clock, epoch ms (default `Date.now`). Periods and fixed windows follow the
+   * database's clock: its offset from this one is measured on the statements the governor runs.
+   */
+  now?: () => number;
+}
+
+/** A wait on lease exchanges that passed `SWITCHBOARD_GOVERNANCE_TIMEOUT_MS`. */
+class ExchangeTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the lease exchange did not answer within ${timeoutMs} ms (SWITCHBOARD_GOVERNANCE_TIMEOUT_MS)`);
+  }
 }
 
 export class Governor {
@@ -73,6 +86,9 @@ export class Governor {
   readonly #db: Db;
   readonly #prices: () => PriceBook;
   readonly #log: GovernorLog;
+  readonly #now: () => number;
+  /** The database's clock (offset from `#now`), measured on the rules' reads and the lease exchanges. */
+  readonly #clock = new DatabaseClock();
   readonly #counters = new Map<string, LeaseCounter>();
   readonly #sync: LeaseSync;
   readonly #warned = new Set<string>();
@@ -83,6 +99,8 @@ export class Governor {
   #reloading: Promise<void> | undefined;
   #reloadAgain = false;
   #rulesVersion: number | undefined;
+  /** When a call was last admitted unmetered after a slow exchange was logged (instance ms). */
+  #slowLoggedAt = Number.NEGATIVE_INFINITY;
   /** Refusals by code, for /metrics. */
   readonly refusals = new Map<string, number>();
 
@@ -90,11 +108,17 @@ export class Governor {
     this.#db = options.db;
     this.#prices = options.prices;
     this.#log = options.log ?? (() => {});
+    this.#now = options.now ?? (() => Date.now());
     this.settings = { ...defaultGovernanceSettings, ...options.settings };
     this.instanceId = options.instanceId ?? randomUUID();
     // Lease rows are `<instance>/<holder>` within 100 characters (LeaseCounter.holder).
     if (this.instanceId.length === 0 || this.instanceId.length > 86) throw new SwitchboardError('invalid_request', 'governance: instanceId must be 1 to 86 characters');
-    this.#sync = new LeaseSync(options.db, this.instanceId, this.settings, this.#counters, this.#log);
+    this.#sync = new LeaseSync(options.db, this.instanceId, this.settings, this.#counters, this.#log, this.#clock, this.#now);
+  }
+
+  /** The database's clock minus this instance's, ms, as last measured (0 before the rules are read). */
+  get clockOffsetMs(): number {
+    return this.#clock.offsetMs;
   }
 
   get rules(): GovernanceRules {
@@ -131,9 +155,11 @@ export class Governor {
           // two of the reads (a budget and its model access written together) is seen whole or not at
           // all, and the version recorded is exactly the one the rules hold.
           const { version, budgets, rateLimits, access } = await readConsistently(this.#db, async (tx) => {
-            const read = await selectConfigVersion(tx);
+            const sentAt = this.#now();
+            const read = await selectRulesVersion(tx);
+            this.#clock.sample(read.databaseNow.getTime(), sentAt, this.#now());
             const [budgetRows, limitRows, accessRows] = await Promise.all([selectBudgets(tx), selectRateLimits(tx), selectModelAccess(tx)]);
-            return { version: read, budgets: budgetRows, rateLimits: limitRows, access: accessRows };
+            return { version: read.version, budgets: budgetRows, rateLimits: limitRows, access: accessRows };
           });
           this.#swap(new GovernanceRules(budgets, rateLimits, access, (message) => this.#log('warn', message)));
           this.#rulesVersion = version;
@@ -165,8 +191,9 @@ export class Governor {
     if (!rules.allows(request.projectId, request.apiKeyId, request.publicName)) {
       throw this.#refuse(new GovernanceError('model_not_allowed', `This API key is not allowed to call '${request.publicName}'.`, { param: 'model' }));
     }
-    const now = Date.now();
-    const applicable = rules.applicable(request.projectId, request.apiKeyId, request.publicName, now);
+    const now = this.#now();
+    // Fixed windows by the database's clock (counters' periods are on it already).
+    const applicable = rules.applicable(request.projectId, request.apiKeyId, request.publicName, now + this.#clock.offsetMs);
     if (request.requestsOnly === true) return this.#reserveRequests(request, applicable, now);
     if (applicable.budgets.length === 0 && applicable.rateLimits.length === 0) return openTicket;
     const needsTokens = applicable.budgets.length > 0 || applicable.rateLimits.some((rule) => rule.tokensPerMinute !== undefined);
@@ -225,29 +252,137 @@ export class Governor {
 
   /** Takes `wanted` from the leases this instance holds; continues asynchronously from the first that does not fit. */
   #take(wanted: Hold[], now: number): Ticket | Promise<Ticket> {
+    let low: LeaseCounter[] | undefined;
     for (let index = 0; index < wanted.length; index += 1) {
       const { counter, amount } = wanted[index] as Hold;
       if (amount === 0n && counter.metric === 'requests') continue;
       const free = counter.reserveFree(amount);
-      if (free === undefined) return this.#reserveFrom(wanted, index);
-      this.#sync.prefetch(counter, now, free);
+      if (free === undefined) {
+        if (low) this.#sync.prefetch(low);
+        return this.#reserveFrom(wanted, index, now);
+      }
+      counter.lastUsed = now;
+      if (free < counter.lowWater) (low ??= []).push(counter);
     }
-    return new AdmissionTicket(wanted, this.#onWarn);
+    // Counters running low are topped up together, in one exchange the call does not wait for.
+    if (low) this.#sync.prefetch(low);
+    return new AdmissionTicket(wanted, this.#onWarn, this.#now);
   }
 
-  /** Reserves `wanted` from `index` on, waiting on exchanges (the holds before it are taken). */
-  async #reserveFrom(wanted: readonly Hold[], from: number): Promise<Ticket> {
-    let index = from;
+  /**
+   * Reserves `wanted` from `from` on (the holds before it are taken). The leases without room are
+   * refilled together, in one exchange (the store batches past 1,000 counters), not one exchange
+   * per counter; the call waits at most `timeoutMs` for it (per 1,000 counters).
+   */
+  async #reserveFrom(wanted: readonly Hold[], from: number, now: number): Promise<Ticket> {
+    const taken: Hold[] = wanted.slice(0, from);
+    const short: Hold[] = [];
+    const low: LeaseCounter[] = [];
+    // A hold refused without asking: the call is refused, by it or by a hold before it that an
+    // exchange cannot make room for (refusals name the first limit in order, as one by one).
+    let refusedLately: Hold | undefined;
     try {
-      for (; index < wanted.length; index += 1) {
-        const { counter, amount } = wanted[index] as Hold;
-        if (amount > 0n || counter.metric !== 'requests') await this.#reserve(counter, amount);
+      for (let index = from; index < wanted.length; index += 1) {
+        const hold = wanted[index] as Hold;
+        const { counter, amount } = hold;
+        if (amount === 0n && counter.metric === 'requests') continue;
+        counter.lastUsed = now;
+        const free = counter.reserveFree(amount);
+        if (free !== undefined) {
+          taken.push(hold);
+          if (free < counter.lowWater) low.push(counter);
+        } else if (this.#refusedLately(counter, amount)) {
+          refusedLately = hold;
+          break;
+        } else short.push(hold);
       }
+      // Topped up in the background meanwhile (the refill below is for the others).
+      if (low.length > 0) this.#sync.prefetch(low);
+      const refused = (short.length > 0 ? await this.#refill(short, taken) : undefined) ?? refusedLately;
+      if (refused !== undefined) throw this.#refuse(this.#overLimit(refused.counter, refused.amount));
     } catch (error) {
-      for (const hold of wanted.slice(0, index)) hold.counter.settle(hold.amount, 0n);
+      for (const hold of taken) hold.counter.settle(hold.amount, 0n);
       throw error;
     }
-    return new AdmissionTicket(wanted, this.#onWarn);
+    return new AdmissionTicket(wanted, this.#onWarn, this.#now);
+  }
+
+  /**
+   * The last exchange (less than a sync interval ago) left no room for this much: refused without
+   * asking again, so a burst past the limit costs no statement per refusal.
+   */
+  #refusedLately(counter: LeaseCounter, amount: bigint): boolean {
+    return counter.limit !== null && counter.leaseId !== null && this.#now() - counter.renewedAt < this.settings.syncMs && counter.unleased() + counter.free < amount;
+  }
+
+  /**
+   * Waits (at most `timeoutMs` in all, per 1,000 counters) until each of `short` is reserved:
+   * exchanges already in flight on some of them first, then one exchange of this call's own for the
+   * rest. A hold that an exchange of its own cannot make room for is refused (waiting for others'
+   * exchanges and losing the room they brought to concurrent calls is no reason to refuse).
+   * Reserved holds join `taken`. Returns the first of `short` (in order) that is refused, if any.
+   */
+  async #refill(short: readonly Hold[], taken: Hold[]): Promise<Hold | undefined> {
+    // The bound is per statement: past 1,000 counters the store sends its batches one after the other.
+    const timeoutMs = this.settings.timeoutMs * Math.max(1, Math.ceil(short.length / MAX_SYNC_ITEMS));
+    const deadline = performance.now() + timeoutMs;
+    const order = new Map(short.map((hold, index) => [hold, index]));
+    const before = (hold: Hold, other: Hold): boolean => (order.get(hold) ?? 0) < (order.get(other) ?? 0);
+    let refused: Hold | undefined;
+    let waiting = short;
+    while (waiting.length > 0) {
+      const busy = waiting.filter((hold) => hold.counter.syncing !== undefined);
+      const idle = waiting.filter((hold) => hold.counter.syncing === undefined);
+      const own = idle.length > 0 ? this.#sync.refill(idle.map((hold) => hold.counter), idle.map((hold) => hold.amount)) : undefined;
+      try {
+        await beforeDeadline(Promise.all([own, ...busy.map((hold) => hold.counter.syncing)]), deadline, timeoutMs);
+      } catch (error) {
+        this.#unavailable(waiting, taken, error);
+        return refused;
+      }
+      const refilled = new Set(idle);
+      const next: Hold[] = [];
+      for (const hold of waiting) {
+        const { counter, amount } = hold;
+        if (counter.tryReserve(amount)) taken.push(hold);
+        else if (!refilled.has(hold)) next.push(hold);
+        else if (counter.limit === null && counter.leaseId === null) {
+          // The limit is no longer in force (removed meanwhile): nothing to enforce.
+          counter.reserved += amount;
+          taken.push(hold);
+        } else if (refused === undefined || before(hold, refused)) refused = hold;
+      }
+      // Once one is refused, only the holds before it can change which refusal the call gets.
+      const first = refused;
+      waiting = first === undefined ? next : next.filter((hold) => before(hold, first));
+    }
+    return refused;
+  }
+
+  /**
+   * The store failed or did not answer within `timeoutMs` while `holds` waited: refused with 503
+   * (fail closed), or reserved unmetered, to be reported at the next exchange that works (open).
+   * An exchange still running goes on and its answer is applied when it comes.
+   */
+  #unavailable(holds: readonly Hold[], taken: Hold[], error: unknown): void {
+    if (this.settings.fail === 'open') {
+      for (const hold of holds) {
+        hold.counter.reserved += hold.amount;
+        taken.push(hold);
+      }
+      // A failed exchange is logged where it failed; a slow one that may yet succeed, here (once a minute).
+      const now = this.#now();
+      if (error instanceof ExchangeTimeout && !(now - this.#slowLoggedAt < 60_000)) {
+        this.#slowLoggedAt = now;
+        this.#log('warn', `governance: calls admitted unmetered (SWITCHBOARD_GOVERNANCE_FAIL=open): ${error.message}`);
+      }
+      return;
+    }
+    const why = error instanceof ExchangeTimeout ? `did not answer within ${error.timeoutMs} ms` : 'is unreachable';
+    throw this.#refuse(
+      new GovernanceError('governance_unavailable', `Budgets and rate limits cannot be checked right now (the governance store ${why}); retry shortly.`, { retryAfter: 1 }),
+      error,
+    );
   }
 
   /** Returns every lease (reporting what was consumed) and stops the background exchanges. */
@@ -319,48 +454,8 @@ export class Governor {
     return counter;
   }
 
-  async #reserve(counter: LeaseCounter, amount: bigint): Promise<void> {
-    if (counter.tryReserve(amount)) {
-      this.#sync.prefetch(counter, Date.now());
-      return;
-    }
-    // The last exchange (less than a sync interval ago) left no room for this much: refuse
-    // without asking again, so a burst past the limit costs no statement per refusal.
-    if (counter.limit !== null && counter.leaseId !== null && Date.now() - counter.renewedAt < this.settings.syncMs && counter.unleased() + counter.free < amount) {
-      throw this.#refuse(this.#overLimit(counter, amount));
-    }
-    // Until an exchange of this call's own cannot make room (waiting for others' exchanges and
-    // losing the room they brought to concurrent calls is no reason to refuse).
-    for (;;) {
-      let own: boolean;
-      try {
-        own = await this.#sync.refill(counter, amount);
-      } catch (error) {
-        if (this.settings.fail === 'open') {
-          // Unmetered: counted locally, reported when the store answers again.
-          counter.reserved += amount;
-          return;
-        }
-        throw this.#refuse(
-          new GovernanceError('governance_unavailable', 'Budgets and rate limits cannot be checked right now (the governance store is unreachable); retry shortly.', {
-            retryAfter: 1,
-          }),
-          error,
-        );
-      }
-      if (counter.tryReserve(amount)) return;
-      // The limit is no longer in force (removed meanwhile): nothing to enforce.
-      if (counter.limit === null && counter.leaseId === null) {
-        counter.reserved += amount;
-        return;
-      }
-      if (own) break;
-    }
-    throw this.#refuse(this.#overLimit(counter, amount));
-  }
-
   #overLimit(counter: LeaseCounter, amount: bigint): GovernanceError {
-    const now = Date.now();
+    const now = this.#now();
     const rule = counter.rule;
     const resetMs = Math.max(0, counter.periodEnd - now);
     const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
@@ -369,7 +464,7 @@ export class Governor {
       const left = counter.remaining();
       return new GovernanceError(
         'insufficient_quota',
-        `Budget '${rule.name}' is exhausted for this ${rule.period === 'fixed' ? 'window' : rule.period}: this request may cost up to ${picoToUsd(amount)} and ${picoToUsd(left)} of ${picoToUsd(counter.limit ?? 0n)} is left. It resets ${describeReset(counter.periodEnd, now)}.`,
+        `Budget '${rule.name}' is exhausted for this ${rule.period === 'fixed' ? 'window' : rule.period}: this request may cost up to ${picoToUsd(amount)} and ${picoToUsd(left)} of ${picoToUsd(counter.limit ?? 0n)} is left. It resets ${describeReset(counter.periodEnd + this.#clock.offsetMs, now + this.#clock.offsetMs)}.`,
         { retryAfter, headers },
       );
     }
@@ -405,6 +500,19 @@ export class Governor {
     this.#log('warn', `governance: ${budgetWarning(counter) ?? `budget '${counter.rule.name}' passed its soft threshold`}`, {
       budget: counter.rule.name,
     });
+  }
+}
+
+/** `work`, or an `ExchangeTimeout` once `deadline` (`performance.now()` ms) has passed. */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new ExchangeTimeout(timeoutMs)), Math.max(0, deadline - performance.now()));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

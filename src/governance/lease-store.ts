@@ -18,15 +18,21 @@ export interface LeaseStore {
 /** The most items one call of `switchboard_governance_sync` takes (the function refuses more). */
 export const MAX_SYNC_ITEMS = 1000;
 
-export function postgresLeaseStore(db: Db): LeaseStore {
+/**
+ * `lockTimeoutMs`: a statement that waits longer than this for a counter row another transaction
+ * holds fails instead (SWITCHBOARD_GOVERNANCE_TIMEOUT_MS), so it does not keep its connection and
+ * the counters it already locked while the call it served has given up.
+ */
+export function postgresLeaseStore(db: Db, options: { lockTimeoutMs?: number } = {}): LeaseStore {
+  const { lockTimeoutMs } = options;
   return {
     // An instance with more live counters than one call takes sends them in batches, one after
     // the other (each item is exchanged on its own: a batch is only a round trip saved).
     async sync(instanceId, ttlMs, items) {
-      if (items.length <= MAX_SYNC_ITEMS) return syncLeases(db, instanceId, ttlMs, items);
+      if (items.length <= MAX_SYNC_ITEMS) return syncLeases(db, instanceId, ttlMs, items, lockTimeoutMs);
       const results: LeaseSyncResult[] = [];
       for (let start = 0; start < items.length; start += MAX_SYNC_ITEMS) {
-        results.push(...(await syncLeases(db, instanceId, ttlMs, items.slice(start, start + MAX_SYNC_ITEMS))));
+        results.push(...(await syncLeases(db, instanceId, ttlMs, items.slice(start, start + MAX_SYNC_ITEMS), lockTimeoutMs)));
       }
       return results;
     },

@@ -10,6 +10,7 @@
 import type { Db } from '../db/db.js';
 import type { LeaseSyncItem, LeaseSyncResult } from '../db/sql/governance.js';
 import { errorMessage } from '../errors.js';
+import type { DatabaseClock } from './database-clock.js';
 import type { GovernanceSettings } from './governance-settings.js';
 import type { LeaseCounter } from './lease-counter.js';
 import { postgresLeaseStore, type LeaseStore } from './lease-store.js';
@@ -34,8 +35,12 @@ export class LeaseSync {
     readonly settings: GovernanceSettings,
     readonly counters: Map<string, LeaseCounter>,
     readonly log: Log,
+    /** Postgres' clock, measured on every exchange with it. */
+    readonly clock: DatabaseClock,
+    /** The instance's clock (epoch ms). */
+    readonly now: () => number = Date.now,
   ) {
-    this.#postgres = postgresLeaseStore(db);
+    this.#postgres = postgresLeaseStore(db, { lockTimeoutMs: settings.timeoutMs });
   }
 
   start(): void {
@@ -49,37 +54,35 @@ export class LeaseSync {
     this.#retired.add(counter);
   }
 
-  /** Tops up `counter` in the background when its free room runs low (`free`: its room now, when the caller knows it). */
-  prefetch(counter: LeaseCounter, now: number, free = counter.free): void {
-    counter.lastUsed = now;
-    if (counter.syncing || this.#closed) return;
-    if (free >= counter.lowWater) return;
-    if (counter.limit !== null && counter.remaining() === 0n && counter.leaseId !== null) return;
-    counter.syncing = this.#exchange([counter], [0n], false)
-      .catch(() => {})
-      .finally(() => {
-        counter.syncing = undefined;
-      });
+  /** Tops up, in one exchange in the background, those of `counters` whose free room runs low. */
+  prefetch(counters: readonly LeaseCounter[]): void {
+    if (this.#closed) return;
+    const low = counters.filter(
+      (counter) => !counter.syncing && counter.free < counter.lowWater && !(counter.limit !== null && counter.remaining() === 0n && counter.leaseId !== null),
+    );
+    if (low.length > 0) void this.#track(low, this.#exchange(low, [], false)).catch(() => {});
   }
 
   /**
-   * Asks for room for `need` more (waits for an exchange in flight first). Resolves true when it ran
-   * an exchange of its own, false when the one it waited for left enough room. Throws when the
-   * store fails.
+   * Asks, in one exchange (batched by the store past 1,000 items), for room for `needs[i]` more on
+   * each of `counters`, none of which may have an exchange in flight (one exchange per counter at
+   * a time: two would report the same consumption twice). Throws when the store fails.
    */
-  async refill(counter: LeaseCounter, need: bigint): Promise<boolean> {
-    counter.lastUsed = Date.now();
-    // One exchange per counter at a time: two in flight would report the same consumption twice.
-    if (counter.syncing) {
-      while (counter.syncing) await counter.syncing;
-      if (counter.free >= need) return false;
-    }
-    const exchange = this.#exchange([counter], [need], false);
-    counter.syncing = exchange.catch(() => {}).finally(() => {
-      counter.syncing = undefined;
-    });
-    await exchange;
-    return true;
+  refill(counters: readonly LeaseCounter[], needs: readonly bigint[]): Promise<void> {
+    const now = this.now();
+    for (const counter of counters) counter.lastUsed = now;
+    return this.#track(counters, this.#exchange(counters, needs, false));
+  }
+
+  /** Marks `counters` as syncing until `exchange` ends; returns `exchange`. */
+  #track(counters: readonly LeaseCounter[], exchange: Promise<void>): Promise<void> {
+    const syncing = exchange
+      .catch(() => {})
+      .finally(() => {
+        for (const counter of counters) if (counter.syncing === syncing) counter.syncing = undefined;
+      });
+    for (const counter of counters) counter.syncing = syncing;
+    return exchange;
   }
 
   /** One background round (also run by close()). */
@@ -116,7 +119,7 @@ export class LeaseSync {
   }
 
   async #runRound(closing: boolean): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     const chosen: LeaseCounter[] = [];
     const releases: boolean[] = [];
     const seen = new Set<string>();
@@ -147,12 +150,7 @@ export class LeaseSync {
       }
     }
     if (chosen.length === 0) return;
-    const pending = this.#exchange(chosen, chosen.map(() => 0n), releases);
-    for (const counter of chosen) {
-      counter.syncing = pending.catch(() => {}).finally(() => {
-        counter.syncing = undefined;
-      });
-    }
+    const pending = this.#track(chosen, this.#exchange(chosen, [], releases));
     try {
       await pending;
     } catch {
@@ -164,17 +162,33 @@ export class LeaseSync {
     }
   }
 
-  /** Budgets to Postgres; rate limits to Redis when configured. */
-  async #sync(items: LeaseSyncItem[]): Promise<LeaseSyncResult[]> {
+  /**
+   * Budgets to Postgres; rate limits to Redis when configured. Each result comes with its store's
+   * clock offset (store time minus instance time): its period's end is on that clock.
+   */
+  async #sync(items: LeaseSyncItem[]): Promise<{ result: LeaseSyncResult; offsetMs: number }[]> {
     const redis = this.redis;
-    if (!redis) return this.#postgres.sync(this.instanceId, this.settings.leaseTtlMs, items);
+    if (!redis) return this.#syncPostgres(items);
     const money = items.filter((item) => item.metric === 'usd_pico');
     const rates = items.filter((item) => item.metric !== 'usd_pico');
-    const [a, b] = await Promise.all([
-      money.length > 0 ? this.#postgres.sync(this.instanceId, this.settings.leaseTtlMs, money) : Promise.resolve([]),
-      rates.length > 0 ? redis.sync(this.instanceId, this.settings.leaseTtlMs, rates) : Promise.resolve([]),
-    ]);
+    const [a, b] = await Promise.all([money.length > 0 ? this.#syncPostgres(money) : Promise.resolve([]), rates.length > 0 ? this.#syncRedis(redis, rates) : Promise.resolve([])]);
     return [...a, ...b];
+  }
+
+  async #syncPostgres(items: LeaseSyncItem[]): Promise<{ result: LeaseSyncResult; offsetMs: number }[]> {
+    const sentAt = this.now();
+    const results = await this.#postgres.sync(this.instanceId, this.settings.leaseTtlMs, items);
+    const first = results[0];
+    if (first) this.clock.sample(first.dbNow.getTime(), sentAt, this.now());
+    const offsetMs = this.clock.offsetMs;
+    return results.map((result) => ({ result, offsetMs }));
+  }
+
+  async #syncRedis(redis: LeaseStore, items: LeaseSyncItem[]): Promise<{ result: LeaseSyncResult; offsetMs: number }[]> {
+    const sentAt = this.now();
+    const results = await redis.sync(this.instanceId, this.settings.leaseTtlMs, items);
+    const midpoint = (sentAt + this.now()) / 2;
+    return results.map((result) => ({ result, offsetMs: result.dbNow.getTime() - midpoint }));
   }
 
   async #exchange(counters: readonly LeaseCounter[], needs: readonly bigint[], release: boolean | readonly boolean[]): Promise<void> {
@@ -193,12 +207,12 @@ export class LeaseSync {
     }
     if (this.#failing) this.log('info', 'governance: the lease exchange works again');
     this.#failing = false;
-    const now = Date.now();
-    const byKey = new Map(results.map((result) => [`${result.limitId}:${result.metric}`, result]));
+    const now = this.now();
+    const byKey = new Map(results.map((answer) => [`${answer.result.limitId}:${answer.result.metric}`, answer]));
     counters.forEach((counter, index) => {
-      const result = byKey.get(`${counter.rule.id}:${counter.metric}`);
+      const answer = byKey.get(`${counter.rule.id}:${counter.metric}`);
       const sent = items[index];
-      if (result && sent) counter.apply(sent, result, result.dbNow.getTime() - now, now);
+      if (answer && sent) counter.apply(sent, answer.result, answer.offsetMs, now);
     });
   }
 }

@@ -44,7 +44,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-function counting(db: Db, counter: Instance['statements']): Db {
+/** `db` with every statement it runs counted in `counter` (lease exchanges also in `sync`). */
+export function counting(db: Db, counter: Instance['statements']): Db {
   const count = (sql: string): void => {
     counter.total += 1;
     if (sql.includes('switchboard_governance_sync')) counter.sync += 1;

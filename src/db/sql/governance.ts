@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Queryable } from '../db.js';
+import type { Queryable, SqlParam } from '../db.js';
 
 export interface BudgetRow {
   id: string;
@@ -69,6 +69,19 @@ export async function selectModelAccess(db: Queryable): Promise<ModelAccessRow[]
   return result.rows;
 }
 
+/**
+ * The configuration version (as `selectConfigVersion`) and the database's clock, read by the same
+ * statement: the governor measures its clock's offset from the database's on it (no statement of
+ * its own). `clock_timestamp()`, not `now()`: this runs inside the rules' transaction.
+ */
+export async function selectRulesVersion(db: Queryable): Promise<{ version: number; databaseNow: Date }> {
+  const result = await db.query<{ version: string | number; database_now: Date }>(
+    'select version, clock_timestamp() as database_now from public.switchboard_config_version where id',
+  );
+  const row = result.rows[0];
+  return { version: Number(row?.version ?? 0), databaseNow: row?.database_now ?? new Date(Number.NaN) };
+}
+
 /** The metric a counter counts: pico-USD of a budget, or requests / tokens of a rate limit. */
 export type CounterMetric = 'usd_pico' | 'requests' | 'tokens';
 
@@ -116,8 +129,19 @@ interface RawSyncRow {
   db_now: Date;
 }
 
-/** Runs one lease exchange (one transaction, counters locked in a fixed order). */
-export async function syncLeases(db: Queryable, instanceId: string, ttlMs: number, items: readonly LeaseSyncItem[]): Promise<LeaseSyncResult[]> {
+/**
+ * Runs one lease exchange (one transaction, counters locked in a fixed order). With `lockTimeoutMs`,
+ * a counter row locked by another transaction for longer fails the exchange (SQLSTATE 55P03)
+ * instead of waiting: the setting is made in the same statement, before the function runs (it
+ * is the function's argument), and lasts until the statement's transaction ends.
+ */
+export async function syncLeases(
+  db: Queryable,
+  instanceId: string,
+  ttlMs: number,
+  items: readonly LeaseSyncItem[],
+  lockTimeoutMs?: number,
+): Promise<LeaseSyncResult[]> {
   const payload = items.map((item) => ({
     limit_id: item.limitId,
     metric: item.metric,
@@ -129,11 +153,17 @@ export async function syncLeases(db: Queryable, instanceId: string, ttlMs: numbe
     need: item.need.toString(),
     release: item.release,
   }));
+  const params: SqlParam[] = [instanceId, ttlMs, JSON.stringify(payload)];
+  let itemsArgument = '$3::jsonb';
+  if (lockTimeoutMs !== undefined) {
+    params.push(`${Math.max(1, Math.round(lockTimeoutMs))}ms`);
+    itemsArgument = `(select $3::jsonb from set_config('lock_timeout', $4, true))`;
+  }
   const result = await db.query<RawSyncRow>(
     `select limit_id, metric, lease_id::text as lease_id, amount::text as amount, spent::text as spent, leased::text as leased,
             limit_amount::text as limit_amount, period_start, period_end, db_now
-       from public.switchboard_governance_sync($1, $2, $3::jsonb)`,
-    [instanceId, ttlMs, JSON.stringify(payload)],
+       from public.switchboard_governance_sync($1, $2, ${itemsArgument})`,
+    params,
   );
   return result.rows.map((row) => ({
     limitId: row.limit_id,
