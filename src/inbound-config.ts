@@ -1,7 +1,8 @@
 /**
  * The gateway's inbound limits: body structure, per-key concurrency, socket timeouts, connection
- * cap and the lingering close after early errors. Parsed from the environment by `loadConfig`
- * (the only reader of `process.env`), which passes its integer reader in.
+ * cap, the lingering close after early errors and the cut of clients that stop reading. Parsed
+ * from the environment by `loadConfig` (the only reader of `process.env`), which passes its
+ * integer reader in.
  *
  * @module
  */
@@ -32,6 +33,8 @@ export interface InboundConfig {
   lingerMs: number;
   /** …and how many bytes of it at most. */
   lingerBytes: number;
+  /** How long a client may read nothing while an answer (a stream or a long body) waits for it, ms; then the connection is cut. */
+  clientStallMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -62,6 +65,7 @@ export function loadInboundConfig(integer: IntegerSetting): InboundConfig {
     maxConnections: integer('SWITCHBOARD_MAX_CONNECTIONS', 10_000, 0, 10_000_000),
     lingerMs: integer('SWITCHBOARD_LINGER_MS', 2000, 0, 60_000),
     lingerBytes: integer('SWITCHBOARD_LINGER_BYTES', 64 * MiB, 0, 1024 * MiB),
+    clientStallMs: integer('SWITCHBOARD_CLIENT_STALL_MS', 60_000, 1000, 3_600_000),
   };
 }
 

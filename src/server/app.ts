@@ -308,6 +308,17 @@ function methodNotAllowed(state: GatewayState, exchange: Exchange, response: Ser
 
 const round = (value: number): number => Math.round(value * 1000) / 1000;
 
+/**
+ * Client text for the log line: printable ASCII as is, any other character as `\uXXXX`. JSON
+ * escapes only C0 controls, and `jq -r` or a log viewer turns those back into raw bytes; C1 controls
+ * and bidirectional overrides it leaves as they are. Escaped here, none can reach an operator's
+ * terminal or rearrange a log line.
+ */
+function printableAscii(text: string): string {
+  if (/^[\x20-\x7e]*$/.test(text)) return text;
+  return text.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Writes the request's one log line and records its metrics. Never throws. */
 function finishExchange(state: GatewayState, exchange: Exchange, response: ServerResponse): void {
   try {
@@ -334,7 +345,8 @@ function finishExchange(state: GatewayState, exchange: Exchange, response: Serve
       route: exchange.route,
       project: exchange.owner?.projectName,
       key_id: exchange.owner?.keyId,
-      model: exchange.model,
+      // A name that resolved is a row's; any other is the client's own text.
+      model: exchange.modelKnown || exchange.model === undefined ? exchange.model : printableAscii(exchange.model),
       provider: exchange.provider,
       status: exchange.status,
       duration_ms: round(durationMs),

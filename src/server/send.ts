@@ -10,6 +10,7 @@ import type { GatewayContext } from './gateway-context.js';
 import type { ErrorCode } from '../errors.js';
 import { GovernanceError } from '../governance/governance-error.js';
 import { flattenResponseHead } from './flat-string.js';
+import { ANSWER_SLICE_BYTES, endInSlices } from './client-stall.js';
 import { bodyPending, lingerOnClose } from './linger.js';
 import { toHttpError, type OpenAIErrorBody } from './openai-error.js';
 import { errorFrame } from './sse.js';
@@ -36,7 +37,8 @@ function commonHeaders(gateway: GatewayContext, exchange: Exchange, contentType:
 /**
  * Sends a complete answer with its content-length. An answer sent before the request body was read
  * says `connection: close` and drains the rest of the body before closing (see linger.ts), so the
- * client reads it instead of a connection reset.
+ * client reads it instead of a connection reset. A long answer is written in slices, so a client
+ * that stops reading is cut after `config.clientStallMs` instead of holding it (client-stall.ts).
  */
 export function sendBody(
   gateway: GatewayContext,
@@ -48,14 +50,16 @@ export function sendBody(
   extraHeaders?: readonly string[],
 ): void {
   const headers = commonHeaders(gateway, exchange, contentType);
-  headers.push('content-length', String(Buffer.byteLength(body)));
+  const length = Buffer.byteLength(body);
+  headers.push('content-length', String(length));
   if (extraHeaders) for (const header of extraHeaders) headers.push(header);
   const linger = bodyPending(response.req);
   if (linger && !gateway.closing) headers.push('connection', 'close');
   exchange.status = status;
   response.writeHead(status, headers);
   if (linger) lingerOnClose(response.req, gateway.config);
-  response.end(body);
+  if (length <= ANSWER_SLICE_BYTES) response.end(body);
+  else void endInSlices(response, Buffer.from(body, 'utf8'), gateway.config.clientStallMs);
 }
 
 export function sendJson(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, status: number, value: unknown): void {

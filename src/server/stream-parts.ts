@@ -1,8 +1,8 @@
 /**
  * Writing a service stream as Server-Sent Events, shared by every streaming surface: the head
  * once the first part is here, each part's frames as they arrive (batched per burst, waiting for
- * `drain` when the client is slow, so backpressure reaches the upstream), and the upstream aborted
- * when the client goes away or the stream fails.
+ * `drain` when the client is slow, so backpressure reaches the upstream, and cutting a client that
+ * stops reading: client-stall.ts), and the upstream aborted when the client goes away or the stream fails.
  *
  * @module
  */
@@ -13,6 +13,9 @@ import type { StreamOutcome } from '../service/ai-service.js';
 import type { Exchange } from './exchange.js';
 import type { GatewayContext } from './gateway-context.js';
 import { writeSseHead } from './send.js';
+import { drained } from './client-stall.js';
+
+export { drained } from './client-stall.js';
 
 /** A surface's encoding of parts into SSE frames. */
 export interface PartEncoder {
@@ -63,7 +66,7 @@ export async function pumpParts(
         exchange.outputTokens = part.usage.outputTokens;
       }
       if (exchange.clientGone) return;
-      if (!writeBatched(exchange, response, encoder.encode(part))) await drained(response);
+      if (!writeBatched(exchange, response, encoder.encode(part))) await drained(response, gateway.config.clientStallMs);
       if (exchange.clientGone) return;
       // Parts decoded from the same upstream read are taken without a promise each.
       part = takeReady(iterator);
@@ -104,34 +107,4 @@ export function writeBatched(exchange: Exchange, response: ServerResponse, frame
 function uncork(exchange: Exchange, response: ServerResponse): void {
   exchange.corked = false;
   response.uncork();
-}
-
-/**
- * How long a client may read nothing while an answer waits for it (a full socket buffer) before the
- * connection is cut. Streams are slow producers: a client that stops reading for this long holds
- * the call's budget reservation, key slot and upstream connection for nothing.
- */
-export const CLIENT_STALL_MS = 60_000;
-
-/**
- * Resolves on `drain`, or on `close` when the client went away instead; a client that reads
- * nothing for `stallMs` has its connection destroyed (its 'close' then ends the call).
- */
-export function drained(response: Pick<ServerResponse, 'destroyed' | 'destroy' | 'on' | 'off'>, stallMs = CLIENT_STALL_MS): Promise<void> {
-  // 'close' may have fired already; it does not fire twice.
-  if (response.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(stalled);
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    const stalled = setTimeout(() => {
-      response.destroy();
-      done();
-    }, stallMs);
-    response.on('drain', done);
-    response.on('close', done);
-  });
 }

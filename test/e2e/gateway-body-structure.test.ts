@@ -192,6 +192,19 @@ describe('echoes', () => {
     assert.ok((await byPath.text()).length < 1024);
   });
 
+  it("an unknown model name's control, C1 and bidi characters reach the log line escaped", async () => {
+    // ESC (a terminal escape once `jq -r` decodes it), CSI as a C1 control, a right-to-left override, a line break.
+    const model = 'gpt\u001b]0;owned\u0007\u009b31m\u202eevil\nx';
+    const response = await post('/v1/chat/completions', JSON.stringify({ model, messages: [user] }));
+    assert.equal(response.status, 404);
+    const line = t.logs.at(-1);
+    assert.equal(line?.['model'], 'gpt\\u001b]0;owned\\u0007\\u009b31m\\u202eevil\\u000ax');
+    assert.match(JSON.stringify(line), /^[\x20-\x7e]*$/, 'the whole log line is printable ASCII');
+    // A model that resolved is logged as its row names it.
+    await post('/v1/chat/completions', JSON.stringify({ model: MODELS.openai, messages: [user] }));
+    assert.equal(t.logs.at(-1)?.['model'], MODELS.openai);
+  });
+
   it('client strings in other error messages are cut short', async () => {
     const huge = 'z'.repeat(100_000);
     const tools = await post('/v1/chat/completions', chat({ tools: [{ type: huge, function: { name: 'f' } }] }));

@@ -63,7 +63,7 @@ async function passThrough(gateway: GatewayContext, exchange: Exchange, response
     writeSseHead(gateway, exchange, response);
     let event: NativeEvent | undefined = next.done ? undefined : next.value;
     while (event !== undefined) {
-      if (!writeBatched(exchange, response, encodeEvent(event, model))) await drained(response);
+      if (!writeBatched(exchange, response, encodeEvent(event, model))) await drained(response, gateway.config.clientStallMs);
       if (exchange.clientGone) return;
       // Events that came with the same upstream read are taken without a promise each.
       event = takeReady(iterator);

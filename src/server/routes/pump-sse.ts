@@ -13,7 +13,8 @@ import type { GatewayContext } from '../gateway-context.js';
 import { takeReady } from '../../providers/shared/ready-parts.js';
 import { toHttpError, type OpenAIErrorBody } from '../openai-error.js';
 import { writeSseHead } from '../send.js';
-import { drained, writeBatched } from '../stream-parts.js';
+import { drained } from '../client-stall.js';
+import { writeBatched } from '../stream-parts.js';
 
 /** How to turn the source's items into frames. */
 export interface SseEncoding<Item> {
@@ -42,7 +43,7 @@ export async function pumpSse<Item>(
     writeSseHead(gateway, exchange, response);
     while (!next.done) {
       if (exchange.clientGone) return waitedMs;
-      if (!writeBatched(exchange, response, frames)) await drained(response);
+      if (!writeBatched(exchange, response, frames)) await drained(response, gateway.config.clientStallMs);
       if (exchange.clientGone) return waitedMs;
       // Items that came with the same upstream read are taken without a promise each.
       const ready = takeReady(iterator);
