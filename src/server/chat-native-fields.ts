@@ -44,7 +44,8 @@ export function collectNativeFields(body: JsonObject): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   // for…in over a parsed body lists its own keys, in order, without an array of pairs per request.
   for (const field in body) {
-    if (interpreted.has(field)) continue;
+    // A body key `__proto__` would become the prototype of `fields`, not a field: no API has it.
+    if (interpreted.has(field) || field === '__proto__') continue;
     const value = body[field];
     if (value !== null && value !== undefined) fields[field] = value;
   }

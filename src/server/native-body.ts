@@ -31,6 +31,7 @@ export function ruledMessagesBody(body: JsonObject, extras: Record<string, unkno
 /** A `/v1/responses` body for a row served on the vendor's own Responses API. */
 export function ruledResponsesBody(body: JsonObject, model: ModelEntry): JsonObject {
   const fields: Record<string, unknown> = {};
-  for (const field in body) if (!RESPONSES_INTERPRETED.has(field)) fields[field] = body[field];
+  // A body key `__proto__` would become the prototype of `fields`, not a field: left to the vendor.
+  for (const field in body) if (!RESPONSES_INTERPRETED.has(field) && field !== '__proto__') fields[field] = body[field];
   return ruledTools(ruledTopLevel(body, fields, model, 'openai'), model, 'openai-responses');
 }

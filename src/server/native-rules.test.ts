@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { allowedBetas, betaFamily } from './anthropic-betas.js';
+import type { JsonObject } from './field-checks.js';
+import { collectNativeFields } from './chat-native-fields.js';
+import { parseMessagesRequest } from './messages/parse-messages-request.js';
+import { ruledResponsesBody } from './native-body.js';
 import { guardedFields } from './native-field-defaults.js';
 import { ruledTools, toolFamily } from './native-tool-rules.js';
 
@@ -38,7 +42,10 @@ describe('rule precedence: exact value, then family, then *', () => {
     assert.equal(allowedBetas(header, model()), 'interleaved-thinking-2025-05-14');
     assert.equal(allowedBetas(header, model({ 'anthropic-beta.*': 'pass', 'anthropic-beta.fast-mode': 'drop' })), 'context-1m-2025-08-07,interleaved-thinking-2025-05-14');
     assert.equal(allowedBetas(header, model({ 'anthropic-beta.interleaved-thinking': 'drop', 'anthropic-beta.interleaved-thinking-2025-05-14': 'pass' })), 'interleaved-thinking-2025-05-14');
-    assert.throws(() => allowedBetas(header, model({ 'anthropic-beta.context-1m': 'refuse' })), { param: 'anthropic-beta' });
+    assert.throws(() => allowedBetas(header, model({ 'anthropic-beta.context-1m': 'refuse' })), {
+      param: 'anthropic-beta',
+      message: /^The anthropic-beta flag 'context-1m-2025-08-07' is not allowed for the model '[^']+' \(refused by its native_fields rules\)\.$/,
+    });
     assert.equal(allowedBetas(' , ,', model()), undefined);
   });
 
@@ -76,5 +83,28 @@ describe('secure defaults of top-level fields', () => {
 
   test('a field named like an Object.prototype member is not a rule', () => {
     assert.deepEqual(guardedFields({ constructor: 1, toString: 2 }, context('openai', 'openai')), { constructor: 1, toString: 2 });
+  });
+});
+
+describe('a body key __proto__ is not a field', () => {
+  // JSON.parse makes `__proto__` an own key; copied by assignment it would become the prototype of
+  // the fields object, and its keys would be ruled as if the client had sent them.
+  const body = JSON.parse('{"model":"m","input":"hi","__proto__":{"prompt":{"id":"pmpt_1"},"service_tier":"priority"}}') as JsonObject;
+
+  test('chat: collected fields keep Object.prototype and inherit nothing', () => {
+    const fields = collectNativeFields(body);
+    assert.equal(Object.getPrototypeOf(fields), Object.prototype);
+    assert.equal('prompt' in fields, false);
+    assert.doesNotThrow(() => guardedFields(fields, { model: model(), from: 'openai', servingFamily: 'openai', changesAnswer: () => true }));
+  });
+
+  test('/v1/responses native: no spurious refusal of an inherited guarded field', () => {
+    assert.doesNotThrow(() => ruledResponsesBody(body, model()));
+  });
+
+  test('/v1/messages: extras inherit nothing', () => {
+    const parsed = parseMessagesRequest(JSON.parse('{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"__proto__":{"speed":"fast"}}') as JsonObject);
+    assert.equal(Object.getPrototypeOf(parsed.extras), Object.prototype);
+    assert.equal('speed' in parsed.extras, false);
   });
 });

@@ -55,7 +55,7 @@ export function ruledTools(body: JsonObject, model: ModelEntry, api: NativeToolA
     const what = `${path} '${type.length > 64 ? `${type.slice(0, 64)}…` : type}'`;
     if (rule === 'refuse') {
       if (explicit === 'refuse') throw refusedByRow(path, what, model);
-      throw notEnabled(path, what, model, 'the vendor runs this tool itself, charged per use or calling other servers, which the ledger does not price', `tools.${family}`);
+      throw notEnabled(path, what, model, 'the vendor runs this tool itself, charged per use or calling other servers', `tools.${family}`);
     }
     kept ??= tools.slice(0, index);
     dropped.push({ path, type, name: tool['name'] });

@@ -85,7 +85,8 @@ export function parseMessagesRequest(body: JsonObject, countTokens = false, limi
 
   const extras: Record<string, unknown> = {};
   for (const field of Object.keys(body)) {
-    if (!KNOWN_FIELDS.has(field)) extras[field] = body[field];
+    // A body key `__proto__` would become the prototype of `extras`, not a field: left to the vendor.
+    if (!KNOWN_FIELDS.has(field) && field !== '__proto__') extras[field] = body[field];
   }
   return { model, stream, chat, deferred, extras };
 }
