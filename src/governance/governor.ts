@@ -319,7 +319,8 @@ export class Governor {
    * Waits (at most `timeoutMs` in all, per 1,000 counters) until each of `short` is reserved:
    * exchanges already in flight on some of them first, then one exchange of this call's own for the
    * rest. A hold that an exchange of its own cannot make room for is refused (waiting for others'
-   * exchanges and losing the room they brought to concurrent calls is no reason to refuse).
+   * exchanges and losing the room they brought to concurrent calls is no reason to refuse), and so
+   * is one that another's exchange showed cannot fit (`#refusedLately`, as for a call arriving now).
    * Reserved holds join `taken`. Returns the first of `short` (in order) that is refused, if any.
    */
   async #refill(short: readonly Hold[], taken: Hold[]): Promise<Hold | undefined> {
@@ -345,8 +346,12 @@ export class Governor {
       for (const hold of waiting) {
         const { counter, amount } = hold;
         if (counter.tryReserve(amount)) taken.push(hold);
-        else if (!refilled.has(hold)) next.push(hold);
-        else if (counter.limit === null && counter.leaseId === null) {
+        else if (!refilled.has(hold)) {
+          // Another call's exchange answered: refused as a call arriving now would be, when it left no
+          // room for this much (else a burst at the limit runs one exchange per call, one by one).
+          if (!this.#refusedLately(counter, amount)) next.push(hold);
+          else if (refused === undefined || before(hold, refused)) refused = hold;
+        } else if (counter.limit === null && counter.leaseId === null) {
           // The limit is no longer in force (removed meanwhile): nothing to enforce.
           counter.reserved += amount;
           taken.push(hold);

@@ -19,6 +19,19 @@ export interface LeaseStore {
 export const MAX_SYNC_ITEMS = 1000;
 
 /**
+ * A batched exchange that failed after some of its batches committed: `results` are theirs, to be
+ * applied (their consumption is charged; reporting it again would charge it twice).
+ */
+export class PartialSyncError extends Error {
+  constructor(
+    readonly results: LeaseSyncResult[],
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/**
  * `lockTimeoutMs`: a statement that waits longer than this for a counter row another transaction
  * holds fails instead (SWITCHBOARD_GOVERNANCE_TIMEOUT_MS), so it does not keep its connection and
  * the counters it already locked while the call it served has given up.
@@ -32,7 +45,11 @@ export function postgresLeaseStore(db: Db, options: { lockTimeoutMs?: number } =
       if (items.length <= MAX_SYNC_ITEMS) return syncLeases(db, instanceId, ttlMs, items, lockTimeoutMs);
       const results: LeaseSyncResult[] = [];
       for (let start = 0; start < items.length; start += MAX_SYNC_ITEMS) {
-        results.push(...(await syncLeases(db, instanceId, ttlMs, items.slice(start, start + MAX_SYNC_ITEMS), lockTimeoutMs)));
+        try {
+          results.push(...(await syncLeases(db, instanceId, ttlMs, items.slice(start, start + MAX_SYNC_ITEMS), lockTimeoutMs)));
+        } catch (error) {
+          throw results.length === 0 ? error : new PartialSyncError(results, error);
+        }
       }
       return results;
     },

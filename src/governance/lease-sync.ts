@@ -13,7 +13,7 @@ import { errorMessage } from '../errors.js';
 import type { DatabaseClock } from './database-clock.js';
 import type { GovernanceSettings } from './governance-settings.js';
 import type { LeaseCounter } from './lease-counter.js';
-import { postgresLeaseStore, type LeaseStore } from './lease-store.js';
+import { PartialSyncError, postgresLeaseStore, type LeaseStore } from './lease-store.js';
 
 type Log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -70,7 +70,12 @@ export class LeaseSync {
    */
   refill(counters: readonly LeaseCounter[], needs: readonly bigint[]): Promise<void> {
     const now = this.now();
-    for (const counter of counters) counter.lastUsed = now;
+    for (const counter of counters) {
+      counter.lastUsed = now;
+      // Retired while a call waited on it, and maybe dropped once its lease was returned: tracked
+      // again, so that the lease this exchange takes is returned and what the call consumes reported.
+      if (counter.retired) this.#retired.add(counter);
+    }
     return this.#track(counters, this.#exchange(counters, needs, false));
   }
 
@@ -164,55 +169,80 @@ export class LeaseSync {
 
   /**
    * Budgets to Postgres; rate limits to Redis when configured. Each result comes with its store's
-   * clock offset (store time minus instance time): its period's end is on that clock.
+   * clock offset (store time minus instance time): its period's end is on that clock. A part that
+   * failed is `failure`; the answers of the parts that committed are returned all the same.
    */
-  async #sync(items: LeaseSyncItem[]): Promise<{ result: LeaseSyncResult; offsetMs: number }[]> {
+  async #sync(items: LeaseSyncItem[]): Promise<Answers> {
     const redis = this.redis;
     if (!redis) return this.#syncPostgres(items);
     const money = items.filter((item) => item.metric === 'usd_pico');
     const rates = items.filter((item) => item.metric !== 'usd_pico');
-    const [a, b] = await Promise.all([money.length > 0 ? this.#syncPostgres(money) : Promise.resolve([]), rates.length > 0 ? this.#syncRedis(redis, rates) : Promise.resolve([])]);
-    return [...a, ...b];
+    const none: Answers = { answers: [] };
+    const [a, b] = await Promise.all([money.length > 0 ? this.#syncPostgres(money) : none, rates.length > 0 ? this.#syncRedis(redis, rates) : none]);
+    const failure = a.failure ?? b.failure;
+    return { answers: [...a.answers, ...b.answers], ...(failure ? { failure } : {}) };
   }
 
-  async #syncPostgres(items: LeaseSyncItem[]): Promise<{ result: LeaseSyncResult; offsetMs: number }[]> {
+  async #syncPostgres(items: LeaseSyncItem[]): Promise<Answers> {
     const sentAt = this.now();
-    const results = await this.#postgres.sync(this.instanceId, this.settings.leaseTtlMs, items);
+    let results: LeaseSyncResult[];
+    let failure: Answers['failure'];
+    try {
+      results = await this.#postgres.sync(this.instanceId, this.settings.leaseTtlMs, items);
+    } catch (error) {
+      // Past 1,000 items, the batches before the one that failed have committed.
+      if (!(error instanceof PartialSyncError)) return { answers: [], failure: { error } };
+      results = error.results;
+      failure = { error: error.cause };
+    }
     const first = results[0];
     if (first) this.clock.sample(first.dbNow.getTime(), sentAt, this.now());
     const offsetMs = this.clock.offsetMs;
-    return results.map((result) => ({ result, offsetMs }));
+    return { answers: results.map((result) => ({ result, offsetMs })), ...(failure ? { failure } : {}) };
   }
 
-  async #syncRedis(redis: LeaseStore, items: LeaseSyncItem[]): Promise<{ result: LeaseSyncResult; offsetMs: number }[]> {
+  async #syncRedis(redis: LeaseStore, items: LeaseSyncItem[]): Promise<Answers> {
     const sentAt = this.now();
-    const results = await redis.sync(this.instanceId, this.settings.leaseTtlMs, items);
+    let results: LeaseSyncResult[];
+    try {
+      results = await redis.sync(this.instanceId, this.settings.leaseTtlMs, items);
+    } catch (error) {
+      return { answers: [], failure: { error } };
+    }
     const midpoint = (sentAt + this.now()) / 2;
-    return results.map((result) => ({ result, offsetMs: result.dbNow.getTime() - midpoint }));
+    return { answers: results.map((result) => ({ result, offsetMs: result.dbNow.getTime() - midpoint })) };
   }
 
+  /**
+   * One exchange; throws when any part of it failed, after applying the answers of the parts that
+   * committed (so that what they reported is not reported again).
+   */
   async #exchange(counters: readonly LeaseCounter[], needs: readonly bigint[], release: boolean | readonly boolean[]): Promise<void> {
     const items: LeaseSyncItem[] = counters.map((counter, index) =>
       counter.item(needs[index] ?? 0n, typeof release === 'boolean' ? release : (release[index] ?? false)),
     );
     this.exchanges += 1;
-    let results;
-    try {
-      results = await this.#sync(items);
-    } catch (error) {
-      for (const counter of counters) counter.failed = true;
-      if (!this.#failing) this.log('error', `governance: the lease exchange failed: ${errorMessage(error)}`);
-      this.#failing = true;
-      throw error;
-    }
-    if (this.#failing) this.log('info', 'governance: the lease exchange works again');
-    this.#failing = false;
+    const { answers, failure } = await this.#sync(items);
     const now = this.now();
-    const byKey = new Map(results.map((answer) => [`${answer.result.limitId}:${answer.result.metric}`, answer]));
+    const byKey = new Map(answers.map((answer) => [`${answer.result.limitId}:${answer.result.metric}`, answer]));
     counters.forEach((counter, index) => {
       const answer = byKey.get(`${counter.rule.id}:${counter.metric}`);
       const sent = items[index];
       if (answer && sent) counter.apply(sent, answer.result, answer.offsetMs, now);
+      else if (failure) counter.failed = true;
     });
+    if (failure) {
+      if (!this.#failing) this.log('error', `governance: the lease exchange failed: ${errorMessage(failure.error)}`);
+      this.#failing = true;
+      throw failure.error;
+    }
+    if (this.#failing) this.log('info', 'governance: the lease exchange works again');
+    this.#failing = false;
   }
+}
+
+/** The answers of an exchange's parts that committed, and the failure of one that did not. */
+interface Answers {
+  answers: { result: LeaseSyncResult; offsetMs: number }[];
+  failure?: { error: unknown };
 }
