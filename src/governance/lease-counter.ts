@@ -5,7 +5,8 @@
  *
  * Invariant: lease (held per the database) = reserved + consumed + free; a reservation succeeds
  * only when it fits in free, so this instance never uses more than it leased, apart from actual
- * costs above their reservation (the documented overrun).
+ * costs above their reservation (the documented overrun), and apart from room prepaid (an expired
+ * lease the store charged whole), which consumption uses up before it is reported.
  *
  * @module
  */
@@ -29,12 +30,20 @@ export class LeaseCounter {
   reserved = 0n;
   /** Settled since the last report. */
   consumed = 0n;
+  /**
+   * Room of a lease that expired before this instance reported against it (an outage longer than
+   * the lease TTL): the store charged it whole, so consumption up to it is not reported again.
+   * Within the lease's period only.
+   */
+  prepaid = 0n;
   /** The counter as of the last exchange. */
   spent = 0n;
   leased = 0n;
   limit: bigint | null = null;
   /** Local epoch ms; 0 until the first exchange. */
   periodEnd = 0;
+  /** `periodEnd` on the store's clock, as the last exchange answered it (ms). */
+  #storePeriodEnd = 0;
   /** When the lease was last renewed (local ms). */
   renewedAt = 0;
   /** An exchange in flight. */
@@ -87,7 +96,15 @@ export class LeaseCounter {
   settle(reserved: bigint, actual: bigint): void {
     this.reserved -= reserved;
     this.consumed += actual;
+    this.#usePrepaid();
     this.dirty = true;
+  }
+
+  /** Consumption the store charged already, as an expired lease: not to be reported. */
+  #usePrepaid(): void {
+    const take = this.prepaid < this.consumed ? this.prepaid : this.consumed;
+    this.prepaid -= take;
+    this.consumed -= take;
   }
 
   /** Room nobody had leased at the last exchange. */
@@ -121,9 +138,15 @@ export class LeaseCounter {
     };
   }
 
-  /** Applies an exchange's answer; `sent` is the item it answered. */
-  apply(sent: LeaseSyncItem, result: LeaseSyncResult, skewMs: number, now: number): void {
-    this.consumed -= sent.consumed;
+  /**
+   * Applies an exchange's answer; `sent` is the item it answered, `chargedApart` consumption the
+   * same exchange reported in an item of its own (see LeaseSync: an overdraft).
+   */
+  apply(sent: LeaseSyncItem, result: LeaseSyncResult, skewMs: number, now: number, chargedApart = 0n): void {
+    const lastLease = this.lease;
+    const lastPeriodEnd = this.#storePeriodEnd;
+    this.#storePeriodEnd = result.periodEnd?.getTime() ?? 0;
+    this.consumed -= sent.consumed + chargedApart;
     this.leaseId = result.leaseId;
     this.lease = result.amount;
     this.spent = result.spent;
@@ -133,6 +156,21 @@ export class LeaseCounter {
     this.periodEnd = result.periodEnd ? result.periodEnd.getTime() - skewMs : now + 60_000;
     this.renewedAt = now;
     this.failed = false;
+    const samePeriod = this.#storePeriodEnd === lastPeriodEnd;
+    if (!samePeriod) this.prepaid = 0n;
+    // The lease was gone: Redis says so; on Postgres a lease that is neither returned, nor past
+    // its period, nor without a limit keeps its id, so another id means it expired.
+    const lost =
+      sent.leaseId !== null &&
+      (result.leaseLost ?? (result.leaseId !== sent.leaseId && !sent.release && result.limit !== null && samePeriod));
+    if (lost) {
+      // The store charged it whole (its amount as of the exchange before) and dropped what `sent`
+      // reported against it: what went beyond it is reported again, what it left is prepaid.
+      const beyond = sent.consumed - lastLease;
+      if (beyond > 0n) this.consumed += beyond;
+      else if (samePeriod) this.prepaid -= beyond;
+    }
+    this.#usePrepaid();
     this.dirty = this.consumed !== 0n;
   }
 }

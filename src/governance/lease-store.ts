@@ -87,7 +87,7 @@ export async function redisLeaseStore(url: string): Promise<LeaseStore> {
         release: item.release,
         limit: (item.limit ?? 0n).toString(),
       }));
-      const rows = (await client.eval(REDIS_LEASE_SCRIPT, 0, instanceId, String(ttlMs), JSON.stringify(payload))) as (string | null)[][];
+      const rows = (await client.eval(REDIS_LEASE_SCRIPT, 0, instanceId, String(ttlMs), JSON.stringify(payload))) as (string | number | null)[][];
       return rows.map((row) => ({
         limitId: String(row[0]),
         metric: row[1] as LeaseSyncResult['metric'],
@@ -99,6 +99,7 @@ export async function redisLeaseStore(url: string): Promise<LeaseStore> {
         periodStart: new Date(Number(row[7])),
         periodEnd: new Date(Number(row[8])),
         dbNow: new Date(Number(row[9])),
+        leaseLost: Number(row[10]) === 1,
       }));
     },
     async close() {

@@ -218,18 +218,43 @@ export class LeaseSync {
    * committed (so that what they reported is not reported again).
    */
   async #exchange(counters: readonly LeaseCounter[], needs: readonly bigint[], release: boolean | readonly boolean[]): Promise<void> {
+    const sentAt = this.now();
     const items: LeaseSyncItem[] = counters.map((counter, index) =>
       counter.item(needs[index] ?? 0n, typeof release === 'boolean' ? release : (release[index] ?? false)),
     );
+    // Consumption beyond a lease that may have expired (not renewed for half its TTL: an outage,
+    // failing open) is reported apart, as consumption without a lease, after the lease's own item.
+    // The store charges an expired lease whole (its amount, as of this instance's last exchange)
+    // and drops what is reported against its id: only the part beyond the lease is new. On a
+    // lease still live the two parts are charged as the whole was.
+    const overdrafts = counters.map((counter, index) => {
+      const item = items[index] as LeaseSyncItem;
+      if (item.leaseId === null || item.consumed <= counter.lease || sentAt - counter.renewedAt <= this.settings.leaseTtlMs / 2) return undefined;
+      const overdraft: LeaseSyncItem = { ...item, leaseId: null, consumed: item.consumed - counter.lease, reserved: 0n, want: 0n, need: 0n, release: false };
+      items[index] = { ...item, consumed: counter.lease };
+      return overdraft;
+    });
+    // Last, so that a batch that failed never leaves an overdraft charged without its lease's item.
+    const sent = [...items, ...overdrafts.filter((item) => item !== undefined)];
     this.exchanges += 1;
-    const { answers, failure } = await this.#sync(items);
+    const { answers, failure } = await this.#sync(sent);
     const now = this.now();
-    const byKey = new Map(answers.map((answer) => [`${answer.result.limitId}:${answer.result.metric}`, answer]));
+    // In order: a lease's item comes before its overdraft (sorted by lease id, nulls last, in the
+    // database; in the order sent on Redis and across batches).
+    const byKey = new Map<string, { result: LeaseSyncResult; offsetMs: number }[]>();
+    for (const answer of answers) {
+      const key = `${answer.result.limitId}:${answer.result.metric}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), answer]);
+    }
     counters.forEach((counter, index) => {
-      const answer = byKey.get(`${counter.rule.id}:${counter.metric}`);
-      const sent = items[index];
-      if (answer && sent) counter.apply(sent, answer.result, answer.offsetMs, now);
-      else if (failure) counter.failed = true;
+      const group = byKey.get(`${counter.rule.id}:${counter.metric}`);
+      const answer = group?.[0];
+      const item = items[index];
+      if (answer && item) {
+        const overdraft = overdrafts[index];
+        const charged = overdraft && group.length > 1 ? overdraft.consumed : 0n;
+        counter.apply(item, answer.result, answer.offsetMs, now, charged);
+      } else if (failure) counter.failed = true;
     });
     if (failure) {
       if (!this.#failing) this.log('error', `governance: the lease exchange failed: ${errorMessage(failure.error)}`);

@@ -4,7 +4,8 @@
  * top up toward `want` never past the limit, shrink near it), over aligned minutes of Redis' clock.
  * A lease id is its window's start (ms); a lease's fields are named after its holder,
  * `<instance>/<holder>` (one per counter object, see LeaseCounter.holder). Amounts are integers kept
- * below 2^53.
+ * below 2^53. Each answer ends with 1 when the item's lease was gone (expired and charged whole,
+ * what it reported dropped), else 0.
  *
  * @module
  */
@@ -40,6 +41,7 @@ for _, item in ipairs(items) do
   local lease_id = nil
   local amount = 0
   local key = prefix .. int(window)
+  local lost = 0
   if item.lease_id ~= cjson.null and item.lease_id ~= nil then
     local old = prefix .. item.lease_id
     charge_expired(old)
@@ -58,6 +60,8 @@ for _, item in ipairs(items) do
         lease_id = item.lease_id
         redis.call('HSET', old, 'lease:' .. who, int(amount), 'exp:' .. who, int(now + ttl), 'res:' .. who, int(num(item.reserved)))
       end
+    else
+      lost = 1
     end
   elseif consumed > 0 then
     redis.call('HSET', key, 'spent', int(num(redis.call('HGET', key, 'spent')) + consumed))
@@ -85,7 +89,7 @@ for _, item in ipairs(items) do
   end
   redis.call('PEXPIRE', key, 180000)
   out[#out + 1] = { item.limit_id, item.metric, lease_id or false, int(amount), int(num(redis.call('HGET', key, 'spent'))),
-    int(num(redis.call('HGET', key, 'leased'))), int(limit), int(window), int(window + 60000), int(now) }
+    int(num(redis.call('HGET', key, 'leased'))), int(limit), int(window), int(window + 60000), int(now), lost }
 end
 return out
 `;

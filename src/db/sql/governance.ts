@@ -114,6 +114,11 @@ export interface LeaseSyncResult {
   periodStart: Date | null;
   periodEnd: Date | null;
   dbNow: Date;
+  /**
+   * Redis only: the item named a lease that was gone (expired, and charged whole). Postgres does not
+   * say; the counter infers it from the lease id (see LeaseCounter.apply).
+   */
+  leaseLost?: boolean;
 }
 
 interface RawSyncRow {
