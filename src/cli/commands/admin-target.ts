@@ -1,14 +1,11 @@
-import { request } from 'undici';
 import { CredentialStore } from '../../credentials/credential-store.js';
 import type { Db } from '../../db/db.js';
 import { migrate } from '../../db/migrate.js';
 import { openDb } from '../../db/open-db.js';
-import { DatabaseError, SwitchboardError, type ErrorCode } from '../../errors.js';
 import { loadProviderClasses } from '../../registry/load-provider-classes.js';
 import { AdminService } from '../../service/admin/admin-service.js';
 import type { CliContext } from '../cli-context.js';
-import { resolveAdminToken } from './admin-token.js';
-import { readEndpoint } from './endpoint-file.js';
+import { isHeldByServer, serverAdmin } from './server-admin.js';
 
 type Row = Record<string, unknown>;
 
@@ -33,8 +30,8 @@ export async function withAdmin<T>(context: CliContext, work: (admin: AdminApi) 
   try {
     db = await openDb({ databaseUrl: context.config.databaseUrl, dataDir: context.config.dataDir });
   } catch (error) {
-    if (!(error instanceof DatabaseError) || error.code !== 'database_locked') throw error;
-    return work(serverAdmin(context));
+    if (!isHeldByServer(error)) throw error;
+    return work(serverAdminApi(context));
   }
   try {
     if (db.kind === 'embedded') await migrate(db);
@@ -60,39 +57,11 @@ export async function withAdmin<T>(context: CliContext, work: (admin: AdminApi) 
   }
 }
 
-function serverAdmin(context: CliContext): AdminApi {
-  const endpoint = readEndpoint(context.config.dataDir);
-  if (!endpoint) {
-    throw new SwitchboardError(
-      'database_locked',
-      `the embedded database at ${context.config.dataDir} is held by a running server that publishes no admin endpoint; stop it, or use its admin API`,
-    );
-  }
-  const { token } = resolveAdminToken(context.config, { generate: false });
-  if (!token) throw new SwitchboardError('authentication_failed', 'a server holds the database; set SWITCHBOARD_ADMIN_TOKEN to change it through its admin API');
-  const call = async (method: string, path: string, body?: Row): Promise<Row> => {
-    let response;
-    try {
-      response = await request(`${endpoint.url}/admin/v1/${path}`, {
-        method: method as 'GET',
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (error) {
-      throw new SwitchboardError('database_unavailable', `the server at ${endpoint.url} holds the database but cannot be reached (${(error as Error).message})`);
-    }
-    const payload = (await response.body.json().catch(() => ({}))) as Row;
-    if (response.statusCode >= 400) {
-      const error = (payload['error'] ?? {}) as { message?: string };
-      throw new SwitchboardError(codeForStatus(response.statusCode), error.message ?? `admin API answered HTTP ${response.statusCode}`, {
-        status: response.statusCode,
-      });
-    }
-    return payload;
-  };
+function serverAdminApi(context: CliContext): AdminApi {
+  const { url, call } = serverAdmin(context);
   const name = encodeURIComponent;
   return {
-    via: `server ${endpoint.url}`,
+    via: `server ${url}`,
     createProvider: (body) => call('POST', 'providers', body),
     updateProvider: (provider, body) => call('PATCH', `providers/${name(provider)}`, body),
     deleteProvider: (provider, cascade) => call('DELETE', `providers/${name(provider)}${cascade ? '?cascade=true' : ''}`),
@@ -100,12 +69,4 @@ function serverAdmin(context: CliContext): AdminApi {
     updateModel: (model, body) => call('PATCH', `models/${name(model)}`, body),
     deleteModel: (model) => call('DELETE', `models/${name(model)}`),
   };
-}
-
-function codeForStatus(status: number): ErrorCode {
-  if (status === 401) return 'authentication_failed';
-  if (status === 403) return 'permission_denied';
-  if (status === 404) return 'not_found';
-  if (status === 409) return 'conflict';
-  return status < 500 ? 'invalid_request' : 'internal_error';
 }

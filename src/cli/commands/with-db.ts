@@ -2,7 +2,10 @@ import { actorDb } from '../../db/actor-db.js';
 import type { Db } from '../../db/db.js';
 import { migrate } from '../../db/migrate.js';
 import { openDb } from '../../db/open-db.js';
+import { DatabaseError } from '../../errors.js';
 import type { CliContext } from '../cli-context.js';
+import { readEndpoint } from './endpoint-file.js';
+import { isHeldByServer } from './server-admin.js';
 
 /**
  * Opens the configured database, runs `work`, and always closes it. An embedded database is
@@ -10,7 +13,9 @@ import type { CliContext } from '../cli-context.js';
  * is unless `migrate: true` (schema changes there are `switchboard migrate`'s or `serve`'s job).
  */
 export async function withDb<T>(context: CliContext, work: (db: Db) => Promise<T>, options: { migrate?: boolean; actor?: boolean } = {}): Promise<T> {
-  const db = await openDb({ databaseUrl: context.config.databaseUrl, dataDir: context.config.dataDir });
+  const db = await openDb({ databaseUrl: context.config.databaseUrl, dataDir: context.config.dataDir }).catch((error: unknown) => {
+    throw withServerHint(error, context);
+  });
   try {
     if (options.migrate ?? db.kind === 'embedded') await migrate(db);
     // Config rows the command writes are recorded in the history as written by the CLI.
@@ -19,4 +24,20 @@ export async function withDb<T>(context: CliContext, work: (db: Db) => Promise<T
   } finally {
     await db.close();
   }
+}
+
+/**
+ * A data dir held by a running `serve` that publishes its admin endpoint: the commands that can
+ * (providers, models, projects, keys, credentials) go through its admin API; the others say where
+ * the same change can be made while it runs.
+ */
+function withServerHint(error: unknown, context: CliContext): unknown {
+  const url = isHeldByServer(error) ? readEndpoint(context.config.dataDir)?.url : undefined;
+  if (url === undefined) return error;
+  return new DatabaseError(
+    'database_locked',
+    `${(error as Error).message}. The server holding it answers at ${url}: while it runs, make this change in its dashboard (${url}/admin/) ` +
+      'or admin API; the providers, models, projects, keys and credentials commands go through that API themselves',
+    { cause: error },
+  );
 }

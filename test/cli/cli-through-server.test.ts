@@ -1,0 +1,113 @@
+// The README's quick start runs `npm start` (a `serve` that holds the embedded data dir) and then
+// `switchboard credentials set`: the CLI commands a user runs beside a running server go through
+// that server's admin API (found from `<data dir>/switchboard.endpoint`) instead of failing on the
+// data dir's lock. The changes take effect on the running server at once; commands that cannot go
+// through say where the same change can be made.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createEmbeddedTestDbAt, postgresUrl } from '../helpers/test-db.js';
+import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
+import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
+import { runCli, type CliResult } from './cli-harness.js';
+
+const VENDOR_KEY = 'sk-through-server-0123456789abcdef';
+
+// Only the embedded database has a lock: on Postgres the CLI writes the database itself.
+describe('CLI commands beside a running server on the embedded database', { skip: postgresUrl() !== undefined && 'embedded database only' }, () => {
+  let dataDir: string;
+  let openai: OpenAIMock;
+  let serve: ServeProcess;
+  let env: Record<string, string>;
+
+  before(async () => {
+    openai = await startOpenAIMock({ apiKeys: [VENDOR_KEY] });
+    dataDir = path.join(await mkdtemp(path.join(tmpdir(), 'sb-cli-server-')), 'db');
+    const db = await createEmbeddedTestDbAt(dataDir);
+    try {
+      await db.query(`update ai_providers set api_base_url = $1 where name = 'openai'`, [openai.baseUrl]);
+    } finally {
+      await db.close();
+    }
+    serve = await startServeProcess({ dataDir });
+    env = { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_ADMIN_TOKEN: serve.adminToken };
+  });
+
+  after(async () => {
+    await serve?.stop().catch(() => {});
+    await openai?.close();
+    if (dataDir) await rm(path.dirname(dataDir), { recursive: true, force: true });
+  });
+
+  const cli = async (args: string[], stdin?: string): Promise<CliResult> => runCli(args, { env, ...(stdin === undefined ? {} : { stdin }) });
+  const ok = (result: CliResult): CliResult => {
+    assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    return result;
+  };
+  const chat = async (key: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const response = await fetch(`${serve.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const errorCode = (body: Record<string, unknown>): unknown => (body['error'] as Record<string, unknown> | undefined)?.['code'];
+
+  test('projects, keys and credentials are created, listed and removed through the server, which applies them at once', async () => {
+    ok(await cli(['projects', 'create', 'team-x']));
+    const projects = JSON.parse(ok(await cli(['--json', 'projects', 'list'])).stdout) as { name: string; id: string }[];
+    assert.ok(projects.some((project) => project.name === 'team-x' && /^[0-9a-f-]{36}$/.test(project.id)), JSON.stringify(projects));
+    assert.match((await cli(['projects', 'create', 'team-x'])).stderr, /already exists/);
+
+    const created = JSON.parse(ok(await cli(['--json', 'keys', 'create', '--project', 'team-x', '--name', 'ci'])).stdout) as { id: string; key: string; project: string };
+    assert.equal(created.project, 'team-x');
+    // The new key authenticates on the running server (no vendor key yet: the call gets as far as credentials).
+    const before = await chat(created.key);
+    assert.equal(before.status, 400, JSON.stringify(before.body));
+    assert.equal(errorCode(before.body), 'credential_missing');
+
+    const stored = ok(await cli(['credentials', 'set', '--project', 'team-x', '--provider', 'openai', '--api-key-stdin'], `${VENDOR_KEY}\n`));
+    assert.match(stored.stdout, /Stored the credential of project 'team-x' for provider 'openai' \(key \S*cdef\)/);
+    assert.equal(stored.stdout.includes(VENDOR_KEY), false);
+    const answered = await chat(created.key);
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    assert.equal(openai.requests.at(-1)?.headers['authorization'], `Bearer ${VENDOR_KEY}`);
+
+    for (const args of [['--json', 'credentials', 'list', '--project', 'team-x'], ['--json', 'credentials', 'list']]) {
+      const listed = JSON.parse(ok(await cli(args)).stdout) as { projectName: string; providerName: string; keyHint: string }[];
+      const row = listed.find((entry) => entry.projectName === 'team-x' && entry.providerName === 'openai');
+      assert.ok(row, JSON.stringify(listed));
+      assert.equal(JSON.stringify(listed).includes(VENDOR_KEY), false);
+    }
+    const keys = JSON.parse(ok(await cli(['--json', 'keys', 'list', '--project', 'team-x'])).stdout) as { id: string; name: string; revokedAt: unknown }[];
+    assert.deepEqual(keys.map((key) => [key.id, key.name, key.revokedAt]), [[created.id, 'ci', null]]);
+
+    ok(await cli(['credentials', 'delete', '--project', 'team-x', '--provider', 'openai']));
+    assert.equal(errorCode((await chat(created.key)).body), 'credential_missing');
+    assert.match((await cli(['credentials', 'delete', '--project', 'team-x', '--provider', 'openai'])).stderr, /no stored credential/i);
+
+    ok(await cli(['keys', 'revoke', created.id]));
+    assert.equal((await chat(created.key)).status, 401);
+  });
+
+  test('providers and models list show the running server\'s rows and statuses', async () => {
+    const providers = JSON.parse(ok(await cli(['--json', 'providers', 'list'])).stdout) as { name: string; class: string; baseUrl: string; status: string }[];
+    const openaiRow = providers.find((row) => row.name === 'openai');
+    assert.deepEqual([openaiRow?.class, openaiRow?.baseUrl, openaiRow?.status], ['OpenAIProvider', openai.baseUrl, 'available']);
+    const models = JSON.parse(ok(await cli(['--json', 'models', 'list'])).stdout) as { name: string; provider: string; status: string }[];
+    assert.ok(models.some((row) => row.name === 'gpt-4o-mini' && row.provider === 'openai' && row.status === 'available'), JSON.stringify(models));
+  });
+
+  test('a command that cannot go through the server names its dashboard; a wrong admin token is refused', async () => {
+    const budgets = await cli(['budgets', 'list']);
+    assert.notEqual(budgets.code, 0);
+    assert.ok(budgets.stderr.includes(`${serve.url}/admin/`), budgets.stderr);
+
+    const wrong = await runCli(['projects', 'list'], { env: { ...env, SWITCHBOARD_ADMIN_TOKEN: `${serve.adminToken}-wrong` } });
+    assert.notEqual(wrong.code, 0);
+    assert.doesNotMatch(wrong.stderr, new RegExp(serve.adminToken));
+  });
+});
