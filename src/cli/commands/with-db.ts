@@ -36,8 +36,8 @@ function withServerHint(error: unknown, context: CliContext): unknown {
   if (url === undefined) return error;
   return new DatabaseError(
     'database_locked',
-    `${(error as Error).message}. The server holding it answers at ${url}: while it runs, make this change in its dashboard (${url}/admin/) ` +
-      'or admin API; the providers, models, projects, keys and credentials commands go through that API themselves',
+    `${(error as Error).message}. The server holding it answers at ${url}: while it runs, use its dashboard (${url}/admin/) ` +
+      'or admin API for this; the providers, models, projects, keys and credentials commands go through that API themselves',
     { cause: error },
   );
 }
