@@ -2,11 +2,14 @@
  * The admin token and the secret files a local install writes: a generated admin token never
  * reaches the log stream (stdout), only its 0600 file (and a terminal); a short admin token is
  * refused before anything starts; master.key, admin.token and switchboard.endpoint are 0600 even
- * under umask 000, and a stale or hand-made looser file is tightened. Embedded data dirs only, so
+ * under umask 000, and a stale or hand-made looser file is tightened; the CLI sends the admin token
+ * only to an endpoint file its own user owns. Embedded data dirs only, so
  * this runs the same with or without DATABASE_URL.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { adminTokenFile, announceGeneratedAdminToken, resolveAdminToken } from '../../src/cli/commands/admin-token.js';
 import { writeEndpoint } from '../../src/cli/commands/endpoint-file.js';
+import { serverAdmin } from '../../src/cli/commands/server-admin.js';
 import type { CliContext } from '../../src/cli/cli-context.js';
 import { ADMIN_TOKEN_MIN_LENGTH, loadConfig } from '../../src/config.js';
 import { loadKeyring } from '../../src/crypto/keyring.js';
@@ -184,5 +188,33 @@ describe('admin token and local secret files', () => {
     assert.equal(mode(file), 0o600);
     assert.equal(stdout.includes(token), false, 'the admin token is in the log stream (stdout)');
     assert.equal(stderr.includes(token), false, 'the admin token reached a stderr that is not a terminal');
+  });
+  it('the CLI sends the admin token only to an endpoint file of its own user (a planted one would receive it)', async (t) => {
+    if (typeof process.getuid !== 'function' || process.getuid() !== 0) return t.skip('needs root to give a file to another user');
+    const seen: (string | undefined)[] = [];
+    const server = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.setHeader('content-type', 'application/json');
+      response.end('[]');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const dataDir = path.join(root, 'planted', 'db');
+      mkdirSync(dataDir, { recursive: true });
+      const file = path.join(dataDir, 'switchboard.endpoint');
+      writeFileSync(file, `${JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`, { mode: 0o600 });
+      const token = 'sba-planted-endpoint-0123456789abcdef';
+      const context: CliContext = { config: loadConfig({ SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_ADMIN_TOKEN: token }), json: false, stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough() };
+
+      chownSync(file, 65534, 65534);
+      assert.throws(() => serverAdmin(context), /belongs to uid 65534/);
+      assert.deepEqual(seen, []);
+
+      chownSync(file, 0, 0);
+      assert.deepEqual(await serverAdmin(context).call('GET', 'projects'), []);
+      assert.deepEqual(seen, [`Bearer ${token}`]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

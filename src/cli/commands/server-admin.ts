@@ -1,8 +1,10 @@
+import { statSync } from 'node:fs';
 import { request } from 'undici';
+import { refuseForeignOwner } from '../../crypto/owned-file.js';
 import { DatabaseError, SwitchboardError, type ErrorCode } from '../../errors.js';
 import type { CliContext } from '../cli-context.js';
 import { resolveAdminToken } from './admin-token.js';
-import { readEndpoint } from './endpoint-file.js';
+import { endpointFile, readEndpoint } from './endpoint-file.js';
 
 type Row = Record<string, unknown>;
 
@@ -42,6 +44,10 @@ export function serverAdmin(context: CliContext): ServerAdmin {
       `the embedded database at ${context.config.dataDir} is held by a running server that publishes no admin endpoint; stop it, or use its admin API`,
     );
   }
+  // The token goes to the URL this file names: a file another user planted (a data dir in a shared
+  // place such as /tmp) would send it to a server of theirs.
+  const file = endpointFile(context.config.dataDir);
+  refuseForeignOwner(file, statSync(file), 'it would receive the admin token');
   const { token } = resolveAdminToken(context.config, { generate: false });
   if (!token) throw new SwitchboardError('authentication_failed', 'a server holds the database; set SWITCHBOARD_ADMIN_TOKEN to change it through its admin API');
   const call = async <T>(method: string, path: string, body?: Row): Promise<T> => {
