@@ -6,7 +6,7 @@ import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatMessageText, estimateChatInputTokens } from '../usage/estimate-tokens.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
 import { DOCUMENT_INPUT_TOKENS } from '../usage/media-tokens.js';
-import { BYTE_BOUND_MAX_TOKENS, estimateChatCall, estimateEmbedCall, estimateNativeCall, EXACT_CHARS, IMAGE_INPUT_TOKENS } from './estimate-call.js';
+import { BYTE_BOUND_MAX_TOKENS, estimateChatCall, estimateEmbedCall, estimateNativeCall, EXACT_CHARS, IMAGE_INPUT_TOKENS, nativeWebSearches } from './estimate-call.js';
 
 const model = { maxTokens: 100 } as ModelEntry;
 const user = (text: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text }] });
@@ -179,4 +179,26 @@ test("a long native body is reserved from its texts, at least 0.9× its JSON tex
     const reserved = (await estimateNativeCall(body, model)).inputTokens;
     assert.ok(reserved >= exact * 0.9 && reserved <= exact * 1.5, `${resultText.length} characters per result: reserved ${reserved}, the JSON's ${exact}`);
   }
+});
+
+test("a native body's web search tools bound its searches: max_uses, max_tool_calls, or uncapped", async () => {
+  const search = (extra: Record<string, unknown> = {}) => ({ type: 'web_search_20250305', name: 'web_search', ...extra });
+  const fn = { name: 'lookup', input_schema: { type: 'object' } };
+  // No such tool: nothing (and nothing in the estimate).
+  assert.equal(nativeWebSearches({ model: 'm' }), undefined);
+  assert.equal(nativeWebSearches({ tools: [fn, { type: 'function', name: 'f' }, { type: 'web_fetch_20250910', name: 'web_fetch' }] }), undefined);
+  assert.equal((await estimateNativeCall({ model: 'm', tools: [fn], messages: [] }, model)).webSearches, undefined);
+  // Anthropic: each tool's max_uses; one without is uncapped.
+  assert.deepEqual(nativeWebSearches({ tools: [fn, search({ max_uses: 3 })] }), { capped: 3, uncapped: false });
+  assert.deepEqual(nativeWebSearches({ tools: [search({ max_uses: 3 }), search()] }), { capped: 3, uncapped: true });
+  for (const bad of [0, -1, 2.5, '4', null]) assert.deepEqual(nativeWebSearches({ tools: [search({ max_uses: bad })] }), { capped: 0, uncapped: true });
+  // Responses: max_tool_calls caps every built-in tool call, searches included.
+  assert.deepEqual(nativeWebSearches({ tools: [{ type: 'web_search' }] }), { capped: 0, uncapped: true });
+  assert.deepEqual(nativeWebSearches({ tools: [{ type: 'web_search_preview_2025_03_11' }], max_tool_calls: 4 }), { capped: 4, uncapped: false });
+  assert.deepEqual(nativeWebSearches({ tools: [search({ max_uses: 2 })], max_tool_calls: 4 }), { capped: 2, uncapped: false });
+  assert.deepEqual(nativeWebSearches({ tools: [{ type: 'web_search' }], max_tool_calls: null }), { capped: 0, uncapped: true });
+  // A huge cap stays a safe integer (priced exactly as bigint).
+  assert.deepEqual(nativeWebSearches({ tools: [search({ max_uses: 2 ** 52 }), search({ max_uses: 2 ** 52 })] }), { capped: Number.MAX_SAFE_INTEGER, uncapped: false });
+  const estimate = await estimateNativeCall({ model: 'm', max_tokens: 7, tools: [search({ max_uses: 3 })], messages: [] }, model);
+  assert.deepEqual([estimate.outputTokens, estimate.webSearches], [7, { capped: 3, uncapped: false }]);
 });

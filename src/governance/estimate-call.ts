@@ -13,6 +13,9 @@
  *   ~10 ms of CPU per call; the sample costs what a 2 K-character prompt does. Settlement charges
  *   the ledger's exact cost either way; the reservation only has to be a close upper estimate.
  *
+ * A native call with a web search tool also bounds its searches (nativeWebSearches), which the
+ * governor prices at `web_search_per_call`.
+ *
  * @module
  */
 import { budgetByEffort, MIN_THINKING_BUDGET, requestedBudget } from '../providers/shared/reasoning.js';
@@ -24,12 +27,12 @@ import { chatImageCount, DOCUMENT_INPUT_TOKENS, IMAGE_INPUT_TOKENS } from '../us
 import { nativeMedia } from '../usage/native-estimate.js';
 import { sampledTokens, sampleTexts } from '../usage/text-sample.js';
 import { o200kCounter } from '../usage/tokenizer/count-tokens.js';
-import type { TokenEstimate } from './governor.js';
+import type { TokenEstimate, WebSearchBound } from './governor.js';
 
 /** Output tokens reserved when neither the request nor the model row bounds them. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
-/** Whether a request's output limit is one a vendor honours (a positive integer). */
+/** Whether a request's limit (output tokens, tool uses) is one a vendor honours (a positive integer). */
 function isOutputLimit(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
@@ -116,7 +119,38 @@ export async function estimateNativeCall(body: Record<string, unknown>, model: M
   for (const text of json.texts) bytes += Buffer.byteLength(text, 'utf8');
   const texts = bytes + json.punctuation <= BYTE_BOUND_MAX_TOKENS ? bytes + json.punctuation : (await reserveTokens(json.texts, bytes)) + Math.ceil(json.punctuation / 2);
   const inputTokens = texts + media.images.size * IMAGE_INPUT_TOKENS + media.documents * DOCUMENT_INPUT_TOKENS;
-  return { inputTokens, outputTokens: nativeOutputCap(body, model) };
+  const estimate: TokenEstimate = { inputTokens, outputTokens: nativeOutputCap(body, model) };
+  const webSearches = nativeWebSearches(body);
+  if (webSearches !== undefined) estimate.webSearches = webSearches;
+  return estimate;
+}
+
+/**
+ * The web searches a native body's web search tools may run: Anthropic's `web_search_*` server tools
+ * (each capped by its `max_uses`) and the Responses API's `web_search*` tools (capped together, with
+ * every other built-in tool, by the body's `max_tool_calls`). Undefined without such a tool. The
+ * body is the one the row's rules let through (server/native-tool-rules.ts): a tool still in it
+ * reaches the vendor. Chat completions carry none: their tools are the client's functions, and
+ * `web_search_options` (a row may pass it) reports no count to settle (docs/usage.md#web-search).
+ */
+export function nativeWebSearches(body: Record<string, unknown>): WebSearchBound | undefined {
+  const tools = body['tools'];
+  if (!Array.isArray(tools)) return undefined;
+  let found = false;
+  let capped = 0;
+  let uncapped = false;
+  for (const tool of tools) {
+    if (typeof tool !== 'object' || tool === null) continue;
+    const type: unknown = (tool as Record<string, unknown>)['type'];
+    if (typeof type !== 'string' || !type.startsWith('web_search')) continue;
+    found = true;
+    const maxUses: unknown = (tool as Record<string, unknown>)['max_uses'];
+    if (isOutputLimit(maxUses)) capped = Math.min(capped + maxUses, Number.MAX_SAFE_INTEGER);
+    else uncapped = true;
+  }
+  if (!found) return undefined;
+  const maxToolCalls = body['max_tool_calls'];
+  return isOutputLimit(maxToolCalls) ? { capped: uncapped ? maxToolCalls : Math.min(capped, maxToolCalls), uncapped: false } : { capped, uncapped };
 }
 
 /**

@@ -22,11 +22,25 @@ export interface GovernanceSettings {
    * lock timeout in Postgres.
    */
   timeoutMs: number;
+  /**
+   * Web searches a call's reservation counts for a web search tool the request does not cap
+   * (SWITCHBOARD_WEB_SEARCH_RESERVE, default 5): Anthropic's without `max_uses`, the Responses API's
+   * without `max_tool_calls`. Settlement charges the searches actually run.
+   */
+  webSearchReserve: number;
   /** SWITCHBOARD_REDIS_URL: rate-limit counters on Redis (budgets stay in Postgres). */
   redisUrl?: string;
 }
 
-export const defaultGovernanceSettings: GovernanceSettings = { fail: 'closed', leaseFraction: 0.05, leaseTtlMs: 30_000, syncMs: 250, idleMs: 10_000, timeoutMs: 2000 };
+export const defaultGovernanceSettings: GovernanceSettings = {
+  fail: 'closed',
+  leaseFraction: 0.05,
+  leaseTtlMs: 30_000,
+  syncMs: 250,
+  idleMs: 10_000,
+  timeoutMs: 2000,
+  webSearchReserve: 5,
+};
 
 export function loadGovernanceSettings(env: Readonly<Record<string, string | undefined>>): GovernanceSettings {
   const fail = env['SWITCHBOARD_GOVERNANCE_FAIL']?.trim() || 'closed';
@@ -40,6 +54,7 @@ export function loadGovernanceSettings(env: Readonly<Record<string, string | und
     syncMs: number(env, 'SWITCHBOARD_GOVERNANCE_SYNC_MS', defaultGovernanceSettings.syncMs, 10, 60_000),
     idleMs: number(env, 'SWITCHBOARD_GOVERNANCE_IDLE_MS', defaultGovernanceSettings.idleMs, 100, 3_600_000),
     timeoutMs: number(env, 'SWITCHBOARD_GOVERNANCE_TIMEOUT_MS', defaultGovernanceSettings.timeoutMs, 50, 60_000),
+    webSearchReserve: integer(env, 'SWITCHBOARD_WEB_SEARCH_RESERVE', defaultGovernanceSettings.webSearchReserve, 0, 1000),
     ...(env['SWITCHBOARD_REDIS_URL']?.trim() ? { redisUrl: env['SWITCHBOARD_REDIS_URL'].trim() } : {}),
   };
 }
@@ -51,5 +66,11 @@ function number(env: Readonly<Record<string, string | undefined>>, name: string,
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new SwitchboardError('invalid_request', `${name} must be a number between ${min} and ${max}, got '${raw}'`);
   }
+  return value;
+}
+
+function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
+  const value = number(env, name, fallback, min, max);
+  if (!Number.isInteger(value)) throw new SwitchboardError('invalid_request', `${name} must be a whole number between ${min} and ${max}, got '${env[name]?.trim() ?? ''}'`);
   return value;
 }

@@ -13,6 +13,7 @@ import { selectBudgets, selectModelAccess, selectRateLimits, selectRulesVersion,
 import { errorMessage, SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { PriceBook } from '../registry/price-book.js';
+import type { UsageBuckets } from '../providers/spec/index.js';
 import { quoteCost } from '../usage/cost.js';
 import { AdmissionTicket, budgetWarning, holdHeaders, openTicket, type Hold, type Ticket } from './admission-ticket.js';
 import { DatabaseClock } from './database-clock.js';
@@ -30,6 +31,16 @@ import { escapeLabel } from '../metrics-label.js';
 export interface TokenEstimate {
   inputTokens: number;
   outputTokens: number;
+  /** The server-side web searches it may run, when it carries a web search tool (estimate-call.ts). */
+  webSearches?: WebSearchBound;
+}
+
+/** The web searches a call's web search tools may run (each billed at `web_search_per_call`). */
+export interface WebSearchBound {
+  /** Searches the request's own caps allow (Anthropic's `max_uses`, the Responses API's `max_tool_calls`). */
+  capped: number;
+  /** Some search tool has no cap: `GovernanceSettings.webSearchReserve` more are reserved. */
+  uncapped: boolean;
 }
 
 export interface AdmitRequest {
@@ -489,13 +500,12 @@ export class Governor {
 
   /** The call's worst case in pico-USD at the prices in force at `now`; null when the model has no price in force. */
   #worstCost(request: AdmitRequest, estimate: TokenEstimate, now: number): bigint | null {
-    const quote = quoteCost(
-      this.#prices(),
-      { modelId: request.model.id, providerId: request.provider.id, anthropic: request.provider.className === 'AnthropicProvider' },
-      { input: estimate.inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: estimate.outputTokens, reasoning: 0 },
-      now,
-    );
-    return quote.costPico;
+    const buckets: UsageBuckets = { input: estimate.inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: estimate.outputTokens, reasoning: 0 };
+    // Searches at `web_search_per_call` (model key over provider key), as the ledger prices them.
+    const searches = estimate.webSearches;
+    if (searches !== undefined) buckets.webSearchCalls = searches.capped + (searches.uncapped ? this.settings.webSearchReserve : 0);
+    const model = { modelId: request.model.id, providerId: request.provider.id, anthropic: request.provider.className === 'AnthropicProvider' };
+    return quoteCost(this.#prices(), model, buckets, now).costPico;
   }
 
   #warnOnce(counter: LeaseCounter): void {

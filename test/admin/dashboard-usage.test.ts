@@ -122,9 +122,9 @@ describe('admin API: usage series, request pages and prices', () => {
     assert.match(response.headers.get('content-type') ?? '', /^text\/csv/);
     assert.equal(
       await response.text(),
-      't,requests,errors,input_tokens,output_tokens,cost_usd,p95_ms\r\n' +
-        '2025-11-30T00:00:00.000Z,2,1,22,4,0.500000000000,1024\r\n' +
-        '2025-12-01T00:00:00.000Z,2,1,2,2,0.250000000000,2048\r\n',
+      't,requests,errors,input_tokens,output_tokens,cost_usd,p95_ms,web_search_calls\r\n' +
+        '2025-11-30T00:00:00.000Z,2,1,22,4,0.500000000000,1024,0\r\n' +
+        '2025-12-01T00:00:00.000Z,2,1,2,2,0.250000000000,2048,0\r\n',
     );
   });
 

@@ -2,7 +2,8 @@
 // generate_series, rolled up by the ledger's own trigger): the first render and a filter change
 // each finish under 1 s, a filter change sends a bounded number of admin API requests (no N+1),
 // the filters live in the URL hash, keyset paging moves through the requests, and a row opens its
-// `usage explain` detail. Runs on PGlite, and on Postgres when DATABASE_URL is set.
+// `usage explain` detail; web searches show in the series table (a column in a window that has
+// some) and on the request that ran them. Runs on PGlite, and on Postgres when DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -15,12 +16,14 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
   let stack: DashboardStack;
   let browser: TestBrowser;
   let page: Page;
+  let projectId: string;
   const adminRequests: string[] = [];
 
   before(async () => {
     ensureDashboardBuilt();
     [stack, browser] = await Promise.all([startDashboardStack(), launchBrowser()]);
     const project = await stack.admin<{ id: string }>('POST', '/projects', { name: 'load' });
+    projectId = project.id;
     await generateLedger(stack.db, project.id, ROWS);
     page = await browser.newPage(1280);
     page.on('request', (request) => {
@@ -145,5 +148,31 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
     assert.match(await drawer.innerText(), /gen-\d+/);
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'hidden' });
+  });
+
+  // Last: it adds a ledger row, which the counts above do not expect.
+  test('web searches: a column of the series table once the window has some, and on the request that ran them', async () => {
+    await page.goto(`${stack.origin}/admin/#/usage?window=24h&tz=UTC`);
+    await loaded();
+    const headers = () => page.locator('[data-testid="series-table"] thead th').allInnerTexts();
+    assert.ok(!(await headers()).includes('Web searches'), 'no column without searches');
+    await stack.db.query(
+      `insert into public.ai_usage (request_id, attempt, started_at, ended_at, project_id, requested_model, model_name, provider_name,
+         endpoint, status, input_tokens, output_tokens, web_search_calls, usage_source, overhead_ms, cost_usd)
+       values ('searched-1', 1, now(), now() + interval '2 seconds', $1, 'claude-sonnet-4-5', 'claude-sonnet-4-5', 'anthropic',
+               'messages', 200, 1200, 300, 3, 'provider', 1.5, 0.05)`,
+      [projectId],
+    );
+    await page.reload();
+    await loaded();
+    const columns = await headers();
+    const at = columns.indexOf('Web searches');
+    assert.ok(at > 0, columns.join(','));
+    const searches = await page.locator(`[data-testid="series-table"] tbody tr td:nth-child(${at + 1})`).allInnerTexts();
+    assert.equal(searches.reduce((sum, text) => sum + Number(text.replace(/,/g, '')), 0), 3);
+    // The newest request is the one that searched; the others show no count.
+    const rows = page.locator('[data-testid="requests-table"] tbody tr');
+    assert.match(await rows.first().innerText(), /1,200 \/ 300 · 3 web searches/);
+    assert.equal(await page.locator('[data-testid="requests-table"] [data-testid="web-searches"]').count(), 1);
   });
 });

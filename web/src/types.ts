@@ -54,6 +54,8 @@ export interface SeriesPoint {
   errors: number;
   input_tokens: number;
   output_tokens: number;
+  /** Server-side web searches billed per search (their price is in cost_usd). */
+  web_search_calls: number;
   cost_usd: string;
   p95_ms: number | null;
 }
@@ -81,6 +83,7 @@ export interface UsageRequest {
   streamed: boolean;
   input_tokens: number;
   output_tokens: number;
+  web_search_calls: number;
   cost_usd: string | null;
   usage_source: string;
   duration_ms: number;

@@ -21,6 +21,7 @@ export interface SeriesPointRow {
   errors: string;
   inputTokens: string;
   outputTokens: string;
+  webSearchCalls: string;
   costUsd: string;
   durationHistogram: string[];
 }
@@ -80,6 +81,7 @@ export async function selectUsageSeries(
               sum(h.requests)::text as requests, sum(h.errors)::text as errors,
               sum(h.input_tokens + h.cached_input_tokens + h.cache_write_5m_tokens + h.cache_write_1h_tokens)::text as "inputTokens",
               sum(h.output_tokens + h.reasoning_tokens)::text as "outputTokens",
+              sum(h.web_search_calls)::text as "webSearchCalls",
               coalesce(sum(h.cost_usd), 0)::text as "costUsd",
               ${histogramSum('duration_histogram', histogramLength)} as "durationHistogram"
          from public.ai_usage_hourly h
@@ -89,7 +91,7 @@ export async function selectUsageSeries(
      select b.local at time zone ${zone} as t,
             coalesce(s.requests, '0') as requests, coalesce(s.errors, '0') as errors,
             coalesce(s."inputTokens", '0') as "inputTokens", coalesce(s."outputTokens", '0') as "outputTokens",
-            coalesce(s."costUsd", '0') as "costUsd", s."durationHistogram"
+            coalesce(s."webSearchCalls", '0') as "webSearchCalls", coalesce(s."costUsd", '0') as "costUsd", s."durationHistogram"
        from buckets b left join sums s on s.local = b.local
       order by b.local`,
     where.params,
@@ -115,6 +117,8 @@ export interface LedgerListRow {
   streamed: boolean;
   input_tokens: string;
   output_tokens: string;
+  /** Server-side web searches billed per search (their price is in cost_usd). */
+  web_search_calls: number;
   cost_usd: string | null;
   usage_source: string;
   duration_ms: number;
@@ -145,7 +149,7 @@ export function usagePageStatement(filters: DashboardFilters, before: { startedA
     sql: `select u.id::text as id, u.request_id, u.attempt, u.started_at, u.project_id, u.api_key_id, u.requested_model, u.model_name,
                  u.provider_name, u.route_name, u.arm, u.status, u.error_code, u.streamed,
                  (u.input_tokens + u.cached_input_tokens + u.cache_write_5m_tokens + u.cache_write_1h_tokens)::text as input_tokens,
-                 (u.output_tokens + u.reasoning_tokens)::text as output_tokens,
+                 (u.output_tokens + u.reasoning_tokens)::text as output_tokens, u.web_search_calls,
                  u.cost_usd::text as cost_usd, u.usage_source,
                  round((extract(epoch from (u.ended_at - u.started_at)) * 1000)::numeric, 1)::float8 as duration_ms,
                  to_char(u.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '.' || u.id as cursor

@@ -33,6 +33,8 @@ export interface RollupRow {
   cacheWrite1hTokens: string;
   outputTokens: string;
   reasoningTokens: string;
+  /** Server-side web searches billed per search (their price is in `costUsd`). */
+  webSearchCalls: string;
   costUsd: string;
   /** Per-bucket counts of the duration histogram, summed over the group. */
   durationHistogram: string[];
@@ -90,7 +92,7 @@ export async function selectUsageRollup(db: Queryable, filters: RollupFilters, g
             sum(h.input_tokens)::text as "inputTokens", sum(h.cached_input_tokens)::text as "cachedInputTokens",
             sum(h.cache_write_5m_tokens)::text as "cacheWrite5mTokens", sum(h.cache_write_1h_tokens)::text as "cacheWrite1hTokens",
             sum(h.output_tokens)::text as "outputTokens", sum(h.reasoning_tokens)::text as "reasoningTokens",
-            coalesce(sum(h.cost_usd), 0)::text as "costUsd",
+            sum(h.web_search_calls)::text as "webSearchCalls", coalesce(sum(h.cost_usd), 0)::text as "costUsd",
             ${histogramSum('duration_histogram', histogramLength)} as "durationHistogram",
             ${histogramSum('ttft_histogram', histogramLength)} as "ttftHistogram"
        from public.ai_usage_hourly h ${joins}

@@ -103,7 +103,7 @@ export const adminOpenApiDocument = {
     '/admin/v1/api-keys/{id}': { parameters: [name('id')], delete: { summary: 'Revoke a key', responses: { '200': ok('Revoked'), ...errors } } },
     '/admin/v1/usage': {
       get: {
-        summary: 'Usage report from the hourly rollups: requests, errors, tokens per bucket, exact cost (USD string), latency p50/p95',
+        summary: 'Usage report from the hourly rollups: requests, errors, tokens per bucket, web searches, exact cost (USD string), latency p50/p95',
         parameters: usageFilters,
         responses: { '200': ok('Report: by, filters, rows, total'), ...errors },
       },

@@ -74,7 +74,7 @@ export const dashboardOpenApiPaths = {
       ],
       responses: {
         '200': {
-          description: '{bucket, tz, since, until, points: [{t, requests, errors, input_tokens, output_tokens, cost_usd (exact decimal string), p95_ms}]}',
+          description: '{bucket, tz, since, until, points: [{t, requests, errors, input_tokens, output_tokens, web_search_calls, cost_usd (exact decimal string), p95_ms}]}',
           content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } },
         },
         ...errors,
@@ -86,7 +86,7 @@ export const dashboardOpenApiPaths = {
       summary: 'Ledger rows, newest first, in keyset pages by (started_at, id); a row opens with GET /admin/v1/usage/requests/{request_id}',
       parameters: [...usageFilters, query('before', 'Cursor: next_before of the previous page'), limit],
       responses: {
-        '200': ok('{data: [{id, request_id, attempt, started_at, project_id, api_key_id, requested_model, model_name, provider_name, route_name, arm, status, error_code, streamed, input_tokens, output_tokens, cost_usd, usage_source, duration_ms}], next_before}'),
+        '200': ok('{data: [{id, request_id, attempt, started_at, project_id, api_key_id, requested_model, model_name, provider_name, route_name, arm, status, error_code, streamed, input_tokens, output_tokens, web_search_calls, cost_usd, usage_source, duration_ms}], next_before}'),
         ...errors,
       },
     },

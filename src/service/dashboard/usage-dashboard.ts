@@ -25,6 +25,8 @@ export interface SeriesPoint {
   errors: number;
   input_tokens: number;
   output_tokens: number;
+  /** Server-side web searches billed per search (their price is in `cost_usd`). */
+  web_search_calls: number;
   /** Exact USD decimal string. */
   cost_usd: string;
   p95_ms: number | null;
@@ -96,6 +98,7 @@ export async function usageSeries(db: Queryable, params: Iterable<[string, strin
     errors: Number(row.errors),
     input_tokens: Number(row.inputTokens),
     output_tokens: Number(row.outputTokens),
+    web_search_calls: Number(row.webSearchCalls),
     cost_usd: row.costUsd,
     p95_ms: row.durationHistogram ? histogramPercentile(row.durationHistogram, 0.95) : null,
   }));
@@ -104,9 +107,10 @@ export async function usageSeries(db: Queryable, params: Iterable<[string, strin
 }
 
 function seriesCsv(series: UsageSeries): string {
-  const lines = ['t,requests,errors,input_tokens,output_tokens,cost_usd,p95_ms'];
+  // web_search_calls last: the earlier columns keep their places for sheets that read them by position.
+  const lines = ['t,requests,errors,input_tokens,output_tokens,cost_usd,p95_ms,web_search_calls'];
   for (const point of series.points) {
-    lines.push([point.t, point.requests, point.errors, point.input_tokens, point.output_tokens, point.cost_usd, point.p95_ms ?? ''].join(','));
+    lines.push([point.t, point.requests, point.errors, point.input_tokens, point.output_tokens, point.cost_usd, point.p95_ms ?? '', point.web_search_calls].join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

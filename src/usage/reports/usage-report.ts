@@ -1,6 +1,6 @@
 /**
- * Usage reports from the hourly rollups: requests, errors, tokens per bucket, exact cost and
- * latency percentiles, optionally grouped. Reads `ai_usage_hourly` only, never the detail rows.
+ * Usage reports from the hourly rollups: requests, errors, tokens per bucket, web searches, exact
+ * cost and latency percentiles, optionally grouped. Reads `ai_usage_hourly` only, never the detail rows.
  *
  * @module
  */
@@ -33,6 +33,8 @@ export interface UsageReportRow {
   /** errors / requests, rounded to 4 decimals. */
   error_rate: number;
   tokens: UsageTokens;
+  /** Server-side web searches the vendors billed per search (their price is in `cost_usd`). */
+  web_search_calls: number;
   /** Exact sum of the known costs, USD, as a decimal string (12 decimals). */
   cost_usd: string;
   /** Requests recorded with an unknown price (not in cost_usd). */
@@ -122,6 +124,7 @@ function reportRow(row: RollupRow): UsageReportRow {
       output: Number(row.outputTokens),
       reasoning: Number(row.reasoningTokens),
     },
+    web_search_calls: Number(row.webSearchCalls),
     cost_usd: row.costUsd,
     unpriced_requests: Number(row.unpricedRequests),
     latency_p50_ms: histogramPercentile(row.durationHistogram, 0.5),
@@ -134,7 +137,7 @@ function reportRow(row: RollupRow): UsageReportRow {
 function emptyRow(): UsageReportRow {
   const tokens = { input: 0, cached_input: 0, cache_write_5m: 0, cache_write_1h: 0, output: 0, reasoning: 0 };
   return {
-    group: null, group_id: null, requests: 0, errors: 0, error_rate: 0, tokens, cost_usd: '0.000000000000', unpriced_requests: 0,
+    group: null, group_id: null, requests: 0, errors: 0, error_rate: 0, tokens, web_search_calls: 0, cost_usd: '0.000000000000', unpriced_requests: 0,
     latency_p50_ms: null, latency_p95_ms: null, ttft_p50_ms: null, ttft_p95_ms: null,
   };
 }

@@ -82,6 +82,8 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
   };
 
   const points = series.data?.points ?? [];
+  // Web searches get a column only in a window that has some (most deployments pass no search tool).
+  const searched = points.some((point) => point.web_search_calls > 0);
   return (
     <>
       <Filters view={view} update={update} listsReady={series.loadedKey !== undefined || series.error !== undefined} />
@@ -106,6 +108,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
                   <th scope="col">Requests</th>
                   <th scope="col">Errors</th>
                   <th scope="col">Tokens in / out</th>
+                  {searched ? <th scope="col">Web searches</th> : null}
                   <th scope="col">Spend</th>
                   <th scope="col">p95</th>
                 </tr>
@@ -113,7 +116,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
               <tbody>
                 {points.length === 0 ? (
                   <tr>
-                    <td colSpan={6} class="muted">
+                    <td colSpan={searched ? 7 : 6} class="muted">
                       No usage in this window.
                     </td>
                   </tr>
@@ -126,6 +129,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
                       <td>
                         {formatNumber(point.input_tokens)} / {formatNumber(point.output_tokens)}
                       </td>
+                      {searched ? <td>{formatNumber(point.web_search_calls)}</td> : null}
                       <td>{formatUsd(point.cost_usd)}</td>
                       <td>{formatMs(point.p95_ms)}</td>
                     </tr>
@@ -170,6 +174,7 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
                   </td>
                   <td>
                     {formatNumber(row.input_tokens)} / {formatNumber(row.output_tokens)}
+                    {row.web_search_calls > 0 ? <span class="muted" data-testid="web-searches">{` · ${formatNumber(row.web_search_calls)} web search${row.web_search_calls === 1 ? '' : 'es'}`}</span> : null}
                   </td>
                   <td>{formatUsd(row.cost_usd)}</td>
                   <td>{formatMs(row.duration_ms)}</td>
