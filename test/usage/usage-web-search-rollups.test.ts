@@ -6,6 +6,9 @@
 // PGlite, and Postgres when DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { renderReport } from '../../src/cli/commands/usage.js';
+import { parseUsageQuery } from '../../src/usage/reports/usage-query.js';
+import { usageReport } from '../../src/usage/reports/usage-report.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { startAnthropicMock, type AnthropicMock } from '../mock-vendors/anthropic.js';
 import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
@@ -126,6 +129,17 @@ describe('web searches in the rollups and the reports', () => {
     // Without usage, the count is 0 (not absent).
     const empty = await admin<{ total: ReportRow }>(`/usage?project=${tenant.id}&model=no-such-model`);
     assert.equal(empty.body.total.web_search_calls, 0);
+  });
+
+  test('switchboard usage prints a searches column in a window that has searches, and none otherwise', async () => {
+    const table = renderReport(await usageReport(db, parseUsageQuery([['project', tenant.id], ['by', 'model']]))).split('\n');
+    const header = (table[1] ?? '').split(/\s+/);
+    const column = header.indexOf('searches');
+    assert.equal(header[column - 1], 'reasoning', table.join('\n'));
+    const searchesOf = (group: string): string | undefined => table.find((line) => line.startsWith(`${group} `))?.split(/\s+/)[column];
+    assert.deepEqual([searchesOf(CLAUDE), searchesOf(GPT), searchesOf('(total)')], ['2', '4', '6']);
+    const none = renderReport(await usageReport(db, parseUsageQuery([['project', tenant.id], ['model', 'no-such-model']])));
+    assert.equal(none.includes('searches'), false, none);
   });
 
   test("the dashboard's series counts the searches per bucket, in JSON and CSV", async () => {

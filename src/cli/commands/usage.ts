@@ -49,13 +49,18 @@ export const usageCommand: Command = {
 
 /** The report as a text table: one line per group, then the total. */
 export function renderReport(report: UsageReport): string {
-  const lines = report.by === null ? [tableRow('total', report.total)] : [...report.rows.map((row) => tableRow(row.group ?? '(none)', row)), tableRow('(total)', report.total)];
+  // Web searches get a column only in a window that has some (most deployments pass none).
+  const searches = report.total.web_search_calls > 0;
+  const lines = (report.by === null ? [tableRow('total', report.total, searches)] : [
+    ...report.rows.map((row) => tableRow(row.group ?? '(none)', row, searches)),
+    tableRow('(total)', report.total, searches),
+  ]);
   const window = [report.filters.since && `since ${report.filters.since}`, report.filters.until && `until ${report.filters.until}`].filter(Boolean).join(', ');
   const header = `Usage${report.by === null ? '' : ` by ${report.by}`}${window ? ` (${window}; whole hours)` : ''}`;
   return `${header}\n${formatTable(lines)}`;
 }
 
-function tableRow(group: string, row: UsageReportRow): Record<string, string | number> {
+function tableRow(group: string, row: UsageReportRow, searches: boolean): Record<string, string | number> {
   return {
     group,
     requests: row.requests,
@@ -67,6 +72,7 @@ function tableRow(group: string, row: UsageReportRow): Record<string, string | n
     'write1h': row.tokens.cache_write_1h,
     output: row.tokens.output,
     reasoning: row.tokens.reasoning,
+    ...(searches ? { searches: row.web_search_calls } : {}),
     cost_usd: trimDecimal(row.cost_usd),
     unpriced: row.unpriced_requests,
     p50_ms: row.latency_p50_ms ?? '',
