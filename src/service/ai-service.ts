@@ -24,6 +24,7 @@ import { estimateBoundedChat, estimateBoundedNative } from './output-cap.js';
 import type { Governor, TokenEstimate } from '../governance/governor.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 import { commitStream } from './stream-commit.js';
+import { chatReasoningBound, nativeReasoningBound } from './reasoning-bound.js';
 
 import type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
@@ -181,7 +182,7 @@ export class AIService {
       { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
     );
     const upstream = parts[Symbol.asyncIterator]();
-    const iterator = attempt ? observeStream(upstream, attempt, request) : upstream;
+    const iterator = attempt ? observeStream(upstream, attempt, request, chatReasoningBound(providerRequest, model, provider.provider.family)) : upstream;
     if (routing) return commitStream(iterator, attempt, { model, provider, upstreamMs: 0 }, started);
     const first = await iterator.next();
     const route: Route = { model, provider, upstreamMs: performance.now() - started };
@@ -251,7 +252,7 @@ export class AIService {
     const upstreamMs = performance.now() - started;
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
-      answer = observeNative(answer, attempt, call.body);
+      answer = observeNative(answer, attempt, call.body, answer.type === 'stream' ? nativeReasoningBound(body, call.api, model) : undefined);
     }
     return { answer, route: { model, provider, upstreamMs } };
   }

@@ -135,8 +135,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The estimate of a native call that ended without its final usage: `reported` is the usage the
- * vendor sent so far, `output` the content seen (none for a JSON answer).
+ * vendor sent so far, `output` the content seen (none for a JSON answer), `hidden` the hidden
+ * reasoning of a reasoning call for its visible output (reported-estimate.ts).
  */
-export function nativeEstimate(body: Record<string, unknown>, reported: () => Usage, output: NativeOutputSample | undefined): () => Promise<UsageBuckets> {
-  return () => withReported(reported(), () => nativeInputTokens(body), async () => (output === undefined ? 0 : output.tokens()));
+export function nativeEstimate(
+  body: Record<string, unknown>,
+  reported: () => Usage,
+  output: NativeOutputSample | undefined,
+  hidden?: (visibleOutput: number) => number,
+): () => Promise<UsageBuckets> {
+  return () => withReported(reported(), () => nativeInputTokens(body), async () => (output === undefined ? 0 : output.tokens()), hidden);
 }

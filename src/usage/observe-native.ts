@@ -1,28 +1,33 @@
 /**
  * Watches a native answer (the vendor's own API passed through, see `Provider.native`) for the
  * ledger, like `observeStream` does for normalized streams: the first content event, the usage the
- * vendor reported, and how the stream ended. Events pass through unchanged and unbuffered.
+ * vendor reported, and how the stream ended. Events pass through unchanged and unbuffered. On a
+ * reasoning call, the time before the first content event too: a stream that ends without the
+ * vendor's usage is charged the reasoning hidden in it (hidden-reasoning.ts).
  *
  * @module
  */
 import { UpstreamParts } from '../providers/shared/upstream-parts.js';
 import type { NativeAnswer, NativeEvent, NativeStreamAnswer, UsageBuckets } from '../providers/spec/index.js';
 import { NativeOutputSample, nativeEstimate } from './native-estimate.js';
+import { ThinkingClock } from './hidden-reasoning.js';
 import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
+import { clientAborted } from '../routing/route-deadline.js';
 
 /**
  * Ends `attempt` for a whole answer, or wraps a streamed one so the attempt ends with the stream.
  * `body` is the request's: a stream that ends without the vendor's final usage is estimated from
- * it and from the content seen (native-estimate.ts).
+ * it and from the content seen (native-estimate.ts). `reasoningBound`: set when the call reasons,
+ * its output bound (the hidden reasoning an estimate adds stays within it).
  */
-export function observeNative(answer: NativeAnswer, attempt: UsageAttempt, body: Record<string, unknown>): NativeAnswer {
+export function observeNative(answer: NativeAnswer, attempt: UsageAttempt, body: Record<string, unknown>, reasoningBound?: number): NativeAnswer {
   if (answer.type === 'json') {
     attempt.firstTokenAt ??= performance.now();
     attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage, estimate: nativeEstimate(body, () => answer.usage, undefined) });
     return answer;
   }
-  return { ...answer, events: observedEvents(answer, attempt, body) };
+  return { ...answer, events: observedEvents(answer, attempt, body, reasoningBound) };
 }
 
 /** A content event of either native API: Anthropic's `content_block_delta`, Responses' `response.*.delta`. */
@@ -35,17 +40,25 @@ class NativeEnding {
   readonly #answer: NativeStreamAnswer;
   readonly #attempt: UsageAttempt;
   readonly #output = new NativeOutputSample();
+  readonly #clock: ThinkingClock | undefined;
   readonly estimate: () => Promise<UsageBuckets>;
 
-  constructor(answer: NativeStreamAnswer, attempt: UsageAttempt, body: Record<string, unknown>) {
+  constructor(answer: NativeStreamAnswer, attempt: UsageAttempt, body: Record<string, unknown>, reasoningBound: number | undefined) {
     this.#answer = answer;
     this.#attempt = attempt;
-    this.estimate = nativeEstimate(body, () => answer.usage(), this.#output);
+    const clock = reasoningBound === undefined ? undefined : new ThinkingClock(attempt, reasoningBound);
+    this.#clock = clock;
+    this.estimate = nativeEstimate(body, () => answer.usage(), this.#output, clock === undefined ? undefined : (visible) => clock.tokens(visible));
   }
 
+  /** A content event (text, tool input, thinking or a reasoning summary) is visible: hidden reasoning ends at the first. */
   part(event: NativeEvent, now: number | undefined): void {
     if (!isContent(event)) return;
-    this.#attempt.firstTokenAt ??= now ?? performance.now();
+    if (this.#attempt.firstTokenAt === undefined) {
+      const at = now ?? performance.now();
+      this.#attempt.firstTokenAt = at;
+      this.#clock?.visible(at);
+    }
     this.#output.add(event.data);
   }
 
@@ -56,15 +69,18 @@ class NativeEnding {
    */
   ended(): void {
     if (this.#answer.usageComplete?.() === false) {
+      // The vendor's side cut it: not charged by time when nothing was visible (ThinkingClock.untilEnd).
       this.#attempt.end({ status: 502, errorCode: 'provider_error', incomplete: true, usage: undefined, estimate: this.estimate });
       return;
     }
+    if (this.#clock !== undefined) this.#clock.untilEnd = true;
     this.#attempt.end({ status: this.#answer.status, errorCode: null, incomplete: false, usage: this.#answer.usage(), estimate: this.estimate });
   }
 
   /** The client went away: the vendor's usage if its final report came, else the estimate. */
   returned(): void {
     const complete = this.#answer.usageComplete?.() === true;
+    if (this.#clock !== undefined) this.#clock.untilEnd = true;
     this.#attempt.end({
       status: CLIENT_CLOSED_STATUS,
       errorCode: null,
@@ -79,14 +95,15 @@ class NativeEnding {
    * estimated like a cut stream; before, it fails as any call does.
    */
   failed(error: unknown): void {
+    if (this.#clock !== undefined && clientAborted(this.#attempt.caller.signal)) this.#clock.untilEnd = true;
     this.#attempt.fail(error, this.estimate, this.#attempt.firstTokenAt !== undefined);
   }
 }
 
 /** The answer's events, observed: a built-in provider's (UpstreamParts) from inside through its tap, any other wrapped. */
-function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt, body: Record<string, unknown>): AsyncIterable<NativeEvent> {
+function observedEvents(answer: NativeStreamAnswer, attempt: UsageAttempt, body: Record<string, unknown>, reasoningBound: number | undefined): AsyncIterable<NativeEvent> {
   const events = answer.events;
-  const ending = new NativeEnding(answer, attempt, body);
+  const ending = new NativeEnding(answer, attempt, body, reasoningBound);
   if (events instanceof UpstreamParts) {
     (events as UpstreamParts<NativeEvent>).tap({
       part(event) {

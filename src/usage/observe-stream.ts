@@ -3,7 +3,8 @@
  * on the upstream, the first token, the final (cumulative) usage, and the generated text in case
  * the usage must be estimated. The attempt ends when the stream does, fails, or is cut (`return()`).
  * A built-in provider's stream (UpstreamParts) is watched from inside, through its tap; any other
- * iterator is wrapped.
+ * iterator is wrapped. On a reasoning row, the time before the first visible part is kept too: a
+ * stream that ends without usage is charged the reasoning hidden in it (hidden-reasoning.ts).
  *
  * @module
  */
@@ -15,14 +16,21 @@ import { chatInputEstimate } from './input-sample.js';
 import { CLIENT_CLOSED_STATUS, cutByTimeout, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
 import { withReported } from './reported-estimate.js';
+import { ThinkingClock } from './hidden-reasoning.js';
+import { clientAborted } from '../routing/route-deadline.js';
 
-/** The parts of `inner`, observed for `attempt` (`request`: the input estimated if the vendor reports no usage). */
-export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAttempt, request: ChatInput): AsyncIterator<StreamPart> {
+/**
+ * The parts of `inner`, observed for `attempt` (`request`: the input estimated if the vendor reports
+ * no usage). `reasoningBound`: set when the call reasons (a reasoning row, reasoning not turned
+ * off), its output bound; an estimate then adds the hidden reasoning the vendor did not report.
+ */
+export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAttempt, request: ChatInput, reasoningBound?: number): AsyncIterator<StreamPart> {
+  const clock = reasoningBound === undefined ? undefined : new ThinkingClock(attempt, reasoningBound);
   if (inner instanceof UpstreamParts) {
-    inner.tap(attemptTap(attempt, request, inner));
+    inner.tap(attemptTap(attempt, request, inner, clock));
     return inner;
   }
-  const tap = attemptTap(attempt, request, undefined);
+  const tap = attemptTap(attempt, request, undefined, clock);
   const onResult = (result: IteratorResult<StreamPart>, now: number): void => {
     if (result.done) tap.ended();
     else tap.part(result.value, now);
@@ -48,33 +56,51 @@ interface AttemptTap extends PartsTap {
  * `upstream`: a built-in provider's stream, whose decoder keeps the usage the vendor reported
  * before its final report (Anthropic's `message_start`): an estimate starts from it.
  */
-function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: UpstreamParts | undefined): AttemptTap {
+function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: UpstreamParts | undefined, clock: ThinkingClock | undefined): AttemptTap {
   const pieces: string[] = [];
   let usage: Usage | undefined;
   // `usage`: what the vendor reported, and bills, for the failure (a BilledProviderError).
   let errorPart: { status: number; code: string; timedOut: boolean; usage: Usage | undefined } | undefined;
   // A long prompt is not kept whole for the stream's life: a sample of it is (input-sample.ts).
   const input = chatInputEstimate(request);
-  const estimate = (): Promise<UsageBuckets> => withReported(upstream?.reportedUsage(), input, () => estimateTextTokens(pieces));
+  const hidden = clock === undefined ? undefined : (visible: number) => clock.tokens(visible);
+  const estimate = (): Promise<UsageBuckets> => withReported(upstream?.reportedUsage(), input, () => estimateTextTokens(pieces), hidden);
+  /** The first text or tool call: the time to first token, and the end of any hidden reasoning. */
+  const firstToken = (now: number | undefined): void => {
+    const at = now ?? performance.now();
+    attempt.firstTokenAt = at;
+    clock?.visible(at);
+  };
+  /** The client ended the stream, or it ended without usage (ThinkingClock.untilEnd). */
+  const thinkingUntilEnd = (): void => {
+    if (clock !== undefined) clock.untilEnd = true;
+  };
   return {
     // The upstream broke off (a rejection: a provider class of one's own; a built-in one's read
     // failure is an error part): text already sent was generated and is billed, so it is estimated.
-    failed: (error) => attempt.fail(error, estimate, pieces.length > 0),
+    failed: (error) => {
+      if (clientAborted(attempt.caller.signal)) thinkingUntilEnd();
+      attempt.fail(error, estimate, pieces.length > 0);
+    },
     part(part, now) {
       switch (part.type) {
         case 'stream-start':
           attempt.responseModel = part.model;
           break;
         case 'text-delta':
-          attempt.firstTokenAt ??= now ?? performance.now();
+          if (attempt.firstTokenAt === undefined) firstToken(now);
           pieces.push(part.text);
           break;
         case 'reasoning-delta':
-          // Reasoning is billed as output: a stream cut while the model thinks is not free.
-          if (part.text !== undefined && part.text !== '') pieces.push(part.text);
+          // Reasoning is billed as output: a stream cut while the model thinks is not free. Shown
+          // reasoning is counted as text, so hidden reasoning is timed up to it only.
+          if (part.text !== undefined && part.text !== '') {
+            pieces.push(part.text);
+            if (clock?.waiting === true) clock.visible(now ?? performance.now());
+          }
           break;
         case 'tool-call-delta':
-          attempt.firstTokenAt ??= now ?? performance.now();
+          if (attempt.firstTokenAt === undefined) firstToken(now);
           pieces.push(part.name ?? '', part.argumentsDelta);
           break;
         case 'finish':
@@ -91,6 +117,7 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
       attempt.upstreamMs += ms;
     },
     ended() {
+      if (errorPart === undefined) thinkingUntilEnd();
       attempt.end({
         status: errorPart?.status ?? 200,
         errorCode: errorPart?.code ?? null,
@@ -105,6 +132,7 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
       } else if (errorPart) {
         attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: !attempt.precommit, usage: errorPart.usage, estimate: pieces.length > 0 || errorPart.timedOut ? estimate : undefined });
       } else {
+        thinkingUntilEnd();
         attempt.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage: undefined, estimate });
       }
     },
