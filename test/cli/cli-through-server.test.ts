@@ -4,6 +4,7 @@
 // data dir's lock. The changes take effect on the running server at once; commands that cannot go
 // through say where the same change can be made.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,6 +73,8 @@ describe('CLI commands beside a running server on the embedded database', { skip
     const stored = ok(await cli(['credentials', 'set', '--project', 'team-x', '--provider', 'openai', '--api-key-stdin'], `${VENDOR_KEY}\n`));
     assert.match(stored.stdout, /Stored the credential of project 'team-x' for provider 'openai' \(key \S*cdef\)/);
     assert.equal(stored.stdout.includes(VENDOR_KEY), false);
+    // The server (its master key in SWITCHBOARD_MASTER_KEY) encrypted it: the CLI made no key file of its own.
+    assert.equal(existsSync(path.join(path.dirname(dataDir), 'master.key')), false);
     const answered = await chat(created.key);
     assert.equal(answered.status, 200, JSON.stringify(answered.body));
     assert.equal(openai.requests.at(-1)?.headers['authorization'], `Bearer ${VENDOR_KEY}`);

@@ -85,17 +85,15 @@ async function setCredential(args: string[], context: CliContext): Promise<numbe
   }
   const keyHint = await directOrServer(
     context,
-    async () => {
+    // The database first: while a server holds it, no master key is read or generated here.
+    () => withDb(context, async (db) => {
+      const target = await resolveTarget(db, project, provider);
       const keyring = keyringFor(context);
       // The credential is bound to the provider's origin now: a row without api_base_url takes its class's default.
       const classes = await loadProviderClasses(context.config.providersDir, (message) => context.stderr.write(`warning: ${message}\n`));
       const classBaseUrl = (className: string): string | undefined => classes.get(className)?.defaults.baseUrl;
-      const stored = await withDb(context, async (db) => {
-        const target = await resolveTarget(db, project, provider);
-        return new CredentialStore(db, keyring, {}, { classBaseUrl }).set(target.projectId, target.providerId, payload);
-      });
-      return stored.keyHint;
-    },
+      return (await new CredentialStore(db, keyring, {}, { classBaseUrl }).set(target.projectId, target.providerId, payload)).keyHint;
+    }),
     // The server encrypts under its own master key and binds the key to the provider's origin itself.
     async (server) => String((await server.call('PUT', credentialPath(project, provider), payload as Record<string, unknown>))['key_hint']),
   );
