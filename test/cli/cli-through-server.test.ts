@@ -47,11 +47,11 @@ describe('CLI commands beside a running server on the embedded database', { skip
     assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     return result;
   };
-  const chat = async (key: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const chat = async (key: string, model = 'gpt-4o-mini'): Promise<{ status: number; body: Record<string, unknown> }> => {
     const response = await fetch(`${serve.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }] }),
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello there' }] }),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
@@ -104,10 +104,51 @@ describe('CLI commands beside a running server on the embedded database', { skip
     assert.ok(models.some((row) => row.name === 'gpt-4o-mini' && row.provider === 'openai' && row.status === 'available'), JSON.stringify(models));
   });
 
+  test('routes, budgets, rate limits, model access and the usage report go through the server, which applies them at once', async () => {
+    ok(await cli(['projects', 'create', 'team-y']));
+    const { key } = JSON.parse(ok(await cli(['--json', 'keys', 'create', '--project', 'team-y'])).stdout) as { key: string };
+    ok(await cli(['credentials', 'set', '--project', 'team-y', '--provider', 'openai', '--api-key-stdin'], VENDOR_KEY));
+
+    // A route the running server serves at once: `model` names the route, the vendor gets its target.
+    assert.match(ok(await cli(['routes', 'add', 'team-route', 'gpt-4o=1#only'])).stdout, /Added route team-route \(version \d+\): gpt-4o=1@0/);
+    const routed = await chat(key, 'team-route');
+    assert.equal(routed.status, 200, JSON.stringify(routed.body));
+    assert.equal((openai.requests.at(-1)?.body as { model?: string }).model, 'gpt-4o');
+    ok(await cli(['routes', 'targets', 'set', 'team-route', 'gpt-4o-mini=1#only']));
+    const routes = JSON.parse(ok(await cli(['--json', 'routes', 'list'])).stdout) as { name: string; targets: { model: string }[] }[];
+    assert.deepEqual(routes.find((route) => route.name === 'team-route')?.targets.map((target) => target.model), ['gpt-4o-mini']);
+    ok(await cli(['routes', 'remove', 'team-route']));
+    assert.equal((await chat(key, 'team-route')).status, 404);
+
+    // Model access: the project may call gpt-4o only.
+    ok(await cli(['access', 'set', '--project', 'team-y', '--models', 'gpt-4o']));
+    assert.equal(errorCode((await chat(key)).body), 'model_not_allowed');
+    const access = JSON.parse(ok(await cli(['--json', 'access', 'list'])).stdout) as { project: string; allowedModels: string[] | null }[];
+    assert.deepEqual(access.find((row) => row.project === 'team-y')?.allowedModels, ['gpt-4o']);
+    ok(await cli(['access', 'set', '--project', 'team-y', '--all']));
+    assert.equal((await chat(key)).status, 200);
+
+    // A rate limit of one request per minute: the next call is refused by the running server.
+    ok(await cli(['limits', 'set', 'team-y-rpm', '--project', 'team-y', '--rpm', '1']));
+    const limits = JSON.parse(ok(await cli(['--json', 'limits', 'list'])).stdout) as { name: string }[];
+    assert.ok(limits.some((limit) => limit.name === 'team-y-rpm'), JSON.stringify(limits));
+    const statuses = [(await chat(key)).status, (await chat(key)).status];
+    assert.ok(statuses.includes(429), `statuses ${statuses.join(', ')}`);
+    ok(await cli(['limits', 'remove', 'team-y-rpm']));
+
+    ok(await cli(['budgets', 'set', 'team-y-month', '--project', 'team-y', '--limit-usd', '25']));
+    const budgets = JSON.parse(ok(await cli(['--json', 'budgets', 'list'])).stdout) as { name: string; limit_usd: string }[];
+    assert.equal(Number(budgets.find((budget) => budget.name === 'team-y-month')?.limit_usd), 25);
+    ok(await cli(['budgets', 'remove', 'team-y-month']));
+
+    const report = JSON.parse(ok(await cli(['--json', 'usage', '--project', 'team-y', '--by', 'model'])).stdout) as { total: { requests: number } };
+    assert.ok(report.total.requests >= 0);
+  });
+
   test('a command that cannot go through the server names its dashboard; a wrong admin token is refused', async () => {
-    const budgets = await cli(['budgets', 'list']);
-    assert.notEqual(budgets.code, 0);
-    assert.ok(budgets.stderr.includes(`${serve.url}/admin/`), budgets.stderr);
+    const sql = await cli(['sql', 'select 1']);
+    assert.notEqual(sql.code, 0);
+    assert.ok(sql.stderr.includes(`${serve.url}/admin/`), sql.stderr);
 
     const wrong = await runCli(['projects', 'list'], { env: { ...env, SWITCHBOARD_ADMIN_TOKEN: `${serve.adminToken}-wrong` } });
     assert.notEqual(wrong.code, 0);

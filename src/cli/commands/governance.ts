@@ -1,7 +1,7 @@
 /**
  * `switchboard budgets`, `switchboard limits` and `switchboard access`: budgets, rate limits and
  * model allow-lists, written straight to the database (running gateways pick them up from the
- * change feed within milliseconds).
+ * change feed within milliseconds), or through the admin API of the server holding an embedded one.
  *
  * @module
  */
@@ -10,9 +10,30 @@ import { GovernanceAdmin } from '../../service/admin/governance-admin.js';
 import { print, printJson, type CliContext, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions, requireOption } from '../parse-options.js';
+import { directOrServer, type ServerAdmin } from './server-admin.js';
 import { withDb } from './with-db.js';
 
-const withAdmin = <T>(context: CliContext, work: (admin: GovernanceAdmin) => Promise<T>): Promise<T> => withDb(context, (db) => work(new GovernanceAdmin(db)));
+/** What these commands call: the database's GovernanceAdmin, or the same methods of a running server's admin API. */
+type GovernanceApi = Pick<GovernanceAdmin, 'listBudgets' | 'setBudget' | 'removeBudget' | 'listRateLimits' | 'setRateLimit' | 'removeRateLimit' | 'listAccess' | 'setAccess'>;
+
+const withAdmin = <T>(context: CliContext, work: (admin: GovernanceApi) => Promise<T>): Promise<T> =>
+  directOrServer(context, () => withDb(context, (db) => work(new GovernanceAdmin(db))), (server) => work(throughServer(server)));
+
+/** The admin API routes that call the same GovernanceAdmin methods in the server (admin-router.ts). */
+function throughServer(server: ServerAdmin): GovernanceApi {
+  const name = encodeURIComponent;
+  const call = server.call as <R>(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: Record<string, unknown>) => Promise<R>;
+  return {
+    listBudgets: () => call('GET', 'budgets'),
+    setBudget: (budget, body) => call('PUT', `budgets/${name(budget)}`, body as Record<string, unknown>),
+    removeBudget: (budget) => call('DELETE', `budgets/${name(budget)}`),
+    listRateLimits: () => call('GET', 'rate-limits'),
+    setRateLimit: (limit, body) => call('PUT', `rate-limits/${name(limit)}`, body as Record<string, unknown>),
+    removeRateLimit: (limit) => call('DELETE', `rate-limits/${name(limit)}`),
+    listAccess: () => call('GET', 'model-access'),
+    setAccess: (body) => call('PUT', 'model-access', body as Record<string, unknown>),
+  };
+}
 
 function positionalName(args: string[], command: string): { name: string; rest: string[] } {
   const [name, ...rest] = args;

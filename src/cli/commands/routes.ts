@@ -13,6 +13,7 @@ import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
 import { resolveAdminToken } from './admin-token.js';
 import { readEndpoint } from './endpoint-file.js';
+import { directOrServer, type ServerAdmin } from './server-admin.js';
 import { withDb } from './with-db.js';
 
 type Row = Record<string, unknown>;
@@ -81,13 +82,33 @@ export const routesCommand: Command = {
   },
 };
 
+/** What the write and list commands call: the database's RouteAdmin, or a running server's admin API. */
+type RouteApi = Pick<RouteAdmin, 'list' | 'create' | 'update' | 'setTargets' | 'remove'>;
+
 function admin(db: Db): RouteAdmin {
   return new RouteAdmin({ db, onChange: async () => {} });
 }
 
+const withRoutes = <T>(context: CliContext, work: (routes: RouteApi) => Promise<T>): Promise<T> =>
+  directOrServer(context, () => withDb(context, (db) => work(admin(db))), (server) => work(routesThroughServer(server)));
+
+/** The admin API routes that call the same RouteAdmin methods in the server (route-admin-routes.ts). */
+function routesThroughServer(server: ServerAdmin): RouteApi {
+  const call = server.call as <R>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: Row) => Promise<R>;
+  const path = (name: string, project: string | null | undefined, tail = ''): string =>
+    `routes/${encodeURIComponent(name)}${tail}${project === undefined || project === null ? '' : `?project=${encodeURIComponent(project)}`}`;
+  return {
+    list: () => call('GET', 'routes'),
+    create: (body) => call('POST', 'routes', body as Row),
+    update: (name, body, project) => call('PATCH', path(name, project), body as Row),
+    setTargets: (name, body, project) => call('PUT', path(name, project, '/targets'), body as Row),
+    remove: (name, project) => call('DELETE', path(name, project)),
+  };
+}
+
 async function list(args: string[], context: CliContext): Promise<number> {
   parseOptions(args, {});
-  const routes = await withDb(context, (db) => admin(db).list());
+  const routes = await withRoutes(context, (routes) => routes.list());
   if (context.json) {
     printJson(context, routes);
     return 0;
@@ -127,8 +148,8 @@ async function write(action: 'add' | 'update', args: string[], context: CliConte
   if (values.active) body['is_active'] = true;
   if (values.inactive) body['is_active'] = false;
   if (targetSpecs.length > 0) body['targets'] = targetSpecs.map(parseTarget);
-  const route = await withDb(context, (db) =>
-    action === 'add' ? admin(db).create({ ...body, name, ...(values.project ? { project: values.project } : {}) }) : admin(db).update(name, body, values.project),
+  const route = await withRoutes(context, (routes) =>
+    action === 'add' ? routes.create({ ...body, name, ...(values.project ? { project: values.project } : {}) }) : routes.update(name, body, values.project),
   );
   return printRoute(context, route, action === 'add' ? 'Added' : 'Updated');
 }
@@ -137,7 +158,7 @@ async function setTargets(args: string[], context: CliContext): Promise<number> 
   const { values, positionals } = parseOptions(args, { project: { type: 'string' } }, true);
   const [name, ...targetSpecs] = positionals;
   if (!name || targetSpecs.length === 0) throw new SwitchboardError('invalid_request', 'routes targets set needs <route> <model>=<weight>[@tier] ...');
-  const route = await withDb(context, (db) => admin(db).setTargets(name, { targets: targetSpecs.map(parseTarget) }, values.project));
+  const route = await withRoutes(context, (routes) => routes.setTargets(name, { targets: targetSpecs.map(parseTarget) }, values.project));
   return printRoute(context, route, 'Targets set on');
 }
 
@@ -145,7 +166,7 @@ async function remove(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseOptions(args, { project: { type: 'string' } }, true);
   const [name] = positionals;
   if (!name) throw new SwitchboardError('invalid_request', 'routes remove needs a route name');
-  await withDb(context, (db) => admin(db).remove(name, values.project));
+  await withRoutes(context, (routes) => routes.remove(name, values.project));
   if (context.json) printJson(context, { deleted: true });
   else print(context, `Removed route ${name}.`);
   return 0;

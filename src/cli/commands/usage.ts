@@ -4,6 +4,7 @@ import { print, printJson, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
 import { runUsageExplain } from './usage-explain.js';
+import { directOrServer } from './server-admin.js';
 import { withDb } from './with-db.js';
 import { runArmComparison } from './usage-arms.js';
 
@@ -40,7 +41,12 @@ export const usageCommand: Command = {
     if (values.route !== undefined && values.by === 'arm') return runArmComparison(values, context);
     const entries = Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
     const query = parseUsageQuery(entries);
-    const report = await withDb(context, (db) => usageReport(db, query));
+    const report = await directOrServer(
+      context,
+      () => withDb(context, (db) => usageReport(db, query)),
+      // The admin API reads the same filters with the same parser.
+      (server) => server.call<UsageReport>('GET', `usage?${new URLSearchParams(entries).toString()}`),
+    );
     if (context.json) printJson(context, report);
     else print(context, renderReport(report));
     return 0;

@@ -27,9 +27,8 @@ export async function withDb<T>(context: CliContext, work: (db: Db) => Promise<T
 }
 
 /**
- * A data dir held by a running `serve` that publishes its admin endpoint: the commands that can
- * (providers, models, projects, keys, credentials) go through its admin API; the others say where
- * the same change can be made while it runs.
+ * A data dir held by a running `serve` that publishes its admin endpoint: the commands that can go
+ * through its admin API (server-admin.ts); the others say where the same can be done while it runs.
  */
 function withServerHint(error: unknown, context: CliContext): unknown {
   const url = isHeldByServer(error) ? readEndpoint(context.config.dataDir)?.url : undefined;
@@ -37,7 +36,7 @@ function withServerHint(error: unknown, context: CliContext): unknown {
   return new DatabaseError(
     'database_locked',
     `${(error as Error).message}. The server holding it answers at ${url}: while it runs, use its dashboard (${url}/admin/) ` +
-      'or admin API for this; the providers, models, projects, keys and credentials commands go through that API themselves',
+      'or admin API for this; the providers, models, projects, keys, credentials, routes, budgets, limits, access and usage report commands go through that API themselves',
     { cause: error },
   );
 }
