@@ -25,6 +25,7 @@ import type { Governor, TokenEstimate } from '../governance/governor.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 import { commitStream } from './stream-commit.js';
 import { chatReasoningBound, nativeReasoningBound } from './reasoning-bound.js';
+import { failedCallReasoning } from '../usage/hidden-reasoning.js';
 
 import type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
@@ -135,7 +136,9 @@ export class AIService {
     } catch (error) {
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
-        attempt.fail(error, () => estimateChat(request, []));
+        // A reasoning call cut while the model thought is charged that reasoning (hidden-reasoning.ts).
+        const hidden = failedCallReasoning(attempt, error, () => chatReasoningBound(providerRequest, model, provider.provider.family));
+        attempt.fail(error, () => estimateChat(request, [], hidden));
       }
       throw error;
     }
@@ -244,8 +247,10 @@ export class AIService {
     } catch (error) {
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
-        // A call the client gave up on is charged its input, like a chat's.
-        attempt.fail(error, nativeEstimate(call.body, noUsage, undefined));
+        // A call the client gave up on is charged its input, like a chat's, and a reasoning call
+        // the reasoning generated until then (hidden-reasoning.ts).
+        const hidden = failedCallReasoning(attempt, error, () => nativeReasoningBound(body, call.api, model));
+        attempt.fail(error, nativeEstimate(call.body, noUsage, undefined, hidden));
       }
       throw error;
     }

@@ -1,9 +1,10 @@
 /**
- * Whether a streamed call reasons, and the most it may generate: the ledger charges a stream that
- * ends without the vendor's usage the reasoning hidden in it, within this bound
- * (usage/hidden-reasoning.ts). Computed once per stream, a few property reads; undefined (no
- * hidden reasoning) unless the model row says it reasons (`features.reasoning: true`) and the
- * request does not turn reasoning off.
+ * Whether a call reasons, and the most it may generate: the ledger charges a stream that ends
+ * without the vendor's usage, or a call cut while the model thought, the reasoning hidden in it,
+ * within this bound (usage/hidden-reasoning.ts). Computed once per stream, and for a non-streamed
+ * call only when it failed so (a few property reads); undefined (no hidden reasoning) unless the
+ * model row says it reasons (`features.reasoning: true`) and the request does not turn reasoning
+ * off.
  *
  * @module
  */

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeRate, DEFAULT_TOKENS_PER_SECOND, hiddenReasoningTokens, RATE_MIN_MS, RATE_MIN_TOKENS } from './hidden-reasoning.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errors as undiciErrors } from 'undici';
+import { Cancel } from '../cancel.js';
+import { ProviderError, SwitchboardError } from '../errors.js';
+import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
+import { decodeRate, DEFAULT_TOKENS_PER_SECOND, failedCallReasoning, hiddenReasoningTokens, RATE_MIN_MS, RATE_MIN_TOKENS } from './hidden-reasoning.js';
+import { UsageAttempt } from './usage-attempt.js';
 
 describe('hidden reasoning of a stream without usage', () => {
   test('nothing visible: the time before the cut at the default rate', () => {
@@ -32,5 +38,50 @@ describe('hidden reasoning of a stream without usage', () => {
     assert.equal(hiddenReasoningTokens({ thinkMs: 60_000, visibleTokens: 0, visibleMs: 0, waitedMs: 0, bound: 1000 }), 1000);
     assert.equal(hiddenReasoningTokens({ thinkMs: 60_000, visibleTokens: 300, visibleMs: 3000, waitedMs: 3000, bound: 1000 }), 700);
     assert.equal(hiddenReasoningTokens({ thinkMs: 60_000, visibleTokens: 1200, visibleMs: 3000, waitedMs: 3000, bound: 1000 }), 0);
+  });
+});
+
+describe('hidden reasoning of a call that failed before its answer', () => {
+  const attemptOf = (streamed: boolean, signal?: Cancel): UsageAttempt =>
+    new UsageAttempt({ requestId: 'r', projectId: null, apiKeyId: null, receivedAt: undefined, signal }, 'm', 'chat', streamed, {} as ModelEntry, {} as ProviderEntry, () => {});
+  const timedOut = new ProviderError('provider_timeout', 'timed out', { provider: 'p', status: 504, cause: new undiciErrors.HeadersTimeoutError() });
+  const unreachable = new ProviderError('provider_timeout', 'timed out', { provider: 'p', status: 504, cause: new undiciErrors.ConnectTimeoutError() });
+  const vendors504 = new ProviderError('provider_timeout', 'HTTP 504', { provider: 'p', upstreamStatus: 504 });
+  const deadline = new SwitchboardError('provider_timeout', "route 'r' reached its deadline", { status: 504 });
+  const refused = new ProviderError('provider_unavailable', 'refused', { provider: 'p' });
+  const bound = (): number => 1;
+
+  test("a client's abort (any call), the gateway's timeout or a route's deadline (a non-streamed call): the time until the end", async () => {
+    const cancel = new Cancel();
+    cancel.abort();
+    for (const [attempt, error] of [
+      [attemptOf(false, cancel), new Error('aborted')],
+      [attemptOf(true, cancel), new Error('aborted')],
+      [attemptOf(false), timedOut],
+      [attemptOf(false), deadline],
+    ] as const) {
+      const hidden = failedCallReasoning(attempt, error, bound);
+      assert.ok(hidden !== undefined);
+      await sleep(20);
+      attempt.end({ status: 499, errorCode: null, incomplete: true, usage: undefined, estimate: undefined });
+      // 20 ms at the default rate is 2 tokens: the bound (1) holds.
+      assert.equal(hidden(0), 1);
+    }
+  });
+
+  test('not a connect timeout, a vendor\'s own 504, another failure, nor a stream\'s timeout; the bound is read only when timed', () => {
+    let read = 0;
+    const counted = (): number => (read += 1);
+    for (const [attempt, error] of [
+      [attemptOf(false), unreachable],
+      [attemptOf(false), vendors504],
+      [attemptOf(false), refused],
+      [attemptOf(true), timedOut],
+    ] as const) {
+      assert.equal(failedCallReasoning(attempt, error, counted), undefined);
+    }
+    assert.equal(read, 0);
+    // A row that does not reason (no bound): none.
+    assert.equal(failedCallReasoning(attemptOf(false), timedOut, () => undefined), undefined);
   });
 });

@@ -13,9 +13,13 @@
  * anything is visible (text, a tool call, reasoning text or a summary) the rest is counted as text.
  * Recorded per stream: two numbers at its first visible part, nothing per part.
  *
+ * A call that failed before its answer (a non-streamed one, or a stream before its response head)
+ * is timed whole when it was cut while the model thought: `failedCallReasoning`.
+ *
  * @module
  */
-import type { UsageAttempt } from './usage-attempt.js';
+import { clientAborted } from '../routing/route-deadline.js';
+import { cutByTimeout, type UsageAttempt } from './usage-attempt.js';
 
 /**
  * Tokens per second assumed when a stream showed too little to measure its own rate: the middle of
@@ -107,4 +111,34 @@ export class ThinkingClock {
       bound: this.#bound,
     });
   }
+}
+
+/**
+ * The hidden reasoning of a call that failed before its answer came (`attempt.fail`): a
+ * non-streamed call, or a stream before its response head. On a reasoning call (`bound()` defined:
+ * chatReasoningBound / nativeReasoningBound, computed only here, on the failure path), the time
+ * from the attempt's start to its end at the default rate, within the bound, when the vendor had
+ * the request and went on thinking:
+ * - the client went away (a stream's cut with nothing visible is timed the same way);
+ * - a non-streamed call the gateway gave up waiting on (first-byte or idle timeout, a route's
+ *   deadline): its answer comes whole, so silence until the timeout is what a thinking model looks
+ *   like, and a tenant can make a call outlast the timeout at will. Not a connect timeout (the
+ *   request never reached the vendor), nor a stream's timeout (its head and first chunks come at
+ *   once: silence there is an unresponsive vendor, see ThinkingClock.untilEnd).
+ * Undefined otherwise (no time-based charge).
+ */
+export function failedCallReasoning(attempt: UsageAttempt, error: unknown, bound: () => number | undefined): ((visibleTokens: number) => number) | undefined {
+  const thinking = clientAborted(attempt.caller.signal) || (!attempt.streamed && cutByTimeout(error) && !connectTimedOut(error));
+  if (!thinking) return undefined;
+  const limit = bound();
+  if (limit === undefined) return undefined;
+  const clock = new ThinkingClock(attempt, limit);
+  clock.untilEnd = true;
+  return (visibleTokens) => clock.tokens(visibleTokens);
+}
+
+/** undici's connect timeout (ProviderError's cause, http.ts networkError): the request was never sent. */
+function connectTimedOut(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return typeof cause === 'object' && cause !== null && (cause as { code?: unknown }).code === 'UND_ERR_CONNECT_TIMEOUT';
 }

@@ -141,12 +141,11 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
 
 /**
  * Estimated buckets of a chat call: its messages (images at IMAGE_INPUT_TOKENS each), tool
- * definitions and JSON schema as input (vendors bill all three), the generated pieces as output.
+ * definitions and JSON schema as input (vendors bill all three), the generated pieces as output,
+ * and `hidden(output)` as reasoning when given (a reasoning call cut while it thought,
+ * failedCallReasoning).
  */
-export async function estimateChat(request: ChatInput, output: readonly string[]): Promise<UsageBuckets> {
-  return buckets(...(await Promise.all([estimateChatCallInputTokens(request.messages, promptExtraTexts(request)), estimateTextTokens(output)])));
-}
-
-function buckets(input: number, output: number): UsageBuckets {
-  return { input, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output, reasoning: 0 };
+export async function estimateChat(request: ChatInput, output: readonly string[], hidden?: (visibleTokens: number) => number): Promise<UsageBuckets> {
+  const [input, generated] = await Promise.all([estimateChatCallInputTokens(request.messages, promptExtraTexts(request)), estimateTextTokens(output)]);
+  return { input, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: generated, reasoning: hidden?.(generated) ?? 0 };
 }

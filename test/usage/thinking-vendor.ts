@@ -4,7 +4,9 @@
  * in OpenAI's wire format, with time spent before the first visible delta and between deltas, the
  * way o-series and GPT-5 models stream: the reasoning is not shown (chat completions never shows
  * it; the Responses API shows a reasoning item without text), and its token count comes only in the
- * final usage. Each stream follows the plan set with `next()` (else the default plan).
+ * final usage. Each stream follows the plan set with `next()` (else the default plan). A
+ * non-streamed call thinks for the plan's `thinkMs` too, then answers whole (its head comes with the
+ * answer, as OpenAI's does).
  *
  * @module
  */
@@ -23,8 +25,8 @@ export interface ThinkingPlan {
   /** Reasoning tokens the final usage reports. */
   reasoningTokens: number;
   /**
-   * Chat completions: the response head and the role chunk wait for the first visible delta (as
-   * Azure OpenAI and some OpenAI-compatible servers hold them), instead of going out at once.
+   * Streams: the response head (and on chat completions the role chunk) waits for the first visible
+   * delta (as Azure OpenAI and some OpenAI-compatible servers hold it), instead of going out at once.
    */
   holdHead?: boolean;
   /** Chat completions: a DeepSeek-like server that shows its reasoning as `reasoning_content` deltas, at once, before thinking on. */
@@ -54,12 +56,12 @@ export async function startThinkingVendor(apiKey: string): Promise<ThinkingVendo
       if (request.headers.authorization !== `Bearer ${apiKey}`) throw new OpenAIError(401, 'Incorrect API key provided.', null, 'invalid_api_key');
       if (request.method === 'POST' && request.url === '/v1/chat/completions') {
         const body = validateChat(request.body);
-        if (body['stream'] !== true) throw new OpenAIError(400, 'This server only streams.');
+        if (body['stream'] !== true) return await answerChat(response, body, plan, counter);
         return await streamChat(response, body, plan, counter);
       }
       if (request.method === 'POST' && request.url === '/v1/responses') {
         const body = validateResponses(request.body);
-        if (body['stream'] !== true) throw new OpenAIError(400, 'This server only streams.');
+        if (body['stream'] !== true) return await answerResponse(response, body, plan, counter);
         return await streamResponse(response, body, plan, counter);
       }
       throw new OpenAIError(404, `Invalid URL (${request.method} ${request.url})`);
@@ -106,6 +108,35 @@ async function write(response: ServerResponse, frames: readonly string[], delayM
   return !response.destroyed;
 }
 
+/** Chat completions' usage for `plan`'s answer. */
+function chatUsage(body: Json, plan: ThinkingPlan): Json {
+  const input = promptWords(body['messages']);
+  const output = plan.words + plan.reasoningTokens;
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: plan.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+/** A non-streamed chat completion: thinks for `plan.thinkMs` (less when the caller goes away), then answers whole. */
+async function answerChat(response: ServerResponse, body: Json, plan: ThinkingPlan, counter: number): Promise<void> {
+  await pause(response, plan.thinkMs);
+  if (response.destroyed) return;
+  sendJson(response, 200, {
+    id: `chatcmpl-think${counter}`,
+    object: 'chat.completion',
+    created,
+    model: body['model'],
+    choices: [{ index: 0, message: { role: 'assistant', content: words(plan).join(''), refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+    usage: chatUsage(body, plan),
+    service_tier: 'default',
+    system_fingerprint: 'fp_think',
+  });
+}
+
 async function streamChat(response: ServerResponse, body: Json, plan: ThinkingPlan, counter: number): Promise<void> {
   const includeUsage = isObject(body['stream_options']) && body['stream_options']['include_usage'] === true;
   const base = { id: `chatcmpl-think${counter}`, object: 'chat.completion.chunk', created, model: body['model'], system_fingerprint: 'fp_think' };
@@ -126,47 +157,64 @@ async function streamChat(response: ServerResponse, body: Json, plan: ThinkingPl
   const text = words(plan);
   if (!(await write(response, text.map((word) => frame({ content: word })), plan.wordDelayMs))) return;
   const tail = [frame({}, 'stop')];
-  if (includeUsage) {
-    const input = promptWords(body['messages']);
-    const output = text.length + plan.reasoningTokens;
-    const usage = {
-      prompt_tokens: input,
-      completion_tokens: output,
-      total_tokens: input + output,
-      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: plan.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-    };
-    tail.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
-  }
+  if (includeUsage) tail.push(`data: ${JSON.stringify({ ...base, choices: [], usage: chatUsage(body, plan) })}\n\n`);
   tail.push('data: [DONE]\n\n');
   if (await write(response, tail, 0)) response.end();
+}
+
+/** The parts of one Responses answer: its reasoning item (no summary), its message, the response object and its usage. */
+function responseParts(body: Json, plan: ThinkingPlan, counter: number) {
+  const messageId = `msg_think${counter}`;
+  const input = promptWords(body['input']);
+  const output = plan.words + plan.reasoningTokens;
+  return {
+    messageId,
+    reasoning: { id: `rs_think${counter}`, type: 'reasoning', summary: [] } as Json,
+    message: (content: string): Json => ({
+      id: messageId,
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: content, annotations: [], logprobs: [] }],
+    }),
+    object: (status: string, outputItems: Json[], usage: Json | null): Json => ({
+      id: `resp_think${counter}`,
+      object: 'response',
+      created_at: created,
+      status,
+      model: body['model'],
+      output: outputItems,
+      usage,
+      store: body['store'] ?? true,
+      reasoning: { effort: isObject(body['reasoning']) ? (body['reasoning']['effort'] ?? null) : null, summary: null },
+    }),
+    usage: {
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: output,
+      output_tokens_details: { reasoning_tokens: plan.reasoningTokens },
+      total_tokens: input + output,
+    } as Json,
+  };
+}
+
+/** A non-streamed Responses call: thinks for `plan.thinkMs` (less when the caller goes away), then answers whole. */
+async function answerResponse(response: ServerResponse, body: Json, plan: ThinkingPlan, counter: number): Promise<void> {
+  await pause(response, plan.thinkMs);
+  if (response.destroyed) return;
+  const { reasoning, message, object, usage } = responseParts(body, plan, counter);
+  sendJson(response, 200, object('completed', [reasoning, message(words(plan).join(''))], usage));
 }
 
 async function streamResponse(response: ServerResponse, body: Json, plan: ThinkingPlan, counter: number): Promise<void> {
   let sequence = 0;
   const event = (type: string, data: Json): string => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
-  const id = `resp_think${counter}`;
   const text = words(plan);
-  const reasoning: Json = { id: `rs_think${counter}`, type: 'reasoning', summary: [] };
-  const messageId = `msg_think${counter}`;
-  const message = (content: string): Json => ({
-    id: messageId,
-    type: 'message',
-    status: 'completed',
-    role: 'assistant',
-    content: [{ type: 'output_text', text: content, annotations: [], logprobs: [] }],
-  });
-  const object = (status: string, output: Json[], usage: Json | null): Json => ({
-    id,
-    object: 'response',
-    created_at: created,
-    status,
-    model: body['model'],
-    output,
-    usage,
-    store: body['store'] ?? true,
-    reasoning: { effort: isObject(body['reasoning']) ? (body['reasoning']['effort'] ?? null) : null, summary: null },
-  });
+  const { messageId, reasoning, message, object, usage } = responseParts(body, plan, counter);
+  if (plan.holdHead === true) {
+    await pause(response, plan.thinkMs);
+    if (response.destroyed) return;
+  }
   head(response);
   const opening = [
     event('response.created', { response: object('in_progress', [], null) }),
@@ -174,7 +222,7 @@ async function streamResponse(response: ServerResponse, body: Json, plan: Thinki
     event('response.output_item.added', { output_index: 0, item: reasoning }),
   ];
   if (!(await write(response, opening, 0))) return;
-  await pause(response, plan.thinkMs);
+  if (plan.holdHead !== true) await pause(response, plan.thinkMs);
   const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
   const before = [
     event('response.output_item.done', { output_index: 0, item: reasoning }),
@@ -185,15 +233,6 @@ async function streamResponse(response: ServerResponse, body: Json, plan: Thinki
   const deltas = text.map((delta) => event('response.output_text.delta', { item_id: messageId, output_index: 1, content_index: 0, delta, logprobs: [] }));
   if (!(await write(response, deltas, plan.wordDelayMs))) return;
   const whole = text.join('');
-  const input = promptWords(body['input']);
-  const output = text.length + plan.reasoningTokens;
-  const usage = {
-    input_tokens: input,
-    input_tokens_details: { cached_tokens: 0 },
-    output_tokens: output,
-    output_tokens_details: { reasoning_tokens: plan.reasoningTokens },
-    total_tokens: input + output,
-  };
   const closing = [
     event('response.output_text.done', { item_id: messageId, output_index: 1, content_index: 0, text: whole, logprobs: [] }),
     event('response.content_part.done', { item_id: messageId, output_index: 1, content_index: 0, part: { ...part, text: whole } }),
