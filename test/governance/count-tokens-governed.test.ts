@@ -53,7 +53,7 @@ describe('count_tokens under budgets, rate limits and model access', () => {
       [world.projectId, world.key.id],
     );
     await world.db.query(`insert into public.ai_budgets (name, project_id, limit_usd) values ('count-budget', $1, 0.000001)`, [world.projectId]);
-    await within(2000, () => Promise.resolve(gateway.switchboard.governor?.rules.rateLimitCount === 1 && gateway.switchboard.governor.rules.all().length === 2));
+    await within(10_000, () => Promise.resolve(gateway.switchboard.governor?.rules.rateLimitCount === 1 && gateway.switchboard.governor.rules.all().length === 2));
     const rowsBefore = await ledgerRows();
     const vendorCountsBefore = anthropic.requests.filter((request) => request.url === '/v1/messages/count_tokens').length;
 
@@ -83,12 +83,12 @@ describe('count_tokens under budgets, rate limits and model access', () => {
 
     await world.db.query(`delete from public.ai_rate_limits`);
     await world.db.query(`delete from public.ai_budgets`);
-    await within(2000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 0));
+    await within(10_000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 0));
   });
 
   it("a model outside the key's list: 403 permission_error, for the estimate and the vendor's count alike, with no vendor call", async () => {
     await world.db.query(`update public.api_keys set allowed_models = $1 where id = $2`, [[MODELS[1]], world.key.id]);
-    await within(2000, async () => (await countTokens(gateway.origin, world.key.key, MODELS[0])).status === 403);
+    await within(10_000, async () => (await countTokens(gateway.origin, world.key.key, MODELS[0])).status === 403);
     const vendorBefore = anthropic.requests.length;
     for (const model of [MODELS[0], CLAUDE]) {
       const refused = await countTokens(gateway.origin, world.key.key, model);

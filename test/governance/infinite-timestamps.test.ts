@@ -25,7 +25,7 @@ describe("rows that say 'never' with infinity", () => {
       [world.projectId],
     );
     gateway = await world.start();
-    await within(2000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 1));
+    await within(10_000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 1));
   });
   after(async () => {
     await world?.close();

@@ -77,7 +77,7 @@ describe('the output bound a reservation assumed is sent upstream', () => {
       [counted.id, tokens.id],
     );
     gateway = await world.start({ env: { ...ANTHROPIC_ENV, CAP_GEMINI_API_KEY: GEMINI_KEY, CAP_COHERE_API_KEY: COHERE_KEY } });
-    await within(2000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 3));
+    await within(10_000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 3));
   });
   after(async () => {
     await world?.close();
@@ -135,7 +135,7 @@ describe('the output bound a reservation assumed is sent upstream', () => {
       { output: 5, cost: 5 },
       { output: 5, cost: 5 },
     ]);
-    await within(2000, () => Promise.resolve(budgetSpent() === 15));
+    await within(10_000, () => Promise.resolve(budgetSpent() === 15));
   });
 
   it('OpenAI streamed, and a Custom row in its max_tokens_field (max_tokens)', async () => {

@@ -27,7 +27,7 @@ describe('rate limits on Redis across two instances', { skip }, () => {
       world.projectId,
       world.key.id,
     ]);
-    await Promise.all([a, b].map((instance) => within(2000, () => Promise.resolve(instance.switchboard.governor?.rules.rateLimitCount === 1))));
+    await Promise.all([a, b].map((instance) => within(10_000, () => Promise.resolve(instance.switchboard.governor?.rules.rateLimitCount === 1))));
     const results = [];
     for (let index = 0; index < 12; index += 1) results.push(await chat(index % 2 === 0 ? a.origin : b.origin, world.key.key));
     assert.equal(results.filter((result) => result.status === 200).length, 8);

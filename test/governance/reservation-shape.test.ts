@@ -28,7 +28,7 @@ describe('reservations count tools, images and thinking', () => {
     );
     await world.db.query(`insert into public.ai_budgets (name, project_id, limit_usd) values ('res-budget', $1, 2000)`, [world.projectId]);
     gateway = await world.start({ env: ANTHROPIC_ENV });
-    await within(2000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 1));
+    await within(10_000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 1));
   });
   after(async () => {
     await world?.close();

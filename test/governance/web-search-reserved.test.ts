@@ -53,7 +53,7 @@ describe('web searches are reserved', () => {
       await world.db.query(`insert into public.ai_budgets (name, project_id, model_name, limit_usd) values ($1, $2, $3, $4)`, [budget, world.projectId, model, limit]);
     }
     gateway = await world.start({ env: { ...ANTHROPIC_ENV, SWITCHBOARD_WEB_SEARCH_RESERVE: RESERVE } });
-    await within(2000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 3));
+    await within(10_000, () => Promise.resolve(gateway.switchboard.governor?.rules.all().length === 3));
   });
   after(async () => {
     await world?.close();
