@@ -117,6 +117,11 @@ describe('CLI commands beside a running server on the embedded database', { skip
     ok(await cli(['routes', 'targets', 'set', 'team-route', 'gpt-4o-mini=1#only']));
     const routes = JSON.parse(ok(await cli(['--json', 'routes', 'list'])).stdout) as { name: string; targets: { model: string }[] }[];
     assert.deepEqual(routes.find((route) => route.name === 'team-route')?.targets.map((target) => target.model), ['gpt-4o-mini']);
+    // Explain and status ask the running gateway (its breakers, its route table).
+    const explained = JSON.parse(ok(await cli(['--json', 'routes', 'explain', 'team-route', '--key', 'user-1'])).stdout) as { route: string; order: string[] };
+    assert.deepEqual([explained.route, explained.order], ['team-route', ['gpt-4o-mini']]);
+    const status = JSON.parse(ok(await cli(['--json', 'routes', 'status'])).stdout) as { instance: unknown; breakers: unknown[] };
+    assert.ok(typeof status.instance === 'string' && Array.isArray(status.breakers), JSON.stringify(status));
     ok(await cli(['routes', 'remove', 'team-route']));
     assert.equal((await chat(key, 'team-route')).status, 404);
 

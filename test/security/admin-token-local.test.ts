@@ -208,6 +208,12 @@ describe('admin token and local secret files', () => {
 
       chownSync(file, 65534, 65534);
       assert.throws(() => serverAdmin(context), /belongs to uid 65534/);
+      // The routes commands that ask the running gateway (status, explain) check it the same way.
+      for (const args of [['routes', 'status'], ['routes', 'explain', 'any-route']]) {
+        const run = await runCli(args, { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_ADMIN_TOKEN: token });
+        assert.notEqual(run.code, 0);
+        assert.match(run.stderr, /belongs to uid 65534/);
+      }
       assert.deepEqual(seen, []);
 
       chownSync(file, 0, 0);

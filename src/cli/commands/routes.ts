@@ -13,7 +13,7 @@ import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
 import { resolveAdminToken } from './admin-token.js';
 import { readEndpoint } from './endpoint-file.js';
-import { directOrServer, type ServerAdmin } from './server-admin.js';
+import { directOrServer, serverAdmin, type ServerAdmin } from './server-admin.js';
 import { withDb } from './with-db.js';
 
 type Row = Record<string, unknown>;
@@ -198,8 +198,8 @@ async function explain(args: string[], context: CliContext): Promise<number> {
   if (!name) throw new SwitchboardError('invalid_request', 'routes explain needs a route name');
   const body = values.key === undefined ? {} : { key: values.key, user: values.key };
   const path = `routes/${encodeURIComponent(name)}/explain${values.project ? `?project=${encodeURIComponent(values.project)}` : ''}`;
-  const server = values.server ?? readEndpoint(context.config.dataDir)?.url;
-  const answer = server ? await callServer(context, server, 'POST', path, body) : await explainOffline(context, name, body, values.project);
+  const online = values.server !== undefined || readEndpoint(context.config.dataDir) !== undefined;
+  const answer = online ? await callServer(context, values.server, 'POST', path, body) : await explainOffline(context, name, body, values.project);
   if (context.json) {
     printJson(context, answer);
     return 0;
@@ -243,9 +243,13 @@ async function explainOffline(context: CliContext, name: string, body: Row, proj
   }
 }
 
-async function callServer(context: CliContext, server: string | undefined, method: string, path: string, body?: Row): Promise<Row> {
-  const url = server ?? readEndpoint(context.config.dataDir)?.url;
-  if (!url) throw new SwitchboardError('invalid_request', 'no running gateway found: pass --server http://host:port (its admin API must be enabled)');
+/** An admin API call to `--server`, else to the server named by the data dir's endpoint file (checked: server-admin.ts). */
+async function callServer(context: CliContext, server: string | undefined, method: 'GET' | 'POST', path: string, body?: Row): Promise<Row> {
+  if (server === undefined) {
+    if (readEndpoint(context.config.dataDir) === undefined) throw new SwitchboardError('invalid_request', 'no running gateway found: pass --server http://host:port (its admin API must be enabled)');
+    return serverAdmin(context).call(method, path, body);
+  }
+  const url = server;
   const { token } = resolveAdminToken(context.config, { generate: false });
   if (!token) throw new SwitchboardError('authentication_failed', 'set SWITCHBOARD_ADMIN_TOKEN to ask the gateway');
   const response = await request(`${url.replace(/\/+$/, '')}/admin/v1/${path}`, {
