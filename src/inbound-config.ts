@@ -1,5 +1,5 @@
 /**
- * The gateway's inbound limits: body structure, per-key concurrency, socket timeouts, connection
+ * The gateway's inbound limits: body structure, per-key and per-connection concurrency, socket timeouts, connection
  * cap, the lingering close after early errors and the cut of clients that stop reading. Parsed
  * from the environment by `loadConfig` (the only reader of `process.env`), which passes its
  * integer reader in.
@@ -23,6 +23,8 @@ export interface InboundConfig {
   maxContentParts: number;
   /** Most requests one API key may have in flight on this instance (chat and embeddings); 0 = no limit. */
   maxConcurrentPerKey: number;
+  /** Most requests one connection may have in progress (HTTP/1.1 pipelining); later ones wait their turn. */
+  maxConcurrentPerConnection: number;
   /** Time allowed to receive a whole request (head and body), ms; answers (streams) are not bounded by it. */
   requestTimeoutMs: number;
   /** Time allowed to receive a request's head, ms. */
@@ -60,6 +62,7 @@ export function loadInboundConfig(integer: IntegerSetting): InboundConfig {
     maxTools: integer('SWITCHBOARD_MAX_TOOLS', 512, 1, 1_000_000),
     maxContentParts: integer('SWITCHBOARD_MAX_CONTENT_PARTS', 1000, 1, 10_000_000),
     maxConcurrentPerKey: integer('SWITCHBOARD_MAX_CONCURRENT_PER_KEY', 0, 0, 1_000_000),
+    maxConcurrentPerConnection: integer('SWITCHBOARD_MAX_CONCURRENT_PER_CONNECTION', 8, 1, 10_000),
     requestTimeoutMs,
     headersTimeoutMs,
     maxConnections: integer('SWITCHBOARD_MAX_CONNECTIONS', 10_000, 0, 10_000_000),

@@ -6,7 +6,7 @@
  * @module
  */
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import { SwitchboardError } from '../errors.js';
 import type { ConfigSnapshot } from '../registry/config-snapshot.js';
@@ -14,6 +14,7 @@ import type { AIService } from '../service/ai-service.js';
 import { CLIENT_CLOSED_STATUS, Exchange } from './exchange.js';
 import type { GatewayContext } from './gateway-context.js';
 import { KeyConcurrency } from './key-concurrency.js';
+import { admitPipelined } from './pipeline.js';
 import { GatewayMetrics } from './metrics.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { embeddings } from './routes/embeddings.js';
@@ -148,7 +149,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersTimeout / 4))),
     },
     (request, response) => {
-      void handleRequest(state, request, response);
+      // A request behind another on its connection (HTTP/1.1 pipelining) may have to wait its turn.
+      if (response.socket === null) admitPipelined(request, response, config.maxConcurrentPerConnection, () => void handleRequest(state, request, response), leftWaiting);
+      else void handleRequest(state, request, response);
     },
   );
   // Longer than the usual load balancer idle timeout (60 s), so the gateway never closes first.
@@ -194,7 +197,6 @@ async function handleRequest(state: GatewayState, request: IncomingMessage, resp
     state.requestStarted();
     // 'close' comes once per response: a plain listener spares once()'s wrapper.
     response.on('close', onResponseClose);
-    if (response.socket === null) closeWithConnection(request, response);
     const handled = dispatch(state, exchange, request, response);
     if (handled !== undefined) await handled;
   } catch (error) {
@@ -215,30 +217,9 @@ function onResponseClose(this: GatewayResponse): void {
   this.state?.requestClosed();
 }
 
-/** The responses of a connection that wait behind the one being written (pipelined requests). */
-const queuedResponses = Symbol('switchboard.queuedResponses');
-type QueueingSocket = Socket & { [queuedResponses]?: Set<GatewayResponse> };
-
-/**
- * A pipelined request's response waits, without a socket, behind the response before it, and Node
- * never emits its 'close' if the connection closes first: its key slot and in-flight count would
- * stay taken and its upstream call would never learn the client left. So the connection's close
- * closes every response still waiting (one listener per connection, however many are queued).
- */
-function closeWithConnection(request: IncomingMessage, response: GatewayResponse): void {
-  const socket = request.socket as QueueingSocket;
-  let queued = socket[queuedResponses];
-  if (queued === undefined) {
-    const waiting = new Set<GatewayResponse>();
-    socket[queuedResponses] = queued = waiting;
-    socket.once('close', () => {
-      for (const left of waiting) onResponseClose.call(left);
-      waiting.clear();
-    });
-  }
-  queued.add(response);
-  // Given the socket, the response has its own 'close' again.
-  response.once('socket', () => queued.delete(response));
+/** A pipelined response still waiting when its connection closed: Node never emits its 'close'. */
+function leftWaiting(response: ServerResponse): void {
+  onResponseClose.call(response as GatewayResponse);
 }
 
 /**
