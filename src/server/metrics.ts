@@ -231,7 +231,7 @@ export class GatewayMetrics {
   }
 }
 
-/** `switchboard_usage_cost_usd_total` and `switchboard_usage_tokens_total` per project and model. */
+/** `switchboard_usage_cost_usd_total`, `switchboard_usage_tokens_total` and `switchboard_usage_web_search_calls_total` per project and model. */
 function renderUsage(lines: string[], usage: readonly UsageSeries[]): void {
   lines.push(
     '# HELP switchboard_usage_cost_usd_total Spend in USD of the recorded ledger rows (known prices only), by project and model.',
@@ -248,5 +248,12 @@ function renderUsage(lines: string[], usage: readonly UsageSeries[]): void {
     for (const bucket of TOKEN_BUCKETS) {
       lines.push(`switchboard_usage_tokens_total{${labelText(['project', 'model', 'bucket'], [series.project, series.model, bucket])}} ${series.tokens[bucket]}`);
     }
+  }
+  lines.push(
+    '# HELP switchboard_usage_web_search_calls_total Server-side web searches the vendor billed, of the recorded ledger rows, by project and model.',
+    '# TYPE switchboard_usage_web_search_calls_total counter',
+  );
+  for (const series of usage) {
+    lines.push(`switchboard_usage_web_search_calls_total{${labelText(['project', 'model'], [series.project, series.model])}} ${series.webSearchCalls}`);
   }
 }

@@ -234,6 +234,21 @@ describe('web search in the ledger', () => {
     assert.deepEqual([row.status, row.incomplete, row.usage_source, row.input_tokens], [502, true, 'estimated', '6039']);
     assertCost(row, 2, MODEL_SEARCH_PRICE);
   });
+
+  test('/metrics counts the searches of the recorded rows per project and model, as the ledger does', async () => {
+    await served.switchboard.service.usage?.flush();
+    const text = await (await fetch(`${served.origin}/metrics`)).text();
+    for (const model of [CLAUDE, GPT]) {
+      const ledger = await db.query<{ searches: string }>(
+        'select coalesce(sum(web_search_calls), 0)::text as searches from public.ai_usage where project_id = $1 and model_name = $2',
+        [tenant.id, model],
+      );
+      const searches = Number(ledger.rows[0]?.searches);
+      assert.ok(searches > 0, `${model} has searches in the ledger`);
+      const line = new RegExp(`^switchboard_usage_web_search_calls_total\\{project="${tenant.name}",model="${model}"\\} (\\d+)$`, 'm').exec(text);
+      assert.equal(Number(line?.[1]), searches, `${model}: ${line?.[0] ?? 'no line'}`);
+    }
+  });
 });
 
 async function searchRows(db: Queryable, where: string, params: string[]): Promise<SearchRow[]> {

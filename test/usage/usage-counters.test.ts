@@ -6,11 +6,12 @@ import { picoUsd } from '../../src/usage/reports/pico-usd.js';
 import { countUsageRow, UsageCounters, type UsageCounterSample } from '../../src/usage/reports/usage-counters.js';
 
 const tokens = (input: number, output: number) => ({ input, cached_input: 1, cache_write_5m: 0, cache_write_1h: 0, output, reasoning: 2 });
-const sample = (project: string, model: string, costUsd: string | null, input = 10, output = 5): UsageCounterSample => ({
+const sample = (project: string, model: string, costUsd: string | null, input = 10, output = 5, webSearchCalls = 0): UsageCounterSample => ({
   project,
   model,
   tokens: tokens(input, output),
   costPico: costUsd === null ? null : picoUsd(costUsd),
+  webSearchCalls,
 });
 
 test('pico-USD: exact parse and format at 12 decimals; malformed amounts are refused', () => {
@@ -55,13 +56,18 @@ test('series are capped: past the cap every new pair folds into _other', () => {
 
 test('/metrics text: spend and tokens as counters labelled by project and model, names escaped', () => {
   const counters = new UsageCounters();
-  counters.record(sample('alpha', 'gpt "4"', '0.25'));
+  counters.record(sample('alpha', 'gpt "4"', '0.25', 10, 5, 3));
+  counters.record(sample('alpha', 'gpt "4"', '0.25', 10, 5, 1));
+  counters.record(sample('beta', 'gpt', '0.25'));
   const text = new GatewayMetrics().render(undefined, counters.series());
   assert.match(text, /^# TYPE switchboard_usage_cost_usd_total counter$/m);
-  assert.match(text, /^switchboard_usage_cost_usd_total\{project="alpha",model="gpt \\"4\\""\} 0\.250000000000$/m);
+  assert.match(text, /^switchboard_usage_cost_usd_total\{project="alpha",model="gpt \\"4\\""\} 0\.500000000000$/m);
+  assert.match(text, /^# TYPE switchboard_usage_web_search_calls_total counter$/m);
+  assert.match(text, /^switchboard_usage_web_search_calls_total\{project="alpha",model="gpt \\"4\\""\} 4$/m);
+  assert.match(text, /^switchboard_usage_web_search_calls_total\{project="beta",model="gpt"\} 0$/m);
   assert.match(text, /^# TYPE switchboard_usage_tokens_total counter$/m);
-  assert.match(text, /^switchboard_usage_tokens_total\{project="alpha",model="gpt \\"4\\"",bucket="input"\} 10$/m);
-  assert.match(text, /^switchboard_usage_tokens_total\{project="alpha",model="gpt \\"4\\"",bucket="reasoning"\} 2$/m);
+  assert.match(text, /^switchboard_usage_tokens_total\{project="alpha",model="gpt \\"4\\"",bucket="input"\} 20$/m);
+  assert.match(text, /^switchboard_usage_tokens_total\{project="alpha",model="gpt \\"4\\"",bucket="reasoning"\} 4$/m);
   assert.doesNotMatch(new GatewayMetrics().render(undefined), /switchboard_usage_/);
 });
 
@@ -69,7 +75,7 @@ test('countUsageRow labels a ledger row by project name (else id, else empty) an
   const counters = new UsageCounters();
   const row = {
     projectId: 'p-1', modelName: 'gpt', inputTokens: 3, cachedInputTokens: 4, cacheWrite5mTokens: 5, cacheWrite1hTokens: 6,
-    outputTokens: 7, reasoningTokens: 8,
+    outputTokens: 7, reasoningTokens: 8, webSearchCalls: 2,
   };
   const names = (id: string) => (id === 'p-1' ? 'alpha' : undefined);
   countUsageRow(counters, row, 10n, names);
@@ -77,11 +83,11 @@ test('countUsageRow labels a ledger row by project name (else id, else empty) an
   countUsageRow(counters, { ...row, projectId: null }, 10n, names);
   countUsageRow(counters, row, 5n, names);
   assert.deepEqual(
-    counters.series().map((entry) => [entry.project, entry.model, entry.costPico, Object.values(entry.tokens)]),
+    counters.series().map((entry) => [entry.project, entry.model, entry.costPico, Object.values(entry.tokens), entry.webSearchCalls]),
     [
-      ['alpha', 'gpt', 15n, [6, 8, 10, 12, 14, 16]],
-      ['p-2', '', 0n, [3, 4, 5, 6, 7, 8]],
-      ['', 'gpt', 10n, [3, 4, 5, 6, 7, 8]],
+      ['alpha', 'gpt', 15n, [6, 8, 10, 12, 14, 16], 4],
+      ['p-2', '', 0n, [3, 4, 5, 6, 7, 8], 2],
+      ['', 'gpt', 10n, [3, 4, 5, 6, 7, 8], 2],
     ],
   );
 });

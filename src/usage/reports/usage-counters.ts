@@ -1,5 +1,5 @@
 /**
- * In-process spend and token counters per project and model, fed with every ledger row as it is
+ * In-process spend, token and web search counters per project and model, fed with every ledger row as it is
  * recorded (before it is written), exported on /metrics. Spend is summed exactly in pico-USD. Labels
  * are the project name and the served model name only; both come from configuration rows, and a cap
  * on the number of series folds anything beyond it into `_other`, so clients cannot grow them.
@@ -22,12 +22,14 @@ export interface UsageCounterSample {
   tokens: Readonly<Record<TokenBucket, number>>;
   /** Cost in pico-USD, or null when the price is unknown. */
   costPico: bigint | null;
+  /** Server-side web searches the vendor billed. */
+  webSearchCalls: number;
 }
 
 /** The fields of a ledger row the counters read (the recorder's row object has them). */
 export type CountedRow = Pick<
   UsageRowInsert,
-  'projectId' | 'modelName' | 'inputTokens' | 'cachedInputTokens' | 'cacheWrite5mTokens' | 'cacheWrite1hTokens' | 'outputTokens' | 'reasoningTokens'
+  'projectId' | 'modelName' | 'inputTokens' | 'cachedInputTokens' | 'cacheWrite5mTokens' | 'cacheWrite1hTokens' | 'outputTokens' | 'reasoningTokens' | 'webSearchCalls'
 >;
 
 /**
@@ -52,15 +54,17 @@ export function countUsageRow(
       reasoning: row.reasoningTokens,
     },
     costPico,
+    webSearchCalls: row.webSearchCalls,
   });
 }
 
-/** One exported series: spend (pico-USD) and tokens of a project and model. */
+/** One exported series: spend (pico-USD), tokens and web searches of a project and model. */
 export interface UsageSeries {
   project: string;
   model: string;
   costPico: bigint;
   tokens: Record<TokenBucket, number>;
+  webSearchCalls: number;
 }
 
 const OTHER = '_other';
@@ -82,6 +86,7 @@ export class UsageCounters {
     const series = this.#seriesOf(sample.project, sample.model);
     for (const bucket of TOKEN_BUCKETS) series.tokens[bucket] += sample.tokens[bucket];
     if (sample.costPico !== null) series.costPico += sample.costPico;
+    series.webSearchCalls += sample.webSearchCalls;
   }
 
   /** The series counted so far. */
@@ -105,7 +110,7 @@ export class UsageCounters {
       if (series) return series;
       [project, model] = [OTHER, OTHER];
     }
-    series = { project, model, costPico: 0n, tokens: { input: 0, cached_input: 0, cache_write_5m: 0, cache_write_1h: 0, output: 0, reasoning: 0 } };
+    series = { project, model, costPico: 0n, tokens: { input: 0, cached_input: 0, cache_write_5m: 0, cache_write_1h: 0, output: 0, reasoning: 0 }, webSearchCalls: 0 };
     this.#series.set(key, series);
     return series;
   }
