@@ -150,6 +150,43 @@ describe('CLI commands beside a running server on the embedded database', { skip
     assert.ok(report.total.requests >= 0);
   });
 
+  test('usage explain and the per-arm comparison of a route go through the server', async () => {
+    ok(await cli(['projects', 'create', 'team-z']));
+    const { key } = JSON.parse(ok(await cli(['--json', 'keys', 'create', '--project', 'team-z'])).stdout) as { key: string };
+    ok(await cli(['credentials', 'set', '--project', 'team-z', '--provider', 'openai', '--api-key-stdin'], VENDOR_KEY));
+    ok(await cli(['routes', 'add', 'arm-route', 'gpt-4o-mini=1#control', 'gpt-4o=1#treatment']));
+    const response = await fetch(`${serve.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'arm-route', messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    assert.equal(response.status, 200);
+    await response.text();
+    const requestId = response.headers.get('x-request-id') ?? '';
+    const arm = response.headers.get('x-switchboard-arm');
+    assert.ok(arm === 'control' || arm === 'treatment', `arm ${arm}`);
+    // The server writes its ledger in batches: wait for the row through its admin API.
+    const admin = { authorization: `Bearer ${serve.adminToken}` };
+    for (let tries = 0; (await fetch(`${serve.url}/admin/v1/usage/requests/${requestId}`, { headers: admin })).status !== 200; tries++) {
+      assert.ok(tries < 100, 'the ledger row is written within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const explained = JSON.parse(ok(await cli(['--json', 'usage', 'explain', requestId])).stdout) as {
+      request_id: string;
+      attempts: { project: string | null; model: string | null }[];
+    };
+    assert.equal(explained.request_id, requestId);
+    assert.deepEqual(explained.attempts.map((attempt) => [attempt.project, attempt.model]), [['team-z', arm === 'control' ? 'gpt-4o-mini' : 'gpt-4o']]);
+    assert.match(ok(await cli(['usage', 'explain', requestId])).stdout, new RegExp(`^Request ${requestId}: 1 attempt\\(s\\)`));
+
+    const comparison = JSON.parse(ok(await cli(['--json', 'usage', '--route', 'arm-route', '--by', 'arm'])).stdout) as {
+      by_arm_assigned: { arm: string; requests: number }[];
+    };
+    assert.deepEqual(comparison.by_arm_assigned.filter((entry) => entry.requests > 0).map((entry) => [entry.arm, entry.requests]), [[arm, 1]]);
+    ok(await cli(['routes', 'remove', 'arm-route']));
+  });
+
   test('a command that cannot go through the server names its dashboard; a wrong admin token is refused', async () => {
     const sql = await cli(['sql', 'select 1']);
     assert.notEqual(sql.code, 0);

@@ -7,30 +7,41 @@ import { Router } from '../../routing/router.js';
 import { RouteAdmin } from '../../service/admin/route-admin.js';
 import { print, printJson, type CliContext } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
+import { directOrServer } from './server-admin.js';
 import { withDb } from './with-db.js';
 
 /** `switchboard usage --route R --by arm`: the per-arm comparison from the rollups. */
 export async function runArmComparison(values: Record<string, string | undefined>, context: CliContext): Promise<number> {
-  const classes = await loadProviderClasses(context.config.providersDir);
-  const deps = defaultProviderDeps();
-  let comparison: ArmComparison;
-  try {
-    comparison = await withDb(context, async (db) => {
-      const registry = await loadRegistry(db, 0, { classes, deps });
-      const table = await loadRouteTable(db, registry);
-      const routes = new RouteAdmin({ db, router: () => new Router({ table: () => table }), onChange: async () => {} });
-      const query = ['project', 'since', 'until'].flatMap((key) => (values[key] === undefined ? [] : [[key, values[key] as string] as [string, string]]));
-      return routes.compare(values['route'] as string, query);
-    });
-  } finally {
-    await deps.dispatcher.close();
-  }
+  const route = values['route'] as string;
+  const query = ['project', 'since', 'until'].flatMap((key) => (values[key] === undefined ? [] : [[key, values[key] as string] as [string, string]]));
+  const comparison = await directOrServer(
+    context,
+    () => compareDirect(context, route, query),
+    // Beside a running server: its admin API compares with its own route table.
+    (server) => server.call<ArmComparison>('GET', `routes/${encodeURIComponent(route)}/comparison?${new URLSearchParams(query).toString()}`),
+  );
   if (context.json) {
     printJson(context, comparison);
     return 0;
   }
   print(context, renderComparison(comparison));
   return 0;
+}
+
+/** The comparison read from the database itself, with a route table loaded for the weights. */
+async function compareDirect(context: CliContext, route: string, query: [string, string][]): Promise<ArmComparison> {
+  const classes = await loadProviderClasses(context.config.providersDir);
+  const deps = defaultProviderDeps();
+  try {
+    return await withDb(context, async (db) => {
+      const registry = await loadRegistry(db, 0, { classes, deps });
+      const table = await loadRouteTable(db, registry);
+      const routes = new RouteAdmin({ db, router: () => new Router({ table: () => table }), onChange: async () => {} });
+      return routes.compare(route, query);
+    });
+  } finally {
+    await deps.dispatcher.close();
+  }
 }
 
 export function renderComparison(comparison: ArmComparison): string {

@@ -3,6 +3,7 @@ import { explainUsage, type ExplainedAttempt, type UsageExplanation } from '../.
 import { print, printJson, type CliContext } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
+import { directOrServer } from './server-admin.js';
 import { withDb } from './with-db.js';
 
 /** `switchboard usage explain <request-id>`. */
@@ -10,7 +11,12 @@ export async function runUsageExplain(args: string[], context: CliContext): Prom
   const { positionals } = parseOptions(args, {}, true);
   const requestId = positionals[0];
   if (!requestId || positionals.length > 1) throw new SwitchboardError('invalid_request', 'usage explain needs one request id (the x-request-id of a response)');
-  const explanation = await withDb(context, (db) => explainUsage(db, requestId));
+  const explanation = await directOrServer(
+    context,
+    () => withDb(context, (db) => explainUsage(db, requestId)),
+    // Beside a running server: its admin API explains with the same function.
+    (server) => server.call<UsageExplanation>('GET', `usage/requests/${encodeURIComponent(requestId)}`),
+  );
   if (context.json) printJson(context, explanation);
   else print(context, renderExplanation(explanation));
   return 0;

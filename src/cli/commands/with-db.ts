@@ -36,7 +36,7 @@ function withServerHint(error: unknown, context: CliContext): unknown {
   return new DatabaseError(
     'database_locked',
     `${(error as Error).message}. The server holding it answers at ${url}: while it runs, use its dashboard (${url}/admin/) ` +
-      'or admin API for this; the providers, models, projects, keys, credentials, routes, budgets, limits, access and usage report commands go through that API themselves',
+      'or admin API for this; the providers, models, projects, keys, credentials, routes, budgets, limits, access and usage commands go through that API themselves',
     { cause: error },
   );
 }
