@@ -44,6 +44,8 @@ type PipelinedSocket = Socket & { [pipelineKey]?: Pipeline };
  * connection closes (Node never emits their 'close'); held ones were never started and are dropped.
  */
 export function admitPipelined(request: IncomingMessage, response: ServerResponse, limit: number, start: () => void, onLeft: (response: ServerResponse) => void): void {
+  // A connection already gone gets no answer, and would never tell its waiting responses so.
+  if (request.socket.destroyed) return;
   const pipeline = pipelineOf(request.socket as PipelinedSocket, limit, onLeft);
   if (pipeline.held.length === 0 && pipeline.waiting.size + 1 < pipeline.limit) {
     begin(pipeline, response, start);
