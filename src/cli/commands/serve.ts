@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { createGateway } from '../../server/app.js';
 import { createSwitchboard } from '../../service/switchboard.js';
 import { SwitchboardError } from '../../errors.js';
@@ -9,6 +10,7 @@ import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js
 import { bootstrapFirstStart, hasNoProject } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
 import { memoryReducerNotice } from './memory-reducer.js';
+import { gcThreadsNotice } from './gc-threads.js';
 import { metricsNotice } from './metrics-notice.js';
 import { openFilesNotice, readOpenFilesLimit } from './open-files.js';
 import { upstreamOptions } from '../../service/upstream-options.js';
@@ -123,6 +125,8 @@ async function serveUntil(
   logLine({ time: new Date().toISOString(), level: openFiles.level, msg: openFiles.message });
   const memoryReducer = memoryReducerNotice(process.execArgv);
   if (memoryReducer) logLine({ time: new Date().toISOString(), level: 'info', msg: memoryReducer });
+  const gcThreads = gcThreadsNotice(process.execArgv, availableParallelism());
+  if (gcThreads) logLine({ time: new Date().toISOString(), level: 'info', msg: gcThreads });
   const openMetrics = metricsNotice(address.address, config.metricsToken);
   if (openMetrics) logLine({ time: new Date().toISOString(), level: 'warn', msg: openMetrics });
   lines.flush();
