@@ -14,7 +14,7 @@ import type { AIService } from '../service/ai-service.js';
 import { CLIENT_CLOSED_STATUS, Exchange } from './exchange.js';
 import type { GatewayContext } from './gateway-context.js';
 import { KeyConcurrency } from './key-concurrency.js';
-import { admitPipelined } from './pipeline.js';
+import { admitPipelined, type PipelineGate } from './pipeline.js';
 import { GatewayMetrics } from './metrics.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { embeddings } from './routes/embeddings.js';
@@ -138,6 +138,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // requestTimeout bounds receiving the request (head and body) only, never the answer (streams).
   const requestTimeout = config.requestTimeoutMs;
   const headersTimeout = Math.min(config.headersTimeoutMs, requestTimeout);
+  const pipelineGate: PipelineGate = { limit: config.maxConcurrentPerConnection, onLeft: leftWaiting, onHeld: () => state.metrics.pipelinedHeld() };
   const server: Server = createServer(
     {
       ServerResponse: GatewayResponse,
@@ -150,7 +151,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     (request, response) => {
       // A request behind another on its connection (HTTP/1.1 pipelining) may have to wait its turn.
-      if (response.socket === null) admitPipelined(request, response, config.maxConcurrentPerConnection, () => void handleRequest(state, request, response), leftWaiting);
+      if (response.socket === null) admitPipelined(request, response, pipelineGate, () => void handleRequest(state, request, response));
       else void handleRequest(state, request, response);
     },
   );

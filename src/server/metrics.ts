@@ -166,12 +166,18 @@ export class GatewayMetrics {
   readonly #tokens = new Counter('switchboard_tokens_total', 'Tokens by model and direction (input, output).', ['model', 'direction']);
   readonly #errors = new Counter('switchboard_errors_total', 'Failed requests by error code.', ['code']);
   #inFlight = 0;
+  #pipelinedHeld = 0;
   /** The series of the last sample's labels. */
   #last: SampleSeries | undefined;
 
   /** Requests currently being answered. */
   setInFlight(count: number): void {
     this.#inFlight = count;
+  }
+
+  /** One pipelined request held behind its connection's bound (SWITCHBOARD_MAX_CONCURRENT_PER_CONNECTION). */
+  pipelinedHeld(): void {
+    this.#pipelinedHeld += 1;
   }
 
   record(sample: RequestSample): void {
@@ -222,6 +228,11 @@ export class GatewayMetrics {
     this.#errors.render(lines);
     lines.push('# HELP switchboard_requests_in_flight Requests being answered now.', '# TYPE switchboard_requests_in_flight gauge');
     lines.push(`switchboard_requests_in_flight ${this.#inFlight}`);
+    lines.push(
+      '# HELP switchboard_pipelined_requests_held_total Pipelined requests held behind their connection\'s bound (SWITCHBOARD_MAX_CONCURRENT_PER_CONNECTION) before they started.',
+      '# TYPE switchboard_pipelined_requests_held_total counter',
+      `switchboard_pipelined_requests_held_total ${this.#pipelinedHeld}`,
+    );
     if (configVersion !== undefined) {
       lines.push('# HELP switchboard_config_version Version of the configuration snapshot being served.', '# TYPE switchboard_config_version gauge');
       lines.push(`switchboard_config_version ${configVersion}`);

@@ -19,12 +19,15 @@ let port: number;
 let seen = 0;
 const started: Started[] = [];
 const left: string[] = [];
+/** Requests held (not started at once): told by the gate. */
+let held = 0;
+const gate = { limit: LIMIT, onLeft: (waiting: ServerResponse) => left.push(waiting.req.url ?? ''), onHeld: () => void (held += 1) };
 
 before(async () => {
   server = createServer((request, response) => {
     seen += 1;
     const start = (): void => void started.push({ path: request.url ?? '', response });
-    if (response.socket === null) admitPipelined(request, response, LIMIT, start, (waiting) => left.push(waiting.req.url ?? ''));
+    if (response.socket === null) admitPipelined(request, response, gate, start);
     else start();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,6 +40,7 @@ after(async () => {
 
 function reset(): void {
   seen = 0;
+  held = 0;
   started.length = 0;
   left.length = 0;
 }
@@ -72,6 +76,7 @@ describe('pipelined requests on one connection', () => {
     await eventually(() => seen === 7);
     await sleep(50);
     assert.deepEqual(started.map((entry) => entry.path), ['/0', '/1', '/2']);
+    assert.equal(held, 4);
     // An answer behind the first one frees nothing: it is in progress until it is written.
     answer(started[2]);
     await sleep(50);

@@ -15,6 +15,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
+/** A connection's bound and what the gateway is told (one per server). */
+export interface PipelineGate {
+  /** Requests one connection may have in progress. */
+  limit: number;
+  /** A started response still waiting when its connection closed (Node never emits its 'close'). */
+  onLeft: (response: ServerResponse) => void;
+  /** A request was held behind the bound (for /metrics). */
+  onHeld?: () => void;
+}
+
 interface Held {
   response: ServerResponse;
   start: () => void;
@@ -24,6 +34,7 @@ interface Held {
 interface Pipeline {
   socket: Socket;
   limit: number;
+  gate: PipelineGate;
   /** Started requests whose responses wait, without the socket, behind the one being written. */
   waiting: Set<ServerResponse>;
   /** Requests not started yet, in arrival order. */
@@ -39,19 +50,20 @@ type PipelinedSocket = Socket & { [pipelineKey]?: Pipeline };
 
 /**
  * A request whose response waits behind another on its connection: starts it now if the connection
- * has fewer than `limit` requests in progress and none held before it, else holds it until an
- * earlier answer is written. `onLeft` runs for every started response still waiting when the
- * connection closes (Node never emits their 'close'); held ones were never started and are dropped.
+ * has fewer than `gate.limit` requests in progress and none held before it, else holds it until an
+ * earlier answer is written. `gate.onLeft` runs for every started response still waiting when the
+ * connection closes; held ones were never started and are dropped.
  */
-export function admitPipelined(request: IncomingMessage, response: ServerResponse, limit: number, start: () => void, onLeft: (response: ServerResponse) => void): void {
+export function admitPipelined(request: IncomingMessage, response: ServerResponse, gate: PipelineGate, start: () => void): void {
   // A connection already gone gets no answer, and would never tell its waiting responses so.
   if (request.socket.destroyed) return;
-  const pipeline = pipelineOf(request.socket as PipelinedSocket, limit, onLeft);
+  const pipeline = pipelineOf(request.socket as PipelinedSocket, gate);
   if (pipeline.held.length === 0 && pipeline.waiting.size + 1 < pipeline.limit) {
     begin(pipeline, response, start);
     return;
   }
   pipeline.held.push({ response, start });
+  gate.onHeld?.();
   // Given the socket, it is the one being answered: every request before it is done.
   response.once('socket', () => startHeld(pipeline));
   if (!pipeline.paused && pipeline.held.length >= pipeline.limit) pause(pipeline);
@@ -73,14 +85,14 @@ function pause(pipeline: Pipeline): void {
   pipeline.socket.pause();
 }
 
-function pipelineOf(socket: PipelinedSocket, limit: number, onLeft: (response: ServerResponse) => void): Pipeline {
+function pipelineOf(socket: PipelinedSocket, gate: PipelineGate): Pipeline {
   let pipeline = socket[pipelineKey];
   if (pipeline === undefined) {
-    const created: Pipeline = { socket, limit: Math.max(1, limit), waiting: new Set(), held: [], paused: false, repause: false };
+    const created: Pipeline = { socket, limit: Math.max(1, gate.limit), gate, waiting: new Set(), held: [], paused: false, repause: false };
     socket[pipelineKey] = pipeline = created;
     socket.once('close', () => {
       created.held.length = 0;
-      for (const left of created.waiting) onLeft(left);
+      for (const left of created.waiting) gate.onLeft(left);
       created.waiting.clear();
     });
   }

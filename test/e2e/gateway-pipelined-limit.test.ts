@@ -49,6 +49,9 @@ describe('pipelined requests on one connection', () => {
     socket.destroy();
 
     assert.equal(most, LIMIT, `at most ${LIMIT} requests of the connection in flight (sampled ${most})`);
+    // The first is answered at once, the second starts behind it, the other four are held.
+    const metrics = await (await fetch(`${t.origin}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^switchboard_pipelined_requests_held_total ${COUNT - LIMIT}$`, 'm'));
     assert.equal((received.match(/^HTTP\/1\.1 200 /gm) ?? []).length, COUNT);
     const upstream = t.google.requests.slice(before);
     assert.equal(upstream.length, COUNT);
