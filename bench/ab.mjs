@@ -31,6 +31,7 @@ import { cpuSplitMicros } from './procstat.mjs';
 import { ROUTE_NAME, routedBody } from './route.mjs';
 import { GATEWAY_NODE_FLAGS } from './v8-flags.mjs';
 import { withLongPrompt } from './long-prompt.mjs';
+import { runHeld } from './held.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -45,12 +46,19 @@ const seconds = Number(process.env.AB_SECONDS ?? 2);
 const idleMs = Number(process.env.AB_IDLE_MS ?? 0);
 // `mode:N` is a closed loop on N connections; `mode@R` an open loop at R requests/s, the same
 // offered load on both sides (CPU per request then compares equal work, whatever the req/s ceiling).
+// `held:N`: N slow streams per side at once (20 chunks AB_HELD_CHUNK_MS apart, started over 1 s),
+// each on its own connection, as in `npm run bench`'s held mode: CPU per stream, one event per read.
 const loads = (process.env.AB_LOADS ?? 'chat:10,chat:50,stream:10').split(',').map((item) => {
   const [mode, amount] = item.split(/[:@]/);
   const open = item.includes('@');
-  if (!(mode in { chat: 1, stream: 1 }) || !(Number(amount) > 0)) throw new Error(`AB_LOADS: cannot read '${item}'`);
+  if (!(mode in { chat: 1, stream: 1, held: 1 }) || !(Number(amount) > 0) || (mode === 'held' && (open || Number(amount) > 5000))) throw new Error(`AB_LOADS: cannot read '${item}'`);
+  if (mode === 'held') return { mode, streams: Number(amount), label: `held N=${amount}` };
   return open ? { mode, rate: Number(amount), label: `${mode} @${amount}/s` } : { mode, connections: Number(amount), label: `${mode} c=${amount}` };
 });
+const HELD_MODEL = 'gpt-4.1-mini';
+const HELD_CHUNKS = 20;
+const heldChunkMs = Number(process.env.AB_HELD_CHUNK_MS ?? 200);
+if (!(heldChunkMs >= 10 && heldChunkMs <= 2000)) throw new Error('AB_HELD_CHUNK_MS takes 10..2000');
 if (!['route', 'ledger', 'governance', 'full', 'none', 'ledger-both', 'governance-both', 'full-both', 'node', 'floor', 'floor-full'].includes(compare)) {
   throw new Error('AB_COMPARE takes route, ledger, governance, full, none, ledger-both, governance-both, full-both, node, floor or floor-full');
 }
@@ -69,7 +77,11 @@ const CHAT = {
 const promptKb = Number(process.env.AB_PROMPT_KB ?? 0);
 if (!(Number.isInteger(promptKb) && promptKb >= 0 && promptKb <= 10_000)) throw new Error('AB_PROMPT_KB takes an integer in 0..10000');
 const PROMPTED = { ...CHAT, messages: withLongPrompt(CHAT.messages, promptKb) };
-const BODIES = { chat: JSON.stringify(PROMPTED), stream: JSON.stringify({ ...PROMPTED, stream: true, stream_options: { include_usage: true } }) };
+const BODIES = {
+  chat: JSON.stringify(PROMPTED),
+  stream: JSON.stringify({ ...PROMPTED, stream: true, stream_options: { include_usage: true } }),
+  held: JSON.stringify({ ...PROMPTED, model: HELD_MODEL, stream: true, stream_options: { include_usage: true } }),
+};
 
 const children = new Set();
 /** Bench databases not dropped yet. */
@@ -167,7 +179,9 @@ const FEATURE_CODE = {
 
 const median = (values) => summarize(Float64Array.from(values)).p50;
 
-async function measure(side, { mode, connections, rate, label }, durationMs) {
+async function measure(side, load, durationMs) {
+  if (load.mode === 'held') return measureHeld(side, load);
+  const { mode, connections, rate, label } = load;
   const body = side.route ? routedBody(BODIES[mode]) : BODIES[mode];
   const before = cpuSplitMicros(side.child.pid);
   const result = await runLoad({
@@ -184,6 +198,22 @@ async function measure(side, { mode, connections, rate, label }, durationMs) {
     log(`${new Date().toISOString().slice(11, 19)} ${side.name} ${label}: ${Math.round((result.good * 1000) / result.elapsedMs)} req/s, ${(cpuUs / result.good).toFixed(0)} CPU µs/req (${(systemUs / result.good).toFixed(0)} in the kernel), latency ms p50 ${q.p50.toFixed(2)} p90 ${q.p90.toFixed(2)} p99 ${q.p99.toFixed(2)} max ${q.max.toFixed(1)}`);
   }
   return { cpuPerRequest: cpuUs / result.good, rps: (result.good * 1000) / result.elapsedMs, p50: summarize(result.total).p50 };
+}
+
+/** One round of held streams on one side: every stream must complete; CPU per stream. */
+async function measureHeld(side, { streams, label }) {
+  const body = side.route ? routedBody(BODIES.held) : BODIES.held;
+  const before = cpuSplitMicros(side.child.pid);
+  const result = await runHeld({
+    origin: side.origin, headers: { authorization: `Bearer ${KEY}` }, body, streams, rampMs: 1000,
+    limitMs: 1000 + HELD_CHUNKS * heldChunkMs * 3 + 10_000, timeoutMs: 10_000, expectChunks: HELD_CHUNKS,
+  });
+  const after = cpuSplitMicros(side.child.pid);
+  const cpuUs = after.user + after.system - before.user - before.system;
+  if (result.errors > 0) throw new Error(`${label}: ${result.errors} errors (${result.firstError})`);
+  side.served += result.ok;
+  if (verbose) log(`${new Date().toISOString().slice(11, 19)} ${side.name} ${label}: ${(cpuUs / result.ok).toFixed(0)} CPU µs/stream, TTFB ms p50 ${result.ttfb.p50.toFixed(1)} p99 ${result.ttfb.p99.toFixed(1)}`);
+  return { cpuPerRequest: cpuUs / result.ok, rps: result.ok, p50: result.ttfb.p50 };
 }
 
 /** Starts both gateways, B first when `bFirst` (the one started second ran faster: see the top). */
@@ -261,7 +291,7 @@ function tableRow(load, runs) {
 async function main() {
   execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
   if (process.env.BENCH_PIN_POSTGRES === '1') process.once('exit', pinPostgres(0, log));
-  const mock = await start(['bench/mock-upstream.mjs', '--port=0', '--exit-with-stdin', '--chunks=20'], 0, /"port":(\d+)/);
+  const mock = await start(['bench/mock-upstream.mjs', '--port=0', '--exit-with-stdin', `--chunks=${HELD_CHUNKS}`, `--slow-model=${HELD_MODEL}`, `--slow-chunk-delay-ms=${heldChunkMs}`], 0, /"port":(\d+)/);
   const mockOrigin = `http://127.0.0.1:${mock.port}`;
   const how = together ? 'both loaded at once' : 'in turn, ABBA order';
   const lines = [
