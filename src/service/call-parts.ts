@@ -6,7 +6,7 @@
  */
 import type { ChatResponse, EmbedRequest, NativeApi, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
-import { type ReadyParts, takeReady } from '../providers/shared/ready-parts.js';
+import { type ReadyParts, takeReady, whenReady } from '../providers/shared/ready-parts.js';
 import { estimateTextTokens } from '../usage/estimate-tokens.js';
 import type { UsageEndpoint } from '../usage/usage-attempt.js';
 
@@ -63,6 +63,7 @@ export function replayFirst(first: IteratorResult<StreamPart>, rest: AsyncIterat
       let pending: IteratorResult<StreamPart> | undefined = first;
       return {
         takeReady: () => (pending === undefined ? takeReady(rest) : undefined),
+        whenReady: (wake: () => void) => pending === undefined && whenReady(rest, wake),
         next: () => {
           if (pending) {
             const result = pending;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type ReadyParts, takeReady } from '../providers/shared/ready-parts.js';
+import { type ReadyParts, takeReady, whenReady } from '../providers/shared/ready-parts.js';
 import type { StreamPart } from '../providers/spec/index.js';
 import type { UsageAttempt } from '../usage/usage-attempt.js';
 import type { Route, StreamOutcome } from './ai-service.js';
@@ -58,6 +58,7 @@ function replayHeld(held: StreamPart[], rest: AsyncIterator<StreamPart>, done: b
           if (index < held.length) return held[index++];
           return done ? undefined : takeReady(rest);
         },
+        whenReady: (wake: () => void) => index >= held.length && !done && whenReady(rest, wake),
         next: () => {
           if (index < held.length) return Promise.resolve({ done: false, value: held[index++] as StreamPart });
           if (done) return Promise.resolve({ done: true, value: undefined });

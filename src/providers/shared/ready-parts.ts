@@ -17,10 +17,25 @@ export interface ReadyParts<Part = StreamPart> {
    * end, or a failure. Never throws.
    */
   takeReady(): Part | undefined;
+  /**
+   * Optional: asks for `wake` to be called once, from a tick (process.nextTick), when the next upstream read has
+   * arrived (or the end, or a failure), so that a writer waits for a slow stream's next part
+   * without a promise and its callbacks per part. Only right after `takeReady()` returned
+   * undefined. False when the iterator cannot wait this way now (e.g. the end is already here):
+   * the writer awaits `next()` as usual. After `wake`, `takeReady()` may still give nothing (half an
+   * event arrived, or the end): the writer asks again, or awaits `next()` when refused.
+   */
+  whenReady?(wake: () => void): boolean;
 }
 
 /** The part `iterator` already holds for its next `next()`, or undefined (also for iterators without takeReady). */
 export function takeReady<Part = StreamPart>(iterator: AsyncIterator<Part>): Part | undefined {
   const ready = (iterator as Partial<ReadyParts<Part>>).takeReady;
   return typeof ready === 'function' ? ready.call(iterator) : undefined;
+}
+
+/** Registers `wake` through `iterator`'s whenReady; false when it has none or refuses (await `next()` then). */
+export function whenReady<Part = StreamPart>(iterator: AsyncIterator<Part>, wake: () => void): boolean {
+  const when = (iterator as Partial<ReadyParts<Part>>).whenReady;
+  return typeof when === 'function' ? when.call(iterator, wake) : false;
 }

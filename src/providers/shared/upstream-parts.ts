@@ -2,7 +2,7 @@ import { ProviderError } from '../../errors.js';
 import type { StreamPart, Usage } from '../spec/index.js';
 import { networkError } from './http.js';
 import type { ReadyParts } from './ready-parts.js';
-import { takeQueuedChunk, type UpstreamStream } from './upstream-stream.js';
+import { takeQueuedChunk, whenChunkQueued, type UpstreamStream } from './upstream-stream.js';
 import type { CancelSignal } from '../../cancel.js';
 
 /** Turns an upstream body into stream parts (or a native API's events), synchronously, chunk by chunk. */
@@ -100,6 +100,8 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
   #tap: PartsTap<Part> | undefined;
   /** performance.now() when the pending `next()` began (with a tap). */
   #waitStarted = 0;
+  /** performance.now() when a wait through whenReady began (with a tap), until its end is reported; -1 for none. */
+  #wakeWaitStarted = -1;
 
   constructor(options: UpstreamPartsOptions<Part>) {
     this.#send = options.open;
@@ -124,6 +126,7 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
 
   next(): Promise<IteratorResult<Part>> {
     if (this.#pending !== undefined) return this.#pending.then(this.#again, this.#again);
+    this.#wakeWaitEnded();
     const ready = this.#ready();
     if (ready !== undefined) return ready;
     if (this.#tap !== undefined) this.#waitStarted = performance.now();
@@ -134,6 +137,7 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
 
   takeReady(): Part | undefined {
     if (this.#pending !== undefined) return undefined;
+    this.#wakeWaitEnded();
     let part = this.#takePart();
     // Body chunks that arrived with the last one (undici hands over each HTTP chunk of a read
     // apart) are decoded now rather than through a promise each.
@@ -144,6 +148,18 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
       part = this.#takePart();
     }
     return part;
+  }
+
+  /**
+   * Waits for the body's next read without a promise (ReadyParts.whenReady): only once the stream
+   * is open, with nothing queued, no `next()` pending, and a body that can wake a reader.
+   */
+  whenReady(wake: () => void): boolean {
+    if (this.#pending !== undefined || this.#head < this.#queue.length || this.#finished || this.#rejection !== undefined) return false;
+    const chunks = this.#chunks;
+    if (chunks === undefined || !whenChunkQueued(chunks, wake)) return false;
+    if (this.#tap !== undefined && this.#wakeWaitStarted < 0) this.#wakeWaitStarted = performance.now();
+    return true;
   }
 
   return(): Promise<IteratorResult<Part>> {
@@ -197,6 +213,13 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
     }
     this.#tap?.part(value);
     return value;
+  }
+
+  /** A wait through whenReady is over (the reader is back): its time, for the tap. */
+  #wakeWaitEnded(): void {
+    if (this.#wakeWaitStarted < 0) return;
+    (this.#tap as PartsTap<Part>).waited(performance.now() - this.#wakeWaitStarted);
+    this.#wakeWaitStarted = -1;
   }
 
   /** The pending `next()` is over: its wait, for the tap. */

@@ -29,12 +29,23 @@ export interface UpstreamStream {
 export interface QueuedChunks {
   /** The chunk the next `next()` would resolve with, when it is already here; undefined otherwise (the end and errors included). */
   takeQueued(): Uint8Array | undefined;
+  /**
+   * Optional: `wake` is called once, from a tick (process.nextTick), when the next chunk, the end or a failure
+   * arrives; false (nothing registered) when one of them is already here or a `next()` is waiting.
+   */
+  whenQueued?(wake: () => void): boolean;
 }
 
 /** The chunk `chunks` already holds for its next `next()`, or undefined (also for iterators without takeQueued). */
 export function takeQueuedChunk(chunks: AsyncIterator<Uint8Array>): Uint8Array | undefined {
   const take = (chunks as Partial<QueuedChunks>).takeQueued;
   return typeof take === 'function' ? take.call(chunks) : undefined;
+}
+
+/** Registers `wake` through `chunks`' whenQueued; false when it has none or refuses. */
+export function whenChunkQueued(chunks: AsyncIterator<Uint8Array>, wake: () => void): boolean {
+  const when = (chunks as Partial<QueuedChunks>).whenQueued;
+  return typeof when === 'function' ? when.call(chunks, wake) : false;
 }
 
 /** Bytes buffered before the upstream socket is paused (undici's response stream default). */
@@ -80,6 +91,8 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
   #dropped = false;
   /** The reader waiting for the next chunk, end or error. */
   #waiter: { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined;
+  /** The reader to wake (whenQueued) when the next chunk, end or error arrives. */
+  #wake: (() => void) | undefined;
 
   readonly #limits: UpstreamLimits;
 
@@ -138,6 +151,11 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
     return {
       // A reader waiting in next() is handed the first chunk to arrive; the rest wait here.
       takeQueued: () => (this.#waiter === undefined ? this.#shift() : undefined),
+      whenQueued: (wake: () => void): boolean => {
+        if (this.#waiter !== undefined || this.#queue.length > 0 || this.#finished() || this.#dropped) return false;
+        this.#wake = wake;
+        return true;
+      },
       // Not an async function: a read that waits costs one promise, resolved by #wakeReader.
       next: (): Promise<IteratorResult<Uint8Array>> => {
         let result: IteratorResult<Uint8Array> | undefined;
@@ -227,6 +245,13 @@ class StreamHandler extends SignalBoundHandler implements Dispatcher.DispatchHan
   }
 
   #wakeReader(): void {
+    const wake = this.#wake;
+    if (wake !== undefined) {
+      // Not from inside undici's parser callback: the reader may write to its client or abort this
+      // request. A tick, not queueMicrotask, which makes an AsyncResource and a bound function per call.
+      this.#wake = undefined;
+      process.nextTick(wake);
+    }
     const waiter = this.#waiter;
     if (waiter === undefined) return;
     let result: IteratorResult<Uint8Array> | undefined;
