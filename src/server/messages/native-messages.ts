@@ -10,14 +10,13 @@
  * @module
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { takeReady } from '../../providers/shared/ready-parts.js';
 import type { NativeEvent, NativeStreamAnswer } from '../../providers/spec/index.js';
 import type { ModelEntry } from '../../registry/provider-registry.js';
 import type { CallContext } from '../../service/ai-service.js';
 import { allowedBetas } from '../anthropic-betas.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { drained, writeBatched } from '../stream-parts.js';
+import { type ItemFrames, writeItems } from '../item-writer.js';
 import { sendBody, writeSseHead } from '../send.js';
 import { sendAnthropicError } from './send-anthropic-error.js';
 
@@ -53,39 +52,37 @@ export async function serveNativeMessage(
 
 async function passThrough(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, answer: NativeStreamAnswer, model: string): Promise<void> {
   const iterator = answer.events[Symbol.asyncIterator]();
-  let exhausted = false;
   let upstreamMs = exchange.upstreamMs ?? 0;
-  try {
-    let waitStarted = performance.now();
-    let next = await iterator.next();
-    upstreamMs += performance.now() - waitStarted;
-    if (exchange.clientGone) return;
-    writeSseHead(gateway, exchange, response);
-    let event: NativeEvent | undefined = next.done ? undefined : next.value;
-    while (event !== undefined) {
-      if (!writeBatched(exchange, response, encodeEvent(event, model))) await drained(response, gateway.config.clientStallMs);
-      if (exchange.clientGone) return;
-      // Events that came with the same upstream read are taken without a promise each.
-      event = takeReady(iterator);
-      if (event === undefined) {
-        waitStarted = performance.now();
-        next = await iterator.next();
-        upstreamMs += performance.now() - waitStarted;
-        event = next.done ? undefined : next.value;
-      }
-    }
-    exhausted = true;
-    response.end();
-  } catch (error) {
-    if (!response.headersSent) throw error;
-    sendAnthropicError(gateway, exchange, response, error);
-  } finally {
-    exchange.upstreamMs = upstreamMs;
-    if (!exhausted) await iterator.return?.().catch(() => undefined);
+  const tokens = (): void => {
     const usage = answer.usage();
     exchange.inputTokens = usage.inputTokens;
     exchange.outputTokens = usage.outputTokens;
+  };
+  let first: IteratorResult<NativeEvent>;
+  try {
+    const waitStarted = performance.now();
+    first = await iterator.next();
+    upstreamMs += performance.now() - waitStarted;
+  } catch (error) {
+    exchange.upstreamMs = upstreamMs;
+    await iterator.return?.().catch(() => undefined);
+    tokens();
+    throw error;
   }
+  if (exchange.clientGone) {
+    exchange.upstreamMs = upstreamMs;
+    await iterator.return?.().catch(() => undefined);
+    tokens();
+    return;
+  }
+  writeSseHead(gateway, exchange, response);
+  const frames: ItemFrames<NativeEvent> = {
+    frames: (event) => encodeEvent(event, model),
+    end: (answered) => answered.end(),
+    failed: (error) => sendAnthropicError(gateway, exchange, response, error),
+    over: tokens,
+  };
+  return writeItems(exchange, response, iterator, first, frames, { stallMs: gateway.config.clientStallMs, upstreamMs });
 }
 
 /** One vendor event as an SSE frame; `message_start` says the public model name. */

@@ -10,11 +10,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { takeReady } from '../../providers/shared/ready-parts.js';
 import { toHttpError, type OpenAIErrorBody } from '../openai-error.js';
 import { writeSseHead } from '../send.js';
 import { drained } from '../client-stall.js';
-import { writeBatched } from '../stream-parts.js';
+import { type ItemFrames, writeBatched, writeItems } from '../item-writer.js';
 
 /** How to turn the source's items into frames. */
 export interface SseEncoding<Item> {
@@ -22,51 +21,53 @@ export interface SseEncoding<Item> {
   encode(item: Item): string;
   /** The frames that report a failure after the head. */
   fail(error: OpenAIErrorBody['error']): string;
+  /** Optional: the stream is over, however it ended; what the request's log reads is set here (ItemFrames.over). */
+  over?(): void;
 }
 
-/** Pumps `source` to `response`; returns the milliseconds spent waiting on the source. */
+/**
+ * Pumps `source` to `response`. `exchange.upstreamMs` grows by the time spent waiting on the source
+ * after its first item. Callers hand the promise back rather than await it.
+ */
 export async function pumpSse<Item>(
   gateway: GatewayContext,
   exchange: Exchange,
   response: ServerResponse,
   source: AsyncIterable<Item>,
   encoding: SseEncoding<Item>,
-): Promise<number> {
+): Promise<void> {
   const iterator = source[Symbol.asyncIterator]();
-  let waitedMs = 0;
-  let exhausted = false;
+  const stallMs = gateway.config.clientStallMs;
+  const stop = async (): Promise<void> => {
+    await iterator.return?.().catch(() => undefined);
+    encoding.over?.();
+  };
+  let first: IteratorResult<Item>;
+  let frames: string;
   try {
-    let next = await iterator.next();
+    first = await iterator.next();
     // The first frames are encoded before the head, so an error in first place gets a status.
-    let frames = next.done ? '' : encoding.encode(next.value);
-    if (exchange.clientGone) return waitedMs;
-    writeSseHead(gateway, exchange, response);
-    while (!next.done) {
-      if (exchange.clientGone) return waitedMs;
-      if (!writeBatched(exchange, response, frames)) await drained(response, gateway.config.clientStallMs);
-      if (exchange.clientGone) return waitedMs;
-      // Items that came with the same upstream read are taken without a promise each.
-      const ready = takeReady(iterator);
-      if (ready !== undefined) {
-        frames = encoding.encode(ready);
-        continue;
-      }
-      const waitStarted = performance.now();
-      next = await iterator.next();
-      waitedMs += performance.now() - waitStarted;
-      if (!next.done) frames = encoding.encode(next.value);
-    }
-    exhausted = true;
-    response.end();
+    frames = first.done ? '' : encoding.encode(first.value);
   } catch (error) {
-    if (!response.headersSent) throw error;
-    if (!exchange.clientGone) {
+    await stop();
+    throw error;
+  }
+  if (exchange.clientGone) return stop();
+  writeSseHead(gateway, exchange, response);
+  if (!first.done) {
+    if (!writeBatched(exchange, response, frames)) await drained(response, stallMs);
+    if (exchange.clientGone) return stop();
+  }
+  const items: ItemFrames<Item> = {
+    frames: (item) => encoding.encode(item),
+    end: (answer) => answer.end(),
+    failed(error) {
+      if (exchange.clientGone) return;
       const http = toHttpError(error, exchange.requestId);
       exchange.errorCode = http.code;
       if (!response.writableEnded) response.end(encoding.fail(http.body.error));
-    }
-  } finally {
-    if (!exhausted) await iterator.return?.().catch(() => undefined);
-  }
-  return waitedMs;
+    },
+    ...(encoding.over ? { over: encoding.over } : {}),
+  };
+  return writeItems(exchange, response, iterator, first.done ? first : undefined, items, { stallMs, upstreamMs: exchange.upstreamMs ?? 0 });
 }

@@ -85,7 +85,7 @@ export async function nativeResponses(
     return;
   }
   let lastSequence = -1;
-  const waitedMs = await pumpSse(gateway, exchange, response, answer.events, {
+  return pumpSse(gateway, exchange, response, answer.events, {
     encode: (event: NativeEvent) => {
       const data = event.event !== undefined && lifecycle.has(event.event) ? withModel(event.data, call.model) : event.data;
       lastSequence = sequenceOf(data, lastSequence);
@@ -95,11 +95,12 @@ export async function nativeResponses(
       const data = JSON.stringify({ type: 'error', code: error.code, message: error.message, param: error.param, sequence_number: lastSequence + 1 });
       return `event: error\ndata: ${data}\n\n`;
     },
+    over() {
+      const usage = answer.usage();
+      exchange.inputTokens = usage.inputTokens;
+      exchange.outputTokens = usage.outputTokens;
+    },
   });
-  exchange.upstreamMs += waitedMs;
-  const usage = answer.usage();
-  exchange.inputTokens = usage.inputTokens;
-  exchange.outputTokens = usage.outputTokens;
 }
 
 /** The event's data with `response.model` set to `model` (unchanged when it is not such JSON). */

@@ -77,7 +77,7 @@ async function streamResponse(
   const outcome = await gateway.service.stream(parsed.request, context);
   const encoder = new ResponsesEventEncoder(parsed.echo, outcome.route.provider.provider?.family, gateway.config.logBodies);
   exchange.upstreamMs = outcome.route.upstreamMs;
-  const waitedMs = await pumpSse(gateway, exchange, response, outcome.parts, {
+  return pumpSse(gateway, exchange, response, outcome.parts, {
     encode: (part: StreamPart) => {
       if (part.type === 'error') throw part.error;
       if (part.type === 'finish') {
@@ -87,9 +87,10 @@ async function streamResponse(
       return encoder.encode(part);
     },
     fail: (error) => encoder.fail(error),
+    over() {
+      if (encoder.text !== undefined) exchange.responseText = encoder.text;
+    },
   });
-  exchange.upstreamMs += waitedMs;
-  if (encoder.text !== undefined) exchange.responseText = encoder.text;
 }
 
 /** Chat-completions field names in the service's checks → their Responses names. */
