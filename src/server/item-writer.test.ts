@@ -92,6 +92,24 @@ async function exchangeWithClient(): Promise<{ response: http.ServerResponse; ex
   return { response, exchange, text, abort: () => controller.abort() };
 }
 
+/** Counts the writes (write syscalls, one per flush) of `response`'s socket. */
+function countSocketWrites(response: http.ServerResponse): { count: number } {
+  const counter = { count: 0 };
+  const socket = response.socket as unknown as { _write: (...args: unknown[]) => void; _writev: (...args: unknown[]) => void };
+  for (const method of ['_write', '_writev'] as const) {
+    const original = socket[method];
+    socket[method] = (...args: unknown[]) => {
+      counter.count += 1;
+      original.apply(socket, args);
+    };
+  }
+  return counter;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 function frames(log: string[]): ItemFrames<string> {
   return {
     frames(word) {
@@ -136,6 +154,38 @@ describe('writeItems', () => {
     await writing;
     assert.equal(await text, 'data: a\n\ndata: b\n\ndata: [DONE]\n\n');
     assert.equal(counts.next, 3, 'one next() per read');
+  });
+
+  test('the end that came with the last read leaves in the same write as its items', async () => {
+    const { response, exchange, text } = await exchangeWithClient();
+    const writes = countSocketWrites(response);
+    const { iterator, push } = source();
+    const writing = writeItems(exchange, response, iterator, { done: false, value: 'a' }, frames([]), { stallMs: 5_000, upstreamMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = writes.count;
+    push('b', 'c', null);
+    await writing;
+    assert.equal(await text, 'data: a\n\ndata: b\n\ndata: c\n\ndata: [DONE]\n\n');
+    assert.equal(writes.count - before, 1, 'b, c, [DONE] and the chunked terminator in one write');
+  });
+
+  test('through next(), what was written leaves before the next read is asked for', async () => {
+    const responding = new Promise<http.ServerResponse>((resolve) => (onRequest = resolve));
+    let received = '';
+    const client = http.get(origin, (answer) => answer.setEncoding('utf8').on('data', (chunk: string) => (received += chunk)));
+    const response = await responding;
+    const exchange = new Exchange({ method: 'GET', headers: {} } as http.IncomingMessage);
+    const { iterator, push } = source({ wakes: false });
+    const writing = writeItems(exchange, response, iterator, undefined, frames([]), { stallMs: 5_000, upstreamMs: 0 });
+    // Each item reaches the client while the writer waits in next() for the one after it.
+    push('a');
+    await until(() => received.includes('data: a'));
+    push('b');
+    await until(() => received.includes('data: b'));
+    push(null);
+    await writing;
+    await until(() => received.endsWith('data: [DONE]\n\n'));
+    client.destroy();
   });
 
   test('a first result that is the end ends the answer without asking the iterator again', async () => {

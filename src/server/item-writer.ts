@@ -1,9 +1,10 @@
 /**
  * Writing a stream's items (parts, or a native API's events) to the client once its head is sent,
  * shared by every streaming surface. The items of one upstream read are written in a synchronous
- * loop (`takeReady`) and leave in one write syscall (`writeBatched`); for the next read the writer
- * is woken by the body (`whenReady`, no promise per item), or awaits `next()` where the iterator
- * cannot wake it. A client slow to read is waited for (`drained`, so backpressure reaches the
+ * loop (`takeReady`) into the corked socket and leave in one write syscall when the writer goes
+ * back to waiting; for the next read the writer is woken by the body (`whenReady`, no promise per
+ * item), or awaits `next()` where the iterator cannot wake it. When the end came with the last
+ * read, it leaves in that same write. A client slow to read is waited for (`drained`, so backpressure reaches the
  * upstream, and one that stops reading is cut: client-stall.ts); a client that goes away, or a
  * failure, closes the iterator, which aborts the upstream.
  *
@@ -58,6 +59,8 @@ class ItemWriter<Item> {
   #waitStarted = 0;
   #settle: (() => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
+  /** The writer holds a cork on the response (its frames wait in the socket's buffer). */
+  #corked = false;
 
   constructor(exchange: Exchange, response: ServerResponse, iterator: AsyncIterator<Item>, frames: ItemFrames<Item>, options: { stallMs: number; upstreamMs: number }) {
     this.#exchange = exchange;
@@ -90,22 +93,47 @@ class ItemWriter<Item> {
       for (;;) {
         if (item === undefined) {
           item = takeReady(iterator);
-          if (item === undefined) {
-            this.#waitStarted = performance.now();
-            if (!whenReady(iterator, this.#wake)) iterator.next().then(this.#onNext, this.#onFailure);
-            return;
-          }
+          if (item === undefined) return this.#wait();
         }
         if (exchange.clientGone) return this.#close(undefined, false);
-        const flowing = writeBatched(exchange, this.#response, this.#frames.frames(item));
+        const frame = this.#frames.frames(item);
         item = undefined;
-        if (!flowing) return void drained(this.#response, this.#stallMs).then(this.#onDrained, this.#onFailure);
+        if (!this.#corked) {
+          this.#corked = true;
+          this.#response.cork();
+        }
+        if (!this.#response.write(frame)) {
+          this.#uncork();
+          return void drained(this.#response, this.#stallMs).then(this.#onDrained, this.#onFailure);
+        }
         if (exchange.clientGone) return this.#close(undefined, false);
       }
     } catch (error) {
       this.#close({ error }, false);
     }
   }
+
+  /**
+   * Nothing more is here: waits for the next read. Woken (whenReady), the frames written so far
+   * leave now. Through `next()`, they leave once this turn's microtasks have run: after the
+   * answer of a `next()` that is already settled (the end or a failure that came with the last
+   * read), so its closing frames join the same write; without delay when the read is still to come.
+   */
+  #wait(): void {
+    this.#waitStarted = performance.now();
+    const iterator = this.#iterator;
+    if (whenReady(iterator, this.#wake)) return this.#uncork();
+    iterator.next().then(this.#onNext, this.#onFailure);
+    if (this.#corked) settled.then(this.#uncorkLater);
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#response.uncork();
+  }
+
+  readonly #uncorkLater = (): void => this.#uncork();
 
   readonly #wake = (): void => {
     this.#upstreamMs += performance.now() - this.#waitStarted;
@@ -133,11 +161,15 @@ class ItemWriter<Item> {
     } catch (error) {
       return this.#close({ error }, true);
     }
+    // end() flushed the socket and let go of every cork.
+    this.#corked = false;
     this.#close(undefined, true);
   }
 
   /** The iterator closed (unless exhausted), then `failure` answered. */
   #close(failure: { error: unknown } | undefined, exhausted: boolean): void {
+    // What was written leaves now, whatever the iterator's return() does.
+    this.#uncork();
     let returned: Promise<unknown> | undefined;
     try {
       returned = exhausted ? undefined : this.#iterator.return?.();
@@ -167,6 +199,9 @@ class ItemWriter<Item> {
     settle?.();
   }
 }
+
+/** A settled promise: a reaction to it runs after the microtasks already queued in this turn. */
+const settled = Promise.resolve();
 
 /**
  * Writes a frame, corking the socket until the current burst of microtasks is over: the parts
