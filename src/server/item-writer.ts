@@ -161,14 +161,13 @@ class ItemWriter<Item> {
     } catch (error) {
       return this.#close({ error }, true);
     }
-    // end() flushed the socket and let go of every cork.
-    this.#corked = false;
     this.#close(undefined, true);
   }
 
   /** The iterator closed (unless exhausted), then `failure` answered. */
   #close(failure: { error: unknown } | undefined, exhausted: boolean): void {
-    // What was written leaves now, whatever the iterator's return() does.
+    // What was written leaves now, whatever the iterator's return() does (after end(), which
+    // already flushed the socket and let go of every cork, this does nothing).
     this.#uncork();
     let returned: Promise<unknown> | undefined;
     try {
