@@ -3,7 +3,8 @@
 // Switchboard's project and cost) in the client's trace, the vendor gets the attempt's
 // traceparent, and the attempt span of a stream ends when the stream does. With tracing off
 // (the switch off, the endpoint still set), nothing is sent and no OpenTelemetry module is ever
-// loaded: a loader hook in the process lists every module it loaded.
+// loaded: a loader hook in the process lists every module it loaded (the same list shows that the
+// server loads undici's dispatcher without undici's index).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -350,5 +351,10 @@ describe('traces from a serve process', () => {
     const pglite = lines.filter((line) => line.includes('/@electric-sql/pglite/'));
     if ('databaseUrl' in database.target) assert.deepEqual(pglite, [], 'no PGlite module in a process on Postgres');
     else assert.ok(pglite.length > 0, 'the embedded database loads PGlite');
+    // And it loads undici's dispatcher and request API from their own files, never undici's index
+    // (fetch, WebSocket, caches, mocks: 3.4 MB more live heap; src/providers/shared/undici.ts).
+    const undici = lines.filter((line) => line.includes('/node_modules/undici/'));
+    assert.ok(undici.some((line) => line.endsWith('/undici/lib/dispatcher/agent.js')), 'the watch saw undici load');
+    assert.deepEqual(undici.filter((line) => /\/undici\/(index\.js|lib\/web\/)/.test(line)), [], "no undici index, fetch or WebSocket in the server");
   });
 });

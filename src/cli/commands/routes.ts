@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import type { Db } from '../../db/db.js';
 import { SwitchboardError } from '../../errors.js';
 import { defaultProviderDeps } from '../../providers/shared/provider-deps.js';
@@ -15,6 +14,7 @@ import { resolveAdminToken } from './admin-token.js';
 import { readEndpoint } from './endpoint-file.js';
 import { directOrServer, serverAdmin, type ServerAdmin } from './server-admin.js';
 import { withDb } from './with-db.js';
+import { requestUrl } from '../../providers/shared/undici.js';
 
 type Row = Record<string, unknown>;
 
@@ -252,7 +252,7 @@ async function callServer(context: CliContext, server: string | undefined, metho
   const url = server;
   const { token } = resolveAdminToken(context.config, { generate: false });
   if (!token) throw new SwitchboardError('authentication_failed', 'set SWITCHBOARD_ADMIN_TOKEN to ask the gateway');
-  const response = await request(`${url.replace(/\/+$/, '')}/admin/v1/${path}`, {
+  const response = await requestUrl(`${url.replace(/\/+$/, '')}/admin/v1/${path}`, {
     method: method as 'GET',
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),

@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
-import { request } from 'undici';
 import { refuseForeignOwner } from '../../crypto/owned-file.js';
 import { DatabaseError, SwitchboardError, type ErrorCode } from '../../errors.js';
 import type { CliContext } from '../cli-context.js';
 import { resolveAdminToken } from './admin-token.js';
 import { endpointFile, readEndpoint } from './endpoint-file.js';
+import { requestUrl } from '../../providers/shared/undici.js';
 
 type Row = Record<string, unknown>;
 
@@ -53,7 +53,7 @@ export function serverAdmin(context: CliContext): ServerAdmin {
   const call = async <T>(method: string, path: string, body?: Row): Promise<T> => {
     let response;
     try {
-      response = await request(`${endpoint.url}/admin/v1/${path}`, {
+      response = await requestUrl(`${endpoint.url}/admin/v1/${path}`, {
         method: method as 'GET',
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         ...(body ? { body: JSON.stringify(body) } : {}),

@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import { readBodyText } from './body-text.js';
 import type { RawJson } from './raw-json.js';
 import { encodeBody } from './request-body.js';
+import { dispatchRequest, errors as undiciErrors, parseUpstreamUrl } from './undici.js';
 import type { Timeouts } from './timeouts.js';
 import { UpstreamConnectionLimitError } from './upstream-agent.js';
 import { defaultUpstreamLimits, MAX_ERROR_BODY_BYTES, responseTooLarge, type UpstreamLimits } from './upstream-limits.js';
@@ -51,10 +52,8 @@ export async function sendUpstream(call: UpstreamRequest): Promise<UpstreamRespo
       headersTimeout: call.timeouts.firstByteMs,
       bodyTimeout: call.timeouts.idleMs,
     };
-    const target = parseTarget(call.url);
-    const response = target
-      ? await call.dispatcher.request({ ...options, origin: target.origin, path: target.path })
-      : await request(call.url, { ...options, dispatcher: call.dispatcher });
+    const target = parseTarget(call.url) ?? parseUpstreamUrl(call.url);
+    const response = await dispatchRequest(call.dispatcher, { ...options, origin: target.origin, path: target.path });
     return { status: response.statusCode, headers: response.headers, body: response.body, limits: call.limits ?? defaultUpstreamLimits };
   } catch (error) {
     throw networkError(call.provider, error, call.signal);
@@ -72,7 +71,8 @@ const targets = new Map<string, Target>();
 /**
  * `url` split into the origin and path undici's dispatcher takes, exactly as undici's top-level
  * `request(url)` splits it (WHATWG URL: origin, pathname + search), but parsed once per distinct
- * URL. Undefined for what is not a plain http(s) URL: undici's own parsing then reports it.
+ * URL. Undefined for what is not a plain http(s) URL: undici's own parser then reports it
+ * (`parseUpstreamUrl`).
  */
 export function parseTarget(url: string): Target | undefined {
   let target = targets.get(url);

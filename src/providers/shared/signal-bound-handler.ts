@@ -1,4 +1,5 @@
-import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { errors as undiciErrors } from './undici.js';
 import type { CancelSignal } from '../../cancel.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
+import type { Agent as AgentTypes, Dispatcher } from 'undici';
+import { Agent, DecoratorHandler } from './undici.js';
 
 /** Default cap on requests in flight to one upstream origin (SWITCHBOARD_UPSTREAM_MAX_CONNECTIONS). */
 export const DEFAULT_MAX_UPSTREAM_CONNECTIONS = 10_000;
@@ -52,7 +53,7 @@ export class UpstreamAgent extends Agent {
     return this.#inFlight.get(origin) ?? 0;
   }
 
-  override dispatch(options: Agent.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  override dispatch(options: AgentTypes.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const origin = String(options.origin);
     const count = this.#inFlight.get(origin) ?? 0;
     // Legacy handlers (undici's request()) are brought to the controller API first.

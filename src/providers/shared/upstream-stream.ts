@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { errors as undiciErrors } from './undici.js';
 import { SignalBoundHandler } from './signal-bound-handler.js';
 import { decodeText, readBodyText } from './body-text.js';
 import { bodyChunks, discardBody, dispatchUpstream, errorBodyLimit, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
