@@ -20,6 +20,7 @@ import { loadTracing } from '../../tracing/load-tracing.js';
 import { tracingSettings } from '../../tracing/tracing-settings.js';
 import { UsageRecorder } from '../../usage/usage-recorder.js';
 import { openBenchGovernance } from './bench-governance.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { batchedLogLines } from '../log-lines.js';
 
 export const benchServeCommand: Command = {
@@ -61,6 +62,7 @@ export const benchServeCommand: Command = {
     const port = Number(requireOption(values.port, '--port'));
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchboardError('invalid_request', '--port must be 0-65535');
 
+    applyHeapGrowth();
     const rows = await benchConfigFromChild(upstream, key);
     const deps = defaultProviderDeps(upstreamOptions(context.config));
     const classes = await loadProviderClasses(context.config.providersDir);

@@ -9,6 +9,7 @@ import { adminServiceFor, startInstanceReporting } from '../../service/admin/adm
 import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart, hasNoProject } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { memoryReducerNotice } from './memory-reducer.js';
 import { gcThreadsNotice } from './gc-threads.js';
 import { metricsNotice } from './metrics-notice.js';
@@ -36,6 +37,7 @@ export const serveCommand: Command = {
     });
     const host = values.host ?? context.config.host;
     const port = values.port === undefined ? context.config.port : parsePort(values.port);
+    applyHeapGrowth();
     return serve(context, { host, port, migrate: !values['no-migrate'] });
   },
 };
