@@ -14,6 +14,8 @@ import type * as Undici from 'undici';
 const load = createRequire(import.meta.url);
 
 export const Agent: typeof Undici.Agent = load('undici/lib/dispatcher/agent.js');
+export const Client: typeof Undici.Client = load('undici/lib/dispatcher/client.js');
+export const Dispatcher: typeof Undici.Dispatcher = load('undici/lib/dispatcher/dispatcher.js');
 export const DecoratorHandler: typeof Undici.DecoratorHandler = load('undici/lib/handler/decorator-handler.js');
 export const errors: typeof Undici.errors = load('undici/lib/core/errors.js');
 
@@ -21,6 +23,8 @@ const apiRequest = load('undici/lib/api/api-request.js') as (
   this: Undici.Dispatcher,
   options: Undici.Dispatcher.RequestOptions,
 ) => Promise<Undici.Dispatcher.ResponseData>;
+/** undici's connector (one per origin, so TLS sessions are shared by the origin's connections). */
+export const buildConnector: typeof Undici.buildConnector = load('undici/lib/core/connect.js');
 const parseURL = (load('undici/lib/core/util.js') as { parseURL(url: string): URL }).parseURL;
 
 /**

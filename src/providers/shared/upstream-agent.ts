@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Agent as AgentTypes, Dispatcher } from 'undici';
 import { Agent, DecoratorHandler } from './undici.js';
+import { IdleStackPool } from './idle-stack-pool.js';
 
 /** Default cap on requests in flight to one upstream origin (SWITCHBOARD_UPSTREAM_MAX_CONNECTIONS). */
 export const DEFAULT_MAX_UPSTREAM_CONNECTIONS = 10_000;
@@ -26,11 +27,11 @@ export class UpstreamConnectionLimitError extends Error {
 }
 
 /**
- * The keep-alive Agent of a gateway: one pool per origin, HTTP/1.1 (one request per connection at
- * a time). A stream holds its connection for its whole life, so a pool capped low (undici's
- * pools queue the request once the cap is reached) would make the next stream wait for a whole
- * stream: here the cap is high, counted per origin, and a request over it fails at once instead
- * of waiting in a queue.
+ * The keep-alive Agent of a gateway: one pool per origin (IdleStackPool), HTTP/1.1 (one request
+ * per connection at a time). A stream holds its connection for its whole life, so a pool capped
+ * low (undici's pools queue the request once the cap is reached) would make the next stream wait
+ * for a whole stream: here the cap is high, counted per origin, and a request over it fails at
+ * once instead of waiting in a queue.
  */
 export class UpstreamAgent extends Agent {
   readonly maxConnections: number;
@@ -38,13 +39,9 @@ export class UpstreamAgent extends Agent {
 
   constructor(options: UpstreamAgentOptions = {}) {
     const maxConnections = options.maxConnections ?? DEFAULT_MAX_UPSTREAM_CONNECTIONS;
-    super({
-      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 600_000,
-      connections: maxConnections,
-      pipelining: 1,
-    });
+    const poolOptions = { connectTimeoutMs: options.connectTimeoutMs ?? 10_000, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 };
+    // Each origin's connections: one request at a time each, the idle ones on a stack (idle-stack-pool.ts).
+    super({ factory: (origin) => new IdleStackPool(origin, poolOptions) });
     this.maxConnections = maxConnections;
   }
 
