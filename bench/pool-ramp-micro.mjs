@@ -7,13 +7,19 @@
 //   node bench/pool-ramp-micro.mjs [N=5000] [repetitions=3]
 // Prints the client process's CPU per request of each ramp, the kinds alternating. Pin it to a core
 // (`taskset -c 1`) for steadier figures; N is bounded by the open-files limit (2 sockets each).
+//
+//   node bench/pool-ramp-micro.mjs keep-alive [C=50] [repetitions=3]
+// The other regime: C connections each sending its next short request when the previous one
+// ended (20,000 requests per repetition), so every request finds an idle client.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 
 if (process.argv[2] === '--server') {
   const held = [];
+  const keepAlive = process.argv[3] === 'keep-alive';
   const server = createServer((_request, response) => {
+    if (keepAlive) return void response.end('{"ok":true}');
     held.push(response);
     response.writeHead(200, { 'content-type': 'text/plain' });
     response.write('x');
@@ -24,17 +30,21 @@ if (process.argv[2] === '--server') {
   });
   process.stdin.on('end', () => process.exit(0));
 } else {
-  const count = Number(process.argv[2] ?? 5000);
-  const repetitions = Number(process.argv[3] ?? 3);
+  const keepAlive = process.argv[2] === 'keep-alive';
+  const args = keepAlive ? process.argv.slice(3) : process.argv.slice(2);
+  const count = Number(args[0] ?? (keepAlive ? 50 : 5000));
+  const repetitions = Number(args[1] ?? 3);
   if (!(Number.isInteger(count) && count > 0 && count <= 50_000 && repetitions >= 1 && repetitions <= 20)) {
-    throw new Error('usage: node bench/pool-ramp-micro.mjs [N in 1..50000] [repetitions in 1..20]');
+    throw new Error('usage: node bench/pool-ramp-micro.mjs [keep-alive] [N or C in 1..50000] [repetitions in 1..20]');
   }
   const load = createRequire(import.meta.url);
   const Pool = load('undici/lib/dispatcher/pool.js');
   const apiRequest = load('undici/lib/api/api-request.js');
   const { IdleStackPool } = await import('../dist/providers/shared/idle-stack-pool.js');
 
-  const server = spawn(process.execPath, [new URL(import.meta.url).pathname, '--server'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [new URL(import.meta.url).pathname, '--server', keepAlive ? 'keep-alive' : 'held'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const port = await new Promise((resolve) => server.stdout.once('data', (data) => resolve(Number(String(data)))));
   const origin = `http://127.0.0.1:${port}`;
   const pools = {
@@ -59,23 +69,43 @@ if (process.argv[2] === '--server') {
     return (used.user + used.system) / n;
   }
 
+  /** `count` connections each sending short requests in turn until 20,000 were answered. */
+  async function loop(pool, requests) {
+    let left = requests;
+    const before = process.cpuUsage();
+    const worker = async () => {
+      while (left-- > 0) await (await apiRequest.call(pool, { origin, path: '/', method: 'GET' })).body.text();
+    };
+    await Promise.all(Array.from({ length: count }, worker));
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / requests;
+  }
+  const measure = keepAlive
+    ? async (pool) => {
+        await loop(pool, 2_000);
+        return loop(pool, 20_000);
+      }
+    : async (pool) => {
+        await ramp(pool, 200);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return ramp(pool, count);
+      };
+  const label = keepAlive ? `C=${count}` : `N=${count}`;
   const results = { pool: [], stack: [] };
   // Repetition 0 warms both up (the JIT) and is not reported.
   for (let repetition = 0; repetition <= repetitions; repetition++) {
     for (const [kind, make] of repetition % 2 === 1 ? Object.entries(pools) : Object.entries(pools).reverse()) {
       const pool = make();
-      await ramp(pool, 200);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const usPerRequest = await ramp(pool, count);
+      const usPerRequest = await measure(pool);
       if (repetition > 0) {
         results[kind].push(usPerRequest);
-        console.log(`${kind.padEnd(5)} N=${count} repetition ${repetition}: ${usPerRequest.toFixed(1)} CPU µs per request`);
+        console.log(`${kind.padEnd(5)} ${label} repetition ${repetition}: ${usPerRequest.toFixed(2)} CPU µs per request`);
       }
       await pool.close();
     }
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const [pool, stack] = [median(results.pool), median(results.stack)];
-  console.log(`median N=${count}: pool ${pool.toFixed(1)}, stack ${stack.toFixed(1)} CPU µs per request (${(((stack - pool) / pool) * 100).toFixed(1)}%)`);
+  console.log(`median ${label}: pool ${pool.toFixed(2)}, stack ${stack.toFixed(2)} CPU µs per request (${(((stack - pool) / pool) * 100).toFixed(1)}%)`);
   server.stdin.end();
 }
