@@ -169,6 +169,36 @@ describe('writeItems', () => {
     assert.equal(writes.count - before, 1, 'b, c, [DONE] and the chunked terminator in one write');
   });
 
+  test('the items of one read reach the response as one write (one chunk), each read its own', async () => {
+    const { response, exchange, text } = await exchangeWithClient();
+    const written: string[] = [];
+    const write = response.write.bind(response) as (chunk: string) => boolean;
+    response.write = ((chunk: string) => (written.push(chunk), write(chunk))) as typeof response.write;
+    const { iterator, push } = source();
+    const writing = writeItems(exchange, response, iterator, { done: false, value: 'a' }, frames([]), { stallMs: 5_000, upstreamMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    push('b', 'c', 'd');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    push(null);
+    await writing;
+    assert.deepEqual(written, ['data: a\n\n', 'data: b\n\ndata: c\n\ndata: d\n\n']);
+    assert.equal(await text, 'data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\ndata: [DONE]\n\n');
+  });
+
+  test('an item that fails after others of its read: those reach the client before the failure', async () => {
+    const { response, exchange, text } = await exchangeWithClient();
+    const { iterator, push } = source();
+    const failing: ItemFrames<string> = {
+      ...frames([]),
+      failed: (error) => void response.end(`data: {"error":"${(error as Error).message}"}\n\n`),
+    };
+    const writing = writeItems(exchange, response, iterator, { done: false, value: 'a' }, failing, { stallMs: 5_000, upstreamMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    push('b', 'c', 'boom', 'd');
+    await writing;
+    assert.equal(await text, 'data: a\n\ndata: b\n\ndata: c\n\ndata: {"error":"boom"}\n\n');
+  });
+
   test('through next(), what was written leaves before the next read is asked for', async () => {
     const responding = new Promise<http.ServerResponse>((resolve) => (onRequest = resolve));
     let received = '';

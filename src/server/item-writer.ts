@@ -1,8 +1,9 @@
 /**
  * Writing a stream's items (parts, or a native API's events) to the client once its head is sent,
- * shared by every streaming surface. The items of one upstream read are written in a synchronous
- * loop (`takeReady`) into the corked socket and leave in one write syscall when the writer goes
- * back to waiting; for the next read the writer is woken by the body (`whenReady`, no promise per
+ * shared by every streaming surface. The items of one upstream read are framed in a synchronous
+ * loop (`takeReady`) and handed to the response as one write (one chunk of the chunked answer,
+ * not one per item: Node's HTTP writer frames and buffers every write, several objects each), which
+ * leaves in one write syscall when the writer goes back to waiting; for the next read the writer is woken by the body (`whenReady`, no promise per
  * item), or awaits `next()` where the iterator cannot wake it. When the end came with the last
  * read, it leaves in that same write. A client slow to read is waited for (`drained`, so backpressure reaches the
  * upstream, and one that stops reading is cut: client-stall.ts); a client that goes away, or a
@@ -61,6 +62,8 @@ class ItemWriter<Item> {
   #reject: ((error: unknown) => void) | undefined;
   /** The writer holds a cork on the response (its frames wait in the socket's buffer). */
   #corked = false;
+  /** The frames of the items taken in this synchronous run, not yet written (see #flush). */
+  #pending = '';
 
   constructor(exchange: Exchange, response: ServerResponse, iterator: AsyncIterator<Item>, frames: ItemFrames<Item>, options: { stallMs: number; upstreamMs: number }) {
     this.#exchange = exchange;
@@ -93,24 +96,39 @@ class ItemWriter<Item> {
       for (;;) {
         if (item === undefined) {
           item = takeReady(iterator);
-          if (item === undefined) return this.#wait();
+          if (item === undefined) break;
         }
         if (exchange.clientGone) return this.#close(undefined, false);
-        const frame = this.#frames.frames(item);
+        this.#pending += this.#frames.frames(item);
         item = undefined;
-        if (!this.#corked) {
-          this.#corked = true;
-          this.#response.cork();
-        }
-        if (!this.#response.write(frame)) {
-          this.#uncork();
-          return void drained(this.#response, this.#stallMs).then(this.#onDrained, this.#onFailure);
-        }
-        if (exchange.clientGone) return this.#close(undefined, false);
       }
     } catch (error) {
-      this.#close({ error }, false);
+      // The items framed before the failing one are sent, then the failure's frames.
+      if (!exchange.clientGone) this.#flush();
+      return this.#close({ error }, false);
     }
+    if (!this.#flush()) {
+      this.#uncork();
+      return void drained(this.#response, this.#stallMs).then(this.#onDrained, this.#onFailure);
+    }
+    if (exchange.clientGone) return this.#close(undefined, false);
+    this.#wait();
+  }
+
+  /**
+   * Writes the pending frames as one chunk into the corked response; false when the response's
+   * buffer is full (the client reads slower than the upstream answers). The frames of one run are
+   * bounded by what the upstream body had buffered, which its own high-water mark bounds.
+   */
+  #flush(): boolean {
+    const frames = this.#pending;
+    if (frames === '') return true;
+    this.#pending = '';
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#response.cork();
+    }
+    return this.#response.write(frames);
   }
 
   /**
