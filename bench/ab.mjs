@@ -18,7 +18,7 @@
 //   AB_PAIRS=4 AB_ROUNDS=6 AB_SECONDS=2 AB_IDLE_MS=0 AB_LOADS=chat:10,chat:50,stream:10,chat@3000 AB_TOGETHER=1 AB_PROMPT_KB=0
 //   BENCH_PIN_POSTGRES=1 AB_VERBOSE=1 AB_ROOT_A=<another checkout, built: its build is side A>
 // Ledger and governance need Postgres (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,8 @@ import { ROUTE_NAME, routedBody } from './route.mjs';
 import { GATEWAY_NODE_FLAGS } from './v8-flags.mjs';
 import { withLongPrompt } from './long-prompt.mjs';
 import { runHeld } from './held.mjs';
+import { CHAT_REQUEST } from './chat-request.mjs';
+import { startPinned } from './start-pinned.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -64,19 +66,10 @@ if (!['route', 'ledger', 'governance', 'full', 'none', 'ledger-both', 'governanc
 }
 if (!(pairs >= 1 && pairs <= 10 && rounds >= 2 && rounds <= 40 && seconds >= 1 && seconds <= 30)) throw new Error('AB_PAIRS 1..10, AB_ROUNDS 2..40, AB_SECONDS 1..30');
 
-const CHAT = {
-  model: 'gpt-4o-mini',
-  messages: [
-    { role: 'system', content: 'You are a helpful assistant.' },
-    { role: 'user', content: 'In one sentence, what does an LLM gateway do?' },
-  ],
-  max_tokens: 64,
-  temperature: 0.2,
-};
 // AB_PROMPT_KB=100: the user's prompt lengthened to about that many KB (long contexts).
 const promptKb = Number(process.env.AB_PROMPT_KB ?? 0);
 if (!(Number.isInteger(promptKb) && promptKb >= 0 && promptKb <= 10_000)) throw new Error('AB_PROMPT_KB takes an integer in 0..10000');
-const PROMPTED = { ...CHAT, messages: withLongPrompt(CHAT.messages, promptKb) };
+const PROMPTED = { ...CHAT_REQUEST, messages: withLongPrompt(CHAT_REQUEST.messages, promptKb) };
 const BODIES = {
   chat: JSON.stringify(PROMPTED),
   stream: JSON.stringify({ ...PROMPTED, stream: true, stream_options: { include_usage: true } }),
@@ -87,22 +80,7 @@ const children = new Set();
 /** Bench databases not dropped yet. */
 const pending = new Set();
 function start(args, cpu, pattern, nodeOptions = [], cwd = ROOT) {
-  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...nodeOptions, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start\n${output.slice(-2000)}`)), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      output += chunk;
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: match[1] });
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code})\n${output.slice(-2000)}`)));
-  });
+  return startPinned(args, { cpu, pattern, nodeOptions, cwd, children });
 }
 
 async function gateway(mockOrigin, features) {

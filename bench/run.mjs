@@ -54,6 +54,7 @@ import { renderRouteComparison, ROUTE_NAME, routedBody, routePhases } from './ro
 import { renderTraceComparison, startOtlpSink, traceEnv, traceLine, tracePhases } from './trace.mjs';
 import { benchTargets, FLOOR_RUN, floorFigures, FULL_RUN, LABELS, orderRows, renderFloorSummary } from './floor-summary.mjs';
 import { GATEWAY_NODE_FLAGS } from './v8-flags.mjs';
+import { CHAT_REQUEST } from './chat-request.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-bench';
@@ -109,15 +110,7 @@ const runs = settings.ledger.flatMap((ledger) => settings.trace.flatMap((trace) 
 /** Every gateway process the bench starts, in order: the Switchboard runs, the full hot path, the floor. */
 const allRuns = [...(settings.targets.switchboard ? runs : []), ...(settings.targets.full ? [FULL_RUN] : []), ...(settings.targets.floor ? [FLOOR_RUN] : [])];
 
-const CHAT = {
-  model: 'gpt-4o-mini',
-  messages: [
-    { role: 'system', content: 'You are a helpful assistant.' },
-    { role: 'user', content: 'In one sentence, what does an LLM gateway do?' },
-  ],
-  max_tokens: 64,
-  temperature: 0.2,
-};
+const CHAT = CHAT_REQUEST;
 const BODIES = {
   chat: JSON.stringify(CHAT),
   stream: JSON.stringify({ ...CHAT, stream: true, stream_options: { include_usage: true } }),
