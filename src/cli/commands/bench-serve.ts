@@ -21,6 +21,7 @@ import { tracingSettings } from '../../tracing/tracing-settings.js';
 import { UsageRecorder } from '../../usage/usage-recorder.js';
 import { openBenchGovernance } from './bench-governance.js';
 import { applyHeapGrowth } from './heap-growth.js';
+import { applyPretenuring } from './pretenuring.js';
 import { batchedLogLines } from '../log-lines.js';
 
 export const benchServeCommand: Command = {
@@ -63,6 +64,7 @@ export const benchServeCommand: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchboardError('invalid_request', '--port must be 0-65535');
 
     applyHeapGrowth();
+    applyPretenuring();
     const rows = await benchConfigFromChild(upstream, key);
     const deps = defaultProviderDeps(upstreamOptions(context.config));
     const classes = await loadProviderClasses(context.config.providersDir);

@@ -10,6 +10,7 @@ import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js
 import { bootstrapFirstStart, hasNoProject } from './bootstrap.js';
 import { writeEndpoint } from './endpoint-file.js';
 import { applyHeapGrowth } from './heap-growth.js';
+import { applyPretenuring } from './pretenuring.js';
 import { memoryReducerNotice } from './memory-reducer.js';
 import { gcThreadsNotice } from './gc-threads.js';
 import { metricsNotice } from './metrics-notice.js';
@@ -38,6 +39,7 @@ export const serveCommand: Command = {
     const host = values.host ?? context.config.host;
     const port = values.port === undefined ? context.config.port : parsePort(values.port);
     applyHeapGrowth();
+    applyPretenuring();
     return serve(context, { host, port, migrate: !values['no-migrate'] });
   },
 };
