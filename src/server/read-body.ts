@@ -60,13 +60,27 @@ export async function readJsonRequest(
   try {
     value = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    const reason = error instanceof SyntaxError ? error.message : 'parse error';
-    throw new SwitchboardError('invalid_request', `Request body is not valid JSON: ${reason}`);
+    throw new SwitchboardError('invalid_request', `Request body is not valid JSON: ${jsonSyntaxReason(error)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SwitchboardError('invalid_request', 'Request body must be a JSON object.');
   }
   return { body: value as Record<string, unknown>, raw: rawJsonOf(bytes, value) };
+}
+
+/** V8's own wording of a JSON syntax error: a fixed phrase and where (no text of the body). */
+const FIXED_PHRASE = /^(Unexpected end of JSON input|[A-Za-z ,':}\]-]+ (in|after) JSON at position \d+( \(line \d+ column \d+\))?)$/;
+
+/**
+ * What is wrong with a body JSON.parse refused, without quoting the body: V8 words an unexpected
+ * token with the text around it (`Unexpected token 's', ..."api_key": sk-proj-Ab"... is not valid
+ * JSON`), which can be the start of a key sent unquoted. Its other messages are fixed phrases with
+ * a position, and pass as they are.
+ */
+export function jsonSyntaxReason(error: unknown): string {
+  const message = error instanceof SyntaxError ? error.message : '';
+  if (FIXED_PHRASE.test(message)) return message;
+  return 'unexpected token (strings and property names take double quotes)';
 }
 
 function readBytes(request: IncomingMessage, limit: number): Promise<Buffer> {

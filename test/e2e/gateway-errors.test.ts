@@ -63,6 +63,14 @@ describe('request errors', () => {
     assert.match(response.body.error.message, /not valid JSON/);
   });
 
+  it('invalid JSON → 400 without quoting the body (a key sent unquoted stays out of the answer)', async () => {
+    const response = await post('/v1/chat/completions', '{"model": "e2e-gpt", "user": sk-proj-AbCdEfGhIjKlMnOp}');
+    assert.equal(response.status, 400);
+    assertOpenAIShape(response.body);
+    assert.match(response.body.error.message, /^Request body is not valid JSON: unexpected token/);
+    assert.doesNotMatch(JSON.stringify(response.body), /sk-proj|AbCd/);
+  });
+
   it('a body that is not an object → 400', async () => {
     const response = await post('/v1/chat/completions', '[1,2]');
     assert.equal(response.status, 400);
