@@ -1,18 +1,31 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
- * Seconds to wait, from `retry-after-ms`, or `retry-after` as seconds or an HTTP date.
- * Returns undefined when absent or unreadable.
+ * The longest wait passed on (one day, seconds). The value reaches the client's `retry-after` and
+ * the route's wait decision; an upstream's (or a relay's) absurd value must not become either.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+
+/** A non-negative decimal number as HTTP writes it (no sign, hex, exponent or spaces). */
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+
+/**
+ * Seconds to wait, from `retry-after-ms`, or `retry-after` as seconds or an HTTP date, else the
+ * vendors' reset headers; at most MAX_RETRY_AFTER_SECONDS. Undefined when absent or unreadable.
  */
 export function parseRetryAfter(headers: IncomingHttpHeaders, now: number = Date.now()): number | undefined {
-  const milliseconds = Number(headerValue(headers['retry-after-ms']));
-  if (Number.isFinite(milliseconds) && milliseconds >= 0 && headers['retry-after-ms'] !== undefined) {
-    return milliseconds / 1000;
-  }
-  const raw = headerValue(headers['retry-after']);
+  const wait = readRetryAfter(headers, now);
+  return wait === undefined ? undefined : Math.min(wait, MAX_RETRY_AFTER_SECONDS);
+}
+
+function readRetryAfter(headers: IncomingHttpHeaders, now: number): number | undefined {
+  const milliseconds = headerValue(headers['retry-after-ms'])?.trim();
+  if (milliseconds !== undefined && DECIMAL.test(milliseconds)) return Number(milliseconds) / 1000;
+  const raw = headerValue(headers['retry-after'])?.trim();
   if (raw === undefined || raw === '') return rateLimitReset(headers, now);
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds : undefined;
+  if (DECIMAL.test(raw)) return Number(raw);
+  // Anything else must be an HTTP date (IMF-fixdate and the obsolete forms name a weekday or month).
+  if (!/[A-Za-z]{3}/.test(raw)) return undefined;
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
