@@ -136,8 +136,11 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
         if (router.now() >= deadline) break;
         continue;
       }
+      // The target answered, empty or not. An empty answer falls back (below) but is not held
+      // against the target's breaker: a client can cause one at will (a stop sequence matching at
+      // once, a prompt asking for nothing), and breakers are shared by every route and project.
       const empty = options.isEmpty?.(result) === true;
-      record(router, route, target, !empty);
+      record(router, route, target, true);
       if (empty && attempts < route.maxAttempts && queue.some((next) => next.target.accepts.has('empty'))) {
         required = 'empty';
         await options.discard?.(result);
