@@ -25,7 +25,9 @@ export function codeForStatus(status: number): ErrorCode {
   if (status === 413) return 'request_too_large';
   if (status === 429) return 'rate_limited';
   if (status === 503 || status === 529) return 'provider_unavailable';
-  if (status >= 500) return 'provider_error';
+  // Other 5xx, and a status that is no error status at all (a redirect): answered as 502, so the
+  // code says the provider failed, not the client's request.
+  if (status >= 500 || status < 400) return 'provider_error';
   return 'invalid_request';
 }
 

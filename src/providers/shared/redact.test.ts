@@ -86,4 +86,14 @@ describe('param and vendor code', () => {
     assert.equal(kept.param, 'messages[0].content');
     assert.equal(kept.upstreamCode, 'invalid_request_error');
   });
+
+  test('an upstream redirect or other non-error status is a 502 provider_error, status and code agreeing', () => {
+    for (const status of [301, 302, 304, 307]) {
+      const error = upstreamError('moved', status, {});
+      assert.equal(error.status, 502, String(status));
+      assert.equal(error.code, 'provider_error', String(status));
+      assert.equal(error.upstreamStatus, status);
+    }
+    assert.equal(upstreamError('client', 422, {}).code, 'invalid_request');
+  });
 });
