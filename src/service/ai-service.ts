@@ -31,6 +31,7 @@ import type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Ro
 import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
 import { neverCancelled } from '../cancel.js';
 import { idScopeOf, scopeChatRequest, scopeEmbedRequest, scopeNativeBody } from './shared-account-ids.js';
+import { refuseStoredFiles } from './shared-account-files.js';
 
 export type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 
@@ -229,6 +230,7 @@ export class AIService {
     const credential = resolving instanceof Promise ? await resolving : resolving;
     const unscoped: Record<string, unknown> = { ...call.body, model: model.modelId };
     const scope = idScopeOf(this.#idKey, context.projectId, credential);
+    if (scope !== undefined) refuseStoredFiles(call.api, call.body);
     const body = scope === undefined ? unscoped : scopeNativeBody(call.api, unscoped, scope);
     // Counting tokens generates nothing and is free: only generation calls are ledger rows (and governed).
     const ticket = endpoint === undefined ? openTicket : await this.#admit(context, modelName, endpoint, call.stream, model, provider, () => estimateBoundedNative(call.body, body, call.api, model));

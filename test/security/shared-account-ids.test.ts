@@ -216,6 +216,37 @@ describe('/v1/responses native (OpenAI)', () => {
   });
 });
 
+describe('/v1/responses native: files stored on the vendor account', () => {
+  const withFile = (tenant: Tenant) =>
+    fetch(`${stack.origin}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: MODEL,
+        input: [{ role: 'user', content: [{ type: 'input_text', text: 'summarize' }, { type: 'input_file', file_id: 'file-operators-0001' }] }],
+      }),
+    });
+
+  it('on the shared env-var key: a file_id is refused before any upstream call', async () => {
+    const before = openai.requests.length;
+    const response = await withFile(beta);
+    const body = (await response.json()) as { error: { code: string; param: string; message: string } };
+    assert.equal(response.status, 400);
+    assert.equal(body.error.code, 'unsupported_feature');
+    assert.equal(body.error.param, 'input[0].content[1].file_id');
+    assert.equal(openai.requests.length, before, 'nothing reached OpenAI');
+  });
+
+  it("on the project's own stored key: the file_id passes", async () => {
+    const bodies = await sentBodies(openai, async () => {
+      const response = await withFile(alpha);
+      assert.equal(response.status, 200, await response.clone().text());
+      await response.text();
+    });
+    assert.match(JSON.stringify(only(bodies)['input']), /"file_id":"file-operators-0001"/);
+  });
+});
+
 describe('/v1/messages', () => {
   const message = (model: string, userId: string, extra: Record<string, unknown> = {}) => ({
     model,
