@@ -8,10 +8,10 @@ test('loopback addresses as sockets report them', () => {
 });
 
 test('local Host headers: IP literals, localhost and *.localhost, with or without a port', () => {
-  for (const host of [undefined, '127.0.0.1', '127.0.0.1:4141', 'localhost', 'LocalHost:80', 'localhost.', 'a.b.localhost:9', '[::1]:4141', '[::1]', '[fe80::1]', '192.168.1.7:4141']) {
+  for (const host of [undefined, '127.0.0.1', '127.0.0.1:4141', 'localhost', 'LocalHost:80', 'localhost.', 'a.b.localhost:9', '[::1]:4141', '[::1]', 'localhost:', '[fe80::1]', '192.168.1.7:4141']) {
     assert.equal(isLocalHostHeader(host), true, String(host));
   }
-  for (const host of ['evil.example', 'evil.example:4141', 'localhost.evil.example', '127.0.0.1.nip.io', 'localhostx', '[evil]', '[::1', '', '999.1.1.1']) {
+  for (const host of ['evil.example', 'evil.example:4141', 'localhost.evil.example', '127.0.0.1.nip.io', 'localhostx', '[evil]', '[::1', '', '999.1.1.1', 'localhost:1.evil.example', '127.0.0.1:80.evil.example', 'localhost:x', '[::1]evil.example', '[::1]:1.evil.example', 'a.localhost:123456']) {
     assert.equal(isLocalHostHeader(host), false, host);
   }
 });

@@ -24,10 +24,16 @@ export function isLocalHostHeader(host: string | undefined): boolean {
   let name = host.trim().toLowerCase();
   if (name.startsWith('[')) {
     const end = name.indexOf(']');
-    return end !== -1 && isIP(name.slice(1, end)) === 6;
+    return end !== -1 && isIP(name.slice(1, end)) === 6 && PORT.test(name.slice(end + 1));
   }
   const colon = name.lastIndexOf(':');
-  if (colon !== -1) name = name.slice(0, colon);
+  if (colon !== -1) {
+    if (!PORT.test(name.slice(colon))) return false;
+    name = name.slice(0, colon);
+  }
   if (name.endsWith('.')) name = name.slice(0, -1);
   return name === 'localhost' || name.endsWith('.localhost') || isIP(name) === 4;
 }
+
+/** What may follow the name in a Host header: nothing, or a colon and a port number (RFC 9110 §7.2). */
+const PORT = /^(?::\d{0,5})?$/;
