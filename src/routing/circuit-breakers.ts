@@ -1,18 +1,34 @@
 /**
- * Circuit breakers per (provider, vendor model). Counts are local to the instance: a window of the
- * last outcomes and the run of consecutive failures. A breaker opens on `failures` consecutive
- * failures, or on a failure rate of at least `failureRate` over a full window; it stays open for
- * the cool-down plus up to 20% jitter, then lets one probe through (half-open): success closes it,
- * failure opens it again. Transitions (open, closed) are reported through `onTransition` (the
- * shared health row; written off the request path) and shared rows from other instances are
- * applied with `applyShared`.
+ * Circuit breakers per (provider, vendor model). Counts are local to the instance and kept per
+ * project: a window of each project's last outcomes and its run of consecutive failures. A
+ * project's counts trip on `failures` consecutive failures, or on a failure rate of at least
+ * `failureRate` over its full window.
+ *
+ * A trip opens the breaker for everyone, unless one project's calls failed alone while other
+ * projects called the same target (within `OTHERS_RECENT_MS`): the failures may be the project's
+ * own doing (a prompt that outlives the route's deadline, a body the vendor answers with a 500),
+ * and a breaker is shared by every route, project and instance. That project then skips the target
+ * for a cool-down of its own, on this instance only; when a second project trips while the first
+ * is still cooling down, the breaker opens for everyone. A project that is the only caller trips it
+ * for everyone at once, as a single-project deployment expects.
+ *
+ * Open, the breaker stays so for the cool-down plus up to 20% jitter, then lets one probe through
+ * (half-open): success closes it, failure opens it again. Transitions (open, closed) are reported
+ * through `onTransition` (the shared health row; written off the request path) and shared rows
+ * from other instances are applied with `applyShared`.
  *
  * @module
  */
 import type { RouteHealthRow } from '../db/sql/routes.js';
+import { OutcomeWindow } from './outcome-window.js';
 import { breakerKeyOf, type BreakerSettings } from './route-table.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** How recently another project must have called a target for one project's trip to stay its own. */
+export const OTHERS_RECENT_MS = 5 * 60_000;
+/** Projects a breaker keeps before it first forgets those idle longer than OTHERS_RECENT_MS. */
+const SWEEP_MIN = 64;
 
 export interface BreakerTransition {
   key: string;
@@ -26,11 +42,12 @@ export interface BreakerTransition {
 interface Breaker {
   providerId: string;
   vendorModelId: string;
-  outcomes: boolean[];
-  next: number;
-  filled: number;
-  failuresInWindow: number;
-  consecutive: number;
+  /** Outcomes per project ('' for calls without one). */
+  projects: Map<string, OutcomeWindow>;
+  /** The latest end of a project's own cool-down, so a lookup is skipped once all have ended. */
+  trippedUntil: number;
+  /** The project count at which idle projects are next forgotten. */
+  sweepAt: number;
   state: BreakerState;
   openUntil: number;
   probeInFlight: boolean;
@@ -44,9 +61,13 @@ export interface BreakerStatus {
   vendorModelId: string;
   state: BreakerState;
   openUntil: Date | undefined;
+  /** The longest run of consecutive failures of any project. */
   consecutiveFailures: number;
+  /** Failures and calls in the windows, summed over projects. */
   failuresInWindow: number;
   windowSize: number;
+  /** Projects skipping the target on a cool-down of their own (their failures alone tripped it). */
+  projectsOpen: { projectId: string | null; until: Date }[];
 }
 
 export class CircuitBreakers {
@@ -59,13 +80,18 @@ export class CircuitBreakers {
     this.#random = random;
   }
 
-  /** undefined when the breaker lets a call through now (closed, or the half-open probe is free); else when the cool-down ends. */
-  openUntil(key: string, now: number): number | undefined {
+  /**
+   * undefined when the breaker lets a call through now (closed, or the half-open probe is free) and,
+   * given `projectId`, that project is not on a cool-down of its own; else when the cool-down ends.
+   */
+  openUntil(key: string, now: number, projectId?: string | null): number | undefined {
     const breaker = this.#breakers.get(key);
-    if (breaker === undefined || breaker.state === 'closed') return undefined;
-    if (breaker.state === 'open' && now >= breaker.openUntil) return undefined;
-    if (breaker.state === 'half_open' && !breaker.probeInFlight) return undefined;
-    return breaker.openUntil;
+    if (breaker === undefined) return undefined;
+    if (breaker.state === 'open' && now < breaker.openUntil) return breaker.openUntil;
+    if (breaker.state === 'half_open' && breaker.probeInFlight) return breaker.openUntil;
+    if (projectId === undefined || breaker.trippedUntil <= now) return undefined;
+    const own = breaker.projects.get(projectId ?? '')?.trippedUntil ?? 0;
+    return own > now ? own : undefined;
   }
 
   /** Called when an attempt starts: claims the probe of a breaker whose cool-down is over. */
@@ -82,34 +108,40 @@ export class CircuitBreakers {
     if (breaker) breaker.probeInFlight = false;
   }
 
-  /** Records an attempt's outcome (only failures that say something about the target count). */
-  record(key: string, providerId: string, vendorModelId: string, success: boolean, settings: BreakerSettings, now: number): void {
-    const breaker = this.#get(key, providerId, vendorModelId, settings.window);
+  /** Records an attempt's outcome for `projectId` (only failures that say something about the target count). */
+  record(
+    key: string,
+    providerId: string,
+    vendorModelId: string,
+    success: boolean,
+    settings: BreakerSettings,
+    now: number,
+    projectId: string | null = null,
+  ): void {
+    const breaker = this.#get(key, providerId, vendorModelId);
     if (breaker.state === 'half_open' || (breaker.state === 'open' && now >= breaker.openUntil)) {
       breaker.probeInFlight = false;
       if (success) this.#close(breaker, key, 'probe succeeded');
       else this.#open(breaker, key, settings, now, 'probe failed');
       return;
     }
-    const slot = breaker.next;
-    if (breaker.filled === breaker.outcomes.length) {
-      if (breaker.outcomes[slot] === false) breaker.failuresInWindow -= 1;
+    const project = projectId ?? '';
+    const counts = this.#counts(breaker, project, settings.window, now);
+    counts.lastAt = now;
+    const tripped = counts.add(success, settings);
+    // A call of a project on its own cool-down (every other target was worse) that succeeds ends it.
+    if (success && counts.trippedUntil > now) counts.trippedUntil = 0;
+    if (!tripped || breaker.state !== 'closed') return;
+    const reason = counts.reason(settings);
+    const others = this.#others(breaker, project, now);
+    if (others === 'tripped') {
+      this.#open(breaker, key, settings, now, `${reason} (a second project)`);
+    } else if (others === 'recent') {
+      counts.trippedUntil = now + this.#cooldown(settings);
+      counts.clear();
+      if (counts.trippedUntil > breaker.trippedUntil) breaker.trippedUntil = counts.trippedUntil;
     } else {
-      breaker.filled += 1;
-    }
-    breaker.outcomes[slot] = success;
-    breaker.next = (slot + 1) % breaker.outcomes.length;
-    if (success) {
-      breaker.consecutive = 0;
-      return;
-    }
-    breaker.failuresInWindow += 1;
-    breaker.consecutive += 1;
-    if (breaker.state !== 'closed') return;
-    if (breaker.consecutive >= settings.failures) {
-      this.#open(breaker, key, settings, now, `${breaker.consecutive} consecutive failures`);
-    } else if (breaker.filled === breaker.outcomes.length && breaker.failuresInWindow / breaker.filled >= settings.failureRate) {
-      this.#open(breaker, key, settings, now, `${breaker.failuresInWindow} failures in the last ${breaker.filled} calls`);
+      this.#open(breaker, key, settings, now, reason);
     }
   }
 
@@ -119,7 +151,7 @@ export class CircuitBreakers {
       if (self !== undefined && row.changedBy === self) continue;
       const key = breakerKeyOf(row.providerId, row.vendorModelId);
       const seen = `${row.state}@${row.openUntil?.getTime() ?? ''}@${row.changedAt.getTime()}`;
-      const breaker = this.#get(key, row.providerId, row.vendorModelId, 20);
+      const breaker = this.#get(key, row.providerId, row.vendorModelId);
       if (breaker.sharedSeen === seen) continue;
       breaker.sharedSeen = seen;
       if (row.state === 'open' && row.openUntil && row.openUntil.getTime() > now) {
@@ -134,47 +166,87 @@ export class CircuitBreakers {
     }
   }
 
-  status(): BreakerStatus[] {
-    return [...this.#breakers].map(([key, breaker]) => ({
-      key,
-      providerId: breaker.providerId,
-      vendorModelId: breaker.vendorModelId,
-      state: breaker.state,
-      openUntil: breaker.state === 'closed' ? undefined : new Date(breaker.openUntil),
-      consecutiveFailures: breaker.consecutive,
-      failuresInWindow: breaker.failuresInWindow,
-      windowSize: breaker.filled,
-    }));
+  status(now = Date.now()): BreakerStatus[] {
+    return [...this.#breakers].map(([key, breaker]) => {
+      let consecutiveFailures = 0;
+      let failuresInWindow = 0;
+      let windowSize = 0;
+      const projectsOpen: BreakerStatus['projectsOpen'] = [];
+      for (const [project, counts] of breaker.projects) {
+        consecutiveFailures = Math.max(consecutiveFailures, counts.consecutive);
+        failuresInWindow += counts.failures;
+        windowSize += counts.filled;
+        if (counts.trippedUntil > now) projectsOpen.push({ projectId: project === '' ? null : project, until: new Date(counts.trippedUntil) });
+      }
+      return {
+        key,
+        providerId: breaker.providerId,
+        vendorModelId: breaker.vendorModelId,
+        state: breaker.state,
+        openUntil: breaker.state === 'closed' ? undefined : new Date(breaker.openUntil),
+        consecutiveFailures,
+        failuresInWindow,
+        windowSize,
+        projectsOpen,
+      };
+    });
   }
 
   stateOf(key: string): BreakerState {
     return this.#breakers.get(key)?.state ?? 'closed';
   }
 
-  #get(key: string, providerId: string, vendorModelId: string, window: number): Breaker {
+  #get(key: string, providerId: string, vendorModelId: string): Breaker {
     let breaker = this.#breakers.get(key);
-    if (breaker === undefined || breaker.outcomes.length !== window) {
-      const fresh: Breaker = {
+    if (breaker === undefined) {
+      breaker = {
         providerId,
         vendorModelId,
-        outcomes: new Array<boolean>(window).fill(true),
-        next: 0,
-        filled: 0,
-        failuresInWindow: 0,
-        consecutive: breaker?.consecutive ?? 0,
-        state: breaker?.state ?? 'closed',
-        openUntil: breaker?.openUntil ?? 0,
-        probeInFlight: breaker?.probeInFlight ?? false,
-        sharedSeen: breaker?.sharedSeen,
+        projects: new Map(),
+        trippedUntil: 0,
+        sweepAt: SWEEP_MIN,
+        state: 'closed',
+        openUntil: 0,
+        probeInFlight: false,
+        sharedSeen: undefined,
       };
-      this.#breakers.set(key, fresh);
-      breaker = fresh;
+      this.#breakers.set(key, breaker);
     }
     return breaker;
   }
 
+  /** `project`'s counts, anew when the route's window size changed (its run and cool-down carried over). */
+  #counts(breaker: Breaker, project: string, window: number, now: number): OutcomeWindow {
+    const counts = breaker.projects.get(project);
+    if (counts !== undefined && counts.size === window) return counts;
+    if (counts === undefined && breaker.projects.size >= breaker.sweepAt) {
+      for (const [other, entry] of breaker.projects) {
+        if (entry.lastAt < now - OTHERS_RECENT_MS && entry.trippedUntil <= now) breaker.projects.delete(other);
+      }
+      breaker.sweepAt = Math.max(SWEEP_MIN, breaker.projects.size * 2);
+    }
+    const fresh = new OutcomeWindow(window, counts);
+    breaker.projects.set(project, fresh);
+    return fresh;
+  }
+
+  /** Whether another project is on a cool-down of its own (`tripped`), or called the target lately (`recent`). */
+  #others(breaker: Breaker, project: string, now: number): 'tripped' | 'recent' | 'none' {
+    let recent = false;
+    for (const [other, counts] of breaker.projects) {
+      if (other === project) continue;
+      if (counts.trippedUntil > now) return 'tripped';
+      if (counts.lastAt >= now - OTHERS_RECENT_MS) recent = true;
+    }
+    return recent ? 'recent' : 'none';
+  }
+
+  #cooldown(settings: BreakerSettings): number {
+    return settings.cooldownMs * (1 + 0.2 * this.#random());
+  }
+
   #open(breaker: Breaker, key: string, settings: BreakerSettings, now: number, reason: string): void {
-    const cooldownMs = settings.cooldownMs * (1 + 0.2 * this.#random());
+    const cooldownMs = this.#cooldown(settings);
     breaker.state = 'open';
     breaker.openUntil = now + cooldownMs;
     breaker.probeInFlight = false;
@@ -190,9 +262,7 @@ export class CircuitBreakers {
     breaker.state = 'closed';
     breaker.openUntil = 0;
     breaker.probeInFlight = false;
-    breaker.consecutive = 0;
-    breaker.failuresInWindow = 0;
-    breaker.filled = 0;
-    breaker.next = 0;
+    breaker.projects.clear();
+    breaker.trippedUntil = 0;
   }
 }

@@ -18,9 +18,12 @@ export interface TargetExplanation {
   weight: number;
   /** The target's share of its tier's weight (among targets that can be called). */
   share: number;
-  /** closed | open | half_open; open targets are tried last. */
+  /** closed | open | half_open (the breaker every project shares); open targets are tried last. */
   breaker: string;
+  /** When the target is skipped until: the shared breaker's cool-down, or the project's own. */
   open_until: string | null;
+  /** The project's own failures tripped the breaker: skipped for it alone, until open_until. */
+  open_for_project: boolean;
   credential_blocked: boolean;
   /** Why the target can never be picked now (weight 0, model unavailable), else null. */
   excluded: string | null;
@@ -53,7 +56,7 @@ export function explainRoute(router: Router, route: RouteEntry, stickyKey: strin
     if (target.resolved && target.weight > 0) tierWeight.set(target.tier, (tierWeight.get(target.tier) ?? 0) + target.weight);
   }
   const targets = route.targets.map((target): TargetExplanation => {
-    const openUntil = router.openUntil(target.breakerKey, now);
+    const openUntil = router.openUntil(target.breakerKey, now, projectId);
     const blocked = target.resolved ? router.credentialBlocked(projectId, target.resolved.provider.id, now) : false;
     const u = stickyKey === undefined ? undefined : stickyUnit(route.salt, stickyKey, target.id);
     const excluded = target.resolved === undefined ? (target.reason ?? 'unavailable') : target.weight <= 0 ? 'weight 0 (drained)' : null;
@@ -65,6 +68,7 @@ export function explainRoute(router: Router, route: RouteEntry, stickyKey: strin
       share: excluded === null ? target.weight / (tierWeight.get(target.tier) ?? 1) : 0,
       breaker: router.breakers.stateOf(target.breakerKey),
       open_until: openUntil === undefined ? null : new Date(openUntil).toISOString(),
+      open_for_project: openUntil !== undefined && router.openUntil(target.breakerKey, now) === undefined,
       credential_blocked: blocked,
       excluded,
       sticky_hash: u ?? null,

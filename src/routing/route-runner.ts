@@ -112,14 +112,14 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
         if (guard.expired && !clientGone) {
           // The deadline cut this attempt: a timeout against the target's breaker, and the answer.
           lastError = guard.expired;
-          record(router, route, target, false);
+          record(router, route, target, false, options.projectId);
           break;
         }
         const classified = classifyFailure(error, clientGone);
         // A failure that says nothing about the target's health (a 4xx: it answered) counts as alive,
         // so a half-open probe ends either way; a client that went away releases the probe.
         if (clientGone) router.breakers.release(target.breakerKey);
-        else record(router, route, target, !classified.breakerFailure);
+        else record(router, route, target, !classified.breakerFailure, options.projectId);
         if (classified.action === 'return' || classified.errorClass === undefined) break;
         required = classified.errorClass;
         if (classified.action === 'block_credential') {
@@ -140,7 +140,7 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
       // against the target's breaker: a client can cause one at will (a stop sequence matching at
       // once, a prompt asking for nothing), and breakers are shared by every route and project.
       const empty = options.isEmpty?.(result) === true;
-      record(router, route, target, true);
+      record(router, route, target, true, options.projectId);
       if (empty && attempts < route.maxAttempts && queue.some((next) => next.target.accepts.has('empty'))) {
         required = 'empty';
         await options.discard?.(result);
@@ -169,10 +169,10 @@ function routingInfo(route: RouteEntry, first: RouteTarget, last: RouteTarget, a
   };
 }
 
-function record(router: Router, route: RouteEntry, target: RouteTarget, success: boolean): void {
+function record(router: Router, route: RouteEntry, target: RouteTarget, success: boolean, projectId: string | null): void {
   const resolved = target.resolved;
   if (resolved === undefined) return;
-  router.breakers.record(target.breakerKey, resolved.provider.id, resolved.model.modelId, success, route.breaker, router.now());
+  router.breakers.record(target.breakerKey, resolved.provider.id, resolved.model.modelId, success, route.breaker, router.now(), projectId);
 }
 
 /** Why a credential was blocked, for the shared row: the upstream status and vendor code (never a message). */

@@ -85,8 +85,8 @@ export class Router implements HealthView {
     return this.#table();
   }
 
-  openUntil(key: string, now: number): number | undefined {
-    return this.breakers.openUntil(key, now);
+  openUntil(key: string, now: number, projectId?: string | null): number | undefined {
+    return this.breakers.openUntil(key, now, projectId);
   }
 
   credentialBlocked(projectId: string | null, providerId: string, now: number): boolean {

@@ -11,8 +11,11 @@ import type { RouteEntry, RouteTarget } from './route-table.js';
 
 /** What selection needs to know about a target's health now. */
 export interface HealthView {
-  /** undefined: closed or half-open (may be tried); else when its cool-down ends (ms epoch). */
-  openUntil(key: string, now: number): number | undefined;
+  /**
+   * undefined: closed or half-open (may be tried); else when its cool-down ends (ms epoch), the
+   * breaker's or `projectId`'s own (see circuit-breakers.ts).
+   */
+  openUntil(key: string, now: number, projectId: string | null): number | undefined;
   /** The credential of (project, provider) is blocked (a 401/403 or quota answer). */
   credentialBlocked(projectId: string | null, providerId: string, now: number): boolean;
 }
@@ -41,7 +44,7 @@ export function orderCandidates(
     if (health.credentialBlocked(projectId, target.resolved.provider.id, now)) continue;
     const u = stickyKey === undefined ? 1 - random() : stickyUnit(route.salt, stickyKey, target.id);
     const score = rendezvousScore(u, target.weight);
-    const openUntil = health.openUntil(target.breakerKey, now);
+    const openUntil = health.openUntil(target.breakerKey, now, projectId);
     const candidate: Candidate = { target, score, open: openUntil !== undefined, openUntil };
     if (openUntil === undefined) healthy.push(candidate);
     else (open ??= []).push(candidate);

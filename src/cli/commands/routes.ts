@@ -184,7 +184,15 @@ async function status(args: string[], context: CliContext): Promise<number> {
   print(
     context,
     breakers.length > 0
-      ? formatTable(breakers.map((breaker) => ({ model: String(breaker['model']), state: String(breaker['state']), 'open until': String(breaker['open_until'] ?? ''), 'consecutive failures': String(breaker['consecutive_failures']) })))
+      ? formatTable(
+          breakers.map((breaker) => ({
+            model: String(breaker['model']),
+            state: String(breaker['state']),
+            'open until': String(breaker['open_until'] ?? ''),
+            'consecutive failures': String(breaker['consecutive_failures']),
+            'projects open': String((breaker['projects_open'] as unknown[] | undefined)?.length ?? 0),
+          })),
+        )
       : 'No breaker has seen a failure.',
   );
   const blocked = (answer['blocked_credentials'] as Row[]) ?? [];

@@ -115,7 +115,7 @@ export class RouteAdmin {
           reason: target.reason ?? null,
         })),
       })),
-      breakers: router.breakers.status().map((breaker) => ({
+      breakers: router.breakers.status(now).map((breaker) => ({
         provider_id: breaker.providerId,
         model: breaker.vendorModelId,
         state: breaker.state,
@@ -123,6 +123,7 @@ export class RouteAdmin {
         consecutive_failures: breaker.consecutiveFailures,
         failures_in_window: breaker.failuresInWindow,
         window: breaker.windowSize,
+        projects_open: breaker.projectsOpen.map((open) => ({ project_id: open.projectId, until: open.until.toISOString() })),
       })),
       blocked_credentials: router.credentials.list(now).map((block) => ({
         project_id: block.projectId,
