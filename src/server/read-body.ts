@@ -51,7 +51,7 @@ export async function readJsonRequest(
   }
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
-  const bytes = await readBytes(request, limit);
+  const bytes = withoutBom(await readBytes(request, limit));
   if (bytes.length === 0) {
     throw new SwitchboardError('invalid_request', 'Request body is empty; expected a JSON object.');
   }
@@ -66,6 +66,14 @@ export async function readJsonRequest(
     throw new SwitchboardError('invalid_request', 'Request body must be a JSON object.');
   }
   return { body: value as Record<string, unknown>, raw: rawJsonOf(bytes, value) };
+}
+
+/**
+ * The body without a leading UTF-8 byte order mark: RFC 8259 §8.1 lets a parser ignore one, and
+ * some clients write it (.NET's and PowerShell 5's UTF-8 encoders); JSON.parse refuses it.
+ */
+function withoutBom(bytes: Buffer): Buffer {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
 }
 
 /** V8's own wording of a JSON syntax error: a fixed phrase and where (no text of the body). */

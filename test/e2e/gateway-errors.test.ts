@@ -63,6 +63,19 @@ describe('request errors', () => {
     assert.match(response.body.error.message, /not valid JSON/);
   });
 
+  it('a body that starts with a UTF-8 byte order mark is read as JSON, and the vendor gets none (RFC 8259 lets a parser ignore it)', async () => {
+    const content = `bom ${'x'.repeat(3000)}`;
+    const response = await fetch(`${t.origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ model: 'e2e-gpt', messages: [{ role: 'user', content }] }))]),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    const sent = t.openai.requests.at(-1);
+    assert.equal(sent?.text[0], '{', 'the upstream body starts with the JSON itself');
+    assert.equal((JSON.parse(sent?.text ?? '') as { messages: { content: string }[] }).messages[0]?.content, content, 'the long string spliced from the client\'s text lands whole');
+  });
+
   it('invalid JSON → 400 without quoting the body (a key sent unquoted stays out of the answer)', async () => {
     const response = await post('/v1/chat/completions', '{"model": "e2e-gpt", "user": sk-proj-AbCdEfGhIjKlMnOp}');
     assert.equal(response.status, 400);
