@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateApiKey } from '../../src/crypto/api-key.js';
+import { runCli } from '../cli/cli-harness.js';
 import { ADMIN_TOKEN, chat, createRoute, startInstance, startWorld, type Instance, type RoutingWorld } from './routing-harness.js';
 
 describe('circuit breakers per project', () => {
@@ -76,6 +77,10 @@ describe('circuit breakers per project', () => {
       assert.deepEqual([primary?.breaker, primary?.open_for_project], ['closed', skipped], project);
       assert.equal(explained.order[0], skipped ? 'model-b' : 'model-a', project);
     }
+    const printed = await runCli(['routes', 'status', '--server', gw.origin], { env: { SWITCHBOARD_ADMIN_TOKEN: ADMIN_TOKEN } });
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, /projects open/);
+    assert.match(printed.stdout, /gpt-4o-mini\s+closed\s+0\s+1\b/, 'the CLI counts the project on its own cool-down');
     await gw.switchboard.service.router?.flush();
     const shared = await world.db.query(`select state from ai_route_health`);
     assert.equal(shared.rows.length, 0, 'nothing is shared with the other instances');
