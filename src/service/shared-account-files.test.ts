@@ -21,6 +21,13 @@ describe('stored-file references in native bodies', () => {
     assert.equal(storedFileReference('anthropic-messages', { messages: [{ role: 'user', content: [result] }] }), 'messages[0].content[0].content[1].source.file_id');
   });
 
+  test('any deeper spelling: a screenshot object, a document whose source is content blocks', () => {
+    const screenshot = { type: 'computer_call_output', call_id: 'c', output: { type: 'computer_screenshot', file_id: 'file-shot' } };
+    assert.equal(storedFileReference('openai-responses', { input: [{ role: 'user', content: 'look' }, screenshot] }), 'input[1].output.file_id');
+    const document = { type: 'document', source: { type: 'content', content: [{ type: 'image', source: { type: 'file', file_id: 'file_013' } }] } };
+    assert.equal(storedFileReference('anthropic-messages', { messages: [{ role: 'user', content: [document] }] }), 'messages[0].content[0].source.content[0].source.file_id');
+  });
+
   test('content sent in the body is no reference', () => {
     const openai = {
       input: [

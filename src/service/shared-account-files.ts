@@ -11,32 +11,18 @@
 import { SwitchboardError } from '../errors.js';
 import type { NativeApi } from '../providers/spec/index.js';
 
-/** The field path of the first stored-file reference in a native body, or undefined. */
+/**
+ * The field path of the first stored-file reference in a native body, or undefined: any object
+ * under its `input` (Responses) or `messages` (Messages) with a `file_id`, however deep (message
+ * parts, tool results and their blocks, a screenshot object, a document's content source). The
+ * body's depth is capped before it is parsed (json-structure.ts).
+ */
 export function storedFileReference(api: NativeApi, body: Record<string, unknown>): string | undefined {
   const list = api === 'openai-responses' ? 'input' : 'messages';
   const items = body[list];
   if (!Array.isArray(items)) return undefined;
-  for (const [i, item] of items.entries()) {
-    if (!isRecord(item)) continue;
-    // Message parts (`content`), and a Responses tool result's parts (`output`).
-    for (const field of ['content', 'output']) {
-      const parts = item[field];
-      if (!Array.isArray(parts)) continue;
-      for (const [j, part] of parts.entries()) {
-        const path = `${list}[${i}].${field}[${j}]`;
-        const own = partReference(part);
-        if (own !== undefined) return path + own;
-        // An Anthropic tool_result's blocks.
-        const nested = isRecord(part) ? part['content'] : undefined;
-        if (!Array.isArray(nested)) continue;
-        for (const [k, block] of nested.entries()) {
-          const inner = partReference(block);
-          if (inner !== undefined) return `${path}.content[${k}]${inner}`;
-        }
-      }
-    }
-  }
-  return undefined;
+  const found = fileIdIn(items);
+  return found === undefined ? undefined : list + found;
 }
 
 /** Throws 400 `unsupported_feature` naming the first stored-file reference of `body`, if any. */
@@ -50,18 +36,28 @@ export function refuseStoredFiles(api: NativeApi, body: Record<string, unknown>)
   );
 }
 
-function partReference(part: unknown): string | undefined {
-  if (!isRecord(part)) return undefined;
-  if (present(part['file_id'])) return '.file_id';
-  const source = part['source'];
-  if (isRecord(source) && present(source['file_id'])) return '.source.file_id';
+/** The path below `value` of the first object with a `file_id` (built only once one is found). */
+function fileIdIn(value: object): string | undefined {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      if (typeof item !== 'object' || item === null) continue;
+      const found = fileIdIn(item);
+      if (found !== undefined) return `[${index}]${found}`;
+    }
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  if (present(record['file_id'])) return '.file_id';
+  for (const key of Object.keys(record)) {
+    const child = record[key];
+    if (typeof child !== 'object' || child === null) continue;
+    const found = fileIdIn(child);
+    if (found !== undefined) return `.${key}${found}`;
+  }
   return undefined;
 }
 
 function present(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -157,12 +157,17 @@ function refuseStateful(body: JsonObject): void {
 
 /**
  * `item_reference` items name an item kept on the server, which Switchboard never has: refused on
- * both paths before any upstream call (OpenAI itself would answer 404 under `store: false`).
+ * both paths before any upstream call (OpenAI itself would answer 404 under `store: false`). The
+ * reference's `type` is optional in OpenAI's schema, so an item with an `id`, no `role` and no
+ * `type` (or a null one) is one too; the native path would send it upstream as written.
  */
 function refuseItemReferences(input: readonly unknown[]): void {
   for (let index = 0; index < input.length; index++) {
     const item: unknown = input[index];
-    if (isObject(item) && item['type'] === 'item_reference') throw itemReferenceRefused(`input[${index}]`);
+    if (!isObject(item)) continue;
+    const type = item['type'];
+    const untyped = (type === undefined || type === null) && item['id'] !== undefined && item['role'] === undefined;
+    if (type === 'item_reference' || untyped) throw itemReferenceRefused(`input[${index}]`);
   }
 }
 
