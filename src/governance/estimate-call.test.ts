@@ -151,18 +151,18 @@ test('native bodies: images and documents reserved at their figures (URL, file i
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [inline] }] },
     ],
   };
-  const reserved = (await estimateNativeCall(anthropic, model)).inputTokens;
+  const reserved = (await estimateNativeCall(anthropic, 'anthropic-messages', model)).inputTokens;
   assert.ok(reserved >= 3 * IMAGE_INPUT_TOKENS + DOCUMENT_INPUT_TOKENS, `reserved ${reserved}`);
   // The inline image is an image, not 200 K characters of text.
   assert.ok(reserved < 3 * IMAGE_INPUT_TOKENS + DOCUMENT_INPUT_TOKENS + 1_000, `reserved ${reserved}`);
   const responses = { model: 'gpt-5', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://example.com/b.png' }, { type: 'input_file', file_url: 'https://example.com/c.pdf' }] }] };
-  assert.ok((await estimateNativeCall(responses, model)).inputTokens >= IMAGE_INPUT_TOKENS + DOCUMENT_INPUT_TOKENS);
+  assert.ok((await estimateNativeCall(responses, 'openai-responses', model)).inputTokens >= IMAGE_INPUT_TOKENS + DOCUMENT_INPUT_TOKENS);
 });
 
 test('a short native body is reserved at the bytes of its JSON text, without its model', async () => {
   const body = { model: 'claude-haiku-4-5', max_tokens: 64, system: 'Sois bref.', messages: [{ role: 'user', content: [{ type: 'text', text: 'Météo à Nîmes ?' }] }], temperature: 0.5, stream: false, metadata: {}, stop_sequences: [], top_k: null };
   const { model: _model, ...rest } = body;
-  const reserved = await estimateNativeCall(body, model);
+  const reserved = await estimateNativeCall(body, 'anthropic-messages', model);
   assert.equal(reserved.inputTokens, Buffer.byteLength(JSON.stringify(rest)));
   assert.equal(reserved.outputTokens, 64);
 });
@@ -176,7 +176,7 @@ test("a long native body is reserved from its texts, at least 0.9× its JSON tex
     const body = agentBody(resultText);
     const { model: _model, ...rest } = body;
     const exact = count([JSON.stringify(rest)]);
-    const reserved = (await estimateNativeCall(body, model)).inputTokens;
+    const reserved = (await estimateNativeCall(body, 'anthropic-messages', model)).inputTokens;
     assert.ok(reserved >= exact * 0.9 && reserved <= exact * 1.5, `${resultText.length} characters per result: reserved ${reserved}, the JSON's ${exact}`);
   }
 });
@@ -187,7 +187,7 @@ test("a native body's web search tools bound its searches: max_uses, max_tool_ca
   // No such tool: nothing (and nothing in the estimate).
   assert.equal(nativeWebSearches({ model: 'm' }), undefined);
   assert.equal(nativeWebSearches({ tools: [fn, { type: 'function', name: 'f' }, { type: 'web_fetch_20250910', name: 'web_fetch' }] }), undefined);
-  assert.equal((await estimateNativeCall({ model: 'm', tools: [fn], messages: [] }, model)).webSearches, undefined);
+  assert.equal((await estimateNativeCall({ model: 'm', tools: [fn], messages: [] }, 'anthropic-messages', model)).webSearches, undefined);
   // Anthropic: each tool's max_uses; one without is uncapped.
   assert.deepEqual(nativeWebSearches({ tools: [fn, search({ max_uses: 3 })] }), { capped: 3, uncapped: false });
   assert.deepEqual(nativeWebSearches({ tools: [search({ max_uses: 3 }), search()] }), { capped: 3, uncapped: true });
@@ -199,6 +199,12 @@ test("a native body's web search tools bound its searches: max_uses, max_tool_ca
   assert.deepEqual(nativeWebSearches({ tools: [{ type: 'web_search' }], max_tool_calls: null }), { capped: 0, uncapped: true });
   // A huge cap stays a safe integer (priced exactly as bigint).
   assert.deepEqual(nativeWebSearches({ tools: [search({ max_uses: 2 ** 52 }), search({ max_uses: 2 ** 52 })] }), { capped: Number.MAX_SAFE_INTEGER, uncapped: false });
-  const estimate = await estimateNativeCall({ model: 'm', max_tokens: 7, tools: [search({ max_uses: 3 })], messages: [] }, model);
+  const estimate = await estimateNativeCall({ model: 'm', max_tokens: 7, tools: [search({ max_uses: 3 })], messages: [] }, 'anthropic-messages', model);
   assert.deepEqual([estimate.outputTokens, estimate.webSearches], [7, { capped: 3, uncapped: false }]);
+});
+
+test("each native API's own limit field bounds its output: a Responses body's max_tokens limits nothing", async () => {
+  const body = { model: 'm', input: 'hi', max_tokens: 1, max_output_tokens: 100_000 };
+  assert.equal((await estimateNativeCall(body, 'openai-responses', model)).outputTokens, 100_000);
+  assert.equal((await estimateNativeCall({ model: 'm', messages: [], max_tokens: 9, max_output_tokens: 100_000 }, 'anthropic-messages', model)).outputTokens, 9);
 });

@@ -19,7 +19,7 @@
  * @module
  */
 import { budgetByEffort, MIN_THINKING_BUDGET, requestedBudget } from '../providers/shared/reasoning.js';
-import type { ChatRequest } from '../providers/spec/index.js';
+import type { ChatRequest, NativeApi } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { chatInputTokenBound, chatMessageText, inputFramingTokens, promptExtraTexts } from '../usage/estimate-tokens.js';
 import { jsonTexts } from '../usage/json-texts.js';
@@ -110,7 +110,7 @@ export async function estimateEmbedCall(input: readonly string[]): Promise<Token
  * one token per two characters. A body of up to BYTE_BOUND_MAX_TOKENS bytes of JSON is reserved at
  * that bound.
  */
-export async function estimateNativeCall(body: Record<string, unknown>, model: ModelEntry): Promise<TokenEstimate> {
+export async function estimateNativeCall(body: Record<string, unknown>, api: NativeApi, model: ModelEntry): Promise<TokenEstimate> {
   // Images and documents where the vendors take them count at their fixed figures, not as the
   // text of their base64 data or URL (usage/native-estimate.ts counts them the same way).
   const media = nativeMedia(body);
@@ -119,7 +119,7 @@ export async function estimateNativeCall(body: Record<string, unknown>, model: M
   for (const text of json.texts) bytes += Buffer.byteLength(text, 'utf8');
   const texts = bytes + json.punctuation <= BYTE_BOUND_MAX_TOKENS ? bytes + json.punctuation : (await reserveTokens(json.texts, bytes)) + Math.ceil(json.punctuation / 2);
   const inputTokens = texts + media.images.size * IMAGE_INPUT_TOKENS + media.documents * DOCUMENT_INPUT_TOKENS;
-  const estimate: TokenEstimate = { inputTokens, outputTokens: nativeOutputCap(body, model) };
+  const estimate: TokenEstimate = { inputTokens, outputTokens: nativeOutputCap(body, api, model) };
   const webSearches = nativeWebSearches(body);
   if (webSearches !== undefined) estimate.webSearches = webSearches;
   return estimate;
@@ -154,14 +154,21 @@ export function nativeWebSearches(body: Record<string, unknown>): WebSearchBound
 }
 
 /**
- * The most a native call may generate, as its reservation counts it: the body's own limit
- * (`max_tokens`, `max_output_tokens`: both vendors count thinking in it), else the model row's
+ * The field of each native API that limits the output (a field of the other API is not a limit
+ * there; absent: the API generates nothing).
+ */
+export const nativeLimitField: Partial<Record<NativeApi, string>> = { 'anthropic-messages': 'max_tokens', 'openai-responses': 'max_output_tokens' };
+
+/**
+ * The most a native call may generate, as its reservation counts it: the body's own limit in its
+ * API's field (`max_tokens` on Messages, `max_output_tokens` on Responses: both vendors count
+ * thinking in it; a Responses body's `max_tokens` limits nothing there), else the model row's
  * `max_tokens` or DEFAULT_MAX_OUTPUT_TOKENS plus the thinking budget of a Responses body's
  * `reasoning.effort`, as chatOutputCap adds it. Sent upstream when the body sets none and the call
  * is governed (service/output-cap.ts).
  */
-export function nativeOutputCap(body: Record<string, unknown>, model: ModelEntry): number {
-  const requested = body['max_tokens'] ?? body['max_output_tokens'];
+export function nativeOutputCap(body: Record<string, unknown>, api: NativeApi, model: ModelEntry): number {
+  const requested = body[nativeLimitField[api] ?? 'max_tokens'];
   if (isOutputLimit(requested)) return requested;
   return withThinking(model.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, effortBudget(body['reasoning']), model);
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { chatOutputCap, estimateChatCall, estimateNativeCall, nativeOutputCap, type ChatCallShape } from '../governance/estimate-call.js';
+import { chatOutputCap, estimateChatCall, estimateNativeCall, nativeLimitField, nativeOutputCap, type ChatCallShape } from '../governance/estimate-call.js';
 import type { TokenEstimate } from '../governance/governor.js';
 import type { ChatRequest, NativeApi, ProviderFamily } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
@@ -28,15 +28,12 @@ export function estimateBoundedChat(request: ChatCallShape, upstream: ChatReques
   return estimateChatCall(request, model);
 }
 
-/** The field of each native API that limits the output (absent: the API generates nothing). */
-const nativeLimitField: Partial<Record<NativeApi, string>> = { 'anthropic-messages': 'max_tokens', 'openai-responses': 'max_output_tokens' };
-
 /**
  * The estimate of a native call (`body`: the client's), which sets the limit field of `upstream`
  * (the copy sent to the vendor) when the client left it out or null (null is "no limit" to OpenAI).
  */
 export function estimateBoundedNative(body: Record<string, unknown>, upstream: Record<string, unknown>, api: NativeApi, model: ModelEntry): Promise<TokenEstimate> {
   const field = nativeLimitField[api];
-  if (field !== undefined && (upstream[field] === undefined || upstream[field] === null)) upstream[field] = nativeOutputCap(body, model);
-  return estimateNativeCall(body, model);
+  if (field !== undefined && (upstream[field] === undefined || upstream[field] === null)) upstream[field] = nativeOutputCap(body, api, model);
+  return estimateNativeCall(body, api, model);
 }

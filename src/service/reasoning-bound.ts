@@ -35,7 +35,7 @@ export function nativeReasoningBound(body: Record<string, unknown>, api: NativeA
   if (model.features.reasoning !== true) return undefined;
   if (api === 'anthropic-messages' && !['enabled', 'adaptive'].includes(String(field(body['thinking'], 'type')))) return undefined;
   if (api === 'openai-responses' && field(body['reasoning'], 'effort') === 'none') return undefined;
-  return nativeOutputCap(body, model);
+  return nativeOutputCap(body, api, model);
 }
 
 function field(value: unknown, name: string): unknown {
