@@ -25,7 +25,8 @@ import type { Governor, TokenEstimate } from '../governance/governor.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 import { commitStream } from './stream-commit.js';
 import { chatReasoningBound, nativeReasoningBound } from './reasoning-bound.js';
-import { failedCallReasoning } from '../usage/hidden-reasoning.js';
+import { failedCallCharge } from '../usage/hidden-reasoning.js';
+import { chatOutputCap, nativeOutputCap } from '../governance/estimate-call.js';
 
 import type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
@@ -137,9 +138,14 @@ export class AIService {
     } catch (error) {
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
-        // A reasoning call cut while the model thought is charged that reasoning (hidden-reasoning.ts).
-        const hidden = failedCallReasoning(attempt, error, () => chatReasoningBound(providerRequest, model, provider.provider.family));
-        attempt.fail(error, () => estimateChat(request, [], hidden));
+        // A call cut while the model generated is charged that output, or reasoning, by time; an
+        // answer cut at the size limit its output bound (hidden-reasoning.ts).
+        const charge = failedCallCharge(attempt, error, {
+          reasoning: () => chatReasoningBound(providerRequest, model, provider.provider.family),
+          output: () => chatOutputCap(providerRequest, model),
+          choices: providerRequest.n ?? 1,
+        });
+        attempt.fail(error, () => estimateChat(request, [], charge));
       }
       throw error;
     }
@@ -249,10 +255,14 @@ export class AIService {
     } catch (error) {
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
-        // A call the client gave up on is charged its input, like a chat's, and a reasoning call
-        // the reasoning generated until then (hidden-reasoning.ts).
-        const hidden = failedCallReasoning(attempt, error, () => nativeReasoningBound(body, call.api, model));
-        attempt.fail(error, nativeEstimate(call.body, noUsage, undefined, hidden));
+        // A call the client gave up on is charged its input, like a chat's, and what was generated
+        // until then (hidden-reasoning.ts).
+        const charge = failedCallCharge(attempt, error, {
+          reasoning: () => nativeReasoningBound(body, call.api, model),
+          output: () => nativeOutputCap(body, call.api, model),
+          choices: 1,
+        });
+        attempt.fail(error, nativeEstimate(call.body, noUsage, undefined, charge));
       }
       throw error;
     }

@@ -5,7 +5,8 @@ import { errors as undiciErrors } from 'undici';
 import { Cancel } from '../cancel.js';
 import { ProviderError, SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
-import { decodeRate, DEFAULT_TOKENS_PER_SECOND, failedCallReasoning, hiddenReasoningTokens, RATE_MIN_MS, RATE_MIN_TOKENS } from './hidden-reasoning.js';
+import { decodeRate, DEFAULT_TOKENS_PER_SECOND, failedCallCharge, hiddenReasoningTokens, RATE_MIN_MS, RATE_MIN_TOKENS } from './hidden-reasoning.js';
+import { responseTooLarge } from '../providers/shared/upstream-limits.js';
 import { UsageAttempt } from './usage-attempt.js';
 
 describe('hidden reasoning of a stream without usage', () => {
@@ -41,7 +42,7 @@ describe('hidden reasoning of a stream without usage', () => {
   });
 });
 
-describe('hidden reasoning of a call that failed before its answer', () => {
+describe('what a call that failed before its answer generated unseen', () => {
   const attemptOf = (streamed: boolean, signal?: Cancel): UsageAttempt =>
     new UsageAttempt({ requestId: 'r', projectId: null, apiKeyId: null, receivedAt: undefined, signal }, 'm', 'chat', streamed, {} as ModelEntry, {} as ProviderEntry, () => {});
   const timedOut = new ProviderError('provider_timeout', 'timed out', { provider: 'p', status: 504, cause: new undiciErrors.HeadersTimeoutError() });
@@ -49,39 +50,67 @@ describe('hidden reasoning of a call that failed before its answer', () => {
   const vendors504 = new ProviderError('provider_timeout', 'HTTP 504', { provider: 'p', upstreamStatus: 504 });
   const deadline = new SwitchboardError('provider_timeout', "route 'r' reached its deadline", { status: 504 });
   const refused = new ProviderError('provider_unavailable', 'refused', { provider: 'p' });
-  const bound = (): number => 1;
-
-  test("a client's abort (any call), the gateway's timeout or a route's deadline (a non-streamed call): the time until the end", async () => {
+  const reasoningBounds = { reasoning: (): number => 1, output: (): number => 1, choices: 1 };
+  const plainBounds = { reasoning: (): undefined => undefined, output: (): number => 1, choices: 1 };
+  const aborted = (): Cancel => {
     const cancel = new Cancel();
     cancel.abort();
+    return cancel;
+  };
+
+  test("a client's abort (any call), the gateway's timeout or a route's deadline (a non-streamed call): a reasoning call's time until the end, as reasoning", async () => {
     for (const [attempt, error] of [
-      [attemptOf(false, cancel), new Error('aborted')],
-      [attemptOf(true, cancel), new Error('aborted')],
+      [attemptOf(false, aborted()), new Error('aborted')],
+      [attemptOf(true, aborted()), new Error('aborted')],
       [attemptOf(false), timedOut],
       [attemptOf(false), deadline],
     ] as const) {
-      const hidden = failedCallReasoning(attempt, error, bound);
-      assert.ok(hidden !== undefined);
+      const charge = failedCallCharge(attempt, error, reasoningBounds);
+      assert.ok(charge.hidden !== undefined && charge.unseen === undefined);
       await sleep(20);
       attempt.end({ status: 499, errorCode: null, incomplete: true, usage: undefined, estimate: undefined });
       // 20 ms at the default rate is 2 tokens: the bound (1) holds.
-      assert.equal(hidden(0), 1);
+      assert.equal(charge.hidden(0), 1);
     }
   });
 
-  test('not a connect timeout, a vendor\'s own 504, another failure, nor a stream\'s timeout; the bound is read only when timed', () => {
+  test('a non-streamed call of a row that does not reason: the time until the end, as output, n choices at once', async () => {
+    for (const error of [new Error('aborted'), timedOut]) {
+      const attempt = attemptOf(false, error === timedOut ? undefined : aborted());
+      const charge = failedCallCharge(attempt, error, { reasoning: () => undefined, output: () => 1_000_000, choices: 3 });
+      assert.ok(charge.unseen !== undefined && charge.hidden === undefined);
+      await sleep(50);
+      attempt.end({ status: 499, errorCode: null, incomplete: true, usage: undefined, estimate: undefined });
+      const tokens = charge.unseen();
+      // At least 50 ms × 100 tokens/s × 3 choices; the timer may run late, not early.
+      assert.ok(tokens >= 15 && tokens <= 3 * 1_000_000, `${tokens}`);
+      assert.equal(tokens % 3, 0, 'each choice decodes alike');
+    }
+    // A stream shows its output as it goes: nothing unseen is added to it.
+    assert.deepEqual(failedCallCharge(attemptOf(true, aborted()), new Error('aborted'), plainBounds), {});
+  });
+
+  test('a successful answer cut at the size limit: the whole output bound, n choices, whatever the time', () => {
+    const cut = responseTooLarge('p', 1024, 200);
+    for (const streamed of [false, true]) {
+      const charge = failedCallCharge(attemptOf(streamed), cut, { reasoning: () => 7, output: () => 4000, choices: 2 });
+      assert.equal(charge.unseen?.(), 8000);
+    }
+    // An error body over the limit (a 500) is no answer: nothing.
+    assert.deepEqual(failedCallCharge(attemptOf(false), responseTooLarge('p', 1024, 500), plainBounds), {});
+  });
+
+  test("not a connect timeout, a vendor's own 504, another failure, nor a stream's timeout; the bounds are read only when charged", () => {
     let read = 0;
-    const counted = (): number => (read += 1);
+    const counted = { reasoning: (): number => (read += 1), output: (): number => (read += 1), choices: 1 };
     for (const [attempt, error] of [
       [attemptOf(false), unreachable],
       [attemptOf(false), vendors504],
       [attemptOf(false), refused],
       [attemptOf(true), timedOut],
     ] as const) {
-      assert.equal(failedCallReasoning(attempt, error, counted), undefined);
+      assert.deepEqual(failedCallCharge(attempt, error, counted), {});
     }
     assert.equal(read, 0);
-    // A row that does not reason (no bound): none.
-    assert.equal(failedCallReasoning(attemptOf(false), timedOut, () => undefined), undefined);
   });
 });

@@ -14,12 +14,13 @@
  * Recorded per stream: two numbers at its first visible part, nothing per part.
  *
  * A call that failed before its answer (a non-streamed one, or a stream before its response head)
- * is timed whole when it was cut while the model thought: `failedCallReasoning`.
+ * is timed whole when it was cut while the model thought: `failedCallCharge`, which also charges a
+ * non-streamed call of any model the output generated unseen.
  *
  * @module
  */
 import { clientAborted } from '../routing/route-deadline.js';
-import { cutByTimeout, type UsageAttempt } from './usage-attempt.js';
+import { cutByCap, cutByTimeout, type UsageAttempt } from './usage-attempt.js';
 
 /**
  * Tokens per second assumed when a stream showed too little to measure its own rate: the middle of
@@ -113,28 +114,52 @@ export class ThinkingClock {
   }
 }
 
+/** What a call that failed before its answer came is charged beyond its input and what was seen. */
+export interface FailedCallCharge {
+  /** A reasoning call's hidden reasoning, for its visible output. */
+  hidden?: (visibleTokens: number) => number;
+  /** Output the vendor generated that never came through. */
+  unseen?: () => number;
+}
+
+/** The bounds of a failed call, computed only on the failure path. */
+export interface FailedCallBounds {
+  /** The output bound of a reasoning call (chatReasoningBound / nativeReasoningBound), else undefined. */
+  reasoning: () => number | undefined;
+  /** The output bound as the reservation counts it (chatOutputCap / nativeOutputCap), per choice. */
+  output: () => number;
+  /** Choices generated at once (chat `n`; 1 elsewhere): the bound and the rate scale with it. */
+  choices: number;
+}
+
 /**
- * The hidden reasoning of a call that failed before its answer came (`attempt.fail`): a
- * non-streamed call, or a stream before its response head. On a reasoning call (`bound()` defined:
- * chatReasoningBound / nativeReasoningBound, computed only here, on the failure path), the time
- * from the attempt's start to its end at the default rate, within the bound, when the vendor had
- * the request and went on thinking:
- * - the client went away (a stream's cut with nothing visible is timed the same way);
- * - a non-streamed call the gateway gave up waiting on (first-byte or idle timeout, a route's
- *   deadline): its answer comes whole, so silence until the timeout is what a thinking model looks
- *   like, and a tenant can make a call outlast the timeout at will. Not a connect timeout (the
+ * What a call that failed before its answer came (`attempt.fail`) generated unseen, when the vendor
+ * had the request and went on:
+ * - a successful answer the gateway cut at its size limit (cutByCap): the vendor finished, and bills,
+ *   the whole answer: the output bound, as output;
+ * - a call cut while the model generated: the client went away (a stream before anything visible
+ *   too), or a non-streamed call the gateway gave up waiting on (first-byte or idle timeout, a
+ *   route's deadline): its answer comes whole, so silence until the cut is what a generating model
+ *   looks like, and a tenant can make a call outlast a timeout at will. Not a connect timeout (the
  *   request never reached the vendor), nor a stream's timeout (its head and first chunks come at
- *   once: silence there is an unresponsive vendor, see ThinkingClock.untilEnd).
- * Undefined otherwise (no time-based charge).
+ *   once: silence there is an unresponsive vendor, see ThinkingClock.untilEnd). The time from the
+ *   attempt's start to its end at the default rate, within the bound: on a reasoning call as hidden
+ *   reasoning; on any other non-streamed call as output (a stream of one shows its output as it
+ *   goes, so nothing unseen is added to it).
+ * Empty otherwise (no charge beyond the input and what was seen).
  */
-export function failedCallReasoning(attempt: UsageAttempt, error: unknown, bound: () => number | undefined): ((visibleTokens: number) => number) | undefined {
-  const thinking = clientAborted(attempt.caller.signal) || (!attempt.streamed && cutByTimeout(error) && !connectTimedOut(error));
-  if (!thinking) return undefined;
-  const limit = bound();
-  if (limit === undefined) return undefined;
-  const clock = new ThinkingClock(attempt, limit);
+export function failedCallCharge(attempt: UsageAttempt, error: unknown, bounds: FailedCallBounds): FailedCallCharge {
+  const choices = Math.max(1, bounds.choices);
+  if (cutByCap(error)) return { unseen: () => bounds.output() * choices };
+  const cut = clientAborted(attempt.caller.signal) || (!attempt.streamed && cutByTimeout(error) && !connectTimedOut(error));
+  if (!cut) return {};
+  const reasoning = bounds.reasoning();
+  if (reasoning === undefined && attempt.streamed) return {};
+  const clock = new ThinkingClock(attempt, reasoning ?? bounds.output());
   clock.untilEnd = true;
-  return (visibleTokens) => clock.tokens(visibleTokens);
+  // n choices decode side by side: n times one choice's tokens, each within the bound.
+  if (reasoning !== undefined) return { hidden: (visibleTokens) => choices * clock.tokens(visibleTokens / choices) };
+  return { unseen: () => choices * clock.tokens(0) };
 }
 
 /** undici's connect timeout (ProviderError's cause, http.ts networkError): the request was never sent. */

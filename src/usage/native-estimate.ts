@@ -23,6 +23,7 @@ import { jsonTexts } from './json-texts.js';
 import { DOCUMENT_INPUT_TOKENS, IMAGE_INPUT_TOKENS } from './media-tokens.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 import { withReported } from './reported-estimate.js';
+import type { FailedCallCharge } from './hidden-reasoning.js';
 
 /**
  * Content event data kept per stream for its output estimate, characters: about 45 Anthropic text
@@ -135,14 +136,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The estimate of a native call that ended without its final usage: `reported` is the usage the
- * vendor sent so far, `output` the content seen (none for a JSON answer), `hidden` the hidden
- * reasoning of a reasoning call for its visible output (reported-estimate.ts).
+ * vendor sent so far, `output` the content seen (none for a JSON answer), `charge` what a call that
+ * failed before its answer generated unseen (failedCallCharge: output, or the hidden reasoning of
+ * a reasoning call for its visible output; reported-estimate.ts).
  */
 export function nativeEstimate(
   body: Record<string, unknown>,
   reported: () => Usage,
   output: NativeOutputSample | undefined,
-  hidden?: (visibleOutput: number) => number,
+  charge: FailedCallCharge = {},
 ): () => Promise<UsageBuckets> {
-  return () => withReported(reported(), () => nativeInputTokens(body), async () => (output === undefined ? 0 : output.tokens()), hidden);
+  const unseen = charge.unseen;
+  const seen = async (): Promise<number> => (output === undefined ? 0 : await output.tokens()) + (unseen?.() ?? 0);
+  return () => withReported(reported(), () => nativeInputTokens(body), seen, charge.hidden);
 }

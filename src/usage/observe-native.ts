@@ -48,7 +48,7 @@ class NativeEnding {
     this.#attempt = attempt;
     const clock = reasoningBound === undefined ? undefined : new ThinkingClock(attempt, reasoningBound);
     this.#clock = clock;
-    this.estimate = nativeEstimate(body, () => answer.usage(), this.#output, clock === undefined ? undefined : (visible) => clock.tokens(visible));
+    this.estimate = nativeEstimate(body, () => answer.usage(), this.#output, clock === undefined ? {} : { hidden: (visible) => clock.tokens(visible) });
   }
 
   /** A content event (text, tool input, thinking or a reasoning summary) is visible: hidden reasoning ends at the first. */

@@ -13,10 +13,10 @@ import { billedUsage } from '../providers/shared/billed-provider-error.js';
 import { type PartsTap, UpstreamParts } from '../providers/shared/upstream-parts.js';
 import { type ChatInput, estimateChatCallInputTokens, estimateTextTokens, promptExtraTexts } from './estimate-tokens.js';
 import { chatInputEstimate } from './input-sample.js';
-import { CLIENT_CLOSED_STATUS, cutByTimeout, type UsageAttempt } from './usage-attempt.js';
+import { CLIENT_CLOSED_STATUS, cutByCap, cutByTimeout, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
 import { withReported } from './reported-estimate.js';
-import { ThinkingClock } from './hidden-reasoning.js';
+import { type FailedCallCharge, ThinkingClock } from './hidden-reasoning.js';
 import { clientAborted } from '../routing/route-deadline.js';
 
 /**
@@ -60,6 +60,7 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
   const pieces: string[] = [];
   let usage: Usage | undefined;
   // `usage`: what the vendor reported, and bills, for the failure (a BilledProviderError).
+  // `timedOut`: the vendor had the request and went on (a timeout, or an answer cut at the size limits).
   let errorPart: { status: number; code: string; timedOut: boolean; usage: Usage | undefined } | undefined;
   // A long prompt is not kept whole for the stream's life: a sample of it is (input-sample.ts).
   const input = chatInputEstimate(request);
@@ -107,7 +108,7 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
           usage = part.usage;
           break;
         case 'error':
-          errorPart = { status: part.error.status, code: part.error.code, timedOut: cutByTimeout(part.error), usage: billedUsage(part.error) };
+          errorPart = { status: part.error.status, code: part.error.code, timedOut: cutByTimeout(part.error) || cutByCap(part.error), usage: billedUsage(part.error) };
           break;
         default:
           break;
@@ -141,11 +142,12 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
 
 /**
  * Estimated buckets of a chat call: its messages (images at IMAGE_INPUT_TOKENS each), tool
- * definitions and JSON schema as input (vendors bill all three), the generated pieces as output,
- * and `hidden(output)` as reasoning when given (a reasoning call cut while it thought,
- * failedCallReasoning).
+ * definitions and JSON schema as input (vendors bill all three), the generated pieces (and the
+ * output `charge.unseen` says was generated but never came) as output, and `charge.hidden(output)`
+ * as reasoning (a reasoning call cut while it thought; failedCallCharge).
  */
-export async function estimateChat(request: ChatInput, output: readonly string[], hidden?: (visibleTokens: number) => number): Promise<UsageBuckets> {
+export async function estimateChat(request: ChatInput, output: readonly string[], charge: FailedCallCharge = {}): Promise<UsageBuckets> {
   const [input, generated] = await Promise.all([estimateChatCallInputTokens(request.messages, promptExtraTexts(request)), estimateTextTokens(output)]);
-  return { input, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: generated, reasoning: hidden?.(generated) ?? 0 };
+  const total = generated + (charge.unseen?.() ?? 0);
+  return { input, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: total, reasoning: charge.hidden?.(total) ?? 0 };
 }

@@ -7,6 +7,7 @@ import type { UsageRowInsert } from '../db/sql/usage.js';
 import { ProviderError, SwitchboardError } from '../errors.js';
 import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 import { billedUsage } from '../providers/shared/billed-provider-error.js';
+import { UpstreamCapError } from '../providers/shared/upstream-limits.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { AttemptObservation, TraceParent } from './usage-observer.js';
 import { clientAborted } from '../routing/route-deadline.js';
@@ -129,8 +130,9 @@ export class UsageAttempt {
       errorCode: known ? error.code : 'internal_error',
       incomplete: this.streamed && !this.precommit,
       usage,
-      // A call the gateway gave up waiting on was received, and likely billed, by the vendor.
-      estimate: delivered || cutByTimeout(error) ? estimate : undefined,
+      // A call the gateway gave up waiting on was received, and likely billed, by the vendor; so
+      // was one whose successful answer the gateway cut at its size limits.
+      estimate: delivered || cutByTimeout(error) || cutByCap(error) ? estimate : undefined,
     });
   }
 
@@ -190,4 +192,15 @@ export class UsageAttempt {
 export function cutByTimeout(error: unknown): boolean {
   if (!(error instanceof SwitchboardError) || error.code !== 'provider_timeout') return false;
   return !(error instanceof ProviderError && error.upstreamStatus !== undefined);
+}
+
+/**
+ * The gateway cut a successful answer at its size limits (SWITCHBOARD_UPSTREAM_MAX_RESPONSE_BYTES,
+ * _MAX_EVENT_BYTES): the vendor generated, and bills, all it sent, so the call is estimated rather
+ * than free (a tenant can make an answer that large at will: logprobs, `n`).
+ */
+export function cutByCap(error: unknown): boolean {
+  if (!(error instanceof UpstreamCapError)) return false;
+  const status = error.upstreamStatus;
+  return status === undefined || (status >= 200 && status < 300);
 }

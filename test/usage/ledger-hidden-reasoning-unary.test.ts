@@ -6,7 +6,8 @@
 // the abort, so a tenant could fire such calls at an expensive reasoning model and leave the
 // operator paying for minutes of reasoning outside its budget and missing from the ledger. Now the
 // estimate adds the attempt's time × the default decode rate, within the call's output bound, as
-// reasoning tokens (priced at the reasoning rate), on rows marked `features.reasoning: true` only.
+// reasoning tokens (priced at the reasoning rate) on rows marked `features.reasoning: true`, and as
+// output tokens on any other row (a non-streamed answer of any model is generated unseen).
 // A thinking OpenAI server answers for real on loopback (thinking-vendor.ts). Bounds come from
 // times the test measures on the same clock (never from how fast this machine is). PGlite, and
 // Postgres when DATABASE_URL is set.
@@ -133,17 +134,22 @@ describe('hidden reasoning of a non-streamed call cut while the model thinks is 
   const responses = (model: string, extra: Record<string, unknown> = {}) => ({ model, input: PROMPT, ...extra });
   const thinksLong: Partial<ThinkingPlan> = { thinkMs: 30_000, words: 5, reasoningTokens: 900 };
 
-  function assertEstimated(row: LedgerRow, status: number, incomplete: boolean): void {
+  /** `unseen`: the row's output is what a model that does not reason generated unseen (checked by the caller). */
+  function assertEstimated(row: LedgerRow, status: number, incomplete: boolean, unseen = false): void {
     assert.deepEqual([row.status, row.incomplete, row.usage_source], [status, incomplete, 'estimated'], JSON.stringify(row));
     assert.ok(Number(row.input_tokens) > 0, 'the input is charged');
-    assert.equal(row.output_tokens, '0', 'nothing was answered');
+    if (!unseen) assert.equal(row.output_tokens, '0', 'nothing was answered');
     // Priced like reported usage: the reasoning at the reasoning rate.
     assert.equal(scaled(row.cost_usd ?? 'null', 12), expectedCostPico(rowBuckets(row), PRICES), `cost of ${row.request_id}`);
   }
 
-  /** The reasoning tokens of a call cut while the model thought: at the default rate for the time the attempt can have lasted. */
-  function assertThoughtFor(result: Outcome, thinkingAtLeastMs: number, bound: number): void {
-    const reasoning = Number(result.row.reasoning_tokens);
+  /**
+   * The reasoning tokens of a call cut while the model thought (or, `column` output, the output a
+   * model that does not reason generated unseen): at the default rate for the time the attempt can
+   * have lasted.
+   */
+  function assertThoughtFor(result: Outcome, thinkingAtLeastMs: number, bound: number, column: 'reasoning_tokens' | 'output_tokens' = 'reasoning_tokens'): void {
+    const reasoning = Number(result.row[column]);
     assert.ok(reasoning >= Math.min(bound, Math.floor(atDefaultRate(thinkingAtLeastMs)) - 1), `${reasoning} reasoning tokens for at least ${thinkingAtLeastMs} ms of thinking`);
     assert.ok(reasoning <= Math.min(bound, Math.ceil(atDefaultRate(result.rowAt - result.sentAt)) + 1), `${reasoning} reasoning tokens, at most ${result.rowAt - result.sentAt} ms`);
   }
@@ -176,13 +182,23 @@ describe('hidden reasoning of a non-streamed call cut while the model thinks is 
     assert.equal(result.row.reasoning_tokens, '20');
   });
 
-  test('a row that does not reason, or a request that turns reasoning off: no reasoning is added', async () => {
+  test('a row that does not reason, or a request that turns reasoning off: no reasoning; the time as output instead', async () => {
     const plain = await call('/v1/chat/completions', chat(PLAIN), thinksLong, 500);
-    assertEstimated(plain.row, 499, true);
+    assertEstimated(plain.row, 499, true, true);
     assert.equal(plain.row.reasoning_tokens, '0');
+    assertThoughtFor(plain, 500, ROW_MAX_TOKENS, 'output_tokens');
     const off = await call('/v1/chat/completions', chat(THINKER, { reasoning_effort: 'none' }), thinksLong, 500);
-    assertEstimated(off.row, 499, true);
+    assertEstimated(off.row, 499, true, true);
     assert.equal(off.row.reasoning_tokens, '0');
+    assertThoughtFor(off, 500, ROW_MAX_TOKENS, 'output_tokens');
+  });
+
+  test('n choices: n times the time, within n times the bound', async () => {
+    const result = await call('/v1/chat/completions', chat(THINKER, { n: 3 }), thinksLong, 500);
+    assertEstimated(result.row, 499, true);
+    const reasoning = Number(result.row.reasoning_tokens);
+    assert.ok(reasoning >= 3 * (Math.floor(atDefaultRate(500)) - 1), `${reasoning} reasoning tokens for 3 choices of at least 500 ms`);
+    assert.ok(reasoning <= 3 * (Math.ceil(atDefaultRate(result.rowAt - result.sentAt)) + 1), `${reasoning} reasoning tokens, at most ${result.rowAt - result.sentAt} ms`);
   });
 
   test("the gateway's own first-byte timeout on a thinking model: the 504 is charged the thinking time too", async () => {
@@ -208,10 +224,11 @@ describe('hidden reasoning of a non-streamed call cut while the model thinks is 
     await eventually(() => budgetSpent() - spentBefore === scaled(result.row.cost_usd ?? '0', 12), 'the budget charged the row');
   });
 
-  test("/v1/responses (native): a row that does not reason gets none; the gateway's timeout is charged; a completed call keeps the vendor's numbers", async () => {
+  test("/v1/responses (native): a row that does not reason gets the time as output; the gateway's timeout is charged; a completed call keeps the vendor's numbers", async () => {
     const plain = await call('/v1/responses', responses(PLAIN), thinksLong, 500);
-    assertEstimated(plain.row, 499, true);
+    assertEstimated(plain.row, 499, true, true);
     assert.equal(plain.row.reasoning_tokens, '0');
+    assertThoughtFor(plain, 500, ROW_MAX_TOKENS, 'output_tokens');
     const timedOut = await call('/v1/responses', responses(IMPATIENT), thinksLong);
     assert.equal(timedOut.status, 504);
     assertEstimated(timedOut.row, 504, false);

@@ -16,9 +16,16 @@ export const defaultUpstreamLimits: Readonly<UpstreamLimits> = Object.freeze({
 /** Error bodies only feed a 500-character message: they are read up to this much. */
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
+/**
+ * The gateway cut an upstream answer at one of these limits. On a successful answer (a 2xx head, or
+ * any stream: its events come after one) the vendor had the request and generated, and bills, what
+ * it sent: the ledger estimates such a call instead of recording it free (usage-attempt.ts).
+ */
+export class UpstreamCapError extends ProviderError {}
+
 /** The provider error for an answer over `maxResponseBytes` (not retryable: the same call would do it again). */
 export function responseTooLarge(provider: string, limit: number, upstreamStatus?: number): ProviderError {
-  return new ProviderError(
+  return new UpstreamCapError(
     'provider_error',
     `Provider '${provider}' sent an answer larger than ${limit} bytes (SWITCHBOARD_UPSTREAM_MAX_RESPONSE_BYTES); it was cut off`,
     { provider, status: 502, isRetryable: false, ...(upstreamStatus === undefined ? {} : { upstreamStatus }) },
@@ -27,7 +34,7 @@ export function responseTooLarge(provider: string, limit: number, upstreamStatus
 
 /** The provider error for a stream line or event over `maxEventBytes`. */
 export function eventTooLarge(provider: string, limit: number): ProviderError {
-  return new ProviderError(
+  return new UpstreamCapError(
     'provider_error',
     `Provider '${provider}' sent a stream event longer than ${limit} characters (SWITCHBOARD_UPSTREAM_MAX_EVENT_BYTES); the stream was cut off`,
     { provider, status: 502, isRetryable: false },
