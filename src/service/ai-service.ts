@@ -307,7 +307,8 @@ export class AIService {
     } catch (error) {
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
-        attempt.fail(error, undefined);
+        // Cut by the client, a timeout or the size limits: the vendor embedded, and bills, the input.
+        attempt.fail(error, () => estimateEmbedding(request.input));
       }
       throw error;
     }

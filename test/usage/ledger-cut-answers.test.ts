@@ -5,7 +5,8 @@
 // without usage at $0 and its reservation released, so the call could be repeated past any budget.
 // Now it is estimated: the input, and the call's output bound as output. Likewise a stream whose
 // first event is over SWITCHBOARD_UPSTREAM_MAX_EVENT_BYTES (OpenAI's `response.created` echoes the
-// instructions) is charged the input the vendor received. Strict OpenAI mock; limits lowered to
+// instructions) is charged the input the vendor received, and so is an embeddings answer over the
+// limit. Strict OpenAI mock; limits lowered to
 // 64 KiB so the tests stay small (the same code path). PGlite, and Postgres with DATABASE_URL.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ import { insertTenant, type Tenant } from '../security/fixture.js';
 
 const KEY = 'sk-cut-answers-0123456789abcdef';
 const MODEL = 'cut-gpt';
+const EMBED = 'cut-embed';
 const LIMIT_BYTES = 64 * 1024;
 
 interface Row {
@@ -49,6 +51,7 @@ describe('answers cut at the size limits are charged', () => {
       [vendor.baseUrl],
     );
     await db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, 'gpt-4o' from public.ai_providers where name = 'cut-openai'`, [MODEL]);
+    await db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, 'text-embedding-3-small' from public.ai_providers where name = 'cut-openai'`, [EMBED]);
     tenant = await insertTenant(db, 'cut-answers');
     // Room for one call's reservation (6,000 output tokens: $6), not for two.
     await db.query(`insert into public.ai_budgets (name, project_id, limit_usd, period) values ('cut-budget', $1, 10, 'month')`, [tenant.id]);
@@ -121,4 +124,12 @@ describe('answers cut at the size limits are charged', () => {
     assert.equal(vendor.requests.length, calls + 1, 'refused before the vendor');
   });
 
+  test('an embeddings answer over the limit (3,072 floats per input): the input the vendor embedded is charged', async () => {
+    const input = Array.from({ length: 12 }, (_, index) => `text number ${index} to embed`);
+    const answer = await post('/v1/embeddings', { model: EMBED, input, dimensions: 3072 }, 'cut-embed-1');
+    assert.equal(answer.status, 502, answer.text);
+    const row = await rowOf('cut-embed-1');
+    assert.equal(row.usage_source, 'estimated', JSON.stringify(row));
+    assert.ok(row.input_tokens >= 12 * 5, `${row.input_tokens} input tokens for 12 inputs of 5 words`);
+  });
 });
