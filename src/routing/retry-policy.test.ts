@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProviderError, SwitchboardError } from '../errors.js';
 import { classifyFailure } from './retry-policy.js';
+import { eventTooLarge, responseTooLarge } from '../providers/shared/upstream-limits.js';
 
 const upstream = (status: number, extra: { code?: string; retryAfter?: number; error?: 'context_length_exceeded' } = {}) =>
   new ProviderError(extra.error ?? 'provider_error', 'x', {
@@ -39,5 +40,9 @@ describe('the retry table', () => {
     }
     assert.equal(classifyFailure(upstream(429, { retryAfter: 2 }), false).retryAfter, 2);
     assert.equal(classifyFailure(upstream(500), true).action, 'return', 'a client that went away is never retried');
+    // An answer the gateway's size limits cut: returned, and no failure of the target's.
+    for (const cut of [responseTooLarge('p', 1024, 200), eventTooLarge('p', 1024)]) {
+      assert.deepEqual(classifyFailure(cut, false), { errorClass: undefined, action: 'return', retryAfter: undefined, breakerFailure: false });
+    }
   });
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import { ProviderError, SwitchboardError } from '../errors.js';
+import { UpstreamCapError } from '../providers/shared/upstream-limits.js';
 import { GovernanceError } from '../governance/governance-error.js';
 
 /** Error classes a route target may accept as fall-through (`ai_route_targets.accepts`). */
@@ -75,6 +76,9 @@ export function classifyFailure(error: unknown, aborted: boolean): Classified {
     if (error instanceof GovernanceError && error.unpriced) return { ...of('auth', false), action: 'next' };
     return error.code === 'credential_missing' ? of('auth', false) : returnAtOnce;
   }
+  // The gateway's own size limits cut the answer (a client can make one that large at will: logprobs,
+  // `n`, long instructions echoed): the target answered, the same call would be cut anywhere.
+  if (upstream instanceof UpstreamCapError) return returnAtOnce;
   if (status === undefined) {
     // No HTTP answer: a connection failure or a timeout before the headers.
     if (error.code === 'provider_timeout') return of('timeout', true);
