@@ -30,6 +30,16 @@ describe('request templates', () => {
     assert.equal(Object.getPrototypeOf(rendered), Object.prototype);
   });
 
+  test('placeholders with spaces inside the braces; text of any length compiles in linear time (an unclosed `{{` and spaces)', () => {
+    const template = compileRequestTemplate('p', { body: { a: '{{ seed }}', b: 'x {{\tstop }} y' }, response: { text: 'a' } });
+    assert.equal(JSON.stringify(renderTemplateBody(template, request, options)), '{"a":7,"b":"x [\\"a\\",\\"b\\"] y"}');
+    // The old pattern backtracked cubically here: minutes for this string, at every load.
+    const started = performance.now();
+    const spaces = ' '.repeat(100_000);
+    compileRequestTemplate('p', { body: { a: `{{${spaces}`, b: `{{${spaces}{{${spaces}}` }, response: { text: 'a' } });
+    assert.ok(performance.now() - started < 2000, 'compiled at once');
+  });
+
   test('a body that is one undefined placeholder is sent as null', () => {
     const template = compileRequestTemplate('p', { body: '{{system}}', response: { text: 'a' } });
     assert.equal(renderTemplateBody(template, request, options), null);

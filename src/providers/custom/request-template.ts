@@ -114,7 +114,12 @@ const templateSchema = z.strictObject({
 });
 
 const known = new Set<string>(placeholderNames);
-const placeholderPattern = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/**
+ * `{{ name }}`, the name trimmed after the match. Linear on any text: `\s*([^{}]*?)\s*` let the three
+ * parts share each space, and a row holding `{{` and a few thousand spaces blocked the loader, and
+ * every request with it, for seconds to minutes at each load and start.
+ */
+const placeholderPattern = /\{\{([^{}]*)\}\}/g;
 
 /** Validates and compiles a row's `request_template`; throws `config_row_invalid` with the reason. */
 export function compileRequestTemplate(provider: string, raw: unknown): RequestTemplate {
@@ -160,7 +165,7 @@ function compileString(provider: string, value: string, field: string): Template
   const pieces: (string | { name: PlaceholderName })[] = [];
   let last = 0;
   for (const match of value.matchAll(placeholderPattern)) {
-    const name = match[1] ?? '';
+    const name = (match[1] ?? '').trim();
     if (!known.has(name)) {
       throw rowConfigError(provider, field, `unknown placeholder {{${name}}} (known: ${placeholderNames.join(', ')})`);
     }
