@@ -13,8 +13,12 @@ export const CREDENTIAL_BLOCK_MS = 5 * 60_000;
 
 export class CredentialBlocks {
   readonly #until = new Map<string, number>();
-  /** The shared rows already applied (`key@changed_at`), so a row is applied once, also after clear(). */
-  readonly #seen = new Set<string>();
+  /**
+   * The `changed_at` of each (project, provider) row last applied, so a row is applied once, also
+   * after clear(). One entry per row, not per change: the runtime role can re-report a block as
+   * often as it likes, and a set of every change seen grew without bound.
+   */
+  readonly #seen = new Map<string, number>();
 
   block(projectId: string | null, providerId: string, now: number, forMs = CREDENTIAL_BLOCK_MS): void {
     this.#until.set(`${projectId ?? ''}/${providerId}`, now + forMs);
@@ -35,9 +39,9 @@ export class CredentialBlocks {
     for (const row of rows) {
       if (self !== undefined && row.changedBy === self) continue;
       const key = `${row.projectId ?? ''}/${row.providerId}`;
-      const seen = `${key}@${row.changedAt.getTime()}`;
-      if (this.#seen.has(seen)) continue;
-      this.#seen.add(seen);
+      const changedAt = row.changedAt.getTime();
+      if (changedAt <= (this.#seen.get(key) ?? Number.NEGATIVE_INFINITY)) continue;
+      this.#seen.set(key, changedAt);
       const until = row.blockedUntil.getTime();
       if (until > now && until > (this.#until.get(key) ?? 0)) this.#until.set(key, until);
     }
