@@ -177,6 +177,19 @@ describe('ConfigWatcher', () => {
     assert.deepEqual([...(await change).parts], ['registry']);
   });
 
+  test('a version moved past 2^53 by hand: every check reloads, so no change is missed (consecutive versions read alike there)', async () => {
+    const logs: LogLine[] = [];
+    await db.exec(`update public.switchboard_config_version set version = 4611686018427387904 where id`);
+    const watcher = await startWatcher({ logs });
+    await insertModel('watch-past-2-53');
+    const { rows } = await db.query<{ version: string }>('select version::text as version from public.switchboard_config_version where id');
+    assert.equal(rows[0]?.version, '4611686018427387905', 'the trigger moved the version by one');
+    await watcher.refresh(new Set());
+    assert.ok(hasModel(watcher, 'watch-past-2-53'), 'the new model is served after the next version check');
+    assert.ok(logs.some((line) => line.level === 'warn' && line.message.includes('past 2^53')));
+    await db.exec(`update public.switchboard_config_version set version = 1000 where id`);
+  });
+
   // Last: it rewinds the schema to before per-table versions (a gateway started with --no-migrate
   // while an upgrade is under way).
   test('without per-table versions, a moved version reloads the parts the notifications named (the poll: everything)', async () => {

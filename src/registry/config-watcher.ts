@@ -43,6 +43,8 @@ export class ConfigWatcher {
   readonly #options: ConfigWatcherOptions;
   readonly #listeners: ChangeListener[] = [];
   #snapshot: ConfigSnapshot | undefined;
+  /** The warning about a version past 2^53 was logged. */
+  #unsafeVersionLogged = false;
   /** Parts `refresh()` asked for: reloaded whatever the version says. */
   #requested = new Set<SnapshotPart>();
   /** `refresh()` calls made, and those whose parts a reload has taken and finished. */
@@ -242,6 +244,15 @@ export class ConfigWatcher {
 
   /** The parts to reload after reading `state`; empty when nothing changed. */
   #changedParts(state: ConfigVersionState, hints: ReadonlySet<SnapshotPart> | undefined): ReadonlySet<SnapshotPart> {
+    // Past 2^53 (set by hand: triggers count one per write) a version no longer reads exactly, and
+    // a change can read as the version served: every check reloads everything rather than miss one.
+    if (!Number.isSafeInteger(state.version)) {
+      if (!this.#unsafeVersionLogged) {
+        this.#unsafeVersionLogged = true;
+        this.#log('warn', `the config version is past 2^53 (${state.version}), so changes cannot be told apart: every version check reloads the whole configuration; set public.switchboard_config_version.version back below it`);
+      }
+      return allSnapshotParts;
+    }
     const loaded = this.#snapshot?.version ?? 0;
     // An unreadable version row (0) cannot tell: the notifications decide, as rate-limited hints.
     if (state.version === loaded) return state.version === 0 && hints ? hints : new Set();
