@@ -1,3 +1,5 @@
+import { terminalSafe } from './cli-context.js';
+
 /** Renders rows as an aligned text table with a header; values are stringified, null as ''. */
 export function formatTable(rows: readonly object[], columns?: readonly string[]): string {
   const records = rows as readonly Record<string, unknown>[];
@@ -15,5 +17,5 @@ function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value).replace(/\s*\n\s*/g, ' ');
+  return terminalSafe(String(value).replace(/\s*\n\s*/g, ' '));
 }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import { SwitchboardError, errorMessage } from '../errors.js';
-import type { CliContext, Command } from './cli-context.js';
+import { terminalSafe, type CliContext, type Command } from './cli-context.js';
 import { commands } from './commands/index.js';
 
 const globalHelp = (list: readonly Command[]): string =>
@@ -73,7 +73,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     }
     return await command.run(args, context);
   } catch (error) {
-    stderr.write(`switchboard: ${oneLine(error)}\n`);
+    stderr.write(`switchboard: ${terminalSafe(oneLine(error))}\n`);
     return 1;
   }
 }

@@ -8,6 +8,7 @@ import { selectActiveApiKeys } from '../../src/db/sql/access-rows.js';
 import { ApiKeyIndex, type KeyOwner } from '../../src/registry/api-key-index.js';
 import { lines, migratedTarget, runCli, withTargetDb, type CliResult, type CliTarget } from './cli-harness.js';
 
+const ESCAPES = 'gpt-4o\x1b[1A\x1b[2K\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\u009b2J\u202e';
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function assertOneLineError(result: CliResult, pattern: RegExp): void {
@@ -72,6 +73,8 @@ describe('switchboard providers, models, projects and keys', () => {
           values ('cli-bad-features', 'CustomProvider', 'http://127.0.0.1:9/v1', '"fast"'::jsonb);
         insert into ai_models (name, provider_id, model_id) select 'cli-broken-model', id, 'm-1' from ai_providers where name = 'cli-broken';
       `);
+      // A model id that would drive the operator's terminal: erase the line above, set the clipboard (OSC 52), reorder text.
+      await db.query(`insert into ai_models (name, provider_id, model_id) select 'cli-escapes', id, $1 from ai_providers where name = 'openai'`, [ESCAPES]);
       providerRows = (await db.query<{ name: string; provider_class: string }>('select name, provider_class from ai_providers')).rows;
       modelRows = (
         await db.query<{ name: string; model_id: string; provider: string }>(
@@ -143,6 +146,14 @@ describe('switchboard providers, models, projects and keys', () => {
     );
     const brokenLine = table.stdout.split('\n').find((line) => line.startsWith('cli-broken-model '));
     assert.match(brokenLine ?? '', /unavailable {2}provider 'cli-broken' is unavailable/);
+
+    // Row text reaches the terminal with its control characters made visible, in the table and in JSON alike.
+    for (const output of [table.stdout, json.stdout]) {
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(output, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/, 'no control character reaches the terminal');
+      assert.ok(output.includes('gpt-4o\\u001b[1A\\u001b[2K\\u001b]52;c;'), 'made visible');
+    }
+    assert.equal(models.find((entry) => entry.name === 'cli-escapes')?.modelId, ESCAPES, 'the JSON still parses to the row as stored');
   });
 
   test('projects create and list (table and --json); a duplicate or invalid name is a clear one-line error', async () => {
