@@ -11,6 +11,16 @@ import type { OpenAIErrorBody } from './openai-error.js';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 
+/**
+ * A vendor's event as one SSE frame: each line of its data on a `data:` line of its own. The decoder
+ * joins an event's data lines with newlines (as SSE defines); written on one `data:` line, a vendor
+ * could start a frame of its own in the client's stream (an `event: error` that skipped redaction).
+ */
+export function nativeFrame(event: string | undefined, data: string): string {
+  const lines = data.includes('\n') ? data.split('\n').map((line) => `data: ${line}`).join('\n') : `data: ${data}`;
+  return event === undefined ? `${lines}\n\n` : `event: ${event}\n${lines}\n\n`;
+}
+
 /** One SSE frame carrying an error; the openai SDK raises `APIError` on it. */
 export function errorFrame(body: OpenAIErrorBody): string {
   return `data: ${JSON.stringify(body)}\n\n`;

@@ -33,6 +33,7 @@ import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, 
 import { neverCancelled } from '../cancel.js';
 import { idScopeOf, scopeChatRequest, scopeEmbedRequest, scopeNativeBody } from './shared-account-ids.js';
 import { refuseStoredFiles } from './shared-account-files.js';
+import { upstreamFailure } from '../providers/shared/upstream-limits.js';
 
 export type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 
@@ -135,7 +136,8 @@ export class AIService {
         sent,
         { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
       );
-    } catch (error) {
+    } catch (thrown) {
+      const error = upstreamFailure(provider.name, thrown);
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
         // A call cut while the model generated is charged that output, or reasoning, by time; an
@@ -252,7 +254,8 @@ export class AIService {
         rawJson: context.rawJson,
         ...(call.headers === undefined && attempt?.upstreamHeaders === undefined ? {} : { headers: { ...call.headers, ...attempt?.upstreamHeaders } }),
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = upstreamFailure(provider.name, thrown);
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
         // A call the client gave up on is charged its input, like a chat's, and what was generated

@@ -6,7 +6,7 @@
  */
 import type { NativeEvent, NativeStreamAnswer, Usage } from '../spec/index.js';
 import { ProviderError } from '../../errors.js';
-import { redact } from './redact.js';
+import { redactor } from './redact.js';
 import { SseDecoder, type SseSink } from './sse-decoder.js';
 import { UpstreamParts, type PartsDecoder } from './upstream-parts.js';
 import type { UpstreamStream } from './upstream-stream.js';
@@ -84,30 +84,37 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
  * A failure event's data with the secrets redacted from every string in it: an Anthropic or
  * Responses `error` event whole (a few fields), a `response.failed` event's `response.error` only
  * (the rest is the answer so far, which may be long and is the model's, not the vendor's, words).
- * Data that is not JSON is redacted as text.
+ * Data that is not JSON, or nested too deeply to walk (JSON.parse takes 100,000 levels; walking
+ * them overflows the stack), is redacted as text.
  */
 function redactFailure(data: string, secrets: readonly (string | undefined)[]): string {
+  const scrub = redactor(secrets);
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
-    return redact(data, secrets);
+    return scrub(data);
   }
-  if (!isRecord(value)) return redact(data, secrets);
-  const response = value['response'];
-  if (value['type'] === 'response.failed' && isRecord(response)) {
-    if (response['error'] !== undefined) response['error'] = redactStrings(response['error'], secrets);
-    return JSON.stringify(value);
+  if (!isRecord(value)) return scrub(data);
+  try {
+    const response = value['response'];
+    if (value['type'] === 'response.failed' && isRecord(response)) {
+      if (response['error'] !== undefined) response['error'] = redactStrings(response['error'], scrub);
+      return JSON.stringify(value);
+    }
+    return JSON.stringify(redactStrings(value, scrub));
+  } catch (error) {
+    if (error instanceof RangeError) return scrub(data);
+    throw error;
   }
-  return JSON.stringify(redactStrings(value, secrets));
 }
 
-function redactStrings(value: unknown, secrets: readonly (string | undefined)[]): unknown {
-  if (typeof value === 'string') return redact(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactStrings(item, secrets));
+function redactStrings(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, scrub));
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[redact(key, secrets)] = redactStrings(item, secrets);
+  for (const [key, item] of Object.entries(value)) out[scrub(key)] = redactStrings(item, scrub);
   return out;
 }
 

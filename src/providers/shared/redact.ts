@@ -39,12 +39,20 @@ const ACCOUNT = '[account]';
  * vendor account's ids (ACCOUNT_PATTERNS). Only the first MAX_REDACTED_INPUT characters are kept.
  */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text.length > MAX_REDACTED_INPUT ? text.slice(0, MAX_REDACTED_INPUT) : text;
+  return redactor(secrets)(text);
+}
+
+/**
+ * `redact` for many texts and the same secrets: the secrets' fragments are taken once (a vendor's
+ * failure event can hold hundreds of thousands of strings, each scrubbed on its own).
+ */
+export function redactor(secrets: readonly (string | undefined)[]): (text: string) => string {
+  const short: string[] = [];
   const fragments = new Set<string>();
   for (const secret of secrets) {
     if (!secret || secret.length < 4) continue;
     if (secret.length < MIN_FRAGMENT) {
-      result = result.split(secret).join(REDACTED);
+      short.push(secret);
       continue;
     }
     const bytes = Buffer.from(secret, 'utf8');
@@ -52,8 +60,14 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
       for (let index = 0; index + MIN_FRAGMENT <= form.length; index++) fragments.add(form.slice(index, index + MIN_FRAGMENT));
     }
   }
-  if (fragments.size > 0) result = redactFragments(result, fragments);
-  return result.replace(KEY_PATTERNS, REDACTED).replace(ACCOUNT_PATTERNS, ACCOUNT);
+  return (text) => {
+    // Nothing shorter than a short secret can hold a secret, a key shape or an account id.
+    if (text.length < 4) return text;
+    let result = text.length > MAX_REDACTED_INPUT ? text.slice(0, MAX_REDACTED_INPUT) : text;
+    for (const secret of short) result = result.split(secret).join(REDACTED);
+    if (fragments.size > 0) result = redactFragments(result, fragments);
+    return result.replace(KEY_PATTERNS, REDACTED).replace(ACCOUNT_PATTERNS, ACCOUNT);
+  };
 }
 
 /** Replaces each maximal run of overlapping fragment matches with one REDACTED. */

@@ -40,3 +40,17 @@ export function eventTooLarge(provider: string, limit: number): ProviderError {
     { provider, status: 502, isRetryable: false },
   );
 }
+
+/**
+ * The provider error for an answer too deeply nested to walk: JSON.parse takes 100,000 levels in a
+ * few hundred kilobytes, and re-encoding or walking them overflows the stack (a RangeError), which
+ * would otherwise be answered as the gateway's own 500.
+ */
+export function answerTooDeep(provider: string): ProviderError {
+  return new ProviderError('provider_error', `Provider '${provider}' sent an answer nested too deeply to read`, { provider, status: 502, isRetryable: false });
+}
+
+/** `error` as the call's failure: a RangeError (a stack overflow) raised on the vendor's answer is the provider's. */
+export function upstreamFailure(provider: string, error: unknown): unknown {
+  return error instanceof RangeError ? answerTooDeep(provider) : error;
+}

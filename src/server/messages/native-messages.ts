@@ -18,6 +18,7 @@ import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { type ItemFrames, writeItems } from '../item-writer.js';
 import { sendBody, writeSseHead } from '../send.js';
+import { nativeFrame } from '../sse.js';
 import { sendAnthropicError } from './send-anthropic-error.js';
 
 /**
@@ -89,8 +90,7 @@ async function passThrough(gateway: GatewayContext, exchange: Exchange, response
 function encodeEvent(event: NativeEvent, model: string): string {
   let data = event.data;
   if (event.event === 'message_start') data = withPublicModel(data, model);
-  const lines = data.includes('\n') ? data.split('\n').map((line) => `data: ${line}`).join('\n') : `data: ${data}`;
-  return event.event === undefined ? `${lines}\n\n` : `event: ${event.event}\n${lines}\n\n`;
+  return nativeFrame(event.event, data);
 }
 
 function withPublicModel(data: string, model: string): string {

@@ -19,6 +19,8 @@ import type { Exchange } from '../exchange.js';
 import type { JsonObject } from '../field-checks.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { sendBody } from '../send.js';
+import { nativeFrame } from '../sse.js';
+import { answerTooDeep } from '../../providers/shared/upstream-limits.js';
 import { pumpSse } from './pump-sse.js';
 
 /** Lifecycle events whose `response.model` is rewritten to the public name. */
@@ -81,7 +83,13 @@ export async function nativeResponses(
   if (answer.type === 'json') {
     exchange.inputTokens = answer.usage.inputTokens;
     exchange.outputTokens = answer.usage.outputTokens;
-    sendBody(gateway, exchange, response, 200, JSON.stringify({ ...answer.body, model: call.model }));
+    let text: string;
+    try {
+      text = JSON.stringify({ ...answer.body, model: call.model });
+    } catch (error) {
+      throw error instanceof RangeError ? answerTooDeep(route.provider.name) : error;
+    }
+    sendBody(gateway, exchange, response, 200, text);
     return;
   }
   let lastSequence = -1;
@@ -89,7 +97,7 @@ export async function nativeResponses(
     encode: (event: NativeEvent) => {
       const data = event.event !== undefined && lifecycle.has(event.event) ? withModel(event.data, call.model) : event.data;
       lastSequence = sequenceOf(data, lastSequence);
-      return event.event === undefined ? `data: ${data}\n\n` : `event: ${event.event}\ndata: ${data}\n\n`;
+      return nativeFrame(event.event, data);
     },
     fail: (error) => {
       const data = JSON.stringify({ type: 'error', code: error.code, message: error.message, param: error.param, sequence_number: lastSequence + 1 });
