@@ -43,7 +43,8 @@ export class AdmissionTicket implements Ticket {
     this.#settled = true;
     for (const { counter, amount } of this.holds) {
       // A request hold is consumed whole (1, or 0 for an uncounted attempt), whatever the call cost.
-      const actual = counter.metric === 'requests' ? amount : counter.metric === 'tokens' ? BigInt(Math.max(0, Math.round(actualTokens))) : (actualCostPico ?? 0n);
+      const tokens = Number.isFinite(actualTokens) ? Math.max(0, Math.round(actualTokens)) : 0;
+      const actual = counter.metric === 'requests' ? amount : counter.metric === 'tokens' ? BigInt(tokens) : (actualCostPico ?? 0n);
       counter.settle(amount, actual > 0n ? actual : 0n);
     }
   }

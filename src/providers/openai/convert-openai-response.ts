@@ -60,6 +60,7 @@ export function convertOpenAIUsage(usage: OpenAIUsage | null | undefined): Usage
     { input: prompt - cachedInput - cacheWrite5m, cachedInput, cacheWrite5m, cacheWrite1h: 0, output: completion - reasoning, reasoning },
     usage,
   );
-  if (typeof usage.total_tokens === 'number') result.totalTokens = usage.total_tokens;
+  // The vendor's total when it counts more than the buckets (audio, say); never less, never raw.
+  result.totalTokens = Math.max(result.totalTokens, tokenCount(usage.total_tokens));
   return result;
 }

@@ -6,6 +6,7 @@ import { convertAnthropicUsage } from '../anthropic/convert-anthropic-usage.js';
 import { mapCohereUsage } from '../cohere/map-cohere-usage.js';
 import { convertGoogleUsage } from '../google/convert-google-usage.js';
 import { convertOpenAIUsage } from '../openai/convert-openai-response.js';
+import { MAX_REPORTED_TOKENS } from './usage-buckets.js';
 
 describe('usage buckets per vendor', () => {
   test('OpenAI: cached tokens and cache writes are inside prompt_tokens, reasoning inside completion_tokens', () => {
@@ -61,5 +62,17 @@ describe('usage buckets per vendor', () => {
   test('hostile counts (negative, fractional, strings) never make a negative bucket', () => {
     const usage = convertOpenAIUsage({ prompt_tokens: 5, completion_tokens: -3, prompt_tokens_details: { cached_tokens: 9 } });
     assert.deepEqual(usage.buckets, { input: 0, cachedInput: 5, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 });
+  });
+
+  test('absurd counts are capped (no call prices at trillions, no sum overflows to Infinity); the total is never raw', () => {
+    const huge = convertOpenAIUsage({ prompt_tokens: 9e18, completion_tokens: 1e308, total_tokens: 9e18 });
+    assert.deepEqual([huge.buckets?.input, huge.buckets?.output], [MAX_REPORTED_TOKENS, MAX_REPORTED_TOKENS]);
+    assert.equal(huge.totalTokens, 2 * MAX_REPORTED_TOKENS);
+    for (const bucket of [convertAnthropicUsage({ input_tokens: 1e308, output_tokens: 1e308, cache_read_input_tokens: 1e308 }).buckets]) {
+      assert.ok(Object.values(bucket ?? {}).every((count) => Number.isFinite(count) && count <= MAX_REPORTED_TOKENS));
+    }
+    // A total below the buckets (0, negative) no longer hides them.
+    assert.equal(convertOpenAIUsage({ prompt_tokens: 5, completion_tokens: 3, total_tokens: -1 }).totalTokens, 8);
+    assert.equal(convertOpenAIUsage({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 10 }).totalTokens, 10, 'a larger total (audio) is kept');
   });
 });

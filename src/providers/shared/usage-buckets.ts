@@ -1,8 +1,15 @@
 import type { Usage, UsageBuckets } from '../spec/index.js';
 
-/** A non-negative finite count, else 0 (vendor JSON is untrusted). */
+/**
+ * The most tokens one count of a vendor's usage may say: ten times the largest context window
+ * sold (10 M). A hostile or broken upstream's `9e18` would otherwise price one call at trillions of
+ * dollars in the ledger and the budgets, and sums of such counts overflow to Infinity.
+ */
+export const MAX_REPORTED_TOKENS = 100_000_000;
+
+/** A non-negative finite count, at most MAX_REPORTED_TOKENS, else 0 (vendor JSON is untrusted). */
 export function tokenCount(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.floor(value), MAX_REPORTED_TOKENS) : 0;
 }
 
 /**
