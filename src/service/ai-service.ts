@@ -34,6 +34,7 @@ import { neverCancelled } from '../cancel.js';
 import { idScopeOf, scopeChatRequest, scopeEmbedRequest, scopeNativeBody } from './shared-account-ids.js';
 import { refuseStoredFiles } from './shared-account-files.js';
 import { upstreamFailure } from '../providers/shared/upstream-limits.js';
+import { tokenCount } from '../providers/shared/usage-buckets.js';
 
 export type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 
@@ -318,7 +319,8 @@ export class AIService {
     const upstreamMs = performance.now() - started;
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
-      const inputTokens = response.usage.inputTokens;
+      // A vendor's count as chat counts are taken: a whole number, at most MAX_REPORTED_TOKENS.
+      const inputTokens = tokenCount(response.usage.inputTokens);
       const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
       attempt.responseModel = response.model;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate: () => estimateEmbedding(request.input) });
