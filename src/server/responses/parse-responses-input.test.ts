@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SwitchboardError } from '../../errors.js';
 import { parseResponsesInput } from './parse-responses-input.js';
-import { openReasoning, sealReasoning } from './reasoning-envelope.js';
+import { MAX_ENVELOPE_CHARS, openReasoning, sealReasoning } from './reasoning-envelope.js';
 
 describe('parseResponsesInput', () => {
   it("accepts every input_image detail the Responses API takes, `original` included; refuses others naming the field", () => {
@@ -147,5 +147,17 @@ describe('reasoning envelope', () => {
     assert.deepEqual(openReasoning('gAAAAABopenai-encrypted'), {});
     assert.deepEqual(openReasoning('swb1.!!!not-base64-json'), {});
     assert.deepEqual(openReasoning(`swb1.${Buffer.from('{"o":"evil","s":5}').toString('base64url')}`), {});
+  });
+
+  it('never parses an envelope shaped unlike its own (nesting, arrays, more members) nor one over the size bound', () => {
+    const seal = (json: string): string => `swb1.${Buffer.from(json).toString('base64url')}`;
+    // A million levels of nesting: JSON.parse alone blocks the event loop most of a second on it.
+    const nested = seal(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`);
+    assert.ok(nested.length < MAX_ENVELOPE_CHARS, 'under the size bound: the shape refuses it');
+    assert.deepEqual(openReasoning(nested), {});
+    assert.deepEqual(openReasoning(seal('{"o":"anthropic","s":"x","r":"y","x":"z"}')), {});
+    assert.deepEqual(openReasoning(seal('{"o":"anthropic","s":{"deep":"x"}}')), {});
+    assert.deepEqual(openReasoning(`${seal('{"o":"anthropic","s":"')}${'A'.repeat(MAX_ENVELOPE_CHARS)}`), {});
+    assert.deepEqual(openReasoning(seal('{"o":"anthropic","s":"sig","r":"data"}')), { origin: 'anthropic', signature: 'sig', redactedData: 'data' });
   });
 });

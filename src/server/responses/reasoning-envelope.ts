@@ -8,6 +8,7 @@
  * @module
  */
 import type { ProviderFamily, ReasoningBlock } from '../../providers/spec/index.js';
+import { findStructureExcess } from '../json-structure.js';
 
 const PREFIX = 'swb1.';
 const families: ReadonlySet<string> = new Set<ProviderFamily>(['openai', 'anthropic', 'google', 'cohere']);
@@ -22,12 +23,24 @@ export function sealReasoning(block: ReasoningBlock): string | undefined {
   return PREFIX + Buffer.from(JSON.stringify(sealed), 'utf8').toString('base64url');
 }
 
+/**
+ * The longest envelope opened: what it seals is a signature or redacted thinking (kilobytes; a
+ * long redacted thinking some hundreds). The body's structure checks see the envelope as one
+ * string, so a larger one is never decoded: 5 MB of nesting inside it blocked the loop 1.5 s.
+ */
+export const MAX_ENVELOPE_CHARS = 4 * 1024 * 1024;
+
+/** What a sealed envelope holds: one object of strings (depth 1, three members). */
+const SEALED_SHAPE = { maxJsonDepth: 1, maxJsonElements: 3 };
+
 /** The parts sealed by `sealReasoning`, or an empty object for anything else. */
 export function openReasoning(content: string): Pick<ReasoningBlock, 'signature' | 'redactedData' | 'origin'> {
-  if (!content.startsWith(PREFIX)) return {};
+  if (!content.startsWith(PREFIX) || content.length > MAX_ENVELOPE_CHARS) return {};
+  const bytes = Buffer.from(content.slice(PREFIX.length), 'base64url');
+  if (findStructureExcess(bytes, SEALED_SHAPE) !== undefined) return {};
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(content.slice(PREFIX.length), 'base64url').toString('utf8'));
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     return {};
   }
