@@ -18,7 +18,8 @@ export function unsupported(path: string, message: string): SwitchboardError {
 
 /** Client text cut to `max` characters (with an ellipsis), for echoing in a message or a log line. */
 export function clip(value: unknown, max = 64): string {
-  const text = String(value);
+  // Not String(value): an object whose own `toString` is not a function makes it throw (a 500).
+  const text = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? (JSON.stringify(value) ?? 'object') : String(value);
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 

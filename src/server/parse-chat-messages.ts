@@ -150,6 +150,7 @@ function parseToolCall(value: unknown, path: string): ToolCall {
   const id = value['id'];
   if (typeof id !== 'string' || id === '') throw invalid(`${path}.id`, 'must be a non-empty string');
   const type = value['type'];
+  if (type !== undefined && typeof type !== 'string') throw invalid(`${path}.type`, "must be 'function'");
   if (type !== undefined && type !== 'function') throw unsupported(`${path}.type`, `'${clip(type)}' tool calls are not supported`);
   const fn = value['function'];
   if (!isObject(fn)) throw invalid(`${path}.function`, 'must be an object with name and arguments');

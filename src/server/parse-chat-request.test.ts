@@ -131,6 +131,12 @@ describe('parseChatRequest', () => {
       'invalid_request',
       'messages[0].tool_calls[0].function.arguments',
     );
+    // An object whose own toString is no function (String() on it throws): a 400, not our 500.
+    fails(
+      { model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 'c', type: { toString: 1 }, function: { name: 'f', arguments: '{}' } }] }] },
+      'invalid_request',
+      'messages[0].tool_calls[0].type',
+    );
     fails({ model: 'm', messages: [user], temperature: 3 }, 'invalid_request', 'temperature', /between 0 and 2/);
     fails({ model: 'm', messages: [user], temperature: 'hot' }, 'invalid_request', 'temperature');
     fails({ model: 'm', messages: [user], max_tokens: 1.5 }, 'invalid_request', 'max_tokens');
