@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { mapGoogleError } from './map-google-error.js';
+import { MAX_RETRY_AFTER_SECONDS } from '../shared/retry-after.js';
 
 async function fixture(name: string): Promise<unknown> {
   return JSON.parse(await readFile(new URL(`../../../test/fixtures/google/${name}`, import.meta.url), 'utf8')) as unknown;
@@ -11,6 +12,11 @@ describe('mapGoogleError', () => {
   test('a recorded quota error: rate_limited with a fractional RetryInfo delay', async () => {
     const error = mapGoogleError({ provider: 'g', status: 429, body: await fixture('error-resource-exhausted.json'), secrets: [] });
     assert.deepEqual([error.code, error.status, error.retryAfter, error.upstreamCode], ['rate_limited', 429, 38.5, 'RESOURCE_EXHAUSTED']);
+  });
+
+  test("a RetryInfo delay is capped like a retry-after header's (a day)", () => {
+    const body = { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'quota', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${'9'.repeat(400)}s` }] } };
+    assert.equal(mapGoogleError({ provider: 'g', status: 429, body, secrets: [] }).retryAfter, MAX_RETRY_AFTER_SECONDS);
   });
 
   test('a recorded invalid-key error: authentication_failed, fixed message', async () => {

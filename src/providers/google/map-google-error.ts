@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProviderError } from '../../errors.js';
 import { upstreamError } from '../shared/provider-error.js';
-import { parseRetryAfter } from '../shared/retry-after.js';
+import { MAX_RETRY_AFTER_SECONDS, parseRetryAfter } from '../shared/retry-after.js';
 import { googleErrorBodySchema, type GoogleErrorBody } from './google-api.js';
 
 /** google.rpc.Code names as HTTP statuses, for errors that arrive without one (inside a stream). */
@@ -91,8 +91,8 @@ function isDetail(type: string | undefined, name: string): boolean {
   return type === `type.googleapis.com/google.rpc.${name}`;
 }
 
-/** A protobuf JSON Duration (`"7s"`, `"0.250s"`) in seconds. */
+/** A protobuf JSON Duration (`"7s"`, `"0.250s"`) in seconds, at most MAX_RETRY_AFTER_SECONDS like a header's. */
 function parseDuration(value: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)s$/.exec(value);
-  return match ? Number(match[1]) : undefined;
+  return match ? Math.min(Number(match[1]), MAX_RETRY_AFTER_SECONDS) : undefined;
 }
