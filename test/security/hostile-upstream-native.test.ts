@@ -3,7 +3,8 @@
 // client (it could forge an `event: error` that skipped key redaction); a failure event of a
 // quarter of a million strings does not block the event loop for seconds (the key's fragments were
 // taken once per string); JSON nested 100,000 deep (200 KB, which JSON.parse takes) is the
-// provider's 502, not the gateway's own 500. Real gateway and database; the upstream is a plain
+// provider's 502, not the gateway's own 500, and inside a stream's chunk (Gemini's function-call
+// arguments, which the decoder re-encodes) the provider's error, not "could not be reached". Real gateway and database; the upstream is a plain
 // HTTP server answering what an attacker would.
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
@@ -15,6 +16,7 @@ import { ENV_VAR, MODEL, seedTenants, startStack, type Stack, type Tenant } from
 
 const key = `sk-proj-${'Ab3dEf6hIj'.repeat(5)}`;
 const CLAUDE = 'hostile-claude';
+const GEMINI = 'hostile-gemini';
 const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
 const created = { id: 'resp_1', object: 'response', status: 'in_progress', model: 'gpt-x', output: [] };
 const frame = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -24,6 +26,12 @@ let mode: Mode = 'framing';
 
 function handle(request: RecordedRequest, response: ServerResponse): void {
   const stream = (request.body as { stream?: boolean }).stream === true;
+  if (request.url.includes(':streamGenerateContent')) {
+    // Gemini hands function-call arguments as an object, which the decoder re-encodes.
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.end(`data: {"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"f","args":{"a":${deep}}}}]}}]}\r\n\r\n`);
+    return;
+  }
   if (mode === 'deep' && !stream) {
     response.writeHead(200, { 'content-type': 'application/json' });
     if (request.url.endsWith('/messages')) {
@@ -64,7 +72,11 @@ before(async () => {
     `${hostile.origin}/v1`,
   ]);
   await db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, 'claude-x' from public.ai_providers where name = 'hostile-anthropic'`, [CLAUDE]);
-  stack = await startStack(db, { keyring: undefined, env: { [ENV_VAR]: key, HOSTILE_ANTHROPIC_API_KEY: key } });
+  await db.query(`insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ('hostile-google', 'GoogleProvider', $1, '["HOSTILE_GOOGLE_API_KEY"]')`, [
+    `${hostile.origin}/v1beta`,
+  ]);
+  await db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, 'gemini-x' from public.ai_providers where name = 'hostile-google'`, [GEMINI]);
+  stack = await startStack(db, { keyring: undefined, env: { [ENV_VAR]: key, HOSTILE_ANTHROPIC_API_KEY: key, HOSTILE_GOOGLE_API_KEY: key } });
 });
 after(async () => {
   await stack?.close();
@@ -119,5 +131,13 @@ describe('a hostile upstream on the native paths', () => {
       assert.notEqual(answer.status, 500, path);
       assert.ok(!answer.text.includes(key), 'no key');
     }
+  });
+
+  it("JSON nested 100,000 deep inside a stream's chunk (Gemini's function-call arguments) is read as the provider's answer, not a network failure", async () => {
+    const answer = await post('/v1/chat/completions', { model: GEMINI, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    assert.match(answer.text, /provider_error/, answer.text.slice(0, 300));
+    assert.match(answer.text, /nested too deeply/);
+    assert.doesNotMatch(answer.text, /could not be reached|internal_error/);
+    assert.ok(!answer.text.includes(key), 'no key');
   });
 });

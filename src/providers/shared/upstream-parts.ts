@@ -1,6 +1,7 @@
 import { ProviderError } from '../../errors.js';
 import type { StreamPart, Usage } from '../spec/index.js';
 import { networkError } from './http.js';
+import { upstreamFailure } from './upstream-limits.js';
 import type { ReadyParts } from './ready-parts.js';
 import { takeQueuedChunk, whenChunkQueued, type UpstreamStream } from './upstream-stream.js';
 import type { CancelSignal } from '../../cancel.js';
@@ -52,11 +53,12 @@ export interface PartsTap<Part = StreamPart> {
 
 /**
  * The usual `failure`: a network failure, a timeout or a provider error (e.g. an event over the
- * size cap) ends the stream as an `error` part; an abort of `signal` rejects with its reason.
+ * size cap, or a chunk nested too deeply for its decoder to re-encode) ends the stream as an
+ * `error` part; an abort of `signal` rejects with its reason.
  */
 export function networkFailure(provider: string, signal: CancelSignal): (error: unknown) => StreamPart {
   return (error) => {
-    const mapped = networkError(provider, error, signal);
+    const mapped = networkError(provider, upstreamFailure(provider, error), signal);
     if (!(mapped instanceof ProviderError)) throw mapped;
     return { type: 'error', error: mapped };
   };
