@@ -11,6 +11,7 @@ import { UpstreamCapError } from '../providers/shared/upstream-limits.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { AttemptObservation, TraceParent } from './usage-observer.js';
 import { clientAborted } from '../routing/route-deadline.js';
+import { storableRawUsage } from './raw-usage.js';
 import type { CancelSignal } from '../cancel.js';
 
 /** Status recorded for an attempt the client cut (nginx's "client closed request"). */
@@ -171,7 +172,7 @@ export class UsageAttempt {
       reasoningTokens: b.reasoning,
       webSearchCalls: b.webSearchCalls ?? 0,
       usageSource: source,
-      rawUsage: typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null,
+      rawUsage: storableRawUsage(raw),
       priceId: null,
       providerPriceId: null,
       costUsd: null,
