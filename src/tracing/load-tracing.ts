@@ -7,7 +7,7 @@
  */
 import type * as OtelTracing from './otel-tracing.js';
 import type { Tracing, TracingLog } from './tracing.js';
-import type { TracingSettings } from './tracing-settings.js';
+import { displayUrl, type TracingSettings } from './tracing-settings.js';
 
 /** The packages tracing needs (optionalDependencies in package.json). */
 export const OTEL_PACKAGES = ['@opentelemetry/api', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources'];
@@ -25,7 +25,7 @@ export async function loadTracing(settings: TracingSettings | undefined, log: Tr
     return undefined;
   }
   const tracing = implementation.createOtelTracing(settings, log);
-  log('info', `tracing on: spans to ${withoutCredentials(settings.url)} (OTLP/HTTP JSON)`);
+  log('info', `tracing on: spans to ${displayUrl(settings.url)} (OTLP/HTTP JSON)`);
   return tracing;
 }
 
@@ -34,10 +34,3 @@ function isMissingModule(error: unknown): boolean {
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
-/** The URL without user and password (a collector token may be in it). */
-function withoutCredentials(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString();
-}

@@ -40,6 +40,9 @@ export function createOtelTracing(settings: TracingSettings, log: TracingLog): T
   };
 }
 
+/** How long a request's span waits, after the request ended, for attempts still open. */
+const OPEN_ATTEMPT_WAIT_MS = 30_000;
+
 /** How long shutdown waits for the last spans to reach the collector. */
 const SHUTDOWN_MS = 5_000;
 
@@ -81,6 +84,12 @@ class ServerSpan implements RequestSpan {
   #tracestate: string | undefined;
   #traceparent: string | undefined;
   #ended = false;
+  /** Attempts begun and not yet ended: the span waits for them (see end). */
+  #openAttempts = 0;
+  /** The request ended while attempts were open: when (monotonic clock), for the span's end. */
+  #closingAt: number | undefined;
+  /** The bounded wait for those attempts. */
+  #closing: NodeJS.Timeout | undefined;
   #attempts = 0;
   #inputTokens = 0;
   #outputTokens = 0;
@@ -175,8 +184,35 @@ class ServerSpan implements RequestSpan {
     this.span.setAttribute('gen_ai.provider.name', start['gen_ai.provider.name'] ?? '');
   }
 
+  /** An attempt of this request began (its span is a child of this one). */
+  attemptBegan(): void {
+    this.#openAttempts += 1;
+  }
+
+  /** An attempt of this request ended (after `attempted`, when it was recorded). */
+  attemptEnded(): void {
+    this.#openAttempts = Math.max(0, this.#openAttempts - 1);
+    if (this.#openAttempts === 0 && this.#closingAt !== undefined) this.#finish(Math.max(this.#closingAt, performance.now()));
+  }
+
+  /**
+   * The request ended. An attempt still open (a stream the client cut, estimated by the ledger
+   * after the answer ended) is waited for, so that its usage and cost count in this span and the
+   * span ends after it; a bounded wait, in case an attempt never reports its end.
+   */
   end(): void {
+    if (this.#ended || this.#closingAt !== undefined) return;
+    if (this.#openAttempts > 0) {
+      this.#closingAt = performance.now();
+      this.#closing = setTimeout(() => this.#finish(performance.now()), OPEN_ATTEMPT_WAIT_MS).unref();
+      return;
+    }
+    this.#finish(performance.now());
+  }
+
+  #finish(at: number): void {
     if (this.#ended) return;
+    clearTimeout(this.#closing);
     const exchange = this.#exchange;
     // No project key and no attempt (a 401, an unknown route, a probe): no span (see the class comment).
     if (this.#span === undefined && exchange.owner === undefined) {
@@ -209,7 +245,7 @@ class ServerSpan implements RequestSpan {
         if (value !== undefined) span.setAttribute(name, value);
       }
     }
-    span.end(performance.timeOrigin + performance.now());
+    span.end(performance.timeOrigin + at);
   }
 }
 
@@ -231,6 +267,7 @@ class AttemptTracer implements UsageObserver {
     const project = server?.projectName;
     if (project !== undefined) attributes['switchboard.project'] = project;
     server?.started(attributes);
+    server?.attemptBegan();
     const span = this.#tracer.startSpan(
       `${operationName(attempt.endpoint)} ${attempt.model.modelId}`,
       { kind: SpanKind.CLIENT, attributes, startTime: performance.timeOrigin + attempt.began },
@@ -256,12 +293,16 @@ class AttemptSpan implements AttemptObservation {
 
   end(attempt: UsageAttempt, row: UsageRowInsert): void {
     // Not sampled: nothing of it is exported, and its server span (same decision) sums nothing.
-    if (!this.span.isRecording()) return;
+    if (!this.span.isRecording()) {
+      this.server?.attemptEnded();
+      return;
+    }
     const attributes = attemptEndAttributes(attempt, row);
     this.span.setAttributes(attributes);
     if (attemptFailed(row)) this.span.setStatus({ code: SpanStatusCode.ERROR });
     this.span.end(performance.timeOrigin + attempt.endedAt);
     this.server?.attempted(row, attributes);
+    this.server?.attemptEnded();
   }
 }
 

@@ -56,7 +56,7 @@ export function tracingSettings(env: Env): TracingSettings | undefined {
   const warnings: string[] = [];
   const protocol = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
   if (protocol !== undefined && protocol !== 'http/json') {
-    warnings.push(`tracing: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported; spans are sent as OTLP/HTTP JSON (http/json) to ${url}`);
+    warnings.push(`tracing: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported; spans are sent as OTLP/HTTP JSON (http/json) to ${displayUrl(url)}`);
   }
   return {
     url,
@@ -107,9 +107,29 @@ function checkUrl(url: string, name: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new SwitchboardError('invalid_request', `${name} must be an http(s) URL, got '${url}'`);
+    // Not echoed: a token may be in it, and this error is printed at start.
+    throw new SwitchboardError('invalid_request', `${name} must be an http(s) URL; its value is not a URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new SwitchboardError('invalid_request', `${name} must be an http(s) URL, got '${url}'`);
+    throw new SwitchboardError('invalid_request', `${name} must be an http(s) URL, got '${displayUrl(url)}'`);
   }
+}
+
+/**
+ * The collector URL as logs show it: no user, no password, and no query (collectors that take a
+ * token in the URL take it there: `?api-key=`); `?…` says a query was left out.
+ */
+export function displayUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(not a URL)';
+  }
+  const query = parsed.search !== '';
+  parsed.username = '';
+  parsed.password = '';
+  parsed.search = '';
+  parsed.hash = '';
+  return `${parsed.toString()}${query ? '?…' : ''}`;
 }
