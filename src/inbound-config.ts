@@ -35,6 +35,10 @@ export interface InboundConfig {
   lingerMs: number;
   /** …and how many bytes of it at most. */
   lingerBytes: number;
+  /** Most bytes of unfinished request bodies held in memory at once on this instance; 0 = no limit. */
+  maxBufferedBodyBytes: number;
+  /** …and per API key; 0 = no limit. */
+  maxBufferedBodyBytesPerKey: number;
   /** How long a client may read nothing while an answer (a stream or a long body) waits for it, ms; then the connection is cut. */
   clientStallMs: number;
 }
@@ -68,6 +72,8 @@ export function loadInboundConfig(integer: IntegerSetting): InboundConfig {
     maxConnections: integer('SWITCHBOARD_MAX_CONNECTIONS', 10_000, 0, 10_000_000),
     lingerMs: integer('SWITCHBOARD_LINGER_MS', 2000, 0, 60_000),
     lingerBytes: integer('SWITCHBOARD_LINGER_BYTES', 64 * MiB, 0, 1024 * MiB),
+    maxBufferedBodyBytes: integer('SWITCHBOARD_MAX_BUFFERED_BODY_BYTES', 1024 * MiB, 0, 64 * 1024 * MiB),
+    maxBufferedBodyBytesPerKey: integer('SWITCHBOARD_MAX_BUFFERED_BODY_BYTES_PER_KEY', 256 * MiB, 0, 64 * 1024 * MiB),
     clientStallMs: integer('SWITCHBOARD_CLIENT_STALL_MS', 60_000, 1000, 3_600_000),
   };
 }

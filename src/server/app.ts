@@ -7,6 +7,9 @@
  */
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { BodyBudget } from './body-budget.js';
+import { deferContinue } from './read-body.js';
 import type { Config } from '../config.js';
 import { SwitchboardError } from '../errors.js';
 import type { ConfigSnapshot } from '../registry/config-snapshot.js';
@@ -24,6 +27,7 @@ import { healthz, metrics, readyz } from './routes/operations.js';
 import { sharedCheck } from './shared-check.js';
 import { responses } from './routes/responses.js';
 import { sendError } from './send.js';
+import { toHttpError } from './openai-error.js';
 import { ADMIN_PREFIX, adminRoute } from './admin/admin-router.js';
 import type { AdminService } from '../service/admin/admin-service.js';
 import type { UsageCounters } from '../usage/reports/usage-counters.js';
@@ -77,6 +81,7 @@ class GatewayState implements GatewayContext {
   readonly log: ((line: Record<string, unknown>) => void) | undefined;
   readonly admin: AdminService | undefined;
   readonly keyConcurrency: KeyConcurrency;
+  readonly bodyBudget: BodyBudget;
   readonly usageCounters: UsageCounters | undefined;
   readonly tracing: Tracing | undefined;
   readonly dashboard: DashboardAssets;
@@ -91,6 +96,7 @@ class GatewayState implements GatewayContext {
     this.log = options.log;
     this.admin = options.admin;
     this.keyConcurrency = new KeyConcurrency(options.config.maxConcurrentPerKey);
+    this.bodyBudget = new BodyBudget(options.config.maxBufferedBodyBytes, options.config.maxBufferedBodyBytesPerKey);
     this.usageCounters = options.usageCounters;
     this.tracing = options.tracing;
     this.dashboard = options.dashboard ?? loadDashboardAssets();
@@ -148,13 +154,40 @@ export function createGateway(options: GatewayOptions): Gateway {
       headersTimeout,
       // How often Node checks those two timeouts (its default, 30 s, would stretch them).
       connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersTimeout / 4))),
+      // Checked in dispatch, so that the 400 has OpenAI's shape (Node's own has no body).
+      requireHostHeader: false,
     },
-    (request, response) => {
-      // A request behind another on its connection (HTTP/1.1 pipelining) may have to wait its turn.
-      if (response.socket === null) admitPipelined(request, response, pipelineGate, () => void handleRequest(state, request, response));
-      else void handleRequest(state, request, response);
-    },
+    onRequest,
   );
+  function onRequest(request: IncomingMessage, response: GatewayResponse): void {
+    // A request behind another on its connection (HTTP/1.1 pipelining) may have to wait its turn.
+    if (response.socket === null) admitPipelined(request, response, pipelineGate, () => void handleRequest(state, request, response));
+    else void handleRequest(state, request, response);
+  }
+  // `Expect: 100-continue`: Node would write the 100 at once, inviting a body the gateway may refuse
+  // (no key, a wrong route, over the limit). The 100 goes out when the body is about to be read.
+  server.on('checkContinue', (request: IncomingMessage, response: GatewayResponse) => {
+    deferContinue(request, () => {
+      if (!response.headersSent && !response.destroyed) response.writeContinue();
+    });
+    onRequest(request, response);
+  });
+  // Any other expectation: 417 in OpenAI's shape (Node's own has no body).
+  server.on('checkExpectation', (request: IncomingMessage, response: GatewayResponse) => {
+    void handleRequest(state, request, response, () => {
+      throw new SwitchboardError('invalid_request', 'Expect: only 100-continue is supported.', { status: 417 });
+    });
+  });
+  // Requests Node's parser refuses (malformed heads, smuggling attempts, heads over maxHeaderSize,
+  // timeouts): the same statuses as Node's own answers, with OpenAI's error body.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: ServerResponse | null }) => {
+    if (error.code === 'ECONNRESET' || !socket.writable || (socket._httpMessage && socket._httpMessage.headersSent)) {
+      socket.destroy();
+      return;
+    }
+    socket.write(clientErrorAnswer(error.code));
+    socket.destroy();
+  });
   // Longer than the usual load balancer idle timeout (60 s), so the gateway never closes first.
   // (headersTimeout counts from a request's first byte, so idle keep-alive sockets are not cut by it.)
   server.keepAliveTimeout = 65_000;
@@ -188,7 +221,44 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 }
 
-async function handleRequest(state: GatewayState, request: IncomingMessage, response: GatewayResponse): Promise<void> {
+/** Node's reason phrases for the statuses a refused request gets (see the 'clientError' listener). */
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+
+/** The error for a request Node's parser refused, with the status Node's own answer has. */
+function clientErrorOf(code: string | undefined): SwitchboardError {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new SwitchboardError('invalid_request', 'The request head (request line and headers) is larger than the limit of 16 KiB.', { status: 431 });
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return new SwitchboardError('request_too_large', 'The chunk extensions of the request body are larger than the limit of 16 KiB.');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new SwitchboardError(
+        'invalid_request',
+        'The request was not received in time (SWITCHBOARD_HEADERS_TIMEOUT_MS for its head, SWITCHBOARD_REQUEST_TIMEOUT_MS for all of it).',
+        { status: 408 },
+      );
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return new SwitchboardError('invalid_request', 'Malformed HTTP request: Content-Length together with Transfer-Encoding, or more than one Content-Length.');
+    case 'HPE_INVALID_METHOD':
+      return new SwitchboardError('invalid_request', 'Malformed HTTP request: unknown method.');
+    default:
+      return new SwitchboardError('invalid_request', 'Malformed HTTP request.');
+  }
+}
+
+/** The raw answer to a request Node's parser refused: Node's status, OpenAI's error body, connection closed. */
+function clientErrorAnswer(code: string | undefined): string {
+  const http = toHttpError(clientErrorOf(code), '');
+  const body = JSON.stringify(http.body);
+  return `HTTP/1.1 ${http.status} ${REASONS[http.status] ?? 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+async function handleRequest(
+  state: GatewayState,
+  request: IncomingMessage,
+  response: GatewayResponse,
+  check?: (exchange: Exchange) => void,
+): Promise<void> {
   let exchange: Exchange | undefined;
   try {
     exchange = new Exchange(request);
@@ -198,6 +268,7 @@ async function handleRequest(state: GatewayState, request: IncomingMessage, resp
     state.requestStarted();
     // 'close' comes once per response: a plain listener spares once()'s wrapper.
     response.on('close', onResponseClose);
+    check?.(exchange);
     const handled = dispatch(state, exchange, request, response);
     if (handled !== undefined) await handled;
   } catch (error) {
@@ -233,6 +304,10 @@ function dispatch(state: GatewayState, exchange: Exchange, request: IncomingMess
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
   const method = exchange.method;
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (Node's own check is off: its 400 has no body).
+  if (request.headers.host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor === 1) {
+    throw new SwitchboardError('invalid_request', 'Missing Host header (required in HTTP/1.1).');
+  }
   switch (path) {
     case '/v1/chat/completions':
       exchange.route = path;

@@ -9,6 +9,55 @@ import { SwitchboardError } from '../errors.js';
 import type { RawJson } from '../providers/shared/raw-json.js';
 import { checkJsonStructure, type JsonStructureLimits } from './json-structure.js';
 import { rawJsonOf } from './raw-literals.js';
+import type { BodyBudget } from './body-budget.js';
+
+const sendContinue = Symbol('switchboard.sendContinue');
+
+/** A request that said `Expect: 100-continue`: the 100 goes out only when its body is about to be read. */
+type ContinueRequest = IncomingMessage & { [sendContinue]?: () => void };
+
+/**
+ * Marks `request` (announced with `Expect: 100-continue`, see app.ts) so that the `100 Continue`
+ * is written only once the gateway is about to read its body: a request refused before that (no
+ * key, wrong route or method, a body over the limit) gets its final answer without inviting the body.
+ */
+export function deferContinue(request: IncomingMessage, writeContinue: () => void): void {
+  (request as ContinueRequest)[sendContinue] = writeContinue;
+}
+
+/** Sends the deferred `100 Continue`, once. */
+function continueBody(request: IncomingMessage): void {
+  const write = (request as ContinueRequest)[sendContinue];
+  if (write === undefined) return;
+  (request as ContinueRequest)[sendContinue] = undefined;
+  write();
+}
+
+/** Content codings read as they are: none, or identity. */
+function refusedContentEncoding(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const coding = header.trim().toLowerCase();
+  return coding === '' || coding === 'identity' ? undefined : header;
+}
+
+/** The `charset` parameter of a Content-Type, lowercased and unquoted, or undefined. */
+function charsetOf(header: string | undefined): string | undefined {
+  if (header === undefined || !header.includes(';')) return undefined;
+  const match = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(header);
+  return match?.[2]?.toLowerCase();
+}
+
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
+/** True when `bytes` has a byte outside ASCII (then a non-UTF-8 charset changes its meaning). */
+function hasNonAscii(bytes: Buffer): boolean {
+  for (let index = 0; index < bytes.length; index++) if ((bytes[index] as number) > 0x7f) return true;
+  return false;
+}
+
+function refusedCharset(charset: string): SwitchboardError {
+  return new SwitchboardError('invalid_request', `Content-Type charset '${charset.slice(0, 40)}' is not accepted; send the body as UTF-8.`, { status: 415 });
+}
 
 function tooLarge(limit: number): SwitchboardError {
   return new SwitchboardError('request_too_large', `Request body is larger than the limit of ${limit} bytes.`);
@@ -33,8 +82,14 @@ function refusedContentType(header: string | undefined): boolean {
  * element count over `structure` → 400 naming the limit, before parsing. Empty, invalid or
  * non-object JSON → 400 naming the problem.
  */
-export async function readJsonBody(request: IncomingMessage, limit: number, structure: JsonStructureLimits): Promise<Record<string, unknown>> {
-  return (await readJsonRequest(request, limit, structure)).body;
+export async function readJsonBody(
+  request: IncomingMessage,
+  limit: number,
+  structure: JsonStructureLimits,
+  budget?: BodyBudget,
+  key?: string,
+): Promise<Record<string, unknown>> {
+  return (await readJsonRequest(request, limit, structure, budget, key)).body;
 }
 
 /** readJsonBody, with the client's own text of the body's long strings (see raw-literals.ts). */
@@ -42,6 +97,8 @@ export async function readJsonRequest(
   request: IncomingMessage,
   limit: number,
   structure: JsonStructureLimits,
+  budget?: BodyBudget,
+  key = '',
 ): Promise<{ body: Record<string, unknown>; raw: RawJson | undefined }> {
   const contentType = request.headers['content-type'];
   if (refusedContentType(contentType)) {
@@ -49,9 +106,21 @@ export async function readJsonRequest(
       status: 415,
     });
   }
+  const encoding = refusedContentEncoding(request.headers['content-encoding']);
+  if (encoding !== undefined) {
+    throw new SwitchboardError('invalid_request', `Content-Encoding '${encoding.slice(0, 60)}' is not accepted; send the body uncompressed.`, {
+      status: 415,
+    });
+  }
+  const charset = charsetOf(contentType);
+  const foreignCharset = charset !== undefined && !UTF8_CHARSETS.has(charset);
+  if (foreignCharset && (charset.startsWith('utf-16') || charset.startsWith('utf-32') || charset.startsWith('ucs-'))) throw refusedCharset(charset);
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
-  const bytes = withoutBom(await readBytes(request, limit));
+  continueBody(request);
+  const bytes = withoutBom(await readBytes(request, limit, budget, key));
+  // An ASCII body means the same in any ASCII-compatible charset; anything else would be misread.
+  if (foreignCharset && hasNonAscii(bytes)) throw refusedCharset(charset);
   if (bytes.length === 0) {
     throw new SwitchboardError('invalid_request', 'Request body is empty; expected a JSON object.');
   }
@@ -91,17 +160,29 @@ export function jsonSyntaxReason(error: unknown): string {
   return 'unexpected token (strings and property names take double quotes)';
 }
 
-function readBytes(request: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The body's bytes, at most `limit`. From its second chunk on, what is held counts against
+ * `budget` for `key` (see body-budget.ts) until the read ends either way.
+ */
+function readBytes(request: IncomingMessage, limit: number, budget: BodyBudget | undefined, key: string): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     let first: Buffer | undefined;
     let chunks: Buffer[] | undefined;
     let total = 0;
+    let held = 0;
     const onData = (chunk: Buffer): void => {
       total += chunk.length;
-      if (total > limit) {
+      let refused = total > limit ? tooLarge(limit) : undefined;
+      if (refused === undefined && budget !== undefined && first !== undefined) {
+        // The second chunk takes the first's bytes too.
+        const bytes = held === 0 ? total : chunk.length;
+        refused = budget.take(key, bytes);
+        if (refused === undefined) held += bytes;
+      }
+      if (refused !== undefined) {
         cleanup();
         request.pause();
-        reject(tooLarge(limit));
+        reject(refused);
         return;
       }
       if (first === undefined) first = chunk;
@@ -120,6 +201,8 @@ function readBytes(request: IncomingMessage, limit: number): Promise<Buffer> {
       if (!request.complete) onError(new Error('request aborted'));
     };
     const cleanup = (): void => {
+      if (held > 0) budget?.release(key, held);
+      held = 0;
       request.off('data', onData);
       request.off('end', onEnd);
       request.off('error', onError);

@@ -18,7 +18,7 @@ export async function chatCompletions(
 ): Promise<void> {
   const owner = beginV1Request(gateway, exchange, request);
   takeKeySlot(gateway, exchange, owner);
-  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
+  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config, gateway.bodyBudget, owner.keyId);
   exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseChatRequest(body, gateway.config);

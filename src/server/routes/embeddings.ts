@@ -12,7 +12,7 @@ export async function embeddings(gateway: GatewayContext, exchange: Exchange, re
   const owner = beginV1Request(gateway, exchange, request);
   takeKeySlot(gateway, exchange, owner);
   const { config } = gateway;
-  const body = await readJsonBody(request, Math.min(config.bodyLimitBytes, config.embeddingsBodyLimitBytes), config);
+  const body = await readJsonBody(request, Math.min(config.bodyLimitBytes, config.embeddingsBodyLimitBytes), config, gateway.bodyBudget, owner.keyId);
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseEmbedRequest(body);
   const model = parsed.request.model;

@@ -68,7 +68,7 @@ export async function messagesRoute(
 async function readRequest(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, countTokens: boolean) {
   const owner = beginV1Request(gateway, exchange, request);
   takeKeySlot(gateway, exchange, owner);
-  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
+  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config, gateway.bodyBudget, owner.keyId);
   exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseMessagesRequest(body, countTokens, gateway.config);

@@ -27,7 +27,7 @@ import { beginV1Request, callContext, resolveModel, takeKeySlot } from './v1-req
 export async function responses(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const owner = beginV1Request(gateway, exchange, request);
   takeKeySlot(gateway, exchange, owner);
-  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config);
+  const { body, raw } = await readJsonRequest(request, gateway.config.bodyLimitBytes, gateway.config, gateway.bodyBudget, owner.keyId);
   exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
   const basics = checkResponsesBasics(body, gateway.config);
