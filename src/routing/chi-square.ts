@@ -21,6 +21,7 @@ export function sampleRatioCheck(observed: readonly number[], shares: readonly n
   if (observed.length < 2 || total === 0 || shareSum <= 0) return null;
   let chi = 0;
   let cells = 0;
+  let smallest = Number.POSITIVE_INFINITY;
   for (let index = 0; index < observed.length; index++) {
     const expected = (total * (shares[index] ?? 0)) / shareSum;
     const count = observed[index] ?? 0;
@@ -30,11 +31,38 @@ export function sampleRatioCheck(observed: readonly number[], shares: readonly n
     }
     chi += (count - expected) ** 2 / expected;
     cells += 1;
+    if (expected < smallest) smallest = expected;
   }
   const dof = cells - 1;
   if (dof < 1) return null;
-  const p = upperRegularizedGamma(dof / 2, chi / 2);
+  let p: number;
+  if (smallest >= MIN_EXPECTED) p = upperRegularizedGamma(dof / 2, chi / 2);
+  else if (dof === 1) p = exactTwoCells(observed, shares);
+  // Pearson's approximation overstates significance when a cell expects fewer than ~5: too few to tell.
+  else return null;
   return { chi_square: chi, degrees_of_freedom: dof, p_value: p, mismatch: p < 0.001 };
+}
+
+/** The least expected count for which the chi-square approximation is trusted (the usual rule of thumb). */
+const MIN_EXPECTED = 5;
+
+/** Two arms with a small expected count: the exact two-sided binomial test (cells with share 0 and count 0 left out). */
+function exactTwoCells(observed: readonly number[], shares: readonly number[]): number {
+  const cells = observed.map((count, index) => [count, shares[index] ?? 0] as const).filter(([count, share]) => share > 0 || count > 0);
+  const [[k, shareA], [other, shareB]] = cells as unknown as [[number, number], [number, number]];
+  const n = k + other;
+  const p = shareA / (shareA + shareB);
+  const logP = Math.log(p);
+  const logQ = Math.log(1 - p);
+  const logChoose = (i: number): number => logGamma(n + 1) - logGamma(i + 1) - logGamma(n - i + 1);
+  const logAt = (i: number): number => logChoose(i) + i * logP + (n - i) * logQ;
+  const threshold = logAt(k) + 1e-9;
+  let total = 0;
+  for (let i = 0; i <= n; i++) {
+    const logProbability = logAt(i);
+    if (logProbability <= threshold) total += Math.exp(logProbability);
+  }
+  return Math.min(1, total);
 }
 
 /** Q(a, x) = Γ(a, x) / Γ(a): a series below a + 1, a continued fraction above (Numerical Recipes' split). */

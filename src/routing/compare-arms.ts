@@ -100,7 +100,9 @@ export async function compareArms(db: Queryable, route: RouteEntry | undefined, 
 export function expectedShares(route: RouteEntry | undefined): Map<string, number> {
   const shares = new Map<string, number>();
   if (!route) return shares;
-  const live = route.targets.filter((target) => target.weight > 0);
+  // Only targets the runner can pick (as selection and explain count them).
+  const live = route.targets.filter((target) => target.weight > 0 && target.resolved !== undefined);
+  if (live.length === 0) return shares;
   const tier = Math.min(...live.map((target) => target.tier));
   const inTier = live.filter((target) => target.tier === tier);
   const total = inTier.reduce((sum, target) => sum + target.weight, 0);

@@ -156,6 +156,7 @@ export class AIService {
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
       attempt.responseModel = response.model;
+      if (routing?.emptyFallsBack === true && response.choices.every((choice) => !choice.content && choice.toolCalls.length === 0)) attempt.discardedEmpty = true;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request, outputTexts(response)) });
     }
     return { response, route: { model, provider, upstreamMs } };
@@ -323,6 +324,7 @@ export class AIService {
       const inputTokens = tokenCount(response.usage.inputTokens);
       const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
       attempt.responseModel = response.model;
+      if (routing?.emptyFallsBack === true && response.embeddings.length === 0) attempt.discardedEmpty = true;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate: () => estimateEmbedding(request.input) });
     }
     return { response, route: { model, provider, upstreamMs } };

@@ -45,6 +45,7 @@ export async function commitStream(
   if (attempt) attempt.precommit = false;
   const last = held[held.length - 1];
   const empty = last === undefined || last.type === 'finish';
+  if (empty && attempt?.routing?.emptyFallsBack === true) attempt.discardedEmpty = true;
   return { route: { ...route, upstreamMs: performance.now() - started }, parts: replayHeld(held, iterator, done), empty };
 }
 

@@ -43,6 +43,9 @@ export interface AttemptOutcome {
   estimate: (() => Promise<UsageBuckets>) | undefined;
 }
 
+/** The ledger's error code of an empty answer a route fell back from (status 200). */
+export const EMPTY_ANSWER_CODE = 'empty_answer';
+
 /** The routing facts of an attempt made on a route (its ledger columns). */
 export interface AttemptRouting {
   routeName: string;
@@ -55,6 +58,8 @@ export interface AttemptRouting {
   attempt: number;
   /** This attempt called another target than the first. */
   fallback: boolean;
+  /** An empty answer of this attempt is set aside for the next candidate (not the request's answer). */
+  emptyFallsBack?: boolean;
 }
 
 /** Finishes attempts: builds the row and hands it on (see UsageRecorder). */
@@ -74,6 +79,11 @@ export class UsageAttempt {
   routing: AttemptRouting | undefined;
   /** A routed stream before its commit point: a failure now reached no client, so it is not `incomplete`. */
   precommit = false;
+  /**
+   * The attempt's answer was empty and the route falls back from it: the client never gets it, so
+   * its row says `empty_answer` (status 200) and the per-arm comparison does not count it as an answer.
+   */
+  discardedEmpty = false;
   /** The model the vendor says answered, when known. */
   responseModel: string | undefined;
   /** What usage observers watch (set by the recorder when it has observers). */
@@ -159,7 +169,7 @@ export class UsageAttempt {
       endpoint: this.endpoint,
       streamed: this.streamed,
       status: outcome.status,
-      errorCode: outcome.errorCode,
+      errorCode: outcome.errorCode ?? (this.discardedEmpty ? EMPTY_ANSWER_CODE : null),
       incomplete: outcome.incomplete,
       overheadMs: Math.max(0, totalMs - this.upstreamMs),
       upstreamMs: this.upstreamMs,

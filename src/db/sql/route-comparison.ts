@@ -27,6 +27,11 @@ export interface ArmRollupFilters {
   projectId?: string | undefined;
   since?: Date | undefined;
   until?: Date | undefined;
+  /**
+   * The global route's figures: leave out the traffic of projects that have a route of their own
+   * under the same name (the rollups are keyed by route name, and a project's route wins for it).
+   */
+  globalOnly?: boolean | undefined;
 }
 
 /** The hourly rollups of a route, summed per (arm, served arm); histograms are returned per hour to be summed by the caller. */
@@ -36,6 +41,9 @@ export async function selectArmRollups(db: Queryable, filters: ArmRollupFilters)
   if (filters.projectId !== undefined) {
     params.push(filters.projectId);
     where.push(`h.project_id = $${params.length}`);
+  }
+  if (filters.globalOnly === true) {
+    where.push(`not exists (select 1 from public.ai_routes r where r.name = h.route_name and r.project_id = h.project_id)`);
   }
   if (filters.since !== undefined) {
     params.push(filters.since);

@@ -159,6 +159,8 @@ export class RouteAdmin {
     return compareArms(this.#db, route, {
       route: name,
       ...(projectId === undefined ? {} : { projectId }),
+      // Without a project: the global route's comparison, not that of projects' same-name routes.
+      ...(projectId === undefined || route?.projectId === null ? { globalOnly: true } : {}),
       ...(since === undefined ? {} : { since: parseUsageTime(since, 'since', new Date()) }),
       ...(until === undefined ? {} : { until: parseUsageTime(until, 'until', new Date()) }),
     });
