@@ -40,6 +40,8 @@ export interface RoutedAttempt {
   resolved: ResolvedModel;
   /** The upstream call's signal: the client's abort and the route's deadline. */
   signal: CancelSignal;
+  /** An empty answer of this attempt would be set aside for the next candidate. */
+  emptyFallsBack: boolean;
 }
 
 export interface RunOptions<T> {
@@ -60,6 +62,9 @@ export interface RunOptions<T> {
   streams?: boolean;
 }
 
+/** The failure classes a retry pass over the list may help with. */
+const TRANSIENT: ReadonlySet<ErrorClass> = new Set(['connection', 'timeout', 'server_error', 'overloaded', 'rate_limited', 'empty']);
+
 // One async function for the whole run (not a wrapper awaiting the loop): each async level is one
 // more promise and frame kept alive while the upstream answers.
 export async function runRoute<T>(router: Router, route: RouteEntry, options: RunOptions<T>): Promise<T> {
@@ -76,15 +81,20 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
     let lastError: unknown;
     let required: ErrorClass | undefined;
     let last: RouteTarget = first.target;
+    /** Targets retried after a 429's wait in this pass. */
+    const waited = new Set<RouteTarget>();
 
     while (attempts < route.maxAttempts && guard.expired === undefined) {
       let candidate = queue.shift();
       if (candidate === undefined) {
-        if (pass >= route.retriesPerTarget) break;
+        // A second pass is for transient failures: a context-length or policy refusal, a 403 or an
+        // unpriced model gives the same answer however often it is asked.
+        if (pass >= route.retriesPerTarget || (required !== undefined && !TRANSIENT.has(required))) break;
         pass += 1;
         const wait = fullJitterMs(pass - 1, router.random);
         if (router.now() + wait >= deadline || !(await sleep(wait, signal))) break;
         queue = orderCandidates(route, options.stickyKey, router, options.projectId, router.now(), router.random);
+        waited.clear();
         continue;
       }
       if (required !== undefined && !candidate.target.accepts.has(required)) continue;
@@ -105,6 +115,8 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
           target,
           resolved,
           signal,
+          // The same test as after the answer (below): nothing changes the queue in between.
+          emptyFallsBack: attempts < route.maxAttempts && queue.some((next) => next.target.accepts.has('empty')),
         });
       } catch (error) {
         lastError = error;
@@ -118,7 +130,9 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
         const classified = classifyFailure(error, clientGone);
         // A failure that says nothing about the target's health (a 4xx: it answered) counts as alive,
         // so a half-open probe ends either way; a client that went away releases the probe.
-        if (clientGone) router.breakers.release(target.breakerKey);
+        // An attempt the gateway refused itself (validation, access, limits, a missing credential)
+        // never reached the target: it says nothing about its health and must not end a probe.
+        if (clientGone || !(error instanceof ProviderError)) router.breakers.release(target.breakerKey);
         else record(router, route, target, !classified.breakerFailure, options.projectId);
         if (classified.action === 'return' || classified.errorClass === undefined) break;
         required = classified.errorClass;
@@ -127,7 +141,10 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
           queue = queue.filter((next) => next.target.resolved?.provider.id !== resolved.provider.id);
         } else if (classified.action === 'wait_or_next' && classified.retryAfter !== undefined) {
           const waitMs = classified.retryAfter * 1000;
-          if (waitMs <= route.maxRetryWaitMs && router.now() + waitMs < deadline && attempts < route.maxAttempts) {
+          // The same target once per pass: a target that keeps answering 429 must not use up every
+          // attempt while the next candidate could answer.
+          if (waitMs <= route.maxRetryWaitMs && router.now() + waitMs < deadline && attempts < route.maxAttempts && !waited.has(target)) {
+            waited.add(target);
             if (!(await sleep(waitMs, signal))) break;
             queue.unshift(candidate);
             candidate = undefined;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import type { ChatResponse, EmbedResponse } from '../providers/spec/index.js';
 import type { ResolvedModel } from '../registry/provider-registry.js';
 import { runRoute, type RoutedAttempt, type RunOptions } from '../routing/route-runner.js';
@@ -21,12 +22,20 @@ export function stickyKeyOf(route: RouteEntry, request: { user?: string | undefi
     case 'none':
       return undefined;
     case 'user':
-      return request.user || undefined;
+      return boundedKey(request.user);
     case 'header':
-      return context.stickyKey || undefined;
+      return boundedKey(context.stickyKey);
     default:
-      return context.stickyKey || request.user || undefined;
+      return boundedKey(context.stickyKey || request.user);
   }
+}
+
+/** Longest sticky key hashed as is; the key is hashed once per target, so a longer one is reduced to its digest first. */
+const MAX_STICKY_KEY_CHARS = 256;
+
+function boundedKey(key: string | undefined): string | undefined {
+  if (!key) return undefined;
+  return key.length <= MAX_STICKY_KEY_CHARS ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 /** The model a route resolves to for checks made before the call: its first servable target. */
