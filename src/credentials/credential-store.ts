@@ -59,12 +59,20 @@ export class CredentialStore implements CredentialResolver {
     let loading = this.#loading.get(cacheKey);
     if (!loading) {
       const generation = this.#generation;
-      loading = this.#load(projectId, provider).then((entry) => {
-        if (generation === this.#generation) this.#cache.set(cacheKey, entry);
-        this.#loading.delete(cacheKey);
-        return entry;
-      });
-      this.#loading.set(cacheKey, loading);
+      const loads = this.#loading;
+      loading = this.#load(projectId, provider).then(
+        (entry) => {
+          if (generation === this.#generation) this.#cache.set(cacheKey, entry);
+          if (loads.get(cacheKey) === loading) loads.delete(cacheKey);
+          return entry;
+        },
+        (error: unknown) => {
+          // The database did not answer: the next call loads again (a failed load is never kept).
+          if (loads.get(cacheKey) === loading) loads.delete(cacheKey);
+          throw error;
+        },
+      );
+      loads.set(cacheKey, loading);
     }
     return loading.then((entry) => unwrap(entry, provider));
   }
