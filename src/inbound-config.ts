@@ -15,6 +15,8 @@ export interface InboundConfig {
   maxJsonDepth: number;
   /** Most JSON elements (objects, arrays and list items) a body may hold (checked before parsing). */
   maxJsonElements: number;
+  /** Most distinct object keys a JSON body may hold (checked before parsing). */
+  maxJsonKeys: number;
   /** Most `messages` in one chat request. */
   maxMessages: number;
   /** Most `tools` in one chat request. */
@@ -62,6 +64,7 @@ export function loadInboundConfig(integer: IntegerSetting): InboundConfig {
     embeddingsBodyLimitBytes: integer('SWITCHBOARD_EMBEDDINGS_BODY_LIMIT_BYTES', 4 * MiB, 1024, 1024 * MiB),
     maxJsonDepth: integer('SWITCHBOARD_MAX_JSON_DEPTH', 64, 8, 10_000),
     maxJsonElements: integer('SWITCHBOARD_MAX_JSON_ELEMENTS', 200_000, 100, 100_000_000),
+    maxJsonKeys: integer('SWITCHBOARD_MAX_JSON_KEYS', 20_000, 100, 100_000_000),
     maxMessages: integer('SWITCHBOARD_MAX_MESSAGES', 10_000, 1, 10_000_000),
     maxTools: integer('SWITCHBOARD_MAX_TOOLS', 512, 1, 1_000_000),
     maxContentParts: integer('SWITCHBOARD_MAX_CONTENT_PARTS', 1000, 1, 10_000_000),

@@ -37,6 +37,21 @@ describe('findStructureExcess', () => {
     assert.equal(findStructureExcess(bytes(`{"x":[${'[],'.repeat(6)}1]}`), limits), undefined);
   });
 
+  it('counts keys once per shape of the objects holding them (what JSON.parse builds hidden classes for)', () => {
+    const keyLimits = { maxJsonDepth: 8, maxJsonElements: 100_000, maxJsonKeys: 10 };
+    // Many objects written alike: 2 distinct keys, however many in all.
+    const alike = JSON.stringify({ messages: Array.from({ length: 500 }, () => ({ role: 'user', content: 'x' })) });
+    assert.equal(findStructureExcess(bytes(alike), keyLimits), undefined);
+    // Eleven distinct keys in one object: the eleventh is over.
+    const distinct = JSON.stringify(Object.fromEntries(Array.from({ length: 11 }, (_, index) => [`k${index}`, 1])));
+    assert.equal(findStructureExcess(bytes(distinct), keyLimits)?.kind, 'keys');
+    // The same three keys in other orders are other shapes.
+    const orders = `[${['abc', 'acb', 'bac', 'bca', 'cab'].map((order) => `{${[...order].map((key) => `"${key}":1`).join(',')}}`).join(',')}]`;
+    assert.equal(findStructureExcess(bytes(orders), keyLimits)?.kind, 'keys');
+    // Colons inside strings are no keys.
+    assert.equal(findStructureExcess(bytes(JSON.stringify({ a: ':'.repeat(100), b: [{ c: 'd:e' }] })), keyLimits), undefined);
+  });
+
   it('does not throw on malformed JSON (JSON.parse reports it after)', () => {
     assert.equal(findStructureExcess(bytes('{"a": "never closed'), limits), undefined);
     assert.equal(findStructureExcess(bytes(']]]]}}}'), limits), undefined);
