@@ -12,7 +12,7 @@
 import type { ChatMessage } from '../providers/spec/index.js';
 import { type ChatInput, chatMessageText, estimateChatCallInputTokens, inputFramingTokens, promptExtraTexts } from './estimate-tokens.js';
 import { chatImageCount, IMAGE_INPUT_TOKENS } from './media-tokens.js';
-import { EXACT_CHARS, SAMPLE_WINDOWS, sampledTokens, sampleTexts, WINDOW_CHARS } from './text-sample.js';
+import { boundedCount, EXACT_CHARS, SAMPLE_WINDOWS, sampledTokens, sampleTexts, WINDOW_CHARS } from './text-sample.js';
 import { o200kCounter } from './tokenizer/count-tokens.js';
 
 /** Estimates the input tokens of `request` later, keeping only what that needs (not the request). */
@@ -22,7 +22,27 @@ export function chatInputEstimate(request: ChatInput): () => Promise<number> {
   let chars = 0;
   for (const message of messages) chars += textChars(message);
   for (const text of extras) chars += text.length;
-  return chars <= EXACT_CHARS ? wholeEstimate(messages, extras) : sampledEstimate(messages, extras, chars);
+  if (chars > EXACT_CHARS) return sampledEstimate(messages, extras, chars);
+  // Images, audio and files are counted at a fixed figure, never as text: a stream whose messages
+  // carry any keeps only their texts, not the messages (an inline image is megabytes of data URL).
+  return messages.some(hasMedia) ? textEstimate(messages, extras) : wholeEstimate(messages, extras);
+}
+
+/** A message with a part that is not text (user content parts, tool result parts). */
+function hasMedia(message: ChatMessage): boolean {
+  if (message.role === 'user') return message.content.some((part) => part.type !== 'text');
+  return message.role === 'tool' && message.parts !== undefined && message.parts.length > 0;
+}
+
+/**
+ * Counts the messages' texts (at most EXACT_CHARS characters), with the framing and images counted
+ * now. A function of its own, like sampledEstimate: no closure here may keep `messages` alive.
+ */
+function textEstimate(messages: readonly ChatMessage[], extras: readonly string[]): () => Promise<number> {
+  const framing = inputFramingTokens(messages.length) + chatImageCount(messages) * IMAGE_INPUT_TOKENS;
+  const texts = messages.map(chatMessageText);
+  if (extras.length > 0) texts.push(...extras);
+  return async () => framing + boundedCount(await o200kCounter(), texts);
 }
 
 /** Counts the messages and extras themselves (kept). */

@@ -17,7 +17,7 @@
  * @module
  */
 import type { Usage, UsageBuckets } from '../providers/spec/index.js';
-import { boundedCount } from './text-sample.js';
+import { boundedCount, EXACT_CHARS, SAMPLE_WINDOWS, sampledTokens, sampleTexts, WINDOW_CHARS } from './text-sample.js';
 import { estimateTextTokens } from './estimate-tokens.js';
 import { jsonTexts } from './json-texts.js';
 import { DOCUMENT_INPUT_TOKENS, IMAGE_INPUT_TOKENS } from './media-tokens.js';
@@ -89,6 +89,26 @@ export async function nativeInputTokens(body: Record<string, unknown>): Promise<
   return boundedCount(await o200kCounter(), json.texts) + Math.ceil(json.punctuation / 2) + fixed;
 }
 
+/**
+ * nativeInputTokens of `body`, read now and counted later, keeping only what the count needs: the
+ * texts when they are short, else the sample it will count (text-sample.ts), never the body. For a
+ * held stream, which would otherwise keep the client's whole body (megabytes of prompt, images) for
+ * its life.
+ */
+export function nativeInputEstimate(body: Record<string, unknown>): () => Promise<number> {
+  const media = nativeMedia(body);
+  const json = jsonTexts(body, 'model', media.images);
+  const fixed = media.images.size * IMAGE_INPUT_TOKENS + media.documents * DOCUMENT_INPUT_TOKENS + Math.ceil(json.punctuation / 2);
+  let chars = 0;
+  for (const text of json.texts) chars += text.length;
+  if (chars <= EXACT_CHARS) {
+    const texts = json.texts;
+    return async () => boundedCount(await o200kCounter(), texts) + fixed;
+  }
+  const sample = sampleTexts(json.texts, chars, SAMPLE_WINDOWS, WINDOW_CHARS);
+  return async () => sampledTokens(await o200kCounter(), sample) + fixed;
+}
+
 /** The image blocks and parts of a native body (distinct objects), and how many documents it has. */
 export interface NativeMedia {
   images: Set<object>;
@@ -141,12 +161,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * a reasoning call for its visible output; reported-estimate.ts).
  */
 export function nativeEstimate(
-  body: Record<string, unknown>,
+  body: Record<string, unknown> | (() => Promise<number>),
   reported: () => Usage,
   output: NativeOutputSample | undefined,
   charge: FailedCallCharge = {},
 ): () => Promise<UsageBuckets> {
   const unseen = charge.unseen;
   const seen = async (): Promise<number> => (output === undefined ? 0 : await output.tokens()) + (unseen?.() ?? 0);
-  return () => withReported(reported(), () => nativeInputTokens(body), seen, charge.hidden);
+  // `body` as a function: the input estimate prepared by nativeInputEstimate (a held stream's).
+  const input = typeof body === 'function' ? body : () => nativeInputTokens(body);
+  return () => withReported(reported(), input, seen, charge.hidden);
 }

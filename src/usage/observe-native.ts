@@ -9,7 +9,7 @@
  */
 import { UpstreamParts } from '../providers/shared/upstream-parts.js';
 import type { NativeAnswer, NativeEvent, NativeStreamAnswer, UsageBuckets } from '../providers/spec/index.js';
-import { NativeOutputSample, nativeEstimate } from './native-estimate.js';
+import { NativeOutputSample, nativeEstimate, nativeInputEstimate } from './native-estimate.js';
 import { ThinkingClock } from './hidden-reasoning.js';
 import { CLIENT_CLOSED_STATUS, type UsageAttempt } from './usage-attempt.js';
 import { timedNext } from './timed-next.js';
@@ -48,7 +48,8 @@ class NativeEnding {
     this.#attempt = attempt;
     const clock = reasoningBound === undefined ? undefined : new ThinkingClock(attempt, reasoningBound);
     this.#clock = clock;
-    this.estimate = nativeEstimate(body, () => answer.usage(), this.#output, clock === undefined ? {} : { hidden: (visible) => clock.tokens(visible) });
+    // The stream may be held for minutes: its estimate keeps the input's texts or a sample, not the body.
+    this.estimate = nativeEstimate(nativeInputEstimate(body), () => answer.usage(), this.#output, clock === undefined ? {} : { hidden: (visible) => clock.tokens(visible) });
   }
 
   /** A content event (text, tool input, thinking or a reasoning summary) is visible: hidden reasoning ends at the first. */

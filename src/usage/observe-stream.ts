@@ -52,12 +52,26 @@ interface AttemptTap extends PartsTap {
   readonly failed: (error: unknown) => void;
 }
 
+/** Pieces of output kept as they came before they are joined into one flat string (see attemptTap). */
+const FLAT_EVERY = 256;
+
 /**
  * `upstream`: a built-in provider's stream, whose decoder keeps the usage the vendor reported
  * before its final report (Anthropic's `message_start`): an estimate starts from it.
  */
 function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: UpstreamParts | undefined, clock: ThinkingClock | undefined): AttemptTap {
   const pieces: string[] = [];
+  // Deltas are read as slices of the upstream's network reads (the decoders' templates), and V8
+  // keeps a slice's whole parent alive: kept as they came, a stream's deltas would hold every read
+  // they came in for its life. Every FLAT_EVERY pieces, the newest are joined into one flat copy.
+  let flatUpTo = 0;
+  const keep = (text: string): void => {
+    pieces.push(text);
+    if (pieces.length - flatUpTo >= FLAT_EVERY) {
+      pieces.push(pieces.splice(flatUpTo).join(''));
+      flatUpTo = pieces.length;
+    }
+  };
   let usage: Usage | undefined;
   // `usage`: what the vendor reported, and bills, for the failure (a BilledProviderError).
   // `timedOut`: the vendor had the request and went on (a timeout, or an answer cut at the size limits).
@@ -90,19 +104,20 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
           break;
         case 'text-delta':
           if (attempt.firstTokenAt === undefined) firstToken(now);
-          pieces.push(part.text);
+          keep(part.text);
           break;
         case 'reasoning-delta':
           // Reasoning is billed as output: a stream cut while the model thinks is not free. Shown
           // reasoning is counted as text, so hidden reasoning is timed up to it only.
           if (part.text !== undefined && part.text !== '') {
-            pieces.push(part.text);
+            keep(part.text);
             if (clock?.waiting === true) clock.visible(now ?? performance.now());
           }
           break;
         case 'tool-call-delta':
           if (attempt.firstTokenAt === undefined) firstToken(now);
-          pieces.push(part.name ?? '', part.argumentsDelta);
+          keep(part.name ?? '');
+          keep(part.argumentsDelta);
           break;
         case 'finish':
           usage = part.usage;

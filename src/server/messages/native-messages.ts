@@ -48,7 +48,8 @@ export async function serveNativeMessage(
     sendBody(gateway, exchange, response, answer.status, JSON.stringify(message), 'application/json', ['request-id', exchange.requestId]);
     return;
   }
-  await passThrough(gateway, exchange, response, answer, options.model);
+  // Handed back, not awaited: this frame (the client's body) ends here, not with the stream.
+  return passThrough(gateway, exchange, response, answer, options.model);
 }
 
 async function passThrough(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, answer: NativeStreamAnswer, model: string): Promise<void> {

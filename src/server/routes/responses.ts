@@ -36,19 +36,20 @@ export async function responses(gateway: GatewayContext, exchange: Exchange, req
     const row = gateway.service.resolve(basics.model).model;
     checkNativeLimits(body, row);
     const ruled = ruledResponsesBody(body, row);
-    await nativeResponses(gateway, exchange, response, ruled, { ...basics, row, context: callContext(exchange, owner) });
-    return;
+    // Handed back, not awaited: this function's frame (the client's body) ends here, not with the stream.
+    return nativeResponses(gateway, exchange, response, ruled, { ...basics, row, context: callContext(exchange, owner) });
   }
   const parsed = parseResponsesRequest(body, gateway.config);
   const { model, provider } = gateway.service.resolve(parsed.model, owner.projectId);
   const native = routeGuardedFields(parsed.nativeFields, { from: 'openai', servingFamily: provider.provider.family, model, changesAnswer: () => false });
   if (native !== undefined) parsed.request.native = native;
-  try {
-    if (parsed.stream) await streamResponse(gateway, exchange, response, parsed, callContext(exchange, owner));
-    else await completeResponse(gateway, exchange, response, parsed, callContext(exchange, owner));
-  } catch (error) {
-    throw inResponsesTerms(error);
-  }
+  // Handed back, not awaited: this function's frame (the body, the parsed request) ends here, not with the stream.
+  const answering = parsed.stream ? streamResponse(gateway, exchange, response, parsed, callContext(exchange, owner)) : completeResponse(gateway, exchange, response, parsed, callContext(exchange, owner));
+  return answering.catch(rethrowInResponsesTerms);
+}
+
+function rethrowInResponsesTerms(error: unknown): never {
+  throw inResponsesTerms(error);
 }
 
 async function completeResponse(
