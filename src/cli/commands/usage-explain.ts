@@ -26,6 +26,10 @@ export async function runUsageExplain(args: string[], context: CliContext): Prom
 export function renderExplanation(explanation: UsageExplanation): string {
   const parts = [`Request ${explanation.request_id}: ${explanation.attempts.length} attempt(s), total cost ${explanation.total_cost_usd ?? 'unknown'} USD`];
   for (const attempt of explanation.attempts) parts.push('', ...attemptLines(attempt));
+  if (explanation.recorded_as.length > 0) {
+    parts.push('', 'Later requests sent the same id and were recorded under another (explain them by it):');
+    for (const row of explanation.recorded_as) parts.push(`  ${row.request_id} (project ${row.project ?? '-'}, ${row.attempts} attempt(s))`);
+  }
   return parts.join('\n');
 }
 

@@ -79,6 +79,29 @@ export async function selectUsageRequest(db: Queryable, requestId: string): Prom
   return result.rows;
 }
 
+/** A later request that reused an id already in the ledger, stored as `<id>~<8 characters>` (usage-writer.ts). */
+export interface RecordedAsRow {
+  request_id: string;
+  project: string | null;
+  attempts: number;
+}
+
+/** The requests recorded under `requestId` renamed (it was taken when they were written), oldest first. */
+export async function selectRecordedAs(db: Queryable, requestId: string): Promise<RecordedAsRow[]> {
+  // LIKE's wildcards and escape character in the id are matched as themselves.
+  const pattern = `${requestId.slice(0, 100).replace(/[\\%_]/g, (char) => `\\${char}`)}~________`;
+  const result = await db.query<RecordedAsRow>(
+    `select u.request_id, p.name as project, count(*)::int as attempts
+       from public.ai_usage u left join public.projects p on p.id = u.project_id
+      where u.request_id like $1
+      group by u.request_id, p.name
+      order by min(u.started_at), u.request_id
+      limit 100`,
+    [pattern],
+  );
+  return result.rows;
+}
+
 /** Price history rows by id. */
 export async function selectPriceRows(db: Queryable, ids: readonly string[]): Promise<PriceHistoryRow[]> {
   if (ids.length === 0) return [];

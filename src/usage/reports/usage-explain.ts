@@ -7,7 +7,7 @@
  * @module
  */
 import type { Queryable } from '../../db/db.js';
-import { selectPriceRows, selectUsageRequest, type PriceHistoryRow, type UsageRequestRow } from '../../db/sql/usage-requests.js';
+import { selectPriceRows, selectRecordedAs, selectUsageRequest, type PriceHistoryRow, type RecordedAsRow, type UsageRequestRow } from '../../db/sql/usage-requests.js';
 import { SwitchboardError } from '../../errors.js';
 import { exactDecimal, rowPrices, type BucketName, type RowPrices } from './explain-prices.js';
 import { picoToDecimal } from '../money.js';
@@ -65,18 +65,31 @@ export interface UsageExplanation {
   attempts: ExplainedAttempt[];
   /** Sum of the attempts' stored costs (null when any is unknown). */
   total_cost_usd: string | null;
+  /**
+   * Later requests that sent the same id (a client's `x-request-id`, in any project), recorded
+   * under `<id>~<8 characters>` because the id was taken: explain them by that id.
+   */
+  recorded_as: RecordedAsRow[];
 }
 
 /** Explains one request; `not_found` when the ledger has no row for it (or retention removed them). */
 export async function explainUsage(db: Queryable, requestId: string): Promise<UsageExplanation> {
-  const rows = await selectUsageRequest(db, requestId);
-  if (rows.length === 0) throw new SwitchboardError('not_found', `No usage rows for request '${requestId.slice(0, 200)}' (unknown, not written yet, or past retention)`);
+  const [rows, recordedAs] = await Promise.all([selectUsageRequest(db, requestId), selectRecordedAs(db, requestId)]);
+  if (rows.length === 0) {
+    const renamed = recordedAs.map((row) => `'${row.request_id}'`).join(', ');
+    throw new SwitchboardError(
+      'not_found',
+      recordedAs.length > 0
+        ? `No usage rows under '${requestId.slice(0, 200)}' itself; requests that sent this id were recorded as ${renamed} (the id was taken): explain one of those`
+        : `No usage rows for request '${requestId.slice(0, 200)}' (unknown, not written yet, or past retention)`,
+    );
+  }
   const ids = rows.flatMap((row) => [row.priceId, row.providerPriceId]).filter((id): id is string => id !== null);
   const prices = new Map((await selectPriceRows(db, [...new Set(ids)])).map((price) => [price.id, price]));
   const attempts = rows.map((row) => explainAttempt(row, prices));
   const known = attempts.every((attempt) => attempt.cost_usd !== null);
   const total = attempts.reduce((sum, attempt) => sum + (attempt.cost_usd === null ? 0n : picoUsd(attempt.cost_usd)), 0n);
-  return { request_id: requestId, attempts, total_cost_usd: known ? picoToDecimal(total) : null };
+  return { request_id: requestId, attempts, total_cost_usd: known ? picoToDecimal(total) : null, recorded_as: recordedAs };
 }
 
 function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceHistoryRow>): ExplainedAttempt {
