@@ -72,3 +72,29 @@ describe('authenticate on a kept-alive connection', () => {
     assert.ok(refused(() => authenticate(bearer(`${imported.slice(0, -1)}X`), index, connection)));
   });
 });
+
+describe('authenticate without a key', () => {
+  const message = (headers: Record<string, string>): string => {
+    try {
+      authenticate(headers, keys);
+    } catch (error) {
+      assert.ok(error instanceof SwitchboardError);
+      assert.equal(error.code, 'authentication_failed');
+      return error.message;
+    }
+    assert.fail('expected a refusal');
+  };
+
+  it('an Authorization header in another scheme, or a bare key, is named as such (not "missing")', () => {
+    for (const authorization of [`Basic ${Buffer.from(`x:${key.key}`).toString('base64')}`, key.key, 'Bearer', 'Bearer    ', `Token ${key.key}`]) {
+      const text = message({ authorization });
+      assert.match(text, /^The Authorization header holds no Bearer token\. .*'Authorization: Bearer <key>'/, authorization);
+      assert.ok(!text.includes(key.key.slice(3, 20)), 'the key is not echoed');
+    }
+  });
+
+  it('no header at all is a missing key', () => {
+    assert.match(message({}), /^Missing API key\./);
+    assert.match(message({ authorization: '  ' }), /^Missing API key\./);
+  });
+});

@@ -48,9 +48,13 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
 export function authenticate(headers: IncomingHttpHeaders, keys: ApiKeyIndex, connection?: KeyConnection): KeyOwner {
   const key = presentedKey(headers);
   if (key === undefined) {
+    // A header was sent, in another scheme (Basic, a bare key) or empty: say what is wrong with it.
+    const sent = headers.authorization !== undefined && headers.authorization.trim() !== '';
     throw new SwitchboardError(
       'authentication_failed',
-      "Missing API key. Pass your Switchboard key as 'Authorization: Bearer <key>' or in the 'x-api-key' header.",
+      sent
+        ? "The Authorization header holds no Bearer token. Pass your Switchboard key as 'Authorization: Bearer <key>' or in the 'x-api-key' header."
+        : "Missing API key. Pass your Switchboard key as 'Authorization: Bearer <key>' or in the 'x-api-key' header.",
     );
   }
   const owner = keys.authenticate(preparedKey(key, connection));
