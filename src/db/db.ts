@@ -35,6 +35,15 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+/**
+ * Per-statement options. `timeoutMs`: on Postgres, a statement with no answer after this long fails
+ * and its connection is discarded (a connection dropped silently by the network would otherwise
+ * hang until the kernel gives up, about 15 minutes); the embedded database ignores it.
+ */
+export interface QueryOptions {
+  timeoutMs?: number;
+}
+
 /** Anything that runs SQL: the database itself, or an open transaction. */
 export interface Queryable {
   /**
@@ -42,7 +51,7 @@ export interface Queryable {
    * came from user-editable columns (jsonb) before trusting it. Failures throw `DatabaseError` with
    * a code mapped from the SQLSTATE (`23505` → `conflict`, …).
    */
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<QueryResult<Row>>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -58,8 +67,9 @@ export interface Db extends Queryable {
    * Runs `work` in a transaction on one connection: commits when it resolves, rolls back when it
    * throws (and rethrows the work's own error unchanged). If a statement failed inside, even one
    * `work` caught, the commit throws `DatabaseError` with `sqlState` `25P02` on both adapters.
+   * `options.timeoutMs` bounds every statement of the transaction (begin, commit and rollback too).
    */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Queryable) => Promise<T>, options?: QueryOptions): Promise<T>;
   /**
    * Subscribes to `pg_notify` messages on `channel`. Resolves once listening; the returned function
    * unsubscribes. On Postgres this holds one dedicated connection per Db; when that connection

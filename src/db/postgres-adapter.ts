@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DatabaseError, errorMessage } from '../errors.js';
-import type { Db, NotificationHandler, QueryResult, Queryable, SqlParam } from './db.js';
+import type { Db, NotificationHandler, QueryOptions, QueryResult, Queryable, SqlParam } from './db.js';
 import { abortedTransaction, checkChannelName, mapDatabaseError } from './map-database-error.js';
 import { toDriverParams } from './sql-params.js';
 import { pgCustomTypes } from './type-parsers.js';
@@ -24,7 +24,9 @@ interface PgRunner {
  */
 export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
   const where = describeUrl(options.url);
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: 10_000, types: pgCustomTypes });
+  // TCP keepalive: a connection the network dropped silently (idle, as the LISTEN one mostly is) is
+  // found dead by the kernel instead of never.
+  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: 10_000, types: pgCustomTypes, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client losing its connection emits 'error' on the pool; the next query reconnects.
   pool.on('error', () => undefined);
   try {
@@ -52,7 +54,7 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
 
   const connectListener = (): Promise<pg.Client> => {
     listenClient ??= (async () => {
-      const client = new pg.Client({ connectionString: options.url, types: pgCustomTypes });
+      const client = new pg.Client({ connectionString: options.url, types: pgCustomTypes, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
       client.on('notification', (message) => {
         for (const handler of listeners.get(message.channel) ?? []) handler(message.payload ?? '');
       });
@@ -74,7 +76,7 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
     kind: 'postgres',
     query: root.query,
     exec: root.exec,
-    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(work: (tx: Queryable) => Promise<T>, options?: QueryOptions): Promise<T> {
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -82,13 +84,23 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
         throw mapDatabaseError(error);
       }
       let broken = false;
-      const tx = wrap(client);
+      // pg-pool listens for errors on idle clients only: a checked-out client whose connection is
+      // lost (a failover, a restart, pg_terminate_backend) emits 'error' with no listener, which
+      // crashed the process. The statement in flight fails on its own; the client is discarded.
+      const onLost = (): void => {
+        broken = true;
+      };
+      client.on('error', onLost);
+      // Every statement bounded (a silently dropped connection would hang the transaction, and hold
+      // its client, until the kernel gives up); a timed-out client is discarded below.
+      const runner: PgRunner = options?.timeoutMs ? boundedRunner(client, options.timeoutMs) : client;
+      const tx = wrap(runner);
       try {
         await tx.query('begin');
         const result = await work(tx);
         let committed: pg.QueryResult;
         try {
-          committed = await client.query('commit');
+          committed = await runner.query('commit');
         } catch (error) {
           throw mapDatabaseError(error);
         }
@@ -99,13 +111,15 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
       } catch (error) {
         // The work's own error is rethrown as is (driver errors are already mapped by `tx`).
         try {
-          await client.query('rollback');
+          await runner.query('rollback');
         } catch {
           broken = true;
         }
         throw error;
       } finally {
         client.release(broken);
+        // A discarded client may still report its end: keep the listener on it.
+        if (!broken) client.removeListener('error', onLost);
       }
     },
     async listen(channel: string, handler: NotificationHandler, onLost?: (error: Error) => void) {
@@ -145,14 +159,22 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
   };
 }
 
+/** `client` with `query_timeout` on every statement (pg fails a statement unanswered after it). */
+function boundedRunner(client: pg.PoolClient, timeoutMs: number): PgRunner {
+  return {
+    query: (sql, params) => client.query(typeof sql === 'string' ? { text: sql, values: params, query_timeout: timeoutMs } as pg.QueryConfig : { ...sql, query_timeout: timeoutMs } as pg.QueryConfig),
+  };
+}
+
 function wrap(runner: PgRunner): Queryable {
   return {
-    async query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> {
+    async query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<QueryResult<Row>> {
       try {
         // Always the extended protocol, as PGlite: one statement per query (without parameters pg would
         // use the simple protocol, run every statement of "a; b" and answer an array of results).
         // `queryMode` is pg >= 8.11; @types/pg does not declare it yet.
-        const config: pg.QueryConfig & { queryMode: 'extended' } = { text: sql, values: toDriverParams(params), queryMode: 'extended' };
+        const config: pg.QueryConfig & { queryMode: 'extended'; query_timeout?: number } = { text: sql, values: toDriverParams(params), queryMode: 'extended' };
+        if (options?.timeoutMs) config.query_timeout = options.timeoutMs;
         const result = await runner.query(config);
         return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
       } catch (error) {

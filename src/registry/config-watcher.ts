@@ -31,12 +31,21 @@ export interface ConfigWatcherOptions {
   maxWaitMs?: number;
   /** The least time from one check or reload to a check a notification asks for, ms (default 50). */
   minIntervalMs?: number;
+  /**
+   * The longest one statement of a version check or reload may wait for the database, ms (default
+   * 30,000; Postgres): past it the check counts as failed (the last good snapshot stays), its
+   * connection is discarded and the next check runs. Without it, a database connection
+   * dropped silently by the network hangs the check until the kernel gives up (about 15 minutes),
+   * and every later check waits behind it: a key revoked meanwhile keeps working on this instance.
+   */
+  checkTimeoutMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
 export type ChangeListener = (snapshot: ConfigSnapshot, parts: ReadonlySet<SnapshotPart>) => void;
 
 const defaultMinIntervalMs = 50;
+const defaultCheckTimeoutMs = 30_000;
 
 export class ConfigWatcher {
   readonly #db: Db;
@@ -222,16 +231,23 @@ export class ConfigWatcher {
     this.#lastRunAt = performance.now();
     const progress = { reloading: false };
     let loaded: { next: ConfigSnapshot; parts: ReadonlySet<SnapshotPart> } | undefined;
-    try {
+    const timeoutMs = this.#options.checkTimeoutMs ?? defaultCheckTimeoutMs;
+    const bounded = { timeoutMs };
+    const read = async (): Promise<typeof loaded> => {
       // Nothing changed (most polls, any forged notification): one statement, no transaction.
-      if (forced.size === 0 && this.#changedParts(await selectConfigState(this.#db), hints).size === 0) return;
-      loaded = await readConsistently(this.#db, async (tx) => {
+      if (forced.size === 0 && this.#changedParts(await selectConfigState(this.#db, bounded), hints).size === 0) return undefined;
+      return readConsistently(this.#db, async (tx) => {
         const state = await selectConfigState(tx);
         const parts = new Set([...forced, ...this.#changedParts(state, hints)]);
         if (parts.size === 0) return undefined;
         progress.reloading = true;
         return { parts, next: await loadSnapshotParts(tx, state.version, this.#options.loader, this.#snapshot, parts) };
-      });
+      }, bounded);
+    };
+    try {
+      // Every statement is bounded by the driver (Postgres): a silently dropped connection fails the
+      // check after `timeoutMs` instead of hanging it, and every later one behind it.
+      loaded = await read();
     } catch (error) {
       this.#keepHints(hints);
       const version = this.#snapshot?.version;

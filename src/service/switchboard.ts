@@ -54,6 +54,8 @@ export interface SwitchboardOptions {
    * (default SWITCHBOARD_CONFIG_MIN_INTERVAL_MS, else 50).
    */
   configMinIntervalMs?: number;
+  /** The longest one config version check or reload may take, ms (default 30,000). */
+  configCheckTimeoutMs?: number;
   /**
    * The master keyring for stored credentials. Default: from SWITCHBOARD_MASTER_KEY(_FILE); in
    * embedded mode a key generated next to the data dir (`<dataDir>/../master.key`).
@@ -140,6 +142,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       pollMs: options.pollMs ?? 5000,
       listen: options.listen ?? true,
       minIntervalMs: options.configMinIntervalMs ?? loadConfigMinIntervalMs(env),
+      ...(options.configCheckTimeoutMs === undefined ? {} : { checkTimeoutMs: options.configCheckTimeoutMs }),
       log,
     });
     await watcher.start();

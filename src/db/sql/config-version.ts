@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../db.js';
+import type { Db, QueryOptions, Queryable } from '../db.js';
 
 /** The channel config triggers notify on. Payload: `{"version": n, "table": "<table>"}`. */
 export const configChannel = 'switchboard_config';
@@ -9,11 +9,11 @@ export const configChannel = 'switchboard_config';
  * embedded database is one connection, which a transaction holds: no other write runs during it.)
  * Use only `tx` inside: on the embedded database a query on `db` would wait for the transaction.
  */
-export function readConsistently<T>(db: Db, work: (tx: Queryable) => Promise<T>): Promise<T> {
+export function readConsistently<T>(db: Db, work: (tx: Queryable) => Promise<T>, options?: QueryOptions): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.query('set transaction isolation level repeatable read, read only');
     return work(oneAtATime(tx));
-  });
+  }, options);
 }
 
 /**
@@ -52,9 +52,11 @@ export interface ConfigVersionState {
  * Reads the version row in one statement. The whole-row `to_jsonb` keeps this working on a database
  * not yet migrated to per-table versions (a gateway started with `--no-migrate` during an upgrade).
  */
-export async function selectConfigState(db: Queryable): Promise<ConfigVersionState> {
+export async function selectConfigState(db: Queryable, options?: QueryOptions): Promise<ConfigVersionState> {
   const result = await db.query<{ version: string | number; table_versions: unknown }>(
     `select version, to_jsonb(v) -> 'table_versions' as table_versions from public.switchboard_config_version v where id`,
+    undefined,
+    options,
   );
   const row = result.rows[0];
   if (row === undefined) return { version: 0, tableVersions: undefined };
