@@ -6,6 +6,8 @@ export interface KeyOwner {
   keyId: string;
   projectId: string;
   projectName: string;
+  /** When the key expires (ms since the epoch), if it does. */
+  expiresAt?: number | undefined;
 }
 
 /**
@@ -14,12 +16,20 @@ export interface KeyOwner {
  */
 export class ApiKeyIndex {
   readonly #byPrefix: ReadonlyMap<string, { row: ApiKeyRow; hash: string | undefined }>;
+  readonly #byId: ReadonlyMap<string, ApiKeyRow>;
   readonly #projectNames: ReadonlyMap<string, string>;
 
   constructor(rows: readonly ApiKeyRow[]) {
     // The stored hashes are decoded once here, not on every request.
     this.#byPrefix = new Map(rows.map((row) => [row.prefix, { row, hash: storedApiKeyHash(row.keyHash) }]));
+    this.#byId = new Map(rows.map((row) => [row.id, row]));
     this.#projectNames = new Map(rows.map((row) => [row.projectId, row.projectName]));
+  }
+
+  /** Whether the key `keyId` of `projectId` is still here and neither revoked nor expired. */
+  stillValid(keyId: string, projectId: string, now: number = Date.now()): boolean {
+    const row = this.#byId.get(keyId);
+    return row !== undefined && row.projectId === projectId && !row.revokedAt && !(row.expiresAt && row.expiresAt.getTime() <= now);
   }
 
   /** The name of a project that has an active key (for metric labels), or undefined. */
@@ -41,6 +51,6 @@ export class ApiKeyIndex {
     if (row.revokedAt) return undefined;
     if (row.expiresAt && row.expiresAt.getTime() <= now) return undefined;
     if (!presented.matches(entry.hash)) return undefined;
-    return { keyId: row.id, projectId: row.projectId, projectName: row.projectName };
+    return { keyId: row.id, projectId: row.projectId, projectName: row.projectName, expiresAt: row.expiresAt ? row.expiresAt.getTime() : undefined };
   }
 }

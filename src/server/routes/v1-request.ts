@@ -44,9 +44,26 @@ export function resolveModel(gateway: GatewayContext, exchange: Exchange, model:
     throw new SwitchboardError('invalid_request', `model is longer than the limit of ${MAX_MODEL_NAME_CHARS} characters.`, { param: 'model' });
   }
   exchange.model = model;
+  recheckKey(gateway, exchange);
   const resolved = gateway.service.resolve(model, exchange.owner?.projectId);
   exchange.modelKnown = true;
   exchange.provider = resolved.provider.name;
+}
+
+/**
+ * The key, checked again once the body has arrived (it may take up to the request timeout): a key
+ * revoked, deleted or expired meanwhile is refused before any call is made. Without a change of
+ * configuration since the request began, only the expiry can have passed.
+ */
+function recheckKey(gateway: GatewayContext, exchange: Exchange): void {
+  const owner = exchange.owner;
+  if (owner === undefined) return;
+  const snapshot = gateway.snapshot();
+  const valid =
+    snapshot.version === exchange.configVersion
+      ? owner.expiresAt === undefined || owner.expiresAt > Date.now()
+      : snapshot.apiKeys.stillValid(owner.keyId, owner.projectId);
+  if (!valid) throw new SwitchboardError('authentication_failed', 'Invalid API key.');
 }
 
 /** The service call context of a /v1 request: its project, key, id and arrival time (for the ledger). */
