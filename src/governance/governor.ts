@@ -23,7 +23,7 @@ import { GovernanceError } from './governance-error.js';
 import { GovernanceRules, type ApplicableRules, type BudgetRule, type RateLimitRule } from './governance-rules.js';
 import { defaultGovernanceSettings, type GovernanceSettings } from './governance-settings.js';
 import { LeaseCounter } from './lease-counter.js';
-import { LeaseSync } from './lease-sync.js';
+import { exchangeDeadlineMs, LeaseSync } from './lease-sync.js';
 import { MAX_SYNC_ITEMS, redisLeaseStore } from './lease-store.js';
 import { escapeLabel } from '../metrics-label.js';
 
@@ -138,7 +138,7 @@ export class Governor {
 
   /** Loads the rules and starts the background exchanges. */
   async start(): Promise<void> {
-    if (this.settings.redisUrl !== undefined) this.#sync.redis = await redisLeaseStore(this.settings.redisUrl);
+    if (this.settings.redisUrl !== undefined) this.#sync.redis = await redisLeaseStore(this.settings.redisUrl, exchangeDeadlineMs(this.settings));
     await this.reload();
     this.#sync.start();
   }

@@ -36,17 +36,17 @@ export class PartialSyncError extends Error {
  * holds fails instead (SWITCHBOARD_GOVERNANCE_TIMEOUT_MS), so it does not keep its connection and
  * the counters it already locked while the call it served has given up.
  */
-export function postgresLeaseStore(db: Db, options: { lockTimeoutMs?: number } = {}): LeaseStore {
-  const { lockTimeoutMs } = options;
+export function postgresLeaseStore(db: Db, options: { lockTimeoutMs?: number; deadlineMs?: number } = {}): LeaseStore {
+  const { lockTimeoutMs, deadlineMs } = options;
   return {
     // An instance with more live counters than one call takes sends them in batches, one after
     // the other (each item is exchanged on its own: a batch is only a round trip saved).
     async sync(instanceId, ttlMs, items) {
-      if (items.length <= MAX_SYNC_ITEMS) return syncLeases(db, instanceId, ttlMs, items, lockTimeoutMs);
+      if (items.length <= MAX_SYNC_ITEMS) return syncLeases(db, instanceId, ttlMs, items, lockTimeoutMs, deadlineMs);
       const results: LeaseSyncResult[] = [];
       for (let start = 0; start < items.length; start += MAX_SYNC_ITEMS) {
         try {
-          results.push(...(await syncLeases(db, instanceId, ttlMs, items.slice(start, start + MAX_SYNC_ITEMS), lockTimeoutMs)));
+          results.push(...(await syncLeases(db, instanceId, ttlMs, items.slice(start, start + MAX_SYNC_ITEMS), lockTimeoutMs, deadlineMs)));
         } catch (error) {
           throw results.length === 0 ? error : new PartialSyncError(results, error);
         }
@@ -60,18 +60,40 @@ export function postgresLeaseStore(db: Db, options: { lockTimeoutMs?: number } =
 interface RedisClient {
   eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
   quit(): Promise<unknown>;
-  disconnect(): void;
+  disconnect(reconnect?: boolean): void;
+}
+
+/**
+ * `work`, or an error past `ms`, after `onLate` (which drops the connection: one whose peer vanished
+ * without a reset answers nothing, and every later command on it would wait as long).
+ */
+async function withDeadline<T>(work: Promise<T>, ms: number, onLate: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      onLate();
+      reject(new Error(`the lease exchange did not answer within ${ms} ms; its connection was dropped`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Connects to Redis (fails fast when unreachable or when `ioredis` is not installed). */
-export async function redisLeaseStore(url: string): Promise<LeaseStore> {
+export async function redisLeaseStore(url: string, deadlineMs?: number): Promise<LeaseStore> {
   let Redis: new (url: string, options: Record<string, unknown>) => RedisClient & { connect(): Promise<void> };
   try {
     ({ Redis } = (await import('ioredis')) as unknown as { Redis: typeof Redis });
   } catch (error) {
     throw new SwitchboardError('invalid_request', "SWITCHBOARD_REDIS_URL is set but the optional package 'ioredis' is not installed (npm install ioredis)", { cause: error });
   }
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+  // An exchange is not idempotent (it reports consumption): ioredis must never send one again on its
+  // own after a reconnect, after the exchange was given up on (withDeadline) and its consumption is
+  // reported again by the next one.
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, autoResendUnfulfilledCommands: false });
   await client.connect();
   return {
     async sync(instanceId, ttlMs, items) {
@@ -87,7 +109,8 @@ export async function redisLeaseStore(url: string): Promise<LeaseStore> {
         release: item.release,
         limit: (item.limit ?? 0n).toString(),
       }));
-      const rows = (await client.eval(REDIS_LEASE_SCRIPT, 0, instanceId, String(ttlMs), JSON.stringify(payload))) as (string | number | null)[][];
+      const evaluating = client.eval(REDIS_LEASE_SCRIPT, 0, instanceId, String(ttlMs), JSON.stringify(payload));
+      const rows = (await (deadlineMs === undefined ? evaluating : withDeadline(evaluating, deadlineMs, () => client.disconnect(true)))) as (string | number | null)[][];
       return rows.map((row) => ({
         limitId: String(row[0]),
         metric: row[1] as LeaseSyncResult['metric'],

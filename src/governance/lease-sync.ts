@@ -40,7 +40,13 @@ export class LeaseSync {
     /** The instance's clock (epoch ms). */
     readonly now: () => number = Date.now,
   ) {
-    this.#postgres = postgresLeaseStore(db, { lockTimeoutMs: settings.timeoutMs });
+    // An exchange is never abandoned while it may still answer (its result is applied late), but one
+    // that has not answered within the lease TTL plus the wait bound is on a dead connection (a
+    // failover or a partition without a reset): without a deadline its counters stayed `syncing`
+    // and the background round stuck on it for as long as the socket lived. Past the TTL the lease
+    // has expired on the store whether or not the statement ran, so the next exchange finds it gone
+    // and charges what was consumed exactly (LeaseCounter.apply, `lost`).
+    this.#postgres = postgresLeaseStore(db, { lockTimeoutMs: settings.timeoutMs, deadlineMs: exchangeDeadlineMs(settings) });
   }
 
   start(): void {
@@ -264,6 +270,11 @@ export class LeaseSync {
     if (this.#failing) this.log('info', 'governance: the lease exchange works again');
     this.#failing = false;
   }
+}
+
+/** How long an exchange may go unanswered before its connection is dropped and it counts as failed. */
+export function exchangeDeadlineMs(settings: GovernanceSettings): number {
+  return settings.leaseTtlMs + settings.timeoutMs;
 }
 
 /** The answers of an exchange's parts that committed, and the failure of one that did not. */

@@ -30,7 +30,6 @@ describe('a request whose body arrives after its key was revoked or expired', ()
   function startHeldRequest(key: string): { finish(): Promise<{ status: number; body: string }> } {
     const body = JSON.stringify({ model: 'held-gpt', messages: [{ role: 'user', content: 'sent after the revocation' }] });
     const half = Math.floor(body.length / 2);
-    let answer: Promise<{ status: number; body: string }>;
     const request: ClientRequest = httpRequest({
       host: '127.0.0.1',
       port,
@@ -38,7 +37,7 @@ describe('a request whose body arrives after its key was revoked or expired', ()
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
     });
-    answer = new Promise((resolve, reject) => {
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
       request.on('response', (response) => {
         let text = '';
         response.setEncoding('utf8');

@@ -10,8 +10,6 @@
 // database again. Postgres only.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createKeyring, createMasterKey } from '../../src/crypto/keyring.js';
@@ -20,56 +18,15 @@ import { openPostgresDb } from '../../src/db/postgres-adapter.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { createSwitchboard, type Switchboard } from '../../src/service/switchboard.js';
 import { insertProjectKey } from '../helpers/serve-process.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { createTestDb, skipWithoutPostgres, type TestDb } from '../helpers/test-db.js';
 
 const POLL_MS = 200;
 
-interface BlackholeProxy {
-  port: number;
-  /** Every open connection (and every new one until heal()) stops forwarding, silently. */
-  blackhole(): void;
-  /** New connections forward again; the blackholed ones stay dead. */
-  heal(): void;
-  close(): Promise<void>;
-}
-
-async function startBlackholeProxy(targetHost: string, targetPort: number): Promise<BlackholeProxy> {
-  const connections = new Set<{ dead: boolean; sockets: net.Socket[] }>();
-  let holing = false;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, targetHost);
-    const connection = { dead: holing, sockets: [client, upstream] };
-    connections.add(connection);
-    for (const socket of connection.sockets) {
-      socket.on('error', () => undefined);
-      socket.on('close', () => connections.delete(connection));
-    }
-    client.on('data', (chunk) => (connection.dead ? undefined : upstream.write(chunk)));
-    upstream.on('data', (chunk) => (connection.dead ? undefined : client.write(chunk)));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    blackhole() {
-      holing = true;
-      for (const connection of connections) connection.dead = true;
-    },
-    heal() {
-      holing = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const connection of connections) for (const socket of connection.sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('an instance whose database connections were silently dropped', { skip: skipWithoutPostgres() }, () => {
   let db: TestDb;
-  let proxy: BlackholeProxy;
+  let proxy: TcpProxy;
   let bDb: Db;
   let b: Switchboard;
   let gateway: Gateway;
@@ -86,7 +43,7 @@ describe('an instance whose database connections were silently dropped', { skip:
     db = await createTestDb();
     assert.ok(db.url);
     const target = new URL(db.url);
-    proxy = await startBlackholeProxy(target.hostname, Number(target.port || 5432));
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
     const proxied = new URL(db.url);
     proxied.hostname = '127.0.0.1';
     proxied.port = String(proxy.port);
@@ -108,7 +65,7 @@ describe('an instance whose database connections were silently dropped', { skip:
   });
 
   after(async () => {
-    proxy?.blackhole();
+    proxy?.freeze('frozen');
     await gateway?.close();
     // close() would wait for the stuck queries: destroy the proxy's sockets first.
     await proxy?.close();
@@ -123,12 +80,12 @@ describe('an instance whose database connections were silently dropped', { skip:
     assert.equal(await modelsStatus(revoked.key), 200);
 
     // B's connections (the pool's and the LISTEN one) die silently; B polls every 200 ms meanwhile.
-    proxy.blackhole();
+    proxy.freeze('frozen');
     await new Promise((resolve) => setTimeout(resolve, 3 * POLL_MS));
     // Another instance (here: SQL) revokes the key while B cannot hear it.
     await db.query('update public.api_keys set revoked_at = now() where id = $1', [revoked.id]);
     // The network heals: new connections to the database work again.
-    proxy.heal();
+    proxy.restore();
 
     const bound = 5000;
     const start = performance.now();

@@ -146,6 +146,7 @@ export async function syncLeases(
   ttlMs: number,
   items: readonly LeaseSyncItem[],
   lockTimeoutMs?: number,
+  deadlineMs?: number,
 ): Promise<LeaseSyncResult[]> {
   const payload = items.map((item) => ({
     limit_id: item.limitId,
@@ -169,6 +170,7 @@ export async function syncLeases(
             limit_amount::text as limit_amount, period_start, period_end, db_now
        from public.switchboard_governance_sync($1, $2, ${itemsArgument})`,
     params,
+    deadlineMs === undefined ? undefined : { timeoutMs: deadlineMs },
   );
   return result.rows.map((row) => ({
     limitId: row.limit_id,
