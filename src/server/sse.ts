@@ -53,6 +53,7 @@ export class ChatChunkEncoder {
         return this.#choice('{"role":"assistant","content":"","refusal":null}', 'null');
       case 'text-delta':
         if (this.text !== undefined) this.text += part.text;
+        if (part.refusal) return this.#choice(`{"refusal":${JSON.stringify(part.text)}}`, 'null');
         return this.#choice(`{"content":${JSON.stringify(part.text)}}`, 'null', part.logprobs);
       case 'reasoning-delta':
         // Reasoning text streams as `delta.reasoning_content`; signatures have no place in chat chunks.

@@ -110,6 +110,7 @@ export interface OpenAIChunk {
     logprobs?: unknown;
     delta?: {
       content?: string | null;
+      refusal?: string | null;
       reasoning_content?: unknown;
       reasoning?: unknown;
       tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] | null;

@@ -90,6 +90,8 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
         const reasoning = delta.reasoning_content ?? delta.reasoning;
         if (typeof reasoning === 'string' && reasoning !== '') out.push({ type: 'reasoning-delta', index: 0, text: reasoning });
         if (typeof delta.content === 'string' && delta.content !== '') out.push(textPart(delta.content, choice.logprobs));
+        // Structured outputs: the model's refusal streams in its own field, instead of content.
+        if (typeof delta.refusal === 'string' && delta.refusal !== '') out.push({ type: 'text-delta', text: delta.refusal, refusal: true });
         if (Array.isArray(delta.tool_calls)) this.#toolCalls(delta.tool_calls, out);
       }
       if (typeof choice.finish_reason === 'string') this.#finishReason = choice.finish_reason;

@@ -42,6 +42,8 @@ export interface TextDeltaPart {
   text: string;
   /** The vendor's `logprobs` of this piece, unchanged (OpenAI family, when asked for). */
   logprobs?: Record<string, unknown>;
+  /** A piece of the model's refusal (OpenAI's `delta.refusal`), not of its answer. */
+  refusal?: true;
 }
 
 /**

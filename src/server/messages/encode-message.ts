@@ -95,6 +95,9 @@ export function encodeMessage(
   const content: ContentBlock[] = [];
   for (const block of choice?.reasoning ?? []) content.push(thinkingBlock(block, family));
   if (choice?.content) content.push({ type: 'text', text: choice.content, citations: null });
+  // OpenAI's refusal (structured outputs): Anthropic has no refusal block; its text and the stop reason say it.
+  const refused = typeof choice?.refusal === 'string' && choice.refusal !== '';
+  if (refused) content.push({ type: 'text', text: choice.refusal as string, citations: null });
   for (const call of choice?.toolCalls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.name, input: toolInput(call.arguments) });
   return {
     id: messageId(response.id),
@@ -102,7 +105,7 @@ export function encodeMessage(
     role: 'assistant',
     model: publicModel,
     content,
-    stop_reason: encodeStopReason(choice?.finishReason ?? 'stop', provider),
+    stop_reason: refused && (choice?.finishReason ?? 'stop') === 'stop' ? 'refusal' : encodeStopReason(choice?.finishReason ?? 'stop', provider),
     stop_sequence: null,
     usage: encodeAnthropicUsage(response.usage),
   };

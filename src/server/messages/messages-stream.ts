@@ -29,6 +29,8 @@ export class MessageEventEncoder {
   #open: OpenBlock | undefined;
   /** Content block index of each tool call (by the vendor's tool-call index). */
   readonly #toolBlocks = new Map<number, number>();
+  /** The vendor refused (OpenAI's `refusal`): its text streams as text, and the stop reason says so. */
+  #refused = false;
 
   /** Text streamed so far, kept only when asked (request logs with bodies). */
   text: string | undefined;
@@ -47,6 +49,7 @@ export class MessageEventEncoder {
       case 'reasoning-delta':
         return this.#reasoning(part);
       case 'text-delta':
+        if (part.refusal) this.#refused = true;
         if (this.text !== undefined) this.text += part.text;
         return `${this.#openBlock({ kind: 'text' }, '{"type":"text","text":"","citations":null}')}${this.#delta(
           `{"type":"text_delta","text":${JSON.stringify(part.text)}}`,
@@ -56,7 +59,7 @@ export class MessageEventEncoder {
       case 'finish': {
         const delta = JSON.stringify({
           type: 'message_delta',
-          delta: { stop_reason: encodeStopReason(part.finishReason, this.#provider), stop_sequence: null },
+          delta: { stop_reason: this.#refused && part.finishReason === 'stop' ? 'refusal' : encodeStopReason(part.finishReason, this.#provider), stop_sequence: null },
           usage: encodeAnthropicUsage(part.usage),
         });
         return `${this.#start(undefined)}${this.#close()}${frame('message_delta', delta)}${frame('message_stop', '{"type":"message_stop"}')}`;

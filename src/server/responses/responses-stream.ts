@@ -41,7 +41,16 @@ interface OpenMessage {
   kind: 'message';
   outputIndex: number;
   id: string;
+  /** The open content part's text, and its kind (`output_text`, or a `refusal`). */
   text: string;
+  refusal: boolean;
+  /** Content parts closed before the open one. */
+  parts: JsonObject[];
+}
+
+/** A message content part: `output_text`, or a `refusal`. */
+function contentPart(refusal: boolean, text: string): JsonObject {
+  return refusal ? { type: 'refusal', refusal: text } : outputText(text);
 }
 
 interface OpenCall {
@@ -92,7 +101,7 @@ export class ResponsesEventEncoder {
         this.#reasoning(part);
         break;
       case 'text-delta':
-        this.#text(part.text);
+        this.#text(part.text, part.refusal === true);
         break;
       case 'tool-call-delta':
         this.#toolCall(part);
@@ -174,18 +183,35 @@ export class ResponsesEventEncoder {
     if (part.redactedData !== undefined) open.redactedData = part.redactedData;
   }
 
-  #text(text: string): void {
+  #text(text: string, refusal: boolean): void {
     let open = this.#current;
     if (open?.kind !== 'message') {
       this.#closeAll();
       const id = this.#ids.item('msg');
-      open = { kind: 'message', id, text: '', outputIndex: this.#add(messageItem(id, [], 'in_progress')) };
+      open = { kind: 'message', id, text: '', refusal, parts: [], outputIndex: this.#add(messageItem(id, [], 'in_progress')) };
       this.#current = open;
-      this.#emit('response.content_part.added', { item_id: id, output_index: open.outputIndex, content_index: 0, part: outputText('') });
+      this.#emit('response.content_part.added', { item_id: id, output_index: open.outputIndex, content_index: 0, part: contentPart(refusal, '') });
+    } else if (open.refusal !== refusal) {
+      this.#closePart(open);
+      open.refusal = refusal;
+      open.text = '';
+      this.#emit('response.content_part.added', { item_id: open.id, output_index: open.outputIndex, content_index: open.parts.length, part: contentPart(refusal, '') });
     }
     open.text += text;
     if (this.text !== undefined) this.text += text;
-    this.#emit('response.output_text.delta', { item_id: open.id, output_index: open.outputIndex, content_index: 0, delta: text, logprobs: [] });
+    const at = { item_id: open.id, output_index: open.outputIndex, content_index: open.parts.length };
+    if (refusal) this.#emit('response.refusal.delta', { ...at, delta: text });
+    else this.#emit('response.output_text.delta', { ...at, delta: text, logprobs: [] });
+  }
+
+  /** The `.done` events of the message's open content part, which joins the closed ones. */
+  #closePart(open: OpenMessage): void {
+    const at = { item_id: open.id, output_index: open.outputIndex, content_index: open.parts.length };
+    if (open.refusal) this.#emit('response.refusal.done', { ...at, refusal: open.text });
+    else this.#emit('response.output_text.done', { ...at, text: open.text, logprobs: [] });
+    const part = contentPart(open.refusal, open.text);
+    this.#emit('response.content_part.done', { ...at, part });
+    open.parts.push(part);
   }
 
   #toolCall(part: Extract<StreamPart, { type: 'tool-call-delta' }>): void {
@@ -209,9 +235,7 @@ export class ResponsesEventEncoder {
     this.#current = undefined;
     if (open === undefined) return;
     if (open.kind === 'message') {
-      const at = { item_id: open.id, output_index: open.outputIndex, content_index: 0 };
-      this.#emit('response.output_text.done', { ...at, text: open.text, logprobs: [] });
-      this.#emit('response.content_part.done', { ...at, part: outputText(open.text) });
+      this.#closePart(open);
     } else if (open.summaryOpen) {
       const at = { item_id: open.id, output_index: open.outputIndex, summary_index: 0 };
       this.#emit('response.reasoning_summary_text.done', { ...at, text: open.text });
@@ -234,14 +258,15 @@ export class ResponsesEventEncoder {
   #abandonAll(): void {
     const open = this.#current;
     this.#current = undefined;
-    if (open !== undefined) this.#output[open.outputIndex] = this.#currentItem(open, 'incomplete');
+    if (open !== undefined) this.#output[open.outputIndex] = this.#currentItem(open, 'incomplete', true);
     for (const call of this.#calls.values()) this.#output[call.outputIndex] = callItem(call, 'incomplete');
     this.#calls.clear();
   }
 
   /** The open reasoning or message item as it stands, with `status`. */
-  #currentItem(open: OpenReasoning | OpenMessage, status: ItemStatus): JsonObject {
-    if (open.kind === 'message') return messageItem(open.id, [outputText(open.text)], status);
+  #currentItem(open: OpenReasoning | OpenMessage, status: ItemStatus, openPart = false): JsonObject {
+    // A message closed by #closePart holds all its parts; one abandoned at a failure still has one open.
+    if (open.kind === 'message') return messageItem(open.id, openPart ? [...open.parts, contentPart(open.refusal, open.text)] : open.parts, status);
     const block: ReasoningBlock = { text: open.text };
     if (open.signature !== undefined) block.signature = open.signature;
     if (open.redactedData !== undefined) block.redactedData = open.redactedData;
