@@ -243,6 +243,8 @@ export function checkBlock(block: unknown, role: 'user' | 'assistant', path: str
     if (typeof block['id'] !== 'string' || typeof block['name'] !== 'string' || !isRecord(block['input'])) {
       throw new RequestError(`${path}.tool_use.input: Input should be a valid dictionary`);
     }
+    // The real API's id pattern (ids from other vendors, e.g. Kimi's `functions.get:0`, are refused).
+    if (!/^[a-zA-Z0-9_-]+$/.test(block['id'])) throw new RequestError(`${path}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`);
   }
   if (type === 'thinking' || type === 'redacted_thinking') {
     if (role !== 'assistant') throw new RequestError(`${path}: ${type} blocks are only allowed in assistant messages`);

@@ -141,6 +141,9 @@ export function validateMessage(message: unknown, index: number): void {
         const fn = isObject(call) ? call['function'] : undefined;
         const ok = isObject(call) && typeof call['id'] === 'string' && call['type'] === 'function' && isObject(fn) && typeof fn['name'] === 'string' && typeof fn['arguments'] === 'string';
         if (!ok) invalid(`Invalid '${callAt}': expected {id, type: 'function', function: {name, arguments: string}}.`, callAt, 'invalid_value');
+        // The real API caps tool call ids at 40 characters.
+        const id = String((call as Json)['id']);
+        if (id.length > 40) invalid(`Invalid '${callAt}.id': string too long. Expected a string with maximum length 40, but got a string with length ${id.length} instead.`, `${callAt}.id`, 'string_above_max_length');
       });
     }
     if (content === null && calls !== undefined) return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { SwitchboardError } from '../../errors.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
@@ -128,7 +129,7 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | Anth
         const blocks: AnthropicContentBlock[] = convertReasoningToAnthropic(message.reasoning);
         if (message.content) blocks.push({ type: 'text', text: message.content });
         for (const call of message.toolCalls ?? []) {
-          blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseJsonArguments(call.arguments) });
+          blocks.push({ type: 'tool_use', id: anthropicToolId(call.id), name: call.name, input: parseJsonArguments(call.arguments) });
         }
         // An empty assistant turn would be rejected ("text content blocks must be non-empty").
         if (blocks.length > 0) append('assistant', blocks);
@@ -137,7 +138,7 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | Anth
       case 'tool': {
         // A result holding images becomes text and image blocks, which tool_result.content takes.
         const content = message.parts === undefined ? message.content : message.parts.map(convertUserPart).filter((block) => block !== undefined);
-        append('user', [{ type: 'tool_result', tool_use_id: message.toolCallId, content }]);
+        append('user', [{ type: 'tool_result', tool_use_id: anthropicToolId(message.toolCallId), content }]);
         break;
       }
     }
@@ -185,4 +186,14 @@ function convertToolChoice(choice: ToolChoice | undefined, parallelToolCalls: bo
   if (choice === 'auto') return { type: 'auto', ...disableParallel };
   if (choice === 'required') return { type: 'any', ...disableParallel };
   return { type: 'tool', name: choice.name, ...disableParallel };
+}
+
+/**
+ * A tool call id in the pattern Anthropic requires (`^[a-zA-Z0-9_-]+$`). Ids made by other vendors
+ * may hold other characters (Kimi K2's `functions.get:0`); each one is rewritten, the call and its
+ * result alike so they still pair, with a hash of the original so two ids cannot become one.
+ */
+export function anthropicToolId(id: string): string {
+  if (/^[a-zA-Z0-9_-]+$/.test(id)) return id;
+  return `${id.replace(/[^a-zA-Z0-9_-]/g, '_')}_${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
 }

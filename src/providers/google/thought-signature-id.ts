@@ -26,3 +26,13 @@ export function signatureFromId(id: string): string | undefined {
   const base64 = encoded.replaceAll('-', '+').replaceAll('_', '/');
   return base64 + '='.repeat((4 - (base64.length % 4)) % 4);
 }
+
+/**
+ * `id` without the signature it carries: what goes to vendors other than Gemini, which cannot use
+ * it and may cap id lengths (OpenAI: 40 characters for chat `tool_calls[].id`, 64 for a Responses
+ * `call_id`). The call and its result are stripped alike, so they still pair.
+ */
+export function idWithoutSignature(id: string): string {
+  const at = id.indexOf(MARK);
+  return at < 0 ? id : id.slice(0, at);
+}

@@ -1,3 +1,4 @@
+import { idWithoutSignature } from '../google/thought-signature-id.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import { requestedEffort } from '../shared/reasoning.js';
 import { refuseToolImage } from '../shared/tool-result-images.js';
@@ -81,7 +82,7 @@ export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenA
           content: message.content ?? (message.toolCalls?.length ? null : ''),
           tool_calls: message.toolCalls?.length
             ? message.toolCalls.map((call) => ({
-                id: call.id,
+                id: idWithoutSignature(call.id),
                 type: 'function' as const,
                 function: { name: call.name, arguments: call.arguments },
               }))
@@ -89,7 +90,7 @@ export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenA
         };
       case 'tool':
         refuseToolImage(message, "The OpenAI chat-completions API takes no image in a tool result: a 'tool' message holds text only.");
-        return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+        return { role: 'tool', tool_call_id: idWithoutSignature(message.toolCallId), content: message.content };
     }
   });
 }
