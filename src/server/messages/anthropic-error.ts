@@ -19,13 +19,13 @@
  *
  * @module
  */
-import type { ErrorCode } from '../../errors.js';
+import { SwitchboardError, type ErrorCode } from '../../errors.js';
 import { toHttpError } from '../openai-error.js';
 
 /** The body Anthropic clients parse (the SDK reads `error.type` and `error.message`). */
 export interface AnthropicErrorBody {
   type: 'error';
-  error: { type: string; message: string };
+  error: { type: string; message: string; details?: Record<string, unknown> };
   request_id: string;
 }
 
@@ -75,12 +75,12 @@ export function toAnthropicError(error: unknown, requestId: string): AnthropicHt
   const http = toHttpError(error, requestId);
   // Anthropic clients (the SDK, Claude Code) back off and retry on 529 "overloaded".
   const status = http.code === 'provider_unavailable' ? 529 : http.status;
-  return {
-    status,
-    code: http.code,
-    body: { type: 'error', error: { type: anthropicType(http.code, status), message: http.body.error.message }, request_id: requestId },
-    retryAfter: http.retryAfter,
-  };
+  const body: AnthropicErrorBody = { type: 'error', error: { type: anthropicType(http.code, status), message: http.body.error.message }, request_id: requestId };
+  // A refused message thread says so the way the SDK recognizes: its tool runner then goes on without one.
+  if (SwitchboardError.isInstance(error) && error.code === 'unsupported_feature' && error.param === 'thread') {
+    body.error.details = { error_code: 'thread_unsupported_request', unsupported: ['thread'] };
+  }
+  return { status, code: http.code, body, retryAfter: http.retryAfter };
 }
 
 /** One `event: error` SSE frame; the Anthropic SDK raises it as an APIError. */

@@ -151,6 +151,14 @@ function checkMaxTokens(gateway: GatewayContext, parsed: ParsedMessagesRequest):
 function servedRequest(gateway: GatewayContext, parsed: ParsedMessagesRequest, projectId: string | undefined): void {
   if (parsed.deferred.error !== undefined) throw parsed.deferred.error;
   const { model, provider } = gateway.service.resolve(parsed.model, projectId);
+  const thread = parsed.extras['thread'];
+  if (thread !== undefined && thread !== null) {
+    throw new SwitchboardError(
+      'unsupported_feature',
+      `thread (a conversation the server holds) is not supported by the model '${model.name}': Switchboard keeps no conversations; send the whole history without thread.`,
+      { param: 'thread' },
+    );
+  }
   const native = routeGuardedFields(parsed.extras, {
     from: 'anthropic',
     servingFamily: provider.provider.family,
