@@ -126,8 +126,13 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
         requestTemplate: row.requestTemplate,
       },
       options.deps,
-    );
-    return { ...entry, status: 'available', provider };
+    ) as unknown;
+    // A user class (SWITCHBOARD_PROVIDERS_DIR) is code the type checker never saw: check the contract.
+    const shape = provider as Partial<Record<'chat' | 'stream' | 'embed', unknown>> | null;
+    if (typeof shape !== 'object' || shape === null || typeof shape.chat !== 'function' || typeof shape.stream !== 'function' || (shape.embed !== undefined && typeof shape.embed !== 'function')) {
+      return { ...entry, status: 'unavailable', reason: `provider_class '${row.providerClass}' create() did not return a Provider (chat and stream functions)` };
+    }
+    return { ...entry, status: 'available', provider: provider as NonNullable<ProviderEntry['provider']> };
   } catch (error) {
     return { ...entry, status: 'unavailable', reason: errorMessage(error) };
   }

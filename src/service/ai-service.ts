@@ -7,7 +7,7 @@
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { scopedIdKey } from '../crypto/scoped-id.js';
-import type { ChatResponse, EmbedResponse, NativeAnswer, NativeApi, Usage } from '../providers/spec/index.js';
+import type { ChatResponse, EmbedResponse, NativeAnswer, NativeApi, StreamPart, Usage } from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
 import { GovernanceError } from '../governance/governance-error.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
@@ -191,11 +191,21 @@ export class AIService {
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
     const started = performance.now();
-    const parts = provider.provider.stream(
-      sent,
-      { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
-    );
-    const upstream = parts[Symbol.asyncIterator]();
+    let upstream: AsyncIterator<StreamPart>;
+    try {
+      const parts = provider.provider.stream(
+        sent,
+        { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
+      );
+      upstream = parts[Symbol.asyncIterator]();
+    } catch (error) {
+      // A provider that throws before handing back its stream (a user class's bug): the attempt still ends.
+      if (attempt) {
+        attempt.upstreamMs = performance.now() - started;
+        attempt.fail(error, () => estimateChat(request, []));
+      }
+      throw error;
+    }
     const iterator = attempt ? observeStream(upstream, attempt, request, chatReasoningBound(providerRequest, model, provider.provider.family)) : upstream;
     if (routing) return commitStream(iterator, attempt, { model, provider, upstreamMs: 0 }, started);
     const first = await iterator.next();

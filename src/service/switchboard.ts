@@ -15,7 +15,8 @@ import { CredentialStore } from '../credentials/credential-store.js';
 import { envVarPolicyOf } from '../credentials/env-var-policy.js';
 import { loadKeyring, type Keyring } from '../crypto/keyring.js';
 import { scopedIdKey } from '../crypto/scoped-id.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, SwitchboardError } from '../errors.js';
+import { Cancel } from '../cancel.js';
 import type { ChatResponse, EmbedResponse, StreamPart } from '../providers/spec/index.js';
 import { defaultProviderDeps, type ProviderDeps, type ProviderDepsOptions } from '../providers/shared/provider-deps.js';
 import { ConfigWatcher } from '../registry/config-watcher.js';
@@ -33,13 +34,17 @@ import { loadGovernanceSettings, type GovernanceSettings } from '../governance/g
 import { AIService, type CallContext, type PublicChatRequest, type PublicEmbedRequest } from './ai-service.js';
 
 export interface SwitchboardOptions {
-  /** Postgres URL; default `process.env.DATABASE_URL`; unset = embedded database. */
+  /** Postgres URL; default `DATABASE_URL` of `env` (so of `process.env` unless `env` is given); unset = embedded database. */
   databaseUrl?: string;
   /** Embedded database directory; default `SWITCHBOARD_DATA_DIR` or `./.switchboard/db`. */
   dataDir?: string;
   /** An already-open database (the caller keeps ownership). */
   db?: Db;
-  /** Env map for the credential fallback; default `process.env`. */
+  /**
+   * The environment every setting is read from (DATABASE_URL, SWITCHBOARD_*, the master key, and
+   * the credential fallback's keys); default `process.env`. A map given here replaces
+   * `process.env` entirely: spread it (`{ ...process.env, ... }`) to keep the process's settings.
+   */
   env?: Readonly<Record<string, string | undefined>>;
   /** Folder of user provider classes; default `SWITCHBOARD_PROVIDERS_DIR`. */
   providersDir?: string;
@@ -197,6 +202,43 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       await governor?.reload();
     };
     let closing: Promise<void> | undefined;
+    // Calls made through this object (chat, embed, a stream being iterated): close() cancels them and
+    // waits for their ledger rows; a call after close() is refused.
+    const calls = new Set<Cancel>();
+    let idle: (() => void) | undefined;
+    const begin = (context: CallContext = {}): { context: CallContext; end: () => void } => {
+      if (closing) throw closedError();
+      const cancel = new Cancel();
+      const outer = context.signal;
+      let unlink = (): void => {};
+      if (outer?.aborted) cancel.abort(outer.reason);
+      else if (outer) {
+        const onAbort = (): void => cancel.abort(outer.reason);
+        outer.addEventListener('abort', onAbort, { once: true });
+        unlink = () => outer.removeEventListener('abort', onAbort);
+      }
+      calls.add(cancel);
+      let ended = false;
+      return {
+        // This call's own controller: a route deadline aborts it, never the caller's controller.
+        context: { ...context, signal: cancel.signal, abortController: cancel },
+        end: () => {
+          if (ended) return;
+          ended = true;
+          unlink();
+          calls.delete(cancel);
+          if (calls.size === 0) idle?.();
+        },
+      };
+    };
+    const guarded = async <T>(context: CallContext | undefined, run: (context: CallContext) => Promise<T>): Promise<T> => {
+      const call = begin(context);
+      try {
+        return await run(call.context);
+      } finally {
+        call.end();
+      }
+    };
     return {
       db,
       service,
@@ -205,9 +247,9 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       providerClasses: [...classes.keys()],
       usageCounters,
       governor,
-      chat: async (request, context) => (await service.chat(request, context)).response,
-      stream: (request, context) => lazyStream(service, request, context),
-      embed: async (request, context) => (await service.embed(request, context)).response,
+      chat: (request, context) => guarded(context, async (inner) => (await service.chat(request, inner)).response),
+      stream: (request, context) => lazyStream(service, request, () => begin(context)),
+      embed: (request, context) => guarded(context, async (inner) => (await service.embed(request, inner)).response),
       models: () => service.models(),
       reload,
       reloadChanged: async () => {
@@ -220,6 +262,17 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       // Idempotent: a second close() (e.g. from a finally and a signal handler) waits for the first.
       close: () =>
         (closing ??= (async () => {
+          // Calls still running are cancelled (each ends with its ledger row), for at most a grace period.
+          if (calls.size > 0) {
+            const reason = closedError();
+            for (const cancel of calls) cancel.abort(reason);
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([
+              new Promise<void>((resolve) => (idle = resolve)),
+              new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000).unref())),
+            ]);
+            clearTimeout(timer);
+          }
           // Ledger rows first, while the database is still open.
           await usage?.close();
           await router.flush();
@@ -238,9 +291,21 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
   }
 }
 
-async function* lazyStream(service: AIService, request: PublicChatRequest, context?: CallContext): AsyncGenerator<StreamPart> {
-  const outcome = await service.stream(request, context);
-  yield* outcome.parts;
+async function* lazyStream(service: AIService, request: PublicChatRequest, begin: () => { context: CallContext; end: () => void }): AsyncGenerator<StreamPart> {
+  const call = begin();
+  try {
+    const outcome = await service.stream(request, call.context);
+    yield* outcome.parts;
+  } finally {
+    call.end();
+  }
+}
+
+function closedError(): SwitchboardError {
+  return new SwitchboardError('internal_error', 'This Switchboard is closed: calls made after close() (or cut by it) are refused', {
+    status: 503,
+    isRetryable: false,
+  });
 }
 
 /** Binds envelopes sealed before origin binding (logged once when it did something); never fails the start. */

@@ -107,6 +107,12 @@ export class UsageWriter {
 
   /** Queues one row (never blocks, never throws). */
   push(row: UsageRowInsert): void {
+    if (this.#closed && !this.#flushing) {
+      // Nothing drains the buffer any more: say so rather than keep the row where it is lost.
+      this.#stats.dropped.shutdown += 1;
+      this.#log('error', 'usage ledger: a row ended after close() and is lost', { dropped: 1 });
+      return;
+    }
     if (this.#buffer.length >= this.#settings.maxBufferedRows) {
       this.#stats.dropped.buffer_full += 1;
       this.#warnDrop();
