@@ -9,7 +9,8 @@ import type { ProviderDeps } from './shared/provider-deps.js';
 /** Values a class supplies for columns its row leaves null (the seed's Cohere row names only the class). */
 export interface ProviderClassDefaults {
   baseUrl?: string;
-  requiredEnvVars?: string[];
+  /** Env var names, the first holding the key; a single name may be given as a string. */
+  requiredEnvVars?: string | string[];
   authHeaderName?: string;
   authHeaderPrefix?: string;
   features?: ProviderFeatures;

@@ -12,7 +12,7 @@ import type { ProviderClass } from '../providers/provider-class.js';
 import type { ProviderDeps } from '../providers/shared/provider-deps.js';
 import { ProviderRegistry, type ModelEntry, type ProviderEntry } from './provider-registry.js';
 import {
-  authHeaderNameSchema, authHeaderPrefixSchema, configSchema, featuresSchema, parseColumn, pricingSchema, requiredEnvVarsSchema, type Features,
+  authHeaderNameSchema, authHeaderPrefixSchema, configSchema, featuresSchema, classEnvVarsSchema, parseColumn, pricingSchema, requiredEnvVarsSchema, type Features,
 } from './row-schemas.js';
 
 export interface LoaderOptions {
@@ -93,6 +93,10 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
   }
   const envVars = parseColumn('required_env_vars', requiredEnvVarsSchema, row.requiredEnvVars);
   if (!envVars.ok) return unavailable(envVars.reason);
+  // An empty list takes the class's env vars (the seed's Cohere row names only its class). A user
+  // class is code the type checker never saw: one name as a string is a list of one, never letters.
+  const classEnvVars = envVars.value.length > 0 ? envVars : parseColumn('defaults.requiredEnvVars', classEnvVarsSchema, defaults.requiredEnvVars ?? []);
+  if (!classEnvVars.ok) return unavailable(`provider_class '${row.providerClass}' ${classEnvVars.reason.replace(/^invalid /, '')}`);
   const features = parseColumn('features', featuresSchema, row.features);
   if (!features.ok) return unavailable(features.reason);
   const pricing = parseColumn('pricing', pricingSchema, row.pricing);
@@ -107,8 +111,7 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
 
   const entry: ProviderEntry = {
     ...base,
-    // An empty list takes the class's env vars: the seed's Cohere row names only its class.
-    requiredEnvVars: envVars.value.length > 0 ? envVars.value : (defaults.requiredEnvVars ?? []),
+    requiredEnvVars: classEnvVars.value,
     features: { ...defaults.features, ...features.value },
     pricing: pricing.value,
     nativeFields: config.value.native_fields ?? {},

@@ -28,6 +28,9 @@ export const pricingSchema = z
 
 export const requiredEnvVarsSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env var name'));
 
+/** A class's `defaults.requiredEnvVars` (code, not a row): a single name may be given as a string. */
+export const classEnvVarsSchema = z.preprocess((value) => (typeof value === 'string' ? [value] : value), requiredEnvVarsSchema);
+
 export const configSchema = z.record(z.string(), z.unknown()).and(z.object({ native_fields: nativeFieldRulesSchema.optional() }));
 
 /** `auth_header_name` / `auth_header_prefix`: sent on every call, so a header name and a header value. */

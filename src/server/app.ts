@@ -24,6 +24,7 @@ import { embeddings } from './routes/embeddings.js';
 import { COUNT_TOKENS_PATH, MESSAGES_PATH, messagesRoute } from './routes/messages.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import { healthz, metrics, readyz } from './routes/operations.js';
+import { originForm } from './request-target.js';
 import { sharedCheck } from './shared-check.js';
 import { responses } from './routes/responses.js';
 import { sendError } from './send.js';
@@ -300,7 +301,9 @@ function leftWaiting(response: ServerResponse): void {
  * Throws synchronously for an unknown route; handleRequest catches both alike.
  */
 function dispatch(state: GatewayState, exchange: Exchange, request: IncomingMessage, response: GatewayResponse): Promise<void> | void {
-  const url = request.url ?? '/';
+  let url = request.url ?? '/';
+  // RFC 9112 §3.2.2: absolute-form (`POST http://host/v1/…`, as proxies send it) routes on its path.
+  if (url.charCodeAt(0) !== SLASH) url = originForm(url);
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
   const method = exchange.method;
@@ -326,19 +329,19 @@ function dispatch(state: GatewayState, exchange: Exchange, request: IncomingMess
       return embeddings(state, exchange, request, response);
     case '/v1/models':
       exchange.route = path;
-      if (method !== 'GET') return methodNotAllowed(state, exchange, response, 'GET');
+      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(state, exchange, response, READ);
       return listModels(state, exchange, request, response);
     case '/healthz':
       exchange.route = path;
-      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(state, exchange, response, 'GET');
+      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(state, exchange, response, READ);
       return healthz(state, exchange, response);
     case '/readyz':
       exchange.route = path;
-      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(state, exchange, response, 'GET');
+      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(state, exchange, response, READ);
       return readyz(state, exchange, response);
     case '/metrics':
       exchange.route = path;
-      if (method !== 'GET') return methodNotAllowed(state, exchange, response, 'GET');
+      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(state, exchange, response, READ);
       return metrics(state, exchange, request, response);
     default:
       if (isDashboardPath(path)) return dashboardRoute(state, state.dashboard, exchange, request, response, path);
@@ -349,12 +352,16 @@ function dispatch(state: GatewayState, exchange: Exchange, request: IncomingMess
       if (path.startsWith(`${MESSAGES_PATH}/`)) return messagesRoute(state, exchange, request, response, path);
       if (path.startsWith(MODEL_PATH) && path.length > MODEL_PATH.length) {
         exchange.route = '/v1/models/{model}';
-        if (method !== 'GET') return methodNotAllowed(state, exchange, response, 'GET');
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(state, exchange, response, READ);
         return retrieveModel(state, exchange, request, response, path.slice(MODEL_PATH.length));
       }
       throw new SwitchboardError('not_found', `Unknown route: ${method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
   }
 }
+
+const SLASH = 47;
+/** The `allow` of a read route: HEAD is answered as GET, without the body (Node drops it). */
+const READ = 'GET, HEAD';
 
 function methodNotAllowed(state: GatewayState, exchange: Exchange, response: ServerResponse, allowed: string): void {
   const error = new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${exchange.route}; use ${allowed}.`, {

@@ -20,6 +20,8 @@ import { formatTraceparent, parseTraceparent, saneTracestate } from './tracepare
 import type { RequestSpan, TracedExchange, Tracing, TracingLog } from './tracing.js';
 import type { TracingSettings } from './tracing-settings.js';
 
+/** The scheme and authority of an absolute-form request target. */
+const AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
 /** Longest `url.path` recorded (a client chooses the path). */
 const MAX_PATH_CHARS = 256;
 const warnEveryMs = 60_000;
@@ -138,7 +140,9 @@ class ServerSpan implements RequestSpan {
     this.#request = undefined;
     const exchange = this.#exchange;
     const parent = remoteParent(request.headers.traceparent, request.headers.tracestate);
-    const url = request.url ?? '/';
+    let url = request.url ?? '/';
+    // An absolute-form target (`http://host:port/v1/…`, as proxies send it): the path only.
+    if (!url.startsWith('/')) url = url.replace(AUTHORITY, '') || '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const span = this.#tracer.startSpan(

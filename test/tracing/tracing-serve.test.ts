@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +91,29 @@ describe('traces from a serve process', () => {
     });
   }
 
+  /** A chat call whose request line names the whole URL (`POST http://host:port/v1/… HTTP/1.1`); its status. */
+  function absoluteFormChat(instance: ServeProcess, traceparent: string, body: Record<string, unknown>): Promise<number> {
+    const payload = JSON.stringify({ model: MODEL, ...body });
+    const target = new URL(instance.url);
+    return new Promise((resolve, reject) => {
+      const call = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: 'POST',
+          path: `${instance.url}/v1/chat/completions`,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, traceparent },
+        },
+        (answer) => {
+          answer.resume();
+          answer.on('end', () => resolve(answer.statusCode ?? 0));
+        },
+      );
+      call.on('error', reject);
+      call.end(payload);
+    });
+  }
+
   const inTrace = (spans: ReceivedSpan[], traceId: string): ReceivedSpan[] => spans.filter((span) => span.traceId === traceId);
   const twoSpans = (traceId: string) => (spans: ReceivedSpan[]) => inTrace(spans, traceId).length >= 2;
 
@@ -119,6 +143,7 @@ describe('traces from a serve process', () => {
     assert.equal(attempt.attributes['switchboard.provider'], 'otel-openai');
     assert.equal(server.attributes['http.response.status_code'], 200);
     assert.equal(server.attributes['http.route'], '/v1/chat/completions');
+    assert.equal(server.attributes['url.path'], '/v1/chat/completions', 'the path only, also for an absolute-form target');
     const input = Number(attempt.attributes['gen_ai.usage.input_tokens']);
     const cacheRead = Number(attempt.attributes['gen_ai.usage.cache_read.input_tokens']);
     const output = Number(attempt.attributes['gen_ai.usage.output_tokens']);
@@ -179,6 +204,12 @@ describe('traces from a serve process', () => {
     const attemptMs = Number(streamSpans.attempt.endNanos - streamSpans.attempt.startNanos) / 1e6;
     assert.ok(attemptMs >= 4 * CHUNK_DELAY_MS, `the attempt span lasts the whole stream: ${attemptMs} ms`);
     assert.ok(Number(streamSpans.attempt.attributes['switchboard.ttft_ms']) < attemptMs);
+
+    // An absolute-form target (as a proxy sends it): the span's url.path is its path, not the host.
+    const absoluteTrace = hex(16);
+    const absoluteParent = hex(8);
+    assert.equal(await absoluteFormChat(instance, `00-${absoluteTrace}-${absoluteParent}-01`, say('through a proxy')), 200);
+    requestSpans(await receiver.waitFor(twoSpans(absoluteTrace)), absoluteTrace, absoluteParent);
 
     // A client asking to stay out of traces (-00) is traced all the same (the ratio, 1 here, decides),
     // and the vendor is told it is sampled.

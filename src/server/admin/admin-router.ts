@@ -18,6 +18,7 @@ import { adminOpenApiDocument } from './admin-openapi.js';
 import { routeAdminRoutes } from './route-admin-routes.js';
 import { CsvAnswer } from '../../service/dashboard/usage-dashboard.js';
 import { adminEvents, dashboardRoutes, sendCsv } from './dashboard-routes.js';
+import { decodeSegment, parseQuery, refuseNul } from './refuse-nul.js';
 
 export const ADMIN_PREFIX = '/admin/v1/';
 
@@ -92,7 +93,9 @@ export async function adminRoute(
   // Answers carry keys, credential hints and spend: no cache may keep one (errors and CSV included).
   response.setHeader('cache-control', 'no-store');
   const segments = path.slice(ADMIN_PREFIX.length).split('/').filter((segment) => segment !== '').map(decodeSegment);
-  if (segments.length === 1 && segments[0] === 'openapi.json' && exchange.method === 'GET') {
+  // HEAD is answered as GET: same status and headers, no body (Node drops it).
+  const method = exchange.method === 'HEAD' ? 'GET' : exchange.method;
+  if (segments.length === 1 && segments[0] === 'openapi.json' && method === 'GET') {
     exchange.route = '/admin/v1/openapi.json';
     sendJson(gateway, exchange, response, 200, adminOpenApiDocument);
     return;
@@ -105,16 +108,23 @@ export async function adminRoute(
     const params = match(definition.pattern, segments);
     if (!params) continue;
     pathMatched = true;
-    if (definition.method !== exchange.method) continue;
+    if (definition.method !== method) continue;
     exchange.route = `/admin/v1/${definition.pattern.join('/')}`;
-    if (definition.pattern.join('/') === 'events') return adminEvents(gateway, exchange, request, response, admin, new URLSearchParams(search));
-    const result = await definition.handler(admin, params, () => readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config), new URLSearchParams(search));
+    const query = parseQuery(search);
+    if (definition.pattern.join('/') === 'events') return adminEvents(gateway, exchange, request, response, admin, query);
+    const result = await definition.handler(admin, params, () => readAdminBody(gateway, request), query);
     if (result instanceof CsvAnswer) return sendCsv(gateway, exchange, response, result);
     sendJson(gateway, exchange, response, definition.status ?? 200, result);
     return;
   }
   if (pathMatched) throw new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${clip(path, 200)}`, { status: 405 });
   throw new SwitchboardError('not_found', `Unknown admin route: ${exchange.method} ${path.slice(0, 200)}`);
+}
+
+async function readAdminBody(gateway: GatewayContext, request: IncomingMessage): Promise<unknown> {
+  const body = await readJsonBody(request, gateway.config.bodyLimitBytes, gateway.config);
+  refuseNul(body);
+  return body;
 }
 
 function checkAdminToken(token: string | undefined, request: IncomingMessage): void {
@@ -138,10 +148,3 @@ function match(pattern: readonly string[], segments: readonly string[]): string[
   return params;
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new SwitchboardError('invalid_request', 'Malformed URL path');
-  }
-}

@@ -56,6 +56,11 @@ export async function adminEvents(
 ): Promise<void> {
   const hub = dashboard(admin).events;
   for (const [name] of query) throw new SwitchboardError('invalid_request', `Unknown parameter '${name.slice(0, 64)}' (the event stream takes none)`, { param: name.slice(0, 64) });
+  if (exchange.method === 'HEAD') {
+    writeSseHead(gateway, exchange, response, 'no-store');
+    response.end();
+    return;
+  }
   const queue: AdminEvent[] = [];
   let wake: (() => void) | undefined;
   const unsubscribe = hub.subscribe((event) => {

@@ -3,6 +3,7 @@ import { constantTimeEqual } from '../../crypto/api-key.js';
 import { SwitchboardError } from '../../errors.js';
 import { presentedKey } from '../auth.js';
 import { isLocalHostHeader, isLoopbackAddress } from '../local-host.js';
+import { targetAuthority } from '../request-target.js';
 import { renderUsageMetrics } from '../../usage/usage-metrics.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -45,7 +46,8 @@ const UNREADABLE_VERSION =
 export function metrics(gateway: GatewayContext, exchange: Exchange, request: IncomingMessage, response: ServerResponse): void {
   const token = gateway.config.metricsToken;
   if (token === undefined) {
-    if (isLoopbackAddress(request.socket.localAddress) && !isLocalHostHeader(request.headers.host)) {
+    // An absolute-form target names a host too (RFC 9112 §3.2.2): both it and the Host header must be local.
+    if (isLoopbackAddress(request.socket.localAddress) && !(isLocalHostHeader(request.headers.host) && isLocalHostHeader(targetAuthority(request.url)))) {
       throw new SwitchboardError(
         'permission_denied',
         "GET /metrics without SWITCHBOARD_METRICS_TOKEN answers only a local Host (localhost, *.localhost or an IP address) on a loopback connection, so that a web page cannot read it by DNS rebinding: request it by address, or set SWITCHBOARD_METRICS_TOKEN.",
