@@ -101,6 +101,7 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
       const target = candidate.target;
       const resolved = target.resolved as ResolvedModel;
       attempts += 1;
+      const previous = last;
       last = target;
       router.breakers.begin(target.breakerKey, router.now());
       let result: T;
@@ -119,6 +120,15 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
           emptyFallsBack: attempts < route.maxAttempts && queue.some((next) => next.target.accepts.has('empty')),
         });
       } catch (error) {
+        if (lastError !== undefined && !guard.expired && !clientAborted(options.signal) && localRefusal(error)) {
+          // A fallback the request does not fit (its model takes no tools, a lower output cap…) is
+          // not a candidate: its 400 would name a model the client never asked for and hide the
+          // failure that led here. It never reached the target: no attempt, no breaker outcome.
+          router.breakers.release(target.breakerKey);
+          attempts -= 1;
+          last = previous;
+          continue;
+        }
         lastError = error;
         const clientGone = clientAborted(options.signal);
         if (guard.expired && !clientGone) {
@@ -196,6 +206,11 @@ function record(router: Router, route: RouteEntry, target: RouteTarget, success:
 function blockReason(error: unknown): string {
   if (!(error instanceof ProviderError)) return SwitchboardError.isInstance(error) ? error.code : 'refused';
   return `HTTP ${error.upstreamStatus ?? '-'}${error.upstreamCode ? ` ${error.upstreamCode}` : ''}`;
+}
+
+/** The gateway's own refusal of the request for this target's model (a 400 made before any upstream call). */
+function localRefusal(error: unknown): boolean {
+  return SwitchboardError.isInstance(error) && !(error instanceof ProviderError) && (error.code === 'invalid_request' || error.code === 'unsupported_feature');
 }
 
 function noTarget(route: RouteEntry): SwitchboardError {

@@ -33,6 +33,7 @@ import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, 
 import { neverCancelled } from '../cancel.js';
 import { idScopeOf, scopeChatRequest, scopeEmbedRequest, scopeNativeBody } from './shared-account-ids.js';
 import { refuseStoredFiles } from './shared-account-files.js';
+import { refuseSharedState } from './shared-account-state.js';
 import { upstreamFailure } from '../providers/shared/upstream-limits.js';
 import { tokenCount } from '../providers/shared/usage-buckets.js';
 
@@ -125,6 +126,7 @@ export class AIService {
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
     const scope = idScopeOf(this.#idKey, context.projectId, credential);
+    if (scope !== undefined && providerRequest.native !== undefined) refuseSharedState(providerRequest.native.family, providerRequest.native.fields);
     const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     // Governed: this attempt's own request gets the output bound its reservation assumed (output-cap.ts).
     const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
@@ -186,6 +188,7 @@ export class AIService {
     const resolving = this.#credentials.resolve(context.projectId, provider);
     const credential = resolving instanceof Promise ? await resolving : resolving;
     const scope = idScopeOf(this.#idKey, context.projectId, credential);
+    if (scope !== undefined && providerRequest.native !== undefined) refuseSharedState(providerRequest.native.family, providerRequest.native.fields);
     const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
@@ -229,7 +232,8 @@ export class AIService {
    * row's model id), `stream`, and the output limit a governed call's reservation assumed when the
    * body sets none (output-cap.ts), resolving model → provider → credential exactly like `chat`.
    * On a credential the project does not own, end-user ids and cache keys go as its pseudonyms
-   * (shared-account-ids.ts), as on every path. Throws `unsupported_feature` when the serving
+   * (shared-account-ids.ts), as on every path, and files and other state the vendor keeps by id are
+   * refused (shared-account-files.ts, shared-account-state.ts). Throws `unsupported_feature` when the serving
    * provider has no such API (check `supportsNative`).
    */
   async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
@@ -250,7 +254,10 @@ export class AIService {
     const credential = resolving instanceof Promise ? await resolving : resolving;
     const unscoped: Record<string, unknown> = { ...call.body, model: model.modelId };
     const scope = idScopeOf(this.#idKey, context.projectId, credential);
-    if (scope !== undefined) refuseStoredFiles(call.api, call.body);
+    if (scope !== undefined) {
+      refuseStoredFiles(call.api, call.body);
+      refuseSharedState(call.api === 'openai-responses' ? 'openai' : 'anthropic', call.body);
+    }
     const body = scope === undefined ? unscoped : scopeNativeBody(call.api, unscoped, scope);
     // Counting tokens generates nothing and is free: only generation calls are ledger rows (and governed).
     const ticket = endpoint === undefined ? openTicket : await this.#admit(context, modelName, endpoint, call.stream, model, provider, () => estimateBoundedNative(call.body, body, call.api, model));

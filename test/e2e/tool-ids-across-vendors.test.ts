@@ -7,6 +7,7 @@ import type OpenAI from 'openai';
 import type Anthropic from '@anthropic-ai/sdk';
 import { MODELS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { anthropicClient } from '../helpers/messages-gateway.js';
+import { idWithSignature } from '../../src/providers/google/thought-signature-id.js';
 import { sendJson, startMockServer, type MockServer } from '../helpers/mock-server.js';
 
 const GEMINI_3 = 'e2e-gemini-3';
@@ -82,6 +83,30 @@ describe('a Gemini 3 tool call answered by an OpenAI model', () => {
       ],
     });
     assert.deepEqual(second.content.map((block) => block.type === 'text' && block.text), ['Echo: sunny']);
+  });
+});
+
+describe('a Gemini 3 function call answered on the Responses API by an OpenAI model (native path)', () => {
+  it('the call_id reaches OpenAI without its signature, within its 64 characters, call and output alike', async () => {
+    // A Gemini 3 call id as Switchboard hands it out on every surface. Real thought signatures run to
+    // hundreds of characters (the Gemini mock's are short, so the id is built here).
+    const callId = idWithSignature('call_lookup_0', Buffer.from('signature-'.repeat(30)).toString('base64'));
+    assert.ok(callId.length > 64);
+    const responsesTools: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: 'lookup', strict: false, parameters: anthropicTools[0]!.input_schema }];
+    const before = t.openai.requests.length;
+    const second = await t.client().responses.create({
+      model: MODELS.openai,
+      tools: responsesTools,
+      input: [
+        { role: 'user', content: 'weather in Paris' },
+        { type: 'function_call', call_id: callId, name: 'lookup', arguments: '{"query":"weather in Paris"}' },
+        { type: 'function_call_output', call_id: callId, output: 'sunny' },
+      ],
+    });
+    assert.equal(second.output_text, 'Echo: sunny');
+    const sent = t.openai.requests.slice(before).find((request) => request.url.endsWith('/responses'))?.body as { input: { call_id?: string }[] };
+    const ids = sent.input.flatMap((item) => (item.call_id === undefined ? [] : [item.call_id]));
+    assert.deepEqual(ids, ['call_lookup_0', 'call_lookup_0'], 'the call and its output still pair');
   });
 });
 

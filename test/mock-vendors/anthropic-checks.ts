@@ -11,7 +11,7 @@ export const versions = ['2023-06-01', '2026-10-21'];
 export const topLevelKeys = new Set([
   'model', 'max_tokens', 'messages', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p',
   'top_k', 'tools', 'tool_choice', 'thinking', 'service_tier', 'output_config', 'container', 'mcp_servers',
-  'context_management', 'speed', 'inference_geo',
+  'context_management', 'speed', 'inference_geo', 'thread', 'diagnostics',
 ]);
 export const samplingKeys = ['temperature', 'top_p', 'top_k'];
 /** `POST /v1/messages/count_tokens` takes the Messages body without these. */
@@ -53,6 +53,13 @@ export const errorTypeForStatus: Record<number, [string, string]> = {
 
 export class RequestError extends Error {}
 
+/** `thread`: `{type: "create"}` or `{type: "continue", previous_message_id}` (the mock holds no threads, so it is otherwise ignored). */
+function checkThread(thread: unknown): void {
+  if (thread === undefined || thread === null) return;
+  const ok = isRecord(thread) && (thread['type'] === 'create' || (thread['type'] === 'continue' && typeof thread['previous_message_id'] === 'string'));
+  if (!ok) throw new RequestError("thread: Input should be {type: 'create'} or {type: 'continue', previous_message_id}");
+}
+
 /** Checks a Messages body (`counting`: a count_tokens body, which has no `max_tokens` or `stream`). */
 export function checkMessagesRequest(raw: unknown, version: string, counting = false): { body: Json; messages: Message[] } {
   if (!isRecord(raw)) throw new RequestError('body: Input should be a valid dictionary');
@@ -62,6 +69,7 @@ export function checkMessagesRequest(raw: unknown, version: string, counting = f
     }
   }
   if (typeof raw['model'] !== 'string') throw new RequestError('model: Field required');
+  checkThread(raw['thread']);
   if (counting) {
     // No output settings to check.
   } else if (raw['max_tokens'] === undefined) {

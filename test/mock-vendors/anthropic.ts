@@ -7,7 +7,8 @@
  * Checked like the real API: `anthropic-version` (`2023-06-01` or `2026-10-21`), auth (`x-api-key`,
  * else `Authorization: Bearer`), required `model`/`max_tokens`/`messages`, no extra keys (and no
  * `temperature`/`top_p`/`top_k` under 2026-10-21), roles, first message from the user, tool_use ↔
- * tool_result pairing, tool names and `input_schema.type`. Consecutive same-role messages are merged,
+ * tool_result pairing, tool names and `input_schema.type`, the shape of `thread` (accepted, as the
+ * API accepts it; the mock holds no threads, so a thread changes nothing in the answer). Consecutive same-role messages are merged,
  * as the API does.
  *
  * Answers follow the contract. Anthropic specifics: usage reports `input_tokens` without cached

@@ -12,6 +12,9 @@
  * streamed as `output_item.added`, `web_search_call.in_progress|searching|completed`,
  * `output_item.done`), then the echo text instead of a function call.
  *
+ * A `function_call` or `function_call_output` item's `call_id` is at most 64 characters (400
+ * `string_above_max_length`, as the real API answers).
+ *
  * Kept state, as the real API has it under `store: false` (the mock keeps nothing, whatever the
  * `store`): an `item_reference` input item, or a `reasoning` input item without
  * `encrypted_content`, names an item that was never kept: 404 `Item with id '…' not found`.
@@ -67,6 +70,7 @@ export function validateResponses(body: unknown): Json {
         expect(typeof item['id'] === 'string', `input[${index}].id`, 'a string', item['id']);
         notFound(item['id'], body['store']);
       }
+      if (type === 'function_call' || type === 'function_call_output') checkCallId(item['call_id'], `input[${index}].call_id`);
       if (type === 'function_call_output') checkFunctionCallOutput(item['output'], `input[${index}].output`);
       if (type === 'reasoning') {
         const sealed = item['encrypted_content'];
@@ -101,6 +105,13 @@ export function validateResponses(body: unknown): Json {
   range(body, 'temperature', 0, 2);
   range(body, 'top_p', 0, 1);
   return body;
+}
+
+/** A function call's `call_id`: a string of at most 64 characters, as the real API caps it. */
+function checkCallId(id: unknown, at: string): void {
+  expect(typeof id === 'string', at, 'a string', id);
+  const length = (id as string).length;
+  if (length > 64) invalid(`Invalid '${at}': string too long. Expected a string with maximum length 64, but got a string with length ${length} instead.`, at, 'string_above_max_length');
 }
 
 const outputPartTypes = ['input_text', 'input_image', 'input_file'];

@@ -2,7 +2,7 @@
  * `/v1/responses` for a model whose provider speaks OpenAI's Responses API itself (OpenAI rows,
  * and Custom rows with `native_apis: ["openai-responses"]`): the client's body goes to the vendor's
  * own `/responses` unchanged (apart from `model`, `store: false`, since Switchboard is stateless,
- * for a reasoning model, `include: ["reasoning.encrypted_content"]`: see `upstreamBody`, and, when
+ * Gemini's thought signatures out of `call_id`s, for a reasoning model, `include: ["reasoning.encrypted_content"]`: see `upstreamBody`, and, when
  * a budget or a token limit applies and the body sets no `max_output_tokens`, the bound its
  * reservation assumed: service/output-cap.ts), and
  * its answer comes back unchanged apart from `model`, which names the public model as on every
@@ -20,6 +20,7 @@ import type { JsonObject } from '../field-checks.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { sendBody } from '../send.js';
 import { nativeFrame } from '../sse.js';
+import { idWithoutSignature } from '../../providers/google/thought-signature-id.js';
 import { answerTooDeep } from '../../providers/shared/upstream-limits.js';
 import { pumpSse } from './pump-sse.js';
 
@@ -62,12 +63,35 @@ const ENCRYPTED_REASONING = 'reasoning.encrypted_content';
  */
 export function upstreamBody(body: JsonObject, model: ModelEntry): JsonObject {
   const upstream: JsonObject = { ...body, store: false };
+  const input = inputWithoutSignatures(body['input']);
+  if (input !== body['input']) upstream['input'] = input;
   if (body['store'] === false || model.features.reasoning !== true) return upstream;
   const include = body['include'];
   if (include === undefined || include === null) upstream['include'] = [ENCRYPTED_REASONING];
   // Anything but a list is left to the vendor to judge, like every other field.
   else if (Array.isArray(include) && !include.includes(ENCRYPTED_REASONING)) upstream['include'] = [...include, ENCRYPTED_REASONING];
   return upstream;
+}
+
+/**
+ * `input` with the Gemini 3 thought signature taken out of each item's `call_id` (a function call
+ * and its output alike, so they still pair): OpenAI cannot use it and caps `call_id` at 64
+ * characters (the signature makes it hundreds). The same array when no id carries one.
+ */
+function inputWithoutSignatures(input: unknown): unknown {
+  if (!Array.isArray(input)) return input;
+  let copy: unknown[] | undefined;
+  for (let index = 0; index < input.length; index++) {
+    const item: unknown = input[index];
+    if (typeof item !== 'object' || item === null) continue;
+    const id = (item as JsonObject)['call_id'];
+    if (typeof id !== 'string') continue;
+    const stripped = idWithoutSignature(id);
+    if (stripped === id) continue;
+    copy ??= input.slice();
+    copy[index] = { ...item, call_id: stripped };
+  }
+  return copy ?? input;
 }
 
 /** Serves the request on the vendor's Responses API (`row`: the model's row, for `upstreamBody`). */
