@@ -31,6 +31,11 @@ export class LeaseCounter {
   /** Settled since the last report. */
   consumed = 0n;
   /**
+   * Consumption reported against `leaseId` and answered: the base of each report's running total,
+   * so that a report sent again after a lost reply is charged once (LeaseSyncItem.reportedTotal).
+   */
+  reported = 0n;
+  /**
    * Room of a lease that expired before this instance reported against it (an outage longer than
    * the lease TTL): the store charged it whole, so consumption up to it is not reported again.
    * Within the lease's period only.
@@ -130,6 +135,7 @@ export class LeaseCounter {
       holder: this.holder,
       leaseId: this.leaseId,
       consumed: this.consumed,
+      reportedTotal: this.reported + this.consumed,
       reserved: this.reserved,
       want: release ? 0n : this.reserved + this.chunk,
       need: release || need === 0n ? 0n : this.reserved + need,
@@ -163,6 +169,8 @@ export class LeaseCounter {
     const lost =
       sent.leaseId !== null &&
       (result.leaseLost ?? (result.leaseId !== sent.leaseId && !sent.release && result.limit !== null && samePeriod));
+    // The same lease, still held: what `sent` reported is in its record now. Another one starts at 0.
+    this.reported = !lost && result.leaseId !== null && result.leaseId === sent.leaseId ? this.reported + sent.consumed : 0n;
     if (lost) {
       // The store charged it whole (its amount as of the exchange before) and dropped what `sent`
       // reported against it: what went beyond it is reported again, what it left is prepaid.

@@ -236,8 +236,9 @@ export class LeaseSync {
     const overdrafts = counters.map((counter, index) => {
       const item = items[index] as LeaseSyncItem;
       if (item.leaseId === null || item.consumed <= counter.lease || sentAt - counter.renewedAt <= this.settings.leaseTtlMs / 2) return undefined;
-      const overdraft: LeaseSyncItem = { ...item, leaseId: null, consumed: item.consumed - counter.lease, reserved: 0n, want: 0n, need: 0n, release: false };
-      items[index] = { ...item, consumed: counter.lease };
+      const beyond = item.consumed - counter.lease;
+      const overdraft: LeaseSyncItem = { ...item, leaseId: null, consumed: beyond, reportedTotal: 0n, reserved: 0n, want: 0n, need: 0n, release: false };
+      items[index] = { ...item, consumed: counter.lease, reportedTotal: (item.reportedTotal ?? 0n) - beyond };
       return overdraft;
     });
     // Last, so that a batch that failed never leaves an overdraft charged without its lease's item.

@@ -3,7 +3,9 @@
  * `switchboard_governance_sync()` (charge expired leases whole, report consumption, renew, return,
  * top up toward `want` never past the limit, shrink near it), over aligned minutes of Redis' clock.
  * A lease id is its window's start (ms); a lease's fields are named after its holder,
- * `<instance>/<holder>` (one per counter object, see LeaseCounter.holder). Amounts are integers kept
+ * `<instance>/<holder>` (one per counter object, see LeaseCounter.holder): `lease:`, `exp:`, `res:`,
+ * and `rep:`, the consumption charged against the lease so far (an item's `reported`, its running
+ * total, charges only what it adds to it: a report sent again after a lost reply is charged once). Amounts are integers kept
  * below 2^53. Each answer ends with 1 when the item's lease was gone (expired and charged whole,
  * what it reported dropped), else 0.
  *
@@ -27,7 +29,7 @@ local function charge_expired(key)
       local amount = num(redis.call('HGET', key, 'lease:' .. who))
       redis.call('HSET', key, 'spent', int(num(redis.call('HGET', key, 'spent')) + amount))
       redis.call('HSET', key, 'leased', int(math.max(0, num(redis.call('HGET', key, 'leased')) - amount)))
-      redis.call('HDEL', key, 'lease:' .. who, 'exp:' .. who, 'res:' .. who)
+      redis.call('HDEL', key, 'lease:' .. who, 'exp:' .. who, 'res:' .. who, 'rep:' .. who)
     end
   end
 end
@@ -48,13 +50,17 @@ for _, item in ipairs(items) do
     local held = redis.call('HGET', old, 'lease:' .. who)
     if held then
       amount = num(held)
+      local charged = num(redis.call('HGET', old, 'rep:' .. who))
+      if item.reported ~= nil and item.reported ~= cjson.null then
+        consumed = math.min(consumed, math.max(0, num(item.reported) - charged))
+      end
       local take = math.min(amount, consumed)
-      redis.call('HSET', old, 'spent', int(num(redis.call('HGET', old, 'spent')) + consumed))
+      redis.call('HSET', old, 'spent', int(num(redis.call('HGET', old, 'spent')) + consumed), 'rep:' .. who, int(charged + consumed))
       redis.call('HSET', old, 'leased', int(math.max(0, num(redis.call('HGET', old, 'leased')) - take)))
       amount = amount - take
       if item.release or old ~= key then
         redis.call('HSET', old, 'leased', int(math.max(0, num(redis.call('HGET', old, 'leased')) - amount)))
-        redis.call('HDEL', old, 'lease:' .. who, 'exp:' .. who, 'res:' .. who)
+        redis.call('HDEL', old, 'lease:' .. who, 'exp:' .. who, 'res:' .. who, 'rep:' .. who)
         amount = 0
       else
         lease_id = item.lease_id

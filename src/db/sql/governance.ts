@@ -93,6 +93,12 @@ export interface LeaseSyncItem {
   holder: string;
   leaseId: string | null;
   consumed: bigint;
+  /**
+   * The running total of consumption reported against `leaseId`, this report included: the store
+   * charges only what it adds to what the lease was charged already, so a report sent again after
+   * a lost reply is charged once. Absent: `consumed` is charged whole (as an older gateway's).
+   */
+  reportedTotal?: bigint;
   reserved: bigint;
   want: bigint;
   need: bigint;
@@ -154,6 +160,7 @@ export async function syncLeases(
     holder: item.holder,
     lease_id: item.leaseId,
     consumed: item.consumed.toString(),
+    reported: item.reportedTotal?.toString(),
     reserved: item.reserved.toString(),
     want: item.want.toString(),
     need: item.need.toString(),
