@@ -3,8 +3,9 @@
  * conversation under a message id (`thread`), a code-execution container and its files under a
  * container id (`container`), and compares a new prompt with an earlier request's
  * (`diagnostics.previous_message_id`); OpenAI's Responses API continues a stored response
- * (`previous_response_id`, `conversation`) and reuses a code-interpreter container
- * (`tools[].container`). On the env-var key one id namespace serves every tenant, so whoever learns
+ * (`previous_response_id`, `conversation`), reuses a code-interpreter container
+ * (`tools[].container`) and reads the account's files and vector stores by id (a code interpreter's
+ * `container.file_ids`, file_search's `vector_store_ids`). On the env-var key one id namespace serves every tenant, so whoever learns
  * an id could continue or read what another tenant left there. Like files by id
  * (shared-account-files.ts), such a call is refused before any upstream call; on the project's own
  * key the ids are its own business and pass.
@@ -51,13 +52,22 @@ function responsesState(body: Record<string, unknown>): string | undefined {
   if (!Array.isArray(tools)) return undefined;
   for (let index = 0; index < tools.length; index++) {
     const tool: unknown = tools[index];
-    if (isRecord(tool) && typeof tool['container'] === 'string' && tool['container'] !== '') return `tools[${index}].container`;
+    if (!isRecord(tool)) continue;
+    const container = tool['container'];
+    if (typeof container === 'string' && container !== '') return `tools[${index}].container`;
+    // Files and vector stores the account keeps, named by id: a code interpreter's files, file_search's stores.
+    if (isRecord(container) && nonEmptyList(container['file_ids'])) return `tools[${index}].container.file_ids`;
+    if (nonEmptyList(tool['vector_store_ids'])) return `tools[${index}].vector_store_ids`;
   }
   return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
 }
 
 function present(value: unknown): boolean {

@@ -45,7 +45,7 @@ before(async () => {
   await db.query(`insert into public.ai_models (name, provider_id, model_id, max_tokens, features) values ($1, $2, 'claude-test-1', 1024, $3::jsonb)`, [
     CLAUDE, anthropicId, JSON.stringify({ native_fields: { container: 'pass' } }),
   ]);
-  await db.query(`update public.ai_models set features = $2::jsonb where name = $1`, [MODEL, JSON.stringify({ native_fields: { 'tools.code_interpreter': 'pass' } })]);
+  await db.query(`update public.ai_models set features = $2::jsonb where name = $1`, [MODEL, JSON.stringify({ native_fields: { 'tools.code_interpreter': 'pass', 'tools.file_search': 'pass' } })]);
   // A route to the Anthropic model: served through the normalized path, with the native fields.
   const route = await db.query<{ id: string }>(`insert into public.ai_routes (name) values ($1) returning id`, [ROUTE]);
   await db.query(`insert into public.ai_route_targets (route_id, model_id, weight, tier) select $1, id, 1, 0 from public.ai_models where name = $2`, [route.rows[0]?.id ?? '', CLAUDE]);
@@ -149,6 +149,21 @@ describe('/v1/responses native', () => {
     assert.equal(status, 400, JSON.stringify(error));
     assert.equal(error?.param, 'tools[0].container');
     assert.deepEqual(sent, []);
+  });
+
+  it('on the shared key, the account\'s files and vector stores by id are refused', async () => {
+    for (const [tool, param] of [
+      [{ type: 'code_interpreter', container: { type: 'auto', file_ids: ['file-OtherTenants'] } }, 'tools[0].container.file_ids'],
+      [{ type: 'file_search', vector_store_ids: ['vs_OtherTenants'] }, 'tools[0].vector_store_ids'],
+    ] as const) {
+      const { status, error, sent } = await post(beta, openai, '/v1/responses', { model: MODEL, input: 'hello', tools: [tool] });
+      assert.equal(status, 400, JSON.stringify(error));
+      assert.equal(error?.param, param);
+      assert.deepEqual(sent, []);
+    }
+    // A fresh container with no files names nothing the account keeps.
+    const fresh = [{ type: 'code_interpreter', container: { type: 'auto' } }];
+    assert.deepEqual((await post(beta, openai, '/v1/responses', { model: MODEL, input: 'hello', tools: fresh })).sent[0]?.['tools'], fresh);
   });
 
   it("on the project's own key, it reaches OpenAI", async () => {
