@@ -149,7 +149,10 @@ describe('admin API /admin/v1', () => {
     test('an unknown route is 404, a known path with the wrong method 405', async () => {
       assertError(await call('GET', '/nope'), 404, 'not_found');
       assertError(await call('GET', '/providers/openai/extra/segments'), 404, 'not_found');
-      assert.equal((await call('PUT', '/providers')).status, 405);
+      const wrong = await fetch(`${origin}/admin/v1/providers`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      assert.equal(wrong.status, 405);
+      assert.equal(wrong.headers.get('allow'), 'GET, POST, HEAD', 'the methods the path takes');
+      await wrong.arrayBuffer();
     });
 
     test('openapi.json parses and lists every path', async () => {

@@ -69,6 +69,14 @@ describe('admin API: NUL and malformed encodings are refused before any query', 
     });
   }
 
+  test('without the admin token, a malformed path is a 401 like any other', async () => {
+    for (const segment of ['abc%00def', 'abc%zz']) {
+      const response = await fetch(`${server.origin}/admin/v1/providers/${segment}`);
+      assert.equal(response.status, 401, segment);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'invalid_api_key');
+    }
+  });
+
   test('a query parameter holding NUL, in its name or value, is a 400 naming it', async () => {
     for (const [path, param] of [
       ['/api-keys?project=nul%00proj', 'project'],

@@ -92,22 +92,24 @@ export async function adminRoute(
 ): Promise<void> {
   // Answers carry keys, credential hints and spend: no cache may keep one (errors and CSV included).
   response.setHeader('cache-control', 'no-store');
-  const segments = path.slice(ADMIN_PREFIX.length).split('/').filter((segment) => segment !== '').map(decodeSegment);
+  const raw = path.slice(ADMIN_PREFIX.length).split('/').filter((segment) => segment !== '');
   // HEAD is answered as GET: same status and headers, no body (Node drops it).
   const method = exchange.method === 'HEAD' ? 'GET' : exchange.method;
-  if (segments.length === 1 && segments[0] === 'openapi.json' && method === 'GET') {
+  if (raw.length === 1 && raw[0] === 'openapi.json' && method === 'GET') {
     exchange.route = '/admin/v1/openapi.json';
     sendJson(gateway, exchange, response, 200, adminOpenApiDocument);
     return;
   }
   exchange.route = '/admin/v1';
+  // The token first: without it, a path's own faults (a bad %-escape, NUL) are not worth an answer.
   checkAdminToken(gateway.config.adminToken, request);
+  const segments = raw.map(decodeSegment);
   if (!admin) throw new SwitchboardError('not_found', 'The admin API is not enabled on this server.');
-  let pathMatched = false;
+  const allowed: string[] = [];
   for (const definition of routes) {
     const params = match(definition.pattern, segments);
     if (!params) continue;
-    pathMatched = true;
+    allowed.push(definition.method);
     if (definition.method !== method) continue;
     exchange.route = `/admin/v1/${definition.pattern.join('/')}`;
     const query = parseQuery(search);
@@ -117,7 +119,11 @@ export async function adminRoute(
     sendJson(gateway, exchange, response, definition.status ?? 200, result);
     return;
   }
-  if (pathMatched) throw new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${clip(path, 200)}`, { status: 405 });
+  if (allowed.length > 0) {
+    if (allowed.includes('GET')) allowed.push('HEAD');
+    response.setHeader('allow', allowed.join(', '));
+    throw new SwitchboardError('invalid_request', `Method ${exchange.method} is not allowed on ${clip(path, 200)}; use ${allowed.join(', ')}.`, { status: 405 });
+  }
   throw new SwitchboardError('not_found', `Unknown admin route: ${exchange.method} ${path.slice(0, 200)}`);
 }
 
