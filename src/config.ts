@@ -78,6 +78,7 @@ export interface UsageSettings {
   flushRows: number;
   maxBufferedRows: number;
   closeTimeoutMs: number;
+  writeTimeoutMs: number;
 }
 
 /** The usage ledger's settings from the environment. */
@@ -88,6 +89,7 @@ export function loadUsageSettings(env: Readonly<Record<string, string | undefine
     flushRows: integer(env, 'SWITCHBOARD_USAGE_FLUSH_ROWS', 500, 1, 1_000_000),
     maxBufferedRows: integer(env, 'SWITCHBOARD_USAGE_BUFFER_ROWS', 100_000, 1, 100_000_000),
     closeTimeoutMs: integer(env, 'SWITCHBOARD_USAGE_CLOSE_TIMEOUT_MS', 10_000, 0, 3_600_000),
+    writeTimeoutMs: integer(env, 'SWITCHBOARD_USAGE_WRITE_TIMEOUT_MS', 10_000, 100, 3_600_000),
   };
 }
 

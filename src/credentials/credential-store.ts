@@ -10,7 +10,7 @@
  * @module
  */
 import { requireKeyring, type Keyring } from '../crypto/keyring.js';
-import type { Db, Queryable } from '../db/db.js';
+import type { Db, QueryOptions, Queryable } from '../db/db.js';
 import { deleteCredential, selectCredential, selectProviderUrl, setProjectScope, upsertCredential } from '../db/sql/credentials.js';
 import { SwitchboardError } from '../errors.js';
 import type { Credential } from '../providers/spec/index.js';
@@ -29,7 +29,14 @@ type CacheEntry =
 export interface CredentialStoreOptions {
   /** A provider class's default base URL, for rows whose `api_base_url` is null (binding at write time). */
   classBaseUrl?: (className: string) => string | undefined;
+  /**
+   * A credential load unanswered after this long fails with `database_unavailable` (a 503), ms
+   * (default 10,000; Postgres): a silently dropped connection would hang it for minutes.
+   */
+  loadTimeoutMs?: number;
 }
+
+const defaultLoadTimeoutMs = 10_000;
 
 export class CredentialStore implements CredentialResolver {
   readonly #db: Db;
@@ -37,6 +44,7 @@ export class CredentialStore implements CredentialResolver {
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #policy: EnvVarPolicy;
   readonly #classBaseUrl: (className: string) => string | undefined;
+  readonly #bounded: QueryOptions;
   #cache = new Map<string, CacheEntry>();
   #loading = new Map<string, Promise<CacheEntry>>();
   #generation = 0;
@@ -48,6 +56,7 @@ export class CredentialStore implements CredentialResolver {
     this.#env = env;
     this.#policy = envVarPolicyOf(env);
     this.#classBaseUrl = options.classBaseUrl ?? (() => undefined);
+    this.#bounded = { timeoutMs: options.loadTimeoutMs ?? defaultLoadTimeoutMs };
   }
 
   /** Cached in steady state: a database read happens once per project and provider after a change. */
@@ -130,7 +139,7 @@ export class CredentialStore implements CredentialResolver {
     const row = await this.#db.transaction(async (tx) => {
       await setProjectScope(tx, projectId);
       return selectCredential(tx, projectId, provider.id);
-    });
+    }, this.#bounded);
     if (!row) {
       try {
         return { kind: 'env', credential: this.#fromEnv(provider) };

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DatabaseError, errorMessage } from '../errors.js';
+import { DatabaseError, errorMessage, type SwitchboardError } from '../errors.js';
 import type { Db, NotificationHandler, QueryOptions, QueryResult, Queryable, SqlParam } from './db.js';
 import { abortedTransaction, checkChannelName, mapDatabaseError } from './map-database-error.js';
 import { toDriverParams } from './sql-params.js';
@@ -94,7 +94,7 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
       // Every statement bounded (a silently dropped connection would hang the transaction, and hold
       // its client, until the kernel gives up); a timed-out client is discarded below.
       const runner: PgRunner = options?.timeoutMs ? boundedRunner(client, options.timeoutMs) : client;
-      const tx = wrap(runner);
+      const tx = wrap(runner, options?.timeoutMs);
       try {
         await tx.query('begin');
         const result = await work(tx);
@@ -102,7 +102,7 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
         try {
           committed = await runner.query('commit');
         } catch (error) {
-          throw mapDatabaseError(error);
+          throw mapQueryError(error, options?.timeoutMs);
         }
         // COMMIT of a transaction aborted by a failed statement the work caught answers ROLLBACK;
         // fail like PGlite does instead of pretending the writes were kept.
@@ -166,7 +166,18 @@ function boundedRunner(client: pg.PoolClient, timeoutMs: number): PgRunner {
   };
 }
 
-function wrap(runner: PgRunner): Queryable {
+/**
+ * `mapDatabaseError`, and a statement pg failed after `query_timeout` (a plain Error, no code) as
+ * `database_unavailable`: the database did not answer, which is a 503 to a client, not a 500.
+ */
+function mapQueryError(error: unknown, timeoutMs: number | undefined): SwitchboardError {
+  if (timeoutMs !== undefined && error instanceof Error && !('code' in error) && error.message === 'Query read timeout') {
+    return new DatabaseError('database_unavailable', `database unavailable: no answer within ${timeoutMs} ms`, { isRetryable: true, cause: error });
+  }
+  return mapDatabaseError(error);
+}
+
+function wrap(runner: PgRunner, boundMs?: number): Queryable {
   return {
     async query<Row = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<QueryResult<Row>> {
       try {
@@ -178,14 +189,14 @@ function wrap(runner: PgRunner): Queryable {
         const result = await runner.query(config);
         return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
       } catch (error) {
-        throw mapDatabaseError(error);
+        throw mapQueryError(error, options?.timeoutMs ?? boundMs);
       }
     },
     async exec(sql: string): Promise<void> {
       try {
         await runner.query(sql);
       } catch (error) {
-        throw mapDatabaseError(error);
+        throw mapQueryError(error, boundMs);
       }
     },
   };

@@ -12,7 +12,7 @@ import type { ProviderClass } from '../providers/provider-class.js';
 import type { ProviderDeps } from '../providers/shared/provider-deps.js';
 import { ProviderRegistry, type ModelEntry, type ProviderEntry } from './provider-registry.js';
 import {
-  authHeaderNameSchema, authHeaderPrefixSchema, configSchema, featuresSchema, classEnvVarsSchema, parseColumn, pricingSchema, requiredEnvVarsSchema, type Features,
+  authHeaderNameSchema, authHeaderPrefixSchema, configSchema, featuresSchema, classEnvVarsSchema, parseColumn, pricingSchema, requiredEnvVarsSchema,
 } from './row-schemas.js';
 
 export interface LoaderOptions {
@@ -161,9 +161,9 @@ function buildModel(row: ModelRow, provider: ProviderEntry | undefined): ModelEn
     providerId: row.providerId,
     contextWindow: row.contextWindow ?? undefined,
     maxTokens: row.maxTokens ?? undefined,
-    features: mergeFeatures(provider?.features, features.ok ? features.value : {}),
-    pricing: { ...provider?.pricing, ...(pricing.ok ? pricing.value : {}) },
-    nativeFields: { ...provider?.nativeFields, ...(features.ok ? features.value.native_fields : {}) },
+    features: merged(provider?.features, features.ok ? features.value : undefined),
+    pricing: merged(provider?.pricing, pricing.ok ? pricing.value : undefined),
+    nativeFields: merged(provider?.nativeFields, features.ok ? features.value.native_fields : undefined),
     isActive: row.isActive,
     status: 'available',
     reason: undefined,
@@ -179,6 +179,12 @@ function buildModel(row: ModelRow, provider: ProviderEntry | undefined): ModelEn
   return entry;
 }
 
-function mergeFeatures(provider: Features | undefined, model: Features): Features {
-  return { ...provider, ...model };
+/**
+ * `{ ...base, ...over }` in linear time: V8 copies a spread that follows another spread in time
+ * quadratic in the keys (2,000 merges of 256 keys: 10 s; with `Object.assign`: 0.14 s). A
+ * `__proto__` key (the parsers drop it) would set the prototype through `assign`: spread then.
+ */
+function merged<T extends object>(base: T | undefined, over: T | undefined): T {
+  if ((base && Object.hasOwn(base, '__proto__')) || (over && Object.hasOwn(over, '__proto__'))) return { ...base, ...over } as T;
+  return Object.assign({}, base, over);
 }

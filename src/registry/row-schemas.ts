@@ -45,12 +45,42 @@ export type Features = z.infer<typeof featuresSchema>;
 export type NativeFieldRule = 'pass' | 'drop' | 'refuse';
 export type Pricing = z.infer<typeof pricingSchema>;
 
-/** Parses a jsonb column; on failure returns a one-line reason naming the column. */
+/**
+ * The most keys a jsonb object column (`features`, `pricing`, `config`) holds, and its
+ * `native_fields` too. Each reload parses and merges these objects for every model row; 2,000
+ * rows of 1,000 keys blocked the event loop for minutes (see docs/live-configuration.md).
+ */
+export const maxJsonKeys = 64;
+
+/** Why `value` holds too many keys (at the top or in `native_fields`), else undefined; copies nothing. */
+export function jsonKeysProblem(value: unknown): string | undefined {
+  if (exceedsKeys(value)) return `more than ${maxJsonKeys} keys`;
+  const native = isPlainObject(value) ? value['native_fields'] : undefined;
+  return exceedsKeys(native) ? `more than ${maxJsonKeys} keys in native_fields` : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function exceedsKeys(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  let count = 0;
+  for (const key in value) if (Object.hasOwn(value, key) && ++count > maxJsonKeys) return true;
+  return false;
+}
+
+/**
+ * Parses a jsonb column; on failure returns a one-line reason naming the column. An object over
+ * `maxJsonKeys` keys is refused before it is parsed.
+ */
 export function parseColumn<T>(
   column: string,
   schema: z.ZodType<T>,
   value: unknown,
 ): { ok: true; value: T } | { ok: false; reason: string } {
+  const tooLarge = jsonKeysProblem(value);
+  if (tooLarge !== undefined) return { ok: false, reason: `invalid ${column}: ${tooLarge}` };
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];

@@ -61,6 +61,8 @@ export interface SwitchboardOptions {
   configMinIntervalMs?: number;
   /** The longest one config version check or reload may take, ms (default 30,000). */
   configCheckTimeoutMs?: number;
+  /** The longest one credential load may take before the call fails with a 503, ms (default 10,000). */
+  credentialLoadTimeoutMs?: number;
   /**
    * The master keyring for stored credentials. Default: from SWITCHBOARD_MASTER_KEY(_FILE); in
    * embedded mode a key generated next to the data dir (`<dataDir>/../master.key`).
@@ -151,7 +153,10 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       log,
     });
     await watcher.start();
-    const store = new CredentialStore(db, keyring, env, { classBaseUrl });
+    const store = new CredentialStore(db, keyring, env, {
+      classBaseUrl,
+      ...(options.credentialLoadTimeoutMs === undefined ? {} : { loadTimeoutMs: options.credentialLoadTimeoutMs }),
+    });
     const router = new Router({ table: () => watcher.snapshot.routes, db, log: (level, message) => log(level, message) });
     watcher.onChange((_snapshot, parts) => {
       if (parts.has('credentials')) {

@@ -10,15 +10,15 @@
  * request rate each statement (its planning, rollup trigger and commit) is shared by `flushRows`
  * rows rather than by the few that came in during one round trip.
  *
- * An insert that fails without an answer about its rows (the connection lost) may have committed
- * all the same: only the acknowledgement was lost. Its rows are retried, and if they then collide
+ * An insert that fails without an answer about its rows (the connection lost, or no answer within
+ * `writeTimeoutMs`) may have committed all the same: only the acknowledgement was lost. Its rows are retried, and if they then collide
  * with their own request ids, one select tells whether the rows stored there are theirs (see
  * `#settleUnsure`), so that they are not recorded a second time as reused ids.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/db.js';
+import type { QueryOptions, Queryable } from '../db/db.js';
 import { UsageBuffer } from '../db/sql/usage-buffer.js';
 import {
   insertUsageParams,
@@ -41,6 +41,11 @@ export interface UsageWriterSettings {
   maxBufferedRows: number;
   /** On close, keep retrying an unavailable database this long before giving up, ms (default 10000). */
   closeTimeoutMs: number;
+  /**
+   * A ledger statement unanswered after this long fails (Postgres), ms (default 10000): its rows
+   * stay buffered, their outcome unknown (see `#settleUnsure`).
+   */
+  writeTimeoutMs: number;
 }
 
 export const defaultUsageWriterSettings: UsageWriterSettings = {
@@ -48,6 +53,7 @@ export const defaultUsageWriterSettings: UsageWriterSettings = {
   flushRows: 500,
   maxBufferedRows: 100_000,
   closeTimeoutMs: 10_000,
+  writeTimeoutMs: 10_000,
 };
 
 export type UsageLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -80,6 +86,8 @@ export class UsageWriter {
   readonly #db: Queryable;
   readonly #settings: UsageWriterSettings;
   readonly #log: UsageLog;
+  /** Every ledger statement's bound (a silently dropped connection would hang it for minutes). */
+  readonly #bounded: QueryOptions;
   readonly #buffer = new UsageBuffer();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
@@ -101,6 +109,7 @@ export class UsageWriter {
     this.#db = db;
     this.#settings = { ...defaultUsageWriterSettings, ...settings };
     this.#log = log;
+    this.#bounded = { timeoutMs: this.#settings.writeTimeoutMs };
     this.#timer = setInterval(() => this.#kick('due'), this.#settings.flushIntervalMs);
     this.#timer.unref();
   }
@@ -162,6 +171,8 @@ export class UsageWriter {
   /**
    * Stops the timer and writes what is buffered, retrying an unavailable database for up to
    * `closeTimeoutMs`; rows still unwritten then are counted as dropped (`shutdown`) and logged.
+   * Each statement fails after `writeTimeoutMs`, so close() returns within about `closeTimeoutMs`
+   * plus one `writeTimeoutMs` (plus the pool's connect timeout when new connections hang).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -176,10 +187,12 @@ export class UsageWriter {
       } catch (error) {
         if (Date.now() + delay > deadline) {
           const lost = this.#buffer.length;
+          // Rows of an insert that was never answered may be in the ledger: say how many.
+          const unsure = this.#unsure > 0 ? ` (${this.#unsure} of them may have been written: their insert was not answered)` : '';
           this.#stats.dropped.shutdown += lost;
           this.#buffer.clear();
           this.#unsure = 0;
-          this.#log('error', `usage ledger: ${lost} rows could not be written before shutdown and are lost: ${errorMessage(error)}`, {
+          this.#log('error', `usage ledger: ${lost} rows could not be written before shutdown and are lost${unsure}: ${errorMessage(error)}`, {
             dropped: lost,
           });
           return;
@@ -201,7 +214,7 @@ export class UsageWriter {
     const count = Math.min(this.#buffer.length, maxRowsPerInsert);
     try {
       try {
-        await insertUsageParams(this.#db, this.#buffer.params(count));
+        await insertUsageParams(this.#db, this.#buffer.params(count), this.#bounded);
       } catch (error) {
         if (!isRowError(error)) {
           this.#outcomeUnknown(count);
@@ -236,7 +249,7 @@ export class UsageWriter {
     const inserted = new Map<string, number>();
     let keys: string[];
     try {
-      keys = await insertUsageParamsSkippingTaken(this.#db, this.#buffer.params(count));
+      keys = await insertUsageParamsSkippingTaken(this.#db, this.#buffer.params(count), this.#bounded);
     } catch (error) {
       if (!isRowError(error)) {
         this.#outcomeUnknown(count);
@@ -276,7 +289,7 @@ export class UsageWriter {
     while (left > 0) {
       const row = this.#buffer.describe(0);
       try {
-        await insertUsageParams(this.#db, this.#buffer.params(1));
+        await insertUsageParams(this.#db, this.#buffer.params(1), this.#bounded);
       } catch (error) {
         if (!isRowError(error)) {
           this.#outcomeUnknown(1);
@@ -293,7 +306,7 @@ export class UsageWriter {
           this.#log('warn', `usage ledger: request id '${row.requestId}' was used before; recorded as '${requestId}'`);
           this.#buffer.setRequestId(0, requestId);
           try {
-            await insertUsageParams(this.#db, this.#buffer.params(1));
+            await insertUsageParams(this.#db, this.#buffer.params(1), this.#bounded);
           } catch (retryError) {
             if (!isRowError(retryError)) this.#outcomeUnknown(1);
             throw retryError;
@@ -326,7 +339,7 @@ export class UsageWriter {
   async #settleUnsure(): Promise<number[]> {
     const count = this.#unsure;
     const rows = Array.from({ length: count }, (_, index) => this.#buffer.row(index));
-    const stored = await readUsageRowFacts(this.#db, rows);
+    const stored = await readUsageRowFacts(this.#db, rows, this.#bounded);
     const found: number[] = [];
     const kept: number[] = [];
     rows.forEach((row, index) => {

@@ -349,6 +349,11 @@ describe('admin API /admin/v1', () => {
       assertError(await call('POST', '/models', { name: 'adm-m', provider: 'adm-openai', model_id: 'x', max_tokens: -5 }), 400, 'invalid_request', 'max_tokens');
       assertError(await call('POST', '/models', { name: ' spaced', provider: 'adm-openai', model_id: 'x' }), 400, 'invalid_request', 'name');
       assertError(await call('POST', '/models', { name: 'adm-m', provider: 'adm-openai', model_id: 'x', features: { tools: 1 } }), 400, 'invalid_request', 'features.tools');
+      // Over the loader's key bound (a reload would skip the row; test/live-config/oversized-features.test.ts).
+      const wide = Object.fromEntries(Array.from({ length: 65 }, (_, index) => [`key_${index}`, index]));
+      assertError(await call('POST', '/models', { name: 'adm-m', provider: 'adm-openai', model_id: 'x', features: wide }), 400, 'invalid_request', 'features');
+      assertError(await call('POST', '/models', { name: 'adm-m', provider: 'adm-openai', model_id: 'x', features: { native_fields: Object.fromEntries(Object.keys(wide).map((key) => [key, 'pass'])) } }), 400, 'invalid_request', 'features');
+      assertError(await call('PATCH', '/models/gpt-4o-mini', { pricing: wide }), 400, 'invalid_request', 'pricing');
       assertError(await call('PATCH', '/models/gpt-4o-mini', { context_window: 'big' }), 400, 'invalid_request', 'context_window');
       assertError(await call('PATCH', '/models/gpt-4o-mini', { provider: 'adm-nope' }), 400, 'not_found', 'provider');
       // Text Postgres cannot store (a NUL) is a 400, not a 500.

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db.js';
+import type { QueryOptions, Queryable } from '../db.js';
 import { UsageBuffer } from './usage-buffer.js';
 import { scalarEncodings, usageColumns as columns, type UsageRowInsert } from './usage-columns.js';
 
@@ -53,8 +53,8 @@ const insertSql = `insert into public.ai_usage (${columns.map(([name]) => name).
 export const maxRowsPerInsert = 1_000;
 
 /** Inserts one batch given as `UsageBuffer.params` (the columns', the times' base, the dictionaries and the scalars; the rollup trigger runs once). */
-export async function insertUsageParams(db: Queryable, params: readonly (string | null)[]): Promise<void> {
-  await db.query(insertSql, [...params]);
+export async function insertUsageParams(db: Queryable, params: readonly (string | null)[], options?: QueryOptions): Promise<void> {
+  await db.query(insertSql, [...params], options);
 }
 
 const insertSkippingTakenSql = `${insertSql} on conflict (request_id, attempt) do nothing returning request_id, attempt`;
@@ -64,8 +64,8 @@ const insertSkippingTakenSql = `${insertSql} on conflict (request_id, attempt) d
  * taken (by an earlier row or an earlier row of the batch); returns the keys it inserted, as
  * `request_id` + space + `attempt`, one entry per row.
  */
-export async function insertUsageParamsSkippingTaken(db: Queryable, params: readonly (string | null)[]): Promise<string[]> {
-  const result = await db.query<{ request_id: string; attempt: number }>(insertSkippingTakenSql, [...params]);
+export async function insertUsageParamsSkippingTaken(db: Queryable, params: readonly (string | null)[], options?: QueryOptions): Promise<string[]> {
+  const result = await db.query<{ request_id: string; attempt: number }>(insertSkippingTakenSql, [...params], options);
   return result.rows.map((row) => usageKey(row.request_id, row.attempt));
 }
 
@@ -113,11 +113,15 @@ const selectFactsSql = `select u.request_id, u.attempt, u.project_id, u.api_key_
  * The facts of the ledger rows stored under the given keys, in one statement, by `usageKey`
  * (keys without a row are absent).
  */
-export async function readUsageRowFacts(db: Queryable, keys: readonly { requestId: string; attempt: number }[]): Promise<Map<string, UsageRowFacts>> {
+export async function readUsageRowFacts(
+  db: Queryable,
+  keys: readonly { requestId: string; attempt: number }[],
+  options?: QueryOptions,
+): Promise<Map<string, UsageRowFacts>> {
   const unique = new Map(keys.map((key) => [usageKey(key.requestId, key.attempt), key]));
   const requestIds = [...unique.values()].map((key) => key.requestId);
   const attempts = [...unique.values()].map((key) => key.attempt);
-  const result = await db.query<FactsRow>(selectFactsSql, [requestIds, attempts]);
+  const result = await db.query<FactsRow>(selectFactsSql, [requestIds, attempts], options);
   return new Map(
     result.rows.map((row) => [
       usageKey(row.request_id, row.attempt),

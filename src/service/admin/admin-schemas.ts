@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { HARD_DENIED_ENV_VARS, isHardDeniedEnvVar } from '../../credentials/env-var-policy.js';
 import { headerMapSchema, headerValueSchema } from '../../providers/shared/header-fields.js';
 import { parsePricing } from '../../registry/parse-prices.js';
-import { featuresSchema, pricingSchema, requiredEnvVarsSchema } from '../../registry/row-schemas.js';
+import { featuresSchema, jsonKeysProblem, pricingSchema, requiredEnvVarsSchema } from '../../registry/row-schemas.js';
 
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
 const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'must start with a letter or digit and use only A-Z a-z 0-9 . _ : / @ -').max(200);
@@ -19,14 +19,21 @@ const jsonObject = z.record(z.string(), z.unknown());
 const requiredEnvVars = requiredEnvVarsSchema.refine((names) => !names.some(isHardDeniedEnvVar), {
   error: `must not name ${HARD_DENIED_ENV_VARS.join(', ')}: the gateway never reads its own configuration through a provider row`,
 });
+// The loader skips a row over its key bound (every reload copies these objects for each model):
+// refused when written instead.
+const boundedKeys = (value: unknown, context: z.RefinementCtx): void => {
+  const problem = jsonKeysProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+};
+const features = featuresSchema.superRefine(boundedKeys);
 // The loader's own check of every priced key (a string, a negative or a sub-micro-dollar price made the
 // whole row unpriced, and USD budgets stopped bounding the model): refused when written.
-const pricing = pricingSchema.superRefine((value, context) => {
+const pricing = pricingSchema.superRefine(boundedKeys).superRefine((value, context) => {
   const { invalid } = parsePricing(value);
   if (invalid !== undefined) context.addIssue({ code: 'custom', message: invalid });
 });
 // Every class that reads `config.headers` sends them as headers: refuse CR/LF there at write time.
-const providerConfig = z.looseObject({ headers: headerMapSchema.optional() });
+const providerConfig = z.looseObject({ headers: headerMapSchema.optional() }).superRefine(boundedKeys);
 
 export const providerCreateSchema = z
   .object({
@@ -35,7 +42,7 @@ export const providerCreateSchema = z
     provider_class: z.string().min(1).max(100),
     api_base_url: httpUrl.nullable().optional(),
     required_env_vars: requiredEnvVars.optional(),
-    features: featuresSchema.optional(),
+    features: features.optional(),
     pricing: pricing.optional(),
     auth_header_name: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name').nullable().optional(),
     auth_header_prefix: headerValueSchema.max(50).nullable().optional(),
@@ -56,7 +63,7 @@ export const modelCreateSchema = z
     context_window: z.number().int().positive().nullable().optional(),
     max_tokens: z.number().int().positive().nullable().optional(),
     pricing: pricing.optional(),
-    features: featuresSchema.optional(),
+    features: features.optional(),
     is_active: z.boolean().optional(),
   })
   .strict();
