@@ -12,7 +12,8 @@ import { SwitchboardError } from '../errors.js';
 import { GovernanceError } from '../governance/governance-error.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { estimateChat, observeStream } from '../usage/observe-stream.js';
-import type { AttemptRouting, UsageAttempt, UsageEndpoint } from '../usage/usage-attempt.js';
+import { cutByCap, cutByTimeout, type AttemptRouting, type UsageAttempt, type UsageEndpoint } from '../usage/usage-attempt.js';
+import { embeddedInputs } from '../providers/shared/billed-provider-error.js';
 import type { Router } from '../routing/router.js';
 import { routeChat, routeEmbed, routeStream, routedModel, type RoutedCall } from './routed-call.js';
 import { observeNative } from '../usage/observe-native.js';
@@ -330,7 +331,10 @@ export class AIService {
       if (attempt) {
         attempt.upstreamMs = performance.now() - started;
         // Cut by the client, a timeout or the size limits: the vendor embedded, and bills, the input.
-        attempt.fail(error, () => estimateEmbedding(request.input));
+        // A later batch refused: the batches before it were embedded, and are billed.
+        const embedded = embeddedInputs(error);
+        if (embedded === undefined || cutByTimeout(error) || cutByCap(error)) attempt.fail(error, () => estimateEmbedding(request.input));
+        else attempt.fail(error, () => estimateEmbedding(embedded), true);
       }
       throw error;
     }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChatResponse, EmbedRequest, NativeApi, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import type { ChatResponse, NativeApi, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { type ReadyParts, takeReady, whenReady } from '../providers/shared/ready-parts.js';
 import { estimateTextTokens } from '../usage/estimate-tokens.js';
@@ -30,7 +30,7 @@ export function embedUsage(inputTokens: number): Usage {
   };
 }
 
-export async function estimateEmbedding(input: EmbedRequest['input']): Promise<UsageBuckets> {
+export async function estimateEmbedding(input: readonly string[]): Promise<UsageBuckets> {
   const tokens = await estimateTextTokens(input);
   return { input: tokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
 }

@@ -1,6 +1,7 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderClass, ProviderClassDefaults, ProviderSettings } from '../provider-class.js';
 import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
+import { withEmbeddedInputs } from '../shared/billed-provider-error.js';
 import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
@@ -93,11 +94,18 @@ class CohereProvider implements Provider {
         embedding_types: ['float'],
         ...(request.dimensions === undefined ? {} : { output_dimension: request.dimensions }),
       };
-      const response = await this.#post('embed', body, options);
-      const parsed = cohereEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
-      if (!parsed.success || parsed.data.embeddings.float.length !== texts.length) throw this.#unexpectedShape(response.status);
-      for (const vector of parsed.data.embeddings.float) embeddings.push(vector);
-      inputTokens += parsed.data.meta?.billed_units?.input_tokens ?? 0;
+      let vectors: number[][];
+      try {
+        const response = await this.#post('embed', body, options);
+        const parsed = cohereEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
+        if (!parsed.success || parsed.data.embeddings.float.length !== texts.length) throw this.#unexpectedShape(response.status);
+        vectors = parsed.data.embeddings.float;
+        inputTokens += parsed.data.meta?.billed_units?.input_tokens ?? 0;
+      } catch (error) {
+        // The batches before this one were embedded, and billed.
+        throw withEmbeddedInputs(error, request.input.slice(0, offset));
+      }
+      for (const vector of vectors) embeddings.push(vector);
     }
     return { model: request.model, embeddings, usage: { inputTokens } };
   }

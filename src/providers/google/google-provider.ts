@@ -1,6 +1,7 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
+import { withEmbeddedInputs } from '../shared/billed-provider-error.js';
 import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
@@ -16,7 +17,7 @@ import type {
   StreamPart,
 } from '../spec/index.js';
 import { convertGoogleResponse } from './convert-google-response.js';
-import { convertToGoogleEmbedRequests } from './convert-to-google-embed-requests.js';
+import { convertToGoogleEmbedRequests, googleEmbedBatchSize } from './convert-to-google-embed-requests.js';
 import { convertToGoogleRequest } from './convert-to-google-request.js';
 import { googleBatchEmbedResponseSchema } from './google-api.js';
 import { googleModelName, googleModelPath } from './google-model-path.js';
@@ -77,7 +78,9 @@ class GoogleProvider implements Provider {
     }
     const path = googleModelPath(request.model);
     const batches = convertToGoogleEmbedRequests(request, googleModelName(request.model));
-    const results = await Promise.all(
+    // Every batch is in flight at once; all are awaited, so that a failing one leaves the ones the
+    // vendor answered (and bills) known.
+    const settled = await Promise.allSettled(
       batches.map(async (batch) => {
         const response = await this.#send(`${path}:batchEmbedContents`, batch, options);
         if (response.status >= 400) throw this.#error(response, await readErrorBody(response), options);
@@ -92,8 +95,15 @@ class GoogleProvider implements Provider {
         return parsed.data.embeddings.map((embedding) => embedding.values);
       }),
     );
+    const embeddings: number[][] = [];
+    const failure = settled.find((result) => result.status === 'rejected');
+    if (failure !== undefined) {
+      const embedded = request.input.filter((_text, index) => settled[Math.floor(index / googleEmbedBatchSize)]?.status === 'fulfilled');
+      throw withEmbeddedInputs(failure.reason, embedded);
+    }
+    for (const result of settled) if (result.status === 'fulfilled') for (const vector of result.value) embeddings.push(vector);
     // Gemini reports no token usage for embeddings.
-    return { model: request.model, embeddings: results.flat(), usage: { inputTokens: 0 } };
+    return { model: request.model, embeddings, usage: { inputTokens: 0 } };
   }
 
   /** Built in the first `next()`, so that conversion errors reject it, like an error status. */

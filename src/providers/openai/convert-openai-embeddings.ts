@@ -13,19 +13,31 @@ export function convertToOpenAIEmbeddingsRequest(request: EmbedRequest): Record<
   };
 }
 
-/** Vectors in input order (the API tags each with its `index`). */
+/**
+ * Vectors in input order (the API tags each with its `index`); undefined when they do not match the
+ * `inputs` texts one to one (a vector missing, an index twice or out of range). No vectors at all
+ * is an empty answer, left to the caller (a route falls back).
+ */
 export function convertOpenAIEmbeddingsResponse(
   response: z.infer<typeof openAIEmbeddingsResponseSchema>,
   defaultModel: string,
-): EmbedResponse {
-  const ordered = response.data.every((item, position) => item.index == null || item.index === position)
-    ? response.data
-    : [...response.data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
-  return {
-    model: response.model || defaultModel,
-    embeddings: ordered.map((item) => (typeof item.embedding === 'string' ? decodeBase64Floats(item.embedding) : item.embedding)),
-    usage: { inputTokens: response.usage?.prompt_tokens ?? 0 },
-  };
+  inputs: number,
+): EmbedResponse | undefined {
+  const embeddings = response.data.length === 0 ? [] : inputOrder(response.data, inputs);
+  if (embeddings === undefined) return undefined;
+  return { model: response.model || defaultModel, embeddings, usage: { inputTokens: response.usage?.prompt_tokens ?? 0 } };
+}
+
+function inputOrder(data: z.infer<typeof openAIEmbeddingsResponseSchema>['data'], inputs: number): number[][] | undefined {
+  if (data.length !== inputs) return undefined;
+  const vectors = new Array<number[] | undefined>(inputs).fill(undefined);
+  for (let position = 0; position < inputs; position++) {
+    const item = data[position]!;
+    const index = item.index ?? position;
+    if (!Number.isInteger(index) || index < 0 || index >= inputs || vectors[index] !== undefined) return undefined;
+    vectors[index] = typeof item.embedding === 'string' ? decodeBase64Floats(item.embedding) : item.embedding;
+  }
+  return vectors as number[][];
 }
 
 /** Decodes OpenAI's base64 embedding: little-endian float32 values. */

@@ -73,7 +73,7 @@ describe('convertOpenAIEmbeddingsResponse', () => {
       ],
       usage: { prompt_tokens: 4 },
     });
-    assert.deepEqual(withoutLedgerUsage(convertOpenAIEmbeddingsResponse(parsed, 'emb')), {
+    assert.deepEqual(withoutLedgerUsage(convertOpenAIEmbeddingsResponse(parsed, 'emb', 2)), {
       model: 'emb',
       embeddings: [
         [1, 2],

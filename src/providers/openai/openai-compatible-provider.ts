@@ -67,8 +67,9 @@ export function createOpenAICompatibleProvider(
     async embed(request, callOptions) {
       const json = await endpoint.postForJson('/embeddings', convertToOpenAIEmbeddingsRequest(request), callOptions);
       const parsed = openAIEmbeddingsResponseSchema.safeParse(json);
-      if (!parsed.success) throw malformedResponse(endpoint.provider, 'embeddings');
-      return convertOpenAIEmbeddingsResponse(parsed.data, request.model);
+      const response = parsed.success ? convertOpenAIEmbeddingsResponse(parsed.data, request.model, request.input.length) : undefined;
+      if (response === undefined) throw malformedResponse(endpoint.provider, 'embeddings');
+      return response;
     },
   };
 }

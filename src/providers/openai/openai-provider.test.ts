@@ -338,4 +338,26 @@ describe('OpenAIProvider embeddings', () => {
     mock.failNext({ status: 200, body: { data: 'nope' } });
     await assert.rejects(provider.embed!({ model: 'e', input: ['x'] }, call()), { status: 502, message: /malformed embeddings/ });
   });
+
+  // Found by an attack review: the vectors were renumbered 0..n-1 as they came, so a vendor's
+  // answer missing an input, or naming one twice, gave the client vectors of other texts under
+  // its inputs' indexes, with a 200.
+  const item = (index: number | undefined) => ({ object: 'embedding', ...(index === undefined ? {} : { index }), embedding: [index ?? 0] });
+  for (const [label, indexes] of [
+    ['one vector short', [0, 2]],
+    ['one index twice', [0, 0, 1]],
+    ['an index past the inputs', [0, 1, 3]],
+    ['an extra vector without indexes', [undefined, undefined, undefined, undefined]],
+  ] as const) {
+    test(`an answer whose vectors do not match the inputs one to one is a 502: ${label}`, async () => {
+      mock.failNext({ status: 200, body: { object: 'list', model: 'e', data: indexes.map(item), usage: { prompt_tokens: 3, total_tokens: 3 } } });
+      await assert.rejects(provider.embed!({ model: 'e', input: ['a', 'b', 'c'] }, call()), { status: 502, message: /malformed embeddings/ });
+    });
+  }
+
+  test('vectors answered out of order are put in input order', async () => {
+    mock.failNext({ status: 200, body: { object: 'list', model: 'e', data: [2, 0, 1].map(item), usage: { prompt_tokens: 3, total_tokens: 3 } } });
+    const response = await provider.embed!({ model: 'e', input: ['a', 'b', 'c'] }, call());
+    assert.deepEqual(response.embeddings, [[0], [1], [2]]);
+  });
 });
