@@ -56,6 +56,14 @@ interface AttemptTap extends PartsTap {
 const FLAT_EVERY = 256;
 
 /**
+ * Characters of output a stream keeps for its estimate: more than any model writes in one answer
+ * (128 K tokens are about 512 K characters). Past them the count of what was kept is scaled by the
+ * characters seen, as a native stream's (native-estimate.ts): an upstream streaming gigabytes
+ * would otherwise be held whole in memory for the stream's life.
+ */
+export const KEPT_OUTPUT_CHARS = 1024 * 1024;
+
+/**
  * `upstream`: a built-in provider's stream, whose decoder keeps the usage the vendor reported
  * before its final report (Anthropic's `message_start`): an estimate starts from it.
  */
@@ -65,9 +73,15 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
   // keeps a slice's whole parent alive: kept as they came, a stream's deltas would hold every read
   // they came in for its life. Every FLAT_EVERY pieces, the newest are joined into one flat copy.
   let flatUpTo = 0;
+  let keptChars = 0;
+  let seenChars = 0;
   const keep = (text: string): void => {
+    seenChars += text.length;
+    if (keptChars >= KEPT_OUTPUT_CHARS) return;
+    keptChars += text.length;
     pieces.push(text);
-    if (pieces.length - flatUpTo >= FLAT_EVERY) {
+    // The last pieces kept are flattened too: they stay for the stream's life.
+    if (pieces.length - flatUpTo >= FLAT_EVERY || keptChars >= KEPT_OUTPUT_CHARS) {
       pieces.push(pieces.splice(flatUpTo).join(''));
       flatUpTo = pieces.length;
     }
@@ -79,7 +93,7 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
   // A long prompt is not kept whole for the stream's life: a sample of it is (input-sample.ts).
   const input = chatInputEstimate(request);
   const hidden = clock === undefined ? undefined : (visible: number) => clock.tokens(visible);
-  const estimate = (): Promise<UsageBuckets> => withReported(upstream?.reportedUsage(), input, () => estimateTextTokens(pieces), hidden);
+  const estimate = (): Promise<UsageBuckets> => withReported(upstream?.reportedUsage(), input, () => scaledTextTokens(pieces, keptChars, seenChars), hidden);
   /** The first text or tool call: the time to first token, and the end of any hidden reasoning. */
   const firstToken = (now: number | undefined): void => {
     const at = now ?? performance.now();
@@ -153,6 +167,12 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
       }
     },
   };
+}
+
+/** Estimated tokens of an output of `seenChars` characters, of which `pieces` (`keptChars`) were kept. */
+async function scaledTextTokens(pieces: readonly string[], keptChars: number, seenChars: number): Promise<number> {
+  const counted = await estimateTextTokens(pieces);
+  return seenChars > keptChars && keptChars > 0 ? Math.ceil((counted * seenChars) / keptChars) : counted;
 }
 
 /**

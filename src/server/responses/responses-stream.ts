@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { responseTooLarge } from '../../providers/shared/upstream-limits.js';
 import type { ProviderFamily, ReasoningBlock, StreamPart, Usage } from '../../providers/spec/index.js';
 import type { ResponseEcho } from './parse-responses-request.js';
 import {
@@ -66,7 +67,15 @@ function callItem(call: OpenCall, status: ItemStatus): JsonObject {
   return functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.arguments }, status);
 }
 
-/** Encodes one stream's parts in order; each method returns the frames to write. */
+/** What an output item costs against the held bound, besides its text: its objects. */
+const ITEM_CHARS = 256;
+
+/**
+ * Encodes one stream's parts in order; each method returns the frames to write. The output is kept
+ * for the final event (`response.completed` holds it whole), so it is bounded like an answer read
+ * whole: past `maxHeldChars` characters (text, reasoning, tool calls, ITEM_CHARS per item) `encode`
+ * throws the provider's answer-too-large error, which ends the stream as a failure.
+ */
 export class ResponsesEventEncoder {
   readonly #echo: ResponseEcho;
   readonly #family: ProviderFamily | undefined;
@@ -77,15 +86,28 @@ export class ResponsesEventEncoder {
   #createdAt = Math.floor(Date.now() / 1000);
   #current: OpenReasoning | OpenMessage | undefined;
   #frames = '';
+  readonly #provider: string;
+  readonly #maxHeldChars: number;
+  /** Characters of output kept so far (see the class). */
+  #held = 0;
 
   /** Text streamed so far, kept only when asked (request logs with bodies). */
   text: string | undefined;
 
   /** `family`: the serving provider's, recorded with reasoning signatures so they go back only there. */
-  constructor(echo: ResponseEcho, family: ProviderFamily | undefined, keepText = false) {
+  constructor(echo: ResponseEcho, family: ProviderFamily | undefined, keepText = false, provider = '', maxHeldChars = Number.POSITIVE_INFINITY) {
     this.#echo = echo;
     this.#family = family;
+    this.#provider = provider;
+    this.#maxHeldChars = maxHeldChars;
     if (keepText) this.text = '';
+  }
+
+  /** Counts `chars` more of kept output; throws once they pass the bound (nothing of the part is kept then). */
+  #hold(chars: number): void {
+    this.#held += chars;
+    // Characters: a text over the limit in characters is over it in UTF-8 bytes too.
+    if (this.#held > this.#maxHeldChars) throw responseTooLarge(this.#provider, this.#maxHeldChars, 200);
   }
 
   /** The frames for one part (`error` parts go to `fail`). */
@@ -151,6 +173,7 @@ export class ResponsesEventEncoder {
   }
 
   #add(item: JsonObject): number {
+    this.#hold(ITEM_CHARS);
     const outputIndex = this.#output.length;
     this.#output.push(item);
     this.#emit('response.output_item.added', { output_index: outputIndex, item });
@@ -172,6 +195,7 @@ export class ResponsesEventEncoder {
     }
     const at = { item_id: open.id, output_index: open.outputIndex, summary_index: 0 };
     if (part.text !== undefined && part.text !== '') {
+      this.#hold(part.text.length);
       if (!open.summaryOpen) {
         open.summaryOpen = true;
         this.#emit('response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } });
@@ -197,6 +221,7 @@ export class ResponsesEventEncoder {
       open.text = '';
       this.#emit('response.content_part.added', { item_id: open.id, output_index: open.outputIndex, content_index: open.parts.length, part: contentPart(refusal, '') });
     }
+    this.#hold(text.length);
     open.text += text;
     if (this.text !== undefined) this.text += text;
     const at = { item_id: open.id, output_index: open.outputIndex, content_index: open.parts.length };
@@ -225,6 +250,7 @@ export class ResponsesEventEncoder {
       this.#calls.set(part.toolCallIndex, call);
     }
     if (part.argumentsDelta === '') return;
+    this.#hold(part.argumentsDelta.length);
     call.arguments += part.argumentsDelta;
     this.#emit('response.function_call_arguments.delta', { item_id: call.id, output_index: call.outputIndex, delta: part.argumentsDelta });
   }

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { upstreamFailure } from '../../providers/shared/upstream-limits.js';
+import type { ChatResponse } from '../../providers/spec/index.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { chatNativeFields } from '../chat-native-fields.js';
@@ -35,5 +37,17 @@ export async function chatCompletions(
   exchange.inputTokens = usage.inputTokens;
   exchange.outputTokens = usage.outputTokens;
   if (gateway.config.logBodies) exchange.responseText = result.response.choices[0]?.content ?? undefined;
-  sendBody(gateway, exchange, response, 200, writeChatCompletion(result.response, model));
+  sendBody(gateway, exchange, response, 200, answerText(result.response, model, result.route.provider.name));
+}
+
+/**
+ * The answer's JSON text. It carries the vendor's `logprobs` and native fields as they came, so a
+ * stack overflow encoding it is the vendor's JSON nested too deeply: the provider's 502.
+ */
+function answerText(answer: ChatResponse, model: string, provider: string): string {
+  try {
+    return writeChatCompletion(answer, model);
+  } catch (error) {
+    throw upstreamFailure(provider, error);
+  }
 }

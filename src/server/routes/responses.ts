@@ -76,7 +76,8 @@ async function streamResponse(
   context: CallContext,
 ): Promise<void> {
   const outcome = await gateway.service.stream(parsed.request, context);
-  const encoder = new ResponsesEventEncoder(parsed.echo, outcome.route.provider.provider?.family, gateway.config.logBodies);
+  const { provider } = outcome.route;
+  const encoder = new ResponsesEventEncoder(parsed.echo, provider.provider?.family, gateway.config.logBodies, provider.name, gateway.config.upstreamMaxResponseBytes);
   exchange.upstreamMs = outcome.route.upstreamMs;
   return pumpSse(gateway, exchange, response, outcome.parts, {
     encode: (part: StreamPart) => {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { upstreamFailure } from '../../providers/shared/upstream-limits.js';
 import type { KeyOwner } from '../../registry/api-key-index.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -34,7 +35,9 @@ export function streamChatCompletion(
 
 function endWithError(_gateway: GatewayContext, exchange: Exchange, response: ServerResponse, error: unknown): void {
   if (exchange.clientGone) return;
-  const http = toHttpError(error, exchange.requestId);
+  // A chunk carries the vendor's `logprobs` as they came: a stack overflow encoding one is the
+  // vendor's JSON nested too deeply, the provider's error (set on the exchange with the model).
+  const http = toHttpError(exchange.provider === undefined ? error : upstreamFailure(exchange.provider, error), exchange.requestId);
   exchange.errorCode = http.code;
   if (response.writableEnded) return;
   response.write(errorFrame(http.body));
