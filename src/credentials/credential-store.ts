@@ -21,10 +21,15 @@ import { envCredential, missingCredentialError } from './env-credentials.js';
 import { envVarPolicyOf, type EnvVarPolicy } from './env-var-policy.js';
 import { openCredential, sealCredential } from './sealed-credential.js';
 
+/**
+ * What a project and provider resolve to. Entries made without a stored row (the env-var fallback,
+ * or its failure) carry the `requiredEnvVars` they were read with (`envVars`): a provider edit
+ * reloads the registry, not this cache, so a call checks them against the row it serves now.
+ */
 type CacheEntry =
-  | { kind: 'env'; credential: Credential }
-  | { kind: 'stored'; credential: Credential; boundOrigin: string | undefined }
-  | { kind: 'error'; error: SwitchboardError };
+  | { kind: 'env'; credential: Credential; envVars: readonly string[] }
+  | { kind: 'stored'; credential: Credential; boundOrigin: string | undefined; envVars?: undefined }
+  | { kind: 'error'; error: SwitchboardError; envVars?: readonly string[] | undefined };
 
 export interface CredentialStoreOptions {
   /** A provider class's default base URL, for rows whose `api_base_url` is null (binding at write time). */
@@ -64,7 +69,14 @@ export class CredentialStore implements CredentialResolver {
     if (projectId === undefined) return this.#fromEnv(provider);
     const cacheKey = `${projectId}:${provider.id}`;
     const cached = this.#cache.get(cacheKey);
-    if (cached) return unwrap(cached, provider);
+    if (cached) {
+      if (envVarsCurrent(cached, provider)) return unwrap(cached, provider);
+      // The provider row changed since (its env vars may have): still no stored row (a credential
+      // write empties the cache), so the env vars it names now decide, read once, with no query.
+      const current = this.#envEntry(provider);
+      this.#cache.set(cacheKey, current);
+      return unwrap(current, provider);
+    }
     let loading = this.#loading.get(cacheKey);
     if (!loading) {
       const generation = this.#generation;
@@ -83,7 +95,7 @@ export class CredentialStore implements CredentialResolver {
       );
       loads.set(cacheKey, loading);
     }
-    return loading.then((entry) => unwrap(entry, provider));
+    return loading.then((entry) => unwrap(envVarsCurrent(entry, provider) ? entry : this.#envEntry(provider), provider));
   }
 
   /** Forgets every cached credential (called when the credentials or projects change). */
@@ -140,13 +152,7 @@ export class CredentialStore implements CredentialResolver {
       await setProjectScope(tx, projectId);
       return selectCredential(tx, projectId, provider.id);
     }, this.#bounded);
-    if (!row) {
-      try {
-        return { kind: 'env', credential: this.#fromEnv(provider) };
-      } catch (error) {
-        return { kind: 'error', error: error as SwitchboardError };
-      }
-    }
+    if (!row) return this.#envEntry(provider);
     try {
       const opened = openCredential(row.credentials, requireKeyring(this.#keyring), projectId, provider.id);
       // The project's own key: what its tenant names its end users by goes to the vendor unchanged.
@@ -164,11 +170,30 @@ export class CredentialStore implements CredentialResolver {
     }
   }
 
+  /** The env-var fallback for `provider` (no stored row), with the names it was read from. */
+  #envEntry(provider: CredentialTarget): CacheEntry {
+    const envVars = provider.requiredEnvVars;
+    try {
+      return { kind: 'env', credential: this.#fromEnv(provider), envVars };
+    } catch (error) {
+      return { kind: 'error', error: error as SwitchboardError, envVars };
+    }
+  }
+
   #fromEnv(provider: CredentialTarget): Credential {
     const credential = envCredential(this.#env, provider, this.#policy);
     if (!credential) throw missingCredentialError(provider, true);
     return credential;
   }
+}
+
+/**
+ * Whether `entry` was resolved for the env vars `provider` names now: always for a stored row's
+ * entry (it does not depend on them); for an env-var one, when it was read from the same array (the
+ * registry keeps it while the provider row is unchanged, so this is one comparison per call).
+ */
+function envVarsCurrent(entry: CacheEntry, provider: CredentialTarget): boolean {
+  return entry.envVars === undefined || entry.envVars === provider.requiredEnvVars;
 }
 
 /** The entry's credential, once a stored one is checked against where the provider sends it now. */

@@ -90,11 +90,16 @@ export class ConfigWatcher {
     return this.#snapshot;
   }
 
-  /** Loads the first snapshot, then starts listening and polling. */
+  /** Loads the first snapshot, then starts listening (and checks the version once LISTEN is up) and polling. */
   async start(): Promise<ConfigSnapshot> {
     this.#snapshot = await loadConfigSnapshot(this.#db, this.#options.loader);
     this.#warnIfVersionUnreadable(undefined, this.#snapshot);
-    if (this.#options.listen && !(await this.#subscribe())) this.#scheduleReconnect();
+    if (this.#options.listen) {
+      // A change committed between the load and the LISTEN notified no one here: check once, as
+      // when LISTEN is restored (else it waited for the poll).
+      if (await this.#subscribe()) this.#requestCheck();
+      else this.#scheduleReconnect();
+    }
     if (this.#options.pollMs > 0) {
       this.#poll = setInterval(() => this.#requestCheck(), this.#options.pollMs);
       this.#poll.unref();
