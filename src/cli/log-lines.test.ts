@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { batchedLogLines } from './log-lines.js';
+import { batchedLogLines, visibleControls } from './log-lines.js';
 
 function capture(): { stream: PassThrough; writes: string[] } {
   const stream = new PassThrough();
@@ -36,4 +36,13 @@ test('flush writes at once, and 64 KB of waiting lines are written without waiti
   const text = writes.slice(1).join('');
   assert.equal(text.split('\n').length - 1, 70);
   assert.ok(writes.length >= 3, `the 64 KB threshold wrote before the turn ended (${writes.length} writes)`);
+});
+
+test('terminal controls in a line are written as visible \\uXXXX text; tab, newline, quotes and typed backslashes stay', () => {
+  const value = { msg: 'a\u001bb\bc\fd\re\u009bf\u202eg\u007fh\ti\nj"k\\u001bl\\', ok: 'plain ascii, café' };
+  const line = JSON.parse(visibleControls(JSON.stringify(value))) as typeof value;
+  assert.equal(line.msg, 'a\\u001bb\\u0008c\\u000cd\\u000de\\u009bf\\u202eg\\u007fh\ti\nj"k\\u001bl\\');
+  assert.equal(line.ok, value.ok);
+  const clean = JSON.stringify({ msg: 'nothing to do', n: 1 });
+  assert.equal(visibleControls(clean), clean);
 });

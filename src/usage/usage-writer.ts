@@ -80,6 +80,8 @@ export interface UsageWriterStats {
 type DrainUntil = 'full' | 'due' | 'all';
 
 const maxBackoffMs = 5_000;
+/** Characters of a request id kept when it is recorded under a suffixed id (explain matches on them). */
+const KEPT_ID_CHARS = 100;
 const warnEveryMs = 5_000;
 
 export class UsageWriter {
@@ -295,15 +297,17 @@ export class UsageWriter {
           this.#outcomeUnknown(1);
           throw error;
         }
-        if (error instanceof DatabaseError && error.sqlState === '23505') {
-          if (this.#unsure > 0) {
+        const state = error instanceof DatabaseError ? error.sqlState : undefined;
+        if (state === '23505' || (state === '54000' && row.requestId.length > KEPT_ID_CHARS)) {
+          if (state === '23505' && this.#unsure > 0) {
             // This row and the other unsure ones (all among the `left`) are settled at once.
             const found = await this.#settleUnsure();
             left -= found.length;
             if (found[0] === 0) continue; // this row was in the ledger: on to the next
           }
-          const requestId = `${row.requestId.slice(0, 100)}~${randomUUID().slice(0, 8)}`;
-          this.#log('warn', `usage ledger: request id '${row.requestId}' was used before; recorded as '${requestId}'`);
+          const requestId = `${row.requestId.slice(0, KEPT_ID_CHARS)}~${randomUUID().slice(0, 8)}`;
+          const why = state === '23505' ? 'was used before' : `(${row.requestId.length} characters) is too long to index`;
+          this.#log('warn', `usage ledger: request id '${clipId(row.requestId)}' ${why}; recorded as '${requestId}'`);
           this.#buffer.setRequestId(0, requestId);
           try {
             await insertUsageParams(this.#db, this.#buffer.params(1), this.#bounded);
@@ -314,7 +318,7 @@ export class UsageWriter {
         } else {
           this.#shift(1);
           this.#stats.dropped.invalid += 1;
-          this.#log('error', `usage ledger: the database refused the row of request '${row.requestId}' attempt ${row.attempt}; it is dropped: ${errorMessage(error)}`, {
+          this.#log('error', `usage ledger: the database refused the row of request '${clipId(row.requestId)}' attempt ${row.attempt}; it is dropped: ${errorMessage(error)}`, {
             dropped: this.#stats.dropped.invalid,
           });
           left -= 1;
@@ -401,14 +405,20 @@ export class UsageWriter {
 }
 
 /**
- * An error about the rows sent, not the database: SQLSTATE class 22 (data exception) or 23
- * (integrity: a duplicate key, a foreign key, a check). Anything else (unavailable, permission, a
- * missing table) leaves every row waiting.
+ * An error about the rows sent, not the database: SQLSTATE class 22 (data exception), 23
+ * (integrity: a duplicate key, a foreign key, a check) or 54000 (a value too large for an index: a
+ * library caller's request id of thousands of characters). Anything else (unavailable, permission,
+ * a missing table) leaves every row waiting.
  */
 function isRowError(error: unknown): boolean {
   if (!(error instanceof DatabaseError)) return false;
   if (error.code === 'conflict') return true;
   const state = error.sqlState ?? '';
-  return state.startsWith('22') || state.startsWith('23');
+  return state.startsWith('22') || state.startsWith('23') || state === '54000';
+}
+
+/** A request id for a log line: a library caller's id may be megabytes long. */
+function clipId(requestId: string): string {
+  return requestId.length > KEPT_ID_CHARS ? `${requestId.slice(0, KEPT_ID_CHARS)}…` : requestId;
 }
 

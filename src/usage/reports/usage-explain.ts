@@ -67,7 +67,8 @@ export interface UsageExplanation {
   total_cost_usd: string | null;
   /**
    * Later requests that sent the same id (a client's `x-request-id`, in any project), recorded
-   * under `<id>~<8 characters>` because the id was taken: explain them by that id.
+   * under `<id>~<8 characters>` because the id was taken (or, a library caller's, was too long to
+   * index: its first 100 characters then): explain them by that id.
    */
   recorded_as: RecordedAsRow[];
 }
@@ -80,7 +81,7 @@ export async function explainUsage(db: Queryable, requestId: string): Promise<Us
     throw new SwitchboardError(
       'not_found',
       recordedAs.length > 0
-        ? `No usage rows under '${requestId.slice(0, 200)}' itself; requests that sent this id were recorded as ${renamed} (the id was taken): explain one of those`
+        ? `No usage rows under '${requestId.slice(0, 200)}' itself; requests that sent this id were recorded as ${renamed} (the id was taken, or too long to index): explain one of those`
         : `No usage rows for request '${requestId.slice(0, 200)}' (unknown, not written yet, or past retention)`,
     );
   }
