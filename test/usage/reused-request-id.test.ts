@@ -3,8 +3,16 @@
 // `<id>~<8 characters>`, while its answer, log line and span say `<id>`; looking it up by that id
 // found only the first request's row, of another project perhaps, and the later row under an id
 // nobody knew (found by an attack review). Explaining an id now lists the requests recorded under
-// it renamed, with their project. Real gateway and database, a plain HTTP upstream.
+// it renamed, with their project.
+// Library calls choose their own request id (`context.requestId`), and an app often passes on what
+// its own client sent (a header, a field of the body). An id of a few thousand characters is more
+// than Postgres can put in the ledger's unique (request_id, attempt) index (54000, "index row size
+// exceeds maximum 2704"): the writer kept the whole batch waiting, every project's rows behind it,
+// until the buffer overflowed and rows were dropped (found by an attack review). The row is now
+// recorded under its first 100 characters and a suffix, like a reused id, and the ledger goes on.
+// Real gateway and database, a plain HTTP upstream.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { renderExplanation } from '../../src/cli/commands/usage-explain.js';
 import { explainUsage } from '../../src/usage/reports/usage-explain.js';
@@ -12,7 +20,7 @@ import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { ENV_VAR, MODEL, seedTenants, startStack, type Stack, type Tenant } from '../security/fixture.js';
 
-describe('a request id used by two projects', () => {
+describe('a request id used by two projects, or too long to index', () => {
   let db: TestDb;
   let vendor: MockServer;
   let stack: Stack;
@@ -78,5 +86,28 @@ describe('a request id used by two projects', () => {
     assert.equal((await explainUsage(db, 'axb')).recorded_as.length, 1);
     assert.equal(await call(tenants['first'] as Tenant, 'a_b'), 'a_b');
     assert.deepEqual((await explainUsage(db, 'a_b')).recorded_as, []);
+  });
+
+  const chat = (tenant: string, requestId: string): Promise<unknown> =>
+    stack.sb.chat({ model: MODEL, messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] }, { projectId: (tenants[tenant] as Tenant).id, requestId });
+
+  it('an id too long to index is recorded under its first 100 characters, and holds back no other row', async () => {
+    const long = randomBytes(4000).toString('base64url'); // 5,334 characters that do not compress
+    await chat('first', long);
+    await chat('second', 'other-after-the-long-one');
+    await stack.sb.service.usage?.flush();
+    const rows = await db.query<{ request_id: string }>("select request_id from public.ai_usage where request_id = 'other-after-the-long-one' or request_id like $1 order by id", [`${long.slice(0, 100)}%`]);
+    const ids = rows.rows.map((row) => row.request_id);
+    assert.equal(ids.length, 2);
+    assert.ok(ids.includes('other-after-the-long-one'), 'the other project\'s row is written');
+    const renamed = ids.find((id) => id !== 'other-after-the-long-one') ?? '';
+    assert.equal(renamed.slice(0, 101), `${long.slice(0, 100)}~`);
+    assert.equal(renamed.length, 109);
+    // Explaining the long id names the id it was recorded as, as for a reused id.
+    await assert.rejects(explainUsage(db, long), (error: Error) => error.message.includes(`recorded as '${renamed}' (the id was taken, or too long to index)`));
+    assert.deepEqual((await explainUsage(db, renamed)).attempts.map((attempt) => attempt.project), ['first']);
+    const warning = stack.logs.find((entry) => entry.line.includes('too long to index'))?.line ?? '';
+    assert.match(warning, /characters\) is too long to index; recorded as/);
+    assert.ok(warning.length < 600, `the log line is ${warning.length} characters`);
   });
 });
