@@ -339,10 +339,12 @@ export class AIService {
       throw error;
     }
     const upstreamMs = performance.now() - started;
+    // A vendor's count as chat counts are taken: a whole number, at most MAX_REPORTED_TOKENS (the
+    // caller gets that number too, not a negative or 1e308 the vendor sent).
+    const inputTokens = tokenCount(response.usage.inputTokens);
+    if (inputTokens !== response.usage.inputTokens) response.usage = { inputTokens };
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
-      // A vendor's count as chat counts are taken: a whole number, at most MAX_REPORTED_TOKENS.
-      const inputTokens = tokenCount(response.usage.inputTokens);
       const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
       attempt.responseModel = response.model;
       if (routing?.emptyFallsBack === true && response.embeddings.length === 0) attempt.discardedEmpty = true;

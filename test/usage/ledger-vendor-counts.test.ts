@@ -29,21 +29,29 @@ describe("a vendor's embeddings counts in the ledger", () => {
     await stack?.close();
   });
 
+  /** The ledger rows of one call whose vendor reports `inputTokens`, and the count the caller got. */
   async function rowFor(inputTokens: number, requestId: string) {
     stack.mocks.cohere.failNext(embedAnswer(inputTokens));
-    await stack.switchboard.embed({ model: 'lib-cohere-embed', input: ['hello'] }, { requestId });
+    const answer = await stack.switchboard.embed({ model: 'lib-cohere-embed', input: ['hello'] }, { requestId });
     await stack.switchboard.service.usage?.flush();
-    return ledgerRows(stack.db, `request_id = $1`, [requestId]);
+    return { rows: await ledgerRows(stack.db, `request_id = $1`, [requestId]), told: answer.usage.inputTokens };
   }
 
-  test('a count of 1e15 is taken as MAX_REPORTED_TOKENS', async () => {
-    const [row] = await rowFor(1e15, 'huge-embed');
-    assert.equal(row?.input_tokens, String(MAX_REPORTED_TOKENS));
+  test('a count of 1e15 is taken as MAX_REPORTED_TOKENS, in the ledger and by the caller', async () => {
+    const { rows, told } = await rowFor(1e15, 'huge-embed');
+    assert.equal(rows[0]?.input_tokens, String(MAX_REPORTED_TOKENS));
+    assert.equal(told, MAX_REPORTED_TOKENS);
   });
 
   test('a fractional count still leaves one priced row', async () => {
-    const rows = await rowFor(1.5, 'fractional-embed');
+    const { rows, told } = await rowFor(1.5, 'fractional-embed');
     assert.equal(rows.length, 1);
     assert.deepEqual([rows[0]?.input_tokens, rows[0]?.usage_source], ['1', 'provider']);
+    assert.equal(told, 1);
+  });
+
+  test('a negative count is 0 to the caller, who is not told the vendor owes it tokens', async () => {
+    const { told } = await rowFor(-5, 'negative-embed');
+    assert.equal(told, 0);
   });
 });
