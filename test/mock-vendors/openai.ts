@@ -53,6 +53,8 @@ export interface OpenAIMock {
   failNextStream(options: { afterChunks: number }): void;
   /** The next chat stream sends `afterChunks` chunks and never ends; the next Responses stream never sends `response.completed`. */
   hangNextStream(options: { afterChunks: number }): void;
+  /** The next chat stream, once its request passed the checks, answers these SSE frames as written (a compatible server's own chunks). */
+  replayNextStream(sse: string): void;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
   let nextFailure: MockFailure | undefined;
   let alwaysFailure: MockFailure | undefined;
   let nextStream: { mode: 'fail' | 'hang'; afterChunks: number } | undefined;
+  let replay: string | undefined;
   let counter = 0;
 
   const server = await startMockServer(async (request, response) => {
@@ -99,6 +102,13 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       const body = validateChat(request.body);
       const flavour = { reasoningContent: options.reasoningContent === true };
       if (body['stream'] !== true) return sendJson(response, 200, completion(body, counter, flavour));
+      if (replay !== undefined) {
+        const sse = replay;
+        replay = undefined;
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(sse);
+        return;
+      }
       const stream = nextStream;
       nextStream = undefined;
       return await streamCompletion(response, body, counter, stream, flavour, options.chunkDelayMs ?? 0);
@@ -136,6 +146,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     failAlways: (failure) => void (alwaysFailure = failure),
     failNextStream: ({ afterChunks }) => void (nextStream = { mode: 'fail', afterChunks }),
     hangNextStream: ({ afterChunks }) => void (nextStream = { mode: 'hang', afterChunks }),
+    replayNextStream: (sse) => void (replay = sse),
     close: () => server.close(),
   };
 }

@@ -30,6 +30,9 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
   #template: ChunkTemplate | undefined;
   /** Templates made in a row that the next chunk did not match; at `maxMisses` this stream stops making them. */
   #misses = 0;
+  /** Index given to the last call that came without `index`, and its id (see #toolCalls). */
+  #unindexed = -1;
+  #unindexedId: string | undefined;
 
   constructor(maxEventBytes: number, errorContext: OpenAIErrorContext, defaults: ResponseDefaults) {
     super(errorContext.provider, maxEventBytes);
@@ -117,12 +120,26 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
       const argumentsDelta = call.function?.arguments;
       out.push({
         type: 'tool-call-delta',
-        toolCallIndex: typeof call.index === 'number' ? call.index : 0,
+        toolCallIndex: typeof call.index === 'number' ? call.index : this.#unindexedCall(call.id),
         ...(typeof call.id === 'string' && call.id !== '' ? { id: call.id } : {}),
         ...(typeof name === 'string' && name !== '' ? { name } : {}),
         argumentsDelta: typeof argumentsDelta === 'string' ? argumentsDelta : '',
       });
     }
+  }
+
+  /**
+   * The index of a call delta without `index`. Google's OpenAI-compatible endpoint streams each of
+   * several parallel calls whole in its own chunk, with no index: a new id is a new call (they all
+   * became call 0 before, one call with the first's id and the arguments run together). A delta
+   * without an id continues the last call.
+   */
+  #unindexedCall(id: string | undefined): number {
+    if (typeof id === 'string' && id !== '' && id !== this.#unindexedId) {
+      this.#unindexed += 1;
+      this.#unindexedId = id;
+    }
+    return Math.max(this.#unindexed, 0);
   }
 }
 

@@ -225,6 +225,34 @@ describe('OpenAI stream fixtures', () => {
     }
   });
 
+  test('calls streamed without tool_calls[].index (Google\'s compatible endpoint): a new id is a new call, an id-less delta continues the last', async () => {
+    const chunk = (call: object): string =>
+      `data: ${JSON.stringify({ id: 'c1', created: 1, model: 'm', choices: [{ index: 0, delta: { tool_calls: [{ type: 'function', ...call }] } }] })}\n\n`;
+    const server = await startMockServer((_request, response) =>
+      sendSse(response, [
+        chunk({ id: 'fc-1', function: { name: 'get', arguments: '{"q":"a"}' } }),
+        chunk({ id: 'fc-2', function: { name: 'put', arguments: '{"q":' } }),
+        chunk({ function: { arguments: '"b"}' } }),
+        chunk({ id: 'fc-2', function: { arguments: '' } }),
+        'data: {"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n',
+        'data: [DONE]\n\n',
+      ]),
+    );
+    try {
+      const parts = await collect(createProvider(server.origin).stream({ model: 'm', messages: [user('x')] }, call()));
+      const calls = parts.flatMap((part) => (part.type === 'tool-call-delta' ? [[part.toolCallIndex, part.id, part.argumentsDelta]] : []));
+      assert.deepEqual(calls, [
+        [0, 'fc-1', '{"q":"a"}'],
+        [1, 'fc-2', '{"q":'],
+        [1, undefined, '"b"}'],
+        [1, 'fc-2', ''],
+      ]);
+      assert.equal(parts.at(-1)?.type, 'finish');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a stream cut off before any finish reason, or a chunk that is not JSON, is an error part', async () => {
     const cut = await startMockServer((_request, response) =>
       sendSse(response, ['data: {"id":"c1","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n']),

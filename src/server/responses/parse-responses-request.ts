@@ -97,9 +97,12 @@ export function parseResponsesRequest(body: JsonObject, limits: ChatRequestLimit
   const tools = parseResponsesTools(body['tools']);
   if (tools !== undefined) request.tools = tools;
   const toolChoice = parseResponsesToolChoice(body['tool_choice']);
-  if (toolChoice !== undefined) request.toolChoice = toolChoice;
   const parallelToolCalls = optionalBoolean(body, 'parallel_tool_calls');
-  if (parallelToolCalls !== undefined) request.parallelToolCalls = parallelToolCalls;
+  // The Responses API takes these without tools (Codex sends them beside a web_search that is left
+  // out here); chat-completions servers answer 400 "only allowed when 'tools' are specified". Without
+  // a tool, `auto` and `none` mean the same as no choice: left out. A forcing choice still goes.
+  if (toolChoice !== undefined && (tools !== undefined || (toolChoice !== 'auto' && toolChoice !== 'none'))) request.toolChoice = toolChoice;
+  if (parallelToolCalls !== undefined && tools !== undefined) request.parallelToolCalls = parallelToolCalls;
   const responseFormat = parseResponsesTextFormat(body['text']);
   if (responseFormat !== undefined) request.responseFormat = responseFormat;
   const temperature = optionalNumber(body, 'temperature', 0, 2);

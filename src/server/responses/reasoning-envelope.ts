@@ -23,6 +23,11 @@ export function sealReasoning(block: ReasoningBlock): string | undefined {
   return PREFIX + Buffer.from(JSON.stringify(sealed), 'utf8').toString('base64url');
 }
 
+/** `encrypted_content` that Switchboard wrote (`swb1.`), which only the vendor named inside can use. */
+export function isSealedReasoning(content: unknown): boolean {
+  return typeof content === 'string' && content.startsWith(PREFIX);
+}
+
 /**
  * The longest envelope opened: what it seals is a signature or redacted thinking (kilobytes; a
  * long redacted thinking some hundreds). The body's structure checks see the envelope as one

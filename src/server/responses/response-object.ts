@@ -37,6 +37,14 @@ export class ResponseIds {
   }
 }
 
+/** An item id written by ResponseIds (`rs_<32 hex>_<n>`, …); OpenAI's own have no `_<n>` tail. */
+const GATEWAY_ITEM_ID = /^(?:rs|msg|fc)_[0-9a-f]{32}_\d+$/;
+
+/** Whether `id` names an item this gateway wrote (on the normalized path), never a vendor's. */
+export function isGatewayItemId(id: unknown): boolean {
+  return typeof id === 'string' && GATEWAY_ITEM_ID.test(id);
+}
+
 /** Usage in the Responses shape (`input_tokens_details`, `output_tokens_details`). */
 export function encodeResponsesUsage(usage: Usage): JsonObject {
   return {

@@ -2,7 +2,7 @@
  * `/v1/responses` for a model whose provider speaks OpenAI's Responses API itself (OpenAI rows,
  * and Custom rows with `native_apis: ["openai-responses"]`): the client's body goes to the vendor's
  * own `/responses` unchanged (apart from `model`, `store: false`, since Switchboard is stateless,
- * Gemini's thought signatures out of `call_id`s, for a reasoning model, `include: ["reasoning.encrypted_content"]`: see `upstreamBody`, and, when
+ * Gemini's thought signatures out of `call_id`s, reasoning items of other vendors left out, for a reasoning model, `include: ["reasoning.encrypted_content"]`: see `upstreamBody`, and, when
  * a budget or a token limit applies and the body sets no `max_output_tokens`, the bound its
  * reservation assumed: service/output-cap.ts), and
  * its answer comes back unchanged apart from `model`, which names the public model as on every
@@ -22,6 +22,8 @@ import { sendBody } from '../send.js';
 import { nativeFrame } from '../sse.js';
 import { idWithoutSignature } from '../../providers/google/thought-signature-id.js';
 import { answerTooDeep } from '../../providers/shared/upstream-limits.js';
+import { isSealedReasoning } from '../responses/reasoning-envelope.js';
+import { isGatewayItemId } from '../responses/response-object.js';
 import { pumpSse } from './pump-sse.js';
 
 /** Lifecycle events whose `response.model` is rewritten to the public name. */
@@ -63,7 +65,7 @@ const ENCRYPTED_REASONING = 'reasoning.encrypted_content';
  */
 export function upstreamBody(body: JsonObject, model: ModelEntry): JsonObject {
   const upstream: JsonObject = { ...body, store: false };
-  const input = inputWithoutSignatures(body['input']);
+  const input = upstreamInput(body['input']);
   if (input !== body['input']) upstream['input'] = input;
   if (body['store'] === false || model.features.reasoning !== true) return upstream;
   const include = body['include'];
@@ -74,24 +76,38 @@ export function upstreamBody(body: JsonObject, model: ModelEntry): JsonObject {
 }
 
 /**
- * `input` with the Gemini 3 thought signature taken out of each item's `call_id` (a function call
- * and its output alike, so they still pair): OpenAI cannot use it and caps `call_id` at 64
- * characters (the signature makes it hundreds). The same array when no id carries one.
+ * `input` as the vendor can take it; the same array when nothing changes:
+ * - the Gemini 3 thought signature is taken out of each item's `call_id` (a function call and its
+ *   output alike, so they still pair): OpenAI cannot use it and caps `call_id` at 64 characters
+ *   (the signature makes it hundreds);
+ * - `reasoning` items that another vendor's model produced through this gateway are left out, as
+ *   the normalized path drops reasoning of another family: OpenAI cannot verify a `swb1.`
+ *   envelope (400 `invalid_encrypted_content`) and, under `store: false`, has no item of that id
+ *   (404 "Item with id 'rs_…' not found").
  */
-function inputWithoutSignatures(input: unknown): unknown {
+function upstreamInput(input: unknown): unknown {
   if (!Array.isArray(input)) return input;
   let copy: unknown[] | undefined;
+  let dropped = false;
   for (let index = 0; index < input.length; index++) {
     const item: unknown = input[index];
     if (typeof item !== 'object' || item === null) continue;
-    const id = (item as JsonObject)['call_id'];
+    const fields = item as JsonObject;
+    if (fields['type'] === 'reasoning' && (isSealedReasoning(fields['encrypted_content']) || isGatewayItemId(fields['id']))) {
+      copy ??= input.slice();
+      copy[index] = undefined;
+      dropped = true;
+      continue;
+    }
+    const id = fields['call_id'];
     if (typeof id !== 'string') continue;
     const stripped = idWithoutSignature(id);
     if (stripped === id) continue;
     copy ??= input.slice();
     copy[index] = { ...item, call_id: stripped };
   }
-  return copy ?? input;
+  if (copy === undefined) return input;
+  return dropped ? copy.filter((item) => item !== undefined) : copy;
 }
 
 /** Serves the request on the vendor's Responses API (`row`: the model's row, for `upstreamBody`). */
