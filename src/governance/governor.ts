@@ -14,7 +14,7 @@ import { errorMessage, SwitchboardError } from '../errors.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { PriceBook } from '../registry/price-book.js';
 import type { UsageBuckets } from '../providers/spec/index.js';
-import { quoteCost } from '../usage/cost.js';
+import { quoteWorstCost } from '../usage/cost.js';
 import { AdmissionTicket, budgetWarning, holdHeaders, openTicket, type Hold, type Ticket } from './admission-ticket.js';
 import { DatabaseClock } from './database-clock.js';
 import { picoToUsd } from './decimal-to-pico.js';
@@ -498,14 +498,17 @@ export class Governor {
     return error;
   }
 
-  /** The call's worst case in pico-USD at the prices in force at `now`; null when the model has no price in force. */
+  /**
+   * The call's worst case in pico-USD at the prices in force at `now` (its output at the higher of
+   * the output and reasoning rates); null when the model has no price in force.
+   */
   #worstCost(request: AdmitRequest, estimate: TokenEstimate, now: number): bigint | null {
     const buckets: UsageBuckets = { input: estimate.inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: estimate.outputTokens, reasoning: 0 };
     // Searches at `web_search_per_call` (model key over provider key), as the ledger prices them.
     const searches = estimate.webSearches;
     if (searches !== undefined) buckets.webSearchCalls = searches.capped + (searches.uncapped ? this.settings.webSearchReserve : 0);
     const model = { modelId: request.model.id, providerId: request.provider.id, anthropic: request.provider.className === 'AnthropicProvider' };
-    return quoteCost(this.#prices(), model, buckets, now).costPico;
+    return quoteWorstCost(this.#prices(), model, buckets, now);
   }
 
   #warnOnce(counter: LeaseCounter): void {

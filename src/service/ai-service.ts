@@ -128,11 +128,12 @@ export class AIService {
     const credential = resolving instanceof Promise ? await resolving : resolving;
     const scope = idScopeOf(this.#idKey, context.projectId, credential);
     if (scope !== undefined && providerRequest.native !== undefined) refuseSharedState(providerRequest.native.family, providerRequest.native.fields);
-    const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     // Governed: this attempt's own request gets the output bound its reservation assumed (output-cap.ts).
     const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', false, model, provider, ticket, routing);
+    // Scoped after admission: the estimate sets the output bound on providerRequest, which the copy must carry.
+    const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     const started = performance.now();
     let response: ChatResponse;
     try {
@@ -190,10 +191,11 @@ export class AIService {
     const credential = resolving instanceof Promise ? await resolving : resolving;
     const scope = idScopeOf(this.#idKey, context.projectId, credential);
     if (scope !== undefined && providerRequest.native !== undefined) refuseSharedState(providerRequest.native.family, providerRequest.native.fields);
-    const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
     const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
+    // Scoped after admission: the estimate sets the output bound on providerRequest, which the copy must carry.
+    const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     const started = performance.now();
     let upstream: AsyncIterator<StreamPart>;
     try {

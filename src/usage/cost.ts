@@ -50,6 +50,26 @@ export function quoteCost(prices: PriceBook, model: PricedModel, buckets: UsageB
   return { priceId, providerPriceId, costPico: rates === null ? null : costAtRates(rates, buckets) };
 }
 
+/**
+ * A reservation's worst case (pico-USD, null = no price in force): `buckets` as quoteCost prices
+ * them, except that output is priced at the higher of the output and reasoning rates, since the
+ * request, not the gateway, decides how much of it is reasoning, which the ledger charges at
+ * `reasoning_per_mtok`. Moves `buckets.output` into `buckets.reasoning` when that rate is higher
+ * (the caller's own object: no copy).
+ */
+export function quoteWorstCost(prices: PriceBook, model: PricedModel, buckets: UsageBuckets, time: number): bigint | null {
+  const modelRow = prices.modelPrice(model.modelId, time);
+  const providerRow = prices.providerPrice(model.providerId, time);
+  if (modelRow?.invalid || providerRow?.invalid) return null;
+  const rates = mergedRates(prices, modelRow, providerRow, model.anthropic);
+  if (rates === null) return null;
+  if ((rates.big[5] as bigint) > (rates.big[4] as bigint)) {
+    buckets.reasoning += buckets.output;
+    buckets.output = 0;
+  }
+  return costAtRates(rates, buckets);
+}
+
 /** Σ bucket × rate in pico-USD, or null when neither input, output nor per-request is priced. */
 export function costOfBuckets(prices: IntegerPrices, buckets: UsageBuckets, anthropic: boolean): bigint | null {
   const rates = ratesOf(prices, anthropic);

@@ -4,6 +4,8 @@
 // `max_tokens`, Responses `max_output_tokens`), per attempt on a route, with the thinking budget as
 // Anthropic's `max_tokens` counts it. Three such calls used to generate 61 tokens each ($183 against a
 // $100 budget); now each stops at 5 ($15). Without a budget or a token limit nothing is added.
+// A call whose ids are scoped on a shared credential (user, safety_identifier, prompt_cache_key)
+// used to go out without it: its copy was made before the bound was set.
 // PGlite and Postgres (DATABASE_URL).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -217,5 +219,28 @@ describe('the output bound a reservation assumed is sent upstream', () => {
       assert.equal(config?.['maxOutputTokens'], undefined);
       assert.equal(bodyOf(cohere.requests[cohereFrom])['max_tokens'], undefined);
     }
+  });
+
+  it('a call naming its end user or a cache key on a shared credential (its ids scoped) gets the bound too: chat, stream, translated /v1/responses; 7 tokens each, not 61', async () => {
+    const from = world.openai.requests.length;
+    assert.equal((await chat(world.key.key, 'cap-gpt-7', { user: 'alice', safety_identifier: 'alice' })).status, 200);
+    assert.equal((await chat(world.key.key, 'cap-gpt-7', { user: 'alice', stream: true })).status, 200);
+    // Codex sends a prompt_cache_key on every /v1/responses call; on a route it is translated to chat.
+    assert.equal((await post('/v1/responses', world.key.key, { model: 'cap-route', input: 'a b', prompt_cache_key: 'session-1' })).status, 200);
+    const sent = world.openai.requests.slice(from).map(bodyOf);
+    assert.deepEqual(
+      sent.map((body) => [body['max_completion_tokens'], typeof body['user'] === 'string' && body['user'] !== 'alice']),
+      [
+        [7, true],
+        [7, true],
+        [5, false],
+      ],
+    );
+    assert.notEqual(sent[2]?.['prompt_cache_key'], 'session-1', 'scoped on the shared credential');
+    // Before, its copy with the pseudonym was made before the bound was set: 61 tokens each, $122 under a $100 budget.
+    assert.deepEqual(await ledger('cap-gpt-7', 2), [
+      { output: 7, cost: 7 },
+      { output: 7, cost: 7 },
+    ]);
   });
 });
