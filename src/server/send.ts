@@ -66,10 +66,14 @@ export function sendJson(gateway: GatewayContext, exchange: Exchange, response: 
   sendBody(gateway, exchange, response, status, JSON.stringify(value));
 }
 
-/** Starts a Server-Sent Events answer (`cacheControl`: `no-store` for answers no cache may keep). */
-export function writeSseHead(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, cacheControl = 'no-cache'): void {
+/**
+ * Starts a Server-Sent Events answer (`cacheControl`: `no-store` for answers no cache may keep;
+ * `requestId`: also as Anthropic's `request-id`, which its SDK reads, on `/v1/messages`).
+ */
+export function writeSseHead(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, cacheControl = 'no-cache', requestId = false): void {
   const headers = commonHeaders(gateway, exchange, 'text/event-stream; charset=utf-8');
   headers.push('cache-control', cacheControl, 'x-accel-buffering', 'no');
+  if (requestId) headers.push('request-id', exchange.requestId);
   exchange.status = 200;
   exchange.sse = true;
   response.writeHead(200, headers);

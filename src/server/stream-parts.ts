@@ -25,7 +25,8 @@ export interface PartEncoder {
 export type FailAfterHead = (gateway: GatewayContext, exchange: Exchange, response: ServerResponse, error: unknown) => void;
 
 /**
- * Writes `outcome`'s parts through the encoder made once the head is sent, then `end`. An `error`
+ * Writes `outcome`'s parts through the encoder made once the head is sent, then `end`
+ * (`requestIdHeader`: the head also says `request-id`, see writeSseHead). An `error`
  * part's error, or the iterator's, rejects before the head (the caller answers with a status) and
  * goes to `failAfterHead` after it, once the iterator is closed.
  *
@@ -42,6 +43,7 @@ export async function pumpParts(
   makeEncoder: () => PartEncoder,
   end: string,
   failAfterHead: FailAfterHead,
+  requestIdHeader = false,
 ): Promise<void> {
   const iterator = outcome.parts[Symbol.asyncIterator]();
   let first: IteratorResult<StreamPart>;
@@ -60,7 +62,7 @@ export async function pumpParts(
     await iterator.return?.().catch(() => undefined);
     return;
   }
-  writeSseHead(gateway, exchange, response);
+  writeSseHead(gateway, exchange, response, 'no-cache', requestIdHeader);
   const encoder = makeEncoder();
   const frames: ItemFrames<StreamPart> = {
     frames(part) {

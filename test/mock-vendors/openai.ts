@@ -214,7 +214,8 @@ function answer(body: Json): Answer {
     const named = isObject(choice) ? (choice['function'] as Json)['name'] : undefined;
     const name = String(named ?? (tools[0]?.['function'] as Json)['name']);
     toolCall = { name, arguments: JSON.stringify({ query: userText }) };
-    finishReason = 'tool_calls';
+    // As the real API: a call forced by naming the function finishes with `stop`, not `tool_calls`.
+    finishReason = named === undefined ? 'tool_calls' : 'stop';
   } else {
     content = `Echo: ${last['role'] === 'tool' ? textOf(last['content']) : userText}`;
     if (last['role'] === 'user' && Array.isArray(last['content'])) {

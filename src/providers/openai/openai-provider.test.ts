@@ -89,7 +89,8 @@ describe('OpenAIProvider chat', () => {
     assert.deepEqual(lastBody()['tool_choice'], { type: 'function', function: { name: 'lookup' } });
     assert.equal(lastBody()['parallel_tool_calls'], false);
     const choice = first.choices[0];
-    assert.equal(choice?.finishReason, 'tool_calls');
+    // OpenAI ends a call forced by name with `stop`; the normalized answer keeps the vendor's word.
+    assert.equal(choice?.finishReason, 'stop');
     assert.equal(choice?.content, null);
     const callId = choice?.toolCalls[0]?.id ?? '';
     assert.match(callId, /^call_mock\d+$/);

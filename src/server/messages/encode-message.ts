@@ -58,6 +58,16 @@ export function encodeStopReason(finish: FinishReason, provider: string): Anthro
   }
 }
 
+/**
+ * The stop reason of a turn: a `stop` finish of a turn that called tools is `tool_use` (OpenAI ends a
+ * call forced by name with `stop`, as do some compatible servers' streams; Anthropic's clients run
+ * tools only on `tool_use`), and of a refused turn `refusal`.
+ */
+export function turnStopReason(finish: FinishReason, provider: string, calledTools: boolean, refused: boolean): AnthropicStopReason {
+  if (finish !== 'stop') return encodeStopReason(finish, provider);
+  return refused ? 'refusal' : calledTools ? 'tool_use' : 'end_turn';
+}
+
 /** An Anthropic-style message id for a vendor id (kept when it already is one). */
 export function messageId(vendorId: string | undefined): string {
   if (vendorId !== undefined && vendorId.startsWith('msg_')) return vendorId;
@@ -105,7 +115,7 @@ export function encodeMessage(
     role: 'assistant',
     model: publicModel,
     content,
-    stop_reason: refused && (choice?.finishReason ?? 'stop') === 'stop' ? 'refusal' : encodeStopReason(choice?.finishReason ?? 'stop', provider),
+    stop_reason: turnStopReason(choice?.finishReason ?? 'stop', provider, (choice?.toolCalls.length ?? 0) > 0, refused),
     stop_sequence: null,
     usage: encodeAnthropicUsage(response.usage),
   };

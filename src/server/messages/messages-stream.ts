@@ -8,7 +8,7 @@
  * @module
  */
 import type { ProviderFamily, StreamPart } from '../../providers/spec/index.js';
-import { encodeAnthropicUsage, encodeStopReason, messageId } from './encode-message.js';
+import { encodeAnthropicUsage, messageId, turnStopReason } from './encode-message.js';
 import { encodeSignature } from './reasoning-signature.js';
 
 type OpenBlock = { kind: 'thinking'; index: number } | { kind: 'text' } | { kind: 'tool'; index: number };
@@ -59,7 +59,7 @@ export class MessageEventEncoder {
       case 'finish': {
         const delta = JSON.stringify({
           type: 'message_delta',
-          delta: { stop_reason: this.#refused && part.finishReason === 'stop' ? 'refusal' : encodeStopReason(part.finishReason, this.#provider), stop_sequence: null },
+          delta: { stop_reason: turnStopReason(part.finishReason, this.#provider, this.#toolBlocks.size > 0, this.#refused), stop_sequence: null },
           usage: encodeAnthropicUsage(part.usage),
         });
         return `${this.#start(undefined)}${this.#close()}${frame('message_delta', delta)}${frame('message_stop', '{"type":"message_stop"}')}`;

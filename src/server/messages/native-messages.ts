@@ -77,7 +77,7 @@ async function passThrough(gateway: GatewayContext, exchange: Exchange, response
     tokens();
     return;
   }
-  writeSseHead(gateway, exchange, response);
+  writeSseHead(gateway, exchange, response, 'no-cache', true);
   const frames: ItemFrames<NativeEvent> = {
     frames: (event) => encodeEvent(event, model),
     end: (answered) => answered.end(),

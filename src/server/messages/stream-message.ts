@@ -24,7 +24,7 @@ export function streamMessage(
   return gateway.service.stream(request, context).then((outcome) => {
     const { provider } = outcome.route;
     const encoder = (): MessageEventEncoder => new MessageEventEncoder(model, provider.name, provider.provider?.family, keepText);
-    return pumpParts(gateway, exchange, response, outcome, encoder, '', failMessageStream);
+    return pumpParts(gateway, exchange, response, outcome, encoder, '', failMessageStream, true);
   });
 }
 
