@@ -113,6 +113,9 @@ function checkThinking(raw: Json): boolean {
   const version = claudeVersionOf(raw['model']);
   if (version >= 407) {
     for (const key of samplingKeys) if (raw[key] !== undefined) throw new RequestError(`\`${key}\` is deprecated for this model.`);
+  } else if (version >= 401 && raw['temperature'] !== undefined && raw['top_p'] !== undefined) {
+    // Opus 4.1, the 4.5 and the 4.6 models take one sampler only.
+    throw new RequestError('`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
   }
   const config = raw['output_config'];
   if (config !== undefined) {
@@ -281,6 +284,21 @@ function checkImageSource(source: unknown, path: string): void {
   if (source['type'] === 'base64' && !imageMediaTypes.includes(String(source['media_type']))) {
     throw new RequestError(`${path}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`);
   }
+  // The API reads the image: bytes of another known format than the one named are refused.
+  const actual = source['type'] === 'base64' ? imageTypeOf(String(source['data'])) : undefined;
+  if (actual !== undefined && actual !== source['media_type']) {
+    throw new RequestError(`${path}.image.source.base64.data: Image does not match the provided media type ${String(source['media_type'])}`);
+  }
+}
+
+/** The format of base64 image data by its first bytes, or undefined when they are not one of the four. */
+function imageTypeOf(data: string): string | undefined {
+  const head = Buffer.from(data.slice(0, 16), 'base64');
+  if (head[0] === 0x89 && head.subarray(1, 4).toString('latin1') === 'PNG') return 'image/png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
+  if (head.subarray(0, 4).toString('latin1') === 'GIF8') return 'image/gif';
+  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  return undefined;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface ClaudeGeneration {
   sampling: boolean;
   /** `output_config.effort: 'xhigh'` is accepted. */
   xhighEffort: boolean;
+  /** `temperature` and `top_p` together are refused ("cannot both be specified for this model"). */
+  oneSampler: boolean;
 }
 
 // claude-opus-4-7, claude-sonnet-4-20250514 (4.0: the date is not a minor version), claude-opus-4-1-20250805;
@@ -33,5 +35,5 @@ export function claudeVersion(modelId: string): number | undefined {
 
 export function claudeGeneration(modelId: string): ClaudeGeneration {
   const version = claudeVersion(modelId) ?? 0;
-  return { adaptiveThinking: version >= 406, sampling: version < 407, xhighEffort: version >= 407 };
+  return { adaptiveThinking: version >= 406, sampling: version < 407, xhighEffort: version >= 407, oneSampler: version >= 401 && version < 407 };
 }

@@ -6,6 +6,7 @@ import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../spec/index.js';
 import { claudeGeneration } from './claude-generation.js';
 import { applyAnthropicThinking, convertReasoningToAnthropic } from './convert-anthropic-thinking.js';
+import { anthropicImageMediaType } from './image-media-type.js';
 import type {
   AnthropicContentBlock,
   AnthropicImageBlock,
@@ -37,13 +38,15 @@ export interface AnthropicRequestContext {
  * - `max_tokens` is always sent: the request's, else the model row's, else 4096.
  * - `temperature`, `top_p` and `top_k` are sent under `2023-06-01` only and not to Claude 4.7 and
  *   later: API version `2026-10-21` and those models reject them (even at default values), so they
- *   are dropped there.
+ *   are dropped there. Opus 4.1 and the 4.5 and 4.6 models refuse `temperature` with `top_p`: there
+ *   `top_p` is dropped when both are set.
  * - Reasoning controls become `thinking` (see applyAnthropicThinking); signed thinking blocks of
  *   earlier Anthropic turns open their assistant message again, unchanged.
  * - `cacheControl` on text, images, tools and system text becomes `cache_control` (the system is
  *   then sent as text blocks); native fields of the `anthropic` family are merged in unchanged.
  * - A tool result holding images (`parts`) becomes a `tool_result` whose content is text and image
  *   blocks, converted as a user turn's are (data: URL → base64 source, http(s) URL → url source).
+ *   A base64 source's `media_type` is the format of its bytes when known (anthropicImageMediaType).
  * - Dropped because Anthropic has no equivalent and ignoring them changes no answer's shape:
  *   `seed`, `presencePenalty`, `frequencyPenalty`, a user's `name`, a tool's `strict`, image `detail`.
  * - Refused (`unsupported_feature`) because the client relies on them for the answer's shape:
@@ -88,6 +91,8 @@ export function convertToAnthropicRequest(request: ChatRequest, context: Anthrop
   }
   if (request.user !== undefined && request.user !== '') body.metadata = { user_id: request.user };
   applyAnthropicThinking(body, request, context.modelMaxTokens, defaultAnthropicMaxTokens);
+  // Opus 4.1 and the 4.5 and 4.6 models refuse both: the temperature is kept (OpenAI's advice is to set one).
+  if (body.temperature !== undefined && body.top_p !== undefined && claudeGeneration(body.model).oneSampler) delete body.top_p;
   return mergeNativeFields(body, request.native, 'anthropic');
 }
 
@@ -160,7 +165,7 @@ function convertUserPart(part: ContentPart): AnthropicTextBlock | AnthropicImage
   if (part.type === 'text') return part.text === '' ? undefined : { type: 'text', text: part.text, ...cache };
   const inline = parseDataUrl(part.url);
   if (inline !== undefined) {
-    return { type: 'image', source: { type: 'base64', media_type: inline.mimeType, data: inline.data }, ...cache };
+    return { type: 'image', source: { type: 'base64', media_type: anthropicImageMediaType(inline.mimeType, inline.data), data: inline.data }, ...cache };
   }
   if (/^https?:\/\//i.test(part.url)) return { type: 'image', source: { type: 'url', url: part.url }, ...cache };
   const param = part.param ?? 'messages';
