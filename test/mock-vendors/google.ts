@@ -10,12 +10,13 @@
  * `{"echo":"Echo: …"}`; `candidateCount` repeats the candidate; Gemini 3 models put a
  * `thoughtSignature` on function calls and reject history whose first function call of a model
  * turn has none (any non-empty value passes). Stricter than Google in one way: signatures are
- * checked in every model turn, not only in the current one. Model ids: `gemini-*`, `gemma-*` and
+ * checked in every model turn, not only in the current one. Results of parallel calls to one function
+ * are echoed as Gemini pairs them without ids (by name, then position: sameNamePairs). Model ids: `gemini-*`, `gemma-*` and
  * `learnlm-*` generate, `gemini-embedding*`, `text-embedding*` and `embedding*` embed; others are 404.
  */
 import type { ServerResponse } from 'node:http';
 import { sendJson, startMockServer, type RecordedRequest } from '../helpers/mock-server.js';
-import { checkFields, checkGenerateRequest, child, defaultErrorBody, field, fields, GoogleApiError, googleError, invalid, invalidKeyError, isObject, type Json, list, names, objects, overloadedFrame, resultsOf } from './google-checks.js';
+import { checkFields, checkGenerateRequest, child, defaultErrorBody, field, fields, GoogleApiError, googleError, invalid, invalidKeyError, isObject, type Json, list, names, objects, overloadedFrame, resultsOf, callsOf } from './google-checks.js';
 
 export interface GoogleMockOptions {
   /** Accepted keys (`x-goog-api-key` header or `?key=`). Default `['test-key']`. */
@@ -97,7 +98,8 @@ function answer(request: Json): Answer {
 
   const results = resultsOf(last);
   const lastResult = results[results.length - 1];
-  let text = `Echo: ${texts.length > 0 || !lastResult ? userText : resultText(lastResult)}`;
+  const pairs = texts.length > 0 ? undefined : sameNamePairs(contents[contents.indexOf(last) - 1], results);
+  let text = `Echo: ${pairs ?? (texts.length > 0 || !lastResult ? userText : resultText(lastResult))}`;
   // Media of the last user turn, and that inside its last function response (a screenshot tool's).
   const resultMedia = lastResult ? objects(child(lastResult, 'functionResponse'), 'parts') : [];
   for (const part of [...objects(last, 'parts'), ...resultMedia]) {
@@ -117,6 +119,26 @@ function answer(request: Json): Answer {
     finishReason = 'MAX_TOKENS';
   }
   return { ...base, blocked: false, text, finishReason, outputTokens: wordCount(text) };
+}
+
+/**
+ * Results of parallel calls to one function, as Gemini pairs them without ids: the k-th response
+ * named N answers the k-th call named N (`lookup({"q":"a"})=A; lookup({"q":"b"})=B`). Undefined
+ * unless a name repeats among the calls of `model` (the echo is then the last result, as before).
+ */
+function sameNamePairs(model: Json | undefined, results: Json[]): string | undefined {
+  const calls = model ? callsOf(model).map((part) => child(part, 'functionCall')) : [];
+  if (new Set(calls.map((call) => field(call, 'name'))).size === calls.length) return undefined;
+  const answered = new Map<unknown, number>();
+  return results
+    .map((part) => {
+      const name = field(child(part, 'functionResponse'), 'name');
+      const rank = answered.get(name) ?? 0;
+      answered.set(name, rank + 1);
+      const call = calls.filter((candidate) => field(candidate, 'name') === name)[rank] ?? {};
+      return `${String(name)}(${JSON.stringify(field(call, 'args') ?? {})})=${resultText(part)}`;
+    })
+    .join('; ');
 }
 
 /** `"Echo: a b"` → `["Echo:", " a", " b"]`: the stream's deltas. */

@@ -4,7 +4,7 @@ import { SwitchboardError } from '../../errors.js';
 import { convertToCohereRequest } from './convert-to-cohere-request.js';
 
 describe('convertToCohereRequest', () => {
-  test('several text parts stay parts; an empty assistant turn carries no content; mixed strictness is dropped', () => {
+  test('several text parts stay parts; an empty assistant turn is left out; mixed strictness is dropped', () => {
     const body = convertToCohereRequest(
       {
         model: 'command-r7b-12-2024',
@@ -24,7 +24,6 @@ describe('convertToCohereRequest', () => {
       model: 'command-r7b-12-2024',
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
-        { role: 'assistant' },
         { role: 'user', content: 'c' },
       ],
       tools: [

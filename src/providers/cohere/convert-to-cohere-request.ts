@@ -2,7 +2,7 @@ import { SwitchboardError } from '../../errors.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import { requestedBudget } from '../shared/reasoning.js';
 import { refuseToolImage } from '../shared/tool-result-images.js';
-import type { ChatMessage, ChatRequest, ToolChoice, UserMessage } from '../spec/index.js';
+import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, UserMessage } from '../spec/index.js';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-api.js';
 
 /**
@@ -18,7 +18,12 @@ export function convertToCohereRequest(request: ChatRequest, options: { stream: 
       param: 'n',
     });
   }
-  const body: CohereChatRequest = { model: request.model, messages: request.messages.map(convertMessage) };
+  const messages: CohereMessage[] = [];
+  for (const message of request.messages) {
+    const converted = convertMessage(message);
+    if (converted !== undefined) messages.push(converted);
+  }
+  const body: CohereChatRequest = { model: request.model, messages };
   if (options.stream) body.stream = true;
 
   if (request.tools && request.tools.length > 0) {
@@ -59,16 +64,23 @@ export function convertToCohereRequest(request: ChatRequest, options: { stream: 
   return mergeNativeFields(body, request.native, 'cohere');
 }
 
-function convertMessage(message: ChatMessage): CohereMessage {
+/**
+ * One message in v2 form, or undefined for a message with nothing in it (an empty system prompt, an
+ * empty user text, an assistant turn with neither text nor calls): Cohere answers 400 "message must
+ * not be empty in a turn" where OpenAI takes them, and they carry nothing to the model.
+ */
+function convertMessage(message: ChatMessage): CohereMessage | undefined {
   switch (message.role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: message.content };
-    case 'user':
-      return { role: 'user', content: convertUserContent(message) };
+      return message.content === '' ? undefined : { role: 'system', content: message.content };
+    case 'user': {
+      const content = convertUserContent(message);
+      return content.length === 0 ? undefined : { role: 'user', content };
+    }
     case 'assistant': {
       const toolCalls = message.toolCalls ?? [];
-      if (toolCalls.length === 0) return message.content === null ? { role: 'assistant' } : { role: 'assistant', content: message.content };
+      if (toolCalls.length === 0) return message.content ? { role: 'assistant', content: message.content } : undefined;
       // With tool calls, Cohere carries the accompanying text as `tool_plan`, not `content`.
       return {
         role: 'assistant',
@@ -87,8 +99,9 @@ function convertMessage(message: ChatMessage): CohereMessage {
   }
 }
 
+/** The user's parts without empty texts: one text as a string, else parts ([] for none). */
 function convertUserContent(message: UserMessage): string | CohereContentPart[] {
-  const parts = message.content;
+  const parts = hasEmptyText(message.content) ? message.content.filter((part) => part.type !== 'text' || part.text !== '') : message.content;
   const only = parts.length === 1 ? parts[0] : undefined;
   if (only?.type === 'text') return only.text;
   return parts.map(
@@ -101,6 +114,11 @@ function convertUserContent(message: UserMessage): string | CohereContentPart[] 
             image_url: { url: part.url, ...(part.detail === undefined ? {} : { detail: part.detail === 'original' ? 'high' : part.detail }) },
           },
   );
+}
+
+function hasEmptyText(parts: readonly ContentPart[]): boolean {
+  for (const part of parts) if (part.type === 'text' && part.text === '') return true;
+  return false;
 }
 
 /** `auto` is Cohere's default (omitted); it has no way to force one named tool. */

@@ -23,7 +23,9 @@ export interface GoogleContents {
  * Converts the conversation: system/developer messages become `systemInstruction`, assistant turns
  * `model` turns, tool results `functionResponse` parts of a user turn (with their images when
  * `multimodalFunctionResponses`, see convertGoogleFunctionResponse), and consecutive turns of one
- * role are merged (so all results of one tool turn share a user turn).
+ * role are merged (so all results of one tool turn share a user turn). The results of one turn go
+ * in the order of its calls, whatever order the client sent them in: without ids Gemini pairs a
+ * response with a call by name, then position, so two calls of one function would swap results.
  */
 export function convertToGoogleContents(
   messages: readonly ChatMessage[],
@@ -31,8 +33,12 @@ export function convertToGoogleContents(
 ): GoogleContents {
   const system: { text: string }[] = [];
   const contents: GoogleContent[] = [];
-  // Gemini answers a call by function name, not by id.
+  // Gemini answers a call by function name, not by id; the call's position in its turn orders the results.
   const toolNames = new Map<string, string>();
+  // Made on the first call: requests without tool history allocate neither.
+  let callPositions: Map<string, number> | undefined;
+  // The call positions of the function responses at the end of the last user turn (see placeResult).
+  let resultPositions: number[] | undefined;
 
   const append = (role: GoogleContent['role'], parts: GooglePart[]): void => {
     if (parts.length === 0) return;
@@ -59,8 +65,9 @@ export function convertToGoogleContents(
       case 'assistant': {
         const parts: GooglePart[] = [];
         if (message.content) parts.push({ text: message.content });
-        for (const call of message.toolCalls ?? []) {
+        for (const [position, call] of (message.toolCalls ?? []).entries()) {
           toolNames.set(call.id, call.name);
+          (callPositions ??= new Map()).set(call.id, position);
           const functionCall = { name: call.name, args: parseJsonArguments(call.arguments) };
           const signature = call.providerMetadata?.['thoughtSignature'] ?? signatureFromId(call.id);
           parts.push(signature ? { functionCall, thoughtSignature: signature } : { functionCall });
@@ -77,13 +84,35 @@ export function convertToGoogleContents(
             { param: `messages[${index}].tool_call_id` },
           );
         }
-        append('user', [{ functionResponse: convertGoogleFunctionResponse(message, name, options.multimodalFunctionResponses) }]);
+        const functionResponse = convertGoogleFunctionResponse(message, name, options.multimodalFunctionResponses);
+        placeResult(contents, (resultPositions ??= []), callPositions?.get(message.toolCallId) ?? 0, { functionResponse });
         break;
       }
     }
   }
   if (options.signaturesRequired) signFirstCalls(contents);
   return system.length > 0 ? { contents, systemInstruction: { parts: system } } : { contents };
+}
+
+/**
+ * Adds a function response to the last user turn (or a new one), among the responses already at its
+ * end in the order of their calls: `positions` holds those responses' call positions.
+ */
+function placeResult(contents: GoogleContent[], positions: number[], position: number, part: GooglePart): void {
+  const last = contents[contents.length - 1];
+  const tail = last?.parts[last.parts.length - 1];
+  if (last?.role !== 'user' || tail === undefined || !('functionResponse' in tail)) {
+    positions.length = 0;
+    positions.push(position);
+    if (last?.role === 'user') last.parts.push(part);
+    else contents.push({ role: 'user', parts: [part] });
+    return;
+  }
+  // The responses of later calls that arrived first stay after this one.
+  let later = 0;
+  while (later < positions.length && (positions[positions.length - 1 - later] ?? 0) > position) later += 1;
+  positions.splice(positions.length - later, 0, position);
+  last.parts.splice(last.parts.length - later, 0, part);
 }
 
 function convertUserPart(part: ContentPart, param: string): GooglePart | undefined {

@@ -49,6 +49,27 @@ describe('convertToGoogleRequest', () => {
     ]);
   });
 
+  test('tool results go in the order of their calls, whatever order they arrive in; later text stays after them', () => {
+    const request: ChatRequest = {
+      model: 'gemini-2.5-flash',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'go' }] },
+        { role: 'assistant', content: null, toolCalls: [call, { ...call, id: 'call_2' }, { ...call, id: 'call_3' }] },
+        { role: 'tool', toolCallId: 'call_3', content: 'c' },
+        { role: 'tool', toolCallId: 'call_1', content: 'a' },
+        { role: 'tool', toolCallId: 'call_2', content: 'b' },
+        { role: 'user', content: [{ type: 'text', text: 'and then?' }] },
+      ],
+    };
+    const parts = convertToGoogleRequest(request, { stream: false }).contents[2]?.parts;
+    assert.deepEqual(parts, [
+      { functionResponse: { name: 'lookup', response: { content: 'a' } } },
+      { functionResponse: { name: 'lookup', response: { content: 'b' } } },
+      { functionResponse: { name: 'lookup', response: { content: 'c' } } },
+      { text: 'and then?' },
+    ]);
+  });
+
   test('only Gemini 3 models get the stand-in signature, and only on the first call of a turn', () => {
     const request = (model: string): ChatRequest => ({
       model,
