@@ -55,6 +55,8 @@ export interface OpenAIMock {
   hangNextStream(options: { afterChunks: number }): void;
   /** The next chat stream, once its request passed the checks, answers these SSE frames as written (a compatible server's own chunks). */
   replayNextStream(sse: string): void;
+  /** The next chat completion (not streamed), once its request passed the checks, answers this JSON as written. */
+  replayNext(json: unknown): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
   let alwaysFailure: MockFailure | undefined;
   let nextStream: { mode: 'fail' | 'hang'; afterChunks: number } | undefined;
   let replay: string | undefined;
+  let replayJson: unknown;
   let counter = 0;
 
   const server = await startMockServer(async (request, response) => {
@@ -101,7 +104,11 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       }
       const body = validateChat(request.body);
       const flavour = { reasoningContent: options.reasoningContent === true };
-      if (body['stream'] !== true) return sendJson(response, 200, completion(body, counter, flavour));
+      if (body['stream'] !== true) {
+        const json = replayJson ?? completion(body, counter, flavour);
+        replayJson = undefined;
+        return sendJson(response, 200, json);
+      }
       if (replay !== undefined) {
         const sse = replay;
         replay = undefined;
@@ -147,6 +154,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     failNextStream: ({ afterChunks }) => void (nextStream = { mode: 'fail', afterChunks }),
     hangNextStream: ({ afterChunks }) => void (nextStream = { mode: 'hang', afterChunks }),
     replayNextStream: (sse) => void (replay = sse),
+    replayNext: (json) => void (replayJson = json),
     close: () => server.close(),
   };
 }

@@ -35,7 +35,9 @@ export function encodeResponse(answer: ChatResponse, echo: ResponseEcho, ids: Re
     const reasoning = choice.reasoning ?? [];
     const refusal = typeof choice.refusal === 'string' ? choice.refusal : '';
     const content: JsonObject[] = [];
-    if (choice.content !== null && (choice.content !== '' || calls.length === 0)) content.push(outputText(choice.content));
+    // Empty text beside a refusal or calls is no part: OpenAI's refusal message holds the refusal
+    // alone, as the stream does (it opens no part for empty text).
+    if (choice.content !== null && (choice.content !== '' || (calls.length === 0 && refusal === ''))) content.push(outputText(choice.content));
     if (refusal !== '') content.push({ type: 'refusal', refusal });
     // Cut before any text or call: the reasoning was the open item, and no empty message follows it.
     const cutInReasoning = cut && reasoning.length > 0 && calls.length === 0 && (choice.content ?? '') === '' && refusal === '';

@@ -5,7 +5,9 @@
  * `input_text`, `input_image`, `output_text`, `refusal`), `function_call`, `function_call_output`
  * (`output` a string, or text and image parts: a screenshot tool's) and `reasoning`. Consecutive
  * `function_call` items become one assistant turn with several calls (what every vendor
- * expects), and a `reasoning` item travels with the assistant turn after it.
+ * expects), and a `reasoning` item travels with the assistant turn right after it (followed by
+ * another message or a tool output, it is dropped). A `function_call_output` must answer a
+ * `function_call` earlier in `input`.
  * Items that need state or server-side tools (`item_reference`, `web_search_call`, …) are refused
  * with 400 naming them (`item_reference` already by `checkResponsesBasics`, on both paths). Errors
  * name the field, e.g. `input[2].call_id`.
@@ -24,6 +26,8 @@ class InputConverter {
   #reasoning: ReasoningBlock[] = [];
   /** The assistant turn that `function_call` items join, while no other message came after it. */
   #openAssistant: AssistantMessage | undefined;
+  /** The `call_id`s of the `function_call` items so far (made on the first). */
+  #callIds: Set<string> | undefined;
 
   add(item: unknown, path: string): void {
     if (!isObject(item)) throw invalid(path, 'must be an object (a message or an item with a type)');
@@ -82,6 +86,7 @@ class InputConverter {
       name: nonEmpty(item, 'name', path),
       arguments: stringField(item, 'arguments', path),
     };
+    (this.#callIds ??= new Set()).add(call.id);
     const open = this.#openAssistant;
     if (open) {
       (open.toolCalls ??= []).push(call);
@@ -100,12 +105,20 @@ class InputConverter {
   #functionCallOutput(item: JsonObject, path: string): void {
     const toolCallId = nonEmpty(item, 'call_id', path);
     const output = item['output'];
-    if (typeof output === 'string') return this.#push({ role: 'tool', toolCallId, content: output });
-    const parts = outputParts(output, `${path}.output`);
-    let content = '';
-    for (const part of parts) if (part.type === 'text') content += part.text;
-    // Text-only output stays plain text, as before; a screenshot's image travels as a part.
-    this.#push(parts.some((part) => part.type === 'image') ? { role: 'tool', toolCallId, content, parts } : { role: 'tool', toolCallId, content });
+    let message: ChatMessage = { role: 'tool', toolCallId, content: typeof output === 'string' ? output : '' };
+    if (typeof output !== 'string') {
+      const parts = outputParts(output, `${path}.output`);
+      let content = '';
+      for (const part of parts) if (part.type === 'text') content += part.text;
+      // Text-only output stays plain text, as before; a screenshot's image travels as a part.
+      message = parts.some((part) => part.type === 'image') ? { role: 'tool', toolCallId, content, parts } : { role: 'tool', toolCallId, content };
+    }
+    // As OpenAI does (400 "No tool call found for function call output…"), and before a vendor's
+    // own check names a field and index of the translated request instead of the client's.
+    if (this.#callIds?.has(toolCallId) !== true) {
+      throw invalid(`${path}.call_id`, `does not match a function_call earlier in input: no tool call found for function call output with call_id ${toolCallId}`);
+    }
+    this.#push(message);
   }
 
   #pushAssistant(message: AssistantMessage): void {
@@ -118,6 +131,9 @@ class InputConverter {
   }
 
   #push(message: ChatMessage): void {
+    // Reasoning belongs to the assistant item right after it (OpenAI refuses one without it);
+    // kept, it would join a later turn the model reasoned nothing for.
+    if (this.#reasoning.length > 0) this.#reasoning = [];
     this.messages.push(message);
     this.#openAssistant = undefined;
   }

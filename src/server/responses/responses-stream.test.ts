@@ -127,3 +127,22 @@ describe('the complete answer marks the same items incomplete as the stream', ()
     assert.deepEqual(complete.output.map((item) => `${item.type}:${item.status}`), ['message:completed', 'function_call:incomplete']);
   });
 });
+
+describe('ResponsesEventEncoder: a call whose name comes after its id', () => {
+  const added = (list: Event[]): string[] =>
+    list.filter((event) => event.type === 'response.output_item.added').map((event) => `${(event as { output_index?: number }).output_index}:${(event.item as { name?: string }).name}`);
+
+  it('announces it once named, and before any later item, so output_index stays in order', () => {
+    const list = events(
+      [
+        { type: 'tool-call-delta', toolCallIndex: 0, id: 'c1', argumentsDelta: '' },
+        { type: 'tool-call-delta', toolCallIndex: 1, id: 'c2', name: 'b', argumentsDelta: '{}' },
+        { type: 'tool-call-delta', toolCallIndex: 0, name: 'a', argumentsDelta: '{}' },
+      ],
+      'tool_calls',
+    );
+    assert.deepEqual(added(list), ['0:', '1:b'], 'call 0 is announced, nameless, before call 1');
+    const final = (list.at(-1)?.response?.output ?? []) as { name?: string }[];
+    assert.deepEqual(final.map((item) => item.name), ['a', 'b'], 'the name is in the final response');
+  });
+});

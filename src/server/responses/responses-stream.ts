@@ -82,6 +82,8 @@ export class ResponsesEventEncoder {
   readonly #ids = new ResponseIds();
   readonly #output: JsonObject[] = [];
   readonly #calls = new Map<number, OpenCall>();
+  /** A call opened without its name (some servers send the id first): its `output_item.added` waits for the name. */
+  #unnamed: OpenCall | undefined;
   #sequence = 0;
   #createdAt = Math.floor(Date.now() / 1000);
   #current: OpenReasoning | OpenMessage | undefined;
@@ -143,6 +145,7 @@ export class ResponsesEventEncoder {
    * `.done` events for them: the stream broke, it did not close them).
    */
   fail(error: { code: string | null; message: string; param: string | null }): string {
+    this.#announceUnnamed();
     this.#emit('error', { code: error.code, message: error.message, param: error.param });
     this.#abandonAll();
     const code = error.code === 'rate_limit_exceeded' ? 'rate_limit_exceeded' : 'server_error';
@@ -172,12 +175,26 @@ export class ResponsesEventEncoder {
     this.#emit('response.in_progress', { response });
   }
 
-  #add(item: JsonObject): number {
+  #add(item: JsonObject, announce = true): number {
     this.#hold(ITEM_CHARS);
     const outputIndex = this.#output.length;
     this.#output.push(item);
-    this.#emit('response.output_item.added', { output_index: outputIndex, item });
+    if (announce) this.#emit('response.output_item.added', { output_index: outputIndex, item });
     return outputIndex;
+  }
+
+  /**
+   * The waiting call's `output_item.added`, with the name known by now: sent when the name comes,
+   * before its first arguments, and before any other item or end (the SDK adds items in the order
+   * of these events, so none may overtake it).
+   */
+  #announceUnnamed(): void {
+    const call = this.#unnamed;
+    if (call === undefined) return;
+    this.#unnamed = undefined;
+    const item = callItem(call, 'in_progress');
+    this.#output[call.outputIndex] = item;
+    this.#emit('response.output_item.added', { output_index: call.outputIndex, item });
   }
 
   #done(outputIndex: number, item: JsonObject): void {
@@ -243,12 +260,18 @@ export class ResponsesEventEncoder {
     let call = this.#calls.get(part.toolCallIndex);
     if (call === undefined) {
       this.#closeCurrent();
+      this.#announceUnnamed();
       const id = this.#ids.item('fc');
       const callId = part.id ?? `call_${id.slice(3)}`;
       const name = part.name ?? '';
-      call = { id, callId, name, arguments: '', outputIndex: this.#add(functionCallItem(id, { id: callId, name, arguments: '' }, 'in_progress')) };
+      call = { id, callId, name, arguments: '', outputIndex: this.#add(functionCallItem(id, { id: callId, name, arguments: '' }, 'in_progress'), name !== '') };
       this.#calls.set(part.toolCallIndex, call);
+      if (name === '') this.#unnamed = call;
+    } else if (call.name === '' && part.name !== undefined) {
+      // The name after the id: the first one sent is kept (OpenAI sends it once).
+      call.name = part.name;
     }
+    if (this.#unnamed === call && (call.name !== '' || part.argumentsDelta !== '')) this.#announceUnnamed();
     if (part.argumentsDelta === '') return;
     this.#hold(part.argumentsDelta.length);
     call.arguments += part.argumentsDelta;
@@ -273,6 +296,7 @@ export class ResponsesEventEncoder {
   /** Closes every open item with `status`. */
   #closeAll(status: ItemStatus = 'completed'): void {
     this.#closeCurrent(status);
+    this.#announceUnnamed();
     for (const call of this.#calls.values()) {
       this.#emit('response.function_call_arguments.done', { item_id: call.id, output_index: call.outputIndex, name: call.name, arguments: call.arguments });
       this.#done(call.outputIndex, callItem(call, status));
