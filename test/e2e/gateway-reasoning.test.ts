@@ -165,7 +165,7 @@ describe('reasoning_effort across vendors', () => {
     const first = await client.chat.completions.create(ask('e2e-gemini-3', { tools }));
     const call = first.choices[0]?.message.tool_calls?.[0];
     assert.ok(call);
-    assert.match(call.id, /^call_[0-9a-f]+__sbsig__[A-Za-z0-9_-]+$/);
+    assert.match(call.id, /^call_[0-9a-f]+__sbgid__fc\d+x__sbsig__[A-Za-z0-9_-]+$/);
     await answerCall('e2e-gemini-3', call);
     const contents = (body(t.google.requests.at(-1))['contents'] ?? []) as { parts: Record<string, unknown>[] }[];
     const echoed = contents[1]?.parts[0]?.['thoughtSignature'];

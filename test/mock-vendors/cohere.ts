@@ -6,6 +6,8 @@
  * with `message-end` whose delta is `{finish_reason: "ERROR", error: "<text>"}` (the `error` field
  * of ChatMessageEndEventDelta in Cohere's OpenAPI spec), followed by `data: [DONE]` as usual.
  *
+ * Usage: `cached_tokens` is 3 when a system text says `cache`, and n when it says `cached_tokens=<n>`.
+ *
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -257,7 +259,10 @@ function answer(body: Body): Answer {
   const lastUser = [...messages].reverse().find((message) => message['role'] === 'user');
   const userText = textOf(lastUser?.['content']);
   const inputTokens = messages.reduce((sum, message) => sum + words(textOf(message['content'])), 0);
-  const cached = messages.some((message) => message['role'] === 'system' && textOf(message['content']).includes('cache')) ? 3 : 0;
+  const systemText = messages.filter((message) => message['role'] === 'system').map((message) => textOf(message['content'])).join(' ');
+  // `cached_tokens=<n>` in a system text reports n as is (a broken or hostile upstream's count).
+  const forced = /cached_tokens=(\S+)/.exec(systemText)?.[1];
+  const cached = forced !== undefined ? Number(forced) : systemText.includes('cache') ? 3 : 0;
   const usage = (output: number): Answer['usage'] => {
     const tokens = { input_tokens: inputTokens, output_tokens: output };
     return { billed_units: { ...tokens }, tokens, cached_tokens: cached };

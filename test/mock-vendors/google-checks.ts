@@ -235,7 +235,19 @@ export function checkTurnOrder(contents: Json[], model: string): void {
       throw invalid('Please ensure that function response turn comes immediately after a function call turn.');
     }
     if (previousCalls > 0 && results !== previousCalls) throw invalid(countMismatch);
+    if (previous) checkResultIds(previous, content);
   });
+}
+
+/** A `functionResponse.id` must name a call of the turn it answers (the mock's wording; Google documents the pairing, not its error). */
+function checkResultIds(calls: Json, results: Json): void {
+  const ids = new Set(callsOf(calls).map((part) => field(child(part, 'functionCall'), 'id')));
+  for (const part of resultsOf(results)) {
+    const id = field(child(part, 'functionResponse'), 'id');
+    if (id !== undefined && !ids.has(id)) {
+      throw invalid(`Please ensure that function response id ${JSON.stringify(id)} matches the id of a function call of the function call turn.`);
+    }
+  }
 }
 
 export function checkTools(request: Json): void {

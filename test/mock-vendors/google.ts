@@ -10,8 +10,12 @@
  * `{"echo":"Echo: …"}`; `candidateCount` repeats the candidate; Gemini 3 models put a
  * `thoughtSignature` on function calls and reject history whose first function call of a model
  * turn has none (any non-empty value passes). Stricter than Google in one way: signatures are
- * checked in every model turn, not only in the current one. Results of parallel calls to one function
- * are echoed as Gemini pairs them without ids (by name, then position: sameNamePairs). Model ids: `gemini-*`, `gemma-*` and
+ * checked in every model turn, not only in the current one. Gemini 3 calls carry an `id`; a
+ * `functionResponse.id` must name a call of the turn it answers (checkResultIds), and results with
+ * ids are paired with their calls by id. Results of parallel calls to one function
+ * are echoed as Gemini pairs them without ids (by name, then position: sameNamePairs). A user text
+ * `GEMINI_FAILS:<REASON>` gets a candidate with that finishReason and no content (as Gemini ends a
+ * MALFORMED_FUNCTION_CALL: HTTP 200, prompt usage only). Model ids: `gemini-*`, `gemma-*` and
  * `learnlm-*` generate, `gemini-embedding*`, `text-embedding*` and `embedding*` embed; others are 404.
  */
 import type { ServerResponse } from 'node:http';
@@ -46,8 +50,10 @@ export interface GoogleMock {
 
 interface Answer {
   blocked: boolean;
+  /** Ended with `finishReason` and no content (GEMINI_FAILS). */
+  failed?: boolean;
   text?: string;
-  call?: { name: string; args: Json };
+  call?: { id?: string; name: string; args: Json };
   finishReason: string;
   promptTokens: number;
   outputTokens: number;
@@ -86,6 +92,8 @@ function answer(request: Json): Answer {
   const thoughtTokens = (thinks ? 11 : 0) + (systemTexts.some((text) => text.includes('think')) ? 7 : 0);
   const base = { promptTokens, cached: systemTexts.some((text) => text.includes('cache')), thoughtTokens, ...thought };
   if (userText.includes('BLOCKME')) return { ...base, blocked: true, finishReason: 'SAFETY', outputTokens: 0 };
+  const failure = /GEMINI_FAILS:([A-Z_]+)/.exec(userText)?.[1];
+  if (failure !== undefined) return { ...base, blocked: false, failed: true, finishReason: failure, outputTokens: 0 };
 
   const declarations = objects(request, 'tools').flatMap((tool) => objects(tool, 'functionDeclarations'));
   const callingConfig = child(child(request, 'toolConfig'), 'functionCallingConfig');
@@ -122,8 +130,8 @@ function answer(request: Json): Answer {
 }
 
 /**
- * Results of parallel calls to one function, as Gemini pairs them without ids: the k-th response
- * named N answers the k-th call named N (`lookup({"q":"a"})=A; lookup({"q":"b"})=B`). Undefined
+ * Results of parallel calls to one function, as Gemini pairs them: by id when the response has one,
+ * else the k-th response named N answers the k-th call named N (`lookup({"q":"a"})=A; lookup({"q":"b"})=B`). Undefined
  * unless a name repeats among the calls of `model` (the echo is then the last result, as before).
  */
 function sameNamePairs(model: Json | undefined, results: Json[]): string | undefined {
@@ -133,9 +141,11 @@ function sameNamePairs(model: Json | undefined, results: Json[]): string | undef
   return results
     .map((part) => {
       const name = field(child(part, 'functionResponse'), 'name');
+      const id = field(child(part, 'functionResponse'), 'id');
       const rank = answered.get(name) ?? 0;
       answered.set(name, rank + 1);
-      const call = calls.filter((candidate) => field(candidate, 'name') === name)[rank] ?? {};
+      const byId = id === undefined ? undefined : calls.find((candidate) => field(candidate, 'id') === id);
+      const call = byId ?? calls.filter((candidate) => field(candidate, 'name') === name)[rank] ?? {};
       return `${String(name)}(${JSON.stringify(field(call, 'args') ?? {})})=${resultText(part)}`;
     })
     .join('; ');
@@ -167,6 +177,7 @@ function streamChunks(result: Answer, envelope: Json, signature: Json): Json[] {
 }
 
 function answerChunks(result: Answer, envelope: Json, signature: Json): Json[] {
+  if (result.failed) return [{ candidates: [{ finishReason: result.finishReason, index: 0 }], usageMetadata: usage(result, 0), ...envelope }];
   if (result.call) {
     const content = { parts: [{ functionCall: result.call, ...signature }], role: 'model' };
     return [{ candidates: [{ content, finishReason: 'STOP', index: 0 }], usageMetadata: usage(result, result.outputTokens), ...envelope }];
@@ -303,6 +314,8 @@ export async function startGoogleMock(options: GoogleMockOptions = {}): Promise<
 
     const body = checkGenerateRequest(request.body, model);
     const result = answer(body);
+    // Gemini 3 names its calls (`functionCall.id`), to be echoed in `functionResponse.id`.
+    if (result.call && model.startsWith('gemini-3')) result.call = { id: `fc${responseCounter + 1}x`, ...result.call };
     const envelope = { modelVersion: model, responseId: `mock-response-${++responseCounter}` };
     const signatureValue = Buffer.from(`signature-${responseCounter}`).toString('base64');
     const signature = model.startsWith('gemini-3') ? { thoughtSignature: signatureValue } : {};
@@ -311,6 +324,9 @@ export async function startGoogleMock(options: GoogleMockOptions = {}): Promise<
     }
     if (result.blocked) {
       return sendJson(response, 200, { promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: usage(result, 0), ...envelope });
+    }
+    if (result.failed) {
+      return sendJson(response, 200, { candidates: [{ finishReason: result.finishReason, index: 0 }], usageMetadata: usage(result, 0), ...envelope });
     }
     const part = result.call ? { functionCall: result.call, ...signature } : { text: result.text };
     const count = field(child(body, 'generationConfig'), 'candidateCount');

@@ -1,4 +1,5 @@
 import { SwitchboardError } from '../../errors.js';
+import { idWithoutSignature } from '../google/thought-signature-id.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import { requestedBudget } from '../shared/reasoning.js';
 import { refuseToolImage } from '../shared/tool-result-images.js';
@@ -85,8 +86,9 @@ function convertMessage(message: ChatMessage): CohereMessage | undefined {
       return {
         role: 'assistant',
         ...(message.content ? { tool_plan: message.content } : {}),
+        // A Gemini 3 id's signature and call id (up to kilobytes Cohere cannot use) stay behind; call and result alike, so they pair.
         tool_calls: toolCalls.map((call) => ({
-          id: call.id,
+          id: idWithoutSignature(call.id),
           type: 'function',
           function: { name: call.name, arguments: call.arguments === '' ? '{}' : call.arguments },
         })),
@@ -95,7 +97,7 @@ function convertMessage(message: ChatMessage): CohereMessage | undefined {
     case 'tool':
       // A v2 tool message's content is text or `document` blocks: no images.
       refuseToolImage(message, "Cohere takes no image in a tool result: a 'tool' message holds text and documents only.");
-      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+      return { role: 'tool', tool_call_id: idWithoutSignature(message.toolCallId), content: message.content };
   }
 }
 

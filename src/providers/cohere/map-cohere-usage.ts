@@ -22,6 +22,8 @@ export function mapCohereUsage(usage: CohereUsage | null | undefined): Usage {
   result.inputTokens = inputTokens;
   result.outputTokens = outputTokens;
   result.totalTokens = inputTokens + outputTokens;
-  if (usage.cached_tokens) result.cachedInputTokens = usage.cached_tokens;
+  // Bounded like every vendor count, and never more than the prompt it is part of.
+  const cachedTokens = Math.min(tokenCount(usage.cached_tokens), inputTokens);
+  if (cachedTokens > 0) result.cachedInputTokens = cachedTokens;
   return result;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { BilledProviderError } from '../shared/billed-provider-error.js';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { convertGoogleResponse } from './convert-google-response.js';
@@ -53,6 +54,15 @@ describe('convertGoogleResponse', () => {
       usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
     });
   });
+
+  test('a failure finishReason is a retryable 502 carrying the billed prompt usage', () => {
+    const body = { candidates: [{ finishReason: 'MALFORMED_FUNCTION_CALL', index: 0 }], usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 } };
+    assert.throws(
+      () => convertGoogleResponse(body, context()),
+      (error: unknown) =>
+        error instanceof BilledProviderError && error.status === 502 && error.isRetryable && error.upstreamCode === 'MALFORMED_FUNCTION_CALL' && error.usage.inputTokens === 9,
+    );
+  });
 });
 
 describe('mapGoogleFinishReason', () => {
@@ -68,7 +78,7 @@ describe('mapGoogleFinishReason', () => {
       ['PROHIBITED_CONTENT', false, 'content_filter'],
       ['SPII', false, 'content_filter'],
       ['IMAGE_SAFETY', false, 'content_filter'],
-      ['MALFORMED_FUNCTION_CALL', false, 'stop'],
+      ['LANGUAGE', false, 'stop'],
       ['OTHER', true, 'stop'],
       ['SOMETHING_NEW', false, 'stop'],
     ];

@@ -1,9 +1,10 @@
 import { ProviderError } from '../../errors.js';
-import { idWithSignature } from './thought-signature-id.js';
+import { idWithGeminiId, idWithSignature } from './thought-signature-id.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import type { ChatChoice, ChatResponse, ReasoningBlock, ToolCall } from '../spec/index.js';
 import { googleGenerateContentResponseSchema, type GoogleGenerateContentResponse } from './google-api.js';
 import { convertGoogleUsage } from './convert-google-usage.js';
+import { googleFinishError, isGoogleFailure } from './google-finish-error.js';
 import { mapGoogleFinishReason } from './map-google-finish-reason.js';
 
 type Candidate = NonNullable<GoogleGenerateContentResponse['candidates']>[number];
@@ -13,7 +14,8 @@ type Candidate = NonNullable<GoogleGenerateContentResponse['candidates']>[number
  * (thought summaries as reasoning, with their `thoughtSignature`), function calls as tool calls with synthesized ids.
  *
  * A prompt Gemini blocks (`promptFeedback.blockReason`, no candidates) becomes one choice with null
- * content and finish `content_filter`, as OpenAI reports filtered output, not an error.
+ * content and finish `content_filter`, as OpenAI reports filtered output, not an error. A candidate
+ * Gemini ended with a failure reason (MALFORMED_FUNCTION_CALL…) makes the answer a 502: googleFinishError.
  */
 export function convertGoogleResponse(
   body: unknown,
@@ -30,6 +32,11 @@ export function convertGoogleResponse(
   }
   const response = parsed.data;
   const candidates = response.candidates ?? [];
+  for (const candidate of candidates) {
+    if (isGoogleFailure(candidate.finishReason)) {
+      throw googleFinishError(context.provider, 'answer', candidate.finishReason, convertGoogleUsage(response.usageMetadata));
+    }
+  }
   const choices: ChatChoice[] =
     candidates.length > 0
       ? candidates.map((candidate, index) => convertCandidate(candidate, index, context.deps.randomId))
@@ -71,16 +78,18 @@ function convertCandidate(candidate: Candidate, position: number, randomId: () =
 }
 
 /**
- * A Gemini function call as a ToolCall. Gemini sends no usable call id, so one is made up; the
- * `thoughtSignature` rides in providerMetadata (for library callers) and in the id (for HTTP
- * clients, see thought-signature-id.ts) so the next request can echo it (Gemini 3 needs it).
+ * A Gemini function call as a ToolCall. Its id is made up (`call_<random>`, unique whatever Gemini
+ * sends); Gemini 3's own call id and the `thoughtSignature` ride in it (for HTTP clients, see
+ * thought-signature-id.ts) so the next request can echo them (Gemini 3 needs the signature, and
+ * pairs results by the call id); the signature also rides in providerMetadata (for library callers).
  */
 export function convertFunctionCall(
-  call: { name: string; args?: Record<string, unknown> | undefined },
+  call: { name: string; args?: Record<string, unknown> | undefined; id?: string | undefined },
   thoughtSignature: string | undefined,
   randomId: () => string,
 ): ToolCall {
-  const id = `call_${randomId()}`;
+  let id = `call_${randomId()}`;
+  if (call.id !== undefined && call.id !== '') id = idWithGeminiId(id, call.id);
   const toolCall: ToolCall = { id: thoughtSignature ? idWithSignature(id, thoughtSignature) : id, name: call.name, arguments: JSON.stringify(call.args ?? {}) };
   if (thoughtSignature) toolCall.providerMetadata = { thoughtSignature };
   return toolCall;

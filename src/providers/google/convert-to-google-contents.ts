@@ -1,6 +1,6 @@
 import { SwitchboardError } from '../../errors.js';
 import { convertGoogleFunctionResponse } from './convert-google-function-response.js';
-import { signatureFromId } from './thought-signature-id.js';
+import { geminiIdFromId, signatureFromId } from './thought-signature-id.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
 import type { ChatMessage, ContentPart } from '../spec/index.js';
@@ -26,6 +26,8 @@ export interface GoogleContents {
  * role are merged (so all results of one tool turn share a user turn). The results of one turn go
  * in the order of its calls, whatever order the client sent them in: without ids Gemini pairs a
  * response with a call by name, then position, so two calls of one function would swap results.
+ * A call Gemini 3 named (its id rides in the call's id) goes back with that id, and so does its
+ * result (`functionResponse.id`), as Google asks.
  */
 export function convertToGoogleContents(
   messages: readonly ChatMessage[],
@@ -68,7 +70,9 @@ export function convertToGoogleContents(
         for (const [position, call] of (message.toolCalls ?? []).entries()) {
           toolNames.set(call.id, call.name);
           (callPositions ??= new Map()).set(call.id, position);
-          const functionCall = { name: call.name, args: parseJsonArguments(call.arguments) };
+          const geminiId = geminiIdFromId(call.id);
+          const args = parseJsonArguments(call.arguments);
+          const functionCall = geminiId === undefined ? { name: call.name, args } : { id: geminiId, name: call.name, args };
           const signature = call.providerMetadata?.['thoughtSignature'] ?? signatureFromId(call.id);
           parts.push(signature ? { functionCall, thoughtSignature: signature } : { functionCall });
         }
@@ -85,6 +89,8 @@ export function convertToGoogleContents(
           );
         }
         const functionResponse = convertGoogleFunctionResponse(message, name, options.multimodalFunctionResponses);
+        const geminiId = geminiIdFromId(message.toolCallId);
+        if (geminiId !== undefined) functionResponse.id = geminiId;
         placeResult(contents, (resultPositions ??= []), callPositions?.get(message.toolCallId) ?? 0, { functionResponse });
         break;
       }

@@ -12,7 +12,7 @@ export type GooglePart =
   | { text: string }
   | { inlineData: { mimeType: string; data: string } }
   | { fileData: { fileUri: string; mimeType?: string } }
-  | { functionCall: { name: string; args: Record<string, unknown> }; thoughtSignature?: string }
+  | { functionCall: { name: string; args: Record<string, unknown>; id?: string }; thoughtSignature?: string }
   | { functionResponse: GoogleFunctionResponse };
 
 /**
@@ -20,6 +20,8 @@ export type GooglePart =
  * the function returned, each as `inlineData` (the Gemini API takes no `fileData` here).
  */
 export interface GoogleFunctionResponse {
+  /** The `functionCall.id` it answers (Gemini 3 names its calls). */
+  id?: string;
   name: string;
   response: Record<string, unknown>;
   parts?: { inlineData: { mimeType: string; data: string } }[];
@@ -100,7 +102,7 @@ const responsePartSchema = z.looseObject({
   thought: z.boolean().optional(),
   thoughtSignature: z.string().optional(),
   functionCall: z
-    .looseObject({ name: z.string(), args: z.record(z.string(), z.unknown()).optional() })
+    .looseObject({ id: z.string().optional(), name: z.string(), args: z.record(z.string(), z.unknown()).optional() })
     .optional(),
 });
 

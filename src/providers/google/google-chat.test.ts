@@ -176,7 +176,7 @@ describe('GoogleProvider chat', () => {
     assert.equal(response.choices[0]?.content, 'Echo: noon');
   });
 
-  test('gemini-3: the thoughtSignature comes back in providerMetadata and is echoed', async () => {
+  test("gemini-3: the thoughtSignature comes back in providerMetadata and is echoed, with Gemini's call id", async () => {
     const request: ChatRequest = { model: 'gemini-3-pro-preview', messages: [user('weather in Rome')], tools: [weatherTool] };
     const first = await provider.chat(request, callOptions());
     const call = first.choices[0]?.toolCalls[0];
@@ -193,9 +193,10 @@ describe('GoogleProvider chat', () => {
     );
     const contents = sentBody(1)['contents'] as { parts: Record<string, unknown>[] }[];
     assert.deepEqual(contents[1]?.parts[0], {
-      functionCall: { name: 'get_weather', args: { query: 'weather in Rome' } },
+      functionCall: { id: 'fc1x', name: 'get_weather', args: { query: 'weather in Rome' } },
       thoughtSignature: signature,
     });
+    assert.deepEqual(contents[2]?.parts[0], { functionResponse: { name: 'get_weather', response: { content: 'sunny' }, id: 'fc1x' } });
     assert.equal(second.choices[0]?.content, 'Echo: sunny');
   });
 

@@ -4,6 +4,7 @@ import type { StreamPart, Usage } from '../spec/index.js';
 import type { GoogleUsageMetadata } from './google-api.js';
 import { convertFunctionCall } from './convert-google-response.js';
 import { convertGoogleUsage } from './convert-google-usage.js';
+import { googleFinishError, isGoogleFailure } from './google-finish-error.js';
 import { mapGoogleError } from './map-google-error.js';
 import { mapGoogleFinishReason } from './map-google-finish-reason.js';
 
@@ -24,7 +25,8 @@ type JsonObject = Record<string, unknown>;
  * for the first frame so it can carry Gemini's `responseId` and `modelVersion` (a failure before
  * any frame still gives one first: beforeFailure). Frames are checked structurally, not with zod
  * (hot path). A frame carrying `error`, or a frame that is not JSON, is an `error` part that ends
- * the stream (the rest of the body is not read).
+ * the stream (the rest of the body is not read). A failure finishReason (googleFinishError) ends it
+ * with an error part instead of `finish`.
  */
 export class GoogleStreamDecoder extends SsePartsDecoder {
   readonly #context: GoogleStreamContext;
@@ -43,6 +45,7 @@ export class GoogleStreamDecoder extends SsePartsDecoder {
     if (!this.#started) this.#start(undefined);
     // Gemini's last chunk carries the finishReason: a body that ends before one was cut off.
     if (this.#finishReason === undefined && !this.#blocked) return this.fail(this.protocolError('ended the stream before a finishReason'));
+    if (isGoogleFailure(this.#finishReason)) return this.fail(googleFinishError(this.provider, 'stream', this.#finishReason, convertGoogleUsage(this.#usage)));
     out.push({
       type: 'finish',
       finishReason: this.#blocked ? 'content_filter' : mapGoogleFinishReason(this.#finishReason, this.#toolCallCount > 0),
@@ -84,7 +87,7 @@ export class GoogleStreamDecoder extends SsePartsDecoder {
     if (isObject(call) && typeof call['name'] === 'string') {
       const signature = part['thoughtSignature'];
       const toolCall = convertFunctionCall(
-        { name: call['name'], args: isObject(call['args']) ? call['args'] : undefined },
+        { name: call['name'], args: isObject(call['args']) ? call['args'] : undefined, id: typeof call['id'] === 'string' ? call['id'] : undefined },
         typeof signature === 'string' ? signature : undefined,
         this.#context.deps.randomId,
       );

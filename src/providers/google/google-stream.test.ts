@@ -76,7 +76,7 @@ describe('GoogleProvider stream', () => {
       {
         type: 'tool-call-delta',
         toolCallIndex: 0,
-        id: `call_id1__sbsig__${signature.replace(/=+$/, '')}`,
+        id: `call_id1__sbgid__fc1x__sbsig__${signature.replace(/=+$/, '')}`,
         name: 'get_weather',
         argumentsDelta: '{"query":"weather in Lima"}',
         providerMetadata: { thoughtSignature: signature },

@@ -13,8 +13,9 @@ const filtered = new Set([
 
 /**
  * Gemini's `finishReason` in OpenAI's vocabulary. Gemini has no tool-call reason: a turn with
- * function calls ends with `STOP`. Other reasons (`OTHER`, `MALFORMED_FUNCTION_CALL`, `LANGUAGE`,
- * unknown ones) are `stop`. A missing reason counts as `STOP`.
+ * function calls ends with `STOP`. Other reasons (`OTHER`, `LANGUAGE`, unknown ones) are `stop`;
+ * the failure reasons (`MALFORMED_FUNCTION_CALL`…) never get here: they are errors (google-finish-error.ts).
+ * A missing reason counts as `STOP`.
  */
 export function mapGoogleFinishReason(reason: string | undefined, hasToolCalls: boolean): FinishReason {
   if (reason === undefined || reason === 'STOP') return hasToolCalls ? 'tool_calls' : 'stop';
