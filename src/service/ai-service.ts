@@ -25,6 +25,8 @@ import { estimateBoundedChat, estimateBoundedNative } from './output-cap.js';
 import type { Governor, TokenEstimate } from '../governance/governor.js';
 import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
 import { commitStream } from './stream-commit.js';
+import { cutChatResponse } from './stop-cutter.js';
+import { cutStreamAtStops } from './stop-cut-stream.js';
 import { chatReasoningBound, nativeReasoningBound } from './reasoning-bound.js';
 import { failedCallCharge } from '../usage/hidden-reasoning.js';
 import { chatOutputCap, nativeOutputCap } from '../governance/estimate-call.js';
@@ -135,6 +137,7 @@ export class AIService {
     // Scoped after admission: the estimate sets the output bound on providerRequest, which the copy must carry.
     const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     const started = performance.now();
+    const unsent = providerRequest.stop === undefined ? undefined : provider.provider.unsentStops?.(providerRequest.stop);
     let response: ChatResponse;
     try {
       response = await provider.provider.chat(
@@ -163,7 +166,8 @@ export class AIService {
       if (routing?.emptyFallsBack === true && response.choices.every((choice) => !choice.content && choice.toolCalls.length === 0)) attempt.discardedEmpty = true;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request, outputTexts(response)) });
     }
-    return { response, route: { model, provider, upstreamMs } };
+    // The ledger keeps what the vendor generated and billed; the client gets the answer cut at its stops.
+    return { response: unsent === undefined ? response : cutChatResponse(response, unsent), route: { model, provider, upstreamMs } };
   }
 
   /**
@@ -212,7 +216,9 @@ export class AIService {
       }
       throw error;
     }
-    const iterator = attempt ? observeStream(upstream, attempt, request, chatReasoningBound(providerRequest, model, provider.provider.family)) : upstream;
+    const observed = attempt ? observeStream(upstream, attempt, request, chatReasoningBound(providerRequest, model, provider.provider.family)) : upstream;
+    const unsent = providerRequest.stop === undefined ? undefined : provider.provider.unsentStops?.(providerRequest.stop);
+    const iterator = unsent === undefined ? observed : cutStreamAtStops(observed, unsent, request, attempt, upstream);
     if (routing) return commitStream(iterator, attempt, { model, provider, upstreamMs: 0 }, started);
     const first = await iterator.next();
     const route: Route = { model, provider, upstreamMs: performance.now() - started };

@@ -159,6 +159,8 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
     returned() {
       if (usage) {
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
+      } else if (attempt.cutAtStop) {
+        attempt.end({ status: 200, errorCode: null, incomplete: false, usage: undefined, estimate });
       } else if (errorPart) {
         attempt.end({ status: errorPart.status, errorCode: errorPart.code, incomplete: !attempt.precommit, usage: errorPart.usage, estimate: pieces.length > 0 || errorPart.timedOut ? estimate : undefined });
       } else {

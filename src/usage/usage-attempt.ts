@@ -80,6 +80,11 @@ export class UsageAttempt {
   /** A routed stream before its commit point: a failure now reached no client, so it is not `incomplete`. */
   precommit = false;
   /**
+   * The gateway cut the stream at a stop sequence its vendor was not sent (service/stop-cut-stream.ts):
+   * the stream it then let go ended as a success, not as a client's close.
+   */
+  cutAtStop = false;
+  /**
    * The attempt's answer was empty and the route falls back from it: the client never gets it, so
    * its row says `empty_answer` (status 200) and the per-arm comparison does not count it as an answer.
    */

@@ -146,7 +146,7 @@ describe('AnthropicProvider chat', () => {
     assert.equal(mock.requests.length, 0);
   });
 
-  test('stop sequences: whitespace-only ones are dropped, a hit maps to finish stop', async () => {
+  test('stop sequences: whitespace-only ones are not sent (the service enforces them), a hit maps to finish stop', async () => {
     const response = await createProvider().chat(
       { model: 'claude-test-1', messages: [{ role: 'user', content: [{ type: 'text', text: 'hello world again' }] }], stop: ['world', '  ', '\n'] },
       callOptions(),

@@ -1,4 +1,5 @@
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
+import { unsentStops } from '../shared/vendor-stops.js';
 import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
 import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
@@ -10,7 +11,7 @@ import { anthropicBodyUsage, anthropicUsageObserver } from './anthropic-native-u
 import type { AnthropicRequestBody } from './anthropic-api.js';
 import { AnthropicStreamDecoder } from './anthropic-stream-decoder.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
-import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
+import { convertToAnthropicRequest, anthropicStops } from './convert-to-anthropic-request.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
 import { parseAnthropicConfig, type AnthropicConfig } from './parse-anthropic-config.js';
 
@@ -45,6 +46,10 @@ class AnthropicProvider implements Provider {
     private readonly deps: ProviderDeps,
   ) {
     this.name = settings.name;
+  }
+
+  unsentStops(stop: readonly string[]): string[] | undefined {
+    return unsentStops(stop, anthropicStops);
   }
 
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {

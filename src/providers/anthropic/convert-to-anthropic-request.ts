@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type StopRule, sentStops } from '../shared/vendor-stops.js';
 import { SwitchboardError } from '../../errors.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
@@ -20,6 +21,9 @@ import type {
 
 /** Used when neither the request nor the model row sets an output limit (the API requires one). */
 export const defaultAnthropicMaxTokens = 4096;
+
+/** Anthropic refuses a stop sequence without a non-whitespace character ("\n"), and sets no count limit. */
+export const anthropicStops: StopRule = { max: Number.POSITIVE_INFINITY, takes: (stop) => stop.trim() !== '' };
 
 export interface AnthropicRequestContext {
   version: AnthropicVersion;
@@ -80,7 +84,8 @@ export function convertToAnthropicRequest(request: ChatRequest, context: Anthrop
     if (toolChoice !== undefined) body.tool_choice = toolChoice;
   }
 
-  const stopSequences = request.stop?.filter((sequence) => sequence.trim() !== '');
+  // Whitespace-only stops are refused by Anthropic: the service cuts the answer at them (unsentStops).
+  const stopSequences = request.stop === undefined ? undefined : sentStops(request.stop, anthropicStops);
   if (stopSequences !== undefined && stopSequences.length > 0) body.stop_sequences = stopSequences;
 
   // API version 2026-10-21 and Claude 4.7 and later refuse the sampling controls, even at defaults.

@@ -1,4 +1,5 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
+import { unsentStops } from '../shared/vendor-stops.js';
 import type { ProviderClass, ProviderClassDefaults, ProviderSettings } from '../provider-class.js';
 import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
 import { withEmbeddedInputs } from '../shared/billed-provider-error.js';
@@ -11,7 +12,7 @@ import type { CallOptions, ChatRequest, EmbedRequest, EmbedResponse, Provider, S
 import { cohereChatResponseSchema, cohereEmbedResponseSchema, type CohereEmbedRequest } from './cohere-api.js';
 import { CohereStreamDecoder } from './cohere-stream-decoder.js';
 import { convertCohereResponse } from './convert-cohere-response.js';
-import { convertToCohereRequest } from './convert-to-cohere-request.js';
+import { convertToCohereRequest, cohereStops } from './convert-to-cohere-request.js';
 import { cohereStreamError, mapCohereError } from './map-cohere-error.js';
 
 /** Cohere's `/v2/embed` accepts at most 96 texts per call; larger inputs are sent in batches. */
@@ -46,6 +47,10 @@ class CohereProvider implements Provider {
     this.#settings = settings;
     this.#deps = deps;
     this.#timeouts = rowTimeouts(settings);
+  }
+
+  unsentStops(stop: readonly string[]): string[] | undefined {
+    return unsentStops(stop, cohereStops);
   }
 
   async chat(request: ChatRequest, options: CallOptions) {

@@ -1,10 +1,14 @@
 import { SwitchboardError } from '../../errors.js';
+import { type StopRule, sentStops } from '../shared/vendor-stops.js';
 import { idWithoutSignature } from '../google/thought-signature-id.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import { requestedBudget } from '../shared/reasoning.js';
 import { refuseToolImage } from '../shared/tool-result-images.js';
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, UserMessage } from '../spec/index.js';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-api.js';
+
+/** Cohere takes at most 5 stop sequences (`stop_sequences`). */
+export const cohereStops: StopRule = { max: 5 };
 
 /**
  * Builds a `POST /v2/chat` body. Cohere answers 422 to any field it does not know (even inside a
@@ -47,7 +51,7 @@ export function convertToCohereRequest(request: ChatRequest, options: { stream: 
   }
 
   if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
-  if (request.stop && request.stop.length > 0) body.stop_sequences = request.stop;
+  if (request.stop && request.stop.length > 0) body.stop_sequences = sentStops(request.stop, cohereStops);
   if (request.temperature !== undefined) body.temperature = request.temperature;
   // Cohere's `p` must lie in [0.01, 0.99]; OpenAI clients often send top_p 1 ("no cut-off").
   if (request.topP !== undefined) body.p = Math.min(0.99, Math.max(0.01, request.topP));

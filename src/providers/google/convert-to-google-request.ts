@@ -1,9 +1,13 @@
 import type { ChatRequest, ToolChoice } from '../spec/index.js';
+import { type StopRule, sentStops } from '../shared/vendor-stops.js';
 import type { GoogleGenerateContentRequest, GoogleGenerationConfig } from './google-api.js';
 import { convertToGoogleContents } from './convert-to-google-contents.js';
 import { requiresThoughtSignature, takesMultimodalFunctionResponses } from './google-model-path.js';
 import { convertGoogleThinking } from './convert-google-thinking.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
+
+/** Gemini takes at most 5 stop sequences (`generationConfig.stopSequences`). */
+export const googleStops: StopRule = { max: 5 };
 
 /**
  * Builds a `generateContent` body. Dropped because Gemini has no equivalent: `user`, `strict` on
@@ -43,7 +47,7 @@ export function convertToGoogleRequest(
   const thinking = convertGoogleThinking(request.model, request.reasoning);
   if (thinking !== undefined) config.thinkingConfig = thinking;
   if (request.maxTokens !== undefined) config.maxOutputTokens = request.maxTokens;
-  if (request.stop !== undefined && request.stop.length > 0) config.stopSequences = request.stop;
+  if (request.stop !== undefined && request.stop.length > 0) config.stopSequences = sentStops(request.stop, googleStops);
   if (request.seed !== undefined) config.seed = request.seed;
   if (request.presencePenalty !== undefined) config.presencePenalty = request.presencePenalty;
   if (request.frequencyPenalty !== undefined) config.frequencyPenalty = request.frequencyPenalty;

@@ -1,4 +1,5 @@
 import { ProviderError, SwitchboardError } from '../../errors.js';
+import { unsentStops } from '../shared/vendor-stops.js';
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
 import { withEmbeddedInputs } from '../shared/billed-provider-error.js';
@@ -18,7 +19,7 @@ import type {
 } from '../spec/index.js';
 import { convertGoogleResponse } from './convert-google-response.js';
 import { convertToGoogleEmbedRequests, googleEmbedBatchSize } from './convert-to-google-embed-requests.js';
-import { convertToGoogleRequest } from './convert-to-google-request.js';
+import { convertToGoogleRequest, googleStops } from './convert-to-google-request.js';
 import { googleBatchEmbedResponseSchema } from './google-api.js';
 import { googleModelName, googleModelPath } from './google-model-path.js';
 import { GoogleStreamDecoder } from './google-stream-decoder.js';
@@ -38,6 +39,10 @@ class GoogleProvider implements Provider {
     this.#settings = settings;
     this.#deps = deps;
     this.#timeouts = rowTimeouts(settings);
+  }
+
+  unsentStops(stop: readonly string[]): string[] | undefined {
+    return unsentStops(stop, googleStops);
   }
 
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {

@@ -128,6 +128,13 @@ export interface Provider {
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse>;
   /** Streaming chat; see `StreamPart` for the order and error rules. */
   stream(request: ChatRequest, options: CallOptions): AsyncIterable<StreamPart>;
+  /**
+   * The stop sequences of `stop` (`ChatRequest.stop`, never empty) that this provider does not send
+   * because its vendor refuses them (Anthropic: whitespace-only ones; Gemini and Cohere: past the
+   * fifth). The service then cuts the answer at them itself (service/stop-cut.ts). Absent, or
+   * undefined: every stop goes to the vendor. Called only for requests with stops.
+   */
+  unsentStops?(stop: readonly string[]): string[] | undefined;
   /** Embeddings, for providers that have them. */
   embed?(request: EmbedRequest, options: CallOptions): Promise<EmbedResponse>;
   /**
