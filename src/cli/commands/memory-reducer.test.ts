@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { memoryReducerNotice, memoryReducerOff } from './memory-reducer.js';
 
 describe('memory reducer flag at start', () => {
@@ -11,5 +13,12 @@ describe('memory reducer flag at start', () => {
   test('a notice naming the flag when it is missing, none when it is set', () => {
     assert.match(memoryReducerNotice([]) ?? '', /start node with --no-memory-reducer/);
     assert.equal(memoryReducerNotice(['--no-memory-reducer']), undefined);
+  });
+
+  test('the command names the bin from the working directory: a clone or a project that installed the package', () => {
+    const clone = fileURLToPath(new URL('../../..', import.meta.url));
+    assert.match(memoryReducerNotice([], clone) ?? '', / node --no-memory-reducer bin\/switchboard\.js serve /);
+    const project = path.join(clone, 'node_modules', '..', '..', 'app');
+    assert.match(memoryReducerNotice([], project) ?? '', new RegExp(` node --no-memory-reducer \\.\\./${path.basename(clone)}/bin/switchboard\\.js serve `));
   });
 });
