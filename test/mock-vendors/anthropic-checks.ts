@@ -227,7 +227,11 @@ export function mergeMessages(input: unknown[]): Message[] {
     }
     if (role !== 'user' && role !== 'assistant') throw new RequestError(`messages.${index}.role: Input should be 'user' or 'assistant'`);
     if (index === 0 && role !== 'user') throw new RequestError('messages: first message must use the "user" role');
-    const content = typeof raw['content'] === 'string' ? [{ type: 'text', text: raw['content'] }] : raw['content'];
+    // The real API's rule: only a final assistant message (a prefill of nothing) may be empty.
+    if ((raw['content'] === '' || (Array.isArray(raw['content']) && raw['content'].length === 0)) && !(role === 'assistant' && index === input.length - 1)) {
+      throw new RequestError(`messages.${index}: all messages must have non-empty content except for the optional final assistant message`);
+    }
+    const content = typeof raw['content'] === 'string' ? (raw['content'] === '' ? [] : [{ type: 'text', text: raw['content'] }]) : raw['content'];
     if (!Array.isArray(content)) throw new RequestError(`messages.${index}.content: Field required`);
     const blocks = content.map((block: unknown, blockIndex) => checkBlock(block, role, `messages.${index}.content.${blockIndex}`));
     const last = merged[merged.length - 1];

@@ -6,7 +6,7 @@
  *
  * Checked like the real API: `anthropic-version` (`2023-06-01` or `2026-10-21`), auth (`x-api-key`,
  * else `Authorization: Bearer`), required `model`/`max_tokens`/`messages`, no extra keys (and no
- * `temperature`/`top_p`/`top_k` under 2026-10-21), roles, first message from the user, tool_use ↔
+ * `temperature`/`top_p`/`top_k` under 2026-10-21), roles, first message from the user, non-empty content (but for a final assistant message), tool_use ↔
  * tool_result pairing, tool names and `input_schema.type`, `temperature` with `top_p` on Claude 4.1 to
  * 4.6, a base64 image whose bytes are of another format than its `media_type`, the shape of `thread` (accepted, as the
  * API accepts it; the mock holds no threads, so a thread changes nothing in the answer). Consecutive same-role messages are merged,

@@ -75,3 +75,19 @@ test('an image of a tool result that is neither a data: nor an http(s) URL is a 
     (error: unknown) => error instanceof SwitchboardError && error.code === 'invalid_request' && error.param === 'input[2].output[0]',
   );
 });
+
+test('an empty user message is left out; nothing left, or an empty last user message, is a 400 naming messages', () => {
+  const text = (value: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text: value }] });
+  const convert = (messages: ChatMessage[]) => convertToAnthropicRequest({ model: 'claude', messages }, { version: '2023-06-01', modelMaxTokens: 64 });
+  const answer: ChatMessage = { role: 'assistant', content: 'a' };
+  assert.deepEqual(convert([text('hi'), answer, text(''), { role: 'assistant', content: 'b' }, text('c')]).messages, [
+    { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+    { role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+    { role: 'user', content: [{ type: 'text', text: 'c' }] },
+  ]);
+  // An empty last user message after a non-empty one of the same turn changes nothing.
+  assert.equal(convert([text('hi'), text('')]).messages.length, 1);
+  for (const messages of [[{ role: 'system', content: 'be brief' }, text('')], [text('hi'), answer, text('')]] as ChatMessage[][]) {
+    assert.throws(() => convert(messages), (error: unknown) => error instanceof SwitchboardError && error.code === 'invalid_request' && error.param === 'messages');
+  }
+});

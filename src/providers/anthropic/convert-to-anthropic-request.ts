@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type StopRule, sentStops } from '../shared/vendor-stops.js';
 import { SwitchboardError } from '../../errors.js';
 import { parseDataUrl } from '../shared/data-url.js';
+import { refuseEmptyConversation } from '../shared/empty-conversation.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
 import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../spec/index.js';
@@ -36,6 +37,9 @@ export interface AnthropicRequestContext {
  *
  * - `system`/`developer` messages, wherever they are, are joined (blank line between) into the
  *   top-level `system`; Anthropic has no system role in `messages`.
+ * - Empty system, user and assistant messages are left out (Anthropic refuses empty content); a
+ *   conversation with nothing left, or whose last user message is empty, is refused
+ *   (refuseEmptyConversation).
  * - Consecutive turns with the same role are merged into one message, so the tool results of one
  *   turn become one user message of `tool_result` blocks (tool results always first, as the API
  *   requires).
@@ -132,9 +136,12 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | Anth
           systemParts.push({ type: 'text', text: message.content, ...(message.cacheControl ? { cache_control: message.cacheControl } : {}) });
         }
         break;
-      case 'user':
-        append('user', message.content.map(convertUserPart).filter((block) => block !== undefined));
+      case 'user': {
+        // An empty user message is left out: Anthropic refuses empty content (but a final assistant's).
+        const blocks = message.content.map(convertUserPart).filter((block) => block !== undefined);
+        if (blocks.length > 0) append('user', blocks);
         break;
+      }
       case 'assistant': {
         const blocks: AnthropicContentBlock[] = convertReasoningToAnthropic(message.reasoning);
         if (message.content) blocks.push({ type: 'text', text: message.content });
@@ -154,6 +161,7 @@ function convertMessages(input: readonly ChatMessage[]): { system: string | Anth
     }
   }
   close();
+  refuseEmptyConversation('Anthropic', messages.length, input[input.length - 1]?.role === 'user' && role !== 'user');
   return { system: convertSystem(systemParts), messages };
 }
 

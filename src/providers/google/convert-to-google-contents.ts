@@ -2,6 +2,7 @@ import { SwitchboardError } from '../../errors.js';
 import { convertGoogleFunctionResponse } from './convert-google-function-response.js';
 import { geminiIdFromId, signatureFromId } from './thought-signature-id.js';
 import { parseDataUrl } from '../shared/data-url.js';
+import { refuseEmptyConversation } from '../shared/empty-conversation.js';
 import { parseJsonArguments } from '../shared/json-arguments.js';
 import type { ChatMessage, ContentPart } from '../spec/index.js';
 import type { GoogleContent, GooglePart } from './google-api.js';
@@ -96,6 +97,8 @@ export function convertToGoogleContents(
       }
     }
   }
+  // Empty messages were left out (Gemini refuses empty parts); refused if that changes the conversation.
+  refuseEmptyConversation('Gemini', contents.length, messages[messages.length - 1]?.role === 'user' && contents[contents.length - 1]?.role !== 'user');
   if (options.signaturesRequired) signFirstCalls(contents);
   return system.length > 0 ? { contents, systemInstruction: { parts: system } } : { contents };
 }

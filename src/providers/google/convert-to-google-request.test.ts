@@ -154,3 +154,20 @@ describe('googleModelPath / requiresThoughtSignature', () => {
     );
   });
 });
+
+describe('convertToGoogleRequest: empty messages', () => {
+  test('nothing left once empty messages are left out, or an empty last user message, is a 400 naming messages', () => {
+    const text = (value: string): ChatRequest['messages'][number] => ({ role: 'user', content: [{ type: 'text', text: value }] });
+    const requests: ChatRequest['messages'][] = [
+      [{ role: 'system', content: 'be brief' }, text('')],
+      [text('hi'), { role: 'assistant', content: 'a' }, text('')],
+    ];
+    for (const messages of requests) {
+      assert.throws(
+        () => convertToGoogleRequest({ model: 'gemini-2.5-flash', messages }, { stream: false }),
+        (error: unknown) => error instanceof SwitchboardError && error.code === 'invalid_request' && error.param === 'messages',
+      );
+    }
+    assert.equal(convertToGoogleRequest({ model: 'gemini-2.5-flash', messages: [text('hi'), text('')] }, { stream: false }).contents.length, 1);
+  });
+});
