@@ -499,8 +499,9 @@ export class Governor {
   }
 
   /**
-   * The call's worst case in pico-USD at the prices in force at `now` (its output at the higher of
-   * the output and reasoning rates); null when the model has no price in force.
+   * The call's worst case in pico-USD at the prices in force at `now` by the database's clock (a
+   * price row's `effective_from` is its time), its output at the higher of the output and reasoning
+   * rates; null when the model has no price in force.
    */
   #worstCost(request: AdmitRequest, estimate: TokenEstimate, now: number): bigint | null {
     const buckets: UsageBuckets = { input: estimate.inputTokens, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: estimate.outputTokens, reasoning: 0 };
@@ -508,7 +509,7 @@ export class Governor {
     const searches = estimate.webSearches;
     if (searches !== undefined) buckets.webSearchCalls = searches.capped + (searches.uncapped ? this.settings.webSearchReserve : 0);
     const model = { modelId: request.model.id, providerId: request.provider.id, anthropic: request.provider.className === 'AnthropicProvider' };
-    return quoteWorstCost(this.#prices(), model, buckets, now);
+    return quoteWorstCost(this.#prices(), model, buckets, now + this.#clock.offsetMs);
   }
 
   #warnOnce(counter: LeaseCounter): void {

@@ -2,7 +2,9 @@
  * Credentials a vendor refused (401/403) or found out of quota: blocked for a while, per (project,
  * provider), so routes skip them and never retry them. The instance that saw the refusal shares the
  * block (the Router writes it to `ai_credential_blocks`); blocks shared by the others are applied
- * with `applyShared`. A change of any credential row clears every block (the operator fixed the key).
+ * with `applyShared`. A change of any credential row clears every block (the operator fixed the key),
+ * and a change of a provider row lifts that provider's blocks (`liftProviders`): the database
+ * deletes the shared rows of both.
  *
  * @module
  */
@@ -55,6 +57,13 @@ export class CredentialBlocks {
         const [projectId = '', providerId = ''] = key.split('/');
         return { projectId: projectId === '' ? null : projectId, providerId, until: new Date(until) };
       });
+  }
+
+  /** Lifts the blocks of every provider `changed` says yes to (its row was edited). */
+  liftProviders(changed: (providerId: string) => boolean): void {
+    for (const key of this.#until.keys()) {
+      if (changed(key.slice(key.indexOf('/') + 1))) this.#until.delete(key);
+    }
   }
 
   clear(): void {

@@ -28,6 +28,7 @@ import { UsageRecorder } from '../usage/usage-recorder.js';
 import { UsageWriter, type UsageWriterSettings } from '../usage/usage-writer.js';
 import { countUsageRow, UsageCounters } from '../usage/reports/usage-counters.js';
 import { Router } from '../routing/router.js';
+import { liftBlocksOnProviderEdits } from '../routing/provider-edit-lifts.js';
 import { Governor } from '../governance/governor.js';
 import { RulesFollower } from '../governance/rules-follower.js';
 import { loadGovernanceSettings, type GovernanceSettings } from '../governance/governance-settings.js';
@@ -164,11 +165,16 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
         router.credentials.clear();
       }
     });
+    liftBlocksOnProviderEdits(watcher, router.credentials);
     const usageSettings = loadUsageSettings(env);
     const usageCounters = new UsageCounters();
     const projectName = (id: string): string | undefined => watcher.snapshot.apiKeys.projectName(id);
     const ledger = !(options.usage === false || (options.usage === undefined && !usageSettings.enabled));
     const observers = options.observers ?? [];
+    const governor =
+      options.governance === false
+        ? undefined
+        : new Governor({ db, prices: () => watcher.snapshot.prices, settings: { ...loadGovernanceSettings(env), ...options.governance }, log });
     const usage =
       !ledger && observers.length === 0
         ? undefined
@@ -176,13 +182,11 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
             writer: ledger ? new UsageWriter(db, { ...usageSettings, ...options.usage }, log) : undefined,
             onRow: (row, costPico) => countUsageRow(usageCounters, row, costPico, projectName),
             prices: () => watcher.snapshot.prices,
+            // Prices take effect by the database's clock, measured by the governor (none: this one's).
+            ...(governor ? { clockOffsetMs: () => governor.clockOffsetMs } : {}),
             log,
             observers,
           });
-    const governor =
-      options.governance === false
-        ? undefined
-        : new Governor({ db, prices: () => watcher.snapshot.prices, settings: { ...loadGovernanceSettings(env), ...options.governance }, log });
     const rules = governor && new RulesFollower(governor);
     if (governor && rules) {
       await governor.start();

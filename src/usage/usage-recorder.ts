@@ -30,6 +30,11 @@ export interface UsageRecorderOptions {
   writer?: UsageWriter | undefined;
   /** The price history of the current config snapshot. */
   prices: () => PriceBook;
+  /**
+   * The database's clock minus this instance's, ms (the governor's measure; default 0): a price
+   * row's `effective_from` is the database's time, so an attempt is priced at its start by that clock.
+   */
+  clockOffsetMs?: () => number;
   log?: UsageLog;
   /** Also watch every attempt (e.g. the tracer). */
   observers?: readonly UsageObserver[];
@@ -45,6 +50,8 @@ export interface UsageStats extends UsageWriterStats {
   estimated: number;
 }
 
+const noOffset = (): number => 0;
+
 /** The writer counters of a recorder that writes nothing. */
 const idleWriterStats: UsageWriterStats = { buffered: 0, written: 0, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 }, failedFlushes: 0 };
 
@@ -52,6 +59,7 @@ export class UsageRecorder {
   readonly #writer: UsageWriter | undefined;
   readonly #observers: readonly UsageObserver[] | undefined;
   readonly #prices: () => PriceBook;
+  readonly #clockOffsetMs: () => number;
   readonly #log: UsageLog;
   readonly #onRow: UsageRecorderOptions['onRow'];
   readonly #pending = new Set<Promise<void>>();
@@ -65,6 +73,7 @@ export class UsageRecorder {
   constructor(options: UsageRecorderOptions) {
     this.#writer = options.writer;
     this.#prices = options.prices;
+    this.#clockOffsetMs = options.clockOffsetMs ?? noOffset;
     this.#log = options.log ?? (() => {});
     this.#onRow = options.onRow;
     this.#observers = options.observers !== undefined && options.observers.length > 0 ? options.observers : undefined;
@@ -158,7 +167,7 @@ export class UsageRecorder {
       this.#prices(),
       { modelId: attempt.model.id, providerId: attempt.provider.id, anthropic: attempt.provider.className === 'AnthropicProvider' },
       buckets,
-      attempt.startedAt,
+      attempt.startedAt + this.#clockOffsetMs(),
     );
     row.priceId = quote.priceId;
     row.providerPriceId = quote.providerPriceId;
