@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SwitchboardError } from '../errors.js';
+import { baseUrlProblem } from '../providers/spec/base-url.js';
 import type { Credential } from '../providers/spec/index.js';
 
 /** The JSON object stored (encrypted) per project and provider. */
@@ -8,7 +9,14 @@ export const credentialPayloadSchema = z
     // Sent in a header: no line break or other control character (a pasted key's trailing newline).
     api_key: z.string().min(1, 'must not be empty').max(4096).regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain line breaks or other control characters'),
     organization: z.string().min(1).max(256).regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain line breaks or other control characters').optional(),
-    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    // The path is appended to it: no user info, query string or fragment (as a provider's api_base_url).
+    base_url: z
+      .url({ protocol: /^https?$/ })
+      .superRefine((url, context) => {
+        const problem = baseUrlProblem(url);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     // Values as providers/shared/header-fields.ts (this layer cannot import it): no CR, LF or other control character.
     headers: z
       .record(

@@ -9,6 +9,7 @@ import type { Queryable } from '../db/db.js';
 import { selectModelRows, selectProviderRows, type ModelRow, type ProviderRow } from '../db/sql/registry-rows.js';
 import { errorMessage } from '../errors.js';
 import type { ProviderClass } from '../providers/provider-class.js';
+import { baseUrlProblem } from '../providers/spec/base-url.js';
 import type { ProviderDeps } from '../providers/shared/provider-deps.js';
 import { ProviderRegistry, type ModelEntry, type ProviderEntry } from './provider-registry.js';
 import {
@@ -118,6 +119,10 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
   };
   if (!row.isActive) return { ...entry, status: 'inactive', reason: 'is_active is false' };
   if (!entry.baseUrl) return { ...entry, status: 'unavailable', reason: 'api_base_url is not set and the class has no default' };
+  // A row written with SQL is not checked on the way in: never append a path where it would be
+  // lost. Other schemes are left to the class (a user class may take its own kind of URL).
+  const urlProblem = /^https?:/i.test(entry.baseUrl) ? baseUrlProblem(entry.baseUrl) : undefined;
+  if (urlProblem !== undefined) return { ...entry, status: 'unavailable', reason: `invalid api_base_url: ${urlProblem}` };
   try {
     const provider = providerClass.create(
       {

@@ -1,6 +1,6 @@
 import { SwitchboardError } from '../../errors.js';
 import type { ProviderSettings } from '../provider-class.js';
-import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
+import { authHeaders, credentialSecrets, joinUrl, rowHeaderSecrets } from '../shared/auth-headers.js';
 import { parseErrorBody, parseJsonBody, readErrorBody, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
 import { sendUpstreamForText } from '../shared/upstream-text.js';
@@ -23,6 +23,8 @@ export interface CompatibleEndpoint {
   /** POSTs `body` to `path` for an answer read as it arrives (SSE); an error status throws the mapped ProviderError. */
   postForStream(path: string, body: unknown, options: CallOptions): Promise<UpstreamStream>;
   errorContext(options: CallOptions): OpenAIErrorContext;
+  /** What redaction scrubs from this call's upstream words: the credential's secrets and the row's static header values. */
+  secrets(options: CallOptions): (string | undefined)[];
 }
 
 export interface EndpointOptions {
@@ -43,9 +45,12 @@ export function createCompatibleEndpoint(
       param: 'api_base_url',
     });
   }
+  // A gateway's token in config.headers is as secret as the key (computed once per row).
+  const rowSecrets = rowHeaderSecrets(config.headers);
+  const secrets = (callOptions: CallOptions): (string | undefined)[] => credentialSecrets(callOptions.credential, rowSecrets);
   const errorContext = (callOptions: CallOptions): OpenAIErrorContext => ({
     provider,
-    secrets: credentialSecrets(callOptions.credential),
+    secrets: secrets(callOptions),
     now: deps.now(),
   });
   const upstreamRequest = (path: string, body: unknown, callOptions: CallOptions): UpstreamRequest => {
@@ -72,6 +77,7 @@ export function createCompatibleEndpoint(
     provider,
     config,
     errorContext,
+    secrets,
     async post(path, body, callOptions) {
       const response = await sendUpstream(upstreamRequest(path, body, callOptions));
       // undici does not follow redirects, so a 3xx is as unusable as an error.

@@ -5,7 +5,6 @@
  * @module
  */
 import { z } from 'zod';
-import { credentialSecrets } from '../shared/auth-headers.js';
 import { eventJson, nativeStreamAnswer, type UsageObserver } from '../shared/native-stream.js';
 import type { NativeAnswer, NativeCallOptions, NativeEvent, Usage } from '../spec/index.js';
 import type { CompatibleEndpoint } from './compatible-endpoint.js';
@@ -103,5 +102,5 @@ export async function callOpenAIResponses(
     return { type: 'json', status: 200, body: answer, usage: responseUsage(answer) };
   }
   const stream = await endpoint.postForStream('/responses', wireBody, callOptions);
-  return nativeStreamAnswer(endpoint.provider, stream, responsesUsageObserver(), credentialSecrets(callOptions.credential));
+  return nativeStreamAnswer(endpoint.provider, stream, responsesUsageObserver(), endpoint.secrets(callOptions));
 }

@@ -7,13 +7,18 @@
 import { z } from 'zod';
 import { HARD_DENIED_ENV_VARS, isHardDeniedEnvVar } from '../../credentials/env-var-policy.js';
 import { headerMapSchema, headerValueSchema } from '../../providers/shared/header-fields.js';
+import { baseUrlProblem } from '../../providers/spec/base-url.js';
 import { parsePricing } from '../../registry/parse-prices.js';
 import { featuresSchema, jsonKeysProblem, pricingSchema, requiredEnvVarsSchema } from '../../registry/row-schemas.js';
 
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
 const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'must start with a letter or digit and use only A-Z a-z 0-9 . _ : / @ -').max(200);
 const projectName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase slug (a-z, 0-9, . _ -)').max(100);
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+// A path is appended to it: no user info, query string or fragment (the loader's own check).
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).superRefine((url, context) => {
+  const problem = baseUrlProblem(url);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
 const jsonObject = z.record(z.string(), z.unknown());
 // The gateway never reads its own configuration through a row: refuse those names when the row is written.
 const requiredEnvVars = requiredEnvVarsSchema.refine((names) => !names.some(isHardDeniedEnvVar), {

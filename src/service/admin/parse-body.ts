@@ -11,6 +11,8 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
     throw new SwitchboardError('invalid_request', `Unknown field(s): ${issue.keys.join(', ')}`, { param: issue.keys[0] ?? null });
   }
   const field = issue.path.join('.');
-  const message = field ? `${field}: ${issue.message}` : issue.message;
+  // A refused record key (a header name): the key schema's own reason, not zod's "Invalid key in record".
+  const reason = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  const message = field ? `${field}: ${reason}` : reason;
   throw new SwitchboardError('invalid_request', `Invalid request body: ${message}`, { param: field || null });
 }
