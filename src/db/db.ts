@@ -37,8 +37,10 @@ export interface QueryResult<Row> {
 
 /**
  * Per-statement options. `timeoutMs`: on Postgres, a statement with no answer after this long fails
- * and its connection is discarded (a connection dropped silently by the network would otherwise
- * hang until the kernel gives up, about 15 minutes); the embedded database ignores it.
+ * with `database_unavailable` and its connection is discarded (a connection dropped silently by the
+ * network would otherwise hang until the kernel gives up, about 15 minutes). The wait for a free
+ * pool connection counts: on the `Db` itself the wait and the statement share the bound; a
+ * transaction waits at most that long for its connection. The embedded database ignores it.
  */
 export interface QueryOptions {
   timeoutMs?: number;

@@ -10,6 +10,9 @@ interface DriverErrorFields {
 
 const unavailableSocketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 const unavailableStates = new Set(['57P01', '57P02', '57P03', '53300']);
+// node-postgres' own errors, plain `Error`s with no code: pg-pool found no free connection, or a
+// new one, within its connect timeout; pg's connection ended under a statement.
+const unavailableDriverMessages = new Set(['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout', 'Connection terminated unexpectedly']);
 // Values the database refuses: check, not null, bad text representation, invalid parameter,
 // datetime format and overflow, numeric out of range, string too long, and text Postgres cannot
 // hold (22021: a NUL or invalid UTF-8; 22P05: `\u0000` in jsonb).
@@ -37,7 +40,8 @@ export function mapDatabaseError(error: unknown): SwitchboardError {
   if (sqlState !== undefined && invalidInputStates.has(sqlState)) {
     return new DatabaseError('invalid_request', base, { ...options, isRetryable: false });
   }
-  if ((code !== undefined && unavailableSocketCodes.has(code)) || (sqlState !== undefined && (sqlState.startsWith('08') || unavailableStates.has(sqlState)))) {
+  const driverUnavailable = code === undefined && unavailableDriverMessages.has(base);
+  if (driverUnavailable || (code !== undefined && unavailableSocketCodes.has(code)) || (sqlState !== undefined && (sqlState.startsWith('08') || unavailableStates.has(sqlState)))) {
     return new DatabaseError('database_unavailable', `database unavailable: ${base}`, { ...options, isRetryable: true });
   }
   // 42501: insufficient privilege, which includes a row-level security policy refusing a write.

@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { DatabaseError, errorMessage, type SwitchboardError } from '../errors.js';
+import { DatabaseError, errorMessage, SwitchboardError } from '../errors.js';
 import type { Db, NotificationHandler, QueryOptions, QueryResult, Queryable, SqlParam } from './db.js';
 import { abortedTransaction, checkChannelName, mapDatabaseError } from './map-database-error.js';
+import { acquireClient } from './pool-acquire.js';
 import { toDriverParams } from './sql-params.js';
 import { pgCustomTypes } from './type-parsers.js';
 
@@ -10,6 +11,11 @@ export interface PostgresDbOptions {
   url: string;
   /** Pool size (default 10). */
   max?: number;
+  /**
+   * The longest wait for a connection, ms (default 10,000): when every connection is busy, or a new
+   * one does not connect; then `database_unavailable`. A `timeoutMs` shorter than this bounds the wait too.
+   */
+  connectTimeoutMs?: number;
   /** Called when the dedicated LISTEN connection fails; the next `listen` opens a new one. */
   onListenError?: (error: Error) => void;
 }
@@ -26,7 +32,7 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
   const where = describeUrl(options.url);
   // TCP keepalive: a connection the network dropped silently (idle, as the LISTEN one mostly is) is
   // found dead by the kernel instead of never.
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: 10_000, types: pgCustomTypes, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000, types: pgCustomTypes, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client losing its connection emits 'error' on the pool; the next query reconnects.
   pool.on('error', () => undefined);
   try {
@@ -74,15 +80,11 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
   const root = wrap(pool);
   return {
     kind: 'postgres',
-    query: root.query,
+    // A bounded statement's deadline covers the wait for a connection, then the statement.
+    query: (sql, params, options) => (options?.timeoutMs ? boundedQuery(pool, sql, params, options.timeoutMs) : root.query(sql, params)),
     exec: root.exec,
     async transaction<T>(work: (tx: Queryable) => Promise<T>, options?: QueryOptions): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw mapDatabaseError(error);
-      }
+      const client = await acquireClient(pool, options?.timeoutMs);
       let broken = false;
       // pg-pool listens for errors on idle clients only: a checked-out client whose connection is
       // lost (a failover, a restart, pg_terminate_backend) emits 'error' with no listener, which
@@ -157,6 +159,30 @@ export async function openPostgresDb(options: PostgresDbOptions): Promise<Db> {
       await pool.end();
     },
   };
+}
+
+/**
+ * One statement on a connection of its own, the wait for that connection and the statement
+ * together bounded by `timeoutMs`; a connection that timed out or was lost is discarded.
+ */
+async function boundedQuery<Row>(pool: pg.Pool, sql: string, params: readonly SqlParam[] | undefined, timeoutMs: number): Promise<QueryResult<Row>> {
+  const started = performance.now();
+  const client = await acquireClient(pool, timeoutMs);
+  let broken = false;
+  const onLost = (): void => {
+    broken = true;
+  };
+  client.on('error', onLost);
+  try {
+    const left = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
+    return await wrap(client).query<Row>(sql, params, { timeoutMs: left });
+  } catch (error) {
+    if (SwitchboardError.isInstance(error) && error.code === 'database_unavailable') broken = true;
+    throw error;
+  } finally {
+    client.release(broken);
+    if (!broken) client.removeListener('error', onLost);
+  }
 }
 
 /** `client` with `query_timeout` on every statement (pg fails a statement unanswered after it). */

@@ -97,6 +97,8 @@ export class UsageWriter {
   #backoffMs = 0;
   #retryAt = 0;
   #closed = false;
+  /** When closing, the time (Date.now()) close() gives up at. */
+  #closeDeadline: number | undefined;
   #lastDropWarning = 0;
   #lastFailureWarning = 0;
   /**
@@ -173,14 +175,16 @@ export class UsageWriter {
   /**
    * Stops the timer and writes what is buffered, retrying an unavailable database for up to
    * `closeTimeoutMs`; rows still unwritten then are counted as dropped (`shutdown`) and logged.
-   * Each statement fails after `writeTimeoutMs`, so close() returns within about `closeTimeoutMs`
-   * plus one `writeTimeoutMs` (plus the pool's connect timeout when new connections hang).
+   * Statements made while closing are bounded by what is left of `closeTimeoutMs` (the wait for a
+   * connection included), so close() returns within about `closeTimeoutMs`, not one write later
+   * (a statement already running when close() is called keeps its `writeTimeoutMs`).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
     const deadline = Date.now() + this.#settings.closeTimeoutMs;
+    this.#closeDeadline = deadline;
     let delay = 50;
     for (;;) {
       try {
@@ -205,6 +209,12 @@ export class UsageWriter {
     }
   }
 
+  /** A statement's bound: `writeTimeoutMs`, or less when closing (what is left of the close timeout). */
+  #bound(): QueryOptions {
+    if (this.#closeDeadline === undefined) return this.#bounded;
+    return { timeoutMs: Math.max(1, Math.min(this.#settings.writeTimeoutMs, this.#closeDeadline - Date.now())) };
+  }
+
   /** Starts a background drain unless one runs or the database is in backoff. */
   #kick(until: DrainUntil): void {
     if (this.#flushing || this.#buffer.length === 0 || Date.now() < this.#retryAt) return;
@@ -216,7 +226,7 @@ export class UsageWriter {
     const count = Math.min(this.#buffer.length, maxRowsPerInsert);
     try {
       try {
-        await insertUsageParams(this.#db, this.#buffer.params(count), this.#bounded);
+        await insertUsageParams(this.#db, this.#buffer.params(count), this.#bound());
       } catch (error) {
         if (!isRowError(error)) {
           this.#outcomeUnknown(count);
@@ -251,7 +261,7 @@ export class UsageWriter {
     const inserted = new Map<string, number>();
     let keys: string[];
     try {
-      keys = await insertUsageParamsSkippingTaken(this.#db, this.#buffer.params(count), this.#bounded);
+      keys = await insertUsageParamsSkippingTaken(this.#db, this.#buffer.params(count), this.#bound());
     } catch (error) {
       if (!isRowError(error)) {
         this.#outcomeUnknown(count);
@@ -291,7 +301,7 @@ export class UsageWriter {
     while (left > 0) {
       const row = this.#buffer.describe(0);
       try {
-        await insertUsageParams(this.#db, this.#buffer.params(1), this.#bounded);
+        await insertUsageParams(this.#db, this.#buffer.params(1), this.#bound());
       } catch (error) {
         if (!isRowError(error)) {
           this.#outcomeUnknown(1);
@@ -310,7 +320,7 @@ export class UsageWriter {
           this.#log('warn', `usage ledger: request id '${clipId(row.requestId)}' ${why}; recorded as '${requestId}'`);
           this.#buffer.setRequestId(0, requestId);
           try {
-            await insertUsageParams(this.#db, this.#buffer.params(1), this.#bounded);
+            await insertUsageParams(this.#db, this.#buffer.params(1), this.#bound());
           } catch (retryError) {
             if (!isRowError(retryError)) this.#outcomeUnknown(1);
             throw retryError;
@@ -343,7 +353,7 @@ export class UsageWriter {
   async #settleUnsure(): Promise<number[]> {
     const count = this.#unsure;
     const rows = Array.from({ length: count }, (_, index) => this.#buffer.row(index));
-    const stored = await readUsageRowFacts(this.#db, rows, this.#bounded);
+    const stored = await readUsageRowFacts(this.#db, rows, this.#bound());
     const found: number[] = [];
     const kept: number[] = [];
     rows.forEach((row, index) => {

@@ -60,3 +60,16 @@ test('a SwitchboardError passes through; anything else is a database_error', () 
   assert.equal(mapped.code, 'database_error');
   assert.equal(mapped.message, 'weird');
 });
+
+test("node-postgres' own connection errors (no code) → retryable database_unavailable", () => {
+  // pg-pool: no free connection, or no new one, within connectionTimeoutMillis; pg: the socket ended.
+  for (const message of ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout', 'Connection terminated unexpectedly']) {
+    const mapped = mapDatabaseError(new Error(message));
+    assert.ok(mapped instanceof DatabaseError, message);
+    assert.equal(mapped.code, 'database_unavailable', message);
+    assert.equal(mapped.status, 503, message);
+    assert.equal(mapped.isRetryable, true, message);
+  }
+  // The same words as a server error's message keep its SQLSTATE's mapping.
+  assert.equal(mapDatabaseError(driverError('42P01', { message: 'Connection terminated unexpectedly' })).code, 'database_error');
+});
