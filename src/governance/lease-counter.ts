@@ -36,6 +36,11 @@ export class LeaseCounter {
    */
   reported = 0n;
   /**
+   * Consumption reported without a lease and answered (while it had none, or an overdraft, see
+   * LeaseSync): the base of those reports' running total (LeaseSyncItem.reportedUnleased).
+   */
+  reportedUnleased = 0n;
+  /**
    * Room of a lease that expired before this instance reported against it (an outage longer than
    * the lease TTL): the store charged it whole, so consumption up to it is not reported again.
    * Within the lease's period only.
@@ -136,6 +141,7 @@ export class LeaseCounter {
       leaseId: this.leaseId,
       consumed: this.consumed,
       reportedTotal: this.reported + this.consumed,
+      ...(this.leaseId === null ? { reportedUnleased: this.reportedUnleased + this.consumed } : {}),
       reserved: this.reserved,
       want: release ? 0n : this.reserved + this.chunk,
       need: release || need === 0n ? 0n : this.reserved + need,
@@ -153,6 +159,7 @@ export class LeaseCounter {
     const lastPeriodEnd = this.#storePeriodEnd;
     this.#storePeriodEnd = result.periodEnd?.getTime() ?? 0;
     this.consumed -= sent.consumed + chargedApart;
+    this.reportedUnleased += (sent.leaseId === null ? sent.consumed : 0n) + chargedApart;
     this.leaseId = result.leaseId;
     this.lease = result.amount;
     this.spent = result.spent;

@@ -90,10 +90,10 @@ export async function redisLeaseStore(url: string, deadlineMs?: number): Promise
   } catch (error) {
     throw new SwitchboardError('invalid_request', "SWITCHBOARD_REDIS_URL is set but the optional package 'ioredis' is not installed (npm install ioredis)", { cause: error });
   }
-  // An exchange is not idempotent (consumption reported without a lease has no running total to
-  // check, see LeaseSyncItem.reportedTotal): ioredis must never send one again on its own after a
-  // reconnect, after the exchange was given up on (withDeadline) and its consumption is reported
-  // again by the next one.
+  // An exchange is not idempotent (an older gateway's items carry no running total, see
+  // LeaseSyncItem.reportedTotal and reportedUnleased): ioredis must never send one again on its own
+  // after a reconnect, after the exchange was given up on (withDeadline) and its consumption is
+  // reported again by the next one.
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, autoResendUnfulfilledCommands: false });
   await client.connect();
   return {
@@ -105,6 +105,7 @@ export async function redisLeaseStore(url: string, deadlineMs?: number): Promise
         lease_id: item.leaseId,
         consumed: item.consumed.toString(),
         reported: item.reportedTotal?.toString(),
+        reported_unleased: item.reportedUnleased?.toString(),
         reserved: item.reserved.toString(),
         want: item.want.toString(),
         need: item.need.toString(),

@@ -237,7 +237,17 @@ export class LeaseSync {
       const item = items[index] as LeaseSyncItem;
       if (item.leaseId === null || item.consumed <= counter.lease || sentAt - counter.renewedAt <= this.settings.leaseTtlMs / 2) return undefined;
       const beyond = item.consumed - counter.lease;
-      const overdraft: LeaseSyncItem = { ...item, leaseId: null, consumed: beyond, reportedTotal: 0n, reserved: 0n, want: 0n, need: 0n, release: false };
+      const overdraft: LeaseSyncItem = {
+        ...item,
+        leaseId: null,
+        consumed: beyond,
+        reportedTotal: 0n,
+        reportedUnleased: counter.reportedUnleased + beyond,
+        reserved: 0n,
+        want: 0n,
+        need: 0n,
+        release: false,
+      };
       items[index] = { ...item, consumed: counter.lease, reportedTotal: (item.reportedTotal ?? 0n) - beyond };
       return overdraft;
     });

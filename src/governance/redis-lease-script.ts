@@ -5,8 +5,11 @@
  * A lease id is its window's start (ms); a lease's fields are named after its holder,
  * `<instance>/<holder>` (one per counter object, see LeaseCounter.holder): `lease:`, `exp:`, `res:`,
  * and `rep:`, the consumption charged against the lease so far (an item's `reported`, its running
- * total, charges only what it adds to it: a report sent again after a lost reply is charged once). Amounts are integers kept
- * below 2^53. Each answer ends with 1 when the item's lease was gone (expired and charged whole,
+ * total, charges only what it adds to it: a report sent again after a lost reply is charged once).
+ * Consumption reported without a lease is charged to the current window; an item's
+ * `reported_unleased`, its holder's running total of those reports, charges only what it adds to
+ * `switchboard:governance-unleased:<limit>:<metric>:<instance>/<holder>` (kept a day past the last
+ * report). Amounts are integers kept below 2^53. Each answer ends with 1 when the item's lease was gone (expired and charged whole,
  * what it reported dropped), else 0.
  *
  * @module
@@ -70,6 +73,16 @@ for _, item in ipairs(items) do
       lost = 1
     end
   elseif consumed > 0 then
+    if item.reported_unleased ~= nil and item.reported_unleased ~= cjson.null then
+      local record = 'switchboard:governance-unleased:' .. item.limit_id .. ':' .. item.metric .. ':' .. who
+      local charged = redis.call('GET', record)
+      local total = num(item.reported_unleased)
+      if charged then
+        consumed = math.min(consumed, math.max(0, total - num(charged)))
+        total = math.max(total, num(charged))
+      end
+      redis.call('SET', record, int(total), 'PX', 86400000)
+    end
     redis.call('HSET', key, 'spent', int(num(redis.call('HGET', key, 'spent')) + consumed))
   end
   charge_expired(key)

@@ -99,6 +99,12 @@ export interface LeaseSyncItem {
    * a lost reply is charged once. Absent: `consumed` is charged whole (as an older gateway's).
    */
   reportedTotal?: bigint;
+  /**
+   * With `leaseId` null: the running total of consumption the holder reported without a lease, this
+   * report included (the store keeps what it charged of it for a day), so that a report resent after
+   * a lost reply is charged once. Absent: `consumed` is charged whole (as an older gateway's).
+   */
+  reportedUnleased?: bigint;
   reserved: bigint;
   want: bigint;
   need: bigint;
@@ -161,6 +167,7 @@ export async function syncLeases(
     lease_id: item.leaseId,
     consumed: item.consumed.toString(),
     reported: item.reportedTotal?.toString(),
+    reported_unleased: item.reportedUnleased?.toString(),
     reserved: item.reserved.toString(),
     want: item.want.toString(),
     need: item.need.toString(),
