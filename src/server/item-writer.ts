@@ -182,14 +182,17 @@ class ItemWriter<Item> {
     this.#close(undefined, true);
   }
 
-  /** The iterator closed (unless exhausted), then `failure` answered. */
+  /**
+   * The iterator closed (unless exhausted), then `failure` answered. Its error goes to `return()`:
+   * the usage ledger records the failure the client is answered, not a client's cut.
+   */
   #close(failure: { error: unknown } | undefined, exhausted: boolean): void {
     // What was written leaves now, whatever the iterator's return() does (after end(), which
     // already flushed the socket and let go of every cork, this does nothing).
     this.#uncork();
     let returned: Promise<unknown> | undefined;
     try {
-      returned = exhausted ? undefined : this.#iterator.return?.();
+      returned = exhausted ? undefined : this.#iterator.return?.(failure?.error);
     } catch {
       returned = undefined;
     }

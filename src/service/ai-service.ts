@@ -31,8 +31,8 @@ import { chatReasoningBound, nativeReasoningBound } from './reasoning-bound.js';
 import { failedCallCharge } from '../usage/hidden-reasoning.js';
 import { chatOutputCap, nativeOutputCap } from '../governance/estimate-call.js';
 
-import type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
-import { embedUsage, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
+import type { CallContext, ChatResult, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
+import { embedUsage, encodedAnswer, encodedNativeAnswer, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
 import { neverCancelled } from '../cancel.js';
 import { idScopeOf, scopeChatRequest, scopeEmbedRequest, scopeNativeBody } from './shared-account-ids.js';
 import { refuseStoredFiles } from './shared-account-files.js';
@@ -40,7 +40,7 @@ import { refuseSharedState } from './shared-account-state.js';
 import { upstreamFailure } from '../providers/shared/upstream-limits.js';
 import { tokenCount } from '../providers/shared/usage-buckets.js';
 
-export type { CallContext, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
+export type { CallContext, ChatResult, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 
 export interface AIServiceOptions {
   /** The current registry snapshot (swapped by the config watcher). */
@@ -109,7 +109,7 @@ export class AIService {
   // chat() and stream() hand back the promise of the call itself: as async functions they would wrap
   // it in one more promise, resolved a few microtask turns later. A synchronous failure (an
   // unknown model) still comes back as a rejected promise.
-  chat(request: PublicChatRequest, context: CallContext = {}): Promise<{ response: ChatResponse; route: Route }> {
+  chat(request: PublicChatRequest, context: CallContext = {}): Promise<ChatResult> {
     try {
       const route = this.router?.find(request.model, context.projectId);
       if (route && this.router) return routeChat(this.router, route, request, context, (resolved, call) => this.#chat(resolved, request, context, call));
@@ -119,7 +119,7 @@ export class AIService {
     }
   }
 
-  async #chat(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, call: RoutedCall | undefined): Promise<{ response: ChatResponse; route: Route }> {
+  async #chat(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, call: RoutedCall | undefined): Promise<ChatResult> {
     const { model, provider } = resolved;
     const routing = call?.routing;
     this.#checkAccess(context, request.model, 'chat', false, model, provider, routing);
@@ -163,11 +163,15 @@ export class AIService {
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
       attempt.responseModel = response.model;
+    }
+    // The ledger keeps what the vendor generated and billed; the client gets the answer cut at its stops.
+    const answer = unsent === undefined ? response : cutChatResponse(response, unsent);
+    const encoded = context.encodeAnswer === undefined ? undefined : encodedAnswer(context.encodeAnswer, answer, response, request, provider.name, attempt);
+    if (attempt) {
       if (routing?.emptyFallsBack === true && response.choices.every((choice) => !choice.content && choice.toolCalls.length === 0)) attempt.discardedEmpty = true;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request, outputTexts(response)) });
     }
-    // The ledger keeps what the vendor generated and billed; the client gets the answer cut at its stops.
-    return { response: unsent === undefined ? response : cutChatResponse(response, unsent), route: { model, provider, upstreamMs } };
+    return { response: answer, route: { model, provider, upstreamMs }, encoded };
   }
 
   /**
@@ -245,7 +249,7 @@ export class AIService {
    * refused (shared-account-files.ts, shared-account-state.ts). Throws `unsupported_feature` when the serving
    * provider has no such API (check `supportsNative`).
    */
-  async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route }> {
+  async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route; encoded?: string | undefined }> {
     const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
     const { model, provider } = this.resolve(modelName, context.projectId);
     const endpoint = nativeEndpoints[call.api];
@@ -298,11 +302,10 @@ export class AIService {
       throw error;
     }
     const upstreamMs = performance.now() - started;
-    if (attempt) {
-      attempt.upstreamMs = upstreamMs;
-      answer = observeNative(answer, attempt, call.body, answer.type === 'stream' ? nativeReasoningBound(body, call.api, model) : undefined);
-    }
-    return { answer, route: { model, provider, upstreamMs } };
+    if (attempt) attempt.upstreamMs = upstreamMs;
+    const encoded = answer.type === 'json' && call.encodeJson !== undefined ? encodedNativeAnswer(call.encodeJson, answer, call.body, modelName, provider.name, attempt) : undefined;
+    if (attempt) answer = observeNative(answer, attempt, call.body, answer.type === 'stream' ? nativeReasoningBound(body, call.api, model) : undefined);
+    return { answer, route: { model, provider, upstreamMs }, encoded };
   }
 
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
@@ -348,15 +351,19 @@ export class AIService {
     }
     const upstreamMs = performance.now() - started;
     // A vendor's count as chat counts are taken: a whole number, at most MAX_REPORTED_TOKENS (the
-    // caller gets that number too, not a negative or 1e308 the vendor sent).
+    // caller gets that number too, not a negative or 1e308 the vendor sent). None (Gemini's embed
+    // API reports no count): the caller is told the estimate the ledger charges.
     const inputTokens = tokenCount(response.usage.inputTokens);
-    if (inputTokens !== response.usage.inputTokens) response.usage = { inputTokens };
+    const estimated = inputTokens > 0 ? undefined : await estimateEmbedding(request.input).catch(() => undefined);
+    const told = estimated?.input ?? inputTokens;
+    if (told !== response.usage.inputTokens) response.usage = { inputTokens: told };
     if (attempt) {
       attempt.upstreamMs = upstreamMs;
       const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
       attempt.responseModel = response.model;
       if (routing?.emptyFallsBack === true && response.embeddings.length === 0) attempt.discardedEmpty = true;
-      attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate: () => estimateEmbedding(request.input) });
+      const estimate = estimated === undefined ? () => estimateEmbedding(request.input) : () => Promise.resolve(estimated);
+      attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
     }
     return { response, route: { model, provider, upstreamMs } };
   }

@@ -1,14 +1,18 @@
 /**
- * Small pure pieces of the AI service's calls: usage shapes for embeddings, the texts an estimate
- * counts, a model's limits for the provider, and replaying a stream's first part.
+ * Small pieces of the AI service's calls: usage shapes for embeddings, the texts an estimate
+ * counts, the caller's encoding of an answer, a model's limits for the provider, and replaying a
+ * stream's first part.
  *
  * @module
  */
-import type { ChatResponse, NativeApi, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import type { ChatResponse, NativeApi, NativeJsonAnswer, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
 import type { ModelEntry } from '../registry/provider-registry.js';
 import { type ReadyParts, takeReady, whenReady } from '../providers/shared/ready-parts.js';
-import { estimateTextTokens } from '../usage/estimate-tokens.js';
-import type { UsageEndpoint } from '../usage/usage-attempt.js';
+import { type ChatInput, estimateTextTokens } from '../usage/estimate-tokens.js';
+import { estimateChat } from '../usage/observe-stream.js';
+import { nativeEstimate } from '../usage/native-estimate.js';
+import type { UsageAttempt, UsageEndpoint } from '../usage/usage-attempt.js';
+import { upstreamFailure } from '../providers/shared/upstream-limits.js';
 
 /** The generated text of a whole answer (for an estimate when the vendor reported no usage). */
 export function outputTexts(response: ChatResponse): string[] {
@@ -18,6 +22,47 @@ export function outputTexts(response: ChatResponse): string[] {
     for (const call of choice.toolCalls) texts.push(call.name, call.arguments);
   }
   return texts;
+}
+
+/**
+ * `answer` as the caller encodes it (CallContext.encodeAnswer), before `attempt` is recorded. One it
+ * cannot encode (a stack overflow on the vendor's logprobs or native fields) ends the attempt with
+ * the provider's 502 the caller answers, charged the vendor's `response` (it generated and bills
+ * it), and throws that error.
+ */
+export function encodedAnswer(
+  encode: (answer: ChatResponse, model: string, provider: string) => string,
+  answer: ChatResponse,
+  response: ChatResponse,
+  request: ChatInput & { model: string },
+  provider: string,
+  attempt: UsageAttempt | undefined,
+): string {
+  try {
+    return encode(answer, request.model, provider);
+  } catch (thrown) {
+    const error = upstreamFailure(provider, thrown);
+    attempt?.failAnswer(error, response.usage, () => estimateChat(request, outputTexts(response)));
+    throw error;
+  }
+}
+
+/** A native whole answer's body as the caller encodes it (NativeCall.encodeJson), before `attempt` is recorded, as encodedAnswer. */
+export function encodedNativeAnswer(
+  encode: (body: Record<string, unknown>, model: string) => string,
+  answer: NativeJsonAnswer,
+  requestBody: Record<string, unknown>,
+  model: string,
+  provider: string,
+  attempt: UsageAttempt | undefined,
+): string {
+  try {
+    return encode(answer.body, model);
+  } catch (thrown) {
+    const error = upstreamFailure(provider, thrown);
+    attempt?.failAnswer(error, answer.usage, nativeEstimate(requestBody, () => answer.usage, undefined));
+    throw error;
+  }
 }
 
 /** An embeddings call's reported input tokens as usage (embeddings report no other bucket). */

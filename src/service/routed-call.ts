@@ -5,14 +5,14 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { ChatResponse, EmbedResponse } from '../providers/spec/index.js';
+import type { EmbedResponse } from '../providers/spec/index.js';
 import type { ResolvedModel } from '../registry/provider-registry.js';
 import { runRoute, type RoutedAttempt, type RunOptions } from '../routing/route-runner.js';
 import type { RouteEntry } from '../routing/route-table.js';
 import type { Router } from '../routing/router.js';
 import { SwitchboardError } from '../errors.js';
 import type { AttemptRouting } from '../usage/usage-attempt.js';
-import type { CallContext, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './ai-service.js';
+import type { CallContext, ChatResult, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './ai-service.js';
 import type { CommittedStream } from './stream-commit.js';
 import type { CancelSignal } from '../cancel.js';
 
@@ -71,13 +71,13 @@ export function routeChat(
   route: RouteEntry,
   request: PublicChatRequest,
   context: CallContext,
-  attempt: Attempt<{ response: ChatResponse; route: Route }>,
-): Promise<{ response: ChatResponse; route: Route }> {
+  attempt: Attempt<ChatResult>,
+): Promise<ChatResult> {
   return run(router, route, request, context, attempt, chatHandling);
 }
 
 // Made once: the runner's hooks close over nothing of the request.
-const chatHandling: Pick<RunOptions<{ response: ChatResponse; route: Route }>, 'isEmpty'> = {
+const chatHandling: Pick<RunOptions<ChatResult>, 'isEmpty'> = {
   isEmpty: (result) => result.response.choices.every((choice) => !choice.content && choice.toolCalls.length === 0),
 };
 const streamHandling: Pick<RunOptions<StreamOutcome>, 'isEmpty' | 'discard' | 'streams'> = {

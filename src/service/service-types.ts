@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChatRequest, EmbedRequest, NativeApi, StreamPart } from '../providers/spec/index.js';
+import type { ChatRequest, ChatResponse, EmbedRequest, NativeApi, StreamPart } from '../providers/spec/index.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { RoutingInfo } from '../routing/route-runner.js';
 import type { TraceParent } from '../usage/usage-observer.js';
@@ -43,6 +43,21 @@ export interface CallContext {
   trace?: TraceParent;
   /** The client's own JSON text of its long strings, for the first upstream body (CallOptions.rawJson). */
   rawJson?: RawJson | undefined;
+  /**
+   * The caller's encoding of a whole chat answer (`model`: the public name asked for, `provider`: the
+   * serving provider's), run before the attempt's ledger row is recorded: an answer it cannot encode
+   * (a stack overflow on the vendor's JSON) is the provider's 502, in the row as in the rejection.
+   * The text comes back as the result's `encoded`.
+   */
+  encodeAnswer?: ((answer: ChatResponse, model: string, provider: string) => string) | undefined;
+}
+
+/** A whole chat answer, and how it was served. */
+export interface ChatResult {
+  response: ChatResponse;
+  route: Route;
+  /** The answer as `CallContext.encodeAnswer` encoded it, when given. */
+  encoded?: string | undefined;
 }
 
 /** Which model and provider served a call, and how long the upstream took. */
@@ -67,4 +82,9 @@ export interface NativeCall {
   stream: boolean;
   /** Extra headers to forward upstream (already filtered by the surface, e.g. `anthropic-beta`). */
   headers?: Record<string, string>;
+  /**
+   * The caller's encoding of a whole (JSON) answer's body (`model`: the public name), run before the
+   * ledger row is recorded, as CallContext.encodeAnswer; its text comes back as the result's `encoded`.
+   */
+  encodeJson?: ((body: Record<string, unknown>, model: string) => string) | undefined;
 }

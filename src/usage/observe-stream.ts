@@ -3,7 +3,8 @@
  * on the upstream, the first token, the final (cumulative) usage, and the generated text in case
  * the usage must be estimated. The attempt ends when the stream does, fails, or is cut (`return()`).
  * A built-in provider's stream (UpstreamParts) is watched from inside, through its tap; any other
- * iterator is wrapped. On a reasoning row, the time before the first visible part is kept too: a
+ * iterator is wrapped. A consumer that fails the answer itself passes its failure to `return()`,
+ * and the row carries that failure instead of a client's cut (499). On a reasoning row, the time before the first visible part is kept too: a
  * stream that ends without usage is charged the reasoning hidden in it (hidden-reasoning.ts).
  *
  * @module
@@ -38,7 +39,7 @@ export function observeStream(inner: AsyncIterator<StreamPart>, attempt: UsageAt
   return {
     next: timedNext(inner, attempt, onResult, tap.failed),
     return: async (value?: unknown) => {
-      tap.returned();
+      tap.returned(value);
       await inner.return?.(value);
       return { done: true, value: undefined };
     },
@@ -156,8 +157,11 @@ function attemptTap(attempt: UsageAttempt, request: ChatInput, upstream: Upstrea
         estimate: errorPart && pieces.length === 0 && !errorPart.timedOut ? undefined : estimate,
       });
     },
-    returned() {
-      if (usage) {
+    returned(reason) {
+      // The consumer failed the answer itself (it could not encode or hold it): the row says so.
+      if (reason instanceof Error && errorPart === undefined) {
+        attempt.failAnswer(reason, usage, estimate);
+      } else if (usage) {
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
       } else if (attempt.cutAtStop) {
         attempt.end({ status: 200, errorCode: null, incomplete: false, usage: undefined, estimate });

@@ -7,7 +7,7 @@ import type { UsageRowInsert } from '../db/sql/usage.js';
 import { ProviderError, SwitchboardError } from '../errors.js';
 import type { Usage, UsageBuckets } from '../providers/spec/index.js';
 import { billedUsage } from '../providers/shared/billed-provider-error.js';
-import { UpstreamCapError } from '../providers/shared/upstream-limits.js';
+import { UpstreamCapError, upstreamFailure } from '../providers/shared/upstream-limits.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { AttemptObservation, TraceParent } from './usage-observer.js';
 import { clientAborted } from '../routing/route-deadline.js';
@@ -149,6 +149,28 @@ export class UsageAttempt {
       // A call the gateway gave up waiting on was received, and likely billed, by the vendor; so
       // was one whose successful answer the gateway cut at its size limits.
       estimate: delivered || cutByTimeout(error) || cutByCap(error) ? estimate : undefined,
+    });
+  }
+
+  /**
+   * Ends the attempt with the failure the gateway answered in place of the vendor's answer (one it
+   * could not encode or hold): the row says what the client was sent, as the surfaces map it (a
+   * stack overflow on the vendor's JSON is the provider's 502), with the vendor's `usage` when it
+   * came, else `estimate`. A client already gone was sent nothing: a cut (499).
+   */
+  failAnswer(reason: unknown, usage: Usage | undefined, estimate: AttemptOutcome['estimate']): void {
+    if (clientAborted(this.caller.signal)) {
+      this.end({ status: CLIENT_CLOSED_STATUS, errorCode: null, incomplete: true, usage, estimate });
+      return;
+    }
+    const error = upstreamFailure(this.provider.name, reason);
+    const known = error instanceof SwitchboardError;
+    this.end({
+      status: known ? error.status : 500,
+      errorCode: known ? error.code : 'internal_error',
+      incomplete: this.streamed && !this.precommit,
+      usage,
+      estimate,
     });
   }
 

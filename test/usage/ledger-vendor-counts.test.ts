@@ -50,8 +50,10 @@ describe("a vendor's embeddings counts in the ledger", () => {
     assert.equal(told, 1);
   });
 
-  test('a negative count is 0 to the caller, who is not told the vendor owes it tokens', async () => {
-    const { told } = await rowFor(-5, 'negative-embed');
-    assert.equal(told, 0);
+  test('a negative count is not told to the caller: the ledger estimates the call, and the caller is told that estimate', async () => {
+    const { rows, told } = await rowFor(-5, 'negative-embed');
+    assert.equal(rows[0]?.usage_source, 'estimated');
+    assert.ok(told > 0, `told ${told}`);
+    assert.equal(told, Number(rows[0]?.input_tokens));
   });
 });

@@ -47,8 +47,11 @@ export interface PartsTap<Part = StreamPart> {
   ended(): void;
   /** `next()` rejects with `error`. */
   failed(error: unknown): void;
-  /** `return()` stopped the stream early. */
-  returned(): void;
+  /**
+   * `return()` stopped the stream early; `reason`: the failure its consumer answered the client
+   * with instead of the rest (what it passed to `return()`), undefined for a plain stop.
+   */
+  returned(reason: unknown): void;
 }
 
 /**
@@ -164,8 +167,9 @@ export class UpstreamParts<Part = StreamPart> implements AsyncIterableIterator<P
     return true;
   }
 
-  return(): Promise<IteratorResult<Part>> {
-    this.#tap?.returned();
+  /** Stops the stream; `reason` (optional) goes to the tap (PartsTap.returned). */
+  return(reason?: unknown): Promise<IteratorResult<Part>> {
+    this.#tap?.returned(reason);
     this.#finish(false);
     this.#queue.length = 0;
     this.#head = 0;

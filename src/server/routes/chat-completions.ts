@@ -31,13 +31,16 @@ export async function chatCompletions(
   if (native !== undefined) parsed.request.native = native;
   // Handed back, not awaited: this function's frame (the body, the parsed request) ends here.
   if (parsed.stream) return streamChatCompletion(gateway, exchange, response, parsed, owner);
-  const result = await gateway.service.chat(parsed.request, callContext(exchange, owner));
+  const context = callContext(exchange, owner);
+  // Encoded by the service before the ledger row is recorded, so that a failure to encode is in the row.
+  context.encodeAnswer = answerText;
+  const result = await gateway.service.chat(parsed.request, context);
   const usage = result.response.usage;
   exchange.upstreamMs = result.route.upstreamMs;
   exchange.inputTokens = usage.inputTokens;
   exchange.outputTokens = usage.outputTokens;
   if (gateway.config.logBodies) exchange.responseText = result.response.choices[0]?.content ?? undefined;
-  sendBody(gateway, exchange, response, 200, answerText(result.response, model, result.route.provider.name));
+  sendBody(gateway, exchange, response, 200, result.encoded ?? answerText(result.response, model, result.route.provider.name));
 }
 
 /**

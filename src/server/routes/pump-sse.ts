@@ -10,6 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { upstreamFailure } from '../../providers/shared/upstream-limits.js';
 import { toHttpError, type OpenAIErrorBody } from '../openai-error.js';
 import { writeSseHead } from '../send.js';
 import { drained } from '../client-stall.js';
@@ -38,8 +39,9 @@ export async function pumpSse<Item>(
 ): Promise<void> {
   const iterator = source[Symbol.asyncIterator]();
   const stallMs = gateway.config.clientStallMs;
-  const stop = async (): Promise<void> => {
-    await iterator.return?.().catch(() => undefined);
+  // `reason`: the failure the client is answered instead (for the usage ledger), if any.
+  const stop = async (reason?: unknown): Promise<void> => {
+    await iterator.return?.(reason).catch(() => undefined);
     encoding.over?.();
   };
   let first: IteratorResult<Item>;
@@ -49,7 +51,7 @@ export async function pumpSse<Item>(
     // The first frames are encoded before the head, so an error in first place gets a status.
     frames = first.done ? '' : encoding.encode(first.value);
   } catch (error) {
-    await stop();
+    await stop(error);
     throw error;
   }
   if (exchange.clientGone) return stop();
@@ -63,7 +65,8 @@ export async function pumpSse<Item>(
     end: (answer) => answer.end(),
     failed(error) {
       if (exchange.clientGone) return;
-      const http = toHttpError(error, exchange.requestId);
+      // As on chat streams (and in the ledger's row): a stack overflow on the vendor's data is the provider's.
+      const http = toHttpError(exchange.provider === undefined ? error : upstreamFailure(exchange.provider, error), exchange.requestId);
       exchange.errorCode = http.code;
       if (!response.writableEnded) response.end(encoding.fail(http.body.error));
     },

@@ -118,14 +118,16 @@ export async function nativeResponses(
   body: JsonObject,
   call: { model: string; stream: boolean; row: ModelEntry; context: CallContext },
 ): Promise<void> {
-  const { answer, route } = await gateway.service.native({ api: 'openai-responses', body: upstreamBody(body, call.row), stream: call.stream }, call.context);
+  // A whole answer is encoded by the service before its ledger row is recorded (one nested too deeply to encode is in the row).
+  const native = { api: 'openai-responses' as const, body: upstreamBody(body, call.row), stream: call.stream, encodeJson: withPublicModel };
+  const { answer, route, encoded } = await gateway.service.native(native, call.context);
   exchange.upstreamMs = route.upstreamMs;
   if (answer.type === 'json') {
     exchange.inputTokens = answer.usage.inputTokens;
     exchange.outputTokens = answer.usage.outputTokens;
     let text: string;
     try {
-      text = JSON.stringify({ ...answer.body, model: call.model });
+      text = encoded ?? withPublicModel(answer.body, call.model);
     } catch (error) {
       throw error instanceof RangeError ? answerTooDeep(route.provider.name) : error;
     }
@@ -149,6 +151,11 @@ export async function nativeResponses(
       exchange.outputTokens = usage.outputTokens;
     },
   });
+}
+
+/** A whole answer's text, saying the public model name. */
+function withPublicModel(body: JsonObject, model: string): string {
+  return JSON.stringify({ ...body, model });
 }
 
 /** The event's data with `response.model` set to `model` (unchanged when it is not such JSON). */
