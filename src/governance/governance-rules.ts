@@ -61,6 +61,8 @@ export class GovernanceRules {
   readonly #rateLimits = new Map<string, RateLimitRule[]>();
   readonly budgetCount: number;
   readonly rateLimitCount: number;
+  /** Whether any project or key has an allow-list (without one, every key may call every name). */
+  readonly listsModels: boolean;
 
   constructor(budgets: readonly BudgetRow[], rateLimits: readonly RateLimitRow[], access: readonly ModelAccessRow[], warn: (message: string) => void = () => {}) {
     for (const row of access) {
@@ -68,6 +70,7 @@ export class GovernanceRules {
       if (row.apiKeyId === null) this.#projectModels.set(row.projectId, models);
       else this.#keyModels.set(row.apiKeyId, models);
     }
+    this.listsModels = this.#projectModels.size > 0 || this.#keyModels.size > 0;
     let budgetCount = 0;
     for (const row of budgets) {
       if (!row.isActive) continue;

@@ -90,13 +90,7 @@ export class ProviderRegistry {
    */
   resolve(name: string): ResolvedModel {
     const model = this.models.get(name);
-    if (!model || model.status === 'inactive') {
-      throw new SwitchboardError(
-        'no_such_model',
-        `The model '${name}' does not exist or is not active. List the available models with GET /v1/models or \`switchboard models list\`.`,
-        { param: 'model' },
-      );
-    }
+    if (!model || model.status === 'inactive') throw noSuchModel(name);
     const provider = this.providers.get(model.providerName);
     if (model.status === 'unavailable' || !provider?.provider) {
       throw new SwitchboardError('provider_unavailable', `The model '${name}' is unavailable: ${model.reason ?? 'its provider is unavailable'}`, {
@@ -106,4 +100,17 @@ export class ProviderRegistry {
     }
     return { model, provider: provider as ProviderEntry & { provider: Provider } };
   }
+}
+
+/**
+ * The answer to a name that does not exist, is not active, or is one the caller may not call (a
+ * model outside its allow-lists, a route outside them or of another project): one error for all,
+ * so a key cannot tell which names exist (as OpenAI answers a model the account cannot use).
+ */
+export function noSuchModel(name: string): SwitchboardError {
+  return new SwitchboardError(
+    'no_such_model',
+    `The model '${name}' does not exist or is not active. List the available models with GET /v1/models or \`switchboard models list\`.`,
+    { param: 'model' },
+  );
 }

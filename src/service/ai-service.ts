@@ -9,7 +9,6 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { scopedIdKey } from '../crypto/scoped-id.js';
 import type { ChatResponse, EmbedResponse, NativeAnswer, NativeApi, StreamPart, Usage } from '../providers/spec/index.js';
 import { SwitchboardError } from '../errors.js';
-import { GovernanceError } from '../governance/governance-error.js';
 import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { estimateChat, observeStream } from '../usage/observe-stream.js';
 import { cutByCap, cutByTimeout, type AttemptRouting, type UsageAttempt, type UsageEndpoint } from '../usage/usage-attempt.js';
@@ -37,6 +36,7 @@ import { neverCancelled } from '../cancel.js';
 import { idScopeOf, scopeChatRequest, scopeEmbedRequest, scopeNativeBody } from './shared-account-ids.js';
 import { refuseStoredFiles } from './shared-account-files.js';
 import { refuseSharedState } from './shared-account-state.js';
+import { mayCall, refuseName } from './model-access.js';
 import { upstreamFailure } from '../providers/shared/upstream-limits.js';
 import { tokenCount } from '../providers/shared/usage-buckets.js';
 
@@ -94,7 +94,16 @@ export class AIService {
 
   /** Whether the caller's key (and project) may call the public name `model`. */
   allows(context: Pick<CallContext, 'projectId' | 'apiKeyId'>, model: string): boolean {
-    return this.governor?.allows(context.projectId, context.apiKeyId, model) ?? true;
+    return mayCall(this.governor, context.projectId, context.apiKeyId, model);
+  }
+
+  /**
+   * Throws 403 `model_not_allowed` when the key may not call `model`, whether it exists or not
+   * (one ledger row naming only `model` when `endpoint` is given): call it before anything reads
+   * the model row. One property check when no project or key has an allow-list.
+   */
+  refuseUnlisted(context: CallContext, model: string, endpoint: UsageEndpoint | undefined, streamed: boolean): void {
+    if (!mayCall(this.governor, context.projectId, context.apiKeyId, model)) refuseName(this.governor, this.usage, context, model, endpoint, streamed);
   }
 
   /**
@@ -111,6 +120,8 @@ export class AIService {
   // unknown model) still comes back as a rejected promise.
   chat(request: PublicChatRequest, context: CallContext = {}): Promise<ChatResult> {
     try {
+      // Before a route or a model row is looked at (model-access.ts).
+      this.refuseUnlisted(context, request.model, 'chat', false);
       const route = this.router?.find(request.model, context.projectId);
       if (route && this.router) return routeChat(this.router, route, request, context, (resolved, call) => this.#chat(resolved, request, context, call));
       return this.#chat(this.resolve(request.model), request, context, undefined);
@@ -122,7 +133,6 @@ export class AIService {
   async #chat(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, call: RoutedCall | undefined): Promise<ChatResult> {
     const { model, provider } = resolved;
     const routing = call?.routing;
-    this.#checkAccess(context, request.model, 'chat', false, model, provider, routing);
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, false);
     // Both are usually known at once: a plain value is not awaited (an `await` costs a microtask turn).
@@ -180,6 +190,7 @@ export class AIService {
    */
   stream(request: PublicChatRequest, context: CallContext = {}): Promise<StreamOutcome> {
     try {
+      this.refuseUnlisted(context, request.model, 'chat', true);
       const route = this.router?.find(request.model, context.projectId);
       if (route && this.router) return routeStream(this.router, route, request, context, (resolved, call) => this.#stream(resolved, request, context, call));
       return this.#stream(this.resolve(request.model), request, context, undefined);
@@ -192,7 +203,6 @@ export class AIService {
   async #stream(resolved: ResolvedModel, request: PublicChatRequest, context: CallContext, call: RoutedCall | undefined): Promise<StreamOutcome> {
     const { model, provider } = resolved;
     const routing = call?.routing;
-    this.#checkAccess(context, request.model, 'chat', true, model, provider, routing);
     const providerRequest = applyModelFeatures({ ...request, model: model.modelId }, model);
     validateChatRequest(providerRequest, model, true);
     const resolving = this.#credentials.resolve(context.projectId, provider);
@@ -251,9 +261,9 @@ export class AIService {
    */
   async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route; encoded?: string | undefined }> {
     const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
-    const { model, provider } = this.resolve(modelName, context.projectId);
     const endpoint = nativeEndpoints[call.api];
-    this.#checkAccess(context, modelName, endpoint, call.stream, model, provider);
+    this.refuseUnlisted(context, modelName, endpoint, call.stream);
+    const { model, provider } = this.resolve(modelName, context.projectId);
     const native = provider.provider.native;
     if (!native || !(provider.provider.nativeApis ?? []).includes(call.api)) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' does not serve ${call.api}.`, {
@@ -309,6 +319,7 @@ export class AIService {
   }
 
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
+    this.refuseUnlisted(context, request.model, 'embeddings', false);
     const route = this.router?.find(request.model, context.projectId);
     if (route && this.router) return routeEmbed(this.router, route, request, context, (resolved, call) => this.#embed(resolved, request, context, call));
     return this.#embed(this.resolve(request.model), request, context, undefined);
@@ -317,7 +328,6 @@ export class AIService {
   async #embed(resolved: ResolvedModel, request: PublicEmbedRequest, context: CallContext, call: RoutedCall | undefined): Promise<{ response: EmbedResponse; route: Route }> {
     const { model, provider } = resolved;
     const routing = call?.routing;
-    this.#checkAccess(context, request.model, 'embeddings', false, model, provider, routing);
     validateEmbedModel(model);
     if (!provider.provider.embed) {
       throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' has no embeddings.`, {
@@ -368,23 +378,6 @@ export class AIService {
     return { response, route: { model, provider, upstreamMs } };
   }
 
-  /** 403 `model_not_allowed` (one ledger row) when the key may not call `requestedModel`: before anything else. */
-  #checkAccess(
-    context: CallContext,
-    requestedModel: string,
-    endpoint: UsageEndpoint | undefined,
-    streamed: boolean,
-    model: ModelEntry,
-    provider: ProviderEntry,
-    routing?: AttemptRouting,
-  ): void {
-    if (this.allows(context, requestedModel)) return;
-    const error = new GovernanceError('model_not_allowed', `This API key is not allowed to call '${requestedModel}'.`, { param: 'model' });
-    this.governor?.refusals.set(error.code, (this.governor.refusals.get(error.code) ?? 0) + 1);
-    if (endpoint !== undefined) this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, routing)?.fail(error, undefined);
-    throw error;
-  }
-
   /**
    * Admits a call that generates nothing and is free (counting tokens): the key's access to the
    * model (403 `model_not_allowed`), then one request from every requests-per-minute limit that
@@ -392,8 +385,8 @@ export class AIService {
    * limits' `x-ratelimit-*` headers (`context.onGovernanceHeaders`).
    */
   async admitRequestOnly(modelName: string, context: CallContext = {}): Promise<void> {
+    this.refuseUnlisted(context, modelName, undefined, false);
     const { model, provider } = this.resolve(modelName, context.projectId);
-    this.#checkAccess(context, modelName, undefined, false, model, provider);
     if (!this.governor) return;
     const admitting = this.governor.admit({
       projectId: context.projectId,

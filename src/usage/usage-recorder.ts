@@ -91,6 +91,11 @@ export class UsageRecorder {
     return attempt;
   }
 
+  /** Queues a row that names no model (a refused name): nothing to price, observe or count in /metrics. */
+  recordUnserved(row: UsageRowInsert): void {
+    this.#writer?.push(row);
+  }
+
   stats(): UsageStats {
     this.settleEnded();
     return { ...(this.#writer?.stats() ?? idleWriterStats), unpriced: new Map(this.#unpriced), estimated: this.#estimated };

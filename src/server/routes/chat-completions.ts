@@ -25,7 +25,7 @@ export async function chatCompletions(
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseChatRequest(body, gateway.config);
   const model = parsed.request.model;
-  resolveModel(gateway, exchange, model);
+  resolveModel(gateway, exchange, model, 'chat', parsed.stream);
   const resolved = gateway.service.resolve(model, owner.projectId);
   const native = chatNativeFields(parsed.nativeFields, resolved.model, resolved.provider.provider.family);
   if (native !== undefined) parsed.request.native = native;

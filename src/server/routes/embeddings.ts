@@ -16,7 +16,7 @@ export async function embeddings(gateway: GatewayContext, exchange: Exchange, re
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseEmbedRequest(body);
   const model = parsed.request.model;
-  resolveModel(gateway, exchange, model);
+  resolveModel(gateway, exchange, model, 'embeddings', false);
   const result = await gateway.service.embed(parsed.request, callContext(exchange, owner));
   exchange.upstreamMs = result.route.upstreamMs;
   exchange.inputTokens = result.response.usage.inputTokens;

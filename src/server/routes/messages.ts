@@ -72,7 +72,7 @@ async function readRequest(gateway: GatewayContext, exchange: Exchange, request:
   exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
   const parsed = parseMessagesRequest(body, countTokens, gateway.config);
-  resolveModel(gateway, exchange, parsed.model);
+  resolveModel(gateway, exchange, parsed.model, countTokens ? undefined : 'messages', parsed.stream);
   const context: CallContext = callContext(exchange, owner);
   return { body, parsed, context };
 }

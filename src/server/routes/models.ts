@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SwitchboardError } from '../../errors.js';
-import { GovernanceError } from '../../governance/governance-error.js';
 import { encodeModel, encodeModelList } from '../encode-models.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -37,10 +36,8 @@ export function retrieveModel(
   } catch {
     throw new SwitchboardError('invalid_request', 'The model name in the path is not valid percent-encoding.', { param: 'model' });
   }
-  resolveModel(gateway, exchange, name);
-  if (!gateway.service.allows({ projectId: owner.projectId, apiKeyId: owner.keyId }, name)) {
-    throw new GovernanceError('model_not_allowed', `This API key is not allowed to call '${name}'.`, { param: 'model' });
-  }
+  // A name outside the key's allow-lists is 403 whether it exists or not (service/model-access.ts).
+  resolveModel(gateway, exchange, name, undefined, false);
   const model = gateway.service.resolve(name, owner.projectId).model;
   sendJson(gateway, exchange, response, 200, encodeModel({ name, providerName: model.providerName }, loadedAt(gateway)));
 }

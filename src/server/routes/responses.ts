@@ -31,7 +31,7 @@ export async function responses(gateway: GatewayContext, exchange: Exchange, req
   exchange.rawJson = raw;
   if (gateway.config.logBodies) exchange.requestBody = body;
   const basics = checkResponsesBasics(body, gateway.config);
-  resolveModel(gateway, exchange, basics.model);
+  resolveModel(gateway, exchange, basics.model, 'responses', basics.stream);
   if (gateway.service.supportsNative(basics.model, 'openai-responses', owner.projectId)) {
     const row = gateway.service.resolve(basics.model).model;
     checkNativeLimits(body, row);

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { SwitchboardError } from '../../errors.js';
 import type { KeyOwner } from '../../registry/api-key-index.js';
 import type { CallContext } from '../../service/ai-service.js';
+import { mayCall, refuseName } from '../../service/model-access.js';
+import type { UsageEndpoint } from '../../usage/usage-attempt.js';
 import { authenticate } from '../auth.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -37,14 +39,22 @@ export function takeKeySlot(gateway: GatewayContext, exchange: Exchange, owner: 
 /** Longest model name accepted; longer names are refused without being echoed or logged. */
 export const MAX_MODEL_NAME_CHARS = 256;
 
-/** Records which model and provider a request addresses (throws `no_such_model` for unknown names). */
-export function resolveModel(gateway: GatewayContext, exchange: Exchange, model: string): void {
+/**
+ * Records which model and provider a request addresses. Throws 403 `model_not_allowed` for names
+ * the key may not call, existing or not, before anything reads a model row (service/model-access.ts:
+ * one ledger row when the request is a call, `endpoint`), then `no_such_model` for unknown names.
+ */
+export function resolveModel(gateway: GatewayContext, exchange: Exchange, model: string, endpoint: UsageEndpoint | undefined, streamed: boolean): void {
   if (model.length > MAX_MODEL_NAME_CHARS) {
     exchange.model = clip(model, 64);
     throw new SwitchboardError('invalid_request', `model is longer than the limit of ${MAX_MODEL_NAME_CHARS} characters.`, { param: 'model' });
   }
   exchange.model = model;
   recheckKey(gateway, exchange);
+  const owner = exchange.owner;
+  if (owner !== undefined && !mayCall(gateway.service.governor, owner.projectId, owner.keyId, model)) {
+    refuseName(gateway.service.governor, gateway.service.usage, callContext(exchange, owner), model, endpoint, streamed);
+  }
   const resolved = gateway.service.resolve(model, exchange.owner?.projectId);
   exchange.modelKnown = true;
   exchange.provider = resolved.provider.name;
