@@ -1,11 +1,14 @@
 // The dashboard's usage and price routes over the real stack: GET /admin/v1/usage/series (points
 // from the hourly rollups in hour or day buckets of a time zone, empty buckets as zeros, CSV),
 // GET /admin/v1/usage/requests (keyset pages of ledger rows, newest first, filters), and
-// GET /admin/v1/models/{name}/prices. With 100,000 generated ledger rows every call answers in
-// under a second and the request pages use the keyset indexes. PGlite, and Postgres with DATABASE_URL.
+// GET /admin/v1/models/{name}/prices. With 100,000 generated ledger rows every call answers a
+// bounded body, the series reads only the rollups and the request pages use the keyset indexes
+// (their speed is reported by bench/dashboard.mjs, not asserted). PGlite, and Postgres with DATABASE_URL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { usagePageStatement } from '../../src/db/sql/usage-dashboard.js';
+import type { Queryable, QueryResult, SqlParam } from '../../src/db/db.js';
+import { selectUsageSeries, usagePageStatement } from '../../src/db/sql/usage-dashboard.js';
+import { LATENCY_BUCKETS } from '../../src/usage/reports/latency-percentile.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { ADMIN_TOKEN, startDashboardServer, type DashboardServer, type ErrorBody } from './dashboard-harness.js';
 
@@ -164,7 +167,9 @@ describe('admin API: usage series, request pages and prices', () => {
     assert.equal(old.body.next_before, null);
   });
 
-  test(`with ${GENERATED.toLocaleString('en')} ledger rows every call answers in under 1 s`, async (t) => {
+  test(`with ${GENERATED.toLocaleString('en')} ledger rows every call answers a bounded body (its time only logged)`, async (t) => {
+    // Speed is measured by bench/dashboard.mjs, not asserted here: the structure that makes these
+    // calls fast is (series points from the rollups, below; keyset pages of at most `limit` rows).
     const paths = [
       '/usage/series?bucket=hour',
       '/usage/series?bucket=day&tz=Europe/Paris',
@@ -180,20 +185,46 @@ describe('admin API: usage series, request pages and prices', () => {
       const answer = await server.get<Page | Series>(path);
       const elapsed = performance.now() - started;
       assert.equal(answer.status, 200, path);
-      assert.ok(elapsed < 1000, `${path} took ${elapsed.toFixed(0)} ms`);
       t.diagnostic(`${db.url === undefined ? 'pglite' : 'postgres'} ${path}: ${elapsed.toFixed(1)} ms`);
-      const next = (answer.body as Page).next_before;
+      if ('points' in answer.body) {
+        // One point per bucket of the window (24 hours, or 7 / 30 days and the partial one), never per row.
+        assert.ok(answer.body.points.length > 0 && answer.body.points.length <= 32, `${path}: ${answer.body.points.length} points`);
+        continue;
+      }
+      const first = answer.body;
+      assert.ok(first.data.length > 0 && first.data.length <= 200, `${path}: ${first.data.length} rows`);
+      const next = first.next_before;
       if (next) {
-        const pageStart = performance.now();
-        assert.equal((await server.get(`${path}&before=${next}`)).status, 200);
-        assert.ok(performance.now() - pageStart < 1000, `${path} (page 2)`);
+        const second = await server.get<Page>(`${path}&before=${next}`);
+        assert.equal(second.status, 200, `${path} (page 2)`);
+        assert.ok(second.body.data.length <= 200, `${path} (page 2): ${second.body.data.length} rows`);
+        assert.ok(second.body.data.every((row) => !first.data.some((seen) => seen.id === row.id)), `${path} (page 2) repeats rows`);
       }
     }
   });
 
+  test('the series reads the hourly rollups, never the ledger', async () => {
+    // The series statement as the endpoint builds it, EXPLAINed instead of run.
+    let plan = '';
+    const explaining = {
+      query: async <Row>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<Row>> => {
+        const result = await db.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params);
+        plan = result.rows.map((row) => row['QUERY PLAN']).join('\n');
+        return { rows: [] as Row[] } as unknown as QueryResult<Row>;
+      },
+      exec: (sql: string) => db.exec(sql),
+    } as Queryable;
+    const since = new Date(END.getTime() - 30 * 86_400_000);
+    for (const filters of [{}, { projectId: projectA, status: '5xx' as const }, { model: 'gen-model-1' }]) {
+      await selectUsageSeries(explaining, { ...filters, since, until: END }, 'day', 'Europe/Paris', LATENCY_BUCKETS);
+      assert.match(plan, /ai_usage_hourly/, `${JSON.stringify(filters)}\n${plan}`);
+      assert.doesNotMatch(plan, /\bai_usage(?![_\w])/, `${JSON.stringify(filters)} reads the ledger\n${plan}`);
+    }
+  });
+
   test('the largest chart (90 days of hours, 2,160 points) answers', async (t) => {
-    // Not held to 1 s: it returns 2,160 points with a latency histogram each (about 0.3 s of query
-    // and 0.3 s of transfer on an idle Postgres); the dashboard's default windows are timed above.
+    // 2,160 points with a latency histogram each (about 0.3 s of query and 0.3 s of transfer on an
+    // idle Postgres); its time is logged, not asserted.
     const started = performance.now();
     const answer = await server.get<Series>('/usage/series?bucket=hour&since=90d&tz=Asia/Kolkata');
     assert.equal(answer.status, 200);

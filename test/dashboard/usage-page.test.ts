@@ -1,14 +1,16 @@
 // The Usage page in headless Chromium on a ledger of 100,000 generated rows (one INSERT … SELECT
 // generate_series, rolled up by the ledger's own trigger): the first render and a filter change
-// each finish under 1 s, a filter change sends a bounded number of admin API requests (no N+1),
+// send a bounded number of admin API requests (no N+1) with bounded bodies (a point per bucket and
+// a page of rows, never the ledger); their times are logged, and measured by bench/dashboard.mjs;
 // the filters live in the URL hash, keyset paging moves through the requests, and a row opens its
 // `usage explain` detail; web searches show in the series table (a column in a window that has
 // some) and on the request that ran them. Runs on PGlite, and on Postgres when DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type BrowserWindow, ensureDashboardBuilt, launchBrowser, screenshot, signIn, skipWithoutChromium, type TestBrowser } from './browser.js';
+import { ensureDashboardBuilt, launchBrowser, screenshot, signIn, skipWithoutChromium, type TestBrowser } from './browser.js';
 import { generateLedger, startDashboardStack, type DashboardStack } from './dashboard-stack.js';
+import { adminBytesSince, usageViewLoaded } from './usage-view.js';
 
 const ROWS = 100_000;
 
@@ -38,35 +40,9 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
     await stack?.close();
   });
 
-  /**
-   * Waits until the chart data and the requests table both show the view with `filter`, then reads
-   * the page's own performance marks: when that view was asked for (`switchboard:usage-query`, the
-   * first render of the new view) and when both were rendered (`switchboard:usage-rendered`), in ms
-   * since the page's navigation start.
-   */
-  async function loaded(filter = ''): Promise<{ query: number; rendered: number }> {
-    // No named inner function: tsx would wrap it in a `__name` helper the page does not have.
-    const handle = await page.waitForFunction(
-      (text) => {
-        const { document } = globalThis as unknown as BrowserWindow;
-        const chart = document.querySelector('.chart-grid')?.dataset;
-        const table = document.querySelector('[data-testid="requests-table"]')?.dataset;
-        if (!(chart?.['loaded'] === 'true' && table?.['loaded'] === 'true' && (chart['filters'] ?? '').includes(text) && (table['filters'] ?? '').includes(text))) return false;
-        // …and the view's marks are there: a rendered mark after the last query mark for this view.
-        const marks = (globalThis as unknown as { performance: { getEntriesByType(type: string): { name: string; startTime: number; detail: unknown }[] } }).performance
-          .getEntriesByType('mark')
-          .filter((mark) => String(mark.detail).includes(text));
-        const query = marks.filter((mark) => mark.name === 'switchboard:usage-query').pop();
-        const rendered = marks.filter((mark) => mark.name === 'switchboard:usage-rendered' && mark.startTime >= (query?.startTime ?? Infinity)).pop();
-        return query && rendered ? { query: query.startTime, rendered: rendered.startTime } : false;
-      },
-      filter,
-      { polling: 100, timeout: 10_000 },
-    );
-    return (await handle.jsonValue()) as { query: number; rendered: number };
-  }
+  const loaded = (filter = ''): Promise<{ query: number; rendered: number }> => usageViewLoaded(page, filter);
 
-  test('first render of the Usage page (30 days, all rows) under 1 s', async () => {
+  test('first render of the Usage page (30 days, all rows): a few admin requests, a bounded download', async () => {
     // A real page load (a goto that only changes the hash would not reload): performance.now() counts from it.
     await page.goto('about:blank');
     adminRequests.length = 0;
@@ -78,11 +54,12 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
         .map((entry) => `${entry.name.replace(/^.*\/admin\//, '')} ${entry.startTime.toFixed(0)}+${entry.duration.toFixed(0)}ms`),
     );
     console.log(`first render ${renderedAt.toFixed(0)} ms:\n  ${timings.join('\n  ')}`);
-    // The Usage view's own work on 100,000 rows: from the moment it asks for its data to the chart and
-    // table rendered. The page load before it (the bundle, sign-in state) does not grow with the ledger;
-    // it is bounded loosely so that a pathological load still fails.
-    assert.ok(renderedAt - query >= 0 && renderedAt - query < 1000, `first render took ${(renderedAt - query).toFixed(0)} ms after the view asked for its data`);
-    assert.ok(renderedAt < 5000, `first render finished ${renderedAt.toFixed(0)} ms after navigation start`);
+    console.log(`the view's own work: ${(renderedAt - query).toFixed(0)} ms from asking for its data to rendered`);
+    // What keeps it fast on 100,000 rows (its speed is bench/dashboard.mjs's to report): the data
+    // comes as 30-odd series points and one page of requests, not as the ledger.
+    const bytes = await adminBytesSince(page, 0);
+    console.log(`first render: ${bytes} bytes of admin API answers`);
+    assert.ok(bytes > 0 && bytes < 256 * 1024, `first render downloaded ${bytes} bytes of admin API answers`);
     const rows = await page.locator('[data-testid="series-table"] tbody tr').count();
     assert.ok(rows >= 29 && rows <= 31, `${rows} day rows`);
     const total = await page.locator('[data-testid="series-table"] tbody tr td:nth-child(2)').allInnerTexts();
@@ -91,7 +68,7 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
     await screenshot(page, 'usage-100k-1280');
   });
 
-  test('a filter change re-renders under 1 s with at most 2 admin requests, and lands in the URL', async () => {
+  test('a filter change re-renders with at most 2 admin requests and a bounded download, and lands in the URL', async () => {
     await loaded();
     adminRequests.length = 0;
     await page.getByLabel('Model').selectOption('claude-sonnet-4-5');
@@ -104,7 +81,10 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
         .map((entry) => `${entry.name.replace(/^.*\/admin\/v1\//, '').slice(0, 40)} +${(entry.startTime - since).toFixed(0)}+${entry.duration.toFixed(0)}ms`),
     change.query);
     console.log(`filter change (model): ${took.toFixed(0)} ms: ${resources.join(', ')}`);
-    assert.ok(took >= 0 && took < 1000, `filter change took ${took.toFixed(0)} ms`);
+    assert.ok(took >= 0, `rendered before it was asked for (${took.toFixed(0)} ms)`);
+    const changeBytes = await adminBytesSince(page, change.query);
+    console.log(`filter change (model): ${changeBytes} bytes of admin API answers`);
+    assert.ok(changeBytes > 0 && changeBytes < 128 * 1024, `filter change downloaded ${changeBytes} bytes of admin API answers`);
     assert.ok(adminRequests.length <= 2, `filter change sent ${adminRequests.length} admin requests: ${adminRequests.join(' ')}`);
     assert.match(page.url(), /model=claude-sonnet-4-5/);
     const models = await page.locator('[data-testid="requests-table"] tbody tr td:nth-child(2)').allInnerTexts();
@@ -115,7 +95,8 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
     const second = await loaded('5xx');
     const secondTook = second.rendered - second.query;
     console.log(`filter change (status): ${secondTook.toFixed(0)} ms`);
-    assert.ok(secondTook >= 0 && secondTook < 1000, `second filter change took ${secondTook.toFixed(0)} ms`);
+    assert.ok(secondTook >= 0, `rendered before it was asked for (${secondTook.toFixed(0)} ms)`);
+    assert.ok((await adminBytesSince(page, second.query)) < 128 * 1024, 'second filter change: a bounded download');
     assert.ok(adminRequests.length <= 2, `second filter change sent ${adminRequests.length} admin requests`);
   });
 

@@ -13,7 +13,8 @@ import { createServeDatabase, type ServeDatabase } from '../helpers/serve-databa
 import { processMemoryMB, skipWithoutProc } from '../helpers/proc-memory.js';
 import { insertProjectKey, startServeProcess, type ServeProcess } from '../helpers/serve-process.js';
 import { streamOnce } from '../helpers/stream-once.js';
-import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
+import { startOpenAIMock, type OpenAIMock, type OpenAIMockOptions } from '../mock-vendors/openai.js';
+import { StreamGate } from '../mock-vendors/stream-gate.js';
 
 const SERVE_STREAMS = 200;
 const SERVE_CHUNKS = 20;
@@ -42,7 +43,7 @@ describe('long-lived streams through a serve process', { skip: skipWithoutProc()
   let apiKey: string;
   const agent = new HttpAgent({ keepAlive: false, maxSockets: Infinity });
   // The mock reads its pace per request: the snapshot test slows it down for its own streams.
-  const mockOptions = { apiKeys: [SERVE_KEY], chunkDelayMs: SERVE_DELAY_MS };
+  const mockOptions: OpenAIMockOptions & { chunkDelayMs: number } = { apiKeys: [SERVE_KEY], chunkDelayMs: SERVE_DELAY_MS };
   const snapshotDir = mkdtempSync(path.join(tmpdir(), 'sb-held-heap-'));
 
   before(async () => {
@@ -84,10 +85,14 @@ describe('long-lived streams through a serve process', { skip: skipWithoutProc()
       const now = processMemoryMB(instance.pid);
       if (now) peak = Math.max(peak, now.rss);
     }, 25);
+    // The mock holds every stream until all of them are open upstream: they can only complete if
+    // the gateway serves them side by side.
+    const gate = new StreamGate(SERVE_STREAMS);
+    mockOptions.streamGate = gate;
     const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: SERVE_STREAMS }, () => streamOnce(instance.url, apiKey, agent, started, 'held-gpt', content)),
-    );
+    ).finally(() => delete mockOptions.streamGate);
     const elapsed = performance.now() - started;
     clearInterval(sampler);
     const last = processMemoryMB(instance.pid);
@@ -105,8 +110,8 @@ describe('long-lived streams through a serve process', { skip: skipWithoutProc()
         `RSS ${baseline.rss.toFixed(1)} → peak ${peak.toFixed(1)} MB (+${grownMb.toFixed(1)} MB, ${((grownMb * 1024) / SERVE_STREAMS).toFixed(0)} KB/stream)`,
     );
     assert.ok(grownMb < SERVE_GROWTH_MB, `the gateway's RSS grew ${grownMb.toFixed(1)} MB for ${SERVE_STREAMS} streams (bound ${SERVE_GROWTH_MB} MB)`);
-    // Streams ran side by side: all 200 took far less than 200 streams one after another would.
-    assert.ok(elapsed < (SERVE_STREAMS * SERVE_CHUNKS * SERVE_DELAY_MS) / 10, `${Math.round(elapsed)} ms for all streams`);
+    // Streams ran side by side: all of them were open upstream at once (their time is only logged).
+    assert.ok(gate.filled, `only ${gate.arrived} of ${SERVE_STREAMS} streams were open upstream at once`);
   });
 
   it('a held stream keeps nothing of its request without the ledger, and only a sample of a long prompt with it', async () => {

@@ -14,6 +14,7 @@ import type { ServerResponse } from 'node:http';
 import { sendJson, sendSse, startMockServer, type RecordedRequest } from '../helpers/mock-server.js';
 import { invalid, isObject, type Json, OpenAIError, range, validateChat } from './openai-checks.js';
 import { answerResponses, validateResponses } from './openai-responses.js';
+import type { StreamGate } from './stream-gate.js';
 
 export interface OpenAIMockOptions {
   /** Accepted keys; default `['test-key']`; an empty list accepts calls without any key. */
@@ -28,6 +29,8 @@ export interface OpenAIMockOptions {
   requireQuery?: Record<string, string>;
   /** Pause after each stream frame (slow streams). Default 0. */
   chunkDelayMs?: number;
+  /** Chat streams wait at this gate before their first frame (read per request; see stream-gate.ts). */
+  streamGate?: StreamGate;
   /**
    * A DeepSeek-like server: answers carry `reasoning_content` (`Thinking about: <text>`, also as
    * stream deltas before the content); like every OpenAI row, it refuses `reasoning_content` in history.
@@ -118,6 +121,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       }
       const stream = nextStream;
       nextStream = undefined;
+      await options.streamGate?.arrive();
       return await streamCompletion(response, body, counter, stream, flavour, options.chunkDelayMs ?? 0);
     } catch (error) {
       if (!(error instanceof OpenAIError)) throw error;
