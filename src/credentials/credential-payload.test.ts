@@ -37,6 +37,10 @@ describe('parseCredentialPayload', () => {
       [{ api_key: SECRET, base_url: SECRET }, 'base_url', /URL|url/],
       [{ api_key: SECRET, headers: { 'X Bad': SECRET } }, 'headers.X Bad', /must be a header name/],
       [{ api_key: SECRET, headers: { 'X-Ok': 5 } }, 'headers.X-Ok', /expected string/],
+      // A Host header sent the key to another site behind a shared front; the others break the call.
+      [{ api_key: SECRET, headers: { Host: `${SECRET}.example.com` } }, 'headers.Host', /transport header/],
+      [{ api_key: SECRET, headers: { 'content-length': '0' } }, 'headers.content-length', /transport header/],
+      [{ api_key: SECRET, headers: { 'Transfer-Encoding': 'chunked' } }, 'headers.Transfer-Encoding', /transport header/],
       [[SECRET], '(root)', /expected object/],
       [SECRET, '(root)', /expected object/],
       [null, '(root)', /expected object/],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SwitchboardError } from '../errors.js';
 import { baseUrlProblem } from '../providers/spec/base-url.js';
+import { isTransportHeader } from '../providers/spec/transport-headers.js';
 import type { Credential } from '../providers/spec/index.js';
 
 /** The JSON object stored (encrypted) per project and provider. */
@@ -17,10 +18,14 @@ export const credentialPayloadSchema = z
         if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
-    // Values as providers/shared/header-fields.ts (this layer cannot import it): no CR, LF or other control character.
+    // Values as providers/shared/header-fields.ts (this layer cannot import it): no CR, LF or other control
+    // character; no transport header (a Host header sent the key to another site behind a shared front).
     headers: z
       .record(
-        z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'),
+        z
+          .string()
+          .regex(/^[A-Za-z0-9-]+$/, 'must be a header name')
+          .refine((name) => !isTransportHeader(name), 'is set by the gateway (a transport header), not by a credential'),
         z.string().max(4096).regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain line breaks or other control characters'),
       )
       .optional(),

@@ -6,7 +6,9 @@
 // - a chat stream whose chunk the gateway could not encode (logprobs nested too deeply) was a 499
 //   too, while the client got the provider's error event;
 // - a whole answer with such logprobs was answered 502, yet its row kept status 200 (and so did a
-//   whole answer of OpenAI's Responses API, passed through, nested too deeply to re-encode);
+//   whole answer of OpenAI's Responses API, passed through, nested too deeply to re-encode); a
+//   whole native /v1/messages answer (Anthropic, passed through) nested too deeply was the
+//   gateway's own 500;
 // - Gemini's embed API reports no token count: the client was told prompt_tokens 0 while the ledger
 //   charged an estimate.
 // Each row now carries the status and code the client received. A loopback OpenAI-compatible
@@ -25,6 +27,7 @@ import { ledgerRows, startLedgerStack, type LedgerStack } from './ledger-harness
 
 const MODEL = 'outcome-model';
 const NATIVE_MODEL = 'outcome-native';
+const CLAUDE_MODEL = 'outcome-claude';
 const HELD_BYTES = 64 * 1024;
 const DEEP = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
 const DELTA = 'text the final event of a response holds. '.repeat(100);
@@ -55,6 +58,12 @@ describe('the ledger row of an answer the gateway failed says what the client go
         response.end(`{"id":"resp_1","object":"response","status":"completed","model":"gpt-x","output":[],"usage":{"input_tokens":3,"output_tokens":1,"total_tokens":4},"metadata":{"a":${DEEP}}}`);
         return;
       }
+      if (request.url.endsWith('/messages')) {
+        // Anthropic's Messages API, passed through on /v1/messages: a tool input nested too deeply to re-encode.
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(`{"id":"msg_1","type":"message","role":"assistant","model":"claude-x","stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":1},"content":[{"type":"tool_use","id":"toolu_1","name":"f","input":{"a":${DEEP}}}]}`);
+        return;
+      }
       const body = request.body as { stream?: boolean; messages: { content: unknown }[] };
       const prompt = JSON.stringify(body.messages);
       if (body.stream !== true) {
@@ -81,8 +90,14 @@ describe('the ledger row of an answer the gateway failed says what the client go
       [`${upstream.origin}/v1`],
     );
     await db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, 'gpt-4o' from public.ai_providers where name = 'outcome-openai'`, [NATIVE_MODEL]);
+    await db.query(
+      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ('outcome-anthropic', 'AnthropicProvider', $1, '["OUTCOME_ANTHROPIC_API_KEY"]'::jsonb)`,
+      [`${upstream.origin}/v1`],
+    );
+    await db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, 'claude-x' from public.ai_providers where name = 'outcome-anthropic'`, [CLAUDE_MODEL]);
     tenant = await insertTenant(db, 'ledger-outcome');
-    switchboard = await createSwitchboard({ db, env: { OUTCOME_OPENAI_API_KEY: 'sk-outcome-0123456789abcdef' }, migrate: false, pollMs: 0, listen: false, usage: { flushIntervalMs: 20 } });
+    const env = { OUTCOME_OPENAI_API_KEY: 'sk-outcome-0123456789abcdef', OUTCOME_ANTHROPIC_API_KEY: 'sk-ant-outcome-0123456789abcdef' };
+    switchboard = await createSwitchboard({ db, env, migrate: false, pollMs: 0, listen: false, usage: { flushIntervalMs: 20 } });
     const config = Object.freeze({ ...loadConfig({}), upstreamMaxResponseBytes: HELD_BYTES, env: {} });
     gateway = createGateway({ service: switchboard.service, snapshot: () => switchboard.watcher.snapshot, config });
     const address: AddressInfo = await gateway.listen(0, '127.0.0.1');
@@ -144,6 +159,14 @@ describe('the ledger row of an answer the gateway failed says what the client go
     const answer = await post('/v1/responses', { model: NATIVE_MODEL, input: 'hi' }, 'outcome-native-deep');
     assert.equal(answer.status, 502, answer.text);
     const row = await rowOf('outcome-native-deep');
+    assert.deepEqual([row.status, row.error_code, row.usage_source, row.output_tokens], [502, 'provider_error', 'provider', 1], JSON.stringify(row));
+  });
+
+  test("a whole native /v1/messages answer nested too deeply to re-encode: the provider's 502 to the client and in the row", async () => {
+    const answer = await post('/v1/messages', { model: CLAUDE_MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }, 'outcome-messages-deep');
+    assert.equal(answer.status, 502, answer.text);
+    assert.match(answer.text, /nested too deeply/);
+    const row = await rowOf('outcome-messages-deep');
     assert.deepEqual([row.status, row.error_code, row.usage_source, row.output_tokens], [502, 'provider_error', 'provider', 1], JSON.stringify(row));
   });
 });

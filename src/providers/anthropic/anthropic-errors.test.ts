@@ -228,3 +228,41 @@ describe('AnthropicProvider errors', () => {
     assert.equal(mock.requests.length, 0);
   });
 });
+
+describe('AnthropicProvider: a redirect is an error, not an answer', () => {
+  // undici does not follow redirects: a 3xx is a front or proxy sending the call elsewhere, and
+  // its body (here a well-formed Messages answer) must not be read as the model's answer.
+  const message = {
+    id: 'msg_redirected',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-test-1',
+    content: [{ type: 'text', text: 'from the redirect' }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 1, output_tokens: 1 },
+  };
+  const isRedirectError = (error: unknown): boolean =>
+    error instanceof ProviderError && error.code === 'provider_error' && error.status === 502 && error.upstreamStatus === 302;
+
+  test('chat, stream and the native Messages call answer a 302 as a 502 provider_error', async () => {
+    const provider = createProvider();
+    const native = provider.native?.bind(provider);
+    assert.ok(native);
+    const redirect = { status: 302, body: message, headers: { location: 'https://elsewhere.example/v1/messages' } };
+    mock.failNext(redirect);
+    await assert.rejects(provider.chat(hello, callOptions()), isRedirectError);
+    mock.failNext(redirect);
+    await assert.rejects(provider.stream(hello, callOptions())[Symbol.asyncIterator]().next(), isRedirectError);
+    mock.failNext(redirect);
+    const messages = { model: 'claude-test-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
+    await assert.rejects(native('anthropic-messages', messages, { ...callOptions(), stream: false }), isRedirectError);
+    mock.failNext(redirect);
+    await assert.rejects(native('anthropic-messages', messages, { ...callOptions(), stream: true }), isRedirectError);
+    mock.failNext({ status: 307, body: { input_tokens: 3 } });
+    await assert.rejects(
+      native('anthropic-count-tokens', messages, { ...callOptions(), stream: false }),
+      (error: unknown) => error instanceof ProviderError && error.status === 502 && error.upstreamStatus === 307,
+    );
+  });
+});

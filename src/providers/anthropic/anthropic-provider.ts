@@ -54,9 +54,9 @@ class AnthropicProvider implements Provider {
 
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
     const response = await this.send(this.body(request, options), options);
-    if (response.status >= 400) throw this.upstreamError(response, await readErrorBody(response), options);
+    if (response.status >= 300) throw this.upstreamError(response, await readErrorBody(response), options);
     const json = await readJson(this.name, response, options.signal);
-    return convertAnthropicResponse(this.name, json, this.nowSeconds());
+    return convertAnthropicResponse(this.name, json, this.nowSeconds(), this.deps.randomId);
   }
 
   /**
@@ -96,7 +96,7 @@ class AnthropicProvider implements Provider {
     }
     delete wireBody['stream'];
     const response = await this.send(wireBody, callOptions);
-    if (response.status >= 400) throw this.upstreamError(response, await readErrorBody(response), callOptions);
+    if (response.status >= 300) throw this.upstreamError(response, await readErrorBody(response), callOptions);
     const json = await readJson(this.name, response, options.signal);
     const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
     return { type: 'json', status: response.status, body: answer, usage: anthropicBodyUsage(answer) };
@@ -106,7 +106,7 @@ class AnthropicProvider implements Provider {
   private async countTokens(body: Record<string, unknown>, options: NativeCallOptions): Promise<NativeAnswer> {
     const { stream: _stream, ...callOptions } = options;
     const response = await this.send(body, callOptions, 'messages/count_tokens');
-    if (response.status >= 400) throw this.upstreamError(response, await readErrorBody(response), callOptions);
+    if (response.status >= 300) throw this.upstreamError(response, await readErrorBody(response), callOptions);
     const json = await readJson(this.name, response, options.signal);
     const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
     return { type: 'json', status: response.status, body: answer, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
@@ -128,7 +128,7 @@ class AnthropicProvider implements Provider {
   /** Sends a streamed request (answer read as it arrives); an error status throws its mapped error. */
   private async sendForStream(body: AnthropicRequestBody | Record<string, unknown>, options: CallOptions): Promise<UpstreamStream> {
     const stream = await sendUpstreamForStream(this.upstreamRequest(body, options));
-    if (stream.status >= 400) throw this.upstreamError(stream, parseErrorBody(await stream.text()), options);
+    if (stream.status >= 300) throw this.upstreamError(stream, parseErrorBody(await stream.text()), options);
     return stream;
   }
 

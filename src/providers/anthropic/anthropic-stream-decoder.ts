@@ -6,6 +6,7 @@ import { convertAnthropicUsage, isWebSearchCall } from './convert-anthropic-usag
 import { DeltaTemplate } from './delta-template.js';
 import { mapAnthropicStreamError } from './map-anthropic-error.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
+import { vendorAnswerId } from '../shared/answer-id.js';
 
 export interface AnthropicStreamContext {
   provider: string;
@@ -202,7 +203,7 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
     this.#started = true;
     this.out.push({
       type: 'stream-start',
-      id: stringField(message, 'id') ?? this.#context.fallbackId(),
+      id: vendorAnswerId(message?.['id']) ?? this.#context.fallbackId(),
       model: stringField(message, 'model') ?? this.#context.fallbackModel,
       created: this.#context.created,
     });

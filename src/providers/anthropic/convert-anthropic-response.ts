@@ -3,6 +3,7 @@ import type { ChatChoice, ChatResponse, ReasoningBlock, ToolCall } from '../spec
 import { anthropicMessageResponseSchema } from './anthropic-api.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
+import { vendorAnswerId } from '../shared/answer-id.js';
 
 /**
  * A Message body → our ChatResponse: text blocks joined, `tool_use` blocks as tool calls (input
@@ -10,7 +11,7 @@ import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
  * signature or data, origin `anthropic`), server-tool blocks skipped. A body that is not a
  * Message is a 502 naming the provider.
  */
-export function convertAnthropicResponse(provider: string, json: unknown, createdSeconds: number): ChatResponse {
+export function convertAnthropicResponse(provider: string, json: unknown, createdSeconds: number, randomId: () => string): ChatResponse {
   const parsed = anthropicMessageResponseSchema.safeParse(json);
   if (!parsed.success) {
     throw new ProviderError('provider_error', `Provider '${provider}' returned a response that is not an Anthropic Message`, {
@@ -43,7 +44,7 @@ export function convertAnthropicResponse(provider: string, json: unknown, create
   const choice: ChatChoice = { index: 0, content: text, toolCalls, finishReason: mapAnthropicFinishReason(message.stop_reason) };
   if (reasoning.length > 0) choice.reasoning = reasoning;
   return {
-    id: message.id,
+    id: vendorAnswerId(message.id) ?? `msg_${randomId()}`,
     model: message.model,
     created: createdSeconds,
     choices: [choice],

@@ -61,7 +61,7 @@ class CohereProvider implements Provider {
     // Cohere gave up mid-generation (HTTP 200): a failure, as in a stream, not an answer; billed all the same.
     const reason = parsed.data.finish_reason;
     if (reason === 'ERROR' || reason === 'TIMEOUT') throw cohereStreamError(this.name, 'answer', reason, undefined, credentialSecrets(options.credential), parsed.data.usage);
-    return convertCohereResponse(parsed.data, request.model, this.#created());
+    return convertCohereResponse(parsed.data, request.model, this.#created(), this.#deps.randomId);
   }
 
   /**

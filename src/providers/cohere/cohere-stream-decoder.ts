@@ -5,6 +5,7 @@ import { ContentTemplate } from './content-template.js';
 import { cohereStreamError } from './map-cohere-error.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
+import { vendorAnswerId } from '../shared/answer-id.js';
 
 /** Templates that may miss in a row before a stream parses every event (see ContentTemplate). */
 const maxMisses = 4;
@@ -153,7 +154,7 @@ export class CohereStreamDecoder extends SsePartsDecoder {
     this.#started = true;
     this.out.push({
       type: 'stream-start',
-      id: typeof id === 'string' && id !== '' ? id : this.#context.randomId(),
+      id: vendorAnswerId(id) ?? this.#context.randomId(),
       model: this.#context.model,
       created: this.#context.created,
     });

@@ -136,7 +136,7 @@ describe('CohereStreamDecoder (recorded-format fixtures)', () => {
 describe('convertCohereResponse (recorded-format fixtures)', () => {
   test('joins text parts; usage from tokens with cached tokens', () => {
     const parsed = cohereChatResponseSchema.parse(JSON.parse(fixture('chat-text.json')));
-    assert.deepEqual(withoutLedgerUsage(convertCohereResponse(parsed, 'command-a-03-2025', 5)), {
+    assert.deepEqual(withoutLedgerUsage(convertCohereResponse(parsed, 'command-a-03-2025', 5, () => 'x')), {
       id: 'c14c80c3-18eb-4519-9460-6c92edd8cfb4',
       model: 'command-a-03-2025',
       created: 5,
@@ -147,7 +147,7 @@ describe('convertCohereResponse (recorded-format fixtures)', () => {
 
   test('tool calls; usage falls back to billed_units', () => {
     const parsed = cohereChatResponseSchema.parse(JSON.parse(fixture('chat-tool-call.json')));
-    const response = convertCohereResponse(parsed, 'command-a-03-2025', 5);
+    const response = convertCohereResponse(parsed, 'command-a-03-2025', 5, () => 'x');
     assert.deepEqual(response.choices, [
       {
         index: 0,

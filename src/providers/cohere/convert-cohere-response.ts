@@ -2,12 +2,13 @@ import type { ChatChoice, ChatResponse, ReasoningBlock, ToolCall } from '../spec
 import type { CohereChatResponse } from './cohere-api.js';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
+import { vendorAnswerId } from '../shared/answer-id.js';
 
 /**
  * A parsed `/v2/chat` answer as a ChatResponse. Only `text` content parts become the answer text;
  * `thinking` parts become reasoning; `tool_plan` (Cohere's note on why it calls tools) is not part of the answer.
  */
-export function convertCohereResponse(response: CohereChatResponse, model: string, created: number): ChatResponse {
+export function convertCohereResponse(response: CohereChatResponse, model: string, created: number, randomId: () => string): ChatResponse {
   let content: string | null = null;
   const reasoning: ReasoningBlock[] = [];
   for (const part of response.message.content ?? []) {
@@ -22,7 +23,7 @@ export function convertCohereResponse(response: CohereChatResponse, model: strin
   const choice: ChatChoice = { index: 0, content, toolCalls, finishReason: mapCohereFinishReason(response.finish_reason) };
   if (reasoning.length > 0) choice.reasoning = reasoning;
   return {
-    id: response.id,
+    id: vendorAnswerId(response.id) ?? randomId(),
     model,
     created,
     choices: [choice],

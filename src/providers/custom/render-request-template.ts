@@ -5,6 +5,7 @@ import { tokenCount, unreportedUsage, usageFromBuckets } from '../shared/usage-b
 import type { CallOptions, ChatMessage, ChatRequest, ChatResponse, FinishReason, Usage } from '../spec/index.js';
 import { getJsonPath, type JsonPath } from './json-path.js';
 import type { PlaceholderName, RequestTemplate, TemplateNode } from './request-template.js';
+import { vendorAnswerId } from '../shared/answer-id.js';
 
 /** Throws `unsupported_feature` for what a template cannot express (tools, images, JSON formats). */
 export function assertTemplateSupports(provider: string, request: ChatRequest): void {
@@ -125,7 +126,7 @@ export function convertTemplateResponse(
   const finishReason: FinishReason = mapped !== undefined && normalizedReasons.has(mapped) ? (mapped as FinishReason) : 'stop';
   const id = paths.id ? getJsonPath(json, paths.id) : undefined;
   return {
-    id: typeof id === 'string' || typeof id === 'number' ? String(id) : `chatcmpl-${defaults.randomId()}`,
+    id: vendorAnswerId(typeof id === 'number' ? String(id) : id) ?? `chatcmpl-${defaults.randomId()}`,
     model: defaults.model,
     created: defaults.created,
     choices: [{ index: 0, content: text, toolCalls: [], finishReason }],

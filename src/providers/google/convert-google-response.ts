@@ -6,6 +6,7 @@ import { googleGenerateContentResponseSchema, type GoogleGenerateContentResponse
 import { convertGoogleUsage } from './convert-google-usage.js';
 import { googleFinishError, isGoogleFailure } from './google-finish-error.js';
 import { mapGoogleFinishReason } from './map-google-finish-reason.js';
+import { vendorAnswerId } from '../shared/answer-id.js';
 
 type Candidate = NonNullable<GoogleGenerateContentResponse['candidates']>[number];
 
@@ -49,7 +50,7 @@ export function convertGoogleResponse(
           },
         ];
   return {
-    id: response.responseId ?? context.deps.randomId(),
+    id: vendorAnswerId(response.responseId) ?? context.deps.randomId(),
     model: response.modelVersion ?? context.model,
     created: Math.floor(context.deps.now() / 1000),
     choices,

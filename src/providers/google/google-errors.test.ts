@@ -171,3 +171,26 @@ describe('GoogleProvider error mapping', () => {
     });
   });
 });
+
+describe('GoogleProvider: a redirect is an error, not an answer', () => {
+  // undici does not follow redirects: a 3xx is a front or proxy sending the call elsewhere, and
+  // its body (here a well-formed generateContent answer) must not be read as the model's answer.
+  const answer = {
+    candidates: [{ content: { role: 'model', parts: [{ text: 'from the redirect' }] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1, totalTokenCount: 2 },
+  };
+  const isRedirectError = (error: unknown): boolean =>
+    error instanceof ProviderError && error.code === 'provider_error' && error.status === 502 && error.upstreamStatus === 302;
+
+  test('chat, stream and embed answer a 302 as a 502 provider_error', async () => {
+    const redirect = { status: 302, body: answer, headers: { location: 'https://elsewhere.example/' } };
+    mock.failNext(redirect);
+    await assert.rejects(provider.chat(hello, callOptions()), isRedirectError);
+    mock.failNext(redirect);
+    await assert.rejects(provider.stream(hello, callOptions())[Symbol.asyncIterator]().next(), isRedirectError);
+    const embed = provider.embed?.bind(provider);
+    assert.ok(embed);
+    mock.failNext({ ...redirect, body: { embeddings: [{ values: [0.1, 0.2] }] } });
+    await assert.rejects(embed({ model: 'gemini-embedding-001', input: ['hi'] }, callOptions()), isRedirectError);
+  });
+});

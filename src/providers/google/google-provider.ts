@@ -48,7 +48,7 @@ class GoogleProvider implements Provider {
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
     const body = convertToGoogleRequest(request, { stream: false });
     const response = await this.#send(`${googleModelPath(request.model)}:generateContent`, body, options);
-    if (response.status >= 400) throw this.#error(response, await readErrorBody(response), options);
+    if (response.status >= 300) throw this.#error(response, await readErrorBody(response), options);
     const json = await readJson(this.name, response, options.signal);
     return convertGoogleResponse(json, {
       provider: this.name,
@@ -88,7 +88,7 @@ class GoogleProvider implements Provider {
     const settled = await Promise.allSettled(
       batches.map(async (batch) => {
         const response = await this.#send(`${path}:batchEmbedContents`, batch, options);
-        if (response.status >= 400) throw this.#error(response, await readErrorBody(response), options);
+        if (response.status >= 300) throw this.#error(response, await readErrorBody(response), options);
         const parsed = googleBatchEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
         if (!parsed.success || parsed.data.embeddings.length !== batch.requests.length) {
           throw new ProviderError('provider_error', `Provider '${this.name}' returned an unexpected embeddings body`, {
@@ -115,7 +115,7 @@ class GoogleProvider implements Provider {
   async #openStream(request: ChatRequest, options: CallOptions): Promise<UpstreamStream> {
     const body = convertToGoogleRequest(request, { stream: true });
     const stream = await sendUpstreamForStream(this.#request(`${googleModelPath(request.model)}:streamGenerateContent?alt=sse`, body, options));
-    if (stream.status >= 400) throw this.#error(stream, parseErrorBody(await stream.text()), options);
+    if (stream.status >= 300) throw this.#error(stream, parseErrorBody(await stream.text()), options);
     if (!String(stream.headers['content-type']).startsWith('text/event-stream')) {
       stream.discard();
       throw new ProviderError('provider_error', `Provider '${this.name}' did not answer with an event stream`, {

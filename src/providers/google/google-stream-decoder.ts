@@ -7,6 +7,7 @@ import { convertGoogleUsage } from './convert-google-usage.js';
 import { googleFinishError, isGoogleFailure } from './google-finish-error.js';
 import { mapGoogleError } from './map-google-error.js';
 import { mapGoogleFinishReason } from './map-google-finish-reason.js';
+import { vendorAnswerId } from '../shared/answer-id.js';
 
 export interface GoogleStreamContext {
   provider: string;
@@ -115,7 +116,7 @@ export class GoogleStreamDecoder extends SsePartsDecoder {
     const model = chunk?.['modelVersion'];
     this.out.push({
       type: 'stream-start',
-      id: typeof id === 'string' ? id : this.#context.deps.randomId(),
+      id: vendorAnswerId(id) ?? this.#context.deps.randomId(),
       model: typeof model === 'string' ? model : this.#context.model,
       created: Math.floor(this.#context.deps.now() / 1000),
     });

@@ -2,6 +2,7 @@ import type { ChatChoice, ChatResponse, ToolCall, Usage } from '../spec/index.js
 import type { OpenAIChatResponse, OpenAIUsage } from './openai-api.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { tokenCount, unreportedUsage, usageFromBuckets } from '../shared/usage-buckets.js';
+import { vendorAnswerId } from '../shared/answer-id.js';
 
 /** Fallbacks for fields some compatible servers leave out. */
 export interface ResponseDefaults {
@@ -14,7 +15,7 @@ export interface ResponseDefaults {
 /** A parsed chat-completions response in normalized form. */
 export function convertOpenAIResponse(response: OpenAIChatResponse, defaults: ResponseDefaults): ChatResponse {
   return {
-    id: response.id || `chatcmpl-${defaults.randomId()}`,
+    id: vendorAnswerId(response.id) ?? `chatcmpl-${defaults.randomId()}`,
     model: response.model || defaults.model,
     created: response.created ?? defaults.created,
     choices: response.choices.map((choice, position) => {

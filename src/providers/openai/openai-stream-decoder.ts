@@ -6,6 +6,7 @@ import { mapOpenAIStreamError, type OpenAIErrorContext } from './map-openai-erro
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import type { OpenAIChunk, OpenAIUsage } from './openai-api.js';
 import { isOpenAIUsage } from './read-chat-response.js';
+import { vendorAnswerId, vendorFingerprint } from '../shared/answer-id.js';
 
 /** Templates that may miss in a row before a stream parses every chunk (see ChunkTemplate). */
 const maxMisses = 4;
@@ -158,11 +159,12 @@ function parseChunk(data: string): OpenAIChunk | undefined {
 }
 
 function startPart(chunk: OpenAIChunk, defaults: ResponseDefaults): StreamPart {
+  const fingerprint = vendorFingerprint(chunk.system_fingerprint);
   return {
     type: 'stream-start',
-    id: typeof chunk.id === 'string' && chunk.id !== '' ? chunk.id : `chatcmpl-${defaults.randomId()}`,
+    id: vendorAnswerId(chunk.id) ?? `chatcmpl-${defaults.randomId()}`,
     model: typeof chunk.model === 'string' && chunk.model !== '' ? chunk.model : defaults.model,
     created: typeof chunk.created === 'number' && chunk.created > 0 ? chunk.created : defaults.created,
-    ...(typeof chunk.system_fingerprint === 'string' && chunk.system_fingerprint !== '' ? { systemFingerprint: chunk.system_fingerprint } : {}),
+    ...(fingerprint !== undefined ? { systemFingerprint: fingerprint } : {}),
   };
 }

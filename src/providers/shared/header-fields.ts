@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod';
+import { isTransportHeader } from '../spec/transport-headers.js';
 
 /** RFC 9110 token characters: a header name. */
 export const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -17,15 +18,8 @@ export const headerNameSchema = z.string().regex(headerNamePattern, 'is not a va
 
 export const headerValueSchema = z.string().regex(headerValuePattern, 'must not contain line breaks or other control characters');
 
-/**
- * Headers of the transport, which the gateway and undici set: `host` sent a call, its key included,
- * to whatever site a shared front serves under that name (past the origin a stored credential is
- * bound to); the others fail every call or change how the connection is used.
- */
-const transportHeaders = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer', 'proxy-connection']);
-
 /** A name for a map of extra headers: a valid header name, not a transport header. */
-const extraHeaderNameSchema = headerNameSchema.refine((name) => !transportHeaders.has(name.toLowerCase()), 'is set by the gateway (a transport header), not by a row');
+const extraHeaderNameSchema = headerNameSchema.refine((name) => !isTransportHeader(name), 'is set by the gateway (a transport header), not by a row');
 
 /** A map of extra headers, e.g. a provider row's `config.headers`. */
 export const headerMapSchema = z.record(extraHeaderNameSchema, headerValueSchema);

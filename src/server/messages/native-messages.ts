@@ -10,6 +10,7 @@
  * @module
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { upstreamFailure } from '../../providers/shared/upstream-limits.js';
 import type { NativeEvent, NativeStreamAnswer } from '../../providers/spec/index.js';
 import type { ModelEntry } from '../../registry/provider-registry.js';
 import type { CallContext } from '../../service/ai-service.js';
@@ -38,18 +39,30 @@ export async function serveNativeMessage(
   body: Record<string, unknown>,
   options: { model: string; stream: boolean; headers: Record<string, string> | undefined; context: CallContext },
 ): Promise<void> {
-  const call = { api: 'anthropic-messages' as const, body, stream: options.stream, ...(options.headers ? { headers: options.headers } : {}) };
-  const { answer, route } = await gateway.service.native(call, options.context);
+  // A whole answer is encoded by the service before its ledger row is recorded: one nested too deeply
+  // to encode is the provider's 502 in the row and to the client (as on /v1/responses).
+  const call = { api: 'anthropic-messages' as const, body, stream: options.stream, encodeJson: encodeMessage, ...(options.headers ? { headers: options.headers } : {}) };
+  const { answer, route, encoded } = await gateway.service.native(call, options.context);
   exchange.upstreamMs = route.upstreamMs;
   if (answer.type === 'json') {
     exchange.inputTokens = answer.usage.inputTokens;
     exchange.outputTokens = answer.usage.outputTokens;
-    const message = { ...answer.body, model: options.model };
-    sendBody(gateway, exchange, response, answer.status, JSON.stringify(message), 'application/json', ['request-id', exchange.requestId]);
+    let text: string;
+    try {
+      text = encoded ?? encodeMessage(answer.body, options.model);
+    } catch (error) {
+      throw upstreamFailure(route.provider.name, error);
+    }
+    sendBody(gateway, exchange, response, answer.status, text, 'application/json', ['request-id', exchange.requestId]);
     return;
   }
   // Handed back, not awaited: this frame (the client's body) ends here, not with the stream.
   return passThrough(gateway, exchange, response, answer, options.model);
+}
+
+/** A whole answer's text, saying the public model name. */
+function encodeMessage(body: Record<string, unknown>, model: string): string {
+  return JSON.stringify({ ...body, model });
 }
 
 async function passThrough(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, answer: NativeStreamAnswer, model: string): Promise<void> {
