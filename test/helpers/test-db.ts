@@ -9,11 +9,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import type { Db } from '../../src/db/db.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
 import { openEmbeddedDb, type EmbeddedDb } from '../../src/db/pglite-adapter.js';
 import { openPostgresDb } from '../../src/db/postgres-adapter.js';
+import { cloneTemplate, prepareTemplate, withAdmin, withDatabase } from './test-db-template.js';
+
+export { withAdmin, withDatabase } from './test-db-template.js';
 
 /** A fresh database: drop it with `dispose()`. `url` is set on Postgres. */
 export type TestDb = Db & { url?: string; dispose(): Promise<void> };
@@ -30,13 +32,6 @@ export function postgresUrl(): string | undefined {
  */
 export function skipWithoutPostgres(): string | false {
   return postgresUrl() === undefined ? 'needs a real Postgres: DATABASE_URL is unset' : false;
-}
-
-/** `url` with its database name replaced. */
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 let embeddedDump: Promise<Blob> | undefined;
@@ -104,21 +99,16 @@ async function migrationSetHash(): Promise<string> {
 }
 
 async function createPostgresTestDb(url: string): Promise<TestDb> {
-  postgresTemplate ??= prepareTemplate(url);
-  const template = await postgresTemplate;
+  postgresTemplate ??= migrationSetHash().then((hash) => prepareTemplate(url, { hash }));
   const name = `sb_t_${randomBytes(6).toString('hex')}`;
-  await withAdmin(url, async (admin) => {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await admin.query(`create database ${name} template ${template}`);
-        return;
-      } catch (error) {
-        // 55006: another session is still connected to the template; it goes away quickly.
-        if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  });
+  try {
+    await cloneTemplate(url, await postgresTemplate, name);
+  } catch (error) {
+    // 3D000: the template is gone (dropped by a checkout with other migrations); build it again.
+    if ((error as { code?: string }).code !== '3D000') throw error;
+    postgresTemplate = migrationSetHash().then((hash) => prepareTemplate(url, { hash }));
+    await cloneTemplate(url, await postgresTemplate, name);
+  }
   const dbUrl = withDatabase(url, name);
   const db = await openPostgresDb({ url: dbUrl, max: 4 });
   let disposed = false;
@@ -131,47 +121,4 @@ async function createPostgresTestDb(url: string): Promise<TestDb> {
       await withAdmin(url, (admin) => admin.query(`drop database if exists ${name} with (force)`));
     },
   });
-}
-
-/** Creates (once per checksum, under an advisory lock) a migrated template database. */
-async function prepareTemplate(url: string): Promise<string> {
-  const template = `sb_tpl_${await migrationSetHash()}`;
-  await withAdmin(url, async (admin) => {
-    await admin.query('select pg_advisory_lock(7206531188202612)');
-    try {
-      const exists = await admin.query('select 1 from pg_database where datname = $1', [template]);
-      if (exists.rowCount !== 0) return;
-      const building = `${template}_build`;
-      await admin.query(`drop database if exists ${building} with (force)`);
-      await admin.query(`create database ${building}`);
-      const db = await openPostgresDb({ url: withDatabase(url, building), max: 1 });
-      try {
-        await migrate(db);
-      } finally {
-        await db.close();
-      }
-      await admin.query(`alter database ${building} rename to ${template}`);
-      // Templates of older migration sets are dead weight; drop those nobody is using.
-      const stale = await admin.query<{ datname: string }>(
-        `select datname from pg_database where datname like 'sb\\_tpl\\_%' and datname <> $1 and datname not like '%\\_build'`,
-        [template],
-      );
-      for (const row of stale.rows) await admin.query(`drop database if exists ${row.datname}`).catch(() => undefined);
-    } finally {
-      await admin.query('select pg_advisory_unlock(7206531188202612)');
-    }
-  });
-  return template;
-}
-
-/** Runs `work` on a short-lived admin connection to `url` (create/drop database and the like). */
-export async function withAdmin<T>(url: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: url });
-  admin.on('error', () => undefined);
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
 }

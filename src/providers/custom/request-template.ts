@@ -117,9 +117,10 @@ const known = new Set<string>(placeholderNames);
 /**
  * `{{ name }}`, the name trimmed after the match. Linear on any text: `\s*([^{}]*?)\s*` let the three
  * parts share each space, and a row holding `{{` and a few thousand spaces blocked the loader, and
- * every request with it, for seconds to minutes at each load and start.
+ * every request with it, for seconds to minutes at each load and start. Exported for the test of
+ * that structure.
  */
-const placeholderPattern = /\{\{([^{}]*)\}\}/g;
+export const placeholderPattern = /\{\{([^{}]*)\}\}/g;
 
 /** Validates and compiles a row's `request_template`; throws `config_row_invalid` with the reason. */
 export function compileRequestTemplate(provider: string, raw: unknown): RequestTemplate {
