@@ -20,58 +20,15 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryOptions, Queryable } from '../db/db.js';
 import { UsageBuffer } from '../db/sql/usage-buffer.js';
-import {
-  insertUsageParams,
-  insertUsageParamsSkippingTaken,
-  maxRowsPerInsert,
-  readUsageRowFacts,
-  sameUsageRow,
-  usageKey,
-  type UsageRowInsert,
-} from '../db/sql/usage.js';
+import { insertUsageParams, insertUsageParamsSkippingTaken, maxRowsPerInsert, usageKey, type UsageRowInsert } from '../db/sql/usage.js';
 import { DatabaseError, errorMessage } from '../errors.js';
+import { clipId, isRowError, KEPT_ID_CHARS } from './ledger-row-errors.js';
+import { retryUntil } from './retry-until.js';
+import { settleUnsureRows } from './settle-unsure.js';
+import { defaultUsageWriterSettings, type UsageLog, type UsageWriterSettings, type UsageWriterStats } from './usage-writer-settings.js';
 
-/** Writer settings (see docs/usage.md). */
-export interface UsageWriterSettings {
-  /** Flush at least this often, ms (default 1000). */
-  flushIntervalMs: number;
-  /** Flush as soon as this many rows wait (default 500). */
-  flushRows: number;
-  /** Rows the buffer holds at most while the database is unavailable (default 100000). */
-  maxBufferedRows: number;
-  /** On close, keep retrying an unavailable database this long before giving up, ms (default 10000). */
-  closeTimeoutMs: number;
-  /**
-   * A ledger statement unanswered after this long fails (Postgres), ms (default 10000): its rows
-   * stay buffered, their outcome unknown (see `#settleUnsure`).
-   */
-  writeTimeoutMs: number;
-}
+export { defaultUsageWriterSettings, type UsageLog, type UsageWriterSettings, type UsageWriterStats } from './usage-writer-settings.js';
 
-export const defaultUsageWriterSettings: UsageWriterSettings = {
-  flushIntervalMs: 1_000,
-  flushRows: 500,
-  maxBufferedRows: 100_000,
-  closeTimeoutMs: 10_000,
-  writeTimeoutMs: 10_000,
-};
-
-export type UsageLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
-
-/** Counters of the writer, for /metrics. */
-export interface UsageWriterStats {
-  /** Rows waiting in the buffer now. */
-  buffered: number;
-  /** Rows written since start. */
-  written: number;
-  /**
-   * Rows lost since start: `buffer_full` (the bound was hit), `shutdown` (closed while the database
-   * was down) or `invalid` (the database refused the row's values).
-   */
-  dropped: { buffer_full: number; shutdown: number; invalid: number };
-  /** Failed insert attempts (each retried). */
-  failedFlushes: number;
-}
 
 /**
  * How far a drain goes: `full` writes batches while `flushRows` rows wait (the push threshold),
@@ -80,8 +37,6 @@ export interface UsageWriterStats {
 type DrainUntil = 'full' | 'due' | 'all';
 
 const maxBackoffMs = 5_000;
-/** Characters of a request id kept when it is recorded under a suffixed id (explain matches on them). */
-const KEPT_ID_CHARS = 100;
 const warnEveryMs = 5_000;
 
 export class UsageWriter {
@@ -185,28 +140,17 @@ export class UsageWriter {
     clearInterval(this.#timer);
     const deadline = Date.now() + this.#settings.closeTimeoutMs;
     this.#closeDeadline = deadline;
-    let delay = 50;
-    for (;;) {
-      try {
-        await this.flush();
-        return;
-      } catch (error) {
-        if (Date.now() + delay > deadline) {
-          const lost = this.#buffer.length;
-          // Rows of an insert that was never answered may be in the ledger: say how many.
-          const unsure = this.#unsure > 0 ? ` (${this.#unsure} of them may have been written: their insert was not answered)` : '';
-          this.#stats.dropped.shutdown += lost;
-          this.#buffer.clear();
-          this.#unsure = 0;
-          this.#log('error', `usage ledger: ${lost} rows could not be written before shutdown and are lost${unsure}: ${errorMessage(error)}`, {
-            dropped: lost,
-          });
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 1_000);
-      }
-    }
+    const gaveUp = await retryUntil(deadline, () => this.flush());
+    if (gaveUp === undefined) return;
+    const lost = this.#buffer.length;
+    // Rows of an insert that was never answered may be in the ledger: say how many.
+    const unsure = this.#unsure > 0 ? ` (${this.#unsure} of them may have been written: their insert was not answered)` : '';
+    this.#stats.dropped.shutdown += lost;
+    this.#buffer.clear();
+    this.#unsure = 0;
+    this.#log('error', `usage ledger: ${lost} rows could not be written before shutdown and are lost${unsure}: ${errorMessage(gaveUp.error)}`, {
+      dropped: lost,
+    });
   }
 
   /** A statement's bound: `writeTimeoutMs`, or less when closing (what is left of the close timeout). */
@@ -343,30 +287,11 @@ export class UsageWriter {
   }
 
   /**
-   * Settles the `#unsure` oldest rows with one select of the ledger rows under their keys. A row
-   * found there with the same facts was written by the insert that failed (only its
-   * acknowledgement was lost): it leaves the buffer and counts as written. Each stored row vouches
-   * for one buffered row at most. The others are not in the ledger under their keys and are from
-   * now on rows like any other (a collision is then a reused request id). Returns the indexes of
-   * the rows found, ascending.
+   * Settles the `#unsure` oldest rows (one select, see `settleUnsureRows`): those found in the
+   * ledger leave the buffer and count as written. Returns the indexes of the rows found, ascending.
    */
   async #settleUnsure(): Promise<number[]> {
-    const count = this.#unsure;
-    const rows = Array.from({ length: count }, (_, index) => this.#buffer.row(index));
-    const stored = await readUsageRowFacts(this.#db, rows, this.#bound());
-    const found: number[] = [];
-    const kept: number[] = [];
-    rows.forEach((row, index) => {
-      const key = usageKey(row.requestId, row.attempt);
-      const facts = stored.get(key);
-      if (facts !== undefined && sameUsageRow(facts, row)) {
-        stored.delete(key);
-        found.push(index);
-      } else kept.push(index);
-    });
-    // The rows kept go to the front, in order (over the found ones), which then leave.
-    this.#buffer.moveToEnd(count, kept);
-    this.#buffer.shift(found.length);
+    const found = await settleUnsureRows(this.#db, this.#buffer, this.#unsure, this.#bound());
     this.#unsure = 0;
     if (found.length > 0) {
       this.#written(found.length);
@@ -413,22 +338,3 @@ export class UsageWriter {
     });
   }
 }
-
-/**
- * An error about the rows sent, not the database: SQLSTATE class 22 (data exception), 23
- * (integrity: a duplicate key, a foreign key, a check) or 54000 (a value too large for an index: a
- * library caller's request id of thousands of characters). Anything else (unavailable, permission,
- * a missing table) leaves every row waiting.
- */
-function isRowError(error: unknown): boolean {
-  if (!(error instanceof DatabaseError)) return false;
-  if (error.code === 'conflict') return true;
-  const state = error.sqlState ?? '';
-  return state.startsWith('22') || state.startsWith('23') || state === '54000';
-}
-
-/** A request id for a log line: a library caller's id may be megabytes long. */
-function clipId(requestId: string): string {
-  return requestId.length > KEPT_ID_CHARS ? `${requestId.slice(0, KEPT_ID_CHARS)}…` : requestId;
-}
-

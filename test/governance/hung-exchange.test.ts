@@ -1,7 +1,7 @@
 // A lease exchange whose connection dies silently (no RST: a Postgres failover to another host, a
 // NAT or load balancer dropping its state, a network partition) never answers: node-postgres has no
 // client-side timeout and no TCP keepalive here, and the governor never abandons an exchange
-// (governor.ts `#refill`, lease-sync.ts `round`). The counters in it stay `syncing` and the
+// (admission-wait.ts `#refill`, lease-sync.ts `round`). The counters in it stay `syncing` and the
 // background round stays stuck on it, so once the database is reachable again the instance keeps
 // refusing (fail closed) or admitting unmetered and unreported (fail open) for as long as the dead
 // socket lives: forever without keepalive when the statement was delivered before the peer vanished.
