@@ -59,7 +59,7 @@ describe('the installed package', () => {
 
   test('the tarball holds what serve and migrate read at run time, and nothing of the build itself', () => {
     const paths = new Set(files.map((file) => file.path));
-    for (const needed of ['bin/switchboard.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/dashboard/index.html']) assert.ok(paths.has(needed), needed);
+    for (const needed of ['LICENSE', 'bin/switchboard.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/dashboard/index.html']) assert.ok(paths.has(needed), needed);
     const migrations = readdirSync(path.join(repo, 'supabase', 'migrations')).filter((name) => name.endsWith('.sql'));
     for (const name of migrations) assert.ok(paths.has(`supabase/migrations/${name}`), name);
     assert.ok(((files.find((file) => file.path === 'bin/switchboard.js')?.mode ?? 0) & 0o111) !== 0, 'bin is not executable');
