@@ -61,4 +61,15 @@ describe('documentation links', () => {
     }
     assert.deepEqual(broken, []);
   });
+
+  test('every relative link and image in the README and docs/ names a file that exists', () => {
+    const missing: string[] = [];
+    for (const file of files) {
+      for (const [, target = ''] of readFileSync(path.join(root, file), 'utf8').matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue; // another site
+        if (!existsSync(path.join(root, path.dirname(file), target))) missing.push(`${file}: ${target}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
 });

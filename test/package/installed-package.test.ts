@@ -68,6 +68,22 @@ describe('the installed package', () => {
     assert.deepEqual(stray, []);
   });
 
+  test("every relative link in the packed README and docs names a packed file", () => {
+    const paths = new Set(files.map((file) => file.path));
+    const documents = [...paths].filter((file) => file === 'README.md' || /^docs\/[^/]+\.md$/.test(file));
+    assert.ok(documents.includes('README.md') && documents.length > 1, 'README.md and docs/*.md packed');
+    const missing: string[] = [];
+    for (const document of documents) {
+      const text = readFileSync(path.join(consumer, 'node_modules', 'switchboard', document), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (target === undefined || /^[a-z]+:/.test(target)) continue;
+        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(document), target));
+        if (!paths.has(resolved)) missing.push(`${document} -> ${target}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
   test("the README's library snippet compiles against the shipped types (node16, nodenext, bundler)", () => {
     const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
     const snippet = /## Library API\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
