@@ -83,9 +83,13 @@ export class Exchange {
   }
 }
 
-/** A client's `x-request-id` when it is a sane token (≤ 128 chars of `A-Za-z0-9._:-`). */
+/**
+ * A client's `x-request-id` when it is a sane token (≤ 128 chars of `A-Za-z0-9._:-`), but not `.`
+ * or `..`: as a URL path segment (the dashboard's `usage/requests/<id>`) those are dot segments that
+ * a browser resolves to another route.
+ */
 export function saneRequestId(header: string | string[] | undefined): string | undefined {
-  if (typeof header !== 'string' || header.length === 0 || header.length > 128) return undefined;
+  if (typeof header !== 'string' || header.length === 0 || header.length > 128 || header === '.' || header === '..') return undefined;
   for (let index = 0; index < header.length; index++) {
     const code = header.charCodeAt(index);
     const ok =

@@ -41,15 +41,28 @@ const isoPattern = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)
 export function parseUsageTime(value: string, param: string, now: Date): Date {
   const text = value.trim();
   const relative = relativePattern.exec(text);
-  if (relative) return new Date(now.getTime() - Number(relative[1]) * unitMs[relative[2] as keyof typeof unitMs]);
+  if (relative) return inRange(now.getTime() - Number(relative[1]) * unitMs[relative[2] as keyof typeof unitMs], value, param);
   if (isoPattern.test(text)) {
     const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) && text.length > 10;
     const time = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : hasZone ? text : `${text.replace(' ', 'T')}Z`);
-    if (Number.isFinite(time)) return new Date(time);
+    if (Number.isFinite(time)) return inRange(time, value, param);
   }
   throw new SwitchboardError('invalid_request', `${param} must be an ISO time (2026-12-01, 2026-12-01T10:00:00Z) or a duration back from now (30m, 24h, 7d, 2w); got '${value.slice(0, 64)}'`, {
     param,
   });
+}
+
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: what every database and date format here holds. */
+const EARLIEST_MS = Date.parse('0001-01-01T00:00:00Z');
+const LATEST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * `time` as a Date when it lies in years 1 to 9999, else a 400 naming `param`: Postgres refuses
+ * year 0 and instants before 4713 BC (`999999w` back is 19,000 years), which was our 500.
+ */
+function inRange(time: number, value: string, param: string): Date {
+  if (time >= EARLIEST_MS && time <= LATEST_MS) return new Date(time);
+  throw new SwitchboardError('invalid_request', `${param} must lie in the years 1 to 9999; got '${value.slice(0, 64)}'`, { param });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { get } from '../api';
+import { ApiError, get } from '../api';
 import { formatMs, formatTime, formatUsd, json } from '../format';
 import { useData } from '../use-data';
 import { ErrorNotice, Loading } from './notice';
@@ -39,9 +39,32 @@ interface Explanation {
   total_cost_usd: string | null;
 }
 
+/**
+ * `.` and `..` are URL dot segments: `usage/requests/..` would resolve to `usage/`, another route
+ * (encoding does not help: `%2e` is a dot segment too). The gateway takes neither as a client's
+ * request id; a row recorded under one earlier, or by a library caller, is explained by the CLI.
+ */
+const isDotSegment = (id: string): boolean => id === '.' || id === '..';
+
 /** The ledger rows of one request and the `usage explain` arithmetic: tokens × price / 10^6 = cost. */
 export function ExplainView({ requestId }: { requestId: string }) {
-  const explanation = useData(`explain:${requestId}`, () => get<Explanation>(`/usage/requests/${encodeURIComponent(requestId)}`));
+  if (isDotSegment(requestId)) {
+    return (
+      <p class="notice" role="status">
+        Request <code>{requestId}</code> cannot be looked up over HTTP (the id is a URL dot segment): run <code>switchboard usage explain '{requestId}'</code>.
+      </p>
+    );
+  }
+  return <Explained requestId={requestId} />;
+}
+
+function Explained({ requestId }: { requestId: string }) {
+  const explanation = useData(`explain:${requestId}`, async () => {
+    const answer = await get<Explanation>(`/usage/requests/${encodeURIComponent(requestId)}`);
+    // Only this request's explanation is shown, never what another route answered.
+    if (answer.request_id !== requestId || !Array.isArray(answer.attempts)) throw new ApiError(0, `The gateway did not answer with the detail of request ${requestId}.`);
+    return answer;
+  });
   return (
     <>
       <Loading when={explanation.loading && !explanation.data} />

@@ -19,13 +19,35 @@ interface UsageView {
   window: string;
   bucket: 'hour' | 'day';
   tz: string;
+  /** A `tz` from the URL the browser does not know (shown in a notice; `tz` is the browser's zone then). */
+  unknownZone: string | undefined;
   since: string;
+}
+
+const zoneKnown = new Map<string, boolean>();
+/**
+ * Whether the browser knows `tz`. The URL is anyone's link: an unknown zone made every date format
+ * throw, and the page went blank until the link was edited by hand.
+ */
+function knownZone(tz: string): boolean {
+  let known = zoneKnown.get(tz);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      known = true;
+    } catch {
+      known = false;
+    }
+    zoneKnown.set(tz, known);
+  }
+  return known;
 }
 
 function readView(params: URLSearchParams): UsageView {
   const window = WINDOWS[params.get('window') ?? ''] ? (params.get('window') as string) : '7d';
   const bucket = params.get('bucket') === 'hour' ? 'hour' : params.get('bucket') === 'day' ? 'day' : window === '24h' ? 'hour' : 'day';
-  const tz = params.get('tz') || browserZone;
+  const asked = params.get('tz') || browserZone;
+  const tz = knownZone(asked) ? asked : browserZone;
   const filters: Record<string, string> = {};
   for (const name of FILTERS) {
     const value = params.get(name);
@@ -34,7 +56,7 @@ function readView(params: URLSearchParams): UsageView {
   // The window starts on a whole hour so repeated renders ask for the same rollup rows.
   const since = new Date(Date.now() - (WINDOWS[window] ?? 168) * 3_600_000);
   since.setMinutes(0, 0, 0);
-  return { filters, window, bucket, tz, since: since.toISOString() };
+  return { filters, window, bucket, tz, unknownZone: tz === asked ? undefined : asked, since: since.toISOString() };
 }
 
 export function UsagePage({ params }: { params: URLSearchParams }) {
@@ -87,6 +109,11 @@ export function UsagePage({ params }: { params: URLSearchParams }) {
   return (
     <>
       <Filters view={view} update={update} listsReady={series.loadedKey !== undefined || series.error !== undefined} />
+      {view.unknownZone !== undefined ? (
+        <p class="notice error" role="alert">
+          Unknown time zone '{view.unknownZone.slice(0, 64)}' in the link: times are shown in {view.tz}.
+        </p>
+      ) : null}
       {series.error?.status === 404 ? <Unavailable what="Usage charts" /> : <ErrorNotice error={series.error} />}
       <Section
         title={`Per ${view.bucket} (${view.tz})`}
