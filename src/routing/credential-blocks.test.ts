@@ -6,7 +6,7 @@ import { CredentialBlocks } from './credential-blocks.js';
 
 const project = '00000000-0000-4000-8000-000000000001';
 const provider = '11111111-1111-4111-8111-111111111111';
-const row = (changedAt: number, blockedUntil: number, changedBy = 'other') => ({ projectId: project, providerId: provider, blockedUntil: new Date(blockedUntil), changedBy, changedAt: new Date(changedAt) });
+const row = (changedAt: number, blockedUntil: number, changedBy = 'other') => ({ projectId: project, providerId: provider, blockedUntil: new Date(blockedUntil), changedBy, changedAt: new Date(changedAt), fingerprint: null });
 
 describe('credential blocks', () => {
   it("applies another instance's row once, skips its own, and never shortens a block in force", () => {

@@ -147,7 +147,7 @@ export async function runRoute<T>(router: Router, route: RouteEntry, options: Ru
         if (classified.action === 'return' || classified.errorClass === undefined) break;
         required = classified.errorClass;
         if (classified.action === 'block_credential') {
-          router.blockCredential(options.projectId, resolved.provider.id, blockReason(error));
+          router.blockCredential(options.projectId, resolved.provider, blockReason(error));
           queue = queue.filter((next) => next.target.resolved?.provider.id !== resolved.provider.id);
         } else if (classified.action === 'wait_or_next' && classified.retryAfter !== undefined) {
           const waitMs = classified.retryAfter * 1000;

@@ -6,6 +6,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import type { CredentialTarget } from '../credentials/credential-resolver.js';
 import type { Queryable } from '../db/db.js';
 import { reportCredentialBlock, reportRouteHealth } from '../db/sql/routes.js';
 import { errorMessage } from '../errors.js';
@@ -22,6 +23,12 @@ export interface RouterOptions {
   /** This instance's name in the health rows (default: a random id). */
   instance?: string;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * The keyed fingerprint a shared block of (project, provider) is written with: that of the
+   * env-var key refused (see src/credentials/credential-fingerprint.ts). Absent or undefined: none
+   * (the block applies on every instance). Called off the request path, with the write.
+   */
+  blockFingerprint?: (projectId: string | null, provider: CredentialTarget) => Promise<string | undefined>;
   now?: () => number;
   random?: () => number;
 }
@@ -35,6 +42,7 @@ export class Router implements HealthView {
   readonly #table: () => RouteTable;
   readonly #db: Queryable | undefined;
   readonly #log: NonNullable<RouterOptions['log']>;
+  readonly #fingerprint: RouterOptions['blockFingerprint'];
   #writing: Promise<void> = Promise.resolve();
   #appliedHealth: RouteTable['health'] | undefined;
   #appliedBlocks: RouteTable['credentialBlocks'] | undefined;
@@ -43,6 +51,7 @@ export class Router implements HealthView {
     this.#table = options.table;
     this.#db = options.db;
     this.#log = options.log ?? (() => {});
+    this.#fingerprint = options.blockFingerprint;
     this.instance = options.instance ?? `gw-${randomUUID().slice(0, 8)}`;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -70,15 +79,17 @@ export class Router implements HealthView {
   }
 
   /** Blocks a refused credential here at once, and on every other instance through the database (queued, off the request path). */
-  blockCredential(projectId: string | null, providerId: string, reason: string): void {
+  blockCredential(projectId: string | null, provider: CredentialTarget, reason: string): void {
+    const providerId = provider.id;
     this.credentials.block(projectId, providerId, this.now());
     this.#log('warn', `credential blocked for ${CREDENTIAL_BLOCK_MS / 1000} s: provider ${providerId}${projectId ? `, project ${projectId}` : ''} (${reason})`);
     const db = this.#db;
     if (db === undefined) return;
-    this.#queue(
-      () => reportCredentialBlock(db, { projectId, providerId, blockMs: CREDENTIAL_BLOCK_MS, reason, instance: this.instance }),
-      'credential block',
-    );
+    const fingerprintOf = this.#fingerprint;
+    this.#queue(async () => {
+      const fingerprint = fingerprintOf === undefined ? undefined : await fingerprintOf(projectId, provider);
+      await reportCredentialBlock(db, { projectId, providerId, blockMs: CREDENTIAL_BLOCK_MS, reason, instance: this.instance, fingerprint });
+    }, 'credential block');
   }
 
   table(): RouteTable {

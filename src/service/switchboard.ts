@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Db } from '../db/db.js';
 import { migrate } from '../db/migrate.js';
 import { openDb } from '../db/open-db.js';
-import type { CredentialResolver } from '../credentials/credential-resolver.js';
+import type { CredentialResolver, CredentialTarget } from '../credentials/credential-resolver.js';
+import { envCredentialFingerprints, refusedCredentialFingerprint } from '../credentials/credential-fingerprint.js';
 import { bindLegacyCredentials, describeBinding } from '../credentials/bind-legacy-credentials.js';
 import { CredentialStore } from '../credentials/credential-store.js';
 import { envVarPolicyOf } from '../credentials/env-var-policy.js';
@@ -145,8 +146,11 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     const classBaseUrl = (className: string): string | undefined => classes.get(className)?.defaults.baseUrl;
     const envVarPolicy = envVarPolicyOf(env);
     if (keyring) await bindLegacy(db, keyring, classBaseUrl, log);
+    // Shared credential blocks name the env-var key refused; one for another key is not applied here
+    // (not with a resolver of the caller's, whose keys this instance cannot tell).
+    const fingerprints = options.credentials ? undefined : envCredentialFingerprints(keyring?.current, env, envVarPolicy);
     const watcher = new ConfigWatcher(db, {
-      loader: { classes, deps, warn: (message) => log('warn', message), cache: new Map(), envVarPolicy },
+      loader: { classes, deps, warn: (message) => log('warn', message), cache: new Map(), envVarPolicy, ...(fingerprints ? { credentialFingerprint: fingerprints.of } : {}) },
       pollMs: options.pollMs ?? 5000,
       listen: options.listen ?? true,
       minIntervalMs: options.configMinIntervalMs ?? loadConfigMinIntervalMs(env),
@@ -158,7 +162,12 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       classBaseUrl,
       ...(options.credentialLoadTimeoutMs === undefined ? {} : { loadTimeoutMs: options.credentialLoadTimeoutMs }),
     });
-    const router = new Router({ table: () => watcher.snapshot.routes, db, log: (level, message) => log(level, message) });
+    const router = new Router({
+      table: () => watcher.snapshot.routes,
+      db,
+      log: (level, message) => log(level, message),
+      ...(fingerprints ? { blockFingerprint: (projectId: string | null, provider: CredentialTarget) => refusedCredentialFingerprint(store, fingerprints, projectId, provider) } : {}),
+    });
     watcher.onChange((_snapshot, parts) => {
       if (parts.has('credentials')) {
         store.invalidate();

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createKeyring, createMasterKey } from '../../src/crypto/keyring.js';
 import { generateApiKey } from '../../src/crypto/api-key.js';
+import type { Keyring } from '../../src/crypto/keyring.js';
 import type { Queryable } from '../../src/db/db.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { adminServiceFor } from '../../src/service/admin/admin-for-switchboard.js';
@@ -35,6 +36,8 @@ export interface RoutingWorld {
   hanging: MockServer;
   apiKey: string;
   projectId: string;
+  /** The master keyring every instance of the world shares, as a deployment's instances do. */
+  keyring: Keyring;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ insert into projects (name) values ('routing');
     hanging,
     apiKey: key.key,
     projectId: project.rows[0]?.id ?? '',
+    keyring: createKeyring(createMasterKey(randomBytes(32))),
     close: async () => {
       await Promise.all([a.close(), b.close(), claude.close(), hanging.close()]);
       await db.dispose();
@@ -92,18 +96,22 @@ insert into projects (name) values ('routing');
   };
 }
 
-/** A gateway instance on the world's database (LISTEN on when `listen`). */
-export async function startInstance(world: RoutingWorld, options: { listen?: boolean; pollMs?: number } = {}): Promise<Instance> {
+/** A gateway instance on the world's database (LISTEN on when `listen`; `env` in place of ENV). */
+export async function startInstance(
+  world: RoutingWorld,
+  options: { listen?: boolean; pollMs?: number; env?: Readonly<Record<string, string>> } = {},
+): Promise<Instance> {
+  const env = options.env ?? ENV;
   const switchboard = await createSwitchboard({
     db: world.db,
-    env: ENV,
-    keyring: createKeyring(createMasterKey(randomBytes(32))),
+    env,
+    keyring: world.keyring,
     migrate: false,
     pollMs: options.pollMs ?? 0,
     listen: options.listen ?? false,
     usage: { flushIntervalMs: 20 },
   });
-  const config: Config = Object.freeze({ ...loadConfig({}), env: Object.freeze({ ...ENV }), adminToken: ADMIN_TOKEN });
+  const config: Config = Object.freeze({ ...loadConfig({}), env: Object.freeze({ ...env }), adminToken: ADMIN_TOKEN });
   const gateway = createGateway({
     service: switchboard.service,
     snapshot: () => switchboard.watcher.snapshot,

@@ -39,7 +39,9 @@ const EXPECTED_GRANTS = [
   'switchboard_governance_sync(): EXECUTE',
   'switchboard_model_access(): EXECUTE',
   // Its writes outside the ledger: a circuit-breaker transition and a refused credential's block
-  // (each capped at an hour).
+  // (each capped at an hour). The block's write twice: with the key's fingerprint, and the older
+  // gateways' five-argument form (migration 20261207220000).
+  'switchboard_report_credential_block(): EXECUTE',
   'switchboard_report_credential_block(): EXECUTE',
   'switchboard_report_route_health(): EXECUTE',
   // Each gateway reports itself to switchboard_instances (issue 13) through these definer functions only.

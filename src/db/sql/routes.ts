@@ -87,12 +87,18 @@ export interface CredentialBlockRow {
   blockedUntil: Date;
   changedBy: string | null;
   changedAt: Date;
+  /**
+   * The keyed fingerprint of the env-var key refused (see src/credentials/credential-fingerprint.ts):
+   * the block applies on an instance whose key has the same one. Null: on every instance.
+   */
+  fingerprint: string | null;
 }
 
 /** The credential blocks still in force. */
 export async function selectCredentialBlockRows(db: Queryable): Promise<CredentialBlockRow[]> {
   const result = await db.query<CredentialBlockRow>(
-    `select project_id as "projectId", provider_id as "providerId", blocked_until as "blockedUntil", changed_by as "changedBy", changed_at as "changedAt"
+    `select project_id as "projectId", provider_id as "providerId", blocked_until as "blockedUntil", changed_by as "changedBy", changed_at as "changedAt",
+            credential_fingerprint as fingerprint
        from public.ai_credential_blocks where blocked_until > now()`,
   );
   return result.rows;
@@ -101,9 +107,9 @@ export async function selectCredentialBlockRows(db: Queryable): Promise<Credenti
 /** Shares a credential block (the runtime role's write; capped at an hour by the function). */
 export async function reportCredentialBlock(
   db: Queryable,
-  block: { projectId: string | null; providerId: string; blockMs: number; reason: string; instance: string },
+  block: { projectId: string | null; providerId: string; blockMs: number; reason: string; instance: string; fingerprint: string | undefined },
 ): Promise<void> {
-  await db.query(`select public.switchboard_report_credential_block($1, $2, $3, $4, $5)`, [
-    block.projectId, block.providerId, Math.round(block.blockMs), block.reason, block.instance,
+  await db.query(`select public.switchboard_report_credential_block($1, $2, $3, $4, $5, $6::text)`, [
+    block.projectId, block.providerId, Math.round(block.blockMs), block.reason, block.instance, block.fingerprint ?? null,
   ]);
 }
