@@ -5,40 +5,36 @@
  * @module
  */
 import type { CredentialResolver } from '../credentials/credential-resolver.js';
-import { randomUUID, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { scopedIdKey } from '../crypto/scoped-id.js';
-import type { ChatResponse, EmbedResponse, NativeAnswer, NativeApi, StreamPart, Usage } from '../providers/spec/index.js';
-import { SwitchboardError } from '../errors.js';
-import type { ModelEntry, ProviderEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
+import type { ChatResponse, EmbedResponse, NativeApi, StreamPart } from '../providers/spec/index.js';
+import type { ModelEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { estimateChat, observeStream } from '../usage/observe-stream.js';
-import { cutByCap, cutByTimeout, type AttemptRouting, type UsageAttempt, type UsageEndpoint } from '../usage/usage-attempt.js';
-import { embeddedInputs } from '../providers/shared/billed-provider-error.js';
+import type { UsageEndpoint } from '../usage/usage-attempt.js';
 import type { Router } from '../routing/router.js';
 import { routeChat, routeEmbed, routeStream, routedModel, type RoutedCall } from './routed-call.js';
-import { observeNative } from '../usage/observe-native.js';
-import { nativeEstimate } from '../usage/native-estimate.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
-import { openTicket, type Ticket } from '../governance/admission-ticket.js';
-import { estimateEmbedCall } from '../governance/estimate-call.js';
-import { estimateBoundedChat, estimateBoundedNative } from './output-cap.js';
-import type { Governor, TokenEstimate } from '../governance/governor.js';
-import { applyModelFeatures, validateChatRequest, validateEmbedModel } from './validate-request.js';
+import { openTicket } from '../governance/admission-ticket.js';
+import { estimateBoundedChat } from './output-cap.js';
+import type { Governor } from '../governance/governor.js';
+import { applyModelFeatures, validateChatRequest } from './validate-request.js';
 import { commitStream } from './stream-commit.js';
 import { cutChatResponse } from './stop-cutter.js';
 import { cutStreamAtStops } from './stop-cut-stream.js';
-import { chatReasoningBound, nativeReasoningBound } from './reasoning-bound.js';
+import { chatReasoningBound } from './reasoning-bound.js';
 import { failedCallCharge } from '../usage/hidden-reasoning.js';
-import { chatOutputCap, nativeOutputCap } from '../governance/estimate-call.js';
+import { chatOutputCap } from '../governance/estimate-call.js';
+import { admitCall, beginAttempt, type ServiceParts } from './call-admission.js';
+import { embedAttempt } from './embed-call.js';
+import { nativeAttempt, type NativeResult } from './native-call.js';
 
 import type { CallContext, ChatResult, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
-import { embedUsage, encodedAnswer, encodedNativeAnswer, estimateEmbedding, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
+import { encodedAnswer, limitsOf, nativeEndpoints, outputTexts, replayFirst } from './call-parts.js';
 import { neverCancelled } from '../cancel.js';
-import { idScopeOf, scopeChatRequest, scopeEmbedRequest, scopeNativeBody } from './shared-account-ids.js';
-import { refuseStoredFiles } from './shared-account-files.js';
+import { idScopeOf, scopeChatRequest } from './shared-account-ids.js';
 import { refuseSharedState } from './shared-account-state.js';
 import { mayCall, refuseName } from './model-access.js';
 import { upstreamFailure } from '../providers/shared/upstream-limits.js';
-import { tokenCount } from '../providers/shared/usage-buckets.js';
 
 export type { CallContext, ChatResult, NativeCall, PublicChatRequest, PublicEmbedRequest, Route, StreamOutcome } from './service-types.js';
 
@@ -69,6 +65,8 @@ export class AIService {
   readonly router: Router | undefined;
   readonly governor: Governor | undefined;
   readonly #idKey: KeyObject;
+  /** What the calls in other modules share (call-admission.ts): built once, never per request. */
+  readonly #parts: ServiceParts;
 
   constructor(options: AIServiceOptions) {
     this.governor = options.governor;
@@ -77,6 +75,7 @@ export class AIService {
     this.#credentials = options.credentials;
     this.usage = options.usage;
     this.router = options.router;
+    this.#parts = { governor: this.governor, usage: this.usage, credentials: this.#credentials, idKey: this.#idKey };
   }
 
   /** The models a client may call now. */
@@ -141,9 +140,9 @@ export class AIService {
     const scope = idScopeOf(this.#idKey, context.projectId, credential);
     if (scope !== undefined && providerRequest.native !== undefined) refuseSharedState(providerRequest.native.family, providerRequest.native.fields);
     // Governed: this attempt's own request gets the output bound its reservation assumed (output-cap.ts).
-    const admitting = this.#admit(context, request.model, 'chat', false, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
+    const admitting = admitCall(this.#parts, context, request.model, 'chat', false, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
-    const attempt = this.#begin(context, request.model, 'chat', false, model, provider, ticket, routing);
+    const attempt = beginAttempt(this.usage, context, request.model, 'chat', false, model, provider, ticket, routing);
     // Scoped after admission: the estimate sets the output bound on providerRequest, which the copy must carry.
     const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     const started = performance.now();
@@ -209,9 +208,9 @@ export class AIService {
     const credential = resolving instanceof Promise ? await resolving : resolving;
     const scope = idScopeOf(this.#idKey, context.projectId, credential);
     if (scope !== undefined && providerRequest.native !== undefined) refuseSharedState(providerRequest.native.family, providerRequest.native.fields);
-    const admitting = this.#admit(context, request.model, 'chat', true, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
+    const admitting = admitCall(this.#parts, context, request.model, 'chat', true, model, provider, () => estimateBoundedChat(request, providerRequest, model, provider.provider.family), call);
     const ticket = admitting instanceof Promise ? await admitting : admitting;
-    const attempt = this.#begin(context, request.model, 'chat', true, model, provider, ticket, routing);
+    const attempt = beginAttempt(this.usage, context, request.model, 'chat', true, model, provider, ticket, routing);
     // Scoped after admission: the estimate sets the output bound on providerRequest, which the copy must carry.
     const sent = scope === undefined ? providerRequest : scopeChatRequest(providerRequest, scope);
     const started = performance.now();
@@ -257,125 +256,24 @@ export class AIService {
    * On a credential the project does not own, end-user ids and cache keys go as its pseudonyms
    * (shared-account-ids.ts), as on every path, and files and other state the vendor keeps by id are
    * refused (shared-account-files.ts, shared-account-state.ts). Throws `unsupported_feature` when the serving
-   * provider has no such API (check `supportsNative`).
+   * provider has no such API (check `supportsNative`). See native-call.ts.
    */
-  async native(call: NativeCall, context: CallContext = {}): Promise<{ answer: NativeAnswer; route: Route; encoded?: string | undefined }> {
-    const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
-    const endpoint = nativeEndpoints[call.api];
-    this.refuseUnlisted(context, modelName, endpoint, call.stream);
-    const { model, provider } = this.resolve(modelName, context.projectId);
-    const native = provider.provider.native;
-    if (!native || !(provider.provider.nativeApis ?? []).includes(call.api)) {
-      throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' does not serve ${call.api}.`, {
-        param: 'model',
-      });
-    }
-    if (call.stream && model.features.streaming === false) {
-      throw new SwitchboardError('unsupported_feature', `The model '${model.name}' does not support streaming.`, { param: 'stream' });
-    }
-    const resolving = this.#credentials.resolve(context.projectId, provider);
-    const credential = resolving instanceof Promise ? await resolving : resolving;
-    const unscoped: Record<string, unknown> = { ...call.body, model: model.modelId };
-    const scope = idScopeOf(this.#idKey, context.projectId, credential);
-    if (scope !== undefined) {
-      refuseStoredFiles(call.api, call.body);
-      refuseSharedState(call.api === 'openai-responses' ? 'openai' : 'anthropic', call.body);
-    }
-    const body = scope === undefined ? unscoped : scopeNativeBody(call.api, unscoped, scope);
-    // Counting tokens generates nothing and is free: only generation calls are ledger rows (and governed).
-    const ticket = endpoint === undefined ? openTicket : await this.#admit(context, modelName, endpoint, call.stream, model, provider, () => estimateBoundedNative(call.body, body, call.api, model));
-    const attempt = endpoint === undefined ? undefined : this.#begin(context, modelName, endpoint, call.stream, model, provider, ticket);
-    const started = performance.now();
-    let answer: NativeAnswer;
+  native(call: NativeCall, context: CallContext = {}): Promise<NativeResult> {
     try {
-      answer = await native.call(provider.provider, call.api, body, {
-        signal: context.signal ?? neverCancelled,
-        credential,
-        model: limitsOf(model),
-        stream: call.stream,
-        rawJson: context.rawJson,
-        ...(call.headers === undefined && attempt?.upstreamHeaders === undefined ? {} : { headers: { ...call.headers, ...attempt?.upstreamHeaders } }),
-      });
-    } catch (thrown) {
-      const error = upstreamFailure(provider.name, thrown);
-      if (attempt) {
-        attempt.upstreamMs = performance.now() - started;
-        // A call the client gave up on is charged its input, like a chat's, and what was generated
-        // until then (hidden-reasoning.ts).
-        const charge = failedCallCharge(attempt, error, {
-          reasoning: () => nativeReasoningBound(body, call.api, model),
-          output: () => nativeOutputCap(body, call.api, model),
-          choices: 1,
-        });
-        attempt.fail(error, nativeEstimate(call.body, noUsage, undefined, charge));
-      }
-      throw error;
+      const modelName = typeof call.body['model'] === 'string' ? call.body['model'] : '';
+      const endpoint = nativeEndpoints[call.api];
+      this.refuseUnlisted(context, modelName, endpoint, call.stream);
+      return nativeAttempt(this.#parts, this.resolve(modelName, context.projectId), modelName, endpoint, call, context);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const upstreamMs = performance.now() - started;
-    if (attempt) attempt.upstreamMs = upstreamMs;
-    const encoded = answer.type === 'json' && call.encodeJson !== undefined ? encodedNativeAnswer(call.encodeJson, answer, call.body, modelName, provider.name, attempt) : undefined;
-    if (attempt) answer = observeNative(answer, attempt, call.body, answer.type === 'stream' ? nativeReasoningBound(body, call.api, model) : undefined);
-    return { answer, route: { model, provider, upstreamMs }, encoded };
   }
 
   async embed(request: PublicEmbedRequest, context: CallContext = {}): Promise<{ response: EmbedResponse; route: Route }> {
     this.refuseUnlisted(context, request.model, 'embeddings', false);
     const route = this.router?.find(request.model, context.projectId);
-    if (route && this.router) return routeEmbed(this.router, route, request, context, (resolved, call) => this.#embed(resolved, request, context, call));
-    return this.#embed(this.resolve(request.model), request, context, undefined);
-  }
-
-  async #embed(resolved: ResolvedModel, request: PublicEmbedRequest, context: CallContext, call: RoutedCall | undefined): Promise<{ response: EmbedResponse; route: Route }> {
-    const { model, provider } = resolved;
-    const routing = call?.routing;
-    validateEmbedModel(model);
-    if (!provider.provider.embed) {
-      throw new SwitchboardError('unsupported_feature', `The provider '${provider.name}' of model '${model.name}' has no embeddings.`, {
-        param: 'model',
-      });
-    }
-    const resolving = this.#credentials.resolve(context.projectId, provider);
-    const credential = resolving instanceof Promise ? await resolving : resolving;
-    const admitting = this.#admit(context, request.model, 'embeddings', false, model, provider, () => estimateEmbedCall(request.input), call);
-    const ticket = admitting instanceof Promise ? await admitting : admitting;
-    const attempt = this.#begin(context, request.model, 'embeddings', false, model, provider, ticket, routing);
-    const started = performance.now();
-    let response: EmbedResponse;
-    try {
-      const embedRequest = { ...request, model: model.modelId };
-      const scope = idScopeOf(this.#idKey, context.projectId, credential);
-      response = await provider.provider.embed(
-        scope === undefined ? embedRequest : scopeEmbedRequest(embedRequest, scope),
-        { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
-      );
-    } catch (error) {
-      if (attempt) {
-        attempt.upstreamMs = performance.now() - started;
-        // Cut by the client, a timeout or the size limits: the vendor embedded, and bills, the input.
-        // A later batch refused: the batches before it were embedded, and are billed.
-        const embedded = embeddedInputs(error);
-        if (embedded === undefined || cutByTimeout(error) || cutByCap(error)) attempt.fail(error, () => estimateEmbedding(request.input));
-        else attempt.fail(error, () => estimateEmbedding(embedded), true);
-      }
-      throw error;
-    }
-    const upstreamMs = performance.now() - started;
-    // A vendor's count as chat counts are taken: a whole number, at most MAX_REPORTED_TOKENS (the
-    // caller gets that number too, not a negative or 1e308 the vendor sent). None (Gemini's embed
-    // API reports no count): the caller is told the estimate the ledger charges.
-    const inputTokens = tokenCount(response.usage.inputTokens);
-    const estimated = inputTokens > 0 ? undefined : await estimateEmbedding(request.input).catch(() => undefined);
-    const told = estimated?.input ?? inputTokens;
-    if (told !== response.usage.inputTokens) response.usage = { inputTokens: told };
-    if (attempt) {
-      attempt.upstreamMs = upstreamMs;
-      const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
-      attempt.responseModel = response.model;
-      if (routing?.emptyFallsBack === true && response.embeddings.length === 0) attempt.discardedEmpty = true;
-      const estimate = estimated === undefined ? () => estimateEmbedding(request.input) : () => Promise.resolve(estimated);
-      attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
-    }
-    return { response, route: { model, provider, upstreamMs } };
+    if (route && this.router) return routeEmbed(this.router, route, request, context, (resolved, call) => embedAttempt(this.#parts, resolved, request, context, call));
+    return embedAttempt(this.#parts, this.resolve(request.model), request, context, undefined);
   }
 
   /**
@@ -403,86 +301,4 @@ export class AIService {
     ticket.settleAsReserved();
     context.onGovernanceHeaders?.(ticket.headers());
   }
-
-  /**
-   * Reserves the call's worst case against its budgets and rate limits; a refusal is one ledger
-   * row. Synchronous when the governor decides at once (see Governor.admit), else a promise.
-   */
-  #admit(
-    context: CallContext,
-    requestedModel: string,
-    endpoint: UsageEndpoint,
-    streamed: boolean,
-    model: ModelEntry,
-    provider: ProviderEntry,
-    estimate: () => TokenEstimate | Promise<TokenEstimate>,
-    call?: RoutedCall,
-  ): Ticket | Promise<Ticket> {
-    if (!this.governor) return openTicket;
-    const refused = (error: unknown): never => {
-      this.#begin(context, requestedModel, endpoint, streamed, model, provider, openTicket, call?.routing)?.fail(error, undefined);
-      throw error;
-    };
-    // One client request is one request against requests-per-minute, however many attempts it takes.
-    const countRequest = call?.admission.requestCounted !== true;
-    // Budgets and token limits count the calls ended so far at their recorded cost.
-    this.usage?.settleEnded();
-    let admitted: Ticket | Promise<Ticket>;
-    try {
-      admitted = this.governor.admit({ projectId: context.projectId, apiKeyId: context.apiKeyId, publicName: requestedModel, model, provider, estimate, countRequest });
-    } catch (error) {
-      return refused(error);
-    }
-    if (admitted instanceof Promise) return admitted.then((ticket) => admittedTicket(ticket, context, call), refused);
-    return admittedTicket(admitted, context, call);
-  }
-
-  #begin(
-    context: CallContext,
-    requestedModel: string,
-    endpoint: UsageEndpoint,
-    streamed: boolean,
-    model: ModelEntry,
-    provider: ProviderEntry,
-    ticket: Ticket,
-    routing?: AttemptRouting,
-  ): UsageAttempt | undefined {
-    const attempt = this.usage?.begin(
-      {
-        requestId: context.requestId ?? randomUUID(),
-        projectId: context.projectId ?? null,
-        apiKeyId: context.apiKeyId ?? null,
-        receivedAt: context.receivedAt,
-        signal: context.signal,
-        trace: context.trace,
-      },
-      requestedModel,
-      endpoint,
-      streamed,
-      model,
-      provider,
-    );
-    if (attempt && routing) {
-      attempt.routing = routing;
-      attempt.precommit = streamed;
-    }
-    // The ledger row's cost settles the reservation; without a ledger it is charged as reserved.
-    if (ticket !== openTicket) {
-      if (attempt) attempt.onCost = (costPico, tokens) => ticket.settle(costPico, tokens);
-      else ticket.settleAsReserved();
-    }
-    return attempt;
-  }
-}
-
-/** Notes an admitted call: its request is counted, and its answer carries the ticket's headers. */
-function admittedTicket(ticket: Ticket, context: CallContext, call: RoutedCall | undefined): Ticket {
-  if (call) call.admission.requestCounted = true;
-  if (ticket !== openTicket) context.onGovernanceHeaders?.(ticket.headers());
-  return ticket;
-}
-
-/** The usage of a call that reported none. */
-function noUsage(): Usage {
-  return { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
 }
