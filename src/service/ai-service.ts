@@ -175,7 +175,7 @@ export class AIService {
     }
     // The ledger keeps what the vendor generated and billed; the client gets the answer cut at its stops.
     const answer = unsent === undefined ? response : cutChatResponse(response, unsent);
-    const encoded = context.encodeAnswer === undefined ? undefined : encodedAnswer(context.encodeAnswer, answer, response, request, provider.name, attempt);
+    const encoded = context.encodeAnswer === undefined ? undefined : encodedAnswer(context.encodeAnswer, answer, response, request, provider, attempt);
     if (attempt) {
       if (routing?.emptyFallsBack === true && response.choices.every((choice) => !choice.content && choice.toolCalls.length === 0)) attempt.discardedEmpty = true;
       attempt.end({ status: 200, errorCode: null, incomplete: false, usage: response.usage, estimate: () => estimateChat(request, outputTexts(response)) });

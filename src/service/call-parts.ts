@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ChatResponse, NativeApi, NativeJsonAnswer, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
-import type { ModelEntry } from '../registry/provider-registry.js';
+import type { ChatResponse, NativeApi, NativeJsonAnswer, ProviderFamily, StreamPart, Usage, UsageBuckets } from '../providers/spec/index.js';
+import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import { type ReadyParts, takeReady, whenReady } from '../providers/shared/ready-parts.js';
 import { type ChatInput, estimateTextTokens } from '../usage/estimate-tokens.js';
 import { estimateChat } from '../usage/observe-stream.js';
@@ -26,22 +26,23 @@ export function outputTexts(response: ChatResponse): string[] {
 
 /**
  * `answer` as the caller encodes it (CallContext.encodeAnswer), before `attempt` is recorded. One it
- * cannot encode (a stack overflow on the vendor's logprobs or native fields) ends the attempt with
+ * cannot encode (a stack overflow on the vendor's logprobs or native fields, or a Messages tool turn
+ * with cut arguments: brokenToolArguments) ends the attempt with
  * the provider's 502 the caller answers, charged the vendor's `response` (it generated and bills
  * it), and throws that error.
  */
 export function encodedAnswer(
-  encode: (answer: ChatResponse, model: string, provider: string) => string,
+  encode: (answer: ChatResponse, model: string, provider: string, family: ProviderFamily | undefined) => string,
   answer: ChatResponse,
   response: ChatResponse,
   request: ChatInput & { model: string },
-  provider: string,
+  provider: ProviderEntry,
   attempt: UsageAttempt | undefined,
 ): string {
   try {
-    return encode(answer, request.model, provider);
+    return encode(answer, request.model, provider.name, provider.provider?.family);
   } catch (thrown) {
-    const error = upstreamFailure(provider, thrown);
+    const error = upstreamFailure(provider.name, thrown);
     attempt?.failAnswer(error, response.usage, () => estimateChat(request, outputTexts(response)));
     throw error;
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChatRequest, ChatResponse, EmbedRequest, NativeApi, StreamPart } from '../providers/spec/index.js';
+import type { ChatRequest, ChatResponse, EmbedRequest, NativeApi, ProviderFamily, StreamPart } from '../providers/spec/index.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
 import type { RoutingInfo } from '../routing/route-runner.js';
 import type { TraceParent } from '../usage/usage-observer.js';
@@ -44,12 +44,12 @@ export interface CallContext {
   /** The client's own JSON text of its long strings, for the first upstream body (CallOptions.rawJson). */
   rawJson?: RawJson | undefined;
   /**
-   * The caller's encoding of a whole chat answer (`model`: the public name asked for, `provider`: the
-   * serving provider's), run before the attempt's ledger row is recorded: an answer it cannot encode
+   * The caller's encoding of a whole chat answer (`model`: the public name asked for, `provider` and
+   * `family`: the serving provider's name and family), run before the attempt's ledger row is recorded: an answer it cannot encode
    * (a stack overflow on the vendor's JSON) is the provider's 502, in the row as in the rejection.
    * The text comes back as the result's `encoded`.
    */
-  encodeAnswer?: ((answer: ChatResponse, model: string, provider: string) => string) | undefined;
+  encodeAnswer?: ((answer: ChatResponse, model: string, provider: string, family: ProviderFamily | undefined) => string) | undefined;
 }
 
 /** A whole chat answer, and how it was served. */

@@ -9,6 +9,9 @@
 //   whole answer of OpenAI's Responses API, passed through, nested too deeply to re-encode); a
 //   whole native /v1/messages answer (Anthropic, passed through) nested too deeply was the
 //   gateway's own 500;
+// - a /v1/messages tool turn of another vendor with its arguments cut off, the provider's 502 to
+//   the client since 2026-12-07 (test/e2e/messages-translation-hostile.test.ts), is 502 in its row
+//   too, whole or streamed;
 // - Gemini's embed API reports no token count: the client was told prompt_tokens 0 while the ledger
 //   charged an estimate.
 // Each row now carries the status and code the client received. A loopback OpenAI-compatible
@@ -66,6 +69,20 @@ describe('the ledger row of an answer the gateway failed says what the client go
       }
       const body = request.body as { stream?: boolean; messages: { content: unknown }[] };
       const prompt = JSON.stringify(body.messages);
+      if (prompt.includes('cut-args')) {
+        // A tool turn whose arguments are cut off (served to /v1/messages: the provider's 502).
+        const call = (args: string): string => `{"index":0,"id":"call_1","type":"function","function":{"name":"remove","arguments":${JSON.stringify(args)}}}`;
+        const usage = '"usage":{"prompt_tokens":5,"completion_tokens":4,"total_tokens":9}';
+        if (body.stream !== true) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(`{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[${call('{"paths":["/tmp/a","/"')}]},"finish_reason":"tool_calls"}],${usage}}`);
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(chunk(`{"index":0,"delta":{"role":"assistant","tool_calls":[${call('{"paths":["/tmp/a","/"')}]},"finish_reason":null}`));
+        response.end(`data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}],${usage}}\n\ndata: [DONE]\n\n`);
+        return;
+      }
       if (body.stream !== true) {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(`{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"logprobs":{"content":${DEEP}},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}`);
@@ -160,6 +177,20 @@ describe('the ledger row of an answer the gateway failed says what the client go
     assert.equal(answer.status, 502, answer.text);
     const row = await rowOf('outcome-native-deep');
     assert.deepEqual([row.status, row.error_code, row.usage_source, row.output_tokens], [502, 'provider_error', 'provider', 1], JSON.stringify(row));
+  });
+
+  test("a /v1/messages tool turn whose arguments are cut off, whole and streamed: the provider's 502 in the row too", async () => {
+    const body = { model: MODEL, max_tokens: 16, tools: [{ name: 'remove', input_schema: { type: 'object' } }], messages: [{ role: 'user', content: 'cut-args' }] };
+    const whole = await post('/v1/messages', body, 'outcome-messages-cut-args');
+    assert.equal(whole.status, 502, whole.text);
+    const streamed = await post('/v1/messages', { ...body, stream: true }, 'outcome-messages-cut-args-stream');
+    assert.match(streamed.text, /event: error\n.*"api_error".*cut off or not a complete JSON object/);
+    assert.doesNotMatch(streamed.text, /message_delta/);
+    for (const requestId of ['outcome-messages-cut-args', 'outcome-messages-cut-args-stream']) {
+      const row = await rowOf(requestId);
+      // The vendor answered, and bills, the call: its usage stays in the row.
+      assert.deepEqual([row.status, row.error_code, row.usage_source, row.output_tokens], [502, 'provider_error', 'provider', 4], `${requestId}: ${JSON.stringify(row)}`);
+    }
   });
 
   test("a whole native /v1/messages answer nested too deeply to re-encode: the provider's 502 to the client and in the row", async () => {

@@ -40,8 +40,8 @@ export function convertToGoogleContents(
   const toolNames = new Map<string, string>();
   // Made on the first call: requests without tool history allocate neither.
   let callPositions: Map<string, number> | undefined;
-  // The call positions of the function responses at the end of the last user turn (see placeResult).
-  let resultPositions: number[] | undefined;
+  // The function responses at the end of the last user turn (see placeResult).
+  let run: ResultRun | undefined;
 
   const append = (role: GoogleContent['role'], parts: GooglePart[]): void => {
     if (parts.length === 0) return;
@@ -92,11 +92,12 @@ export function convertToGoogleContents(
         const functionResponse = convertGoogleFunctionResponse(message, name, options.multimodalFunctionResponses);
         const geminiId = geminiIdFromId(message.toolCallId);
         if (geminiId !== undefined) functionResponse.id = geminiId;
-        placeResult(contents, (resultPositions ??= []), callPositions?.get(message.toolCallId) ?? 0, { functionResponse });
+        run = placeResult(contents, run, callPositions?.get(message.toolCallId) ?? 0, { functionResponse });
         break;
       }
     }
   }
+  if (run !== undefined) orderRun(run);
   // Empty messages were left out (Gemini refuses empty parts); refused if that changes the conversation.
   refuseEmptyConversation('Gemini', contents.length, messages[messages.length - 1]?.role === 'user' && contents[contents.length - 1]?.role !== 'user');
   if (options.signaturesRequired) signFirstCalls(contents);
@@ -104,24 +105,47 @@ export function convertToGoogleContents(
 }
 
 /**
- * Adds a function response to the last user turn (or a new one), among the responses already at its
- * end in the order of their calls: `positions` holds those responses' call positions.
+ * The function responses at the end of a user turn: `content.parts` from `start` on, with the
+ * positions of their calls in arrival order. They go to Gemini in the order of their calls (a
+ * result that came first for a later call stays after this one), sorted once when the run ends.
  */
-function placeResult(contents: GoogleContent[], positions: number[], position: number, part: GooglePart): void {
+interface ResultRun {
+  content: GoogleContent;
+  start: number;
+  positions: number[];
+  /** The positions arrived in order: nothing to sort. */
+  ordered: boolean;
+}
+
+/**
+ * Adds a function response to the last user turn (or a new one): to the run of responses at its
+ * end, or as a new run (the previous run is put in call order first). Sorting each run once keeps
+ * this linear: inserting each response at its place was quadratic, a second of blocked event loop
+ * for 40,000 results in reverse order (1,000 calls answered 40 times in a Messages body of 2 MB).
+ */
+function placeResult(contents: GoogleContent[], run: ResultRun | undefined, position: number, part: GooglePart): ResultRun {
   const last = contents[contents.length - 1];
-  const tail = last?.parts[last.parts.length - 1];
-  if (last?.role !== 'user' || tail === undefined || !('functionResponse' in tail)) {
-    positions.length = 0;
-    positions.push(position);
-    if (last?.role === 'user') last.parts.push(part);
-    else contents.push({ role: 'user', parts: [part] });
-    return;
+  if (run !== undefined && run.content === last && last.parts.length === run.start + run.positions.length) {
+    if (position < (run.positions[run.positions.length - 1] ?? 0)) run.ordered = false;
+    run.positions.push(position);
+    last.parts.push(part);
+    return run;
   }
-  // The responses of later calls that arrived first stay after this one.
-  let later = 0;
-  while (later < positions.length && (positions[positions.length - 1 - later] ?? 0) > position) later += 1;
-  positions.splice(positions.length - later, 0, position);
-  last.parts.splice(last.parts.length - later, 0, part);
+  if (run !== undefined) orderRun(run);
+  let content = last;
+  if (content?.role === 'user') content.parts.push(part);
+  else contents.push((content = { role: 'user', parts: [part] }));
+  return { content, start: content.parts.length - 1, positions: [position], ordered: true };
+}
+
+/** Puts a run's responses in the order of their calls (a stable sort: equal positions keep their arrival order). */
+function orderRun(run: ResultRun): void {
+  if (run.ordered) return;
+  const parts = run.content.parts;
+  const placed = run.positions.map((position, index) => ({ position, part: parts[run.start + index] as GooglePart }));
+  placed.sort((a, b) => a.position - b.position);
+  for (const [index, entry] of placed.entries()) parts[run.start + index] = entry.part;
+  run.ordered = true;
 }
 
 function convertUserPart(part: ContentPart, param: string): GooglePart | undefined {

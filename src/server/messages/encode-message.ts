@@ -5,8 +5,9 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { SwitchboardError } from '../../errors.js';
-import type { ChatResponse, FinishReason, ProviderFamily, ReasoningBlock, Usage } from '../../providers/spec/index.js';
+import { ProviderError, SwitchboardError } from '../../errors.js';
+import type { ChatResponse, FinishReason, ProviderFamily, ReasoningBlock, ToolCall, Usage } from '../../providers/spec/index.js';
+import { clip } from '../field-checks.js';
 import { encodeSignature } from './reasoning-signature.js';
 
 /** Anthropic's `usage`: `input_tokens` leaves out cache reads and writes, which are separate. */
@@ -81,14 +82,39 @@ function thinkingBlock(block: ReasoningBlock, family: ProviderFamily | undefined
   return { type: 'thinking', thinking: block.text, signature: block.signature === undefined ? '' : encodeSignature(block.signature, origin) };
 }
 
-/** Tool arguments as the `input` object (an object even when the vendor sent broken JSON). */
-export function toolInput(text: string): Record<string, unknown> {
+/**
+ * The provider's error for a turn that stops with `tool_use` while a call's arguments are cut off or
+ * not one JSON object: no `tool_use` block is made of them (the Anthropic SDK would complete cut
+ * JSON into other arguments, or the client would run the tool with `{}`).
+ */
+export function brokenToolArguments(provider: string, name: string): ProviderError {
+  return new ProviderError(
+    'provider_error',
+    `Provider '${provider}' ended a tool_use turn with the arguments of its call of '${clip(name)}' cut off or not a complete JSON object`,
+    { provider, status: 502 },
+  );
+}
+
+/** Tool arguments as the `input` object; undefined when they are not one JSON object (none at all are `{}`). */
+function toolInput(text: string): Record<string, unknown> | undefined {
+  if (text.trim() === '') return {};
   try {
-    const value: unknown = JSON.parse(text === '' ? '{}' : text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
-    return {};
+    return undefined;
   }
+}
+
+/**
+ * A call's `input`. Arguments that are not an object are `{}` in an answer cut short (`max_tokens`,
+ * `refusal`: clients do not run its tools) and the provider's error in a `tool_use` turn.
+ */
+function callInput(call: ToolCall, provider: string, toolTurn: boolean): Record<string, unknown> {
+  const input = toolInput(call.arguments);
+  if (input !== undefined) return input;
+  if (toolTurn) throw brokenToolArguments(provider, call.name);
+  return {};
 }
 
 /**
@@ -108,14 +134,16 @@ export function encodeMessage(
   // OpenAI's refusal (structured outputs): Anthropic has no refusal block; its text and the stop reason say it.
   const refused = typeof choice?.refusal === 'string' && choice.refusal !== '';
   if (refused) content.push({ type: 'text', text: choice.refusal as string, citations: null });
-  for (const call of choice?.toolCalls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.name, input: toolInput(call.arguments) });
+  const calls = choice?.toolCalls ?? [];
+  const stopReason = turnStopReason(choice?.finishReason ?? 'stop', provider, calls.length > 0, refused);
+  for (const call of calls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: callInput(call, provider, stopReason === 'tool_use') });
   return {
     id: messageId(response.id),
     type: 'message',
     role: 'assistant',
     model: publicModel,
     content,
-    stop_reason: turnStopReason(choice?.finishReason ?? 'stop', provider, (choice?.toolCalls.length ?? 0) > 0, refused),
+    stop_reason: stopReason,
     stop_sequence: null,
     usage: encodeAnthropicUsage(response.usage),
   };

@@ -8,10 +8,18 @@
  * @module
  */
 import type { ProviderFamily, StreamPart } from '../../providers/spec/index.js';
-import { encodeAnthropicUsage, messageId, turnStopReason } from './encode-message.js';
+import { ArgumentsScan } from './arguments-scan.js';
+import { brokenToolArguments, encodeAnthropicUsage, messageId, turnStopReason } from './encode-message.js';
 import { encodeSignature } from './reasoning-signature.js';
 
 type OpenBlock = { kind: 'thinking'; index: number } | { kind: 'text' } | { kind: 'tool'; index: number };
+
+/** A tool call's content block, and whether its arguments so far close a JSON object. */
+interface ToolBlock {
+  block: number;
+  name: string;
+  scan: ArgumentsScan;
+}
 
 function frame(event: string, data: string): string {
   return `event: ${event}\ndata: ${data}\n\n`;
@@ -27,8 +35,8 @@ export class MessageEventEncoder {
   /** Index of the next content block. */
   #next = 0;
   #open: OpenBlock | undefined;
-  /** Content block index of each tool call (by the vendor's tool-call index). */
-  readonly #toolBlocks = new Map<number, number>();
+  /** The content block of each tool call (by the vendor's tool-call index). */
+  readonly #toolBlocks = new Map<number, ToolBlock>();
   /** The vendor refused (OpenAI's `refusal`): its text streams as text, and the stop reason says so. */
   #refused = false;
 
@@ -57,9 +65,12 @@ export class MessageEventEncoder {
       case 'tool-call-delta':
         return this.#toolCall(part);
       case 'finish': {
+        const stopReason = turnStopReason(part.finishReason, this.#provider, this.#toolBlocks.size > 0, this.#refused);
+        // A tool turn whose arguments are cut off is the provider's error (see arguments-scan.ts).
+        if (stopReason === 'tool_use') for (const tool of this.#toolBlocks.values()) if (!tool.scan.complete) throw brokenToolArguments(this.#provider, tool.name);
         const delta = JSON.stringify({
           type: 'message_delta',
-          delta: { stop_reason: turnStopReason(part.finishReason, this.#provider, this.#toolBlocks.size > 0, this.#refused), stop_sequence: null },
+          delta: { stop_reason: stopReason, stop_sequence: null },
           usage: encodeAnthropicUsage(part.usage),
         });
         return `${this.#start(undefined)}${this.#close()}${frame('message_delta', delta)}${frame('message_stop', '{"type":"message_stop"}')}`;
@@ -105,17 +116,19 @@ export class MessageEventEncoder {
 
   #toolCall(part: Extract<StreamPart, { type: 'tool-call-delta' }>): string {
     let out = this.#start(undefined);
-    let block = this.#toolBlocks.get(part.toolCallIndex);
-    if (block === undefined) {
-      const start = JSON.stringify({ type: 'tool_use', id: part.id ?? `toolu_${this.#next}`, name: part.name ?? '', input: {} });
+    let tool = this.#toolBlocks.get(part.toolCallIndex);
+    if (tool === undefined) {
+      const name = part.name ?? '';
+      const start = JSON.stringify({ type: 'tool_use', id: part.id ?? `toolu_${this.#next}`, name, input: {} });
       out += this.#openBlock({ kind: 'tool', index: part.toolCallIndex }, start);
-      block = this.#next - 1;
-      this.#toolBlocks.set(part.toolCallIndex, block);
+      tool = { block: this.#next - 1, name, scan: new ArgumentsScan() };
+      this.#toolBlocks.set(part.toolCallIndex, tool);
     }
     if (part.argumentsDelta === '') return out;
+    tool.scan.push(part.argumentsDelta);
     // A vendor that interleaves calls writes to a block already stopped; the SDK accumulates by index.
     const delta = `{"type":"input_json_delta","partial_json":${JSON.stringify(part.argumentsDelta)}}`;
-    return `${out}${frame('content_block_delta', `{"type":"content_block_delta","index":${block},"delta":${delta}}`)}`;
+    return `${out}${frame('content_block_delta', `{"type":"content_block_delta","index":${tool.block},"delta":${delta}}`)}`;
   }
 
   /** Opens `block` unless it is the open one; closes the previous block first. */

@@ -19,12 +19,17 @@
  */
 import { SwitchboardError } from '../../errors.js';
 import type { AssistantMessage, ChatMessage, ContentPart, ImagePart, ReasoningBlock, ToolCall } from '../../providers/spec/index.js';
-import { invalid, isObject, type JsonObject } from '../field-checks.js';
+import { clip, invalid, isObject, type JsonObject } from '../field-checks.js';
 import { decodeSignature } from './reasoning-signature.js';
 
-/** The first thing the request holds that only an Anthropic model can serve. */
+/**
+ * The first thing the request holds that only an Anthropic model can serve, or that must not reach
+ * another vendor (a `tool_result` answering no `tool_use`: Anthropic refuses it itself).
+ */
 export interface Deferred {
   error: SwitchboardError | undefined;
+  /** The ids of the `tool_use` blocks so far (made on the first). */
+  toolUseIds?: Set<string>;
 }
 
 /** Records `path … only an Anthropic model can serve` unless something was recorded already. */
@@ -110,9 +115,12 @@ function parseAssistantTurn(blocks: JsonObject[], path: string, deferred: Deferr
       case 'text':
         text = (text ?? '') + textPart(block, blockPath).text;
         break;
-      case 'tool_use':
-        toolCalls.push(toolUse(block, blockPath));
+      case 'tool_use': {
+        const call = toolUse(block, blockPath);
+        (deferred.toolUseIds ??= new Set()).add(call.id);
+        toolCalls.push(call);
         break;
+      }
       case 'thinking': {
         const thinking = block['thinking'];
         const signature = block['signature'];
@@ -182,6 +190,11 @@ function imagePart(block: JsonObject, path: string, deferred: Deferred): ImagePa
 function toolResult(block: JsonObject, path: string, deferred: Deferred): ChatMessage {
   const toolCallId = block['tool_use_id'];
   if (typeof toolCallId !== 'string' || toolCallId === '') throw invalid(`${path}.tool_use_id`, 'must be a non-empty string');
+  // As Anthropic refuses it; another vendor would get a malformed conversation (OpenAI's and
+  // Cohere's 400, or Gemini's naming the normalized request's messages[i].tool_call_id).
+  if (deferred.toolUseIds?.has(toolCallId) !== true) {
+    deferred.error ??= invalid(`${path}.tool_use_id`, `does not match a tool_use block earlier in messages: no tool_use with id ${clip(toolCallId, 64)}`);
+  }
   const isError = block['is_error'];
   if (isError !== undefined && isError !== null && typeof isError !== 'boolean') throw invalid(`${path}.is_error`, 'must be a boolean');
   const content = block['content'];

@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SwitchboardError } from '../../errors.js';
+import type { ChatResponse, ProviderFamily } from '../../providers/spec/index.js';
 import type { CallContext } from '../../service/ai-service.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -89,6 +90,9 @@ async function createMessage(gateway: GatewayContext, exchange: Exchange, reques
   servedRequest(gateway, parsed, exchange.owner?.projectId);
   // Handed back, not awaited: this function's frame (the body, the parsed request) ends here.
   if (parsed.stream) return streamMessage(gateway, exchange, response, parsed.chat, context);
+  // Encoded by the service before the ledger row is recorded, so that an answer it refuses (a
+  // finish in error, a tool turn with cut arguments) is the provider's 502 in the row too.
+  context.encodeAnswer = messageText;
   const result = await gateway.service.chat(parsed.chat, context);
   const usage = result.response.usage;
   exchange.upstreamMs = result.route.upstreamMs;
@@ -96,8 +100,12 @@ async function createMessage(gateway: GatewayContext, exchange: Exchange, reques
   exchange.outputTokens = usage.outputTokens;
   if (gateway.config.logBodies) exchange.responseText = result.response.choices[0]?.content ?? undefined;
   const { provider } = result.route;
-  const message = encodeMessage(result.response, parsed.model, provider.name, provider.provider?.family);
-  sendBody(gateway, exchange, response, 200, JSON.stringify(message), 'application/json', ['request-id', exchange.requestId]);
+  const text = result.encoded ?? messageText(result.response, parsed.model, provider.name, provider.provider?.family);
+  sendBody(gateway, exchange, response, 200, text, 'application/json', ['request-id', exchange.requestId]);
+}
+
+function messageText(answer: ChatResponse, model: string, provider: string, family: ProviderFamily | undefined): string {
+  return JSON.stringify(encodeMessage(answer, model, provider, family));
 }
 
 /**
