@@ -26,8 +26,8 @@ export function outputTexts(response: ChatResponse): string[] {
 
 /**
  * `answer` as the caller encodes it (CallContext.encodeAnswer), before `attempt` is recorded. One it
- * cannot encode (a stack overflow on the vendor's logprobs or native fields, or a Messages tool turn
- * with cut arguments: brokenToolArguments) ends the attempt with
+ * cannot encode (a stack overflow on the vendor's logprobs or native fields, or a Messages or
+ * Responses tool turn with cut arguments: brokenToolArguments) ends the attempt with
  * the provider's 502 the caller answers, charged the vendor's `response` (it generated and bills
  * it), and throws that error.
  */

@@ -86,6 +86,7 @@ describe('switchboard usage', () => {
   test('bad input: one-line errors, exit 1', async () => {
     const cases: [string[], RegExp][] = [
       [['--since', 'yesterday'], /since must be an ISO time/],
+      [['--until', '2026-02-30'], /until names a day the calendar does not have: '2026-02-30'/],
       [['--by', 'colour'], /by must be one of model, provider, project, key, day, hour, arm, route/],
       [['--project', 'no-such-project'], /No project named 'no-such-project'/],
       [['--colour', 'red'], /Unknown option '--colour'/],

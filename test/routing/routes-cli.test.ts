@@ -4,6 +4,9 @@
 // input is a one-line error with exit 1. Embedded PGlite data dir, or Postgres with DATABASE_URL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { envCredentialFingerprints } from '../../src/credentials/credential-fingerprint.js';
+import { createMasterKey } from '../../src/crypto/keyring.js';
 import { migratedTarget, runCli, withTargetDb, type CliTarget } from '../cli/cli-harness.js';
 
 describe('switchboard routes', () => {
@@ -64,6 +67,38 @@ insert into ai_models (name, provider_id, model_id) values
     assert.match(body.breakers, /closed/);
     const again = await cli('routes', 'explain', 'cli-ab', '--key', 'user-7', '--json');
     assert.equal((JSON.parse(again.stdout) as { pick: { model: string } }).pick.model, body.pick.model, 'the same key, the same pick');
+  });
+
+  // Since 4c4c6c4 a gateway applies a shared block with a fingerprint only when it is that of its own
+  // env-var key; the offline explain read every block row as applying, so it showed the provider
+  // blocked (and its targets last in the order) for a gateway started here with a fixed key.
+  test('explain without a running gateway applies a credential block only as a gateway started here would', async () => {
+    const master = randomBytes(32);
+    const env = { ...target.env, CLI_ROUTE_API_KEY: 'sk-cli-route-fixed-0123456789', SWITCHBOARD_MASTER_KEY: master.toString('base64') };
+    const provider = await withTargetDb(target, async (db) => (await db.query<{ id: string }>(`select id from ai_providers where name = 'cli-route-openai'`)).rows[0]?.id ?? '');
+    const target_ = { id: provider, name: 'cli-route-openai', requiredEnvVars: ['CLI_ROUTE_API_KEY'] };
+    const fingerprintOf = (key: string): string => envCredentialFingerprints(createMasterKey(master), { ...env, CLI_ROUTE_API_KEY: key })?.of(target_) ?? '';
+    const blocked = async (fingerprint: string | null): Promise<boolean[]> => {
+      await withTargetDb(target, (db) =>
+        db.query(
+          `insert into ai_credential_blocks (project_id, provider_id, blocked_until, reason, changed_by, changed_at, credential_fingerprint)
+           values (null, $1, now() + interval '5 minutes', 'http 401', 'another-instance', now(), $2)
+           on conflict (coalesce(project_id, '00000000-0000-0000-0000-000000000000'::uuid), provider_id)
+           do update set credential_fingerprint = excluded.credential_fingerprint, changed_at = excluded.changed_at`,
+          [provider, fingerprint],
+        ),
+      );
+      const explained = await runCli(['routes', 'explain', 'cli-ab', '--json'], { env });
+      assert.equal(explained.code, 0, explained.stderr);
+      return (JSON.parse(explained.stdout) as { targets: { credential_blocked: boolean }[] }).targets.map((t) => t.credential_blocked);
+    };
+    try {
+      assert.deepEqual(await blocked(fingerprintOf('sk-cli-route-wrong-0123456789')), [false, false], "another key's block: not applied here");
+      assert.deepEqual(await blocked(fingerprintOf(env.CLI_ROUTE_API_KEY)), [true, true], "this environment's key's block");
+      assert.deepEqual(await blocked(null), [true, true], 'a block without a fingerprint applies everywhere');
+    } finally {
+      await withTargetDb(target, (db) => db.query(`delete from ai_credential_blocks where provider_id = $1`, [provider]));
+    }
   });
 
   test('usage --route --by arm compares the arms from the rollups, with the sample-ratio check', async () => {

@@ -12,6 +12,9 @@
 // - a /v1/messages tool turn of another vendor with its arguments cut off, the provider's 502 to
 //   the client since 2026-12-07 (test/e2e/messages-translation-hostile.test.ts), is 502 in its row
 //   too, whole or streamed;
+// - a /v1/responses tool turn of another vendor with its arguments cut off was response.completed
+//   with the cut arguments (whole: a 200 with a runnable function_call), and its row said 200; it
+//   is the provider's 502 now (response.failed when streamed), in the row too;
 // - Gemini's embed API reports no token count: the client was told prompt_tokens 0 while the ledger
 //   charged an estimate.
 // Each row now carries the status and code the client received. A loopback OpenAI-compatible
@@ -189,6 +192,23 @@ describe('the ledger row of an answer the gateway failed says what the client go
     for (const requestId of ['outcome-messages-cut-args', 'outcome-messages-cut-args-stream']) {
       const row = await rowOf(requestId);
       // The vendor answered, and bills, the call: its usage stays in the row.
+      assert.deepEqual([row.status, row.error_code, row.usage_source, row.output_tokens], [502, 'provider_error', 'provider', 4], `${requestId}: ${JSON.stringify(row)}`);
+    }
+  });
+
+  test("a /v1/responses tool turn whose arguments are cut off, whole and streamed: the provider's 502, in the row too", async () => {
+    const body = { model: MODEL, tools: [{ type: 'function', name: 'remove', parameters: { type: 'object' } }], input: 'cut-args' };
+    const whole = await post('/v1/responses', body, 'outcome-responses-cut-args');
+    assert.equal(whole.status, 502, whole.text);
+    const error = (JSON.parse(whole.text) as { error: { type: string; code: string; message: string } }).error;
+    assert.equal(error.code, 'provider_error');
+    assert.match(error.message, /'remove' cut off or not a complete JSON object/);
+    const streamed = await post('/v1/responses', { ...body, stream: true }, 'outcome-responses-cut-args-stream');
+    assert.match(streamed.text, /event: error\n.*"provider_error".*cut off or not a complete JSON object/);
+    assert.match(streamed.text, /event: response\.failed\n/);
+    assert.doesNotMatch(streamed.text, /response\.completed|function_call_arguments\.done/);
+    for (const requestId of ['outcome-responses-cut-args', 'outcome-responses-cut-args-stream']) {
+      const row = await rowOf(requestId);
       assert.deepEqual([row.status, row.error_code, row.usage_source, row.output_tokens], [502, 'provider_error', 'provider', 4], `${requestId}: ${JSON.stringify(row)}`);
     }
   });

@@ -1,3 +1,4 @@
+import { envCredentialFingerprints } from '../../credentials/credential-fingerprint.js';
 import type { Db } from '../../db/db.js';
 import { SwitchboardError } from '../../errors.js';
 import { defaultProviderDeps } from '../../providers/shared/provider-deps.js';
@@ -11,6 +12,7 @@ import { print, printJson, type CliContext, type Command } from '../cli-context.
 import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
 import { resolveAdminToken } from './admin-token.js';
+import { keyringFor } from './keyring-for.js';
 import { readEndpoint } from './endpoint-file.js';
 import { directOrServer, serverAdmin, type ServerAdmin } from './server-admin.js';
 import { withDb } from './with-db.js';
@@ -227,6 +229,7 @@ async function explain(args: string[], context: CliContext): Promise<number> {
         breaker: String(target['breaker']),
         score: target['sticky_score'] === null ? '' : Number(target['sticky_score']).toFixed(4),
         excluded: String(target['excluded'] ?? ''),
+        blocked: target['credential_blocked'] === true ? 'credential' : '',
       })),
     ),
   );
@@ -234,14 +237,19 @@ async function explain(args: string[], context: CliContext): Promise<number> {
   return 0;
 }
 
-/** Explain from the database alone (no running gateway: every breaker is taken as closed). */
+/**
+ * Explain from the database alone (no running gateway: every breaker is taken as closed). A shared
+ * credential block written for an env-var key applies as on a gateway started here (the same env
+ * and master key): only when its fingerprint is that of the key this environment holds.
+ */
 async function explainOffline(context: CliContext, name: string, body: Row, project: string | undefined): Promise<Row> {
   const classes = await loadProviderClasses(context.config.providersDir);
   const deps = defaultProviderDeps();
+  const fingerprints = envCredentialFingerprints(keyringFor(context)?.current, context.config.env);
   try {
     return await withDb(context, async (db) => {
       const registry = await loadRegistry(db, 0, { classes, deps });
-      const table = await loadRouteTable(db, registry);
+      const table = await loadRouteTable(db, registry, undefined, fingerprints?.of);
       const router = new Router({ table: () => table });
       const routes = new RouteAdmin({ db, router: () => router, onChange: async () => {} });
       return { ...(await routes.explain(name, body, project)), breakers: 'unknown (no running gateway): every breaker taken as closed' };

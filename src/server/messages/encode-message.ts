@@ -5,9 +5,9 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { ProviderError, SwitchboardError } from '../../errors.js';
+import { SwitchboardError } from '../../errors.js';
 import type { ChatResponse, FinishReason, ProviderFamily, ReasoningBlock, ToolCall, Usage } from '../../providers/spec/index.js';
-import { clip } from '../field-checks.js';
+import { brokenToolArguments } from '../arguments-scan.js';
 import { encodeSignature } from './reasoning-signature.js';
 
 /** Anthropic's `usage`: `input_tokens` leaves out cache reads and writes, which are separate. */
@@ -82,19 +82,6 @@ function thinkingBlock(block: ReasoningBlock, family: ProviderFamily | undefined
   return { type: 'thinking', thinking: block.text, signature: block.signature === undefined ? '' : encodeSignature(block.signature, origin) };
 }
 
-/**
- * The provider's error for a turn that stops with `tool_use` while a call's arguments are cut off or
- * not one JSON object: no `tool_use` block is made of them (the Anthropic SDK would complete cut
- * JSON into other arguments, or the client would run the tool with `{}`).
- */
-export function brokenToolArguments(provider: string, name: string): ProviderError {
-  return new ProviderError(
-    'provider_error',
-    `Provider '${provider}' ended a tool_use turn with the arguments of its call of '${clip(name)}' cut off or not a complete JSON object`,
-    { provider, status: 502 },
-  );
-}
-
 /** Tool arguments as the `input` object; undefined when they are not one JSON object (none at all are `{}`). */
 function toolInput(text: string): Record<string, unknown> | undefined {
   if (text.trim() === '') return {};
@@ -108,12 +95,14 @@ function toolInput(text: string): Record<string, unknown> | undefined {
 
 /**
  * A call's `input`. Arguments that are not an object are `{}` in an answer cut short (`max_tokens`,
- * `refusal`: clients do not run its tools) and the provider's error in a `tool_use` turn.
+ * `refusal`: clients do not run its tools) and the provider's error in a `tool_use` turn: no
+ * `tool_use` block is made of them (the Anthropic SDK would complete cut JSON into other arguments,
+ * or the client would run the tool with `{}`).
  */
 function callInput(call: ToolCall, provider: string, toolTurn: boolean): Record<string, unknown> {
   const input = toolInput(call.arguments);
   if (input !== undefined) return input;
-  if (toolTurn) throw brokenToolArguments(provider, call.name);
+  if (toolTurn) throw brokenToolArguments(provider, call.name, 'a tool_use turn');
   return {};
 }
 

@@ -8,8 +8,8 @@
  * @module
  */
 import type { ProviderFamily, StreamPart } from '../../providers/spec/index.js';
-import { ArgumentsScan } from './arguments-scan.js';
-import { brokenToolArguments, encodeAnthropicUsage, messageId, turnStopReason } from './encode-message.js';
+import { ArgumentsScan, brokenToolArguments } from '../arguments-scan.js';
+import { encodeAnthropicUsage, messageId, turnStopReason } from './encode-message.js';
 import { encodeSignature } from './reasoning-signature.js';
 
 type OpenBlock = { kind: 'thinking'; index: number } | { kind: 'text' } | { kind: 'tool'; index: number };
@@ -66,8 +66,8 @@ export class MessageEventEncoder {
         return this.#toolCall(part);
       case 'finish': {
         const stopReason = turnStopReason(part.finishReason, this.#provider, this.#toolBlocks.size > 0, this.#refused);
-        // A tool turn whose arguments are cut off is the provider's error (see arguments-scan.ts).
-        if (stopReason === 'tool_use') for (const tool of this.#toolBlocks.values()) if (!tool.scan.complete) throw brokenToolArguments(this.#provider, tool.name);
+        // A tool turn whose arguments are cut off is the provider's error (see ../arguments-scan.ts).
+        if (stopReason === 'tool_use') for (const tool of this.#toolBlocks.values()) if (!tool.scan.complete) throw brokenToolArguments(this.#provider, tool.name, 'a tool_use turn');
         const delta = JSON.stringify({
           type: 'message_delta',
           delta: { stop_reason: stopReason, stop_sequence: null },

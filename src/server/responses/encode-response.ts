@@ -6,6 +6,7 @@
  * @module
  */
 import type { ChatResponse } from '../../providers/spec/index.js';
+import { brokenToolArguments, isOneJsonObject } from '../arguments-scan.js';
 import type { ResponseEcho } from './parse-responses-request.js';
 import {
   endOf,
@@ -18,20 +19,27 @@ import {
   type JsonObject,
 } from './response-object.js';
 
+/** How a tool turn is named in brokenToolArguments' message on /v1/responses. */
+export const FUNCTION_CALL_TURN = 'a function_call turn';
+
 /**
  * The complete `response` object for `answer` (its first choice: Responses has no `n`). An answer
  * cut by the output-token limit or a content filter (or failed) marks the items that were still
  * open at the cut `incomplete`, as the stream does: every `function_call` (none of them was
  * closed), else the message, else (cut while reasoning, no text) the last reasoning item, which then
- * stands alone as in OpenAI's. Items the model had moved on from stay `completed`.
+ * stands alone as in OpenAI's. Items the model had moved on from stay `completed`. A `completed`
+ * answer (the model stopped to call tools) with a call's arguments cut off or not one JSON object
+ * is the provider's error (`provider`: the serving provider's name), as on the stream: a
+ * `completed` `function_call` is one the client runs.
  */
-export function encodeResponse(answer: ChatResponse, echo: ResponseEcho, ids: ResponseIds = new ResponseIds()): JsonObject {
+export function encodeResponse(answer: ChatResponse, echo: ResponseEcho, provider = '', ids: ResponseIds = new ResponseIds()): JsonObject {
   const choice = answer.choices[0];
   const output: JsonObject[] = [];
   const end = endOf(choice?.finishReason ?? 'stop');
   if (choice) {
     const cut = end.status !== 'completed';
     const calls = choice.toolCalls;
+    if (!cut) for (const call of calls) if (!isOneJsonObject(call.arguments)) throw brokenToolArguments(provider, call.name, FUNCTION_CALL_TURN);
     const reasoning = choice.reasoning ?? [];
     const refusal = typeof choice.refusal === 'string' ? choice.refusal : '';
     const content: JsonObject[] = [];

@@ -66,7 +66,7 @@ describe('ResponsesEventEncoder item statuses', () => {
 
   it('a completed answer marks every item completed', () => {
     assert.deepEqual(statuses(events([thinking, text], 'stop')).final, ['reasoning:completed', 'message:completed']);
-    assert.deepEqual(statuses(events([call], 'tool_calls')).final, ['function_call:completed']);
+    assert.deepEqual(statuses(events([call, { ...call, id: undefined, name: undefined, argumentsDelta: '1}' }], 'tool_calls')).final, ['function_call:completed']);
   });
 });
 
@@ -90,6 +90,11 @@ describe('ResponsesEventEncoder after a vendor failure mid-stream', () => {
 describe('the complete answer marks the same items incomplete as the stream', () => {
   const reasoning = [{ text: 'hmm' }];
   const calls = [{ id: 'c1', name: 'lookup', arguments: '{"q":' }];
+  // A cut answer's call holds what came; a completed one's is whole (cut arguments fail it: below).
+  const whole = (finishReason: FinishReason, choice: Omit<ChatChoice, 'index' | 'finishReason'>): Omit<ChatChoice, 'index' | 'finishReason'> =>
+    finishReason === 'length' || finishReason === 'content_filter' ? choice : { ...choice, toolCalls: choice.toolCalls.map((call) => ({ ...call, arguments: '{"q":1}' })) };
+  const wholeParts = (finishReason: FinishReason, parts: StreamPart[]): StreamPart[] =>
+    finishReason === 'length' || finishReason === 'content_filter' ? parts : parts.map((part) => (part.type === 'tool-call-delta' ? { ...part, argumentsDelta: '{"q":1}' } : part));
   const cases: { name: string; choice: Omit<ChatChoice, 'index' | 'finishReason'>; parts: StreamPart[] }[] = [
     { name: 'text', choice: { content: 'Echo: one', toolCalls: [] }, parts: [{ type: 'text-delta', text: 'Echo: one' }] },
     {
@@ -110,13 +115,13 @@ describe('the complete answer marks the same items incomplete as the stream', ()
       // A completed answer without text still gets its (empty) message item; the stream opens none.
       if (name === 'reasoning only' && (finishReason === 'stop' || finishReason === 'tool_calls')) continue;
       it(`${name}, finish ${finishReason}`, () => {
-        const answer = { id: 'x', model: 'm', created: 1, choices: [{ index: 0, finishReason, ...choice }], usage };
+        const answer = { id: 'x', model: 'm', created: 1, choices: [{ index: 0, finishReason, ...whole(finishReason, choice) }], usage };
         const complete = encodeResponse(answer, echo) as { status: string; output: Item[] };
-        const streamed = events(parts, finishReason).at(-1)?.response;
+        const streamed = events(wholeParts(finishReason, parts), finishReason).at(-1)?.response;
         assert.equal(complete.status, streamed?.status);
         assert.deepEqual(
           complete.output.map((item) => `${item.type}:${item.status}`),
-          statuses(events(parts, finishReason)).final,
+          statuses(events(wholeParts(finishReason, parts), finishReason)).final,
         );
       });
     }
@@ -125,6 +130,41 @@ describe('the complete answer marks the same items incomplete as the stream', ()
     const answer = { id: 'x', model: 'm', created: 1, choices: [{ index: 0, finishReason: 'length' as const, content: 'Echo', toolCalls: calls }], usage };
     const complete = encodeResponse(answer, echo) as { status: string; output: Item[] };
     assert.deepEqual(complete.output.map((item) => `${item.type}:${item.status}`), ['message:completed', 'function_call:incomplete']);
+  });
+});
+
+describe('a turn that stopped to call tools with arguments cut off or not one JSON object', () => {
+  const cut = '{"paths":["/tmp/build","/"';
+  const part = (toolCallIndex: number, argumentsDelta: string): StreamPart => ({ type: 'tool-call-delta', toolCallIndex, id: `c${toolCallIndex}`, name: 'remove', argumentsDelta });
+  const broken = /Provider 'p' ended a function_call turn with the arguments of its call of 'remove' cut off or not a complete JSON object/;
+
+  it("is the provider's error, streamed (before any frame of the end) or whole", () => {
+    for (const finishReason of ['tool_calls', 'stop'] as const) {
+      for (const args of [cut, '[1]', '{}{}']) {
+        const encoder = new ResponsesEventEncoder(echo, undefined, false, 'p');
+        encoder.encode({ type: 'stream-start', id: 'x', model: 'm', created: 1 });
+        encoder.encode(part(0, args));
+        assert.throws(() => encoder.encode({ type: 'finish', finishReason, usage }), broken, `${finishReason} ${args}`);
+        const frames = encoder.fail({ code: 'provider_error', message: 'broken', param: null });
+        assert.doesNotMatch(frames, /function_call_arguments\.done|response\.completed/);
+        assert.match(frames, /event: response\.failed/);
+        const answer = { id: 'x', model: 'm', created: 1, choices: [{ index: 0, finishReason, content: null, toolCalls: [{ id: 'c0', name: 'remove', arguments: args }] }], usage };
+        assert.throws(() => encodeResponse(answer, echo, 'p'), broken);
+      }
+    }
+  });
+
+  it('counts a call the model moved on from, and keeps the partial call of an answer cut short', () => {
+    const encoder = new ResponsesEventEncoder(echo, undefined, false, 'p');
+    encoder.encode({ type: 'stream-start', id: 'x', model: 'm', created: 1 });
+    encoder.encode(part(0, cut));
+    encoder.encode({ type: 'text-delta', text: 'done' });
+    assert.throws(() => encoder.encode({ type: 'finish', finishReason: 'stop', usage }), broken);
+    for (const finishReason of ['length', 'content_filter'] as const) {
+      const final = events([part(0, cut)], finishReason).at(-1);
+      assert.equal(final?.type, 'response.incomplete');
+      assert.equal(final?.response?.output[0]?.arguments, cut);
+    }
   });
 });
 

@@ -13,6 +13,8 @@
  */
 import { responseTooLarge } from '../../providers/shared/upstream-limits.js';
 import type { ProviderFamily, ReasoningBlock, StreamPart, Usage } from '../../providers/spec/index.js';
+import { brokenToolArguments, isOneJsonObject } from '../arguments-scan.js';
+import { FUNCTION_CALL_TURN } from './encode-response.js';
 import type { ResponseEcho } from './parse-responses-request.js';
 import {
   endOf,
@@ -92,6 +94,8 @@ export class ResponsesEventEncoder {
   readonly #maxHeldChars: number;
   /** Characters of output kept so far (see the class). */
   #held = 0;
+  /** The name of a call closed with arguments that are not one JSON object (see #finish). */
+  #brokenCall: string | undefined;
 
   /** Text streamed so far, kept only when asked (request logs with bodies). */
   text: string | undefined;
@@ -293,15 +297,22 @@ export class ResponsesEventEncoder {
     this.#done(open.outputIndex, this.#currentItem(open, status));
   }
 
-  /** Closes every open item with `status`. */
-  #closeAll(status: ItemStatus = 'completed'): void {
+  /** Closes every open item with `status` (`atEnd`: by the finish, which checked the calls' arguments). */
+  #closeAll(status: ItemStatus = 'completed', atEnd = false): void {
     this.#closeCurrent(status);
     this.#announceUnnamed();
     for (const call of this.#calls.values()) {
+      // A call closed before the end (the model wrote on): its arguments count at a completed finish.
+      if (!atEnd) this.#checkArguments(call);
       this.#emit('response.function_call_arguments.done', { item_id: call.id, output_index: call.outputIndex, name: call.name, arguments: call.arguments });
       this.#done(call.outputIndex, callItem(call, status));
     }
     this.#calls.clear();
+  }
+
+  /** Notes the first call whose arguments are not one JSON object (its name), for #finish. */
+  #checkArguments(call: OpenCall): void {
+    if (this.#brokenCall === undefined && !isOneJsonObject(call.arguments)) this.#brokenCall = call.name;
   }
 
   /** A failure: every open item becomes `incomplete` in the output, with no event of its own. */
@@ -325,9 +336,18 @@ export class ResponsesEventEncoder {
   }
 
   #finish(end: ResponseEnd, usage: Usage): void {
+    // A completed turn (the model stopped to call tools) whose call's arguments are cut off or not
+    // one JSON object is the provider's error (../arguments-scan.ts): `fail` sends `error` and
+    // `response.failed` in place of the response a client runs the calls of; a cut turn keeps its
+    // partial calls. Checked before any frame of the end is written.
+    const completed = end.status === 'completed';
+    if (completed) {
+      for (const call of this.#calls.values()) this.#checkArguments(call);
+      if (this.#brokenCall !== undefined) throw brokenToolArguments(this.#provider, this.#brokenCall, FUNCTION_CALL_TURN);
+    }
     // Items still open at a cut (output-token limit, content filter) or a failed end are
     // `incomplete`, as in the complete answer and OpenAI's own; those closed before it stay completed.
-    this.#closeAll(end.status === 'completed' ? 'completed' : 'incomplete');
+    this.#closeAll(completed ? 'completed' : 'incomplete', true);
     const type = end.status === 'completed' ? 'response.completed' : end.status === 'incomplete' ? 'response.incomplete' : 'response.failed';
     this.#emit(type, { response: this.#response(end.status, end, usage) });
   }

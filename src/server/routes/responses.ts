@@ -59,13 +59,18 @@ async function completeResponse(
   parsed: ParsedResponsesRequest,
   context: CallContext,
 ): Promise<void> {
+  // Encoded by the service before the ledger row is recorded, so that an answer it refuses (a tool
+  // turn with cut arguments, a vendor's JSON nested too deeply) is the provider's 502 in the row too.
+  const { echo } = parsed;
+  context.encodeAnswer = (answer, _model, provider) => JSON.stringify(encodeResponse(answer, echo, provider));
   const result = await gateway.service.chat(parsed.request, context);
   const usage = result.response.usage;
   exchange.upstreamMs = result.route.upstreamMs;
   exchange.inputTokens = usage.inputTokens;
   exchange.outputTokens = usage.outputTokens;
   if (gateway.config.logBodies) exchange.responseText = result.response.choices[0]?.content ?? undefined;
-  sendBody(gateway, exchange, response, 200, JSON.stringify(encodeResponse(result.response, parsed.echo)));
+  const text = result.encoded ?? JSON.stringify(encodeResponse(result.response, echo, result.route.provider.name));
+  sendBody(gateway, exchange, response, 200, text);
 }
 
 async function streamResponse(

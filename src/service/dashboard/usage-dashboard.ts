@@ -9,7 +9,7 @@ import type { Queryable } from '../../db/db.js';
 import { selectUsagePage, selectUsageSeries, type DashboardFilters, type LedgerListRow, type StatusClass } from '../../db/sql/usage-dashboard.js';
 import { SwitchboardError } from '../../errors.js';
 import { histogramPercentile, LATENCY_BUCKETS } from '../../usage/reports/latency-percentile.js';
-import { parseUsageQuery } from '../../usage/reports/usage-query.js';
+import { isCalendarDate, parseUsageQuery } from '../../usage/reports/usage-query.js';
 import { resolveFilters } from '../../usage/reports/usage-report.js';
 import { readEnum, readLimit, readParams } from './query-params.js';
 
@@ -135,9 +135,14 @@ export async function usageRequests(db: Queryable, params: Iterable<[string, str
   };
 }
 
+function isCursorInstant(instant: string): boolean {
+  return isCalendarDate(instant) && instant.slice(0, 4) !== '0000' && Number(instant.slice(11, 13)) < 24 && Number(instant.slice(14, 16)) < 60 && Number(instant.slice(17, 19)) < 60;
+}
+
 function decodeCursor(value: string): { startedAt: string; id: string } {
   const text = /^[A-Za-z0-9_-]{1,80}$/.test(value) ? Buffer.from(value, 'base64url').toString('utf8') : '';
   const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\.(\d{1,18})$/.exec(text);
-  if (!match) throw new SwitchboardError('invalid_request', 'before must be a next_before cursor from a previous page', { param: 'before' });
+  // An instant the database holds (a cursor is ours, but the caller hands it back): a real day, a time of day, years 1-9999.
+  if (!match || !isCursorInstant(match[1] as string)) throw new SwitchboardError('invalid_request', 'before must be a next_before cursor from a previous page', { param: 'before' });
   return { startedAt: match[1] as string, id: match[2] as string };
 }

@@ -45,11 +45,29 @@ export function parseUsageTime(value: string, param: string, now: Date): Date {
   if (isoPattern.test(text)) {
     const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) && text.length > 10;
     const time = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : hasZone ? text : `${text.replace(' ', 'T')}Z`);
+    // Date.parse rolls days 29-31 past the month's end over (2026-02-30 is 2 March): refused instead.
+    if (Number.isFinite(time) && !isCalendarDate(text)) {
+      throw new SwitchboardError('invalid_request', `${param} names a day the calendar does not have: '${value.slice(0, 64)}'`, { param });
+    }
     if (Number.isFinite(time)) return inRange(time, value, param);
   }
   throw new SwitchboardError('invalid_request', `${param} must be an ISO time (2026-12-01, 2026-12-01T10:00:00Z) or a duration back from now (30m, 24h, 7d, 2w); got '${value.slice(0, 64)}'`, {
     param,
   });
+}
+
+/**
+ * Whether the `YYYY-MM-DD` that `text` starts with is a day of the (proleptic Gregorian) calendar:
+ * month 1-12, day 1 to the month's length (29 February only in leap years).
+ */
+export function isCalendarDate(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day) || month < 1 || month > 12 || day < 1) return false;
+  // Day 0 of the next month is this month's last; years repeat their leap days every 400 years
+  // (2000 + year % 400 keeps Date.UTC off its 1900-1999 reading of years 0-99).
+  return day <= new Date(Date.UTC(2000 + (year % 400), month, 0)).getUTCDate();
 }
 
 /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: what every database and date format here holds. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ArgumentsScan } from './arguments-scan.js';
+import { ArgumentsScan, isOneJsonObject } from './arguments-scan.js';
 
 function complete(...pieces: string[]): boolean {
   const scan = new ArgumentsScan();
@@ -26,5 +26,14 @@ describe('ArgumentsScan', () => {
     assert.equal(complete('"x"'), false);
     assert.equal(complete('{}', '{}'), false, 'two objects run together');
     assert.equal(complete('{} x'), false);
+  });
+});
+
+describe('isOneJsonObject', () => {
+  test('judges a whole text as ArgumentsScan does', () => {
+    assert.equal(isOneJsonObject('{"a":[1,{"b":"}"}]}'), true);
+    assert.equal(isOneJsonObject(''), true);
+    assert.equal(isOneJsonObject('{"paths":["/tmp/build","/"'), false);
+    assert.equal(isOneJsonObject('{}{}'), false);
   });
 });

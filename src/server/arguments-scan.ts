@@ -1,13 +1,17 @@
 /**
  * Whether a tool call's streamed arguments close one JSON object, followed delta by delta in
  * constant memory (a stream's arguments are not kept). A vendor that ends a tool turn with the
- * arguments cut off (`{"paths":["/tmp/build","/"`) must not become a `tool_use` block: the Anthropic
- * SDK's partial-JSON parser completes such input into other arguments (`{paths: ["/tmp/build", "/"]}`)
- * and its tool runner runs them. This checks the structure only (brackets and strings); a bad token
- * inside a closed object is left to the client's parser, which throws on it.
+ * arguments cut off (`{"paths":["/tmp/build","/"`) must not become a runnable call: on /v1/messages
+ * the Anthropic SDK's partial-JSON parser completes such input into other arguments
+ * (`{paths: ["/tmp/build", "/"]}`) and its tool runner runs them; on /v1/responses the call is a
+ * `completed` `function_call` an agent loop runs. Both surfaces answer such a turn with
+ * brokenToolArguments. This checks the structure only (brackets and strings); a bad token inside a
+ * closed object is left to the client's parser, which throws on it.
  *
  * @module
  */
+import { ProviderError } from '../errors.js';
+import { clip } from './field-checks.js';
 
 const OPEN = 0;
 const INSIDE = 1;
@@ -58,4 +62,23 @@ export class ArgumentsScan {
       if (this.#depth === 0) this.#state = CLOSED;
     }
   }
+}
+
+/** Whether `text`, whole, is one JSON object (or nothing at all), as ArgumentsScan judges it. */
+export function isOneJsonObject(text: string): boolean {
+  const scan = new ArgumentsScan();
+  scan.push(text);
+  return scan.complete;
+}
+
+/**
+ * The provider's error for a turn that stopped to call tools while a call's arguments are cut off
+ * or not one JSON object (`turn`: how the surface calls such a turn, e.g. `a tool_use turn`).
+ */
+export function brokenToolArguments(provider: string, name: string, turn: string): ProviderError {
+  return new ProviderError(
+    'provider_error',
+    `Provider '${provider}' ended ${turn} with the arguments of its call of '${clip(name)}' cut off or not a complete JSON object`,
+    { provider, status: 502 },
+  );
 }
