@@ -32,13 +32,18 @@ export const START_OF_TIME = new Date(-8.64e15);
  * A timestamp as a Date, `infinity` and `-infinity` included: node-postgres makes them the numbers
  * ±Infinity, and every reader calls `getTime()` on a timestamp, so a key that `expires_at =
  * 'infinity'` (never) or a price `effective_from = 'infinity'` threw on every request or reload.
+ * A time past what a Date holds (Postgres goes on to the year 294276) is the latest Date too:
+ * node-postgres makes it an Invalid Date, which compares false with every time (a key expiring
+ * in the year 294276 was refused as expired, a fixed budget ending then was never applied).
  */
 function timestampParser(oid: number): TypeParser {
   const parse = pgParser(oid);
   return (value) => {
     if (value === 'infinity') return new Date(END_OF_TIME);
     if (value === '-infinity') return new Date(START_OF_TIME);
-    return parse(value);
+    const parsed = parse(value);
+    if (parsed instanceof Date && Number.isNaN(parsed.getTime())) return new Date(value.endsWith(' BC') ? START_OF_TIME : END_OF_TIME);
+    return parsed;
   };
 }
 

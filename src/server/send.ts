@@ -10,6 +10,7 @@ import type { GatewayContext } from './gateway-context.js';
 import type { ErrorCode } from '../errors.js';
 import { GovernanceError } from '../governance/governance-error.js';
 import { flattenResponseHead } from './flat-string.js';
+import { jsonText } from './json-text.js';
 import { ANSWER_SLICE_BYTES, endInSlices } from './client-stall.js';
 import { bodyPending, lingerOnClose } from './linger.js';
 import { toHttpError, type OpenAIErrorBody } from './openai-error.js';
@@ -63,7 +64,7 @@ export function sendBody(
 }
 
 export function sendJson(gateway: GatewayContext, exchange: Exchange, response: ServerResponse, status: number, value: unknown): void {
-  sendBody(gateway, exchange, response, status, JSON.stringify(value));
+  sendBody(gateway, exchange, response, status, jsonText(value));
 }
 
 /**

@@ -18,7 +18,7 @@ import type { UsageRowInsert } from '../db/sql/usage.js';
 import { errorMessage } from '../errors.js';
 import type { UsageBuckets } from '../providers/spec/index.js';
 import type { PriceBook } from '../registry/price-book.js';
-import { quoteCost } from './cost.js';
+import { quoteCost, type CostQuote } from './cost.js';
 import { picoToDecimal } from './money.js';
 import { UsageAttempt, zeroBuckets, type AttemptCaller, type AttemptOutcome, type UsageEndpoint } from './usage-attempt.js';
 import type { ModelEntry, ProviderEntry } from '../registry/provider-registry.js';
@@ -51,6 +51,9 @@ export interface UsageStats extends UsageWriterStats {
 }
 
 const noOffset = (): number => 0;
+
+/** The largest cost `ai_usage.cost_usd` (numeric(30,12)) holds, in pico-USD: $10^18 less a pico-USD. */
+const maxLedgerCostPico = 10n ** 30n - 1n;
 
 /** The writer counters of a recorder that writes nothing. */
 const idleWriterStats: UsageWriterStats = { buffered: 0, written: 0, dropped: { buffer_full: 0, shutdown: 0, invalid: 0 }, failedFlushes: 0 };
@@ -89,6 +92,17 @@ export class UsageRecorder {
     const attempt = new UsageAttempt(caller, requestedModel, endpoint, streamed, model, provider, this.#sink);
     if (this.#observers !== undefined) observe(attempt, this.#observers);
     return attempt;
+  }
+
+  /**
+   * A cost past `cost_usd`'s range (a price written with SQL: 1e300 per million tokens): the
+   * database would refuse the row and the attempt's tokens would be lost, so it is recorded with an
+   * unknown cost, as with an unusable price, and logged.
+   */
+  #unrecordable(attempt: UsageAttempt, quote: CostQuote): null {
+    const rows = [quote.priceId, quote.providerPriceId].filter((id) => id !== null).join(', ');
+    this.#log('warn', `usage ledger: the cost of a call to '${attempt.model.name}' at price history row(s) ${rows} is past what the ledger holds ($10^18); it is recorded as unknown`);
+    return null;
   }
 
   /** Queues a row that names no model (a refused name): nothing to price, observe or count in /metrics. */
@@ -176,17 +190,18 @@ export class UsageRecorder {
     );
     row.priceId = quote.priceId;
     row.providerPriceId = quote.providerPriceId;
-    if (quote.costPico === null) {
+    const recorded = quote.costPico !== null && quote.costPico > maxLedgerCostPico ? this.#unrecordable(attempt, quote) : quote.costPico;
+    if (recorded === null) {
       this.#unpriced.set(attempt.model.name, (this.#unpriced.get(attempt.model.name) ?? 0) + 1);
     } else {
-      row.costUsd = picoToDecimal(quote.costPico);
+      row.costUsd = picoToDecimal(recorded);
     }
     attempt.onCost?.(quote.costPico, row.inputTokens + row.cachedInputTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens + row.outputTokens + row.reasoningTokens);
     if (attempt.observations !== undefined) {
       for (const observation of attempt.observations) observation.end(attempt, row);
     }
     if (this.#writer === undefined) return;
-    this.#onRow?.(row, quote.costPico);
+    this.#onRow?.(row, recorded);
     this.#writer.push(row);
   }
 }

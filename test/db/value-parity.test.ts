@@ -83,6 +83,18 @@ describe('value rules (on the database under test)', () => {
     assert.ok(row.late.getTime() > Date.now() && row.early.getTime() < Date.now());
   });
 
+  test('timestamps past what a Date holds (years 275761 to 294276) are the latest Date, not an Invalid Date', async () => {
+    const { rows } = await db.query<{ late: Date; plain: Date; edge: Date; ancient: Date }>(
+      `select '294276-12-31 23:59:59+00'::timestamptz as late, '276000-01-01'::timestamp as plain,
+              '275760-09-13 00:00:00+00'::timestamptz as edge, '4713-01-01 00:00:00+00 BC'::timestamptz as ancient`,
+    );
+    const row = rows[0];
+    assert.equal(row?.late.getTime(), 8.64e15);
+    assert.equal(row.plain.getTime(), 8.64e15);
+    assert.equal(row.edge.getTime(), 8.64e15);
+    assert.equal(row.ancient.toISOString(), '-004712-01-01T00:00:00.000Z');
+  });
+
   test('parameters: arrays as Postgres arrays, objects as JSON, dates, buffers', async () => {
     const { rows } = await db.query(paramsQuery, [...params]);
     assert.deepEqual(rows[0], {
