@@ -5,6 +5,7 @@
  * @module
  */
 import type { BudgetRow, ModelAccessRow, RateLimitRow } from '../db/sql/governance.js';
+import { isNestedList } from '../registry/load-error.js';
 import { decimalToPico } from './decimal-to-pico.js';
 
 export type BudgetPeriod = 'day' | 'week' | 'month' | 'fixed';
@@ -44,6 +45,17 @@ export interface RateLimitRule {
   fingerprint: string;
 }
 
+/**
+ * An allow-list row that cannot be read as written (GET /admin/v1/status names it from the key
+ * index: the rules hold no names).
+ */
+export interface AccessListError {
+  table: 'projects' | 'api_keys';
+  rowId: string;
+  projectId: string;
+  reason: string;
+}
+
 /** The rules that apply to one call. */
 export interface ApplicableRules {
   budgets: BudgetRule[];
@@ -63,14 +75,24 @@ export class GovernanceRules {
   readonly rateLimitCount: number;
   /** Whether any project or key has an allow-list (without one, every key may call every name). */
   readonly listsModels: boolean;
+  /** Allow-lists written as multi-dimensional arrays: read as empty (no model allowed), never as no list. */
+  readonly accessErrors: readonly AccessListError[];
 
   constructor(budgets: readonly BudgetRow[], rateLimits: readonly RateLimitRow[], access: readonly ModelAccessRow[], warn: (message: string) => void = () => {}) {
+    const accessErrors: AccessListError[] = [];
     for (const row of access) {
+      if (isNestedList(row.allowedModels)) {
+        const [table, rowId] = row.apiKeyId === null ? (['projects', row.projectId] as const) : (['api_keys', row.apiKeyId] as const);
+        const reason = `allowed_models is a multi-dimensional array (written as '{{…}}'): read as no name, so ${table === 'projects' ? "the project's keys" : 'the key'} may call no model`;
+        warn(`${table} row ${rowId}: ${reason}`);
+        accessErrors.push({ table, rowId, projectId: row.projectId, reason });
+      }
       const models = new Set(row.allowedModels.filter((name) => typeof name === 'string'));
       if (row.apiKeyId === null) this.#projectModels.set(row.projectId, models);
       else this.#keyModels.set(row.apiKeyId, models);
     }
     this.listsModels = this.#projectModels.size > 0 || this.#keyModels.size > 0;
+    this.accessErrors = accessErrors;
     let budgetCount = 0;
     for (const row of budgets) {
       if (!row.isActive) continue;

@@ -37,6 +37,12 @@ export class ApiKeyIndex {
     return this.#projectNames.get(projectId);
   }
 
+  /** `<project>/<prefix>` of an active key (the prefix is its public lookup part), or undefined. */
+  keyName(keyId: string): string | undefined {
+    const row = this.#byId.get(keyId);
+    return row && `${row.projectName}/${row.prefix}`;
+  }
+
   get size(): number {
     return this.#byPrefix.size;
   }

@@ -19,16 +19,30 @@ export interface PriceEntry {
   invalid?: string;
 }
 
+/** A row whose pricing is unusable, as `PriceBook.unusable` reports it. */
+export interface UnusablePrice {
+  id: string;
+  modelId: string | null;
+  providerId: string | null;
+  reason: string;
+  /** It takes effect after the time asked about (else it is in force then). */
+  scheduled: boolean;
+}
+
 export class PriceBook {
   readonly #byModel = new Map<string, PriceEntry[]>();
   readonly #byProvider = new Map<string, PriceEntry[]>();
+  readonly #unusable: { entry: PriceEntry; modelId: string | null; providerId: string | null }[] = [];
 
   /** `rows` in any order; `warn` hears of rows whose pricing is unusable. */
   constructor(rows: readonly PriceHistoryRow[], warn?: (message: string) => void) {
     for (const row of rows) {
       const parsed = parsePricing(row.pricing);
       const entry: PriceEntry = { id: row.id, effectiveFrom: row.effectiveFrom.getTime(), ...parsed };
-      if (parsed.invalid) warn?.(`price history row ${row.id} is unusable (costs using it are unknown): ${parsed.invalid}`);
+      if (parsed.invalid) {
+        warn?.(`price history row ${row.id} is unusable (costs using it are unknown): ${parsed.invalid}`);
+        this.#unusable.push({ entry, modelId: row.modelId, providerId: row.providerId });
+      }
       const [map, key] = row.modelId ? [this.#byModel, row.modelId] : [this.#byProvider, row.providerId ?? ''];
       const list = map.get(key) ?? [];
       list.push(entry);
@@ -47,6 +61,21 @@ export class PriceBook {
   /** The provider's price row in force at `time` (epoch ms), if any. */
   providerPrice(providerId: string, time: number): PriceEntry | undefined {
     return inForce(this.#byProvider.get(providerId), time);
+  }
+
+  /**
+   * The rows with unusable pricing that matter at `time` (epoch ms): in force then, or scheduled
+   * after it. One a later row replaced is history (the table is append-only: it cannot be fixed).
+   */
+  unusable(time: number): UnusablePrice[] {
+    const found: UnusablePrice[] = [];
+    for (const { entry, modelId, providerId } of this.#unusable) {
+      const scheduled = entry.effectiveFrom > time;
+      const current = modelId ? this.modelPrice(modelId, time) : this.providerPrice(providerId ?? '', time);
+      if (!scheduled && current !== entry) continue;
+      found.push({ id: entry.id, modelId, providerId, reason: entry.invalid ?? 'unusable', scheduled });
+    }
+    return found;
   }
 }
 

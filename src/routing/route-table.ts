@@ -2,12 +2,15 @@
  * The routes of a config snapshot, bound to the registry they were loaded with: immutable, looked
  * up by public name and project on every request without a database query. A row that cannot be
  * served (a target whose model is gone or unavailable) is kept with the reason, so `explain` and
- * `routes status` can show it; a route with no servable target is skipped with a warning.
+ * `routes status` can show it; an active route with no servable target, and a target whose
+ * `accepts` was written as a multi-dimensional array (read as no class), are logged and listed in
+ * `loadErrors` (the admin status).
  *
  * @module
  */
 import type { CredentialBlockRow, RouteHealthRow, RouteRow } from '../db/sql/routes.js';
-import type { ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
+import { isNestedList, type LoadError } from '../registry/load-error.js';
+import type { ModelEntry, ProviderRegistry, ResolvedModel } from '../registry/provider-registry.js';
 import { ERROR_CLASSES, type ErrorClass } from './retry-policy.js';
 
 export type StickySource = 'none' | 'user' | 'header' | 'user_or_header';
@@ -64,8 +67,15 @@ export class RouteTable {
   readonly health: readonly RouteHealthRow[];
   /** The shared credential blocks in force when the table was loaded. */
   readonly credentialBlocks: readonly CredentialBlockRow[];
+  /** Active routes and targets that cannot serve as written, with why (GET /admin/v1/status). */
+  readonly loadErrors: readonly LoadError[];
 
-  constructor(routes: RouteEntry[], health: readonly RouteHealthRow[] = [], credentialBlocks: readonly CredentialBlockRow[] = []) {
+  constructor(
+    routes: RouteEntry[],
+    health: readonly RouteHealthRow[] = [],
+    credentialBlocks: readonly CredentialBlockRow[] = [],
+    loadErrors: readonly LoadError[] = [],
+  ) {
     const byName = new Map<string, Map<string, RouteEntry>>();
     for (const route of routes) {
       if (!route.isActive) continue;
@@ -77,6 +87,7 @@ export class RouteTable {
     this.routes = routes;
     this.health = health;
     this.credentialBlocks = credentialBlocks;
+    this.loadErrors = loadErrors;
     Object.freeze(this);
   }
 
@@ -100,12 +111,33 @@ export function buildRouteTable(
 ): RouteTable {
   const modelsById = new Map([...registry.models.values()].map((model) => [model.id, model]));
   const routes = rows.map((row) => buildRoute(row, registry, modelsById));
-  for (const route of routes) {
-    if (route.isActive && !route.targets.some((target) => target.resolved && target.weight > 0)) {
+  const loadErrors: LoadError[] = [];
+  for (const [index, route] of routes.entries()) {
+    if (!route.isActive) continue;
+    if (!route.targets.some((target) => target.resolved && target.weight > 0)) {
       warn?.(`route '${route.name}' has no target that can serve (every model is missing, inactive, unavailable or at weight 0)`);
+      loadErrors.push({ table: 'ai_routes', row_id: route.id, name: route.name, reason: unservable(route.targets, modelsById) });
+    }
+    for (const [at, target] of (rows[index]?.targets ?? []).entries()) {
+      if (!isNestedList(target.accepts)) continue;
+      const reason = "accepts is a multi-dimensional array (written as '{{…}}'): read as no error class, so no failure falls through to this target";
+      warn?.(`route '${route.name}' target ${target.id}: ${reason}`);
+      loadErrors.push({ table: 'ai_route_targets', row_id: target.id, name: `${route.name}: ${route.targets[at]?.modelName ?? target.modelId}`, reason });
     }
   }
-  return new RouteTable(routes, health, credentialBlocks);
+  return new RouteTable(routes, health, credentialBlocks, loadErrors);
+}
+
+/** Why no target of a route can serve: each target's reason, from its model row (the first few). */
+function unservable(targets: readonly RouteTarget[], modelsById: ReadonlyMap<string, ModelEntry>): string {
+  if (targets.length === 0) return 'no target can serve: the route has no targets';
+  const shown = targets.slice(0, 5).map((target) => {
+    const model = modelsById.get(target.modelId);
+    const why = target.resolved ? 'weight 0' : model && model.status !== 'available' ? `${model.status} (${model.reason ?? 'no reason'})` : target.reason;
+    return `'${target.modelName}': ${why ?? 'unavailable'}`;
+  });
+  const more = targets.length > shown.length ? `; and ${targets.length - shown.length} more` : '';
+  return `no target can serve: ${shown.join('; ')}${more}`;
 }
 
 function buildRoute(row: RouteRow, registry: ProviderRegistry, modelsById: ReadonlyMap<string, { name: string }>): RouteEntry {

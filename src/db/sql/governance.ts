@@ -40,6 +40,7 @@ export interface ModelAccessRow {
   projectId: string;
   /** null: the project's own list. */
   apiKeyId: string | null;
+  /** Public names; lists of them when the row was written as a multi-dimensional array ('{{a,b}}'). */
   allowedModels: string[];
 }
 

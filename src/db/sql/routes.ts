@@ -9,6 +9,7 @@ export interface RouteTargetRow {
   weight: number;
   tier: number;
   arm: string | null;
+  /** Error class names; lists of them when the row was written as a multi-dimensional array ('{{a,b}}'). */
   accepts: string[];
 }
 

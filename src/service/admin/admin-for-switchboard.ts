@@ -29,6 +29,7 @@ export function adminServiceFor(switchboard: Switchboard, options: AdminForSwitc
   const dashboard = new DashboardService({
     db: switchboard.db,
     snapshot: () => switchboard.watcher.snapshot,
+    governance: () => switchboard.governor?.rules,
     instanceId: options.instanceId ?? newInstanceId(),
     events,
     onChange: () => switchboard.reloadChanged(),

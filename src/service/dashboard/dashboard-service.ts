@@ -9,6 +9,7 @@ import { actorDb } from '../../db/actor-db.js';
 import type { Db } from '../../db/db.js';
 import type { HistoryEntry } from '../../db/sql/config-history.js';
 import { selectInstances, type InstanceRow } from '../../db/sql/instances.js';
+import type { GovernanceRules } from '../../governance/governance-rules.js';
 import type { ConfigSnapshot } from '../../registry/config-snapshot.js';
 import type { AdminEventHub } from './admin-events.js';
 import { listHistory, revertChange, type HistoryPage } from './config-history.js';
@@ -23,6 +24,8 @@ export interface DashboardServiceOptions {
   db: Db;
   /** The snapshot this instance serves now. */
   snapshot: () => ConfigSnapshot;
+  /** The governance rules in force (their allow-lists' load errors), when this instance governs. */
+  governance?: () => GovernanceRules | undefined;
   instanceId: string;
   events: AdminEventHub;
   /** Called after a revert (the instance reloads before answering). */
@@ -58,7 +61,7 @@ export class DashboardService {
   }
 
   status(): RegistryStatus {
-    return registryStatus(this.#options.snapshot(), this.instanceId);
+    return registryStatus(this.#options.snapshot(), this.instanceId, this.#options.governance?.());
   }
 
   usageSeries(params: Iterable<[string, string]>): Promise<UsageSeries | CsvAnswer> {
