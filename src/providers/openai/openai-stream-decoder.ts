@@ -34,6 +34,11 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
   /** Index given to the last call that came without `index`, and its id (see #toolCalls). */
   #unindexed = -1;
   #unindexedId: string | undefined;
+  /** The call each vendor `index` names now, made on the first indexed call (see #indexedCall). */
+  #indexed: Map<number, IndexedCall> | undefined;
+  /** The highest call index given so far; once an index was reused, new calls get the next one. */
+  #lastIndex = -1;
+  #reindexed = false;
 
   constructor(maxEventBytes: number, errorContext: OpenAIErrorContext, defaults: ResponseDefaults) {
     super(errorContext.provider, maxEventBytes);
@@ -121,12 +126,37 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
       const argumentsDelta = call.function?.arguments;
       out.push({
         type: 'tool-call-delta',
-        toolCallIndex: typeof call.index === 'number' ? call.index : this.#unindexedCall(call.id),
+        toolCallIndex: typeof call.index === 'number' ? this.#indexedCall(call.index, call.id, name) : this.#unindexedCall(call.id),
         ...(typeof call.id === 'string' && call.id !== '' ? { id: call.id } : {}),
         ...(typeof name === 'string' && name !== '' ? { name } : {}),
         argumentsDelta: typeof argumentsDelta === 'string' ? argumentsDelta : '',
       });
     }
+  }
+
+  /**
+   * The call index of a delta with the vendor's `index`: that index, unless it comes again with
+   * another id and a name, a new call. Ollama gives every parallel call `index: 0` (each whole in
+   * its own chunk, ollama/ollama#15457): they were one call with the last id and the arguments run
+   * together (`{"q":"a"}{"q":"b"}`), which /v1/messages and /v1/responses answer with the provider's
+   * 502. Such a call gets the next index after the highest given, as does every new index after it.
+   */
+  #indexedCall(index: number, id: string | undefined, name: string | undefined): number {
+    const calls = (this.#indexed ??= new Map());
+    const known = calls.get(index);
+    const newId = typeof id === 'string' && id !== '';
+    if (known !== undefined) {
+      if (!newId || known.id === id) return known.index;
+      if (known.id === undefined || typeof name !== 'string' || name === '') {
+        known.id ??= id;
+        return known.index;
+      }
+    }
+    const given = this.#reindexed || known !== undefined ? this.#lastIndex + 1 : index;
+    if (known !== undefined) this.#reindexed = true;
+    this.#lastIndex = Math.max(this.#lastIndex, given);
+    calls.set(index, { index: given, id: newId ? id : undefined });
+    return given;
   }
 
   /**
@@ -142,6 +172,12 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
     }
     return Math.max(this.#unindexed, 0);
   }
+}
+
+/** The call a vendor's `index` names: the index it was given here, and its id once known. */
+interface IndexedCall {
+  index: number;
+  id: string | undefined;
 }
 
 function textPart(text: string, logprobs: unknown): StreamPart {

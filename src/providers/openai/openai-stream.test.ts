@@ -253,6 +253,54 @@ describe('OpenAI stream fixtures', () => {
     }
   });
 
+  test('an index given again with another id and a name (Ollama gives every parallel call index 0) is a new call', async () => {
+    const chunk = (call: object): string =>
+      `data: ${JSON.stringify({ id: 'c1', created: 1, model: 'm', choices: [{ index: 0, delta: { tool_calls: [{ type: 'function', ...call }] } }] })}\n\n`;
+    const finish = 'data: {"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}\n\ndata: [DONE]\n\n';
+    const interleaved = await startMockServer((_request, response) =>
+      sendSse(response, [
+        chunk({ index: 0, id: 'a', function: { name: 'get', arguments: '' } }),
+        chunk({ index: 1, id: 'b', function: { name: 'put', arguments: '{"q":' } }),
+        chunk({ index: 0, function: { arguments: '{}' } }),
+        chunk({ index: 1, id: 'b', function: { arguments: '1}' } }),
+        finish,
+      ]),
+    );
+    const reused = await startMockServer((_request, response) =>
+      sendSse(response, [
+        chunk({ index: 0, id: 'a', function: { name: 'get', arguments: '{"q":"x"}' } }),
+        chunk({ index: 0, id: 'b', function: { name: 'get', arguments: '{"q":' } }),
+        chunk({ index: 0, function: { arguments: '"y"}' } }),
+        // Another id without a name continues the call (no vendor starts a call without its name).
+        chunk({ index: 0, id: 'b2', function: { arguments: '' } }),
+        chunk({ index: 1, id: 'c', function: { name: 'put', arguments: '{}' } }),
+        finish,
+      ]),
+    );
+    try {
+      const calls = async (origin: string): Promise<unknown[]> =>
+        (await collect(createProvider(origin).stream({ model: 'm', messages: [user('x')] }, call()))).flatMap((part) =>
+          part.type === 'tool-call-delta' ? [[part.toolCallIndex, part.id, part.argumentsDelta]] : [],
+        );
+      assert.deepEqual(await calls(interleaved.origin), [
+        [0, 'a', ''],
+        [1, 'b', '{"q":'],
+        [0, undefined, '{}'],
+        [1, 'b', '1}'],
+      ]);
+      assert.deepEqual(await calls(reused.origin), [
+        [0, 'a', '{"q":"x"}'],
+        [1, 'b', '{"q":'],
+        [1, undefined, '"y"}'],
+        [1, 'b2', ''],
+        [2, 'c', '{}'],
+      ]);
+    } finally {
+      await interleaved.close();
+      await reused.close();
+    }
+  });
+
   test('a stream cut off before any finish reason, or a chunk that is not JSON, is an error part', async () => {
     const cut = await startMockServer((_request, response) =>
       sendSse(response, ['data: {"id":"c1","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n']),
