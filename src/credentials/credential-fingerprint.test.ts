@@ -26,6 +26,16 @@ describe('env credential fingerprints', () => {
     assert.notEqual(unset, one.of(provider));
   });
 
+  it('are recognised under every master key held (a rotation), written under the current one', () => {
+    const env = { VENDOR_API_KEY: 'sk-vendor-0123456789' };
+    const rotated = envCredentialFingerprints(createMasterKey(randomBytes(32)), env, undefined, [master]);
+    const onOld = envCredentialFingerprints(master, env);
+    assert.ok(rotated && onOld);
+    assert.notEqual(rotated.of(provider), onOld.of(provider), 'written under the new key');
+    assert.deepEqual(rotated.held(provider), [rotated.of(provider), onOld.of(provider)]);
+    assert.ok(!envCredentialFingerprints(master, { VENDOR_API_KEY: 'sk-vendor-fixed-0123' }, undefined, [master])?.held(provider).includes(onOld.of(provider)), 'not another value');
+  });
+
   it('are none without a master key (never a plain hash of the key)', () => {
     assert.equal(envCredentialFingerprints(undefined, { VENDOR_API_KEY: 'sk-vendor-0123456789' }), undefined);
   });

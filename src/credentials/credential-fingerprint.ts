@@ -9,7 +9,8 @@
  *
  * Computed off the request path: when a block is written, and when a snapshot's routes are loaded
  * (cached per provider entry; the env vars do not change without a restart, and an edited provider
- * row is a new entry).
+ * row is a new entry). A block is written under the current master key and recognised under any key
+ * of the keyring (a master-key rotation's rolling restart).
  *
  * @module
  */
@@ -25,51 +26,67 @@ const FINGERPRINT_BYTES = 16;
 
 /** The fingerprints of this instance's env-var credentials. */
 export class EnvCredentialFingerprints {
-  readonly #key: KeyObject;
+  readonly #keys: readonly KeyObject[];
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #policy: EnvVarPolicy;
-  readonly #cache = new WeakMap<CredentialTarget, string>();
+  readonly #cache = new WeakMap<CredentialTarget, readonly string[]>();
 
-  constructor(key: KeyObject, env: Readonly<Record<string, string | undefined>>, policy: EnvVarPolicy = envVarPolicyOf(env)) {
-    this.#key = key;
+  /** `keys`: derived from the current master key first, then from the older ones. */
+  constructor(keys: readonly KeyObject[], env: Readonly<Record<string, string | undefined>>, policy: EnvVarPolicy = envVarPolicyOf(env)) {
+    this.#keys = keys;
     this.#env = env;
     this.#policy = policy;
   }
 
   /**
-   * The fingerprint of the key `provider`'s env vars hold here (a variable unset, or one the policy
-   * refuses, has a fingerprint of its own: an instance missing it is not one that has it).
+   * The fingerprint of the key `provider`'s env vars hold here, under the current master key (what
+   * a block is written with). A variable unset, or one the policy refuses, has a fingerprint of its
+   * own: an instance missing it is not one that has it.
    */
-  readonly of = (provider: CredentialTarget): string => {
+  readonly of = (provider: CredentialTarget): string => this.held(provider)[0] as string;
+
+  /**
+   * The same key's fingerprints under every master key this instance holds, current first: during a
+   * master-key rotation, an instance started with the new key (and the old one in
+   * SWITCHBOARD_MASTER_KEYS_OLD) recognises a block an instance still on the old key wrote.
+   */
+  readonly held = (provider: CredentialTarget): readonly string[] => {
     const cached = this.#cache.get(provider);
     if (cached !== undefined) return cached;
-    const fingerprint = this.#compute(provider);
-    this.#cache.set(provider, fingerprint);
-    return fingerprint;
+    const state = this.#state(provider);
+    const fingerprints = this.#keys.map((key) => {
+      const mac = createHmac('sha256', key).update(`${Buffer.byteLength(provider.id, 'utf8')}:${provider.id}:`, 'utf8').update(state, 'utf8').digest();
+      return mac.subarray(0, FINGERPRINT_BYTES).toString('hex');
+    });
+    this.#cache.set(provider, fingerprints);
+    return fingerprints;
   };
 
-  #compute(provider: CredentialTarget): string {
-    let state: string;
+  #state(provider: CredentialTarget): string {
     try {
       const credential = envCredential(this.#env, provider, this.#policy);
-      state = credential === undefined ? 'missing' : `key:${credential.apiKey ?? ''}`;
+      return credential === undefined ? 'missing' : `key:${credential.apiKey ?? ''}`;
     } catch {
-      state = 'refused';
+      return 'refused';
     }
-    const mac = createHmac('sha256', this.#key).update(`${Buffer.byteLength(provider.id, 'utf8')}:${provider.id}:`, 'utf8').update(state, 'utf8').digest();
-    return mac.subarray(0, FINGERPRINT_BYTES).toString('hex');
   }
 }
 
-/** The fingerprints under `masterKey` (the keyring's current one), or none without a master key. */
+/**
+ * The fingerprints under `masterKey` (the keyring's current one) and the keyring's `older` keys
+ * (recognised in blocks, never written with), or none without a master key.
+ */
 export function envCredentialFingerprints(
   masterKey: MasterKey | undefined,
   env: Readonly<Record<string, string | undefined>>,
   policy?: EnvVarPolicy,
+  older: readonly MasterKey[] = [],
 ): EnvCredentialFingerprints | undefined {
   if (masterKey === undefined) return undefined;
-  const derived = hkdfSync('sha256', masterKey.key, Buffer.alloc(0), HKDF_INFO, 32);
-  return new EnvCredentialFingerprints(createSecretKey(Buffer.from(derived)), env, policy);
+  const keys = [masterKey, ...older.filter((key) => key.id !== masterKey.id)].map((key) =>
+    createSecretKey(Buffer.from(hkdfSync('sha256', key.key, Buffer.alloc(0), HKDF_INFO, 32))),
+  );
+  return new EnvCredentialFingerprints(keys, env, policy);
 }
 
 /**

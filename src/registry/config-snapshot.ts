@@ -81,7 +81,7 @@ export async function loadSnapshotParts(
   ]);
   const routes =
     reloadRegistry || parts.has('routes') || !previous
-      ? await withSavepoint(tx, () => loadRouteTable(tx, registry, options.warn, options.credentialFingerprint))
+      ? await withSavepoint(tx, () => loadRouteTable(tx, registry, options.warn, options.credentialFingerprints))
       : previous.routes;
   return { version, registry, apiKeys, prices, routes };
 }

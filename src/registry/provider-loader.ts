@@ -27,10 +27,11 @@ export interface LoaderOptions {
   /** When given, a row naming an env var it refuses is logged (once per row version) through `warn`. */
   envVarPolicy?: EnvVarPolicy;
   /**
-   * The keyed fingerprint of the env-var key this instance would use for a provider: a shared
-   * credential block carrying another one is left out of the route table (routing/load-route-table.ts).
+   * The keyed fingerprints of the env-var key this instance would use for a provider (one per master
+   * key it holds): a shared credential block carrying another one is left out of the route table
+   * (routing/load-route-table.ts).
    */
-  credentialFingerprint?: (provider: ProviderEntry) => string;
+  credentialFingerprints?: (provider: ProviderEntry) => readonly string[];
 }
 
 /** Provider instances by row id + updated_at, so an unchanged row keeps its instance. */

@@ -148,9 +148,9 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     if (keyring) await bindLegacy(db, keyring, classBaseUrl, log);
     // Shared credential blocks name the env-var key refused; one for another key is not applied here
     // (not with a resolver of the caller's, whose keys this instance cannot tell).
-    const fingerprints = options.credentials ? undefined : envCredentialFingerprints(keyring?.current, env, envVarPolicy);
+    const fingerprints = options.credentials ? undefined : envCredentialFingerprints(keyring?.current, env, envVarPolicy, keyring?.all);
     const watcher = new ConfigWatcher(db, {
-      loader: { classes, deps, warn: (message) => log('warn', message), cache: new Map(), envVarPolicy, ...(fingerprints ? { credentialFingerprint: fingerprints.of } : {}) },
+      loader: { classes, deps, warn: (message) => log('warn', message), cache: new Map(), envVarPolicy, ...(fingerprints ? { credentialFingerprints: fingerprints.held } : {}) },
       pollMs: options.pollMs ?? 5000,
       listen: options.listen ?? true,
       minIntervalMs: options.configMinIntervalMs ?? loadConfigMinIntervalMs(env),

@@ -196,7 +196,10 @@ export class UsageRecorder {
     } else {
       row.costUsd = picoToDecimal(recorded);
     }
-    attempt.onCost?.(quote.costPico, row.inputTokens + row.cachedInputTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens + row.outputTokens + row.reasoningTokens);
+    // Budgets are charged such a cost at the ledger's bound (more than any limit_usd): the lease
+    // store's counters (numeric(38,0) pico-USD) refuse it whole, and with it every exchange of this instance.
+    const charged = quote.costPico !== null && quote.costPico > maxLedgerCostPico ? maxLedgerCostPico : quote.costPico;
+    attempt.onCost?.(charged, row.inputTokens + row.cachedInputTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens + row.outputTokens + row.reasoningTokens);
     if (attempt.observations !== undefined) {
       for (const observation of attempt.observations) observation.end(attempt, row);
     }

@@ -7,8 +7,9 @@
 // fingerprint (an older gateway's) still applies everywhere. The fingerprint is never the key, nor
 // contains it, nor is a plain hash of it.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { createKeyring, createMasterKey } from '../../src/crypto/keyring.js';
 import { ADMIN_TOKEN, chat, createRoute, ENV, startInstance, startWorld, type Instance, type RoutingWorld } from './routing-harness.js';
 
 const WRONG_KEY = 'sk-route-a-wrong-value-0123456789';
@@ -29,8 +30,8 @@ describe('a shared credential block names the env-var key it was written for', (
     await world?.close();
   });
 
-  async function started(env: Readonly<Record<string, string>>): Promise<Instance> {
-    const instance = await startInstance(world, { env });
+  async function started(env: Readonly<Record<string, string>>, keyring = world.keyring): Promise<Instance> {
+    const instance = await startInstance(world, { env, keyring });
     instances.push(instance);
     return instance;
   }
@@ -104,5 +105,23 @@ describe('a shared credential block names the env-var key it was written for', (
     const answer = await chat(fresh.origin, world.apiKey, { model: 'env-fp' });
     assert.equal(answer.headers.get('x-switchboard-target'), 'model-b');
     assert.equal(world.a.requests.length, calls, 'route-a is skipped');
+  });
+
+  it('during a master-key rotation, an instance started with the new key applies a block an instance on the old key wrote', async () => {
+    await world.db.query(`delete from ai_credential_blocks`);
+    const onOldKey = await started(WRONG_ENV);
+    const refused = await chat(onOldKey.origin, world.apiKey, { model: 'env-fp' });
+    assert.equal(refused.headers.get('x-switchboard-target'), 'model-b');
+    await onOldKey.switchboard.service.router?.flush();
+    assert.equal((await blockRows()).length, 1);
+    // SWITCHBOARD_MASTER_KEY the new key, SWITCHBOARD_MASTER_KEYS_OLD the old one; the same wrong env value.
+    const calls = world.a.requests.length;
+    const onNewKey = await started(WRONG_ENV, createKeyring(createMasterKey(randomBytes(32)), [world.keyring.current]));
+    assert.equal(await blockedCredentials(onNewKey), 1, 'the block of the same env key, under the old master key, applies');
+    const answer = await chat(onNewKey.origin, world.apiKey, { model: 'env-fp' });
+    assert.equal(answer.headers.get('x-switchboard-target'), 'model-b');
+    assert.equal(world.a.requests.length, calls, 'route-a is not called with the refused key');
+    // Another env value on the new key is still not blocked by it.
+    assert.equal(await blockedCredentials(await started(ENV, createKeyring(createMasterKey(randomBytes(32)), [world.keyring.current]))), 0);
   });
 });

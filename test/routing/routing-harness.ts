@@ -96,16 +96,16 @@ insert into projects (name) values ('routing');
   };
 }
 
-/** A gateway instance on the world's database (LISTEN on when `listen`; `env` in place of ENV). */
+/** A gateway instance on the world's database (LISTEN on when `listen`; `env` in place of ENV, `keyring` of the world's). */
 export async function startInstance(
   world: RoutingWorld,
-  options: { listen?: boolean; pollMs?: number; env?: Readonly<Record<string, string>> } = {},
+  options: { listen?: boolean; pollMs?: number; env?: Readonly<Record<string, string>>; keyring?: Keyring } = {},
 ): Promise<Instance> {
   const env = options.env ?? ENV;
   const switchboard = await createSwitchboard({
     db: world.db,
     env,
-    keyring: world.keyring,
+    keyring: options.keyring ?? world.keyring,
     migrate: false,
     pollMs: options.pollMs ?? 0,
     listen: options.listen ?? false,

@@ -245,11 +245,12 @@ async function explain(args: string[], context: CliContext): Promise<number> {
 async function explainOffline(context: CliContext, name: string, body: Row, project: string | undefined): Promise<Row> {
   const classes = await loadProviderClasses(context.config.providersDir);
   const deps = defaultProviderDeps();
-  const fingerprints = envCredentialFingerprints(keyringFor(context)?.current, context.config.env);
+  const keyring = keyringFor(context);
+  const fingerprints = envCredentialFingerprints(keyring?.current, context.config.env, undefined, keyring?.all);
   try {
     return await withDb(context, async (db) => {
       const registry = await loadRegistry(db, 0, { classes, deps });
-      const table = await loadRouteTable(db, registry, undefined, fingerprints?.of);
+      const table = await loadRouteTable(db, registry, undefined, fingerprints?.held);
       const router = new Router({ table: () => table });
       const routes = new RouteAdmin({ db, router: () => router, onChange: async () => {} });
       return { ...(await routes.explain(name, body, project)), breakers: 'unknown (no running gateway): every breaker taken as closed' };

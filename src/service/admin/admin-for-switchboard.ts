@@ -30,6 +30,7 @@ export function adminServiceFor(switchboard: Switchboard, options: AdminForSwitc
     db: switchboard.db,
     snapshot: () => switchboard.watcher.snapshot,
     governance: () => switchboard.governor?.rules,
+    clockOffsetMs: () => switchboard.governor?.clockOffsetMs ?? 0,
     instanceId: options.instanceId ?? newInstanceId(),
     events,
     onChange: () => switchboard.reloadChanged(),

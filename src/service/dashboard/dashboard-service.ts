@@ -26,6 +26,11 @@ export interface DashboardServiceOptions {
   snapshot: () => ConfigSnapshot;
   /** The governance rules in force (their allow-lists' load errors), when this instance governs. */
   governance?: () => GovernanceRules | undefined;
+  /**
+   * The database's clock less this instance's, ms (the governor's measured offset): price rows take
+   * effect by the database's time, so the status judges which are in force by it, as the ledger does.
+   */
+  clockOffsetMs?: () => number;
   instanceId: string;
   events: AdminEventHub;
   /** Called after a revert (the instance reloads before answering). */
@@ -61,7 +66,7 @@ export class DashboardService {
   }
 
   status(): RegistryStatus {
-    return registryStatus(this.#options.snapshot(), this.instanceId, this.#options.governance?.());
+    return registryStatus(this.#options.snapshot(), this.instanceId, this.#options.governance?.(), Date.now() + (this.#options.clockOffsetMs?.() ?? 0));
   }
 
   usageSeries(params: Iterable<[string, string]>): Promise<UsageSeries | CsvAnswer> {
