@@ -3,6 +3,7 @@ import { mergeNativeFields } from '../shared/merge-native-fields.js';
 import { requestedEffort } from '../shared/reasoning.js';
 import { refuseToolImage } from '../shared/tool-result-images.js';
 import type { ChatMessage, ChatRequest, ImagePart, ResponseFormat, ToolChoice } from '../spec/index.js';
+import { mistralToolCallId } from './mistral-tool-call-id.js';
 import type { OpenAIChatRequestBody, OpenAIWireMessage, OpenAIWireUserPart } from './openai-api.js';
 
 /** Which field carries the output limit: `max_tokens` for servers that only know the old name. */
@@ -11,6 +12,8 @@ export type MaxTokensField = 'max_completion_tokens' | 'max_tokens';
 export interface OpenAIRequestOptions {
   stream: boolean;
   maxTokensField: MaxTokensField;
+  /** How tool call ids go out: `mistral` for servers that take only nine letters or digits. */
+  toolCallIds?: 'mistral' | 'unchanged';
 }
 
 /**
@@ -22,7 +25,8 @@ export interface OpenAIRequestOptions {
  * `reasoning_content` in input). Native fields of the `openai` family are merged in unchanged.
  */
 export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequestOptions): OpenAIChatRequestBody {
-  const body: OpenAIChatRequestBody = { model: request.model, messages: convertToOpenAIMessages(request.messages) };
+  const wireId = options.toolCallIds === 'mistral' ? mistralWireId : idWithoutSignature;
+  const body: OpenAIChatRequestBody = { model: request.model, messages: convertToOpenAIMessages(request.messages, wireId) };
   if (request.tools !== undefined) {
     body.tools = request.tools.map((tool) => ({
       type: 'function' as const,
@@ -56,7 +60,7 @@ export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequ
  * A tool result holding an image is refused (400 `unsupported_feature`): a `tool` message takes
  * text only (`string | ChatCompletionContentPartText[]`), in OpenAI's API and the compatible servers.
  */
-export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenAIWireMessage[] {
+export function convertToOpenAIMessages(messages: readonly ChatMessage[], wireId: (id: string) => string = idWithoutSignature): OpenAIWireMessage[] {
   return messages.map((message): OpenAIWireMessage => {
     switch (message.role) {
       case 'system':
@@ -82,7 +86,7 @@ export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenA
           content: message.content ?? (message.toolCalls?.length ? null : ''),
           tool_calls: message.toolCalls?.length
             ? message.toolCalls.map((call) => ({
-                id: idWithoutSignature(call.id),
+                id: wireId(call.id),
                 type: 'function' as const,
                 function: { name: call.name, arguments: call.arguments },
               }))
@@ -90,9 +94,14 @@ export function convertToOpenAIMessages(messages: readonly ChatMessage[]): OpenA
         };
       case 'tool':
         refuseToolImage(message, "The OpenAI chat-completions API takes no image in a tool result: a 'tool' message holds text only.");
-        return { role: 'tool', tool_call_id: idWithoutSignature(message.toolCallId), content: message.content };
+        return { role: 'tool', tool_call_id: wireId(message.toolCallId), content: message.content };
     }
   });
+}
+
+/** Mistral's form of an id, from the id without a Gemini signature (the hash stays that of what OpenAI would get). */
+function mistralWireId(id: string): string {
+  return mistralToolCallId(idWithoutSignature(id));
 }
 
 function convertToolChoice(choice: ToolChoice | undefined): OpenAIChatRequestBody['tool_choice'] {

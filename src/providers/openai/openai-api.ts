@@ -113,7 +113,7 @@ export interface OpenAIChunk {
       refusal?: string | null;
       reasoning_content?: unknown;
       reasoning?: unknown;
-      tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] | null;
+      tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: unknown } }[] | null;
     };
     finish_reason?: string | null;
   }[];

@@ -3,6 +3,7 @@ import type { ProviderSettings } from '../provider-class.js';
 import { headerMapSchema } from '../shared/header-fields.js';
 import { parseTimeouts, type Timeouts } from '../shared/timeouts.js';
 import type { MaxTokensField } from './convert-to-openai-request.js';
+import { isMistralBaseUrl } from './mistral-tool-call-id.js';
 import { rowConfigZodError } from './row-config-error.js';
 
 const configSchema = z.looseObject({
@@ -10,6 +11,7 @@ const configSchema = z.looseObject({
   headers: headerMapSchema.optional(),
   query: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
   max_tokens_field: z.enum(['max_completion_tokens', 'max_tokens']).optional(),
+  tool_call_ids: z.enum(['mistral', 'unchanged']).optional(),
 });
 
 /** The row config an OpenAI-compatible provider understands (`ai_providers.config`). */
@@ -20,11 +22,16 @@ export interface OpenAICompatibleConfig {
   querySuffix: string;
   maxTokensField: MaxTokensField;
   timeouts: Timeouts;
+  /** `mistral`: tool call ids go as nine letters or digits (see mistralToolCallId). */
+  toolCallIds: ToolCallIds;
 }
+
+export type ToolCallIds = 'mistral' | 'unchanged';
 
 /**
  * Validates the row's `config`: `headers`, `query` (e.g. `{"api-version": "2024-10-21"}`),
- * `max_tokens_field` (else `defaultMaxTokensField`) and `timeouts`. Other keys are left to other layers. Throws
+ * `max_tokens_field` (else `defaultMaxTokensField`), `timeouts` and `tool_call_ids` (`mistral` by
+ * default for a base URL on `mistral.ai`, else `unchanged`). Other keys are left to other layers. Throws
  * `config_row_invalid` naming the field.
  */
 export function parseOpenAICompatibleConfig(
@@ -48,5 +55,6 @@ export function parseOpenAICompatibleConfig(
     querySuffix: query.length > 0 ? `?${new URLSearchParams(query).toString()}` : '',
     maxTokensField: parsed.data.max_tokens_field ?? defaultMaxTokensField,
     timeouts,
+    toolCallIds: parsed.data.tool_call_ids ?? (isMistralBaseUrl(settings.baseUrl) ? 'mistral' : 'unchanged'),
   };
 }

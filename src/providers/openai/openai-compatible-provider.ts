@@ -46,7 +46,7 @@ export function createOpenAICompatibleProvider(
     nativeApis: options.responsesApi ? (['openai-responses'] satisfies NativeApi[]) : [],
 
     async chat(request: ChatRequest, callOptions: CallOptions) {
-      const body = convertToOpenAIRequest(request, { stream: false, maxTokensField: config.maxTokensField });
+      const body = convertToOpenAIRequest(request, { stream: false, maxTokensField: config.maxTokensField, toolCallIds: config.toolCallIds });
       const json = await endpoint.postForJson('/chat/completions', body, callOptions);
       const answer = readOpenAIChatResponse(json);
       if (answer === undefined) throw malformedResponse(endpoint.provider, 'chat completion');
@@ -54,7 +54,7 @@ export function createOpenAICompatibleProvider(
     },
 
     stream(request: ChatRequest, callOptions: CallOptions) {
-      const body = convertToOpenAIRequest(request, { stream: true, maxTokensField: config.maxTokensField });
+      const body = convertToOpenAIRequest(request, { stream: true, maxTokensField: config.maxTokensField, toolCallIds: config.toolCallIds });
       return streamOpenAIChat(endpoint, body, callOptions, defaultsFor(request));
     },
 

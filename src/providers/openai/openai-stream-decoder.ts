@@ -129,7 +129,7 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
         toolCallIndex: typeof call.index === 'number' ? this.#indexedCall(call.index, call.id, name) : this.#unindexedCall(call.id),
         ...(typeof call.id === 'string' && call.id !== '' ? { id: call.id } : {}),
         ...(typeof name === 'string' && name !== '' ? { name } : {}),
-        argumentsDelta: typeof argumentsDelta === 'string' ? argumentsDelta : '',
+        argumentsDelta: typeof argumentsDelta === 'string' ? argumentsDelta : objectArguments(argumentsDelta),
       });
     }
   }
@@ -178,6 +178,15 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
 interface IndexedCall {
   index: number;
   id: string | undefined;
+}
+
+/**
+ * Arguments a server sent as a JSON object instead of a string (llama.cpp's llama-server,
+ * ggml-org/llama.cpp#20198; TGI): the object as JSON text, as a non-streamed answer reads them.
+ * They were dropped, so the client got the call with no arguments.
+ */
+function objectArguments(value: unknown): string {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? JSON.stringify(value) : '';
 }
 
 function textPart(text: string, logprobs: unknown): StreamPart {

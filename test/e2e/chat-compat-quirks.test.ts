@@ -1,0 +1,186 @@
+// Documented quirks of OpenAI-compatible servers, served through CustomProvider rows pointed at a
+// strict local mock of each server's wire format:
+// - Mistral's API takes only tool call ids of nine letters or digits, and refuses the whole request
+//   otherwise (400 "Tool call id was toolu_… but must be a-z, A-Z, 0-9, with a length of 9.",
+//   langchain-ai/langchain#24668, anomalyco/opencode#1680): a conversation begun on Anthropic or
+//   OpenAI, sent on to a Mistral row (a client switching models, a route falling back), failed;
+// - Mistral ends an answer cut by the model's context with `finish_reason: "model_length"` and
+//   DeepSeek one interrupted for want of capacity with `insufficient_system_resource`: both were
+//   reported as a natural `stop`;
+// - llama.cpp's llama-server (ggml-org/llama.cpp#20198) and TGI send a tool call's `arguments` as a
+//   JSON object instead of a string: a stream dropped them, so the client got the call with `{}`.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type Anthropic from '@anthropic-ai/sdk';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { anthropicClient } from '../helpers/messages-gateway.js';
+import { sendJson, sendSse, startMockServer, type MockServer } from '../helpers/mock-server.js';
+
+const MISTRAL = 'e2e-mistral-compat';
+const DEEPSEEK = 'e2e-deepseek-compat';
+const LLAMACPP = 'e2e-llamacpp-compat';
+
+interface WireMessage {
+  role: string;
+  tool_call_id?: string;
+  tool_calls?: { id?: string }[];
+}
+interface WireBody {
+  model: string;
+  stream?: boolean;
+  messages: WireMessage[];
+}
+
+/** Mistral's check of every tool call id in the conversation (its 400, as the API words it). */
+function mistralIdError(messages: readonly WireMessage[]): unknown {
+  const ids = messages.flatMap((message) => [...(message.tool_calls ?? []).map((call) => call.id), ...(message.role === 'tool' ? [message.tool_call_id] : [])]);
+  const bad = ids.find((id) => typeof id !== 'string' || !/^[a-zA-Z0-9]{9}$/.test(id));
+  if (bad === undefined) return undefined;
+  return { object: 'error', message: `Tool call id was ${String(bad)} but must be a-z, A-Z, 0-9, with a length of 9.`, type: 'invalid_function_call', param: null, code: '3280' };
+}
+
+/** A chat completion, or its stream, in the server's wire format. */
+async function answer(response: Parameters<Parameters<typeof startMockServer>[0]>[1], body: WireBody, delta: Record<string, unknown>, finish: string): Promise<void> {
+  const base = { id: 'cmpl-e7a1', object: 'chat.completion.chunk', created: 1_775_000_000, model: body.model };
+  const usage = { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 };
+  if (body.stream !== true) {
+    sendJson(response, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, ...delta }, finish_reason: finish }], usage });
+    return;
+  }
+  const frames = [
+    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
+    { ...base, choices: [{ index: 0, delta, finish_reason: null }] },
+    { ...base, choices: [{ index: 0, delta: { content: '' }, finish_reason: finish }], usage },
+  ];
+  await sendSse(response, [...frames.map((frame) => `data: ${JSON.stringify(frame)}\n\n`), 'data: [DONE]\n\n']);
+}
+
+let t: TestGateway;
+let compat: MockServer;
+
+before(async () => {
+  t = await startTestGateway();
+  compat = await startMockServer(async (request, response) => {
+    if (request.method !== 'POST' || !request.url.endsWith('/chat/completions')) return sendJson(response, 404, { detail: 'Not Found' });
+    const body = request.body as WireBody;
+    if (body.model.startsWith('mistral')) {
+      const error = mistralIdError(body.messages);
+      if (error !== undefined) return sendJson(response, 400, error);
+      return answer(response, body, { content: 'The weather in Paris is' }, 'model_length');
+    }
+    if (body.model.startsWith('deepseek')) return answer(response, body, { content: 'Par' }, 'insufficient_system_resource');
+    // llama-server: the call's arguments as an object, whole in one chunk.
+    const call = { index: 0, id: 'Hh8Wl3qXGm4kF2pRn9TbYcA0eVz1sJuD', type: 'function', function: { name: 'lookup', arguments: { query: 'paris' } } };
+    return answer(response, body, { content: null, tool_calls: [call] }, 'tool_calls');
+  });
+  for (const [name, model, base] of [
+    [MISTRAL, 'mistral-small-latest', '{"tool_call_ids": "mistral"}'],
+    [DEEPSEEK, 'deepseek-chat', '{}'],
+    [LLAMACPP, 'llama-3.1-8b-instruct', '{}'],
+  ] as const) {
+    await t.db.query(
+      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars, config)
+       values ($1, 'CustomProvider', $2, '[]'::jsonb, $3::jsonb)`,
+      [name, `${compat.origin}/v1`, base],
+    );
+    await t.db.query(`insert into public.ai_models (name, provider_id, model_id) select $1, id, $2 from public.ai_providers where name = $1`, [name, model]);
+  }
+  await t.watcher.refresh();
+});
+after(async () => {
+  await t.close();
+  await compat.close();
+});
+
+const tools: Anthropic.Tool[] = [{ name: 'lookup', input_schema: { type: 'object', properties: { query: { type: 'string' } } } }];
+
+describe('a Mistral row: tool call ids of other vendors', () => {
+  it('an Anthropic conversation (toolu_ ids) reaches Mistral with nine-character ids, call and result paired', async () => {
+    const message = await anthropicClient(t).messages.create({
+      model: MISTRAL,
+      max_tokens: 100,
+      tools,
+      messages: [
+        { role: 'user', content: 'weather in paris' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'lookup', input: { query: 'paris' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: 'sunny' }] },
+      ],
+    });
+    assert.equal(message.content[0]?.type === 'text' ? message.content[0].text : undefined, 'The weather in Paris is');
+    const sent = (compat.requests.at(-1)?.body as WireBody).messages;
+    const callId = sent[1]?.tool_calls?.[0]?.id;
+    assert.match(String(callId), /^[a-zA-Z0-9]{9}$/);
+    assert.equal(sent[2]?.tool_call_id, callId);
+  });
+
+  it('two OpenAI call ids stay two, and an id already in Mistral form goes unchanged', async () => {
+    const completion = await t.client().chat.completions.create({
+      model: MISTRAL,
+      messages: [
+        { role: 'user', content: 'weather in paris and rome' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_Pl3a8k2Xr0QZ5m1Nw7Yc4Tg', type: 'function', function: { name: 'lookup', arguments: '{"query":"paris"}' } },
+            { id: 'call_Pl3a8k2Xr0QZ5m1Nw7Yc4Th', type: 'function', function: { name: 'lookup', arguments: '{"query":"rome"}' } },
+            { id: 'D681PevKs', type: 'function', function: { name: 'lookup', arguments: '{"query":"oslo"}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_Pl3a8k2Xr0QZ5m1Nw7Yc4Th', content: 'rainy' },
+        { role: 'tool', tool_call_id: 'call_Pl3a8k2Xr0QZ5m1Nw7Yc4Tg', content: 'sunny' },
+        { role: 'tool', tool_call_id: 'D681PevKs', content: 'cold' },
+      ],
+    });
+    assert.equal(completion.choices[0]?.message.content, 'The weather in Paris is');
+    const sent = (compat.requests.at(-1)?.body as WireBody).messages;
+    const ids = sent[1]?.tool_calls?.map((call) => call.id) ?? [];
+    assert.equal(new Set(ids).size, 3);
+    assert.equal(ids[2], 'D681PevKs');
+    assert.deepEqual([sent[2]?.tool_call_id, sent[3]?.tool_call_id, sent[4]?.tool_call_id], [ids[1], ids[0], ids[2]]);
+  });
+});
+
+describe('finish reasons of Mistral and DeepSeek outside OpenAI set', () => {
+  it("Mistral's model_length is a length cut, streamed or not", async () => {
+    const request = { model: MISTRAL, messages: [{ role: 'user' as const, content: 'weather' }] };
+    const completion = await t.client().chat.completions.create(request);
+    const streamed = await t.client().chat.completions.stream(request).finalChatCompletion();
+    assert.deepEqual([completion.choices[0]?.finish_reason, streamed.choices[0]?.finish_reason], ['length', 'length']);
+    const message = await anthropicClient(t).messages.create({ model: MISTRAL, max_tokens: 100, messages: [{ role: 'user', content: 'weather' }] });
+    assert.equal(message.stop_reason, 'max_tokens');
+  });
+
+  it("DeepSeek's insufficient_system_resource is an error finish, not a natural stop", async () => {
+    const request = { model: DEEPSEEK, messages: [{ role: 'user' as const, content: 'weather' }] };
+    const completion = await t.client().chat.completions.create(request);
+    assert.equal(completion.choices[0]?.message.content, 'Par');
+    // As Mistral's and OpenRouter's own `error` finish: passed on as is.
+    assert.equal(completion.choices[0]?.finish_reason, 'error' as string);
+    const streamed = await t.client().chat.completions.stream(request).finalChatCompletion();
+    assert.equal(streamed.choices[0]?.finish_reason, 'error' as string);
+    // An Anthropic client has no such stop reason: the provider's error.
+    await assert.rejects(anthropicClient(t).messages.create({ model: DEEPSEEK, max_tokens: 100, messages: [{ role: 'user', content: 'weather' }] }), /ended the generation with an error/);
+  });
+});
+
+describe('llama-server: tool call arguments as a JSON object', () => {
+  const request = { model: LLAMACPP, messages: [{ role: 'user' as const, content: 'weather in paris' }] };
+
+  it('keeps them on a chat completions stream, as in an answer not streamed', async () => {
+    const completion = await t.client().chat.completions.create(request);
+    const streamed = await t.client().chat.completions.stream(request).finalChatCompletion();
+    for (const answer of [completion, streamed]) {
+      const call = answer.choices[0]?.message.tool_calls?.[0];
+      assert.deepEqual(call?.type === 'function' ? [call.function.name, call.function.arguments] : call, ['lookup', '{"query":"paris"}']);
+    }
+  });
+
+  it('keeps them on a /v1/messages stream', async () => {
+    const final = await anthropicClient(t).messages.stream({ model: LLAMACPP, max_tokens: 100, tools, messages: [{ role: 'user', content: 'weather in paris' }] }).finalMessage();
+    assert.deepEqual(
+      final.content.map((block) => (block.type === 'tool_use' ? [block.name, block.input] : block.type)),
+      [['lookup', { query: 'paris' }]],
+    );
+  });
+});
