@@ -103,10 +103,14 @@ export interface AnthropicRequestBody {
 /** `output_config.effort` (Claude 4.6+; `xhigh` from 4.7). */
 export type AnthropicEffort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
-/** Token counts. `input_tokens` excludes cache reads and cache writes, which are counted apart. */
+/**
+ * Token counts. `input_tokens` excludes cache reads and cache writes, which are counted apart.
+ * Every count may be null: Anthropic-compatible servers built on the Python SDK's types send the
+ * counts a `message_delta` leaves unset as null (read as absent, never as a malformed usage).
+ */
 export const anthropicUsageSchema = z.looseObject({
-  input_tokens: z.number().optional(),
-  output_tokens: z.number().optional(),
+  input_tokens: z.number().nullish(),
+  output_tokens: z.number().nullish(),
   cache_creation_input_tokens: z.number().nullish(),
   cache_read_input_tokens: z.number().nullish(),
   cache_creation: z

@@ -8,7 +8,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SwitchboardError } from '../../errors.js';
+import { ProviderError, SwitchboardError } from '../../errors.js';
 import type { ChatResponse, ProviderFamily } from '../../providers/spec/index.js';
 import type { CallContext } from '../../service/ai-service.js';
 import type { Exchange } from '../exchange.js';
@@ -124,19 +124,42 @@ async function countTokens(gateway: GatewayContext, exchange: Exchange, request:
     const countBody = Object.fromEntries(Object.entries(ruled).filter(([field]) => !NOT_COUNTED.has(field)));
     const headers = forwardedHeaders(request.headers, model);
     const call = { api: 'anthropic-count-tokens' as const, body: countBody, stream: false, ...(headers ? { headers } : {}) };
-    const { answer, route } = await gateway.service.native(call, context);
-    exchange.upstreamMs = route.upstreamMs;
-    const counted = answer.type === 'json' ? answer.body['input_tokens'] : undefined;
-    if (typeof counted !== 'number') {
-      throw new SwitchboardError('provider_error', `The provider '${route.provider.name}' answered count_tokens without input_tokens.`);
-    }
-    inputTokens = counted;
+    const counted = await vendorCount(gateway, exchange, call, context);
+    inputTokens = counted ?? (await estimateInputTokens(body));
   } else {
     inputTokens = await estimateInputTokens(body);
   }
   exchange.inputTokens = inputTokens;
   sendBody(gateway, exchange, response, 200, JSON.stringify({ input_tokens: inputTokens }), 'application/json', ['request-id', exchange.requestId]);
 }
+
+/**
+ * The vendor's count, or undefined when its server has no count endpoint: Anthropic-compatible
+ * servers that are not Anthropic often answer `count_tokens` with 404 (or 405 / 501), and the
+ * documented estimate serves then. Any other failure is the client's error.
+ */
+async function vendorCount(
+  gateway: GatewayContext,
+  exchange: Exchange,
+  call: Parameters<GatewayContext['service']['native']>[0],
+  context: CallContext,
+): Promise<number | undefined> {
+  try {
+    const { answer, route } = await gateway.service.native(call, context);
+    exchange.upstreamMs = route.upstreamMs;
+    const counted = answer.type === 'json' ? answer.body['input_tokens'] : undefined;
+    if (typeof counted !== 'number') {
+      throw new SwitchboardError('provider_error', `The provider '${route.provider.name}' answered count_tokens without input_tokens.`);
+    }
+    return counted;
+  } catch (error) {
+    if (error instanceof ProviderError && error.upstreamStatus !== undefined && NO_COUNT_ENDPOINT.has(error.upstreamStatus)) return undefined;
+    throw error;
+  }
+}
+
+/** Upstream statuses that mean "this server has no count_tokens endpoint". */
+const NO_COUNT_ENDPOINT = new Set([404, 405, 501]);
 
 /** The model row's output limit applies to native calls too (the normalized path checks it in the service). */
 function checkMaxTokens(gateway: GatewayContext, parsed: ParsedMessagesRequest): void {

@@ -1,0 +1,132 @@
+// Anthropic-compatible servers that are not Anthropic (LiteLLM and other proxies built on the Python
+// SDK's types, which serialize unset optional usage fields as null): an AnthropicProvider row pointed
+// at one records the usage those servers report. Native /v1/messages (streamed and whole) and the
+// translated /v1/chat/completions read `"input_tokens": null` as "not reported here", not as a
+// usage object to drop. Rows are read back from the real database: PGlite, and Postgres when
+// DATABASE_URL is set.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ledgerRows, pricingJson, PRICES, type LedgerRow } from './ledger-harness.js';
+import { createTestDb, type TestDb } from '../helpers/test-db.js';
+import { startAnthropicMock, type AnthropicMock } from '../mock-vendors/anthropic.js';
+import { insertTenant, type Tenant } from '../security/fixture.js';
+import { serveSwitchboard, type Served } from './serve-switchboard.js';
+
+const KEY = 'sk-compat-0123456789abcdef';
+const MODEL = 'compat-claude';
+
+/** A proxy's stream: input counted in message_start, message_delta's unset fields sent as null. */
+const nullDeltaStream = [
+  'event: message_start',
+  'data: {"type":"message_start","message":{"id":"msg_compat_1","type":"message","role":"assistant","model":"claude-test-1","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":14,"output_tokens":1,"cache_creation_input_tokens":null,"cache_read_input_tokens":null}}}',
+  '',
+  'event: content_block_start',
+  'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+  '',
+  'event: content_block_delta',
+  'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"OK"}}',
+  '',
+  'event: content_block_stop',
+  'data: {"type":"content_block_stop","index":0}',
+  '',
+  'event: message_delta',
+  'data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":null,"output_tokens":5,"cache_creation_input_tokens":null,"cache_read_input_tokens":null,"server_tool_use":null}}',
+  '',
+  'event: message_stop',
+  'data: {"type":"message_stop"}',
+  '',
+  '',
+].join('\n');
+
+/** A whole answer whose usage has a null count. */
+const nullUsageMessage = {
+  id: 'msg_compat_2',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-test-1',
+  content: [{ type: 'text', text: 'OK' }],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: { input_tokens: 14, output_tokens: 5, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens_details: null, cache_creation: null },
+};
+
+describe('Anthropic-compatible servers in the ledger', () => {
+  let db: TestDb;
+  let vendor: AnthropicMock;
+  let served: Served;
+  let tenant: Tenant;
+
+  before(async () => {
+    vendor = await startAnthropicMock({ apiKeys: [KEY] });
+    db = await createTestDb();
+    await db.query(
+      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ('compat', 'AnthropicProvider', $1, '["COMPAT_API_KEY"]'::jsonb)`,
+      [vendor.baseUrl],
+    );
+    await db.query(
+      `insert into public.ai_models (name, provider_id, model_id, max_tokens, pricing)
+       select $1, id, 'claude-test-1', 1024, $2::jsonb from public.ai_providers where name = 'compat'`,
+      [MODEL, JSON.stringify(pricingJson(PRICES))],
+    );
+    tenant = await insertTenant(db, 'compat');
+    served = await serveSwitchboard(db, { env: { COMPAT_API_KEY: KEY }, usage: { flushIntervalMs: 20 } });
+  });
+  after(async () => {
+    await served?.close();
+    await db?.dispose();
+    await vendor?.close();
+  });
+
+  const post = (path: string, body: Record<string, unknown>): Promise<Response> =>
+    fetch(`${served.origin}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(body),
+    });
+
+  async function rowOf(response: Response): Promise<LedgerRow> {
+    const requestId = response.headers.get('x-request-id') ?? '';
+    for (let tries = 0; tries < 100; tries += 1) {
+      await served.switchboard.service.usage?.flush();
+      const found = await ledgerRows(db, 'request_id = $1', [requestId]);
+      if (found[0] !== undefined) return found[0];
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`no ledger row for ${requestId}`);
+  }
+
+  const tokens = (row: LedgerRow) => [row.status, row.usage_source, row.input_tokens, row.output_tokens];
+
+  test('/v1/messages streamed: a message_delta with "input_tokens": null still counts its output tokens', async () => {
+    vendor.replayNext({ sse: nullDeltaStream });
+    const response = await post('/v1/messages', { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say OK' }] });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /"input_tokens":null,"output_tokens":5/, 'the client gets the vendor events unchanged');
+    assert.deepEqual(tokens(await rowOf(response)), [200, 'provider', '14', '5']);
+  });
+
+  test('/v1/messages and /v1/chat/completions whole: null usage counts are read as absent, not a 502', async () => {
+    vendor.replayNext({ json: nullUsageMessage });
+    const native = await post('/v1/messages', { model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Say OK' }] });
+    assert.equal(native.status, 200);
+    await native.text();
+    assert.deepEqual(tokens(await rowOf(native)), [200, 'provider', '14', '5']);
+
+    vendor.replayNext({ json: { ...nullUsageMessage, usage: { ...nullUsageMessage.usage, input_tokens: null } } });
+    const chat = await post('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'Say OK' }] });
+    const body = (await chat.json()) as { choices?: { message?: { content?: string } }[]; usage?: { completion_tokens?: number } };
+    assert.equal(chat.status, 200, JSON.stringify(body));
+    assert.equal(body.choices?.[0]?.message?.content, 'OK');
+    assert.equal(body.usage?.completion_tokens, 5);
+  });
+
+  test('/v1/messages/count_tokens on a server without it (404): the documented estimate, not an error', async () => {
+    vendor.failNext({ status: 404, body: { type: 'error', error: { type: 'not_found_error', message: 'Not Found' } } });
+    const response = await post('/v1/messages/count_tokens', { model: MODEL, messages: [{ role: 'user', content: 'Say OK, please' }] });
+    const body = (await response.json()) as { input_tokens?: unknown };
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.ok(typeof body.input_tokens === 'number' && body.input_tokens > 0, JSON.stringify(body));
+    assert.equal(vendor.requests.at(-1)?.url, '/v1/messages/count_tokens', 'the vendor was asked first');
+  });
+});
