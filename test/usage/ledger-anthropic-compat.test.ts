@@ -129,4 +129,13 @@ describe('Anthropic-compatible servers in the ledger', () => {
     assert.ok(typeof body.input_tokens === 'number' && body.input_tokens > 0, JSON.stringify(body));
     assert.equal(vendor.requests.at(-1)?.url, '/v1/messages/count_tokens', 'the vendor was asked first');
   });
+
+  test("/v1/messages/count_tokens: Anthropic's own 404 for a model it does not know still reaches the client", async () => {
+    vendor.failNext({ status: 404, body: { type: 'error', error: { type: 'not_found_error', message: 'model: claude-test-1' } } });
+    const response = await post('/v1/messages/count_tokens', { model: MODEL, messages: [{ role: 'user', content: 'Say OK, please' }] });
+    const body = (await response.json()) as { type?: unknown; error?: { type?: unknown; message?: unknown } };
+    assert.equal(response.status, 404, JSON.stringify(body));
+    assert.equal(body.error?.type, 'not_found_error', JSON.stringify(body));
+    assert.match(String(body.error?.message), /model: claude-test-1/);
+  });
 });

@@ -153,13 +153,21 @@ async function vendorCount(
     }
     return counted;
   } catch (error) {
-    if (error instanceof ProviderError && error.upstreamStatus !== undefined && NO_COUNT_ENDPOINT.has(error.upstreamStatus)) return undefined;
+    if (error instanceof ProviderError && error.upstreamStatus !== undefined && NO_COUNT_ENDPOINT.has(error.upstreamStatus) && !unknownModel(error)) return undefined;
     throw error;
   }
 }
 
 /** Upstream statuses that mean "this server has no count_tokens endpoint". */
 const NO_COUNT_ENDPOINT = new Set([404, 405, 501]);
+
+/**
+ * Anthropic's own 404 for a model it does not know (`not_found_error`, "model: <id>"): the row's
+ * `model_id` is wrong, which the client is told, not covered by an estimate.
+ */
+function unknownModel(error: ProviderError): boolean {
+  return error.upstreamStatus === 404 && error.upstreamCode === 'not_found_error' && /\bmodel: /.test(error.message);
+}
 
 /** The model row's output limit applies to native calls too (the normalized path checks it in the service). */
 function checkMaxTokens(gateway: GatewayContext, parsed: ParsedMessagesRequest): void {
