@@ -16,7 +16,9 @@ export function convertToOpenAIEmbeddingsRequest(request: EmbedRequest): Record<
 /**
  * Vectors in input order (the API tags each with its `index`); undefined when they do not match the
  * `inputs` texts one to one (a vector missing, an index twice or out of range). No vectors at all
- * is an empty answer, left to the caller (a route falls back).
+ * is an empty answer, left to the caller (a route falls back). Indexes that carry no order are read
+ * in wire order: all the same (servers that do not number a batch: ik_llama.cpp tags every vector
+ * 0) or consecutive from an offset (Xinference numbers across the batches it merged).
  */
 export function convertOpenAIEmbeddingsResponse(
   response: z.infer<typeof openAIEmbeddingsResponseSchema>,
@@ -25,19 +27,43 @@ export function convertOpenAIEmbeddingsResponse(
 ): EmbedResponse | undefined {
   const embeddings = response.data.length === 0 ? [] : inputOrder(response.data, inputs);
   if (embeddings === undefined) return undefined;
-  return { model: response.model || defaultModel, embeddings, usage: { inputTokens: response.usage?.prompt_tokens ?? 0 } };
+  return { model: response.model || defaultModel, embeddings, usage: { inputTokens: inputTokensOf(response.usage) } };
 }
 
-function inputOrder(data: z.infer<typeof openAIEmbeddingsResponseSchema>['data'], inputs: number): number[][] | undefined {
+/**
+ * The input count: `prompt_tokens`, else `total_tokens` (Voyage and Jina-style servers send only the
+ * total, or a zero prompt count beside it; an embedding has no output, so the total is the input).
+ * 0 when neither is given: the service then charges an estimate.
+ */
+function inputTokensOf(usage: z.infer<typeof openAIEmbeddingsResponseSchema>['usage']): number {
+  const prompt = usage?.prompt_tokens ?? 0;
+  return prompt > 0 ? prompt : (usage?.total_tokens ?? 0);
+}
+
+type EmbeddingItems = z.infer<typeof openAIEmbeddingsResponseSchema>['data'];
+
+function inputOrder(data: EmbeddingItems, inputs: number): number[][] | undefined {
   if (data.length !== inputs) return undefined;
+  const wireOrder = unnumbered(data);
   const vectors = new Array<number[] | undefined>(inputs).fill(undefined);
   for (let position = 0; position < inputs; position++) {
     const item = data[position]!;
-    const index = item.index ?? position;
+    const index = wireOrder ? position : (item.index ?? position);
     if (!Number.isInteger(index) || index < 0 || index >= inputs || vectors[index] !== undefined) return undefined;
     vectors[index] = typeof item.embedding === 'string' ? decodeBase64Floats(item.embedding) : item.embedding;
   }
   return vectors as number[][];
+}
+
+/** More than one vector, each with an index, all equal or each one more than the one before it. */
+function unnumbered(data: EmbeddingItems): boolean {
+  const first = data[0]?.index;
+  if (data.length < 2 || typeof first !== 'number' || !Number.isInteger(first) || first < 0) return false;
+  const same = data[1]!.index === first;
+  for (let position = 1; position < data.length; position++) {
+    if (data[position]!.index !== (same ? first : first + position)) return false;
+  }
+  return same || first > 0;
 }
 
 /** Decodes OpenAI's base64 embedding: little-endian float32 values. */

@@ -147,5 +147,5 @@ export const openAIEmbeddingsResponseSchema = z.object({
       embedding: z.union([z.array(z.number()), z.string()]),
     }),
   ),
-  usage: z.object({ prompt_tokens: z.number().nullish() }).nullish(),
+  usage: z.object({ prompt_tokens: z.number().nullish(), total_tokens: z.number().nullish() }).nullish(),
 });
