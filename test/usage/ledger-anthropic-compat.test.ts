@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { ledgerRows, pricingJson, PRICES, type LedgerRow } from './ledger-harness.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { startAnthropicMock, type AnthropicMock } from '../mock-vendors/anthropic.js';
+import { startOpenAIMock, type OpenAIMock } from '../mock-vendors/openai.js';
 import { insertTenant, type Tenant } from '../security/fixture.js';
 import { serveSwitchboard, type Served } from './serve-switchboard.js';
 
@@ -38,6 +39,12 @@ const nullDeltaStream = [
   '',
 ].join('\n');
 
+/** The same stream as some compatible servers send it: `data:` lines only, the event's name in its `type`. */
+const unnamedStream = nullDeltaStream
+  .split('\n')
+  .filter((line) => !line.startsWith('event:'))
+  .join('\n');
+
 /** A whole answer whose usage has a null count. */
 const nullUsageMessage = {
   id: 'msg_compat_2',
@@ -53,6 +60,7 @@ const nullUsageMessage = {
 describe('Anthropic-compatible servers in the ledger', () => {
   let db: TestDb;
   let vendor: AnthropicMock;
+  let openai: OpenAIMock;
   let served: Served;
   let tenant: Tenant;
 
@@ -68,6 +76,22 @@ describe('Anthropic-compatible servers in the ledger', () => {
        select $1, id, 'claude-test-1', 1024, $2::jsonb from public.ai_providers where name = 'compat'`,
       [MODEL, JSON.stringify(pricingJson(PRICES))],
     );
+    // A route whose first target is an OpenAI model and whose fallback is the Anthropic-compatible row.
+    openai = await startOpenAIMock({ apiKeys: [KEY] });
+    await db.query(
+      `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars) values ('compat-openai', 'OpenAIProvider', $1, '["COMPAT_API_KEY"]'::jsonb)`,
+      [openai.baseUrl],
+    );
+    await db.query(
+      `insert into public.ai_models (name, provider_id, model_id, pricing)
+       select 'compat-gpt', id, 'gpt-4o-mini', $1::jsonb from public.ai_providers where name = 'compat-openai'`,
+      [JSON.stringify(pricingJson(PRICES))],
+    );
+    await db.query(
+      `with r as (insert into public.ai_routes (name) values ('compat-route') returning id)
+       insert into public.ai_route_targets (route_id, model_id, tier) select r.id, m.id, t.tier from r, (values ('compat-gpt', 0), ($1, 1)) as t(model, tier) join public.ai_models m on m.name = t.model`,
+      [MODEL],
+    );
     tenant = await insertTenant(db, 'compat');
     served = await serveSwitchboard(db, { env: { COMPAT_API_KEY: KEY }, usage: { flushIntervalMs: 20 } });
   });
@@ -75,6 +99,7 @@ describe('Anthropic-compatible servers in the ledger', () => {
     await served?.close();
     await db?.dispose();
     await vendor?.close();
+    await openai?.close();
   });
 
   const post = (path: string, body: Record<string, unknown>): Promise<Response> =>
@@ -119,6 +144,124 @@ describe('Anthropic-compatible servers in the ledger', () => {
     assert.equal(chat.status, 200, JSON.stringify(body));
     assert.equal(body.choices?.[0]?.message?.content, 'OK');
     assert.equal(body.usage?.completion_tokens, 5);
+  });
+
+  test('/v1/messages streamed without `event:` lines: the usage is read from each event\'s `type`', async () => {
+    // A `type` that is not a plain name (here with a line break) leaves its event unnamed: it never becomes an `event:` line.
+    const [start, ...rest] = unnamedStream.split('\n\n');
+    vendor.replayNext({ sse: [start, 'data: {"type":"ping\\nevent: error"}', ...rest].join('\n\n') });
+    const response = await post('/v1/messages', { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say OK' }] });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /"text":"OK"/);
+    assert.doesNotMatch(text, /^event: (ping|error)/m);
+    assert.match(text, /^data: \{"type":"ping\\nevent: error"\}$/m);
+    // Named for the client: Anthropic's SDKs dispatch on the `event:` line and drop unnamed events.
+    assert.match(text, /^event: message_start\ndata: /m);
+    assert.match(text, /^event: message_stop\ndata: \{"type":"message_stop"\}$/m);
+    assert.match(text, new RegExp(`"model":"${MODEL}"`), 'message_start says the public model name');
+    assert.deepEqual(tokens(await rowOf(response)), [200, 'provider', '14', '5']);
+  });
+
+  test('/v1/messages streamed: an unnamed error event is redacted and ends the stream as an `event: error` does', async () => {
+    const failing = [
+      unnamedStream.split('\n\n')[0],
+      `data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded for key ${KEY}"}}`,
+      '',
+      '',
+    ].join('\n\n');
+    vendor.replayNext({ sse: failing });
+    const response = await post('/v1/messages', { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say OK' }] });
+    const text = await response.text();
+    assert.ok(!text.includes(KEY), text);
+    assert.match(text, /^event: error\ndata: .*overloaded_error/m);
+    const row = await rowOf(response);
+    assert.deepEqual([row.status, row.incomplete], [502, true], JSON.stringify(row));
+
+    vendor.replayNext({ sse: failing });
+    const chat = await post('/v1/chat/completions', { model: MODEL, stream: true, messages: [{ role: 'user', content: 'Say OK' }] });
+    const chatText = await chat.text();
+    assert.ok(!chatText.includes(KEY), chatText);
+    assert.match(chatText, /"error":\{"message":"Provider 'compat' failed.*Overloaded/);
+  });
+
+  test('/v1/chat/completions and /v1/responses streamed without `event:` lines: text and usage as with them', async () => {
+    vendor.replayNext({ sse: unnamedStream });
+    const chat = await post('/v1/chat/completions', { model: MODEL, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say OK' }] });
+    const chatText = await chat.text();
+    assert.equal(chat.status, 200, chatText);
+    assert.match(chatText, /"content":"OK"/);
+    assert.match(chatText, /"completion_tokens":5/);
+    assert.deepEqual(tokens(await rowOf(chat)), [200, 'provider', '14', '5']);
+
+    vendor.replayNext({ sse: unnamedStream });
+    const responses = await post('/v1/responses', { model: MODEL, stream: true, input: 'Say OK' });
+    const responsesText = await responses.text();
+    assert.equal(responses.status, 200, responsesText);
+    assert.match(responsesText, /event: response\.completed\n/);
+    assert.match(responsesText, /"output_tokens":5/);
+    assert.deepEqual(tokens(await rowOf(responses)), [200, 'provider', '14', '5']);
+  });
+
+  test('/v1/chat/completions and /v1/responses whole: an answer without `id` and `model` is read, not a 502', async () => {
+    const { id: _id, model: _model, ...bare } = nullUsageMessage;
+    vendor.replayNext({ json: bare });
+    const chat = await post('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'Say OK' }] });
+    const chatBody = (await chat.json()) as { id?: string; model?: string; choices?: { message?: { content?: string } }[] };
+    assert.equal(chat.status, 200, JSON.stringify(chatBody));
+    assert.equal(chatBody.choices?.[0]?.message?.content, 'OK');
+    assert.match(String(chatBody.id), /^msg_[0-9a-f]{32}$/);
+    assert.equal(chatBody.model, MODEL);
+    assert.deepEqual(tokens(await rowOf(chat)), [200, 'provider', '14', '5']);
+
+    vendor.replayNext({ json: { ...bare, id: null, model: null } });
+    const responses = await post('/v1/responses', { model: MODEL, input: 'Say OK' });
+    const responsesBody = (await responses.json()) as { id?: string; model?: string; output_text?: string; output?: { content?: { text?: string }[] }[] };
+    assert.equal(responses.status, 200, JSON.stringify(responsesBody));
+    assert.equal(responsesBody.output?.[0]?.content?.[0]?.text, 'OK');
+    assert.equal(responsesBody.model, MODEL);
+  });
+
+  test('/v1/chat/completions whole: an answer we cannot read is still a 502', async () => {
+    for (const broken of [
+      { ...nullUsageMessage, content: undefined },
+      { ...nullUsageMessage, content: 'OK' },
+      { ...nullUsageMessage, content: [{ text: 'OK' }] },
+      { ...nullUsageMessage, content: ['OK'] },
+    ]) {
+      vendor.replayNext({ json: broken });
+      const chat = await post('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'Say OK' }] });
+      const body = (await chat.json()) as { error?: { type?: string; message?: string } };
+      assert.equal(chat.status, 502, JSON.stringify([broken, body]));
+      assert.match(String(body.error?.message), /not an Anthropic Message/);
+    }
+  });
+
+  test('temperature above 1 (OpenAI takes 0–2) reaches an Anthropic row as 1, its highest', async () => {
+    const chat = await post('/v1/chat/completions', { model: MODEL, temperature: 1.5, messages: [{ role: 'user', content: 'Say OK' }] });
+    const body = (await chat.json()) as { choices?: unknown[] };
+    assert.equal(chat.status, 200, JSON.stringify(body));
+    assert.equal((vendor.requests.at(-1)?.body as { temperature?: unknown }).temperature, 1);
+
+    const responses = await post('/v1/responses', { model: MODEL, temperature: 2, input: 'Say OK' });
+    const responsesBody = (await responses.json()) as { temperature?: unknown };
+    assert.equal(responses.status, 200, JSON.stringify(responsesBody));
+    assert.equal((vendor.requests.at(-1)?.body as { temperature?: unknown }).temperature, 1);
+    assert.equal(responsesBody.temperature, 2, 'the response object echoes what the client asked for');
+
+    const within = await post('/v1/chat/completions', { model: MODEL, temperature: 0.4, messages: [{ role: 'user', content: 'Say OK' }] });
+    assert.equal(within.status, 200);
+    await within.text();
+    assert.equal((vendor.requests.at(-1)?.body as { temperature?: unknown }).temperature, 0.4);
+  });
+
+  test('a route falling back from an OpenAI model to an Anthropic row: temperature 1.5 goes to each as it takes it', async () => {
+    openai.failNext({ status: 503 });
+    const chat = await post('/v1/chat/completions', { model: 'compat-route', temperature: 1.5, messages: [{ role: 'user', content: 'Say OK' }] });
+    const body = (await chat.json()) as { choices?: unknown[] };
+    assert.equal(chat.status, 200, JSON.stringify(body));
+    assert.equal((openai.requests.at(-1)?.body as { temperature?: unknown }).temperature, 1.5);
+    assert.equal((vendor.requests.at(-1)?.body as { temperature?: unknown }).temperature, 1);
   });
 
   test('/v1/messages/count_tokens on a server without it (404): the documented estimate, not an error', async () => {

@@ -127,10 +127,13 @@ const responseBlockSchema = z.union([
   z.looseObject({ type: z.string() }),
 ]);
 
-/** A complete (non-streamed) Message. */
+/**
+ * A complete (non-streamed) Message. `id` and `model` are read loosely: some compatible servers
+ * leave them out (the answer gets an id of ours and the model asked for).
+ */
 export const anthropicMessageResponseSchema = z.looseObject({
-  id: z.string(),
-  model: z.string(),
+  id: z.unknown().optional(),
+  model: z.unknown().optional(),
   content: z.array(responseBlockSchema),
   stop_reason: z.string().nullish(),
   usage: anthropicUsageSchema,

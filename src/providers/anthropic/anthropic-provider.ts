@@ -56,7 +56,7 @@ class AnthropicProvider implements Provider {
     const response = await this.send(this.body(request, options), options);
     if (response.status >= 300) throw this.upstreamError(response, await readErrorBody(response), options);
     const json = await readJson(this.name, response, options.signal);
-    return convertAnthropicResponse(this.name, json, this.nowSeconds(), this.deps.randomId);
+    return convertAnthropicResponse(this.name, json, this.nowSeconds(), this.deps.randomId, request.model);
   }
 
   /**

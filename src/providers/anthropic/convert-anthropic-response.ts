@@ -8,10 +8,12 @@ import { vendorAnswerId } from '../shared/answer-id.js';
 /**
  * A Message body → our ChatResponse: text blocks joined, `tool_use` blocks as tool calls (input
  * re-serialized as JSON text), `thinking` / `redacted_thinking` blocks as reasoning (with their
- * signature or data, origin `anthropic`), server-tool blocks skipped. A body that is not a
- * Message is a 502 naming the provider.
+ * signature or data, origin `anthropic`), server-tool blocks skipped. Without a usable `id` the
+ * answer gets `msg_<random>`, without a `model` the one asked for (`requestedModel`), as a stream
+ * without `message_start` does. A body that is not a Message (no `content` array, a block without
+ * a `type`) is a 502 naming the provider.
  */
-export function convertAnthropicResponse(provider: string, json: unknown, createdSeconds: number, randomId: () => string): ChatResponse {
+export function convertAnthropicResponse(provider: string, json: unknown, createdSeconds: number, randomId: () => string, requestedModel: string): ChatResponse {
   const parsed = anthropicMessageResponseSchema.safeParse(json);
   if (!parsed.success) {
     throw new ProviderError('provider_error', `Provider '${provider}' returned a response that is not an Anthropic Message`, {
@@ -45,7 +47,7 @@ export function convertAnthropicResponse(provider: string, json: unknown, create
   if (reasoning.length > 0) choice.reasoning = reasoning;
   return {
     id: vendorAnswerId(message.id) ?? `msg_${randomId()}`,
-    model: message.model,
+    model: typeof message.model === 'string' && message.model !== '' ? message.model : requestedModel,
     created: createdSeconds,
     choices: [choice],
     usage: convertAnthropicUsage(message.usage),

@@ -47,7 +47,8 @@ export interface AnthropicRequestContext {
  * - `temperature`, `top_p` and `top_k` are sent under `2023-06-01` only and not to Claude 4.7 and
  *   later: API version `2026-10-21` and those models reject them (even at default values), so they
  *   are dropped there. Opus 4.1 and the 4.5 and 4.6 models refuse `temperature` with `top_p`: there
- *   `top_p` is dropped when both are set.
+ *   `top_p` is dropped when both are set. A `temperature` above 1 (OpenAI's range is 0–2, the
+ *   Messages API's 0–1) is sent as 1.
  * - Reasoning controls become `thinking` (see applyAnthropicThinking); signed thinking blocks of
  *   earlier Anthropic turns open their assistant message again, unchanged.
  * - `cacheControl` on text, images, tools and system text becomes `cache_control` (the system is
@@ -94,7 +95,8 @@ export function convertToAnthropicRequest(request: ChatRequest, context: Anthrop
 
   // API version 2026-10-21 and Claude 4.7 and later refuse the sampling controls, even at defaults.
   if (context.version === '2023-06-01' && claudeGeneration(request.model).sampling) {
-    if (request.temperature !== undefined) body.temperature = request.temperature;
+    // The Messages API takes 0–1 (OpenAI 0–2): above 1 is sent as 1, the most random it takes.
+    if (request.temperature !== undefined) body.temperature = request.temperature > 1 ? 1 : request.temperature;
     if (request.topP !== undefined) body.top_p = request.topP;
     if (request.topK !== undefined) body.top_k = request.topK;
   }

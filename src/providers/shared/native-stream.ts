@@ -39,7 +39,10 @@ export function nativeStreamAnswer(provider: string, stream: UpstreamStream, obs
   return { type: 'stream', status: stream.status, events, usage: () => observer.usage(), usageComplete: () => observer.complete() };
 }
 
-/** Each complete event of a chunk, shown to the observer and queued unchanged. */
+/**
+ * Each complete event of a chunk, shown to the observer and queued unchanged; one sent without an
+ * `event:` line is named by its data's `type` (the client then gets the line too).
+ */
 class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
   readonly #provider: string;
   readonly #sse: SseDecoder;
@@ -71,13 +74,33 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
     }
   }
 
-  event(name: string | undefined, data: string): void {
+  event(sent: string | undefined, data: string): void {
+    // Some compatible servers send `data:` lines only: the event's name is then its `type`.
+    const name = sent ?? dataType(data);
     const failure = name === 'error' || name === 'response.failed';
     if (failure) this.#failed = true;
     const event: NativeEvent = { event: name, data: failure ? redactFailure(data, this.#secrets) : data };
     this.#observer.observe(event);
     this.#out.push(event);
   }
+}
+
+/** What an event's name may be when it comes from its data: it becomes the client's `event:` line. */
+const EVENT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * The `type` of an event sent without an `event:` line (Anthropic's and the Responses API's events
+ * all carry their name there), when it is a plain name; else undefined (the event stays unnamed).
+ */
+function dataType(data: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  const type = isRecord(value) ? value['type'] : undefined;
+  return typeof type === 'string' && EVENT_NAME.test(type) ? type : undefined;
 }
 
 /**

@@ -79,9 +79,12 @@ export interface NativeCallOptions extends CallOptions {
   stream: boolean;
 }
 
-/** One raw Server-Sent Event of the vendor, exactly as received. */
+/** One raw Server-Sent Event of the vendor, its data exactly as received. */
 export interface NativeEvent {
-  /** The `event:` name, or undefined when the vendor sent none. */
+  /**
+   * The `event:` name; when the vendor sent none, the `type` of its JSON data (a name of letters,
+   * digits, `_`, `.` and `-`), else undefined.
+   */
   event: string | undefined;
   /** The `data:` text, unparsed. */
   data: string;
