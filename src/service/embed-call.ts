@@ -6,7 +6,7 @@
  * @module
  */
 import type { EmbedResponse } from '../providers/spec/index.js';
-import { SwitchboardError } from '../errors.js';
+import { ProviderError, SwitchboardError } from '../errors.js';
 import type { ResolvedModel } from '../registry/provider-registry.js';
 import { cutByCap, cutByTimeout } from '../usage/usage-attempt.js';
 import { embeddedInputs } from '../providers/shared/billed-provider-error.js';
@@ -49,6 +49,9 @@ export async function embedAttempt(
       scope === undefined ? embedRequest : scopeEmbedRequest(embedRequest, scope),
       { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
     );
+    // An answer without a vector per input is no answer (OpenAI-compatible servers that failed
+    // quietly send `data: []`): the provider's 502 on every path, a route moving on from it.
+    if (response.embeddings.length !== request.input.length) throw vectorCountError(provider.name, response.embeddings.length, request.input.length);
   } catch (error) {
     if (attempt) {
       attempt.upstreamMs = performance.now() - started;
@@ -72,9 +75,12 @@ export async function embedAttempt(
     attempt.upstreamMs = upstreamMs;
     const usage = inputTokens > 0 ? embedUsage(inputTokens) : undefined;
     attempt.responseModel = response.model;
-    if (routing?.emptyFallsBack === true && response.embeddings.length === 0) attempt.discardedEmpty = true;
     const estimate = estimated === undefined ? () => estimateEmbedding(request.input) : () => Promise.resolve(estimated);
     attempt.end({ status: 200, errorCode: null, incomplete: false, usage, estimate });
   }
   return { response, route: { model, provider, upstreamMs } };
+}
+
+function vectorCountError(provider: string, vectors: number, inputs: number): ProviderError {
+  return new ProviderError('provider_error', `Provider '${provider}' returned ${vectors} embeddings for ${inputs} inputs`, { provider, status: 502 });
 }

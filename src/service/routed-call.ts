@@ -87,9 +87,6 @@ const streamHandling: Pick<RunOptions<StreamOutcome>, 'isEmpty' | 'discard' | 's
   },
   streams: true,
 };
-const embedHandling: Pick<RunOptions<{ response: EmbedResponse; route: Route }>, 'isEmpty'> = {
-  isEmpty: (result) => result.response.embeddings.length === 0,
-};
 
 export function routeStream(
   router: Router,
@@ -101,7 +98,7 @@ export function routeStream(
   return run(router, route, request, context, attempt, streamHandling);
 }
 
-/** Embeddings on a route: the same retries and fallbacks as chat (an answer without vectors is empty). */
+/** Embeddings on a route: the same retries and fallbacks as chat (an answer without a vector per input is the provider's 502, see embed-call.ts). */
 export function routeEmbed(
   router: Router,
   route: RouteEntry,
@@ -109,7 +106,7 @@ export function routeEmbed(
   context: CallContext,
   attempt: Attempt<{ response: EmbedResponse; route: Route }>,
 ): Promise<{ response: EmbedResponse; route: Route }> {
-  return run(router, route, request, context, attempt, embedHandling);
+  return run(router, route, request, context, attempt, {});
 }
 
 function run<T>(

@@ -8,10 +8,15 @@
 //   DeepSeek one interrupted for want of capacity with `insufficient_system_resource`: both were
 //   reported as a natural `stop`;
 // - llama.cpp's llama-server (ggml-org/llama.cpp#20198) and TGI send a tool call's `arguments` as a
-//   JSON object instead of a string: a stream dropped them, so the client got the call with `{}`.
+//   JSON object instead of a string: a stream dropped them, so the client got the call with `{}`;
+// - vLLM sends only `data: [DONE]` when it fails before the first token: that was a complete, empty
+//   answer (a 200 and `finish_reason: "stop"`);
+// - vLLM, LiteLLM proxies and OpenRouter may answer HTTP 200 with an `{"error": …}` body: that was a
+//   502 saying only "malformed chat completion".
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type Anthropic from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { anthropicClient } from '../helpers/messages-gateway.js';
 import { sendJson, sendSse, startMockServer, type MockServer } from '../helpers/mock-server.js';
@@ -19,6 +24,8 @@ import { sendJson, sendSse, startMockServer, type MockServer } from '../helpers/
 const MISTRAL = 'e2e-mistral-compat';
 const DEEPSEEK = 'e2e-deepseek-compat';
 const LLAMACPP = 'e2e-llamacpp-compat';
+const VLLM = 'e2e-vllm-compat';
+const OPENROUTER = 'e2e-openrouter-compat';
 
 interface WireMessage {
   role: string;
@@ -69,6 +76,10 @@ before(async () => {
       return answer(response, body, { content: 'The weather in Paris is' }, 'model_length');
     }
     if (body.model.startsWith('deepseek')) return answer(response, body, { content: 'Par' }, 'insufficient_system_resource');
+    // vLLM failing before the first token: the stream's end alone.
+    if (body.model.startsWith('vllm')) return body.stream === true ? sendSse(response, ['data: [DONE]\n\n']) : sendJson(response, 200, { error: 'EngineCore encountered an issue' });
+    // OpenRouter: the vendor behind it failed after the 200 went out.
+    if (body.model.startsWith('openrouter')) return sendJson(response, 200, { error: { message: 'Provider returned error', code: 502, metadata: { provider_name: 'Lambda' } } });
     // llama-server: the call's arguments as an object, whole in one chunk.
     const call = { index: 0, id: 'Hh8Wl3qXGm4kF2pRn9TbYcA0eVz1sJuD', type: 'function', function: { name: 'lookup', arguments: { query: 'paris' } } };
     return answer(response, body, { content: null, tool_calls: [call] }, 'tool_calls');
@@ -77,6 +88,8 @@ before(async () => {
     [MISTRAL, 'mistral-small-latest', '{"tool_call_ids": "mistral"}'],
     [DEEPSEEK, 'deepseek-chat', '{}'],
     [LLAMACPP, 'llama-3.1-8b-instruct', '{}'],
+    [VLLM, 'vllm-qwen3-8b', '{}'],
+    [OPENROUTER, 'openrouter-llama-3.3-70b', '{}'],
   ] as const) {
     await t.db.query(
       `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars, config)
@@ -181,6 +194,34 @@ describe('llama-server: tool call arguments as a JSON object', () => {
     assert.deepEqual(
       final.content.map((block) => (block.type === 'tool_use' ? [block.name, block.input] : block.type)),
       [['lookup', { query: 'paris' }]],
+    );
+  });
+});
+
+describe('answers that are no answer', () => {
+  const request = { model: VLLM, messages: [{ role: 'user' as const, content: 'weather' }] };
+
+  it("a stream of only [DONE] (vLLM failing before the first token) is the provider's 502 before any byte, not an empty stop", async () => {
+    const failure = await t.client().chat.completions.create({ ...request, stream: true }).catch((error: unknown) => error);
+    assert.ok(failure instanceof OpenAI.APIError, String(failure));
+    assert.deepEqual([failure.status, failure.code], [502, 'provider_error']);
+    assert.match(failure.message, /Provider 'e2e-vllm-compat' ended the stream before any answer/);
+    // The same on /v1/messages, translated: an error status, no message_start.
+    const messages = await anthropicClient(t).messages.create({ model: VLLM, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'weather' }] }).catch((error: unknown) => error);
+    assert.ok(messages instanceof Anthropic.APIError, String(messages));
+    assert.equal(messages.status, 502);
+  });
+
+  it('a 200 answer with an {"error": …} body is a 502 naming the vendor message (and code)', async () => {
+    const failures = await Promise.all(
+      [VLLM, OPENROUTER].map((model) => t.client().chat.completions.create({ ...request, model }).catch((error: unknown) => error)),
+    );
+    assert.deepEqual(
+      failures.map((failure) => (failure instanceof OpenAI.APIError ? [failure.status, failure.code, failure.message] : String(failure))),
+      [
+        [502, 'provider_error', "502 Provider 'e2e-vllm-compat' answered HTTP 200 with an error: EngineCore encountered an issue"],
+        [502, 'provider_error', "502 Provider 'e2e-openrouter-compat' answered HTTP 200 with an error: Provider returned error (code 502)"],
+      ],
     );
   });
 });

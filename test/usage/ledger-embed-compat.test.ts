@@ -8,17 +8,20 @@ import OpenAI from 'openai';
 import { ledgerRows, pricingJson, PRICES, type LedgerRow } from './ledger-harness.js';
 import { startMockServer, type MockServer } from '../helpers/mock-server.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
+import { createRoute } from '../routing/routing-harness.js';
 import { insertTenant, type Tenant } from '../security/fixture.js';
 import { serveSwitchboard, type Served } from './serve-switchboard.js';
 
 const MODEL = 'compat-embed';
+const FALLBACK = 'compat-embed-fallback';
+const ROUTE = 'compat-embed-route';
 const VECTORS = [
   [0.25, -0.5, 0.125],
   [1.5, 0.75, -2],
 ];
 
 /** The next answer of the mock, as a function of the request body it got. */
-type Answer = (body: { input: string[]; encoding_format?: string }) => { status?: number; json: unknown };
+type Answer = (body: { model: string; input: string[]; encoding_format?: string }) => { status?: number; json: unknown };
 
 describe('embeddings through OpenAI-compatible servers', () => {
   let db: TestDb;
@@ -39,11 +42,15 @@ describe('embeddings through OpenAI-compatible servers', () => {
     await db.query(`insert into public.ai_providers (name, provider_class, api_base_url) values ('compat-embed', 'CustomProvider', $1)`, [
       `${vendor.origin}/v1`,
     ]);
-    await db.query(
-      `insert into public.ai_models (name, provider_id, model_id, pricing)
-       select $1, id, 'bge-small', $2::jsonb from public.ai_providers where name = 'compat-embed'`,
-      [MODEL, JSON.stringify(pricingJson(PRICES))],
-    );
+    for (const [name, modelId] of [[MODEL, 'bge-small'], [FALLBACK, 'bge-base']] as const) {
+      await db.query(
+        `insert into public.ai_models (name, provider_id, model_id, pricing)
+         select $1, id, $2, $3::jsonb from public.ai_providers where name = 'compat-embed'`,
+        [name, modelId, JSON.stringify(pricingJson(PRICES))],
+      );
+    }
+    // Default accepts: a target's failure (or empty answer) goes to the next one.
+    await createRoute(db, ROUTE, { [MODEL]: [1, 0], [FALLBACK]: [1, 1] });
     tenant = await insertTenant(db, 'embed-compat');
     served = await serveSwitchboard(db, { usage: { flushIntervalMs: 20 } });
     client = new OpenAI({ apiKey: tenant.apiKey, baseURL: `${served.origin}/v1`, maxRetries: 0 });
@@ -126,12 +133,48 @@ describe('embeddings through OpenAI-compatible servers', () => {
     for (const row of await embedBoth()) assert.deepEqual(tokens(row), [200, 'provider', '4']);
   });
 
-  test('an {"error": ...} body with HTTP 200: a 502 provider_error, not vectors', async () => {
+  test('an {"error": ...} body with HTTP 200: a 502 provider_error naming the vendor message, not vectors', async () => {
     answer = () => ({ json: { error: { message: 'model not loaded', type: 'server_error' } } });
     const failure = await client.embeddings.create({ model: MODEL, input: ['first'] }).catch((error: unknown) => error);
     assert.ok(failure instanceof OpenAI.APIError, String(failure));
     assert.equal(failure.status, 502);
+    assert.equal(failure.code, 'provider_error');
+    assert.equal(failure.message, "502 Provider 'compat-embed' answered HTTP 200 with an error: model not loaded (type server_error)");
     const row = await rowOf(failure.headers?.get('x-request-id'));
     assert.equal(row.status, 502);
+  });
+
+  // `data: []` for inputs (a server that failed quietly) was a 200 with no vectors on a direct call,
+  // and on a route an empty answer: the last target's was the client's 200 without vectors.
+  const noVectors: Answer = (body) => ({ json: { object: 'list', data: [], model: body.model, usage: { prompt_tokens: 0, total_tokens: 0 } } });
+  const errorCodes = async (requestId: string | null | undefined) =>
+    (await db.query<{ status: number; error_code: string | null; model_name: string }>(`select status, error_code, model_name from public.ai_usage where request_id = $1 order by attempt`, [requestId ?? ''])).rows.map(
+      (row) => [row.model_name, row.status, row.error_code],
+    );
+
+  test('no vectors for the inputs (data: []), called directly: the provider\'s 502 and an error row, for either encoding', async () => {
+    answer = noVectors;
+    for (const encoding of ['base64', 'float'] as const) {
+      const failure = await client.embeddings.create({ model: MODEL, input: ['first', 'second'], encoding_format: encoding }).catch((error: unknown) => error);
+      assert.ok(failure instanceof OpenAI.APIError, String(failure));
+      assert.deepEqual([failure.status, failure.code, failure.message], [502, 'provider_error', "502 Provider 'compat-embed' returned 0 embeddings for 2 inputs"]);
+      const requestId = failure.headers?.get('x-request-id');
+      await rowOf(requestId);
+      assert.deepEqual(await errorCodes(requestId), [[MODEL, 502, 'provider_error']]);
+    }
+  });
+
+  test('no vectors on a route: the next target serves, the failed attempt an error row', async () => {
+    answer = (body) =>
+      body.model === 'bge-small' ? noVectors(body) : { json: { object: 'list', data: VECTORS.map((embedding, index) => ({ object: 'embedding', embedding, index })), model: body.model, usage: { prompt_tokens: 2, total_tokens: 2 } } };
+    const { data, response } = await client.embeddings.create({ model: ROUTE, input: ['first', 'second'] }).withResponse();
+    assert.deepEqual(data.data.map((item) => item.embedding), VECTORS);
+    assert.equal(response.headers.get('x-switchboard-target'), FALLBACK);
+    const requestId = response.headers.get('x-request-id');
+    for (let tries = 0; tries < 100 && (await errorCodes(requestId)).length < 2; tries += 1) await served.switchboard.service.usage?.flush();
+    assert.deepEqual(await errorCodes(requestId), [
+      [MODEL, 502, 'provider_error'],
+      [FALLBACK, 200, null],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { SwitchboardError } from '../../errors.js';
+import { type ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderSettings } from '../provider-class.js';
 import { authHeaders, credentialSecrets, joinUrl, rowHeaderSecrets } from '../shared/auth-headers.js';
 import { parseErrorBody, parseJsonBody, readErrorBody, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
@@ -6,7 +6,7 @@ import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-s
 import { sendUpstreamForText } from '../shared/upstream-text.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import type { CallOptions } from '../spec/index.js';
-import { mapOpenAIError, type OpenAIErrorContext } from './map-openai-error.js';
+import { mapOpenAIAnsweredError, mapOpenAIError, type OpenAIErrorContext } from './map-openai-error.js';
 import type { OpenAICompatibleConfig } from './openai-compatible-config.js';
 
 /** Where and how to reach one OpenAI-compatible (or templated JSON) API. */
@@ -23,6 +23,8 @@ export interface CompatibleEndpoint {
   /** POSTs `body` to `path` for an answer read as it arrives (SSE); an error status throws the mapped ProviderError. */
   postForStream(path: string, body: unknown, options: CallOptions): Promise<UpstreamStream>;
   errorContext(options: CallOptions): OpenAIErrorContext;
+  /** The error a success answer's `body` holds instead of the answer (see mapOpenAIAnsweredError); undefined for none. */
+  answeredError(body: unknown, options: CallOptions): ProviderError | undefined;
   /** What redaction scrubs from this call's upstream words: the credential's secrets and the row's static header values. */
   secrets(options: CallOptions): (string | undefined)[];
 }
@@ -78,6 +80,14 @@ export function createCompatibleEndpoint(
     config,
     errorContext,
     secrets,
+    // Every value of a header the call sent, the short ones too: a proxy may echo them in its error.
+    answeredError: (body, callOptions) =>
+      mapOpenAIAnsweredError(body, provider, [
+        ...secrets(callOptions),
+        ...Object.values(config.headers),
+        ...Object.values(callOptions.headers ?? {}),
+        callOptions.credential.organization,
+      ]),
     async post(path, body, callOptions) {
       const response = await sendUpstream(upstreamRequest(path, body, callOptions));
       // undici does not follow redirects, so a 3xx is as unusable as an error.

@@ -16,7 +16,7 @@ export function convertToOpenAIEmbeddingsRequest(request: EmbedRequest): Record<
 /**
  * Vectors in input order (the API tags each with its `index`); undefined when they do not match the
  * `inputs` texts one to one (a vector missing, an index twice or out of range). No vectors at all
- * is an empty answer, left to the caller (a route falls back). Indexes that carry no order are read
+ * is left to the caller (the service answers it with the provider's 502). Indexes that carry no order are read
  * in wire order: all the same (servers that do not number a batch: ik_llama.cpp tags every vector
  * 0) or consecutive from an offset (Xinference numbers across the batches it merged).
  */

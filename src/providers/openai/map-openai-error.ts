@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ProviderError } from '../../errors.js';
+import { ProviderError } from '../../errors.js';
 import { upstreamError } from '../shared/provider-error.js';
+import { MAX_REDACTED_INPUT, redact, safeUpstreamCode } from '../shared/redact.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
 import { openAIErrorBodySchema } from './openai-api.js';
 
@@ -74,4 +75,69 @@ function streamErrorStatus(error: unknown): number {
 function retryAfterField(headers: IncomingHttpHeaders, now: number): { retryAfter?: number } {
   const retryAfter = parseRetryAfter(headers, now);
   return retryAfter === undefined ? {} : { retryAfter };
+}
+
+/** Most characters of a vendor's message that the error of an answer with an error body names. */
+const maxAnsweredMessage = 200;
+
+/**
+ * Control characters (C0, DEL, C1) and the invisible ones that reorder or hide text (bidi
+ * controls, zero widths, the BOM): a vendor's message goes to clients, logs and terminals.
+ */
+// eslint-disable-next-line no-control-regex -- matching them is the point
+const controls = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+/g;
+
+/**
+ * The error of a success status whose body is an error instead of the answer (`{"error": {…}}` or
+ * `{"error": "…"}`: vLLM, LiteLLM proxies, OpenRouter); undefined when the body holds none. It is
+ * the provider's retryable 502 with no upstream status or code, as an answer that is no answer
+ * (a route moves on as after a cut connection), and names the vendor's message and its type and
+ * code. The message is redacted of `secrets`, which hold every value of a header the call sent (a
+ * proxy may echo the request's headers), rid of control characters and cut at 200 characters;
+ * the message of an error about the credentials or the account's limits is not shown at all.
+ */
+export function mapOpenAIAnsweredError(body: unknown, provider: string, secrets: readonly (string | undefined)[]): ProviderError | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const error = (body as Record<string, unknown>)['error'];
+  const fields = typeof error === 'object' && error !== null && !Array.isArray(error) ? (error as Record<string, unknown>) : undefined;
+  if (typeof error !== 'string' && fields === undefined) return undefined;
+  const codes = (['type', 'code'] as const).flatMap((name) => {
+    const value = fields?.[name];
+    const shown = typeof value === 'number' && Number.isInteger(value) ? String(value) : typeof value === 'string' ? safeUpstreamCode(value, secrets) : undefined;
+    return shown === undefined ? [] : [[name, shown] as const];
+  });
+  const named = codes.length === 0 ? '' : ` (${codes.map(([name, shown]) => `${name} ${shown}`).join(', ')})`;
+  const prefix = `Provider '${provider}' answered HTTP 200 with an error`;
+  const options = { provider, status: 502 };
+  if (codes.some(([, shown]) => withheldCodes.has(shown))) {
+    return new ProviderError('provider_error', `${prefix} about the credentials or the account's limits${named}, its message withheld`, options);
+  }
+  const text = typeof error === 'string' ? error : fields?.['message'];
+  const message = typeof text === 'string' ? vendorText(text, secrets) : '';
+  return new ProviderError('provider_error', `${prefix}${message === '' ? ' and no message' : `: ${message}`}${named}`, options);
+}
+
+/**
+ * Codes of an error about the credentials or the account (its limits, quota or credit): as
+ * upstreamError does for 401, 403 and 429, their message is not shown (vendors echo key fragments
+ * there, and describe the account every tenant shares: its limits and use).
+ */
+const withheldCodes: ReadonlySet<string> = new Set([
+  '401',
+  '402',
+  '403',
+  '429',
+  'invalid_api_key',
+  'authentication_error',
+  'permission_error',
+  'rate_limit_exceeded',
+  'rate_limit_error',
+  'insufficient_quota',
+]);
+
+/** A vendor's text as an error may show it: redacted, without control characters, at most maxAnsweredMessage characters. */
+function vendorText(text: string, secrets: readonly (string | undefined)[]): string {
+  const clean = redact(text.slice(0, MAX_REDACTED_INPUT).replace(controls, ' '), secrets).trim();
+  const characters = Array.from(clean);
+  return characters.length > maxAnsweredMessage ? `${characters.slice(0, maxAnsweredMessage).join('').trimEnd()}…` : clean;
 }

@@ -49,7 +49,7 @@ export function createOpenAICompatibleProvider(
       const body = convertToOpenAIRequest(request, { stream: false, maxTokensField: config.maxTokensField, toolCallIds: config.toolCallIds });
       const json = await endpoint.postForJson('/chat/completions', body, callOptions);
       const answer = readOpenAIChatResponse(json);
-      if (answer === undefined) throw malformedResponse(endpoint.provider, 'chat completion');
+      if (answer === undefined) throw endpoint.answeredError(json, callOptions) ?? malformedResponse(endpoint.provider, 'chat completion');
       return convertOpenAIResponse(answer, defaultsFor(request));
     },
 
@@ -68,7 +68,7 @@ export function createOpenAICompatibleProvider(
       const json = await endpoint.postForJson('/embeddings', convertToOpenAIEmbeddingsRequest(request), callOptions);
       const parsed = openAIEmbeddingsResponseSchema.safeParse(json);
       const response = parsed.success ? convertOpenAIEmbeddingsResponse(parsed.data, request.model, request.input.length) : undefined;
-      if (response === undefined) throw malformedResponse(endpoint.provider, 'embeddings');
+      if (response === undefined) throw endpoint.answeredError(json, callOptions) ?? malformedResponse(endpoint.provider, 'embeddings');
       return response;
     },
   };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { Agent } from 'undici';
 import { ProviderError, SwitchboardError } from '../../errors.js';
+import { sendJson, startMockServer } from '../../../test/helpers/mock-server.js';
 import { startOpenAIMock, type OpenAIMock } from '../../../test/mock-vendors/openai.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import type { CallOptions, ChatRequest, Credential, Provider } from '../spec/index.js';
@@ -301,6 +302,67 @@ describe('OpenAIProvider errors', () => {
     await assert.rejects(provider.chat(request, call()), { name: 'ProviderError', status: 502, message: /malformed chat completion/ });
   });
 
+  // vLLM, LiteLLM proxies and OpenRouter may answer HTTP 200 with an error body: it was a 502 that
+  // said only "malformed chat completion", hiding the vendor's reason.
+  test('an {"error": …} body with HTTP 200 is the provider\'s retryable 502, naming the vendor message, type and code', async () => {
+    mock.failNext({ status: 200, body: { error: { message: 'The model `llama-3` does not exist.', type: 'NotFoundError', param: null, code: 404 } } });
+    await assert.rejects(provider.chat(request, call()), (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.deepEqual([error.code, error.status, error.isRetryable, error.upstreamStatus], ['provider_error', 502, true, undefined]);
+      assert.equal(error.message, "Provider 'openai' answered HTTP 200 with an error: The model `llama-3` does not exist. (type NotFoundError, code 404)");
+      return true;
+    });
+    mock.failNext({ status: 200, body: { error: 'Upstream model crashed' } });
+    await assert.rejects(provider.chat(request, call()), { status: 502, message: "Provider 'openai' answered HTTP 200 with an error: Upstream model crashed" });
+    mock.failNext({ status: 200, body: { error: { code: 'overloaded' } } });
+    await assert.rejects(provider.chat(request, call()), { status: 502, message: "Provider 'openai' answered HTTP 200 with an error and no message (code overloaded)" });
+  });
+
+  test('a 200 error body about the credentials or the account\'s limits: its message is withheld, as for those statuses', async () => {
+    // OpenRouter's words for the account every tenant shares (its limits, its use), as a 429 would say them.
+    mock.failNext({ status: 200, body: { error: { message: 'Rate limit exceeded: free-models-per-day. Limit 50, used 50.', code: 429 } } });
+    await assert.rejects(provider.chat(request, call()), {
+      status: 502,
+      message: "Provider 'openai' answered HTTP 200 with an error about the credentials or the account's limits (code 429), its message withheld",
+    });
+    mock.failNext({ status: 200, body: { error: { message: 'Incorrect API key provided: sk-ab***yz', type: 'invalid_request_error', code: 'invalid_api_key' } } });
+    await assert.rejects(provider.chat(request, call()), { status: 502, message: /about the credentials or the account's limits \(type invalid_request_error, code invalid_api_key\), its message withheld$/ });
+  });
+
+  test('the message of a 200 error body: bounded, without control characters, with nothing of the headers the gateway sent', async () => {
+    // A proxy that echoes the request's headers in its error (with terminal escapes, and long).
+    const echo = await startMockServer((request, response) => {
+      const echoed = ['authorization', 'x-gateway-key', 'x-team', 'traceparent'].map((name) => `${name}=${String(request.headers[name])}`);
+      sendJson(response, 200, { error: { message: `bad request\u0000\u001b[31m\r\n${echoed.join(' ')} ${'x'.repeat(2000)}`, type: 'invalid_request_error' } });
+    });
+    const sent = {
+      key: 'vllm-0123456789abcdef',
+      credentialHeader: 'gw-credential-token-42',
+      rowHeader: 'tm-42x',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    };
+    const echoing = createProvider({ headers: { 'x-team': sent.rowHeader } }, `${echo.origin}/v1`);
+    const options = call({ apiKey: sent.key, headers: { 'x-gateway-key': sent.credentialHeader } }, { headers: { traceparent: sent.traceparent } });
+    try {
+      for (const answer of [echoing.chat(request, options), echoing.embed!({ model: 'e', input: ['a'] }, options)]) {
+        await assert.rejects(answer, (error: unknown) => {
+          assert.ok(error instanceof ProviderError);
+          assert.equal(error.status, 502);
+          const prefix = "Provider 'openai' answered HTTP 200 with an error: bad request ";
+          assert.ok(error.message.startsWith(prefix), error.message);
+          assert.ok(error.message.length <= prefix.length + 230, `${error.message.length} characters`);
+          // eslint-disable-next-line no-control-regex -- matching them is the point
+          assert.doesNotMatch(error.message, /[\u0000-\u001f\u007f-\u009f]/);
+          for (const [what, value] of Object.entries(sent)) assert.ok(!error.message.includes(value.slice(0, 6)), `${what} echoed: ${error.message}`);
+          return true;
+        });
+      }
+      assert.equal(echo.requests.length, 2);
+    } finally {
+      await echo.close();
+    }
+  });
+
   test('an unreachable server is provider_unavailable', async () => {
     await assert.rejects(createProvider({}, 'http://127.0.0.1:9/v1').chat(request, call()), { code: 'provider_unavailable' });
   });
@@ -332,6 +394,15 @@ describe('OpenAIProvider embeddings', () => {
         [0.31, 0.32, 0.33],
       ],
       usage: { inputTokens: 3 },
+    });
+  });
+
+  test('an {"error": …} body with HTTP 200 is the provider\'s 502, naming the vendor message', async () => {
+    mock.failNext({ status: 200, body: { error: { message: 'model not loaded', type: 'server_error' } } });
+    await assert.rejects(provider.embed!({ model: 'e', input: ['x'] }, call()), {
+      status: 502,
+      code: 'provider_error',
+      message: "Provider 'openai' answered HTTP 200 with an error: model not loaded (type server_error)",
     });
   });
 

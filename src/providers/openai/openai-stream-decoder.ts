@@ -47,8 +47,11 @@ export class OpenAIStreamDecoder extends SsePartsDecoder {
   }
 
   protected close(out: StreamPart[]): void {
-    if (!this.#started) out.push(startPart({}, this.#defaults));
+    // No chunk at all is never an answer (vLLM sends only [DONE] when it fails before the first
+    // token): the error comes first, so nothing reaches the client and a route falls back.
+    if (!this.#started) return this.fail(this.protocolError('ended the stream before any answer'));
     // Some compatible servers omit [DONE]; a body that ends before any finish reason was cut off.
+    // Either one ends the answer: chunks then [DONE] with no finish reason finish as `stop`.
     if (!this.complete && this.#finishReason === undefined) return this.fail(this.protocolError('ended the stream before it finished'));
     out.push({
       type: 'finish',

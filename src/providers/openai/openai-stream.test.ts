@@ -322,4 +322,39 @@ describe('OpenAI stream fixtures', () => {
       await garbled.close();
     }
   });
+
+  // vLLM sends only `data: [DONE]` when it fails before the first token: that was a complete, empty
+  // answer (stream-start, then a `stop` finish), which the gateway answered with a 200.
+  test('a stream with no chunk at all (only [DONE], nothing, or Azure\'s filter chunk alone) is an error part, before any stream-start', async () => {
+    const bodies = [
+      ['data: [DONE]\n\n'],
+      [],
+      ['data: {"choices":[],"prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}\n\n', 'data: [DONE]\n\n'],
+    ];
+    for (const frames of bodies) {
+      const server = await startMockServer((_request, response) => sendSse(response, frames));
+      try {
+        const parts = await collect(createProvider(server.origin).stream({ model: 'm', messages: [user('x')] }, call()));
+        assert.deepEqual(parts.map((part) => part.type), ['error'], JSON.stringify(frames));
+        const error = parts[0]?.type === 'error' ? parts[0].error : undefined;
+        assert.ok(error instanceof ProviderError);
+        assert.deepEqual([error.code, error.status, error.isRetryable], ['provider_error', 502, true]);
+        assert.match(error.message, /Provider 'openai' ended the stream before any answer/);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  test('chunks but no finish reason before [DONE]: [DONE] ends the answer, finishing stop (as a finish reason with no [DONE] does)', async () => {
+    const server = await startMockServer((_request, response) =>
+      sendSse(response, ['data: {"id":"c1","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n', 'data: [DONE]\n\n']),
+    );
+    try {
+      const parts = await collect(createProvider(server.origin).stream({ model: 'm', messages: [user('x')] }, call()));
+      assert.deepEqual(parts.map((part) => (part.type === 'finish' ? part.finishReason : part.type)), ['stream-start', 'text-delta', 'stop']);
+    } finally {
+      await server.close();
+    }
+  });
 });
