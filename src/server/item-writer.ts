@@ -165,6 +165,9 @@ class ItemWriter<Item> {
   };
 
   readonly #onDrained = (): void => {
+    // Destroyed (cut by the stall guard, or reset): gone now, not once its 'close' comes, which
+    // would let the upstream be read on into an answer that is dropped.
+    if (this.#response.destroyed) this.#exchange.markClientGone();
     if (this.#exchange.clientGone) this.#close(undefined, false);
     else this.#write(undefined);
   };

@@ -82,6 +82,30 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(JSON.stringify(body));
 }
 
+/**
+ * Writes SSE frames as fast as the connection takes them (waiting for 'drain' when its buffer is
+ * full, as a vendor's server does), then ends; stops early if the client left. `frames` may be
+ * generated as they are taken: a stream larger than the memory it would take to hold it.
+ */
+export async function streamSse(response: ServerResponse, frames: Iterable<string>): Promise<void> {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const frame of frames) {
+    if (response.destroyed) return;
+    if (!response.write(frame)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          response.off('drain', done);
+          response.off('close', done);
+          resolve();
+        };
+        response.on('drain', done);
+        response.on('close', done);
+      });
+    }
+  }
+  if (!response.destroyed) response.end();
+}
+
 /** Writes SSE frames one `write()` at a time, then ends; stops early if the client left. */
 export async function sendSse(
   response: ServerResponse,

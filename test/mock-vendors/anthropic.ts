@@ -23,7 +23,7 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
-import { sendJson, sendSse, startMockServer, type RecordedRequest } from '../helpers/mock-server.js';
+import { sendJson, sendSse, startMockServer, streamSse, type RecordedRequest } from '../helpers/mock-server.js';
 import { type Block, checkMessagesRequest, errorTypeForStatus, isRecord, type Json, type Message, RequestError, signThinking, versions } from './anthropic-checks.js';
 
 export interface AnthropicMockOptions {
@@ -39,8 +39,11 @@ export interface AnthropicMockFailure {
   headers?: Record<string, string>;
 }
 
-/** A recorded payload to answer the next `/v1/messages` call with (after its checks pass). */
-export type AnthropicMockReplay = { json: unknown } | { sse: string } | { text: string };
+/**
+ * A recorded payload to answer the next `/v1/messages` call with (after its checks pass); `frames`:
+ * SSE frames written as fast as the connection takes them (streamSse), e.g. generated one by one.
+ */
+export type AnthropicMockReplay = { json: unknown } | { sse: string } | { frames: Iterable<string> } | { text: string };
 
 export interface AnthropicMock {
   origin: string;
@@ -117,6 +120,7 @@ export async function startAnthropicMock(options: AnthropicMockOptions = {}): Pr
         response.end(next.text);
         return;
       }
+      if ('frames' in next) return streamSse(response, next.frames);
       return sendSse(response, next.sse.split(/\n\n/).filter((frame) => frame.trim() !== '').map((frame) => `${frame}\n\n`));
     }
 

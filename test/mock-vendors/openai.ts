@@ -11,7 +11,7 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
-import { sendJson, sendSse, startMockServer, type RecordedRequest } from '../helpers/mock-server.js';
+import { sendJson, sendSse, startMockServer, streamSse, type RecordedRequest } from '../helpers/mock-server.js';
 import { invalid, isObject, type Json, OpenAIError, range, validateChat } from './openai-checks.js';
 import { answerResponses, validateResponses } from './openai-responses.js';
 import type { StreamGate } from './stream-gate.js';
@@ -56,8 +56,11 @@ export interface OpenAIMock {
   failNextStream(options: { afterChunks: number }): void;
   /** The next chat stream sends `afterChunks` chunks and never ends; the next Responses stream never sends `response.completed`. */
   hangNextStream(options: { afterChunks: number }): void;
-  /** The next chat stream, once its request passed the checks, answers these SSE frames as written (a compatible server's own chunks). */
-  replayNextStream(sse: string): void;
+  /**
+   * The next chat stream, once its request passed the checks, answers these SSE frames as written (a compatible server's own chunks);
+   * frames given one by one are written as fast as the connection takes them (streamSse).
+   */
+  replayNextStream(sse: string | Iterable<string>): void;
   /** The next chat completion (not streamed), once its request passed the checks, answers this JSON as written. */
   replayNext(json: unknown): void;
   close(): Promise<void>;
@@ -74,7 +77,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
   let nextFailure: MockFailure | undefined;
   let alwaysFailure: MockFailure | undefined;
   let nextStream: { mode: 'fail' | 'hang'; afterChunks: number } | undefined;
-  let replay: string | undefined;
+  let replay: string | Iterable<string> | undefined;
   let replayJson: unknown;
   let counter = 0;
 
@@ -115,6 +118,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       if (replay !== undefined) {
         const sse = replay;
         replay = undefined;
+        if (typeof sse !== 'string') return await streamSse(response, sse);
         response.writeHead(200, { 'content-type': 'text/event-stream' });
         response.end(sse);
         return;

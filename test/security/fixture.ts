@@ -121,7 +121,7 @@ export interface Stack {
 /** Without `keyring`, createSwitchboard loads it from `env` (none in Postgres mode without SWITCHBOARD_MASTER_KEY). */
 export async function startStack(
   db: Db,
-  options: { keyring: Keyring | undefined; env: Record<string, string>; upstream?: ProviderDepsOptions },
+  options: { keyring: Keyring | undefined; env: Record<string, string>; upstream?: ProviderDepsOptions; config?: Partial<Config> },
 ): Promise<Stack> {
   const logs: LogEntry[] = [];
   const sb = await createSwitchboard({
@@ -133,7 +133,7 @@ export async function startStack(
     pollMs: 0,
     log: (level, message, fields) => logs.push({ source: 'switchboard', line: JSON.stringify({ level, message, fields }) }),
   });
-  const config: Config = Object.freeze({ ...loadConfig({}), env: Object.freeze({ ...options.env }) });
+  const config: Config = Object.freeze({ ...loadConfig({}), ...options.config, env: Object.freeze({ ...options.env }) });
   const gateway = createGateway({
     service: sb.service,
     snapshot: () => sb.watcher.snapshot,
