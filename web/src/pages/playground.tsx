@@ -64,7 +64,7 @@ export function PlaygroundPage(_props: { params: URLSearchParams }) {
       }
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
-  let buffer = '';
+      let buffer = '';
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
