@@ -14,6 +14,12 @@ export interface ProviderClassDefaults {
   authHeaderName?: string;
   authHeaderPrefix?: string;
   features?: ProviderFeatures;
+  /**
+   * Most inputs one embeddings call of the vendor takes (Cohere 96, Gemini 100, OpenAI 2048): the
+   * AI service splits a larger call into batches of this size. A row's `config.max_batch_size`
+   * overrides it; none (and no override) sends every call whole.
+   */
+  maxBatchSize?: number;
 }
 
 /** One `ai_providers` row, resolved against its class defaults and checked by the loader. */

@@ -11,6 +11,7 @@ import { errorMessage } from '../errors.js';
 import type { ProviderClass } from '../providers/provider-class.js';
 import { baseUrlProblem } from '../providers/spec/base-url.js';
 import type { ProviderDeps } from '../providers/shared/provider-deps.js';
+import { maxBatchSize } from './max-batch-size.js';
 import { ProviderRegistry, type ModelEntry, type ProviderEntry } from './provider-registry.js';
 import {
   authHeaderNameSchema, authHeaderPrefixSchema, configSchema, featuresSchema, classEnvVarsSchema, parseColumn, pricingSchema, requiredEnvVarsSchema,
@@ -58,6 +59,7 @@ export function buildRegistry(
     nextCache.set(cacheKey, entry);
     if (!cached) warnRefusedEnvVars(entry, options);
     if (entry.status === 'unavailable') options.warn?.(`provider '${row.name}' is unavailable: ${entry.reason}`);
+    else if (!cached && entry.loadProblem !== undefined) options.warn?.(`provider '${row.name}': ${entry.loadProblem}`);
     return entry;
   });
   if (options.cache) {
@@ -91,6 +93,8 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
     pricing: {},
     baseUrl: row.apiBaseUrl ?? defaults.baseUrl,
     nativeFields: {},
+    maxBatchSize: undefined,
+    loadProblem: undefined,
   };
   const unavailable = (reason: string): ProviderEntry => ({ ...base, status: 'unavailable', reason });
 
@@ -116,12 +120,16 @@ function buildProvider(row: ProviderRow, options: LoaderOptions): ProviderEntry 
   const authPrefix = parseColumn('auth_header_prefix', authHeaderPrefixSchema, row.authHeaderPrefix);
   if (!authPrefix.ok) return unavailable(authPrefix.reason);
 
+  const batch = maxBatchSize(config.value, defaults.maxBatchSize, row.providerClass);
   const entry: ProviderEntry = {
     ...base,
     requiredEnvVars: classEnvVars.value,
     features: { ...defaults.features, ...features.value },
     pricing: pricing.value,
     nativeFields: config.value.native_fields ?? {},
+    // Always both keys: every entry one shape, read on every call.
+    maxBatchSize: batch.size,
+    loadProblem: batch.problem,
   };
   if (!row.isActive) return { ...entry, status: 'inactive', reason: 'is_active is false' };
   if (!entry.baseUrl) return { ...entry, status: 'unavailable', reason: 'api_base_url is not set and the class has no default' };

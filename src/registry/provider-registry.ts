@@ -30,6 +30,10 @@ export interface ProviderEntry {
   baseUrl: string | undefined;
   /** `config.native_fields`: per-field overrides of the native-fields rule for every model of this row. */
   nativeFields: Readonly<Record<string, NativeFieldRule>>;
+  /** Most inputs of one embeddings call (`config.max_batch_size`, else the class's); undefined: no split. */
+  maxBatchSize: number | undefined;
+  /** A value of a row that serves all the same, ignored: listed with the load errors (never a secret). */
+  loadProblem: string | undefined;
 }
 
 /** A model row resolved against its provider. */

@@ -61,6 +61,8 @@ function snapshot(): ConfigSnapshot {
     pricing: {},
     baseUrl: 'http://fake',
     nativeFields: {},
+    maxBatchSize: undefined,
+    loadProblem: undefined,
   };
   const model: ModelEntry = {
     id: 'm1',

@@ -1,20 +1,20 @@
 /**
  * One embeddings attempt on a resolved model (the AI service's `embed`, once per route target):
- * credential, admission, the provider's call, and the ledger row, which bills what the vendor
- * embedded even when the call failed. The caller is told the input count the ledger charges.
+ * credential, admission, the provider's call (in batches when the row takes fewer inputs at once:
+ * embed-batches.ts), and the one ledger row, which bills what the vendor embedded even when the
+ * call failed. The caller is told the input count the ledger charges.
  *
  * @module
  */
 import type { EmbedResponse } from '../providers/spec/index.js';
-import { ProviderError, SwitchboardError } from '../errors.js';
+import { SwitchboardError } from '../errors.js';
 import type { ResolvedModel } from '../registry/provider-registry.js';
-import { cutByCap, cutByTimeout } from '../usage/usage-attempt.js';
-import { embeddedInputs } from '../providers/shared/billed-provider-error.js';
 import { estimateEmbedCall } from '../governance/estimate-call.js';
 import { tokenCount } from '../providers/shared/usage-buckets.js';
 import { neverCancelled } from '../cancel.js';
 import { admitCall, beginAttempt, type ServiceParts } from './call-admission.js';
 import { embedUsage, estimateEmbedding, limitsOf } from './call-parts.js';
+import { embeddedInputs, embedInBatches, vectorCountError, type EmbeddingProvider } from './embed-batches.js';
 import type { RoutedCall } from './routed-call.js';
 import type { CallContext, PublicEmbedRequest, Route } from './service-types.js';
 import { idScopeOf, scopeEmbedRequest } from './shared-account-ids.js';
@@ -45,10 +45,13 @@ export async function embedAttempt(
   try {
     const embedRequest = { ...request, model: model.modelId };
     const scope = idScopeOf(parts.idKey, context.projectId, credential);
-    response = await provider.provider.embed(
-      scope === undefined ? embedRequest : scopeEmbedRequest(embedRequest, scope),
-      { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson },
-    );
+    const scoped = scope === undefined ? embedRequest : scopeEmbedRequest(embedRequest, scope);
+    const options = { signal: call?.signal ?? context.signal ?? neverCancelled, credential, model: limitsOf(model), headers: attempt?.upstreamHeaders, rawJson: context.rawJson };
+    const batchSize = provider.maxBatchSize;
+    response =
+      batchSize === undefined || request.input.length <= batchSize
+        ? await provider.provider.embed(scoped, options)
+        : await embedInBatches(provider.provider as EmbeddingProvider, provider.name, scoped, options, batchSize);
     // An answer without a vector per input is no answer (OpenAI-compatible servers that failed
     // quietly send `data: []`): the provider's 502 on every path, a route moving on from it.
     if (response.embeddings.length !== request.input.length) throw vectorCountError(provider.name, response.embeddings.length, request.input.length);
@@ -56,9 +59,9 @@ export async function embedAttempt(
     if (attempt) {
       attempt.upstreamMs = performance.now() - started;
       // Cut by the client, a timeout or the size limits: the vendor embedded, and bills, the input.
-      // A later batch refused: the batches before it were embedded, and are billed.
+      // Sent in batches: the texts of those the vendor answered (or had when cut) are billed.
       const embedded = embeddedInputs(error);
-      if (embedded === undefined || cutByTimeout(error) || cutByCap(error)) attempt.fail(error, () => estimateEmbedding(request.input));
+      if (embedded === undefined) attempt.fail(error, () => estimateEmbedding(request.input));
       else attempt.fail(error, () => estimateEmbedding(embedded), true);
     }
     throw error;
@@ -81,6 +84,3 @@ export async function embedAttempt(
   return { response, route: { model, provider, upstreamMs } };
 }
 
-function vectorCountError(provider: string, vectors: number, inputs: number): ProviderError {
-  return new ProviderError('provider_error', `Provider '${provider}' returned ${vectors} embeddings for ${inputs} inputs`, { provider, status: 502 });
-}

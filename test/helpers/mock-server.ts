@@ -25,13 +25,18 @@ export interface MockServer {
   /** `http://127.0.0.1:<port>` */
   origin: string;
   requests: RecordedRequest[];
+  /** Requests being answered now, and the most ever at once (a client's concurrency). */
+  load: { inFlight: number; peak: number };
   close(): Promise<void>;
 }
 
 /** Starts a loopback HTTP server that records every request and hands it to `handler`. */
 export async function startMockServer(handler: MockHandler): Promise<MockServer> {
   const requests: RecordedRequest[] = [];
+  const load = { inFlight: 0, peak: 0 };
   const server: Server = createServer((incoming, response) => {
+    load.peak = Math.max(load.peak, ++load.inFlight);
+    response.on('close', () => void load.inFlight--);
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
@@ -68,6 +73,7 @@ export async function startMockServer(handler: MockHandler): Promise<MockServer>
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
+    load,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

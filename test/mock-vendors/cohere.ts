@@ -26,6 +26,11 @@ export interface CohereMock extends MockServer {
   baseUrl: string;
   /** The next request gets this status; `body` defaults to Cohere's error JSON (a string is sent raw). */
   failNext(failure: { status: number; body?: unknown; headers?: Record<string, string> }): void;
+  /**
+   * The next embed call whose `texts` hold `text` gets this answer instead (whatever order
+   * concurrent batches arrive in); a 200 `body` is sent as written.
+   */
+  failNextFor(text: string, failure: { status: number; body?: unknown; headers?: Record<string, string> }): void;
   /** The next stream sends `afterChunks` content deltas, then ends with finish_reason ERROR. */
   failNextStream(options: { afterChunks: number }): void;
   /** The next stream sends `afterChunks` content deltas, then never ends. */
@@ -66,6 +71,7 @@ const defaultMessages: Record<number, string> = {
 export async function startCohereMock(options: CohereMockOptions = {}): Promise<CohereMock> {
   const apiKeys = options.apiKeys ?? ['test-key'];
   const failures: { status: number; body?: unknown; headers?: Record<string, string> }[] = [];
+  const failuresFor = new Map<string, { status: number; body?: unknown; headers?: Record<string, string> }>();
   let streamFault: { kind: 'fail' | 'hang'; afterChunks: number } | undefined;
 
   const server = await startMockServer(async (request, response) => {
@@ -76,7 +82,10 @@ export async function startCohereMock(options: CohereMockOptions = {}): Promise<
       response.end('404 page not found');
       return;
     }
-    const failure = failures.shift();
+    const texts = route === 'embed' && isRecord(request.body) && Array.isArray(request.body['texts']) ? (request.body['texts'] as unknown[]) : [];
+    const marked = texts.find((text): text is string => typeof text === 'string' && failuresFor.has(text));
+    const failure = marked === undefined ? failures.shift() : failuresFor.get(marked);
+    if (marked !== undefined) failuresFor.delete(marked);
     if (failure) {
       if (typeof failure.body === 'string') {
         response.writeHead(failure.status, { 'content-type': 'text/plain', ...failure.headers });
@@ -101,6 +110,7 @@ export async function startCohereMock(options: CohereMockOptions = {}): Promise<
     ...server,
     baseUrl: `${server.origin}/v2`,
     failNext: (failure) => void failures.push(failure),
+    failNextFor: (text, failure) => void failuresFor.set(text, failure),
     failNextStream: ({ afterChunks }) => void (streamFault = { kind: 'fail', afterChunks }),
     hangNextStream: ({ afterChunks }) => void (streamFault = { kind: 'hang', afterChunks }),
   };

@@ -19,7 +19,7 @@
  * `learnlm-*` generate, `gemini-embedding*`, `text-embedding*` and `embedding*` embed; others are 404.
  */
 import type { ServerResponse } from 'node:http';
-import { sendJson, startMockServer, type RecordedRequest } from '../helpers/mock-server.js';
+import { sendJson, startMockServer, type MockServer, type RecordedRequest } from '../helpers/mock-server.js';
 import { checkFields, checkGenerateRequest, child, defaultErrorBody, field, fields, GoogleApiError, googleError, invalid, invalidKeyError, isObject, type Json, list, names, objects, overloadedFrame, resultsOf, callsOf } from './google-checks.js';
 
 export interface GoogleMockOptions {
@@ -34,6 +34,8 @@ export interface GoogleMock {
   /** `<origin>/v1beta` */
   baseUrl: string;
   requests: RecordedRequest[];
+  /** Requests being answered now, and the most ever at once. */
+  load: MockServer['load'];
   /**
    * The next request (after routing and auth) gets this answer. `body` defaults to Google's error
    * body for the status (429: RetryInfo `7s`); a string body is sent as is (malformed-body tests).
@@ -361,6 +363,7 @@ export async function startGoogleMock(options: GoogleMockOptions = {}): Promise<
     origin: server.origin,
     baseUrl: `${server.origin}/v1beta`,
     requests: server.requests,
+    load: server.load,
     failNext: (failure) => {
       nextFailure = failure;
     },

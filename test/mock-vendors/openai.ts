@@ -11,7 +11,7 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
-import { sendJson, sendSse, startMockServer, streamSse, type RecordedRequest } from '../helpers/mock-server.js';
+import { sendJson, sendSse, startMockServer, streamSse, type MockServer, type RecordedRequest } from '../helpers/mock-server.js';
 import { invalid, isObject, type Json, OpenAIError, range, validateChat } from './openai-checks.js';
 import { answerResponses, validateResponses } from './openai-responses.js';
 import type { StreamGate } from './stream-gate.js';
@@ -50,6 +50,8 @@ export interface OpenAIMock {
   baseUrl: string;
   origin: string;
   requests: RecordedRequest[];
+  /** Requests being answered now, and the most ever at once. */
+  load: MockServer['load'];
   failNext(failure: MockFailure): void;
   /** Every call fails with `failure` until called with undefined (an upstream that is down). */
   failAlways(failure: MockFailure | undefined): void;
@@ -157,6 +159,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     baseUrl: server.origin + prefix,
     origin: server.origin,
     requests: server.requests,
+    load: server.load,
     failNext: (failure) => void (nextFailure = failure),
     failAlways: (failure) => void (alwaysFailure = failure),
     failNextStream: ({ afterChunks }) => void (nextStream = { mode: 'fail', afterChunks }),
@@ -363,7 +366,8 @@ function embeddings(body: unknown): Json {
     : Array.isArray(input) && input.every((item) => typeof item === 'number') ? [input as number[]]
     : Array.isArray(input) ? (input as (string | number[])[])
     : [];
-  const valid = list.length > 0 && list.every((item) => (typeof item === 'string' && item !== '') || (Array.isArray(item) && item.length > 0 && item.every(Number.isInteger)));
+  // OpenAI takes at most 2048 inputs in one call (its API reference), refused as any bad input.
+  const valid = list.length > 0 && list.length <= 2048 && list.every((item) => (typeof item === 'string' && item !== '') || (Array.isArray(item) && item.length > 0 && item.every(Number.isInteger)));
   if (!valid) invalid("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.");
   const format = body['encoding_format'] ?? 'float';
   if (format !== 'float' && format !== 'base64') invalid(`Invalid value: '${String(format)}'. Supported values are: 'float' and 'base64'.`, 'encoding_format', 'invalid_value');

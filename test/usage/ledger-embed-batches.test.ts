@@ -1,4 +1,5 @@
-// An embeddings call the gateway sends in several batches (Gemini: 100 texts a call, Cohere: 96)
+// An embeddings call the gateway sends in several batches (Gemini: 100 texts a call, Cohere: 96;
+// test/usage/ledger-embed-split.test.ts for the splitting itself)
 // and whose later batch fails is charged the batches the vendor answered (found by an attack
 // review). Before, the call's ledger row was a failure with 0 tokens and no cost: one empty string
 // at the end of 2,048 inputs (Gemini refuses it) made Gemini embed, and bill, 2,047 texts the
@@ -41,9 +42,8 @@ describe('an embeddings call whose later batch fails', () => {
 
   test('Cohere: the batches it embedded are charged, estimated', async () => {
     const embedded = Array.from({ length: 96 }, (_unused, index) => text(index));
-    const float = embedded.map(() => [0.1, 0.2, 0.3]);
-    stack.mocks.cohere.failNext({ status: 200, body: { id: 'e1', embeddings: { float }, meta: { billed_units: { input_tokens: 960 } } } });
-    stack.mocks.cohere.failNext({ status: 429, body: { id: 'e2', message: 'You are using a Trial key, which is limited to 100 API calls / minute.' } });
+    // The second batch is refused, whichever of the two (sent together) arrives first.
+    stack.mocks.cohere.failNextFor('the last text', { status: 429, body: { id: 'e2', message: 'You are using a Trial key, which is limited to 100 API calls / minute.' } });
     const row = await failedRow('lib-cohere-embed', [...embedded, 'the last text'], 'cohere-partial-batches');
     assert.equal(row.status, 429);
     assert.equal(row.usage_source, 'estimated');

@@ -183,16 +183,13 @@ describe('CohereProvider.embed', () => {
     assert.equal((mock.requests[0]?.body as Record<string, unknown>)['input_type'], 'search_query');
   });
 
-  test('more than 96 texts are sent in batches and reassembled in order', async () => {
-    const input = Array.from({ length: 100 }, (_, index) => `text ${index}`);
+  test('a call goes whole, in one /embed body (the service splits past 96: test/usage/ledger-embed-split)', async () => {
+    const input = Array.from({ length: 96 }, (_, index) => `text ${index}`);
     const response = await provider.embed?.({ model: 'embed-v4.0', input }, options('test-key'));
-    assert.deepEqual(
-      mock.requests.map((request) => (request.body as { texts: string[] }).texts.length),
-      [96, 4],
-    );
-    assert.equal(response?.embeddings.length, 100);
-    assert.deepEqual(response?.embeddings[99], expected('text 99', 8));
-    assert.equal(response?.usage.inputTokens, 200);
+    assert.deepEqual(mock.requests.map((request) => (request.body as { texts: string[] }).texts.length), [96]);
+    assert.equal(response?.embeddings.length, 96);
+    assert.deepEqual(response?.embeddings[95], expected('text 95', 8));
+    assert.equal(response?.usage.inputTokens, 192);
   });
 
   test('an empty input is rejected locally; vendor errors are mapped', async () => {

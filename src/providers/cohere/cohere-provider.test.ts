@@ -262,6 +262,7 @@ describe('the seed row (provider_class only)', () => {
       authHeaderName: 'Authorization',
       authHeaderPrefix: 'Bearer',
       features: { streaming: true, tools: true, json_mode: true, embeddings: true, vision: false },
+      maxBatchSize: 96,
     });
   });
 

@@ -2,7 +2,6 @@ import { ProviderError, SwitchboardError } from '../../errors.js';
 import { unsentStops } from '../shared/vendor-stops.js';
 import type { ProviderClass, ProviderClassDefaults, ProviderSettings } from '../provider-class.js';
 import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
-import { withEmbeddedInputs } from '../shared/billed-provider-error.js';
 import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
@@ -15,7 +14,7 @@ import { convertCohereResponse } from './convert-cohere-response.js';
 import { convertToCohereRequest, cohereStops } from './convert-to-cohere-request.js';
 import { cohereStreamError, mapCohereError } from './map-cohere-error.js';
 
-/** Cohere's `/v2/embed` accepts at most 96 texts per call; larger inputs are sent in batches. */
+/** Cohere's `/v2/embed` accepts at most 96 texts per call; the service splits larger calls. */
 const embedBatchSize = 96;
 
 /** Everything the seed's Cohere row leaves null (it names only `provider_class`). */
@@ -25,6 +24,7 @@ export const cohereDefaults: ProviderClassDefaults = {
   authHeaderName: 'Authorization',
   authHeaderPrefix: 'Bearer',
   features: { streaming: true, tools: true, json_mode: true, embeddings: true, vision: false },
+  maxBatchSize: embedBatchSize,
 };
 
 /** Cohere API v2: `/chat` (plain and streamed) and `/embed`. */
@@ -88,31 +88,18 @@ class CohereProvider implements Provider {
     if (request.input.length === 0) {
       throw new SwitchboardError('invalid_request', 'input must contain at least one text', { param: 'input' });
     }
-    const embeddings: number[][] = [];
-    let inputTokens = 0;
-    for (let offset = 0; offset < request.input.length; offset += embedBatchSize) {
-      const texts = request.input.slice(offset, offset + embedBatchSize);
-      const body: CohereEmbedRequest = {
-        model: request.model,
-        texts,
-        input_type: request.inputType ?? 'search_document',
-        embedding_types: ['float'],
-        ...(request.dimensions === undefined ? {} : { output_dimension: request.dimensions }),
-      };
-      let vectors: number[][];
-      try {
-        const response = await this.#post('embed', body, options);
-        const parsed = cohereEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
-        if (!parsed.success || parsed.data.embeddings.float.length !== texts.length) throw this.#unexpectedShape(response.status);
-        vectors = parsed.data.embeddings.float;
-        inputTokens += parsed.data.meta?.billed_units?.input_tokens ?? 0;
-      } catch (error) {
-        // The batches before this one were embedded, and billed.
-        throw withEmbeddedInputs(error, request.input.slice(0, offset));
-      }
-      for (const vector of vectors) embeddings.push(vector);
-    }
-    return { model: request.model, embeddings, usage: { inputTokens } };
+    const body: CohereEmbedRequest = {
+      model: request.model,
+      texts: request.input,
+      input_type: request.inputType ?? 'search_document',
+      embedding_types: ['float'],
+      ...(request.dimensions === undefined ? {} : { output_dimension: request.dimensions }),
+    };
+    const response = await this.#post('embed', body, options);
+    const parsed = cohereEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
+    if (!parsed.success || parsed.data.embeddings.float.length !== request.input.length) throw this.#unexpectedShape(response.status);
+    // No billed units: 0, which the service reads as no count (and estimates).
+    return { model: request.model, embeddings: parsed.data.embeddings.float, usage: { inputTokens: parsed.data.meta?.billed_units?.input_tokens ?? 0 } };
   }
 
   /** POSTs to `<baseUrl>/<path>`; any non-2xx answer is read and thrown as the mapped ProviderError. */

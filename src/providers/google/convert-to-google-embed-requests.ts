@@ -1,7 +1,7 @@
 import type { EmbedRequest } from '../spec/index.js';
 import type { GoogleBatchEmbedRequest, GoogleTaskType } from './google-api.js';
 
-/** `batchEmbedContents` takes at most 100 requests per call. */
+/** `batchEmbedContents` takes at most 100 requests per call: the class's `maxBatchSize`. */
 export const googleEmbedBatchSize = 100;
 
 const taskTypes: Record<NonNullable<EmbedRequest['inputType']>, GoogleTaskType> = {
@@ -11,19 +11,15 @@ const taskTypes: Record<NonNullable<EmbedRequest['inputType']>, GoogleTaskType> 
   clustering: 'CLUSTERING',
 };
 
-/** The `batchEmbedContents` bodies for a request, one per 100 inputs, in input order. */
-export function convertToGoogleEmbedRequests(request: EmbedRequest, modelName: string): GoogleBatchEmbedRequest[] {
+/** The `batchEmbedContents` body for a request, one entry per input, in input order (the service splits larger calls). */
+export function convertToGoogleEmbedRequest(request: EmbedRequest, modelName: string): GoogleBatchEmbedRequest {
   const taskType = request.inputType === undefined ? undefined : taskTypes[request.inputType];
-  const batches: GoogleBatchEmbedRequest[] = [];
-  for (let start = 0; start < request.input.length; start += googleEmbedBatchSize) {
-    batches.push({
-      requests: request.input.slice(start, start + googleEmbedBatchSize).map((text) => ({
-        model: modelName,
-        content: { parts: [{ text }] },
-        ...(taskType === undefined ? {} : { taskType }),
-        ...(request.dimensions === undefined ? {} : { outputDimensionality: request.dimensions }),
-      })),
-    });
-  }
-  return batches;
+  return {
+    requests: request.input.map((text) => ({
+      model: modelName,
+      content: { parts: [{ text }] },
+      ...(taskType === undefined ? {} : { taskType }),
+      ...(request.dimensions === undefined ? {} : { outputDimensionality: request.dimensions }),
+    })),
+  };
 }

@@ -76,16 +76,13 @@ describe('GoogleProvider embed', () => {
     assert.deepEqual(sent, [...types.map(([, taskType]) => taskType), undefined]);
   });
 
-  test('more than 100 inputs are split into batches, results kept in input order', async () => {
-    const input = Array.from({ length: 205 }, (_unused, index) => `text ${index}`);
+  test('a call goes whole, in one batchEmbedContents body (the service splits past 100: test/usage/ledger-embed-split)', async () => {
+    const input = Array.from({ length: 100 }, (_unused, index) => `text ${index}`);
     const response = await embed(provider)({ model: 'gemini-embedding-001', input }, callOptions());
-    assert.deepEqual(
-      mock.requests.map((request) => (request.body as { requests: unknown[] }).requests.length).sort((a, b) => b - a),
-      [100, 100, 5],
-    );
-    assert.equal(response.embeddings.length, 205);
+    assert.deepEqual(mock.requests.map((request) => (request.body as { requests: unknown[] }).requests.length), [100]);
+    assert.equal(response.embeddings.length, 100);
     assert.deepEqual(response.embeddings[0], expectedVector('text 0', 8));
-    assert.deepEqual(response.embeddings[204], expectedVector('text 204', 8));
+    assert.deepEqual(response.embeddings[99], expectedVector('text 99', 8));
   });
 
   test('errors are mapped; empty input is rejected before any call', async () => {

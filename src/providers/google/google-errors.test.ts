@@ -168,6 +168,7 @@ describe('GoogleProvider error mapping', () => {
       authHeaderName: 'x-goog-api-key',
       authHeaderPrefix: '',
       features: { streaming: true, tools: true, vision: true, json_mode: true, embeddings: true },
+      maxBatchSize: 100,
     });
   });
 });

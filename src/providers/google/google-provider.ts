@@ -2,7 +2,6 @@ import { ProviderError, SwitchboardError } from '../../errors.js';
 import { unsentStops } from '../shared/vendor-stops.js';
 import type { ProviderClass, ProviderSettings } from '../provider-class.js';
 import { authHeaders, credentialSecrets, joinUrl } from '../shared/auth-headers.js';
-import { withEmbeddedInputs } from '../shared/billed-provider-error.js';
 import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { rowTimeouts, type Timeouts } from '../shared/timeouts.js';
@@ -18,7 +17,7 @@ import type {
   StreamPart,
 } from '../spec/index.js';
 import { convertGoogleResponse } from './convert-google-response.js';
-import { convertToGoogleEmbedRequests, googleEmbedBatchSize } from './convert-to-google-embed-requests.js';
+import { convertToGoogleEmbedRequest, googleEmbedBatchSize } from './convert-to-google-embed-requests.js';
 import { convertToGoogleRequest, googleStops } from './convert-to-google-request.js';
 import { googleBatchEmbedResponseSchema } from './google-api.js';
 import { googleModelName, googleModelPath } from './google-model-path.js';
@@ -81,34 +80,19 @@ class GoogleProvider implements Provider {
     if (request.input.length === 0) {
       throw new SwitchboardError('invalid_request', 'input must contain at least one text', { param: 'input' });
     }
-    const path = googleModelPath(request.model);
-    const batches = convertToGoogleEmbedRequests(request, googleModelName(request.model));
-    // Every batch is in flight at once; all are awaited, so that a failing one leaves the ones the
-    // vendor answered (and bills) known.
-    const settled = await Promise.allSettled(
-      batches.map(async (batch) => {
-        const response = await this.#send(`${path}:batchEmbedContents`, batch, options);
-        if (response.status >= 300) throw this.#error(response, await readErrorBody(response), options);
-        const parsed = googleBatchEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
-        if (!parsed.success || parsed.data.embeddings.length !== batch.requests.length) {
-          throw new ProviderError('provider_error', `Provider '${this.name}' returned an unexpected embeddings body`, {
-            provider: this.name,
-            status: 502,
-            upstreamStatus: response.status,
-          });
-        }
-        return parsed.data.embeddings.map((embedding) => embedding.values);
-      }),
-    );
-    const embeddings: number[][] = [];
-    const failure = settled.find((result) => result.status === 'rejected');
-    if (failure !== undefined) {
-      const embedded = request.input.filter((_text, index) => settled[Math.floor(index / googleEmbedBatchSize)]?.status === 'fulfilled');
-      throw withEmbeddedInputs(failure.reason, embedded);
+    const batch = convertToGoogleEmbedRequest(request, googleModelName(request.model));
+    const response = await this.#send(`${googleModelPath(request.model)}:batchEmbedContents`, batch, options);
+    if (response.status >= 300) throw this.#error(response, await readErrorBody(response), options);
+    const parsed = googleBatchEmbedResponseSchema.safeParse(await readJson(this.name, response, options.signal));
+    if (!parsed.success || parsed.data.embeddings.length !== batch.requests.length) {
+      throw new ProviderError('provider_error', `Provider '${this.name}' returned an unexpected embeddings body`, {
+        provider: this.name,
+        status: 502,
+        upstreamStatus: response.status,
+      });
     }
-    for (const result of settled) if (result.status === 'fulfilled') for (const vector of result.value) embeddings.push(vector);
     // Gemini reports no token usage for embeddings.
-    return { model: request.model, embeddings, usage: { inputTokens: 0 } };
+    return { model: request.model, embeddings: parsed.data.embeddings.map((embedding) => embedding.values), usage: { inputTokens: 0 } };
   }
 
   /** Built in the first `next()`, so that conversion errors reject it, like an error status. */
@@ -166,6 +150,7 @@ export const GoogleProviderClass: ProviderClass = {
     authHeaderName: 'x-goog-api-key',
     authHeaderPrefix: '',
     features: { streaming: true, tools: true, vision: true, json_mode: true, embeddings: true },
+    maxBatchSize: googleEmbedBatchSize,
   },
   create: (settings, deps) => new GoogleProvider(settings, deps),
 };

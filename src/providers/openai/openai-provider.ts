@@ -15,6 +15,7 @@ export const OpenAIProviderClass: ProviderClass = {
     authHeaderName: 'Authorization',
     authHeaderPrefix: 'Bearer',
     features: { streaming: true, tools: true, vision: true, json_mode: true, embeddings: true },
+    maxBatchSize: 2048,
   },
   create: (settings, deps) =>
     createOpenAICompatibleProvider(settings, deps, { keyRequired: true, defaultMaxTokensField: 'max_completion_tokens', responsesApi: true }),

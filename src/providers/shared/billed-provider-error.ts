@@ -23,21 +23,3 @@ export class BilledProviderError extends ProviderError {
 export function billedUsage(error: unknown): Usage | undefined {
   return error instanceof BilledProviderError ? error.usage : undefined;
 }
-
-/** The texts each failed multi-batch embeddings call had embedded before its failing batch. */
-const embeddedBefore = new WeakMap<object, readonly string[]>();
-
-/**
- * Marks the failure of an embeddings call sent in batches (Gemini, Cohere) with the texts of the
- * batches the vendor had already answered, and bills: the ledger estimates them. No mark when none
- * was answered. Returns `error`, to be thrown.
- */
-export function withEmbeddedInputs(error: unknown, embedded: readonly string[]): unknown {
-  if (embedded.length > 0 && typeof error === 'object' && error !== null) embeddedBefore.set(error, embedded);
-  return error;
-}
-
-/** The texts a failed embeddings call had embedded (see withEmbeddedInputs); undefined if none. */
-export function embeddedInputs(error: unknown): readonly string[] | undefined {
-  return typeof error === 'object' && error !== null ? embeddedBefore.get(error) : undefined;
-}

@@ -38,7 +38,10 @@ const pricing = pricingSchema.superRefine(boundedKeys).superRefine((value, conte
   if (invalid !== undefined) context.addIssue({ code: 'custom', message: invalid });
 });
 // Every class that reads `config.headers` sends them as headers: refuse CR/LF there at write time.
-const providerConfig = z.looseObject({ headers: headerMapSchema.optional() }).superRefine(boundedKeys);
+// `max_batch_size` (any class): a row written with SQL may hold another value; the loader ignores it.
+const providerConfig = z
+  .looseObject({ headers: headerMapSchema.optional(), max_batch_size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().optional() })
+  .superRefine(boundedKeys);
 
 export const providerCreateSchema = z
   .object({

@@ -29,6 +29,8 @@ export function registryStatus(snapshot: ConfigSnapshot, instanceId: string, gov
   for (const entry of registry.providers.values()) {
     if (entry.status === 'available') providers++;
     else if (entry.status === 'unavailable') errors.push({ table: 'ai_providers', row_id: entry.id, name: entry.name, reason: entry.reason ?? 'unavailable' });
+    // A row served all the same, one of its values ignored (a bad config.max_batch_size).
+    if (entry.status !== 'unavailable' && entry.loadProblem !== undefined) errors.push({ table: 'ai_providers', row_id: entry.id, name: entry.name, reason: entry.loadProblem });
   }
   for (const entry of registry.models.values()) {
     if (entry.status === 'available') models++;
