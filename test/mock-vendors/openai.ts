@@ -65,6 +65,11 @@ export interface OpenAIMock {
   replayNextStream(sse: string | Iterable<string>): void;
   /** The next chat completion (not streamed), once its request passed the checks, answers this JSON as written. */
   replayNext(json: unknown): void;
+  /**
+   * The next Responses call, once its request passed the checks, answers as written: `json` with
+   * HTTP 200 (streamed or not), or `sse` as an event stream (a compatible server's own answer).
+   */
+  replayNextResponses(answer: { json: unknown } | { sse: string }): void;
   close(): Promise<void>;
 }
 
@@ -81,6 +86,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
   let nextStream: { mode: 'fail' | 'hang'; afterChunks: number } | undefined;
   let replay: string | Iterable<string> | undefined;
   let replayJson: unknown;
+  let replayResponses: { json: unknown } | { sse: string } | undefined;
   let counter = 0;
 
   const server = await startMockServer(async (request, response) => {
@@ -106,6 +112,11 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
       if (route.endsWith('/embeddings')) return sendJson(response, 200, embeddings(request.body));
       if (route.endsWith('/responses')) {
         const validated = validateResponses(request.body);
+        if (replayResponses !== undefined) {
+          const answer = replayResponses;
+          replayResponses = undefined;
+          return sendReplay(response, answer);
+        }
         const hang = validated['stream'] === true && nextStream?.mode === 'hang';
         if (validated['stream'] === true) nextStream = undefined;
         return await answerResponses(response, validated, counter, hang);
@@ -166,8 +177,18 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     hangNextStream: ({ afterChunks }) => void (nextStream = { mode: 'hang', afterChunks }),
     replayNextStream: (sse) => void (replay = sse),
     replayNext: (json) => void (replayJson = json),
+    replayNextResponses: (answer) => void (replayResponses = answer),
     close: () => server.close(),
   };
+}
+
+function sendReplay(response: ServerResponse, answer: { json: unknown } | { sse: string }): void {
+  if ('sse' in answer) {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.end(answer.sse);
+    return;
+  }
+  sendJson(response, 200, answer.json);
 }
 
 function sendFailure(response: ServerResponse, failure: MockFailure): void {

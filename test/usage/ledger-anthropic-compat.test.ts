@@ -185,6 +185,17 @@ describe('Anthropic-compatible servers in the ledger', () => {
     assert.match(chatText, /"error":\{"message":"Provider 'compat' failed.*Overloaded/);
   });
 
+  test('/v1/messages streamed: an error in chat completions\' shape (`data: {"error": …}`, LiteLLM\'s proxy) is redacted too', async () => {
+    const failing = [unnamedStream.split('\n\n')[0], `data: {"error":{"message":"upstream refused key ${KEY}","type":"None","param":"None","code":"500"}}`, '', ''].join('\n\n');
+    vendor.replayNext({ sse: failing });
+    const response = await post('/v1/messages', { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say OK' }] });
+    const text = await response.text();
+    assert.ok(!text.includes(KEY), text);
+    assert.match(text, /upstream refused key/);
+    const row = await rowOf(response);
+    assert.deepEqual([row.status, row.incomplete], [502, true], JSON.stringify(row));
+  });
+
   test('/v1/chat/completions and /v1/responses streamed without `event:` lines: text and usage as with them', async () => {
     vendor.replayNext({ sse: unnamedStream });
     const chat = await post('/v1/chat/completions', { model: MODEL, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say OK' }] });

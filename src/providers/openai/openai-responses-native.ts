@@ -6,9 +6,11 @@
  */
 import { z } from 'zod';
 import { eventJson, nativeStreamAnswer, type UsageObserver } from '../shared/native-stream.js';
-import type { NativeAnswer, NativeCallOptions, NativeEvent, Usage } from '../spec/index.js';
+import type { CallOptions, NativeAnswer, NativeCallOptions, NativeEvent, Usage } from '../spec/index.js';
 import type { CompatibleEndpoint } from './compatible-endpoint.js';
 import { tokenCount, unreportedUsage, usageFromBuckets } from '../shared/usage-buckets.js';
+import { ProviderError } from '../../errors.js';
+import { mapOpenAIStreamError } from './map-openai-error.js';
 
 const responsesUsageSchema = z.looseObject({
   input_tokens: z.number().optional(),
@@ -18,20 +20,45 @@ const responsesUsageSchema = z.looseObject({
   output_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 
+/** Chat completions' names for the same counts, which some compatible servers send in a Responses usage. */
+const chatNamedUsageSchema = z.looseObject({
+  prompt_tokens: z.number().nullish(),
+  completion_tokens: z.number().nullish(),
+  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
+});
+
 /**
  * A Responses `usage` object in normalized form, with the ledger's buckets: `input_tokens` includes
  * the cached ones and `output_tokens` the reasoning ones, as in chat completions. `webSearchCalls`:
- * the answer's `web_search_call` output items (OpenAI bills each call). Absent or malformed usage:
- * unreported (the ledger estimates the tokens), the web search calls kept.
+ * the answer's `web_search_call` output items (OpenAI bills each call). A usage with neither
+ * `input_tokens` nor `output_tokens` is read under chat completions' names (`prompt_tokens`,
+ * `completion_tokens` and their details), as some compatible servers send it. Absent or malformed
+ * usage, or one with no count under either name: unreported (the ledger estimates the tokens), the
+ * web search calls kept.
  */
 export function convertResponsesUsage(raw: unknown, webSearchCalls = 0): Usage {
   const parsed = responsesUsageSchema.safeParse(raw);
   if (!parsed.success || raw === undefined || raw === null) return searchesOnly(webSearchCalls);
   const usage = parsed.data;
-  const input = tokenCount(usage.input_tokens);
-  const output = tokenCount(usage.output_tokens);
-  const cachedInput = Math.min(tokenCount(usage.input_tokens_details?.cached_tokens), input);
-  const reasoning = Math.min(tokenCount(usage.output_tokens_details?.reasoning_tokens), output);
+  if (usage.input_tokens === undefined && usage.output_tokens === undefined) return chatNamedUsage(raw, webSearchCalls);
+  return usageOfCounts(usage.input_tokens, usage.output_tokens, usage.input_tokens_details?.cached_tokens, usage.output_tokens_details?.reasoning_tokens, raw, webSearchCalls);
+}
+
+/** A Responses usage without its own names: read under chat completions' (else unreported). */
+function chatNamedUsage(raw: unknown, webSearchCalls: number): Usage {
+  const parsed = chatNamedUsageSchema.safeParse(raw);
+  if (!parsed.success || (typeof parsed.data.prompt_tokens !== 'number' && typeof parsed.data.completion_tokens !== 'number')) return searchesOnly(webSearchCalls);
+  const usage = parsed.data;
+  return usageOfCounts(usage.prompt_tokens, usage.completion_tokens, usage.prompt_tokens_details?.cached_tokens, usage.completion_tokens_details?.reasoning_tokens, raw, webSearchCalls);
+}
+
+/** Usage from the vendor's counts: all input (cached included), all output (reasoning included). */
+function usageOfCounts(inputCount: unknown, outputCount: unknown, cachedCount: unknown, reasoningCount: unknown, raw: unknown, webSearchCalls: number): Usage {
+  const input = tokenCount(inputCount);
+  const output = tokenCount(outputCount);
+  const cachedInput = Math.min(tokenCount(cachedCount), input);
+  const reasoning = Math.min(tokenCount(reasoningCount), output);
   const buckets = { input: input - cachedInput, cachedInput, cacheWrite5m: 0, cacheWrite1h: 0, output: output - reasoning, reasoning };
   return usageFromBuckets(webSearchCalls > 0 ? { ...buckets, webSearchCalls } : buckets, raw);
 }
@@ -98,9 +125,27 @@ export async function callOpenAIResponses(
   else delete wireBody['stream'];
   if (!streaming) {
     const json = await endpoint.postForJson('/responses', wireBody, callOptions);
-    const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+    const answer = wholeResponse(endpoint, json, callOptions);
     return { type: 'json', status: 200, body: answer, usage: responseUsage(answer) };
   }
   const stream = await endpoint.postForStream('/responses', wireBody, callOptions);
   return nativeStreamAnswer(endpoint.provider, stream, responsesUsageObserver(), endpoint.secrets(callOptions));
+}
+
+/**
+ * A whole answer, when it is a `response` (an object with an `output` list); else the provider's
+ * error, not a 200 the client would take for an empty answer: an `{"error": …}` body sent with HTTP
+ * 200 (proxies) is classified from its fields like an error in a stream (it has no status of its
+ * own), its words redacted; anything else is a 502 `provider_error`.
+ */
+function wholeResponse(endpoint: CompatibleEndpoint, json: unknown, options: CallOptions): Record<string, unknown> {
+  const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+  if (answer !== undefined && Array.isArray(answer['output'])) return answer;
+  const error = answer?.['error'];
+  if (error !== undefined && error !== null) throw mapOpenAIStreamError(error, endpoint.errorContext(options));
+  throw new ProviderError('provider_error', `Provider '${endpoint.provider}' returned an answer that is not a Responses API response (no output list)`, {
+    provider: endpoint.provider,
+    status: 502,
+    upstreamStatus: 200,
+  });
 }

@@ -25,8 +25,9 @@ export interface UsageObserver {
  * without a promise each (`takeReady`), the body released once read to its end; `return()` on the
  * iterator, or a failure, discards it (which aborts the upstream). A read failure or an event over
  * the size cap rejects `next()` after the events before it. The vendor's in-stream failures (an
- * `error` event, Responses' `response.failed`) are passed on with `secrets` (the call's key)
- * redacted from their words, like an error status's body.
+ * `error` event, Responses' `response.failed`, an unnamed `{"error": …}`) are passed on with
+ * `secrets` (the call's key) redacted from their words, like an error status's body; an unnamed
+ * `[DONE]` line is left out.
  */
 export function nativeStreamAnswer(provider: string, stream: UpstreamStream, observer: UsageObserver, secrets: readonly (string | undefined)[]): NativeStreamAnswer {
   const events = new UpstreamParts<NativeEvent>({
@@ -75,9 +76,20 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
   }
 
   event(sent: string | undefined, data: string): void {
-    // Some compatible servers send `data:` lines only: the event's name is then its `type`.
-    const name = sent ?? dataType(data);
-    const failure = name === 'error' || name === 'response.failed';
+    let name = sent;
+    let failure: boolean;
+    if (sent === undefined) {
+      // Chat completions' end line, which some servers (LiteLLM's proxy) send here too: neither
+      // native API has one, and the SDKs stop reading at it, so a failure after it went unseen.
+      if (data === '[DONE]') return;
+      // Some compatible servers send `data:` lines only: the event's name is then its `type`, and
+      // an error may come as chat completions' `{"error": …}` (LiteLLM's proxy, OpenRouter).
+      const unnamed = readUnnamed(data);
+      name = unnamed.type;
+      failure = name === 'error' || name === 'response.failed' || unnamed.error;
+    } else {
+      failure = sent === 'error' || sent === 'response.failed';
+    }
     if (failure) this.#failed = true;
     const event: NativeEvent = { event: name, data: failure ? redactFailure(data, this.#secrets) : data };
     this.#observer.observe(event);
@@ -89,18 +101,23 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
 const EVENT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
- * The `type` of an event sent without an `event:` line (Anthropic's and the Responses API's events
- * all carry their name there), when it is a plain name; else undefined (the event stays unnamed).
+ * An event sent without an `event:` line (Anthropic's and the Responses API's events all carry
+ * their name there): its `type` when that is a plain name, else undefined (the event stays
+ * unnamed); `error` when it is an object with an `error` and no `type`, chat completions' shape of
+ * a failure in a stream.
  */
-function dataType(data: string): string | undefined {
+function readUnnamed(data: string): { type: string | undefined; error: boolean } {
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
-    return undefined;
+    return { type: undefined, error: false };
   }
-  const type = isRecord(value) ? value['type'] : undefined;
-  return typeof type === 'string' && EVENT_NAME.test(type) ? type : undefined;
+  if (!isRecord(value)) return { type: undefined, error: false };
+  const type = value['type'];
+  if (typeof type === 'string') return { type: EVENT_NAME.test(type) ? type : undefined, error: false };
+  const error = value['error'];
+  return { type: undefined, error: error !== undefined && error !== null && error !== false };
 }
 
 /**
