@@ -43,6 +43,9 @@ test('terminal controls in a line are written as visible \\uXXXX text; tab, newl
   const line = JSON.parse(visibleControls(JSON.stringify(value))) as typeof value;
   assert.equal(line.msg, 'a\\u001bb\\u0008c\\u000cd\\u000de\\u009bf\\u202eg\\u007fh\ti\nj"k\\u001bl\\');
   assert.equal(line.ok, value.ok);
+  // Unicode's line and paragraph separators and the bidi marks RLM, ALM and LRM (JSON leaves them raw too).
+  const marks = JSON.parse(visibleControls(JSON.stringify({ msg: 'a\u2028b\u2029c\u200fd\u061ce\u200ef' }))) as { msg: string };
+  assert.equal(marks.msg, 'a\\u2028b\\u2029c\\u200fd\\u061ce\\u200ef');
   const clean = JSON.stringify({ msg: 'nothing to do', n: 1 });
   assert.equal(visibleControls(clean), clean);
 });

@@ -12,12 +12,13 @@ const MAX_PENDING = 64 * 1024;
 
 /**
  * In a JSON line: an escaped backslash (kept, so `\\u001b` typed by a client stays as it is), the
- * escape of a C0 control other than tab and newline, or a raw DEL, C1 control or bidirectional
- * override, which JSON leaves as they are. Both kinds only ever sit inside a string value.
+ * escape of a C0 control other than tab and newline, or a raw DEL, C1 control, line or paragraph
+ * separator or bidirectional control (override, embedding, isolate, or the marks ALM, LRM, RLM),
+ * which JSON leaves as they are. Both kinds only ever sit inside a string value.
  */
-const TERMINAL_CONTROLS = /\\(?:\\|u00[01][0-9a-f]|[bfr])|[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const TERMINAL_CONTROLS = /\\(?:\\|u00[01][0-9a-f]|[bfr])|[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 /** A quick first look (one character class, no allocation): most lines hold none of these. */
-const MAYBE_CONTROLS = /[\\\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const MAYBE_CONTROLS = /[\\\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 const C0_ESCAPES: Readonly<Record<string, string>> = { '\\b': '0008', '\\f': '000c', '\\r': '000d' };
 
 /**

@@ -6,8 +6,9 @@
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import { SwitchboardError, errorMessage } from '../errors.js';
-import { terminalSafe, type CliContext, type Command } from './cli-context.js';
+import { inline, type CliContext, type Command } from './cli-context.js';
 import { commands } from './commands/index.js';
+import { hasPassword, passwordArgumentWarning } from './url-password.js';
 
 const globalHelp = (list: readonly Command[]): string =>
   [
@@ -45,7 +46,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
       // An explicit --data-dir selects the embedded database even when DATABASE_URL is set.
       ...(globals.dataDir === undefined ? {} : { databaseUrl: undefined, dataDir: path.resolve(globals.dataDir) }),
     });
-    if (globals.databaseUrl !== undefined && hasPassword(globals.databaseUrl)) stderr.write(DATABASE_URL_ARGV_WARNING);
+    if (globals.databaseUrl !== undefined && hasPassword(globals.databaseUrl)) stderr.write(passwordArgumentWarning('--database-url', 'set DATABASE_URL in the environment instead'));
     const context: CliContext = {
       config,
       json: globals.json,
@@ -73,7 +74,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     }
     return await command.run(args, context);
   } catch (error) {
-    stderr.write(`switchboard: ${terminalSafe(oneLine(error))}\n`);
+    stderr.write(`switchboard: ${inline(oneLine(error))}\n`);
     return 1;
   }
 }
@@ -102,21 +103,6 @@ function extractGlobals(argv: readonly string[]): { globals: Globals; rest: stri
     else rest.push(argument);
   }
   return { globals, rest };
-}
-
-/** Printed on stderr when `--database-url` carries a password (never repeating it). */
-const DATABASE_URL_ARGV_WARNING =
-  'switchboard: warning: --database-url put the database password in your shell history and in the process list (ps) that every local user can read ' +
-  'for as long as the command runs; set DATABASE_URL in the environment instead.\n';
-
-function hasPassword(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    // Other URLs are refused as malformed before anything runs (that error says enough).
-    return (parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:') && parsed.password !== '';
-  } catch {
-    return false;
-  }
 }
 
 function splitOnce(argument: string): [string, string] {

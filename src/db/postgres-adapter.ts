@@ -243,7 +243,12 @@ export function describeUrl(url: string): string {
       isRetryable: false,
     });
   }
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default)';
+  let database: string;
+  try {
+    database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default)';
+  } catch {
+    throw new DatabaseError('database_unavailable', 'malformed database URL: the database name has a broken %-escape', { isRetryable: false });
+  }
   return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}/${database}`;
 }
 

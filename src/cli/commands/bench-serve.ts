@@ -13,7 +13,7 @@ import { Router } from '../../routing/router.js';
 import { benchRouteTable } from './bench-route.js';
 import { AIService } from '../../service/ai-service.js';
 import { print, printJson, type Command } from '../cli-context.js';
-import { parseOptions, requireOption } from '../parse-options.js';
+import { integerOption, parseOptions, requireOption } from '../parse-options.js';
 import { benchConfigFromChild, materializeBenchConfig } from './bench-config.js';
 import { openBenchLedger } from './bench-ledger.js';
 import { loadTracing } from '../../tracing/load-tracing.js';
@@ -23,6 +23,7 @@ import { openBenchGovernance } from './bench-governance.js';
 import { applyHeapGrowth } from './heap-growth.js';
 import { applyPretenuring } from './pretenuring.js';
 import { batchedLogLines } from '../log-lines.js';
+import { hasPassword, passwordArgumentWarning } from '../url-password.js';
 
 export const benchServeCommand: Command = {
   name: 'bench-serve',
@@ -53,6 +54,10 @@ export const benchServeCommand: Command = {
       route: { type: 'string' },
       'governance-database-url': { type: 'string' },
     });
+    for (const flag of ['usage-database-url', 'governance-database-url'] as const) {
+      const url = values[flag];
+      if (url !== undefined && hasPassword(url)) context.stderr.write(passwordArgumentWarning(`--${flag}`, 'give it without the password and set PGPASSWORD in the environment instead'));
+    }
     const upstream = requireOption(values.upstream, '--upstream');
     if (!/^https?:\/\//.test(upstream)) throw new SwitchboardError('invalid_request', '--upstream must be an http(s) URL');
     const key = requireOption(values.key, '--key');
@@ -60,8 +65,7 @@ export const benchServeCommand: Command = {
       printJson(context, await materializeBenchConfig(upstream, key));
       return 0;
     }
-    const port = Number(requireOption(values.port, '--port'));
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchboardError('invalid_request', '--port must be 0-65535');
+    const port = integerOption(requireOption(values.port, '--port'), '--port', 0, 65535);
 
     applyHeapGrowth();
     applyPretenuring();

@@ -1,6 +1,6 @@
 import { SwitchboardError } from '../../errors.js';
-import { print, printJson, type CliContext } from '../cli-context.js';
-import { parseOptions } from '../parse-options.js';
+import { line, print, printJson, type CliContext } from '../cli-context.js';
+import { integerOption, parseOptions } from '../parse-options.js';
 import { withAdmin, type AdminApi } from './admin-target.js';
 
 type Row = Record<string, unknown>;
@@ -110,8 +110,8 @@ async function runWrite(
   if (context.json) printJson(context, result.row);
   else {
     const verb = { add: 'Added', update: 'Updated', enable: 'Enabled', disable: 'Disabled', remove: 'Removed' }[action];
-    const status = typeof result.row['status'] === 'string' ? ` (status: ${result.row['status']}${result.row['unavailable_reason'] ? `: ${String(result.row['unavailable_reason'])}` : ''})` : '';
-    print(context, `${verb} ${kind} '${name}' via ${result.via}${status}. Running servers apply it within a second.`);
+    const status = typeof result.row['status'] === 'string' ? line` (status: ${result.row['status']}${result.row['unavailable_reason'] ? line`: ${result.row['unavailable_reason']}` : ''})` : '';
+    print(context, line`${verb} ${kind} '${name}' via ${result.via}${status}. Running servers apply it within a second.`);
   }
   return 0;
 }
@@ -124,11 +124,8 @@ function parseFlag(flag: string, kind: FlagKind, raw: string): unknown {
       } catch {
         throw new SwitchboardError('invalid_request', `--${flag} must be JSON, e.g. --${flag} '{"streaming": true}'`);
       }
-    case 'integer': {
-      const value = Number(raw);
-      if (!Number.isInteger(value)) throw new SwitchboardError('invalid_request', `--${flag} must be an integer`);
-      return value;
-    }
+    case 'integer':
+      return integerOption(raw, `--${flag}`, 1);
     case 'list':
       return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
     default:

@@ -3,7 +3,7 @@ import { loadProviderClasses } from '../../registry/load-provider-classes.js';
 import { loadRegistry } from '../../registry/provider-loader.js';
 import type { ProviderRegistry } from '../../registry/provider-registry.js';
 import { SwitchboardError } from '../../errors.js';
-import { print, printJson, terminalSafe, type CliContext, type Command } from '../cli-context.js';
+import { print, printJson, warn, type CliContext, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
 import { modelWriteUsage, providerWriteUsage, runModelWrite, runProviderWrite } from './catalog-writes.js';
@@ -19,7 +19,7 @@ const statusOf = (row: Row): string => (typeof row['status'] === 'string' ? row[
 async function loadCatalog(context: CliContext): Promise<ProviderRegistry> {
   const warnings: string[] = [];
   const classes = await loadProviderClasses(context.config.providersDir, (message) => warnings.push(message));
-  for (const warning of warnings) context.stderr.write(`warning: ${terminalSafe(warning)}\n`);
+  for (const warning of warnings) warn(context, warning);
   const deps = defaultProviderDeps();
   try {
     return await withDb(context, (db) => loadRegistry(db, 0, { classes, deps }));

@@ -4,7 +4,7 @@ import { loadProviderClasses } from '../../registry/load-provider-classes.js';
 import { listCredentials, selectCredentialTarget, type CredentialListing } from '../../db/sql/credentials.js';
 import type { Db } from '../../db/db.js';
 import { SwitchboardError } from '../../errors.js';
-import { print, printJson, type CliContext, type Command } from '../cli-context.js';
+import { line, print, printJson, warn, type CliContext, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { keyringFor } from './keyring-for.js';
@@ -52,7 +52,7 @@ export const credentialsCommand: Command = {
       );
       if (!deleted) throw new SwitchboardError('not_found', `no stored credential for project '${values.project}' and provider '${values.provider}'`);
       if (context.json) printJson(context, { deleted: true });
-      else print(context, `Deleted the credential of project '${values.project}' for provider '${values.provider}'.`);
+      else print(context, line`Deleted the credential of project '${values.project}' for provider '${values.provider}'.`);
       return 0;
     }
     throw new SwitchboardError('invalid_request', `credentials needs 'set', 'list' or 'delete' (got '${action ?? ''}')`);
@@ -90,7 +90,7 @@ async function setCredential(args: string[], context: CliContext): Promise<numbe
       const target = await resolveTarget(db, project, provider);
       const keyring = keyringFor(context);
       // The credential is bound to the provider's origin now: a row without api_base_url takes its class's default.
-      const classes = await loadProviderClasses(context.config.providersDir, (message) => context.stderr.write(`warning: ${message}\n`));
+      const classes = await loadProviderClasses(context.config.providersDir, (message) => warn(context, message));
       const classBaseUrl = (className: string): string | undefined => classes.get(className)?.defaults.baseUrl;
       return (await new CredentialStore(db, keyring, {}, { classBaseUrl }).set(target.projectId, target.providerId, payload)).keyHint;
     }),
@@ -98,7 +98,7 @@ async function setCredential(args: string[], context: CliContext): Promise<numbe
     async (server) => String((await server.call('PUT', credentialPath(project, provider), payload as Record<string, unknown>))['key_hint']),
   );
   if (context.json) printJson(context, { project, provider, keyHint });
-  else print(context, `Stored the credential of project '${project}' for provider '${provider}' (key ${keyHint}).`);
+  else print(context, line`Stored the credential of project '${project}' for provider '${provider}' (key ${keyHint}).`);
   // After the store, so a failure stays one line; the key is in the shell history either way.
   if (keyInArgv !== undefined) context.stderr.write(`${apiKeyArgumentWarning}\n`);
   return 0;

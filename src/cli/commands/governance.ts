@@ -7,9 +7,9 @@
  */
 import { SwitchboardError } from '../../errors.js';
 import { GovernanceAdmin } from '../../service/admin/governance-admin.js';
-import { print, printJson, type CliContext, type Command } from '../cli-context.js';
+import { line, print, printJson, type CliContext, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
-import { parseOptions, requireOption } from '../parse-options.js';
+import { integerOption, numberOption, parseOptions, requireOption } from '../parse-options.js';
 import { directOrServer, type ServerAdmin } from './server-admin.js';
 import { withDb } from './with-db.js';
 
@@ -47,10 +47,7 @@ function output(context: CliContext, value: unknown, rows: readonly object[], co
 }
 
 function integerFlag(value: string | undefined, flag: string): number | null {
-  if (value === undefined) return null;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new SwitchboardError('invalid_request', `${flag} must be a positive integer, got '${value}'`);
-  return parsed;
+  return value === undefined ? null : integerOption(value, flag, 1);
 }
 
 const budgetColumns = ['name', 'project', 'api_key_id', 'model_name', 'period', 'period_end', 'limit_usd', 'spent_usd', 'reserved_usd', 'leased_usd', 'leases', 'unpriced'];
@@ -95,7 +92,7 @@ export const budgetsCommand: Command = {
         ...(values.period === undefined ? {} : { period: values.period }),
         ...(values.key === undefined ? {} : { api_key_id: values.key }),
         ...(values.model === undefined ? {} : { model_name: values.model }),
-        ...(values.soft === undefined ? {} : { soft_threshold: Number(values.soft) }),
+        ...(values.soft === undefined ? {} : { soft_threshold: numberOption(values.soft, '--soft') }),
         ...(values.starts === undefined ? {} : { starts_at: values.starts }),
         ...(values.ends === undefined ? {} : { ends_at: values.ends }),
         ...(values.unpriced === undefined ? {} : { unpriced: values.unpriced }),
@@ -108,7 +105,7 @@ export const budgetsCommand: Command = {
       const { name } = positionalName(rest, 'budgets remove');
       await withAdmin(context, (admin) => admin.removeBudget(name));
       if (context.json) printJson(context, { name, deleted: true });
-      else print(context, `Removed budget '${name}'.`);
+      else print(context, line`Removed budget '${name}'.`);
       return 0;
     }
     throw new SwitchboardError('invalid_request', `budgets needs 'set', 'list' or 'remove' (got '${action ?? ''}')`);
@@ -156,7 +153,7 @@ export const limitsCommand: Command = {
       const { name } = positionalName(rest, 'limits remove');
       await withAdmin(context, (admin) => admin.removeRateLimit(name));
       if (context.json) printJson(context, { name, deleted: true });
-      else print(context, `Removed rate limit '${name}'.`);
+      else print(context, line`Removed rate limit '${name}'.`);
       return 0;
     }
     throw new SwitchboardError('invalid_request', `limits needs 'set', 'list' or 'remove' (got '${action ?? ''}')`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadKeyring, type Keyring } from '../../crypto/keyring.js';
-import type { CliContext } from '../cli-context.js';
+import { warn, type CliContext } from '../cli-context.js';
 
 /**
  * The master keyring for this configuration. Embedded mode keeps a generated key next to the
@@ -11,6 +11,6 @@ export function keyringFor(context: Pick<CliContext, 'config' | 'stderr'>): Keyr
   return loadKeyring({ ...config.env }, {
     mode: config.databaseUrl ? 'postgres' : 'embedded',
     dataDir: path.dirname(config.dataDir),
-    warn: (message) => context.stderr.write(`warning: ${message}\n`),
+    warn: (message) => warn(context, message),
   });
 }

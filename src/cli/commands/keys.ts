@@ -1,7 +1,7 @@
 import { generateApiKey } from '../../crypto/api-key.js';
 import { insertApiKey, listApiKeys, revokeApiKey, type ApiKeyListing } from '../../db/sql/api-keys.js';
 import { SwitchboardError } from '../../errors.js';
-import { print, printJson, type Command } from '../cli-context.js';
+import { line, print, printJson, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions, requireOption } from '../parse-options.js';
 import { directOrServer } from './server-admin.js';
@@ -52,7 +52,7 @@ export const keysCommand: Command = {
       );
       if (!created) throw new SwitchboardError('not_found', `no project named '${projectName}' (create it with: switchboard projects create ${projectName})`);
       if (context.json) printJson(context, { id: created.id, key: created.key, project: projectName });
-      else print(context, `Created API key ${created.id} for project '${projectName}'. It is shown only once:\n\n  ${created.key}\n`);
+      else print(context, line`Created API key ${created.id} for project '${projectName}'. It is shown only once:\n\n  ${created.key}\n`);
       return 0;
     }
     if (action === 'list') {
@@ -77,7 +77,7 @@ export const keysCommand: Command = {
       );
       if (!revoked) throw new SwitchboardError('not_found', `no active API key with id ${id}`);
       if (context.json) printJson(context, { id, revoked: true });
-      else print(context, `Revoked API key ${id}.`);
+      else print(context, line`Revoked API key ${id}.`);
       return 0;
     }
     throw new SwitchboardError('invalid_request', `keys needs 'create', 'list' or 'revoke' (got '${action ?? ''}')`);

@@ -3,7 +3,7 @@ import type { Db } from '../../db/db.js';
 import { migrate } from '../../db/migrate.js';
 import { openDb } from '../../db/open-db.js';
 import { loadProviderClasses } from '../../registry/load-provider-classes.js';
-import { print, printJson, type CliContext, type Command } from '../cli-context.js';
+import { print, printJson, warn, type CliContext, type Command } from '../cli-context.js';
 import { parseOptions } from '../parse-options.js';
 import { keyringFor } from './keyring-for.js';
 
@@ -43,7 +43,7 @@ async function bindLegacy(db: Db, context: CliContext): Promise<string | undefin
   if (!context.config.databaseUrl) return undefined;
   const keyring = keyringFor(context);
   if (!keyring) return undefined;
-  const classes = await loadProviderClasses(context.config.providersDir, (message) => context.stderr.write(`warning: ${message}\n`));
+  const classes = await loadProviderClasses(context.config.providersDir, (message) => warn(context, message));
   const result = await bindLegacyCredentials(db, keyring, (className) => classes.get(className)?.defaults.baseUrl);
   if (result.filtered) return 'Stored credentials were not checked for origin binding: row-level security filters them for this role.';
   return describeBinding(result);

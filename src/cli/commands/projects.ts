@@ -1,6 +1,6 @@
 import { createProject, listProjects, type Project } from '../../db/sql/projects.js';
 import { DatabaseError, SwitchboardError } from '../../errors.js';
-import { print, printJson, type Command } from '../cli-context.js';
+import { line, print, printJson, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
 import { directOrServer } from './server-admin.js';
@@ -24,7 +24,7 @@ export const projectsCommand: Command = {
         async (server) => projectOf(await server.call('POST', 'projects', { name })),
       );
       if (context.json) printJson(context, project);
-      else print(context, `Created project '${project.name}' (${project.id}).`);
+      else print(context, line`Created project '${project.name}' (${project.id}).`);
       return 0;
     }
     if (action === 'list') {

@@ -8,9 +8,9 @@ import { loadRouteTable } from '../../routing/load-route-table.js';
 import { Router } from '../../routing/router.js';
 import { RouteAdmin } from '../../service/admin/route-admin.js';
 import type { TargetBody } from '../../service/admin/route-schemas.js';
-import { print, printJson, type CliContext, type Command } from '../cli-context.js';
+import { inline, line, print, printJson, type CliContext, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
-import { parseOptions } from '../parse-options.js';
+import { numberOption, parseOptions } from '../parse-options.js';
 import { resolveAdminToken } from './admin-token.js';
 import { keyringFor } from './keyring-for.js';
 import { readEndpoint } from './endpoint-file.js';
@@ -141,9 +141,7 @@ async function write(action: 'add' | 'update', args: string[], context: CliConte
   for (const flag of numeric) {
     const value = values[flag];
     if (value === undefined) continue;
-    const number = Number(value);
-    if (!Number.isFinite(number)) throw new SwitchboardError('invalid_request', `--${flag} must be a number`);
-    body[flag.replaceAll('-', '_')] = number;
+    body[flag.replaceAll('-', '_')] = numberOption(value, `--${flag}`);
   }
   if (values.description !== undefined) body['description'] = values.description;
   if (values.active && values.inactive) throw new SwitchboardError('invalid_request', '--active and --inactive exclude each other');
@@ -170,7 +168,7 @@ async function remove(args: string[], context: CliContext): Promise<number> {
   if (!name) throw new SwitchboardError('invalid_request', 'routes remove needs a route name');
   await withRoutes(context, (routes) => routes.remove(name, values.project));
   if (context.json) printJson(context, { deleted: true });
-  else print(context, `Removed route ${name}.`);
+  else print(context, line`Removed route ${name}.`);
   return 0;
 }
 
@@ -182,7 +180,7 @@ async function status(args: string[], context: CliContext): Promise<number> {
     return 0;
   }
   const breakers = (answer['breakers'] as Row[]) ?? [];
-  print(context, `Instance ${String(answer['instance'])}`);
+  print(context, line`Instance ${answer['instance']}`);
   print(
     context,
     breakers.length > 0
@@ -198,7 +196,7 @@ async function status(args: string[], context: CliContext): Promise<number> {
       : 'No breaker has seen a failure.',
   );
   const blocked = (answer['blocked_credentials'] as Row[]) ?? [];
-  if (blocked.length > 0) print(context, `Blocked credentials: ${blocked.map((block) => `${String(block['provider_id'])} until ${String(block['until'])}`).join(', ')}`);
+  if (blocked.length > 0) print(context, `Blocked credentials: ${blocked.map((block) => line`${block['provider_id']} until ${block['until']}`).join(', ')}`);
   return 0;
 }
 
@@ -215,8 +213,8 @@ async function explain(args: string[], context: CliContext): Promise<number> {
     return 0;
   }
   const pick = answer['pick'] as Row | null;
-  print(context, `Route ${String(answer['route'])} v${String(answer['version'])}: ${pick ? `${String(pick['model'])} (arm ${String(pick['arm'])}, tier ${String(pick['tier'])})` : 'weighted random'}`);
-  print(context, String(answer['reason']));
+  print(context, line`Route ${answer['route']} v${answer['version']}: ${pick ? line`${pick['model']} (arm ${pick['arm']}, tier ${pick['tier']})` : 'weighted random'}`);
+  print(context, inline(answer['reason']));
   print(
     context,
     formatTable(
@@ -233,7 +231,7 @@ async function explain(args: string[], context: CliContext): Promise<number> {
       })),
     ),
   );
-  print(context, `Order: ${((answer['order'] as string[]) ?? []).join(' → ')}`);
+  print(context, `Order: ${((answer['order'] as string[]) ?? []).map((model) => inline(model)).join(' → ')}`);
   return 0;
 }
 
@@ -266,14 +264,19 @@ async function callServer(context: CliContext, server: string | undefined, metho
     if (readEndpoint(context.config.dataDir) === undefined) throw new SwitchboardError('invalid_request', 'no running gateway found: pass --server http://host:port (its admin API must be enabled)');
     return serverAdmin(context).call(method, path, body);
   }
-  const url = server;
+  const url = serverUrl(server);
   const { token } = resolveAdminToken(context.config, { generate: false });
   if (!token) throw new SwitchboardError('authentication_failed', 'set SWITCHBOARD_ADMIN_TOKEN to ask the gateway');
-  const response = await requestUrl(`${url.replace(/\/+$/, '')}/admin/v1/${path}`, {
-    method: method as 'GET',
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
+  let response;
+  try {
+    response = await requestUrl(`${url}/admin/v1/${path}`, {
+      method: method as 'GET',
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    throw new SwitchboardError('provider_unavailable', `cannot reach the gateway at ${url} (${(error as Error).message})`);
+  }
   const payload = (await response.body.json().catch(() => ({}))) as Row;
   if (response.statusCode >= 400) {
     const error = (payload['error'] ?? {}) as { message?: string };
@@ -282,6 +285,23 @@ async function callServer(context: CliContext, server: string | undefined, metho
     });
   }
   return payload;
+}
+
+/**
+ * `--server`: an http(s) URL without user info (the admin token is the credential; a password in
+ * the URL would sit in the process list and could come back in an error), as `scheme://host[:port][/path]`.
+ */
+function serverUrl(server: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(server);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '') {
+    throw new SwitchboardError('invalid_request', '--server must be an http(s) URL without user info, such as http://127.0.0.1:4141');
+  }
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
 /** `<model>=<weight>[@tier][#arm]`. */
@@ -297,7 +317,7 @@ function printRoute(context: CliContext, route: Row, verb: string): number {
     printJson(context, route);
     return 0;
   }
-  const targets = (route['targets'] as Row[]).map((target) => `${String(target['model'])}=${String(target['weight'])}@${String(target['tier'])}`).join(' ');
-  print(context, `${verb} route ${String(route['name'])} (version ${String(route['version'])}): ${targets}`);
+  const targets = (route['targets'] as Row[]).map((target) => line`${target['model']}=${target['weight']}@${target['tier']}`).join(' ');
+  print(context, line`${verb} route ${route['name']} (version ${route['version']}): ${targets}`);
   return 0;
 }

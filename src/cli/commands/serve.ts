@@ -4,7 +4,7 @@ import { createGateway } from '../../server/app.js';
 import { createSwitchboard } from '../../service/switchboard.js';
 import { SwitchboardError } from '../../errors.js';
 import { print, type CliContext, type Command } from '../cli-context.js';
-import { parseOptions } from '../parse-options.js';
+import { integerOption, parseOptions } from '../parse-options.js';
 import { adminServiceFor, startInstanceReporting } from '../../service/admin/admin-for-switchboard.js';
 import { announceGeneratedAdminToken, resolveAdminToken } from './admin-token.js';
 import { bootstrapFirstStart, hasNoProject } from './bootstrap.js';
@@ -37,18 +37,12 @@ export const serveCommand: Command = {
       'no-migrate': { type: 'boolean' },
     });
     const host = values.host ?? context.config.host;
-    const port = values.port === undefined ? context.config.port : parsePort(values.port);
+    const port = values.port === undefined ? context.config.port : integerOption(values.port, '--port', 0, 65535);
     applyHeapGrowth();
     applyPretenuring();
     return serve(context, { host, port, migrate: !values['no-migrate'] });
   },
 };
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchboardError('invalid_request', `--port must be 0-65535, got '${value}'`);
-  return port;
-}
 
 /** Starts the gateway and resolves with the exit code once it has stopped on a signal. */
 export async function serve(context: CliContext, options: { host: string; port: number; migrate: boolean }): Promise<number> {

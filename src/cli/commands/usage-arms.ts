@@ -5,7 +5,7 @@ import type { ArmComparison, ArmFigures } from '../../routing/compare-arms.js';
 import { loadRouteTable } from '../../routing/load-route-table.js';
 import { Router } from '../../routing/router.js';
 import { RouteAdmin } from '../../service/admin/route-admin.js';
-import { print, printJson, type CliContext } from '../cli-context.js';
+import { line, print, printJson, type CliContext } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { directOrServer } from './server-admin.js';
 import { withDb } from './with-db.js';
@@ -71,7 +71,7 @@ export function renderComparison(comparison: ArmComparison): string {
     ? `Sample ratio: chi-square ${srm.chi_square.toFixed(2)} (${srm.degrees_of_freedom} df), p = ${srm.p_value.toPrecision(3)}${srm.mismatch ? ' — MISMATCH: the split does not match the weights' : ' — the split matches the weights'}`
     : 'Sample ratio: not enough arms or requests to check';
   return [
-    `Route ${comparison.route}: by arm assigned (the first attempt's target)`,
+    line`Route ${comparison.route}: by arm assigned (the first attempt's target)`,
     assigned.length > 0 ? formatTable(assigned) : '(no requests)',
     '',
     'By arm served (the target that answered)',

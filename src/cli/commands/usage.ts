@@ -1,6 +1,6 @@
 import { parseUsageQuery } from '../../usage/reports/usage-query.js';
 import { usageReport, type UsageReport, type UsageReportRow } from '../../usage/reports/usage-report.js';
-import { print, printJson, type Command } from '../cli-context.js';
+import { line, print, printJson, type Command } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 import { parseOptions } from '../parse-options.js';
 import { runUsageExplain } from './usage-explain.js';
@@ -61,8 +61,8 @@ export function renderReport(report: UsageReport): string {
     ...report.rows.map((row) => tableRow(row.group ?? '(none)', row, searches)),
     tableRow('(total)', report.total, searches),
   ]);
-  const window = [report.filters.since && `since ${report.filters.since}`, report.filters.until && `until ${report.filters.until}`].filter(Boolean).join(', ');
-  const header = `Usage${report.by === null ? '' : ` by ${report.by}`}${window ? ` (${window}; whole hours)` : ''}`;
+  const window = [report.filters.since && line`since ${report.filters.since}`, report.filters.until && line`until ${report.filters.until}`].filter(Boolean).join(', ');
+  const header = `Usage${report.by === null ? '' : line` by ${report.by}`}${window ? ` (${window}; whole hours)` : ''}`;
   return `${header}\n${formatTable(lines)}`;
 }
 
