@@ -61,7 +61,7 @@ export function encodedNativeAnswer(
     return encode(answer.body, model);
   } catch (thrown) {
     const error = upstreamFailure(provider, thrown);
-    attempt?.failAnswer(error, answer.usage, nativeEstimate(requestBody, () => answer.usage, undefined));
+    attempt?.failAnswer(error, answer.usage, nativeEstimate(requestBody, () => answer.usage, answer.body));
     throw error;
   }
 }

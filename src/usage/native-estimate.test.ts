@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { deltaText, KEPT_CHARS, nativeEstimate, nativeInputTokens, NativeOutputSample } from './native-estimate.js';
+import { answerTexts, deltaText, KEPT_CHARS, nativeEstimate, nativeInputTokens, NativeOutputSample } from './native-estimate.js';
 import { estimateTextTokens } from './estimate-tokens.js';
 import { DOCUMENT_INPUT_TOKENS, IMAGE_INPUT_TOKENS } from './media-tokens.js';
 
@@ -15,6 +15,34 @@ describe('native stream estimates', () => {
     assert.equal(deltaText('{"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_1","output_index":0,"content_index":0,"delta":" world","logprobs":[]}'), ' world');
     assert.equal(deltaText('not json'), '');
     assert.equal(deltaText('[1,2]'), '');
+  });
+
+  test('answerTexts reads the generated text of both APIs\' whole answers and nothing else', async () => {
+    const message = {
+      id: 'msg_1',
+      model: 'claude-test-1',
+      content: [
+        { type: 'thinking', thinking: 'hmm', signature: 'c2ln' },
+        { type: 'text', text: 'Checking.', citations: null },
+        { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
+        { type: 'redacted_thinking', data: 'ZW5j' },
+        'junk',
+      ],
+      usage: null,
+    };
+    assert.deepEqual(answerTexts(message), ['hmm', 'Checking.', '{"city":"Paris"}']);
+    const response = {
+      id: 'resp_1',
+      output: [
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Thought.' }], encrypted_content: 'ZW5j' },
+        { type: 'message', id: 'msg_1', role: 'assistant', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] },
+        { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      ],
+    };
+    assert.deepEqual(answerTexts(response), ['Thought.', 'Sunny.', '{"city":"Paris"}']);
+    assert.deepEqual(answerTexts({ content: 'text', output: { text: 'x' } }), []);
+    const estimate = await nativeEstimate({}, () => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0 }), message)();
+    assert.equal(estimate.output, await estimateTextTokens(['hmm', 'Checking.', '{"city":"Paris"}']));
   });
 
   test('the output sample keeps at most KEPT_CHARS of data and scales past it', async () => {

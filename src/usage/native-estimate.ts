@@ -155,20 +155,57 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * The generated text of a native whole answer, for its estimate when the vendor reported no usage
+ * (an Anthropic-compatible server that sends none): an Anthropic Message's `content` blocks (text,
+ * thinking, a `tool_use` block's input as JSON), the Responses API's `output` items (message texts,
+ * function call arguments, reasoning summaries).
+ */
+export function answerTexts(answer: Record<string, unknown>): string[] {
+  const texts: string[] = [];
+  addTexts(answer['content'], texts, false);
+  addTexts(answer['output'], texts, true);
+  return texts;
+}
+
+const textFields = ['text', 'thinking', 'arguments'];
+
+function addTexts(items: unknown, texts: string[], nested: boolean): void {
+  if (!Array.isArray(items)) return;
+  for (const item of items) {
+    if (!isObject(item)) continue;
+    for (const field of textFields) {
+      const value = item[field];
+      if (typeof value === 'string') texts.push(value);
+    }
+    if (item['type'] === 'tool_use' && isObject(item['input'])) texts.push(JSON.stringify(item['input']));
+    if (nested) {
+      addTexts(item['content'], texts, false);
+      addTexts(item['summary'], texts, false);
+    }
+  }
+}
+
+/**
  * The estimate of a native call that ended without its final usage: `reported` is the usage the
- * vendor sent so far, `output` the content seen (none for a JSON answer), `charge` what a call that
- * failed before its answer generated unseen (failedCallCharge: output, or the hidden reasoning of
- * a reasoning call for its visible output; reported-estimate.ts).
+ * vendor sent so far, `output` the content seen (a stream's sample, a whole answer's body; none for
+ * a call that failed before its answer), `charge` what a call that failed before its answer
+ * generated unseen (failedCallCharge: output, or the hidden reasoning of a reasoning call for its
+ * visible output; reported-estimate.ts).
  */
 export function nativeEstimate(
   body: Record<string, unknown> | (() => Promise<number>),
   reported: () => Usage,
-  output: NativeOutputSample | undefined,
+  output: NativeOutputSample | Record<string, unknown> | undefined,
   charge: FailedCallCharge = {},
 ): () => Promise<UsageBuckets> {
   const unseen = charge.unseen;
-  const seen = async (): Promise<number> => (output === undefined ? 0 : await output.tokens()) + (unseen?.() ?? 0);
+  const seen = async (): Promise<number> => (await outputTokens(output)) + (unseen?.() ?? 0);
   // `body` as a function: the input estimate prepared by nativeInputEstimate (a held stream's).
   const input = typeof body === 'function' ? body : () => nativeInputTokens(body);
   return () => withReported(reported(), input, seen, charge.hidden);
+}
+
+function outputTokens(output: NativeOutputSample | Record<string, unknown> | undefined): Promise<number> {
+  if (output === undefined) return Promise.resolve(0);
+  return output instanceof NativeOutputSample ? output.tokens() : estimateTextTokens(answerTexts(output));
 }

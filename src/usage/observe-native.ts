@@ -18,13 +18,14 @@ import { clientAborted } from '../routing/route-deadline.js';
 /**
  * Ends `attempt` for a whole answer, or wraps a streamed one so the attempt ends with the stream.
  * `body` is the request's: a stream that ends without the vendor's final usage is estimated from
- * it and from the content seen (native-estimate.ts). `reasoningBound`: set when the call reasons,
- * its output bound (the hidden reasoning an estimate adds stays within it).
+ * it and from the content seen, a whole answer without usage from it and the answer's text
+ * (native-estimate.ts). `reasoningBound`: set when the call reasons, its output bound (the hidden
+ * reasoning an estimate adds stays within it).
  */
 export function observeNative(answer: NativeAnswer, attempt: UsageAttempt, body: Record<string, unknown>, reasoningBound?: number): NativeAnswer {
   if (answer.type === 'json') {
     attempt.firstTokenAt ??= performance.now();
-    attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage, estimate: nativeEstimate(body, () => answer.usage, undefined) });
+    attempt.end({ status: answer.status, errorCode: null, incomplete: false, usage: answer.usage, estimate: nativeEstimate(body, () => answer.usage, answer.body) });
     return answer;
   }
   return { ...answer, events: observedEvents(answer, attempt, body, reasoningBound) };

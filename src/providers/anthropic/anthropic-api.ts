@@ -128,15 +128,16 @@ const responseBlockSchema = z.union([
 ]);
 
 /**
- * A complete (non-streamed) Message. `id` and `model` are read loosely: some compatible servers
- * leave them out (the answer gets an id of ours and the model asked for).
+ * A complete (non-streamed) Message. `id`, `model` and `usage` are read loosely: some compatible
+ * servers leave them out (the answer gets an id of ours and the model asked for; without usage the
+ * ledger estimates it).
  */
 export const anthropicMessageResponseSchema = z.looseObject({
   id: z.unknown().optional(),
   model: z.unknown().optional(),
   content: z.array(responseBlockSchema),
   stop_reason: z.string().nullish(),
-  usage: anthropicUsageSchema,
+  usage: anthropicUsageSchema.nullish(),
 });
 export type AnthropicMessageResponse = z.infer<typeof anthropicMessageResponseSchema>;
 

@@ -7,6 +7,7 @@ import { DeltaTemplate } from './delta-template.js';
 import { mapAnthropicStreamError } from './map-anthropic-error.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 import { vendorAnswerId } from '../shared/answer-id.js';
+import { toolUseId } from './tool-use-id.js';
 
 export interface AnthropicStreamContext {
   provider: string;
@@ -14,7 +15,7 @@ export interface AnthropicStreamContext {
   secrets: readonly (string | undefined)[];
   /** Unix seconds for `stream-start`. */
   created: number;
-  /** Fallbacks when the stream has no `message_start` (never seen from the real API). */
+  /** Fallbacks when the stream has no `message_start` (never seen from the real API); `fallbackId` also makes a `tool_use` block's missing id. */
   fallbackId: () => string;
   fallbackModel: string;
 }
@@ -34,7 +35,8 @@ const knownEvents = new Set(['content_block_start', 'content_block_delta', 'cont
 /**
  * Anthropic's named SSE events as stream parts, decoded synchronously chunk by chunk:
  * `message_start` → `stream-start`; text `content_block_delta` → `text-delta`; a `tool_use`
- * `content_block_start` → `tool-call-delta` with id and name, then its `input_json_delta` pieces as
+ * `content_block_start` → `tool-call-delta` with id (`toolu_<random>` when it has none) and name (an
+ * error part when it has none), then its `input_json_delta` pieces as
  * `argumentsDelta`; a `thinking` block's `thinking_delta` / `signature_delta` → `reasoning-delta`
  * (text, then signature) and a `redacted_thinking` block → one `reasoning-delta` with its data;
  * `message_delta` carries the stop reason and the (cumulative) usage; `message_stop` → `finish`.
@@ -149,10 +151,11 @@ export class AnthropicStreamDecoder extends SsePartsDecoder {
     const block = asRecord(record['content_block']);
     const index = record['index'];
     if (block?.['type'] === 'tool_use' && typeof index === 'number') {
+      const name = stringField(block, 'name');
+      if (name === undefined || name === '') return this.fail(this.protocolError('returned a tool_use block without a name'));
       const toolCallIndex = this.#toolCallCount++;
       this.#toolBlocks.set(index, { toolCallIndex, sentArguments: false });
-      const id = stringField(block, 'id') ?? this.#context.fallbackId();
-      this.out.push({ type: 'tool-call-delta', toolCallIndex, id, name: stringField(block, 'name') ?? '', argumentsDelta: '' });
+      this.out.push({ type: 'tool-call-delta', toolCallIndex, id: toolUseId(block['id'], this.#context.fallbackId), name, argumentsDelta: '' });
     } else if ((block?.['type'] === 'thinking' || block?.['type'] === 'redacted_thinking') && typeof index === 'number') {
       const reasoningIndex = this.#reasoningBlocks.size;
       this.#reasoningBlocks.set(index, reasoningIndex);
