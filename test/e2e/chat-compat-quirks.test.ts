@@ -13,6 +13,8 @@
 //   answer (a 200 and `finish_reason: "stop"`);
 // - vLLM, LiteLLM proxies and OpenRouter may answer HTTP 200 with an `{"error": …}` body: that was a
 //   502 saying only "malformed chat completion".
+// - OpenRouter reports a failure after the stream began as a `data: {"error": …}` line: its message
+//   reached clients with its control characters, and an account-limit error (code 429) whole.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -26,6 +28,13 @@ const DEEPSEEK = 'e2e-deepseek-compat';
 const LLAMACPP = 'e2e-llamacpp-compat';
 const VLLM = 'e2e-vllm-compat';
 const OPENROUTER = 'e2e-openrouter-compat';
+const OPENROUTER_STREAM = 'e2e-openrouter-stream-compat';
+
+/** OpenRouter's in-stream errors, chosen by the last user text. */
+const streamErrors: Record<string, unknown> = {
+  limit: { code: 429, message: 'Rate limit exceeded: free-models-per-day. Limit 50, used 50.' },
+  garbled: { code: 502, message: 'Provider returned error\u001b]52;c;aGk=\u0007 \u202egnol\u200b' },
+};
 
 interface WireMessage {
   role: string;
@@ -78,6 +87,12 @@ before(async () => {
     if (body.model.startsWith('deepseek')) return answer(response, body, { content: 'Par' }, 'insufficient_system_resource');
     // vLLM failing before the first token: the stream's end alone.
     if (body.model.startsWith('vllm')) return body.stream === true ? sendSse(response, ['data: [DONE]\n\n']) : sendJson(response, 200, { error: 'EngineCore encountered an issue' });
+    // OpenRouter streaming: a chunk, then the error of the vendor behind it.
+    if (body.model.startsWith('orstream')) {
+      const text = (body.messages.at(-1) as { content?: unknown } | undefined)?.content;
+      const first = { id: 'gen-1', object: 'chat.completion.chunk', created: 1_775_000_000, model: body.model, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] };
+      return sendSse(response, [`data: ${JSON.stringify(first)}\n\n`, `data: ${JSON.stringify({ error: streamErrors[String(text)] })}\n\n`]);
+    }
     // OpenRouter: the vendor behind it failed after the 200 went out.
     if (body.model.startsWith('openrouter')) return sendJson(response, 200, { error: { message: 'Provider returned error', code: 502, metadata: { provider_name: 'Lambda' } } });
     // llama-server: the call's arguments as an object, whole in one chunk.
@@ -90,6 +105,7 @@ before(async () => {
     [LLAMACPP, 'llama-3.1-8b-instruct', '{}'],
     [VLLM, 'vllm-qwen3-8b', '{}'],
     [OPENROUTER, 'openrouter-llama-3.3-70b', '{}'],
+    [OPENROUTER_STREAM, 'orstream-llama-3.3-70b', '{}'],
   ] as const) {
     await t.db.query(
       `insert into public.ai_providers (name, provider_class, api_base_url, required_env_vars, config)
@@ -223,5 +239,43 @@ describe('answers that are no answer', () => {
         [502, 'provider_error', "502 Provider 'e2e-openrouter-compat' answered HTTP 200 with an error: Provider returned error (code 502)"],
       ],
     );
+  });
+});
+
+describe('an error line in a 200 stream', () => {
+  /** The raw answer of each API to a stream that fails after its first chunk (translated on /v1/messages and /v1/responses). */
+  async function streamed(text: string): Promise<Record<string, string>> {
+    const bodies: Record<string, unknown> = {
+      '/v1/chat/completions': { model: OPENROUTER_STREAM, stream: true, messages: [{ role: 'user', content: text }] },
+      '/v1/messages': { model: OPENROUTER_STREAM, stream: true, max_tokens: 100, messages: [{ role: 'user', content: text }] },
+      '/v1/responses': { model: OPENROUTER_STREAM, stream: true, input: text },
+    };
+    const answers: Record<string, string> = {};
+    for (const [path, body] of Object.entries(bodies)) {
+      const response = await fetch(`${t.origin}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      answers[path] = await response.text();
+      assert.equal(response.status, 200, answers[path]);
+    }
+    return answers;
+  }
+
+  it("names the vendor's message rid of control characters, on every API", async () => {
+    for (const [path, text] of Object.entries(await streamed('garbled'))) {
+      assert.match(text, /Provider 'e2e-openrouter-stream-compat' failed: HTTP 500: Provider returned error \]52;c;aGk= +gnol"/, path);
+      // Neither JSON-escaped nor raw.
+      // eslint-disable-next-line no-control-regex -- matching them is the point
+      assert.doesNotMatch(text, /\\u00(?:1b|07)|\\u202e|\\u200b|\u001b|\u202e/, path);
+    }
+  });
+
+  it("withholds the message of an error about the account's limits (code 429), on every API", async () => {
+    for (const [path, text] of Object.entries(await streamed('limit'))) {
+      assert.match(text, /Provider 'e2e-openrouter-stream-compat' failed: HTTP 500: an error about the credentials or the account's limits \(429\), its message withheld/, path);
+      assert.ok(!text.includes('Limit 50'), `${path}: ${text}`);
+    }
   });
 });

@@ -216,11 +216,12 @@ describe('OpenAI-compatible servers on the native Responses path', () => {
     vendor.replayNextResponses({ json: { error: { message: `model crashed while serving key ${KEY}`, type: 'server_error', code: null } } });
     const crashed = await client.responses.create({ model: MODEL, input: 'Say OK' }).catch((error: unknown) => error);
     assert.ok(crashed instanceof OpenAI.APIError, `not a 200: ${JSON.stringify(crashed)}`);
-    assert.equal(crashed.status, 500);
-    assert.match(crashed.message, /Provider 'compat-server' failed: .*model crashed while serving key/);
+    // As on chat completions: the provider's retryable 502 naming the cleaned message.
+    assert.equal(crashed.status, 502);
+    assert.match(crashed.message, /Provider 'compat-server' answered HTTP 200 with an error: model crashed while serving key/);
     assert.ok(!crashed.message.includes(KEY), crashed.message);
     const row = await rowOf(crashed.headers?.get('x-request-id'));
-    assert.equal(row.status, 500);
+    assert.equal(row.status, 502);
 
     for (const json of [[], 'OK', {}, { id: 'resp_1', object: 'response', status: 'completed', output: null }]) {
       vendor.replayNextResponses({ json });

@@ -266,3 +266,38 @@ describe('AnthropicProvider: a redirect is an error, not an answer', () => {
     );
   });
 });
+
+describe('AnthropicProvider: the native stream\'s error event', () => {
+  const event = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  const start = event('message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-test-1', content: [], usage: { input_tokens: 3, output_tokens: 1 } } });
+  const messages = { model: 'claude-test-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
+
+  async function lastEvent(error: unknown): Promise<{ event: string | undefined; data: unknown }> {
+    mock.replayNext({ sse: start + event('error', { type: 'error', error }) });
+    const provider = createProvider();
+    assert.ok(provider.native);
+    const answer = await provider.native('anthropic-messages', messages, { ...callOptions(secretKey), stream: true });
+    assert.ok(answer.type === 'stream');
+    let last: { event: string | undefined; data: string } | undefined;
+    for await (const item of answer.events) last = item;
+    return { event: last?.event, data: JSON.parse(last?.data ?? 'null') };
+  }
+
+  // Until 2026-12-08 an in-stream rate limit or billing error was passed on with Anthropic's words
+  // about the account (its limits, its credit), which the same error as a status never shows.
+  test('about the credentials or the account\'s limits: passed on with its type, its message withheld', async () => {
+    for (const type of ['rate_limit_error', 'billing_error', 'authentication_error']) {
+      assert.deepEqual(await lastEvent({ type, message: 'Number of request tokens has exceeded your per-minute rate limit for org Acme' }), {
+        event: 'error',
+        data: { type: 'error', error: { type, message: "Provider 'anthropic' sent an error about the credentials or the account's limits, its message withheld" } },
+      });
+    }
+  });
+
+  test('any other: passed on with the vendor\'s words, the key redacted', async () => {
+    assert.deepEqual(await lastEvent({ type: 'overloaded_error', message: `Overloaded\u001b[2J for ${secretKey}` }), {
+      event: 'error',
+      data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded\u001b[2J for [redacted]' } },
+    });
+  });
+});

@@ -223,6 +223,22 @@ describe('AnthropicStreamDecoder', () => {
     }
   });
 
+  // Until 2026-12-08 an `event: error` message reached the client, logs and terminals with its control
+  // characters, and a `billing_error` (402, the account's credit) was shown whole.
+  test('an error event: its message rid of control characters, withheld for the credentials or the account\'s limits', () => {
+    const failure = (error: unknown): ProviderError => {
+      const last = decodeParts(decoder(), [Buffer.from(opening + textDelta('Hi') + event('error', { type: 'error', error }))]).at(-1);
+      assert.ok(last?.type === 'error' && last.error instanceof ProviderError);
+      return last.error;
+    };
+    const garbled = failure({ type: 'api_error', message: 'Internal\u001b]52;c;aGk=\u0007 error\u202e\u2066 here\u009b' });
+    assert.equal(garbled.message, "Provider 'anthropic' failed: HTTP 500: Internal ]52;c;aGk=  error  here");
+    const billing = failure({ type: 'billing_error', message: 'Your credit balance is too low: $0.42 left on org Acme.' });
+    assert.equal(billing.upstreamCode, 'billing_error');
+    assert.match(billing.message, /about the credentials or the account's limits \(billing_error\), its message withheld$/);
+    assert.ok(!billing.message.includes('0.42') && !billing.message.includes('Acme'), billing.message);
+  });
+
   test('a body that ends before message_stop ends with an error part; an event without its blank line still counts', () => {
     const parts = decodeParts(decoder(), [Buffer.from(opening + textDelta('Hi').trimEnd())]);
     assert.deepEqual(

@@ -90,6 +90,19 @@ describe('CohereStreamDecoder (recorded-format fixtures)', () => {
     assert.equal(last.error.message, "Provider 'cohere' ended the stream with an error: generation aborted");
   });
 
+  // Until 2026-12-08 the error text reached the client, logs and terminals with its control characters.
+  test('the error text of message-end is rid of control characters', async () => {
+    const end = { type: 'message-end', delta: { finish_reason: 'ERROR', error: 'internal\u001b[31m failure\u202e\ufeff for secret-key-1\u0085' } };
+    const text = [
+      'event: message-start\ndata: {"id":"m1","type":"message-start","delta":{"message":{"role":"assistant"}}}\n\n',
+      `event: message-end\ndata: ${JSON.stringify(end)}\n\n`,
+      'data: [DONE]\n\n',
+    ].join('');
+    const last = (await replay(text)).at(-1);
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error.message, "Provider 'cohere' ended the stream with ERROR: internal [31m failure  for [redacted]");
+  });
+
   test('a body that ends before message-end, or sends non-JSON, ends with an error part', async () => {
     const cut = fixture('stream-text.chunks.txt').split('event: message-end')[0] ?? '';
     const truncated = await replay(cut);

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProviderError } from '../../errors.js';
 import { BilledProviderError } from '../shared/billed-provider-error.js';
-import { redact, upstreamError } from '../shared/provider-error.js';
+import { upstreamError } from '../shared/provider-error.js';
 import { safeUpstreamCode } from '../shared/redact.js';
+import { vendorText } from '../shared/vendor-text.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
 import { cohereErrorSchema, type CohereUsage } from './cohere-api.js';
 import { mapCohereUsage } from './map-cohere-usage.js';
@@ -59,7 +60,8 @@ export function cohereStreamError(
   usage?: CohereUsage | null,
 ): ProviderError {
   const timeout = finishReason === 'TIMEOUT';
-  const detail = message ? `: ${redact(message, secrets).slice(0, 500)}` : '';
+  const said = message ? vendorText(message, secrets, 500) : '';
+  const detail = said === '' ? '' : `: ${said}`;
   const billed = mapCohereUsage(usage);
   const upstreamCode = safeUpstreamCode(finishReason ?? 'ERROR', secrets) ?? 'ERROR';
   const options = { provider, status: timeout ? 504 : 502, upstreamCode, isRetryable: true };

@@ -32,6 +32,11 @@ async function startGenerateApi(): Promise<MockServer> {
     if (unknown) return sendJson(response, 422, { detail: `unknown field: ${unknown}` });
     if (typeof body['prompt'] !== 'string') return sendJson(response, 422, { detail: 'prompt must be a string' });
     if (body['prompt'].includes('OVERLOAD')) return sendJson(response, 503, { error: 'model overloaded, retry later' });
+    // A 200 whose body is an error instead of the answer (as vLLM or a LiteLLM proxy in front of it do).
+    if (body['prompt'].includes('ANSWERED-ERROR')) {
+      return sendJson(response, 200, { error: { message: `GPU fell over\u001b[31m\r\nkey=${String(request.headers['x-api-key'])}\u202e`, type: 'InternalServerError', code: 500 } });
+    }
+    if (body['prompt'].includes('ANSWERED-QUOTA')) return sendJson(response, 200, { error: { message: 'Team Acme spent $50 of $50', code: 'insufficient_quota' } });
     const userLine = body['prompt'].split('\n').findLast((line) => line.startsWith('User: ')) ?? '';
     let text = `Generated: ${userLine.slice('User: '.length)}`;
     let reason = 'eos';
@@ -163,6 +168,23 @@ describe('CustomProvider template mode', () => {
     );
     const extra = CustomProviderClass.create(settings({ ...template, body: { prompt: '{{prompt}}', top_k: 5 } }), deps);
     await assert.rejects(extra.chat(chatRequest, call()), { code: 'invalid_request', status: 422, message: /unknown field: top_k/ });
+  });
+
+  // Until 2026-12-08 it said only "returned no text at 'output.text'", hiding the vendor's reason.
+  test('an {"error": …} body with HTTP 200 is the provider\'s retryable 502 naming the cleaned message, as on OpenAI-compatible rows', async () => {
+    const asking = (text: string): ChatRequest => ({ model: 'tiny-7b', messages: [{ role: 'user', content: [{ type: 'text', text }] }] });
+    await assert.rejects(provider.chat(asking('ANSWERED-ERROR'), call()), (error: unknown) => {
+      assert.ok(error instanceof ProviderError);
+      assert.deepEqual([error.code, error.status, error.isRetryable, error.upstreamStatus], ['provider_error', 502, true, undefined]);
+      assert.equal(error.message, "Provider 'gen-api' answered HTTP 200 with an error: GPU fell over [31m key=[redacted] (type InternalServerError, code 500)");
+      return true;
+    });
+    await assert.rejects(provider.chat(asking('ANSWERED-QUOTA'), call()), {
+      status: 502,
+      message: "Provider 'gen-api' answered HTTP 200 with an error about the credentials or the account's limits (code insufficient_quota), its message withheld",
+    });
+    const streamed = provider.stream(asking('ANSWERED-ERROR'), call())[Symbol.asyncIterator]();
+    await assert.rejects(streamed.next(), { status: 502, message: /answered HTTP 200 with an error: GPU fell over/ });
   });
 
   test('messages placeholder sends OpenAI wire messages; the default path is /chat/completions', async () => {

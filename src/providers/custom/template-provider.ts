@@ -19,11 +19,16 @@ export function createTemplateProvider(
     assertTemplateSupports(name, request);
     const response = await endpoint.post(template.path, renderTemplateBody(template, request, options), options);
     const json = await readJson(name, response, options.signal);
-    return convertTemplateResponse(name, template, json, {
-      model: request.model,
-      created: Math.floor(deps.now() / 1000),
-      randomId: deps.randomId,
-    });
+    try {
+      return convertTemplateResponse(name, template, json, {
+        model: request.model,
+        created: Math.floor(deps.now() / 1000),
+        randomId: deps.randomId,
+      });
+    } catch (error) {
+      // A 200 whose body is an error instead of the answer names the vendor's message, as on compatible rows.
+      throw endpoint.answeredError(json, options) ?? error;
+    }
   }
 
   async function* stream(request: ChatRequest, options: CallOptions): AsyncGenerator<StreamPart> {

@@ -281,6 +281,14 @@ describe('GoogleStreamDecoder on a recorded Gemini stream', () => {
     );
   });
 
+  // Until 2026-12-08 an error frame's message reached the client, logs and terminals with its control characters.
+  test('an error frame: its message rid of control characters', () => {
+    const error = { code: 500, status: 'INTERNAL', message: 'Internal\u0000 error\u001b[2J\u200b\u2067 occurred\u0090' };
+    const last = decodeParts(decoder(), [Buffer.from(`data: {"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}\r\n\r\ndata: ${JSON.stringify({ error })}\r\n\r\n`)]).at(-1);
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error.message, "Provider 'google' failed: HTTP 500: Internal  error [2J  occurred");
+  });
+
   test('a failure before any frame still opens the stream first', () => {
     const out: StreamPart[] = [];
     const stream = decoder();

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProviderError } from '../../errors.js';
 import { upstreamError } from '../shared/provider-error.js';
-import { MAX_REDACTED_INPUT, redact, safeUpstreamCode } from '../shared/redact.js';
+import { safeUpstreamCode } from '../shared/redact.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
+import { ACCOUNT_ERROR, isAccountErrorCode, vendorText } from '../shared/vendor-text.js';
 import { openAIErrorBodySchema } from './openai-api.js';
 
 /** What the error mapper needs besides the body. */
@@ -47,6 +48,7 @@ export function mapOpenAIError(
     {
       ...(message === undefined ? {} : { message }),
       ...(code ?? type ? { upstreamCode: code ?? type } : {}),
+      ...(code !== undefined && type !== undefined ? { upstreamType: type } : {}),
       ...(param === undefined ? {} : { param }),
       contextLengthExceeded: code === 'context_length_exceeded',
       ...retryAfterField(headers, context.now),
@@ -81,13 +83,6 @@ function retryAfterField(headers: IncomingHttpHeaders, now: number): { retryAfte
 const maxAnsweredMessage = 200;
 
 /**
- * Control characters (C0, DEL, C1) and the invisible ones that reorder or hide text (bidi
- * controls, zero widths, the BOM): a vendor's message goes to clients, logs and terminals.
- */
-// eslint-disable-next-line no-control-regex -- matching them is the point
-const controls = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+/g;
-
-/**
  * The error of a success status whose body is an error instead of the answer (`{"error": {…}}` or
  * `{"error": "…"}`: vLLM, LiteLLM proxies, OpenRouter); undefined when the body holds none. It is
  * the provider's retryable 502 with no upstream status or code, as an answer that is no answer
@@ -109,35 +104,10 @@ export function mapOpenAIAnsweredError(body: unknown, provider: string, secrets:
   const named = codes.length === 0 ? '' : ` (${codes.map(([name, shown]) => `${name} ${shown}`).join(', ')})`;
   const prefix = `Provider '${provider}' answered HTTP 200 with an error`;
   const options = { provider, status: 502 };
-  if (codes.some(([, shown]) => withheldCodes.has(shown))) {
-    return new ProviderError('provider_error', `${prefix} about the credentials or the account's limits${named}, its message withheld`, options);
+  if (codes.some(([, shown]) => isAccountErrorCode(shown))) {
+    return new ProviderError('provider_error', `Provider '${provider}' answered HTTP 200 with ${ACCOUNT_ERROR}${named}, its message withheld`, options);
   }
   const text = typeof error === 'string' ? error : fields?.['message'];
-  const message = typeof text === 'string' ? vendorText(text, secrets) : '';
+  const message = typeof text === 'string' ? vendorText(text, secrets, maxAnsweredMessage) : '';
   return new ProviderError('provider_error', `${prefix}${message === '' ? ' and no message' : `: ${message}`}${named}`, options);
-}
-
-/**
- * Codes of an error about the credentials or the account (its limits, quota or credit): as
- * upstreamError does for 401, 403 and 429, their message is not shown (vendors echo key fragments
- * there, and describe the account every tenant shares: its limits and use).
- */
-const withheldCodes: ReadonlySet<string> = new Set([
-  '401',
-  '402',
-  '403',
-  '429',
-  'invalid_api_key',
-  'authentication_error',
-  'permission_error',
-  'rate_limit_exceeded',
-  'rate_limit_error',
-  'insufficient_quota',
-]);
-
-/** A vendor's text as an error may show it: redacted, without control characters, at most maxAnsweredMessage characters. */
-function vendorText(text: string, secrets: readonly (string | undefined)[]): string {
-  const clean = redact(text.slice(0, MAX_REDACTED_INPUT).replace(controls, ' '), secrets).trim();
-  const characters = Array.from(clean);
-  return characters.length > maxAnsweredMessage ? `${characters.slice(0, maxAnsweredMessage).join('').trimEnd()}…` : clean;
 }

@@ -5,12 +5,12 @@
  * @module
  */
 import { z } from 'zod';
+import { scrubFailureError } from '../shared/native-failure.js';
 import { eventJson, nativeStreamAnswer, type UsageObserver } from '../shared/native-stream.js';
 import type { CallOptions, NativeAnswer, NativeCallOptions, NativeEvent, Usage } from '../spec/index.js';
 import type { CompatibleEndpoint } from './compatible-endpoint.js';
 import { tokenCount, unreportedUsage, usageFromBuckets } from '../shared/usage-buckets.js';
 import { ProviderError } from '../../errors.js';
-import { mapOpenAIStreamError } from './map-openai-error.js';
 
 const responsesUsageSchema = z.looseObject({
   input_tokens: z.number().optional(),
@@ -133,16 +133,20 @@ export async function callOpenAIResponses(
 }
 
 /**
- * A whole answer, when it is a `response` (an object with an `output` list); else the provider's
- * error, not a 200 the client would take for an empty answer: an `{"error": …}` body sent with HTTP
- * 200 (proxies) is classified from its fields like an error in a stream (it has no status of its
- * own), its words redacted; anything else is a 502 `provider_error`.
+ * A whole answer, when it is a `response` (an object with an `output` list; a failed one, with an
+ * `error`, is the vendor's protocol, passed on with its error scrubbed as a stream's
+ * `response.failed` is); else the provider's error, not a 200 the client would take for an empty
+ * answer: a proxy's `{"error": …}` with HTTP 200 is the provider's 502 naming the cleaned message,
+ * as on chat completions (mapOpenAIAnsweredError); anything else is a 502 `provider_error`.
  */
 function wholeResponse(endpoint: CompatibleEndpoint, json: unknown, options: CallOptions): Record<string, unknown> {
   const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-  if (answer !== undefined && Array.isArray(answer['output'])) return answer;
-  const error = answer?.['error'];
-  if (error !== undefined && error !== null) throw mapOpenAIStreamError(error, endpoint.errorContext(options));
+  if (answer !== undefined && Array.isArray(answer['output'])) {
+    if (answer['error'] != null) answer['error'] = scrubFailureError(answer['error'], endpoint.provider, endpoint.secrets(options));
+    return answer;
+  }
+  const error = answer !== undefined && answer['error'] != null ? endpoint.answeredError(answer, options) : undefined;
+  if (error !== undefined) throw error;
   throw new ProviderError('provider_error', `Provider '${endpoint.provider}' returned an answer that is not a Responses API response (no output list)`, {
     provider: endpoint.provider,
     status: 502,

@@ -358,3 +358,43 @@ describe('OpenAI stream fixtures', () => {
     }
   });
 });
+
+describe('OpenAI in-stream errors: the vendor message as an error may show it', () => {
+  const opening = 'data: {"id":"c1","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n';
+
+  async function streamError(error: unknown): Promise<ProviderError> {
+    const server = await startMockServer((_request, response) => sendSse(response, [opening, `data: ${JSON.stringify({ error })}\n\n`]));
+    try {
+      const parts = await collect(createProvider(server.origin).stream({ model: 'm', messages: [user('x')] }, call()));
+      assert.deepEqual(parts.map((part) => part.type), ['stream-start', 'text-delta', 'error']);
+      const last = parts.at(-1);
+      assert.ok(last?.type === 'error' && last.error instanceof ProviderError);
+      return last.error;
+    } finally {
+      await server.close();
+    }
+  }
+
+  // Until 2026-12-08 a `data: {"error"}` line's message reached the client, logs and terminals with
+  // its control characters, and an account-limit or key error's message was shown (inferred 400 or 500).
+  test('rid of control characters (C0, C1, bidi, zero widths)', async () => {
+    const error = await streamError({ message: 'model\u0000\u001b[2J crashed\u202e\u200b here\u0085', type: 'server_error' });
+    // eslint-disable-next-line no-control-regex -- matching them is the point
+    assert.doesNotMatch(error.message, /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/);
+    assert.match(error.message, /^Provider 'openai' failed: HTTP 500: model \[2J crashed {2}here$/);
+    assert.equal(error.upstreamCode, 'server_error');
+  });
+
+  test('withheld for a code about the credentials or the account\'s limits', async () => {
+    const bodies = [
+      { message: 'Rate limit exceeded: free-models-per-day. Limit 50, used 50.', code: 429 },
+      { message: 'Incorrect API key provided: abcd1234xyz', type: 'invalid_request_error', code: 'invalid_api_key' },
+      { message: 'You exceeded your current quota, org acme spent $1,204.', type: 'insufficient_quota', code: null },
+    ];
+    for (const body of bodies) {
+      const error = await streamError(body);
+      assert.match(error.message, /about the credentials or the account's limits .*its message withheld/, error.message);
+      for (const word of ['Limit 50', 'Incorrect API key', 'abcd1234', 'acme', '1,204']) assert.ok(!error.message.includes(word), error.message);
+    }
+  });
+});

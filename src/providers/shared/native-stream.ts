@@ -6,7 +6,7 @@
  */
 import type { NativeEvent, NativeStreamAnswer, Usage } from '../spec/index.js';
 import { ProviderError } from '../../errors.js';
-import { redactor } from './redact.js';
+import { scrubFailureEvent } from './native-failure.js';
 import { SseDecoder, type SseSink } from './sse-decoder.js';
 import { UpstreamParts, type PartsDecoder } from './upstream-parts.js';
 import type { UpstreamStream } from './upstream-stream.js';
@@ -26,8 +26,8 @@ export interface UsageObserver {
  * iterator, or a failure, discards it (which aborts the upstream). A read failure or an event over
  * the size cap rejects `next()` after the events before it. The vendor's in-stream failures (an
  * `error` event, Responses' `response.failed`, an unnamed `{"error": …}`) are passed on with
- * `secrets` (the call's key) redacted from their words, like an error status's body; an unnamed
- * `[DONE]` line is left out.
+ * `secrets` (the call's key) redacted from their words and an account error's message withheld,
+ * like an error status's body (native-failure.ts); an unnamed `[DONE]` line is left out.
  */
 export function nativeStreamAnswer(provider: string, stream: UpstreamStream, observer: UsageObserver, secrets: readonly (string | undefined)[]): NativeStreamAnswer {
   const events = new UpstreamParts<NativeEvent>({
@@ -91,7 +91,7 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
       failure = sent === 'error' || sent === 'response.failed';
     }
     if (failure) this.#failed = true;
-    const event: NativeEvent = { event: name, data: failure ? redactFailure(data, this.#secrets) : data };
+    const event: NativeEvent = { event: name, data: failure ? scrubFailureEvent(data, this.#provider, this.#secrets) : data };
     this.#observer.observe(event);
     this.#out.push(event);
   }
@@ -118,44 +118,6 @@ function readUnnamed(data: string): { type: string | undefined; error: boolean }
   if (typeof type === 'string') return { type: EVENT_NAME.test(type) ? type : undefined, error: false };
   const error = value['error'];
   return { type: undefined, error: error !== undefined && error !== null && error !== false };
-}
-
-/**
- * A failure event's data with the secrets redacted from every string in it: an Anthropic or
- * Responses `error` event whole (a few fields), a `response.failed` event's `response.error` only
- * (the rest is the answer so far, which may be long and is the model's, not the vendor's, words).
- * Data that is not JSON, or nested too deeply to walk (JSON.parse takes 100,000 levels; walking
- * them overflows the stack), is redacted as text.
- */
-function redactFailure(data: string, secrets: readonly (string | undefined)[]): string {
-  const scrub = redactor(secrets);
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return scrub(data);
-  }
-  if (!isRecord(value)) return scrub(data);
-  try {
-    const response = value['response'];
-    if (value['type'] === 'response.failed' && isRecord(response)) {
-      if (response['error'] !== undefined) response['error'] = redactStrings(response['error'], scrub);
-      return JSON.stringify(value);
-    }
-    return JSON.stringify(redactStrings(value, scrub));
-  } catch (error) {
-    if (error instanceof RangeError) return scrub(data);
-    throw error;
-  }
-}
-
-function redactStrings(value: unknown, scrub: (text: string) => string): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (Array.isArray(value)) return value.map((item) => redactStrings(item, scrub));
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[scrub(key)] = redactStrings(item, scrub);
-  return out;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { ProviderError, type ErrorCode } from '../../errors.js';
-import { redact, safeParam, safeUpstreamCode } from './redact.js';
+import { safeParam, safeUpstreamCode } from './redact.js';
+import { ACCOUNT_ERROR, isAccountErrorCode, vendorText } from './vendor-text.js';
 
 export { redact } from './redact.js';
 
@@ -9,6 +10,8 @@ export interface UpstreamErrorFields {
   message?: string;
   /** The vendor's error type or code, e.g. `rate_limit_error`. */
   upstreamCode?: string;
+  /** The vendor's error type when it gave a code too (OpenAI's `error.type` beside `error.code`): read only to tell an error about the account. */
+  upstreamType?: string;
   /** Set when the vendor's fields say the prompt exceeded the context window. */
   contextLengthExceeded?: boolean;
   retryAfter?: number;
@@ -39,10 +42,13 @@ function clientStatus(status: number): number {
 }
 
 /**
- * Builds the ProviderError for an upstream error response. Nothing in it carries the credential:
- * auth failures get a fixed message (vendors echo key fragments there), a 429 too (the vendor's
- * text describes the shared account's limits and traffic), any other vendor message is redacted
- * (see redact), and the vendor's `param` and code are kept only when they are a field path and a
+ * Builds the ProviderError for an upstream error response, or for an error inside a stream (its
+ * status inferred from its type). Nothing in it carries the credential: auth failures get a fixed
+ * message (vendors echo key fragments there), a 429 too (the vendor's text describes the shared
+ * account's limits and traffic), and so does a 402 or an error whose code or type is about the
+ * credentials or the account (`insufficient_quota`, `billing_error`…: isAccountErrorCode); any
+ * other vendor message is rid of control characters, redacted and cut at 500 characters (see
+ * vendorText), and the vendor's `param` and code are kept only when they are a field path and a
  * code with nothing to redact.
  */
 export function upstreamError(
@@ -52,6 +58,7 @@ export function upstreamError(
   secrets: readonly (string | undefined)[] = [],
 ): ProviderError {
   const code = fields.contextLengthExceeded ? 'context_length_exceeded' : codeForStatus(status);
+  const upstreamCode = safeUpstreamCode(fields.upstreamCode, secrets);
   let detail: string;
   if (status === 401 || status === 403) {
     detail = `rejected the credentials (HTTP ${status}); check this project's API key for '${provider}'`;
@@ -59,11 +66,12 @@ export function upstreamError(
     // The vendor's text describes the account every tenant shares: its limits and what all of
     // them used ("Limit 30000, Used 29990"). Its code (rate limit or quota) and retry-after stay.
     detail = `HTTP 429: the vendor is rate limiting the gateway's account (its limits or quota); retry later`;
+  } else if (status === 402 || isAccountErrorCode(fields.upstreamCode) || isAccountErrorCode(fields.upstreamType)) {
+    detail = `HTTP ${status}: ${ACCOUNT_ERROR}${upstreamCode === undefined ? '' : ` (${upstreamCode})`}, its message withheld`;
   } else {
-    const vendorMessage = fields.message ? redact(fields.message, secrets) : undefined;
-    detail = vendorMessage ? `HTTP ${status}: ${truncate(vendorMessage, 500)}` : `HTTP ${status}`;
+    const vendorMessage = fields.message ? vendorText(fields.message, secrets, 500) : '';
+    detail = vendorMessage === '' ? `HTTP ${status}` : `HTTP ${status}: ${vendorMessage}`;
   }
-  const upstreamCode = safeUpstreamCode(fields.upstreamCode, secrets);
   const param = safeParam(fields.param, secrets);
   return new ProviderError(code, `Provider '${provider}' failed: ${detail}`, {
     provider,
@@ -73,8 +81,4 @@ export function upstreamError(
     ...(fields.retryAfter === undefined ? {} : { retryAfter: fields.retryAfter }),
     ...(param === undefined ? {} : { param }),
   });
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

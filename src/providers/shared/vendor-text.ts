@@ -1,0 +1,61 @@
+/**
+ * A vendor's own words (an error message) as the gateway's errors show them to clients, logs and
+ * terminals: rid of control characters, redacted, bounded; withheld for an error about the
+ * credentials or the account.
+ *
+ * @module
+ */
+import { MAX_REDACTED_INPUT, redact } from './redact.js';
+
+/**
+ * Control characters (C0, DEL, C1) and the invisible ones that reorder or hide text (bidi
+ * controls, zero widths, the BOM).
+ */
+// eslint-disable-next-line no-control-regex -- matching them is the point
+const controls = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+/g;
+
+/**
+ * `text` as an error may show it: each run of control characters a space, redacted of `secrets`
+ * (see redact), trimmed, and cut at `max` characters (code points) with an ellipsis.
+ */
+export function vendorText(text: string, secrets: readonly (string | undefined)[], max: number): string {
+  const clean = redact(text.slice(0, MAX_REDACTED_INPUT).replace(controls, ' '), secrets).trim();
+  if (clean.length <= max) return clean;
+  const characters = Array.from(clean);
+  return characters.length > max ? `${characters.slice(0, max).join('').trimEnd()}…` : clean;
+}
+
+/**
+ * Codes and types of an error about the credentials or the account (its limits, quota or credit):
+ * its message is not shown, as for a 401, 402, 403 or 429 (vendors echo key fragments there, and
+ * describe the account every tenant shares: its limits and use).
+ */
+const accountCodes: ReadonlySet<string> = new Set([
+  '401',
+  '402',
+  '403',
+  '429',
+  'invalid_api_key',
+  'authentication_error',
+  'permission_error',
+  'billing_error',
+  'rate_limit_exceeded',
+  'rate_limit_error',
+  'insufficient_quota',
+  'billing_hard_limit_reached',
+  'billing_not_active',
+  'credit_balance_too_low',
+  'quota_exceeded',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+]);
+
+/** Whether a vendor's error `code` or `type` (a string, or a number such as OpenRouter's 429) is about the credentials or the account. */
+export function isAccountErrorCode(code: unknown): boolean {
+  if (typeof code === 'number') return Number.isInteger(code) && accountCodes.has(String(code));
+  return typeof code === 'string' && accountCodes.has(code);
+}
+
+/** What an error about the credentials or the account says instead of the vendor's message. */
+export const ACCOUNT_ERROR = "an error about the credentials or the account's limits";
