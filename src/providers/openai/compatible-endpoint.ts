@@ -82,8 +82,7 @@ export function createCompatibleEndpoint(
     secrets,
     // Every value of a header the call sent, the short ones too: a proxy may echo them in its error.
     answeredError: (body, callOptions) =>
-      mapOpenAIAnsweredError(body, provider, [
-        ...secrets(callOptions),
+      mapOpenAIAnsweredError(body, provider, secrets(callOptions), [
         ...Object.values(config.headers),
         ...Object.values(callOptions.headers ?? {}),
         callOptions.credential.organization,

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProviderError } from '../../errors.js';
 import { upstreamError } from '../shared/provider-error.js';
-import { safeUpstreamCode } from '../shared/redact.js';
+import { MIN_FRAGMENT, REDACTED, redact, safeUpstreamCode } from '../shared/redact.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
 import { ACCOUNT_ERROR, isAccountErrorCode, vendorText } from '../shared/vendor-text.js';
 import { openAIErrorBodySchema } from './openai-api.js';
@@ -87,18 +87,27 @@ const maxAnsweredMessage = 200;
  * `{"error": "…"}`: vLLM, LiteLLM proxies, OpenRouter); undefined when the body holds none. It is
  * the provider's retryable 502 with no upstream status or code, as an answer that is no answer
  * (a route moves on as after a cut connection), and names the vendor's message and its type and
- * code. The message is redacted of `secrets`, which hold every value of a header the call sent (a
- * proxy may echo the request's headers), rid of control characters and cut at 200 characters;
- * the message of an error about the credentials or the account's limits is not shown at all.
+ * code. The message is redacted of `secrets` (the credential's) and of `sent`, every other value of
+ * a header the call sent (a proxy may echo the request's headers): one shorter than a redaction
+ * fragment (a flag, a vendor's name) where it stands alone, not inside the word, host name or path
+ * that holds it; it is rid of control characters and cut at 200 characters. The message of an
+ * error about the credentials or the account's limits is not shown at all.
  */
-export function mapOpenAIAnsweredError(body: unknown, provider: string, secrets: readonly (string | undefined)[]): ProviderError | undefined {
+export function mapOpenAIAnsweredError(
+  body: unknown,
+  provider: string,
+  secrets: readonly (string | undefined)[],
+  sent: readonly (string | undefined)[] = [],
+): ProviderError | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const error = (body as Record<string, unknown>)['error'];
   const fields = typeof error === 'object' && error !== null && !Array.isArray(error) ? (error as Record<string, unknown>) : undefined;
   if (typeof error !== 'string' && fields === undefined) return undefined;
+  const scrub = scrubber(secrets, sent);
   const codes = (['type', 'code'] as const).flatMap((name) => {
     const value = fields?.[name];
-    const shown = typeof value === 'number' && Number.isInteger(value) ? String(value) : typeof value === 'string' ? safeUpstreamCode(value, secrets) : undefined;
+    const code = typeof value === 'string' ? safeUpstreamCode(value, secrets) : undefined;
+    const shown = typeof value === 'number' && Number.isInteger(value) ? String(value) : code !== undefined && scrub(code) === code ? code : undefined;
     return shown === undefined ? [] : [[name, shown] as const];
   });
   const named = codes.length === 0 ? '' : ` (${codes.map(([name, shown]) => `${name} ${shown}`).join(', ')})`;
@@ -108,6 +117,22 @@ export function mapOpenAIAnsweredError(body: unknown, provider: string, secrets:
     return new ProviderError('provider_error', `Provider '${provider}' answered HTTP 200 with ${ACCOUNT_ERROR}${named}, its message withheld`, options);
   }
   const text = typeof error === 'string' ? error : fields?.['message'];
-  const message = typeof text === 'string' ? vendorText(text, secrets, maxAnsweredMessage) : '';
+  const message = typeof text === 'string' ? vendorText(text, scrub, maxAnsweredMessage) : '';
   return new ProviderError('provider_error', `${prefix}${message === '' ? ' and no message' : `: ${message}`}${named}`, options);
+}
+
+/**
+ * Redaction of the credential's `secrets` and the `sent` header values: those shorter than a
+ * redaction fragment only where no letter, digit or `._~/+-` joins them to the text around them
+ * (a sentence's full stop does not: `openai.` is redacted, `api.openai.com` is not).
+ */
+function scrubber(secrets: readonly (string | undefined)[], sent: readonly (string | undefined)[]): (text: string) => string {
+  const long = sent.filter((value) => value !== undefined && value.length >= MIN_FRAGMENT);
+  const words = sent.flatMap((value) => (value !== undefined && value.length >= 4 && value.length < MIN_FRAGMENT ? [value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')] : []));
+  const standalone = words.length === 0 ? undefined : new RegExp(`(?<![A-Za-z0-9._~/+-])(?:${words.join('|')})(?![A-Za-z0-9_~/+-]|\\.[A-Za-z0-9])`, 'g');
+  const all = [...secrets, ...long];
+  return (text) => {
+    const redacted = redact(text, all);
+    return standalone === undefined ? redacted : redacted.replace(standalone, REDACTED);
+  };
 }

@@ -363,6 +363,30 @@ describe('OpenAIProvider errors', () => {
     }
   });
 
+  // A row's short header values (a flag, a vendor name: Portkey's `x-portkey-provider: openai`)
+  // were cut out of every word and host name holding them ("untrue" read "un[redacted]").
+  test('the message of a 200 error body: a short header value is redacted where it stands alone, not inside the words around it', async () => {
+    const echo = await startMockServer((request, response) => {
+      const echoed = `x-cache=${String(request.headers['x-cache'])}, x-portkey-provider: "${String(request.headers['x-portkey-provider'])}"`;
+      sendJson(response, 200, { error: { message: `untrue: no model gpt-9 at https://api.openai.com/v1 (openaiapi; openai/gpt-4o; ${echoed}). Set x-cache to true.`, type: 'openai' } });
+    });
+    const echoing = createProvider({ headers: { 'x-cache': 'true', 'x-portkey-provider': 'openai' } }, `${echo.origin}/v1`);
+    try {
+      await assert.rejects(echoing.chat(request, call()), {
+        status: 502,
+        message:
+          "Provider 'openai' answered HTTP 200 with an error: untrue: no model gpt-9 at https://api.openai.com/v1 (openaiapi; openai/gpt-4o; x-cache=[redacted], x-portkey-provider: \"[redacted]\"). Set x-cache to [redacted].",
+      });
+    } finally {
+      await echo.close();
+    }
+  });
+
+  test('the message of a 200 error body: line separators and the Arabic letter mark are removed too', async () => {
+    mock.failNext({ status: 200, body: { error: { message: 'first\u2028second\u2029third\u061cfourth' } } });
+    await assert.rejects(provider.chat(request, call()), { status: 502, message: "Provider 'openai' answered HTTP 200 with an error: first second third fourth" });
+  });
+
   test('an unreachable server is provider_unavailable', async () => {
     await assert.rejects(createProvider({}, 'http://127.0.0.1:9/v1').chat(request, call()), { code: 'provider_unavailable' });
   });

@@ -5,7 +5,8 @@
  * @module
  */
 
-const REDACTED = '[redacted]';
+/** What a redacted secret reads as. */
+export const REDACTED = '[redacted]';
 
 /** A run of this many characters of a secret (or of its base64 forms) counts as the secret. */
 export const MIN_FRAGMENT = 8;

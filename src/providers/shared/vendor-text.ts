@@ -8,18 +8,20 @@
 import { MAX_REDACTED_INPUT, redact } from './redact.js';
 
 /**
- * Control characters (C0, DEL, C1) and the invisible ones that reorder or hide text (bidi
- * controls, zero widths, the BOM).
+ * Control characters (C0, DEL, C1), line and paragraph separators, and the invisible ones that
+ * reorder or hide text (bidi controls and marks, zero widths, the BOM).
  */
 // eslint-disable-next-line no-control-regex -- matching them is the point
-const controls = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+/g;
+const controls = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+/g;
 
 /**
  * `text` as an error may show it: each run of control characters a space, redacted of `secrets`
- * (see redact), trimmed, and cut at `max` characters (code points) with an ellipsis.
+ * (see redact; or by a redaction function of the caller's), trimmed, and cut at `max` characters
+ * (code points) with an ellipsis.
  */
-export function vendorText(text: string, secrets: readonly (string | undefined)[], max: number): string {
-  const clean = redact(text.slice(0, MAX_REDACTED_INPUT).replace(controls, ' '), secrets).trim();
+export function vendorText(text: string, secrets: readonly (string | undefined)[] | ((text: string) => string), max: number): string {
+  const cleaned = text.slice(0, MAX_REDACTED_INPUT).replace(controls, ' ');
+  const clean = (typeof secrets === 'function' ? secrets(cleaned) : redact(cleaned, secrets)).trim();
   if (clean.length <= max) return clean;
   const characters = Array.from(clean);
   return characters.length > max ? `${characters.slice(0, max).join('').trimEnd()}…` : clean;
