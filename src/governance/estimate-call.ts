@@ -188,6 +188,15 @@ async function textTokens(texts: readonly string[]): Promise<number> {
   return reserveTokens(texts, bytes);
 }
 
+/**
+ * A reservation picks a long-prompt price tier (`pricing.tiers`) for its estimated input × this:
+ * the estimate counts o200k tokens, and the vendor's own tokenizer, which decides the tier, may
+ * count the same text as more (Claude's counts English prose at about 1.2-1.35× o200k, code
+ * more). A call estimated above 2/3 of a threshold (133,334 tokens for 200,000) is reserved at
+ * that tier; settlement charges the tier the vendor's counts fall in and releases the rest.
+ */
+export const TIER_MARGIN = 1.5;
+
 /** Texts of this many characters or fewer are counted whole; longer ones are sampled. */
 export const EXACT_CHARS = 2 * 1024;
 const RESERVE_WINDOWS = 8;

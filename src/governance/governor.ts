@@ -17,6 +17,7 @@ import { quoteWorstCost } from '../usage/cost.js';
 import { AdmissionTicket, budgetWarning, openTicket, type Hold, type Ticket } from './admission-ticket.js';
 import { AdmissionWait } from './admission-wait.js';
 import { DatabaseClock } from './database-clock.js';
+import { TIER_MARGIN } from './estimate-call.js';
 import { GovernanceError } from './governance-error.js';
 import { governanceMetricsText } from './governance-metrics.js';
 import { GovernanceRules, type ApplicableRules, type BudgetRule, type RateLimitRule } from './governance-rules.js';
@@ -293,7 +294,8 @@ export class Governor {
     const searches = estimate.webSearches;
     if (searches !== undefined) buckets.webSearchCalls = searches.capped + (searches.uncapped ? this.settings.webSearchReserve : 0);
     const model = { modelId: request.model.id, providerId: request.provider.id, anthropic: request.provider.className === 'AnthropicProvider' };
-    return quoteWorstCost(this.#prices(), model, buckets, now + this.#clock.offsetMs);
+    // A long-prompt tier by the estimate with its margin (the vendor's tokenizer decides the tier).
+    return quoteWorstCost(this.#prices(), model, buckets, now + this.#clock.offsetMs, Math.ceil(estimate.inputTokens * TIER_MARGIN));
   }
 
   #warnOnce(counter: LeaseCounter): void {

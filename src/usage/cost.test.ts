@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { UsageBuckets } from '../providers/spec/index.js';
 import { parsePricing, scaledInteger } from '../registry/parse-prices.js';
-import { costOfBuckets } from './cost.js';
+import { PriceBook } from '../registry/price-book.js';
+import { costOfBuckets, quoteCost, quoteWorstCost } from './cost.js';
+import { rowPrices } from './reports/explain-prices.js';
 import { picoToDecimal } from './money.js';
 
 const buckets = (partial: Partial<UsageBuckets>): UsageBuckets => ({
@@ -123,5 +125,124 @@ describe('money', () => {
 
   test('a web search price alone leaves the tokens unpriced: the cost is unknown', () => {
     assert.equal(costOfBuckets({ web_search_per_call: 10_000_000_000n }, buckets({ input: 10, webSearchCalls: 2 }), false), null);
+  });
+});
+
+// Long-prompt tiers: Gemini 2.5 Pro and Claude Sonnet 4/4.5 (1M context) price a whole request at
+// higher rates once its prompt, cache reads and writes included, passes 200,000 tokens.
+describe('price tiers', () => {
+  const gemini = parsePricing({
+    input_per_mtok: 1.25,
+    output_per_mtok: 10,
+    cached_input_per_mtok: 0.125,
+    tiers: [{ above_input_tokens: 200_000, input_per_mtok: 2.5, output_per_mtok: 15, cached_input_per_mtok: 0.25 }],
+  });
+  const claude = parsePricing({
+    input_per_mtok: 3,
+    output_per_mtok: 15,
+    cached_input_per_mtok: 0.3,
+    cache_write_per_mtok: 3.75,
+    tiers: [{ above_input_tokens: 200_000, input_per_mtok: 6, output_per_mtok: 22.5 }],
+  });
+
+  test('a Gemini prompt over the threshold (cached tokens counted) is priced whole at the tier', () => {
+    assert.equal(gemini.invalid, undefined);
+    const over = buckets({ input: 150_000, cachedInput: 50_001, output: 1_000, reasoning: 500 });
+    // Every bucket at the tier's rate; reasoning follows the tier's output rate.
+    assert.equal(costOfBuckets(gemini.prices, over, false), 150_000n * 2_500_000n + 50_001n * 250_000n + 1_500n * 15_000_000n);
+    const at = buckets({ input: 150_000, cachedInput: 50_000, output: 1_000, reasoning: 500 });
+    assert.equal(costOfBuckets(gemini.prices, at, false), 150_000n * 1_250_000n + 50_000n * 125_000n + 1_500n * 10_000_000n, 'exactly 200,000: the base rates');
+  });
+
+  test('Claude: cache reads and writes count toward the threshold, and their rates follow the tier input (Anthropic multipliers)', () => {
+    const over = buckets({ input: 199_990, cachedInput: 6, cacheWrite5m: 3, cacheWrite1h: 2, output: 100 });
+    // 0.1 × 6, 1.25 × 6 and 2 × 6 USD/Mtok: the base's explicit 0.30 and 3.75 are the base tier's.
+    const tier = 199_990n * 6_000_000n + 6n * 600_000n + 3n * 7_500_000n + 2n * 12_000_000n + 100n * 22_500_000n;
+    assert.equal(costOfBuckets(claude.prices, over, true), tier);
+    const under = buckets({ input: 199_990, cachedInput: 6, cacheWrite5m: 3, cacheWrite1h: 1, output: 100 });
+    assert.equal(costOfBuckets(claude.prices, under, true), 199_990n * 3_000_000n + 6n * 300_000n + 3n * 3_750_000n + 1n * 6_000_000n + 100n * 15_000_000n);
+  });
+
+  test('the highest tier exceeded applies, over the base rates (not over the tier below); keys it leaves out keep the base', () => {
+    const prices = parsePricing({
+      input_per_mtok: 1,
+      output_per_mtok: 2,
+      per_request: 0.000001,
+      tiers: [
+        { above_input_tokens: 10, input_per_mtok: 3, output_per_mtok: 4 },
+        { above_input_tokens: 20, input_per_mtok: 5 },
+      ],
+    }).prices;
+    assert.equal(costOfBuckets(prices, buckets({ input: 10, output: 1 }), false), 10n * 1_000_000n + 2_000_000n + 1_000_000n);
+    assert.equal(costOfBuckets(prices, buckets({ input: 11, output: 1 }), false), 11n * 3_000_000n + 4_000_000n + 1_000_000n);
+    assert.equal(costOfBuckets(prices, buckets({ input: 21, output: 1 }), false), 21n * 5_000_000n + 2_000_000n + 1_000_000n);
+  });
+
+  test("tiers are validated with the row's other prices: a bad one makes the row unusable", () => {
+    const bad: [unknown, RegExp][] = [
+      [{ above_input_tokens: 200_000, input_per_mtok: 2.5 }, /^tiers must be an array$/],
+      [[{ input_per_mtok: 2.5 }], /^tiers\[0\]\.above_input_tokens must be a positive integer$/],
+      [[{ above_input_tokens: 0, input_per_mtok: 2.5 }], /above_input_tokens must be a positive integer/],
+      [[{ above_input_tokens: 1.5, input_per_mtok: 2.5 }], /above_input_tokens must be a positive integer/],
+      [[{ above_input_tokens: '200000', input_per_mtok: 2.5 }], /above_input_tokens must be a positive integer/],
+      [[{ above_input_tokens: 2 ** 53, input_per_mtok: 2.5 }], /above_input_tokens must be a positive integer/],
+      [[{ above_input_tokens: 10, input_per_mtok: 1 }, { above_input_tokens: 10, input_per_mtok: 2 }], /^tiers\[1\]\.above_input_tokens must be above the previous tier's$/],
+      [[{ above_input_tokens: 20, input_per_mtok: 1 }, { above_input_tokens: 10, input_per_mtok: 2 }], /above the previous tier's/],
+      [[{ above_input_tokens: 10, input_per_mtok: -1 }], /^tiers\[0\]\.input_per_mtok must be a non-negative number with at most 6 decimals$/],
+      [[{ above_input_tokens: 10, output_per_mtok: '15' }], /tiers\[0\]\.output_per_mtok/],
+      [[{ above_input_tokens: 10, input_per_mtok_: 2 }], /^tiers\[0\]\."input_per_mtok_" is not a price key$/],
+      [[{ above_input_tokens: 10, tiers: [] }], /"tiers" is not a price key/],
+      [[{ above_input_tokens: 10 }], /^tiers\[0\] sets no price$/],
+      [[null], /^tiers\[0\] must be an object$/],
+      [Array.from({ length: 9 }, (_, index) => ({ above_input_tokens: index + 1, input_per_mtok: 1 })), /^tiers holds at most 8 tiers$/],
+    ];
+    for (const [tiers, reason] of bad) {
+      const parsed = parsePricing({ input_per_mtok: 1, tiers });
+      assert.match(parsed.invalid ?? '', reason, JSON.stringify(tiers).slice(0, 80));
+      assert.deepEqual(parsed.prices, {});
+    }
+    assert.equal(parsePricing({ input_per_mtok: 1, tiers: null }).invalid, undefined);
+    // The price book lists such a row with its reason (the status' load errors), and prices nothing with it.
+    const book = new PriceBook([{ id: '1', modelId: 'm', providerId: null, pricing: { input_per_mtok: 1, tiers: [{ above_input_tokens: 0, input_per_mtok: 2 }] }, effectiveFrom: new Date(0) }]);
+    assert.match(book.unusable(1)[0]?.reason ?? '', /tiers\[0\]\.above_input_tokens/);
+    const model = { modelId: 'm', providerId: 'p', anthropic: false };
+    assert.equal(quoteCost(book, model, buckets({ input: 5 }), 1).costPico, null);
+  });
+
+  test("a model row's tiers replace its provider's ([] turns them off); the provider's apply under the model's base prices", () => {
+    const row = (id: string, of: 'model' | 'provider', pricing: unknown) => ({ id, modelId: of === 'model' ? 'm' : null, providerId: of === 'provider' ? 'p' : null, pricing, effectiveFrom: new Date(0) });
+    const provider = row('1', 'provider', { input_per_mtok: 1, tiers: [{ above_input_tokens: 10, input_per_mtok: 3 }] });
+    const model = { modelId: 'm', providerId: 'p', anthropic: false };
+    const cost = (book: PriceBook, input: number) => quoteCost(book, model, buckets({ input }), 1).costPico;
+    const inherited = new PriceBook([provider, row('2', 'model', { input_per_mtok: 2 })]);
+    assert.deepEqual([cost(inherited, 10), cost(inherited, 11)], [20_000_000n, 33_000_000n]);
+    const own = new PriceBook([provider, row('2', 'model', { input_per_mtok: 2, tiers: [{ above_input_tokens: 100, input_per_mtok: 4 }] })]);
+    assert.deepEqual([cost(own, 11), cost(own, 101)], [22_000_000n, 404_000_000n]);
+    const off = new PriceBook([provider, row('2', 'model', { input_per_mtok: 2, tiers: [] })]);
+    assert.equal(cost(off, 1_000), 2_000_000_000n);
+  });
+
+  test("a reservation takes the tier of the caller's margin-raised prompt, not only of its buckets", () => {
+    const book = new PriceBook([{ id: '1', modelId: 'm', providerId: null, pricing: { input_per_mtok: 1.25, output_per_mtok: 10, tiers: [{ above_input_tokens: 200_000, input_per_mtok: 2.5, output_per_mtok: 15 }] }, effectiveFrom: new Date(0) }]);
+    const model = { modelId: 'm', providerId: 'p', anthropic: false };
+    const estimate = () => buckets({ input: 150_000, output: 1_000 });
+    assert.equal(quoteWorstCost(book, model, estimate(), 1), 150_000n * 1_250_000n + 1_000n * 10_000_000n);
+    assert.equal(quoteWorstCost(book, model, estimate(), 1, 225_000), 150_000n * 2_500_000n + 1_000n * 15_000_000n);
+  });
+
+  test("explain's rates are the ledger's: the tier's keys, the defaults it derives, and no price from tiers alone", () => {
+    const explained = rowPrices({ input_per_mtok: 3, output_per_mtok: 15, cached_input_per_mtok: 0.3, tiers: [{ above_input_tokens: 200_000, input_per_mtok: 6 }] }, {}, true, 200_001);
+    assert.ok(explained.priced);
+    assert.deepEqual(explained.tier, { above_input_tokens: 200_000, from: 'model' });
+    const rate = (bucket: string) => explained.rates.find((entry) => entry.bucket === bucket);
+    assert.deepEqual([rate('input')?.rate40, rate('input')?.from], [240_000_000n, 'model tier above 200000 input tokens']);
+    assert.deepEqual([rate('cachedInput')?.rate40, rate('cachedInput')?.from], [24_000_000n, 'default: 0.1 x input (Anthropic)']);
+    assert.deepEqual([rate('output')?.rate40, rate('output')?.from], [600_000_000n, 'model']);
+    const base = rowPrices({ input_per_mtok: 3, tiers: [{ above_input_tokens: 200_000, input_per_mtok: 6 }] }, {}, true, 200_000);
+    assert.ok(base.priced && base.tier === null);
+    // A row with tiers only is unpriced in the ledger, so in explain too.
+    const tiersOnly = { tiers: [{ above_input_tokens: 10, input_per_mtok: 6 }] };
+    assert.equal(costOfBuckets(parsePricing(tiersOnly).prices, buckets({ input: 11 }), false), null);
+    assert.equal(rowPrices(tiersOnly, {}, false, 11).priced, false);
   });
 });

@@ -5,7 +5,7 @@
  * @module
  */
 import type { UsageBuckets } from '../providers/spec/index.js';
-import type { IntegerPrices } from '../registry/parse-prices.js';
+import type { IntegerPrices, PriceKey, PriceTier } from '../registry/parse-prices.js';
 import type { PriceBook, PriceEntry } from '../registry/price-book.js';
 
 /** The price rows an attempt used and its cost (null = no price known, never 0 for unknown). */
@@ -37,7 +37,8 @@ const scale = 40n;
  * provider's row. Missing keys default: cached input = input (Anthropic: 0.1× input), 5-minute
  * cache write = input (Anthropic: 1.25×), 1-hour cache write = input (Anthropic: 2×), reasoning =
  * output; a missing input or output price is 0 when the other one is set; web searches cost
- * `web_search_per_call` each (0 when missing). The result is rounded to the pico-USD (half up)
+ * `web_search_per_call` each (0 when missing). A prompt (promptTokens) above a tier's threshold
+ * prices the whole call at that tier (tierPrices). The result is rounded to the pico-USD (half up)
  * only when a default multiplier leaves a fraction.
  */
 export function quoteCost(prices: PriceBook, model: PricedModel, buckets: UsageBuckets, time: number): CostQuote {
@@ -47,22 +48,61 @@ export function quoteCost(prices: PriceBook, model: PricedModel, buckets: UsageB
   const providerPriceId = providerRow?.id ?? null;
   if (modelRow?.invalid || providerRow?.invalid) return { priceId, providerPriceId, costPico: null };
   const rates = mergedRates(prices, modelRow, providerRow, model.anthropic);
-  return { priceId, providerPriceId, costPico: rates === null ? null : costAtRates(rates, buckets) };
+  if (rates === null) return { priceId, providerPriceId, costPico: null };
+  return { priceId, providerPriceId, costPico: costAtRates(rates.tiers === undefined ? rates : atPrompt(rates, promptTokens(buckets)), buckets) };
+}
+
+/**
+ * The tokens a vendor's long-prompt rule counts: every input token, cache reads and cache writes
+ * included (Gemini's `promptTokenCount`, Anthropic's input + cache tokens).
+ */
+export function promptTokens(buckets: UsageBuckets): number {
+  return buckets.input + buckets.cachedInput + buckets.cacheWrite5m + buckets.cacheWrite1h;
+}
+
+/**
+ * The prices of a call in `tier`: the tier's keys over the base ones (`tiers` dropped). A tier that
+ * sets `input_per_mtok` drops the base's cache rates and one that sets `output_per_mtok` the base's
+ * reasoning rate, so those it leaves out follow their default rules from the tier's own rates
+ * (Anthropic: 0.1×, 1.25× and 2× the tier's input).
+ */
+export function tierPrices(prices: IntegerPrices, tier: PriceTier): IntegerPrices {
+  const flat: IntegerPrices = { ...prices };
+  delete flat.tiers;
+  if (tier.prices.input_per_mtok !== undefined) {
+    delete flat.cached_input_per_mtok;
+    delete flat.cache_write_per_mtok;
+    delete flat.cache_write_1h_per_mtok;
+  }
+  if (tier.prices.output_per_mtok !== undefined) delete flat.reasoning_per_mtok;
+  return { ...flat, ...tier.prices };
+}
+
+/** The tier a prompt of `tokens` exceeds (the highest), if any. */
+export function tierAt(tiers: readonly PriceTier[] | undefined, tokens: number): PriceTier | undefined {
+  if (tiers === undefined) return undefined;
+  for (let index = tiers.length - 1; index >= 0; index -= 1) {
+    const tier = tiers[index] as PriceTier;
+    if (tokens > tier.aboveInputTokens) return tier;
+  }
+  return undefined;
 }
 
 /**
  * A reservation's worst case (pico-USD, null = no price in force): `buckets` as quoteCost prices
  * them, except that output is priced at the higher of the output and reasoning rates, since the
  * request, not the gateway, decides how much of it is reasoning, which the ledger charges at
- * `reasoning_per_mtok`. Moves `buckets.output` into `buckets.reasoning` when that rate is higher
- * (the caller's own object: no copy).
+ * `reasoning_per_mtok`, and that the tier is the one a prompt of `tierTokens` exceeds (the caller's
+ * estimate with its margin: the vendor's tokenizer may count more). Moves `buckets.output` into
+ * `buckets.reasoning` when that rate is higher (the caller's own object: no copy).
  */
-export function quoteWorstCost(prices: PriceBook, model: PricedModel, buckets: UsageBuckets, time: number): bigint | null {
+export function quoteWorstCost(prices: PriceBook, model: PricedModel, buckets: UsageBuckets, time: number, tierTokens = promptTokens(buckets)): bigint | null {
   const modelRow = prices.modelPrice(model.modelId, time);
   const providerRow = prices.providerPrice(model.providerId, time);
   if (modelRow?.invalid || providerRow?.invalid) return null;
-  const rates = mergedRates(prices, modelRow, providerRow, model.anthropic);
-  if (rates === null) return null;
+  const merged = mergedRates(prices, modelRow, providerRow, model.anthropic);
+  if (merged === null) return null;
+  const rates = merged.tiers === undefined ? merged : atPrompt(merged, tierTokens);
   if ((rates.big[5] as bigint) > (rates.big[4] as bigint)) {
     buckets.reasoning += buckets.output;
     buckets.output = 0;
@@ -70,10 +110,14 @@ export function quoteWorstCost(prices: PriceBook, model: PricedModel, buckets: U
   return costAtRates(rates, buckets);
 }
 
-/** Σ bucket × rate in pico-USD, or null when neither input, output nor per-request is priced. */
+/**
+ * Σ bucket × rate in pico-USD (at the tier the prompt exceeds, if any), or null when neither input,
+ * output nor per-request is priced.
+ */
 export function costOfBuckets(prices: IntegerPrices, buckets: UsageBuckets, anthropic: boolean): bigint | null {
   const rates = ratesOf(prices, anthropic);
-  return rates === null ? null : costAtRates(rates, buckets);
+  if (rates === null) return null;
+  return costAtRates(rates.tiers === undefined ? rates : atPrompt(rates, promptTokens(buckets)), buckets);
 }
 
 /**
@@ -86,6 +130,18 @@ interface Rates {
   small: readonly number[] | undefined;
   /** The largest per-token rate (×40), for the bound that keeps a sum exact in doubles. */
   maxRate: number;
+  /** The long-prompt tiers' rates, thresholds increasing; undefined without tiers (the common case). */
+  tiers: readonly { above: number; rates: Rates }[] | undefined;
+}
+
+/** The rates of the highest tier a prompt of `tokens` exceeds, else the base rates. */
+function atPrompt(rates: Rates, tokens: number): Rates {
+  const tiers = rates.tiers ?? [];
+  for (let index = tiers.length - 1; index >= 0; index -= 1) {
+    const tier = tiers[index] as { above: number; rates: Rates };
+    if (tokens > tier.above) return tier.rates;
+  }
+  return rates;
 }
 
 const bucketsInOrder = (b: UsageBuckets): readonly number[] => [b.input, b.cachedInput, b.cacheWrite5m, b.cacheWrite1h, b.output, b.reasoning];
@@ -96,7 +152,7 @@ function ratesOf(prices: IntegerPrices, anthropic: boolean): Rates | null {
   if (input === undefined && output === undefined && prices.per_request === undefined) return null;
   const in40 = (input ?? 0n) * scale;
   const out40 = (output ?? 0n) * scale;
-  const rate = (key: keyof IntegerPrices, fallback: bigint): bigint => {
+  const rate = (key: PriceKey, fallback: bigint): bigint => {
     const price = prices[key];
     return price === undefined ? fallback : price * scale;
   };
@@ -112,7 +168,10 @@ function ratesOf(prices: IntegerPrices, anthropic: boolean): Rates | null {
   ];
   const safe = big.every((value) => value <= BigInt(Number.MAX_SAFE_INTEGER));
   const small = safe ? big.map(Number) : undefined;
-  return { big, small, maxRate: small === undefined ? Infinity : Math.max(...small.slice(0, 6)) };
+  const maxRate = small === undefined ? Infinity : Math.max(...small.slice(0, 6));
+  // A tier's prices always keep an input, output or per-request price (the base has one): never null.
+  const tiers = prices.tiers?.length ? prices.tiers.map((tier) => ({ above: tier.aboveInputTokens, rates: ratesOf(tierPrices(prices, tier), anthropic) as Rates })) : undefined;
+  return { big, small, maxRate, tiers };
 }
 
 function costAtRates(rates: Rates, buckets: UsageBuckets): bigint {

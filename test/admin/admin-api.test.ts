@@ -243,6 +243,22 @@ describe('admin API /admin/v1', () => {
         const message = assertError(await call('PATCH', '/providers/adm-openai', { pricing }), 400, 'invalid_request', 'pricing');
         assert.match(message, /must be a non-negative number with at most (6|12) decimals/, JSON.stringify(pricing));
       }
+      // Long-prompt tiers: the loader's checks too (thresholds positive integers, increasing; valid rates; price keys only).
+      const tierCases: [unknown, RegExp][] = [
+        [{ above_input_tokens: 200000, input_per_mtok: 2.5 }, /tiers must be an array/],
+        [[{ above_input_tokens: 0, input_per_mtok: 2.5 }], /tiers\[0\]\.above_input_tokens must be a positive integer/],
+        [[{ above_input_tokens: 9, input_per_mtok: 1 }, { above_input_tokens: 9, input_per_mtok: 2 }], /above the previous tier's/],
+        [[{ above_input_tokens: 9, output_per_mtok: -15 }], /tiers\[0\]\.output_per_mtok must be a non-negative number/],
+        [[{ above_input_tokens: 9, input_per_mtoks: 2 }], /"input_per_mtoks" is not a price key/],
+      ];
+      for (const [tiers, reason] of tierCases) {
+        const message = assertError(await call('PATCH', '/providers/adm-openai', { pricing: { input_per_mtok: 1, tiers } }), 400, 'invalid_request', 'pricing');
+        assert.match(message, reason, JSON.stringify(tiers));
+      }
+      const before = (await call('GET', '/providers/adm-openai')).body['pricing'];
+      const tiered = { input_per_mtok: 1.25, tiers: [{ above_input_tokens: 200000, input_per_mtok: 2.5, output_per_mtok: 15 }] };
+      assert.deepEqual((await call('PATCH', '/providers/adm-openai', { pricing: tiered })).body['pricing'], tiered);
+      assert.equal((await call('PATCH', '/providers/adm-openai', { pricing: before })).status, 200);
       assertError(await call('GET', '/providers/adm-x'), 404, 'not_found');
       assertError(await call('POST', '/providers', provider('adm-openai')), 409, 'conflict');
     });

@@ -90,6 +90,17 @@ describe('admin API: status reports every row left out of service', () => {
     assert.equal(find(errors, 'ai_price_history', replaced), undefined);
   });
 
+  test('a price row with a bad long-prompt tier is unusable like any bad price, and listed', async () => {
+    const tiers = await one(
+      `insert into public.ai_price_history (model_id, pricing, effective_from)
+       values ('${ids['le-model-2']}', '{"input_per_mtok": 1, "tiers": [{"above_input_tokens": 200000, "input_per_mtok": 2}, {"above_input_tokens": 128000, "input_per_mtok": 3}]}', now() + interval '1 day') returning id`,
+    );
+    const listed = find(await loadErrors(), 'ai_price_history', tiers);
+    assert.ok(listed);
+    assert.match(listed.reason, /tiers\[1\]\.above_input_tokens must be above the previous tier's/);
+    assert.match(listed.reason, /scheduled/);
+  });
+
   test('a route none of whose targets can serve, with each target\'s reason; a servable route is not listed', async () => {
     const dead = await one(`insert into public.ai_routes (name) values ('le-dead') returning id`);
     await db.query(`insert into public.ai_route_targets (route_id, model_id) values ('${dead}', '${ids['le-off']}')`);

@@ -47,6 +47,10 @@ function attemptLines(attempt: ExplainedAttempt): string[] {
     lines.push(line`  cost unknown: ${attempt.unpriced_reason ?? 'no price'} (${attempt.cost_usd === null ? 'recorded as null' : `but the row says ${attempt.cost_usd}`})`);
     return lines;
   }
+  const tier = attempt.price_tier;
+  if (tier !== null) {
+    lines.push(line`  long-prompt tier: ${tier.prompt_tokens} input tokens > ${tier.above_input_tokens} (the ${tier.from} row's tiers): the whole call at the tier's prices`);
+  }
   const rows = attempt.buckets.map((bucket) => ({
     bucket: bucket.bucket,
     tokens: bucket.bucket === 'per_request' ? '1 call' : bucket.bucket === 'web_search' ? `${bucket.tokens} searches` : bucket.tokens,

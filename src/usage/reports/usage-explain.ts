@@ -51,6 +51,11 @@ export interface ExplainedAttempt {
   /** The model's and the provider's price rows used (the model's keys win). */
   prices: { id: string; of: 'model' | 'provider'; effective_from: string; source: string; pricing: unknown }[];
   buckets: ExplainedBucket[];
+  /**
+   * The long-prompt tier (`pricing.tiers`) the attempt was priced at: its prompt (every input
+   * token, cache reads and writes included) exceeded `above_input_tokens`. Null: the base prices.
+   */
+  price_tier: { above_input_tokens: number; from: 'model' | 'provider'; prompt_tokens: number } | null;
   /** Why there is no price, when there is none. */
   unpriced_reason: string | null;
   /** The sum of `buckets`, rounded half up to 12 decimals as the ledger does (null: no price). */
@@ -96,7 +101,9 @@ export async function explainUsage(db: Queryable, requestId: string): Promise<Us
 function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceHistoryRow>): ExplainedAttempt {
   const modelPrice = row.priceId === null ? undefined : prices.get(row.priceId);
   const providerPrice = row.providerPriceId === null ? undefined : prices.get(row.providerPriceId);
-  const resolved = modelPrice || providerPrice ? rowPrices(modelPrice?.pricing, providerPrice?.pricing, row.anthropic) : { priced: false as const, reason: 'no price row' };
+  // The tokens a long-prompt tier counts: every input bucket (cost.ts promptTokens).
+  const prompt = Number(row.inputTokens) + Number(row.cachedInputTokens) + Number(row.cacheWrite5mTokens) + Number(row.cacheWrite1hTokens);
+  const resolved = modelPrice || providerPrice ? rowPrices(modelPrice?.pricing, providerPrice?.pricing, row.anthropic, prompt) : { priced: false as const, reason: 'no price row' };
   const counts: Record<BucketName, string> = {
     input: row.inputTokens,
     cachedInput: row.cachedInputTokens,
@@ -134,6 +141,7 @@ function explainAttempt(row: UsageRequestRow, prices: ReadonlyMap<string, PriceH
       ...(providerPrice ? [priceEntry(providerPrice, 'provider' as const)] : []),
     ],
     buckets: priced?.buckets ?? [],
+    price_tier: resolved.priced && resolved.tier !== null ? { ...resolved.tier, prompt_tokens: prompt } : null,
     unpriced_reason: resolved.priced ? null : resolved.reason,
     computed_cost_usd: computed,
     cost_usd: row.costUsd,

@@ -27,6 +27,7 @@ interface Attempt {
   latency: { duration_ms: number; overhead_ms: number; upstream_ms: number | null; ttft_ms: number | null };
   raw_usage: unknown;
   buckets: Bucket[];
+  price_tier: { above_input_tokens: number; from: string; prompt_tokens: number } | null;
   unpriced_reason: string | null;
   computed_cost_usd: string | null;
   cost_usd: string | null;
@@ -100,6 +101,12 @@ function Explained({ requestId }: { requestId: string }) {
                 </dd>
                 <dt>Usage source</dt>
                 <dd>{attempt.usage_source}</dd>
+                {attempt.price_tier ? (
+                  <>
+                    <dt>Price tier</dt>
+                    <dd>{`${attempt.price_tier.prompt_tokens.toLocaleString('en-US')} input tokens > ${attempt.price_tier.above_input_tokens.toLocaleString('en-US')} (the ${attempt.price_tier.from} row's tiers): the whole call at the tier's prices`}</dd>
+                  </>
+                ) : null}
               </dl>
               {attempt.buckets.length > 0 ? (
                 <div class="table-wrap" tabIndex={0} role="region" aria-label="Scrollable table">
