@@ -6,6 +6,7 @@
  */
 import { ProviderError, SwitchboardError } from '../errors.js';
 import { UpstreamCapError } from '../providers/shared/upstream-limits.js';
+import { isQuotaErrorCode } from '../providers/shared/vendor-text.js';
 import { GovernanceError } from '../governance/governance-error.js';
 
 /** Error classes a route target may accept as fall-through (`ai_route_targets.accepts`). */
@@ -51,8 +52,6 @@ export const RETRY_TABLE: Readonly<Record<ErrorClass, RetryAction>> = {
 
 const returnAtOnce: Classified = { errorClass: undefined, action: 'return', retryAfter: undefined, breakerFailure: false };
 
-/** Vendor codes that mean the account is out of quota or credit (a 429 or 402 that waiting does not fix). */
-const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached', 'billing_not_active', 'credit_balance_too_low', 'quota_exceeded']);
 /** Vendor codes of a content-policy refusal. */
 const POLICY_CODES = new Set(['content_policy_violation', 'content_filter', 'safety', 'moderation_blocked']);
 
@@ -85,7 +84,7 @@ export function classifyFailure(error: unknown, aborted: boolean): Classified {
     if (error.code === 'provider_unavailable' || error.code === 'provider_error') return of('connection', true);
     return returnAtOnce;
   }
-  if (status === 401 || status === 402 || (code !== undefined && QUOTA_CODES.has(code))) return of('auth', false);
+  if (status === 401 || status === 402 || isQuotaErrorCode(code)) return of('auth', false);
   // A 403 is about what was asked for (a model the key may not use, a file of another account, a
   // region), not the credential as a whole: the next candidate, without blocking the credential
   // for every model of the provider (a client could otherwise have it blocked on purpose).

@@ -5,6 +5,8 @@
 // database: PGlite, and Postgres when DATABASE_URL is set.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { ledgerRows, pricingJson, PRICES, type LedgerRow } from './ledger-harness.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { startAnthropicMock, type AnthropicMock } from '../mock-vendors/anthropic.js';
@@ -252,5 +254,35 @@ describe('Anthropic-compatible servers: whole answers without a tool id or usage
     const row = await rowOf(native);
     assert.deepEqual([row.status, row.usage_source, row.incomplete], [200, 'estimated', false], JSON.stringify(row));
     assert.ok(Number(row.input_tokens) > 0 && Number(row.output_tokens) > 0, JSON.stringify(row));
+  });
+
+  // Some Anthropic-compatible proxies answer a failure with HTTP 200 and Anthropic's error body. Until
+  // 2026-12-08 /v1/messages passed it on as a 200 answer (the SDK returned it as a Message) and the
+  // ledger row was a success; the translated path said only "not an Anthropic Message" (a 502).
+  test('a whole answer that is an Anthropic error body with HTTP 200 is that error, as with its status, on both paths (through the SDKs)', async () => {
+    const messages = new Anthropic({ baseURL: served.origin, apiKey: tenant.apiKey, maxRetries: 0 });
+    const chat = new OpenAI({ baseURL: `${served.origin}/v1`, apiKey: tenant.apiKey, maxRetries: 0 });
+    const errorBody = { type: 'error', error: { type: 'overloaded_error', message: `Overloaded (key ${KEY})` } };
+    vendor.replayNext({ json: errorBody });
+    const native = await messages.messages.create({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Weather in Paris?' }] }).catch((error: unknown) => error);
+    assert.ok(native instanceof Anthropic.APIError, String(native));
+    // Anthropic's own status and type for it on /v1/messages, as for a 529 (docs/anthropic-messages.md).
+    assert.deepEqual([native.status, (native.error as { error?: { type?: string } } | undefined)?.error?.type], [529, 'overloaded_error']);
+    assert.ok(!JSON.stringify(native.error).includes(KEY.slice(6)), JSON.stringify(native.error));
+    vendor.replayNext({ json: errorBody });
+    const translated = await chat.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Weather in Paris?' }] }).catch((error: unknown) => error);
+    assert.ok(translated instanceof OpenAI.APIError, String(translated));
+    assert.deepEqual([translated.status, translated.code], [503, 'provider_unavailable']);
+    assert.ok(!translated.message.includes(KEY.slice(6)), translated.message);
+    for (const requestId of [native.headers?.get('x-request-id'), translated.headers?.get('x-request-id')]) {
+      assert.ok(requestId);
+      let rows: { status: number; error_code: string | null }[] = [];
+      for (let tries = 0; tries < 100 && rows.length === 0; tries += 1) {
+        await served.switchboard.service.usage?.flush();
+        rows = (await db.query<{ status: number; error_code: string | null }>('select status, error_code from public.ai_usage where request_id = $1', [requestId])).rows;
+        if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(rows, [{ status: 503, error_code: 'provider_unavailable' }]);
+    }
   });
 });

@@ -267,6 +267,38 @@ describe('AnthropicProvider: a redirect is an error, not an answer', () => {
   });
 });
 
+describe('AnthropicProvider: an error body answered with HTTP 200 (Anthropic-compatible proxies)', () => {
+  const messages = { model: 'claude-test-1', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
+  const body = (type: string, message: string) => ({ type: 'error', error: { type, message } });
+
+  // Until 2026-12-08 the native call passed it on as a 200 answer (and the ledger a success), and the
+  // translated one said only "a response that is not an Anthropic Message".
+  test('native and translated calls: the error its type names, as with its status, redacted', async () => {
+    const provider = createProvider();
+    const native = provider.native?.bind(provider);
+    assert.ok(native);
+    const cases: [string, string, number, number][] = [
+      ['overloaded_error', 'provider_unavailable', 503, 529],
+      ['rate_limit_error', 'rate_limited', 429, 429],
+      ['api_error', 'provider_error', 500, 500],
+      ['authentication_error', 'authentication_failed', 401, 401],
+    ];
+    for (const [type, code, status, upstreamStatus] of cases) {
+      for (const call of [() => native('anthropic-messages', messages, { ...callOptions(secretKey), stream: false }), () => provider.chat(hello, callOptions(secretKey))]) {
+        mock.failNext({ status: 200, body: body(type, `Overloaded, key ${secretKey} \u001b[2J`) });
+        await assert.rejects(call(), (error: unknown) => {
+          assert.ok(error instanceof ProviderError, String(error));
+          assert.deepEqual([error.code, error.status, error.upstreamStatus, error.upstreamCode], [code, status, upstreamStatus, type]);
+          assert.ok(!error.message.includes(secretKey.slice(8)), error.message);
+          // eslint-disable-next-line no-control-regex -- matching them is the point
+          assert.doesNotMatch(error.message, /[\u0000-\u001f]/);
+          return true;
+        });
+      }
+    }
+  });
+});
+
 describe('AnthropicProvider: the native stream\'s error event', () => {
   const event = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
   const start = event('message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-test-1', content: [], usage: { input_tokens: 3, output_tokens: 1 } } });

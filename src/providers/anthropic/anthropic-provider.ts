@@ -12,7 +12,7 @@ import type { AnthropicRequestBody } from './anthropic-api.js';
 import { AnthropicStreamDecoder } from './anthropic-stream-decoder.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertToAnthropicRequest, anthropicStops } from './convert-to-anthropic-request.js';
-import { mapAnthropicError } from './map-anthropic-error.js';
+import { mapAnthropicError, mapAnthropicStreamError } from './map-anthropic-error.js';
 import { parseAnthropicConfig, type AnthropicConfig } from './parse-anthropic-config.js';
 
 /**
@@ -56,7 +56,13 @@ class AnthropicProvider implements Provider {
     const response = await this.send(this.body(request, options), options);
     if (response.status >= 300) throw this.upstreamError(response, await readErrorBody(response), options);
     const json = await readJson(this.name, response, options.signal);
-    return convertAnthropicResponse(this.name, json, this.nowSeconds(), this.deps.randomId, request.model);
+    try {
+      return convertAnthropicResponse(this.name, json, this.nowSeconds(), this.deps.randomId, request.model);
+    } catch (error) {
+      // An error body with HTTP 200 (Anthropic-compatible proxies) is that error, not a malformed answer.
+      if (isErrorBody(json)) throw mapAnthropicStreamError(this.name, json, credentialSecrets(options.credential));
+      throw error;
+    }
   }
 
   /**
@@ -99,6 +105,8 @@ class AnthropicProvider implements Provider {
     if (response.status >= 300) throw this.upstreamError(response, await readErrorBody(response), callOptions);
     const json = await readJson(this.name, response, options.signal);
     const answer = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+    // An error body with HTTP 200 (Anthropic-compatible proxies) is that error, not an answer.
+    if (answer['type'] === 'error') throw mapAnthropicStreamError(this.name, answer, credentialSecrets(callOptions.credential));
     return { type: 'json', status: response.status, body: answer, usage: anthropicBodyUsage(answer) };
   }
 
@@ -168,4 +176,8 @@ class AnthropicProvider implements Provider {
   private nowSeconds(): number {
     return Math.floor(this.deps.now() / 1000);
   }
+}
+
+function isErrorBody(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && (json as Record<string, unknown>)['type'] === 'error';
 }

@@ -46,8 +46,9 @@ export function mapAnthropicError(
 }
 
 /**
- * The data of an in-stream `event: error` → ProviderError. The stream already answered 200, so the
- * status comes from `error.type` (e.g. `overloaded_error` → 529, answered as 503 provider_unavailable).
+ * The data of an in-stream `event: error`, or an error body answered with HTTP 200 (some
+ * Anthropic-compatible proxies) → ProviderError. The answer was a 200, so the status comes from
+ * `error.type` (e.g. `overloaded_error` → 529, answered as 503 provider_unavailable).
  */
 export function mapAnthropicStreamError(provider: string, data: unknown, secrets: readonly (string | undefined)[]): ProviderError {
   const parsed = anthropicErrorBodySchema.safeParse(data);

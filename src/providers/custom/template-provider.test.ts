@@ -171,11 +171,12 @@ describe('CustomProvider template mode', () => {
   });
 
   // Until 2026-12-08 it said only "returned no text at 'output.text'", hiding the vendor's reason.
-  test('an {"error": …} body with HTTP 200 is the provider\'s retryable 502 naming the cleaned message, as on OpenAI-compatible rows', async () => {
+  // Its code 500 is its status (since 2026-12-08), as on OpenAI-compatible rows; an error without one is a 502.
+  test('an {"error": …} body with HTTP 200 is the provider\'s retryable error naming the cleaned message, as on OpenAI-compatible rows', async () => {
     const asking = (text: string): ChatRequest => ({ model: 'tiny-7b', messages: [{ role: 'user', content: [{ type: 'text', text }] }] });
     await assert.rejects(provider.chat(asking('ANSWERED-ERROR'), call()), (error: unknown) => {
       assert.ok(error instanceof ProviderError);
-      assert.deepEqual([error.code, error.status, error.isRetryable, error.upstreamStatus], ['provider_error', 502, true, undefined]);
+      assert.deepEqual([error.code, error.status, error.isRetryable, error.upstreamStatus], ['provider_error', 500, true, 500]);
       assert.equal(error.message, "Provider 'gen-api' answered HTTP 200 with an error: GPU fell over [31m key=[redacted] (type InternalServerError, code 500)");
       return true;
     });
@@ -184,7 +185,7 @@ describe('CustomProvider template mode', () => {
       message: "Provider 'gen-api' answered HTTP 200 with an error about the credentials or the account's limits (code insufficient_quota), its message withheld",
     });
     const streamed = provider.stream(asking('ANSWERED-ERROR'), call())[Symbol.asyncIterator]();
-    await assert.rejects(streamed.next(), { status: 502, message: /answered HTTP 200 with an error: GPU fell over/ });
+    await assert.rejects(streamed.next(), { status: 500, message: /answered HTTP 200 with an error: GPU fell over/ });
   });
 
   test('messages placeholder sends OpenAI wire messages; the default path is /chat/completions', async () => {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProviderError } from '../../errors.js';
-import { upstreamError } from '../shared/provider-error.js';
+import { clientStatus, codeForStatus, httpErrorStatus, upstreamError } from '../shared/provider-error.js';
 import { MIN_FRAGMENT, REDACTED, redact, safeUpstreamCode } from '../shared/redact.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
 import { ACCOUNT_ERROR, isAccountErrorCode, vendorText } from '../shared/vendor-text.js';
@@ -58,8 +58,9 @@ export function mapOpenAIError(
 }
 
 /**
- * An error sent inside a stream (`data: {"error":{…}}`) has no HTTP status of its own; one is
- * inferred from its type so it is classified like the same error before the stream.
+ * An error sent inside a stream (`data: {"error":{…}}`) has no HTTP status of its own: its `code`
+ * is that status when it is one (OpenRouter's `code: 429`, see httpErrorStatus), else one is
+ * inferred from its type, so it is classified like the same error before the stream.
  */
 export function mapOpenAIStreamError(error: unknown, context: OpenAIErrorContext): ProviderError {
   return mapOpenAIError(streamErrorStatus(error), {}, { error }, context);
@@ -69,6 +70,8 @@ function streamErrorStatus(error: unknown): number {
   const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
   const code = fields['code'];
   const type = fields['type'];
+  const status = httpErrorStatus(code);
+  if (status !== undefined) return status;
   if (code === 'context_length_exceeded' || type === 'invalid_request_error') return 400;
   if (code === 'rate_limit_exceeded' || type === 'requests' || type === 'tokens') return 429;
   return 500;
@@ -84,14 +87,17 @@ const maxAnsweredMessage = 200;
 
 /**
  * The error of a success status whose body is an error instead of the answer (`{"error": {…}}` or
- * `{"error": "…"}`: vLLM, LiteLLM proxies, OpenRouter); undefined when the body holds none. It is
- * the provider's retryable 502 with no upstream status or code, as an answer that is no answer
- * (a route moves on as after a cut connection), and names the vendor's message and its type and
- * code. The message is redacted of `secrets` (the credential's) and of `sent`, every other value of
- * a header the call sent (a proxy may echo the request's headers): one shorter than a redaction
- * fragment (a flag, a vendor's name) where it stands alone, not inside the word, host name or path
- * that holds it; it is rid of control characters and cut at 200 characters. The message of an
- * error about the credentials or the account's limits is not shown at all.
+ * `{"error": "…"}`: vLLM, LiteLLM proxies, OpenRouter); undefined when the body holds none. Its
+ * `code` that is an HTTP error status (OpenRouter's 429, vLLM's 400: httpErrorStatus) is its
+ * status, classified as that status would be; otherwise it is the provider's retryable 502 with no
+ * upstream status or code, as an answer that is no answer (a route moves on as after a cut
+ * connection: a string code such as `content_filter` classifies nothing). It names the vendor's
+ * message and its type and code. The message is redacted of `secrets` (the credential's) and of
+ * `sent`, every other value of a header the call sent (a proxy may echo the request's headers):
+ * one shorter than a redaction fragment (a flag, a vendor's name) where it stands alone, not inside
+ * the word, host name or path that holds it; it is rid of control characters and cut at 200
+ * characters. The message of an error about the credentials or the account's limits is not
+ * shown at all.
  */
 export function mapOpenAIAnsweredError(
   body: unknown,
@@ -112,13 +118,16 @@ export function mapOpenAIAnsweredError(
   });
   const named = codes.length === 0 ? '' : ` (${codes.map(([name, shown]) => `${name} ${shown}`).join(', ')})`;
   const prefix = `Provider '${provider}' answered HTTP 200 with an error`;
-  const options = { provider, status: 502 };
+  const status = httpErrorStatus(fields?.['code']);
+  // Only a code that is an HTTP status classifies it (as that status); a string code never does.
+  const options = status === undefined ? { provider, status: 502 } : { provider, status: clientStatus(status), upstreamStatus: status, upstreamCode: String(status) };
+  const code = status === undefined ? 'provider_error' : codeForStatus(status);
   if (codes.some(([, shown]) => isAccountErrorCode(shown))) {
-    return new ProviderError('provider_error', `Provider '${provider}' answered HTTP 200 with ${ACCOUNT_ERROR}${named}, its message withheld`, options);
+    return new ProviderError(code, `Provider '${provider}' answered HTTP 200 with ${ACCOUNT_ERROR}${named}, its message withheld`, options);
   }
   const text = typeof error === 'string' ? error : fields?.['message'];
   const message = typeof text === 'string' ? vendorText(text, scrub, maxAnsweredMessage) : '';
-  return new ProviderError('provider_error', `${prefix}${message === '' ? ' and no message' : `: ${message}`}${named}`, options);
+  return new ProviderError(code, `${prefix}${message === '' ? ' and no message' : `: ${message}`}${named}`, options);
 }
 
 /**

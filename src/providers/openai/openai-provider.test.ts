@@ -305,11 +305,11 @@ describe('OpenAIProvider errors', () => {
   // vLLM, LiteLLM proxies and OpenRouter may answer HTTP 200 with an error body: it was a 502 that
   // said only "malformed chat completion", hiding the vendor's reason.
   test('an {"error": …} body with HTTP 200 is the provider\'s retryable 502, naming the vendor message, type and code', async () => {
-    mock.failNext({ status: 200, body: { error: { message: 'The model `llama-3` does not exist.', type: 'NotFoundError', param: null, code: 404 } } });
+    mock.failNext({ status: 200, body: { error: { message: 'The model `llama-3` does not exist.', type: 'NotFoundError', param: null, code: 'model_not_found' } } });
     await assert.rejects(provider.chat(request, call()), (error: unknown) => {
       assert.ok(error instanceof ProviderError);
       assert.deepEqual([error.code, error.status, error.isRetryable, error.upstreamStatus], ['provider_error', 502, true, undefined]);
-      assert.equal(error.message, "Provider 'openai' answered HTTP 200 with an error: The model `llama-3` does not exist. (type NotFoundError, code 404)");
+      assert.equal(error.message, "Provider 'openai' answered HTTP 200 with an error: The model `llama-3` does not exist. (type NotFoundError, code model_not_found)");
       return true;
     });
     mock.failNext({ status: 200, body: { error: 'Upstream model crashed' } });
@@ -318,11 +318,35 @@ describe('OpenAIProvider errors', () => {
     await assert.rejects(provider.chat(request, call()), { status: 502, message: "Provider 'openai' answered HTTP 200 with an error and no message (code overloaded)" });
   });
 
+  // OpenRouter puts the HTTP status in `code` (vLLM too: `code: 404`); until 2026-12-08 such a body
+  // was a 502 whatever its code, so a route took OpenRouter's rate limit for a broken answer.
+  test('a 200 error body whose code is an HTTP error status is that status, classified as it; a string code classifies nothing', async () => {
+    const cases: [unknown, string, number, number | undefined, string | undefined][] = [
+      [404, 'not_found', 404, 404, '404'],
+      [429, 'rate_limited', 429, 429, '429'],
+      ['401', 'authentication_failed', 401, 401, '401'],
+      [503, 'provider_unavailable', 503, 503, '503'],
+      [529, 'provider_unavailable', 503, 529, '529'],
+      [200, 'provider_error', 502, undefined, undefined],
+      ['content_filter', 'provider_error', 502, undefined, undefined],
+    ];
+    for (const [code, ours, status, upstreamStatus, upstreamCode] of cases) {
+      mock.failNext({ status: 200, body: { error: { message: 'Provider returned error', code, type: 'content_filter' } } });
+      await assert.rejects(provider.chat(request, call()), (error: unknown) => {
+        assert.ok(error instanceof ProviderError);
+        assert.deepEqual([error.code, error.status, error.upstreamStatus, error.upstreamCode], [ours, status, upstreamStatus, upstreamCode], `code ${String(code)}`);
+        assert.match(error.message, /^Provider 'openai' answered HTTP 200 with an error/);
+        return true;
+      });
+    }
+  });
+
   test('a 200 error body about the credentials or the account\'s limits: its message is withheld, as for those statuses', async () => {
     // OpenRouter's words for the account every tenant shares (its limits, its use), as a 429 would say them.
     mock.failNext({ status: 200, body: { error: { message: 'Rate limit exceeded: free-models-per-day. Limit 50, used 50.', code: 429 } } });
     await assert.rejects(provider.chat(request, call()), {
-      status: 502,
+      status: 429,
+      code: 'rate_limited',
       message: "Provider 'openai' answered HTTP 200 with an error about the credentials or the account's limits (code 429), its message withheld",
     });
     mock.failNext({ status: 200, body: { error: { message: 'Incorrect API key provided: sk-ab***yz', type: 'invalid_request_error', code: 'invalid_api_key' } } });

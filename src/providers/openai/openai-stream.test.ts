@@ -385,6 +385,33 @@ describe('OpenAI in-stream errors: the vendor message as an error may show it', 
     assert.equal(error.upstreamCode, 'server_error');
   });
 
+  // OpenRouter's documented mid-stream error carries the HTTP status in `code` (`{"code": 429, …}`),
+  // vLLM's too (`code: 400`), LiteLLM's as a string: until 2026-12-08 each was a retryable 500
+  // ("HTTP 500"), so a rate limit was no rate limit and a bad key no credential failure on a route.
+  test('a code that is an HTTP error status is its status; any other code is not', async () => {
+    const cases: [unknown, string, number, number][] = [
+      [429, 'rate_limited', 429, 429],
+      ['429', 'rate_limited', 429, 429],
+      [401, 'authentication_failed', 401, 401],
+      [402, 'invalid_request', 402, 402],
+      [403, 'permission_denied', 403, 403],
+      [400, 'invalid_request', 400, 400],
+      [502, 'provider_error', 502, 502],
+      [503, 'provider_unavailable', 503, 503],
+      [408, 'provider_timeout', 408, 408],
+      [200, 'provider_error', 500, 500],
+      [600, 'provider_error', 500, 500],
+      [429.5, 'provider_error', 500, 500],
+      ['4290', 'provider_error', 500, 500],
+    ];
+    for (const [code, ours, status, upstreamStatus] of cases) {
+      const error = await streamError({ code, message: 'Provider returned error', type: 'server_error' });
+      assert.deepEqual([error.code, error.status, error.upstreamStatus], [ours, status, upstreamStatus], `code ${String(code)}`);
+    }
+    const limited = await streamError({ code: 429, message: 'Rate limit exceeded: free-models-per-day. Limit 50, used 50.' });
+    assert.equal(limited.message, "Provider 'openai' failed: HTTP 429: the vendor is rate limiting the gateway's account (its limits or quota); retry later");
+  });
+
   test('withheld for a code about the credentials or the account\'s limits', async () => {
     const bodies = [
       { message: 'Rate limit exceeded: free-models-per-day. Limit 50, used 50.', code: 429 },
@@ -393,7 +420,7 @@ describe('OpenAI in-stream errors: the vendor message as an error may show it', 
     ];
     for (const body of bodies) {
       const error = await streamError(body);
-      assert.match(error.message, /about the credentials or the account's limits .*its message withheld/, error.message);
+      assert.match(error.message, /about the credentials or the account's limits .*its message withheld|HTTP 429: the vendor is rate limiting the gateway's account/, error.message);
       for (const word of ['Limit 50', 'Incorrect API key', 'abcd1234', 'acme', '1,204']) assert.ok(!error.message.includes(word), error.message);
     }
   });

@@ -35,19 +35,29 @@ export function codeForStatus(status: number): ErrorCode {
 }
 
 /** The status we answer with: the upstream's, except non-standard ones (Anthropic's 529). */
-function clientStatus(status: number): number {
+export function clientStatus(status: number): number {
   if (status === 529) return 503;
   if (status >= 400 && status <= 599) return status;
   return 502;
 }
 
 /**
+ * The HTTP error status (400–599) a vendor's error `code` names, as OpenRouter's `{"error": {"code":
+ * 429, …}}` inside a 200 (the status its request errors carry too), vLLM's `code: 400` and LiteLLM's
+ * `"code": "429"` do; undefined for any other code (`rate_limit_exceeded`, 200, 42, 429.5).
+ */
+export function httpErrorStatus(code: unknown): number | undefined {
+  const status = typeof code === 'string' && /^[45][0-9]{2}$/.test(code) ? Number(code) : code;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
+}
+
+/**
  * Builds the ProviderError for an upstream error response, or for an error inside a stream (its
- * status inferred from its type). Nothing in it carries the credential: auth failures get a fixed
- * message (vendors echo key fragments there), a 429 too (the vendor's text describes the shared
- * account's limits and traffic), and so does a 402 or an error whose code or type is about the
- * credentials or the account (`insufficient_quota`, `billing_error`…: isAccountErrorCode); any
- * other vendor message is rid of control characters, redacted and cut at 500 characters (see
+ * status the one its code names, else inferred from its type). Nothing in it carries the
+ * credential: auth failures get a fixed message (vendors echo key fragments there), a 429 too
+ * (the vendor's text describes the shared account's limits and traffic), and so does a 402 or an
+ * error whose code or type is about the credentials or the account (`insufficient_quota`,
+ * `billing_error`…: isAccountErrorCode); any other vendor message is rid of control characters, redacted and cut at 500 characters (see
  * vendorText), and the vendor's `param` and code are kept only when they are a field path and a
  * code with nothing to redact.
  */

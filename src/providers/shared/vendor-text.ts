@@ -28,9 +28,15 @@ export function vendorText(text: string, secrets: readonly (string | undefined)[
 }
 
 /**
+ * Codes of an account out of quota or credit (a 429 or 402 that waiting does not fix): a route
+ * blocks the credential on them as on a 401 (src/routing/retry-policy.ts).
+ */
+const quotaCodes: readonly string[] = ['insufficient_quota', 'billing_hard_limit_reached', 'billing_not_active', 'credit_balance_too_low', 'quota_exceeded'];
+
+/**
  * Codes and types of an error about the credentials or the account (its limits, quota or credit):
  * its message is not shown, as for a 401, 402, 403 or 429 (vendors echo key fragments there, and
- * describe the account every tenant shares: its limits and use).
+ * describe the account every tenant shares: its limits and use). The quota codes are among them.
  */
 const accountCodes: ReadonlySet<string> = new Set([
   '401',
@@ -43,15 +49,18 @@ const accountCodes: ReadonlySet<string> = new Set([
   'billing_error',
   'rate_limit_exceeded',
   'rate_limit_error',
-  'insufficient_quota',
-  'billing_hard_limit_reached',
-  'billing_not_active',
-  'credit_balance_too_low',
-  'quota_exceeded',
+  ...quotaCodes,
   'UNAUTHENTICATED',
   'PERMISSION_DENIED',
   'RESOURCE_EXHAUSTED',
 ]);
+
+const quotaCodeSet: ReadonlySet<string> = new Set(quotaCodes);
+
+/** Whether a vendor's error code (as ProviderError.upstreamCode holds it) says the account is out of quota or credit. */
+export function isQuotaErrorCode(code: string | undefined): boolean {
+  return code !== undefined && quotaCodeSet.has(code);
+}
 
 /** Whether a vendor's error `code` or `type` (a string, or a number such as OpenRouter's 429) is about the credentials or the account. */
 export function isAccountErrorCode(code: unknown): boolean {
