@@ -156,4 +156,31 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
     assert.match(await rows.first().innerText(), /1,200 \/ 300 · 3 web searches/);
     assert.equal(await page.locator('[data-testid="requests-table"] [data-testid="web-searches"]').count(), 1);
   });
+
+  // After the web searches (it adds the newest row too): a long prompt priced at its tier says so.
+  test('a request priced at a long-prompt tier: its detail names the tier', async () => {
+    const price = await stack.db.query<{ id: string }>(
+      `insert into public.ai_price_history (model_id, pricing, source)
+       select id, '{"input_per_mtok": 1.25, "output_per_mtok": 10, "tiers": [{"above_input_tokens": 200000, "input_per_mtok": 2.5, "output_per_mtok": 15}]}'::jsonb, 'sql'
+       from public.ai_models where name = 'gemini-2.5-pro' returning id::text as id`,
+    );
+    await stack.db.query(
+      `insert into public.ai_usage (request_id, attempt, started_at, ended_at, project_id, requested_model, model_name, provider_name,
+         endpoint, status, input_tokens, output_tokens, usage_source, overhead_ms, cost_usd, price_id)
+       values ('tiered-1', 1, now(), now() + interval '2 seconds', $1, 'gemini-2.5-pro', 'gemini-2.5-pro', 'google',
+               'chat', 200, 250000, 1000, 'provider', 1.5, 0.64, $2)`,
+      [projectId, price.rows[0]?.id],
+    );
+    await page.reload();
+    await loaded();
+    await page.getByRole('button', { name: /details of request tiered-1$/ }).click();
+    const drawer = page.getByRole('dialog', { name: 'Request detail' });
+    await drawer.getByText(/^Attempt 1/).waitFor();
+    const text = await drawer.innerText();
+    assert.match(text, /Request tiered-1/);
+    assert.match(text, /Price tier\s+250,000 input tokens > 200,000 \(the model row's tiers\): the whole call at the tier's prices/);
+    // 250,000 × $2.50 + 1,000 × $15 per million: the tier's rates, matching the stored cost.
+    assert.match(text, /0\.64/);
+    await page.keyboard.press('Escape');
+  });
 });
