@@ -177,11 +177,24 @@ function addTexts(items: unknown, texts: string[], nested: boolean): void {
       const value = item[field];
       if (typeof value === 'string') texts.push(value);
     }
-    if (item['type'] === 'tool_use' && isObject(item['input'])) texts.push(JSON.stringify(item['input']));
+    if (item['type'] === 'tool_use' && isObject(item['input'])) addInput(item['input'], texts);
     if (nested) {
       addTexts(item['content'], texts, false);
       addTexts(item['summary'], texts, false);
     }
+  }
+}
+
+/**
+ * A `tool_use` block's input as JSON text; none when it nests too deeply to write out (JSON.parse
+ * takes 100,000 levels, JSON.stringify throws a RangeError at a few thousand): the answer is then
+ * the provider's 502 (encodedNativeAnswer), estimated from the rest.
+ */
+function addInput(input: Record<string, unknown>, texts: string[]): void {
+  try {
+    texts.push(JSON.stringify(input));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
   }
 }
 

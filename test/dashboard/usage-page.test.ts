@@ -169,7 +169,7 @@ describe('Usage page on 100,000 ledger rows', { skip: skipWithoutChromium() }, (
          endpoint, status, input_tokens, output_tokens, usage_source, overhead_ms, cost_usd, price_id)
        values ('tiered-1', 1, now(), now() + interval '2 seconds', $1, 'gemini-2.5-pro', 'gemini-2.5-pro', 'google',
                'chat', 200, 250000, 1000, 'provider', 1.5, 0.64, $2)`,
-      [projectId, price.rows[0]?.id],
+      [projectId, price.rows[0]?.id ?? null],
     );
     await page.reload();
     await loaded();

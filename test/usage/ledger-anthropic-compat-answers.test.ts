@@ -245,6 +245,20 @@ describe('Anthropic-compatible servers: whole answers without a tool id or usage
     }
   });
 
+  // An answer nested deeper than JSON.stringify can write out (about 5,000 levels; JSON.parse takes
+  // 100,000) is the provider's 502; until 2026-12-08 the estimate of that answer wrote its tool
+  // input out too, threw the same RangeError, and the call was recorded without usage ($0).
+  test('/v1/messages whole without usage, a tool_use input nested too deeply to write out: a 502 whose row is still estimated', async () => {
+    const answer = JSON.stringify({ ...plainAnswer(), content: [{ type: 'text', text: 'Checking the weather in Paris for you now.' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'DEEP' } }] });
+    vendor.replayNext({ text: answer.replace('"DEEP"', `${'['.repeat(20_000)}${']'.repeat(20_000)}`) });
+    const native = await post('/v1/messages', { model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    const body = (await native.json()) as { error?: { type?: string } };
+    assert.equal(native.status, 502, JSON.stringify(body));
+    const row = await rowOf(native);
+    assert.deepEqual([row.status, row.usage_source], [502, 'estimated'], JSON.stringify(row));
+    assert.ok(Number(row.input_tokens) > 0 && Number(row.output_tokens) > 0, JSON.stringify(row));
+  });
+
   test('/v1/messages streamed without usage: a complete 200, estimated from the body and the events', async () => {
     vendor.replayNext({ sse: toolStream({ id: 'toolu_1', name: 'get_weather' }).replace(/,"usage":\{[^}]*\}/g, '') });
     const native = await post('/v1/messages', { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
