@@ -15,7 +15,7 @@ import { Exchange } from './exchange.js';
 import { admitPipelined, type PipelineGate } from './pipeline.js';
 import type { GatewayMetrics } from './metrics.js';
 import { sendError } from './send.js';
-import { clientErrorAnswer } from './client-error.js';
+import { clientErrorAnswer, MAX_HEAD_BYTES } from './client-error.js';
 import { dispatch } from './dispatch.js';
 import { GatewayResponse, GatewayState, type GatewayOptions } from './gateway-state.js';
 import { finishExchange } from './request-log.js';
@@ -42,6 +42,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ServerResponse: GatewayResponse,
       keepAlive: true,
       noDelay: true,
+      maxHeaderSize: MAX_HEAD_BYTES,
       requestTimeout,
       headersTimeout,
       // How often Node checks those two timeouts (its default, 30 s, would stretch them).

@@ -7,6 +7,13 @@
 import { SwitchboardError } from '../errors.js';
 import { toHttpError } from './openai-error.js';
 
+/**
+ * The largest request head (request line and headers) the gateway reads: pinned on the server, so
+ * Node's `--max-http-header-size` (a process-wide option an operator may raise for other reasons)
+ * neither loosens it nor makes the 431 message below wrong.
+ */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
 /** Node's reason phrases for the statuses a refused request gets (see the 'clientError' listener). */
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
 
@@ -14,7 +21,7 @@ const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Time
 function clientErrorOf(code: string | undefined): SwitchboardError {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return new SwitchboardError('invalid_request', 'The request head (request line and headers) is larger than the limit of 16 KiB.', { status: 431 });
+      return new SwitchboardError('invalid_request', `The request head (request line and headers) is larger than the limit of ${MAX_HEAD_BYTES / 1024} KiB.`, { status: 431 });
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       return new SwitchboardError('request_too_large', 'The chunk extensions of the request body are larger than the limit of 16 KiB.');
     case 'ERR_HTTP_REQUEST_TIMEOUT':

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { rawExchange } from '../helpers/raw-exchange.js';
 import { MODELS, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 let t: TestGateway;
@@ -20,22 +21,9 @@ after(async () => {
   await t.close();
 });
 
-/** Writes `data` on a fresh connection and collects everything until the server closes (or `waitMs`). */
+/** Writes `data` on a fresh connection to the gateway and collects everything until it closes (or `waitMs`). */
 function raw(data: string | Buffer, waitMs = 1500): Promise<string> {
-  return new Promise((resolve) => {
-    let out = '';
-    const socket = connect(port, '127.0.0.1', () => socket.write(data));
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (out += chunk));
-    const finish = (): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(out);
-    };
-    const timer = setTimeout(finish, waitMs);
-    socket.on('close', finish);
-    socket.on('error', finish);
-  });
+  return rawExchange(port, data, waitMs);
 }
 
 /** The first response of `text`: status and JSON body (undefined when it has none). */
