@@ -6,6 +6,7 @@ import { migrationsDirectory } from '../../src/db/migrate.js';
 import { listModels } from '../../src/db/sql/models.js';
 import { createProject, findProjectByName, listProjects } from '../../src/db/sql/projects.js';
 import { selectProviderRows } from '../../src/db/sql/registry-rows.js';
+import { parsePricing } from '../../src/registry/parse-prices.js';
 import { DatabaseError } from '../../src/errors.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 
@@ -112,6 +113,13 @@ describe('schema and seeded rows', () => {
     assert.equal(reasoning('gpt-5'), true, 'the seeded GPT-5 rows reason');
     assert.equal(reasoning('gpt-5-mini'), true);
     assert.equal(reasoning('gpt-4o'), undefined);
+    assert.deepEqual(byName.get('gemini-2.5-pro')?.pricing, {
+      input_per_mtok: 1.25, output_per_mtok: 10, cached_input_per_mtok: 0.125,
+      tiers: [{ above_input_tokens: 200000, input_per_mtok: 2.5, output_per_mtok: 15, cached_input_per_mtok: 0.25 }],
+    }, 'Gemini 2.5 Pro carries its long-prompt tier');
+    const tier = parsePricing(byName.get('gemini-2.5-pro')?.pricing);
+    assert.equal(tier.invalid, undefined);
+    assert.deepEqual(tier.prices.tiers, [{ aboveInputTokens: 200000, prices: { input_per_mtok: 2_500_000n, output_per_mtok: 15_000_000n, cached_input_per_mtok: 250_000n } }]);
     for (const model of models) {
       const pricing = model.pricing as Record<string, unknown>;
       assert.equal(typeof pricing.input_per_mtok, 'number', model.name);
@@ -128,6 +136,27 @@ describe('schema and seeded rows', () => {
     const model = await db.query<{ pricing: unknown }>(`select pricing from public.ai_models where name = 'gpt-4o'`);
     assert.deepEqual(model.rows, [{ pricing: { input_per_mtok: 1 } }]);
     assert.deepEqual((await db.query<{ n: string }>('select count(*) as n from public.ai_models')).rows, before.rows);
+  });
+
+  test('the Gemini 2.5 Pro tier migration changes only a row still priced as seeded, once', async () => {
+    const tierSql = await readFile(path.join(migrationsDirectory(), '20261208100000_seed_gemini_pro_tiers.sql'), 'utf8');
+    const pricing = async (): Promise<unknown> =>
+      (await db.query<{ pricing: unknown }>(`select pricing from public.ai_models where name = 'gemini-2.5-pro'`)).rows[0]?.pricing;
+    const history = async (): Promise<number> =>
+      Number((await db.query<{ n: string }>(
+        `select count(*) as n from public.ai_price_history h join public.ai_models m on m.id = h.model_id where m.name = 'gemini-2.5-pro'`,
+      )).rows[0]?.n);
+    const seeded = { input_per_mtok: 1.25, output_per_mtok: 10.0, cached_input_per_mtok: 0.125 };
+    await db.query(`update public.ai_models set pricing = $1 where name = 'gemini-2.5-pro'`, [JSON.stringify({ ...seeded, input_per_mtok: 1.1 })]);
+    await db.exec(tierSql);
+    assert.deepEqual(await pricing(), { ...seeded, input_per_mtok: 1.1 }, "an operator's prices stay");
+    await db.query(`update public.ai_models set pricing = $1 where name = 'gemini-2.5-pro'`, [JSON.stringify(seeded)]);
+    const before = await history();
+    await db.exec(tierSql);
+    await db.exec(tierSql);
+    const tiered = await pricing();
+    assert.deepEqual((tiered as { tiers?: unknown[] }).tiers?.length, 1, 'run twice, one tier');
+    assert.equal(await history(), before + 1, 'one new price-history row, effective from now');
   });
 
   test("the seed document's three SQL statements run verbatim", async () => {
