@@ -107,6 +107,8 @@ export interface ProviderErrorOptions extends SwitchboardErrorOptions {
   retryAfter?: number;
   /** The vendor's own error type/code, e.g. `rate_limit_error`, `invalid_api_key`. */
   upstreamCode?: string;
+  /** A 402 for this request's cost while the account still has credit (isRequestOverCredit): not a reason to block the credential. */
+  overCredit?: boolean;
 }
 
 /** An upstream AI vendor failed or refused the call. */
@@ -115,6 +117,7 @@ export class ProviderError extends SwitchboardError {
   readonly upstreamStatus: number | undefined;
   readonly retryAfter: number | undefined;
   readonly upstreamCode: string | undefined;
+  readonly overCredit: boolean;
 
   constructor(code: ErrorCode, message: string, options: ProviderErrorOptions) {
     super(code, message, options);
@@ -123,6 +126,7 @@ export class ProviderError extends SwitchboardError {
     this.upstreamStatus = options.upstreamStatus;
     this.retryAfter = options.retryAfter;
     this.upstreamCode = options.upstreamCode;
+    this.overCredit = options.overCredit === true;
   }
 }
 

@@ -84,6 +84,10 @@ export function classifyFailure(error: unknown, aborted: boolean): Classified {
     if (error.code === 'provider_unavailable' || error.code === 'provider_error') return of('connection', true);
     return returnAtOnce;
   }
+  // A 402 for this request's cost while credit is left (OpenRouter's "fewer max_tokens … can only
+  // afford N"): a smaller request would pass, and any client can send a large one. Moves on
+  // without blocking the credential, as a 403 does.
+  if (status === 402 && upstream.overCredit) return { ...of('auth', false), action: 'next' };
   if (status === 401 || status === 402 || isQuotaErrorCode(code)) return of('auth', false);
   // A 403 is about what was asked for (a model the key may not use, a file of another account, a
   // region), not the credential as a whole: the next candidate, without blocking the credential

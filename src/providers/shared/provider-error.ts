@@ -1,6 +1,6 @@
 import { ProviderError, type ErrorCode } from '../../errors.js';
 import { safeParam, safeUpstreamCode } from './redact.js';
-import { ACCOUNT_ERROR, isAccountErrorCode, vendorText } from './vendor-text.js';
+import { ACCOUNT_ERROR, isAccountErrorCode, isRequestOverCredit, vendorText } from './vendor-text.js';
 
 export { redact } from './redact.js';
 
@@ -70,12 +70,16 @@ export function upstreamError(
   const code = fields.contextLengthExceeded ? 'context_length_exceeded' : codeForStatus(status);
   const upstreamCode = safeUpstreamCode(fields.upstreamCode, secrets);
   let detail: string;
+  const overCredit = status === 402 && isRequestOverCredit(fields.message);
   if (status === 401 || status === 403) {
     detail = `rejected the credentials (HTTP ${status}); check this project's API key for '${provider}'`;
   } else if (status === 429) {
     // The vendor's text describes the account every tenant shares: its limits and what all of
     // them used ("Limit 30000, Used 29990"). Its code (rate limit or quota) and retry-after stay.
     detail = `HTTP 429: the vendor is rate limiting the gateway's account (its limits or quota); retry later`;
+  } else if (overCredit) {
+    // The figures ("can only afford 27342") describe the account's credit left: withheld too.
+    detail = `HTTP 402: the request asks for more than the account's remaining credit covers (lower max_tokens, or shorten the prompt); its message withheld`;
   } else if (status === 402 || isAccountErrorCode(fields.upstreamCode) || isAccountErrorCode(fields.upstreamType)) {
     detail = `HTTP ${status}: ${ACCOUNT_ERROR}${upstreamCode === undefined ? '' : ` (${upstreamCode})`}, its message withheld`;
   } else {
@@ -90,5 +94,6 @@ export function upstreamError(
     ...(upstreamCode === undefined ? {} : { upstreamCode }),
     ...(fields.retryAfter === undefined ? {} : { retryAfter: fields.retryAfter }),
     ...(param === undefined ? {} : { param }),
+    ...(overCredit ? { overCredit } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { upstreamError } from './provider-error.js';
-import { isAccountErrorCode, vendorText } from './vendor-text.js';
+import { isAccountErrorCode, isRequestOverCredit, vendorText } from './vendor-text.js';
 
 describe('vendorText', () => {
   test('control characters out (a space for each run), the secrets redacted, cut at max code points', () => {
@@ -40,5 +40,29 @@ describe('upstreamError and the vendor message', () => {
     assert.ok(error.message.startsWith("Provider 'p' failed: HTTP 500: boom [31m xxx"), error.message);
     assert.equal(error.message.length, "Provider 'p' failed: HTTP 500: ".length + 501);
     assert.equal(upstreamError('p', 500, { message: '\u0000\u200b' }).message, "Provider 'p' failed: HTTP 500");
+  });
+});
+
+describe('isRequestOverCredit', () => {
+  test("a 402 for this request's cost while credit is left, not an account with nothing left", () => {
+    const openRouter = (afford: number): string =>
+      `This request requires more credits, or fewer max_tokens. You requested up to 32000 tokens, but can only afford ${afford}. To increase, visit https://openrouter.ai/settings/credits`;
+    assert.equal(isRequestOverCredit(openRouter(27342)), true);
+    assert.equal(isRequestOverCredit('Prompt tokens limit exceeded: 230799 > 91442. To increase, visit …'), true);
+    assert.equal(isRequestOverCredit(openRouter(0)), false, 'nothing left: the account');
+    assert.equal(isRequestOverCredit('Prompt tokens limit exceeded: 230799 > 0'), false);
+    assert.equal(isRequestOverCredit('Insufficient credits. Add more using https://openrouter.ai/credits'), false);
+    assert.equal(isRequestOverCredit(undefined), false);
+    assert.equal(isRequestOverCredit(`${'x'.repeat(2000)} can only afford 5`), false, 'read in the first 1,000 characters only');
+  });
+
+  test('upstreamError marks only such a 402, and withholds its figures', () => {
+    const message = 'You requested up to 32000 tokens, but can only afford 27342.';
+    const error = upstreamError('p', 402, { message, upstreamCode: '402' });
+    assert.equal(error.overCredit, true);
+    assert.match(error.message, /lower max_tokens/);
+    assert.doesNotMatch(error.message, /27342/);
+    assert.equal(upstreamError('p', 400, { message }).overCredit, false, 'only a 402');
+    assert.equal(upstreamError('p', 402, { message: 'Insufficient credits' }).overCredit, false);
   });
 });

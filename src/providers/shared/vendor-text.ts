@@ -68,5 +68,19 @@ export function isAccountErrorCode(code: unknown): boolean {
   return typeof code === 'string' && accountCodes.has(code);
 }
 
+/**
+ * Whether a vendor's 402 message says that this request costs more than the credit left affords
+ * while some is left: OpenRouter's "… or fewer max_tokens. You requested up to 32000 tokens, but
+ * can only afford 27342" and "Prompt tokens limit exceeded: 230799 > 91442". A smaller request
+ * would pass, so it is the request's failure, not the account's (retry-policy.ts does not block the
+ * credential on it: a client could otherwise have it blocked at will). "can only afford 0" is an
+ * account with nothing left. Read only to spare a block: a vendor that rewords it gets the block.
+ */
+export function isRequestOverCredit(message: string | undefined): boolean {
+  if (message === undefined) return false;
+  const match = /can only afford (\d+)|tokens limit exceeded: \d+ > (\d+)/i.exec(message.slice(0, 1000));
+  return match !== null && Number(match[1] ?? match[2]) > 0;
+}
+
 /** What an error about the credentials or the account says instead of the vendor's message. */
 export const ACCOUNT_ERROR = "an error about the credentials or the account's limits";
