@@ -6,8 +6,10 @@
  *
  * A failing batch fails the call with its error (the first in input order): no batch starts after
  * it, and the ones in flight are awaited, so that the texts the vendor embedded, and bills, are
- * known: they ride on the error (`embeddedInputs`). Aborting the call's signal cancels the batches
- * in flight; the vendor had those, so they count as embedded too.
+ * known: they ride on the error (`embeddedInputs`). Aborting the call's signal (the client gone, a
+ * route's deadline) cancels the batches in flight; the vendor had those, so they count as embedded
+ * too, as do batches cut by a timeout or the size limits; a batch the vendor refused never does
+ * (before 2026-12-08 every batch started was charged once the client went away, refused ones too).
  *
  * @module
  */
@@ -29,16 +31,25 @@ export async function embedInBatches(
   size: number,
 ): Promise<EmbedResponse> {
   const { input } = request;
+  const { signal } = options;
   const count = Math.ceil(input.length / size);
   const answers: (EmbedResponse | undefined)[] = new Array<EmbedResponse | undefined>(count).fill(undefined);
   const errors: unknown[] = new Array<unknown>(count).fill(undefined);
+  /** Batches in flight when the call's signal aborted: the vendor had them. */
+  const cut: boolean[] = new Array<boolean>(count).fill(false);
+  const inFlight = new Set<number>();
+  const onAbort = (): void => {
+    for (const index of inFlight) cut[index] = true;
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
   let next = 0;
   /** The first failed batch in input order, -1 while none. */
   let failed = -1;
   const worker = async (): Promise<void> => {
-    while (failed === -1 && !options.signal.aborted && next < count) {
+    while (failed === -1 && !signal.aborted && next < count) {
       const index = next++;
       const batch = input.slice(index * size, (index + 1) * size);
+      inFlight.add(index);
       try {
         const answer = await provider.embed({ ...request, input: batch }, options);
         if (answer.embeddings.length !== batch.length) throw vectorCountError(providerName, answer.embeddings.length, batch.length);
@@ -46,15 +57,21 @@ export async function embedInBatches(
       } catch (error) {
         if (failed === -1 || index < failed) failed = index;
         errors[index] = error;
+      } finally {
+        inFlight.delete(index);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(embedBatchConcurrency, count) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(embedBatchConcurrency, count) }, worker));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
   if (failed !== -1 || next < count) {
-    // Answered, or cut while the vendor had it (aborted, timed out, cut at the size limits).
-    const had = (index: number) => answers[index] !== undefined || (index < next && (options.signal.aborted || cutByTimeout(errors[index]) || cutByCap(errors[index])));
+    // Answered, or cut while the vendor had it (in flight at the abort, timed out, cut at the size limits).
+    const had = (index: number) => answers[index] !== undefined || cut[index] === true || cutByTimeout(errors[index]) || cutByCap(errors[index]);
     const embedded = input.filter((_text, position) => had(Math.floor(position / size)));
-    throw withEmbeddedInputs(failed === -1 ? options.signal.reason : errors[failed], embedded);
+    throw withEmbeddedInputs(failed === -1 ? signal.reason : errors[failed], embedded);
   }
   const embeddings: number[][] = [];
   let inputTokens = 0;

@@ -224,6 +224,22 @@ describe('embeddings split into the vendor’s batches', () => {
     assert.deepEqual([row.usage_source, Number(row.input_tokens)], ['estimated', await estimateTextTokens(had)]);
   });
 
+  test('a batch the vendor refused is not charged when the client then goes away; those in flight are', async () => {
+    // Batch 1 refused at once (an empty text: TEI's 413), batches 2-4 never answered; then the client leaves.
+    const input = texts(250, 'hang').map((text, index) => (index === 0 ? '' : text));
+    const from = tei.requests.length;
+    const controller = new AbortController();
+    const call = failed('tei-embed', input, controller.signal);
+    const hanging = () => tei.requests.slice(from).filter((request) => !(request.body as { input: string[] }).input.includes(''));
+    await until(() => tei.requests.length - from === 4 && hanging().length === 3, 'the refusal answered and three batches in flight');
+    controller.abort();
+    const { row } = await call;
+    await until(() => hanging().every((request) => request.aborted), 'the batches in flight aborted');
+    const had = input.filter((text) => hanging().some((request) => (request.body as { input: string[] }).input.includes(text)));
+    assert.equal(had.length, 96);
+    assert.deepEqual([row.usage_source, Number(row.input_tokens)], ['estimated', await estimateTextTokens(had)]);
+  });
+
   test('a route falls back on the whole call when a batch of its primary fails', async () => {
     const input = texts(250, 'routed');
     mocks.cohere.failNextFor(input[100]!, { status: 500 });
