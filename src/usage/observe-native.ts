@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { clientStatus, codeForStatus } from '../providers/shared/provider-error.js';
 import { UpstreamParts } from '../providers/shared/upstream-parts.js';
 import type { NativeAnswer, NativeEvent, NativeStreamAnswer, UsageBuckets } from '../providers/spec/index.js';
 import { NativeOutputSample, nativeEstimate, nativeInputEstimate } from './native-estimate.js';
@@ -70,6 +71,14 @@ class NativeEnding {
    * is a 502 `provider_error`, incomplete and estimated.
    */
   ended(): void {
+    const failure = this.#answer.failureStatus?.();
+    if (failure !== undefined) {
+      // The vendor reported a failure in the stream: its status (a 429, an overload), with the usage
+      // it billed when its final report came (Responses' `response.failed` carries it).
+      const complete = this.#answer.usageComplete?.() === true;
+      this.#attempt.end({ status: clientStatus(failure), errorCode: codeForStatus(failure), incomplete: true, usage: complete ? this.#answer.usage() : undefined, estimate: this.estimate });
+      return;
+    }
     if (this.#answer.usageComplete?.() === false) {
       // The vendor's side cut it: not charged by time when nothing was visible (ThinkingClock.untilEnd).
       this.#attempt.end({ status: 502, errorCode: 'provider_error', incomplete: true, usage: undefined, estimate: this.estimate });

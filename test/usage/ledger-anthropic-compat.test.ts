@@ -176,7 +176,8 @@ describe('Anthropic-compatible servers in the ledger', () => {
     assert.ok(!text.includes(KEY), text);
     assert.match(text, /^event: error\ndata: .*overloaded_error/m);
     const row = await rowOf(response);
-    assert.deepEqual([row.status, row.incomplete], [502, true], JSON.stringify(row));
+    // overloaded_error is Anthropic's 529, answered as 503 (before 2026-12-08 every in-stream failure was a 502).
+    assert.deepEqual([row.status, row.error_code, row.incomplete], [503, 'provider_unavailable', true], JSON.stringify(row));
 
     vendor.replayNext({ sse: failing });
     const chat = await post('/v1/chat/completions', { model: MODEL, stream: true, messages: [{ role: 'user', content: 'Say OK' }] });
@@ -193,7 +194,7 @@ describe('Anthropic-compatible servers in the ledger', () => {
     assert.ok(!text.includes(KEY), text);
     assert.match(text, /upstream refused key/);
     const row = await rowOf(response);
-    assert.deepEqual([row.status, row.incomplete], [502, true], JSON.stringify(row));
+    assert.deepEqual([row.status, row.error_code, row.incomplete], [500, 'provider_error', true], JSON.stringify(row));
   });
 
   test('/v1/chat/completions and /v1/responses streamed without `event:` lines: text and usage as with them', async () => {

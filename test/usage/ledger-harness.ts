@@ -26,6 +26,7 @@ export interface LedgerRow {
   model_name: string;
   streamed: boolean;
   status: number;
+  error_code: string | null;
   incomplete: boolean;
   usage_source: string;
   input_tokens: string;
@@ -78,7 +79,7 @@ export function pricingJson(prices: Readonly<Record<string, string>>): Record<st
 
 export async function ledgerRows(db: Queryable, where = 'true', params: string[] = []): Promise<LedgerRow[]> {
   const result = await db.query<LedgerRow>(
-    `select request_id, model_name, streamed, status, incomplete, usage_source, input_tokens::text, cached_input_tokens::text,
+    `select request_id, model_name, streamed, status, error_code, incomplete, usage_source, input_tokens::text, cached_input_tokens::text,
             cache_write_5m_tokens::text, cache_write_1h_tokens::text, output_tokens::text, reasoning_tokens::text, raw_usage,
             cost_usd::text, price_id::text, project_id, ttft_ms, upstream_ms
        from public.ai_usage where ${where} order by id`,

@@ -187,11 +187,26 @@ describe('OpenAI-compatible servers on the native Responses path', () => {
     const { text, row } = await streamText();
     assert.ok(!text.includes(KEY), text);
     assert.match(text, /upstream refused key/);
-    assert.deepEqual([row.status, row.incomplete], [502, true]);
+    // Its code is the status it stands for (LiteLLM's "500"): the row says so (before 2026-12-08, 502 whatever the code).
+    assert.deepEqual([row.status, row.error_code, row.incomplete], [500, 'provider_error', true]);
     vendor.replayNextResponses({ sse: frames(failing, 'data-only') });
     const { error } = await sdkStream();
     assert.ok(error instanceof OpenAI.APIError, String(error));
     assert.ok(!error.message.includes(KEY), error.message);
+  });
+
+  test('a failure in the stream is recorded with the status its code stands for, and the usage it carries', async () => {
+    // OpenRouter's in-stream rate limit, unnamed, after some text.
+    const limited = [...textTurn().slice(0, 4), JSON.stringify({ error: { code: 429, message: 'Rate limit exceeded: free-models-per-day' } })];
+    vendor.replayNextResponses({ sse: frames(limited, 'data-only') });
+    const { row } = await streamText();
+    assert.deepEqual([row.status, row.error_code, row.incomplete, row.usage_source], [429, 'rate_limited', true, 'estimated']);
+    // A named response.failed with its usage: the failure, not a 200, charged what the vendor reported.
+    const failed = [...textTurn().slice(0, 4), { type: 'response.failed', response: { ...responseObject('failed', [], OPENAI_USAGE), error: { code: 'server_error', message: 'The model failed' } } }];
+    vendor.replayNextResponses({ sse: frames(failed, 'openai') });
+    const second = await streamText();
+    assert.deepEqual([second.row.status, second.row.error_code, second.row.incomplete], [500, 'provider_error', true]);
+    assert.deepEqual(tokens(second.row), [500, 'provider', '11', '7']);
   });
 
   test('usage under chat completions\' names (prompt_tokens, completion_tokens) is the server\'s count, streamed or whole', async () => {

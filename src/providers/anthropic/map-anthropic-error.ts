@@ -1,22 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ProviderError } from '../../errors.js';
+import { statusForErrorName } from '../shared/failure-status.js';
 import { upstreamError } from '../shared/provider-error.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
 import { anthropicErrorBodySchema } from './anthropic-api.js';
-
-/** The HTTP status Anthropic pairs with each `error.type` (used for `event: error`, which has none). */
-const statusForErrorType: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
 
 /**
  * An Anthropic HTTP error response → ProviderError, classified by status and `error.type`, with
@@ -53,7 +40,7 @@ export function mapAnthropicError(
 export function mapAnthropicStreamError(provider: string, data: unknown, secrets: readonly (string | undefined)[]): ProviderError {
   const parsed = anthropicErrorBodySchema.safeParse(data);
   const error = parsed.success ? parsed.data.error : undefined;
-  const status = (error && statusForErrorType[error.type]) ?? 500;
+  const status = statusForErrorName(error?.type) ?? 500;
   return upstreamError(
     provider,
     status,

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { failureStatusOf } from './failure-status.js';
 import { redactor } from './redact.js';
 import { ACCOUNT_ERROR, isAccountErrorCode } from './vendor-text.js';
 
@@ -41,6 +42,24 @@ export function scrubFailureEvent(data: string, provider: string, secrets: reado
     if (error instanceof RangeError) return scrub(data);
     throw error;
   }
+}
+
+/**
+ * The HTTP status a failure event stands for (failure-status.ts): from its error object (Anthropic's
+ * `error`, a `response.failed` event's `response.error`, the Responses `error` event's own fields,
+ * an unnamed `{"error": …}`); 502 when it names none or is not JSON.
+ */
+export function failureEventStatus(data: string): number {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return 502;
+  }
+  if (!isRecord(value)) return 502;
+  const response = value['response'];
+  const error = value['type'] === 'response.failed' && isRecord(response) ? response['error'] : isRecord(value['error']) ? value['error'] : value;
+  return failureStatusOf(error) ?? 502;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { NativeEvent, NativeStreamAnswer, Usage } from '../spec/index.js';
 import { ProviderError } from '../../errors.js';
-import { scrubFailureEvent } from './native-failure.js';
+import { failureEventStatus, scrubFailureEvent } from './native-failure.js';
 import { SseDecoder, type SseSink } from './sse-decoder.js';
 import { UpstreamParts, type PartsDecoder } from './upstream-parts.js';
 import type { UpstreamStream } from './upstream-stream.js';
@@ -30,14 +30,22 @@ export interface UsageObserver {
  * like an error status's body (native-failure.ts); an unnamed `[DONE]` line is left out.
  */
 export function nativeStreamAnswer(provider: string, stream: UpstreamStream, observer: UsageObserver, secrets: readonly (string | undefined)[]): NativeStreamAnswer {
+  const decoder = new NativeEventDecoder(provider, stream.limits.maxEventBytes, observer, secrets);
   const events = new UpstreamParts<NativeEvent>({
     open: () => Promise.resolve(stream),
-    decoder: () => new NativeEventDecoder(provider, stream.limits.maxEventBytes, observer, secrets),
+    decoder: () => decoder,
     failure: (error) => {
       throw error;
     },
   });
-  return { type: 'stream', status: stream.status, events, usage: () => observer.usage(), usageComplete: () => observer.complete() };
+  return {
+    type: 'stream',
+    status: stream.status,
+    events,
+    usage: () => observer.usage(),
+    usageComplete: () => observer.complete(),
+    failureStatus: () => decoder.failureStatus,
+  };
 }
 
 /**
@@ -52,6 +60,8 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
   #out: NativeEvent[] = [];
   /** The vendor reported a failure in the stream (it told the client itself). */
   #failed = false;
+  /** The status of the first failure the vendor reported (failureEventStatus). */
+  failureStatus: number | undefined;
 
   constructor(provider: string, maxEventBytes: number, observer: UsageObserver, secrets: readonly (string | undefined)[]) {
     this.#provider = provider;
@@ -90,7 +100,10 @@ class NativeEventDecoder implements PartsDecoder<NativeEvent>, SseSink {
     } else {
       failure = sent === 'error' || sent === 'response.failed';
     }
-    if (failure) this.#failed = true;
+    if (failure) {
+      this.#failed = true;
+      this.failureStatus ??= failureEventStatus(data);
+    }
     const event: NativeEvent = { event: name, data: failure ? scrubFailureEvent(data, this.#provider, this.#secrets) : data };
     this.#observer.observe(event);
     this.#out.push(event);

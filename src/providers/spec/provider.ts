@@ -112,6 +112,12 @@ export interface NativeStreamAnswer {
   usage(): Usage;
   /** Whether the vendor's final usage has arrived (absent: never known, a cut stream is estimated). */
   usageComplete?(): boolean;
+  /**
+   * The HTTP status of the failure the vendor reported in the stream (an `error` event, Responses'
+   * `response.failed`, an unnamed `{"error": …}`): the one its code or type stands for, 502 when it
+   * names none; undefined while none came.
+   */
+  failureStatus?(): number | undefined;
 }
 
 /** What a native call returns. */
