@@ -94,7 +94,13 @@ before(async () => {
       return sendSse(response, [`data: ${JSON.stringify(first)}\n\n`, `data: ${JSON.stringify({ error: streamErrors[String(text)] })}\n\n`]);
     }
     // OpenRouter: the vendor behind it failed after the 200 went out.
-    if (body.model.startsWith('openrouter')) return sendJson(response, 200, { error: { message: 'Provider returned error', code: 502, metadata: { provider_name: 'Lambda' } } });
+    // (a stream request too: one JSON body, whatever `stream` said; 'missing' and 'whole' choose another body).
+    if (body.model.startsWith('openrouter')) {
+      const text = (body.messages.at(-1) as { content?: unknown } | undefined)?.content;
+      if (text === 'missing') return sendJson(response, 200, { error: { message: 'No endpoints found for openrouter-llama-3.3-70b.', code: 404 } });
+      if (text === 'whole') return answer(response, { ...body, stream: false }, { content: 'Hi' }, 'stop');
+      return sendJson(response, 200, { error: { message: 'Provider returned error', code: 502, metadata: { provider_name: 'Lambda' } } });
+    }
     // llama-server: the call's arguments as an object, whole in one chunk.
     const call = { index: 0, id: 'Hh8Wl3qXGm4kF2pRn9TbYcA0eVz1sJuD', type: 'function', function: { name: 'lookup', arguments: { query: 'paris' } } };
     return answer(response, body, { content: null, tool_calls: [call] }, 'tool_calls');
@@ -239,6 +245,29 @@ describe('answers that are no answer', () => {
         [502, 'provider_error', "502 Provider 'e2e-openrouter-compat' answered HTTP 200 with an error: Provider returned error (code 502)"],
       ],
     );
+  });
+});
+
+describe('a stream request answered with one JSON body', () => {
+  const streamed = (content: string) =>
+    t.client().chat.completions.create({ model: OPENROUTER, stream: true, messages: [{ role: 'user', content }] }).catch((error: unknown) => error);
+
+  it("an error body is that error: the status its code names and the vendor's message (was a 502 'ended the stream before any answer')", async () => {
+    const failures = await Promise.all(['weather', 'missing'].map(streamed));
+    assert.deepEqual(
+      failures.map((failure) => (failure instanceof OpenAI.APIError ? [failure.status, failure.code, failure.message] : String(failure))),
+      [
+        [502, 'provider_error', "502 Provider 'e2e-openrouter-compat' answered HTTP 200 with an error: Provider returned error (code 502)"],
+        [404, 'not_found', "404 Provider 'e2e-openrouter-compat' answered HTTP 200 with an error: No endpoints found for openrouter-llama-3.3-70b. (code 404)"],
+      ],
+    );
+  });
+
+  it('a whole answer is a 502 saying the server sent no event stream', async () => {
+    const failure = await streamed('whole');
+    assert.ok(failure instanceof OpenAI.APIError, String(failure));
+    assert.deepEqual([failure.status, failure.code], [502, 'provider_error']);
+    assert.match(failure.message, /Provider 'e2e-openrouter-compat' answered a stream request with one JSON body, not an event stream/);
   });
 });
 

@@ -163,6 +163,21 @@ describe('Anthropic-compatible servers in the ledger', () => {
     assert.deepEqual(tokens(await rowOf(response)), [200, 'provider', '14', '5']);
   });
 
+  test('/v1/messages streamed, answered with one JSON error body: that error (was a 502 without its message)', async () => {
+    vendor.replayNext({ json: { type: 'error', error: { type: 'overloaded_error', message: `Overloaded for key ${KEY}` } } });
+    const response = await post('/v1/messages', { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say OK' }] });
+    const text = await response.text();
+    // Anthropic's own status for it, as /v1/messages answers an overload before any event.
+    assert.equal(response.status, 529, text);
+    assert.ok(!text.includes(KEY), text);
+    assert.match(text, /overloaded_error.*Overloaded for key \[redacted\]/);
+    vendor.replayNext({ json: { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'OK' }] } });
+    const whole = await post('/v1/messages', { model: MODEL, max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say OK' }] });
+    const wholeText = await whole.text();
+    assert.equal(whole.status, 502, wholeText);
+    assert.match(wholeText, /answered a stream request with one JSON body, not an event stream/);
+  });
+
   test('/v1/messages streamed: an unnamed error event is redacted and ends the stream as an `event: error` does', async () => {
     const failing = [
       unnamedStream.split('\n\n')[0],

@@ -151,13 +151,19 @@ describe('OpenAI-compatible servers on the native Responses path', () => {
     assert.deepEqual([row.status, row.usage_source], [200, 'estimated']);
   });
 
-  test('already a clear error: a stream request answered with one JSON body (HTTP 200) is a 502 before any event', async () => {
+  test('a stream request answered with one JSON body (HTTP 200) is a 502 before any event, naming the server\'s message', async () => {
     vendor.replayNextResponses({ json: { error: { message: `no streaming for key ${KEY}` } } });
     const { types, error } = await sdkStream();
     assert.deepEqual(types, []);
     assert.ok(error instanceof OpenAI.APIError, String(error));
     assert.equal(error.status, 502);
     assert.ok(!error.message.includes(KEY), error.message);
+    // Until 2026-12-08 "ended the stream before its final event", the server's words lost.
+    assert.match(error.message, /answered HTTP 200 with an error: no streaming for key \[redacted\]/);
+    // With a code that is an HTTP status, that status.
+    vendor.replayNextResponses({ json: { error: { message: 'Rate limit exceeded', code: 429 } } });
+    const limited = await sdkStream();
+    assert.ok(limited.error instanceof OpenAI.RateLimitError, String(limited.error));
   });
 
   test('a stream that ends with `[DONE]` but no response.completed is an error the SDK sees, not a silent end', async () => {

@@ -5,7 +5,7 @@ import { parseErrorBody, readErrorBody, readJson, sendUpstream, type UpstreamReq
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import { nativeStreamAnswer } from '../shared/native-stream.js';
 import { networkFailure, UpstreamParts } from '../shared/upstream-parts.js';
-import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
+import { isJsonAnswer, notAStreamError, sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
 import type { CallOptions, ChatRequest, ChatResponse, NativeAnswer, NativeApi, NativeCallOptions, Provider, StreamPart } from '../spec/index.js';
 import { anthropicBodyUsage, anthropicUsageObserver } from './anthropic-native-usage.js';
 import type { AnthropicRequestBody } from './anthropic-api.js';
@@ -137,6 +137,12 @@ class AnthropicProvider implements Provider {
   private async sendForStream(body: AnthropicRequestBody | Record<string, unknown>, options: CallOptions): Promise<UpstreamStream> {
     const stream = await sendUpstreamForStream(this.upstreamRequest(body, options));
     if (stream.status >= 300) throw this.upstreamError(stream, parseErrorBody(await stream.text()), options);
+    if (isJsonAnswer(stream)) {
+      // One JSON body instead of events (an Anthropic-compatible proxy): its error, or no stream.
+      const answered = parseErrorBody(await stream.text());
+      if (options.signal.aborted) throw options.signal.reason;
+      throw isErrorBody(answered) ? mapAnthropicStreamError(this.name, answered, credentialSecrets(options.credential)) : notAStreamError(this.name);
+    }
     return stream;
   }
 

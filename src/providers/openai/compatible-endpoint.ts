@@ -2,7 +2,7 @@ import { type ProviderError, SwitchboardError } from '../../errors.js';
 import type { ProviderSettings } from '../provider-class.js';
 import { authHeaders, credentialSecrets, joinUrl, rowHeaderSecrets } from '../shared/auth-headers.js';
 import { parseErrorBody, parseJsonBody, readErrorBody, sendUpstream, type UpstreamRequest, type UpstreamResponse } from '../shared/http.js';
-import { sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
+import { isJsonAnswer, notAStreamError, sendUpstreamForStream, type UpstreamStream } from '../shared/upstream-stream.js';
 import { sendUpstreamForText } from '../shared/upstream-text.js';
 import type { ProviderDeps } from '../shared/provider-deps.js';
 import type { CallOptions } from '../spec/index.js';
@@ -55,6 +55,13 @@ export function createCompatibleEndpoint(
     secrets: secrets(callOptions),
     now: deps.now(),
   });
+  // Every value of a header the call sent, the short ones too: a proxy may echo them in its error.
+  const answeredError = (body: unknown, callOptions: CallOptions): ProviderError | undefined =>
+    mapOpenAIAnsweredError(body, provider, secrets(callOptions), [
+      ...Object.values(config.headers),
+      ...Object.values(callOptions.headers ?? {}),
+      callOptions.credential.organization,
+    ]);
   const upstreamRequest = (path: string, body: unknown, callOptions: CallOptions): UpstreamRequest => {
     const { credential } = callOptions;
     const headers = {
@@ -80,13 +87,7 @@ export function createCompatibleEndpoint(
     config,
     errorContext,
     secrets,
-    // Every value of a header the call sent, the short ones too: a proxy may echo them in its error.
-    answeredError: (body, callOptions) =>
-      mapOpenAIAnsweredError(body, provider, secrets(callOptions), [
-        ...Object.values(config.headers),
-        ...Object.values(callOptions.headers ?? {}),
-        callOptions.credential.organization,
-      ]),
+    answeredError,
     async post(path, body, callOptions) {
       const response = await sendUpstream(upstreamRequest(path, body, callOptions));
       // undici does not follow redirects, so a 3xx is as unusable as an error.
@@ -111,6 +112,12 @@ export function createCompatibleEndpoint(
         const errorBody = parseErrorBody(await stream.text());
         if (callOptions.signal.aborted) throw callOptions.signal.reason;
         throw mapOpenAIError(stream.status, stream.headers, errorBody, errorContext(callOptions));
+      }
+      if (isJsonAnswer(stream)) {
+        // One JSON body instead of events: its error, or the server does not stream.
+        const answered = parseErrorBody(await stream.text());
+        if (callOptions.signal.aborted) throw callOptions.signal.reason;
+        throw answeredError(answered, callOptions) ?? notAStreamError(provider);
       }
       return stream;
     },

@@ -6,6 +6,7 @@ import { decodeText, readBodyText } from './body-text.js';
 import { bodyChunks, discardBody, dispatchUpstream, errorBodyLimit, parseTarget, releaseBody, sendUpstream, type UpstreamRequest } from './http.js';
 import { defaultUpstreamLimits, type UpstreamLimits } from './upstream-limits.js';
 import type { CancelSignal } from '../../cancel.js';
+import { ProviderError } from '../../errors.js';
 
 /** An upstream answer whose body is read as it arrives (Server-Sent Events). */
 export interface UpstreamStream {
@@ -24,6 +25,24 @@ export interface UpstreamStream {
   release(): void;
   /** Stops reading; aborts the upstream request if its answer is not complete (as discardBody). */
   discard(): void;
+}
+
+/**
+ * Whether a successful answer to a stream request is one JSON body (`content-type:
+ * application/json`) instead of an event stream: a server that failed after its 200 (vLLM, LiteLLM
+ * proxies, OpenRouter answer `{"error": …}` so) or that does not stream. Read as events, it was a
+ * stream without any, and its message was lost.
+ */
+export function isJsonAnswer(stream: UpstreamStream): boolean {
+  const type = stream.headers['content-type'];
+  return typeof type === 'string' && JSON_TYPE.test(type);
+}
+
+const JSON_TYPE = /^\s*application\/json/i;
+
+/** The provider's 502 for a stream request answered with one JSON body that is no error. */
+export function notAStreamError(provider: string): ProviderError {
+  return new ProviderError('provider_error', `Provider '${provider}' answered a stream request with one JSON body, not an event stream`, { provider, status: 502 });
 }
 
 /** A body's chunk iterator that can give up a chunk it already holds without a promise (the dispatcher's). */
